@@ -1,0 +1,44 @@
+// Decoder for aws-chunked request bodies (the three STREAMING-* payload modes):
+//   signed:   <hex-size>;chunk-signature=<64hex>\r\n<data>\r\n ... 0;chunk-signature=..\r\n
+//             [trailers\r\n x-amz-trailer-signature:<64hex>\r\n] \r\n
+//   unsigned: <hex-size>\r\n<data>\r\n ... 0\r\n [trailers\r\n] \r\n
+// Push-based so the server can feed whatever the socket delivered; memory stays
+// bounded by the input it is given (plus one header line, at most 4 KiB).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/sigv4.h"
+#include "common/error.h"
+
+namespace silt::auth {
+
+class AwsChunkedDecoder {
+ public:
+  // id.payload must be one of the STREAMING-* modes.
+  explicit AwsChunkedDecoder(const Identity& id);
+  ~AwsChunkedDecoder();
+
+  // Decodes as much of in as it can, appending payload bytes to out. A chunk's bytes
+  // are appended as they arrive; a bad chunk signature is reported when the chunk
+  // ends, so the caller must not commit anything until done() and no error.
+  // Errors: IncompleteBody / InvalidRequest (bad framing), SignatureDoesNotMatch.
+  s3::Status feed(std::string_view in, std::string& out);
+
+  // The final chunk and any trailers have been read and verified.
+  bool done() const;
+  uint64_t decoded_bytes() const;
+  // Trailer headers (lowercased names), e.g. {"x-amz-checksum-crc32", "base64"}.
+  const std::vector<std::pair<std::string, std::string>>& trailers() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace silt::auth

@@ -1,0 +1,77 @@
+// AWS Signature Version 4 for S3: Authorization header and presigned URLs
+// (clients.md §1.2-1.4). The request is checked exactly as it was sent: the
+// canonical URI is the raw path, the canonical query is built from the raw
+// query, and only the headers named in SignedHeaders take part.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/credentials.h"
+#include "common/error.h"
+
+namespace silt::auth {
+
+// The request as it arrived; nothing normalised.
+struct RequestView {
+  std::string_view method;
+  std::string_view target;  // raw request-target: "/b/k%20x?list-type=2&prefix=a"
+  // Every header as received, names in any case; repeated headers appear repeatedly.
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+};
+
+// How the body is protected: the value of x-amz-content-sha256.
+enum class PayloadMode {
+  Sha256,                    // hex SHA-256 of the body, verified after reading it
+  Unsigned,                  // UNSIGNED-PAYLOAD (and every presigned URL)
+  StreamingSigned,           // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+  StreamingUnsignedTrailer,  // STREAMING-UNSIGNED-PAYLOAD-TRAILER
+  StreamingSignedTrailer,    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
+};
+
+inline bool is_streaming(PayloadMode m) {
+  return m == PayloadMode::StreamingSigned || m == PayloadMode::StreamingUnsignedTrailer ||
+         m == PayloadMode::StreamingSignedTrailer;
+}
+
+// Who sent an authenticated request, and what the body decoder needs to go on.
+struct Identity {
+  std::string access_key;
+  std::string user;
+  bool presigned = false;
+  PayloadMode payload = PayloadMode::Unsigned;
+  std::string payload_sha256_hex;  // when payload == Sha256, lowercase
+  // Chunk signatures chain from the request signature with the same key and scope.
+  std::string signing_key;     // raw 32-byte derived key
+  std::string seed_signature;  // hex signature of the request itself
+  std::string amz_date;        // "YYYYMMDDTHHMMSSZ"
+  std::string scope;           // "20130524/us-east-1/s3/aws4_request"
+  std::string region;          // the region the client signed with
+};
+
+// True when the request carries neither an Authorization header nor X-Amz-Signature.
+bool is_anonymous(const RequestView& req);
+
+// Verifies a header-signed or presigned request against store.
+// Errors: AccessDenied (expired presign), AuthorizationHeaderMalformed,
+// AuthorizationQueryParametersError, InvalidAccessKeyId, SignatureDoesNotMatch,
+// RequestTimeTooSkewed (extra ServerTime), NotImplemented (unknown payload mode),
+// InvalidRequest (missing x-amz-content-sha256 on a header-signed request).
+s3::Result<Identity> authenticate(const RequestView& req, const CredentialStore& store, int64_t now_ms);
+
+// Building blocks, exposed for tests and for bench/ clients that sign their own requests.
+std::string canonical_query(std::string_view raw_query, bool drop_signature);
+std::string derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                               std::string_view service);
+
+// Signs a request the way botocore does (Authorization header); used by tests and silt-bench.
+// headers must include host and x-amz-date; returns the Authorization header value.
+std::string sign_request(std::string_view method, std::string_view target,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         std::string_view payload_hash, std::string_view access_key,
+                         std::string_view secret, std::string_view region);
+
+}  // namespace silt::auth
