@@ -1,0 +1,19 @@
+// What `silt server` was started with, as the front end needs it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace silt::server {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9000;
+  std::string region = "us-east-1";  // reported region; clients may sign with any
+  std::string domain;                // base domain for virtual-host addressing; empty: path style only
+  int io_threads = 0;                // 0: one per core
+  int blocking_threads = 8;          // disk work (erasure coding, fsync, LevelDB)
+  uint64_t max_object_size = 5ULL << 30;
+};
+
+}  // namespace silt::server

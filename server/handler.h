@@ -1,0 +1,34 @@
+// What every S3 operation handler receives, and its signature.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <string>
+
+#include "auth/sigv4.h"
+#include "common/error.h"
+#include "erasure/object_layer.h"
+#include "server/body_reader.h"
+#include "server/config.h"
+#include "server/response.h"
+#include "server/s3_request.h"
+
+namespace silt::server {
+
+// Shared by all sessions of one server; lives as long as the server.
+struct Services {
+  const Config& config;
+  ObjectLayer& objects;
+  boost::asio::thread_pool& blocking;
+};
+
+struct RequestContext {
+  const S3Request& req;
+  const auth::Identity& identity;
+  BodyReader& body;
+  Services& svc;
+};
+
+using Handler = boost::asio::awaitable<s3::Result<Response>> (*)(RequestContext&);
+
+}  // namespace silt::server

@@ -1,0 +1,78 @@
+// GetObject and HeadObject.
+#include "server/blocking.h"
+#include "server/handlers/handlers.h"
+#include "server/handlers/object_headers.h"
+#include "server/handlers/range.h"
+#include "util/time.h"
+
+namespace silt::server::handlers {
+
+namespace {
+// response-* query parameters override the stored headers on a GET (signed requests).
+constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+    {"response-content-type", "Content-Type"},         {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},                   {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"}, {"response-content-encoding", "Content-Encoding"},
+};
+
+void apply_overrides(Response& r, const S3Request& req) {
+  for (const auto& [param, header] : kOverrides) {
+    const std::string* v = req.query_value(param);
+    if (!v) continue;
+    std::erase_if(r.headers, [&](const auto& h) { return h.first == header; });
+    r.add(std::string(header), *v);
+  }
+}
+
+awaitable<Result> read_object(RequestContext& ctx, bool head) {
+  const auto& req = ctx.req;
+  auto info = co_await run_blocking(ctx.svc.blocking,
+                                    [&] { return ctx.svc.objects.stat_object(req.bucket, req.key); });
+  if (!info) co_return info.error();
+  if (auto st = check_conditions(req, *info, ""); !st) {
+    if (st.error().code != s3::Code::NotModified) co_return st.error();
+    // A 304 still names the representation it refers to.
+    Response r = empty_response(304);
+    r.add("ETag", quoted_etag(info->etag));
+    r.add("Last-Modified", http_date(info->mtime_ms));
+    co_return r;
+  }
+  auto range = parse_range(req.header_value("range"), info->size);
+  if (!range) {
+    s3::Error e = range.error();
+    e.with("RangeRequested", std::string(req.header_value("range")));
+    e.with("ActualObjectSize", std::to_string(info->size));
+    co_return e;
+  }
+
+  Response r;
+  add_object_headers(r, *info);
+  apply_overrides(r, req);
+  uint64_t offset = 0, length = info->size;
+  if (*range) {
+    offset = (*range)->offset;
+    length = (*range)->length;
+    r.status = 206;
+    r.add("Content-Range", "bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) + "/" +
+                               std::to_string(info->size));
+  } else if (req.header_value("x-amz-checksum-mode") == "ENABLED") {
+    // Only a full body matches a full-object checksum (clients.md X-CK-04).
+    add_checksum_headers(r, *info);
+  }
+  r.stream_length = length;
+  if (head) {
+    r.length_only = true;
+    co_return r;
+  }
+  auto reader = co_await run_blocking(ctx.svc.blocking,
+                                      [&] { return ctx.svc.objects.open_object(*info, offset, length); });
+  if (!reader) co_return reader.error();
+  r.stream = std::move(*reader);
+  co_return r;
+}
+}  // namespace
+
+awaitable<Result> get_object(RequestContext& ctx) { co_return co_await read_object(ctx, false); }
+awaitable<Result> head_object(RequestContext& ctx) { co_return co_await read_object(ctx, true); }
+
+}  // namespace silt::server::handlers

@@ -1,0 +1,126 @@
+// ListObjects (v1) and ListObjectsV2.
+#include <charconv>
+
+#include "server/blocking.h"
+#include "server/handlers/handlers.h"
+#include "server/handlers/object_headers.h"
+#include "server/handlers/owner.h"
+#include "util/hash.h"
+#include "util/time.h"
+#include "util/uri.h"
+
+namespace silt::server::handlers {
+
+namespace {
+constexpr int kMaxKeys = 1000;
+
+struct ListRequest {
+  ListParams params;
+  bool url_encode = false;
+};
+
+s3::Result<ListRequest> common_params(const S3Request& req) {
+  ListRequest lr;
+  if (auto* p = req.query_value("prefix")) lr.params.prefix = *p;
+  if (auto* d = req.query_value("delimiter")) lr.params.delimiter = *d;
+  if (auto* e = req.query_value("encoding-type")) {
+    if (*e != "url") return s3::Error(s3::Code::InvalidArgument, "Invalid Encoding Method specified in Request");
+    lr.url_encode = true;
+  }
+  lr.params.max_keys = kMaxKeys;
+  if (auto* m = req.query_value("max-keys")) {
+    int v = 0;
+    auto [p, ec] = std::from_chars(m->data(), m->data() + m->size(), v);
+    if (ec == std::errc::result_out_of_range) {
+      v = kMaxKeys;  // a huge number is just "as many as you can"
+    } else if (ec != std::errc() || p != m->data() + m->size() || v < 0) {
+      return s3::Error(s3::Code::InvalidArgument, "Provided max-keys not an integer or within integer range");
+    }
+    lr.params.max_keys = std::min(v, kMaxKeys);  // clamped silently: S3A asks for 5000
+  }
+  return lr;
+}
+
+// encoding-type=url: percent-encode names so any byte survives XML (clients.md X-LST-05).
+std::string enc(const ListRequest& lr, std::string_view s) { return lr.url_encode ? uri_encode(s, true) : std::string(s); }
+
+void add_entries(pugi::xml_node root, const ListRequest& lr, const ListResult& res, const RequestContext& ctx,
+                 bool owner) {
+  for (const auto& o : res.objects) {
+    auto c = root.append_child("Contents");
+    add_text(c, "Key", enc(lr, o.key));
+    add_text(c, "LastModified", iso8601_ms(o.mtime_ms));
+    add_text(c, "ETag", quoted_etag(o.etag));
+    add_text(c, "Size", std::to_string(o.size));
+    if (owner) add_owner(c, ctx.identity.user);
+    add_text(c, "StorageClass", o.meta.storage_class.empty() ? "STANDARD" : o.meta.storage_class);
+  }
+  for (const auto& p : res.prefixes) add_text(root.append_child("CommonPrefixes"), "Prefix", enc(lr, p));
+}
+
+void add_header_fields(pugi::xml_node root, const ListRequest& lr, const RequestContext& ctx) {
+  add_text(root, "Name", ctx.req.bucket);
+  add_text(root, "Prefix", enc(lr, lr.params.prefix));
+  if (!lr.params.delimiter.empty()) add_text(root, "Delimiter", enc(lr, lr.params.delimiter));
+  add_text(root, "MaxKeys", std::to_string(lr.params.max_keys));
+  if (lr.url_encode) add_text(root, "EncodingType", "url");
+}
+
+awaitable<s3::Result<ListResult>> run_list(RequestContext& ctx, const ListParams& p) {
+  co_return co_await run_blocking(ctx.svc.blocking,
+                                  [&] { return ctx.svc.objects.list_objects(ctx.req.bucket, p); });
+}
+}  // namespace
+
+awaitable<Result> list_objects_v1(RequestContext& ctx) {
+  auto lr = common_params(ctx.req);
+  if (!lr) co_return lr.error();
+  std::string marker;
+  if (auto* m = ctx.req.query_value("marker")) marker = *m;
+  lr->params.after = marker;
+  auto res = co_await run_list(ctx, lr->params);
+  if (!res) co_return res.error();
+
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "ListBucketResult");
+  add_header_fields(root, *lr, ctx);
+  add_text(root, "Marker", enc(*lr, marker));
+  // NextMarker whenever truncated, not only with a delimiter: clients page on it (X-LST-02).
+  if (res->truncated) add_text(root, "NextMarker", enc(*lr, res->last));
+  add_text(root, "IsTruncated", res->truncated ? "true" : "false");
+  add_entries(root, *lr, *res, ctx, true);
+  co_return xml_response(to_string(doc));
+}
+
+awaitable<Result> list_objects_v2(RequestContext& ctx) {
+  auto lr = common_params(ctx.req);
+  if (!lr) co_return lr.error();
+  std::string start_after, token;
+  if (auto* s = ctx.req.query_value("start-after")) start_after = *s;
+  lr->params.after = start_after;
+  if (auto* t = ctx.req.query_value("continuation-token")) {
+    token = *t;
+    std::string last;
+    if (!base64_decode(token, last) || last.empty())
+      co_return s3::Error(s3::Code::InvalidArgument, "The continuation token provided is incorrect");
+    lr->params.after = std::max(last, start_after);
+  }
+  bool fetch_owner = false;
+  if (auto* f = ctx.req.query_value("fetch-owner")) fetch_owner = *f == "true";
+  auto res = co_await run_list(ctx, lr->params);
+  if (!res) co_return res.error();
+
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "ListBucketResult");
+  add_header_fields(root, *lr, ctx);
+  add_text(root, "KeyCount", std::to_string(res->objects.size() + res->prefixes.size()));
+  if (ctx.req.has_query("continuation-token")) add_text(root, "ContinuationToken", token);
+  // The token is opaque to clients; it is the last name returned, so paging needs no server state.
+  if (res->truncated) add_text(root, "NextContinuationToken", base64_encode(res->last));
+  if (!start_after.empty()) add_text(root, "StartAfter", enc(*lr, start_after));
+  add_text(root, "IsTruncated", res->truncated ? "true" : "false");
+  add_entries(root, *lr, *res, ctx, fetch_owner);
+  co_return xml_response(to_string(doc));
+}
+
+}  // namespace silt::server::handlers

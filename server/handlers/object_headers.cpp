@@ -1,0 +1,142 @@
+#include "server/handlers/object_headers.h"
+
+#include <cctype>
+
+#include "util/time.h"
+
+namespace silt::server {
+
+namespace {
+constexpr size_t kMaxUserMetadata = 2048;  // S3's limit on x-amz-meta-* names plus values
+
+struct ContentHeader {
+  std::string_view name;
+  std::string ObjectMeta::*field;
+};
+const ContentHeader kContentHeaders[] = {
+    {"content-type", &ObjectMeta::content_type},
+    {"content-encoding", &ObjectMeta::content_encoding},
+    {"content-disposition", &ObjectMeta::content_disposition},
+    {"content-language", &ObjectMeta::content_language},
+    {"cache-control", &ObjectMeta::cache_control},
+    {"expires", &ObjectMeta::expires},
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// botocore appends ",aws-chunked" to a client's Content-Encoding; it describes the
+// transfer, never the object, so it must not be stored (clients.md X-PAY-02).
+std::string strip_aws_chunked(std::string_view enc) {
+  std::string out;
+  while (!enc.empty()) {
+    size_t comma = enc.find(',');
+    std::string_view part = enc.substr(0, comma);
+    enc = comma == std::string_view::npos ? std::string_view{} : enc.substr(comma + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (part.empty() || lower(part) == "aws-chunked") continue;
+    if (!out.empty()) out += ",";
+    out += part;
+  }
+  return out;
+}
+
+std::string_view unquote(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  if (s.rfind("W/", 0) == 0) return unquote(s.substr(2));
+  return s;
+}
+
+// A header holding a comma-separated list of ETags (If-Match: "a", "b").
+bool any_etag_matches(std::string_view list, std::string_view etag) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (etag_matches(list.substr(0, comma), etag)) return true;
+    if (comma == std::string_view::npos) break;
+    list = list.substr(comma + 1);
+  }
+  return false;
+}
+}  // namespace
+
+s3::Result<ObjectMeta> meta_from_request(const S3Request& req) {
+  ObjectMeta m;
+  for (const auto& ch : kContentHeaders) m.*ch.field = std::string(req.header_value(ch.name));
+  m.content_encoding = strip_aws_chunked(m.content_encoding);
+  size_t user_bytes = 0;
+  for (const auto& f : *req.header) {
+    std::string name = lower(f.name_string());
+    if (name.rfind("x-amz-meta-", 0) != 0) continue;
+    m.user.emplace_back(name.substr(11), std::string(f.value()));
+    user_bytes += name.size() - 11 + f.value().size();
+  }
+  if (user_bytes > kMaxUserMetadata)
+    return s3::Error(s3::Code::MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.");
+  auto sc = req.header_value("x-amz-storage-class");
+  if (!sc.empty() && sc != "STANDARD")
+    return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid");
+  return m;
+}
+
+std::string quoted_etag(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+
+bool etag_matches(std::string_view sent, std::string_view etag) {
+  sent = unquote(sent);
+  return sent == "*" || sent == etag;
+}
+
+void add_object_headers(Response& r, const ObjectInfo& info) {
+  r.add("ETag", quoted_etag(info.etag));
+  r.add("Last-Modified", http_date(info.mtime_ms));
+  r.add("Accept-Ranges", "bytes");
+  r.add("Content-Type", info.meta.content_type.empty() ? "binary/octet-stream" : info.meta.content_type);
+  for (const auto& ch : kContentHeaders) {
+    if (ch.name == "content-type") continue;
+    const std::string& v = info.meta.*ch.field;
+    if (!v.empty()) r.add(std::string(ch.name), v);
+  }
+  for (const auto& [k, v] : info.meta.user) r.add("x-amz-meta-" + k, v);
+  if (!info.meta.storage_class.empty() && info.meta.storage_class != "STANDARD")
+    r.add("x-amz-storage-class", info.meta.storage_class);
+}
+
+void add_checksum_headers(Response& r, const ObjectInfo& info) {
+  for (const auto& [algo, value] : info.meta.checksums) r.add("x-amz-checksum-" + lower(algo), value);
+}
+
+s3::Status check_conditions(const S3Request& req, const ObjectInfo& info, std::string_view prefix) {
+  auto h = [&](std::string_view name) { return req.header_value(std::string(prefix) + std::string(name)); };
+  const bool copy = !prefix.empty();
+  auto failed = [] { return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold"); };
+  auto not_modified = [&] {
+    return copy ? failed() : s3::Error(s3::Code::NotModified, "Not Modified");
+  };
+  // Last-Modified has second resolution on the wire, so compare whole seconds.
+  int64_t mtime_s = info.mtime_ms / 1000;
+
+  auto if_match = h("if-match");
+  auto if_unmodified = h("if-unmodified-since");
+  if (!if_match.empty()) {
+    if (!any_etag_matches(if_match, info.etag)) return failed();
+  } else if (!if_unmodified.empty()) {
+    auto t = parse_http_date(if_unmodified);
+    if (t && mtime_s > *t / 1000) return failed();
+  }
+  auto if_none = h("if-none-match");
+  auto if_modified = h("if-modified-since");
+  if (!if_none.empty()) {
+    if (any_etag_matches(if_none, info.etag)) return not_modified();
+  } else if (!if_modified.empty()) {
+    auto t = parse_http_date(if_modified);
+    if (t && mtime_s <= *t / 1000) return not_modified();
+  }
+  return {};
+}
+
+}  // namespace silt::server

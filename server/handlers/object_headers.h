@@ -1,0 +1,36 @@
+// Translation between an object's stored metadata and HTTP headers, shared by
+// PUT, COPY, GET and HEAD, plus the conditional-request rules.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "erasure/object_layer.h"
+#include "server/response.h"
+#include "server/s3_request.h"
+
+namespace silt::server {
+
+// Content-* headers, Expires, Cache-Control, x-amz-meta-* and x-amz-storage-class
+// from a PUT/COPY(REPLACE) request. MetadataTooLarge, InvalidStorageClass.
+s3::Result<ObjectMeta> meta_from_request(const S3Request& req);
+
+// Headers every GET/HEAD of an object carries: ETag, Last-Modified, Content-Type,
+// the stored content headers and user metadata.
+void add_object_headers(Response& r, const ObjectInfo& info);
+// x-amz-checksum-* when the client asked for them (x-amz-checksum-mode: ENABLED).
+void add_checksum_headers(Response& r, const ObjectInfo& info);
+
+std::string quoted_etag(std::string_view etag);
+// Compares a client-sent ETag (quoted or not, or "*") with the stored one.
+bool etag_matches(std::string_view sent, std::string_view etag);
+
+// If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, as RFC 7232
+// and S3 order them. prefix is "" for GET/HEAD and "x-amz-copy-source-" for copies.
+// Errors: PreconditionFailed, NotModified (GET/HEAD only; copies get 412).
+s3::Status check_conditions(const S3Request& req, const ObjectInfo& info, std::string_view prefix);
+
+
+}  // namespace silt::server

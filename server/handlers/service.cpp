@@ -1,0 +1,25 @@
+// ListBuckets.
+#include "server/blocking.h"
+#include "server/handlers/handlers.h"
+#include "server/handlers/owner.h"
+#include "util/time.h"
+
+namespace silt::server::handlers {
+
+awaitable<Result> list_buckets(RequestContext& ctx) {
+  auto buckets = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_buckets(); });
+  if (!buckets) co_return buckets.error();
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "ListAllMyBucketsResult");
+  add_owner(root, ctx.identity.user);
+  auto list = root.append_child("Buckets");
+  for (const auto& b : *buckets) {
+    auto node = list.append_child("Bucket");
+    add_text(node, "Name", b.name);
+    add_text(node, "CreationDate", iso8601_ms(b.created_ms));
+    add_text(node, "BucketRegion", ctx.svc.config.region);
+  }
+  co_return xml_response(to_string(doc));
+}
+
+}  // namespace silt::server::handlers

@@ -1,0 +1,19 @@
+// The router table: every S3 operation silt serves, and how a request is matched to it.
+#pragma once
+
+#include <string_view>
+
+#include "server/handler.h"
+
+namespace silt::server {
+
+struct Route {
+  std::string_view operation;  // S3 operation name, for logs and metrics
+  Handler handler;
+};
+
+// Finds the operation for a request. NotImplemented for S3 operations silt does not
+// serve yet (so no client ever gets a wrong 200), MethodNotAllowed for nonsense.
+s3::Result<Route> route(const S3Request& req);
+
+}  // namespace silt::server

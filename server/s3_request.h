@@ -1,0 +1,46 @@
+// One S3 request as the router and handlers see it: bucket and key resolved
+// from path-style or virtual-host addressing, query decoded, headers as sent.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+
+namespace silt::server {
+
+namespace http = boost::beast::http;
+using RequestHeader = http::request_header<>;
+
+struct S3Request {
+  const RequestHeader* header = nullptr;
+  http::verb method = http::verb::unknown;
+  std::string target;     // raw request-target, as signed
+  std::string raw_path;   // before '?', still percent-encoded
+  std::string raw_query;  // after '?'
+  std::string bucket;     // empty: service level (ListBuckets)
+  std::string key;        // decoded; empty: bucket level
+  bool has_key = false;   // "/b/" has_key with an empty key is still bucket level
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+
+  std::string_view header_value(std::string_view name) const;
+  bool has_header(std::string_view name) const;
+  bool has_query(std::string_view name) const;
+  const std::string* query_value(std::string_view name) const;
+  bool is_head() const { return method == http::verb::head; }
+  std::string resource() const;  // "/bucket/key" for error XML
+};
+
+// Splits the target and resolves addressing. domain: base domain for virtual-host
+// style ("s3.local"); a Host of "<bucket>.<domain>[:port]" names the bucket.
+s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view domain);
+
+// Bucket naming rules for CreateBucket (3-63 chars of a-z 0-9 . -, starting and
+// ending with a letter or digit, not an IP address).
+bool valid_bucket_name(std::string_view name);
+
+}  // namespace silt::server

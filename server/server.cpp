@@ -1,0 +1,98 @@
+#include "server/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <thread>
+#include <vector>
+
+#include "server/session.h"
+#include "server/session_registry.h"
+#include "util/hash.h"
+
+namespace silt::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared) {
+  for (;;) {
+    // Each connection gets its own strand, so its coroutine and a stop request
+    // never touch the socket at the same time.
+    tcp::socket socket(asio::make_strand(acceptor.get_executor()));
+    auto [ec] = co_await acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (!acceptor.is_open()) co_return;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    socket.set_option(tcp::no_delay(true));
+    auto session = std::make_shared<Session>(std::move(socket), shared);
+    auto ex = session->stream_executor();
+    asio::co_spawn(ex, [session]() { return session->run(); }, asio::detached);
+  }
+}
+
+}  // namespace
+
+int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials) {
+  int io_threads = config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  asio::io_context ioc(io_threads);
+  asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
+  Services services{config, objects, blocking};
+  SessionRegistry registry;
+  SessionShared shared{services, credentials, registry, {}, {}, {}, 0};
+  std::random_device rd;
+  shared.request_id_seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  shared.host_id = base64_encode(sha256_raw(std::to_string(shared.request_id_seed)));
+
+  tcp::acceptor acceptor(ioc);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config.host, ec);
+  if (ec) {
+    spdlog::error("invalid address {}: {}", config.host, ec.message());
+    return 2;
+  }
+  tcp::endpoint endpoint(address, config.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    spdlog::error("cannot listen on {}:{}: {}", config.host, config.port, ec.message());
+    return 2;
+  }
+  std::printf("silt listening on http://%s:%u\n", config.host.c_str(), acceptor.local_endpoint().port());
+  std::fflush(stdout);
+
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& err, int sig) {
+    if (err) return;
+    spdlog::info("signal {}: finishing requests in flight, then stopping", sig);
+    shared.stopping = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    registry.close_idle();
+  });
+
+  asio::co_spawn(ioc, accept_loop(acceptor, shared), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < io_threads; i++) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  blocking.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace silt::server

@@ -1,0 +1,234 @@
+#include "server/session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <spdlog/spdlog.h>
+
+#include "server/blocking.h"
+#include "server/router.h"
+#include "server/session_registry.h"
+#include "util/time.h"
+
+namespace silt::server {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr size_t kHeaderLimit = 64 * 1024;
+constexpr auto kIdleTimeout = 75s;
+constexpr auto kIoTimeout = 120s;
+constexpr size_t kStreamBuffer = 1 << 20;
+constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
+
+bool is_health(std::string_view target) { return target.rfind("/_silt/health/", 0) == 0; }
+}  // namespace
+
+// The request body as Beast's parser delivers it (Content-Length or chunked).
+class Session::ParserBody : public RawBodySource {
+ public:
+  ParserBody(Session& s, Parser& p) : s_(s), p_(p) {}
+  awaitable<s3::Result<size_t>> read_some(char* buf, size_t n) override {
+    if (p_.is_done()) co_return size_t{0};
+    p_.get().body().data = buf;
+    p_.get().body().size = n;
+    s_.stream_.expires_after(kIoTimeout);
+    auto [ec, ignored] = co_await http::async_read_some(s_.stream_, s_.buffer_, p_, tuple_awaitable);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == beast::error::timeout)
+      co_return s3::Error(s3::Code::RequestTimeout,
+                          "Your socket connection to the server was not read from or written to within the timeout period.");
+    if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+    co_return n - p_.get().body().size;
+  }
+  bool done() const override { return p_.is_done(); }
+
+ private:
+  Session& s_;
+  Parser& p_;
+};
+
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared)
+    : stream_(std::move(socket)), shared_(shared) {}
+
+std::string Session::next_request_id() {
+  char buf[17];
+  uint64_t n = shared_.request_id_seed + shared_.next_request.fetch_add(1);
+  std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+void Session::close_if_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->idle_) self->stream_.socket().close();
+  });
+}
+
+awaitable<void> Session::run() {
+  shared_.registry.add(shared_from_this());
+  for (;;) {
+    Parser parser;
+    parser.header_limit(kHeaderLimit);
+    // S3 bounds bodies itself (5 GiB, EntityTooLarge); Beast's 1 MiB default must go.
+    parser.body_limit(boost::none);
+    idle_ = true;
+    if (shared_.stopping) break;
+    stream_.expires_after(kIdleTimeout);
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, tuple_awaitable);
+    idle_ = false;
+    if (ec) break;
+    if (!co_await serve_one(parser)) break;
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.socket().close(ignored);
+  shared_.registry.remove(this);
+}
+
+awaitable<bool> Session::serve_one(Parser& parser) {
+  const auto& hdr = parser.get();
+  std::string request_id = next_request_id();
+  std::string resource(hdr.target().substr(0, hdr.target().find('?')));
+  auto started = std::chrono::steady_clock::now();
+
+  Response r = co_await dispatch(parser, request_id, resource);
+
+  // A body we did not read cannot be skipped reliably, so the connection ends here.
+  bool keep_alive = hdr.keep_alive() && parser.is_done() && !shared_.stopping;
+  bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
+  spdlog::debug("{} {} {} {} {}ms", request_id, hdr.method_string(), hdr.target(), r.status,
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  co_return ok && keep_alive;
+}
+
+awaitable<Response> Session::dispatch(Parser& parser, const std::string& request_id, std::string& resource) {
+  const auto& hdr = parser.get();
+  bool head = hdr.method() == http::verb::head;
+  auto fail = [&](s3::Error e) {
+    Response r = error_response(e, resource, request_id, shared_.host_id, head);
+    if (e.code == s3::Code::InvalidRange) {
+      auto it = e.extra.find("ActualObjectSize");
+      if (it != e.extra.end()) r.add("Content-Range", "bytes */" + it->second);
+    }
+    return r;
+  };
+
+  if (is_health(hdr.target()) && (hdr.method() == http::verb::get || head)) {
+    std::string_view which = hdr.target().substr(14);
+    if (which == "live" || which == "ready") {
+      Response r;
+      r.content_type = "text/plain";
+      if (!head) r.body = "OK\n";
+      co_return r;
+    }
+  }
+
+  auto parsed = parse_s3_request(hdr, shared_.services.config.domain);
+  if (!parsed) co_return fail(parsed.error());
+  S3Request& req = *parsed;
+  resource = req.resource();
+
+  auth::RequestView view{hdr.method_string(), hdr.target(), {}};
+  for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
+  if (auth::is_anonymous(view)) co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied"));
+  auto id = auth::authenticate(view, shared_.credentials, now_ms());
+  if (!id) co_return fail(id.error());
+
+  auto rt = route(req);
+  if (!rt) co_return fail(rt.error());
+
+  ParserBody raw(*this, parser);
+  BodyReader body(raw, req, *id);
+  if (auto st = body.prepare(); !st) co_return fail(st.error());
+  // Only now, with the request admitted, does the client get to send its body.
+  if (hdr[http::field::expect] == "100-continue" && !parser.is_done()) {
+    http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
+    stream_.expires_after(kIoTimeout);
+    auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
+    if (ec) co_return fail(s3::Error(s3::Code::IncompleteBody, "connection lost"));
+  }
+
+  RequestContext ctx{req, *id, body, shared_.services};
+  auto result = co_await rt->handler(ctx);
+  if (!result) {
+    if (result.error().code == s3::Code::NoSuchBucket) result.error().with("BucketName", req.bucket);
+    if (result.error().code == s3::Code::NoSuchKey) result.error().with("Key", req.key);
+    co_return error_response(result.error(), resource, request_id, shared_.host_id, head);
+  }
+  co_return std::move(*result);
+}
+
+awaitable<bool> Session::write(Response& r, unsigned version, bool keep_alive, const std::string& request_id) {
+  if (r.stream) co_return co_await write_stream(r, version, keep_alive, request_id);
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "silt");
+  res.set(http::field::date, http_date(now_ms()));
+  res.set("x-amz-request-id", request_id);
+  res.set("x-amz-id-2", shared_.host_id);
+  for (const auto& [k, v] : r.headers) res.insert(k, v);
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  res.keep_alive(keep_alive);
+  if (r.length_only) {
+    res.content_length(r.stream_length);  // HEAD: announce the object's length, send nothing
+  } else if (r.status != 204 && r.status != 304) {
+    res.body() = std::move(r.body);
+    res.content_length(res.body().size());
+  }
+  stream_.expires_after(kIoTimeout);
+  http::response_serializer<http::string_body> sr{res};
+  if (r.length_only) {
+    auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable);
+    co_return !ec;
+  }
+  auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
+  co_return !ec;
+}
+
+awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_alive, const std::string& request_id) {
+  http::response<http::buffer_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "silt");
+  res.set(http::field::date, http_date(now_ms()));
+  res.set("x-amz-request-id", request_id);
+  res.set("x-amz-id-2", shared_.host_id);
+  for (const auto& [k, v] : r.headers) res.insert(k, v);
+  res.keep_alive(keep_alive);
+  res.content_length(r.stream_length);
+  res.body().data = nullptr;
+  res.body().more = true;
+  http::response_serializer<http::buffer_body> sr{res};
+  stream_.expires_after(kIoTimeout);
+  if (auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable); ec) co_return false;
+
+  std::string buf(kStreamBuffer, '\0');
+  uint64_t remaining = r.stream_length;
+  auto& pool = shared_.services.blocking;
+  while (remaining > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
+    auto got = co_await run_blocking(pool, [&] { return r.stream->read(buf.data(), want); });
+    if (!got || *got == 0) {
+      // Headers are gone already; the only honest signal left is a cut connection.
+      spdlog::error("{}: read failed mid-response: {}", request_id, got ? "short object" : got.error().message);
+      co_return false;
+    }
+    remaining -= *got;
+    res.body().data = buf.data();
+    res.body().size = *got;
+    res.body().more = true;
+    stream_.expires_after(kIoTimeout);
+    auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
+    if (ec && ec != http::error::need_buffer) co_return false;
+  }
+  res.body().data = nullptr;
+  res.body().size = 0;
+  res.body().more = false;
+  auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
+  co_await run_blocking(pool, [&] { r.stream.reset(); });
+  co_return !ec;
+}
+
+}  // namespace silt::server

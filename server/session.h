@@ -1,0 +1,56 @@
+// One HTTP/1.1 connection: reads requests one after another (keep-alive),
+// admits each through auth/, routes it, and writes the response, streaming
+// bodies in both directions. Runs as a coroutine on the connection's strand.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <string>
+
+#include "auth/credentials.h"
+#include "server/handler.h"
+
+namespace silt::server {
+
+class SessionRegistry;
+
+// Per-server state every session needs.
+struct SessionShared {
+  Services& services;
+  const auth::CredentialStore& credentials;
+  SessionRegistry& registry;
+  std::atomic<bool> stopping{false};
+  std::string host_id = {};  // x-amz-id-2
+  std::atomic<uint64_t> next_request{0};
+  uint64_t request_id_seed = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, SessionShared& shared);
+  boost::asio::awaitable<void> run();
+  boost::beast::tcp_stream::executor_type stream_executor() { return stream_.get_executor(); }
+  // Closes the connection if it is waiting for a next request (graceful stop).
+  void close_if_idle();
+
+ private:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  class ParserBody;
+
+  boost::asio::awaitable<bool> serve_one(Parser& parser);
+  boost::asio::awaitable<Response> dispatch(Parser& parser, const std::string& request_id, std::string& resource);
+  boost::asio::awaitable<bool> write(Response& r, unsigned version, bool keep_alive, const std::string& request_id);
+  boost::asio::awaitable<bool> write_stream(Response& r, unsigned version, bool keep_alive,
+                                            const std::string& request_id);
+  std::string next_request_id();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  SessionShared& shared_;
+  std::atomic<bool> idle_{true};
+};
+
+}  // namespace silt::server
