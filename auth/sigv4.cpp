@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 
+#include "auth/sigv2.h"
 #include "util/hash.h"
 #include "util/time.h"
 #include "util/uri.h"
@@ -290,7 +291,7 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
   auth = trim(auth);
   if (auth.substr(0, kAlgorithm.size()) != kAlgorithm ||
       (auth.size() > kAlgorithm.size() && !is_ws(auth[kAlgorithm.size()]))) {
-    // SigV2 ("AWS key:sig") and anything else: S3 answers the same way.
+    // authenticate() sends SigV2 ("AWS key:sig") to sigv2.cpp first; anything else ends here.
     return s3::Error(s3::Code::InvalidArgument, "Unsupported Authorization Type")
         .with("ArgumentName", "Authorization")
         .with("ArgumentValue", std::string(auth));
@@ -452,21 +453,26 @@ bool botocore_skips(std::string_view lname) {
 
 bool is_anonymous(const RequestView& req) {
   if (find_header(req, "authorization")) return false;
-  return !has_presign_params(split_target(req.target).query);
+  std::string_view query = split_target(req.target).query;
+  return !has_presign_params(query) && !has_sigv2_query(query);
 }
 
 s3::Result<Identity> authenticate(const RequestView& req, const CredentialStore& store, int64_t now_ms) {
   std::optional<std::string_view> auth = find_header(req, "authorization");
-  bool presigned = has_presign_params(split_target(req.target).query);
-  if (auth && presigned) {
+  std::string_view query = split_target(req.target).query;
+  bool presigned = has_presign_params(query);
+  bool presigned_v2 = has_sigv2_query(query);  // SigV2: AWSAccessKeyId/Signature/Expires (sigv2.h)
+  if (int(auth.has_value()) + int(presigned) + int(presigned_v2) > 1) {
     return s3::Error(s3::Code::InvalidArgument,
                      "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
                      "string parameter or the Authorization header should be specified")
         .with("ArgumentName", "Authorization")
-        .with("ArgumentValue", std::string(*auth));
+        .with("ArgumentValue", std::string(auth.value_or("")));
   }
+  if (auth && is_sigv2_authorization(*auth)) return authenticate_v2(req, store, now_ms);
   if (auth) return authenticate_header(req, *auth, store, now_ms);
   if (presigned) return authenticate_query(req, store, now_ms);
+  if (presigned_v2) return authenticate_v2(req, store, now_ms);
   return s3::Error(s3::Code::AccessDenied, "Access Denied");
 }
 

@@ -1,6 +1,7 @@
 #include "server/session.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,7 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
 using namespace std::chrono_literals;
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 constexpr size_t kHeaderLimit = 64 * 1024;
@@ -27,6 +29,10 @@ constexpr size_t kStreamBuffer = 1 << 20;
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
 bool is_health(std::string_view target) { return target.rfind("/_silt/health/", 0) == 0; }
+
+bool expects_continue(const http::request_header<>& h) {
+  return beast::iequals(h[http::field::expect], "100-continue");
+}
 }  // namespace
 
 // The request body as Beast's parser delivers it (Content-Length or chunked).
@@ -93,13 +99,16 @@ awaitable<void> Session::run() {
 awaitable<bool> Session::serve_one(Parser& parser) {
   const auto& hdr = parser.get();
   std::string request_id = next_request_id();
+  continued_ = false;
   std::string resource(hdr.target().substr(0, hdr.target().find('?')));
   auto started = std::chrono::steady_clock::now();
 
   Response r = co_await dispatch(parser, request_id, resource);
 
-  // A body we did not read cannot be skipped reliably, so the connection ends here.
-  bool keep_alive = hdr.keep_alive() && parser.is_done() && !shared_.stopping;
+  // A body we did not read cannot be skipped reliably, and a client still waiting
+  // for 100 Continue may send its body anyway: either way the connection ends here.
+  bool keep_alive = hdr.keep_alive() && parser.is_done() && !shared_.stopping &&
+                    (continued_ || !expects_continue(hdr));
   bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
   spdlog::debug("{} {} {} {} {}ms", request_id, hdr.method_string(), hdr.target(), r.status,
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
@@ -111,6 +120,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   bool head = hdr.method() == http::verb::head;
   auto fail = [&](s3::Error e) {
     Response r = error_response(e, resource, request_id, shared_.host_id, head);
+    // S3 tells the client the object's size when a range cannot be served.
     if (e.code == s3::Code::InvalidRange) {
       auto it = e.extra.find("ActualObjectSize");
       if (it != e.extra.end()) r.add("Content-Range", "bytes */" + it->second);
@@ -146,11 +156,14 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   BodyReader body(raw, req, *id);
   if (auto st = body.prepare(); !st) co_return fail(st.error());
   // Only now, with the request admitted, does the client get to send its body.
-  if (hdr[http::field::expect] == "100-continue" && !parser.is_done()) {
+  // Sent even for an empty body: botocore 1.29 waits for it and, if the final status
+  // comes first, misreads the next response on that pooled connection.
+  if (expects_continue(hdr)) {
     http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
     stream_.expires_after(kIoTimeout);
     auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
     if (ec) co_return fail(s3::Error(s3::Code::IncompleteBody, "connection lost"));
+    continued_ = true;
   }
 
   RequestContext ctx{req, *id, body, shared_.services};
@@ -158,7 +171,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   if (!result) {
     if (result.error().code == s3::Code::NoSuchBucket) result.error().with("BucketName", req.bucket);
     if (result.error().code == s3::Code::NoSuchKey) result.error().with("Key", req.key);
-    co_return error_response(result.error(), resource, request_id, shared_.host_id, head);
+    co_return fail(std::move(result.error()));
   }
   co_return std::move(*result);
 }
@@ -204,30 +217,53 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
   stream_.expires_after(kIoTimeout);
   if (auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable); ec) co_return false;
 
-  std::string buf(kStreamBuffer, '\0');
-  uint64_t remaining = r.stream_length;
+  // While one buffer goes out on the socket, the blocking pool decodes the next.
   auto& pool = shared_.services.blocking;
-  while (remaining > 0) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
-    auto got = co_await run_blocking(pool, [&] { return r.stream->read(buf.data(), want); });
-    if (!got || *got == 0) {
-      // Headers are gone already; the only honest signal left is a cut connection.
-      spdlog::error("{}: read failed mid-response: {}", request_id, got ? "short object" : got.error().message);
-      co_return false;
+  auto load = [&](std::string& buf, uint64_t remaining) -> awaitable<s3::Status> {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, kStreamBuffer));
+    buf.resize(want);
+    size_t filled = 0;
+    while (filled < want) {
+      auto got = co_await run_blocking(pool, [&] { return r.stream->read(buf.data() + filled, want - filled); });
+      if (!got) co_return got.error();
+      if (*got == 0) co_return s3::Error(s3::Code::InternalError, "object shorter than its index entry");
+      filled += *got;
     }
-    remaining -= *got;
+    co_return s3::Status{};
+  };
+  auto send = [&](std::string& buf) -> awaitable<s3::Status> {
     res.body().data = buf.data();
-    res.body().size = *got;
+    res.body().size = buf.size();
     res.body().more = true;
     stream_.expires_after(kIoTimeout);
     auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
-    if (ec && ec != http::error::need_buffer) co_return false;
+    if (ec && ec != http::error::need_buffer) co_return s3::Error(s3::Code::RequestTimeout, ec.message());
+    co_return s3::Status{};
+  };
+
+  std::string cur, next;
+  uint64_t remaining = r.stream_length;
+  s3::Status st = remaining ? co_await load(cur, remaining) : s3::Status{};
+  while (st && remaining > 0) {
+    remaining -= cur.size();
+    if (remaining == 0) {
+      st = co_await send(cur);
+      break;
+    }
+    auto [sent, loaded] = co_await (send(cur) && load(next, remaining));
+    st = !sent ? sent : loaded;
+    std::swap(cur, next);
+  }
+  co_await run_blocking(pool, [&] { r.stream.reset(); });
+  if (!st) {
+    // Headers are gone already; the only honest signal left is a cut connection.
+    spdlog::warn("{}: response body cut short: {}", request_id, st.error().message);
+    co_return false;
   }
   res.body().data = nullptr;
   res.body().size = 0;
   res.body().more = false;
   auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
-  co_await run_blocking(pool, [&] { r.stream.reset(); });
   co_return !ec;
 }
 

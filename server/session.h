@@ -51,6 +51,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   SessionShared& shared_;
   std::atomic<bool> idle_{true};
+  bool continued_ = false;  // this request's 100 Continue was sent
 };
 
 }  // namespace silt::server

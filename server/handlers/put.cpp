@@ -1,4 +1,6 @@
 // PutObject.
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
@@ -7,31 +9,47 @@
 namespace silt::server::handlers {
 
 namespace {
+using namespace boost::asio::experimental::awaitable_operators;
 constexpr size_t kStripeBuffer = 1 << 20;  // one erasure stripe per blocking call keeps memory bounded
 
-// Moves the whole body into writer, a buffer at a time, verifying it on the way.
-awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer) {
-  std::string buf(kStripeBuffer, '\0');
-  for (;;) {
-    size_t filled = 0;
-    bool end = false;
-    while (filled < buf.size()) {
-      auto got = co_await ctx.body.read(buf.data() + filled, buf.size() - filled);
-      if (!got) co_return got.error();
-      if (*got == 0) {
-        end = true;
-        break;
-      }
-      filled += *got;
+// Fills buf from the body; end is set once the body is read and verified.
+awaitable<s3::Status> fill(RequestContext& ctx, std::string& buf, size_t& filled, bool& end) {
+  filled = 0;
+  while (filled < buf.size()) {
+    auto got = co_await ctx.body.read(buf.data() + filled, buf.size() - filled);
+    if (!got) co_return got.error();
+    if (*got == 0) {
+      end = true;
+      break;
     }
-    if (writer.size() + filled > ctx.svc.config.max_object_size)
-      co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
-    if (filled) {
-      auto st = co_await run_blocking(ctx.svc.blocking, [&] { return writer.write(buf.data(), filled); });
-      if (!st) co_return st;
-    }
-    if (end) co_return s3::Status{};
+    filled += *got;
   }
+  co_return s3::Status{};
+}
+
+awaitable<s3::Status> store(RequestContext& ctx, ObjectWriter& writer, const std::string& buf, size_t n) {
+  if (writer.size() + n > ctx.svc.config.max_object_size)
+    co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
+  if (n == 0) co_return s3::Status{};
+  co_return co_await run_blocking(ctx.svc.blocking, [&] { return writer.write(buf.data(), n); });
+}
+
+// Moves the whole body into writer. While one buffer is erasure-coded and written
+// on the blocking pool, the next one is read from the socket: two buffers in all.
+awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer) {
+  std::string cur(kStripeBuffer, '\0'), next(kStripeBuffer, '\0');
+  size_t n_cur = 0;
+  bool end = false;
+  if (auto st = co_await fill(ctx, cur, n_cur, end); !st) co_return st;
+  while (!end) {
+    size_t n_next = 0;
+    auto [stored, read] = co_await (store(ctx, writer, cur, n_cur) && fill(ctx, next, n_next, end));
+    if (!stored) co_return stored;
+    if (!read) co_return read;
+    std::swap(cur, next);
+    n_cur = n_next;
+  }
+  co_return co_await store(ctx, writer, cur, n_cur);
 }
 }  // namespace
 

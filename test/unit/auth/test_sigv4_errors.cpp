@@ -139,8 +139,13 @@ TEST_CASE("malformed Authorization headers are AuthorizationHeaderMalformed") {
 
 TEST_CASE("other Authorization schemes are refused") {
   OwnedRequest r = signed_get();
-  *r.header("authorization") = "AWS AKIDERRORS:c2lnbmF0dXJl";
+  *r.header("authorization") = "Bearer abc";
   CHECK(code_of(r) == s3::Code::InvalidArgument);
+  *r.header("authorization") = "AWS4-HMAC-SHA512 Credential=x";
+  CHECK(code_of(r) == s3::Code::InvalidArgument);
+  // "AWS key:sig" is SigV2 (test_sigv2.cpp): a wrong signature there is a mismatch.
+  *r.header("authorization") = "AWS AKIDERRORS:c2lnbmF0dXJl";
+  CHECK(code_of(r) == s3::Code::SignatureDoesNotMatch);
 }
 
 TEST_CASE("any region in the credential scope is accepted") {

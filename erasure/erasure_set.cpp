@@ -1,0 +1,48 @@
+#include "erasure/erasure_set.h"
+
+#include <cstdio>
+#include <mutex>
+#include <set>
+
+#include "erasure/fs.h"
+
+namespace silt {
+
+std::vector<int> ErasureSet::distribution(const std::string& data_id) const {
+  const int n = static_cast<int>(drives.size());
+  uint32_t rot = 0;
+  for (size_t i = 0; i < 8 && i < data_id.size(); ++i) {
+    char c = data_id[i];
+    uint32_t d = (c >= '0' && c <= '9') ? static_cast<uint32_t>(c - '0') : static_cast<uint32_t>((c | 0x20) - 'a' + 10);
+    rot = rot * 16 + (d & 0xf);
+  }
+  std::vector<int> out(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) out[static_cast<size_t>(i)] = static_cast<int>((static_cast<uint32_t>(i) + rot) % static_cast<uint32_t>(n));
+  return out;
+}
+
+void ErasureSet::remove_data(const ObjectRecord& rec) {
+  std::set<std::string> ids{rec.layout.data_id};
+  for (const auto& p : rec.parts) ids.insert(p.data_id);
+  // Under the lock only rename into tmp/ (cheap, atomic); the slow rm -rf runs
+  // after readers may open files again. Startup clears tmp/ should we crash here.
+  std::vector<std::string> trash;
+  {
+    std::unique_lock lock(data_mu);
+    for (const auto& id : ids) {
+      if (id.size() < 2) continue;
+      for (const auto& d : drives) {
+        std::string to = d.tmp_root() + "/" + id + ".deleted";
+        if (::rename(d.data_dir(id).c_str(), to.c_str()) == 0)
+          trash.push_back(to);
+        else
+          fs::remove_all(d.data_dir(id));  // e.g. tmp/ itself is gone: remove in place
+      }
+    }
+  }
+  for (const auto& t : trash) fs::remove_all(t);
+}
+
+std::string part_file_name(int number) { return "part." + std::to_string(number); }
+
+}  // namespace silt

@@ -1,0 +1,217 @@
+#include "erasure/object_writer.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "erasure/fs.h"
+#include "erasure/parallel.h"
+#include "erasure/random_id.h"
+#include "erasure/shard_file.h"
+#include "util/hash.h"
+#include "util/time.h"
+
+namespace silt {
+namespace {
+
+class ErasureObjectWriter final : public ObjectWriter {
+ public:
+  ErasureObjectWriter(ErasureSet& set, std::string bucket, std::string key)
+      : set_(set),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        data_id_(random_hex_id()),
+        distribution_(set.distribution(data_id_)),
+        shards_(set.drives.size()),
+        full_len_((set.block_size + static_cast<uint32_t>(set.k()) - 1) / static_cast<uint32_t>(set.k())),
+        stripe_(static_cast<size_t>(full_len_) * static_cast<size_t>(set.k())),
+        parity_(static_cast<size_t>(full_len_) * static_cast<size_t>(set.m())),
+        md5_(Digest::Kind::MD5) {}
+
+  ~ErasureObjectWriter() override {
+    if (committed_) return;
+    // Uncommitted: nothing of ours may stay behind, wherever commit() got to.
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      const Drive& d = drive_of(i);
+      fs::remove_all(d.tmp_dir(data_id_));
+      if (renamed_) fs::remove_all(d.data_dir(data_id_));
+    }
+  }
+
+  s3::Status open_shards() {
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      const Drive& d = drive_of(i);
+      std::string dir = d.tmp_dir(data_id_);
+      if (::mkdir(dir.c_str(), 0755) != 0) {
+        // tmp/ (or the whole drive) was removed while we run: recreate it once.
+        if (errno != ENOENT || !d.ensure_ready() || ::mkdir(dir.c_str(), 0755) != 0) {
+          note_failure(fs::io_error("mkdir", dir));
+          continue;
+        }
+      }
+      ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(set_.k()), static_cast<uint32_t>(set_.m()),
+                    set_.block_size};
+      auto w = ShardFileWriter::create(dir + "/" + part_file_name(1), h);
+      if (!w) {
+        note_failure(w.error());
+        continue;
+      }
+      shards_[i].emplace(std::move(*w));
+    }
+    return check_quorum("creating shard files");
+  }
+
+  s3::Status write(const char* data, size_t n) override {
+    if (!error_.ok()) return error_;
+    if (md5_done_) return s3::Error(s3::Code::InternalError, "ObjectWriter::write after md5_raw()");
+    md5_.update(data, n);
+    size_ += n;
+    while (n > 0) {
+      size_t take = std::min(n, static_cast<size_t>(set_.block_size) - fill_);
+      std::memcpy(stripe_.data() + fill_, data, take);
+      fill_ += take;
+      data += take;
+      n -= take;
+      if (fill_ == set_.block_size) {
+        if (auto s = flush_stripe(); !s) return s;
+      }
+    }
+    return {};
+  }
+
+  uint64_t size() const override { return size_; }
+
+  std::string md5_raw() override {
+    if (!md5_done_) {
+      md5_value_ = md5_.finish();
+      md5_done_ = true;
+    }
+    return md5_value_;
+  }
+
+  s3::Result<ObjectInfo> commit(const ObjectMeta& meta) override {
+    if (!error_.ok()) return error_.error();
+    if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
+    if (fill_ > 0)
+      if (auto s = flush_stripe(); !s) return s.error();
+    ObjectRecord rec;
+    rec.info.bucket = bucket_;
+    rec.info.key = key_;
+    rec.info.size = size_;
+    rec.info.etag = hex_encode(md5_raw());
+    rec.info.mtime_ms = now_ms();
+    rec.info.meta = meta;
+    rec.layout = {set_.k(), set_.m(), set_.block_size, data_id_, distribution_};
+    rec.parts.push_back({1, size_, rec.info.etag, data_id_});
+    const std::string meta_json = encode_object_record(rec);
+
+    // Per drive: fsync the shard, put meta.json beside it, then move the whole
+    // directory into data/ with one atomic rename. Drives work in parallel.
+    renamed_ = true;  // from here on the destructor also cleans data/
+    std::vector<s3::Status> results(shards_.size());
+    parallel_for(shards_.size(), [&](size_t i) {
+      if (!shards_[i]) return;
+      if (auto s = shards_[i]->finish(); !s) {
+        results[i] = s;
+        return;
+      }
+      results[i] = publish(drive_of(i), meta_json);
+    });
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      if (shards_[i] && !results[i]) {
+        shards_[i].reset();
+        note_failure(results[i].error());
+      }
+    }
+    if (auto s = check_quorum("moving shards into place"); !s) return s.error();
+
+    auto old = set_.index->put_object(rec);
+    if (!old) return old.error();
+    committed_ = true;
+    if (old->has_value() && (*old)->layout.data_id != data_id_) set_.remove_data(**old);
+    return rec.info;
+  }
+
+ private:
+  const Drive& drive_of(size_t shard) const { return set_.drives[static_cast<size_t>(distribution_[shard])]; }
+
+  void note_failure(const s3::Error& e) {
+    if (first_failure_.empty()) first_failure_ = e.message;
+  }
+
+  s3::Status check_quorum(const char* stage) {
+    int alive = 0;
+    for (const auto& s : shards_) alive += s ? 1 : 0;
+    if (alive >= set_.write_quorum()) return {};
+    error_ = s3::Error(s3::Code::InternalError,
+                       std::string("write quorum lost while ") + stage + ": " + std::to_string(alive) + " of " +
+                           std::to_string(shards_.size()) + " drives usable, need " +
+                           std::to_string(set_.write_quorum()) + " (first failure: " + first_failure_ + ")");
+    return error_;
+  }
+
+  // Encodes the buffered stripe (fill_ bytes) and appends one block per shard.
+  s3::Status flush_stripe() {
+    const size_t k = static_cast<size_t>(set_.k());
+    const size_t len = (fill_ + k - 1) / k;
+    std::memset(stripe_.data() + fill_, 0, len * k - fill_);  // zero padding of the last block(s)
+    std::vector<const uint8_t*> data(k);
+    std::vector<uint8_t*> parity(static_cast<size_t>(set_.m()));
+    for (size_t i = 0; i < k; ++i) data[i] = stripe_.data() + i * len;
+    for (size_t j = 0; j < parity.size(); ++j) parity[j] = parity_.data() + j * len;
+    set_.codec.encode(data.data(), parity.data(), len);
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      if (!shards_[i]) continue;
+      const uint8_t* block = i < k ? data[i] : parity[i - k];
+      if (auto s = shards_[i]->append(block, len); !s) {
+        shards_[i].reset();
+        note_failure(s.error());
+      }
+    }
+    fill_ = 0;
+    return check_quorum("writing shards");
+  }
+
+  s3::Status publish(const Drive& d, const std::string& meta_json) {
+    std::string tmp = d.tmp_dir(data_id_);
+    if (auto s = fs::write_file_synced(tmp + "/" + kMetaFile, meta_json); !s) return s;
+    if (auto s = fs::fsync_dir(tmp); !s) return s;
+    std::string parent = d.data_parent(data_id_);
+    if (auto s = fs::make_dirs(parent); !s) return s;
+    if (::rename(tmp.c_str(), d.data_dir(data_id_).c_str()) != 0) return fs::io_error("rename", tmp);
+    return fs::fsync_dir(parent);
+  }
+
+  ErasureSet& set_;
+  std::string bucket_;
+  std::string key_;
+  std::string data_id_;
+  std::vector<int> distribution_;
+  std::vector<std::optional<ShardFileWriter>> shards_;  // index = shard; empty = drive skipped
+  uint32_t full_len_;
+  std::vector<uint8_t> stripe_;  // k blocks back to back: block i = stripe_[i*len, (i+1)*len)
+  std::vector<uint8_t> parity_;
+  size_t fill_ = 0;
+  uint64_t size_ = 0;
+  Digest md5_;
+  bool md5_done_ = false;
+  std::string md5_value_;
+  std::string first_failure_;
+  s3::Status error_;
+  bool renamed_ = false;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, std::string_view bucket,
+                                                              std::string_view key) {
+  auto w = std::make_unique<ErasureObjectWriter>(set, std::string(bucket), std::string(key));
+  if (auto s = w->open_shards(); !s) return s.error();
+  return std::unique_ptr<ObjectWriter>(std::move(w));
+}
+
+}  // namespace silt

@@ -1,0 +1,120 @@
+#include "erasure/shard_file.h"
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "util/checksum.h"
+
+namespace silt {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'I', 'L', 'T', 'S', 'H', 'R', 'D'};
+constexpr uint32_t kVersion = 1;
+
+void put32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+uint32_t get32(const uint8_t* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= uint32_t{p[i]} << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+std::string encode_shard_header(const ShardHeader& h) {
+  uint8_t b[ShardHeader::kSize] = {};
+  std::memcpy(b, kMagic, 8);
+  put32(b + 8, kVersion);
+  put32(b + 12, h.shard_index);
+  put32(b + 16, h.k);
+  put32(b + 20, h.m);
+  put32(b + 24, h.block_size);
+  put32(b + 28, crc32c(0, b, 28));
+  return std::string(reinterpret_cast<const char*>(b), sizeof b);
+}
+
+bool decode_shard_header(const uint8_t* p, ShardHeader& out) {
+  if (std::memcmp(p, kMagic, 8) != 0) return false;
+  if (get32(p + 28) != crc32c(0, p, 28)) return false;
+  if (get32(p + 8) != kVersion) return false;
+  out.shard_index = get32(p + 12);
+  out.k = get32(p + 16);
+  out.m = get32(p + 20);
+  out.block_size = get32(p + 24);
+  return out.k > 0;
+}
+
+s3::Result<ShardFileWriter> ShardFileWriter::create(const std::string& path, const ShardHeader& h) {
+  fs::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) return fs::io_error("create", path);
+  std::string hdr = encode_shard_header(h);
+  if (auto s = fs::write_all(fd.get(), hdr.data(), hdr.size(), path); !s) return s.error();
+  return ShardFileWriter(std::move(fd), path);
+}
+
+s3::Status ShardFileWriter::append(const uint8_t* data, size_t len) {
+  if (!fd_.valid()) return s3::Error(s3::Code::InternalError, "write after finish: " + path_);
+  uint8_t crc[4];
+  put32(crc, crc32c(0, data, len));
+  // One syscall per block; fall back to write_all for the rare short writev.
+  iovec iov[2] = {{const_cast<uint8_t*>(data), len}, {crc, 4}};
+  ssize_t w;
+  do {
+    w = ::writev(fd_.get(), iov, 2);
+  } while (w < 0 && errno == EINTR);
+  if (w < 0) return fs::io_error("write", path_);
+  size_t done = static_cast<size_t>(w);
+  if (done < len) {
+    if (auto s = fs::write_all(fd_.get(), data + done, len - done, path_); !s) return s;
+    return fs::write_all(fd_.get(), crc, 4, path_);
+  }
+  if (done < len + 4) return fs::write_all(fd_.get(), crc + (done - len), len + 4 - done, path_);
+  return {};
+}
+
+s3::Status ShardFileWriter::finish() {
+  auto s = fs::fsync_fd(fd_.get(), path_);
+  fd_.reset();
+  return s;
+}
+
+s3::Result<ShardFileReader> ShardFileReader::open(const std::string& path, const ShardHeader& expect) {
+  fs::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return fs::io_error("open", path);
+  uint8_t b[ShardHeader::kSize];
+  if (auto s = fs::pread_all(fd.get(), b, sizeof b, 0, path); !s) return s.error();
+  ShardHeader h;
+  if (!decode_shard_header(b, h)) return s3::Error(s3::Code::InternalError, "bad shard header in " + path);
+  if (!(h == expect)) return s3::Error(s3::Code::InternalError, "shard header of " + path + " does not match the object layout");
+  return ShardFileReader(std::move(fd), path, h);
+}
+
+s3::Status ShardFileReader::read_block(uint64_t stripe, size_t len, uint8_t* out) const {
+  uint8_t crc[4];
+  iovec iov[2] = {{out, len}, {crc, 4}};
+  uint64_t off = header_.block_offset(stripe);
+  ssize_t r;
+  do {
+    r = ::preadv(fd_.get(), iov, 2, static_cast<off_t>(off));
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return fs::io_error("read", path_);
+  size_t got = static_cast<size_t>(r);
+  if (got < len + 4) {
+    // preadv may legally stop early; finish with plain reads (a real EOF is an error).
+    if (got < len) {
+      if (auto s = fs::pread_all(fd_.get(), out + got, len - got, off + got, path_); !s) return s;
+      got = len;
+    }
+    if (auto s = fs::pread_all(fd_.get(), crc + (got - len), len + 4 - got, off + got, path_); !s) return s;
+  }
+  if (get32(crc) != crc32c(0, out, len))
+    return s3::Error(s3::Code::InternalError, "CRC mismatch in " + path_ + " stripe " + std::to_string(stripe));
+  return {};
+}
+
+}  // namespace silt
