@@ -15,6 +15,11 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The tests drive an aws cli; any on PATH will do (e.g. a pip-installed v1),
+# otherwise Debian's.
+if [ "${1:-}" = "--test" ] && ! command -v aws >/dev/null 2>&1; then
+  missing+=(awscli)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

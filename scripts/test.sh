@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds silt and runs every test: the Catch2 unit tests (meson test) and the
+# integration suite (pytest, test/integration) against a real silt with real
+# clients (aws cli, boto3, rclone, s3cmd, curl).
+#   scripts/test.sh           everything except the slow tests (build, then ~2 min of tests)
+#   scripts/test.sh --slow    also the 1 GiB transfers
+# Extra arguments after the flags go to pytest, e.g. scripts/test.sh -k keys
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--slow" ]; then
+  export SILT_SLOW=1
+  shift
+fi
+
+status=0
+step() { echo; echo "=== $*"; }
+
+step "dependencies"
+scripts/install-deps.sh --test || exit 1
+
+step "build"
+if [ ! -f build/build.ninja ]; then
+  meson setup build || exit 1
+fi
+ninja -C build -j "${SILT_JOBS:-2}" || exit 1
+
+step "unit tests (meson test)"
+meson test -C build --print-errorlogs 2>&1 | tee build/meson-test.log
+[ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+
+step "docker-compose file"
+if docker-compose -f docker/docker-compose.yml config -q; then
+  echo "docker/docker-compose.yml: valid"
+else
+  status=1
+fi
+
+step "integration tests (pytest)"
+# Debian's interpreter carries boto3/pytest; the pyenv python3 on PATH does not.
+SILT_BIN="$PWD/build/silt" /usr/bin/python3 -m pytest -q -p no:cacheprovider test/integration "$@" \
+  2>&1 | tee build/pytest.log
+rc=${PIPESTATUS[0]}
+[ "$rc" -ne 0 ] && status=1
+
+# One closing line over both runners: unit test executables plus pytest cases.
+count() {  # count LOG REGEX -> the number captured by REGEX's first group, or 0
+  local n
+  n=$(grep -oE "$2" "$1" 2>/dev/null | tail -1 | grep -oE '[0-9]+' | head -1)
+  echo "${n:-0}"
+}
+summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|error)' build/pytest.log | tail -1)
+py_passed=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || true)
+py_failed=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || true)
+py_errors=$(echo "$summary" | grep -oE '[0-9]+ errors?' | grep -oE '[0-9]+' || true)
+py_skipped=$(echo "$summary" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || true)
+unit_ok=$(count build/meson-test.log '^Ok: +[0-9]+')
+unit_fail=$(( $(count build/meson-test.log '^Fail: +[0-9]+') + $(count build/meson-test.log '^Timeout: +[0-9]+') ))
+passed=$(( ${py_passed:-0} + unit_ok ))
+failed=$(( ${py_failed:-0} + ${py_errors:-0} + unit_fail ))
+if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi  # e.g. compose file or pytest crash
+echo
+echo "=== summary"
+echo "pytest: ${summary:-no summary (see build/pytest.log)}"
+echo "unit test executables: ${unit_ok} ok, ${unit_fail} failed"
+echo "total: ${passed} passed, ${failed} failed, ${py_skipped:-0} skipped"
+exit $status

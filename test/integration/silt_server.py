@@ -1,0 +1,249 @@
+"""A real silt process for the integration tests, plus the real clients
+(boto3, aws cli, rclone, s3cmd) already pointed at it.
+
+Nothing here fakes the server: each test module starts build/silt (or
+$SILT_BIN) on 127.0.0.1 with a free port and a fresh data directory.
+"""
+import http.client
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import boto3
+from botocore.config import Config
+
+import s3raw
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+ACCESS_KEY = "silt-test-user"
+SECRET_KEY = "silt-test-secret-0123456789"
+REGION = "us-east-1"
+
+# Until multipart lands (later issue), the clients are told to use single PUTs:
+# aws cli multipart_threshold 5GB, rclone upload_cutoff 5G, s3cmd --disable-multipart.
+AWS_CONFIG_SINGLE_PUT = """[default]
+region = us-east-1
+s3 =
+  multipart_threshold = 5GB
+  addressing_style = path
+  signature_version = s3v4
+"""
+# aws cli v1 presigns with SigV2 unless told s3v4; silt speaks SigV4 only.
+# Stock transfer settings: downloads above 8 MiB become ranged GETs with If-Match.
+AWS_CONFIG_STOCK = """[default]
+region = us-east-1
+s3 =
+  addressing_style = path
+  signature_version = s3v4
+"""
+
+
+def silt_binary() -> pathlib.Path:
+    return pathlib.Path(os.environ.get("SILT_BIN") or REPO / "build" / "silt")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SiltServer:
+    def __init__(self, workdir: pathlib.Path, env_credentials=True):
+        self.workdir = workdir
+        self.data_dir = workdir / "data"
+        self.log_path = workdir / "silt.log"
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.endpoint = f"http://{self.host}"
+        self.env_credentials = env_credentials
+        self.access_key = ACCESS_KEY if env_credentials else "siltadmin"
+        self.secret_key = SECRET_KEY if env_credentials else "siltadmin-secret"
+        self.region = REGION
+        self.proc = None
+        self._write_client_configs()
+
+    # --- process -------------------------------------------------------------
+    def start(self, extra_args=(), timeout=30):
+        binary = silt_binary()
+        if not binary.exists():
+            raise RuntimeError(f"silt binary not found at {binary}: build with `ninja -C build` "
+                               "or set SILT_BIN")
+        env = dict(os.environ)
+        env.pop("SILT_ROOT_USER", None)
+        env.pop("SILT_ROOT_PASSWORD", None)
+        if self.env_credentials:
+            env["SILT_ROOT_USER"] = self.access_key
+            env["SILT_ROOT_PASSWORD"] = self.secret_key
+        self._log = open(self.log_path, "ab")
+        self._log_offset = self.log_path.stat().st_size
+        self.proc = subprocess.Popen(
+            [str(binary), "server", "--data", str(self.data_dir), "--address", self.host,
+             *extra_args],
+            stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"silt exited with {self.proc.returncode} during start:\n"
+                                   + self.log_tail())
+            if self.health("ready") == 200:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("silt did not become ready in time:\n" + self.log_tail())
+        # The contract: a 'listening on http://127.0.0.1:PORT' line once ready.
+        deadline = time.time() + 5
+        while f"listening on {self.endpoint}" not in self.log_since_start():
+            if time.time() > deadline:
+                raise RuntimeError("no 'listening on' line in the log:\n" + self.log_tail())
+            time.sleep(0.05)
+
+    def stop(self, timeout=10):
+        """SIGTERM and wait; returns the exit code (None if it had to be killed)."""
+        if self.proc is None or self.proc.poll() is not None:
+            code = None if self.proc is None else self.proc.returncode
+            self.proc = None
+            return code
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            code = None
+        self.proc = None
+        self._log.close()
+        return code
+
+    def restart(self):
+        code = self.stop()
+        assert code == 0, f"silt exit code on SIGTERM: {code}\n{self.log_tail()}"
+        self.start()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def health(self, which="live"):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            c.request("GET", f"/_silt/health/{which}")
+            status = c.getresponse().status
+            c.close()
+            return status
+        except OSError:
+            return None
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_since_start(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self._log_offset)
+            return f.read().decode(errors="replace")
+
+    def log_tail(self, n=40):
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+    def drives(self):
+        return [self.data_dir / f"drive-{i}" for i in range(1, 7)]
+
+    # --- clients -------------------------------------------------------------
+    def boto3(self, **config):
+        """A boto3 S3 client (Debian boto3 1.26: Content-MD5 era). No retries, so a
+        flaky answer from silt shows up as a failure instead of being retried away."""
+        config.setdefault("connect_timeout", 5)
+        config.setdefault("read_timeout", 20)  # a hung request fails fast instead of in 60 s
+        cfg = Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                     retries={"total_max_attempts": 1}, **config)
+        return boto3.session.Session().client(
+            "s3", endpoint_url=self.endpoint, aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key, region_name=self.region, config=cfg)
+
+    def signer(self):
+        return s3raw.Signer(self.access_key, self.secret_key, self.region, self.host)
+
+    def raw(self, timeout=30):
+        return s3raw.RawConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def _write_client_configs(self):
+        cfg = self.workdir / "clients"
+        cfg.mkdir(parents=True, exist_ok=True)
+        (cfg / "aws-single-put.cfg").write_text(AWS_CONFIG_SINGLE_PUT)
+        (cfg / "aws-stock.cfg").write_text(AWS_CONFIG_STOCK)
+        (cfg / "aws-credentials").write_text("")
+        (cfg / "rclone.conf").write_text("")
+        (cfg / "s3cmd.cfg").write_text(
+            "[default]\n"
+            f"access_key = {self.access_key}\n"
+            f"secret_key = {self.secret_key}\n"
+            f"host_base = {self.host}\n"
+            f"host_bucket = {self.host}\n"
+            "bucket_location = us-east-1\n"
+            "use_https = False\n"
+            "signature_v2 = False\n"
+            "check_ssl_certificate = False\n"
+            "progress_meter = False\n"
+            "multipart_chunk_size_mb = 5120\n")
+        self.client_dir = cfg
+
+    def _run(self, argv, env, check, timeout, input=None, cwd=None):
+        p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout,
+                           input=input, cwd=cwd)
+        if check and p.returncode != 0:
+            raise AssertionError(f"{' '.join(map(str, argv))} exited {p.returncode}\n"
+                                 f"stdout: {p.stdout[-3000:]}\nstderr: {p.stderr[-3000:]}")
+        return p
+
+    def aws(self, *args, check=True, timeout=300, stock_transfer=False, cwd=None):
+        """aws cli (v1.45, botocore 1.43: CRC32 checksum era) against silt."""
+        aws = shutil.which("aws")
+        if aws is None:
+            raise RuntimeError("aws cli not on PATH (scripts/install-deps.sh --test installs it)")
+        env = dict(os.environ)
+        env.update({
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_CONFIG_FILE": str(self.client_dir / ("aws-stock.cfg" if stock_transfer
+                                                      else "aws-single-put.cfg")),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.client_dir / "aws-credentials"),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_PAGER": "",
+        })
+        for k in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"):
+            env.pop(k, None)
+        return self._run([aws, "--endpoint-url", self.endpoint, *args], env, check, timeout,
+                         cwd=cwd)
+
+    def rclone(self, *args, check=True, timeout=300):
+        """rclone with two remotes on silt: `other:` (provider Other) and `minio:`
+        (provider Minio). Until multipart lands: upload_cutoff 5G (single PUTs)."""
+        env = dict(os.environ)
+        env.pop("AWS_CA_BUNDLE", None)
+        env["RCLONE_CONFIG"] = str(self.client_dir / "rclone.conf")
+        for name, provider in (("OTHER", "Other"), ("MINIO", "Minio")):
+            env.update({
+                f"RCLONE_CONFIG_{name}_TYPE": "s3",
+                f"RCLONE_CONFIG_{name}_PROVIDER": provider,
+                f"RCLONE_CONFIG_{name}_ENDPOINT": self.endpoint,
+                f"RCLONE_CONFIG_{name}_ACCESS_KEY_ID": self.access_key,
+                f"RCLONE_CONFIG_{name}_SECRET_ACCESS_KEY": self.secret_key,
+                f"RCLONE_CONFIG_{name}_UPLOAD_CUTOFF": "5G",
+            })
+        return self._run(["rclone", "--retries", "1", "--low-level-retries", "1", *args],
+                         env, check, timeout)
+
+    def s3cmd(self, *args, check=True, timeout=300):
+        """s3cmd 2.3 with a generated config (path style, SigV4, http)."""
+        return self._run(["s3cmd", "-c", str(self.client_dir / "s3cmd.cfg"), *args],
+                         dict(os.environ), check, timeout)
+
+
+def bucket_name(hint: str) -> str:
+    base = re.sub(r"[^a-z0-9-]+", "-", hint.lower()).strip("-")[:40].strip("-") or "b"
+    return f"{base}-{os.urandom(3).hex()}"
