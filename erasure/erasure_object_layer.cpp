@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "erasure/fs.h"
 #include "erasure/object_reader.h"
 #include "erasure/object_writer.h"
@@ -26,14 +28,37 @@ s3::Status ErasureObjectLayer::delete_bucket(std::string_view bucket) { return s
 s3::Result<std::vector<BucketInfo>> ErasureObjectLayer::list_buckets() { return set_->index->list_buckets(); }
 
 s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_object(std::string_view bucket,
-                                                                           std::string_view key) {
-  // Fail early; commit checks again in case the bucket goes away meanwhile.
+                                                                           std::string_view key,
+                                                                           const WriteConditions& cond) {
+  // Fail early; commit checks again (and checks cond) under the key lock.
   if (auto b = set_->index->get_bucket(bucket); !b) return b.error();
-  return start_object_writer(*set_, bucket, key);
+  return start_object_writer(*set_, WriteTarget{std::string(bucket), std::string(key), cond, {}, 1});
 }
 
-s3::Result<ObjectInfo> ErasureObjectLayer::stat_object(std::string_view bucket, std::string_view key) {
-  auto rec = set_->index->get_object(bucket, key);
+namespace {
+
+s3::Error delete_marker_error(s3::Code code, const ObjectRecord& rec) {
+  s3::Error e(code, code == s3::Code::NoSuchKey ? "The specified key does not exist."
+                                                : "The specified method is not allowed against this resource.");
+  e.with("DeleteMarker", "true").with("VersionId", rec.info.version_id);
+  return e;
+}
+
+// The version named (empty: the latest), refusing delete markers as stat_object does.
+s3::Result<ObjectRecord> live_version(Index& index, std::string_view bucket, std::string_view key,
+                                      std::string_view version_id) {
+  auto rec = version_id.empty() ? index.get_object(bucket, key) : index.get_version(bucket, key, version_id);
+  if (!rec) return rec.error();
+  if (rec->info.delete_marker)
+    return delete_marker_error(version_id.empty() ? s3::Code::NoSuchKey : s3::Code::MethodNotAllowed, *rec);
+  return rec;
+}
+
+}  // namespace
+
+s3::Result<ObjectInfo> ErasureObjectLayer::stat_object(std::string_view bucket, std::string_view key,
+                                                       std::string_view version_id) {
+  auto rec = live_version(*set_->index, bucket, key, version_id);
   if (!rec) return rec.error();
   return std::move(rec->info);
 }
@@ -44,7 +69,14 @@ s3::Result<std::unique_ptr<ObjectReader>> ErasureObjectLayer::open_object(const 
     return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable");
   std::shared_lock lock(set_->data_mu);
   auto rec = set_->index->get_object(info.bucket, info.key);
-  if (!rec) return rec.error();
+  if (rec && rec->info.version_id != info.version_id) rec = set_->index->get_version(info.bucket, info.key, info.version_id);
+  if (!rec) {
+    // The null version was replaced since stat_object: like an overwrite below.
+    if (rec.error().code == s3::Code::NoSuchVersion && info.version_id == "null")
+      return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
+    return rec.error();
+  }
+  if (rec->info.delete_marker) return delete_marker_error(s3::Code::NoSuchKey, *rec);
   // Same etag and size means the same bytes (a metadata update keeps the data),
   // so only a real overwrite since stat_object is refused. The key does exist,
   // so not NoSuchKey: 503 makes clients retry, and the retry sees the new version.
@@ -53,16 +85,12 @@ s3::Result<std::unique_ptr<ObjectReader>> ErasureObjectLayer::open_object(const 
   return open_object_reader(*set_, *rec, offset, length);
 }
 
-s3::Result<ObjectInfo> ErasureObjectLayer::update_metadata(std::string_view bucket, std::string_view key,
-                                                           const ObjectMeta& meta) {
-  auto cur = set_->index->get_object(bucket, key);
-  if (!cur) return cur.error();
-  ObjectRecord rec = std::move(*cur);
-  rec.info.meta = meta;
-  rec.info.mtime_ms = now_ms();
+void ErasureObjectLayer::rewrite_drive_meta(const ObjectRecord& rec) {
+  // Multipart objects keep part records in their part dirs; nothing to rewrite.
+  if (rec.multipart() || rec.layout.data_id.empty()) return;
   const std::string json = encode_object_record(rec);
   // Best effort on the drives (a wiped drive has no directory to update); the
-  // index below is the authority. Each meta.json is replaced atomically.
+  // index is the authority. Each meta.json is replaced atomically.
   parallel_for(rec.layout.distribution.size(), [&](size_t i) {
     int d = rec.layout.distribution[i];
     if (d < 0 || static_cast<size_t>(d) >= set_->drives.size()) return;
@@ -76,19 +104,65 @@ s3::Result<ObjectInfo> ErasureObjectLayer::update_metadata(std::string_view buck
     }
     (void)fs::fsync_dir(dir);
   });
+}
+
+s3::Result<ObjectInfo> ErasureObjectLayer::update_metadata(std::string_view bucket, std::string_view key,
+                                                           const ObjectMeta& meta) {
+  auto cur = live_version(*set_->index, bucket, key, {});
+  if (!cur) return cur.error();
+  ObjectRecord rec = std::move(*cur);
+  rec.info.meta = meta;  // tags included: the caller passes the ones to keep
+  rec.info.mtime_ms = now_ms();
+  rewrite_drive_meta(rec);
   if (auto s = set_->index->replace_object_if(rec, rec.layout.data_id); !s) return s.error();
   return rec.info;
 }
 
-s3::Status ErasureObjectLayer::delete_object(std::string_view bucket, std::string_view key) {
-  auto old = set_->index->delete_object(bucket, key);
-  if (!old) return old.error();
-  if (old->has_value()) set_->remove_data(**old);
-  return {};
+s3::Result<ObjectInfo> ErasureObjectLayer::set_tags(std::string_view bucket, std::string_view key,
+                                                    std::string_view version_id,
+                                                    const std::vector<std::pair<std::string, std::string>>& tags) {
+  auto cur = live_version(*set_->index, bucket, key, version_id);
+  if (!cur) return cur.error();
+  ObjectRecord rec = std::move(*cur);
+  rec.info.meta.tags = tags;
+  rewrite_drive_meta(rec);
+  if (auto s = set_->index->replace_object_if(rec, rec.layout.data_id); !s) return s.error();
+  return rec.info;
+}
+
+s3::Result<DeleteOutcome> ErasureObjectLayer::delete_object(std::string_view bucket, std::string_view key,
+                                                             std::string_view version_id) {
+  auto d = set_->index->delete_object(bucket, key, version_id);
+  if (!d) return d.error();
+  for (const auto& rec : d->removed) set_->remove_data(rec);
+  return d->outcome;
 }
 
 s3::Result<ListResult> ErasureObjectLayer::list_objects(std::string_view bucket, const ListParams& p) {
   return set_->index->list_objects(bucket, p);
+}
+
+s3::Result<VersionListResult> ErasureObjectLayer::list_object_versions(std::string_view bucket,
+                                                                       const VersionListParams& p) {
+  return set_->index->list_versions(bucket, p);
+}
+
+s3::Status ErasureObjectLayer::set_versioning(std::string_view bucket, Versioning state) {
+  return set_->index->set_versioning(bucket, state);
+}
+
+s3::Status ErasureObjectLayer::put_bucket_config(std::string_view bucket, std::string_view name,
+                                                 std::string_view value) {
+  return set_->index->put_config(bucket, name, value);
+}
+
+s3::Result<std::optional<std::string>> ErasureObjectLayer::get_bucket_config(std::string_view bucket,
+                                                                             std::string_view name) {
+  return set_->index->get_config(bucket, name);
+}
+
+s3::Status ErasureObjectLayer::delete_bucket_config(std::string_view bucket, std::string_view name) {
+  return set_->index->delete_config(bucket, name);
 }
 
 namespace {
@@ -100,9 +174,10 @@ namespace {
 bool is_orphan(ErasureSet& set, const std::string& dir) {
   auto meta = fs::read_file(dir + "/" + kMetaFile);
   if (!meta) return true;  // not yet complete when we crashed; nothing can use it
-  auto rec = decode_object_record(*meta);
-  if (!rec) return true;
-  return set.index->get_bucket(rec->info.bucket).ok();
+  // An object record or a part record (docs/format.md): both name their bucket.
+  auto j = nlohmann::json::parse(*meta, nullptr, false);
+  if (!j.is_object() || !j.contains("bucket") || !j["bucket"].is_string()) return true;
+  return set.index->get_bucket(j["bucket"].get<std::string>()).ok();
 }
 
 }  // namespace

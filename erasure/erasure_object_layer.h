@@ -20,24 +20,52 @@ class ErasureObjectLayer final : public ObjectLayer {
   s3::Status delete_bucket(std::string_view bucket) override;
   s3::Result<std::vector<BucketInfo>> list_buckets() override;
 
-  s3::Result<std::unique_ptr<ObjectWriter>> create_object(std::string_view bucket, std::string_view key) override;
-  s3::Result<ObjectInfo> stat_object(std::string_view bucket, std::string_view key) override;
+  s3::Result<std::unique_ptr<ObjectWriter>> create_object(std::string_view bucket, std::string_view key,
+                                                          const WriteConditions& cond) override;
+  s3::Result<ObjectInfo> stat_object(std::string_view bucket, std::string_view key,
+                                     std::string_view version_id) override;
   s3::Result<std::unique_ptr<ObjectReader>> open_object(const ObjectInfo& info, uint64_t offset,
                                                         uint64_t length) override;
   s3::Result<ObjectInfo> update_metadata(std::string_view bucket, std::string_view key,
                                          const ObjectMeta& meta) override;
-  s3::Status delete_object(std::string_view bucket, std::string_view key) override;
+  s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                  const std::vector<std::pair<std::string, std::string>>& tags) override;
+  s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
+                                          std::string_view version_id) override;
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) override;
+  s3::Result<VersionListResult> list_object_versions(std::string_view bucket, const VersionListParams& p) override;
+
+  s3::Status set_versioning(std::string_view bucket, Versioning state) override;
+  s3::Status put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) override;
+  s3::Result<std::optional<std::string>> get_bucket_config(std::string_view bucket, std::string_view name) override;
+  s3::Status delete_bucket_config(std::string_view bucket, std::string_view name) override;
+
+  s3::Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key, const ObjectMeta& meta) override;
+  s3::Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key,
+                                    std::string_view upload_id) override;
+  s3::Result<std::unique_ptr<ObjectWriter>> create_part(std::string_view bucket, std::string_view key,
+                                                        std::string_view upload_id, int part_number) override;
+  s3::Result<PartList> list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                  int after_part, int max_parts) override;
+  s3::Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                         const std::vector<CompletedPart>& parts,
+                                         const WriteConditions& cond) override;
+  s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
+  s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) override;
 
   // For tests: the set (drives, index) behind this layer.
   ErasureSet& set() { return *set_; }
 
  private:
+  // Rewrites meta.json of a single-PUT version on every drive (best effort).
+  void rewrite_drive_meta(const ObjectRecord& rec);
+
   std::unique_ptr<ErasureSet> set_;
 };
 
 // Startup recovery: empties every drive's tmp/ and removes data directories no
-// index record references (left by a crash between rename and index commit).
+// index record (version or uploaded part) references (left by a crash between
+// rename and index commit).
 s3::Status recover_drives(ErasureSet& set);
 
 }  // namespace silt

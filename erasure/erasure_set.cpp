@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <mutex>
-#include <set>
 
 #include "erasure/fs.h"
 
@@ -21,9 +20,10 @@ std::vector<int> ErasureSet::distribution(const std::string& data_id) const {
   return out;
 }
 
-void ErasureSet::remove_data(const ObjectRecord& rec) {
-  std::set<std::string> ids{rec.layout.data_id};
-  for (const auto& p : rec.parts) ids.insert(p.data_id);
+void ErasureSet::remove_data(const ObjectRecord& rec) { remove_data_ids(data_ids_of(rec)); }
+
+void ErasureSet::remove_data_ids(const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
   // Under the lock only rename into tmp/ (cheap, atomic); the slow rm -rf runs
   // after readers may open files again. Startup clears tmp/ should we crash here.
   std::vector<std::string> trash;

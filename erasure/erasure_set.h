@@ -45,6 +45,8 @@ struct ErasureSet {
 
   // Removes the data directories of a replaced or deleted object on every drive.
   void remove_data(const ObjectRecord& rec);
+  // Removes these data directories on every drive.
+  void remove_data_ids(const std::vector<std::string>& ids);
 };
 
 // File name of part `number`'s shard inside a data directory.

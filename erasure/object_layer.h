@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,16 @@ struct ObjectMeta {
   // Verified x-amz-checksum-* values: ("CRC32", base64), at most one per algorithm.
   std::vector<std::pair<std::string, std::string>> checksums;
   std::string storage_class = "STANDARD";
+  // Object tags (x-amz-tagging, PutObjectTagging), in the order they were given.
+  std::vector<std::pair<std::string, std::string>> tags;
+};
+
+// One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).
+struct PartSummary {
+  int number = 0;
+  uint64_t size = 0;
+  std::string etag;  // of the part: lowercase hex MD5
+  std::vector<std::pair<std::string, std::string>> checksums;
 };
 
 struct ObjectInfo {
@@ -39,11 +50,92 @@ struct ObjectInfo {
   std::string etag;  // lowercase hex MD5, no quotes ("<md5>-N" for multipart)
   int64_t mtime_ms = 0;  // upload completion time, UTC
   ObjectMeta meta;
+  bool delete_marker = false;  // a version that says "deleted" (versioned buckets)
+  bool is_latest = true;       // the current version of its key
+  // Multipart objects: the parts in order. Single PUTs: empty.
+  std::vector<PartSummary> parts;
 };
+
+enum class Versioning { Unversioned, Enabled, Suspended };
 
 struct BucketInfo {
   std::string name;
   int64_t created_ms = 0;
+  Versioning versioning = Versioning::Unversioned;
+};
+
+// Conditions checked atomically with the commit of a new object (PutObject,
+// CompleteMultipartUpload): of two racing creators with if_none_match_any,
+// exactly one wins. PreconditionFailed otherwise.
+struct WriteConditions {
+  bool if_none_match_any = false;  // If-None-Match: *  (the key must not exist)
+  std::string if_match;            // If-Match: "<etag>" (the current version must have it)
+};
+
+struct DeleteOutcome {
+  bool delete_marker = false;  // a delete marker was created, or the version removed was one
+  std::string version_id;      // of the marker created or the version removed; empty if unversioned
+};
+
+struct VersionListParams {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;         // start after this key ...
+  std::string version_id_marker;  // ... or, with it, after this version of key_marker
+  int max_keys = 1000;
+};
+
+struct VersionListResult {
+  std::vector<ObjectInfo> versions;  // newest first within a key; delete markers included
+  std::vector<std::string> prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+};
+
+// Multipart uploads.
+struct UploadInfo {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  int64_t initiated_ms = 0;
+  ObjectMeta meta;  // what CreateMultipartUpload was given; the completed object gets it
+};
+
+struct PartInfo {
+  int number = 0;
+  uint64_t size = 0;
+  std::string etag;
+  int64_t mtime_ms = 0;
+  std::vector<std::pair<std::string, std::string>> checksums;
+};
+
+struct PartList {
+  UploadInfo upload;
+  std::vector<PartInfo> parts;  // ascending part numbers
+  bool truncated = false;
+  int next_marker = 0;
+};
+
+struct CompletedPart {
+  int number = 0;
+  std::string etag;  // as the client sent it; quotes allowed
+};
+
+struct UploadListParams {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  int max_uploads = 1000;
+};
+
+struct UploadList {
+  std::vector<UploadInfo> uploads;  // by key, then initiation time
+  std::vector<std::string> prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
 };
 
 struct ListParams {
@@ -98,9 +190,15 @@ class ObjectLayer {
   virtual s3::Result<std::vector<BucketInfo>> list_buckets() = 0;
 
   // Objects. NoSuchBucket / NoSuchKey as S3 gives them.
-  virtual s3::Result<std::unique_ptr<ObjectWriter>> create_object(std::string_view bucket,
-                                                                  std::string_view key) = 0;
-  virtual s3::Result<ObjectInfo> stat_object(std::string_view bucket, std::string_view key) = 0;
+  // The version a new object gets follows the bucket's versioning state: a new id when
+  // Enabled, "null" (replacing the null version) when Unversioned or Suspended.
+  virtual s3::Result<std::unique_ptr<ObjectWriter>> create_object(std::string_view bucket, std::string_view key,
+                                                                  const WriteConditions& cond = {}) = 0;
+  // version_id empty: the latest version. When that is a delete marker: NoSuchKey with
+  // extra {"DeleteMarker": "true", "VersionId": id}. A named version that is a delete
+  // marker: MethodNotAllowed with the same extras. Unknown version: NoSuchVersion.
+  virtual s3::Result<ObjectInfo> stat_object(std::string_view bucket, std::string_view key,
+                                             std::string_view version_id = {}) = 0;
   // Range [offset, offset+length) of the version described by info (from stat_object).
   virtual s3::Result<std::unique_ptr<ObjectReader>> open_object(const ObjectInfo& info, uint64_t offset,
                                                                 uint64_t length) = 0;
@@ -108,9 +206,51 @@ class ObjectLayer {
   // itself with REPLACE); mtime becomes now. Returns the updated info.
   virtual s3::Result<ObjectInfo> update_metadata(std::string_view bucket, std::string_view key,
                                                  const ObjectMeta& meta) = 0;
+  // Tags of one version, leaving data, metadata and mtime alone.
+  virtual s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                          const std::vector<std::pair<std::string, std::string>>& tags) = 0;
   // Deleting a missing key succeeds (S3 semantics); NoSuchBucket when the bucket is gone.
-  virtual s3::Status delete_object(std::string_view bucket, std::string_view key) = 0;
+  // Without version_id in a versioned bucket this adds a delete marker; with it, that
+  // version is removed for good.
+  virtual s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
+                                                  std::string_view version_id = {}) = 0;
+  // Current versions only; keys whose latest version is a delete marker are left out.
   virtual s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) = 0;
+  virtual s3::Result<VersionListResult> list_object_versions(std::string_view bucket,
+                                                             const VersionListParams& p) = 0;
+
+  // Versioning can be Enabled or Suspended, never back to Unversioned.
+  virtual s3::Status set_versioning(std::string_view bucket, Versioning state) = 0;
+  // Small per-bucket documents (CORS, lifecycle, policy), stored as given.
+  // get: nullopt when none is set.
+  virtual s3::Status put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) = 0;
+  virtual s3::Result<std::optional<std::string>> get_bucket_config(std::string_view bucket,
+                                                                   std::string_view name) = 0;
+  virtual s3::Status delete_bucket_config(std::string_view bucket, std::string_view name) = 0;
+
+  // Multipart uploads. Upload ids survive restarts; parts are erasure-coded as they
+  // arrive and completion stitches them in the index without copying data.
+  virtual s3::Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key,
+                                               const ObjectMeta& meta) = 0;
+  // NoSuchUpload when it does not exist (or belongs to another bucket/key).
+  virtual s3::Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key,
+                                            std::string_view upload_id) = 0;
+  // A writer for one part (1..10000); commit(meta) records it, meta.checksums being the
+  // verified checksums of the part, and replaces an earlier part of that number. The
+  // returned ObjectInfo carries the part's etag, size and mtime.
+  virtual s3::Result<std::unique_ptr<ObjectWriter>> create_part(std::string_view bucket, std::string_view key,
+                                                                std::string_view upload_id, int part_number) = 0;
+  virtual s3::Result<PartList> list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                          int after_part, int max_parts) = 0;
+  // InvalidPart (unknown part or etag mismatch), InvalidPartOrder (not ascending),
+  // EntityTooSmall (a part other than the last under 5 MiB), NoSuchUpload.
+  // The object's etag is hex(md5(concat(binary part md5s)))-N. Parts not named are freed.
+  virtual s3::Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key,
+                                                 std::string_view upload_id, const std::vector<CompletedPart>& parts,
+                                                 const WriteConditions& cond = {}) = 0;
+  // Frees every part. NoSuchUpload.
+  virtual s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) = 0;
+  virtual s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) = 0;
 };
 
 struct ErasureConfig {

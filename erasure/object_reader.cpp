@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <vector>
 
@@ -10,28 +12,92 @@
 namespace silt {
 namespace {
 
+// Parts beyond this many in the requested range are opened when the read gets
+// to them rather than up front, so a huge multipart GET does not hold
+// (parts x drives) descriptors. Such late parts can fail to open if the object
+// is deleted meanwhile; the read then fails instead of returning wrong bytes.
+constexpr size_t kEagerParts = 32;
+
+// One part of the object: its own data dir, its own stripes.
+struct Segment {
+  uint64_t start = 0;  // offset of the part's first byte in the object
+  uint64_t size = 0;
+  int number = 1;
+  std::string data_id;
+  std::vector<int> distribution;
+  bool opened = false;
+  std::vector<std::optional<ShardFileReader>> shards;  // index = shard
+  std::string first_error;
+};
+
 class ErasureObjectReader final : public ObjectReader {
  public:
-  ErasureObjectReader(const ReedSolomon& codec, const ObjectRecord& rec, std::vector<std::optional<ShardFileReader>> shards,
-                      std::string first_error, uint64_t offset, uint64_t length)
-      : codec_(codec),
+  ErasureObjectReader(ErasureSet& set, const ObjectRecord& rec, std::vector<Segment> segs, uint64_t offset,
+                      uint64_t length)
+      : set_(set),
         name_(rec.info.bucket + "/" + rec.info.key),
-        size_(rec.info.size),
-        block_size_(rec.layout.block_size),
+        layout_(rec.layout),
         k_(static_cast<size_t>(rec.layout.k)),
-        shards_(std::move(shards)),
-        first_error_(std::move(first_error)),
+        segs_(std::move(segs)),
         pos_(offset),
         end_(offset + length) {}
+
+  // Opens seg's shard files; InternalError when fewer than k can be opened.
+  s3::Status open_segment(Segment& seg) {
+    const size_t total = static_cast<size_t>(layout_.k + layout_.m);
+    seg.shards.resize(total);
+    seg.opened = true;
+    size_t opened = 0;
+    for (size_t i = 0; i < total; ++i) {
+      size_t drive = static_cast<size_t>(seg.distribution[i]);
+      if (drive >= set_.drives.size()) continue;
+      std::string path = set_.drives[drive].data_dir(seg.data_id) + "/" + part_file_name(seg.number);
+      ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(layout_.k), static_cast<uint32_t>(layout_.m),
+                    layout_.block_size};
+      auto r = ShardFileReader::open(path, h);
+      if (!r) {
+        if (seg.first_error.empty()) seg.first_error = r.error().message;
+        continue;
+      }
+      seg.shards[i].emplace(std::move(*r));
+      ++opened;
+    }
+    if (opened < k_)
+      return s3::Error(s3::Code::InternalError, "cannot read " + name_ + " part " + std::to_string(seg.number) +
+                                                    ": only " + std::to_string(opened) + " of " +
+                                                    std::to_string(total) + " shards readable, need " +
+                                                    std::to_string(k_) + " (" + seg.first_error + ")");
+    return {};
+  }
+
+  // Opens up to max_parts parts overlapping [offset, offset+length).
+  s3::Status open_range(uint64_t offset, uint64_t length, size_t max_parts) {
+    size_t n = 0;
+    for (Segment& seg : segs_) {
+      if (n == max_parts) break;
+      if (seg.size == 0 || seg.start + seg.size <= offset || seg.start >= offset + length) continue;
+      if (auto s = open_segment(seg); !s) return s;
+      ++n;
+    }
+    return {};
+  }
 
   s3::Result<size_t> read(char* buf, size_t n) override {
     size_t done = 0;
     while (done < n && pos_ < end_) {
-      uint64_t stripe = pos_ / block_size_;
-      if (stripe != loaded_) {
-        if (auto s = load_stripe(stripe); !s) return s.error();
+      while (seg_ < segs_.size() && pos_ >= segs_[seg_].start + segs_[seg_].size) ++seg_;
+      if (seg_ == segs_.size()) break;  // unreachable: the range lies within the object
+      Segment& seg = segs_[seg_];
+      if (!seg.opened) {
+        std::shared_lock lock(set_.data_mu);
+        if (auto s = open_segment(seg); !s) return s.error();
       }
-      uint64_t in = pos_ - stripe * block_size_;
+      const uint64_t rel = pos_ - seg.start;
+      const uint64_t stripe = rel / layout_.block_size;
+      if (seg_ != loaded_seg_ || stripe != loaded_) {
+        if (auto s = load_stripe(seg, stripe); !s) return s.error();
+      }
+      uint64_t in = rel - stripe * layout_.block_size;
       uint64_t avail = std::min<uint64_t>(stripe_len_ - in, end_ - pos_);
       size_t take = static_cast<size_t>(std::min<uint64_t>(avail, n - done));
       std::memcpy(buf + done, buf_.data() + in, take);
@@ -42,9 +108,10 @@ class ErasureObjectReader final : public ObjectReader {
   }
 
  private:
-  s3::Status load_stripe(uint64_t stripe) {
-    const size_t total = shards_.size();
-    stripe_len_ = std::min<uint64_t>(block_size_, size_ - stripe * block_size_);
+  s3::Status load_stripe(Segment& seg, uint64_t stripe) {
+    const size_t total = seg.shards.size();
+    const uint64_t block_size = layout_.block_size;
+    stripe_len_ = std::min<uint64_t>(block_size, seg.size - stripe * block_size);
     const size_t len = static_cast<size_t>((stripe_len_ + k_ - 1) / k_);
     buf_.resize(len * total);  // block i at buf_[i*len]: data blocks are the stripe, back to back
     std::vector<uint8_t*> blocks(total);
@@ -52,7 +119,7 @@ class ErasureObjectReader final : public ObjectReader {
     // Only the data blocks overlapping the requested range are needed; with all
     // of them good there is nothing to decode. Otherwise read further shards
     // (data before parity) until any k good ones can rebuild the stripe.
-    const uint64_t start = stripe * block_size_;
+    const uint64_t start = seg.start + stripe * block_size;
     const uint64_t from = std::max(pos_, start) - start;
     const uint64_t to = std::min<uint64_t>(end_ - start, stripe_len_);
     const size_t first = static_cast<size_t>(from / len);
@@ -60,11 +127,11 @@ class ErasureObjectReader final : public ObjectReader {
     std::vector<bool> good(total, false);
     std::vector<bool> tried(total, false);
     size_t ngood = 0;
-    std::string err = first_error_;
+    std::string err = seg.first_error;
     auto try_read = [&](size_t i) {
       tried[i] = true;
-      if (!shards_[i]) return false;
-      if (auto s = shards_[i]->read_block(stripe, len, blocks[i]); !s) {
+      if (!seg.shards[i]) return false;
+      if (auto s = seg.shards[i]->read_block(stripe, len, blocks[i]); !s) {
         if (err.empty()) err = s.error().message;
         return false;
       }
@@ -72,6 +139,7 @@ class ErasureObjectReader final : public ObjectReader {
       ++ngood;
       return true;
     };
+    loaded_seg_ = seg_;
     bool all_needed = true;
     for (size_t i = first; i <= last; ++i) all_needed = try_read(i) && all_needed;
     if (all_needed) {
@@ -80,9 +148,10 @@ class ErasureObjectReader final : public ObjectReader {
     }
     for (size_t i = 0; i < total && ngood < k_; ++i)
       if (!tried[i]) try_read(i);
-    if (ngood < k_ || !codec_.reconstruct(blocks.data(), good, len, /*data_only=*/true)) {
+    if (ngood < k_ || !set_.codec.reconstruct(blocks.data(), good, len, /*data_only=*/true)) {
       loaded_ = kNone;
-      return s3::Error(s3::Code::InternalError, "cannot read " + name_ + ": stripe " + std::to_string(stripe) +
+      std::string where = segs_.size() > 1 ? " part " + std::to_string(seg.number) : std::string();
+      return s3::Error(s3::Code::InternalError, "cannot read " + name_ + where + ": stripe " + std::to_string(stripe) +
                                                     " has only " + std::to_string(ngood) + " good shards of " +
                                                     std::to_string(total) + ", need " + std::to_string(k_) + " (" +
                                                     err + ")");
@@ -92,57 +161,53 @@ class ErasureObjectReader final : public ObjectReader {
   }
 
   static constexpr uint64_t kNone = ~uint64_t{0};
-  const ReedSolomon& codec_;
+  ErasureSet& set_;
   std::string name_;
-  uint64_t size_;
-  uint64_t block_size_;
+  ObjectLayout layout_;
   size_t k_;
-  std::vector<std::optional<ShardFileReader>> shards_;
-  std::string first_error_;
+  std::vector<Segment> segs_;
+  size_t seg_ = 0;  // the segment holding pos_ (or before it)
   uint64_t pos_;
   uint64_t end_;
   std::vector<uint8_t> buf_;
+  size_t loaded_seg_ = ~size_t{0};
   uint64_t loaded_ = kNone;
   uint64_t stripe_len_ = 0;
 };
 
 }  // namespace
 
-s3::Result<std::unique_ptr<ObjectReader>> open_object_reader(const ErasureSet& set, const ObjectRecord& rec,
+s3::Result<std::unique_ptr<ObjectReader>> open_object_reader(ErasureSet& set, const ObjectRecord& rec,
                                                              uint64_t offset, uint64_t length) {
   const ObjectLayout& l = rec.layout;
-  const size_t total = static_cast<size_t>(l.k + l.m);
   // The layout is the object's own (it may predate a change of parity), but the
   // codec must match it: reject what we cannot decode rather than misread it.
   if (l.k != set.k() || l.m != set.m())
     return s3::Error(s3::Code::InternalError, "object " + rec.info.key + " was written with " + std::to_string(l.k) +
                                                   "+" + std::to_string(l.m) + " shards; this set uses " +
                                                   std::to_string(set.k()) + "+" + std::to_string(set.m()));
-  std::vector<std::optional<ShardFileReader>> shards(total);
-  std::string first_error;
-  size_t opened = 0;
-  if (length > 0) {
-    for (size_t i = 0; i < total; ++i) {
-      size_t drive = static_cast<size_t>(l.distribution[i]);
-      if (drive >= set.drives.size()) continue;
-      std::string path = set.drives[drive].data_dir(l.data_id) + "/" + part_file_name(1);
-      ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(l.k), static_cast<uint32_t>(l.m), l.block_size};
-      auto r = ShardFileReader::open(path, h);
-      if (!r) {
-        if (first_error.empty()) first_error = r.error().message;
-        continue;
-      }
-      shards[i].emplace(std::move(*r));
-      ++opened;
-    }
-    if (opened < static_cast<size_t>(l.k))
-      return s3::Error(s3::Code::InternalError, "cannot read " + rec.info.bucket + "/" + rec.info.key + ": only " +
-                                                    std::to_string(opened) + " of " + std::to_string(total) +
-                                                    " shards readable, need " + std::to_string(l.k) + " (" +
-                                                    first_error + ")");
+  std::vector<Segment> segs;
+  uint64_t at = 0;
+  for (const auto& p : rec.parts) {
+    Segment s;
+    s.start = at;
+    s.size = p.size;
+    s.number = p.number;
+    s.data_id = p.data_id;
+    s.distribution = rec.distribution_of(p);
+    at += p.size;
+    segs.push_back(std::move(s));
   }
-  return std::unique_ptr<ObjectReader>(
-      std::make_unique<ErasureObjectReader>(set.codec, rec, std::move(shards), std::move(first_error), offset, length));
+  if (at != rec.info.size)
+    return s3::Error(s3::Code::InternalError, "object " + rec.info.key + ": parts add up to " + std::to_string(at) +
+                                                  " bytes, the record says " + std::to_string(rec.info.size));
+  auto reader = std::make_unique<ErasureObjectReader>(set, rec, std::move(segs), offset, length);
+  // Open the parts the range touches now (the caller holds data_mu), so later
+  // removal of the data cannot hurt this reader.
+  if (length > 0) {
+    if (auto s = reader->open_range(offset, length, kEagerParts); !s) return s.error();
+  }
+  return std::unique_ptr<ObjectReader>(std::move(reader));
 }
 
 }  // namespace silt

@@ -19,10 +19,9 @@ namespace {
 
 class ErasureObjectWriter final : public ObjectWriter {
  public:
-  ErasureObjectWriter(ErasureSet& set, std::string bucket, std::string key)
+  ErasureObjectWriter(ErasureSet& set, WriteTarget target)
       : set_(set),
-        bucket_(std::move(bucket)),
-        key_(std::move(key)),
+        target_(std::move(target)),
         data_id_(random_hex_id()),
         distribution_(set.distribution(data_id_)),
         shards_(set.drives.size()),
@@ -54,7 +53,7 @@ class ErasureObjectWriter final : public ObjectWriter {
       }
       ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(set_.k()), static_cast<uint32_t>(set_.m()),
                     set_.block_size};
-      auto w = ShardFileWriter::create(dir + "/" + part_file_name(1), h);
+      auto w = ShardFileWriter::create(dir + "/" + part_file_name(target_.part_number), h);
       if (!w) {
         note_failure(w.error());
         continue;
@@ -97,16 +96,26 @@ class ErasureObjectWriter final : public ObjectWriter {
     if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
     if (fill_ > 0)
       if (auto s = flush_stripe(); !s) return s.error();
+    const std::string etag = hex_encode(md5_raw());
+    const ObjectLayout layout{set_.k(), set_.m(), set_.block_size, data_id_, distribution_};
     ObjectRecord rec;
-    rec.info.bucket = bucket_;
-    rec.info.key = key_;
-    rec.info.size = size_;
-    rec.info.etag = hex_encode(md5_raw());
-    rec.info.mtime_ms = now_ms();
-    rec.info.meta = meta;
-    rec.layout = {set_.k(), set_.m(), set_.block_size, data_id_, distribution_};
-    rec.parts.push_back({1, size_, rec.info.etag, data_id_});
-    const std::string meta_json = encode_object_record(rec);
+    UploadedPart part;
+    std::string meta_json;
+    if (target_.upload_id.empty()) {
+      rec.info.bucket = target_.bucket;
+      rec.info.key = target_.key;
+      rec.info.size = size_;
+      rec.info.etag = etag;
+      rec.info.mtime_ms = now_ms();
+      rec.info.meta = meta;
+      rec.layout = layout;
+      rec.parts.push_back({1, size_, etag, data_id_, {}, {}});
+      meta_json = encode_object_record(rec);
+    } else {
+      part = {target_.bucket, target_.key, target_.upload_id,
+              PartInfo{target_.part_number, size_, etag, now_ms(), meta.checksums}, layout};
+      meta_json = encode_uploaded_part(part);
+    }
 
     // Per drive: fsync the shard, put meta.json beside it, then move the whole
     // directory into data/ with one atomic rename. Drives work in parallel.
@@ -128,14 +137,36 @@ class ErasureObjectWriter final : public ObjectWriter {
     }
     if (auto s = check_quorum("moving shards into place"); !s) return s.error();
 
-    auto old = set_.index->put_object(rec);
-    if (!old) return old.error();
+    if (!target_.upload_id.empty()) return commit_part(part);
+    auto c = set_.index->commit_object(std::move(rec), target_.cond);
+    if (!c) {  // e.g. PreconditionFailed: the destructor frees our data
+      error_ = c.error();
+      return c.error();
+    }
     committed_ = true;
-    if (old->has_value() && (*old)->layout.data_id != data_id_) set_.remove_data(**old);
-    return rec.info;
+    for (const auto& old : c->replaced) set_.remove_data(old);
+    return std::move(c->rec.info);
   }
 
  private:
+  s3::Result<ObjectInfo> commit_part(const UploadedPart& part) {
+    auto old = set_.index->put_part(part);
+    if (!old) {  // NoSuchUpload: aborted or completed meanwhile; the destructor frees our data
+      error_ = old.error();
+      return old.error();
+    }
+    committed_ = true;
+    if (old->has_value() && (*old)->layout.data_id != data_id_) set_.remove_data_ids({(*old)->layout.data_id});
+    ObjectInfo info;
+    info.bucket = part.bucket;
+    info.key = part.key;
+    info.size = part.info.size;
+    info.etag = part.info.etag;
+    info.mtime_ms = part.info.mtime_ms;
+    info.meta.checksums = part.info.checksums;
+    return info;
+  }
+
   const Drive& drive_of(size_t shard) const { return set_.drives[static_cast<size_t>(distribution_[shard])]; }
 
   void note_failure(const s3::Error& e) {
@@ -186,8 +217,7 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   ErasureSet& set_;
-  std::string bucket_;
-  std::string key_;
+  WriteTarget target_;
   std::string data_id_;
   std::vector<int> distribution_;
   std::vector<std::optional<ShardFileWriter>> shards_;  // index = shard; empty = drive skipped
@@ -207,9 +237,8 @@ class ErasureObjectWriter final : public ObjectWriter {
 
 }  // namespace
 
-s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, std::string_view bucket,
-                                                              std::string_view key) {
-  auto w = std::make_unique<ErasureObjectWriter>(set, std::string(bucket), std::string(key));
+s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, WriteTarget target) {
+  auto w = std::make_unique<ErasureObjectWriter>(set, std::move(target));
   if (auto s = w->open_shards(); !s) return s.error();
   return std::unique_ptr<ObjectWriter>(std::move(w));
 }

@@ -2,39 +2,58 @@
 
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
-#include <leveldb/write_batch.h>
 
-#include <algorithm>
 #include <functional>
-#include <nlohmann/json.hpp>
+#include <set>
 
+#include "index/db_util.h"
 #include "index/keys.h"
+#include "index/meta_json.h"
 
 namespace silt {
+
+using dbu::db_error;
+using dbu::starts_with;
+
 namespace {
 
-s3::Error db_error(std::string_view what, const leveldb::Status& st) {
-  return s3::Error(s3::Code::InternalError, "index " + std::string(what) + ": " + st.ToString());
-}
-
-bool starts_with(const leveldb::Slice& s, std::string_view p) {
-  return s.size() >= p.size() && std::string_view(s.data(), p.size()) == p;
+const char* versioning_name(Versioning v) {
+  switch (v) {
+    case Versioning::Enabled: return "Enabled";
+    case Versioning::Suspended: return "Suspended";
+    case Versioning::Unversioned: break;
+  }
+  return "";
 }
 
 std::string encode_bucket(const BucketInfo& b) {
-  return nlohmann::json{{"name", b.name}, {"created_ms", b.created_ms}}.dump(-1, ' ', false,
-                                                                             nlohmann::json::error_handler_t::replace);
+  nlohmann::json j = {{"name", b.name}, {"created_ms", b.created_ms}};
+  if (b.versioning != Versioning::Unversioned) j["versioning"] = versioning_name(b.versioning);
+  return dump_json(j);
 }
 
 BucketInfo decode_bucket(std::string_view name, const std::string& value) {
   BucketInfo b;
   b.name = std::string(name);
   auto j = nlohmann::json::parse(value, nullptr, false);
-  if (j.is_object()) b.created_ms = j.value("created_ms", int64_t{0});
+  if (j.is_object()) {
+    b.created_ms = j.value("created_ms", int64_t{0});
+    std::string v = j.value("versioning", "");
+    if (v == "Enabled") b.versioning = Versioning::Enabled;
+    if (v == "Suspended") b.versioning = Versioning::Suspended;
+  }
   return b;
 }
 
 }  // namespace
+
+std::vector<std::string> data_ids_of(const ObjectRecord& rec) {
+  std::set<std::string> ids;
+  if (!rec.layout.data_id.empty()) ids.insert(rec.layout.data_id);
+  for (const auto& p : rec.parts)
+    if (!p.data_id.empty()) ids.insert(p.data_id);
+  return {ids.begin(), ids.end()};
+}
 
 s3::Result<std::unique_ptr<Index>> Index::open(const std::string& dir) {
   leveldb::Options opts;
@@ -53,9 +72,18 @@ s3::Status Index::write(leveldb::WriteBatch& batch) {
   return {};
 }
 
-bool Index::bucket_exists(std::string_view name) {
+std::optional<BucketInfo> Index::read_bucket(std::string_view name, const leveldb::ReadOptions& ro) {
   std::string v;
-  return db_->Get(leveldb::ReadOptions(), keys::bucket(name), &v).ok();
+  if (!db_->Get(ro, keys::bucket(name), &v).ok()) return std::nullopt;
+  return decode_bucket(name, v);
+}
+
+bool Index::scope_empty(const std::string& prefix, std::string* err) {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  it->Seek(prefix);
+  bool empty = !(it->Valid() && starts_with(it->key(), prefix));
+  if (!it->status().ok()) *err = it->status().ToString();
+  return empty;
 }
 
 s3::Result<std::optional<ObjectRecord>> Index::read_record(const std::string& key) {
@@ -77,29 +105,35 @@ s3::Status Index::create_bucket(std::string_view name, int64_t created_ms) {
   std::unique_lock lock(bucket_mu_);
   if (bucket_exists(name)) return s3::Error(s3::Code::BucketAlreadyOwnedByYou, "bucket already exists");
   leveldb::WriteBatch b;
-  b.Put(keys::bucket(name), encode_bucket({std::string(name), created_ms}));
+  b.Put(keys::bucket(name), encode_bucket({std::string(name), created_ms, Versioning::Unversioned}));
   return write(b);
 }
 
 s3::Result<BucketInfo> Index::get_bucket(std::string_view name) {
   std::string v;
   leveldb::Status st = db_->Get(leveldb::ReadOptions(), keys::bucket(name), &v);
-  if (st.IsNotFound()) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+  if (st.IsNotFound()) return dbu::no_such_bucket();
   if (!st.ok()) return db_error("get", st);
   return decode_bucket(name, v);
 }
 
 s3::Status Index::delete_bucket(std::string_view name) {
   std::unique_lock lock(bucket_mu_);
-  if (!bucket_exists(name)) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
-  std::string prefix = keys::object_prefix(name);
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
-  it->Seek(prefix);
-  if (it->Valid() && starts_with(it->key(), prefix))
-    return s3::Error(s3::Code::BucketNotEmpty, "The bucket you tried to delete is not empty");
-  if (!it->status().ok()) return db_error("iterate", it->status());
+  if (!bucket_exists(name)) return dbu::no_such_bucket();
+  // Versions (delete markers included) and uploads in progress keep a bucket
+  // alive; O mirrors the newest V entry but is checked too for older indexes.
+  std::string err;
+  for (char kind : {keys::kObject, keys::kVersion, keys::kUpload}) {
+    if (!scope_empty(keys::bucket_scope(kind, name), &err))
+      return s3::Error(s3::Code::BucketNotEmpty, "The bucket you tried to delete is not empty");
+    if (!err.empty()) return s3::Error(s3::Code::InternalError, "index iterate: " + err);
+  }
   leveldb::WriteBatch b;
   b.Delete(keys::bucket(name));
+  const std::string cfg = keys::bucket_scope(keys::kConfig, name);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(cfg); it->Valid() && starts_with(it->key(), cfg); it->Next()) b.Delete(it->key());
+  if (!it->status().ok()) return db_error("iterate", it->status());
   return write(b);
 }
 
@@ -115,155 +149,63 @@ s3::Result<std::vector<BucketInfo>> Index::list_buckets() {
   return out;
 }
 
-s3::Result<ObjectRecord> Index::get_object(std::string_view bucket, std::string_view key) {
-  auto r = read_record(keys::object(bucket, key));
-  if (!r) return r.error();
-  if (!r->has_value()) {
-    if (!bucket_exists(bucket)) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
-    return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
-  }
-  ObjectRecord rec = std::move(**r);
-  // The LevelDB key is authoritative (JSON may have replaced invalid UTF-8).
-  rec.info.bucket = std::string(bucket);
-  rec.info.key = std::string(key);
-  return rec;
+s3::Status Index::set_versioning(std::string_view name, Versioning state) {
+  if (state == Versioning::Unversioned)
+    return s3::Error(s3::Code::InvalidArgument, "Versioning can only be Enabled or Suspended");
+  // Exclusive: commits read the state under the shared lock, so none straddles the change.
+  std::unique_lock lock(bucket_mu_);
+  auto b = read_bucket(name);
+  if (!b) return dbu::no_such_bucket();
+  if (b->versioning == state) return {};
+  b->versioning = state;
+  leveldb::WriteBatch wb;
+  wb.Put(keys::bucket(name), encode_bucket(*b));
+  return write(wb);
 }
 
-s3::Result<std::optional<ObjectRecord>> Index::put_object(const ObjectRecord& rec) {
-  std::shared_lock block(bucket_mu_);
-  std::lock_guard klock(key_lock(rec.info.bucket, rec.info.key));
-  if (!bucket_exists(rec.info.bucket)) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
-  std::string key = keys::object(rec.info.bucket, rec.info.key);
-  auto old = read_record(key);
-  if (!old) return old.error();
+s3::Status Index::put_config(std::string_view bucket, std::string_view name, std::string_view value) {
+  std::shared_lock lock(bucket_mu_);  // so it cannot outlive a concurrent delete_bucket
+  if (!bucket_exists(bucket)) return dbu::no_such_bucket();
   leveldb::WriteBatch b;
-  b.Put(key, encode_object_record(rec));
-  if (auto s = write(b); !s) return s.error();
-  return std::move(*old);
-}
-
-s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id) {
-  std::shared_lock block(bucket_mu_);
-  std::lock_guard klock(key_lock(rec.info.bucket, rec.info.key));
-  std::string key = keys::object(rec.info.bucket, rec.info.key);
-  auto cur = read_record(key);
-  if (!cur) return cur.error();
-  if (!cur->has_value() || (*cur)->layout.data_id != expected_data_id)
-    return s3::Error(s3::Code::NoSuchKey, "The object was replaced or deleted meanwhile.");
-  leveldb::WriteBatch b;
-  b.Put(key, encode_object_record(rec));
+  b.Put(keys::config(bucket, name), leveldb::Slice(value.data(), value.size()));
   return write(b);
 }
 
-s3::Result<std::optional<ObjectRecord>> Index::delete_object(std::string_view bucket, std::string_view key) {
-  std::shared_lock block(bucket_mu_);
-  std::lock_guard klock(key_lock(bucket, key));
-  if (!bucket_exists(bucket)) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
-  std::string k = keys::object(bucket, key);
-  auto old = read_record(k);
-  if (!old) return old.error();
-  if (!old->has_value()) return std::move(*old);
-  leveldb::WriteBatch b;
-  b.Delete(k);
-  if (auto s = write(b); !s) return s.error();
-  return std::move(*old);
+s3::Result<std::optional<std::string>> Index::get_config(std::string_view bucket, std::string_view name) {
+  std::string v;
+  leveldb::Status st = db_->Get(leveldb::ReadOptions(), keys::config(bucket, name), &v);
+  if (st.ok()) return std::optional<std::string>(std::move(v));
+  if (!st.IsNotFound()) return db_error("get", st);
+  if (!bucket_exists(bucket)) return dbu::no_such_bucket();
+  return std::optional<std::string>();
 }
 
-s3::Result<ListResult> Index::list_objects(std::string_view bucket, const ListParams& p, ListStats* stats) {
-  // One snapshot for the whole page so it is consistent with itself.
-  ListResult res;
-  const leveldb::Snapshot* snap = db_->GetSnapshot();
-  struct Release {
-    leveldb::DB* db;
-    const leveldb::Snapshot* s;
-    ~Release() { db->ReleaseSnapshot(s); }
-  } release{db_.get(), snap};
-  leveldb::ReadOptions ro;
-  ro.snapshot = snap;
-  {
-    std::string v;
-    if (!db_->Get(ro, keys::bucket(bucket), &v).ok())
-      return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
-  }
-  if (p.max_keys <= 0) return res;  // S3 answers max-keys=0 with nothing and IsTruncated=false
-
-  const std::string base = keys::object_prefix(bucket);
-  const std::string scope = base + p.prefix;  // every candidate starts with this
-  std::string start = scope;
-  if (!p.after.empty()) {
-    // after + "\0" is the smallest key strictly greater than after.
-    std::string past = base + p.after;
-    past.push_back('\0');
-    start = std::max(start, past);
-  }
-
-  ListStats local;
-  ListStats& st = stats ? *stats : local;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
-  auto seek = [&](const std::string& target) {
-    ++st.seeks;
-    it->Seek(target);
-  };
-  // Jumps over every key starting with base+cp in one step.
-  auto seek_past = [&](const std::string& cp) {
-    std::string next = keys::prefix_successor(base + cp);
-    if (next.empty()) {
-      // Unreachable in practice (base starts with 'O'), but stay correct.
-      while (it->Valid()) it->Next();
-      return;
-    }
-    seek(next);
-  };
-
-  int count = 0;
-  seek(start);
-  while (it->Valid() && starts_with(it->key(), scope)) {
-    std::string key(it->key().data() + base.size(), it->key().size() - base.size());
-    if (!p.delimiter.empty()) {
-      size_t pos = key.find(p.delimiter, p.prefix.size());
-      if (pos != std::string::npos) {
-        std::string cp = key.substr(0, pos + p.delimiter.size());
-        // A common prefix at or before `after` was returned on an earlier page.
-        if (cp > p.after) {
-          if (count == p.max_keys) {
-            res.truncated = true;
-            break;
-          }
-          res.prefixes.push_back(cp);
-          res.last = cp;
-          ++count;
-        }
-        seek_past(cp);
-        continue;
-      }
-    }
-    if (count == p.max_keys) {
-      res.truncated = true;
-      break;
-    }
-    auto rec = decode_object_record(std::string_view(it->value().data(), it->value().size()));
-    if (!rec) return s3::Error(s3::Code::InternalError, "index record for key " + key + ": " + rec.error().message);
-    rec->info.bucket = std::string(bucket);
-    rec->info.key = key;
-    res.objects.push_back(std::move(rec->info));
-    res.last = std::move(key);
-    ++count;
-    ++st.nexts;
-    it->Next();
-  }
-  if (!it->status().ok()) return db_error("iterate", it->status());
-  return res;
+s3::Status Index::delete_config(std::string_view bucket, std::string_view name) {
+  std::shared_lock lock(bucket_mu_);
+  if (!bucket_exists(bucket)) return dbu::no_such_bucket();
+  leveldb::WriteBatch b;
+  b.Delete(keys::config(bucket, name));
+  return write(b);
 }
 
 s3::Result<std::unordered_set<std::string>> Index::referenced_data_ids() {
   std::unordered_set<std::string> ids;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
-  const std::string prefix(1, keys::kObject);
+  dbu::Snapshot snap(db_.get());
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(snap.ro));
+  for (char kind : {keys::kObject, keys::kVersion}) {
+    const std::string prefix(1, kind);
+    for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+      auto rec = decode_object_record(dbu::view(it->value()));
+      if (!rec) return rec.error();
+      for (auto& id : data_ids_of(*rec)) ids.insert(std::move(id));
+    }
+  }
+  // Parts of uploads in progress.
+  const std::string prefix(1, keys::kPart);
   for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
-    auto rec = decode_object_record(std::string_view(it->value().data(), it->value().size()));
-    if (!rec) return rec.error();
-    ids.insert(rec->layout.data_id);
-    for (const auto& part : rec->parts) ids.insert(part.data_id);
+    auto p = decode_uploaded_part(dbu::view(it->value()));
+    if (!p) return p.error();
+    ids.insert(p->layout.data_id);
   }
   if (!it->status().ok()) return db_error("iterate", it->status());
   return ids;

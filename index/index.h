@@ -1,11 +1,16 @@
-// The metadata index: buckets and the current record of every object, in one
-// LevelDB. Every acknowledged change is a synced write. Read-modify-write
-// operations are locked so "bucket not empty" and "which version did this
-// commit replace" are exact: bucket create/delete exclude everything; object
-// commits of different keys run concurrently (LevelDB then groups their syncs).
+// The metadata index: buckets, every object version, multipart uploads and
+// bucket config documents, in one LevelDB (key schema: index/keys.h). Every
+// acknowledged change is one synced write batch. Read-modify-write operations
+// are locked so "bucket not empty", "which version did this commit replace" and
+// write conditions are exact: bucket create/delete/versioning exclude
+// everything; changes to one (bucket, key) - its versions and its uploads - are
+// serialized by a key lock; different keys run concurrently (LevelDB then
+// groups their syncs). Data ids returned as "freed" are no longer referenced
+// by any record once the call returns: the caller removes their directories.
 #pragma once
 
 #include <leveldb/db.h>
+#include <leveldb/write_batch.h>
 
 #include <array>
 #include <cstdint>
@@ -21,6 +26,7 @@
 #include "common/error.h"
 #include "erasure/object_layer.h"
 #include "index/object_record.h"
+#include "index/upload_record.h"
 
 namespace silt {
 
@@ -31,45 +37,107 @@ struct ListStats {
   uint64_t nexts = 0;
 };
 
+// S3's minimum size of every part of a multipart object but the last.
+inline constexpr uint64_t kMinPartSize = 5ull << 20;
+inline constexpr int kMaxPartNumber = 10000;
+
 class Index {
  public:
   static s3::Result<std::unique_ptr<Index>> open(const std::string& dir);
 
-  // BucketAlreadyOwnedByYou when it exists.
+  // Buckets. BucketAlreadyOwnedByYou when it exists.
   s3::Status create_bucket(std::string_view name, int64_t created_ms);
   s3::Result<BucketInfo> get_bucket(std::string_view name);
-  // NoSuchBucket; BucketNotEmpty while any object key exists.
+  // NoSuchBucket; BucketNotEmpty while any version or upload exists. Removes config docs.
   s3::Status delete_bucket(std::string_view name);
   s3::Result<std::vector<BucketInfo>> list_buckets();
+  // Enabled or Suspended; InvalidArgument for Unversioned.
+  s3::Status set_versioning(std::string_view name, Versioning state);
 
-  // NoSuchBucket / NoSuchKey.
+  s3::Status put_config(std::string_view bucket, std::string_view name, std::string_view value);
+  s3::Result<std::optional<std::string>> get_config(std::string_view bucket, std::string_view name);
+  s3::Status delete_config(std::string_view bucket, std::string_view name);
+
+  // The latest version (possibly a delete marker). NoSuchBucket / NoSuchKey.
   s3::Result<ObjectRecord> get_object(std::string_view bucket, std::string_view key);
-  // Makes rec the current version; returns the record it replaced. NoSuchBucket
-  // when the bucket is gone by now.
+  // One version by id ("null" included), is_latest set. NoSuchBucket / NoSuchVersion.
+  s3::Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key, std::string_view version_id);
+
+  struct Committed {
+    ObjectRecord rec;                   // as committed: version id and vkey assigned
+    std::vector<ObjectRecord> replaced;  // versions gone for good: free their data
+  };
+  // Makes rec (data already on the drives) the newest version of its key, with a
+  // version id following the bucket's versioning state; the null version it
+  // replaces (if any) is returned. Checks cond under the key lock:
+  // PreconditionFailed. NoSuchBucket when the bucket is gone by now.
+  s3::Result<Committed> commit_object(ObjectRecord rec, const WriteConditions& cond = {});
+  // commit_object without conditions, returning the replaced version (tests, tools).
   s3::Result<std::optional<ObjectRecord>> put_object(const ObjectRecord& rec);
-  // Like put_object, but only while the current record still has data id
-  // expected_data_id (metadata update racing an overwrite): NoSuchKey otherwise.
+  // Rewrites the stored record of rec's version (rec.version_key; empty = the
+  // latest) while it still has data id expected_data_id: NoSuchKey otherwise.
   s3::Status replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id);
-  // Returns the removed record (none when the key did not exist). NoSuchBucket.
-  s3::Result<std::optional<ObjectRecord>> delete_object(std::string_view bucket, std::string_view key);
+
+  struct Deleted {
+    DeleteOutcome outcome;
+    std::vector<ObjectRecord> removed;  // free their data
+  };
+  s3::Result<Deleted> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id = {});
 
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p, ListStats* stats = nullptr);
+  s3::Result<VersionListResult> list_versions(std::string_view bucket, const VersionListParams& p,
+                                              ListStats* stats = nullptr);
 
-  // Every data id some record references (startup sweep of orphaned shard dirs).
+  // Multipart uploads.
+  s3::Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key, const ObjectMeta& meta,
+                                       int64_t now_ms);
+  s3::Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key, std::string_view upload_id);
+  // Records a part whose data is on the drives; returns the part it replaced. NoSuchUpload.
+  s3::Result<std::optional<UploadedPart>> put_part(const UploadedPart& p);
+  s3::Result<PartList> list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                  int after_part, int max_parts);
+  struct Completed {
+    ObjectRecord rec;
+    std::vector<std::string> freed;  // data ids of unnamed parts and replaced versions
+  };
+  s3::Result<Completed> complete_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                        const std::vector<CompletedPart>& parts, const WriteConditions& cond);
+  // Returns the data ids of every part. NoSuchUpload.
+  s3::Result<std::vector<std::string>> abort_upload(std::string_view bucket, std::string_view key,
+                                                    std::string_view upload_id);
+  s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p,
+                                      ListStats* stats = nullptr);
+
+  // Every data id some version or uploaded part references (startup sweep of orphans).
   s3::Result<std::unordered_set<std::string>> referenced_data_ids();
 
  private:
   explicit Index(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
-  bool bucket_exists(std::string_view name);
+  std::optional<BucketInfo> read_bucket(std::string_view name, const leveldb::ReadOptions& ro = {});
+  bool bucket_exists(std::string_view name) { return read_bucket(name).has_value(); }
+  bool scope_empty(const std::string& prefix, std::string* err);
   s3::Result<std::optional<ObjectRecord>> read_record(const std::string& key);
   s3::Status write(leveldb::WriteBatch& batch);
+  // The (vkey, record) of key's null version, if it has one. cur: the latest.
+  s3::Result<std::optional<ObjectRecord>> find_null_version(std::string_view bucket, std::string_view key,
+                                                            const std::optional<ObjectRecord>& cur);
+  // The newest version of key other than the one with vkey `except`.
+  s3::Result<std::optional<ObjectRecord>> newest_version_except(std::string_view bucket, std::string_view key,
+                                                                std::string_view except);
+  // The body of commit_object; caller holds the bucket (shared) and key locks and writes b.
+  s3::Status commit_locked(ObjectRecord& rec, const BucketInfo& bucket, const WriteConditions& cond,
+                           leveldb::WriteBatch& b, std::vector<ObjectRecord>& replaced);
+  s3::Result<std::vector<UploadedPart>> read_parts(std::string_view upload_id);
 
   // Object changes of one key are serialized by one of these stripes.
   std::mutex& key_lock(std::string_view bucket, std::string_view key);
 
   std::unique_ptr<leveldb::DB> db_;
-  std::shared_mutex bucket_mu_;  // exclusive: bucket create/delete; shared: object changes
+  std::shared_mutex bucket_mu_;  // exclusive: bucket create/delete/versioning; shared: object changes
   std::array<std::mutex, 64> key_mu_;
 };
+
+// Every data directory a record uses.
+std::vector<std::string> data_ids_of(const ObjectRecord& rec);
 
 }  // namespace silt

@@ -1,6 +1,30 @@
 #include "index/keys.h"
 
+#include <cstdio>
+#include <random>
+
 namespace silt::keys {
+namespace {
+
+std::string hex16(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return std::string(buf, 16);
+}
+
+// 64 bits from the kernel CSPRNG (index/ must not depend on erasure/random_id).
+uint64_t random64() {
+  thread_local std::random_device rd;
+  return (uint64_t{rd()} << 32) | rd();
+}
+
+bool all_hex(std::string_view s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
 
 std::string bucket(std::string_view name) {
   std::string k;
@@ -10,20 +34,97 @@ std::string bucket(std::string_view name) {
   return k;
 }
 
-std::string object_prefix(std::string_view b) {
+std::string bucket_scope(char kind, std::string_view b) {
   std::string k;
   k.reserve(2 + b.size());
-  k.push_back(kObject);
+  k.push_back(kind);
   k.append(b);
   k.push_back('\0');
   return k;
 }
+
+std::string object_prefix(std::string_view b) { return bucket_scope(kObject, b); }
 
 std::string object(std::string_view b, std::string_view key) {
   std::string k = object_prefix(b);
   k.append(key);
   return k;
 }
+
+std::string escape_key(std::string_view key) {
+  std::string out;
+  out.reserve(key.size() + 2);
+  for (char c : key) {
+    out.push_back(c);
+    if (c == '\0') out.push_back('\xff');
+  }
+  return out;
+}
+
+std::string unescape_key(std::string_view ekey) {
+  std::string out;
+  out.reserve(ekey.size());
+  for (size_t i = 0; i < ekey.size(); ++i) {
+    out.push_back(ekey[i]);
+    if (ekey[i] == '\0') ++i;  // skip the 0xff
+  }
+  return out;
+}
+
+std::string versions_of(std::string_view b, std::string_view key) {
+  std::string k = bucket_scope(kVersion, b);
+  k.append(escape_key(key));
+  k.append(kKeyEnd);
+  return k;
+}
+
+std::string version(std::string_view b, std::string_view key, std::string_view vkey) {
+  std::string k = versions_of(b, key);
+  k.append(vkey);
+  return k;
+}
+
+std::string upload(std::string_view b, std::string_view key, std::string_view upload_id) {
+  std::string k = bucket_scope(kUpload, b);
+  k.append(escape_key(key));
+  k.append(kKeyEnd);
+  k.append(upload_id);
+  return k;
+}
+
+std::string parts_of(std::string_view upload_id) {
+  std::string k(1, kPart);
+  k.append(upload_id);
+  return k;
+}
+
+std::string part(std::string_view upload_id, int number) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%05d", number);
+  return parts_of(upload_id) + buf;
+}
+
+std::string config(std::string_view b, std::string_view name) {
+  std::string k = bucket_scope(kConfig, b);
+  k.append(name);
+  return k;
+}
+
+std::string make_version_key(uint64_t time_us, bool null_version) {
+  std::string tail = null_version ? std::string(16, '0') : hex16(random64());
+  return hex16(~time_us) + tail;
+}
+
+uint64_t version_key_time(std::string_view vkey) {
+  if (vkey.size() != kVersionKeyLen || !all_hex(vkey.substr(0, 16))) return 0;
+  return ~std::stoull(std::string(vkey.substr(0, 16)), nullptr, 16);
+}
+
+bool is_version_id(std::string_view s) { return s.size() == kVersionKeyLen && all_hex(s); }
+
+std::string make_upload_id(uint64_t time_us) { return hex16(time_us) + hex16(random64()) + hex16(random64()); }
+
+bool is_upload_id(std::string_view s) { return s.size() == kUploadIdLen && all_hex(s); }
 
 std::string prefix_successor(std::string_view s) {
   std::string out(s);

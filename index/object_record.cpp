@@ -1,13 +1,11 @@
 #include "index/object_record.h"
 
-#include <nlohmann/json.hpp>
+#include "index/meta_json.h"
 
 namespace silt {
-namespace {
 
 using nlohmann::json;
 
-// Pairs keep their order and may repeat, so they travel as [[name, value], ...].
 json pairs_to_json(const std::vector<std::pair<std::string, std::string>>& v) {
   json a = json::array();
   for (const auto& [k, val] : v) a.push_back(json::array({k, val}));
@@ -23,27 +21,44 @@ std::vector<std::pair<std::string, std::string>> pairs_from_json(const json& a) 
   return out;
 }
 
-}  // namespace
+json meta_to_json(const ObjectMeta& m) {
+  json j = {{"content_type", m.content_type},
+            {"content_encoding", m.content_encoding},
+            {"content_disposition", m.content_disposition},
+            {"content_language", m.content_language},
+            {"cache_control", m.cache_control},
+            {"expires", m.expires},
+            {"user", pairs_to_json(m.user)},
+            {"checksums", pairs_to_json(m.checksums)},
+            {"storage_class", m.storage_class}};
+  if (!m.tags.empty()) j["tags"] = pairs_to_json(m.tags);
+  return j;
+}
+
+ObjectMeta meta_from_json(const json& m) {
+  ObjectMeta om;
+  if (!m.is_object()) return om;
+  om.content_type = m.value("content_type", "");
+  om.content_encoding = m.value("content_encoding", "");
+  om.content_disposition = m.value("content_disposition", "");
+  om.content_language = m.value("content_language", "");
+  om.cache_control = m.value("cache_control", "");
+  om.expires = m.value("expires", "");
+  om.user = pairs_from_json(m.value("user", json::array()));
+  om.checksums = pairs_from_json(m.value("checksums", json::array()));
+  om.storage_class = m.value("storage_class", "STANDARD");
+  om.tags = pairs_from_json(m.value("tags", json::array()));
+  return om;
+}
 
 std::string encode_object_record(const ObjectRecord& r) {
-  const ObjectMeta& m = r.info.meta;
-  json meta = {{"content_type", m.content_type},
-               {"content_encoding", m.content_encoding},
-               {"content_disposition", m.content_disposition},
-               {"content_language", m.content_language},
-               {"cache_control", m.cache_control},
-               {"expires", m.expires},
-               {"user", pairs_to_json(m.user)},
-               {"checksums", pairs_to_json(m.checksums)},
-               {"storage_class", m.storage_class}};
-  json layout = {{"k", r.layout.k},
-                 {"m", r.layout.m},
-                 {"block_size", r.layout.block_size},
-                 {"data_id", r.layout.data_id},
-                 {"distribution", r.layout.distribution}};
   json parts = json::array();
-  for (const auto& p : r.parts)
-    parts.push_back({{"number", p.number}, {"size", p.size}, {"etag", p.etag}, {"data_id", p.data_id}});
+  for (const auto& p : r.parts) {
+    json jp = {{"number", p.number}, {"size", p.size}, {"etag", p.etag}, {"data_id", p.data_id}};
+    if (!p.distribution.empty()) jp["distribution"] = p.distribution;
+    if (!p.checksums.empty()) jp["checksums"] = pairs_to_json(p.checksums);
+    parts.push_back(std::move(jp));
+  }
   json j = {{"v", 1},
             {"bucket", r.info.bucket},
             {"key", r.info.key},
@@ -51,12 +66,24 @@ std::string encode_object_record(const ObjectRecord& r) {
             {"size", r.info.size},
             {"etag", r.info.etag},
             {"mtime_ms", r.info.mtime_ms},
-            {"meta", std::move(meta)},
-            {"layout", std::move(layout)},
+            {"meta", meta_to_json(r.info.meta)},
+            {"layout",
+             {{"k", r.layout.k},
+              {"m", r.layout.m},
+              {"block_size", r.layout.block_size},
+              {"data_id", r.layout.data_id},
+              {"distribution", r.layout.distribution}}},
             {"parts", std::move(parts)}};
-  // Keys and metadata are arbitrary bytes from clients, not always valid UTF-8:
-  // replace rather than throw (the index key, not this copy, is authoritative).
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!r.version_key.empty()) j["vkey"] = r.version_key;
+  // Only ever present as true, so encoded_is_delete_marker can find it textually.
+  if (r.info.delete_marker) j["delete_marker"] = true;
+  return dump_json(j);
+}
+
+bool encoded_is_delete_marker(std::string_view text) {
+  // Inside JSON strings every quote is escaped, so this byte sequence can only
+  // be the top-level member written by encode_object_record.
+  return text.find("\"delete_marker\":true") != std::string_view::npos;
 }
 
 s3::Result<ObjectRecord> decode_object_record(std::string_view text) {
@@ -71,29 +98,29 @@ s3::Result<ObjectRecord> decode_object_record(std::string_view text) {
     r.info.size = j.at("size").get<uint64_t>();
     r.info.etag = j.at("etag").get<std::string>();
     r.info.mtime_ms = j.at("mtime_ms").get<int64_t>();
-    const json& m = j.at("meta");
-    ObjectMeta& om = r.info.meta;
-    om.content_type = m.value("content_type", "");
-    om.content_encoding = m.value("content_encoding", "");
-    om.content_disposition = m.value("content_disposition", "");
-    om.content_language = m.value("content_language", "");
-    om.cache_control = m.value("cache_control", "");
-    om.expires = m.value("expires", "");
-    om.user = pairs_from_json(m.value("user", json::array()));
-    om.checksums = pairs_from_json(m.value("checksums", json::array()));
-    om.storage_class = m.value("storage_class", "STANDARD");
+    r.info.meta = meta_from_json(j.at("meta"));
+    r.info.delete_marker = j.value("delete_marker", false);
+    r.version_key = j.value("vkey", "");
     const json& l = j.at("layout");
     r.layout.k = l.at("k").get<int>();
     r.layout.m = l.at("m").get<int>();
     r.layout.block_size = l.at("block_size").get<uint32_t>();
     r.layout.data_id = l.at("data_id").get<std::string>();
     r.layout.distribution = l.at("distribution").get<std::vector<int>>();
-    for (const auto& p : j.at("parts"))
-      r.parts.push_back({p.at("number").get<int>(), p.at("size").get<uint64_t>(), p.at("etag").get<std::string>(),
-                         p.at("data_id").get<std::string>()});
-    if (r.layout.k < 1 || r.layout.m < 0 || r.layout.block_size == 0 ||
-        static_cast<int>(r.layout.distribution.size()) != r.layout.k + r.layout.m)
-      return s3::Error(s3::Code::InternalError, "object record has an invalid layout");
+    for (const auto& p : j.at("parts")) {
+      PartRecord pr{p.at("number").get<int>(), p.at("size").get<uint64_t>(), p.at("etag").get<std::string>(),
+                    p.at("data_id").get<std::string>(), p.value("distribution", std::vector<int>{}),
+                    pairs_from_json(p.value("checksums", json::array()))};
+      r.parts.push_back(std::move(pr));
+    }
+    if (r.info.delete_marker) return r;  // no data, no layout
+    const size_t shards = static_cast<size_t>(r.layout.k + r.layout.m);
+    bool ok = r.layout.k >= 1 && r.layout.m >= 0 && r.layout.block_size > 0;
+    for (const auto& p : r.parts) ok = ok && r.distribution_of(p).size() == shards;
+    if (!r.multipart()) ok = ok && r.layout.distribution.size() == shards;
+    if (!ok) return s3::Error(s3::Code::InternalError, "object record has an invalid layout");
+    if (r.multipart())
+      for (const auto& p : r.parts) r.info.parts.push_back({p.number, p.size, p.etag, p.checksums});
     return r;
   } catch (const json::exception& e) {
     return s3::Error(s3::Code::InternalError, std::string("corrupt object record: ") + e.what());

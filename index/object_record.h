@@ -1,6 +1,7 @@
 // What we know about one stored object version: the client-visible ObjectInfo
 // plus where its bytes live. The same JSON document is the LevelDB value and
 // each drive's meta.json, so the index can be rebuilt from the drives alone.
+// Multipart uploads in progress have their own records (index/upload_record.h).
 #pragma once
 
 #include <cstdint>
@@ -17,25 +18,38 @@ struct ObjectLayout {
   int k = 0;                      // data shards per stripe
   int m = 0;                      // parity shards per stripe
   uint32_t block_size = 0;        // object bytes per stripe
-  std::string data_id;            // 32 hex: data/<2 hex>/<data_id>/ on every drive
-  std::vector<int> distribution;  // distribution[shard index] = drive index
+  std::string data_id;            // 32 hex: data/<2 hex>/<data_id>/ on every drive; empty for multipart
+  std::vector<int> distribution;  // distribution[shard index] = drive index; empty for multipart
 };
 
 // Single PUTs have exactly one part (number 1) in the object's own data dir.
+// Each part of a multipart object has its own data dir and distribution.
 struct PartRecord {
   int number = 1;
   uint64_t size = 0;
   std::string etag;
   std::string data_id;
+  std::vector<int> distribution;  // empty: the layout's (single PUT)
+  std::vector<std::pair<std::string, std::string>> checksums;
 };
 
 struct ObjectRecord {
-  ObjectInfo info;
+  ObjectInfo info;  // info.parts is derived from parts for multipart objects
   ObjectLayout layout;
   std::vector<PartRecord> parts;
+  // Tail of the V index key (index/keys.h); empty only in records not yet committed.
+  std::string version_key;
+
+  bool multipart() const { return !info.delete_marker && layout.data_id.empty(); }
+  // Drive holding shard `shard` of part p.
+  const std::vector<int>& distribution_of(const PartRecord& p) const {
+    return p.distribution.empty() ? layout.distribution : p.distribution;
+  }
 };
 
 std::string encode_object_record(const ObjectRecord& r);
 s3::Result<ObjectRecord> decode_object_record(std::string_view json);
+// Cheap test on an encoded record (no JSON parse): is it a delete marker?
+bool encoded_is_delete_marker(std::string_view json);
 
 }  // namespace silt

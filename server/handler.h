@@ -27,6 +27,8 @@ struct RequestContext {
   const auth::Identity& identity;
   BodyReader& body;
   Services& svc;
+  // For handlers that authenticate by themselves (browser POST with a signed policy).
+  const auth::CredentialStore* credentials = nullptr;
 };
 
 using Handler = boost::asio::awaitable<s3::Result<Response>> (*)(RequestContext&);

@@ -11,8 +11,9 @@ namespace {
 enum class Level { Service, Bucket, Object };
 
 // One row per operation. `when` selects by query parameter ("location",
-// "list-type=2") or by header ("header:x-amz-copy-source"); an empty `when`
-// matches only a request that names no S3 subresource.
+// "list-type=2") or by header ("header:x-amz-copy-source"), several joined by
+// '&'; an empty `when` matches only a request that names no S3 subresource.
+// versionId and partNumber are arguments of the plain object operations.
 struct Row {
   http::verb method;
   Level level;
@@ -29,9 +30,26 @@ constexpr Row kRoutes[] = {
     {http::verb::delete_, Level::Bucket, "", {"DeleteBucket", delete_bucket}},
     {http::verb::get, Level::Bucket, "location", {"GetBucketLocation", get_bucket_location}},
     {http::verb::get, Level::Bucket, "list-type=2", {"ListObjectsV2", list_objects_v2}},
+    {http::verb::get, Level::Bucket, "versions", {"ListObjectVersions", list_object_versions}},
+    {http::verb::get, Level::Bucket, "uploads", {"ListMultipartUploads", list_multipart_uploads}},
     {http::verb::get, Level::Bucket, "", {"ListObjects", list_objects_v1}},
     {http::verb::post, Level::Bucket, "delete", {"DeleteObjects", delete_objects}},
+    {http::verb::put, Level::Bucket, "versioning", {"PutBucketVersioning", put_bucket_versioning}},
+    {http::verb::get, Level::Bucket, "versioning", {"GetBucketVersioning", get_bucket_versioning}},
+    {http::verb::put, Level::Bucket, "cors", {"PutBucketCors", put_bucket_cors}},
+    {http::verb::get, Level::Bucket, "cors", {"GetBucketCors", get_bucket_cors}},
+    {http::verb::delete_, Level::Bucket, "cors", {"DeleteBucketCors", delete_bucket_cors}},
 
+    {http::verb::post, Level::Object, "uploads", {"CreateMultipartUpload", create_multipart_upload}},
+    {http::verb::put, Level::Object, "uploadId&header:x-amz-copy-source", {"UploadPartCopy", upload_part_copy}},
+    {http::verb::put, Level::Object, "uploadId", {"UploadPart", upload_part}},
+    {http::verb::post, Level::Object, "uploadId", {"CompleteMultipartUpload", complete_multipart_upload}},
+    {http::verb::delete_, Level::Object, "uploadId", {"AbortMultipartUpload", abort_multipart_upload}},
+    {http::verb::get, Level::Object, "uploadId", {"ListParts", list_parts}},
+    {http::verb::put, Level::Object, "tagging", {"PutObjectTagging", put_object_tagging}},
+    {http::verb::get, Level::Object, "tagging", {"GetObjectTagging", get_object_tagging}},
+    {http::verb::delete_, Level::Object, "tagging", {"DeleteObjectTagging", delete_object_tagging}},
+    {http::verb::get, Level::Object, "attributes", {"GetObjectAttributes", get_object_attributes}},
     {http::verb::put, Level::Object, "header:x-amz-copy-source", {"CopyObject", copy_object}},
     {http::verb::put, Level::Object, "", {"PutObject", put_object}},
     {http::verb::get, Level::Object, "", {"GetObject", get_object}},
@@ -41,27 +59,37 @@ constexpr Row kRoutes[] = {
 
 // Query parameters that name an S3 subresource (a different operation on the
 // same path). A request carrying one that no row matches is NotImplemented.
-constexpr std::array<std::string_view, 38> kSubresources = {
+constexpr std::array<std::string_view, 36> kSubresources = {
     "accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption", "intelligent-tiering",
     "inventory", "legal-hold", "lifecycle", "location", "logging", "metadataTable", "metrics", "notification",
-    "object-lock", "ownershipControls", "partNumber", "policy", "policyStatus", "publicAccessBlock", "renameObject",
+    "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "renameObject",
     "replication", "requestPayment", "restore", "retention", "select", "session", "tagging", "torrent", "uploadId",
-    "uploads", "versionId", "versioning", "versions", "website", "list-type"};
+    "uploads", "versioning", "versions", "website", "list-type"};
 
 bool names_subresource(const S3Request& req) {
   for (const auto& [k, v] : req.query)
     for (auto s : kSubresources)
-      if (k == s) return !(k == "versionId" && v == "null");  // versionId=null is the plain object
+      if (k == s) return true;
   return false;
+}
+
+bool condition_holds(std::string_view cond, const S3Request& req) {
+  if (cond.rfind("header:", 0) == 0) return req.has_header(cond.substr(7));
+  size_t eq = cond.find('=');
+  if (eq == std::string_view::npos) return req.has_query(cond);
+  const std::string* v = req.query_value(cond.substr(0, eq));
+  return v && *v == cond.substr(eq + 1);
 }
 
 bool matches(const Row& row, const S3Request& req) {
   if (row.when.empty()) return !names_subresource(req);
-  if (row.when.rfind("header:", 0) == 0) return req.has_header(row.when.substr(7));
-  size_t eq = row.when.find('=');
-  if (eq == std::string_view::npos) return req.has_query(row.when);
-  const std::string* v = req.query_value(row.when.substr(0, eq));
-  return v && *v == row.when.substr(eq + 1);
+  std::string_view rest = row.when;
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    if (!condition_holds(rest.substr(0, amp), req)) return false;
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+  }
+  return true;
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "server/blocking.h"
+#include "server/cors.h"
+#include "server/handlers/handlers.h"
 #include "server/router.h"
 #include "server/session_registry.h"
 #include "util/time.h"
@@ -29,6 +31,11 @@ constexpr size_t kStreamBuffer = 1 << 20;
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
 bool is_health(std::string_view target) { return target.rfind("/_silt/health/", 0) == 0; }
+
+bool is_post_object(const S3Request& req) {
+  return req.method == http::verb::post && !req.bucket.empty() && !req.has_key && req.query.empty() &&
+         req.header_value("content-type").rfind("multipart/form-data", 0) == 0;
+}
 
 bool expects_continue(const http::request_header<>& h) {
   return beast::iequals(h[http::field::expect], "100-continue");
@@ -118,15 +125,7 @@ awaitable<bool> Session::serve_one(Parser& parser) {
 awaitable<Response> Session::dispatch(Parser& parser, const std::string& request_id, std::string& resource) {
   const auto& hdr = parser.get();
   bool head = hdr.method() == http::verb::head;
-  auto fail = [&](s3::Error e) {
-    Response r = error_response(e, resource, request_id, shared_.host_id, head);
-    // S3 tells the client the object's size when a range cannot be served.
-    if (e.code == s3::Code::InvalidRange) {
-      auto it = e.extra.find("ActualObjectSize");
-      if (it != e.extra.end()) r.add("Content-Range", "bytes */" + it->second);
-    }
-    return r;
-  };
+  auto fail = [&](const s3::Error& e) { return error_response(e, resource, request_id, shared_.host_id, head); };
 
   if (is_health(hdr.target()) && (hdr.method() == http::verb::get || head)) {
     std::string_view which = hdr.target().substr(14);
@@ -142,6 +141,32 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   if (!parsed) co_return fail(parsed.error());
   S3Request& req = *parsed;
   resource = req.resource();
+
+  // A browser's preflight carries no credentials: the bucket's CORS rules decide.
+  if (hdr.method() == http::verb::options) {
+    auto r = co_await preflight(req);
+    if (!r) co_return fail(r.error());
+    co_return std::move(*r);
+  }
+
+  // Browser form uploads authenticate through the signed policy inside the form.
+  if (is_post_object(req)) {
+    ParserBody raw(*this, parser);
+    auth::Identity anonymous;
+    BodyReader body(raw, req, anonymous);
+    if (auto st = body.prepare(); !st) co_return fail(st.error());
+    if (expects_continue(hdr)) {
+      http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
+      auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
+      if (ec) co_return fail(s3::Error(s3::Code::IncompleteBody, "connection lost"));
+      continued_ = true;
+    }
+    RequestContext ctx{req, anonymous, body, shared_.services, &shared_.credentials};
+    auto result = co_await handlers::post_object(ctx);
+    Response r = result ? std::move(*result) : fail(result.error());
+    if (req.has_header("origin")) co_await add_cors_headers(req, r);
+    co_return r;
+  }
 
   auth::RequestView view{hdr.method_string(), hdr.target(), {}};
   for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
@@ -166,14 +191,50 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     continued_ = true;
   }
 
-  RequestContext ctx{req, *id, body, shared_.services};
+  RequestContext ctx{req, *id, body, shared_.services, &shared_.credentials};
   auto result = co_await rt->handler(ctx);
   if (!result) {
     if (result.error().code == s3::Code::NoSuchBucket) result.error().with("BucketName", req.bucket);
     if (result.error().code == s3::Code::NoSuchKey) result.error().with("Key", req.key);
-    co_return fail(std::move(result.error()));
   }
-  co_return std::move(*result);
+  Response r = result ? std::move(*result) : fail(result.error());
+  if (!req.bucket.empty() && req.has_header("origin")) co_await add_cors_headers(req, r);
+  co_return r;
+}
+
+awaitable<std::optional<std::vector<CorsRule>>> Session::cors_rules(const std::string& bucket) {
+  auto& svc = shared_.services;
+  auto doc = co_await run_blocking(svc.blocking, [&] { return svc.objects.get_bucket_config(bucket, "cors"); });
+  if (!doc || !*doc) co_return std::nullopt;
+  auto rules = parse_cors(**doc);
+  if (!rules) co_return std::nullopt;
+  co_return std::move(*rules);
+}
+
+awaitable<s3::Result<Response>> Session::preflight(const S3Request& req) {
+  auto origin = req.header_value("origin");
+  auto method = req.header_value("access-control-request-method");
+  if (origin.empty() || method.empty())
+    co_return s3::Error(s3::Code::InvalidRequest, "Insufficient information. Origin request header needed.");
+  auto rules = req.bucket.empty() ? std::nullopt : co_await cors_rules(req.bucket);
+  auto requested = req.header_value("access-control-request-headers");
+  const CorsRule* rule = rules ? match_cors(*rules, origin, method, requested) : nullptr;
+  if (!rule)
+    co_return s3::Error(s3::Code::AccessForbidden,
+                        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+                        "Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers "
+                        "are not whitelisted by the resource's CORS spec.");
+  Response r;
+  for (auto& [k, v] : cors_headers(*rule, origin, true, requested)) r.add(std::move(k), std::move(v));
+  co_return r;
+}
+
+awaitable<void> Session::add_cors_headers(const S3Request& req, Response& r) {
+  auto rules = co_await cors_rules(req.bucket);
+  if (!rules) co_return;
+  auto origin = req.header_value("origin");
+  if (const CorsRule* rule = match_cors(*rules, origin, req.header->method_string(), ""))
+    for (auto& [k, v] : cors_headers(*rule, origin, false, "")) r.add(std::move(k), std::move(v));
 }
 
 awaitable<bool> Session::write(Response& r, unsigned version, bool keep_alive, const std::string& request_id) {

@@ -8,9 +8,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "auth/credentials.h"
+#include "server/cors.h"
 #include "server/handler.h"
 
 namespace silt::server {
@@ -46,6 +49,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> write_stream(Response& r, unsigned version, bool keep_alive,
                                             const std::string& request_id);
   std::string next_request_id();
+  boost::asio::awaitable<std::optional<std::vector<CorsRule>>> cors_rules(const std::string& bucket);
+  boost::asio::awaitable<s3::Result<Response>> preflight(const S3Request& req);
+  boost::asio::awaitable<void> add_cors_headers(const S3Request& req, Response& r);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -1,53 +1,26 @@
 // CopyObject: server-side, the bytes never leave silt.
 #include "server/blocking.h"
+#include "server/handlers/copy_source.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
+#include "server/handlers/tags.h"
+#include "server/handlers/upload_body.h"
 #include "util/time.h"
-#include "util/uri.h"
 
 namespace silt::server::handlers {
 
 namespace {
 constexpr uint64_t kMaxCopySize = 5ULL << 30;
 
-struct CopySource {
-  std::string bucket, key;
-};
-
-// "bucket/key", "/bucket/key", percent-encoded, optionally "?versionId=..." (clients.md X-CPY-01).
-s3::Result<CopySource> parse_copy_source(std::string_view h) {
-  std::string_view version;
-  if (size_t q = h.find('?'); q != std::string_view::npos) {
-    std::string_view query = h.substr(q + 1);
-    h = h.substr(0, q);
-    if (query.rfind("versionId=", 0) == 0) version = query.substr(10);
-  }
-  if (!version.empty() && version != "null")
-    return s3::Error(s3::Code::NotImplemented, "Copying a specific version is not implemented yet.");
-  std::string path = uri_decode(h);
-  if (!path.empty() && path[0] == '/') path.erase(0, 1);
-  size_t slash = path.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == path.size())
-    return s3::Error(s3::Code::InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-  return CopySource{path.substr(0, slash), path.substr(slash + 1)};
-}
-
-// Streams src into a new object on a blocking thread, one stripe at a time.
 s3::Result<ObjectInfo> copy_data(ObjectLayer& objects, const ObjectInfo& src, const S3Request& req,
-                                 const ObjectMeta& meta) {
-  auto reader = objects.open_object(src, 0, src.size);
-  if (!reader) return reader.error();
-  auto writer = objects.create_object(req.bucket, req.key);
+                                 const ObjectMeta& meta, const WriteConditions& cond) {
+  auto writer = objects.create_object(req.bucket, req.key, cond);
   if (!writer) return writer.error();
-  std::string buf(1 << 20, '\0');
-  for (;;) {
-    auto got = (*reader)->read(buf.data(), buf.size());
-    if (!got) return got.error();
-    if (*got == 0) break;
-    if (auto st = (*writer)->write(buf.data(), *got); !st) return st.error();
-  }
+  if (auto st = copy_range(objects, src, 0, src.size, **writer); !st) return st.error();
   return (*writer)->commit(meta);
 }
+
+bool one_of(std::string_view v, std::string_view a, std::string_view b) { return v.empty() || v == a || v == b; }
 }  // namespace
 
 awaitable<Result> copy_object(RequestContext& ctx) {
@@ -55,12 +28,16 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   auto source = parse_copy_source(req.header_value("x-amz-copy-source"));
   if (!source) co_return source.error();
   auto directive = req.header_value("x-amz-metadata-directive");
-  if (!directive.empty() && directive != "COPY" && directive != "REPLACE")
-    co_return s3::Error(s3::Code::InvalidArgument, "Unknown metadata directive.");
+  auto tag_directive = req.header_value("x-amz-tagging-directive");
+  if (!one_of(directive, "COPY", "REPLACE") || !one_of(tag_directive, "COPY", "REPLACE"))
+    co_return s3::Error(s3::Code::InvalidArgument, "Unknown metadata or tagging directive.");
   const bool replace = directive == "REPLACE";
+  auto cond = write_conditions(req);
+  if (!cond) co_return cond.error();
 
-  auto src = co_await run_blocking(ctx.svc.blocking,
-                                   [&] { return ctx.svc.objects.stat_object(source->bucket, source->key); });
+  auto src = co_await run_blocking(ctx.svc.blocking, [&] {
+    return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id);
+  });
   if (!src) co_return src.error();
   if (auto st = check_conditions(req, *src, "x-amz-copy-source-"); !st) co_return st.error();
   if (src->size > kMaxCopySize)
@@ -72,21 +49,37 @@ awaitable<Result> copy_object(RequestContext& ctx) {
     auto m = meta_from_request(req);
     if (!m) co_return m.error();
     m->checksums = src->meta.checksums;  // the bytes are the same, so are their checksums
+    m->tags = src->meta.tags;
     meta = std::move(*m);
+  } else if (auto sc = req.header_value("x-amz-storage-class"); !sc.empty()) {
+    auto m = meta_from_request(req);  // validates the class
+    if (!m) co_return m.error();
+    meta.storage_class = m->storage_class;
+  }
+  if (tag_directive == "REPLACE") {
+    auto tags = tags_from_header(req.header_value("x-amz-tagging"));
+    if (!tags) co_return tags.error();
+    meta.tags = std::move(*tags);
   }
 
-  const bool self = source->bucket == req.bucket && source->key == req.key;
+  auto bucket = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(req.bucket); });
+  if (!bucket) co_return bucket.error();
+  const bool self = source->bucket == req.bucket && source->key == req.key &&
+                    (source->version_id.empty() || source->version_id == src->version_id) && src->is_latest;
   s3::Result<ObjectInfo> info = s3::Error();
-  if (self) {
-    if (!replace)
-      co_return s3::Error(s3::Code::InvalidRequest,
-                          "This copy request is illegal because it is trying to copy an object to itself without "
-                          "changing the object's metadata, storage class, website redirect location or encryption "
-                          "attributes.");
+  if (self && !replace && tag_directive != "REPLACE" && !req.has_header("x-amz-storage-class")) {
+    co_return s3::Error(s3::Code::InvalidRequest,
+                        "This copy request is illegal because it is trying to copy an object to itself without "
+                        "changing the object's metadata, storage class, website redirect location or encryption "
+                        "attributes.");
+  }
+  if (self && bucket->versioning == Versioning::Unversioned && !cond->if_none_match_any && cond->if_match.empty()) {
+    // Same bytes, new metadata: rewrite the record, not the data (rclone touches mtimes this way).
     info = co_await run_blocking(ctx.svc.blocking,
                                  [&] { return ctx.svc.objects.update_metadata(req.bucket, req.key, meta); });
   } else {
-    info = co_await run_blocking(ctx.svc.blocking, [&] { return copy_data(ctx.svc.objects, *src, req, meta); });
+    info = co_await run_blocking(ctx.svc.blocking,
+                                 [&] { return copy_data(ctx.svc.objects, *src, req, meta, *cond); });
   }
   if (!info) co_return info.error();
 
@@ -95,6 +88,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   add_text(root, "LastModified", iso8601_ms(info->mtime_ms));
   add_text(root, "ETag", quoted_etag(info->etag));
   Response r = xml_response(to_string(doc));
+  add_version_header(r, *info);
   if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
   co_return r;
 }

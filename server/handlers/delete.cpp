@@ -12,13 +12,22 @@ s3::Error malformed() {
   return s3::Error(s3::Code::MalformedXML,
                    "The XML you provided was not well-formed or did not validate against our published schema.");
 }
+
+struct Target {
+  std::string key, version_id;
+};
 }  // namespace
 
 awaitable<Result> delete_object(RequestContext& ctx) {
-  auto st = co_await run_blocking(ctx.svc.blocking,
-                                  [&] { return ctx.svc.objects.delete_object(ctx.req.bucket, ctx.req.key); });
-  if (!st) co_return st.error();
-  co_return empty_response(204);
+  const std::string* version = ctx.req.query_value("versionId");
+  auto out = co_await run_blocking(ctx.svc.blocking, [&] {
+    return ctx.svc.objects.delete_object(ctx.req.bucket, ctx.req.key, version ? *version : std::string());
+  });
+  if (!out) co_return out.error();
+  Response r = empty_response(204);
+  if (out->delete_marker) r.add("x-amz-delete-marker", "true");
+  if (!out->version_id.empty()) r.add("x-amz-version-id", out->version_id);
+  co_return r;
 }
 
 awaitable<Result> delete_objects(RequestContext& ctx) {
@@ -30,18 +39,17 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
   auto del = in.child("Delete");
   if (!del) co_return malformed();
   bool quiet = std::string_view(del.child_value("Quiet")) == "true";
-  std::vector<std::string> keys;
+  std::vector<Target> targets;
   for (auto obj : del.children("Object")) {
-    auto key = obj.child("Key");
-    if (!key) co_return malformed();
-    keys.emplace_back(key.child_value());
+    if (!obj.child("Key")) co_return malformed();
+    targets.push_back({obj.child_value("Key"), obj.child_value("VersionId")});
   }
-  if (keys.empty() || keys.size() > kMaxDeleteKeys) co_return malformed();
+  if (targets.empty() || targets.size() > kMaxDeleteKeys) co_return malformed();
 
-  std::vector<s3::Status> results;
-  results.reserve(keys.size());
+  std::vector<s3::Result<DeleteOutcome>> results;
+  results.reserve(targets.size());
   co_await run_blocking(ctx.svc.blocking, [&] {
-    for (const auto& k : keys) results.push_back(ctx.svc.objects.delete_object(ctx.req.bucket, k));
+    for (const auto& t : targets) results.push_back(ctx.svc.objects.delete_object(ctx.req.bucket, t.key, t.version_id));
   });
   // A missing bucket fails the whole request, as S3 does.
   for (const auto& r : results)
@@ -49,15 +57,23 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
 
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "DeleteResult");
-  for (size_t i = 0; i < keys.size(); i++) {
-    if (results[i]) {
-      if (quiet) continue;
-      add_text(root.append_child("Deleted"), "Key", keys[i]);
-    } else {
+  for (size_t i = 0; i < targets.size(); i++) {
+    const auto& r = results[i];
+    if (!r) {
       auto err = root.append_child("Error");
-      add_text(err, "Key", keys[i]);
-      add_text(err, "Code", s3::code_name(results[i].error().code));
-      add_text(err, "Message", results[i].error().message);
+      add_text(err, "Key", targets[i].key);
+      if (!targets[i].version_id.empty()) add_text(err, "VersionId", targets[i].version_id);
+      add_text(err, "Code", s3::code_name(r.error().code));
+      add_text(err, "Message", r.error().message);
+      continue;
+    }
+    if (quiet) continue;
+    auto d = root.append_child("Deleted");
+    add_text(d, "Key", targets[i].key);
+    if (!targets[i].version_id.empty()) add_text(d, "VersionId", targets[i].version_id);
+    if (r->delete_marker) {
+      add_text(d, "DeleteMarker", "true");
+      if (targets[i].version_id.empty()) add_text(d, "DeleteMarkerVersionId", r->version_id);
     }
   }
   co_return xml_response(to_string(doc));

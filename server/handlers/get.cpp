@@ -5,6 +5,8 @@
 #include "server/handlers/range.h"
 #include "util/time.h"
 
+#include <charconv>
+
 namespace silt::server::handlers {
 
 namespace {
@@ -24,10 +26,35 @@ void apply_overrides(Response& r, const S3Request& req) {
   }
 }
 
+// ?partNumber=N reads one part of a multipart object; part 1 of a single-part
+// object is the whole object.
+s3::Result<std::optional<ByteRange>> part_range(const S3Request& req, const ObjectInfo& info) {
+  using Out = std::optional<ByteRange>;
+  const std::string* v = req.query_value("partNumber");
+  if (!v) return Out{};
+  int n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || p != v->data() + v->size() || n < 1 || n > 10000)
+    return s3::Error(s3::Code::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+  auto bad = s3::Error(s3::Code::InvalidPartNumber, "The requested partnumber is not satisfiable");
+  if (info.parts.empty()) {
+    if (n != 1) return bad;
+    return Out{ByteRange{0, info.size}};
+  }
+  uint64_t offset = 0;
+  for (const auto& part : info.parts) {
+    if (part.number == n) return Out{ByteRange{offset, part.size}};
+    offset += part.size;
+  }
+  return bad;
+}
+
 awaitable<Result> read_object(RequestContext& ctx, bool head) {
   const auto& req = ctx.req;
-  auto info = co_await run_blocking(ctx.svc.blocking,
-                                    [&] { return ctx.svc.objects.stat_object(req.bucket, req.key); });
+  const std::string* version = req.query_value("versionId");
+  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
+    return ctx.svc.objects.stat_object(req.bucket, req.key, version ? *version : std::string());
+  });
   if (!info) co_return info.error();
   if (auto st = check_conditions(req, *info, ""); !st) {
     if (st.error().code != s3::Code::NotModified) co_return st.error();
@@ -37,7 +64,9 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
     r.add("Last-Modified", http_date(info->mtime_ms));
     co_return r;
   }
-  auto range = parse_range(req.header_value("range"), info->size);
+  auto by_part = part_range(req, *info);
+  if (!by_part) co_return by_part.error();
+  auto range = *by_part ? std::move(by_part) : parse_range(req.header_value("range"), info->size);
   if (!range) {
     s3::Error e = range.error();
     e.with("RangeRequested", std::string(req.header_value("range")));
@@ -53,6 +82,8 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
     offset = (*range)->offset;
     length = (*range)->length;
     r.status = 206;
+    if (!info->parts.empty() && req.has_query("partNumber"))
+      r.add("x-amz-mp-parts-count", std::to_string(info->parts.size()));
     r.add("Content-Range", "bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) + "/" +
                                std::to_string(info->size));
   } else if (req.header_value("x-amz-checksum-mode") == "ENABLED") {

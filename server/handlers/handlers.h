@@ -29,5 +29,29 @@ awaitable<Result> delete_objects(RequestContext& ctx);
 // list.cpp
 awaitable<Result> list_objects_v1(RequestContext& ctx);
 awaitable<Result> list_objects_v2(RequestContext& ctx);
+awaitable<Result> list_object_versions(RequestContext& ctx);
+// multipart.cpp
+awaitable<Result> create_multipart_upload(RequestContext& ctx);
+awaitable<Result> upload_part(RequestContext& ctx);
+awaitable<Result> upload_part_copy(RequestContext& ctx);
+awaitable<Result> complete_multipart_upload(RequestContext& ctx);
+awaitable<Result> abort_multipart_upload(RequestContext& ctx);
+awaitable<Result> list_parts(RequestContext& ctx);
+awaitable<Result> list_multipart_uploads(RequestContext& ctx);
+// tagging.cpp
+awaitable<Result> put_object_tagging(RequestContext& ctx);
+awaitable<Result> get_object_tagging(RequestContext& ctx);
+awaitable<Result> delete_object_tagging(RequestContext& ctx);
+// attributes.cpp
+awaitable<Result> get_object_attributes(RequestContext& ctx);
+// versioning.cpp
+awaitable<Result> put_bucket_versioning(RequestContext& ctx);
+awaitable<Result> get_bucket_versioning(RequestContext& ctx);
+// post_object.cpp: browser form upload; authenticates through its signed policy.
+awaitable<Result> post_object(RequestContext& ctx);
+// cors.cpp
+awaitable<Result> put_bucket_cors(RequestContext& ctx);
+awaitable<Result> get_bucket_cors(RequestContext& ctx);
+awaitable<Result> delete_bucket_cors(RequestContext& ctx);
 
 }  // namespace silt::server::handlers

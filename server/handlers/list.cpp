@@ -123,4 +123,46 @@ awaitable<Result> list_objects_v2(RequestContext& ctx) {
   co_return xml_response(to_string(doc));
 }
 
+awaitable<Result> list_object_versions(RequestContext& ctx) {
+  auto lr = common_params(ctx.req);
+  if (!lr) co_return lr.error();
+  VersionListParams p;
+  p.prefix = lr->params.prefix;
+  p.delimiter = lr->params.delimiter;
+  p.max_keys = lr->params.max_keys;
+  if (auto* v = ctx.req.query_value("key-marker")) p.key_marker = *v;
+  if (auto* v = ctx.req.query_value("version-id-marker")) p.version_id_marker = *v;
+  if (!p.version_id_marker.empty() && p.key_marker.empty())
+    co_return s3::Error(s3::Code::InvalidArgument, "A version-id marker cannot be specified without a key marker.");
+  auto res = co_await run_blocking(ctx.svc.blocking,
+                                   [&] { return ctx.svc.objects.list_object_versions(ctx.req.bucket, p); });
+  if (!res) co_return res.error();
+
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "ListVersionsResult");
+  add_header_fields(root, *lr, ctx);
+  add_text(root, "KeyMarker", enc(*lr, p.key_marker));
+  add_text(root, "VersionIdMarker", p.version_id_marker);
+  if (res->truncated) {
+    add_text(root, "NextKeyMarker", enc(*lr, res->next_key_marker));
+    add_text(root, "NextVersionIdMarker", res->next_version_id_marker);
+  }
+  add_text(root, "IsTruncated", res->truncated ? "true" : "false");
+  for (const auto& v : res->versions) {
+    auto node = root.append_child(v.delete_marker ? "DeleteMarker" : "Version");
+    add_text(node, "Key", enc(*lr, v.key));
+    add_text(node, "VersionId", v.version_id);
+    add_text(node, "IsLatest", v.is_latest ? "true" : "false");
+    add_text(node, "LastModified", iso8601_ms(v.mtime_ms));
+    if (!v.delete_marker) {
+      add_text(node, "ETag", quoted_etag(v.etag));
+      add_text(node, "Size", std::to_string(v.size));
+      add_text(node, "StorageClass", v.meta.storage_class.empty() ? "STANDARD" : v.meta.storage_class);
+    }
+    add_owner(node, ctx.identity.user);
+  }
+  for (const auto& pre : res->prefixes) add_text(root.append_child("CommonPrefixes"), "Prefix", enc(*lr, pre));
+  co_return xml_response(to_string(doc));
+}
+
 }  // namespace silt::server::handlers

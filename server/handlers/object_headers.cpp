@@ -104,6 +104,23 @@ void add_object_headers(Response& r, const ObjectInfo& info) {
   for (const auto& [k, v] : info.meta.user) r.add("x-amz-meta-" + k, v);
   if (!info.meta.storage_class.empty() && info.meta.storage_class != "STANDARD")
     r.add("x-amz-storage-class", info.meta.storage_class);
+  if (!info.meta.tags.empty()) r.add("x-amz-tagging-count", std::to_string(info.meta.tags.size()));
+  add_version_header(r, info);
+}
+
+void add_version_header(Response& r, const ObjectInfo& info) {
+  if (!info.version_id.empty() && info.version_id != "null") r.add("x-amz-version-id", info.version_id);
+}
+
+s3::Result<WriteConditions> write_conditions(const S3Request& req) {
+  WriteConditions c;
+  if (auto none = req.header_value("if-none-match"); !none.empty()) {
+    if (unquote(none) != "*")
+      return s3::Error(s3::Code::NotImplemented, "If-None-Match on writes supports only *");
+    c.if_none_match_any = true;
+  }
+  if (auto match = req.header_value("if-match"); !match.empty()) c.if_match = std::string(unquote(match));
+  return c;
 }
 
 void add_checksum_headers(Response& r, const ObjectInfo& info) {

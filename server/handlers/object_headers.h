@@ -23,6 +23,11 @@ void add_object_headers(Response& r, const ObjectInfo& info);
 // x-amz-checksum-* when the client asked for them (x-amz-checksum-mode: ENABLED).
 void add_checksum_headers(Response& r, const ObjectInfo& info);
 
+// x-amz-version-id, for objects that have a real version id.
+void add_version_header(Response& r, const ObjectInfo& info);
+// If-None-Match: * and If-Match on PutObject / CompleteMultipartUpload.
+s3::Result<WriteConditions> write_conditions(const S3Request& req);
+
 std::string quoted_etag(std::string_view etag);
 // Compares a client-sent ETag (quoted or not, or "*") with the stored one.
 bool etag_matches(std::string_view sent, std::string_view etag);

@@ -73,13 +73,33 @@ TEST_CASE("the router table names every operation", "[router]") {
   CHECK(op(verb::get, "/b/k?versionId=null") == "GetObject");
   CHECK(op(verb::head, "/b/k") == "HeadObject");
   CHECK(op(verb::delete_, "/b/k") == "DeleteObject");
+  CHECK(op(verb::delete_, "/b/k?versionId=3HL4kqtJ") == "DeleteObject");
+  CHECK(op(verb::get, "/b/k?partNumber=2") == "GetObject");
+  CHECK(op(verb::get, "/b?versions&prefix=a") == "ListObjectVersions");
+  CHECK(op(verb::get, "/b?uploads") == "ListMultipartUploads");
+  CHECK(op(verb::put, "/b?versioning") == "PutBucketVersioning");
+  CHECK(op(verb::get, "/b?versioning") == "GetBucketVersioning");
+  CHECK(op(verb::put, "/b?cors") == "PutBucketCors");
+  CHECK(op(verb::get, "/b?cors") == "GetBucketCors");
+  CHECK(op(verb::delete_, "/b?cors") == "DeleteBucketCors");
+  CHECK(op(verb::post, "/b/k?uploads") == "CreateMultipartUpload");
+  CHECK(op(verb::put, "/b/k?partNumber=1&uploadId=u") == "UploadPart");
+  CHECK(op(verb::put, "/b/k?partNumber=1&uploadId=u", {{"x-amz-copy-source", "b/j"}}) == "UploadPartCopy");
+  CHECK(op(verb::post, "/b/k?uploadId=u") == "CompleteMultipartUpload");
+  CHECK(op(verb::delete_, "/b/k?uploadId=u") == "AbortMultipartUpload");
+  CHECK(op(verb::get, "/b/k?uploadId=u") == "ListParts");
+  CHECK(op(verb::put, "/b/k?tagging") == "PutObjectTagging");
+  CHECK(op(verb::get, "/b/k?tagging&versionId=v") == "GetObjectTagging");
+  CHECK(op(verb::delete_, "/b/k?tagging") == "DeleteObjectTagging");
+  CHECK(op(verb::get, "/b/k?attributes") == "GetObjectAttributes");
 }
 
 TEST_CASE("operations silt does not serve are NotImplemented, never a wrong 200", "[router]") {
   using http::verb;
   CHECK(op(verb::get, "/b?website") == "NotImplemented");
   CHECK(op(verb::put, "/b?replication") == "NotImplemented");
-  CHECK(op(verb::get, "/b/k?tagging") == "NotImplemented");
+  CHECK(op(verb::get, "/b/k?acl") == "NotImplemented");
+  CHECK(op(verb::get, "/b/k?torrent") == "NotImplemented");
   CHECK(op(verb::get, "/b?list-type=1") == "NotImplemented");
   CHECK(op(verb::put, "/") == "MethodNotAllowed");
 }

@@ -1,0 +1,61 @@
+// ErasureObjectLayer's multipart calls: parts are written by the ordinary
+// object writer into data dirs of their own; completion only stitches records
+// in the index (index/index_uploads.cpp), then frees what no record names.
+#include "erasure/erasure_object_layer.h"
+#include "erasure/object_writer.h"
+#include "util/time.h"
+
+namespace silt {
+
+s3::Result<UploadInfo> ErasureObjectLayer::create_upload(std::string_view bucket, std::string_view key,
+                                                         const ObjectMeta& meta) {
+  return set_->index->create_upload(bucket, key, meta, now_ms());
+}
+
+s3::Result<UploadInfo> ErasureObjectLayer::get_upload(std::string_view bucket, std::string_view key,
+                                                      std::string_view upload_id) {
+  return set_->index->get_upload(bucket, key, upload_id);
+}
+
+s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_part(std::string_view bucket,
+                                                                         std::string_view key,
+                                                                         std::string_view upload_id,
+                                                                         int part_number) {
+  if (part_number < 1 || part_number > kMaxPartNumber)
+    return s3::Error(s3::Code::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+        .with("ArgumentName", "partNumber")
+        .with("ArgumentValue", std::to_string(part_number));
+  // Fail early; the part's commit checks again under the key lock.
+  if (auto u = set_->index->get_upload(bucket, key, upload_id); !u) return u.error();
+  return start_object_writer(*set_,
+                             WriteTarget{std::string(bucket), std::string(key), {}, std::string(upload_id), part_number});
+}
+
+s3::Result<PartList> ErasureObjectLayer::list_parts(std::string_view bucket, std::string_view key,
+                                                    std::string_view upload_id, int after_part, int max_parts) {
+  return set_->index->list_parts(bucket, key, upload_id, after_part, max_parts);
+}
+
+s3::Result<ObjectInfo> ErasureObjectLayer::complete_upload(std::string_view bucket, std::string_view key,
+                                                           std::string_view upload_id,
+                                                           const std::vector<CompletedPart>& parts,
+                                                           const WriteConditions& cond) {
+  auto c = set_->index->complete_upload(bucket, key, upload_id, parts, cond);
+  if (!c) return c.error();
+  set_->remove_data_ids(c->freed);
+  return std::move(c->rec.info);
+}
+
+s3::Status ErasureObjectLayer::abort_upload(std::string_view bucket, std::string_view key,
+                                            std::string_view upload_id) {
+  auto freed = set_->index->abort_upload(bucket, key, upload_id);
+  if (!freed) return freed.error();
+  set_->remove_data_ids(*freed);
+  return {};
+}
+
+s3::Result<UploadList> ErasureObjectLayer::list_uploads(std::string_view bucket, const UploadListParams& p) {
+  return set_->index->list_uploads(bucket, p);
+}
+
+}  // namespace silt

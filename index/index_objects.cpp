@@ -1,0 +1,257 @@
+// Object versions: commit, lookup, metadata rewrite and delete (docs/format.md,
+// "Versions"). O<bucket>\0<key> always mirrors the newest V entry of the key.
+#include <leveldb/iterator.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "index/db_util.h"
+#include "index/index.h"
+#include "index/keys.h"
+
+namespace silt {
+
+using dbu::db_error;
+using dbu::starts_with;
+
+namespace {
+
+s3::Error no_such_key() { return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist."); }
+s3::Error no_such_version() {
+  return s3::Error(s3::Code::NoSuchVersion, "The specified version does not exist.");
+}
+
+bool is_null_vkey(std::string_view vkey) {
+  return vkey.size() == keys::kVersionKeyLen && vkey.substr(16) == std::string_view("0000000000000000");
+}
+
+// An ETag as a client sends it: quotes dropped, hex compared case-insensitively.
+std::string normalize_etag(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (c != '"') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+s3::Status check_conditions(const std::optional<ObjectRecord>& cur, const WriteConditions& cond) {
+  const bool live = cur.has_value() && !cur->info.delete_marker;
+  if (cond.if_none_match_any && live)
+    return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+  if (!cond.if_match.empty()) {
+    std::string want = normalize_etag(cond.if_match);
+    if (!live || (want != "*" && want != cur->info.etag))
+      return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+  }
+  return {};
+}
+
+}  // namespace
+
+s3::Result<ObjectRecord> Index::get_object(std::string_view bucket, std::string_view key) {
+  auto r = read_record(keys::object(bucket, key));
+  if (!r) return r.error();
+  if (!r->has_value()) {
+    if (!bucket_exists(bucket)) return dbu::no_such_bucket();
+    return no_such_key();
+  }
+  ObjectRecord rec = std::move(**r);
+  // The LevelDB key is authoritative (JSON may have replaced invalid UTF-8).
+  rec.info.bucket = std::string(bucket);
+  rec.info.key = std::string(key);
+  rec.info.is_latest = true;
+  return rec;
+}
+
+s3::Result<std::optional<ObjectRecord>> Index::find_null_version(std::string_view bucket, std::string_view key,
+                                                                 const std::optional<ObjectRecord>& cur) {
+  if (cur && cur->info.version_id == "null") return cur;
+  // Not the latest: walk the key's versions; the null one is recognised by its vkey alone.
+  const std::string prefix = keys::versions_of(bucket, key);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + keys::kVersionKeyLen) continue;  // malformed
+    if (!is_null_vkey(dbu::view(it->key()).substr(prefix.size()))) continue;
+    auto rec = decode_object_record(dbu::view(it->value()));
+    if (!rec) return rec.error();
+    return std::optional<ObjectRecord>(std::move(*rec));
+  }
+  if (!it->status().ok()) return db_error("iterate", it->status());
+  return std::optional<ObjectRecord>();
+}
+
+s3::Result<std::optional<ObjectRecord>> Index::newest_version_except(std::string_view bucket, std::string_view key,
+                                                                     std::string_view except) {
+  const std::string prefix = keys::versions_of(bucket, key);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + keys::kVersionKeyLen) continue;
+    if (dbu::view(it->key()).substr(prefix.size()) == except) continue;
+    auto rec = decode_object_record(dbu::view(it->value()));
+    if (!rec) return rec.error();
+    return std::optional<ObjectRecord>(std::move(*rec));
+  }
+  if (!it->status().ok()) return db_error("iterate", it->status());
+  return std::optional<ObjectRecord>();
+}
+
+s3::Result<ObjectRecord> Index::get_version(std::string_view bucket, std::string_view key,
+                                            std::string_view version_id) {
+  auto cur = read_record(keys::object(bucket, key));
+  if (!cur) return cur.error();
+  std::optional<ObjectRecord> found;
+  if (version_id == "null") {
+    auto n = find_null_version(bucket, key, *cur);
+    if (!n) return n.error();
+    found = std::move(*n);
+  } else if (keys::is_version_id(version_id)) {
+    auto r = read_record(keys::version(bucket, key, version_id));
+    if (!r) return r.error();
+    found = std::move(*r);
+  }
+  if (!found) {
+    if (!bucket_exists(bucket)) return dbu::no_such_bucket();
+    return no_such_version();
+  }
+  found->info.bucket = std::string(bucket);
+  found->info.key = std::string(key);
+  found->info.is_latest = cur->has_value() && (*cur)->version_key == found->version_key;
+  return std::move(*found);
+}
+
+s3::Status Index::commit_locked(ObjectRecord& rec, const BucketInfo& bucket, const WriteConditions& cond,
+                                leveldb::WriteBatch& b, std::vector<ObjectRecord>& replaced) {
+  const std::string okey = keys::object(rec.info.bucket, rec.info.key);
+  auto cur = read_record(okey);
+  if (!cur) return cur.error();
+  if (auto s = check_conditions(*cur, cond); !s) return s;
+  // Strictly newer than the current newest version, so it sorts first even when
+  // the clock stands still or steps back.
+  uint64_t t = dbu::now_us();
+  if (cur->has_value()) t = std::max(t, keys::version_key_time((*cur)->version_key) + 1);
+  const bool null_version = bucket.versioning != Versioning::Enabled;
+  rec.version_key = keys::make_version_key(t, null_version);
+  rec.info.version_id = null_version ? "null" : rec.version_key;
+  rec.info.is_latest = true;
+  if (null_version) {
+    auto old = find_null_version(rec.info.bucket, rec.info.key, *cur);
+    if (!old) return old.error();
+    if (old->has_value()) {
+      b.Delete(keys::version(rec.info.bucket, rec.info.key, (*old)->version_key));
+      replaced.push_back(std::move(**old));
+    }
+  }
+  const std::string json = encode_object_record(rec);
+  b.Put(keys::version(rec.info.bucket, rec.info.key, rec.version_key), json);
+  b.Put(okey, json);
+  return {};
+}
+
+s3::Result<Index::Committed> Index::commit_object(ObjectRecord rec, const WriteConditions& cond) {
+  std::shared_lock block(bucket_mu_);
+  std::lock_guard klock(key_lock(rec.info.bucket, rec.info.key));
+  auto bucket = read_bucket(rec.info.bucket);
+  if (!bucket) return dbu::no_such_bucket();
+  Committed out;
+  leveldb::WriteBatch b;
+  if (auto s = commit_locked(rec, *bucket, cond, b, out.replaced); !s) return s.error();
+  if (auto s = write(b); !s) return s.error();
+  out.rec = std::move(rec);
+  return out;
+}
+
+s3::Result<std::optional<ObjectRecord>> Index::put_object(const ObjectRecord& rec) {
+  auto c = commit_object(rec);
+  if (!c) return c.error();
+  if (c->replaced.empty()) return std::optional<ObjectRecord>();
+  return std::optional<ObjectRecord>(std::move(c->replaced.front()));
+}
+
+s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id) {
+  std::shared_lock block(bucket_mu_);
+  std::lock_guard klock(key_lock(rec.info.bucket, rec.info.key));
+  const std::string okey = keys::object(rec.info.bucket, rec.info.key);
+  auto cur = read_record(okey);
+  if (!cur) return cur.error();
+  std::optional<ObjectRecord> target = *cur;
+  if (!rec.version_key.empty() && !(cur->has_value() && (*cur)->version_key == rec.version_key)) {
+    auto v = read_record(keys::version(rec.info.bucket, rec.info.key, rec.version_key));
+    if (!v) return v.error();
+    target = std::move(*v);
+  }
+  if (!target || target->info.delete_marker || target->layout.data_id != expected_data_id ||
+      (!rec.version_key.empty() && target->version_key != rec.version_key))
+    return s3::Error(s3::Code::NoSuchKey, "The object was replaced or deleted meanwhile.");
+  ObjectRecord out = rec;
+  out.version_key = target->version_key;
+  out.info.version_id = target->info.version_id;
+  const std::string json = encode_object_record(out);
+  leveldb::WriteBatch b;
+  if (!out.version_key.empty()) b.Put(keys::version(rec.info.bucket, rec.info.key, out.version_key), json);
+  if (cur->has_value() && (*cur)->version_key == out.version_key) b.Put(okey, json);
+  return write(b);
+}
+
+s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::string_view key,
+                                                std::string_view version_id) {
+  std::shared_lock block(bucket_mu_);
+  std::lock_guard klock(key_lock(bucket, key));
+  auto binfo = read_bucket(bucket);
+  if (!binfo) return dbu::no_such_bucket();
+  const std::string okey = keys::object(bucket, key);
+  auto cur = read_record(okey);
+  if (!cur) return cur.error();
+  Deleted out;
+  leveldb::WriteBatch b;
+
+  if (version_id.empty() && binfo->versioning == Versioning::Unversioned) {
+    if (!cur->has_value()) return out;
+    b.Delete(okey);
+    if (!(*cur)->version_key.empty()) b.Delete(keys::version(bucket, key, (*cur)->version_key));
+    if (auto s = write(b); !s) return s.error();
+    out.removed.push_back(std::move(**cur));
+    return out;
+  }
+
+  if (version_id.empty()) {
+    // Versioned bucket: a delete marker becomes the newest version.
+    ObjectRecord marker;
+    marker.info.bucket = std::string(bucket);
+    marker.info.key = std::string(key);
+    marker.info.delete_marker = true;
+    marker.info.mtime_ms = static_cast<int64_t>(dbu::now_us() / 1000);
+    marker.info.meta.storage_class.clear();
+    if (auto s = commit_locked(marker, *binfo, {}, b, out.removed); !s) return s.error();
+    if (auto s = write(b); !s) return s.error();
+    out.outcome = {true, marker.info.version_id};
+    return out;
+  }
+
+  // One version, for good.
+  std::optional<ObjectRecord> target;
+  if (version_id == "null") {
+    auto n = find_null_version(bucket, key, *cur);
+    if (!n) return n.error();
+    target = std::move(*n);
+  } else if (keys::is_version_id(version_id)) {
+    auto r = read_record(keys::version(bucket, key, version_id));
+    if (!r) return r.error();
+    target = std::move(*r);
+  }
+  out.outcome.version_id = std::string(version_id);
+  if (!target) return out;  // like a missing key: nothing to do
+  out.outcome.delete_marker = target->info.delete_marker;
+  b.Delete(keys::version(bucket, key, target->version_key));
+  if (cur->has_value() && (*cur)->version_key == target->version_key) {
+    auto next = newest_version_except(bucket, key, target->version_key);
+    if (!next) return next.error();
+    if (next->has_value())
+      b.Put(okey, encode_object_record(**next));
+    else
+      b.Delete(okey);
+  }
+  if (auto s = write(b); !s) return s.error();
+  out.removed.push_back(std::move(*target));
+  return out;
+}
+
+}  // namespace silt

@@ -1,0 +1,81 @@
+#include "server/handlers/upload_body.h"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <string>
+
+#include "server/blocking.h"
+#include "util/hash.h"
+
+namespace silt::server {
+
+namespace {
+using boost::asio::awaitable;
+using namespace boost::asio::experimental::awaitable_operators;
+constexpr size_t kStripeBuffer = 1 << 20;
+
+// Fills buf from the body; end is set once the body is read and verified.
+awaitable<s3::Status> fill(RequestContext& ctx, std::string& buf, size_t& filled, bool& end) {
+  filled = 0;
+  while (filled < buf.size()) {
+    auto got = co_await ctx.body.read(buf.data() + filled, buf.size() - filled);
+    if (!got) co_return got.error();
+    if (*got == 0) {
+      end = true;
+      break;
+    }
+    filled += *got;
+  }
+  co_return s3::Status{};
+}
+
+awaitable<s3::Status> store(RequestContext& ctx, ObjectWriter& writer, const std::string& buf, size_t n) {
+  if (writer.size() + n > ctx.svc.config.max_object_size)
+    co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
+  if (n == 0) co_return s3::Status{};
+  co_return co_await run_blocking(ctx.svc.blocking, [&] { return writer.write(buf.data(), n); });
+}
+}  // namespace
+
+// While one buffer is erasure-coded and written on the blocking pool, the next
+// one is read from the socket.
+awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer) {
+  std::string cur(kStripeBuffer, '\0'), next(kStripeBuffer, '\0');
+  size_t n_cur = 0;
+  bool end = false;
+  if (auto st = co_await fill(ctx, cur, n_cur, end); !st) co_return st;
+  while (!end) {
+    size_t n_next = 0;
+    auto [stored, read] = co_await (store(ctx, writer, cur, n_cur) && fill(ctx, next, n_next, end));
+    if (!stored) co_return stored;
+    if (!read) co_return read;
+    std::swap(cur, next);
+    n_cur = n_next;
+  }
+  co_return co_await store(ctx, writer, cur, n_cur);
+}
+
+s3::Status copy_range(ObjectLayer& objects, const ObjectInfo& src, uint64_t offset, uint64_t length,
+                      ObjectWriter& writer) {
+  auto reader = objects.open_object(src, offset, length);
+  if (!reader) return reader.error();
+  std::string buf(kStripeBuffer, '\0');
+  for (;;) {
+    auto got = (*reader)->read(buf.data(), buf.size());
+    if (!got) return got.error();
+    if (*got == 0) return {};
+    if (auto st = writer.write(buf.data(), *got); !st) return st;
+  }
+}
+
+s3::Status check_content_md5(const S3Request& req, ObjectWriter& writer) {
+  auto md5 = req.header_value("content-md5");
+  if (md5.empty()) return {};
+  std::string want;
+  if (!base64_decode(md5, want) || want.size() != 16)
+    return s3::Error(s3::Code::InvalidDigest, "The Content-MD5 you specified was invalid.");
+  if (want != writer.md5_raw())
+    return s3::Error(s3::Code::BadDigest, "The Content-MD5 you specified did not match what we received.");
+  return {};
+}
+
+}  // namespace silt::server
