@@ -1,10 +1,11 @@
 // silt: an S3-compatible object store. `silt server` runs it.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <spdlog/spdlog.h>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,8 @@ bool split_address(const std::string& addr, silt::server::Config& cfg) {
   size_t colon = addr.rfind(':');
   if (colon == std::string::npos) return false;
   cfg.host = addr.substr(0, colon);
-  if (cfg.host.size() > 1 && cfg.host.front() == '[' && cfg.host.back() == ']') cfg.host = cfg.host.substr(1, cfg.host.size() - 2);
+  if (cfg.host.size() > 1 && cfg.host.front() == '[' && cfg.host.back() == ']')
+    cfg.host = cfg.host.substr(1, cfg.host.size() - 2);
   if (cfg.host.empty()) cfg.host = "0.0.0.0";
   try {
     int port = std::stoi(addr.substr(colon + 1));
@@ -97,8 +99,8 @@ int run_server(const ServerOptions& o) {
     ec.index_dir = (dir / "index").string();
   }
   if (ec.parity < 1 || static_cast<int>(ec.drives.size()) <= ec.parity) {
-    std::cerr << "silt: need more drives than parity shards (" << ec.drives.size() << " drives, parity "
-              << ec.parity << ")\n";
+    std::cerr << "silt: need more drives than parity shards (" << ec.drives.size() << " drives, parity " << ec.parity
+              << ")\n";
     return 2;
   }
 
@@ -123,8 +125,8 @@ int run_server(const ServerOptions& o) {
     std::cerr << "silt: cannot open drives: " << layer.error().message << "\n";
     return 1;
   }
-  spdlog::info("{} drives, {} data + {} parity, index {}", ec.drives.size(), ec.drives.size() - ec.parity,
-               ec.parity, ec.index_dir);
+  spdlog::info("{} drives, {} data + {} parity, index {}", ec.drives.size(), ec.drives.size() - ec.parity, ec.parity,
+               ec.index_dir);
   return silt::server::serve(cfg, **layer, creds);
 }
 

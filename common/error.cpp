@@ -60,7 +60,11 @@ CodeInfo info(Code c) {
 }
 }  // namespace
 
-std::string_view code_name(Code c) { return info(c).name; }
-int http_status(Code c) { return info(c).status; }
+std::string_view code_name(Code c) {
+  return info(c).name;
+}
+int http_status(Code c) {
+  return info(c).status;
+}
 
 }  // namespace s3

@@ -17,11 +17,21 @@ boost::asio::awaitable<std::invoke_result_t<F&>> run_blocking(boost::asio::threa
   using R = std::invoke_result_t<F&>;
   if constexpr (std::is_void_v<R>) {
     co_await boost::asio::co_spawn(
-        pool, [&]() -> boost::asio::awaitable<void> { f(); co_return; }, boost::asio::use_awaitable);
+        pool,
+        [&]() -> boost::asio::awaitable<void> {
+          f();
+          co_return;
+        },
+        boost::asio::use_awaitable);
   } else {
     std::optional<R> out;
     co_await boost::asio::co_spawn(
-        pool, [&]() -> boost::asio::awaitable<void> { out.emplace(f()); co_return; }, boost::asio::use_awaitable);
+        pool,
+        [&]() -> boost::asio::awaitable<void> {
+          out.emplace(f());
+          co_return;
+        },
+        boost::asio::use_awaitable);
     co_return std::move(*out);
   }
 }

@@ -100,7 +100,8 @@ boost::asio::awaitable<s3::Result<size_t>> BodyReader::read(char* buf, size_t n)
 s3::Status BodyReader::finish() {
   finished_ = true;
   if (expected_ && *expected_ != decoded_)
-    return s3::Error(s3::Code::IncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+    return s3::Error(s3::Code::IncompleteBody,
+                     "You did not provide the number of bytes specified by the Content-Length HTTP header.");
   if (sha256_) {
     if (hex_encode(sha256_->finish()) != id_.payload_sha256_hex)
       return s3::Error(s3::Code::XAmzContentSHA256Mismatch,

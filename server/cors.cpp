@@ -44,8 +44,9 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 s3::Result<std::vector<CorsRule>> parse_cors(std::string_view xml) {
-  auto malformed = s3::Error(s3::Code::MalformedXML,
-                             "The XML you provided was not well-formed or did not validate against our published schema.");
+  auto malformed =
+      s3::Error(s3::Code::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema.");
   pugi::xml_document doc;
   if (!doc.load_buffer(xml.data(), xml.size())) return malformed;
   auto root = doc.child("CORSConfiguration");
@@ -61,7 +62,8 @@ s3::Result<std::vector<CorsRule>> parse_cors(std::string_view xml) {
     if (rule.origins.empty() || rule.methods.empty()) return malformed;
     for (const auto& m : rule.methods)
       if (m != "GET" && m != "PUT" && m != "POST" && m != "DELETE" && m != "HEAD")
-        return s3::Error(s3::Code::InvalidRequest, "Found unsupported HTTP method in CORS config. Unsupported method is " + m);
+        return s3::Error(s3::Code::InvalidRequest,
+                         "Found unsupported HTTP method in CORS config. Unsupported method is " + m);
     rules.push_back(std::move(rule));
   }
   if (rules.empty() || rules.size() > 100) return malformed;
@@ -91,7 +93,8 @@ std::vector<std::pair<std::string, std::string>> cors_headers(const CorsRule& ru
   h.emplace_back("Access-Control-Allow-Origin", any_origin ? "*" : std::string(origin));
   if (!any_origin) h.emplace_back("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
   h.emplace_back("Access-Control-Allow-Methods", join(rule.methods));
-  if (preflight && !request_headers.empty()) h.emplace_back("Access-Control-Allow-Headers", std::string(request_headers));
+  if (preflight && !request_headers.empty())
+    h.emplace_back("Access-Control-Allow-Headers", std::string(request_headers));
   if (!rule.expose.empty()) h.emplace_back("Access-Control-Expose-Headers", join(rule.expose));
   if (preflight && rule.max_age >= 0) h.emplace_back("Access-Control-Max-Age", std::to_string(rule.max_age));
   if (!any_origin) h.emplace_back("Access-Control-Allow-Credentials", "true");

@@ -11,10 +11,13 @@ s3::Error malformed() {
   return s3::Error(s3::Code::InvalidArgument, "The body of your POST request is not well-formed multipart/form-data.");
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) {
@@ -214,7 +217,7 @@ s3::Result<FormEvent> FormDataParser::next() {
           return ev;
         }
         // Without a delimiter in view, the last delimiter-1 bytes may be its beginning.
-        size_t safe = at != std::string_view::npos ? at
+        size_t safe = at != std::string_view::npos     ? at
                       : in.size() >= delimiter_.size() ? in.size() - delimiter_.size() + 1
                                                        : 0;
         if (safe == 0) {

@@ -20,9 +20,9 @@ namespace silt::server {
 std::optional<std::string> form_boundary(std::string_view content_type);
 
 struct FormLimits {
-  size_t max_field = 64 * 1024;       // one field's value
-  size_t max_before_file = 1 << 20;   // everything before the file's bytes: headers, fields, boundaries
-  size_t max_file_chunk = 1 << 20;    // largest FileData event
+  size_t max_field = 64 * 1024;      // one field's value
+  size_t max_before_file = 1 << 20;  // everything before the file's bytes: headers, fields, boundaries
+  size_t max_file_chunk = 1 << 20;   // largest FileData event
 };
 
 struct FormEvent {

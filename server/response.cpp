@@ -34,7 +34,7 @@ Response error_response(const s3::Error& e, std::string_view resource, std::stri
 }
 
 static Response error_document(const s3::Error& e, std::string_view resource, std::string_view request_id,
-                        std::string_view host_id, bool head) {
+                               std::string_view host_id, bool head) {
   int status = s3::http_status(e.code);
   if (head || status == 304) return empty_response(status);
   pugi::xml_document doc;

@@ -59,12 +59,42 @@ constexpr Row kRoutes[] = {
 
 // Query parameters that name an S3 subresource (a different operation on the
 // same path). A request carrying one that no row matches is NotImplemented.
-constexpr std::array<std::string_view, 36> kSubresources = {
-    "accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption", "intelligent-tiering",
-    "inventory", "legal-hold", "lifecycle", "location", "logging", "metadataTable", "metrics", "notification",
-    "object-lock", "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "renameObject",
-    "replication", "requestPayment", "restore", "retention", "select", "session", "tagging", "torrent", "uploadId",
-    "uploads", "versioning", "versions", "website", "list-type"};
+constexpr std::array<std::string_view, 36> kSubresources = {"accelerate",
+                                                            "acl",
+                                                            "analytics",
+                                                            "attributes",
+                                                            "cors",
+                                                            "delete",
+                                                            "encryption",
+                                                            "intelligent-tiering",
+                                                            "inventory",
+                                                            "legal-hold",
+                                                            "lifecycle",
+                                                            "location",
+                                                            "logging",
+                                                            "metadataTable",
+                                                            "metrics",
+                                                            "notification",
+                                                            "object-lock",
+                                                            "ownershipControls",
+                                                            "policy",
+                                                            "policyStatus",
+                                                            "publicAccessBlock",
+                                                            "renameObject",
+                                                            "replication",
+                                                            "requestPayment",
+                                                            "restore",
+                                                            "retention",
+                                                            "select",
+                                                            "session",
+                                                            "tagging",
+                                                            "torrent",
+                                                            "uploadId",
+                                                            "uploads",
+                                                            "versioning",
+                                                            "versions",
+                                                            "website",
+                                                            "list-type"};
 
 bool names_subresource(const S3Request& req) {
   for (const auto& [k, v] : req.query)
@@ -103,7 +133,8 @@ s3::Result<Route> route(const S3Request& req) {
     if (matches(row, req)) return row.route;
   }
   if (known_method || names_subresource(req))
-    return s3::Error(s3::Code::NotImplemented, "A header or query you provided implies functionality that is not implemented.");
+    return s3::Error(s3::Code::NotImplemented,
+                     "A header or query you provided implies functionality that is not implemented.");
   if (req.method == http::verb::post || req.method == http::verb::options)
     return s3::Error(s3::Code::NotImplemented, "This operation is not implemented.");
   return s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.");

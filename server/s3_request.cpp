@@ -11,9 +11,13 @@ std::string_view S3Request::header_value(std::string_view name) const {
   return it == header->end() ? std::string_view{} : std::string_view(it->value());
 }
 
-bool S3Request::has_header(std::string_view name) const { return header->find(name) != header->end(); }
+bool S3Request::has_header(std::string_view name) const {
+  return header->find(name) != header->end();
+}
 
-bool S3Request::has_query(std::string_view name) const { return query_value(name) != nullptr; }
+bool S3Request::has_query(std::string_view name) const {
+  return query_value(name) != nullptr;
+}
 
 const std::string* S3Request::query_value(std::string_view name) const {
   for (const auto& [k, v] : query)
@@ -51,7 +55,8 @@ s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view 
 
   std::string path = uri_decode(r.raw_path);
   std::string_view host = h[http::field::host];
-  host = host.substr(0, host.rfind(':') == std::string_view::npos || host.back() == ']' ? host.size() : host.rfind(':'));
+  host =
+      host.substr(0, host.rfind(':') == std::string_view::npos || host.back() == ']' ? host.size() : host.rfind(':'));
   std::string_view vhost_bucket;
   if (ends_with_domain(host, domain, vhost_bucket)) {
     r.bucket = std::string(vhost_bucket);
@@ -67,8 +72,7 @@ s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view 
       r.key = path.substr(slash + 1);
     }
   }
-  if (r.has_key && r.key.size() > 1024)
-    return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
+  if (r.has_key && r.key.size() > 1024) return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
   return r;
 }
 

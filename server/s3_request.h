@@ -19,12 +19,12 @@ using RequestHeader = http::request_header<>;
 struct S3Request {
   const RequestHeader* header = nullptr;
   http::verb method = http::verb::unknown;
-  std::string target;     // raw request-target, as signed
-  std::string raw_path;   // before '?', still percent-encoded
-  std::string raw_query;  // after '?'
-  std::string bucket;     // empty: service level (ListBuckets)
-  std::string key;        // decoded; empty: bucket level
-  bool has_key = false;   // "/b/" has_key with an empty key is still bucket level
+  std::string target;                                      // raw request-target, as signed
+  std::string raw_path;                                    // before '?', still percent-encoded
+  std::string raw_query;                                   // after '?'
+  std::string bucket;                                      // empty: service level (ListBuckets)
+  std::string key;                                         // decoded; empty: bucket level
+  bool has_key = false;                                    // "/b/" has_key with an empty key is still bucket level
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
 
   std::string_view header_value(std::string_view name) const;

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,7 +13,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <random>
-#include <spdlog/spdlog.h>
 #include <thread>
 #include <vector>
 
@@ -39,14 +40,16 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared
     socket.set_option(tcp::no_delay(true));
     auto session = std::make_shared<Session>(std::move(socket), shared);
     auto ex = session->stream_executor();
-    asio::co_spawn(ex, [session]() { return session->run(); }, asio::detached);
+    asio::co_spawn(
+        ex, [session]() { return session->run(); }, asio::detached);
   }
 }
 
 }  // namespace
 
 int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials) {
-  int io_threads = config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int io_threads =
+      config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
   Services services{config, objects, blocking};
@@ -72,9 +75,7 @@ int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStor
     spdlog::error("cannot listen on {}:{}: {}", config.host, config.port, ec.message());
     return 2;
   }
-  std::printf("silt listening on http://%s:%u\n", config.host.c_str(), acceptor.local_endpoint().port());
-  std::fflush(stdout);
-
+  // Installed before "listening on" is printed: a supervisor may signal as soon as it reads it.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& err, int sig) {
     if (err) return;
@@ -84,6 +85,9 @@ int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStor
     acceptor.close(ignored);
     registry.close_idle();
   });
+
+  std::printf("silt listening on http://%s:%u\n", config.host.c_str(), acceptor.local_endpoint().port());
+  std::fflush(stdout);
 
   asio::co_spawn(ioc, accept_loop(acceptor, shared), asio::detached);
   std::vector<std::thread> threads;

@@ -1,11 +1,12 @@
 #include "server/session.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
-#include <spdlog/spdlog.h>
 
 #include "server/blocking.h"
 #include "server/cors.h"
@@ -30,7 +31,9 @@ constexpr auto kIoTimeout = 120s;
 constexpr size_t kStreamBuffer = 1 << 20;
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
-bool is_health(std::string_view target) { return target.rfind("/_silt/health/", 0) == 0; }
+bool is_health(std::string_view target) {
+  return target.rfind("/_silt/health/", 0) == 0;
+}
 
 bool is_post_object(const S3Request& req) {
   return req.method == http::verb::post && !req.bucket.empty() && !req.has_key && req.query.empty() &&
@@ -54,8 +57,9 @@ class Session::ParserBody : public RawBodySource {
     auto [ec, ignored] = co_await http::async_read_some(s_.stream_, s_.buffer_, p_, tuple_awaitable);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == beast::error::timeout)
-      co_return s3::Error(s3::Code::RequestTimeout,
-                          "Your socket connection to the server was not read from or written to within the timeout period.");
+      co_return s3::Error(
+          s3::Code::RequestTimeout,
+          "Your socket connection to the server was not read from or written to within the timeout period.");
     if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
     co_return n - p_.get().body().size;
   }
@@ -66,8 +70,7 @@ class Session::ParserBody : public RawBodySource {
   Parser& p_;
 };
 
-Session::Session(asio::ip::tcp::socket socket, SessionShared& shared)
-    : stream_(std::move(socket)), shared_(shared) {}
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared) : stream_(std::move(socket)), shared_(shared) {}
 
 std::string Session::next_request_id() {
   char buf[17];
@@ -114,12 +117,12 @@ awaitable<bool> Session::serve_one(Parser& parser) {
 
   // A body we did not read cannot be skipped reliably, and a client still waiting
   // for 100 Continue may send its body anyway: either way the connection ends here.
-  bool keep_alive = hdr.keep_alive() && parser.is_done() && !shared_.stopping &&
-                    (continued_ || !expects_continue(hdr));
+  bool keep_alive = hdr.keep_alive() && parser.is_done() && !shared_.stopping && (continued_ || !expects_continue(hdr));
   bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
-  spdlog::debug("{} {} {} {} {}ms", request_id, hdr.method_string(), hdr.target(), r.status,
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-  co_return ok && keep_alive;
+  spdlog::debug(
+      "{} {} {} {} {}ms", request_id, hdr.method_string(), hdr.target(), r.status,
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  co_return ok&& keep_alive;
 }
 
 awaitable<Response> Session::dispatch(Parser& parser, const std::string& request_id, std::string& resource) {

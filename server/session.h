@@ -9,8 +9,8 @@
 #include <boost/beast/http.hpp>
 #include <memory>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "auth/credentials.h"
 #include "server/cors.h"

@@ -30,7 +30,9 @@ Digest::~Digest() = default;
 Digest::Digest(Digest&&) noexcept = default;
 Digest& Digest::operator=(Digest&&) noexcept = default;
 
-void Digest::update(const void* data, size_t n) { EVP_DigestUpdate(impl_->ctx, data, n); }
+void Digest::update(const void* data, size_t n) {
+  EVP_DigestUpdate(impl_->ctx, data, n);
+}
 
 std::string Digest::finish() {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -46,9 +48,15 @@ static std::string one_shot(Digest::Kind k, std::string_view data) {
   return d.finish();
 }
 
-std::string md5_raw(std::string_view data) { return one_shot(Digest::Kind::MD5, data); }
-std::string sha256_raw(std::string_view data) { return one_shot(Digest::Kind::SHA256, data); }
-std::string sha256_hex(std::string_view data) { return hex_encode(sha256_raw(data)); }
+std::string md5_raw(std::string_view data) {
+  return one_shot(Digest::Kind::MD5, data);
+}
+std::string sha256_raw(std::string_view data) {
+  return one_shot(Digest::Kind::SHA256, data);
+}
+std::string sha256_hex(std::string_view data) {
+  return hex_encode(sha256_raw(data));
+}
 
 std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];

@@ -8,8 +8,7 @@ namespace silt {
 
 namespace {
 constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 std::tm utc(int64_t epoch_ms) {
   std::time_t secs = static_cast<std::time_t>(epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000);
@@ -30,8 +29,7 @@ int64_t to_epoch_ms(int year, int mon, int day, int h, int m, int s, int ms) {
 }
 
 bool valid(int mon, int day, int h, int m, int s) {
-  return mon >= 0 && mon < 12 && day >= 1 && day <= 31 && h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 &&
-         s <= 60;
+  return mon >= 0 && mon < 12 && day >= 1 && day <= 31 && h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 && s <= 60;
 }
 
 int month_index(const char* name) {

@@ -12,7 +12,9 @@ awaitable<Result> get_object_attributes(RequestContext& ctx) {
   const auto& req = ctx.req;
   std::string wanted(req.header_value("x-amz-object-attributes"));
   if (wanted.empty())
-    co_return s3::Error(s3::Code::InvalidArgument, "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");
+    co_return s3::Error(
+        s3::Code::InvalidArgument,
+        "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");
   auto want = [&](std::string_view name) {
     size_t pos = 0;
     while (pos <= wanted.size()) {
@@ -33,8 +35,10 @@ awaitable<Result> get_object_attributes(RequestContext& ctx) {
   if (!info) co_return info.error();
 
   int marker = 0, max_parts = 1000;
-  if (auto m = req.header_value("x-amz-part-number-marker"); !m.empty()) std::from_chars(m.data(), m.data() + m.size(), marker);
-  if (auto m = req.header_value("x-amz-max-parts"); !m.empty()) std::from_chars(m.data(), m.data() + m.size(), max_parts);
+  if (auto m = req.header_value("x-amz-part-number-marker"); !m.empty())
+    std::from_chars(m.data(), m.data() + m.size(), marker);
+  if (auto m = req.header_value("x-amz-max-parts"); !m.empty())
+    std::from_chars(m.data(), m.data() + m.size(), max_parts);
   max_parts = std::clamp(max_parts, 0, 1000);
 
   pugi::xml_document doc;

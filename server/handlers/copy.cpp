@@ -20,7 +20,9 @@ s3::Result<ObjectInfo> copy_data(ObjectLayer& objects, const ObjectInfo& src, co
   return (*writer)->commit(meta);
 }
 
-bool one_of(std::string_view v, std::string_view a, std::string_view b) { return v.empty() || v == a || v == b; }
+bool one_of(std::string_view v, std::string_view a, std::string_view b) {
+  return v.empty() || v == a || v == b;
+}
 }  // namespace
 
 awaitable<Result> copy_object(RequestContext& ctx) {
@@ -35,14 +37,14 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   auto cond = write_conditions(req);
   if (!cond) co_return cond.error();
 
-  auto src = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id);
-  });
+  auto src = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id); });
   if (!src) co_return src.error();
   if (auto st = check_conditions(req, *src, "x-amz-copy-source-"); !st) co_return st.error();
   if (src->size > kMaxCopySize)
-    co_return s3::Error(s3::Code::InvalidRequest,
-                        "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
+    co_return s3::Error(
+        s3::Code::InvalidRequest,
+        "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
 
   ObjectMeta meta = src->meta;
   if (replace) {
@@ -78,8 +80,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
     info = co_await run_blocking(ctx.svc.blocking,
                                  [&] { return ctx.svc.objects.update_metadata(req.bucket, req.key, meta); });
   } else {
-    info = co_await run_blocking(ctx.svc.blocking,
-                                 [&] { return copy_data(ctx.svc.objects, *src, req, meta, *cond); });
+    info = co_await run_blocking(ctx.svc.blocking, [&] { return copy_data(ctx.svc.objects, *src, req, meta, *cond); });
   }
   if (!info) co_return info.error();
 

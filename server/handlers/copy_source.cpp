@@ -15,7 +15,8 @@ s3::Result<CopySource> parse_copy_source(std::string_view h) {
   if (!path.empty() && path[0] == '/') path.erase(0, 1);
   size_t slash = path.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == path.size())
-    return s3::Error(s3::Code::InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+    return s3::Error(s3::Code::InvalidArgument,
+                     "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   src.bucket = path.substr(0, slash);
   src.key = path.substr(slash + 1);
   return src;

@@ -1,7 +1,8 @@
 // PutBucketCors, GetBucketCors, DeleteBucketCors. Preflight and the headers on
 // real requests are applied by the session (server/cors.h), before and after auth.
-#include "server/blocking.h"
 #include "server/cors.h"
+
+#include "server/blocking.h"
 #include "server/handlers/handlers.h"
 
 namespace silt::server::handlers {

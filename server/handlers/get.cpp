@@ -1,20 +1,23 @@
 // GetObject and HeadObject.
+#include <charconv>
+
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
 #include "server/handlers/range.h"
 #include "util/time.h"
 
-#include <charconv>
-
 namespace silt::server::handlers {
 
 namespace {
 // response-* query parameters override the stored headers on a GET (signed requests).
 constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
-    {"response-content-type", "Content-Type"},         {"response-content-language", "Content-Language"},
-    {"response-expires", "Expires"},                   {"response-cache-control", "Cache-Control"},
-    {"response-content-disposition", "Content-Disposition"}, {"response-content-encoding", "Content-Encoding"},
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"},
 };
 
 void apply_overrides(Response& r, const S3Request& req) {
@@ -95,15 +98,19 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
     r.length_only = true;
     co_return r;
   }
-  auto reader = co_await run_blocking(ctx.svc.blocking,
-                                      [&] { return ctx.svc.objects.open_object(*info, offset, length); });
+  auto reader =
+      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.open_object(*info, offset, length); });
   if (!reader) co_return reader.error();
   r.stream = std::move(*reader);
   co_return r;
 }
 }  // namespace
 
-awaitable<Result> get_object(RequestContext& ctx) { co_return co_await read_object(ctx, false); }
-awaitable<Result> head_object(RequestContext& ctx) { co_return co_await read_object(ctx, true); }
+awaitable<Result> get_object(RequestContext& ctx) {
+  co_return co_await read_object(ctx, false);
+}
+awaitable<Result> head_object(RequestContext& ctx) {
+  co_return co_await read_object(ctx, true);
+}
 
 }  // namespace silt::server::handlers

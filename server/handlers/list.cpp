@@ -42,7 +42,9 @@ s3::Result<ListRequest> common_params(const S3Request& req) {
 }
 
 // encoding-type=url: percent-encode names so any byte survives XML (clients.md X-LST-05).
-std::string enc(const ListRequest& lr, std::string_view s) { return lr.url_encode ? uri_encode(s, true) : std::string(s); }
+std::string enc(const ListRequest& lr, std::string_view s) {
+  return lr.url_encode ? uri_encode(s, true) : std::string(s);
+}
 
 void add_entries(pugi::xml_node root, const ListRequest& lr, const ListResult& res, const RequestContext& ctx,
                  bool owner) {
@@ -67,8 +69,7 @@ void add_header_fields(pugi::xml_node root, const ListRequest& lr, const Request
 }
 
 awaitable<s3::Result<ListResult>> run_list(RequestContext& ctx, const ListParams& p) {
-  co_return co_await run_blocking(ctx.svc.blocking,
-                                  [&] { return ctx.svc.objects.list_objects(ctx.req.bucket, p); });
+  co_return co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_objects(ctx.req.bucket, p); });
 }
 }  // namespace
 
@@ -134,8 +135,8 @@ awaitable<Result> list_object_versions(RequestContext& ctx) {
   if (auto* v = ctx.req.query_value("version-id-marker")) p.version_id_marker = *v;
   if (!p.version_id_marker.empty() && p.key_marker.empty())
     co_return s3::Error(s3::Code::InvalidArgument, "A version-id marker cannot be specified without a key marker.");
-  auto res = co_await run_blocking(ctx.svc.blocking,
-                                   [&] { return ctx.svc.objects.list_object_versions(ctx.req.bucket, p); });
+  auto res =
+      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_object_versions(ctx.req.bucket, p); });
   if (!res) co_return res.error();
 
   pugi::xml_document doc;

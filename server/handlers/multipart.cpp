@@ -41,13 +41,17 @@ s3::Result<int> part_number(const S3Request& req) {
   return n;
 }
 
-const std::string& upload_id(const S3Request& req) { return *req.query_value("uploadId"); }
+const std::string& upload_id(const S3Request& req) {
+  return *req.query_value("uploadId");
+}
 
 void add_checksum_elements(pugi::xml_node node, const std::vector<std::pair<std::string, std::string>>& sums) {
   for (const auto& [algo, value] : sums) add_text(node, ("Checksum" + algo).c_str(), value);
 }
 
-std::string storage_class(const ObjectMeta& m) { return m.storage_class.empty() ? "STANDARD" : m.storage_class; }
+std::string storage_class(const ObjectMeta& m) {
+  return m.storage_class.empty() ? "STANDARD" : m.storage_class;
+}
 }  // namespace
 
 awaitable<Result> create_multipart_upload(RequestContext& ctx) {
@@ -78,9 +82,8 @@ awaitable<Result> upload_part(RequestContext& ctx) {
   auto expected = ctx.body.expected_length();
   if (expected && *expected > ctx.svc.config.max_object_size)
     co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
-  auto writer = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number);
-  });
+  auto writer = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number); });
   if (!writer) co_return writer.error();
   ObjectWriter& w = **writer;
   auto st = co_await stream_body(ctx, w);
@@ -106,9 +109,8 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
   if (!number) co_return number.error();
   auto source = parse_copy_source(req.header_value("x-amz-copy-source"));
   if (!source) co_return source.error();
-  auto src = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id);
-  });
+  auto src = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id); });
   if (!src) co_return src.error();
   if (auto st = check_conditions(req, *src, "x-amz-copy-source-"); !st) co_return st.error();
 
@@ -125,11 +127,13 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
     size_t dash = h.find('-');
     uint64_t last = std::stoull(std::string(h.substr(dash + 1)));
     if (last >= src->size)
-      co_return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable").with(
-          "ActualObjectSize", std::to_string(src->size));
+      co_return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable")
+          .with("ActualObjectSize", std::to_string(src->size));
   }
   if (length > ctx.svc.config.max_object_size)
-    co_return s3::Error(s3::Code::InvalidRequest, "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
+    co_return s3::Error(
+        s3::Code::InvalidRequest,
+        "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
 
   auto info = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
     auto writer = ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number);
@@ -153,8 +157,9 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   if (!cond) co_return cond.error();
   auto body = co_await ctx.body.read_all(kMaxCompleteBody);
   if (!body) co_return body.error();
-  auto malformed = s3::Error(s3::Code::MalformedXML,
-                             "The XML you provided was not well-formed or did not validate against our published schema.");
+  auto malformed =
+      s3::Error(s3::Code::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema.");
   pugi::xml_document in;
   if (!in.load_buffer(body->data(), body->size())) co_return malformed;
   auto root_in = in.child("CompleteMultipartUpload");
@@ -171,7 +176,8 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
     parts.push_back(std::move(cp));
   }
   if (parts.empty())
-    co_return s3::Error(s3::Code::MalformedXML, "The XML you provided was not well-formed or did not validate against our published schema.");
+    co_return s3::Error(s3::Code::MalformedXML,
+                        "The XML you provided was not well-formed or did not validate against our published schema.");
   auto info = co_await run_blocking(ctx.svc.blocking, [&] {
     return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), parts, *cond);
   });
@@ -217,8 +223,7 @@ awaitable<Result> list_parts(RequestContext& ctx) {
   add_text(root, "StorageClass", storage_class(list->upload.meta));
   add_text(root, "PartNumberMarker", std::to_string(*marker));
   // Always present: some clients page on it without looking at IsTruncated.
-  add_text(root, "NextPartNumberMarker",
-           std::to_string(list->parts.empty() ? *marker : list->parts.back().number));
+  add_text(root, "NextPartNumberMarker", std::to_string(list->parts.empty() ? *marker : list->parts.back().number));
   add_text(root, "MaxParts", std::to_string(*max_parts));
   add_text(root, "IsTruncated", list->truncated ? "true" : "false");
   for (const auto& p : list->parts) {
@@ -248,8 +253,7 @@ awaitable<Result> list_multipart_uploads(RequestContext& ctx) {
     url = true;
   }
   auto enc = [&](std::string_view s) { return url ? uri_encode(s, true) : std::string(s); };
-  auto list = co_await run_blocking(ctx.svc.blocking,
-                                    [&] { return ctx.svc.objects.list_uploads(req.bucket, p); });
+  auto list = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_uploads(req.bucket, p); });
   if (!list) co_return list.error();
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "ListMultipartUploadsResult");

@@ -84,7 +84,9 @@ s3::Result<ObjectMeta> meta_from_request(const S3Request& req) {
   return m;
 }
 
-std::string quoted_etag(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
+std::string quoted_etag(std::string_view etag) {
+  return "\"" + std::string(etag) + "\"";
+}
 
 bool etag_matches(std::string_view sent, std::string_view etag) {
   sent = unquote(sent);
@@ -115,8 +117,7 @@ void add_version_header(Response& r, const ObjectInfo& info) {
 s3::Result<WriteConditions> write_conditions(const S3Request& req) {
   WriteConditions c;
   if (auto none = req.header_value("if-none-match"); !none.empty()) {
-    if (unquote(none) != "*")
-      return s3::Error(s3::Code::NotImplemented, "If-None-Match on writes supports only *");
+    if (unquote(none) != "*") return s3::Error(s3::Code::NotImplemented, "If-None-Match on writes supports only *");
     c.if_none_match_any = true;
   }
   if (auto match = req.header_value("if-match"); !match.empty()) c.if_match = std::string(unquote(match));
@@ -130,10 +131,10 @@ void add_checksum_headers(Response& r, const ObjectInfo& info) {
 s3::Status check_conditions(const S3Request& req, const ObjectInfo& info, std::string_view prefix) {
   auto h = [&](std::string_view name) { return req.header_value(std::string(prefix) + std::string(name)); };
   const bool copy = !prefix.empty();
-  auto failed = [] { return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold"); };
-  auto not_modified = [&] {
-    return copy ? failed() : s3::Error(s3::Code::NotModified, "Not Modified");
+  auto failed = [] {
+    return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
   };
+  auto not_modified = [&] { return copy ? failed() : s3::Error(s3::Code::NotModified, "Not Modified"); };
   // Last-Modified has second resolution on the wire, so compare whole seconds.
   int64_t mtime_s = info.mtime_ms / 1000;
 

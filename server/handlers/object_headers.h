@@ -37,5 +37,4 @@ bool etag_matches(std::string_view sent, std::string_view etag);
 // Errors: PreconditionFailed, NotModified (GET/HEAD only; copies get 412).
 s3::Status check_conditions(const S3Request& req, const ObjectInfo& info, std::string_view prefix);
 
-
 }  // namespace silt::server

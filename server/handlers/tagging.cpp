@@ -14,9 +14,8 @@ std::string version_of(const S3Request& req) {
 
 awaitable<Result> set_tags(RequestContext& ctx, const Tags& tags, int status) {
   const auto& req = ctx.req;
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.set_tags(req.bucket, req.key, version_of(req), tags);
-  });
+  auto info = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.set_tags(req.bucket, req.key, version_of(req), tags); });
   if (!info) co_return info.error();
   Response r = empty_response(status);
   add_version_header(r, *info);
@@ -32,7 +31,9 @@ awaitable<Result> put_object_tagging(RequestContext& ctx) {
   co_return co_await set_tags(ctx, *tags, 200);
 }
 
-awaitable<Result> delete_object_tagging(RequestContext& ctx) { co_return co_await set_tags(ctx, {}, 204); }
+awaitable<Result> delete_object_tagging(RequestContext& ctx) {
+  co_return co_await set_tags(ctx, {}, 204);
+}
 
 awaitable<Result> get_object_tagging(RequestContext& ctx) {
   const auto& req = ctx.req;

@@ -24,9 +24,11 @@ s3::Result<Tags> validate(Tags tags) {
   if (tags.size() > kMaxTags) return s3::Error(s3::Code::InvalidTag, "Object tags cannot be greater than 10");
   std::set<std::string> seen;
   for (const auto& [k, v] : tags) {
-    if (k.empty() || utf8_length(k) > kMaxKey) return s3::Error(s3::Code::InvalidTag, "The TagKey you have provided is invalid");
+    if (k.empty() || utf8_length(k) > kMaxKey)
+      return s3::Error(s3::Code::InvalidTag, "The TagKey you have provided is invalid");
     if (utf8_length(v) > kMaxValue) return s3::Error(s3::Code::InvalidTag, "The TagValue you have provided is invalid");
-    if (!seen.insert(k).second) return s3::Error(s3::Code::InvalidTag, "Cannot provide multiple Tags with the same key");
+    if (!seen.insert(k).second)
+      return s3::Error(s3::Code::InvalidTag, "Cannot provide multiple Tags with the same key");
   }
   return tags;
 }
@@ -40,8 +42,9 @@ s3::Result<Tags> tags_from_header(std::string_view header) {
 
 s3::Result<Tags> tags_from_xml(std::string_view xml) {
   pugi::xml_document doc;
-  auto malformed = s3::Error(s3::Code::MalformedXML,
-                             "The XML you provided was not well-formed or did not validate against our published schema.");
+  auto malformed =
+      s3::Error(s3::Code::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema.");
   if (!doc.load_buffer(xml.data(), xml.size())) return malformed;
   auto set = doc.child("Tagging").child("TagSet");
   if (!set) return malformed;

@@ -8,8 +8,9 @@ awaitable<Result> put_bucket_versioning(RequestContext& ctx) {
   auto body = co_await ctx.body.read_all(64 * 1024);
   if (!body) co_return body.error();
   pugi::xml_document doc;
-  auto malformed = s3::Error(s3::Code::MalformedXML,
-                             "The XML you provided was not well-formed or did not validate against our published schema.");
+  auto malformed =
+      s3::Error(s3::Code::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema.");
   if (!doc.load_buffer(body->data(), body->size())) co_return malformed;
   auto root = doc.child("VersioningConfiguration");
   if (!root) co_return malformed;
@@ -24,8 +25,8 @@ awaitable<Result> put_bucket_versioning(RequestContext& ctx) {
   } else {
     co_return malformed;
   }
-  auto st = co_await run_blocking(ctx.svc.blocking,
-                                  [&] { return ctx.svc.objects.set_versioning(ctx.req.bucket, state); });
+  auto st =
+      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.set_versioning(ctx.req.bucket, state); });
   if (!st) co_return st.error();
   co_return empty_response(200);
 }

@@ -1,6 +1,5 @@
 // The streaming multipart/form-data parser behind browser POST uploads.
 #include <catch2/catch.hpp>
-
 #include <optional>
 #include <random>
 #include <string>
@@ -29,8 +28,8 @@ std::string tricky_file() {
 }
 
 std::string sample_form() {
-  return "This is a preamble, to be ignored.\r\n" + part("key", "user/${filename}") + part("X-Amz-Meta-Note", "two\r\nlines") +
-         part("empty", "") + "--" + kBoundary +
+  return "This is a preamble, to be ignored.\r\n" + part("key", "user/${filename}") +
+         part("X-Amz-Meta-Note", "two\r\nlines") + part("empty", "") + "--" + kBoundary +
          "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\\\dir\\\\pic \\\"1\\\".png\"\r\n"
          "Content-Type: image/png\r\n\r\n" +
          tricky_file() + "\r\n" + part("submit", "Upload to Amazon S3") + "--" + kBoundary + "--\r\nepilogue";
@@ -42,7 +41,7 @@ struct Parsed {
   std::string file_content_type;
   std::string file;
   bool file_begun = false, file_ended = false, ended = false;
-  std::optional<silt::s3::Error> error;
+  std::optional<s3::Error> error;
   size_t largest_chunk = 0;
 };
 
@@ -58,8 +57,7 @@ Parsed parse(const std::vector<std::string_view>& pieces, FormLimits limits = {}
         return false;
       }
       switch (ev->kind) {
-        case FormEvent::Kind::NeedMore:
-          return true;
+        case FormEvent::Kind::NeedMore: return true;
         case FormEvent::Kind::Field:
           REQUIRE_FALSE(out.file_begun);
           out.fields.emplace_back(ev->name, ev->value);
@@ -77,12 +75,8 @@ Parsed parse(const std::vector<std::string_view>& pieces, FormLimits limits = {}
           out.file.append(ev->data);
           out.largest_chunk = std::max(out.largest_chunk, ev->data.size());
           break;
-        case FormEvent::Kind::FileEnd:
-          out.file_ended = true;
-          break;
-        case FormEvent::Kind::End:
-          out.ended = true;
-          return false;
+        case FormEvent::Kind::FileEnd: out.file_ended = true; break;
+        case FormEvent::Kind::End: out.ended = true; return false;
       }
     }
   };
@@ -129,7 +123,8 @@ TEST_CASE("the body split at every byte boundary", "[form_data]") {
 TEST_CASE("the body split in three at every pair of boundaries around the file's end", "[form_data]") {
   std::string body = sample_form();
   std::string_view v = body;
-  size_t file_end = body.find("\r\n--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"submit\"");
+  size_t file_end =
+      body.find("\r\n--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"submit\"");
   REQUIRE(file_end != std::string::npos);
   for (size_t i = file_end - 60; i < file_end + 50; ++i)
     for (size_t j = i; j < file_end + 50; ++j) {
@@ -169,7 +164,8 @@ TEST_CASE("file data comes out in bounded pieces", "[form_data]") {
 TEST_CASE("a large file is streamed, never buffered whole", "[form_data]") {
   std::string file(3 << 20, 'a');
   for (size_t i = 0; i < file.size(); i += 1000) file[i] = '\r';
-  std::string head = part("key", "big") + "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n";
+  std::string head =
+      part("key", "big") + "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n";
   std::string tail = "\r\n--" + std::string(kBoundary) + "--\r\n";
   FormDataParser p(kBoundary);
   p.feed(head);
@@ -223,8 +219,8 @@ TEST_CASE("forms without a file, with an empty file, and with padding", "[form_d
     CHECK(r.file_ended);
   }
   SECTION("transport padding after a boundary, and header names in any case") {
-    std::string body = "--" + std::string(kBoundary) + "  \t\r\ncontent-disposition: FORM-DATA; NAME=key\r\n\r\nv\r\n--" +
-                       kBoundary + "--";
+    std::string body = "--" + std::string(kBoundary) +
+                       "  \t\r\ncontent-disposition: FORM-DATA; NAME=key\r\n\r\nv\r\n--" + kBoundary + "--";
     auto r = parse({body});
     REQUIRE_FALSE(r.error);
     REQUIRE(r.fields.size() == 1);
@@ -232,8 +228,8 @@ TEST_CASE("forms without a file, with an empty file, and with padding", "[form_d
     CHECK(r.fields[0].second == "v");
   }
   SECTION("a part named file that is not form-data is an ordinary field") {
-    std::string body = "--" + std::string(kBoundary) + "\r\nContent-Disposition: attachment; name=\"file\"\r\n\r\nx\r\n--" +
-                       kBoundary + "--";
+    std::string body = "--" + std::string(kBoundary) +
+                       "\r\nContent-Disposition: attachment; name=\"file\"\r\n\r\nx\r\n--" + kBoundary + "--";
     auto r = parse({body});
     REQUIRE_FALSE(r.error);
     CHECK(r.fields.size() == 1);
@@ -246,7 +242,8 @@ TEST_CASE("malformed forms", "[form_data]") {
   const std::pair<const char*, std::string> cases[] = {
       {"empty body", ""},
       {"no boundary anywhere", "just some text\r\n"},
-      {"junk after a boundary", "--" + b + "xx\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--" + b + "--"},
+      {"junk after a boundary",
+       "--" + b + "xx\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--" + b + "--"},
       {"a part without a name", "--" + b + "\r\nContent-Disposition: form-data\r\n\r\nv\r\n--" + b + "--"},
       {"a part without headers", "--" + b + "\r\n\r\nv\r\n--" + b + "--"},
       {"a header line without a colon", "--" + b + "\r\nContent-Disposition form-data\r\n\r\nv\r\n--" + b + "--"},
@@ -259,7 +256,7 @@ TEST_CASE("malformed forms", "[form_data]") {
     INFO(what);
     auto r = parse({body});
     REQUIRE(r.error);
-    CHECK(r.error->code == silt::s3::Code::InvalidArgument);
+    CHECK(r.error->code == s3::Code::InvalidArgument);
     CHECK(r.error->message == "The body of your POST request is not well-formed multipart/form-data.");
   }
 }
@@ -273,7 +270,7 @@ TEST_CASE("limits on what precedes the file", "[form_data]") {
     CHECK_FALSE(ok.error);
     auto big = parse({part("a", std::string(101, 'x')) + "--" + kBoundary + "--"}, limits);
     REQUIRE(big.error);
-    CHECK(big.error->code == silt::s3::Code::InvalidArgument);
+    CHECK(big.error->code == s3::Code::InvalidArgument);
     CHECK(big.error->extra.at("MaxPostPreDataLengthBytes") == "1000");
   }
   SECTION("a field that never ends fails once it is too long, before the body is over") {
@@ -283,8 +280,10 @@ TEST_CASE("limits on what precedes the file", "[form_data]") {
     for (int i = 0; i < 100 && !failed; ++i) {
       p.feed(std::string(10, 'x'));
       auto ev = p.next();
-      if (!ev) failed = true;
-      else CHECK(ev->kind == FormEvent::Kind::NeedMore);
+      if (!ev)
+        failed = true;
+      else
+        CHECK(ev->kind == FormEvent::Kind::NeedMore);
     }
     CHECK(failed);
   }
@@ -304,8 +303,9 @@ TEST_CASE("limits on what precedes the file", "[form_data]") {
     CHECK(r.file.size() == 5000);
   }
   SECTION("whatever follows the file is not looked at") {
-    std::string body = "--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nz\r\n--" +
-                       kBoundary + "\r\nnot even a header\r\n" + std::string(5000, 'q');
+    std::string body = "--" + std::string(kBoundary) +
+                       "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nz\r\n--" + kBoundary +
+                       "\r\nnot even a header\r\n" + std::string(5000, 'q');
     auto r = parse({body}, limits);
     REQUIRE_FALSE(r.error);
     CHECK(r.file == "z");
