@@ -43,6 +43,9 @@ s3::Result<ObjectInfo> ErasureObjectLayer::complete_upload(std::string_view buck
   auto c = set_->index->complete_upload(bucket, key, upload_id, parts, cond);
   if (!c) return c.error();
   set_->remove_data_ids(c->freed);
+  // After the commit, so a crash before it leaves the first part's meta.json
+  // a part record; the index is authoritative either way.
+  rewrite_drive_meta(c->rec);
   return std::move(c->rec.info);
 }
 

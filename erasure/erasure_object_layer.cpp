@@ -86,16 +86,20 @@ s3::Result<std::unique_ptr<ObjectReader>> ErasureObjectLayer::open_object(const 
 }
 
 void ErasureObjectLayer::rewrite_drive_meta(const ObjectRecord& rec) {
-  // Multipart objects keep part records in their part dirs; nothing to rewrite.
-  if (rec.multipart() || rec.layout.data_id.empty()) return;
+  // A single PUT's record lives in its data dir; a multipart object's in its
+  // first part's data dir (the other parts keep their part records).
+  if (rec.info.delete_marker || rec.parts.empty()) return;
+  const std::string& data_id = rec.multipart() ? rec.parts.front().data_id : rec.layout.data_id;
+  const std::vector<int>& dist = rec.distribution_of(rec.parts.front());
+  if (data_id.empty()) return;
   const std::string json = encode_object_record(rec);
   // Best effort on the drives (a wiped drive has no directory to update); the
   // index is the authority. Each meta.json is replaced atomically.
-  parallel_for(rec.layout.distribution.size(), [&](size_t i) {
-    int d = rec.layout.distribution[i];
+  parallel_for(dist.size(), [&](size_t i) {
+    int d = dist[i];
     if (d < 0 || static_cast<size_t>(d) >= set_->drives.size()) return;
     const Drive& drive = set_->drives[static_cast<size_t>(d)];
-    std::string dir = drive.data_dir(rec.layout.data_id);
+    std::string dir = drive.data_dir(data_id);
     std::string tmp = drive.tmp_root() + "/" + random_hex_id() + ".meta";
     if (!fs::exists(dir) || !fs::write_file_synced(tmp, json) ||
         ::rename(tmp.c_str(), (dir + "/" + kMetaFile).c_str()) != 0) {

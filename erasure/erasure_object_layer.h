@@ -57,7 +57,8 @@ class ErasureObjectLayer final : public ObjectLayer {
   ErasureSet& set() { return *set_; }
 
  private:
-  // Rewrites meta.json of a single-PUT version on every drive (best effort).
+  // Rewrites the object record in meta.json on every drive (best effort): in
+  // the data dir of a single PUT, in the first part's data dir of a multipart object.
   void rewrite_drive_meta(const ObjectRecord& rec);
 
   std::unique_ptr<ErasureSet> set_;

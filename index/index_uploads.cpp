@@ -4,12 +4,14 @@
 // exact against each other.
 #include <leveldb/iterator.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 
 #include "index/db_util.h"
 #include "index/index.h"
 #include "index/keys.h"
+#include "util/checksum.h"
 #include "util/hash.h"
 
 namespace silt {
@@ -29,6 +31,29 @@ std::string normalize_etag(std::string_view s) {
   std::string out;
   for (char c : s)
     if (c != '"') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+// S3's composite checksums of a multipart object: for every algorithm that all
+// parts carry, the checksum of the concatenated binary part checksums, "-N".
+// (CRC64NVME exists only as a full-object checksum, which would need the data.)
+std::vector<std::pair<std::string, std::string>> composite_checksums(const std::vector<PartRecord>& parts) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (ChecksumAlgo a : {ChecksumAlgo::CRC32, ChecksumAlgo::CRC32C, ChecksumAlgo::SHA1, ChecksumAlgo::SHA256}) {
+    const std::string_view name = checksum_algo_name(a);
+    Checksummer sum(a);
+    bool all = true;
+    for (const auto& p : parts) {
+      std::string raw;
+      auto it = std::find_if(p.checksums.begin(), p.checksums.end(), [&](const auto& c) { return c.first == name; });
+      if (it == p.checksums.end() || !base64_decode(it->second, raw)) {
+        all = false;
+        break;
+      }
+      sum.update(raw.data(), raw.size());
+    }
+    if (all) out.emplace_back(std::string(name), sum.finish_base64() + "-" + std::to_string(parts.size()));
+  }
   return out;
 }
 
@@ -177,6 +202,9 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
     rec.info.parts.push_back({p.info.number, p.info.size, p.info.etag, p.info.checksums});
   }
   rec.info.etag = hex_encode(md5s.finish()) + "-" + std::to_string(named.size());
+  // Object-level checksums are the composites; checksums given at creation for
+  // other algorithms (none can have been verified against data) are dropped.
+  rec.info.meta.checksums = composite_checksums(rec.parts);
   rec.info.mtime_ms = static_cast<int64_t>(dbu::now_us() / 1000);
 
   Completed out;

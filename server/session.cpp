@@ -219,7 +219,9 @@ awaitable<s3::Result<Response>> Session::preflight(const S3Request& req) {
   auto method = req.header_value("access-control-request-method");
   if (origin.empty() || method.empty())
     co_return s3::Error(s3::Code::InvalidRequest, "Insufficient information. Origin request header needed.");
-  auto rules = req.bucket.empty() ? std::nullopt : co_await cors_rules(req.bucket);
+  // Not a ternary: GCC 12 miscompiles co_await inside a conditional expression.
+  std::optional<std::vector<CorsRule>> rules;
+  if (!req.bucket.empty()) rules = co_await cors_rules(req.bucket);
   auto requested = req.header_value("access-control-request-headers");
   const CorsRule* rule = rules ? match_cors(*rules, origin, method, requested) : nullptr;
   if (!rule)
@@ -307,7 +309,8 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
 
   std::string cur, next;
   uint64_t remaining = r.stream_length;
-  s3::Status st = remaining ? co_await load(cur, remaining) : s3::Status{};
+  s3::Status st;
+  if (remaining) st = co_await load(cur, remaining);
   while (st && remaining > 0) {
     remaining -= cur.size();
     if (remaining == 0) {

@@ -50,7 +50,7 @@ awaitable<Result> get_object_attributes(RequestContext& ctx) {
   }
   if (want("ObjectParts") && !info->parts.empty()) {
     auto op = root.append_child("ObjectParts");
-    add_text(op, "TotalPartsCount", std::to_string(info->parts.size()));
+    add_text(op, "PartsCount", std::to_string(info->parts.size()));
     add_text(op, "PartNumberMarker", std::to_string(marker));
     int shown = 0, last = marker;
     bool truncated = false;

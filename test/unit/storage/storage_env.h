@@ -52,9 +52,26 @@ struct StorageEnv {
     return (*w)->commit(meta);
   }
 
+  // Writes one part of an upload; returns what commit returns.
+  s3::Result<ObjectInfo> put_part(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                                  int number, const std::string& data, size_t chunk = 65536) {
+    auto w = layer->create_part(bucket, key, upload_id, number);
+    if (!w) return w.error();
+    for (size_t off = 0; off < data.size(); off += chunk) {
+      auto s = (*w)->write(data.data() + off, std::min(chunk, data.size() - off));
+      if (!s) return s.error();
+    }
+    return (*w)->commit({});
+  }
+
   s3::Result<std::string> get(const std::string& bucket, const std::string& key, uint64_t off = 0,
                               uint64_t len = UINT64_MAX, size_t chunk = 777) {
-    auto info = layer->stat_object(bucket, key);
+    return get_version(bucket, key, "", off, len, chunk);
+  }
+
+  s3::Result<std::string> get_version(const std::string& bucket, const std::string& key, const std::string& version,
+                                      uint64_t off = 0, uint64_t len = UINT64_MAX, size_t chunk = 777) {
+    auto info = layer->stat_object(bucket, key, version);
     if (!info) return info.error();
     if (len == UINT64_MAX) len = info->size - off;
     auto r = layer->open_object(*info, off, len);
