@@ -29,6 +29,10 @@ struct ObjectMeta {
   std::vector<std::pair<std::string, std::string>> user;
   // Verified x-amz-checksum-* values: ("CRC32", base64), at most one per algorithm.
   std::vector<std::pair<std::string, std::string>> checksums;
+  // Multipart objects: "COMPOSITE" (checksum of the part checksums, "-N") or
+  // "FULL_OBJECT" (a CRC of the whole body, combined from the parts' CRCs);
+  // empty for single PUTs, whose checksums always cover the whole body.
+  std::string checksum_type;
   std::string storage_class = "STANDARD";
   // Object tags (x-amz-tagging, PutObjectTagging), in the order they were given.
   std::vector<std::pair<std::string, std::string>> tags;

@@ -39,6 +39,7 @@ std::string normalize_etag(std::string_view s) {
 // (CRC64NVME exists only as a full-object checksum, which would need the data.)
 std::vector<std::pair<std::string, std::string>> composite_checksums(const std::vector<PartRecord>& parts) {
   std::vector<std::pair<std::string, std::string>> out;
+  if (parts.empty()) return out;
   for (ChecksumAlgo a : {ChecksumAlgo::CRC32, ChecksumAlgo::CRC32C, ChecksumAlgo::SHA1, ChecksumAlgo::SHA256}) {
     const std::string_view name = checksum_algo_name(a);
     Checksummer sum(a);
@@ -53,6 +54,27 @@ std::vector<std::pair<std::string, std::string>> composite_checksums(const std::
       sum.update(raw.data(), raw.size());
     }
     if (all) out.emplace_back(std::string(name), sum.finish_base64() + "-" + std::to_string(parts.size()));
+  }
+  return out;
+}
+
+// FULL_OBJECT checksums: the CRC of the whole body, combined from the part CRCs
+// and sizes, for every CRC algorithm all parts carry.
+std::vector<std::pair<std::string, std::string>> full_object_checksums(const std::vector<PartRecord>& parts) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (ChecksumAlgo a : {ChecksumAlgo::CRC32, ChecksumAlgo::CRC32C, ChecksumAlgo::CRC64NVME}) {
+    const std::string_view name = checksum_algo_name(a);
+    std::optional<uint64_t> crc;
+    for (const auto& p : parts) {
+      auto it = std::find_if(p.checksums.begin(), p.checksums.end(), [&](const auto& c) { return c.first == name; });
+      auto part_crc = it == p.checksums.end() ? std::nullopt : crc_from_base64(a, it->second);
+      if (!part_crc) {
+        crc.reset();
+        break;
+      }
+      crc = crc ? crc_combine(a, *crc, *part_crc, p.size) : part_crc;
+    }
+    if (crc) out.emplace_back(std::string(name), crc_to_base64(a, *crc));
   }
   return out;
 }
@@ -204,7 +226,11 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
   rec.info.etag = hex_encode(md5s.finish()) + "-" + std::to_string(named.size());
   // Object-level checksums are the composites; checksums given at creation for
   // other algorithms (none can have been verified against data) are dropped.
-  rec.info.meta.checksums = composite_checksums(rec.parts);
+  // CRC64NVME exists only as a full-object checksum, so it implies that type.
+  bool full = rec.info.meta.checksum_type == "FULL_OBJECT";
+  for (const auto& [algo, value] : rec.info.meta.checksums) full = full || algo == "CRC64NVME";
+  rec.info.meta.checksums = full ? full_object_checksums(rec.parts) : composite_checksums(rec.parts);
+  rec.info.meta.checksum_type = rec.info.meta.checksums.empty() ? "" : full ? "FULL_OBJECT" : "COMPOSITE";
   rec.info.mtime_ms = static_cast<int64_t>(dbu::now_us() / 1000);
 
   Completed out;

@@ -97,6 +97,69 @@ uint64_t crc64nvme(uint64_t crc, const void* data, size_t n) {
   return ~crc;
 }
 
+namespace {
+// GF(2) matrix helpers over reflected CRC registers of up to 64 bits.
+uint64_t gf2_times(const uint64_t* mat, uint64_t vec) {
+  uint64_t sum = 0;
+  for (int i = 0; vec; vec >>= 1, i++)
+    if (vec & 1) sum ^= mat[i];
+  return sum;
+}
+void gf2_square(uint64_t* square, const uint64_t* mat, int width) {
+  for (int n = 0; n < width; n++) square[n] = gf2_times(mat, mat[n]);
+}
+struct CrcShape {
+  uint64_t poly;  // reflected
+  int width;
+};
+std::optional<CrcShape> shape(ChecksumAlgo a) {
+  switch (a) {
+    case ChecksumAlgo::CRC32: return CrcShape{0xEDB88320ULL, 32};
+    case ChecksumAlgo::CRC32C: return CrcShape{0x82F63B78ULL, 32};
+    case ChecksumAlgo::CRC64NVME: return CrcShape{0x9A6C9329AC4BC9B5ULL, 64};
+    default: return std::nullopt;
+  }
+}
+}  // namespace
+
+std::optional<uint64_t> crc_combine(ChecksumAlgo a, uint64_t crc1, uint64_t crc2, uint64_t len2) {
+  auto sh = shape(a);
+  if (!sh) return std::nullopt;
+  if (len2 == 0) return crc1;
+  uint64_t even[64], odd[64];
+  // odd: the operator for one zero bit; then squared to 2 and 4 bits.
+  odd[0] = sh->poly;
+  uint64_t row = 1;
+  for (int n = 1; n < sh->width; n++, row <<= 1) odd[n] = row;
+  gf2_square(even, odd, sh->width);
+  gf2_square(odd, even, sh->width);
+  // Apply len2 zero bytes to crc1, one squaring per bit of len2.
+  do {
+    gf2_square(even, odd, sh->width);
+    if (len2 & 1) crc1 = gf2_times(even, crc1);
+    len2 >>= 1;
+    if (!len2) break;
+    gf2_square(odd, even, sh->width);
+    if (len2 & 1) crc1 = gf2_times(odd, crc1);
+    len2 >>= 1;
+  } while (len2);
+  return crc1 ^ crc2;
+}
+
+std::optional<uint64_t> crc_from_base64(ChecksumAlgo a, std::string_view b64) {
+  auto sh = shape(a);
+  std::string raw;
+  if (!sh || !base64_decode(b64, raw) || raw.size() != static_cast<size_t>(sh->width / 8)) return std::nullopt;
+  uint64_t v = 0;
+  for (unsigned char c : raw) v = v << 8 | c;
+  return v;
+}
+
+std::string crc_to_base64(ChecksumAlgo a, uint64_t crc) {
+  auto sh = shape(a);
+  return base64_encode(big_endian(crc, sh ? sh->width / 8 : 8));
+}
+
 struct Checksummer::Impl {
   uint64_t crc = 0;
   std::optional<Digest> digest;

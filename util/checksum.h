@@ -24,6 +24,14 @@ uint32_t crc32_ieee(uint32_t crc, const void* data, size_t n);  // zlib-compatib
 uint32_t crc32c(uint32_t crc, const void* data, size_t n);      // iSCSI, start with 0
 uint64_t crc64nvme(uint64_t crc, const void* data, size_t n);   // start with 0
 
+// The CRC of A||B from crc(A), crc(B) and B's length (zlib's crc32_combine, for any
+// of the three CRCs): how a multipart object gets a full-object CRC without
+// reading its data again. SHA algorithms cannot be combined: nullopt.
+std::optional<uint64_t> crc_combine(ChecksumAlgo a, uint64_t crc1, uint64_t crc2, uint64_t len2);
+// Base64 checksum values <-> integers, big-endian as S3 encodes them.
+std::optional<uint64_t> crc_from_base64(ChecksumAlgo a, std::string_view b64);
+std::string crc_to_base64(ChecksumAlgo a, uint64_t crc);
+
 class Checksummer {
  public:
   explicit Checksummer(ChecksumAlgo a);

@@ -61,6 +61,11 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
   auto tags = tags_from_header(req.header_value("x-amz-tagging"));
   if (!tags) co_return tags.error();
   meta->tags = std::move(*tags);
+  if (auto type = req.header_value("x-amz-checksum-type"); !type.empty()) {
+    if (type != "COMPOSITE" && type != "FULL_OBJECT")
+      co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-checksum-type header is invalid.");
+    meta->checksum_type = std::string(type);
+  }
   auto up = co_await run_blocking(ctx.svc.blocking,
                                   [&] { return ctx.svc.objects.create_upload(req.bucket, req.key, *meta); });
   if (!up) co_return up.error();
@@ -72,6 +77,7 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
   Response r = xml_response(to_string(doc));
   if (auto algo = req.header_value("x-amz-checksum-algorithm"); !algo.empty())
     r.add("x-amz-checksum-algorithm", std::string(algo));
+  if (!meta->checksum_type.empty()) r.add("x-amz-checksum-type", meta->checksum_type);
   co_return r;
 }
 

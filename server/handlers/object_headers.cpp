@@ -126,6 +126,8 @@ s3::Result<WriteConditions> write_conditions(const S3Request& req) {
 
 void add_checksum_headers(Response& r, const ObjectInfo& info) {
   for (const auto& [algo, value] : info.meta.checksums) r.add("x-amz-checksum-" + lower(algo), value);
+  if (!info.meta.checksums.empty())
+    r.add("x-amz-checksum-type", info.meta.checksum_type.empty() ? "FULL_OBJECT" : info.meta.checksum_type);
 }
 
 s3::Status check_conditions(const S3Request& req, const ObjectInfo& info, std::string_view prefix) {

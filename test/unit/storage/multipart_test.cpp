@@ -411,3 +411,21 @@ TEST_CASE("multipart: composite checksums from the parts' checksums", "[multipar
   REQUIRE(st->parts.size() == 2);
   CHECK(st->parts[1].checksums == std::vector<std::pair<std::string, std::string>>{{"CRC32", base64_encode(crc(p2))}});
 }
+
+TEST_CASE("crc_combine gives the CRC of the concatenation for CRC32, CRC32C and CRC64NVME", "[checksum]") {
+  std::string a = "The quick brown fox ", b = "jumps over the lazy dog, again and again";
+  for (auto algo : {silt::ChecksumAlgo::CRC32, silt::ChecksumAlgo::CRC32C, silt::ChecksumAlgo::CRC64NVME}) {
+    silt::Checksummer whole(algo), first(algo), second(algo);
+    whole.update((a + b).data(), a.size() + b.size());
+    first.update(a.data(), a.size());
+    second.update(b.data(), b.size());
+    auto c1 = silt::crc_from_base64(algo, first.finish_base64());
+    auto c2 = silt::crc_from_base64(algo, second.finish_base64());
+    REQUIRE(c1);
+    REQUIRE(c2);
+    auto combined = silt::crc_combine(algo, *c1, *c2, b.size());
+    REQUIRE(combined);
+    CHECK(silt::crc_to_base64(algo, *combined) == whole.finish_base64());
+  }
+  CHECK_FALSE(silt::crc_combine(silt::ChecksumAlgo::SHA256, 1, 2, 3));
+}
