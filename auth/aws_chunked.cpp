@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "util/hash.h"
+#include "util/strings.h"
 
 namespace silt::auth {
 
@@ -40,14 +41,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -55,7 +48,9 @@ int hex_value(char c) {
   return -1;
 }
 
-s3::Error framing(std::string what) { return s3::Error(s3::Code::InvalidRequest, "Malformed aws-chunked body: " + what); }
+s3::Error framing(std::string what) {
+  return s3::Error(s3::Code::InvalidRequest, "Malformed aws-chunked body: " + what);
+}
 
 s3::Error bad_signature(std::string what) {
   return s3::Error(s3::Code::SignatureDoesNotMatch,
@@ -227,10 +222,8 @@ struct AwsChunkedDecoder::Impl {
   s3::Status feed(std::string_view in, std::string& out) {
     while (!in.empty()) {
       switch (state) {
-        case State::Failed:
-          return failure;
-        case State::Finished:
-          return fail(framing("data after the end of the body"));
+        case State::Failed: return failure;
+        case State::Finished: return fail(framing("data after the end of the body"));
         case State::ChunkHeader:
         case State::Trailer: {
           auto got = take_line(in);
@@ -259,7 +252,7 @@ struct AwsChunkedDecoder::Impl {
           bool ok = (crlf_seen == 0 && (c == '\r' || c == '\n')) || (crlf_seen == 1 && c == '\n');
           if (!ok) {
             return fail(framing(state == State::ChunkDataEnd ? "chunk data not followed by CRLF"
-                                                              : "data after the final chunk"));
+                                                             : "data after the final chunk"));
           }
           in.remove_prefix(1);
           if (c == '\r') {
@@ -286,13 +279,17 @@ struct AwsChunkedDecoder::Impl {
 AwsChunkedDecoder::AwsChunkedDecoder(const Identity& id) : impl_(std::make_unique<Impl>(id)) {}
 AwsChunkedDecoder::~AwsChunkedDecoder() = default;
 
-s3::Status AwsChunkedDecoder::feed(std::string_view in, std::string& out) { return impl_->feed(in, out); }
+s3::Status AwsChunkedDecoder::feed(std::string_view in, std::string& out) {
+  return impl_->feed(in, out);
+}
 
 bool AwsChunkedDecoder::done() const {
   return impl_->done && impl_->line.empty() && impl_->state != State::Failed;
 }
 
-uint64_t AwsChunkedDecoder::decoded_bytes() const { return impl_->decoded; }
+uint64_t AwsChunkedDecoder::decoded_bytes() const {
+  return impl_->decoded;
+}
 
 const std::vector<std::pair<std::string, std::string>>& AwsChunkedDecoder::trailers() const {
   return impl_->trailers;

@@ -6,6 +6,7 @@
 
 #include "auth/sigv2.h"
 #include "util/hash.h"
+#include "util/strings.h"
 #include "util/time.h"
 
 namespace silt::auth {
@@ -13,19 +14,6 @@ namespace silt::auth {
 namespace {
 
 using json = nlohmann::json;
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
 
 s3::Error invalid_policy(std::string_view why) {
   return s3::Error(s3::Code::InvalidArgument, "Invalid Policy: " + std::string(why));
@@ -102,17 +90,19 @@ s3::Result<Identity> authenticate_v4(const FormFields& fields, const CredentialS
   // <access key>/<yyyymmdd>/<region>/s3/aws4_request
   auto parts = split(*credential, '/');
   if (parts.size() != 5)
-    return bad_credential(*credential, "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+    return bad_credential(
+        *credential, "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
   if (parts[0].empty())
     return bad_credential(*credential, "a non-empty Access Key (AKID) must be provided in the credential.");
   if (parts[1].size() != 8 || !all_digits(parts[1]))
     return bad_credential(*credential, "incorrect date format \"" + std::string(parts[1]) +
                                            "\". This date in the credential must be in the format \"yyyyMMdd\".");
   if (parts[3] != "s3")
-    return bad_credential(*credential, "incorrect service \"" + std::string(parts[3]) + "\". This endpoint belongs to \"s3\".");
+    return bad_credential(*credential,
+                          "incorrect service \"" + std::string(parts[3]) + "\". This endpoint belongs to \"s3\".");
   if (parts[4] != "aws4_request")
-    return bad_credential(*credential, "incorrect terminal \"" + std::string(parts[4]) +
-                                           "\". This endpoint uses \"aws4_request\".");
+    return bad_credential(*credential,
+                          "incorrect terminal \"" + std::string(parts[4]) + "\". This endpoint uses \"aws4_request\".");
   if (!parse_amz_date(*date))
     return s3::Error(s3::Code::InvalidArgument, "X-Amz-Date must be formated via ISO8601 Long format")
         .with("ArgumentName", "X-Amz-Date")
@@ -171,8 +161,7 @@ std::string join_dumped(const json& arr) {
 // of digits. Anything else leaves the condition unsatisfiable.
 s3::Result<std::optional<uint64_t>> range_bound(const json& v) {
   if (v.is_number_unsigned()) return std::optional<uint64_t>(v.get<uint64_t>());
-  if (v.is_number_integer())
-    return invalid_policy("Invalid content-length-range: the range must be non-negative.");
+  if (v.is_number_integer()) return invalid_policy("Invalid content-length-range: the range must be non-negative.");
   if (v.is_number_float()) return invalid_policy("Invalid JSON.");
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
@@ -298,9 +287,10 @@ s3::Status check_post_policy(const PostPolicy& policy, const FormFields& fields,
     if (!c.satisfiable) return denied_by_policy("Policy Condition failed: " + c.text);
     if (c.op == PostCondition::Op::ContentLengthRange) continue;
     // The bucket is the URL's; a condition on an absent field fails, even starts-with "".
-    std::optional<std::string> value = c.field == "bucket" ? std::optional<std::string>(bucket) : form_field(fields, c.field);
+    std::optional<std::string> value =
+        c.field == "bucket" ? std::optional<std::string>(bucket) : form_field(fields, c.field);
     bool ok = value && (c.op == PostCondition::Op::Eq ? *value == c.value
-                                                       : starts_with_all(*value, c.value, c.field == "content-type"));
+                                                      : starts_with_all(*value, c.value, c.field == "content-type"));
     if (!ok) return denied_by_policy("Policy Condition failed: " + c.text);
   }
   std::string extra;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "util/hash.h"
+#include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
 
@@ -25,32 +26,47 @@ constexpr int64_t kMaxSkewMs = 15 * 60 * 1000;
 // The query parameters that are part of the signed resource: botocore's
 // HmacV1Auth.QSAOfInterest, which covers every sub-resource in AWS's SigV2 page.
 constexpr std::string_view kSubResources[] = {
-    "accelerate", "acl", "analytics", "cors", "defaultObjectAcl", "delete", "inventory", "lifecycle",
-    "location", "logging", "metrics", "notification", "object-lock", "partNumber", "policy",
-    "replication", "requestPayment", "response-cache-control", "response-content-disposition",
-    "response-content-encoding", "response-content-language", "response-content-type", "response-expires",
-    "restore", "select", "select-type", "storageClass", "tagging", "torrent", "uploadId", "uploads",
-    "versionId", "versioning", "versions", "website",
+    "accelerate",
+    "acl",
+    "analytics",
+    "cors",
+    "defaultObjectAcl",
+    "delete",
+    "inventory",
+    "lifecycle",
+    "location",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "partNumber",
+    "policy",
+    "replication",
+    "requestPayment",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "restore",
+    "select",
+    "select-type",
+    "storageClass",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "website",
 };
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
 // Python's str.strip() whitespace in ASCII: botocore strips header values with it.
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
@@ -62,7 +78,9 @@ bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
 
 std::string_view query_of(std::string_view target) {
   size_t q = target.find('?');
@@ -76,7 +94,9 @@ std::optional<std::string_view> find_header(const RequestView& req, std::string_
   return std::nullopt;
 }
 
-bool is_amz_header(std::string_view lname) { return lname.substr(0, 6) == "x-amz-"; }
+bool is_amz_header(std::string_view lname) {
+  return lname.substr(0, 6) == "x-amz-";
+}
 
 // The path as signed plus "?acl&partNumber=3&uploadId=a/b": the signed sub-resources in
 // name order (a stable sort, as botocore's), values percent-decoded the way botocore
@@ -96,8 +116,10 @@ std::string canonical_resource(std::string_view vhost_bucket, std::string_view p
     size_t eq = part.find('=');
     std::string_view name = part.substr(0, eq);
     if (std::find(std::begin(kSubResources), std::end(kSubResources), name) == std::end(kSubResources)) continue;
-    if (eq == std::string_view::npos) params.emplace_back(std::string(name), std::nullopt);
-    else params.emplace_back(std::string(name), uri_decode(part.substr(eq + 1), false));
+    if (eq == std::string_view::npos)
+      params.emplace_back(std::string(name), std::nullopt);
+    else
+      params.emplace_back(std::string(name), uri_decode(part.substr(eq + 1), false));
   }
   std::stable_sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (size_t i = 0; i < params.size(); ++i) {
@@ -218,7 +240,8 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
   std::string_view access_key = colon == std::string_view::npos ? cred : trim(cred.substr(0, colon));
   std::string_view signature = colon == std::string_view::npos ? std::string_view() : trim(cred.substr(colon + 1));
   if (access_key.empty() || signature.empty()) {
-    return s3::Error(s3::Code::InvalidArgument, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
+    return s3::Error(s3::Code::InvalidArgument,
+                     "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
         .with("ArgumentName", "Authorization")
         .with("ArgumentValue", std::string(auth));
   }
@@ -269,12 +292,18 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
   AmzHeaders amz_query;
   for (auto& [name, value] : parse_query(query_of(req.target))) {
     std::string lname = to_lower(name);
-    if (name == "AWSAccessKeyId" && !access_key) access_key = std::move(value);
-    else if (name == "Signature" && !signature) signature = std::move(value);
-    else if (name == "Expires" && !expires) expires = std::move(value);
-    else if (lname == "content-md5" && !md5) md5 = std::move(value);
-    else if (lname == "content-type" && !type) type = std::move(value);
-    else if (is_amz_header(lname)) amz_query[lname].push_back(std::string(trim(value)));
+    if (name == "AWSAccessKeyId" && !access_key)
+      access_key = std::move(value);
+    else if (name == "Signature" && !signature)
+      signature = std::move(value);
+    else if (name == "Expires" && !expires)
+      expires = std::move(value);
+    else if (lname == "content-md5" && !md5)
+      md5 = std::move(value);
+    else if (lname == "content-type" && !type)
+      type = std::move(value);
+    else if (is_amz_header(lname))
+      amz_query[lname].push_back(std::string(trim(value)));
   }
   if (!access_key || !signature || !expires) {
     return s3::Error(s3::Code::AccessDenied,

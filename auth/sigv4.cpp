@@ -9,6 +9,7 @@
 
 #include "auth/sigv2.h"
 #include "util/hash.h"
+#include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
 
@@ -23,24 +24,10 @@ constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 constexpr int64_t kMaxSkewMs = 15 * 60 * 1000;
 constexpr int64_t kMaxPresignExpiresSec = 604800;  // 7 days, what AWS and the SDKs allow
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
 // The whitespace Python's str.split() knows in ASCII; botocore's Trimall is built on it.
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
@@ -67,9 +54,8 @@ std::string trim_all(std::string_view s) {
 
 bool is_hex64(std::string_view s) {
   if (s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); });
 }
 
 bool all_digits(std::string_view s) {
@@ -138,11 +124,9 @@ std::string join(const std::vector<std::string>& v, char sep) {
 }
 
 std::string canonical_request(std::string_view method, std::string_view path, std::string_view query,
-                              std::string_view headers, std::string_view signed_headers,
-                              std::string_view payload) {
+                              std::string_view headers, std::string_view signed_headers, std::string_view payload) {
   std::string cr;
-  cr.reserve(method.size() + path.size() + query.size() + headers.size() + signed_headers.size() +
-             payload.size() + 8);
+  cr.reserve(method.size() + path.size() + query.size() + headers.size() + signed_headers.size() + payload.size() + 8);
   cr.append(method).append("\n");
   cr.append(path).append("\n");
   cr.append(query).append("\n");
@@ -174,8 +158,8 @@ std::optional<CredentialScope> parse_credential(std::string_view cred) {
   for (std::string_view p : parts) {
     if (p.empty()) return std::nullopt;
   }
-  return CredentialScope{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
-                         std::string(parts[3]), std::string(parts[4])};
+  return CredentialScope{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]), std::string(parts[3]),
+                         std::string(parts[4])};
 }
 
 // Where a request's auth material came from; the two flavours word their errors differently.
@@ -241,8 +225,8 @@ struct Claim {
   CredentialScope cred;
   std::vector<std::string> signed_headers;
   std::string signed_headers_raw;
-  std::string signature;  // as provided, lowercased
-  std::string amz_date;   // the timestamp that goes into the string to sign
+  std::string signature;     // as provided, lowercased
+  std::string amz_date;      // the timestamp that goes into the string to sign
   std::string payload_hash;  // the literal that goes into the canonical request
   PayloadMode payload = PayloadMode::Unsigned;
 };
@@ -303,9 +287,12 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
     if (eq == std::string_view::npos) continue;
     std::string_view name = trim(part.substr(0, eq));
     std::string_view value = trim(part.substr(eq + 1));
-    if (name == "Credential") credential = value;
-    else if (name == "SignedHeaders") signed_headers = value;
-    else if (name == "Signature") signature = value;
+    if (name == "Credential")
+      credential = value;
+    else if (name == "SignedHeaders")
+      signed_headers = value;
+    else if (name == "Signature")
+      signature = value;
   }
   if (!credential || !signed_headers || !signature) {
     return malformed(Flavour::Header,
@@ -362,12 +349,18 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
 s3::Result<Identity> authenticate_query(const RequestView& req, const CredentialStore& store, int64_t now_ms) {
   std::optional<std::string> algorithm, credential, date, expires, signed_headers, signature;
   for (auto& [name, value] : parse_query(split_target(req.target).query)) {
-    if (name == "X-Amz-Algorithm") algorithm = std::move(value);
-    else if (name == "X-Amz-Credential") credential = std::move(value);
-    else if (name == "X-Amz-Date") date = std::move(value);
-    else if (name == "X-Amz-Expires") expires = std::move(value);
-    else if (name == "X-Amz-SignedHeaders") signed_headers = std::move(value);
-    else if (name == "X-Amz-Signature") signature = std::move(value);
+    if (name == "X-Amz-Algorithm")
+      algorithm = std::move(value);
+    else if (name == "X-Amz-Credential")
+      credential = std::move(value);
+    else if (name == "X-Amz-Date")
+      date = std::move(value);
+    else if (name == "X-Amz-Expires")
+      expires = std::move(value);
+    else if (name == "X-Amz-SignedHeaders")
+      signed_headers = std::move(value);
+    else if (name == "X-Amz-Signature")
+      signature = std::move(value);
   }
   if (!algorithm || !credential || !date || !expires || !signed_headers || !signature) {
     return s3::Error(s3::Code::AuthorizationQueryParametersError,
@@ -375,8 +368,7 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
                      "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
   }
   if (*algorithm != kAlgorithm) {
-    return s3::Error(s3::Code::AuthorizationQueryParametersError,
-                     "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+    return s3::Error(s3::Code::AuthorizationQueryParametersError, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
   }
   if (!all_digits(*expires) || expires->size() > 9) {
     return s3::Error(s3::Code::AuthorizationQueryParametersError, "X-Amz-Expires should be a number");
@@ -442,9 +434,9 @@ bool has_presign_params(std::string_view query) {
 
 // botocore (newer releases) never signs these hop-by-hop or volatile headers.
 bool botocore_skips(std::string_view lname) {
-  static constexpr std::string_view kSkipped[] = {"connection", "expect",    "keep-alive", "te",
-                                                  "trailer",    "transfer-encoding", "upgrade",
-                                                  "user-agent", "x-amzn-trace-id"};
+  static constexpr std::string_view kSkipped[] = {"connection", "expect",     "keep-alive",
+                                                  "te",         "trailer",    "transfer-encoding",
+                                                  "upgrade",    "user-agent", "x-amzn-trace-id"};
   if (lname.substr(0, 6) == "proxy-") return true;
   return std::find(std::begin(kSkipped), std::end(kSkipped), lname) != std::end(kSkipped);
 }
@@ -509,9 +501,8 @@ std::string derive_signing_key(std::string_view secret, std::string_view date, s
 }
 
 std::string sign_request(std::string_view method, std::string_view target,
-                         const std::vector<std::pair<std::string, std::string>>& headers,
-                         std::string_view payload_hash, std::string_view access_key, std::string_view secret,
-                         std::string_view region) {
+                         const std::vector<std::pair<std::string, std::string>>& headers, std::string_view payload_hash,
+                         std::string_view access_key, std::string_view secret, std::string_view region) {
   Target t = split_target(target);
 
   // botocore takes the query from the URL it already encoded: split, sort, rejoin.
@@ -519,8 +510,10 @@ std::string sign_request(std::string_view method, std::string_view target,
   if (!t.query.empty()) {
     for (std::string_view part : split(t.query, '&')) {
       size_t eq = part.find('=');
-      if (eq == std::string_view::npos) pairs.emplace_back(part, std::string_view());
-      else pairs.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+      if (eq == std::string_view::npos)
+        pairs.emplace_back(part, std::string_view());
+      else
+        pairs.emplace_back(part.substr(0, eq), part.substr(eq + 1));
     }
   }
   std::sort(pairs.begin(), pairs.end());
@@ -547,8 +540,7 @@ std::string sign_request(std::string_view method, std::string_view target,
   std::string signed_headers = join(names, ';');
 
   std::string scope = date.substr(0, 8) + "/" + std::string(region) + "/s3/aws4_request";
-  std::string cr =
-      canonical_request(method, t.path, cq, canonical_headers(view, names), signed_headers, payload_hash);
+  std::string cr = canonical_request(method, t.path, cq, canonical_headers(view, names), signed_headers, payload_hash);
   std::string key = derive_signing_key(secret, date.substr(0, 8), region, kService);
   std::string sig = hex_encode(hmac_sha256_raw(key, string_to_sign(date, scope, cr)));
   return std::string(kAlgorithm) + " Credential=" + std::string(access_key) + "/" + scope +

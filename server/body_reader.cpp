@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "util/strings.h"
+
 namespace silt::server {
 
 namespace {
@@ -15,11 +17,6 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 }  // namespace
 
 BodyReader::BodyReader(RawBodySource& src, const S3Request& req, const auth::Identity& id)
@@ -40,7 +37,7 @@ s3::Status BodyReader::prepare() {
 
   // Checksums: as headers (value known now) or announced as trailers.
   for (const auto& f : *req_.header) {
-    std::string name = lower(f.name_string());
+    std::string name = to_lower(f.name_string());
     if (name.rfind("x-amz-checksum-", 0) != 0) continue;
     auto algo = parse_checksum_algo(std::string_view(name).substr(15));
     if (!algo) continue;  // -type, -mode, or algorithms we cannot compute: accepted, not verified
@@ -49,7 +46,7 @@ s3::Status BodyReader::prepare() {
   std::string_view trailer = req_.header_value("x-amz-trailer");
   while (!trailer.empty()) {
     size_t comma = trailer.find(',');
-    std::string name = lower(trailer.substr(0, comma));
+    std::string name = to_lower(trailer.substr(0, comma));
     name.erase(0, name.find_first_not_of(' '));
     name.erase(name.find_last_not_of(' ') + 1);
     trailer = comma == std::string_view::npos ? std::string_view{} : trailer.substr(comma + 1);

@@ -4,22 +4,18 @@
 #include <cctype>
 #include <pugixml.hpp>
 
+#include "util/strings.h"
+
 namespace silt::server {
 
 namespace {
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // S3 allows one '*' anywhere in an origin or header pattern.
 bool wildcard_match(std::string_view pattern, std::string_view value) {
   size_t star = pattern.find('*');
-  if (star == std::string_view::npos) return iequal(pattern, value);
+  if (star == std::string_view::npos) return iequals(pattern, value);
   std::string_view pre = pattern.substr(0, star), post = pattern.substr(star + 1);
-  return value.size() >= pre.size() + post.size() && iequal(value.substr(0, pre.size()), pre) &&
-         iequal(value.substr(value.size() - post.size()), post);
+  return value.size() >= pre.size() + post.size() && iequals(value.substr(0, pre.size()), pre) &&
+         iequals(value.substr(value.size() - post.size()), post);
 }
 
 std::vector<std::string> split_list(std::string_view s) {

@@ -3,21 +3,14 @@
 #include <algorithm>
 #include <vector>
 
+#include "util/strings.h"
+
 namespace silt::server {
 
 namespace {
 
 s3::Error malformed() {
   return s3::Error(s3::Code::InvalidArgument, "The body of your POST request is not well-formed multipart/form-data.");
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) {
@@ -48,11 +41,11 @@ HeaderValue parse_header_value(std::string_view s) {
     return std::string(trim(name));
   };
   out.type = next_item(false);
-  for (auto& c : out.type) c = lower(c);
+  out.type = to_lower(out.type);
   while (i < s.size()) {
     ++i;  // ';'
     std::string name = next_item(true);
-    for (auto& c : name) c = lower(c);
+    name = to_lower(name);
     std::string value;
     if (i < s.size() && s[i] == '=') {
       ++i;

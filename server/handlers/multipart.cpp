@@ -8,7 +8,6 @@
 #include "server/handlers/object_headers.h"
 #include "server/handlers/owner.h"
 #include "server/handlers/range.h"
-#include "server/handlers/tags.h"
 #include "server/handlers/upload_body.h"
 #include "util/time.h"
 #include "util/uri.h"
@@ -58,9 +57,6 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
   const auto& req = ctx.req;
   auto meta = meta_from_request(req);
   if (!meta) co_return meta.error();
-  auto tags = tags_from_header(req.header_value("x-amz-tagging"));
-  if (!tags) co_return tags.error();
-  meta->tags = std::move(*tags);
   if (auto type = req.header_value("x-amz-checksum-type"); !type.empty()) {
     if (type != "COMPOSITE" && type != "FULL_OBJECT")
       co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-checksum-type header is invalid.");

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "server/handlers/tags.h"
+#include "util/strings.h"
 #include "util/time.h"
 
 namespace silt::server {
@@ -22,12 +24,6 @@ const ContentHeader kContentHeaders[] = {
     {"expires", &ObjectMeta::expires},
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // botocore appends ",aws-chunked" to a client's Content-Encoding; it describes the
 // transfer, never the object, so it must not be stored (clients.md X-PAY-02).
 std::string strip_aws_chunked(std::string_view enc) {
@@ -38,7 +34,7 @@ std::string strip_aws_chunked(std::string_view enc) {
     enc = comma == std::string_view::npos ? std::string_view{} : enc.substr(comma + 1);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
     while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-    if (part.empty() || lower(part) == "aws-chunked") continue;
+    if (part.empty() || to_lower(part) == "aws-chunked") continue;
     if (!out.empty()) out += ",";
     out += part;
   }
@@ -71,13 +67,16 @@ s3::Result<ObjectMeta> meta_from_request(const S3Request& req) {
   m.content_encoding = strip_aws_chunked(m.content_encoding);
   size_t user_bytes = 0;
   for (const auto& f : *req.header) {
-    std::string name = lower(f.name_string());
+    std::string name = to_lower(f.name_string());
     if (name.rfind("x-amz-meta-", 0) != 0) continue;
     m.user.emplace_back(name.substr(11), std::string(f.value()));
     user_bytes += name.size() - 11 + f.value().size();
   }
   if (user_bytes > kMaxUserMetadata)
     return s3::Error(s3::Code::MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.");
+  auto tags = tags_from_header(req.header_value("x-amz-tagging"));
+  if (!tags) return tags.error();
+  m.tags = std::move(*tags);
   auto sc = req.header_value("x-amz-storage-class");
   if (!sc.empty() && sc != "STANDARD")
     return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid");
@@ -125,7 +124,7 @@ s3::Result<WriteConditions> write_conditions(const S3Request& req) {
 }
 
 void add_checksum_headers(Response& r, const ObjectInfo& info) {
-  for (const auto& [algo, value] : info.meta.checksums) r.add("x-amz-checksum-" + lower(algo), value);
+  for (const auto& [algo, value] : info.meta.checksums) r.add("x-amz-checksum-" + to_lower(algo), value);
   if (!info.meta.checksums.empty())
     r.add("x-amz-checksum-type", info.meta.checksum_type.empty() ? "FULL_OBJECT" : info.meta.checksum_type);
 }

@@ -13,8 +13,9 @@
 
 namespace silt::server {
 
-// Content-* headers, Expires, Cache-Control, x-amz-meta-* and x-amz-storage-class
-// from a PUT/COPY(REPLACE) request. MetadataTooLarge, InvalidStorageClass.
+// Content-* headers, Expires, Cache-Control, x-amz-meta-*, x-amz-tagging and
+// x-amz-storage-class from a PUT/COPY(REPLACE) request. MetadataTooLarge,
+// InvalidStorageClass, InvalidTag.
 s3::Result<ObjectMeta> meta_from_request(const S3Request& req);
 
 // Headers every GET/HEAD of an object carries: ETag, Last-Modified, Content-Type,

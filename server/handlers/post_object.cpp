@@ -18,6 +18,7 @@
 #include "server/handlers/object_headers.h"
 #include "server/handlers/tags.h"
 #include "util/hash.h"
+#include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
 
@@ -35,18 +36,6 @@ constexpr size_t kMaxKeyLength = 1024;
 
 s3::Error malformed_form() {
   return s3::Error(s3::Code::InvalidArgument, "The body of your POST request is not well-formed multipart/form-data.");
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // "If the browser or client provides a full or partial path to the file, only the text
@@ -83,7 +72,7 @@ s3::Result<ObjectMeta> meta_from_form(const FormFields& fields) {
     if (auto v = auth::form_field(fields, name)) m.*field = *v;
   size_t user_bytes = 0;
   for (size_t i = 0; i < fields.size(); ++i) {
-    std::string name = lower(fields[i].first);
+    std::string name = to_lower(fields[i].first);
     if (name.rfind("x-amz-meta-", 0) != 0) continue;
     bool seen = false;
     for (size_t j = 0; j < i && !seen; ++j) seen = iequals(fields[j].first, name);
@@ -112,8 +101,7 @@ std::string object_url(const S3Request& req, std::string_view key) {
   return url + "/" + uri_encode(key, false);
 }
 
-Response post_response(const S3Request& req, const FormFields& fields, const std::string& key,
-                       const ObjectInfo& info) {
+Response post_response(const S3Request& req, const FormFields& fields, const std::string& key, const ObjectInfo& info) {
   Response r;
   std::string etag = quoted_etag(info.etag);
   r.add("ETag", etag);
@@ -187,7 +175,8 @@ class FormReader {
         case FormEvent::Kind::FileData: {
           uint64_t size = writer.size() + ev->data.size();
           if (size > ctx_.svc.config.max_object_size)
-            co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
+            co_return s3::Error(s3::Code::EntityTooLarge,
+                                "Your proposed upload exceeds the maximum allowed object size.");
           if (size > limit) co_return auth::check_post_content_length(policy, size);
           auto data = ev->data;
           auto write = [&]() -> awaitable<s3::Status> {
@@ -208,10 +197,8 @@ class FormReader {
         case FormEvent::Kind::NeedMore:
           if (auto n = co_await fill(); !n) co_return n.error();
           break;
-        case FormEvent::Kind::FileEnd:
-          co_return s3::Status{};
-        default:
-          co_return malformed_form();
+        case FormEvent::Kind::FileEnd: co_return s3::Status{};
+        default: co_return malformed_form();
       }
     }
   }
@@ -300,8 +287,7 @@ awaitable<Result> post_object(RequestContext& ctx) {
         .with("ArgumentName", "key")
         .with("ArgumentValue", "");
   if (key->empty()) co_return s3::Error(s3::Code::InvalidArgument, "User key must have a length greater than 0.");
-  if (key->size() > kMaxKeyLength)
-    co_return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
+  if (key->size() > kMaxKeyLength) co_return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
   auto policy = auth::parse_post_policy(*auth::form_field(fields, "policy"));
   if (!policy) co_return policy.error();
   if (auto st = auth::check_post_policy(*policy, fields, req.bucket, now_ms()); !st) co_return st.error();
@@ -314,7 +300,8 @@ awaitable<Result> post_object(RequestContext& ctx) {
   }
 
   // The file.
-  auto writer = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, *key); });
+  auto writer =
+      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, *key); });
   if (!writer) {
     if (writer.error().code == s3::Code::NoSuchBucket) writer.error().with("BucketName", req.bucket);
     co_return writer.error();

@@ -2,7 +2,6 @@
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
-#include "server/handlers/tags.h"
 #include "server/handlers/upload_body.h"
 
 namespace silt::server::handlers {
@@ -11,9 +10,6 @@ awaitable<Result> put_object(RequestContext& ctx) {
   const auto& req = ctx.req;
   auto meta = meta_from_request(req);
   if (!meta) co_return meta.error();
-  auto tags = tags_from_header(req.header_value("x-amz-tagging"));
-  if (!tags) co_return tags.error();
-  meta->tags = std::move(*tags);
   auto cond = write_conditions(req);
   if (!cond) co_return cond.error();
 
