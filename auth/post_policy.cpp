@@ -16,7 +16,7 @@ namespace {
 using json = nlohmann::json;
 
 s3::Error invalid_policy(std::string_view why) {
-  return s3::Error(s3::Code::InvalidArgument, "Invalid Policy: " + std::string(why));
+  return s3::Error(s3::Code::InvalidPolicyDocument, "Invalid Policy: " + std::string(why));
 }
 
 s3::Error denied_by_policy(std::string_view why) {

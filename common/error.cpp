@@ -28,6 +28,7 @@ CodeInfo info(Code c) {
     case Code::InvalidBucketState: return {"InvalidBucketState", 409};
     case Code::InvalidBucketName: return {"InvalidBucketName", 400};
     case Code::InvalidDigest: return {"InvalidDigest", 400};
+    case Code::InvalidPolicyDocument: return {"InvalidPolicyDocument", 400};
     case Code::InvalidPart: return {"InvalidPart", 400};
     case Code::InvalidPartNumber: return {"InvalidPartNumber", 416};
     case Code::InvalidPartOrder: return {"InvalidPartOrder", 400};
@@ -36,7 +37,9 @@ CodeInfo info(Code c) {
     case Code::InvalidStorageClass: return {"InvalidStorageClass", 400};
     case Code::InvalidTag: return {"InvalidTag", 400};
     case Code::KeyTooLongError: return {"KeyTooLongError", 400};
+    case Code::MalformedPOSTRequest: return {"MalformedPOSTRequest", 400};
     case Code::MalformedXML: return {"MalformedXML", 400};
+    case Code::MaxPostPreDataLengthExceeded: return {"MaxPostPreDataLengthExceeded", 400};
     case Code::MetadataTooLarge: return {"MetadataTooLarge", 400};
     case Code::MethodNotAllowed: return {"MethodNotAllowed", 405};
     case Code::MissingContentLength: return {"MissingContentLength", 411};

@@ -35,7 +35,7 @@ constexpr size_t kMaxTrailingBytes = 1 << 20;  // read after the file only to ke
 constexpr size_t kMaxKeyLength = 1024;
 
 s3::Error malformed_form() {
-  return s3::Error(s3::Code::InvalidArgument, "The body of your POST request is not well-formed multipart/form-data.");
+  return s3::Error(s3::Code::MalformedPOSTRequest, "The body of your POST request is not well-formed multipart/form-data.");
 }
 
 // "If the browser or client provides a full or partial path to the file, only the text

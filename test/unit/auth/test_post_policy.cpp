@@ -431,7 +431,7 @@ TEST_CASE("malformed policies", "[post_policy]") {
     INFO(c.b64);
     auto p = parse_post_policy(c.b64);
     REQUIRE_FALSE(p.ok());
-    CHECK(p.error().code == s3::Code::InvalidArgument);
+    CHECK(p.error().code == s3::Code::InvalidPolicyDocument);
     CHECK(p.error().message == c.message);
   }
 

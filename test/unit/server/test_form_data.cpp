@@ -259,7 +259,7 @@ TEST_CASE("malformed forms", "[form_data]") {
     INFO(what);
     auto r = parse({body});
     REQUIRE(r.error);
-    CHECK(r.error->code == s3::Code::InvalidArgument);
+    CHECK(r.error->code == s3::Code::MalformedPOSTRequest);
     CHECK(r.error->message == "The body of your POST request is not well-formed multipart/form-data.");
   }
 }
@@ -273,7 +273,7 @@ TEST_CASE("limits on what precedes the file", "[form_data]") {
     CHECK_FALSE(ok.error);
     auto big = parse({part("a", std::string(101, 'x')) + "--" + kBoundary + "--"}, limits);
     REQUIRE(big.error);
-    CHECK(big.error->code == s3::Code::InvalidArgument);
+    CHECK(big.error->code == s3::Code::MaxPostPreDataLengthExceeded);
     CHECK(big.error->extra.at("MaxPostPreDataLengthBytes") == "1000");
   }
   SECTION("a field that never ends fails once it is too long, before the body is over") {
