@@ -122,8 +122,13 @@ struct PartList {
 };
 
 struct CompletedPart {
+  CompletedPart() = default;
+  CompletedPart(int n, std::string e, std::vector<std::pair<std::string, std::string>> sums = {})
+      : number(n), etag(std::move(e)), checksums(std::move(sums)) {}
   int number = 0;
   std::string etag;  // as the client sent it; quotes allowed
+  // ("CRC32", base64) the client listed for this part; each must equal the stored one.
+  std::vector<std::pair<std::string, std::string>> checksums;
 };
 
 struct UploadListParams {

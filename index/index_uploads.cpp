@@ -206,6 +206,14 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
           .with("PartNumber", std::to_string(c.number))
           .with("ETag", c.etag);
     const UploadedPart& p = *found->second;
+    for (const auto& [algo, value] : c.checksums) {
+      auto stored = std::find_if(p.info.checksums.begin(), p.info.checksums.end(),
+                                 [&](const auto& sc) { return sc.first == algo; });
+      if (stored == p.info.checksums.end() || stored->second != value)
+        return s3::Error(s3::Code::InvalidPart, "The " + algo + " checksum of part " + std::to_string(c.number) +
+                                                    " does not match the checksum of the uploaded part.")
+            .with("PartNumber", std::to_string(c.number));
+    }
     if (i + 1 < named.size() && p.info.size < kMinPartSize)
       return s3::Error(s3::Code::EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size")
           .with("PartNumber", std::to_string(c.number))

@@ -9,6 +9,7 @@
 #include "server/handlers/owner.h"
 #include "server/handlers/range.h"
 #include "server/handlers/upload_body.h"
+#include "util/checksum.h"
 #include "util/time.h"
 #include "util/uri.h"
 
@@ -167,14 +168,19 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   auto root_in = in.child("CompleteMultipartUpload");
   if (!root_in) co_return malformed;
   std::vector<CompletedPart> parts;
-  // Part elements may carry ChecksumCRC32 and friends (s3transfer sends them); the
-  // stored part checksums were verified on upload, so they are not needed here.
+  // Part elements may carry ChecksumCRC32 and friends (s3transfer and the JS SDK send
+  // them): each must match what the part was stored with.
   for (auto p : root_in.children("Part")) {
     CompletedPart cp;
     std::string_view num = p.child_value("PartNumber");
     auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), cp.number);
     if (ec != std::errc() || ptr != num.data() + num.size()) co_return malformed;
     cp.etag = p.child_value("ETag");
+    for (auto child : p.children()) {
+      std::string_view name = child.name();
+      if (name.rfind("Checksum", 0) == 0 && name.size() > 8 && parse_checksum_algo(name.substr(8)))
+        cp.checksums.emplace_back(std::string(name.substr(8)), child.child_value());
+    }
     parts.push_back(std::move(cp));
   }
   if (parts.empty())
@@ -190,6 +196,8 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   add_text(root, "Bucket", req.bucket);
   add_text(root, "Key", req.key);
   add_text(root, "ETag", quoted_etag(info->etag));
+  add_checksum_elements(root, info->meta.checksums);
+  if (!info->meta.checksum_type.empty()) add_text(root, "ChecksumType", info->meta.checksum_type);
   Response r = xml_response(to_string(doc));
   add_version_header(r, *info);
   co_return r;
