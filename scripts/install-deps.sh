@@ -20,10 +20,27 @@ done
 if [ "${1:-}" = "--test" ] && ! command -v aws >/dev/null 2>&1; then
   missing+=(awscli)
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "installing: ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The node SDK tests (test/integration/test_node_sdk.py) drive the AWS SDK for
+# JavaScript v3 pinned in package-lock.json. node >= 20 comes from outside Debian
+# (bookworm's is 18), so it is not installed here; without it those tests skip.
+# npm writes node_modules/.package-lock.json last, so it marks a finished install.
+if [ "${1:-}" = "--test" ]; then
+  node_dir="$(cd "$(dirname "$0")/.." && pwd)/test/integration/node"
+  stamp="$node_dir/node_modules/.package-lock.json"
+  if [ ! -e "$stamp" ] || [ "$node_dir/package-lock.json" -nt "$stamp" ]; then
+    if command -v npm >/dev/null 2>&1; then
+      echo "installing npm packages in $node_dir"
+      npm ci --no-audit --no-fund --prefix "$node_dir"
+    else
+      echo "npm not found: install node >= 20 to run test/integration/test_node_sdk.py" >&2
+    fi
+  fi
+fi

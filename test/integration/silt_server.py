@@ -4,6 +4,8 @@
 Nothing here fakes the server: each test module starts build/silt (or
 $SILT_BIN) on 127.0.0.1 with a free port and a fresh data directory.
 """
+import contextlib
+import hashlib
 import http.client
 import os
 import pathlib
@@ -24,17 +26,9 @@ ACCESS_KEY = "silt-test-user"
 SECRET_KEY = "silt-test-secret-0123456789"
 REGION = "us-east-1"
 
-# Until multipart lands (later issue), the clients are told to use single PUTs:
-# aws cli multipart_threshold 5GB, rclone upload_cutoff 5G, s3cmd --disable-multipart.
-AWS_CONFIG_SINGLE_PUT = """[default]
-region = us-east-1
-s3 =
-  multipart_threshold = 5GB
-  addressing_style = path
-  signature_version = s3v4
-"""
-# aws cli v1 presigns with SigV2 unless told s3v4; silt speaks SigV4 only.
-# Stock transfer settings: downloads above 8 MiB become ranged GETs with If-Match.
+# aws cli v1 presigns with SigV2 unless told s3v4. Stock transfer settings otherwise:
+# uploads above 8 MiB go multipart in 8 MiB parts, downloads above 8 MiB become ranged
+# GETs with If-Match.
 AWS_CONFIG_STOCK = """[default]
 region = us-east-1
 s3 =
@@ -152,6 +146,43 @@ class SiltServer:
     def drives(self):
         return [self.data_dir / f"drive-{i}" for i in range(1, 7)]
 
+    def drive_usage(self):
+        """(files, bytes) stored under the drive folders (the index excluded)."""
+        files = size = 0
+        for d in self.drives():
+            for p in d.rglob("*"):
+                if p.is_file():
+                    files += 1
+                    size += p.stat().st_size
+        return files, size
+
+    def request(self, method, bucket="", key="", params=(), headers=None, body=b"",
+                payload_hash=None, timeout=30, streaming_chunk=None):
+        """One SigV4-signed request on a fresh raw connection -> s3raw.Response.
+        params: decoded (name, value) pairs, value None for a bare flag (?uploads).
+        streaming_chunk: send body as signed aws-chunked (STREAMING-AWS4-HMAC-SHA256-PAYLOAD,
+        what the Java SDK sends over http) in chunks of that size."""
+        path = s3raw.key_path(bucket, key) if bucket else "/"
+        params = list(params)
+        signer = self.signer()
+        headers = dict(headers or {})
+        if streaming_chunk:
+            headers.setdefault("Content-Encoding", "aws-chunked")
+            headers["x-amz-decoded-content-length"] = str(len(body))
+            payload_hash = s3raw.STREAMING_SIGNED
+        h = signer.sign(method, path, params, headers,
+                        payload_hash or hashlib.sha256(body).hexdigest())
+        if streaming_chunk:
+            body = s3raw.aws_chunked(body, streaming_chunk, signing=signer.last)
+        if body or method in ("PUT", "POST"):
+            h["Content-Length"] = str(len(body))
+        target = path + ("?" + s3raw.encode_query(params) if params else "")
+        conn = self.raw(timeout=timeout)
+        try:
+            return conn.request(method, target, h, body)
+        finally:
+            conn.close()
+
     # --- clients -------------------------------------------------------------
     def boto3(self, **config):
         """A boto3 S3 client (Debian boto3 1.26: Content-MD5 era). No retries, so a
@@ -173,7 +204,6 @@ class SiltServer:
     def _write_client_configs(self):
         cfg = self.workdir / "clients"
         cfg.mkdir(parents=True, exist_ok=True)
-        (cfg / "aws-single-put.cfg").write_text(AWS_CONFIG_SINGLE_PUT)
         (cfg / "aws-stock.cfg").write_text(AWS_CONFIG_STOCK)
         (cfg / "aws-credentials").write_text("")
         (cfg / "rclone.conf").write_text("")
@@ -187,8 +217,7 @@ class SiltServer:
             "use_https = False\n"
             "signature_v2 = False\n"
             "check_ssl_certificate = False\n"
-            "progress_meter = False\n"
-            "multipart_chunk_size_mb = 5120\n")
+            "progress_meter = False\n")
         self.client_dir = cfg
 
     def _run(self, argv, env, check, timeout, input=None, cwd=None):
@@ -199,8 +228,10 @@ class SiltServer:
                                  f"stdout: {p.stdout[-3000:]}\nstderr: {p.stderr[-3000:]}")
         return p
 
-    def aws(self, *args, check=True, timeout=300, stock_transfer=False, cwd=None):
-        """aws cli (v1.45, botocore 1.43: CRC32 checksum era) against silt."""
+    def aws(self, *args, check=True, timeout=300, cwd=None, stock_transfer=True):
+        """aws cli (v1.45, botocore 1.43: CRC32 checksum era) against silt, with stock
+        transfer settings. stock_transfer is accepted for callers written while the
+        single-PUT config existed; every call now uses the stock config."""
         aws = shutil.which("aws")
         if aws is None:
             raise RuntimeError("aws cli not on PATH (scripts/install-deps.sh --test installs it)")
@@ -209,8 +240,7 @@ class SiltServer:
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key,
             "AWS_DEFAULT_REGION": self.region,
-            "AWS_CONFIG_FILE": str(self.client_dir / ("aws-stock.cfg" if stock_transfer
-                                                      else "aws-single-put.cfg")),
+            "AWS_CONFIG_FILE": str(self.client_dir / "aws-stock.cfg"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self.client_dir / "aws-credentials"),
             "AWS_MAX_ATTEMPTS": "1",
             "AWS_PAGER": "",
@@ -222,7 +252,7 @@ class SiltServer:
 
     def rclone(self, *args, check=True, timeout=300):
         """rclone with two remotes on silt: `other:` (provider Other) and `minio:`
-        (provider Minio). Until multipart lands: upload_cutoff 5G (single PUTs)."""
+        (provider Minio), stock transfer settings (multipart above 200 MiB)."""
         env = dict(os.environ)
         env.pop("AWS_CA_BUNDLE", None)
         env["RCLONE_CONFIG"] = str(self.client_dir / "rclone.conf")
@@ -233,7 +263,6 @@ class SiltServer:
                 f"RCLONE_CONFIG_{name}_ENDPOINT": self.endpoint,
                 f"RCLONE_CONFIG_{name}_ACCESS_KEY_ID": self.access_key,
                 f"RCLONE_CONFIG_{name}_SECRET_ACCESS_KEY": self.secret_key,
-                f"RCLONE_CONFIG_{name}_UPLOAD_CUTOFF": "5G",
             })
         return self._run(["rclone", "--retries", "1", "--low-level-retries", "1", *args],
                          env, check, timeout)
@@ -242,6 +271,22 @@ class SiltServer:
         """s3cmd 2.3 with a generated config (path style, SigV4, http)."""
         return self._run(["s3cmd", "-c", str(self.client_dir / "s3cmd.cfg"), *args],
                          dict(os.environ), check, timeout)
+
+
+@contextlib.contextmanager
+def extra_headers(client, headers, operation="*"):
+    """Adds headers to a boto3 client's requests (before signing, so they are
+    signed) while the block runs: for parameters the Debian boto3 1.26 does not
+    know yet, e.g. If-None-Match on PutObject."""
+    def add(request, **_):
+        for k, v in headers.items():
+            request.headers[k] = v
+    event = "before-sign.s3" if operation == "*" else f"before-sign.s3.{operation}"
+    client.meta.events.register(event, add)
+    try:
+        yield client
+    finally:
+        client.meta.events.unregister(event, add)
 
 
 def bucket_name(hint: str) -> str:

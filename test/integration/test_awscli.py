@@ -1,8 +1,8 @@
 """aws cli v1.45 (botocore 1.43: CRC32 checksum era, header checksums over http)
 end to end: s3 mb/cp/ls/rm/sync/presign/rb and the s3api calls. clients.md §3.
 
-Until multipart lands, the cli's config sets multipart_threshold = 5GB so uploads
-are single PUTs (silt_server.AWS_CONFIG_SINGLE_PUT)."""
+The cli runs with its stock transfer settings (silt_server.AWS_CONFIG_STOCK): uploads
+above 8 MiB are multipart in 8 MiB parts; test_sync_clients.py covers them at size."""
 import hashlib
 import json
 import os
@@ -56,7 +56,7 @@ def test_cp_up_ls_cp_down(silt, s3, bucket, rand, tmp_path):
     # Downloads with stock transfer settings: the 9 MiB one comes back as ranged GETs.
     for f in (small, big):
         dst = tmp_path / ("down-" + f.name)
-        silt.aws("s3", "cp", f"s3://{bucket}/dir/{f.name}", str(dst), stock_transfer=True)
+        silt.aws("s3", "cp", f"s3://{bucket}/dir/{f.name}", str(dst))
         assert dst.read_bytes() == f.read_bytes()
     missing = silt.aws("s3", "cp", f"s3://{bucket}/dir/nope", str(tmp_path / "x"), check=False)
     assert missing.returncode != 0
@@ -182,8 +182,16 @@ def test_s3api_get_bucket_location(silt, bucket):
     assert loc["LocationConstraint"] in (None, "")
 
 
-@pytest.mark.parametrize("size", [0, 7 * MiB])
-def test_cp_sizes_single_put(silt, s3, bucket, rand, size):
+@pytest.mark.parametrize("size", [0, 7 * MiB, 9 * MiB])
+def test_cp_sizes_around_threshold(silt, s3, bucket, rand, size):
+    """A-02: under 8 MiB a single PUT (ETag = md5), above it two 8 MiB-cut parts."""
     f = rand(size)
     silt.aws("s3", "cp", str(f), f"s3://{bucket}/s")
-    assert s3.head_object(Bucket=bucket, Key="s")["ContentLength"] == size
+    head = s3.head_object(Bucket=bucket, Key="s")
+    assert head["ContentLength"] == size
+    data = f.read_bytes()
+    if size <= 8 * MiB:
+        assert head["ETag"] == '"' + hashlib.md5(data).hexdigest() + '"'
+    else:
+        md5s = hashlib.md5(data[:8 * MiB]).digest() + hashlib.md5(data[8 * MiB:]).digest()
+        assert head["ETag"] == f'"{hashlib.md5(md5s).hexdigest()}-2"'

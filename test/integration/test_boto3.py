@@ -206,8 +206,7 @@ def test_range_with_if_match(s3, thousand):
 
 def test_download_file_20mib_uses_ranged_gets(s3, bucket, rand, tmp_path):
     src = rand(20 * MiB)
-    # Until multipart lands: single PUT upload (threshold above the size).
-    s3.upload_file(str(src), bucket, "big", Config=TransferConfig(multipart_threshold=5 << 30))
+    s3.upload_file(str(src), bucket, "big")  # stock s3transfer: three 8 MiB parts
     dst = tmp_path / "down.bin"
     cfg = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB,
                          max_concurrency=4)

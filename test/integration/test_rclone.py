@@ -1,8 +1,7 @@
 """rclone (Go SDK, UNSIGNED-PAYLOAD + Content-MD5 PUTs, HEAD-after-upload ETag
 check) with providers Other (v1 listings, no url encoding) and Minio (v2,
-url-encoded listings). clients.md §4.
-
-Until multipart lands: upload_cutoff 5G so every upload is a single PUT."""
+url-encoded listings). clients.md §4. Files here are under rclone's 200 MiB
+upload cutoff (single PUTs); test_sync_clients.py covers multipart."""
 import os
 import re
 
