@@ -39,7 +39,9 @@ s3::Status check_conditions(const std::optional<ObjectRecord>& cur, const WriteC
     return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
   if (!cond.if_match.empty()) {
     std::string want = normalize_etag(cond.if_match);
-    if (!live || (want != "*" && want != cur->info.etag))
+    // S3 answers a conditional update of a key that does not exist with 404.
+    if (!live) return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
+    if (want != "*" && want != cur->info.etag)
       return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
   }
   return {};

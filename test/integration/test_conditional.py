@@ -84,10 +84,9 @@ def test_put_if_match(s3, bucket):
     # Unquoted ETags match too.
     put_if(s3, bucket, "k", b"v4", **{"If-Match": md5_etag(b"v2").strip('"')})
     assert read(s3, bucket, "k") == b"v4"
-    # If-Match on a key that does not exist: AWS answers 404 NoSuchKey (as on conditional
-    # deletes); 412 is what other stores answer. Either way nothing is written.
+    # If-Match on a key that does not exist: 404 NoSuchKey, as S3 answers; nothing is written.
     e = client_error(put_if, s3, bucket, "missing", b"x", **{"If-Match": etag})
-    assert code(e) in (("NoSuchKey", 404), ("PreconditionFailed", 412))
+    assert code(e) == ("NoSuchKey", 404)
     client_error(s3.head_object, Bucket=bucket, Key="missing")
 
 
