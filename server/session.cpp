@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 #include "server/blocking.h"
 #include "server/cors.h"
@@ -122,7 +123,8 @@ awaitable<bool> Session::serve_one(Parser& parser) {
   spdlog::debug(
       "{} {} {} {} {}ms", request_id, hdr.method_string(), hdr.target(), r.status,
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-  co_return ok&& keep_alive;
+  const bool again = ok && keep_alive;
+  co_return again;
 }
 
 awaitable<Response> Session::dispatch(Parser& parser, const std::string& request_id, std::string& resource) {
@@ -158,17 +160,9 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     auth::Identity anonymous;
     BodyReader body(raw, req, anonymous);
     if (auto st = body.prepare(); !st) co_return fail(st.error());
-    if (expects_continue(hdr)) {
-      http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
-      auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
-      if (ec) co_return fail(s3::Error(s3::Code::IncompleteBody, "connection lost"));
-      continued_ = true;
-    }
+    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
     RequestContext ctx{req, anonymous, body, shared_.services, &shared_.credentials};
-    auto result = co_await handlers::post_object(ctx);
-    Response r = result ? std::move(*result) : fail(result.error());
-    if (req.has_header("origin")) co_await add_cors_headers(req, r);
-    co_return r;
+    co_return co_await finish(req, co_await handlers::post_object(ctx), fail);
   }
 
   auth::RequestView view{hdr.method_string(), hdr.target(), {}};
@@ -184,18 +178,26 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   BodyReader body(raw, req, *id);
   if (auto st = body.prepare(); !st) co_return fail(st.error());
   // Only now, with the request admitted, does the client get to send its body.
-  // Sent even for an empty body: botocore 1.29 waits for it and, if the final status
-  // comes first, misreads the next response on that pooled connection.
-  if (expects_continue(hdr)) {
-    http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
-    stream_.expires_after(kIoTimeout);
-    auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
-    if (ec) co_return fail(s3::Error(s3::Code::IncompleteBody, "connection lost"));
-    continued_ = true;
-  }
+  if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
 
   RequestContext ctx{req, *id, body, shared_.services, &shared_.credentials};
-  auto result = co_await rt->handler(ctx);
+  co_return co_await finish(req, co_await rt->handler(ctx), fail);
+}
+
+awaitable<s3::Status> Session::send_continue(const http::request_header<>& hdr) {
+  // Sent even for an empty body: botocore 1.29 waits for it and, if the final status
+  // comes first, misreads the next response on that pooled connection.
+  if (!expects_continue(hdr)) co_return s3::Status{};
+  http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
+  stream_.expires_after(kIoTimeout);
+  auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
+  if (ec) co_return s3::Error(s3::Code::IncompleteBody, "connection lost");
+  continued_ = true;
+  co_return s3::Status{};
+}
+
+awaitable<Response> Session::finish(const S3Request& req, s3::Result<Response> result,
+                                    const std::function<Response(const s3::Error&)>& fail) {
   if (!result) {
     if (result.error().code == s3::Code::NoSuchBucket) result.error().with("BucketName", req.bucket);
     if (result.error().code == s3::Code::NoSuchKey) result.error().with("Key", req.key);

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   boost::asio::awaitable<bool> serve_one(Parser& parser);
   boost::asio::awaitable<Response> dispatch(Parser& parser, const std::string& request_id, std::string& resource);
+  // 100 Continue, once the request is admitted.
+  boost::asio::awaitable<s3::Status> send_continue(const boost::beast::http::request_header<>& hdr);
+  // A handler's result as the response: error XML, error context, CORS headers.
+  boost::asio::awaitable<Response> finish(const S3Request& req, s3::Result<Response> result,
+                                          const std::function<Response(const s3::Error&)>& fail);
   boost::asio::awaitable<bool> write(Response& r, unsigned version, bool keep_alive, const std::string& request_id);
   boost::asio::awaitable<bool> write_stream(Response& r, unsigned version, bool keep_alive,
                                             const std::string& request_id);

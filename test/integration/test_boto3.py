@@ -9,29 +9,11 @@ import subprocess
 import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
 
 from silt_server import bucket_name
+from s3assert import client_error, code, hdrs, md5_etag
 
 MiB = 1 << 20
-
-
-def md5_etag(data: bytes) -> str:
-    return '"' + hashlib.md5(data).hexdigest() + '"'
-
-
-def client_error(fn, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as ei:
-        fn(*args, **kwargs)
-    return ei.value
-
-
-def code(e: ClientError):
-    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def hdrs(resp):
-    return resp["ResponseMetadata"]["HTTPHeaders"]
 
 
 # --- buckets -----------------------------------------------------------------

@@ -4,30 +4,15 @@ where exactly one wins. The Debian boto3 1.26 does not know IfNoneMatch / IfMatc
 on writes, so the headers go in through a before-sign hook (signed like botocore
 would) or a raw signed request. clients.md §1.8 X-RNG-04, §5 S-11; issue 3 item 3."""
 import concurrent.futures
-import hashlib
 import os
 import threading
 
-import pytest
 from botocore.exceptions import ClientError
 
 from silt_server import extra_headers
+from s3assert import client_error, code, md5_etag
 
 MiB = 1 << 20
-
-
-def client_error(fn, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as ei:
-        fn(*args, **kwargs)
-    return ei.value
-
-
-def code(e: ClientError):
-    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def md5_etag(data: bytes) -> str:
-    return '"' + hashlib.md5(data).hexdigest() + '"'
 
 
 def put_if(s3, bucket, key, body, **headers):

@@ -14,9 +14,9 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from silt_server import extra_headers
+from s3assert import client_error, code
 
 MiB = 1 << 20
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -28,16 +28,6 @@ RULES = [
      "MaxAgeSeconds": 600},
     {"AllowedOrigins": ["https://*.wild.example"], "AllowedMethods": ["GET"]},
 ]
-
-
-def client_error(fn, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as ei:
-        fn(*args, **kwargs)
-    return ei.value
-
-
-def code(e: ClientError):
-    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def error_code(resp: requests.Response):

@@ -14,6 +14,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from silt_server import extra_headers
+from s3assert import client_error, code, md5_etag
 
 MiB = 1 << 20
 PART = 5 * MiB
@@ -25,22 +26,8 @@ def mpu_etag(parts) -> str:
     return f'"{digest}-{len(parts)}"'
 
 
-def md5_etag(data: bytes) -> str:
-    return '"' + hashlib.md5(data).hexdigest() + '"'
-
-
 def crc32_b64(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
-
-
-def client_error(fn, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as ei:
-        fn(*args, **kwargs)
-    return ei.value
-
-
-def code(e: ClientError):
-    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def create(s3, bucket, key, **kw):

@@ -9,24 +9,10 @@ import os
 import zlib
 
 import pytest
-from botocore.exceptions import ClientError
+from s3assert import client_error, code, hdrs
 
 MiB = 1 << 20
 ALL_ATTRS = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
-
-
-def client_error(fn, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as ei:
-        fn(*args, **kwargs)
-    return ei.value
-
-
-def code(e: ClientError):
-    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def hdrs(resp):
-    return resp["ResponseMetadata"]["HTTPHeaders"]
 
 
 def tags(s3, bucket, key, **kw):

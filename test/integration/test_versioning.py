@@ -3,34 +3,15 @@ on PUT/COPY/Complete, GET/HEAD/DELETE/Copy by versionId, delete markers,
 ListObjectVersions (markers, prefix, delimiter, encoding-type=url), the `null`
 version, DeleteObjects with version ids, `rclone --s3-versions`.
 clients.md §2 B-01, §3 A-09, §4 R-09; issue 3 item 4."""
-import hashlib
 import os
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 
 import pytest
-from botocore.exceptions import ClientError
+from s3assert import client_error, code, hdrs, md5_etag
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-
-
-def client_error(fn, *args, **kwargs) -> ClientError:
-    with pytest.raises(ClientError) as ei:
-        fn(*args, **kwargs)
-    return ei.value
-
-
-def code(e: ClientError):
-    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def hdrs(resp):
-    return resp["ResponseMetadata"]["HTTPHeaders"]
-
-
-def md5_etag(data: bytes) -> str:
-    return '"' + hashlib.md5(data).hexdigest() + '"'
 
 
 def enable(s3, bucket, status="Enabled"):
