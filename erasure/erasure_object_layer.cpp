@@ -32,7 +32,12 @@ s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_object(std:
                                                                            const WriteConditions& cond) {
   // Fail early; commit checks again (and checks cond) under the key lock.
   if (auto b = set_->index->get_bucket(bucket); !b) return b.error();
-  return start_object_writer(*set_, WriteTarget{std::string(bucket), std::string(key), cond, {}, 1});
+  WriteConditions c = cond;
+  if (c.if_none_match_any || !c.if_match.empty()) {
+    auto cur = set_->index->get_object(bucket, key);
+    c.existed_at_start = cur.ok() && !cur->info.delete_marker;
+  }
+  return start_object_writer(*set_, WriteTarget{std::string(bucket), std::string(key), c, {}, 1});
 }
 
 namespace {

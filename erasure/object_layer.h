@@ -74,6 +74,10 @@ struct BucketInfo {
 struct WriteConditions {
   bool if_none_match_any = false;  // If-None-Match: *  (the key must not exist)
   std::string if_match;            // If-Match: "<etag>" (the current version must have it)
+  // Set by the object layer when the write starts, never by callers: whether a live
+  // version existed then. If it is deleted while the write is in flight, the write
+  // fails with ConditionalRequestConflict (409), as S3 answers.
+  std::optional<bool> existed_at_start;
 };
 
 struct DeleteOutcome {

@@ -35,6 +35,11 @@ std::string normalize_etag(std::string_view s) {
 
 s3::Status check_conditions(const std::optional<ObjectRecord>& cur, const WriteConditions& cond) {
   const bool live = cur.has_value() && !cur->info.delete_marker;
+  if (cond.existed_at_start.value_or(false) && !live)
+    return s3::Error(s3::Code::ConditionalRequestConflict,
+                     "A conflicting operation occurred. If using PutObject you can retry the request. If using "
+                     "multipart upload you should initiate another CreateMultipartUpload request and re-upload each "
+                     "part.");
   if (cond.if_none_match_any && live)
     return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
   if (!cond.if_match.empty()) {

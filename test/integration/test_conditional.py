@@ -6,9 +6,11 @@ would) or a raw signed request. clients.md §1.8 X-RNG-04, §5 S-11; issue 3 ite
 import concurrent.futures
 import os
 import threading
+import time
 
 from botocore.exceptions import ClientError
 
+import s3raw
 from silt_server import extra_headers
 from s3assert import client_error, code, md5_etag
 
@@ -199,3 +201,25 @@ def test_racing_overwrites_with_if_match_exactly_one_wins(silt, s3, bucket):
         for res in results:
             assert res.status in (200, 409, 412), res
         assert read(s3, bucket, key) == f"update {winners[0]}".encode()
+
+
+def test_key_deleted_during_conditional_put_is_a_conflict(silt, s3, bucket):
+    """S3 answers 409 ConditionalRequestConflict when the object a conditional write
+    depends on is deleted while the write's body is still arriving."""
+    etag = s3.put_object(Bucket=bucket, Key="k", Body=b"v1")["ETag"]
+    body = os.urandom(256 * 1024)
+    path = s3raw.key_path(bucket, "k")
+    headers = silt.signer().sign("PUT", path, [], {"If-Match": etag}, s3raw.UNSIGNED)
+    headers["Content-Length"] = str(len(body))
+    conn = silt.raw()
+    try:
+        conn.send_head("PUT", path, headers)
+        conn.send(body[:1024])  # the write has started
+        time.sleep(0.3)
+        s3.delete_object(Bucket=bucket, Key="k")
+        conn.send(body[1024:])
+        r = conn.read_response("PUT")
+    finally:
+        conn.close()
+    assert r.status == 409 and r.error_code() == "ConditionalRequestConflict", r
+    client_error(s3.head_object, Bucket=bucket, Key="k")  # nothing was written

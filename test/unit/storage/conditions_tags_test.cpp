@@ -153,3 +153,25 @@ TEST_CASE("bucket config documents", "[config]") {
   REQUIRE(env.layer->make_bucket("b").ok());
   CHECK_FALSE(env.layer->get_bucket_config("b", "lifecycle")->has_value());
 }
+
+TEST_CASE("a key deleted while a conditional write is in flight is a conflict (409)", "[conditions]") {
+  StorageEnv env;
+  REQUIRE(env.layer->make_bucket("b").ok());
+  REQUIRE(env.put("b", "k", "first").ok());
+  for (bool none_match : {false, true}) {
+    WriteConditions c;
+    if (none_match)
+      c.if_none_match_any = true;
+    else
+      c.if_match = hex_encode(md5_raw("first"));
+    auto w = env.layer->create_object("b", "k", c);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->write("second", 6).ok());
+    REQUIRE(env.layer->delete_object("b", "k").ok());
+    auto r = (*w)->commit({});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == s3::Code::ConditionalRequestConflict);
+    CHECK(s3::http_status(r.error().code) == 409);
+    REQUIRE(env.put("b", "k", "first").ok());
+  }
+}
