@@ -1,5 +1,6 @@
 #include "server/handlers/object_headers.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "server/handlers/tags.h"
@@ -61,25 +62,37 @@ bool any_etag_matches(std::string_view list, std::string_view etag) {
 }
 }  // namespace
 
-s3::Result<ObjectMeta> meta_from_request(const S3Request& req) {
+s3::Result<ObjectMeta> meta_from_fields(const std::vector<std::pair<std::string, std::string>>& fields) {
   ObjectMeta m;
-  for (const auto& ch : kContentHeaders) m.*ch.field = std::string(req.header_value(ch.name));
-  m.content_encoding = strip_aws_chunked(m.content_encoding);
+  for (const auto& ch : kContentHeaders) {
+    auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return iequals(f.first, ch.name); });
+    if (it != fields.end()) m.*ch.field = it->second;
+  }
   size_t user_bytes = 0;
-  for (const auto& f : *req.header) {
-    std::string name = to_lower(f.name_string());
+  for (const auto& [field, value] : fields) {
+    std::string name = to_lower(field);
     if (name.rfind("x-amz-meta-", 0) != 0) continue;
-    m.user.emplace_back(name.substr(11), std::string(f.value()));
-    user_bytes += name.size() - 11 + f.value().size();
+    m.user.emplace_back(name.substr(11), value);
+    user_bytes += name.size() - 11 + value.size();
   }
   if (user_bytes > kMaxUserMetadata)
     return s3::Error(s3::Code::MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.");
+  for (const auto& [field, value] : fields)
+    if (iequals(field, "x-amz-storage-class") && !value.empty() && value != "STANDARD")
+      return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid")
+          .with("StorageClassRequested", value);
+  return m;
+}
+
+s3::Result<ObjectMeta> meta_from_request(const S3Request& req) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& f : *req.header) fields.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  auto m = meta_from_fields(fields);
+  if (!m) return m;
+  m->content_encoding = strip_aws_chunked(m->content_encoding);
   auto tags = tags_from_header(req.header_value("x-amz-tagging"));
   if (!tags) return tags.error();
-  m.tags = std::move(*tags);
-  auto sc = req.header_value("x-amz-storage-class");
-  if (!sc.empty() && sc != "STANDARD")
-    return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid");
+  m->tags = std::move(*tags);
   return m;
 }
 

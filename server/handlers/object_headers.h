@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "erasure/object_layer.h"
@@ -17,6 +19,10 @@ namespace silt::server {
 // x-amz-storage-class from a PUT/COPY(REPLACE) request. MetadataTooLarge,
 // InvalidStorageClass, InvalidTag.
 s3::Result<ObjectMeta> meta_from_request(const S3Request& req);
+// The same rules (content headers, x-amz-meta-* within 2 KiB, storage class) for any
+// (name, value) source, names in any case: HTTP headers or POST form fields. Tags
+// and transfer details are the caller's, since each source encodes them differently.
+s3::Result<ObjectMeta> meta_from_fields(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // Headers every GET/HEAD of an object carries: ETag, Last-Modified, Content-Type,
 // the stored content headers and user metadata.

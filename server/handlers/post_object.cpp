@@ -30,12 +30,12 @@ using namespace boost::asio::experimental::awaitable_operators;
 using auth::FormFields;
 
 constexpr size_t kReadBuffer = 1 << 20;
-constexpr size_t kMaxUserMetadata = 2048;      // as PutObject: x-amz-meta-* names plus values
 constexpr size_t kMaxTrailingBytes = 1 << 20;  // read after the file only to keep the connection
 constexpr size_t kMaxKeyLength = 1024;
 
 s3::Error malformed_form() {
-  return s3::Error(s3::Code::MalformedPOSTRequest, "The body of your POST request is not well-formed multipart/form-data.");
+  return s3::Error(s3::Code::MalformedPOSTRequest,
+                   "The body of your POST request is not well-formed multipart/form-data.");
 }
 
 // "If the browser or client provides a full or partial path to the file, only the text
@@ -58,38 +58,20 @@ void expand_filename(FormFields& fields, const std::optional<std::string>& filen
 }
 
 // The object's metadata from the form, with PutObject's rules for the same headers.
+// A repeated field counts once, with its values joined as the policy saw them.
 s3::Result<ObjectMeta> meta_from_form(const FormFields& fields) {
-  static const std::pair<std::string_view, std::string ObjectMeta::*> kContent[] = {
-      {"content-type", &ObjectMeta::content_type},
-      {"content-encoding", &ObjectMeta::content_encoding},
-      {"content-disposition", &ObjectMeta::content_disposition},
-      {"content-language", &ObjectMeta::content_language},
-      {"cache-control", &ObjectMeta::cache_control},
-      {"expires", &ObjectMeta::expires},
-  };
-  ObjectMeta m;
-  for (const auto& [name, field] : kContent)
-    if (auto v = auth::form_field(fields, name)) m.*field = *v;
-  size_t user_bytes = 0;
+  std::vector<std::pair<std::string, std::string>> distinct;
   for (size_t i = 0; i < fields.size(); ++i) {
-    std::string name = to_lower(fields[i].first);
-    if (name.rfind("x-amz-meta-", 0) != 0) continue;
     bool seen = false;
-    for (size_t j = 0; j < i && !seen; ++j) seen = iequals(fields[j].first, name);
-    if (seen) continue;  // repeated fields were joined into the first
-    std::string value = *auth::form_field(fields, name);
-    user_bytes += name.size() - 11 + value.size();
-    m.user.emplace_back(name.substr(11), std::move(value));
+    for (size_t j = 0; j < i && !seen; ++j) seen = iequals(fields[j].first, fields[i].first);
+    if (!seen) distinct.emplace_back(fields[i].first, *auth::form_field(fields, fields[i].first));
   }
-  if (user_bytes > kMaxUserMetadata)
-    return s3::Error(s3::Code::MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.");
-  if (auto sc = auth::form_field(fields, "x-amz-storage-class"); sc && !sc->empty() && *sc != "STANDARD")
-    return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid")
-        .with("StorageClassRequested", *sc);
+  auto m = meta_from_fields(distinct);
+  if (!m) return m;
   if (auto tagging = auth::form_field(fields, "tagging"); tagging && !tagging->empty()) {
     auto tags = tags_from_xml(*tagging);
     if (!tags) return tags.error();
-    m.tags = std::move(*tags);
+    m->tags = std::move(*tags);
   }
   return m;
 }
