@@ -1,4 +1,5 @@
 // silt: an S3-compatible object store. `silt server` runs it.
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -10,7 +11,10 @@
 #include <vector>
 
 #include "auth/credentials.h"
+#include "cmd/admin_cli.h"
+#include "cmd/config_file.h"
 #include "erasure/object_layer.h"
+#include "lifecycle/worker.h"
 #include "server/server.h"
 
 namespace fs = std::filesystem;
@@ -33,6 +37,11 @@ struct ServerOptions {
   std::string domain;
   uint32_t block_size = 1 << 20;
   std::string log_level = "info";
+  int idle_timeout = 75;
+  int io_timeout = 120;
+  std::string config;
+  double lifecycle_day_seconds = 0;  // 0: from the config file, else a real day
+  double lifecycle_interval = -1;    // seconds; < 0: from the config file, else an hour
 };
 
 bool is_loopback(const std::string& host) {
@@ -76,16 +85,28 @@ int run_server(const ServerOptions& o) {
   }
   cfg.region = o.region;
   cfg.domain = o.domain;
+  cfg.idle_timeout_s = o.idle_timeout;
+  cfg.io_timeout_s = o.io_timeout;
 
-  silt::ErasureConfig ec;
-  ec.parity = o.parity;
-  ec.block_size = o.block_size;
-  if (!o.drives.empty()) {
+  silt::FileConfig fc;
+  silt::ErasureConfig& ec = fc.erasure;
+  if (!o.config.empty()) {
+    if (!o.drives.empty() || !o.data.empty()) {
+      std::cerr << "silt: --config defines the drives; do not combine it with --data or --drive\n";
+      return 2;
+    }
+    auto loaded = silt::load_config_file(o.config);
+    if (!loaded) {
+      std::cerr << "silt: " << loaded.error().message << "\n";
+      return 2;
+    }
+    fc = std::move(*loaded);
+  } else if (!o.drives.empty()) {
     if (o.index.empty()) {
       std::cerr << "silt: --drive needs --index DIR for the metadata index\n";
       return 2;
     }
-    ec.drives = o.drives;
+    ec = silt::default_pools(o.drives, o.parity, o.block_size);
     ec.index_dir = o.index;
   } else {
     fs::path dir = o.data.empty() ? fs::path("data") : fs::path(o.data);
@@ -95,13 +116,17 @@ int run_server(const ServerOptions& o) {
       std::cerr << "silt: cannot create " << dir << ": " << err.message() << "\n";
       return 2;
     }
-    ec.drives = data_dir_drives(dir);
+    ec = silt::default_pools(data_dir_drives(dir), o.parity, o.block_size);
     ec.index_dir = (dir / "index").string();
   }
-  if (ec.parity < 1 || static_cast<int>(ec.drives.size()) <= ec.parity) {
-    std::cerr << "silt: need more drives than parity shards (" << ec.drives.size() << " drives, parity " << ec.parity
-              << ")\n";
-    return 2;
+  if (o.lifecycle_day_seconds > 0) fc.lifecycle.day_ms = static_cast<int64_t>(o.lifecycle_day_seconds * 1000);
+  if (o.lifecycle_interval >= 0) fc.lifecycle.interval_ms = static_cast<int64_t>(o.lifecycle_interval * 1000);
+  for (const auto& p : ec.pools) {
+    if (p.parity < 1 || static_cast<int>(p.drives.size()) <= p.parity) {
+      std::cerr << "silt: pool " << p.name << " needs more drives than parity shards (" << p.drives.size()
+                << " drives, parity " << p.parity << ")\n";
+      return 2;
+    }
   }
 
   const char* user = std::getenv("SILT_ROOT_USER");
@@ -109,6 +134,7 @@ int run_server(const ServerOptions& o) {
   silt::auth::CredentialStore creds;
   if (user && *user && password && *password) {
     creds.add({user, password, user});
+    cfg.admin_user = user;
   } else {
     if (!is_loopback(cfg.host)) {
       std::cerr << "silt: refusing the development credentials on non-loopback address " << cfg.host
@@ -118,6 +144,7 @@ int run_server(const ServerOptions& o) {
     spdlog::warn("SILT_ROOT_USER/SILT_ROOT_PASSWORD not set: using the development pair");
     std::printf("access key: %s\nsecret key: %s\n", kDevUser, kDevPassword);
     creds.add({kDevUser, kDevPassword, kDevUser});
+    cfg.admin_user = kDevUser;
   }
 
   auto layer = silt::open_erasure_object_layer(ec);
@@ -125,9 +152,16 @@ int run_server(const ServerOptions& o) {
     std::cerr << "silt: cannot open drives: " << layer.error().message << "\n";
     return 1;
   }
-  spdlog::info("{} drives, {} data + {} parity, index {}", ec.drives.size(), ec.drives.size() - ec.parity, ec.parity,
-               ec.index_dir);
-  return silt::server::serve(cfg, **layer, creds);
+  for (const auto& p : (*layer)->pools())
+    spdlog::info("pool {}: {} drives, {}+{}{}, classes {}", p.name, p.drives, p.k, p.m,
+                 p.zstd_level ? ", zstd " + std::to_string(p.zstd_level) : std::string(),
+                 fmt::join(p.storage_classes, " "));
+  spdlog::info("index {}", ec.index_dir);
+  silt::lifecycle::Worker worker(**layer, fc.lifecycle);
+  worker.start();
+  int rc = silt::server::serve(cfg, **layer, creds, &worker);
+  worker.stop();
+  return rc;
 }
 
 }  // namespace
@@ -142,6 +176,13 @@ int main(int argc, char** argv) {
   server->add_option("--data", o.data, "Data folder; six drives and the index are created inside on first start");
   server->add_option("--drive", o.drives, "A drive directory (repeat; replaces --data)");
   server->add_option("--index", o.index, "Index (LevelDB) directory, with --drive");
+  server->add_option("--config", o.config, "Configuration file: pools, storage classes, lifecycle (JSON)");
+  server
+      ->add_option("--lifecycle-day-seconds", o.lifecycle_day_seconds,
+                   "Length of a lifecycle day in seconds (shorter for tests; default a real day)")
+      ->check(CLI::PositiveNumber);
+  server->add_option("--lifecycle-interval", o.lifecycle_interval,
+                     "Seconds between lifecycle passes (0: only when asked; default 3600)");
   server->add_option("--parity", o.parity, "Parity shards per stripe")->check(CLI::Range(1, 16));
   server->add_option("--address", o.address, "HOST:PORT to listen on")->capture_default_str();
   server->add_option("--region", o.region, "Region reported to clients")->capture_default_str();
@@ -149,6 +190,16 @@ int main(int argc, char** argv) {
   server->add_option("--block-size", o.block_size, "Bytes of object data per erasure stripe")
       ->check(CLI::Range(4096u, 64u << 20));
   server->add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  server
+      ->add_option("--idle-timeout", o.idle_timeout,
+                   "Seconds a connection may idle between requests or take to send a request head")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  server->add_option("--io-timeout", o.io_timeout, "Seconds a body read or write may stall")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
+  silt::admin::add_admin_commands(app);  // runs from its callbacks while parsing
 
   CLI11_PARSE(app, argc, argv);
   if (server->parsed()) return run_server(o);

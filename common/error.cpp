@@ -36,6 +36,7 @@ CodeInfo info(Code c) {
     case Code::InvalidRequest: return {"InvalidRequest", 400};
     case Code::InvalidStorageClass: return {"InvalidStorageClass", 400};
     case Code::InvalidTag: return {"InvalidTag", 400};
+    case Code::InvalidURI: return {"InvalidURI", 400};
     case Code::KeyTooLongError: return {"KeyTooLongError", 400};
     case Code::MalformedPOSTRequest: return {"MalformedPOSTRequest", 400};
     case Code::MalformedXML: return {"MalformedXML", 400};
@@ -46,11 +47,13 @@ CodeInfo info(Code c) {
     case Code::NoSuchBucket: return {"NoSuchBucket", 404};
     case Code::NoSuchCORSConfiguration: return {"NoSuchCORSConfiguration", 404};
     case Code::NoSuchKey: return {"NoSuchKey", 404};
+    case Code::NoSuchLifecycleConfiguration: return {"NoSuchLifecycleConfiguration", 404};
     case Code::NoSuchUpload: return {"NoSuchUpload", 404};
     case Code::NoSuchVersion: return {"NoSuchVersion", 404};
     case Code::NotImplemented: return {"NotImplemented", 501};
     case Code::NotModified: return {"NotModified", 304};
     case Code::PreconditionFailed: return {"PreconditionFailed", 412};
+    case Code::RequestHeaderSectionTooLarge: return {"RequestHeaderSectionTooLarge", 400};
     case Code::RequestTimeTooSkewed: return {"RequestTimeTooSkewed", 403};
     case Code::RequestTimeout: return {"RequestTimeout", 400};
     case Code::ServiceUnavailable: return {"ServiceUnavailable", 503};

@@ -9,6 +9,7 @@ namespace silt {
 
 s3::Result<UploadInfo> ErasureObjectLayer::create_upload(std::string_view bucket, std::string_view key,
                                                          const ObjectMeta& meta) {
+  if (auto pool = class_pool(meta.storage_class); !pool) return pool.error();
   return set_->index->create_upload(bucket, key, meta, now_ms());
 }
 
@@ -26,8 +27,11 @@ s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_part(std::s
         .with("ArgumentName", "partNumber")
         .with("ArgumentValue", std::to_string(part_number));
   // Fail early; the part's commit checks again under the key lock.
-  if (auto u = set_->index->get_upload(bucket, key, upload_id); !u) return u.error();
-  return start_object_writer(*set_,
+  auto u = set_->index->get_upload(bucket, key, upload_id);
+  if (!u) return u.error();
+  auto pool = class_pool(u->meta.storage_class);
+  if (!pool) return pool.error();
+  return start_object_writer(*set_, **pool,
                              WriteTarget{std::string(bucket), std::string(key), {}, std::string(upload_id), part_number});
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -27,9 +28,19 @@ s3::Status ErasureObjectLayer::delete_bucket(std::string_view bucket) { return s
 
 s3::Result<std::vector<BucketInfo>> ErasureObjectLayer::list_buckets() { return set_->index->list_buckets(); }
 
+s3::Result<Pool*> ErasureObjectLayer::class_pool(std::string_view storage_class) {
+  if (storage_class.empty()) storage_class = "STANDARD";
+  if (Pool* p = set_->pool_for_class(storage_class)) return p;
+  return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid")
+      .with("StorageClassRequested", std::string(storage_class));
+}
+
 s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_object(std::string_view bucket,
                                                                            std::string_view key,
-                                                                           const WriteConditions& cond) {
+                                                                           const WriteConditions& cond,
+                                                                           std::string_view storage_class) {
+  auto pool = class_pool(storage_class);
+  if (!pool) return pool.error();
   // Fail early; commit checks again (and checks cond) under the key lock.
   if (auto b = set_->index->get_bucket(bucket); !b) return b.error();
   WriteConditions c = cond;
@@ -37,7 +48,7 @@ s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_object(std:
     auto cur = set_->index->get_object(bucket, key);
     c.existed_at_start = cur.ok() && !cur->info.delete_marker;
   }
-  return start_object_writer(*set_, WriteTarget{std::string(bucket), std::string(key), c, {}, 1});
+  return start_object_writer(*set_, **pool, WriteTarget{std::string(bucket), std::string(key), c, {}, 1});
 }
 
 namespace {
@@ -94,16 +105,17 @@ void ErasureObjectLayer::rewrite_drive_meta(const ObjectRecord& rec) {
   // A single PUT's record lives in its data dir; a multipart object's in its
   // first part's data dir (the other parts keep their part records).
   if (rec.info.delete_marker || rec.parts.empty()) return;
-  const std::string& data_id = rec.multipart() ? rec.parts.front().data_id : rec.layout.data_id;
+  const std::string data_id = rec.primary_data_id();
   const std::vector<int>& dist = rec.distribution_of(rec.parts.front());
-  if (data_id.empty()) return;
+  const Pool* pool = set_->pool(rec.layout.pool);
+  if (data_id.empty() || !pool) return;
   const std::string json = encode_object_record(rec);
   // Best effort on the drives (a wiped drive has no directory to update); the
   // index is the authority. Each meta.json is replaced atomically.
   parallel_for(dist.size(), [&](size_t i) {
     int d = dist[i];
-    if (d < 0 || static_cast<size_t>(d) >= set_->drives.size()) return;
-    const Drive& drive = set_->drives[static_cast<size_t>(d)];
+    if (d < 0 || static_cast<size_t>(d) >= pool->drives.size()) return;
+    const Drive& drive = pool->drives[static_cast<size_t>(d)];
     std::string dir = drive.data_dir(data_id);
     std::string tmp = drive.tmp_root() + "/" + random_hex_id() + ".meta";
     if (!fs::exists(dir) || !fs::write_file_synced(tmp, json) ||
@@ -115,33 +127,47 @@ void ErasureObjectLayer::rewrite_drive_meta(const ObjectRecord& rec) {
   });
 }
 
+s3::Result<ObjectInfo> ErasureObjectLayer::modify_record(std::string_view bucket, std::string_view key,
+                                                         std::string_view version_id,
+                                                         const std::function<void(ObjectRecord&)>& change) {
+  // A storage class transition may move the data between our read and our
+  // commit (the commit then fails): read again, once more.
+  for (int attempt = 0;; ++attempt) {
+    auto cur = live_version(*set_->index, bucket, key, version_id);
+    if (!cur) return cur.error();
+    ObjectRecord rec = std::move(*cur);
+    const std::string data_id = rec.primary_data_id();
+    change(rec);
+    auto s = set_->index->replace_object_if(rec, data_id);
+    if (s) {
+      rewrite_drive_meta(rec);
+      return rec.info;
+    }
+    if (s.error().code != s3::Code::NoSuchKey || attempt == 2) return s.error();
+  }
+}
+
 s3::Result<ObjectInfo> ErasureObjectLayer::update_metadata(std::string_view bucket, std::string_view key,
                                                            const ObjectMeta& meta) {
-  auto cur = live_version(*set_->index, bucket, key, {});
-  if (!cur) return cur.error();
-  ObjectRecord rec = std::move(*cur);
-  rec.info.meta = meta;  // tags included: the caller passes the ones to keep
-  rec.info.mtime_ms = now_ms();
-  rewrite_drive_meta(rec);
-  if (auto s = set_->index->replace_object_if(rec, rec.layout.data_id); !s) return s.error();
-  return rec.info;
+  return modify_record(bucket, key, {}, [&](ObjectRecord& rec) {
+    // The storage class is the data's: a metadata update does not move it.
+    std::string storage_class = rec.info.meta.storage_class;
+    rec.info.meta = meta;  // tags included: the caller passes the ones to keep
+    rec.info.meta.storage_class = storage_class;
+    rec.info.mtime_ms = now_ms();
+  });
 }
 
 s3::Result<ObjectInfo> ErasureObjectLayer::set_tags(std::string_view bucket, std::string_view key,
                                                     std::string_view version_id,
                                                     const std::vector<std::pair<std::string, std::string>>& tags) {
-  auto cur = live_version(*set_->index, bucket, key, version_id);
-  if (!cur) return cur.error();
-  ObjectRecord rec = std::move(*cur);
-  rec.info.meta.tags = tags;
-  rewrite_drive_meta(rec);
-  if (auto s = set_->index->replace_object_if(rec, rec.layout.data_id); !s) return s.error();
-  return rec.info;
+  return modify_record(bucket, key, version_id, [&](ObjectRecord& rec) { rec.info.meta.tags = tags; });
 }
 
 s3::Result<DeleteOutcome> ErasureObjectLayer::delete_object(std::string_view bucket, std::string_view key,
-                                                             std::string_view version_id) {
-  auto d = set_->index->delete_object(bucket, key, version_id);
+                                                             std::string_view version_id,
+                                                             const IfCurrent* if_current) {
+  auto d = set_->index->delete_object(bucket, key, version_id, if_current);
   if (!d) return d.error();
   for (const auto& rec : d->removed) set_->remove_data(rec);
   return d->outcome;
@@ -154,6 +180,21 @@ s3::Result<ListResult> ErasureObjectLayer::list_objects(std::string_view bucket,
 s3::Result<VersionListResult> ErasureObjectLayer::list_object_versions(std::string_view bucket,
                                                                        const VersionListParams& p) {
   return set_->index->list_versions(bucket, p);
+}
+
+bool ErasureObjectLayer::has_storage_class(std::string_view name) const {
+  return set_->pool_for_class(name) != nullptr;
+}
+
+std::vector<PoolInfo> ErasureObjectLayer::pools() const {
+  std::vector<PoolInfo> out;
+  for (const auto& p : set_->pools) {
+    PoolInfo i{p->name, p->k(), p->m(), p->block_size, p->zstd_level, p->price_per_tb_month, p->drives.size(), {}};
+    for (const auto& [cls, pool] : set_->classes)
+      if (pool == p.get()) i.storage_classes.push_back(cls);
+    out.push_back(std::move(i));
+  }
+  return out;
 }
 
 s3::Status ErasureObjectLayer::set_versioning(std::string_view bucket, Versioning state) {
@@ -174,13 +215,77 @@ s3::Status ErasureObjectLayer::delete_bucket_config(std::string_view bucket, std
   return set_->index->delete_config(bucket, name);
 }
 
+s3::Result<uint64_t> ErasureObjectLayer::transition_object(std::string_view bucket, std::string_view key,
+                                                          std::string_view version_id,
+                                                          std::string_view storage_class,
+                                                          const std::function<void(uint64_t)>& before_chunk) {
+  auto target = class_pool(storage_class);
+  if (!target) return target.error();
+  Pool& pool = **target;
+  auto cur = live_version(*set_->index, bucket, key, version_id);
+  if (!cur) return cur.error();
+  const ObjectRecord old = std::move(*cur);
+  if (old.info.meta.storage_class == storage_class && set_->pool(old.layout.pool) == &pool) return uint64_t{0};
+
+  // The new record, data ids chosen up front so that every new data dir's
+  // meta.json can already describe the object as it will be after the flip.
+  ObjectRecord moved = old;
+  moved.info.meta.storage_class = std::string(storage_class);
+  moved.layout = ObjectLayout{pool.k(), pool.m(), pool.block_size, "", {}, pool.name, pool.compressed() ? "zstd" : ""};
+  std::vector<std::string> ids;
+  for (auto& p : moved.parts) {
+    ids.push_back(random_hex_id());
+    p.data_id = ids.back();
+    p.distribution = old.multipart() ? pool.distribution(p.data_id) : std::vector<int>{};
+    p.stored = 0;
+  }
+  if (!old.multipart() && !ids.empty()) {
+    moved.layout.data_id = ids.front();
+    moved.layout.distribution = pool.distribution(ids.front());
+  }
+  const std::string meta_json = encode_object_record(moved);
+
+  uint64_t offset = 0;
+  for (size_t i = 0; i < moved.parts.size(); ++i) {
+    PartRecord& p = moved.parts[i];
+    s3::Result<PartRecord> written = s3::Error(s3::Code::InternalError, "not written");
+    {
+      std::shared_lock lock(set_->data_mu);
+      auto reader = open_object_reader(*set_, old, offset, p.size);
+      if (!reader) {
+        set_->remove_data_ids(ids);
+        return reader.error();
+      }
+      lock.unlock();  // the reader holds its files open now
+      written = write_relocated_part(*set_, pool, **reader, p.size, p.number, p.data_id, meta_json, before_chunk);
+    }
+    if (!written) {
+      set_->remove_data_ids(ids);
+      return written.error();
+    }
+    p.stored = written->stored;
+    offset += p.size;
+  }
+  // One synced commit flips the version to its new data; whatever happened to
+  // the version meanwhile (overwrite, delete) wins and our copy goes.
+  if (auto s = set_->index->replace_layout_if(moved, old.primary_data_id()); !s) {
+    set_->remove_data_ids(ids);
+    return s.error();
+  }
+  set_->remove_data(old);
+  // The drives' meta.json now carries the stored sizes too (best effort).
+  if (auto now = set_->index->get_version(bucket, key, old.info.version_id); now && now->primary_data_id() == ids.front())
+    rewrite_drive_meta(*now);
+  return old.info.size;
+}
+
 namespace {
 
 // An unreferenced data directory is a crash orphan (renamed into data/ but the
 // index commit never happened) only if its bucket is known to the index. When
 // the bucket is unknown the index itself may be lost or replaced: keep the data
 // so the index can be rebuilt from the drives.
-bool is_orphan(ErasureSet& set, const std::string& dir) {
+bool is_orphan(const ErasureSet& set, const std::string& dir) {
   auto meta = fs::read_file(dir + "/" + kMetaFile);
   if (!meta) return true;  // not yet complete when we crashed; nothing can use it
   // An object record or a part record (docs/format.md): both name their bucket.
@@ -195,7 +300,8 @@ s3::Status recover_drives(ErasureSet& set) {
   auto referenced = set.index->referenced_data_ids();
   if (!referenced) return referenced.error();
   namespace stdfs = std::filesystem;
-  for (const Drive& d : set.drives) {
+  for (const Drive* drive : set.all_drives()) {
+    const Drive& d = *drive;
     std::error_code ec;
     for (const auto& e : stdfs::directory_iterator(d.tmp_root(), ec)) fs::remove_all(e.path().string());
     for (const auto& fan : stdfs::directory_iterator(d.data_root(), ec)) {
@@ -210,21 +316,68 @@ s3::Status recover_drives(ErasureSet& set) {
   return {};
 }
 
+namespace {
+
+s3::Status check_pool(const PoolConfig& p) {
+  const int n = static_cast<int>(p.drives.size());
+  auto bad = [&](const std::string& why) { return s3::Error(s3::Code::InternalError, "pool " + p.name + ": " + why); };
+  if (p.name.empty()) return s3::Error(s3::Code::InternalError, "every pool needs a name");
+  if (n < 1 || n > 255) return bad("needs 1 to 255 drives");
+  if (p.parity < 0 || p.parity >= n)
+    return bad("parity must be at least 0 and less than the number of drives (" + std::to_string(n) + ")");
+  if (p.block_size == 0 || p.block_size > (1u << 30)) return bad("block_size must be between 1 byte and 1 GiB");
+  if (p.zstd_level < 0 || p.zstd_level > 22) return bad("zstd level must be 0 (off) to 22");
+  if (p.price_per_tb_month < 0) return bad("price must not be negative");
+  return {};
+}
+
+}  // namespace
+
 s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const ErasureConfig& cfg) {
-  const int n = static_cast<int>(cfg.drives.size());
-  if (n < 1 || n > 255) return s3::Error(s3::Code::InternalError, "erasure set needs 1 to 255 drives");
-  if (cfg.parity < 0 || cfg.parity >= n)
-    return s3::Error(s3::Code::InternalError, "parity must be at least 0 and less than the number of drives (" +
-                                                  std::to_string(n) + ")");
-  if (cfg.block_size == 0 || cfg.block_size > (1u << 30))
-    return s3::Error(s3::Code::InternalError, "block_size must be between 1 byte and 1 GiB");
+  std::vector<PoolConfig> pools = cfg.pools;
+  auto classes = cfg.storage_classes;
+  if (pools.empty()) {
+    pools.push_back(PoolConfig{"standard", cfg.drives, cfg.parity, cfg.block_size, 0, 0});
+    classes = {{"STANDARD", "standard"}};
+  }
   if (cfg.index_dir.empty()) return s3::Error(s3::Code::InternalError, "index_dir is not set");
-  auto drives = open_drives(cfg.drives, cfg.parity);
-  if (!drives) return drives.error();
+  auto set = std::make_unique<ErasureSet>();
+  // Drives are opened once per distinct drive list: pools on the same drives
+  // share their format and identity.
+  std::vector<std::pair<std::vector<std::string>, std::vector<Drive>>> opened;
+  std::set<std::string> used_roots;
+  for (const auto& pc : pools) {
+    if (auto s = check_pool(pc); !s) return s.error();
+    if (set->pool(pc.name) && set->pool(pc.name)->name == pc.name)
+      return s3::Error(s3::Code::InternalError, "pool " + pc.name + " is defined twice");
+    const std::vector<Drive>* drives = nullptr;
+    for (const auto& [roots, ds] : opened)
+      if (roots == pc.drives) drives = &ds;
+    if (!drives) {
+      for (const auto& r : pc.drives)
+        if (!used_roots.insert(r).second)
+          return s3::Error(s3::Code::InternalError, "drive " + r + " of pool " + pc.name +
+                                                        " belongs to another pool with a different drive list; "
+                                                        "pools share drives only as identical lists");
+      auto ds = open_drives(pc.drives, pc.parity);
+      if (!ds) return ds.error();
+      opened.emplace_back(pc.drives, std::move(*ds));
+      drives = &opened.back().second;
+    }
+    set->pools.push_back(std::make_unique<Pool>(pc, *drives));
+  }
+  for (const auto& [cls, pool_name] : classes) {
+    Pool* p = set->pool(pool_name);
+    if (pool_name.empty() || !p)
+      return s3::Error(s3::Code::InternalError, "storage class " + cls + " names unknown pool '" + pool_name + "'");
+    set->classes.emplace_back(cls, p);
+  }
+  if (!set->pool_for_class("STANDARD"))
+    return s3::Error(s3::Code::InternalError, "storage class STANDARD must be mapped to a pool");
   if (auto s = fs::make_dirs(cfg.index_dir); !s) return s.error();
   auto index = Index::open(cfg.index_dir);
   if (!index) return index.error();
-  auto set = std::make_unique<ErasureSet>(std::move(*drives), cfg.parity, cfg.block_size, std::move(*index));
+  set->index = std::move(*index);
   if (auto s = recover_drives(*set); !s) return s.error();
   return std::unique_ptr<ObjectLayer>(std::make_unique<ErasureObjectLayer>(std::move(set)));
 }

@@ -21,7 +21,8 @@ class ErasureObjectLayer final : public ObjectLayer {
   s3::Result<std::vector<BucketInfo>> list_buckets() override;
 
   s3::Result<std::unique_ptr<ObjectWriter>> create_object(std::string_view bucket, std::string_view key,
-                                                          const WriteConditions& cond) override;
+                                                          const WriteConditions& cond,
+                                                          std::string_view storage_class) override;
   s3::Result<ObjectInfo> stat_object(std::string_view bucket, std::string_view key,
                                      std::string_view version_id) override;
   s3::Result<std::unique_ptr<ObjectReader>> open_object(const ObjectInfo& info, uint64_t offset,
@@ -31,10 +32,15 @@ class ErasureObjectLayer final : public ObjectLayer {
   s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,
                                   const std::vector<std::pair<std::string, std::string>>& tags) override;
   s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
-                                          std::string_view version_id) override;
+                                          std::string_view version_id, const IfCurrent* if_current) override;
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) override;
   s3::Result<VersionListResult> list_object_versions(std::string_view bucket, const VersionListParams& p) override;
 
+  bool has_storage_class(std::string_view name) const override;
+  std::vector<PoolInfo> pools() const override;
+  s3::Result<uint64_t> transition_object(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                         std::string_view storage_class,
+                                         const std::function<void(uint64_t)>& before_chunk) override;
   s3::Status set_versioning(std::string_view bucket, Versioning state) override;
   s3::Status put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) override;
   s3::Result<std::optional<std::string>> get_bucket_config(std::string_view bucket, std::string_view name) override;
@@ -60,6 +66,11 @@ class ErasureObjectLayer final : public ObjectLayer {
   // Rewrites the object record in meta.json on every drive (best effort): in
   // the data dir of a single PUT, in the first part's data dir of a multipart object.
   void rewrite_drive_meta(const ObjectRecord& rec);
+  // Reads a version, applies change and commits it while its data is the same.
+  s3::Result<ObjectInfo> modify_record(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                       const std::function<void(ObjectRecord&)>& change);
+  // The pool for a new object or upload of this class; InvalidStorageClass.
+  s3::Result<Pool*> class_pool(std::string_view storage_class);
 
   std::unique_ptr<ErasureSet> set_;
 };

@@ -1,13 +1,15 @@
 #include "erasure/erasure_set.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <mutex>
+#include <set>
 
 #include "erasure/fs.h"
 
 namespace silt {
 
-std::vector<int> ErasureSet::distribution(const std::string& data_id) const {
+std::vector<int> Pool::distribution(const std::string& data_id) const {
   const int n = static_cast<int>(drives.size());
   uint32_t rot = 0;
   for (size_t i = 0; i < 8 && i < data_id.size(); ++i) {
@@ -16,7 +18,30 @@ std::vector<int> ErasureSet::distribution(const std::string& data_id) const {
     rot = rot * 16 + (d & 0xf);
   }
   std::vector<int> out(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) out[static_cast<size_t>(i)] = static_cast<int>((static_cast<uint32_t>(i) + rot) % static_cast<uint32_t>(n));
+  for (int i = 0; i < n; ++i)
+    out[static_cast<size_t>(i)] = static_cast<int>((static_cast<uint32_t>(i) + rot) % static_cast<uint32_t>(n));
+  return out;
+}
+
+Pool* ErasureSet::pool(std::string_view name) const {
+  if (name.empty()) return pools.empty() ? nullptr : pools.front().get();
+  for (const auto& p : pools)
+    if (p->name == name) return p.get();
+  return nullptr;
+}
+
+Pool* ErasureSet::pool_for_class(std::string_view storage_class) const {
+  for (const auto& [name, p] : classes)
+    if (name == storage_class) return p;
+  return nullptr;
+}
+
+std::vector<const Drive*> ErasureSet::all_drives() const {
+  std::vector<const Drive*> out;
+  std::set<std::string> seen;
+  for (const auto& p : pools)
+    for (const auto& d : p->drives)
+      if (seen.insert(d.root()).second) out.push_back(&d);
   return out;
 }
 
@@ -26,17 +51,20 @@ void ErasureSet::remove_data_ids(const std::vector<std::string>& ids) {
   if (ids.empty()) return;
   // Under the lock only rename into tmp/ (cheap, atomic); the slow rm -rf runs
   // after readers may open files again. Startup clears tmp/ should we crash here.
+  // Data ids are unique across pools, so trying every drive is safe.
   std::vector<std::string> trash;
+  const auto drives = all_drives();
   {
     std::unique_lock lock(data_mu);
     for (const auto& id : ids) {
       if (id.size() < 2) continue;
-      for (const auto& d : drives) {
-        std::string to = d.tmp_root() + "/" + id + ".deleted";
-        if (::rename(d.data_dir(id).c_str(), to.c_str()) == 0)
+      for (const Drive* d : drives) {
+        std::string from = d->data_dir(id);
+        std::string to = d->tmp_root() + "/" + id + ".deleted";
+        if (::rename(from.c_str(), to.c_str()) == 0)
           trash.push_back(to);
-        else
-          fs::remove_all(d.data_dir(id));  // e.g. tmp/ itself is gone: remove in place
+        else if (errno != ENOENT)
+          fs::remove_all(from);  // e.g. tmp/ itself is gone: remove in place
       }
     }
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,9 +59,24 @@ struct ObjectInfo {
   bool is_latest = true;       // the current version of its key
   // Multipart objects: the parts in order. Single PUTs: empty.
   std::vector<PartSummary> parts;
+  // Not client-visible: bytes this version's shard files take on the drives
+  // (erasure coding and compression included; 0 when not recorded).
+  uint64_t stored_bytes = 0;
 };
 
 enum class Versioning { Unversioned, Enabled, Suspended };
+
+// A pool as configured (erasure/pool.h), for usage reports.
+struct PoolInfo {
+  std::string name;
+  int k = 0;
+  int m = 0;
+  uint32_t block_size = 0;
+  int zstd_level = 0;
+  double price_per_tb_month = 0;
+  size_t drives = 0;
+  std::vector<std::string> storage_classes;  // the classes mapped to it
+};
 
 struct BucketInfo {
   std::string name;
@@ -78,6 +94,14 @@ struct WriteConditions {
   // version existed then. If it is deleted while the write is in flight, the write
   // fails with ConditionalRequestConflict (409), as S3 answers.
   std::optional<bool> existed_at_start;
+};
+
+// Deletes the current version only while it is still this one: a lifecycle
+// expiration must lose to a write that lands after the rule was evaluated.
+struct IfCurrent {
+  std::string version_id;
+  std::string etag;
+  int64_t mtime_ms = 0;
 };
 
 struct DeleteOutcome {
@@ -205,8 +229,10 @@ class ObjectLayer {
   // Objects. NoSuchBucket / NoSuchKey as S3 gives them.
   // The version a new object gets follows the bucket's versioning state: a new id when
   // Enabled, "null" (replacing the null version) when Unversioned or Suspended.
+  // storage_class (empty: STANDARD) picks the pool; InvalidStorageClass when unmapped.
   virtual s3::Result<std::unique_ptr<ObjectWriter>> create_object(std::string_view bucket, std::string_view key,
-                                                                  const WriteConditions& cond = {}) = 0;
+                                                                  const WriteConditions& cond = {},
+                                                                  std::string_view storage_class = {}) = 0;
   // version_id empty: the latest version. When that is a delete marker: NoSuchKey with
   // extra {"DeleteMarker": "true", "VersionId": id}. A named version that is a delete
   // marker: MethodNotAllowed with the same extras. Unknown version: NoSuchVersion.
@@ -225,12 +251,29 @@ class ObjectLayer {
   // Deleting a missing key succeeds (S3 semantics); NoSuchBucket when the bucket is gone.
   // Without version_id in a versioned bucket this adds a delete marker; with it, that
   // version is removed for good.
+  // if_current (with an empty version_id only): PreconditionFailed unless the
+  // current version is still that one.
   virtual s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
-                                                  std::string_view version_id = {}) = 0;
+                                                  std::string_view version_id = {},
+                                                  const IfCurrent* if_current = nullptr) = 0;
   // Current versions only; keys whose latest version is a delete marker are left out.
   virtual s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) = 0;
   virtual s3::Result<VersionListResult> list_object_versions(std::string_view bucket,
                                                              const VersionListParams& p) = 0;
+
+  // Storage classes this deployment maps to a pool (x-amz-storage-class, lifecycle rules).
+  virtual bool has_storage_class(std::string_view name) const = 0;
+  virtual std::vector<PoolInfo> pools() const = 0;
+  // Re-encodes one version's data into the pool of storage_class (a lifecycle
+  // transition): the version keeps its id, ETag, metadata and Last-Modified;
+  // only its storage class and layout change, in one atomic index commit, after
+  // which the old data is removed. Readers see the right bytes throughout. A
+  // write or delete of the version meanwhile wins: the copy is discarded and
+  // this fails with NoSuchKey. before_chunk(bytes) runs before each chunk is
+  // read (rate limiting). Returns the bytes moved (0 if already in that class).
+  virtual s3::Result<uint64_t> transition_object(std::string_view bucket, std::string_view key,
+                                                 std::string_view version_id, std::string_view storage_class,
+                                                 const std::function<void(uint64_t)>& before_chunk = {}) = 0;
 
   // Versioning can be Enabled or Suspended, never back to Unversioned.
   virtual s3::Status set_versioning(std::string_view bucket, Versioning state) = 0;
@@ -266,11 +309,28 @@ class ObjectLayer {
   virtual s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) = 0;
 };
 
-struct ErasureConfig {
-  std::vector<std::string> drives;  // one directory per drive; k = drives.size() - parity
+// A pool: drives with one erasure profile (k = drives - parity), optional zstd
+// compression and a price; storage classes name pools.
+struct PoolConfig {
+  std::string name;
+  std::vector<std::string> drives;  // one directory per drive
   int parity = 2;
   uint32_t block_size = 1 << 20;  // bytes of object data per stripe
-  std::string index_dir;          // LevelDB directory
+  int zstd_level = 0;             // 0: no compression
+  double price_per_tb_month = 0;  // per TB (10^12 bytes) stored on the drives
+};
+
+struct ErasureConfig {
+  // One pool named "standard" for class STANDARD, when `pools` is empty.
+  std::vector<std::string> drives;
+  int parity = 2;
+  uint32_t block_size = 1 << 20;
+
+  std::vector<PoolConfig> pools;
+  // Storage class -> pool name. STANDARD must be mapped when pools are given.
+  // Pools that share drives list exactly the same drives in the same order.
+  std::vector<std::pair<std::string, std::string>> storage_classes;
+  std::string index_dir;  // LevelDB directory
 };
 
 // Opens (formatting empty drives on first use) and runs startup recovery: clears

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include <zstd.h>
+
 #include "erasure/shard_file.h"
 
 namespace silt {
@@ -27,14 +29,17 @@ struct Segment {
   std::vector<int> distribution;
   bool opened = false;
   std::vector<std::optional<ShardFileReader>> shards;  // index = shard
+  std::vector<uint32_t> stripe_lens;                   // compressed: stored length of each stripe
   std::string first_error;
 };
 
 class ErasureObjectReader final : public ObjectReader {
  public:
-  ErasureObjectReader(ErasureSet& set, const ObjectRecord& rec, std::vector<Segment> segs, uint64_t offset,
-                      uint64_t length)
+  ErasureObjectReader(ErasureSet& set, Pool& pool, const ObjectRecord& rec, std::vector<Segment> segs,
+                      uint64_t offset, uint64_t length)
       : set_(set),
+        pool_(pool),
+        compressed_(rec.layout.compression == "zstd"),
         name_(rec.info.bucket + "/" + rec.info.key),
         layout_(rec.layout),
         k_(static_cast<size_t>(rec.layout.k)),
@@ -50,15 +55,17 @@ class ErasureObjectReader final : public ObjectReader {
     size_t opened = 0;
     for (size_t i = 0; i < total; ++i) {
       size_t drive = static_cast<size_t>(seg.distribution[i]);
-      if (drive >= set_.drives.size()) continue;
-      std::string path = set_.drives[drive].data_dir(seg.data_id) + "/" + part_file_name(seg.number);
+      if (drive >= pool_.drives.size()) continue;
+      std::string path = pool_.drives[drive].data_dir(seg.data_id) + "/" + part_file_name(seg.number);
       ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(layout_.k), static_cast<uint32_t>(layout_.m),
-                    layout_.block_size};
+                    layout_.block_size, compressed_};
       auto r = ShardFileReader::open(path, h);
       if (!r) {
         if (seg.first_error.empty()) seg.first_error = r.error().message;
         continue;
       }
+      // Every shard carries the same CRC-checked table; the first good one will do.
+      if (compressed_ && seg.stripe_lens.empty()) seg.stripe_lens = r->stripe_lens();
       seg.shards[i].emplace(std::move(*r));
       ++opened;
     }
@@ -100,7 +107,7 @@ class ErasureObjectReader final : public ObjectReader {
       uint64_t in = rel - stripe * layout_.block_size;
       uint64_t avail = std::min<uint64_t>(stripe_len_ - in, end_ - pos_);
       size_t take = static_cast<size_t>(std::min<uint64_t>(avail, n - done));
-      std::memcpy(buf + done, buf_.data() + in, take);
+      std::memcpy(buf + done, stripe_data_ + in, take);
       done += take;
       pos_ += take;
     }
@@ -112,18 +119,28 @@ class ErasureObjectReader final : public ObjectReader {
     const size_t total = seg.shards.size();
     const uint64_t block_size = layout_.block_size;
     stripe_len_ = std::min<uint64_t>(block_size, seg.size - stripe * block_size);
-    const size_t len = static_cast<size_t>((stripe_len_ + k_ - 1) / k_);
+    // Compressed stripes hold a frame (or the raw block) of stored bytes.
+    uint64_t stored = stripe_len_;
+    if (compressed_) {
+      if (stripe >= seg.stripe_lens.size() || seg.stripe_lens[stripe] == 0 || seg.stripe_lens[stripe] > stripe_len_)
+        return s3::Error(s3::Code::InternalError, "cannot read " + name_ + ": stripe table does not cover stripe " +
+                                                      std::to_string(stripe));
+      stored = seg.stripe_lens[stripe];
+    }
+    const size_t len = static_cast<size_t>((stored + k_ - 1) / k_);
     buf_.resize(len * total);  // block i at buf_[i*len]: data blocks are the stripe, back to back
+    stripe_data_ = buf_.data();
     std::vector<uint8_t*> blocks(total);
     for (size_t i = 0; i < total; ++i) blocks[i] = buf_.data() + i * len;
-    // Only the data blocks overlapping the requested range are needed; with all
-    // of them good there is nothing to decode. Otherwise read further shards
-    // (data before parity) until any k good ones can rebuild the stripe.
+    // Only the data blocks overlapping the requested range are needed (all of a
+    // frame); with all of them good there is nothing to decode. Otherwise read
+    // further shards (data before parity) until any k good ones can rebuild the stripe.
     const uint64_t start = seg.start + stripe * block_size;
     const uint64_t from = std::max(pos_, start) - start;
     const uint64_t to = std::min<uint64_t>(end_ - start, stripe_len_);
-    const size_t first = static_cast<size_t>(from / len);
-    const size_t last = static_cast<size_t>((to - 1) / len);
+    const bool whole = stored != stripe_len_;
+    const size_t first = whole ? 0 : static_cast<size_t>(from / len);
+    const size_t last = whole ? k_ - 1 : static_cast<size_t>((to - 1) / len);
     std::vector<bool> good(total, false);
     std::vector<bool> tried(total, false);
     size_t ngood = 0;
@@ -142,13 +159,10 @@ class ErasureObjectReader final : public ObjectReader {
     loaded_seg_ = seg_;
     bool all_needed = true;
     for (size_t i = first; i <= last; ++i) all_needed = try_read(i) && all_needed;
-    if (all_needed) {
-      loaded_ = stripe;
-      return {};
-    }
+    if (all_needed) return finish_stripe(stripe, stored);
     for (size_t i = 0; i < total && ngood < k_; ++i)
       if (!tried[i]) try_read(i);
-    if (ngood < k_ || !set_.codec.reconstruct(blocks.data(), good, len, /*data_only=*/true)) {
+    if (ngood < k_ || !pool_.codec.reconstruct(blocks.data(), good, len, /*data_only=*/true)) {
       loaded_ = kNone;
       std::string where = segs_.size() > 1 ? " part " + std::to_string(seg.number) : std::string();
       return s3::Error(s3::Code::InternalError, "cannot read " + name_ + where + ": stripe " + std::to_string(stripe) +
@@ -156,12 +170,35 @@ class ErasureObjectReader final : public ObjectReader {
                                                     std::to_string(total) + ", need " + std::to_string(k_) + " (" +
                                                     err + ")");
     }
+    return finish_stripe(stripe, stored);
+  }
+
+  // The stripe's data blocks are in buf_; a frame shorter than the stripe is
+  // decompressed (only stripes the range touches ever are).
+  s3::Status finish_stripe(uint64_t stripe, uint64_t stored) {
+    if (stored != stripe_len_) {
+      if (!dctx_) dctx_.reset(ZSTD_createDCtx());
+      out_.resize(stripe_len_);
+      size_t r = ZSTD_decompressDCtx(dctx_.get(), out_.data(), out_.size(), buf_.data(), stored);
+      if (ZSTD_isError(r) || r != stripe_len_) {
+        loaded_ = kNone;
+        return s3::Error(s3::Code::InternalError, "cannot read " + name_ + ": stripe " + std::to_string(stripe) +
+                                                      " does not decompress to its size");
+      }
+      stripe_data_ = out_.data();
+    }
     loaded_ = stripe;
     return {};
   }
 
+  struct FreeDCtx {
+    void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+  };
+
   static constexpr uint64_t kNone = ~uint64_t{0};
   ErasureSet& set_;
+  Pool& pool_;
+  bool compressed_;
   std::string name_;
   ObjectLayout layout_;
   size_t k_;
@@ -170,6 +207,9 @@ class ErasureObjectReader final : public ObjectReader {
   uint64_t pos_;
   uint64_t end_;
   std::vector<uint8_t> buf_;
+  std::vector<uint8_t> out_;  // a decompressed stripe
+  const uint8_t* stripe_data_ = nullptr;
+  std::unique_ptr<ZSTD_DCtx, FreeDCtx> dctx_;
   size_t loaded_seg_ = ~size_t{0};
   uint64_t loaded_ = kNone;
   uint64_t stripe_len_ = 0;
@@ -180,12 +220,19 @@ class ErasureObjectReader final : public ObjectReader {
 s3::Result<std::unique_ptr<ObjectReader>> open_object_reader(ErasureSet& set, const ObjectRecord& rec,
                                                              uint64_t offset, uint64_t length) {
   const ObjectLayout& l = rec.layout;
+  Pool* pool = set.pool(l.pool);
+  if (!pool)
+    return s3::Error(s3::Code::InternalError, "object " + rec.info.key + " lives in pool '" + l.pool +
+                                                  "', which is not configured");
   // The layout is the object's own (it may predate a change of parity), but the
   // codec must match it: reject what we cannot decode rather than misread it.
-  if (l.k != set.k() || l.m != set.m())
+  if (l.k != pool->k() || l.m != pool->m())
     return s3::Error(s3::Code::InternalError, "object " + rec.info.key + " was written with " + std::to_string(l.k) +
-                                                  "+" + std::to_string(l.m) + " shards; this set uses " +
-                                                  std::to_string(set.k()) + "+" + std::to_string(set.m()));
+                                                  "+" + std::to_string(l.m) + " shards; pool " + pool->name +
+                                                  " uses " + std::to_string(pool->k()) + "+" +
+                                                  std::to_string(pool->m()));
+  if (!l.compression.empty() && l.compression != "zstd")
+    return s3::Error(s3::Code::InternalError, "object " + rec.info.key + " uses unknown compression " + l.compression);
   std::vector<Segment> segs;
   uint64_t at = 0;
   for (const auto& p : rec.parts) {
@@ -201,7 +248,7 @@ s3::Result<std::unique_ptr<ObjectReader>> open_object_reader(ErasureSet& set, co
   if (at != rec.info.size)
     return s3::Error(s3::Code::InternalError, "object " + rec.info.key + ": parts add up to " + std::to_string(at) +
                                                   " bytes, the record says " + std::to_string(rec.info.size));
-  auto reader = std::make_unique<ErasureObjectReader>(set, rec, std::move(segs), offset, length);
+  auto reader = std::make_unique<ErasureObjectReader>(set, *pool, rec, std::move(segs), offset, length);
   // Open the parts the range touches now (the caller holds data_mu), so later
   // removal of the data cannot hurt this reader.
   if (length > 0) {

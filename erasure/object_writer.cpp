@@ -7,6 +7,8 @@
 #include <cstring>
 #include <optional>
 
+#include <zstd.h>
+
 #include "erasure/fs.h"
 #include "erasure/parallel.h"
 #include "erasure/random_id.h"
@@ -19,16 +21,22 @@ namespace {
 
 class ErasureObjectWriter final : public ObjectWriter {
  public:
-  ErasureObjectWriter(ErasureSet& set, WriteTarget target)
+  ErasureObjectWriter(ErasureSet& set, Pool& pool, WriteTarget target, std::string data_id = random_hex_id())
       : set_(set),
+        pool_(pool),
         target_(std::move(target)),
-        data_id_(random_hex_id()),
-        distribution_(set.distribution(data_id_)),
-        shards_(set.drives.size()),
-        full_len_((set.block_size + static_cast<uint32_t>(set.k()) - 1) / static_cast<uint32_t>(set.k())),
-        stripe_(static_cast<size_t>(full_len_) * static_cast<size_t>(set.k())),
-        parity_(static_cast<size_t>(full_len_) * static_cast<size_t>(set.m())),
-        md5_(Digest::Kind::MD5) {}
+        data_id_(std::move(data_id)),
+        distribution_(pool.distribution(data_id_)),
+        shards_(pool.drives.size()),
+        full_len_((pool.block_size + static_cast<uint32_t>(pool.k()) - 1) / static_cast<uint32_t>(pool.k())),
+        stripe_(static_cast<size_t>(full_len_) * static_cast<size_t>(pool.k())),
+        parity_(static_cast<size_t>(full_len_) * static_cast<size_t>(pool.m())),
+        md5_(Digest::Kind::MD5) {
+    if (pool.compressed()) {
+      frame_.resize(stripe_.size());
+      cctx_.reset(ZSTD_createCCtx());
+    }
+  }
 
   ~ErasureObjectWriter() override {
     if (committed_) return;
@@ -51,8 +59,8 @@ class ErasureObjectWriter final : public ObjectWriter {
           continue;
         }
       }
-      ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(set_.k()), static_cast<uint32_t>(set_.m()),
-                    set_.block_size};
+      ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(pool_.k()), static_cast<uint32_t>(pool_.m()),
+                    pool_.block_size, pool_.compressed()};
       auto w = ShardFileWriter::create(dir + "/" + part_file_name(target_.part_number), h);
       if (!w) {
         note_failure(w.error());
@@ -69,12 +77,12 @@ class ErasureObjectWriter final : public ObjectWriter {
     md5_.update(data, n);
     size_ += n;
     while (n > 0) {
-      size_t take = std::min(n, static_cast<size_t>(set_.block_size) - fill_);
+      size_t take = std::min(n, static_cast<size_t>(pool_.block_size) - fill_);
       std::memcpy(stripe_.data() + fill_, data, take);
       fill_ += take;
       data += take;
       n -= take;
-      if (fill_ == set_.block_size) {
+      if (fill_ == pool_.block_size) {
         if (auto s = flush_stripe(); !s) return s;
       }
     }
@@ -92,12 +100,9 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   s3::Result<ObjectInfo> commit(const ObjectMeta& meta) override {
-    if (!error_.ok()) return error_.error();
-    if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
-    if (fill_ > 0)
-      if (auto s = flush_stripe(); !s) return s.error();
+    if (auto s = finish_shards(); !s) return s.error();
     const std::string etag = hex_encode(md5_raw());
-    const ObjectLayout layout{set_.k(), set_.m(), set_.block_size, data_id_, distribution_};
+    ObjectLayout layout = layout_of();
     ObjectRecord rec;
     UploadedPart part;
     std::string meta_json;
@@ -109,33 +114,16 @@ class ErasureObjectWriter final : public ObjectWriter {
       rec.info.mtime_ms = now_ms();
       rec.info.meta = meta;
       rec.layout = layout;
-      rec.parts.push_back({1, size_, etag, data_id_, {}, {}});
+      rec.layout.stored = 0;
+      rec.parts.push_back({1, size_, etag, data_id_, {}, {}, stored_});
+      rec.info.stored_bytes = stored_;
       meta_json = encode_object_record(rec);
     } else {
       part = {target_.bucket, target_.key, target_.upload_id,
               PartInfo{target_.part_number, size_, etag, now_ms(), meta.checksums}, layout};
       meta_json = encode_uploaded_part(part);
     }
-
-    // Per drive: fsync the shard, put meta.json beside it, then move the whole
-    // directory into data/ with one atomic rename. Drives work in parallel.
-    renamed_ = true;  // from here on the destructor also cleans data/
-    std::vector<s3::Status> results(shards_.size());
-    parallel_for(shards_.size(), [&](size_t i) {
-      if (!shards_[i]) return;
-      if (auto s = shards_[i]->finish(); !s) {
-        results[i] = s;
-        return;
-      }
-      results[i] = publish(drive_of(i), meta_json);
-    });
-    for (size_t i = 0; i < shards_.size(); ++i) {
-      if (shards_[i] && !results[i]) {
-        shards_[i].reset();
-        note_failure(results[i].error());
-      }
-    }
-    if (auto s = check_quorum("moving shards into place"); !s) return s.error();
+    if (auto s = publish_all(meta_json); !s) return s.error();
 
     if (!target_.upload_id.empty()) return commit_part(part);
     auto c = set_.index->commit_object(std::move(rec), target_.cond);
@@ -148,7 +136,68 @@ class ErasureObjectWriter final : public ObjectWriter {
     return std::move(c->rec.info);
   }
 
+  // Relocation (write_relocated_part): publish with the caller's meta.json and
+  // hand the data dir over to the caller instead of committing it.
+  s3::Result<PartRecord> publish_only(const std::string& meta_json) {
+    if (auto s = finish_shards(); !s) return s.error();
+    if (auto s = publish_all(meta_json); !s) return s.error();
+    committed_ = true;
+    return PartRecord{target_.part_number, size_, hex_encode(md5_raw()), data_id_, distribution_, {}, stored_};
+  }
+
+  ObjectLayout layout_of() const {
+    return ObjectLayout{pool_.k(),     pool_.m(), pool_.block_size, data_id_, distribution_, pool_.name,
+                        pool_.compressed() ? "zstd" : "", stored_};
+  }
+
  private:
+  // Flushes the last stripe, ends every shard file (length table, fsync) and
+  // measures what they hold.
+  s3::Status finish_shards() {
+    if (!error_.ok()) return error_;
+    if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
+    if (fill_ > 0)
+      if (auto s = flush_stripe(); !s) return s;
+    std::vector<s3::Status> results(shards_.size());
+    parallel_for(shards_.size(), [&](size_t i) {
+      if (!shards_[i]) return;
+      if (pool_.compressed())
+        if (auto s = shards_[i]->append_table(stripe_lens_); !s) {
+          results[i] = s;
+          return;
+        }
+      results[i] = shards_[i]->finish();
+    });
+    stored_ = 0;
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      if (!shards_[i]) continue;
+      if (!results[i]) {
+        shards_[i].reset();
+        note_failure(results[i].error());
+      } else {
+        stored_ += shards_[i]->bytes();
+      }
+    }
+    return check_quorum("writing shards");
+  }
+
+  // Per drive: put meta.json beside the shard, then move the whole directory
+  // into data/ with one atomic rename. Drives work in parallel.
+  s3::Status publish_all(const std::string& meta_json) {
+    renamed_ = true;  // from here on the destructor also cleans data/
+    std::vector<s3::Status> results(shards_.size());
+    parallel_for(shards_.size(), [&](size_t i) {
+      if (shards_[i]) results[i] = publish(drive_of(i), meta_json);
+    });
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      if (shards_[i] && !results[i]) {
+        shards_[i].reset();
+        note_failure(results[i].error());
+      }
+    }
+    return check_quorum("moving shards into place");
+  }
+
   s3::Result<ObjectInfo> commit_part(const UploadedPart& part) {
     auto old = set_.index->put_part(part);
     if (!old) {  // NoSuchUpload: aborted or completed meanwhile; the destructor frees our data
@@ -167,7 +216,7 @@ class ErasureObjectWriter final : public ObjectWriter {
     return info;
   }
 
-  const Drive& drive_of(size_t shard) const { return set_.drives[static_cast<size_t>(distribution_[shard])]; }
+  const Drive& drive_of(size_t shard) const { return pool_.drives[static_cast<size_t>(distribution_[shard])]; }
 
   void note_failure(const s3::Error& e) {
     if (first_failure_.empty()) first_failure_ = e.message;
@@ -176,24 +225,36 @@ class ErasureObjectWriter final : public ObjectWriter {
   s3::Status check_quorum(const char* stage) {
     int alive = 0;
     for (const auto& s : shards_) alive += s ? 1 : 0;
-    if (alive >= set_.write_quorum()) return {};
+    if (alive >= pool_.write_quorum()) return {};
     error_ = s3::Error(s3::Code::InternalError,
                        std::string("write quorum lost while ") + stage + ": " + std::to_string(alive) + " of " +
                            std::to_string(shards_.size()) + " drives usable, need " +
-                           std::to_string(set_.write_quorum()) + " (first failure: " + first_failure_ + ")");
+                           std::to_string(pool_.write_quorum()) + " (first failure: " + first_failure_ + ")");
     return error_;
   }
 
   // Encodes the buffered stripe (fill_ bytes) and appends one block per shard.
+  // Compressed pools encode the stripe's zstd frame instead when it is smaller;
+  // the frame (or raw) length goes into the shard files' length table.
   s3::Status flush_stripe() {
-    const size_t k = static_cast<size_t>(set_.k());
-    const size_t len = (fill_ + k - 1) / k;
-    std::memset(stripe_.data() + fill_, 0, len * k - fill_);  // zero padding of the last block(s)
+    uint8_t* src = stripe_.data();
+    size_t n = fill_;
+    if (cctx_ && fill_ > 1) {
+      size_t r = ZSTD_compressCCtx(cctx_.get(), frame_.data(), fill_ - 1, stripe_.data(), fill_, pool_.zstd_level);
+      if (!ZSTD_isError(r)) {  // an error here is "does not fit": incompressible, store raw
+        src = frame_.data();
+        n = r;
+      }
+    }
+    if (cctx_) stripe_lens_.push_back(static_cast<uint32_t>(n));
+    const size_t k = static_cast<size_t>(pool_.k());
+    const size_t len = (n + k - 1) / k;
+    std::memset(src + n, 0, len * k - n);  // zero padding of the last block(s)
     std::vector<const uint8_t*> data(k);
-    std::vector<uint8_t*> parity(static_cast<size_t>(set_.m()));
-    for (size_t i = 0; i < k; ++i) data[i] = stripe_.data() + i * len;
+    std::vector<uint8_t*> parity(static_cast<size_t>(pool_.m()));
+    for (size_t i = 0; i < k; ++i) data[i] = src + i * len;
     for (size_t j = 0; j < parity.size(); ++j) parity[j] = parity_.data() + j * len;
-    set_.codec.encode(data.data(), parity.data(), len);
+    pool_.codec.encode(data.data(), parity.data(), len);
     for (size_t i = 0; i < shards_.size(); ++i) {
       if (!shards_[i]) continue;
       const uint8_t* block = i < k ? data[i] : parity[i - k];
@@ -216,7 +277,12 @@ class ErasureObjectWriter final : public ObjectWriter {
     return fs::fsync_dir(parent);
   }
 
+  struct FreeCCtx {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+  };
+
   ErasureSet& set_;
+  Pool& pool_;
   WriteTarget target_;
   std::string data_id_;
   std::vector<int> distribution_;
@@ -224,6 +290,10 @@ class ErasureObjectWriter final : public ObjectWriter {
   uint32_t full_len_;
   std::vector<uint8_t> stripe_;  // k blocks back to back: block i = stripe_[i*len, (i+1)*len)
   std::vector<uint8_t> parity_;
+  std::vector<uint8_t> frame_;  // compressed pools: the stripe's zstd frame
+  std::unique_ptr<ZSTD_CCtx, FreeCCtx> cctx_;
+  std::vector<uint32_t> stripe_lens_;
+  uint64_t stored_ = 0;
   size_t fill_ = 0;
   uint64_t size_ = 0;
   Digest md5_;
@@ -237,10 +307,31 @@ class ErasureObjectWriter final : public ObjectWriter {
 
 }  // namespace
 
-s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, WriteTarget target) {
-  auto w = std::make_unique<ErasureObjectWriter>(set, std::move(target));
+s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, Pool& pool, WriteTarget target) {
+  auto w = std::make_unique<ErasureObjectWriter>(set, pool, std::move(target));
   if (auto s = w->open_shards(); !s) return s.error();
   return std::unique_ptr<ObjectWriter>(std::move(w));
+}
+
+s3::Result<PartRecord> write_relocated_part(ErasureSet& set, Pool& pool, ObjectReader& src, uint64_t size,
+                                            int part_number, const std::string& data_id,
+                                            const std::string& meta_json,
+                                            const std::function<void(uint64_t)>& before_chunk) {
+  WriteTarget t;
+  t.part_number = part_number;
+  ErasureObjectWriter w(set, pool, std::move(t), data_id);
+  if (auto s = w.open_shards(); !s) return s.error();
+  std::vector<char> buf(1 << 20);
+  for (uint64_t done = 0; done < size;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
+    if (before_chunk) before_chunk(want);
+    auto n = src.read(buf.data(), want);
+    if (!n) return n.error();
+    if (*n == 0) return s3::Error(s3::Code::InternalError, "source ended early while relocating " + data_id);
+    if (auto s = w.write(buf.data(), *n); !s) return s.error();
+    done += *n;
+  }
+  return w.publish_only(meta_json);
 }
 
 }  // namespace silt

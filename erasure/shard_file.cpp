@@ -1,6 +1,7 @@
 #include "erasure/shard_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -13,7 +14,12 @@ namespace silt {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'I', 'L', 'T', 'S', 'H', 'R', 'D'};
-constexpr uint32_t kVersion = 1;
+constexpr char kTableMagic[8] = {'S', 'I', 'L', 'T', 'T', 'A', 'B', 'L'};
+constexpr uint32_t kVersion = 1;          // fixed-length stripes
+constexpr uint32_t kVariableVersion = 2;  // one frame per stripe, length table at the end
+constexpr size_t kTableTail = 20;         // u64 count, u32 CRC32C, 8 bytes magic
+// A table larger than this is not one silt wrote (2^24 stripes of 1 MiB = 16 TiB).
+constexpr uint64_t kMaxStripes = 1u << 24;
 
 void put32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -23,13 +29,21 @@ uint32_t get32(const uint8_t* p) {
   for (int i = 0; i < 4; ++i) v |= uint32_t{p[i]} << (8 * i);
   return v;
 }
+void put64(uint8_t* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+uint64_t get64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= uint64_t{p[i]} << (8 * i);
+  return v;
+}
 
 }  // namespace
 
 std::string encode_shard_header(const ShardHeader& h) {
   uint8_t b[ShardHeader::kSize] = {};
   std::memcpy(b, kMagic, 8);
-  put32(b + 8, kVersion);
+  put32(b + 8, h.variable ? kVariableVersion : kVersion);
   put32(b + 12, h.shard_index);
   put32(b + 16, h.k);
   put32(b + 20, h.m);
@@ -41,7 +55,9 @@ std::string encode_shard_header(const ShardHeader& h) {
 bool decode_shard_header(const uint8_t* p, ShardHeader& out) {
   if (std::memcmp(p, kMagic, 8) != 0) return false;
   if (get32(p + 28) != crc32c(0, p, 28)) return false;
-  if (get32(p + 8) != kVersion) return false;
+  const uint32_t version = get32(p + 8);
+  if (version != kVersion && version != kVariableVersion) return false;
+  out.variable = version == kVariableVersion;
   out.shard_index = get32(p + 12);
   out.k = get32(p + 16);
   out.m = get32(p + 20);
@@ -68,6 +84,7 @@ s3::Status ShardFileWriter::append(const uint8_t* data, size_t len) {
     w = ::writev(fd_.get(), iov, 2);
   } while (w < 0 && errno == EINTR);
   if (w < 0) return fs::io_error("write", path_);
+  bytes_ += len + 4;
   size_t done = static_cast<size_t>(w);
   if (done < len) {
     if (auto s = fs::write_all(fd_.get(), data + done, len - done, path_); !s) return s;
@@ -75,6 +92,17 @@ s3::Status ShardFileWriter::append(const uint8_t* data, size_t len) {
   }
   if (done < len + 4) return fs::write_all(fd_.get(), crc + (done - len), len + 4 - done, path_);
   return {};
+}
+
+s3::Status ShardFileWriter::append_table(const std::vector<uint32_t>& stripe_lens) {
+  std::vector<uint8_t> t(stripe_lens.size() * 4 + kTableTail);
+  for (size_t i = 0; i < stripe_lens.size(); ++i) put32(t.data() + 4 * i, stripe_lens[i]);
+  uint8_t* tail = t.data() + stripe_lens.size() * 4;
+  put64(tail, stripe_lens.size());
+  put32(tail + 8, crc32c(0, t.data(), stripe_lens.size() * 4 + 8));
+  std::memcpy(tail + 12, kTableMagic, 8);
+  bytes_ += t.size();
+  return fs::write_all(fd_.get(), t.data(), t.size(), path_);
 }
 
 s3::Status ShardFileWriter::finish() {
@@ -91,13 +119,48 @@ s3::Result<ShardFileReader> ShardFileReader::open(const std::string& path, const
   ShardHeader h;
   if (!decode_shard_header(b, h)) return s3::Error(s3::Code::InternalError, "bad shard header in " + path);
   if (!(h == expect)) return s3::Error(s3::Code::InternalError, "shard header of " + path + " does not match the object layout");
-  return ShardFileReader(std::move(fd), path, h);
+  ShardFileReader r(std::move(fd), path, h);
+  if (h.variable)
+    if (auto s = r.load_table(); !s) return s.error();
+  return r;
+}
+
+s3::Status ShardFileReader::load_table() {
+  struct stat st;
+  if (::fstat(fd_.get(), &st) != 0) return fs::io_error("stat", path_);
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  auto bad = [&](const char* why) { return s3::Error(s3::Code::InternalError, path_ + ": " + why); };
+  if (size < ShardHeader::kSize + kTableTail) return bad("too short for a stripe table");
+  uint8_t tail[kTableTail];
+  if (auto s = fs::pread_all(fd_.get(), tail, sizeof tail, size - kTableTail, path_); !s) return s;
+  const uint64_t count = get64(tail);
+  if (std::memcmp(tail + 12, kTableMagic, 8) != 0 || count > kMaxStripes ||
+      size < ShardHeader::kSize + kTableTail + count * 4)
+    return bad("bad stripe table");
+  std::vector<uint8_t> t(count * 4 + 8);
+  if (auto s = fs::pread_all(fd_.get(), t.data(), count * 4, size - kTableTail - count * 4, path_); !s) return s;
+  std::memcpy(t.data() + count * 4, tail, 8);
+  if (crc32c(0, t.data(), t.size()) != get32(tail + 8)) return bad("stripe table CRC mismatch");
+  lens_.resize(count);
+  offsets_.resize(count);
+  uint64_t at = ShardHeader::kSize;
+  const uint64_t k = header_.k;
+  for (size_t i = 0; i < count; ++i) {
+    lens_[i] = get32(t.data() + 4 * i);
+    if (lens_[i] > header_.block_size) return bad("stripe longer than the block size");
+    offsets_[i] = at;
+    at += (lens_[i] + k - 1) / k + 4;
+  }
+  if (at + count * 4 + kTableTail != size) return bad("stripe table does not match the file size");
+  return {};
 }
 
 s3::Status ShardFileReader::read_block(uint64_t stripe, size_t len, uint8_t* out) const {
   uint8_t crc[4];
   iovec iov[2] = {{out, len}, {crc, 4}};
-  uint64_t off = header_.block_offset(stripe);
+  if (header_.variable && stripe >= offsets_.size())
+    return s3::Error(s3::Code::InternalError, path_ + ": no stripe " + std::to_string(stripe));
+  uint64_t off = header_.variable ? offsets_[stripe] : header_.block_offset(stripe);
   ssize_t r;
   do {
     r = ::preadv(fd_.get(), iov, 2, static_cast<off_t>(off));

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "erasure/fs.h"
@@ -18,11 +19,14 @@ struct ShardHeader {
   uint32_t k = 0;
   uint32_t m = 0;
   uint32_t block_size = 0;  // object bytes per stripe
+  // Compressed pools: every stripe holds one zstd frame (or the raw block), so
+  // stripes differ in length and a table of their lengths ends the file.
+  bool variable = false;
 
   static constexpr size_t kSize = 32;
   // Bytes of this shard's block in a full stripe: ceil(block_size / k).
   uint32_t full_block_len() const { return (block_size + k - 1) / k; }
-  // Offset of stripe s's block (blocks of earlier stripes are all full).
+  // Offset of stripe s's block in a fixed-length file (blocks of earlier stripes are all full).
   uint64_t block_offset(uint64_t stripe) const { return kSize + stripe * (uint64_t{full_block_len()} + 4); }
   bool operator==(const ShardHeader&) const = default;
 };
@@ -33,29 +37,40 @@ class ShardFileWriter {
   static s3::Result<ShardFileWriter> create(const std::string& path, const ShardHeader& h);
   // Appends one block and its CRC32C.
   s3::Status append(const uint8_t* data, size_t len);
+  // Variable files only: appends the stripe length table (docs/format.md).
+  s3::Status append_table(const std::vector<uint32_t>& stripe_lens);
   // fsync and close; the writer is unusable afterwards.
   s3::Status finish();
+  // Bytes written so far, header included.
+  uint64_t bytes() const { return bytes_; }
 
  private:
   ShardFileWriter(fs::Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   fs::Fd fd_;
   std::string path_;
+  uint64_t bytes_ = ShardHeader::kSize;
 };
 
 class ShardFileReader {
  public:
   // Opens path and checks that its header is exactly `expect` (wrong file, wrong
   // layout or a damaged header are errors, i.e. the shard counts as missing).
+  // Variable files also load and check their stripe length table.
   static s3::Result<ShardFileReader> open(const std::string& path, const ShardHeader& expect);
   // Reads stripe's block of len bytes into out and verifies its CRC.
   s3::Status read_block(uint64_t stripe, size_t len, uint8_t* out) const;
+  // Variable files: stored length of every stripe (the frame, before splitting into k blocks).
+  const std::vector<uint32_t>& stripe_lens() const { return lens_; }
 
  private:
   ShardFileReader(fs::Fd fd, std::string path, ShardHeader h)
       : fd_(std::move(fd)), path_(std::move(path)), header_(h) {}
+  s3::Status load_table();
   fs::Fd fd_;
   std::string path_;
   ShardHeader header_;
+  std::vector<uint32_t> lens_;
+  std::vector<uint64_t> offsets_;  // variable files: offset of each stripe's block
 };
 
 std::string encode_shard_header(const ShardHeader& h);

@@ -77,12 +77,18 @@ class Index {
   // Rewrites the stored record of rec's version (rec.version_key; empty = the
   // latest) while it still has data id expected_data_id: NoSuchKey otherwise.
   s3::Status replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id);
+  // A storage class transition's commit: gives version `vkey` of bucket/key the
+  // layout, parts and storage class of `moved` while its primary data id is still
+  // expected_data_id (NoSuchKey otherwise), keeping the rest of the current record
+  // (metadata and tags may have changed since the copy began).
+  s3::Status replace_layout_if(const ObjectRecord& moved, const std::string& expected_data_id);
 
   struct Deleted {
     DeleteOutcome outcome;
     std::vector<ObjectRecord> removed;  // free their data
   };
-  s3::Result<Deleted> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id = {});
+  s3::Result<Deleted> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id = {},
+                                    const IfCurrent* if_current = nullptr);
 
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p, ListStats* stats = nullptr);
   s3::Result<VersionListResult> list_versions(std::string_view bucket, const VersionListParams& p,
@@ -128,6 +134,8 @@ class Index {
   s3::Status commit_locked(ObjectRecord& rec, const BucketInfo& bucket, const WriteConditions& cond,
                            leveldb::WriteBatch& b, std::vector<ObjectRecord>& replaced);
   s3::Result<std::vector<UploadedPart>> read_parts(std::string_view upload_id);
+  // replace_object_if (relayout false) and replace_layout_if (true).
+  s3::Status replace_if(const ObjectRecord& rec, const std::string& expected_data_id, bool relayout);
 
   // Object changes of one key are serialized by one of these stripes.
   std::mutex& key_lock(std::string_view bucket, std::string_view key);

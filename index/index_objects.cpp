@@ -174,6 +174,14 @@ s3::Result<std::optional<ObjectRecord>> Index::put_object(const ObjectRecord& re
 }
 
 s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id) {
+  return replace_if(rec, expected_data_id, false);
+}
+
+s3::Status Index::replace_layout_if(const ObjectRecord& moved, const std::string& expected_data_id) {
+  return replace_if(moved, expected_data_id, true);
+}
+
+s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expected_data_id, bool relayout) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(rec.info.bucket, rec.info.key));
   const std::string okey = keys::object(rec.info.bucket, rec.info.key);
@@ -185,10 +193,16 @@ s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& 
     if (!v) return v.error();
     target = std::move(*v);
   }
-  if (!target || target->info.delete_marker || target->layout.data_id != expected_data_id ||
+  if (!target || target->info.delete_marker || target->primary_data_id() != expected_data_id ||
       (!rec.version_key.empty() && target->version_key != rec.version_key))
     return s3::Error(s3::Code::NoSuchKey, "The object was replaced or deleted meanwhile.");
   ObjectRecord out = rec;
+  if (relayout) {
+    out = *target;
+    out.layout = rec.layout;
+    out.parts = rec.parts;
+    out.info.meta.storage_class = rec.info.meta.storage_class;
+  }
   out.version_key = target->version_key;
   out.info.version_id = target->info.version_id;
   const std::string json = encode_object_record(out);
@@ -199,7 +213,7 @@ s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& 
 }
 
 s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::string_view key,
-                                                std::string_view version_id) {
+                                                std::string_view version_id, const IfCurrent* if_current) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(bucket, key));
   auto binfo = read_bucket(bucket);
@@ -209,6 +223,12 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
   if (!cur) return cur.error();
   Deleted out;
   leveldb::WriteBatch b;
+  if (if_current) {
+    const ObjectRecord* c = cur->has_value() ? &**cur : nullptr;
+    if (!version_id.empty() || !c || c->info.delete_marker || c->info.version_id != if_current->version_id ||
+        c->info.etag != if_current->etag || c->info.mtime_ms != if_current->mtime_ms)
+      return s3::Error(s3::Code::PreconditionFailed, "The object changed since the delete was decided.");
+  }
 
   if (version_id.empty() && binfo->versioning == Versioning::Unversioned) {
     if (!cur->has_value()) return out;

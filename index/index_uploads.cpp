@@ -219,16 +219,23 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
           .with("PartNumber", std::to_string(c.number))
           .with("ProposedSize", std::to_string(p.info.size))
           .with("MinSizeAllowed", std::to_string(kMinPartSize));
-    if (i == 0) rec.layout = {p.layout.k, p.layout.m, p.layout.block_size, "", {}};
-    if (p.layout.k != rec.layout.k || p.layout.m != rec.layout.m || p.layout.block_size != rec.layout.block_size)
+    if (i == 0) {
+      rec.layout = p.layout;
+      rec.layout.data_id.clear();
+      rec.layout.distribution.clear();
+      rec.layout.stored = 0;
+    }
+    if (p.layout.k != rec.layout.k || p.layout.m != rec.layout.m || p.layout.block_size != rec.layout.block_size ||
+        p.layout.pool != rec.layout.pool || p.layout.compression != rec.layout.compression)
       return s3::Error(s3::Code::InternalError, "parts of upload " + std::string(upload_id) +
                                                     " were written with different erasure layouts");
     std::string raw;
     if (!hex_decode(p.info.etag, raw)) return s3::Error(s3::Code::InternalError, "part record has a bad etag");
     md5s.update(raw);
     rec.info.size += p.info.size;
+    rec.info.stored_bytes += p.layout.stored;
     rec.parts.push_back({p.info.number, p.info.size, p.info.etag, p.layout.data_id, p.layout.distribution,
-                         p.info.checksums});
+                         p.info.checksums, p.layout.stored});
     rec.info.parts.push_back({p.info.number, p.info.size, p.info.etag, p.info.checksums});
   }
   rec.info.etag = hex_encode(md5s.finish()) + "-" + std::to_string(named.size());

@@ -7,12 +7,17 @@
 #include <vector>
 
 #include "erasure/object_layer.h"
+#include "index/object_record.h"
 
 namespace silt {
 
 // Pairs keep their order and may repeat, so they travel as [[name, value], ...].
 nlohmann::json pairs_to_json(const std::vector<std::pair<std::string, std::string>>& v);
 std::vector<std::pair<std::string, std::string>> pairs_from_json(const nlohmann::json& a);
+
+// Fields absent from the JSON (records written before them) keep their defaults.
+nlohmann::json layout_to_json(const ObjectLayout& l);
+ObjectLayout layout_from_json(const nlohmann::json& l);
 
 nlohmann::json meta_to_json(const ObjectMeta& m);
 ObjectMeta meta_from_json(const nlohmann::json& j);

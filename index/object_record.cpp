@@ -21,6 +21,27 @@ std::vector<std::pair<std::string, std::string>> pairs_from_json(const json& a) 
   return out;
 }
 
+json layout_to_json(const ObjectLayout& l) {
+  json j = {{"k", l.k}, {"m", l.m}, {"block_size", l.block_size}, {"data_id", l.data_id}, {"distribution", l.distribution}};
+  if (!l.pool.empty()) j["pool"] = l.pool;
+  if (!l.compression.empty()) j["compression"] = l.compression;
+  if (l.stored) j["stored"] = l.stored;
+  return j;
+}
+
+ObjectLayout layout_from_json(const json& l) {
+  ObjectLayout out;
+  out.k = l.at("k").get<int>();
+  out.m = l.at("m").get<int>();
+  out.block_size = l.at("block_size").get<uint32_t>();
+  out.data_id = l.at("data_id").get<std::string>();
+  out.distribution = l.at("distribution").get<std::vector<int>>();
+  out.pool = l.value("pool", "");
+  out.compression = l.value("compression", "");
+  out.stored = l.value("stored", uint64_t{0});
+  return out;
+}
+
 json meta_to_json(const ObjectMeta& m) {
   json j = {{"content_type", m.content_type},
             {"content_encoding", m.content_encoding},
@@ -59,6 +80,7 @@ std::string encode_object_record(const ObjectRecord& r) {
     json jp = {{"number", p.number}, {"size", p.size}, {"etag", p.etag}, {"data_id", p.data_id}};
     if (!p.distribution.empty()) jp["distribution"] = p.distribution;
     if (!p.checksums.empty()) jp["checksums"] = pairs_to_json(p.checksums);
+    if (p.stored) jp["stored"] = p.stored;
     parts.push_back(std::move(jp));
   }
   json j = {{"v", 1},
@@ -69,12 +91,7 @@ std::string encode_object_record(const ObjectRecord& r) {
             {"etag", r.info.etag},
             {"mtime_ms", r.info.mtime_ms},
             {"meta", meta_to_json(r.info.meta)},
-            {"layout",
-             {{"k", r.layout.k},
-              {"m", r.layout.m},
-              {"block_size", r.layout.block_size},
-              {"data_id", r.layout.data_id},
-              {"distribution", r.layout.distribution}}},
+            {"layout", layout_to_json(r.layout)},
             {"parts", std::move(parts)}};
   if (!r.version_key.empty()) j["vkey"] = r.version_key;
   // Only ever present as true, so encoded_is_delete_marker can find it textually.
@@ -103,16 +120,11 @@ s3::Result<ObjectRecord> decode_object_record(std::string_view text) {
     r.info.meta = meta_from_json(j.at("meta"));
     r.info.delete_marker = j.value("delete_marker", false);
     r.version_key = j.value("vkey", "");
-    const json& l = j.at("layout");
-    r.layout.k = l.at("k").get<int>();
-    r.layout.m = l.at("m").get<int>();
-    r.layout.block_size = l.at("block_size").get<uint32_t>();
-    r.layout.data_id = l.at("data_id").get<std::string>();
-    r.layout.distribution = l.at("distribution").get<std::vector<int>>();
+    r.layout = layout_from_json(j.at("layout"));
     for (const auto& p : j.at("parts")) {
       PartRecord pr{p.at("number").get<int>(), p.at("size").get<uint64_t>(), p.at("etag").get<std::string>(),
                     p.at("data_id").get<std::string>(), p.value("distribution", std::vector<int>{}),
-                    pairs_from_json(p.value("checksums", json::array()))};
+                    pairs_from_json(p.value("checksums", json::array())), p.value("stored", uint64_t{0})};
       r.parts.push_back(std::move(pr));
     }
     if (r.info.delete_marker) return r;  // no data, no layout
@@ -123,6 +135,7 @@ s3::Result<ObjectRecord> decode_object_record(std::string_view text) {
     if (!ok) return s3::Error(s3::Code::InternalError, "object record has an invalid layout");
     if (r.multipart())
       for (const auto& p : r.parts) r.info.parts.push_back({p.number, p.size, p.etag, p.checksums});
+    for (const auto& p : r.parts) r.info.stored_bytes += p.stored;
     return r;
   } catch (const json::exception& e) {
     return s3::Error(s3::Code::InternalError, std::string("corrupt object record: ") + e.what());

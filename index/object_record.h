@@ -20,6 +20,9 @@ struct ObjectLayout {
   uint32_t block_size = 0;        // object bytes per stripe
   std::string data_id;            // 32 hex: data/<2 hex>/<data_id>/ on every drive; empty for multipart
   std::vector<int> distribution;  // distribution[shard index] = drive index; empty for multipart
+  std::string pool;               // pool holding the data; empty: the first pool (records before pools)
+  std::string compression;        // "zstd": one frame per stripe (docs/format.md); empty: none
+  uint64_t stored = 0;            // uploaded parts: bytes of their shard files on the drives
 };
 
 // Single PUTs have exactly one part (number 1) in the object's own data dir.
@@ -31,6 +34,7 @@ struct PartRecord {
   std::string data_id;
   std::vector<int> distribution;  // empty: the layout's (single PUT)
   std::vector<std::pair<std::string, std::string>> checksums;
+  uint64_t stored = 0;  // bytes of this part's shard files on the drives (0: not recorded)
 };
 
 struct ObjectRecord {
@@ -41,6 +45,12 @@ struct ObjectRecord {
   std::string version_key;
 
   bool multipart() const { return !info.delete_marker && layout.data_id.empty(); }
+  // The data dir that identifies this version's data (a single PUT's, or the
+  // first part's): it changes whenever the data is rewritten.
+  std::string primary_data_id() const {
+    if (!layout.data_id.empty() || parts.empty()) return layout.data_id;
+    return parts.front().data_id;
+  }
   // Drive holding shard `shard` of part p.
   const std::vector<int>& distribution_of(const PartRecord& p) const {
     return p.distribution.empty() ? layout.distribution : p.distribution;

@@ -39,12 +39,7 @@ std::string encode_uploaded_part(const UploadedPart& p) {
                     {"etag", p.info.etag},
                     {"mtime_ms", p.info.mtime_ms},
                     {"checksums", pairs_to_json(p.info.checksums)},
-                    {"layout",
-                     {{"k", p.layout.k},
-                      {"m", p.layout.m},
-                      {"block_size", p.layout.block_size},
-                      {"data_id", p.layout.data_id},
-                      {"distribution", p.layout.distribution}}}});
+                    {"layout", layout_to_json(p.layout)}});
 }
 
 s3::Result<UploadedPart> decode_uploaded_part(std::string_view text) {
@@ -61,12 +56,7 @@ s3::Result<UploadedPart> decode_uploaded_part(std::string_view text) {
     p.info.etag = j.at("etag").get<std::string>();
     p.info.mtime_ms = j.at("mtime_ms").get<int64_t>();
     p.info.checksums = pairs_from_json(j.value("checksums", json::array()));
-    const json& l = j.at("layout");
-    p.layout.k = l.at("k").get<int>();
-    p.layout.m = l.at("m").get<int>();
-    p.layout.block_size = l.at("block_size").get<uint32_t>();
-    p.layout.data_id = l.at("data_id").get<std::string>();
-    p.layout.distribution = l.at("distribution").get<std::vector<int>>();
+    p.layout = layout_from_json(j.at("layout"));
     return p;
   } catch (const json::exception& e) {
     return s3::Error(s3::Code::InternalError, std::string("corrupt part record: ") + e.what());

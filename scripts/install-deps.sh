@@ -2,14 +2,18 @@
 # Installs the Debian packages silt needs, only those that are missing.
 #   scripts/install-deps.sh          build + run dependencies
 #   scripts/install-deps.sh --test   also the real S3 clients the tests drive
+#   scripts/install-deps.sh --bench  what bench/run.sh needs: nginx, wrk, Ceph RGW (the peer), perf,
+#                                    valgrind, aws cli and rclone; not part of CI
 set -euo pipefail
 
 build_pkgs=(g++ meson ninja-build pkg-config libboost1.81-dev libisal-dev libleveldb-dev
   nlohmann-json3-dev catch2 libssl-dev libpugixml-dev libspdlog-dev libcli11-dev libzstd-dev)
-test_pkgs=(rclone s3cmd python3-boto3 python3-pytest python3-requests docker-compose curl)
+test_pkgs=(rclone s3cmd python3-boto3 python3-pytest python3-requests docker-compose curl
+  clang libclang-rt-14-dev)  # clang + its runtimes: the libFuzzer targets (test/fuzz)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")
+[ "${1:-}" = "--bench" ] && want+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
@@ -17,8 +21,12 @@ for p in "${want[@]}"; do
 done
 # The tests drive an aws cli; any on PATH will do (e.g. a pip-installed v1),
 # otherwise Debian's.
-if [ "${1:-}" = "--test" ] && ! command -v aws >/dev/null 2>&1; then
-  missing+=(awscli)
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
+  command -v aws >/dev/null 2>&1 || missing+=(awscli)
+fi
+# s3rver (a bench peer) installs with npm; any node/npm on PATH will do.
+if [ "${1:-}" = "--bench" ] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""

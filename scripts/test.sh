@@ -3,8 +3,9 @@
 # integration suite (pytest, test/integration) against a real silt with real
 # clients (aws cli, boto3, rclone, s3cmd, curl).
 #   scripts/test.sh           everything except the slow tests (build, then ~2 min of tests)
-#   scripts/test.sh --slow    also the 1 GiB transfers
+#   scripts/test.sh --slow    also the 1 GiB transfers and the 60 s load test (test_load.py)
 # Extra arguments after the flags go to pytest, e.g. scripts/test.sh -k keys
+# The libFuzzer targets (test/fuzz) run last, SILT_FUZZ_SECONDS (default 15) each, in build-fuzz/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,19 @@ SILT_BIN="$PWD/build/silt" /usr/bin/python3 -m pytest -q -p no:cacheprovider tes
 rc=${PIPESTATUS[0]}
 [ "$rc" -ne 0 ] && status=1
 
+# --- fuzzing (test/fuzz): each libFuzzer target for a bounded time, in its own clang build dir.
+step "fuzz targets (${SILT_FUZZ_SECONDS:-15} s each)"
+: >build/fuzz.log
+if { [ -f build-fuzz/build.ninja ] || CXX=clang++ meson setup build-fuzz -Dfuzz=true >build/fuzz-setup.log 2>&1; } &&
+  ninja -C build-fuzz -j "${SILT_JOBS:-2}" >build/fuzz-build.log 2>&1; then
+  test/fuzz/run.sh "${SILT_FUZZ_SECONDS:-15}" 2>&1 | tee build/fuzz.log
+  [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
+else
+  echo "fuzz build failed: see build/fuzz-setup.log and build/fuzz-build.log"
+  echo "fuzz: 1 targets, 1 failed, 0 executions" >build/fuzz.log
+  status=1
+fi
+
 # One closing line over both runners: unit test executables plus pytest cases.
 count() {  # count LOG REGEX -> the number captured by REGEX's first group, or 0
   local n
@@ -56,12 +70,15 @@ py_errors=$(echo "$summary" | grep -oE '[0-9]+ errors?' | grep -oE '[0-9]+' || t
 py_skipped=$(echo "$summary" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || true)
 unit_ok=$(count build/meson-test.log '^Ok: +[0-9]+')
 unit_fail=$(( $(count build/meson-test.log '^Fail: +[0-9]+') + $(count build/meson-test.log '^Timeout: +[0-9]+') ))
-passed=$(( ${py_passed:-0} + unit_ok ))
-failed=$(( ${py_failed:-0} + ${py_errors:-0} + unit_fail ))
+fuzz_targets=$(count build/fuzz.log '^fuzz: [0-9]+ targets')
+fuzz_fail=$(count build/fuzz.log '[0-9]+ failed, [0-9]+ executions$')
+passed=$(( ${py_passed:-0} + unit_ok + fuzz_targets - fuzz_fail ))
+failed=$(( ${py_failed:-0} + ${py_errors:-0} + unit_fail + fuzz_fail ))
 if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi  # e.g. compose file or pytest crash
 echo
 echo "=== summary"
 echo "pytest: ${summary:-no summary (see build/pytest.log)}"
 echo "unit test executables: ${unit_ok} ok, ${unit_fail} failed"
+echo "fuzz targets: $(( fuzz_targets - fuzz_fail )) ok, ${fuzz_fail} failed"
 echo "total: ${passed} passed, ${failed} failed, ${py_skipped:-0} skipped"
 exit $status

@@ -14,6 +14,12 @@ struct Config {
   int io_threads = 0;                // 0: one per core
   int blocking_threads = 8;          // disk work (erasure coding, fsync, LevelDB)
   uint64_t max_object_size = 5ULL << 30;
+  std::string admin_user;  // the only user the admin API (/_silt/admin/) admits
+  // A connection may wait this long for its next request, and a request head must arrive
+  // whole within it (a slowloris head is cut off).
+  int idle_timeout_s = 75;
+  // Any one read or write of a body may stall this long before the request fails.
+  int io_timeout_s = 120;
 };
 
 }  // namespace silt::server

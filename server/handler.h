@@ -13,13 +13,20 @@
 #include "server/response.h"
 #include "server/s3_request.h"
 
-namespace silt::server {
+namespace silt {
+
+namespace lifecycle {
+class Worker;
+}
+
+namespace server {
 
 // Shared by all sessions of one server; lives as long as the server.
 struct Services {
   const Config& config;
   ObjectLayer& objects;
   boost::asio::thread_pool& blocking;
+  lifecycle::Worker* lifecycle = nullptr;  // null: no lifecycle worker (tests)
 };
 
 struct RequestContext {
@@ -33,4 +40,5 @@ struct RequestContext {
 
 using Handler = boost::asio::awaitable<s3::Result<Response>> (*)(RequestContext&);
 
-}  // namespace silt::server
+}  // namespace server
+}  // namespace silt

@@ -39,6 +39,9 @@ constexpr Row kRoutes[] = {
     {http::verb::put, Level::Bucket, "cors", {"PutBucketCors", put_bucket_cors}},
     {http::verb::get, Level::Bucket, "cors", {"GetBucketCors", get_bucket_cors}},
     {http::verb::delete_, Level::Bucket, "cors", {"DeleteBucketCors", delete_bucket_cors}},
+    {http::verb::put, Level::Bucket, "lifecycle", {"PutBucketLifecycleConfiguration", put_bucket_lifecycle}},
+    {http::verb::get, Level::Bucket, "lifecycle", {"GetBucketLifecycleConfiguration", get_bucket_lifecycle}},
+    {http::verb::delete_, Level::Bucket, "lifecycle", {"DeleteBucketLifecycle", delete_bucket_lifecycle}},
 
     {http::verb::post, Level::Object, "uploads", {"CreateMultipartUpload", create_multipart_upload}},
     {http::verb::put, Level::Object, "uploadId&header:x-amz-copy-source", {"UploadPartCopy", upload_part_copy}},

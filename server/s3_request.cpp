@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "util/uri.h"
+#include "util/utf8.h"
 
 namespace silt::server {
 
@@ -54,11 +55,17 @@ s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view 
   r.query = parse_query(r.raw_query);
 
   std::string path = uri_decode(r.raw_path);
+  // S3 answers a path that does not decode to UTF-8 this way; stored, such a key would
+  // make every listing of its bucket invalid XML.
+  if (!valid_utf8(path)) return s3::Error(s3::Code::InvalidURI, "Couldn't parse the specified URI.");
   std::string_view host = h[http::field::host];
   host =
       host.substr(0, host.rfind(':') == std::string_view::npos || host.back() == ']' ? host.size() : host.rfind(':'));
   std::string_view vhost_bucket;
   if (ends_with_domain(host, domain, vhost_bucket)) {
+    // The Host header is not checked like the path: a non-UTF-8 name would be echoed
+    // into error XML that must be UTF-8 (found by fuzz_request_target).
+    if (!valid_utf8(vhost_bucket)) return s3::Error(s3::Code::InvalidBucketName, "The specified bucket is not valid.");
     r.bucket = std::string(vhost_bucket);
     if (path.size() > 1) {
       r.has_key = true;

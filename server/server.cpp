@@ -8,9 +8,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -35,7 +37,12 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared
     auto [ec] = co_await acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (!acceptor.is_open()) co_return;
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      // e.g. EMFILE: keep serving the connections we have. The pending connection stays
+      // queued, so retrying at once would fail at once, spinning a core until a descriptor
+      // frees up; a short pause keeps accept responsive without the spin.
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
     }
     socket.set_option(tcp::no_delay(true));
     auto session = std::make_shared<Session>(std::move(socket), shared);
@@ -47,12 +54,13 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared
 
 }  // namespace
 
-int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials) {
+int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials,
+          lifecycle::Worker* lifecycle) {
   int io_threads =
       config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
-  Services services{config, objects, blocking};
+  Services services{config, objects, blocking, lifecycle};
   SessionRegistry registry;
   SessionShared shared{services, credentials, registry, {}, {}, {}, 0};
   std::random_device rd;

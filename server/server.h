@@ -6,10 +6,16 @@
 #include "erasure/object_layer.h"
 #include "server/config.h"
 
+namespace silt::lifecycle {
+class Worker;
+}
+
 namespace silt::server {
 
 // Binds, logs "listening on http://host:port", serves until SIGINT/SIGTERM, lets
 // in-flight requests finish, and returns the process exit code.
-int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials);
+// lifecycle: the worker behind the admin API's lifecycle calls and x-amz-expiration (may be null).
+int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials,
+          lifecycle::Worker* lifecycle = nullptr);
 
 }  // namespace silt::server

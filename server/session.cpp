@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "server/admin.h"
 #include "server/blocking.h"
 #include "server/cors.h"
 #include "server/handlers/handlers.h"
@@ -27,8 +28,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 constexpr size_t kHeaderLimit = 64 * 1024;
-constexpr auto kIdleTimeout = 75s;
-constexpr auto kIoTimeout = 120s;
 constexpr size_t kStreamBuffer = 1 << 20;
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
@@ -54,7 +53,7 @@ class Session::ParserBody : public RawBodySource {
     if (p_.is_done()) co_return size_t{0};
     p_.get().body().data = buf;
     p_.get().body().size = n;
-    s_.stream_.expires_after(kIoTimeout);
+    s_.stream_.expires_after(s_.io_timeout_);
     auto [ec, ignored] = co_await http::async_read_some(s_.stream_, s_.buffer_, p_, tuple_awaitable);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == beast::error::timeout)
@@ -71,7 +70,11 @@ class Session::ParserBody : public RawBodySource {
   Parser& p_;
 };
 
-Session::Session(asio::ip::tcp::socket socket, SessionShared& shared) : stream_(std::move(socket)), shared_(shared) {}
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared)
+    : stream_(std::move(socket)),
+      shared_(shared),
+      idle_timeout_(shared.services.config.idle_timeout_s),
+      io_timeout_(shared.services.config.io_timeout_s) {}
 
 std::string Session::next_request_id() {
   char buf[17];
@@ -95,16 +98,40 @@ awaitable<void> Session::run() {
     parser.body_limit(boost::none);
     idle_ = true;
     if (shared_.stopping) break;
-    stream_.expires_after(kIdleTimeout);
+    // One deadline for the whole head: a client dripping it byte by byte is cut off.
+    stream_.expires_after(idle_timeout_);
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, tuple_awaitable);
     idle_ = false;
-    if (ec) break;
+    if (ec) {
+      co_await reject_head(ec);
+      break;
+    }
     if (!co_await serve_one(parser)) break;
   }
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   stream_.socket().close(ignored);
   shared_.registry.remove(this);
+}
+
+awaitable<void> Session::reject_head(beast::error_code ec) {
+  // Nothing of a next request arrived (idle keep-alive, or the client closed): just close.
+  if (buffer_.size() == 0 && (ec == beast::error::timeout || ec == http::error::end_of_stream)) co_return;
+  std::optional<s3::Error> err;
+  if (ec == http::error::header_limit) {
+    err = s3::Error(s3::Code::RequestHeaderSectionTooLarge,
+                    "Your request header section exceeds the maximum allowed size.");
+  } else if (ec == beast::error::timeout) {
+    err = s3::Error(s3::Code::RequestTimeout,
+                    "Your socket connection to the server was not read from or written to within the timeout period.");
+  } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    err = s3::Error(s3::Code::InvalidRequest, "The HTTP request could not be parsed: " + ec.message());
+  }
+  if (!err) co_return;  // the connection failed: nobody to answer
+  std::string request_id = next_request_id();
+  Response r = error_response(*err, "", request_id, shared_.host_id, false);
+  co_await write(r, 11, false, request_id);
 }
 
 awaitable<bool> Session::serve_one(Parser& parser) {
@@ -142,6 +169,21 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     }
   }
 
+  // The admin API: signed like S3 requests, for the admin user only.
+  if (is_admin_target(hdr.target())) {
+    resource = std::string(hdr.target().substr(0, hdr.target().find('?')));
+    auto id = authenticate(hdr);
+    if (!id) co_return fail(id.error());
+    if (id->user != shared_.services.config.admin_user)
+      co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied: the admin API is for the admin user only"));
+    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+    auto& svc = shared_.services;
+    auto r = co_await run_blocking(svc.blocking,
+                                   [&] { return handle_admin(hdr.method_string(), hdr.target(), svc); });
+    if (!r) co_return fail(r.error());
+    co_return std::move(*r);
+  }
+
   auto parsed = parse_s3_request(hdr, shared_.services.config.domain);
   if (!parsed) co_return fail(parsed.error());
   S3Request& req = *parsed;
@@ -165,10 +207,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     co_return co_await finish(req, co_await handlers::post_object(ctx), fail);
   }
 
-  auth::RequestView view{hdr.method_string(), hdr.target(), {}};
-  for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
-  if (auth::is_anonymous(view)) co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied"));
-  auto id = auth::authenticate(view, shared_.credentials, now_ms());
+  auto id = authenticate(hdr);
   if (!id) co_return fail(id.error());
 
   auto rt = route(req);
@@ -184,12 +223,19 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   co_return co_await finish(req, co_await rt->handler(ctx), fail);
 }
 
+s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr) {
+  auth::RequestView view{hdr.method_string(), hdr.target(), {}};
+  for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
+  if (auth::is_anonymous(view)) return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  return auth::authenticate(view, shared_.credentials, now_ms());
+}
+
 awaitable<s3::Status> Session::send_continue(const http::request_header<>& hdr) {
   // Sent even for an empty body: botocore 1.29 waits for it and, if the final status
   // comes first, misreads the next response on that pooled connection.
   if (!expects_continue(hdr)) co_return s3::Status{};
   http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
-  stream_.expires_after(kIoTimeout);
+  stream_.expires_after(io_timeout_);
   auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
   if (ec) co_return s3::Error(s3::Code::IncompleteBody, "connection lost");
   continued_ = true;
@@ -260,7 +306,7 @@ awaitable<bool> Session::write(Response& r, unsigned version, bool keep_alive, c
     res.body() = std::move(r.body);
     res.content_length(res.body().size());
   }
-  stream_.expires_after(kIoTimeout);
+  stream_.expires_after(io_timeout_);
   http::response_serializer<http::string_body> sr{res};
   if (r.length_only) {
     auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable);
@@ -282,7 +328,7 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
   res.body().data = nullptr;
   res.body().more = true;
   http::response_serializer<http::buffer_body> sr{res};
-  stream_.expires_after(kIoTimeout);
+  stream_.expires_after(io_timeout_);
   if (auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable); ec) co_return false;
 
   // While one buffer goes out on the socket, the blocking pool decodes the next.
@@ -303,7 +349,7 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
     res.body().data = buf.data();
     res.body().size = buf.size();
     res.body().more = true;
-    stream_.expires_after(kIoTimeout);
+    stream_.expires_after(io_timeout_);
     auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
     if (ec && ec != http::error::need_buffer) co_return s3::Error(s3::Code::RequestTimeout, ec.message());
     co_return s3::Status{};

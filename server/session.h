@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,9 +46,13 @@ class Session : public std::enable_shared_from_this<Session> {
   class ParserBody;
 
   boost::asio::awaitable<bool> serve_one(Parser& parser);
+  // A request head that could not be read: an S3 error before closing, or nothing.
+  boost::asio::awaitable<void> reject_head(boost::beast::error_code ec);
   boost::asio::awaitable<Response> dispatch(Parser& parser, const std::string& request_id, std::string& resource);
   // 100 Continue, once the request is admitted.
   boost::asio::awaitable<s3::Status> send_continue(const boost::beast::http::request_header<>& hdr);
+  // SigV4/SigV2 in the header or the query; AccessDenied for anonymous requests.
+  s3::Result<auth::Identity> authenticate(const boost::beast::http::request_header<>& hdr);
   // A handler's result as the response: error XML, error context, CORS headers.
   boost::asio::awaitable<Response> finish(const S3Request& req, s3::Result<Response> result,
                                           const std::function<Response(const s3::Error&)>& fail);
@@ -63,7 +68,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   SessionShared& shared_;
   std::atomic<bool> idle_{true};
-  bool continued_ = false;  // this request's 100 Continue was sent
+  std::chrono::seconds idle_timeout_;  // between requests, and for a whole request head
+  std::chrono::seconds io_timeout_;    // one stalled body read or write
+  bool continued_ = false;             // this request's 100 Continue was sent
 };
 
 }  // namespace silt::server

@@ -28,8 +28,9 @@ int64_t to_epoch_ms(int year, int mon, int day, int h, int m, int s, int ms) {
   return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
 }
 
-bool valid(int mon, int day, int h, int m, int s) {
-  return mon >= 0 && mon < 12 && day >= 1 && day <= 31 && h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 && s <= 60;
+// Years outside 0..9999 are not dates any client sends, and would overflow tm_year or the ms result.
+bool valid(int year, int mon, int day, int h, int m, int s) {
+  return year >= 0 && year <= 9999 && mon >= 0 && mon < 12 && day >= 1 && day <= 31 && h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 && s <= 60;
 }
 
 int month_index(const char* name) {
@@ -79,7 +80,7 @@ std::optional<int64_t> parse_amz_date(std::string_view s) {
     return v;
   };
   int year = num(0, 4), mon = num(4, 2) - 1, day = num(6, 2), h = num(9, 2), m = num(11, 2), sec = num(13, 2);
-  if (!valid(mon, day, h, m, sec)) return std::nullopt;
+  if (!valid(year, mon, day, h, m, sec)) return std::nullopt;
   return to_epoch_ms(year, mon, day, h, m, sec, 0);
 }
 
@@ -88,16 +89,16 @@ std::optional<int64_t> parse_http_date(std::string_view s) {
   char wday[16] = {}, mon[16] = {};
   int day = 0, year = 0, h = 0, m = 0, sec = 0;
   // RFC 1123: "Sun, 06 Nov 1994 08:49:37 GMT"
-  if (sscanf(str.c_str(), "%15[A-Za-z], %d %3s %d %d:%d:%d GMT", wday, &day, mon, &year, &h, &m, &sec) == 7) {
-  } else if (sscanf(str.c_str(), "%15[A-Za-z], %d-%3s-%d %d:%d:%d GMT", wday, &day, mon, &year, &h, &m, &sec) == 7) {
+  if (sscanf(str.c_str(), "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT", wday, &day, mon, &year, &h, &m, &sec) == 7) {
+  } else if (sscanf(str.c_str(), "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT", wday, &day, mon, &year, &h, &m, &sec) == 7) {
     year += year < 70 ? 2000 : (year < 100 ? 1900 : 0);  // RFC 850 two-digit years
-  } else if (sscanf(str.c_str(), "%15s %3s %d %d:%d:%d %d", wday, mon, &day, &h, &m, &sec, &year) == 7) {
+  } else if (sscanf(str.c_str(), "%15s %3s %2d %2d:%2d:%2d %4d", wday, mon, &day, &h, &m, &sec, &year) == 7) {
     // asctime
   } else {
     return std::nullopt;
   }
   int mi = month_index(mon);
-  if (mi < 0 || !valid(mi, day, h, m, sec)) return std::nullopt;
+  if (mi < 0 || !valid(year, mi, day, h, m, sec)) return std::nullopt;
   return to_epoch_ms(year, mi, day, h, m, sec, 0);
 }
 
@@ -107,8 +108,9 @@ std::optional<int64_t> parse_iso8601(std::string_view s) {
   double sec = 0;
   if (sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &year, &mon, &day, &h, &m, &sec, &n) != 6) return std::nullopt;
   if (static_cast<size_t>(n) != str.size() - 1 || str.back() != 'Z') return std::nullopt;
+  if (!(sec >= 0 && sec < 61)) return std::nullopt;  // also keeps the cast below defined
   int whole = static_cast<int>(sec);
-  if (!valid(mon - 1, day, h, m, whole)) return std::nullopt;
+  if (!valid(year, mon - 1, day, h, m, whole)) return std::nullopt;
   return to_epoch_ms(year, mon - 1, day, h, m, whole, static_cast<int>((sec - whole) * 1000 + 0.5));
 }
 

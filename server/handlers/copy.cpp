@@ -14,7 +14,7 @@ constexpr uint64_t kMaxCopySize = 5ULL << 30;
 
 s3::Result<ObjectInfo> copy_data(ObjectLayer& objects, const ObjectInfo& src, const S3Request& req,
                                  const ObjectMeta& meta, const WriteConditions& cond) {
-  auto writer = objects.create_object(req.bucket, req.key, cond);
+  auto writer = objects.create_object(req.bucket, req.key, cond, meta.storage_class);
   if (!writer) return writer.error();
   if (auto st = copy_range(objects, src, 0, src.size, **writer); !st) return st.error();
   return (*writer)->commit(meta);
@@ -53,11 +53,10 @@ awaitable<Result> copy_object(RequestContext& ctx) {
     m->checksums = src->meta.checksums;  // the bytes are the same, so are their checksums
     m->tags = src->meta.tags;
     meta = std::move(*m);
-  } else if (auto sc = req.header_value("x-amz-storage-class"); !sc.empty()) {
-    auto m = meta_from_request(req);  // validates the class
-    if (!m) co_return m.error();
-    meta.storage_class = m->storage_class;
   }
+  // As on S3, the copy is STANDARD unless the request names a class.
+  const auto sc = req.header_value("x-amz-storage-class");
+  meta.storage_class = sc.empty() ? "STANDARD" : std::string(sc);
   if (tag_directive == "REPLACE") {
     auto tags = tags_from_header(req.header_value("x-amz-tagging"));
     if (!tags) co_return tags.error();
@@ -75,8 +74,10 @@ awaitable<Result> copy_object(RequestContext& ctx) {
                         "changing the object's metadata, storage class, website redirect location or encryption "
                         "attributes.");
   }
-  if (self && bucket->versioning == Versioning::Unversioned && !cond->if_none_match_any && cond->if_match.empty()) {
+  if (self && bucket->versioning == Versioning::Unversioned && !cond->if_none_match_any && cond->if_match.empty() &&
+      meta.storage_class == src->meta.storage_class) {
     // Same bytes, new metadata: rewrite the record, not the data (rclone touches mtimes this way).
+    // A new storage class moves the data: that is a real copy.
     info = co_await run_blocking(ctx.svc.blocking,
                                  [&] { return ctx.svc.objects.update_metadata(req.bucket, req.key, meta); });
   } else {

@@ -1,21 +1,13 @@
 // DeleteObject and DeleteObjects.
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
+#include "server/handlers/request_xml.h"
 
 namespace silt::server::handlers {
 
 namespace {
 constexpr size_t kMaxDeleteKeys = 1000;
 constexpr size_t kMaxDeleteBody = 2 << 20;
-
-s3::Error malformed() {
-  return s3::Error(s3::Code::MalformedXML,
-                   "The XML you provided was not well-formed or did not validate against our published schema.");
-}
-
-struct Target {
-  std::string key, version_id;
-};
 }  // namespace
 
 awaitable<Result> delete_object(RequestContext& ctx) {
@@ -33,18 +25,10 @@ awaitable<Result> delete_object(RequestContext& ctx) {
 awaitable<Result> delete_objects(RequestContext& ctx) {
   auto body = co_await ctx.body.read_all(kMaxDeleteBody);
   if (!body) co_return body.error();
-  pugi::xml_document in;
-  // Character references (&#xD; from botocore) are decoded by pugixml's default parse.
-  if (!in.load_buffer(body->data(), body->size())) co_return malformed();
-  auto del = in.child("Delete");
-  if (!del) co_return malformed();
-  bool quiet = std::string_view(del.child_value("Quiet")) == "true";
-  std::vector<Target> targets;
-  for (auto obj : del.children("Object")) {
-    if (!obj.child("Key")) co_return malformed();
-    targets.push_back({obj.child_value("Key"), obj.child_value("VersionId")});
-  }
-  if (targets.empty() || targets.size() > kMaxDeleteKeys) co_return malformed();
+  auto parsed = parse_delete_objects(*body, kMaxDeleteKeys);
+  if (!parsed) co_return parsed.error();
+  const bool quiet = parsed->quiet;
+  const auto& targets = parsed->targets;
 
   std::vector<s3::Result<DeleteOutcome>> results;
   results.reserve(targets.size());

@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "server/blocking.h"
+#include "server/handlers/expiration.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
 #include "server/handlers/range.h"
@@ -55,8 +56,11 @@ s3::Result<std::optional<ByteRange>> part_range(const S3Request& req, const Obje
 awaitable<Result> read_object(RequestContext& ctx, bool head) {
   const auto& req = ctx.req;
   const std::string* version = req.query_value("versionId");
+  std::string expiration;
   auto info = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.stat_object(req.bucket, req.key, version ? *version : std::string());
+    auto i = ctx.svc.objects.stat_object(req.bucket, req.key, version ? *version : std::string());
+    if (i) expiration = expiration_for(ctx.svc, *i);
+    return i;
   });
   if (!info) co_return info.error();
   if (auto st = check_conditions(req, *info, ""); !st) {
@@ -79,6 +83,7 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
 
   Response r;
   add_object_headers(r, *info);
+  if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   apply_overrides(r, req);
   uint64_t offset = 0, length = info->size;
   if (*range) {

@@ -53,5 +53,9 @@ awaitable<Result> post_object(RequestContext& ctx);
 awaitable<Result> put_bucket_cors(RequestContext& ctx);
 awaitable<Result> get_bucket_cors(RequestContext& ctx);
 awaitable<Result> delete_bucket_cors(RequestContext& ctx);
+// lifecycle.cpp
+awaitable<Result> put_bucket_lifecycle(RequestContext& ctx);
+awaitable<Result> get_bucket_lifecycle(RequestContext& ctx);
+awaitable<Result> delete_bucket_lifecycle(RequestContext& ctx);
 
 }  // namespace silt::server::handlers

@@ -8,6 +8,7 @@
 #include "server/handlers/object_headers.h"
 #include "server/handlers/owner.h"
 #include "server/handlers/range.h"
+#include "server/handlers/request_xml.h"
 #include "server/handlers/upload_body.h"
 #include "util/checksum.h"
 #include "util/time.h"
@@ -160,34 +161,10 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   if (!cond) co_return cond.error();
   auto body = co_await ctx.body.read_all(kMaxCompleteBody);
   if (!body) co_return body.error();
-  auto malformed =
-      s3::Error(s3::Code::MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema.");
-  pugi::xml_document in;
-  if (!in.load_buffer(body->data(), body->size())) co_return malformed;
-  auto root_in = in.child("CompleteMultipartUpload");
-  if (!root_in) co_return malformed;
-  std::vector<CompletedPart> parts;
-  // Part elements may carry ChecksumCRC32 and friends (s3transfer and the JS SDK send
-  // them): each must match what the part was stored with.
-  for (auto p : root_in.children("Part")) {
-    CompletedPart cp;
-    std::string_view num = p.child_value("PartNumber");
-    auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), cp.number);
-    if (ec != std::errc() || ptr != num.data() + num.size()) co_return malformed;
-    cp.etag = p.child_value("ETag");
-    for (auto child : p.children()) {
-      std::string_view name = child.name();
-      if (name.rfind("Checksum", 0) == 0 && name.size() > 8 && parse_checksum_algo(name.substr(8)))
-        cp.checksums.emplace_back(std::string(name.substr(8)), child.child_value());
-    }
-    parts.push_back(std::move(cp));
-  }
-  if (parts.empty())
-    co_return s3::Error(s3::Code::MalformedXML,
-                        "The XML you provided was not well-formed or did not validate against our published schema.");
+  auto parts = parse_complete_multipart(*body);
+  if (!parts) co_return parts.error();
   auto info = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), parts, *cond);
+    return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), *parts, *cond);
   });
   if (!info) co_return info.error();
   pugi::xml_document doc;

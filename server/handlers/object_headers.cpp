@@ -77,10 +77,9 @@ s3::Result<ObjectMeta> meta_from_fields(const std::vector<std::pair<std::string,
   }
   if (user_bytes > kMaxUserMetadata)
     return s3::Error(s3::Code::MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.");
+  // Which classes exist is the object layer's to say (create_object / create_upload).
   for (const auto& [field, value] : fields)
-    if (iequals(field, "x-amz-storage-class") && !value.empty() && value != "STANDARD")
-      return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid")
-          .with("StorageClassRequested", value);
+    if (iequals(field, "x-amz-storage-class") && !value.empty()) m.storage_class = value;
   return m;
 }
 

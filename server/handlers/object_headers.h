@@ -17,7 +17,8 @@ namespace silt::server {
 
 // Content-* headers, Expires, Cache-Control, x-amz-meta-*, x-amz-tagging and
 // x-amz-storage-class from a PUT/COPY(REPLACE) request. MetadataTooLarge,
-// InvalidStorageClass, InvalidTag.
+// InvalidTag. The storage class is taken as given; the object layer refuses
+// classes it does not map (InvalidStorageClass).
 s3::Result<ObjectMeta> meta_from_request(const S3Request& req);
 // The same rules (content headers, x-amz-meta-* within 2 KiB, storage class) for any
 // (name, value) source, names in any case: HTTP headers or POST form fields. Tags

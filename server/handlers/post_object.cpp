@@ -21,6 +21,7 @@
 #include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
+#include "util/utf8.h"
 
 namespace silt::server::handlers {
 
@@ -270,6 +271,9 @@ awaitable<Result> post_object(RequestContext& ctx) {
         .with("ArgumentValue", "");
   if (key->empty()) co_return s3::Error(s3::Code::InvalidArgument, "User key must have a length greater than 0.");
   if (key->size() > kMaxKeyLength) co_return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
+  // As for keys in a URL (InvalidURI there): a stored non-UTF-8 key would break every listing.
+  if (!valid_utf8(*key))
+    co_return s3::Error(s3::Code::InvalidArgument, "Object key must be valid UTF-8.").with("ArgumentName", "key");
   auto policy = auth::parse_post_policy(*auth::form_field(fields, "policy"));
   if (!policy) co_return policy.error();
   if (auto st = auth::check_post_policy(*policy, fields, req.bucket, now_ms()); !st) co_return st.error();
@@ -282,8 +286,8 @@ awaitable<Result> post_object(RequestContext& ctx) {
   }
 
   // The file.
-  auto writer =
-      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, *key); });
+  auto writer = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, *key, {}, meta->storage_class); });
   if (!writer) {
     if (writer.error().code == s3::Code::NoSuchBucket) writer.error().with("BucketName", req.bucket);
     co_return writer.error();

@@ -1,5 +1,6 @@
 // PutObject.
 #include "server/blocking.h"
+#include "server/handlers/expiration.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
 #include "server/handlers/upload_body.h"
@@ -21,7 +22,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
     co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
 
   auto writer = co_await run_blocking(ctx.svc.blocking,
-                                      [&] { return ctx.svc.objects.create_object(req.bucket, req.key, *cond); });
+                                      [&] { return ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class); });
   if (!writer) co_return writer.error();
   ObjectWriter& w = **writer;
 
@@ -30,7 +31,12 @@ awaitable<Result> put_object(RequestContext& ctx) {
   if (st = check_content_md5(req, w); !st) co_return st.error();
   meta->checksums = ctx.body.verified_checksums();
 
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] { return w.commit(*meta); });
+  std::string expiration;
+  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
+    auto i = w.commit(*meta);
+    if (i) expiration = expiration_for(ctx.svc, *i);
+    return i;
+  });
   // The writer is destroyed on a pool thread too: destroying it may touch the drives.
   co_await run_blocking(ctx.svc.blocking, [&] { writer->reset(); });
   if (!info) co_return info.error();
@@ -39,6 +45,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
   r.add("ETag", quoted_etag(info->etag));
   add_version_header(r, *info);
   add_checksum_headers(r, *info);
+  if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   co_return r;
 }
 

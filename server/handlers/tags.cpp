@@ -5,6 +5,7 @@
 
 #include "server/xml.h"
 #include "util/uri.h"
+#include "util/utf8.h"
 
 namespace silt::server {
 
@@ -20,13 +21,22 @@ size_t utf8_length(std::string_view s) {
   return n;
 }
 
+// Tags go back out as XML text: bytes that are not UTF-8, and control characters
+// (NUL above all, which would cut the text short), could not make the round trip.
+bool printable_utf8(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return false;
+  return valid_utf8(s);
+}
+
 s3::Result<Tags> validate(Tags tags) {
   if (tags.size() > kMaxTags) return s3::Error(s3::Code::InvalidTag, "Object tags cannot be greater than 10");
   std::set<std::string> seen;
   for (const auto& [k, v] : tags) {
-    if (k.empty() || utf8_length(k) > kMaxKey)
+    if (k.empty() || utf8_length(k) > kMaxKey || !printable_utf8(k))
       return s3::Error(s3::Code::InvalidTag, "The TagKey you have provided is invalid");
-    if (utf8_length(v) > kMaxValue) return s3::Error(s3::Code::InvalidTag, "The TagValue you have provided is invalid");
+    if (utf8_length(v) > kMaxValue || !printable_utf8(v))
+      return s3::Error(s3::Code::InvalidTag, "The TagValue you have provided is invalid");
     if (!seen.insert(k).second)
       return s3::Error(s3::Code::InvalidTag, "Cannot provide multiple Tags with the same key");
   }
@@ -45,7 +55,9 @@ s3::Result<Tags> tags_from_xml(std::string_view xml) {
   auto malformed =
       s3::Error(s3::Code::MalformedXML,
                 "The XML you provided was not well-formed or did not validate against our published schema.");
-  if (!doc.load_buffer(xml.data(), xml.size())) return malformed;
+  // parse_ws_pcdata_single: a key or value of only spaces is text, not formatting
+  // (found by fuzz_xml_tagging: " " came back as "").
+  if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single)) return malformed;
   auto set = doc.child("Tagging").child("TagSet");
   if (!set) return malformed;
   Tags tags;

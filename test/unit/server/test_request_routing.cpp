@@ -57,6 +57,20 @@ TEST_CASE("keys over 1024 bytes are refused", "[request]") {
   CHECK(r.error().code == s3::Code::KeyTooLongError);
 }
 
+TEST_CASE("paths and virtual-host buckets that are not UTF-8 are refused", "[request]") {
+  for (std::string target : {"/b/%FF", "/b/a%C3", "/b/%C0%AF", "/b/%ED%A0%80", "/%FF/k", "/b/\xff"}) {
+    auto r = parse_s3_request(header(http::verb::get, target), "");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == s3::Code::InvalidURI);
+  }
+  auto ok = parse_s3_request(header(http::verb::get, "/b/d%C3%A9j%C3%A0/%F0%9F%99%82"), "");
+  REQUIRE(ok.ok());
+  CHECK(ok->key == "d\xC3\xA9j\xC3\xA0/\xF0\x9F\x99\x82");
+  auto vhost = parse_s3_request(header(http::verb::get, "/k", "my.\xf3ucket.s3.local"), "s3.local");
+  REQUIRE_FALSE(vhost.ok());
+  CHECK(vhost.error().code == s3::Code::InvalidBucketName);
+}
+
 TEST_CASE("the router table names every operation", "[router]") {
   using http::verb;
   CHECK(op(verb::get, "/") == "ListBuckets");

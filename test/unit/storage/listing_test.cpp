@@ -58,7 +58,7 @@ ObjectRecord record(const std::string& bucket, const std::string& key) {
   r.info.bucket = bucket;
   r.info.key = key;
   r.info.etag = "d41d8cd98f00b204e9800998ecf8427e";
-  r.layout = {4, 2, 4096, "00000000000000000000000000000000", {0, 1, 2, 3, 4, 5}};
+  r.layout = {4, 2, 4096, "00000000000000000000000000000000", {0, 1, 2, 3, 4, 5}, "", "", 0};
   r.parts.push_back({1, 0, r.info.etag, r.layout.data_id, {}, {}});
   return r;
 }

@@ -27,13 +27,13 @@ std::string multipart_etag(const std::vector<std::string>& parts) {
 size_t data_dirs(StorageEnv& env) {
   size_t n = 0;
   std::error_code ec;
-  for (const auto& fan : std::filesystem::directory_iterator(env.set().drives[0].data_root(), ec))
+  for (const auto& fan : std::filesystem::directory_iterator(env.set().pools[0]->drives[0].data_root(), ec))
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(fan.path(), ec)) ++n;
   return n;
 }
 
 bool data_dir_exists(StorageEnv& env, const std::string& id) {
-  for (const auto& d : env.set().drives)
+  for (const auto& d : env.set().pools[0]->drives)
     if (fs::exists(d.data_dir(id))) return true;
   return false;
 }
@@ -44,7 +44,7 @@ std::string part_data_id(StorageEnv& env, const std::string& bucket, const std::
   REQUIRE(rec.ok());
   REQUIRE(rec->parts.size() == 1);
   // The data id is not part of PartInfo; find it through the drive's part meta.json.
-  for (const auto& fan : std::filesystem::directory_iterator(env.set().drives[0].data_root()))
+  for (const auto& fan : std::filesystem::directory_iterator(env.set().pools[0]->drives[0].data_root()))
     for (const auto& e : std::filesystem::directory_iterator(fan.path())) {
       auto text = fs::read_file(e.path().string() + "/meta.json");
       if (!text) continue;
@@ -225,7 +225,7 @@ TEST_CASE("multipart: uploads and their parts survive a restart", "[multipart]")
   REQUIRE(env.put_part("b", "t/part-0", up->upload_id, 2, p2).ok());
   // Each part's data dir describes itself.
   const std::string d2 = part_data_id(env, "b", "t/part-0", up->upload_id, 2);
-  for (const auto& d : env.set().drives) {
+  for (const auto& d : env.set().pools[0]->drives) {
     auto text = fs::read_file(d.data_dir(d2) + "/meta.json");
     REQUIRE(text.ok());
     auto rec = decode_uploaded_part(*text);
@@ -254,7 +254,7 @@ TEST_CASE("multipart: uploads and their parts survive a restart", "[multipart]")
   REQUIRE(rec.ok());
   REQUIRE(rec->parts.size() == 2);
   CHECK(rec->parts[1].data_id == d2);
-  for (const auto& d : env.set().drives) {
+  for (const auto& d : env.set().pools[0]->drives) {
     auto text = fs::read_file(d.data_dir(rec->parts[0].data_id) + "/meta.json");
     REQUIRE(text.ok());
     auto on_drive = decode_object_record(*text);
@@ -349,8 +349,8 @@ TEST_CASE("multipart: startup removes orphaned part dirs but keeps referenced on
   // index commit: a part record naming a known bucket, and one naming an unknown one.
   auto orphan = [&](const std::string& bucket) {
     UploadedPart p{bucket, "k", up->upload_id, PartInfo{2, 0, hex_encode(md5_raw("")), 0, {}},
-                   ObjectLayout{4, 2, 4096, random_hex_id(), {0, 1, 2, 3, 4, 5}}};
-    for (const auto& d : env.set().drives) {
+                   ObjectLayout{4, 2, 4096, random_hex_id(), {0, 1, 2, 3, 4, 5}, "", "", 0}};
+    for (const auto& d : env.set().pools[0]->drives) {
       REQUIRE(fs::make_dirs(d.data_dir(p.layout.data_id)).ok());
       REQUIRE(fs::write_file_synced(d.data_dir(p.layout.data_id) + "/meta.json", encode_uploaded_part(p)).ok());
     }

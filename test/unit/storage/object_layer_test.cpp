@@ -33,7 +33,7 @@ void flip_byte(const std::string& path, uint64_t offset) {
 std::string shard_path(StorageEnv& env, const std::string& bucket, const std::string& key, int shard) {
   auto rec = env.set().index->get_object(bucket, key);
   REQUIRE(rec.ok());
-  const Drive& d = env.set().drives[static_cast<size_t>(rec->layout.distribution[static_cast<size_t>(shard)])];
+  const Drive& d = env.set().pools[0]->drives[static_cast<size_t>(rec->layout.distribution[static_cast<size_t>(shard)])];
   return d.data_dir(rec->layout.data_id) + "/part.1";
 }
 
@@ -165,19 +165,19 @@ TEST_CASE("overwrite and delete remove the old data directory", "[layer]") {
   REQUIRE(env.layer->make_bucket("b").ok());
   REQUIRE(env.put("b", "k", random_bytes(100, 1)).ok());
   std::string old_id = env.data_id("b", "k");
-  for (const auto& d : env.set().drives) CHECK(fs::exists(d.data_dir(old_id)));
+  for (const auto& d : env.set().pools[0]->drives) CHECK(fs::exists(d.data_dir(old_id)));
   const std::string data2 = random_bytes(200, 2);
   REQUIRE(env.put("b", "k", data2).ok());
   std::string new_id = env.data_id("b", "k");
   CHECK(new_id != old_id);
-  for (const auto& d : env.set().drives) {
+  for (const auto& d : env.set().pools[0]->drives) {
     CHECK_FALSE(fs::exists(d.data_dir(old_id)));
     CHECK(fs::exists(d.data_dir(new_id)));
   }
   CHECK(*env.get("b", "k") == data2);
 
   REQUIRE(env.layer->delete_object("b", "k").ok());
-  for (const auto& d : env.set().drives) CHECK_FALSE(fs::exists(d.data_dir(new_id)));
+  for (const auto& d : env.set().pools[0]->drives) CHECK_FALSE(fs::exists(d.data_dir(new_id)));
   CHECK(env.layer->stat_object("b", "k").error().code == s3::Code::NoSuchKey);
   CHECK(env.layer->delete_object("b", "k").ok());  // missing key: fine
   CHECK(env.layer->delete_object("nob", "k").error().code == s3::Code::NoSuchBucket);
@@ -228,7 +228,7 @@ TEST_CASE("startup recovery removes orphans and temp files", "[layer]") {
   ObjectRecord orphan_rec;
   orphan_rec.info.bucket = "b";
   orphan_rec.info.key = "lost";
-  orphan_rec.layout = {4, 2, kBlock, orphan, {0, 1, 2, 3, 4, 5}};
+  orphan_rec.layout = {4, 2, kBlock, orphan, {0, 1, 2, 3, 4, 5}, "", "", 0};
   ObjectRecord unknown_rec = orphan_rec;
   unknown_rec.info.bucket = "not-in-index";
   unknown_rec.layout.data_id = unknown;
@@ -245,7 +245,7 @@ TEST_CASE("startup recovery removes orphans and temp files", "[layer]") {
     std::ofstream(d + "/tmp/deadbeef/part.1") << "y";
   }
   env.reopen();
-  for (const auto& d : env.set().drives) {
+  for (const auto& d : env.set().pools[0]->drives) {
     CHECK_FALSE(fs::exists(d.data_dir(orphan)));
     CHECK_FALSE(fs::exists(d.data_dir("ef0123456789abcdef0123456789abcd")));
     CHECK(fs::exists(d.data_dir(unknown)));
@@ -329,7 +329,7 @@ TEST_CASE("metadata is stored, updated in place, and survives reopen", "[layer]"
   CHECK(up->etag == put->etag);
   CHECK(up->mtime_ms > put->mtime_ms);
   std::string id = env.data_id("b", "k");
-  for (const auto& d : env.set().drives) {
+  for (const auto& d : env.set().pools[0]->drives) {
     auto m = fs::read_file(d.data_dir(id) + "/meta.json");
     REQUIRE(m.ok());
     auto rec = decode_object_record(*m);
@@ -352,7 +352,7 @@ TEST_CASE("meta.json on each drive describes the object on its own", "[layer]") 
   REQUIRE(env.layer->make_bucket("b").ok());
   REQUIRE(env.put("b", "dir/file", random_bytes(kBlock * 3 + 1, 9)).ok());
   std::string id = env.data_id("b", "dir/file");
-  auto m = fs::read_file(env.set().drives[2].data_dir(id) + "/meta.json");
+  auto m = fs::read_file(env.set().pools[0]->drives[2].data_dir(id) + "/meta.json");
   REQUIRE(m.ok());
   auto rec = decode_object_record(*m);
   REQUIRE(rec.ok());
@@ -376,11 +376,11 @@ TEST_CASE("shards rotate across drives by data id", "[layer]") {
     REQUIRE(env.put("b", "k" + std::to_string(i), "x").ok());
     auto rec = env.set().index->get_object("b", "k" + std::to_string(i));
     REQUIRE(rec.ok());
-    CHECK(rec->layout.distribution == env.set().distribution(rec->layout.data_id));
+    CHECK(rec->layout.distribution == env.set().pools[0]->distribution(rec->layout.data_id));
   }
   std::set<int> first_drives;
   for (int i = 0; i < 200; ++i) {
-    auto dist = env.set().distribution(random_hex_id());
+    auto dist = env.set().pools[0]->distribution(random_hex_id());
     first_drives.insert(dist[0]);
     // Every drive holds exactly one shard, in rotated order.
     std::set<int> all(dist.begin(), dist.end());

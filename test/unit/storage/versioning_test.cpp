@@ -16,7 +16,7 @@ namespace {
 size_t data_dirs(StorageEnv& env) {
   size_t n = 0;
   std::error_code ec;
-  for (const auto& fan : std::filesystem::directory_iterator(env.set().drives[0].data_root(), ec))
+  for (const auto& fan : std::filesystem::directory_iterator(env.set().pools[0]->drives[0].data_root(), ec))
     for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(fan.path(), ec)) ++n;
   return n;
 }
@@ -220,7 +220,7 @@ TEST_CASE("versioning: listings page through versions and hide deleted keys", "[
       rec.info.bucket = "b";
       rec.info.key = key;
       rec.info.etag = "d41d8cd98f00b204e9800998ecf8427e";
-      rec.layout = {4, 2, 4096, std::string(32, '0'), {0, 1, 2, 3, 4, 5}};
+      rec.layout = {4, 2, 4096, std::string(32, '0'), {0, 1, 2, 3, 4, 5}, "", "", 0};
       auto r = env.set().index->commit_object(rec);
       REQUIRE(r.ok());
       REQUIRE(r->replaced.empty());

@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+"""Turns the raw figures of bench/run.sh into the tables of docs/performance.md and bench/last.json.
+
+  report.py full  RESULTS WORKLOADS META LAST_JSON --doc docs/performance.md --raw bench/last-results.jsonl
+  report.py quick RESULTS WORKLOADS META LAST_JSON [--record]
+
+RESULTS: one JSON object per measurement {"workload","server","rep","cmd","result"}; WORKLOADS: one
+{"name","metric","what"} per workload, in run order. The doc's generated part sits between the
+BEGIN/END markers below; text outside them (the profiles and plans) is kept as it is.
+"""
+import argparse
+import json
+import statistics
+import sys
+
+BEGIN = "<!-- bench/run.sh: generated table, begin -->"
+END = "<!-- bench/run.sh: generated table, end -->"
+SERVERS = ["silt", "rgw", "s3rver", "nginx"]
+UNITS = {"mib_s": "MiB/s", "ops_s": "ops/s", "p50": "ms p50", "rss_mib": "MiB"}
+# Quick figures this much worse than the recorded ones are reported as regressions.
+REGRESSION = 0.8
+
+
+def value(result, metric):
+    if "error" in result:
+        return None
+    if metric == "p50":
+        return result["latency_ms"]["p50"]
+    return result.get(metric)
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def medians(results, workloads):
+    """{(workload, server): {"median", "values", "errors", "cmd"}}"""
+    metric = {w["name"]: w["metric"] for w in workloads}
+    out = {}
+    for r in results:
+        key = (r["workload"], r["server"])
+        e = out.setdefault(key, {"values": [], "errors": 0, "cmd": r["cmd"], "first_error": ""})
+        v = value(r["result"], metric[r["workload"]])
+        errs = r["result"].get("errors", 0) if "error" not in r["result"] else 1
+        e["errors"] += errs
+        if errs and not e["first_error"]:
+            e["first_error"] = r["result"].get("error") or r["result"].get("first_error", "")
+        if v is not None and (r["result"].get("ops", 1) > 0):
+            e["values"].append(v)
+    for e in out.values():
+        e["median"] = statistics.median(e["values"]) if e["values"] else None
+    return out
+
+
+def better(metric):
+    return "lower" if metric == "p50" else "higher"
+
+
+def fmt(v, metric):
+    if v is None:
+        return "—"
+    if metric == "ops_s":
+        return f"{v:,.0f}"
+    if metric == "p50":
+        return f"{v:.2f}"
+    return f"{v:,.1f}"
+
+
+def ratio(a, b, metric):
+    """How many times better a is than b (for latency: b / a)."""
+    if a is None or b is None or a == 0 or b == 0:
+        return None
+    return b / a if metric == "p50" else a / b
+
+
+def rfmt(x):
+    return "—" if x is None else f"{x:.2f}×"
+
+
+def targets(m, wl):
+    def med(w, s):
+        e = m.get((w, s))
+        return e["median"] if e else None
+
+    md5 = med("ceil-md5sum", "machine")
+    rows = []
+
+    def add(what, got, goal, cmp=">="):
+        if got is None:
+            rows.append((what, "—", f"{cmp} {goal}", "not measured"))
+            return
+        ok = got >= goal if cmp == ">=" else got <= goal
+        rows.append((what, f"{got:.2f}", f"{cmp} {goal}", "met" if ok else "**missed**"))
+
+    for w in ("put-1g-unsigned", "put-1g-chunked"):
+        add(f"{w}: silt / md5sum (1 core)", ratio(med(w, "silt"), md5, "mib_s"), 0.75)
+    add("put-64m-c16: silt / md5sum (1 core)", ratio(med("put-64m-c16", "silt"), md5, "mib_s"), 1.3)
+    for w in ("get-1g", "get-64m-c16", "ranged-1m-c16"):
+        add(f"{w}: silt / nginx", ratio(med(w, "silt"), med(w, "nginx"), "mib_s"), 0.8)
+    add("get-4k-c16: silt / nginx", ratio(med("get-4k-c16", "silt"), med("get-4k-c16", "nginx"), "ops_s"), 0.5)
+    for w in ("put-4k-c16", "put-4k-c64"):
+        add(f"{w}: silt / RGW", ratio(med(w, "silt"), med(w, "rgw"), "ops_s"), 5)
+    for w in wl:
+        if w["name"].startswith(("ceil-", "mem-", "wrk-")):
+            continue
+        for peer, goal in (("rgw", 2), ("s3rver", 3)):
+            if (w["name"], peer) in m:
+                add(f"{w['name']}: silt / {peer}", ratio(med(w["name"], "silt"), med(w["name"], peer), w["metric"]), goal)
+    add("list-10k: page p50 (ms)", med("list-10k", "silt"), 20, "<=")
+    add("mem-rss: peak RSS (MiB), 64 concurrent PUTs", med("mem-rss", "silt"), 300, "<=")
+    return rows
+
+
+def full(args, results, wl, meta):
+    m = medians(results, wl)
+    lines = [BEGIN, ""]
+    lines.append(f"Run of {meta['date']}: {meta['cores']} × {meta['cpu']}, Linux {meta['kernel']}; silt "
+                 f"`{meta['silt_bin']}` (tree at {meta['silt_commit']}); servers {', '.join(meta['servers'])}"
+                 f" and nginx; median of {meta['reps']} interleaved rounds; run took {meta['seconds'] // 60} min; "
+                 f"load average at the end {' '.join(meta['loadavg_end'])} (client and servers share the cores).")
+    for n in meta["notes"]:
+        lines.append(f"\nNote: {n}")
+    lines += ["", "### Machine ceilings (same run)", "", "| ceiling | MiB/s (median) | runs |", "|---|---|---|"]
+    for w in wl:
+        if w["name"].startswith("ceil-"):
+            e = m.get((w["name"], "machine"))
+            if e:
+                lines.append(f"| {w['what']} | {fmt(e['median'], 'mib_s')} | "
+                             f"{', '.join(fmt(v, 'mib_s') for v in e['values'])} |")
+    lines += ["", "### Workloads", "",
+              "| workload | unit | silt | RGW | s3rver | nginx | silt/RGW | silt/s3rver | silt/nginx | silt/md5sum |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    md5 = m.get(("ceil-md5sum", "machine"), {}).get("median")
+    for w in wl:
+        n, met = w["name"], w["metric"]
+        if n.startswith("ceil-"):
+            continue
+        cells = []
+        for s in SERVERS:
+            e = m.get((n, s))
+            if not e:
+                cells.append("—")
+                continue
+            c = fmt(e["median"], met)
+            if e["errors"]:
+                c += f" ({e['errors']} err)"
+            cells.append(c)
+        sv = m.get((n, "silt"), {}).get("median")
+        rs = [rfmt(ratio(sv, m.get((n, p), {}).get("median"), met)) for p in ("rgw", "s3rver", "nginx")]
+        rs.append(rfmt(ratio(sv, md5, met)) if met == "mib_s" and n.startswith("put") else "")
+        lines.append(f"| {n}: {w['what']} | {UNITS[met]} | " + " | ".join(cells) + " | " + " | ".join(rs) + " |")
+    lines += ["", "### Targets (issue 6)", "", "| target | measured | goal | |", "|---|---|---|---|"]
+    for t in targets(m, wl):
+        lines.append("| " + " | ".join(t) + " |")
+    errs = [(k, e["first_error"]) for k, e in m.items() if e["errors"]]
+    if errs:
+        lines += ["", "Errors seen (first of each):", ""]
+        lines += [f"- {k[0]} on {k[1]}: {msg}" for k, msg in errs]
+    lines += ["", "### Exact commands", "",
+              "Every measurement, first round (the other rounds repeat it; `$WORK` is the run's temp dir):", "",
+              "```"]
+    seen = set()
+    for r in results:
+        key = (r["workload"], r["server"])
+        if key in seen:
+            continue
+        seen.add(key)
+        lines.append(f"# {r['workload']} on {r['server']}")
+        lines.append(r["cmd"])
+    lines += ["```", "", END]
+    block = "\n".join(lines)
+
+    try:
+        with open(args.doc) as f:
+            doc = f.read()
+    except FileNotFoundError:
+        doc = "# Performance\n\n" + BEGIN + "\n" + END + "\n"
+    if BEGIN in doc and END in doc:
+        doc = doc[:doc.index(BEGIN)] + block + doc[doc.index(END) + len(END):]
+    else:
+        doc += "\n" + block + "\n"
+    with open(args.doc, "w") as f:
+        f.write(doc)
+    with open(args.raw, "w") as f:
+        for r in results:
+            f.write(json.dumps(r) + "\n")
+    last = read_last(args.last)
+    last["full"] = {"meta": meta, "figures": {f"{k[0]}@{k[1]}": {"median": e["median"], "values": e["values"],
+                                                                 "errors": e["errors"]} for k, e in m.items()}}
+    write_last(args.last, last)
+    for t in targets(m, wl):
+        print(" | ".join(t))
+
+
+def read_last(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def write_last(path, last):
+    with open(path, "w") as f:
+        json.dump(last, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def quick(args, results, wl, meta):
+    m = medians(results, wl)
+    last = read_last(args.last).get("quick", {}).get("figures", {})
+    print(f"{'workload':<16} {'unit':<8} {'now':>10} {'last':>10} {'now/last':>9}")
+    regressions = 0
+    for w in wl:
+        e = m.get((w["name"], "silt"))
+        if not e:
+            continue
+        now, met = e["median"], w["metric"]
+        prev = last.get(w["name"], {}).get("median")
+        r = ratio(now, prev, met)
+        flag = ""
+        if e["errors"]:
+            flag = f"  {e['errors']} errors: {e['first_error']}"
+            regressions += 1
+        elif r is not None and r < REGRESSION:
+            flag = "  REGRESSION"
+            regressions += 1
+        print(f"{w['name']:<16} {UNITS[met]:<8} {fmt(now, met):>10} {fmt(prev, met):>10} {rfmt(r):>9}{flag}")
+    print(f"(load average {' '.join(meta['loadavg_end'])}; ratios are 'times better': < {REGRESSION} is flagged)")
+    if args.record:
+        full_last = read_last(args.last)
+        full_last["quick"] = {"meta": meta, "figures": {w: {"median": e["median"], "values": e["values"]}
+                                                        for (w, s), e in m.items() if s == "silt"}}
+        write_last(args.last, full_last)
+        print(f"recorded in {args.last}")
+    return 1 if regressions else 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["full", "quick"])
+    p.add_argument("results")
+    p.add_argument("workloads")
+    p.add_argument("meta")
+    p.add_argument("last")
+    p.add_argument("--doc")
+    p.add_argument("--raw")
+    p.add_argument("--record", action="store_true")
+    args = p.parse_args()
+    results, wl = load(args.results), load(args.workloads)
+    with open(args.meta) as f:
+        meta = json.load(f)
+    if args.mode == "full":
+        full(args, results, wl, meta)
+        return 0
+    return quick(args, results, wl, meta)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

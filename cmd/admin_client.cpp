@@ -1,0 +1,207 @@
+#include "cmd/admin_client.h"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <optional>
+#include <pugixml.hpp>
+
+#include "auth/sigv4.h"
+#include "util/time.h"
+#include "util/uri.h"
+
+namespace silt::admin {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr size_t kBodyLimit = 64 << 20;  // usage of many buckets is large, but not this large
+constexpr size_t kErrorSnippet = 200;
+
+// Same pair as cmd/main.cpp: what `silt server` accepts on loopback when no root user is set.
+constexpr const char* kDevUser = "siltadmin";
+constexpr const char* kDevPassword = "siltadmin-secret";
+
+s3::Error failure(std::string message) {
+  return s3::Error(s3::Code::InternalError, std::move(message));
+}
+
+}  // namespace
+
+s3::Result<Endpoint> parse_endpoint(std::string_view url) {
+  std::string_view rest = url;
+  if (rest.rfind("https://", 0) == 0) return failure("https endpoints are not supported yet: " + std::string(url));
+  if (rest.rfind("http://", 0) == 0)
+    rest.remove_prefix(7);
+  else if (rest.find("://") != std::string_view::npos)
+    return failure("endpoint must be http://HOST[:PORT], got " + std::string(url));
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.empty() || rest.find('/') != std::string_view::npos)
+    return failure("endpoint must be http://HOST[:PORT] without a path, got " + std::string(url));
+
+  Endpoint ep;
+  ep.host_header = std::string(rest);
+  std::string_view port;
+  if (rest.front() == '[') {  // [v6]:port
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return failure("unterminated IPv6 address in " + std::string(url));
+    ep.host = std::string(rest.substr(1, close - 1));
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return failure("bad endpoint " + std::string(url));
+      port = after.substr(1);
+    }
+  } else {
+    size_t colon = rest.rfind(':');
+    ep.host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) port = rest.substr(colon + 1);
+  }
+  if (ep.host.empty()) return failure("endpoint has no host: " + std::string(url));
+  ep.port = port.empty() ? "80" : std::string(port);
+  for (char c : ep.port)
+    if (c < '0' || c > '9') return failure("bad port in endpoint " + std::string(url));
+  if (ep.port.size() > 5 || std::stoi(ep.port) > 65535) return failure("bad port in endpoint " + std::string(url));
+  return ep;
+}
+
+Credentials root_credentials(const std::function<const char*(const char*)>& getenv) {
+  auto pair = [&](const char* user_var, const char* password_var) -> std::optional<Credentials> {
+    const char* u = getenv(user_var);
+    const char* p = getenv(password_var);
+    if (!u || !*u || !p || !*p) return std::nullopt;
+    return Credentials{u, p, std::string(user_var) + "/" + password_var};
+  };
+  if (auto c = pair("SILT_ROOT_USER", "SILT_ROOT_PASSWORD")) return *c;
+  if (auto c = pair("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")) return *c;
+  return {kDevUser, kDevPassword, "the development pair (SILT_ROOT_USER/SILT_ROOT_PASSWORD unset)"};
+}
+
+std::string admin_target(std::string_view path, const Query& query) {
+  std::string target = std::string(kAdminPrefix) + uri_encode(path, true);
+  char sep = '?';
+  for (const auto& [name, value] : query) {
+    if (value.empty()) continue;
+    target += sep;
+    target += uri_encode(name, false) + "=" + uri_encode(value, false);
+    sep = '&';
+  }
+  return target;
+}
+
+Headers signed_headers(std::string_view method, std::string_view target, const Endpoint& ep, const Credentials& creds,
+                       std::string_view region, int64_t now_ms) {
+  Headers h{
+      {"host", ep.host_header}, {"x-amz-date", amz_date(now_ms)}, {"x-amz-content-sha256", std::string(kEmptySha256)}};
+  std::string auth = auth::sign_request(method, target, h, kEmptySha256, creds.access_key, creds.secret_key, region);
+  h.emplace_back("authorization", std::move(auth));
+  return h;
+}
+
+std::string describe_error(unsigned status, std::string_view body) {
+  std::string http_part = "HTTP " + std::to_string(status);
+  pugi::xml_document doc;
+  if (!body.empty() && doc.load_buffer(body.data(), body.size())) {
+    pugi::xml_node err = doc.child("Error");
+    std::string code = err.child_value("Code");
+    std::string message = err.child_value("Message");
+    if (!code.empty()) {
+      std::string out = code;
+      if (!message.empty()) out += ": " + message;
+      // A wrong --region is the usual cause of this one; the server says which it wants.
+      std::string region = err.child_value("Region");
+      if (!region.empty()) out += " (the server's region is " + region + "; pass --region " + region + ")";
+      return out + " (" + http_part + ")";
+    }
+  }
+  std::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+  if (!reason.empty() && reason != "<unknown-status>") http_part += " " + std::string(reason);
+  std::string snippet(body.substr(0, std::min(body.size(), kErrorSnippet)));
+  while (!snippet.empty() && (snippet.back() == '\n' || snippet.back() == '\r' || snippet.back() == ' '))
+    snippet.pop_back();
+  if (snippet.empty()) return http_part;
+  return http_part + ": " + snippet + (body.size() > kErrorSnippet ? "..." : "");
+}
+
+AdminClient::AdminClient(Endpoint ep, Credentials creds, std::string region, std::chrono::milliseconds timeout)
+    : ep_(std::move(ep)), creds_(std::move(creds)), region_(std::move(region)), timeout_(timeout) {}
+
+s3::Result<std::string> AdminClient::call(std::string_view method, std::string_view path, const Query& query) {
+  std::string target = admin_target(path, query);
+  http::request<http::empty_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  for (const auto& [name, value] : signed_headers(method, target, ep_, creds_, region_, now_ms())) req.set(name, value);
+  req.set(http::field::user_agent, "silt-admin");
+  req.set(http::field::connection, "close");
+  req.prepare_payload();  // Content-Length: 0 on POST
+
+  // One connection per call, driven by a coroutine so every step has a deadline.
+  asio::io_context io;
+  std::string what;  // the step that failed, when one did
+  beast::error_code fail;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kBodyLimit);
+  auto exchange = [&]() -> asio::awaitable<void> {
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    asio::ip::tcp::resolver resolver(io);
+    auto [rec, results] = co_await resolver.async_resolve(ep_.host, ep_.port, tuple);
+    if (rec) {
+      what = "cannot resolve " + ep_.host;
+      fail = rec;
+      co_return;
+    }
+    beast::tcp_stream stream(io);
+    stream.expires_after(timeout_);
+    auto [cec, ignored_ep] = co_await stream.async_connect(results, tuple);
+    if (cec) {
+      what = "cannot connect to " + ep_.host_header;
+      fail = cec;
+      co_return;
+    }
+    stream.expires_after(timeout_);
+    auto [wec, ignored_w] = co_await http::async_write(stream, req, tuple);
+    if (wec) {
+      what = "cannot send to " + ep_.host_header;
+      fail = wec;
+      co_return;
+    }
+    beast::flat_buffer buf;
+    stream.expires_after(timeout_);
+    auto [rec2, ignored_r] = co_await http::async_read(stream, buf, parser, tuple);
+    if (rec2) {
+      what = "no answer from " + ep_.host_header;
+      fail = rec2;
+      co_return;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  };
+  asio::co_spawn(io, exchange, asio::detached);
+  io.run();
+
+  if (fail) return failure(what + ": " + fail.message());
+  const auto& res = parser.get();
+  unsigned status = res.result_int();
+  if (status < 200 || status >= 300) {
+    s3::Error e = failure(describe_error(status, res.body()));
+    return e.with("HttpStatus", std::to_string(status));
+  }
+  return std::move(parser.release().body());
+}
+
+}  // namespace silt::admin

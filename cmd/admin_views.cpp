@@ -1,0 +1,301 @@
+#include "cmd/admin_views.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "cmd/admin_format.h"
+#include "util/time.h"
+
+namespace silt::admin {
+
+namespace {
+
+using Align = Table::Align;
+
+const Json& field(const Json& j, const char* key) {
+  static const Json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+const Json& array_field(const Json& j, const char* key) {
+  static const Json kEmpty = Json::array();
+  const Json& v = field(j, key);
+  return v.is_array() ? v : kEmpty;
+}
+
+// stored/logical: what erasure coding and compression make of a byte.
+std::string overhead(uint64_t logical, uint64_t stored) {
+  if (logical == 0) return "--";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fx", static_cast<double>(stored) / static_cast<double>(logical));
+  return buf;
+}
+
+std::string percent_change(double before, double after) {
+  if (before == 0) return "--";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f%%", (after - before) / before * 100);
+  return buf;
+}
+
+std::string seconds_between(uint64_t from_ms, uint64_t to_ms) {
+  if (to_ms < from_ms) return "--";
+  char buf[32];
+  double s = static_cast<double>(to_ms - from_ms) / 1000;
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%.1fs", s);
+    return buf;
+  }
+  return human_duration(s);
+}
+
+std::string timestamp(uint64_t ms) {
+  if (ms == 0) return "--";
+  std::string t = iso8601_ms(static_cast<int64_t>(ms));  // "2006-02-03T16:45:09.000Z"
+  return t.substr(0, 10) + " " + t.substr(11, 8) + " UTC";
+}
+
+Table class_table(bool with_bucket) {
+  std::vector<Table::Column> cols;
+  if (with_bucket) cols.push_back({"BUCKET"});
+  cols.insert(cols.end(), {{"CLASS"},
+                           {"POOL"},
+                           {"OBJECTS", Align::Right},
+                           {"LOGICAL", Align::Right},
+                           {"STORED", Align::Right},
+                           {"OVERHEAD", Align::Right},
+                           {"COST/MONTH", Align::Right}});
+  return Table(std::move(cols));
+}
+
+std::vector<std::string> class_cells(const Json& c) {
+  uint64_t logical = json_u64(c, "logical_bytes"), stored = json_u64(c, "stored_bytes");
+  return {json_string(c, "storage_class"),
+          json_string(c, "pool"),
+          human_count(json_u64(c, "objects")),
+          human_bytes(logical),
+          human_bytes(stored),
+          overhead(logical, stored),
+          human_cost(json_double(c, "monthly_cost"))};
+}
+
+// One object of totals ({objects, logical_bytes, stored_bytes, monthly_cost}) summed from classes.
+Json sum_classes(const Json& classes) {
+  uint64_t objects = 0, logical = 0, stored = 0;
+  double cost = 0;
+  for (const Json& c : classes) {
+    objects += json_u64(c, "objects");
+    logical += json_u64(c, "logical_bytes");
+    stored += json_u64(c, "stored_bytes");
+    cost += json_double(c, "monthly_cost");
+  }
+  return {{"objects", objects}, {"logical_bytes", logical}, {"stored_bytes", stored}, {"monthly_cost", cost}};
+}
+
+}  // namespace
+
+uint64_t json_u64(const Json& j, const char* key) {
+  const Json& v = field(j, key);
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer()) return v.get<int64_t>() < 0 ? 0 : static_cast<uint64_t>(v.get<int64_t>());
+  if (v.is_number_float()) return v.get<double>() < 0 ? 0 : static_cast<uint64_t>(std::llround(v.get<double>()));
+  return 0;
+}
+
+double json_double(const Json& j, const char* key) {
+  const Json& v = field(j, key);
+  return v.is_number() ? v.get<double>() : 0.0;
+}
+
+std::string json_string(const Json& j, const char* key) {
+  const Json& v = field(j, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+std::string render_usage(const Json& usage) {
+  std::string out;
+  const Json& pools = array_field(usage, "pools");
+  if (!pools.empty()) {
+    Table t({{"POOL"},
+             {"ERASURE", Align::Right},
+             {"BLOCK", Align::Right},
+             {"COMPRESSION"},
+             {"DRIVES", Align::Right},
+             {"PRICE/TB-MONTH", Align::Right}});
+    for (const Json& p : pools) {
+      std::string compression = json_string(p, "compression");
+      t.add_row({json_string(p, "name"), std::to_string(json_u64(p, "k")) + "+" + std::to_string(json_u64(p, "m")),
+                 human_bytes(json_u64(p, "block_size")), compression.empty() ? "none" : compression,
+                 std::to_string(json_u64(p, "drives")), human_cost(json_double(p, "price_per_tb_month"))});
+    }
+    out += t.render() + "\n";
+  }
+
+  Table t = class_table(true);
+  for (const Json& b : array_field(usage, "buckets")) {
+    std::string name = json_string(b, "bucket");
+    const Json& classes = array_field(b, "classes");
+    if (classes.empty()) t.add_row({name, "-", "-", "0", human_bytes(0), human_bytes(0), "--", human_cost(0)});
+    for (const Json& c : classes) {
+      std::vector<std::string> cells = class_cells(c);
+      cells.insert(cells.begin(), name);
+      t.add_row(std::move(cells));
+    }
+  }
+  if (t.rows() == 0) return out + "no buckets\n";
+  const Json& given = field(usage, "totals");
+  Json totals = given;
+  if (!totals.is_object()) {  // the server's totals are authoritative; sum the rows only without them
+    Json all = Json::array();
+    for (const Json& b : array_field(usage, "buckets"))
+      for (const Json& c : array_field(b, "classes")) all.push_back(c);
+    totals = sum_classes(all);
+  }
+  uint64_t logical = json_u64(totals, "logical_bytes"), stored = json_u64(totals, "stored_bytes");
+  t.add_rule();
+  t.add_row({"TOTAL", "", "", human_count(json_u64(totals, "objects")), human_bytes(logical), human_bytes(stored),
+             overhead(logical, stored), human_cost(json_double(totals, "monthly_cost"))});
+  return out + t.render();
+}
+
+std::string render_pass_summary(const Json& pass) {
+  uint64_t started = json_u64(pass, "started_ms"), finished = json_u64(pass, "finished_ms");
+  std::string out = "lifecycle pass " + std::to_string(json_u64(pass, "id"));
+  if (finished > 0)
+    out += " finished in " + seconds_between(started, finished) + " (" + timestamp(finished) + ")\n";
+  else
+    out += " running since " + timestamp(started) + "\n";
+  Table t({{""}, {"", Align::Right}});
+  t.add_row({"objects scanned", human_count(json_u64(pass, "objects_scanned"))});
+  t.add_row({"expired", human_count(json_u64(pass, "expired"))});
+  t.add_row({"transitioned", human_count(json_u64(pass, "transitioned"))});
+  t.add_row({"bytes transitioned", human_bytes(json_u64(pass, "bytes_transitioned"))});
+  t.add_row({"aborted uploads", human_count(json_u64(pass, "aborted_uploads"))});
+  t.add_row({"errors", human_count(json_u64(pass, "errors"))});
+
+  // Indent the key/value lines under the heading.
+  std::string body = t.render();
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t nl = body.find('\n', start);
+    out += "  " + body.substr(start, nl + 1 - start);
+    start = nl + 1;
+  }
+  // Outside the table: a long message would push the numbers out of line.
+  std::string last_error = json_string(pass, "last_error");
+  if (!last_error.empty()) out += "  last error: " + last_error + "\n";
+  return out;
+}
+
+std::string render_lifecycle_status(const Json& status) {
+  std::string out;
+  const Json& current = field(status, "current");
+  const Json& last = field(status, "last");
+  bool running = field(status, "running").is_boolean() && field(status, "running").get<bool>();
+  if (current.is_object()) {
+    Progress p;
+    p.scanned = json_u64(current, "objects_scanned");
+    p.total = json_u64(current, "objects_total");
+    p.moved_objects = json_u64(current, "transitioned");
+    p.moved_bytes = json_u64(current, "bytes_transitioned");
+    p.expired = json_u64(current, "expired");
+    out += "running: pass " + std::to_string(json_u64(current, "id")) + " since " +
+           timestamp(json_u64(current, "started_ms")) + "\n  " + progress_line(p) + "\n";
+  } else {
+    out += running ? "running\n" : "idle\n";
+  }
+  out += "\n";
+  if (last.is_object())
+    out += "last " + render_pass_summary(last);
+  else
+    out += "no pass has finished yet\n";
+
+  Table t({{"BUCKET"},
+           {"RULE"},
+           {"STATUS"},
+           {"EXPIRED", Align::Right},
+           {"TRANSITIONED", Align::Right},
+           {"BYTES MOVED", Align::Right},
+           {"CURSOR"}});
+  for (const Json& b : array_field(status, "buckets")) {
+    std::string name = json_string(b, "bucket");
+    std::string cursor = json_string(b, "cursor");
+    if (cursor.empty()) cursor = "(start)";
+    const Json& rules = array_field(b, "rules");
+    if (rules.empty()) t.add_row({name, "-", "-", "", "", "", cursor});
+    for (const Json& r : rules)
+      t.add_row({name, json_string(r, "id"), json_string(r, "status"), human_count(json_u64(r, "expired")),
+                 human_count(json_u64(r, "transitioned")), human_bytes(json_u64(r, "bytes_transitioned")), cursor});
+  }
+  out += "\n";
+  out += t.rows() == 0 ? "no bucket has a lifecycle configuration\n" : t.render();
+  return out;
+}
+
+std::string render_simulation(const Json& sim) {
+  const Json& now = field(sim, "now");
+  double now_cost = json_double(now, "monthly_cost");
+  std::string out = "bucket " + json_string(sim, "bucket") + ": what its lifecycle rules would do\n\n";
+
+  Table t({{"HORIZON"},
+           {"EXPIRED", Align::Right},
+           {"TRANSITIONED", Align::Right},
+           {"STORED", Align::Right},
+           {"COST/MONTH", Align::Right},
+           {"CHANGE", Align::Right}});
+  t.add_row({"now", "", "", human_bytes(json_u64(now, "stored_bytes")), human_cost(now_cost), ""});
+  const Json& horizons = array_field(sim, "horizons");
+  auto label = [](const Json& h) {
+    uint64_t days = json_u64(h, "days");
+    return std::to_string(days) + (days == 1 ? " day" : " days");
+  };
+  for (const Json& h : horizons) {
+    double cost = json_double(h, "monthly_cost");
+    t.add_row(
+        {label(h), human_count(json_u64(h, "expired_objects")) + " (" + human_bytes(json_u64(h, "expired_bytes")) + ")",
+         human_count(json_u64(h, "transitioned_objects")) + " (" + human_bytes(json_u64(h, "transitioned_bytes")) + ")",
+         human_bytes(json_u64(h, "stored_bytes")), human_cost(cost), percent_change(now_cost, cost)});
+  }
+  out += t.render() + "\n";
+
+  Table per_class({{"HORIZON"},
+                   {"CLASS"},
+                   {"POOL"},
+                   {"OBJECTS", Align::Right},
+                   {"LOGICAL", Align::Right},
+                   {"STORED", Align::Right},
+                   {"OVERHEAD", Align::Right},
+                   {"COST/MONTH", Align::Right}});
+  auto add_classes = [&](const std::string& when, const Json& classes) {
+    for (const Json& c : classes) {
+      std::vector<std::string> cells = class_cells(c);
+      cells.insert(cells.begin(), when);
+      per_class.add_row(std::move(cells));
+    }
+  };
+  add_classes("now", array_field(now, "classes"));
+  for (const Json& h : horizons) add_classes(label(h), array_field(h, "classes"));
+  if (per_class.rows() > 0) out += per_class.render();
+  return out;
+}
+
+PassState find_pass(const Json& status, uint64_t id) {
+  PassState s;
+  const Json& current = field(status, "current");
+  const Json& last = field(status, "last");
+  if (last.is_object() && json_u64(last, "id") >= id) {
+    s.finished = true;
+    if (json_u64(last, "id") == id) s.pass = last;
+    return s;
+  }
+  if (current.is_object()) {
+    uint64_t cid = json_u64(current, "id");
+    if (cid == id) s.pass = current;
+    s.finished = cid > id;
+  }
+  return s;
+}
+
+}  // namespace silt::admin

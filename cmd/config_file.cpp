@@ -1,0 +1,74 @@
+#include "cmd/config_file.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace silt {
+
+namespace {
+
+namespace stdfs = std::filesystem;
+using nlohmann::json;
+
+// Same drives, same price per stored TB: the cold pool is cheaper only by what
+// zstd saves. Parity stays 2, so cold data survives as many lost drives as hot.
+constexpr double kDefaultPrice = 20.0;
+constexpr int kDefaultColdZstd = 3;
+
+std::string resolve(const stdfs::path& base, const std::string& p) {
+  stdfs::path path(p);
+  return path.is_absolute() ? path.string() : (base / path).lexically_normal().string();
+}
+
+}  // namespace
+
+ErasureConfig default_pools(const std::vector<std::string>& drives, int parity, uint32_t block_size) {
+  ErasureConfig c;
+  c.pools.push_back(PoolConfig{"standard", drives, parity, block_size, 0, kDefaultPrice});
+  c.pools.push_back(PoolConfig{"cold", drives, parity, block_size, kDefaultColdZstd, kDefaultPrice});
+  c.storage_classes = {{"STANDARD", "standard"}, {"STANDARD_IA", "cold"}, {"GLACIER_IR", "cold"}};
+  return c;
+}
+
+s3::Result<FileConfig> load_config_file(const std::string& path) {
+  auto fail = [&](const std::string& why) { return s3::Error(s3::Code::InvalidArgument, path + ": " + why); };
+  std::ifstream in(path);
+  if (!in) return fail("cannot read the file");
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, false, /*ignore_comments=*/true);
+  if (j.is_discarded() || !j.is_object()) return fail("not a JSON object");
+  const stdfs::path base = stdfs::absolute(path).parent_path();
+  FileConfig out;
+  try {
+    out.erasure.index_dir = resolve(base, j.at("index").get<std::string>());
+    for (const auto& p : j.at("pools")) {
+      PoolConfig pc;
+      pc.name = p.at("name").get<std::string>();
+      for (const auto& d : p.at("drives")) pc.drives.push_back(resolve(base, d.get<std::string>()));
+      pc.parity = p.value("parity", 2);
+      pc.block_size = p.value("block_size", 1u << 20);
+      pc.zstd_level = p.value("zstd_level", 0);
+      pc.price_per_tb_month = p.value("price_per_tb_month", 0.0);
+      out.erasure.pools.push_back(std::move(pc));
+    }
+    for (const auto& [cls, pool] : j.at("storage_classes").items())
+      out.erasure.storage_classes.emplace_back(cls, pool.get<std::string>());
+    if (j.contains("lifecycle")) {
+      const json& l = j["lifecycle"];
+      out.lifecycle.day_ms = static_cast<int64_t>(l.value("day_seconds", 86400.0) * 1000);
+      out.lifecycle.interval_ms = static_cast<int64_t>(l.value("interval_seconds", 3600.0) * 1000);
+      out.lifecycle.objects_per_second = l.value("objects_per_second", out.lifecycle.objects_per_second);
+      out.lifecycle.bytes_per_second = l.value("bytes_per_second", out.lifecycle.bytes_per_second);
+    }
+  } catch (const json::exception& e) {
+    return fail(e.what());
+  }
+  if (out.erasure.pools.empty()) return fail("no pools");
+  if (out.lifecycle.day_ms <= 0) return fail("lifecycle.day_seconds must be positive");
+  return out;
+}
+
+}  // namespace silt

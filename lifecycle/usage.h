@@ -1,0 +1,44 @@
+// What the stored data costs, and what a bucket's lifecycle rules would make
+// of it: `silt admin usage` and `silt admin lifecycle simulate` (docs/admin-api.md).
+// Stored bytes are the sizes of the shard files the writers measured, so
+// erasure coding and compression are counted as they are, not estimated.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "erasure/object_layer.h"
+
+namespace silt::lifecycle {
+
+struct ClassUsage {
+  std::string storage_class;
+  std::string pool;
+  uint64_t objects = 0;  // versions holding data (noncurrent ones too: they are stored)
+  uint64_t logical_bytes = 0;
+  uint64_t stored_bytes = 0;
+  double monthly_cost = 0;
+};
+
+struct BucketUsage {
+  std::string bucket;
+  std::vector<ClassUsage> classes;
+};
+
+// Cost of bytes on a pool priced per TB (10^12 bytes) and month.
+double monthly_cost(uint64_t stored_bytes, double price_per_tb_month);
+
+// Every bucket (or just `bucket`), walking the index.
+s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const std::string& bucket);
+nlohmann::json usage_json(const std::vector<PoolInfo>& pools, const std::vector<BucketUsage>& usage);
+
+// The bucket now and at each horizon (days from now) if its current rules ran
+// then: objects expired, objects transitioned, stored bytes and monthly cost.
+// Bytes moving into a pool are estimated from samples of the objects about to
+// move, compressed as that pool would (nothing is written).
+s3::Result<nlohmann::json> simulate(ObjectLayer& objects, const std::string& bucket, const std::vector<int>& days,
+                                    int64_t day_ms);
+
+}  // namespace silt::lifecycle

@@ -1,0 +1,18 @@
+// The admin API under /_silt/admin/v1/ (docs/admin-api.md): usage, lifecycle
+// passes and simulations, as JSON. Requests are SigV4-signed like S3 ones and
+// admitted only for the admin (root) user; the session checks that first.
+#pragma once
+
+#include <string_view>
+
+#include "common/error.h"
+#include "server/handler.h"
+
+namespace silt::server {
+
+bool is_admin_target(std::string_view target);
+
+// Blocking (walks the index): run it on the blocking pool.
+s3::Result<Response> handle_admin(std::string_view method, std::string_view target, Services& svc);
+
+}  // namespace silt::server
