@@ -29,13 +29,8 @@ class ErasureObjectWriter final : public ObjectWriter {
         distribution_(pool.distribution(data_id_)),
         shards_(pool.drives.size()),
         full_len_((pool.block_size + static_cast<uint32_t>(pool.k()) - 1) / static_cast<uint32_t>(pool.k())),
-        stripe_(static_cast<size_t>(full_len_) * static_cast<size_t>(pool.k())),
-        parity_(static_cast<size_t>(full_len_) * static_cast<size_t>(pool.m())),
         md5_(Digest::Kind::MD5) {
-    if (pool.compressed()) {
-      frame_.resize(stripe_.size());
-      cctx_.reset(ZSTD_createCCtx());
-    }
+    if (pool.compressed()) cctx_.reset(ZSTD_createCCtx());
   }
 
   ~ErasureObjectWriter() override {
@@ -78,6 +73,9 @@ class ErasureObjectWriter final : public ObjectWriter {
     size_ += n;
     while (n > 0) {
       size_t take = std::min(n, static_cast<size_t>(pool_.block_size) - fill_);
+      // The stripe buffer grows with the data, so a small object never holds a whole block.
+      if (stripe_.size() < fill_ + take)
+        stripe_.resize(std::min(std::max(fill_ + take, 2 * stripe_.size()), stripe_capacity()));
       std::memcpy(stripe_.data() + fill_, data, take);
       fill_ += take;
       data += take;
@@ -216,6 +214,9 @@ class ErasureObjectWriter final : public ObjectWriter {
     return info;
   }
 
+  // k blocks of ceil(block_size / k): a full stripe with its padding.
+  size_t stripe_capacity() const { return static_cast<size_t>(full_len_) * static_cast<size_t>(pool_.k()); }
+
   const Drive& drive_of(size_t shard) const { return pool_.drives[static_cast<size_t>(distribution_[shard])]; }
 
   void note_failure(const s3::Error& e) {
@@ -237,9 +238,12 @@ class ErasureObjectWriter final : public ObjectWriter {
   // Compressed pools encode the stripe's zstd frame instead when it is smaller;
   // the frame (or raw) length goes into the shard files' length table.
   s3::Status flush_stripe() {
+    const size_t k = static_cast<size_t>(pool_.k());
+    if (stripe_.size() < (fill_ + k - 1) / k * k) stripe_.resize(stripe_capacity());  // room for the padding
     uint8_t* src = stripe_.data();
     size_t n = fill_;
     if (cctx_ && fill_ > 1) {
+      if (frame_.size() < stripe_.size()) frame_.resize(stripe_.size());
       size_t r = ZSTD_compressCCtx(cctx_.get(), frame_.data(), fill_ - 1, stripe_.data(), fill_, pool_.zstd_level);
       if (!ZSTD_isError(r)) {  // an error here is "does not fit": incompressible, store raw
         src = frame_.data();
@@ -247,8 +251,8 @@ class ErasureObjectWriter final : public ObjectWriter {
       }
     }
     if (cctx_) stripe_lens_.push_back(static_cast<uint32_t>(n));
-    const size_t k = static_cast<size_t>(pool_.k());
     const size_t len = (n + k - 1) / k;
+    if (parity_.size() < len * static_cast<size_t>(pool_.m())) parity_.resize(len * static_cast<size_t>(pool_.m()));
     std::memset(src + n, 0, len * k - n);  // zero padding of the last block(s)
     std::vector<const uint8_t*> data(k);
     std::vector<uint8_t*> parity(static_cast<size_t>(pool_.m()));

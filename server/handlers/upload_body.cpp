@@ -1,6 +1,7 @@
 #include "server/handlers/upload_body.h"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <algorithm>
 #include <string>
 
 #include "server/blocking.h"
@@ -39,7 +40,10 @@ awaitable<s3::Status> store(RequestContext& ctx, ObjectWriter& writer, const std
 // While one buffer is erasure-coded and written on the blocking pool, the next
 // one is read from the socket.
 awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer) {
-  std::string cur(kStripeBuffer, '\0'), next(kStripeBuffer, '\0');
+  // A small body needs small buffers: many small PUTs in flight must not hold 2 MiB each.
+  size_t size = kStripeBuffer;
+  if (auto len = ctx.body.expected_length()) size = static_cast<size_t>(std::clamp<uint64_t>(*len, 1, kStripeBuffer));
+  std::string cur(size, '\0'), next(size, '\0');
   size_t n_cur = 0;
   bool end = false;
   if (auto st = co_await fill(ctx, cur, n_cur, end); !st) co_return st;
