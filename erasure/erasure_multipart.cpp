@@ -18,10 +18,8 @@ s3::Result<UploadInfo> ErasureObjectLayer::get_upload(std::string_view bucket, s
   return set_->index->get_upload(bucket, key, upload_id);
 }
 
-s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_part(std::string_view bucket,
-                                                                         std::string_view key,
-                                                                         std::string_view upload_id,
-                                                                         int part_number) {
+s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_part(std::string_view bucket, std::string_view key,
+                                                                          std::string_view upload_id, int part_number) {
   if (part_number < 1 || part_number > kMaxPartNumber)
     return s3::Error(s3::Code::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
         .with("ArgumentName", "partNumber")
@@ -31,8 +29,8 @@ s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_part(std::s
   if (!u) return u.error();
   auto pool = class_pool(u->meta.storage_class);
   if (!pool) return pool.error();
-  return start_object_writer(*set_, **pool,
-                             WriteTarget{std::string(bucket), std::string(key), {}, std::string(upload_id), part_number});
+  return start_object_writer(
+      *set_, **pool, WriteTarget{std::string(bucket), std::string(key), {}, std::string(upload_id), part_number});
 }
 
 s3::Result<PartList> ErasureObjectLayer::list_parts(std::string_view bucket, std::string_view key,
@@ -53,8 +51,7 @@ s3::Result<ObjectInfo> ErasureObjectLayer::complete_upload(std::string_view buck
   return std::move(c->rec.info);
 }
 
-s3::Status ErasureObjectLayer::abort_upload(std::string_view bucket, std::string_view key,
-                                            std::string_view upload_id) {
+s3::Status ErasureObjectLayer::abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) {
   auto freed = set_->index->abort_upload(bucket, key, upload_id);
   if (!freed) return freed.error();
   set_->remove_data_ids(*freed);

@@ -3,9 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "erasure/fs.h"
 #include "erasure/object_reader.h"
@@ -24,9 +23,13 @@ s3::Result<BucketInfo> ErasureObjectLayer::head_bucket(std::string_view bucket) 
   return set_->index->get_bucket(bucket);
 }
 
-s3::Status ErasureObjectLayer::delete_bucket(std::string_view bucket) { return set_->index->delete_bucket(bucket); }
+s3::Status ErasureObjectLayer::delete_bucket(std::string_view bucket) {
+  return set_->index->delete_bucket(bucket);
+}
 
-s3::Result<std::vector<BucketInfo>> ErasureObjectLayer::list_buckets() { return set_->index->list_buckets(); }
+s3::Result<std::vector<BucketInfo>> ErasureObjectLayer::list_buckets() {
+  return set_->index->list_buckets();
+}
 
 s3::Result<Pool*> ErasureObjectLayer::class_pool(std::string_view storage_class) {
   if (storage_class.empty()) storage_class = "STANDARD";
@@ -36,9 +39,9 @@ s3::Result<Pool*> ErasureObjectLayer::class_pool(std::string_view storage_class)
 }
 
 s3::Result<std::unique_ptr<ObjectWriter>> ErasureObjectLayer::create_object(std::string_view bucket,
-                                                                           std::string_view key,
-                                                                           const WriteConditions& cond,
-                                                                           std::string_view storage_class) {
+                                                                            std::string_view key,
+                                                                            const WriteConditions& cond,
+                                                                            std::string_view storage_class) {
   auto pool = class_pool(storage_class);
   if (!pool) return pool.error();
   // Fail early; commit checks again (and checks cond) under the key lock.
@@ -80,12 +83,13 @@ s3::Result<ObjectInfo> ErasureObjectLayer::stat_object(std::string_view bucket, 
 }
 
 s3::Result<std::unique_ptr<ObjectReader>> ErasureObjectLayer::open_object(const ObjectInfo& info, uint64_t offset,
-                                                                         uint64_t length) {
+                                                                          uint64_t length) {
   if (offset > info.size || length > info.size - offset)
     return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable");
   std::shared_lock lock(set_->data_mu);
   auto rec = set_->index->get_object(info.bucket, info.key);
-  if (rec && rec->info.version_id != info.version_id) rec = set_->index->get_version(info.bucket, info.key, info.version_id);
+  if (rec && rec->info.version_id != info.version_id)
+    rec = set_->index->get_version(info.bucket, info.key, info.version_id);
   if (!rec) {
     // The null version was replaced since stat_object: like an overwrite below.
     if (rec.error().code == s3::Code::NoSuchVersion && info.version_id == "null")
@@ -165,8 +169,7 @@ s3::Result<ObjectInfo> ErasureObjectLayer::set_tags(std::string_view bucket, std
 }
 
 s3::Result<DeleteOutcome> ErasureObjectLayer::delete_object(std::string_view bucket, std::string_view key,
-                                                             std::string_view version_id,
-                                                             const IfCurrent* if_current) {
+                                                            std::string_view version_id, const IfCurrent* if_current) {
   auto d = set_->index->delete_object(bucket, key, version_id, if_current);
   if (!d) return d.error();
   for (const auto& rec : d->removed) set_->remove_data(rec);
@@ -216,9 +219,8 @@ s3::Status ErasureObjectLayer::delete_bucket_config(std::string_view bucket, std
 }
 
 s3::Result<uint64_t> ErasureObjectLayer::transition_object(std::string_view bucket, std::string_view key,
-                                                          std::string_view version_id,
-                                                          std::string_view storage_class,
-                                                          const std::function<void(uint64_t)>& before_chunk) {
+                                                           std::string_view version_id, std::string_view storage_class,
+                                                           const std::function<void(uint64_t)>& before_chunk) {
   auto target = class_pool(storage_class);
   if (!target) return target.error();
   Pool& pool = **target;
@@ -274,7 +276,8 @@ s3::Result<uint64_t> ErasureObjectLayer::transition_object(std::string_view buck
   }
   set_->remove_data(old);
   // The drives' meta.json now carries the stored sizes too (best effort).
-  if (auto now = set_->index->get_version(bucket, key, old.info.version_id); now && now->primary_data_id() == ids.front())
+  if (auto now = set_->index->get_version(bucket, key, old.info.version_id);
+      now && now->primary_data_id() == ids.front())
     rewrite_drive_meta(*now);
   return old.info.size;
 }

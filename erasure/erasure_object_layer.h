@@ -31,8 +31,8 @@ class ErasureObjectLayer final : public ObjectLayer {
                                          const ObjectMeta& meta) override;
   s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,
                                   const std::vector<std::pair<std::string, std::string>>& tags) override;
-  s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
-                                          std::string_view version_id, const IfCurrent* if_current) override;
+  s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                          const IfCurrent* if_current) override;
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) override;
   s3::Result<VersionListResult> list_object_versions(std::string_view bucket, const VersionListParams& p) override;
 
@@ -47,15 +47,13 @@ class ErasureObjectLayer final : public ObjectLayer {
   s3::Status delete_bucket_config(std::string_view bucket, std::string_view name) override;
 
   s3::Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key, const ObjectMeta& meta) override;
-  s3::Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key,
-                                    std::string_view upload_id) override;
+  s3::Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
   s3::Result<std::unique_ptr<ObjectWriter>> create_part(std::string_view bucket, std::string_view key,
                                                         std::string_view upload_id, int part_number) override;
   s3::Result<PartList> list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
                                   int after_part, int max_parts) override;
   s3::Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
-                                         const std::vector<CompletedPart>& parts,
-                                         const WriteConditions& cond) override;
+                                         const std::vector<CompletedPart>& parts, const WriteConditions& cond) override;
   s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
   s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) override;
 

@@ -45,7 +45,9 @@ std::vector<const Drive*> ErasureSet::all_drives() const {
   return out;
 }
 
-void ErasureSet::remove_data(const ObjectRecord& rec) { remove_data_ids(data_ids_of(rec)); }
+void ErasureSet::remove_data(const ObjectRecord& rec) {
+  remove_data_ids(data_ids_of(rec));
+}
 
 void ErasureSet::remove_data_ids(const std::vector<std::string>& ids) {
   if (ids.empty()) return;
@@ -71,6 +73,8 @@ void ErasureSet::remove_data_ids(const std::vector<std::string>& ids) {
   for (const auto& t : trash) fs::remove_all(t);
 }
 
-std::string part_file_name(int number) { return "part." + std::to_string(number); }
+std::string part_file_name(int number) {
+  return "part." + std::to_string(number);
+}
 
 }  // namespace silt

@@ -52,7 +52,7 @@ struct ObjectInfo {
   std::string key;
   std::string version_id = "null";
   uint64_t size = 0;
-  std::string etag;  // lowercase hex MD5, no quotes ("<md5>-N" for multipart)
+  std::string etag;      // lowercase hex MD5, no quotes ("<md5>-N" for multipart)
   int64_t mtime_ms = 0;  // upload completion time, UTC
   ObjectMeta meta;
   bool delete_marker = false;  // a version that says "deleted" (versioned buckets)
@@ -258,8 +258,7 @@ class ObjectLayer {
                                                   const IfCurrent* if_current = nullptr) = 0;
   // Current versions only; keys whose latest version is a delete marker are left out.
   virtual s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) = 0;
-  virtual s3::Result<VersionListResult> list_object_versions(std::string_view bucket,
-                                                             const VersionListParams& p) = 0;
+  virtual s3::Result<VersionListResult> list_object_versions(std::string_view bucket, const VersionListParams& p) = 0;
 
   // Storage classes this deployment maps to a pool (x-amz-storage-class, lifecycle rules).
   virtual bool has_storage_class(std::string_view name) const = 0;
@@ -280,8 +279,7 @@ class ObjectLayer {
   // Small per-bucket documents (CORS, lifecycle, policy), stored as given.
   // get: nullopt when none is set.
   virtual s3::Status put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) = 0;
-  virtual s3::Result<std::optional<std::string>> get_bucket_config(std::string_view bucket,
-                                                                   std::string_view name) = 0;
+  virtual s3::Result<std::optional<std::string>> get_bucket_config(std::string_view bucket, std::string_view name) = 0;
   virtual s3::Status delete_bucket_config(std::string_view bucket, std::string_view name) = 0;
 
   // Multipart uploads. Upload ids survive restarts; parts are erasure-coded as they

@@ -1,13 +1,13 @@
 #include "erasure/object_reader.h"
 
+#include <zstd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <vector>
-
-#include <zstd.h>
 
 #include "erasure/shard_file.h"
 
@@ -35,8 +35,8 @@ struct Segment {
 
 class ErasureObjectReader final : public ObjectReader {
  public:
-  ErasureObjectReader(ErasureSet& set, Pool& pool, const ObjectRecord& rec, std::vector<Segment> segs,
-                      uint64_t offset, uint64_t length)
+  ErasureObjectReader(ErasureSet& set, Pool& pool, const ObjectRecord& rec, std::vector<Segment> segs, uint64_t offset,
+                      uint64_t length)
       : set_(set),
         pool_(pool),
         compressed_(rec.layout.compression == "zstd"),
@@ -123,8 +123,8 @@ class ErasureObjectReader final : public ObjectReader {
     uint64_t stored = stripe_len_;
     if (compressed_) {
       if (stripe >= seg.stripe_lens.size() || seg.stripe_lens[stripe] == 0 || seg.stripe_lens[stripe] > stripe_len_)
-        return s3::Error(s3::Code::InternalError, "cannot read " + name_ + ": stripe table does not cover stripe " +
-                                                      std::to_string(stripe));
+        return s3::Error(s3::Code::InternalError,
+                         "cannot read " + name_ + ": stripe table does not cover stripe " + std::to_string(stripe));
       stored = seg.stripe_lens[stripe];
     }
     const size_t len = static_cast<size_t>((stored + k_ - 1) / k_);
@@ -217,20 +217,19 @@ class ErasureObjectReader final : public ObjectReader {
 
 }  // namespace
 
-s3::Result<std::unique_ptr<ObjectReader>> open_object_reader(ErasureSet& set, const ObjectRecord& rec,
-                                                             uint64_t offset, uint64_t length) {
+s3::Result<std::unique_ptr<ObjectReader>> open_object_reader(ErasureSet& set, const ObjectRecord& rec, uint64_t offset,
+                                                             uint64_t length) {
   const ObjectLayout& l = rec.layout;
   Pool* pool = set.pool(l.pool);
   if (!pool)
-    return s3::Error(s3::Code::InternalError, "object " + rec.info.key + " lives in pool '" + l.pool +
-                                                  "', which is not configured");
+    return s3::Error(s3::Code::InternalError,
+                     "object " + rec.info.key + " lives in pool '" + l.pool + "', which is not configured");
   // The layout is the object's own (it may predate a change of parity), but the
   // codec must match it: reject what we cannot decode rather than misread it.
   if (l.k != pool->k() || l.m != pool->m())
     return s3::Error(s3::Code::InternalError, "object " + rec.info.key + " was written with " + std::to_string(l.k) +
-                                                  "+" + std::to_string(l.m) + " shards; pool " + pool->name +
-                                                  " uses " + std::to_string(pool->k()) + "+" +
-                                                  std::to_string(pool->m()));
+                                                  "+" + std::to_string(l.m) + " shards; pool " + pool->name + " uses " +
+                                                  std::to_string(pool->k()) + "+" + std::to_string(pool->m()));
   if (!l.compression.empty() && l.compression != "zstd")
     return s3::Error(s3::Code::InternalError, "object " + rec.info.key + " uses unknown compression " + l.compression);
   std::vector<Segment> segs;

@@ -1,13 +1,12 @@
 #include "erasure/object_writer.h"
 
 #include <sys/stat.h>
+#include <zstd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <optional>
-
-#include <zstd.h>
 
 #include "erasure/fs.h"
 #include "erasure/parallel.h"
@@ -144,8 +143,9 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   ObjectLayout layout_of() const {
-    return ObjectLayout{pool_.k(),     pool_.m(), pool_.block_size, data_id_, distribution_, pool_.name,
-                        pool_.compressed() ? "zstd" : "", stored_};
+    return ObjectLayout{
+        pool_.k(), pool_.m(), pool_.block_size, data_id_, distribution_, pool_.name, pool_.compressed() ? "zstd" : "",
+        stored_};
   }
 
  private:
@@ -227,10 +227,10 @@ class ErasureObjectWriter final : public ObjectWriter {
     int alive = 0;
     for (const auto& s : shards_) alive += s ? 1 : 0;
     if (alive >= pool_.write_quorum()) return {};
-    error_ = s3::Error(s3::Code::InternalError,
-                       std::string("write quorum lost while ") + stage + ": " + std::to_string(alive) + " of " +
-                           std::to_string(shards_.size()) + " drives usable, need " +
-                           std::to_string(pool_.write_quorum()) + " (first failure: " + first_failure_ + ")");
+    error_ = s3::Error(s3::Code::InternalError, std::string("write quorum lost while ") + stage + ": " +
+                                                    std::to_string(alive) + " of " + std::to_string(shards_.size()) +
+                                                    " drives usable, need " + std::to_string(pool_.write_quorum()) +
+                                                    " (first failure: " + first_failure_ + ")");
     return error_;
   }
 
@@ -318,8 +318,7 @@ s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, P
 }
 
 s3::Result<PartRecord> write_relocated_part(ErasureSet& set, Pool& pool, ObjectReader& src, uint64_t size,
-                                            int part_number, const std::string& data_id,
-                                            const std::string& meta_json,
+                                            int part_number, const std::string& data_id, const std::string& meta_json,
                                             const std::function<void(uint64_t)>& before_chunk) {
   WriteTarget t;
   t.part_number = part_number;

@@ -34,8 +34,7 @@ s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, P
 // transition) flips the record and removes the dir if that fails. before_chunk
 // is called with each chunk's size before it is read (rate limiting).
 s3::Result<PartRecord> write_relocated_part(ErasureSet& set, Pool& pool, ObjectReader& src, uint64_t size,
-                                            int part_number, const std::string& data_id,
-                                            const std::string& meta_json,
+                                            int part_number, const std::string& data_id, const std::string& meta_json,
                                             const std::function<void(uint64_t)>& before_chunk);
 
 }  // namespace silt

@@ -118,7 +118,8 @@ s3::Result<ShardFileReader> ShardFileReader::open(const std::string& path, const
   if (auto s = fs::pread_all(fd.get(), b, sizeof b, 0, path); !s) return s.error();
   ShardHeader h;
   if (!decode_shard_header(b, h)) return s3::Error(s3::Code::InternalError, "bad shard header in " + path);
-  if (!(h == expect)) return s3::Error(s3::Code::InternalError, "shard header of " + path + " does not match the object layout");
+  if (!(h == expect))
+    return s3::Error(s3::Code::InternalError, "shard header of " + path + " does not match the object layout");
   ShardFileReader r(std::move(fd), path, h);
   if (h.variable)
     if (auto s = r.load_table(); !s) return s.error();

@@ -64,7 +64,7 @@ class Index {
   s3::Result<ObjectRecord> get_version(std::string_view bucket, std::string_view key, std::string_view version_id);
 
   struct Committed {
-    ObjectRecord rec;                   // as committed: version id and vkey assigned
+    ObjectRecord rec;                    // as committed: version id and vkey assigned
     std::vector<ObjectRecord> replaced;  // versions gone for good: free their data
   };
   // Makes rec (data already on the drives) the newest version of its key, with a
@@ -111,8 +111,7 @@ class Index {
   // Returns the data ids of every part. NoSuchUpload.
   s3::Result<std::vector<std::string>> abort_upload(std::string_view bucket, std::string_view key,
                                                     std::string_view upload_id);
-  s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p,
-                                      ListStats* stats = nullptr);
+  s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p, ListStats* stats = nullptr);
 
   // Every data id some version or uploaded part references (startup sweep of orphans).
   s3::Result<std::unordered_set<std::string>> referenced_data_ids();

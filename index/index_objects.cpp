@@ -16,7 +16,9 @@ using dbu::starts_with;
 
 namespace {
 
-s3::Error no_such_key() { return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist."); }
+s3::Error no_such_key() {
+  return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
+}
 s3::Error no_such_version() {
   return s3::Error(s3::Code::NoSuchVersion, "The specified version does not exist.");
 }

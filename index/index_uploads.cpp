@@ -170,8 +170,7 @@ s3::Result<PartList> Index::list_parts(std::string_view bucket, std::string_view
 }
 
 s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std::string_view key,
-                                                    std::string_view upload_id,
-                                                    const std::vector<CompletedPart>& named,
+                                                    std::string_view upload_id, const std::vector<CompletedPart>& named,
                                                     const WriteConditions& cond) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(bucket, key));
@@ -179,8 +178,7 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
   if (!binfo) return dbu::no_such_bucket();
   auto upload = get_upload(bucket, key, upload_id);
   if (!upload) return upload.error();
-  if (named.empty())
-    return s3::Error(s3::Code::MalformedXML, "You must specify at least one part");
+  if (named.empty()) return s3::Error(s3::Code::MalformedXML, "You must specify at least one part");
   auto stored = read_parts(upload_id);
   if (!stored) return stored.error();
   std::map<int, const UploadedPart*> by_number;
@@ -227,8 +225,8 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
     }
     if (p.layout.k != rec.layout.k || p.layout.m != rec.layout.m || p.layout.block_size != rec.layout.block_size ||
         p.layout.pool != rec.layout.pool || p.layout.compression != rec.layout.compression)
-      return s3::Error(s3::Code::InternalError, "parts of upload " + std::string(upload_id) +
-                                                    " were written with different erasure layouts");
+      return s3::Error(s3::Code::InternalError,
+                       "parts of upload " + std::string(upload_id) + " were written with different erasure layouts");
     std::string raw;
     if (!hex_decode(p.info.etag, raw)) return s3::Error(s3::Code::InternalError, "part record has a bad etag");
     md5s.update(raw);

@@ -22,7 +22,8 @@ std::vector<std::pair<std::string, std::string>> pairs_from_json(const json& a) 
 }
 
 json layout_to_json(const ObjectLayout& l) {
-  json j = {{"k", l.k}, {"m", l.m}, {"block_size", l.block_size}, {"data_id", l.data_id}, {"distribution", l.distribution}};
+  json j = {
+      {"k", l.k}, {"m", l.m}, {"block_size", l.block_size}, {"data_id", l.data_id}, {"distribution", l.distribution}};
   if (!l.pool.empty()) j["pool"] = l.pool;
   if (!l.compression.empty()) j["compression"] = l.compression;
   if (l.stored) j["stored"] = l.stored;
@@ -122,9 +123,13 @@ s3::Result<ObjectRecord> decode_object_record(std::string_view text) {
     r.version_key = j.value("vkey", "");
     r.layout = layout_from_json(j.at("layout"));
     for (const auto& p : j.at("parts")) {
-      PartRecord pr{p.at("number").get<int>(), p.at("size").get<uint64_t>(), p.at("etag").get<std::string>(),
-                    p.at("data_id").get<std::string>(), p.value("distribution", std::vector<int>{}),
-                    pairs_from_json(p.value("checksums", json::array())), p.value("stored", uint64_t{0})};
+      PartRecord pr{p.at("number").get<int>(),
+                    p.at("size").get<uint64_t>(),
+                    p.at("etag").get<std::string>(),
+                    p.at("data_id").get<std::string>(),
+                    p.value("distribution", std::vector<int>{}),
+                    pairs_from_json(p.value("checksums", json::array())),
+                    p.value("stored", uint64_t{0})};
       r.parts.push_back(std::move(pr));
     }
     if (r.info.delete_marker) return r;  // no data, no layout

@@ -17,8 +17,7 @@ ObjectState state_of(const ObjectInfo& v, bool versioned) {
   return s;
 }
 
-s3::Result<bool> walk_versions(ObjectLayer& objects, const std::string& bucket, bool versioned,
-                               const WalkOptions& opt,
+s3::Result<bool> walk_versions(ObjectLayer& objects, const std::string& bucket, bool versioned, const WalkOptions& opt,
                                const std::function<bool(const ObjectInfo&, const ObjectState&)>& fn) {
   VersionListParams p;
   p.key_marker = opt.start_after_key;

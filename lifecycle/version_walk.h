@@ -22,8 +22,7 @@ struct WalkOptions {
 
 // fn(version, state) for every version; fn returns false to stop the walk.
 // Returns false when stopped early.
-s3::Result<bool> walk_versions(ObjectLayer& objects, const std::string& bucket, bool versioned,
-                               const WalkOptions& opt,
+s3::Result<bool> walk_versions(ObjectLayer& objects, const std::string& bucket, bool versioned, const WalkOptions& opt,
                                const std::function<bool(const ObjectInfo&, const ObjectState&)>& fn);
 
 ObjectState state_of(const ObjectInfo& v, bool versioned);

@@ -29,7 +29,9 @@ nlohmann::json pass_json(const PassStats& p) {
 Worker::Worker(ObjectLayer& objects, WorkerOptions opt)
     : objects_(objects), opt_(opt), objects_rate_(opt.objects_per_second), bytes_rate_(opt.bytes_per_second) {}
 
-Worker::~Worker() { stop(); }
+Worker::~Worker() {
+  stop();
+}
 
 void Worker::start() {
   if (thread_.joinable()) return;
@@ -98,11 +100,13 @@ void Worker::loop() {
       return;  // unfinished: the cursors resume it after a restart
     }
     record(pass);
-    spdlog::info("lifecycle pass {}: {} versions scanned, {} expired, {} transitioned ({} bytes), {} uploads aborted, "
-                 "{} errors",
-                 pass.id, pass.objects_scanned, pass.expired, pass.transitioned, pass.bytes_transitioned,
-                 pass.aborted_uploads, pass.errors);
-    if (opt_.interval_ms > 0) next_auto = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt_.interval_ms);
+    spdlog::info(
+        "lifecycle pass {}: {} versions scanned, {} expired, {} transitioned ({} bytes), {} uploads aborted, "
+        "{} errors",
+        pass.id, pass.objects_scanned, pass.expired, pass.transitioned, pass.bytes_transitioned, pass.aborted_uploads,
+        pass.errors);
+    if (opt_.interval_ms > 0)
+      next_auto = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt_.interval_ms);
   }
 }
 
@@ -225,8 +229,9 @@ void Worker::act(const std::string& bucket, const ObjectInfo& v, const Action& a
         return note_error(pass, "delete " + what + ": " + d.error().message);
       break;
     case ActionKind::Transition: {
-      auto moved = objects_.transition_object(bucket, v.key, v.version_id, a.storage_class,
-                                              [&](uint64_t n) { bytes_rate_.acquire(static_cast<double>(n), stopping_); });
+      auto moved = objects_.transition_object(bucket, v.key, v.version_id, a.storage_class, [&](uint64_t n) {
+        bytes_rate_.acquire(static_cast<double>(n), stopping_);
+      });
       if (!moved) {
         // Overwritten or deleted meanwhile: the newer state wins, nothing to do.
         if (moved.error().code == s3::Code::NoSuchKey || moved.error().code == s3::Code::NoSuchVersion) return;
@@ -240,8 +245,7 @@ void Worker::act(const std::string& bucket, const ObjectInfo& v, const Action& a
       r.bytes_transitioned += *moved;
       return;
     }
-    case ActionKind::None:
-      return;
+    case ActionKind::None: return;
   }
   ++pass.expired;
   std::lock_guard lock(mu_);
@@ -257,7 +261,8 @@ void Worker::abort_uploads(const std::string& bucket, const Configuration& confi
       if (stopping_) return;
       if (!abort_due(config, u.key, u.initiated_ms, now, opt_.day_ms)) continue;
       if (auto s = objects_.abort_upload(bucket, u.key, u.upload_id); !s) {
-        if (s.error().code != s3::Code::NoSuchUpload) note_error(pass, "abort upload " + u.upload_id + ": " + s.error().message);
+        if (s.error().code != s3::Code::NoSuchUpload)
+          note_error(pass, "abort upload " + u.upload_id + ": " + s.error().message);
         continue;
       }
       ++pass.aborted_uploads;

@@ -22,9 +22,9 @@
 namespace silt::lifecycle {
 
 struct WorkerOptions {
-  int64_t day_ms = kRealDayMs;      // length of a lifecycle day (shorter in tests)
-  int64_t interval_ms = 3600000;    // between automatic passes; 0: only when asked
-  double objects_per_second = 500;  // versions examined; <= 0: unlimited
+  int64_t day_ms = kRealDayMs;                  // length of a lifecycle day (shorter in tests)
+  int64_t interval_ms = 3600000;                // between automatic passes; 0: only when asked
+  double objects_per_second = 500;              // versions examined; <= 0: unlimited
   double bytes_per_second = 256.0 * (1 << 20);  // bytes re-encoded by transitions; <= 0: unlimited
 };
 
@@ -95,7 +95,7 @@ class Worker {
   std::optional<PassStats> current_;
   std::optional<PassStats> last_;
   uint64_t last_full_scan_ = 0;
-  std::map<std::string, std::string> cursors_;  // bucket -> key of the running pass
+  std::map<std::string, std::string> cursors_;                          // bucket -> key of the running pass
   std::map<std::string, std::map<std::string, RuleStats>> rule_stats_;  // bucket -> rule id -> totals
 };
 

@@ -43,7 +43,9 @@ s3::Result<std::vector<int>> parse_days(std::string_view list) {
 
 }  // namespace
 
-bool is_admin_target(std::string_view target) { return target.rfind("/_silt/admin/", 0) == 0; }
+bool is_admin_target(std::string_view target) {
+  return target.rfind("/_silt/admin/", 0) == 0;
+}
 
 s3::Result<Response> handle_admin(std::string_view method, std::string_view target, Services& svc) {
   const size_t qmark = target.find('?');

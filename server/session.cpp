@@ -178,8 +178,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
       co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied: the admin API is for the admin user only"));
     if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
     auto& svc = shared_.services;
-    auto r = co_await run_blocking(svc.blocking,
-                                   [&] { return handle_admin(hdr.method_string(), hdr.target(), svc); });
+    auto r = co_await run_blocking(svc.blocking, [&] { return handle_admin(hdr.method_string(), hdr.target(), svc); });
     if (!r) co_return fail(r.error());
     co_return std::move(*r);
   }

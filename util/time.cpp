@@ -30,7 +30,8 @@ int64_t to_epoch_ms(int year, int mon, int day, int h, int m, int s, int ms) {
 
 // Years outside 0..9999 are not dates any client sends, and would overflow tm_year or the ms result.
 bool valid(int year, int mon, int day, int h, int m, int s) {
-  return year >= 0 && year <= 9999 && mon >= 0 && mon < 12 && day >= 1 && day <= 31 && h >= 0 && h < 24 && m >= 0 && m < 60 && s >= 0 && s <= 60;
+  return year >= 0 && year <= 9999 && mon >= 0 && mon < 12 && day >= 1 && day <= 31 && h >= 0 && h < 24 && m >= 0 &&
+         m < 60 && s >= 0 && s <= 60;
 }
 
 int month_index(const char* name) {
@@ -90,7 +91,8 @@ std::optional<int64_t> parse_http_date(std::string_view s) {
   int day = 0, year = 0, h = 0, m = 0, sec = 0;
   // RFC 1123: "Sun, 06 Nov 1994 08:49:37 GMT"
   if (sscanf(str.c_str(), "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT", wday, &day, mon, &year, &h, &m, &sec) == 7) {
-  } else if (sscanf(str.c_str(), "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT", wday, &day, mon, &year, &h, &m, &sec) == 7) {
+  } else if (sscanf(str.c_str(), "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT", wday, &day, mon, &year, &h, &m, &sec) ==
+             7) {
     year += year < 70 ? 2000 : (year < 100 ? 1900 : 0);  // RFC 850 two-digit years
   } else if (sscanf(str.c_str(), "%15s %3s %2d %2d:%2d:%2d %4d", wday, mon, &day, &h, &m, &sec, &year) == 7) {
     // asctime

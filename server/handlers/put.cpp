@@ -21,8 +21,8 @@ awaitable<Result> put_object(RequestContext& ctx) {
   if (expected && *expected > ctx.svc.config.max_object_size)
     co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
 
-  auto writer = co_await run_blocking(ctx.svc.blocking,
-                                      [&] { return ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class); });
+  auto writer = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class); });
   if (!writer) co_return writer.error();
   ObjectWriter& w = **writer;
 

@@ -1,7 +1,7 @@
 #include "server/handlers/upload_body.h"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <string>
 
 #include "server/blocking.h"

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "index/index.h"
@@ -63,9 +62,10 @@ ObjectRecord record(const std::string& bucket, const std::string& key) {
   return r;
 }
 
-const std::vector<std::string> kOddKeys = {"a b", "a+b", "ä/ö", "a//b", "./x", "100%", "d/", "d/e", "d/f/g",
-                                            "a/b/c", "a/b", "a", "b", "ab", "a%2Fb", "z~", "\xe2\x82\xac",
-                                            std::string("n\0ul", 4), "bad\xff"};
+const std::vector<std::string> kOddKeys = {"a b",    "a+b", "ä/ö",   "a//b",  "./x",          "100%",
+                                           "d/",     "d/e", "d/f/g", "a/b/c", "a/b",          "a",
+                                           "b",      "ab",  "a%2Fb", "z~",    "\xe2\x82\xac", std::string("n\0ul", 4),
+                                           "bad\xff"};
 
 }  // namespace
 

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "erasure/fs.h"
@@ -176,8 +175,7 @@ TEST_CASE("multipart: completion errors leave the upload intact", "[multipart]")
   CHECK(env.layer->create_part("b", "other", id, 1).error().code == s3::Code::NoSuchUpload);
   CHECK(env.layer->create_part("b", "k", "nope", 1).error().code == s3::Code::NoSuchUpload);
   CHECK(env.layer->get_upload("b", "other", id).error().code == s3::Code::NoSuchUpload);
-  CHECK(env.layer->complete_upload("b", "k", std::string(48, 'a'), {{1, es}}).error().code ==
-        s3::Code::NoSuchUpload);
+  CHECK(env.layer->complete_upload("b", "k", std::string(48, 'a'), {{1, es}}).error().code == s3::Code::NoSuchUpload);
   CHECK(env.layer->stat_object("b", "k").error().code == s3::Code::NoSuchKey);
   REQUIRE(env.layer->get_upload("b", "k", id).ok());
 

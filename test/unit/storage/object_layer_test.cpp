@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -33,7 +32,8 @@ void flip_byte(const std::string& path, uint64_t offset) {
 std::string shard_path(StorageEnv& env, const std::string& bucket, const std::string& key, int shard) {
   auto rec = env.set().index->get_object(bucket, key);
   REQUIRE(rec.ok());
-  const Drive& d = env.set().pools[0]->drives[static_cast<size_t>(rec->layout.distribution[static_cast<size_t>(shard)])];
+  const Drive& d =
+      env.set().pools[0]->drives[static_cast<size_t>(rec->layout.distribution[static_cast<size_t>(shard)])];
   return d.data_dir(rec->layout.data_id) + "/part.1";
 }
 
@@ -46,8 +46,8 @@ void wipe_drive(const std::string& root) {
 TEST_CASE("put/get round trip at stripe boundaries", "[layer]") {
   StorageEnv env;
   REQUIRE(env.layer->make_bucket("b").ok());
-  for (size_t size : {size_t{0}, size_t{1}, size_t{kBlock - 1}, size_t{kBlock}, size_t{kBlock + 1},
-                      size_t{5 * kBlock + 123}}) {
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{kBlock - 1}, size_t{kBlock}, size_t{kBlock + 1}, size_t{5 * kBlock + 123}}) {
     INFO("size " << size);
     std::string key = "obj-" + std::to_string(size);
     std::string data = random_bytes(size, static_cast<unsigned>(size));
@@ -441,7 +441,8 @@ TEST_CASE("concurrent writers of one key: last commit wins, nothing leaks", "[la
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {
-        auto r = env.put("b", "same", random_bytes(kBlock + static_cast<size_t>(t * 10 + i), static_cast<unsigned>(t * 100 + i)));
+        auto r = env.put("b", "same",
+                         random_bytes(kBlock + static_cast<size_t>(t * 10 + i), static_cast<unsigned>(t * 100 + i)));
         if (!r) ++failures;
         // A concurrent overwrite between stat and open asks the client to retry.
         auto g = env.get("b", "same");

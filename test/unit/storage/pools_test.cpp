@@ -15,9 +15,9 @@ std::string log_text(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::string s;
   while (s.size() < n)
-    s += "{\"ts\":" + std::to_string(1700000000000ull + rng() % 100000) + ",\"user\":" + std::to_string(rng() % 100000) +
-         ",\"path\":\"/api/v1/items/" + std::to_string(rng() % 5000) + "\",\"status\":" +
-         std::to_string(rng() % 2 ? 200 : 404) + "}\n";
+    s += "{\"ts\":" + std::to_string(1700000000000ull + rng() % 100000) +
+         ",\"user\":" + std::to_string(rng() % 100000) + ",\"path\":\"/api/v1/items/" + std::to_string(rng() % 5000) +
+         "\",\"status\":" + std::to_string(rng() % 2 ? 200 : 404) + "}\n";
   s.resize(n);
   return s;
 }
