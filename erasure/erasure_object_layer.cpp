@@ -370,6 +370,13 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const Erasure
     set->pools.push_back(std::make_unique<Pool>(pc, *drives));
   }
   for (const auto& [cls, pool_name] : classes) {
+    // On S3 these classes are offline until restored, and clients act on that
+    // (aws cli will not download them without RestoreObject); silt serves no
+    // restore, so it maps only classes that are readable at once.
+    if (cls == "GLACIER" || cls == "DEEP_ARCHIVE")
+      return s3::Error(s3::Code::InternalError, "storage class " + cls +
+                                                    " is an archive class that needs RestoreObject, which silt does "
+                                                    "not serve; map GLACIER_IR (instantly readable) instead");
     Pool* p = set->pool(pool_name);
     if (pool_name.empty() || !p)
       return s3::Error(s3::Code::InternalError, "storage class " + cls + " names unknown pool '" + pool_name + "'");

@@ -159,6 +159,9 @@ TEST_CASE("bad pool configurations do not open", "[pools]") {
   c.pools[2].drives[0] = c.drives[0];  // one drive in two different drive lists
   CHECK_FALSE(open_erasure_object_layer(c).ok());
   c = env.cfg;
+  c.storage_classes.emplace_back("GLACIER", "cold");  // archive classes need a restore silt does not serve
+  CHECK_FALSE(open_erasure_object_layer(c).ok());
+  c = env.cfg;
   c.pools[1].zstd_level = 99;
   CHECK_FALSE(open_erasure_object_layer(c).ok());
   CHECK(open_erasure_object_layer(env.cfg).ok());
