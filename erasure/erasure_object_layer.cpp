@@ -351,7 +351,7 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const Erasure
   std::set<std::string> used_roots;
   for (const auto& pc : pools) {
     if (auto s = check_pool(pc); !s) return s.error();
-    if (set->pool(pc.name) && set->pool(pc.name)->name == pc.name)
+    if (set->pool(pc.name))
       return s3::Error(s3::Code::InternalError, "pool " + pc.name + " is defined twice");
     const std::vector<Drive>* drives = nullptr;
     for (const auto& [roots, ds] : opened)

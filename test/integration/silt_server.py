@@ -267,6 +267,23 @@ class SiltServer:
         return self._run(["rclone", "--retries", "1", "--low-level-retries", "1", *args],
                          env, check, timeout)
 
+    def admin_command(self, *args, user=None, password=None, env_extra=None):
+        """(argv, env) of `silt admin --endpoint <this server> ARGS`, signing as the root user
+        (or user/password, or only the variables in env_extra)."""
+        names = ("SILT_ROOT_USER", "SILT_ROOT_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")
+        env = {k: v for k, v in os.environ.items() if k not in names}
+        if env_extra is None:
+            env["SILT_ROOT_USER"] = user or self.access_key
+            env["SILT_ROOT_PASSWORD"] = password or self.secret_key
+        else:
+            env.update(env_extra)
+        return [str(silt_binary()), "admin", "--endpoint", self.endpoint, *args], env
+
+    def admin(self, *args, timeout=120, **who):
+        """Runs `silt admin ...` (see admin_command) and returns the CompletedProcess."""
+        argv, env = self.admin_command(*args, **who)
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
+
     def s3cmd(self, *args, check=True, timeout=300):
         """s3cmd 2.3 with a generated config (path style, SigV4, http)."""
         return self._run(["s3cmd", "-c", str(self.client_dir / "s3cmd.cfg"), *args],

@@ -11,19 +11,8 @@ import pytest
 
 from silt_server import SiltServer, silt_binary
 
-ADMIN_ENV_VARS = ("SILT_ROOT_USER", "SILT_ROOT_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")
-
-
-def admin(silt, *args, user=None, password=None, env_extra=None, timeout=120):
-    """Runs `silt admin --endpoint <silt> ARGS` signing as the root user (or user/password)."""
-    env = {k: v for k, v in os.environ.items() if k not in ADMIN_ENV_VARS}
-    if env_extra is None:
-        env["SILT_ROOT_USER"] = user or silt.access_key
-        env["SILT_ROOT_PASSWORD"] = password or silt.secret_key
-    else:
-        env.update(env_extra)
-    return subprocess.run([str(silt_binary()), "admin", "--endpoint", silt.endpoint, *args],
-                          capture_output=True, text=True, env=env, timeout=timeout)
+def admin(silt, *args, **kw):
+    return silt.admin(*args, **kw)
 
 
 def ok(result):

@@ -8,25 +8,20 @@ import os
 import pathlib
 import random
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 
 from s3assert import client_error, code
-from silt_server import SiltServer, bucket_name, silt_binary
+from silt_server import SiltServer, bucket_name
 
 DAY = 1  # seconds per lifecycle day
-ADMIN_VARS = ("SILT_ROOT_USER", "SILT_ROOT_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")
 
 
 def admin(silt, *args, timeout=120):
-    import subprocess
-    env = {k: v for k, v in os.environ.items() if k not in ADMIN_VARS}
-    env["SILT_ROOT_USER"] = silt.access_key
-    env["SILT_ROOT_PASSWORD"] = silt.secret_key
-    r = subprocess.run([str(silt_binary()), "admin", "--endpoint", silt.endpoint, "--json", *args],
-                       capture_output=True, text=True, env=env, timeout=timeout)
+    r = silt.admin("--json", *args, timeout=timeout)
     assert r.returncode == 0, f"silt admin {args}: {r.returncode}\n{r.stdout}\n{r.stderr}"
     return json.loads(r.stdout) if r.stdout.strip() else None
 
@@ -365,11 +360,8 @@ def test_kill_during_a_transition_pass(tmp_path):
                                      "Transitions": [{"Days": 1, "StorageClass": "STANDARD_IA"}]}])
         time.sleep(1.5 * DAY)
         for delay in (0.05, 0.2, 0.4):
-            import subprocess
-            env = {k: v for k, v in os.environ.items() if k not in ADMIN_VARS}
-            env.update(SILT_ROOT_USER=server.access_key, SILT_ROOT_PASSWORD=server.secret_key)
-            subprocess.Popen([str(silt_binary()), "admin", "--endpoint", server.endpoint, "lifecycle", "run"],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            argv, env = server.admin_command("lifecycle", "run")
+            subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(delay)
             server.proc.send_signal(signal.SIGKILL)
             server.proc.wait()
