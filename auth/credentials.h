@@ -1,6 +1,11 @@
-// Users and their access keys. The core has one root user; policies come later.
+// Users and their access keys, as signature verification looks them up. Safe to use
+// from every session thread while auth/user_store.h adds and removes keys.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,15 +16,29 @@ struct Credential {
   std::string access_key;
   std::string secret_key;
   std::string user;
+  int64_t created_ms = 0;  // 0: not recorded (the root user comes from the environment)
 };
 
 class CredentialStore {
  public:
+  CredentialStore() = default;
+  CredentialStore(const CredentialStore& other);
+  CredentialStore& operator=(const CredentialStore& other);
+
+  // Replaces the credential of the same access key, if any.
   void add(Credential c);
-  const Credential* find(std::string_view access_key) const;
+  // Adds only a new access key; false when it is taken.
+  bool insert(Credential c);
+  // False when there was no such key. A request signed with it fails from now on.
+  bool remove(std::string_view access_key);
+  // A copy, so a concurrent remove() cannot pull it out from under the caller.
+  std::optional<Credential> find(std::string_view access_key) const;
+  // Sorted by access key.
+  std::vector<Credential> list() const;
 
  private:
-  std::vector<Credential> creds_;
+  mutable std::shared_mutex mu_;
+  std::map<std::string, Credential, std::less<>> creds_;
 };
 
 }  // namespace silt::auth

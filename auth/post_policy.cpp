@@ -108,7 +108,7 @@ s3::Result<Identity> authenticate_v4(const FormFields& fields, const CredentialS
         .with("ArgumentName", "X-Amz-Date")
         .with("ArgumentValue", *date);
 
-  const Credential* cred = store.find(parts[0]);
+  auto cred = store.find(parts[0]);
   if (!cred) return unknown_key(parts[0]);
   std::string want = post_signature_v4(cred->secret_key, parts[1], parts[2], *policy);
   if (!constant_time_equal(want, to_lower(*signature))) return signature_mismatch(parts[0], *policy, *signature);
@@ -130,7 +130,7 @@ s3::Result<Identity> authenticate_v2(const FormFields& fields, const CredentialS
   auto policy = form_field(fields, "policy");
   if (!policy) return missing_field("Policy");
   if (access_key->empty()) return unknown_key(*access_key);
-  const Credential* cred = store.find(*access_key);
+  auto cred = store.find(*access_key);
   if (!cred) return unknown_key(*access_key);
   if (!constant_time_equal(post_signature_v2(cred->secret_key, *policy), *signature))
     return signature_mismatch(*access_key, *policy, *signature);

@@ -197,7 +197,7 @@ s3::Error mismatch(std::string_view access_key, std::string_view provided, const
 // signed with; every candidate is built only from what the request carries.
 s3::Result<Identity> verify(const CredentialStore& store, std::string_view access_key, std::string_view provided,
                             const std::vector<std::string>& candidates, bool presigned) {
-  const Credential* user = store.find(access_key);
+  auto user = store.find(access_key);
   if (!user) {
     return s3::Error(s3::Code::InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         .with("AWSAccessKeyId", std::string(access_key));

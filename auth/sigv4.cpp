@@ -232,7 +232,7 @@ struct Claim {
 };
 
 s3::Result<Identity> verify(const RequestView& req, const CredentialStore& store, const Claim& claim) {
-  const Credential* user = store.find(claim.cred.access_key);
+  auto user = store.find(claim.cred.access_key);
   if (!user) {
     return s3::Error(s3::Code::InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
         .with("AWSAccessKeyId", claim.cred.access_key);

@@ -15,6 +15,7 @@
 
 #include "cmd/admin_client.h"
 #include "cmd/admin_format.h"
+#include "cmd/admin_users.h"
 #include "cmd/admin_views.h"
 
 namespace silt::admin {
@@ -45,8 +46,9 @@ AdminClient client(const Options& o) {
   return AdminClient(*ep, root_credentials([](const char* name) { return std::getenv(name); }), o.region, timeout);
 }
 
-std::string call(AdminClient& c, std::string_view method, std::string_view path, const Query& query = {}) {
-  auto r = c.call(method, path, query);
+std::string call(AdminClient& c, std::string_view method, std::string_view path, const Query& query = {},
+                 std::string_view body = {}) {
+  auto r = c.call(method, path, query, body);
   if (!r) throw CommandError{r.error().message};
   return std::move(*r);
 }
@@ -108,15 +110,25 @@ class RateMeter {
   std::optional<std::pair<Clock::time_point, uint64_t>> first_;
 };
 
+// A kind of pass the server runs in the background: how to start it, where to follow it,
+// what its progress line and summary say.
+struct PassCommand {
+  std::string name;  // "lifecycle", "heal"
+  std::string run_path;
+  std::string status_path;
+  std::function<Progress(const Json& pass, RateMeter& meter)> progress;
+  std::string (*summary)(const Json& pass);
+};
+
 // Starts a pass, follows it on stderr until it is over, then prints what it did.
-void lifecycle_run(const Options& o, const std::string& bucket) {
+void run_and_follow(const Options& o, const PassCommand& cmd, const std::string& bucket) {
   AdminClient c = client(o);
-  Json started = parse_object(call(c, "POST", "lifecycle/run", {{"bucket", bucket}}), "lifecycle/run");
+  Json started = parse_object(call(c, "POST", cmd.run_path, {{"bucket", bucket}}), cmd.run_path);
   if (!started.contains("pass") || !started["pass"].is_number_integer())
-    throw CommandError{"the answer to lifecycle/run has no pass id: " + started.dump()};
+    throw CommandError{"the answer to " + cmd.run_path + " has no pass id: " + started.dump()};
   uint64_t id = json_u64(started, "pass");
   bool tty = isatty(STDERR_FILENO) == 1;
-  std::cerr << "lifecycle pass " << id << " started" << (bucket.empty() ? "" : " on bucket " + bucket) << "\n";
+  std::cerr << cmd.name << " pass " << id << " started" << (bucket.empty() ? "" : " on bucket " + bucket) << "\n";
 
   RateMeter meter;
   std::string body;
@@ -125,33 +137,25 @@ void lifecycle_run(const Options& o, const std::string& bucket) {
   bool was_idle = false;  // (a bool beside the time: GCC 12 misreads an optional<time_point> as uninitialised)
   Clock::time_point idle_since;
   for (;;) {
-    body = call(c, "GET", "lifecycle/status");
-    status = parse_object(body, "lifecycle/status");
+    body = call(c, "GET", cmd.status_path);
+    status = parse_object(body, cmd.status_path);
     state = find_pass(status, id);
     if (state.finished) break;
     // A pass the server accepted shows up as current (or behind another running pass) at once;
     // an idle server that never shows it has lost it, e.g. by restarting.
-    bool idle = !status["current"].is_object() && !(status["running"].is_boolean() && status["running"].get<bool>());
+    bool idle = !status["current"].is_object() && !(status["running"].is_boolean() && status["running"].get<bool>()) &&
+                !status["requested"].is_number();
     if (!idle || state.pass) {
       was_idle = false;
     } else if (!was_idle) {
       was_idle = true;
       idle_since = Clock::now();
     } else if (Clock::now() - idle_since > kLostPassAfter) {
-      throw CommandError{"lifecycle pass " + std::to_string(id) +
+      throw CommandError{cmd.name + " pass " + std::to_string(id) +
                          " is neither running nor finished; did silt restart?"};
     }
-    if (tty && state.pass) {
-      const Json& p = *state.pass;
-      Progress progress;
-      progress.scanned = json_u64(p, "objects_scanned");
-      progress.total = json_u64(p, "objects_total");
-      progress.moved_objects = json_u64(p, "transitioned");
-      progress.moved_bytes = json_u64(p, "bytes_transitioned");
-      progress.expired = json_u64(p, "expired");
-      progress.eta = eta_seconds(progress.scanned, progress.total, meter.update(progress.scanned));
-      std::cerr << "\r" << progress_line(progress) << "\x1b[K" << std::flush;
-    }
+    if (tty && state.pass)
+      std::cerr << "\r" << progress_line(cmd.progress(*state.pass, meter)) << "\x1b[K" << std::flush;
     std::this_thread::sleep_for(kPollInterval);
   }
   if (tty) std::cerr << "\r\x1b[K" << std::flush;
@@ -160,21 +164,44 @@ void lifecycle_run(const Options& o, const std::string& bucket) {
   if (o.json) {
     print_raw(body);
   } else if (state.pass) {
-    std::cout << render_pass_summary(*state.pass);
+    std::cout << cmd.summary(*state.pass);
   } else if (status["last"].is_object()) {
-    std::cout << "lifecycle pass " << id << " finished; pass " << json_u64(status["last"], "id")
+    std::cout << cmd.name << " pass " << id << " finished; pass " << json_u64(status["last"], "id")
               << " has finished since, its summary:\n"
-              << render_pass_summary(status["last"]);
+              << cmd.summary(status["last"]);
   } else {
-    std::cout << "lifecycle pass " << id << " finished\n";
+    std::cout << cmd.name << " pass " << id << " finished\n";
   }
   if (state.pass && json_u64(*state.pass, "errors") > 0) {
     std::string last_error = json_string(*state.pass, "last_error");
-    throw CommandError{"lifecycle pass " + std::to_string(id) + " had " +
+    throw CommandError{cmd.name + " pass " + std::to_string(id) + " had " +
                        std::to_string(json_u64(*state.pass, "errors")) + " errors" +
                        (last_error.empty() ? "" : "; the last: " + last_error)};
   }
 }
+
+const PassCommand kLifecyclePass{"lifecycle", "lifecycle/run", "lifecycle/status",
+                                 [](const Json& p, RateMeter& meter) {
+                                   Progress progress = lifecycle_progress(p);
+                                   progress.eta =
+                                       eta_seconds(progress.scanned, progress.total, meter.update(progress.scanned));
+                                   return progress;
+                                 },
+                                 render_pass_summary};
+
+// Heal passes read every byte, so their ETA goes by bytes, not versions.
+const PassCommand kHealPass{"heal", "heal/run", "heal/status",
+                            [](const Json& p, RateMeter& meter) {
+                              Progress progress;
+                              progress.scanned = json_u64(p, "objects_scanned");
+                              progress.total = json_u64(p, "objects_total");
+                              uint64_t bytes = json_u64(p, "bytes_scanned"), total = json_u64(p, "bytes_total");
+                              progress.detail = human_bytes(bytes) + "/" + human_bytes(total) + "  " +
+                                                human_count(json_u64(p, "shards_repaired")) + " shards rebuilt";
+                              progress.eta = eta_seconds(bytes, total, meter.update(bytes));
+                              return progress;
+                            },
+                            render_heal_summary};
 
 // "30,90,365": positive whole days, as the simulate endpoint takes them. CLI11 prefixes the message
 // with the option's name.
@@ -190,6 +217,39 @@ std::string check_days(const std::string& days) {
     start = comma + 1;
   }
   return "";
+}
+
+// `user add|list|remove`: access keys whose holders see and touch only their own buckets.
+void add_user_commands(CLI::App* admin, const std::shared_ptr<Options>& o) {
+  CLI::App* user = admin->add_subcommand("user", "Access keys: add, list, remove");
+  user->require_subcommand(1);
+
+  auto add_key = std::make_shared<std::string>();
+  auto add_secret = std::make_shared<std::string>();
+  CLI::App* add = user->add_subcommand("add", "Add an access key; prints its secret (generated when omitted)");
+  add->add_option("access_key", *add_key, "The new access key")->required();
+  add->add_option("secret_key", *add_secret, "Its secret (8 to 128 characters); omit to generate one");
+  add->callback(command([=] {
+    AdminClient c = client(*o);
+    std::string body = call(c, "PUT", "users", {{"accessKey", *add_key}}, user_add_body(*add_secret));
+    if (o->json)
+      print_raw(body);
+    else
+      std::cout << render_added_user(parse_object(body, "users"));
+  }));
+
+  CLI::App* list = user->add_subcommand("list", "Access keys, when they were added, which is the admin");
+  one_call(
+      list, o, "GET", "users", [] { return Query{}; }, render_users);
+
+  auto remove_key = std::make_shared<std::string>();
+  CLI::App* remove = user->add_subcommand("remove", "Remove an access key; requests signed with it fail at once");
+  remove->add_option("access_key", *remove_key, "The access key")->required();
+  remove->callback(command([=] {
+    AdminClient c = client(*o);
+    call(c, "DELETE", "users", {{"accessKey", *remove_key}});
+    if (!o->json) std::cout << "removed user " << *remove_key << "\n";
+  }));
 }
 
 }  // namespace
@@ -221,6 +281,16 @@ void add_admin_commands(CLI::App& app) {
       },
       render_usage);
 
+  auto heal_bucket = std::make_shared<std::string>();
+  CLI::App* heal = admin->add_subcommand(
+      "heal", "Check every shard now and rebuild the missing or damaged ones, with a progress bar");
+  heal->add_option("--bucket", *heal_bucket, "Only this bucket");
+  heal->callback(command([=] { run_and_follow(*o, kHealPass, *heal_bucket); }));
+
+  CLI::App* status_cmd = admin->add_subcommand("status", "Drives (online, offline, healing), pools and healing");
+  one_call(
+      status_cmd, o, "GET", "status", [] { return Query{}; }, render_status);
+
   CLI::App* lifecycle =
       admin->add_subcommand("lifecycle", "Lifecycle passes: run one now, see progress, simulate rules");
   lifecycle->require_subcommand(1);
@@ -228,7 +298,7 @@ void add_admin_commands(CLI::App& app) {
   auto run_bucket = std::make_shared<std::string>();
   CLI::App* run = lifecycle->add_subcommand("run", "Start a pass now and wait for it, with a progress bar");
   run->add_option("--bucket", *run_bucket, "Only this bucket");
-  run->callback(command([=] { lifecycle_run(*o, *run_bucket); }));
+  run->callback(command([=] { run_and_follow(*o, kLifecyclePass, *run_bucket); }));
 
   CLI::App* status = lifecycle->add_subcommand("status", "The running pass, the last pass, and per-rule progress");
   one_call(
@@ -248,6 +318,8 @@ void add_admin_commands(CLI::App& app) {
         return Query{{"bucket", *sim_bucket}, {"days", *sim_days}};
       },
       render_simulation);
+
+  add_user_commands(admin, o);
 }
 
 }  // namespace silt::admin

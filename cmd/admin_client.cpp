@@ -17,6 +17,7 @@
 #include <pugixml.hpp>
 
 #include "auth/sigv4.h"
+#include "util/hash.h"
 #include "util/time.h"
 #include "util/uri.h"
 
@@ -103,10 +104,12 @@ std::string admin_target(std::string_view path, const Query& query) {
 }
 
 Headers signed_headers(std::string_view method, std::string_view target, const Endpoint& ep, const Credentials& creds,
-                       std::string_view region, int64_t now_ms) {
-  Headers h{
-      {"host", ep.host_header}, {"x-amz-date", amz_date(now_ms)}, {"x-amz-content-sha256", std::string(kEmptySha256)}};
-  std::string auth = auth::sign_request(method, target, h, kEmptySha256, creds.access_key, creds.secret_key, region);
+                       std::string_view region, int64_t now_ms, std::string_view payload_sha256) {
+  if (payload_sha256.empty()) payload_sha256 = kEmptySha256;
+  Headers h{{"host", ep.host_header},
+            {"x-amz-date", amz_date(now_ms)},
+            {"x-amz-content-sha256", std::string(payload_sha256)}};
+  std::string auth = auth::sign_request(method, target, h, payload_sha256, creds.access_key, creds.secret_key, region);
   h.emplace_back("authorization", std::move(auth));
   return h;
 }
@@ -139,15 +142,20 @@ std::string describe_error(unsigned status, std::string_view body) {
 AdminClient::AdminClient(Endpoint ep, Credentials creds, std::string region, std::chrono::milliseconds timeout)
     : ep_(std::move(ep)), creds_(std::move(creds)), region_(std::move(region)), timeout_(timeout) {}
 
-s3::Result<std::string> AdminClient::call(std::string_view method, std::string_view path, const Query& query) {
+s3::Result<std::string> AdminClient::call(std::string_view method, std::string_view path, const Query& query,
+                                          std::string_view body) {
   std::string target = admin_target(path, query);
-  http::request<http::empty_body> req;
+  http::request<http::string_body> req;
   req.method_string(method);
   req.target(target);
   req.version(11);
-  for (const auto& [name, value] : signed_headers(method, target, ep_, creds_, region_, now_ms())) req.set(name, value);
+  std::string payload_sha256 = body.empty() ? std::string(kEmptySha256) : sha256_hex(body);
+  for (const auto& [name, value] : signed_headers(method, target, ep_, creds_, region_, now_ms(), payload_sha256))
+    req.set(name, value);
   req.set(http::field::user_agent, "silt-admin");
   req.set(http::field::connection, "close");
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  req.body() = std::string(body);
   req.prepare_payload();  // Content-Length: 0 on POST
 
   // One connection per call, driven by a coroutine so every step has a deadline.

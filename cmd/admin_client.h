@@ -42,10 +42,10 @@ Credentials root_credentials(const std::function<const char*(const char*)>& gete
 // so the signature covers exactly what is sent. Parameters with an empty value are left out.
 std::string admin_target(std::string_view path, const Query& query);
 
-// The headers of a signed request with an empty body: host, x-amz-date, x-amz-content-sha256
-// and authorization.
+// The headers of a signed request: host, x-amz-date, x-amz-content-sha256 and authorization.
+// payload_sha256: hex SHA-256 of the body (empty: of the empty body).
 Headers signed_headers(std::string_view method, std::string_view target, const Endpoint& ep, const Credentials& creds,
-                       std::string_view region, int64_t now_ms);
+                       std::string_view region, int64_t now_ms, std::string_view payload_sha256 = {});
 
 // What went wrong, for a person: "SignatureDoesNotMatch: The request signature ... (HTTP 403)"
 // from an S3 XML error body, else "HTTP 404 Not Found" and the start of whatever body came.
@@ -58,7 +58,9 @@ class AdminClient {
 
   // One call: the body of a 2xx answer, or an error whose message says what failed
   // (connection, timeout, or the server's error code and message).
-  s3::Result<std::string> call(std::string_view method, std::string_view path, const Query& query = {});
+  // body: sent as JSON when not empty.
+  s3::Result<std::string> call(std::string_view method, std::string_view path, const Query& query = {},
+                               std::string_view body = {});
 
  private:
   Endpoint ep_;

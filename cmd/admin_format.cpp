@@ -100,8 +100,12 @@ std::string progress_line(const Progress& p, int bar_width) {
   } else {
     out += human_count(p.scanned) + " scanned";
   }
-  out += "  " + human_count(p.moved_objects) + " moved (" + human_bytes(p.moved_bytes) + ")";
-  if (p.expired > 0) out += "  " + human_count(p.expired) + " expired";
+  if (p.detail) {
+    out += "  " + *p.detail;
+  } else {
+    out += "  " + human_count(p.moved_objects) + " moved (" + human_bytes(p.moved_bytes) + ")";
+    if (p.expired > 0) out += "  " + human_count(p.expired) + " expired";
+  }
   out += "  ETA " + human_duration(p.eta);
   return out;
 }

@@ -35,6 +35,8 @@ struct Progress {
   uint64_t moved_bytes = 0;
   uint64_t expired = 0;
   std::optional<double> eta;
+  // Heal passes: what to show after the count instead of moved/expired.
+  std::optional<std::string> detail;
 };
 std::string progress_line(const Progress& p, int bar_width = 24);
 

@@ -160,20 +160,19 @@ std::string render_usage(const Json& usage) {
   return out + t.render();
 }
 
-std::string render_pass_summary(const Json& pass) {
+namespace {
+
+// "<name> pass N finished in ..." and the rows, indented, then the last error.
+std::string pass_summary(const std::string& name, const Json& pass,
+                         const std::vector<std::pair<std::string, std::string>>& rows) {
   uint64_t started = json_u64(pass, "started_ms"), finished = json_u64(pass, "finished_ms");
-  std::string out = "lifecycle pass " + std::to_string(json_u64(pass, "id"));
+  std::string out = name + " pass " + std::to_string(json_u64(pass, "id"));
   if (finished > 0)
     out += " finished in " + seconds_between(started, finished) + " (" + timestamp(finished) + ")\n";
   else
     out += " running since " + timestamp(started) + "\n";
   Table t({{""}, {"", Align::Right}});
-  t.add_row({"objects scanned", human_count(json_u64(pass, "objects_scanned"))});
-  t.add_row({"expired", human_count(json_u64(pass, "expired"))});
-  t.add_row({"transitioned", human_count(json_u64(pass, "transitioned"))});
-  t.add_row({"bytes transitioned", human_bytes(json_u64(pass, "bytes_transitioned"))});
-  t.add_row({"aborted uploads", human_count(json_u64(pass, "aborted_uploads"))});
-  t.add_row({"errors", human_count(json_u64(pass, "errors"))});
+  for (const auto& [label, value] : rows) t.add_row({label, value});
 
   // Indent the key/value lines under the heading.
   std::string body = t.render();
@@ -189,18 +188,101 @@ std::string render_pass_summary(const Json& pass) {
   return out;
 }
 
+}  // namespace
+
+std::string render_pass_summary(const Json& pass) {
+  return pass_summary("lifecycle", pass,
+                      {{"objects scanned", human_count(json_u64(pass, "objects_scanned"))},
+                       {"expired", human_count(json_u64(pass, "expired"))},
+                       {"transitioned", human_count(json_u64(pass, "transitioned"))},
+                       {"bytes transitioned", human_bytes(json_u64(pass, "bytes_transitioned"))},
+                       {"aborted uploads", human_count(json_u64(pass, "aborted_uploads"))},
+                       {"errors", human_count(json_u64(pass, "errors"))}});
+}
+
+std::string render_heal_summary(const Json& pass) {
+  std::string kind = json_string(pass, "kind");
+  return pass_summary(kind.empty() ? "heal" : kind, pass,
+                      {{"versions checked", human_count(json_u64(pass, "objects_scanned"))},
+                       {"bytes checked", human_bytes(json_u64(pass, "bytes_scanned"))},
+                       {"versions healed", human_count(json_u64(pass, "objects_healed"))},
+                       {"shards rebuilt", human_count(json_u64(pass, "shards_repaired"))},
+                       {"shards on offline drives", human_count(json_u64(pass, "shards_unavailable"))},
+                       {"versions lost", human_count(json_u64(pass, "objects_lost"))},
+                       {"errors", human_count(json_u64(pass, "errors"))}});
+}
+
+std::string render_status(const Json& status) {
+  std::string out = "Drives\n";
+  Table drives(
+      {{"slot", Align::Right}, {"state"}, {"free", Align::Right}, {"size", Align::Right}, {"pools"}, {"path"}});
+  std::string reasons;
+  for (const Json& d : array_field(status, "drives")) {
+    std::string pools;
+    for (const Json& p : array_field(d, "pools")) pools += (pools.empty() ? "" : ",") + p.get<std::string>();
+    const Json& total = field(d, "total_bytes");
+    drives.add_row({std::to_string(json_u64(d, "slot")), json_string(d, "state"),
+                    total.is_null() ? "--" : human_bytes(json_u64(d, "free_bytes")),
+                    total.is_null() ? "--" : human_bytes(json_u64(d, "total_bytes")), pools, json_string(d, "path")});
+    std::string why = json_string(d, "reason");
+    if (!why.empty()) reasons += "  slot " + std::to_string(json_u64(d, "slot")) + ": " + why + "\n";
+  }
+  out += drives.render() + reasons + "\nPools\n";
+  Table pools({{"pool"},
+               {"k+m"},
+               {"online", Align::Right},
+               {"healing", Align::Right},
+               {"offline", Align::Right},
+               {"reads"},
+               {"writes"},
+               {"classes"}});
+  for (const Json& p : array_field(status, "pools")) {
+    std::string classes;
+    for (const Json& c : array_field(p, "storage_classes"))
+      classes += (classes.empty() ? "" : " ") + c.get<std::string>();
+    auto yes = [&](const char* k) { return field(p, k).is_boolean() && field(p, k).get<bool>() ? "ok" : "NO"; };
+    pools.add_row({json_string(p, "name"), std::to_string(json_u64(p, "k")) + "+" + std::to_string(json_u64(p, "m")),
+                   std::to_string(json_u64(p, "online")), std::to_string(json_u64(p, "healing")),
+                   std::to_string(json_u64(p, "offline")), yes("readable"), yes("writable"), classes});
+  }
+  out += pools.render() + "\nHealing\n";
+  const Json& h = field(status, "healing");
+  out += "  repair queue: " + human_count(json_u64(h, "backlog")) + " versions\n";
+  const Json& running = field(h, "running");
+  if (running.is_object())
+    out += "  running: " + json_string(running, "kind") + " pass " + std::to_string(json_u64(running, "id")) + ", " +
+           human_count(json_u64(running, "objects_scanned")) + "/" + human_count(json_u64(running, "objects_total")) +
+           " versions\n";
+  const Json& last = field(h, "last");
+  if (last.is_object())
+    out += "  last pass: " + json_string(last, "kind") + " " + std::to_string(json_u64(last, "id")) + " at " +
+           timestamp(json_u64(last, "finished_ms")) + ", " + human_count(json_u64(last, "shards_repaired")) +
+           " shards rebuilt, " + human_count(json_u64(last, "objects_lost")) + " lost\n";
+  const Json& scrub = field(h, "scrub");
+  out += scrub.is_object() ? "  last scrub: " + timestamp(json_u64(scrub, "finished_ms")) + ", " +
+                                 human_count(json_u64(scrub, "objects_scanned")) + " versions, " +
+                                 human_count(json_u64(scrub, "shards_repaired")) + " shards rebuilt\n"
+                           : "  last scrub: none since start\n";
+  return out;
+}
+
+Progress lifecycle_progress(const Json& pass) {
+  Progress p;
+  p.scanned = json_u64(pass, "objects_scanned");
+  p.total = json_u64(pass, "objects_total");
+  p.moved_objects = json_u64(pass, "transitioned");
+  p.moved_bytes = json_u64(pass, "bytes_transitioned");
+  p.expired = json_u64(pass, "expired");
+  return p;
+}
+
 std::string render_lifecycle_status(const Json& status) {
   std::string out;
   const Json& current = field(status, "current");
   const Json& last = field(status, "last");
   bool running = field(status, "running").is_boolean() && field(status, "running").get<bool>();
   if (current.is_object()) {
-    Progress p;
-    p.scanned = json_u64(current, "objects_scanned");
-    p.total = json_u64(current, "objects_total");
-    p.moved_objects = json_u64(current, "transitioned");
-    p.moved_bytes = json_u64(current, "bytes_transitioned");
-    p.expired = json_u64(current, "expired");
+    Progress p = lifecycle_progress(current);
     out += "running: pass " + std::to_string(json_u64(current, "id")) + " since " +
            timestamp(json_u64(current, "started_ms")) + "\n  " + progress_line(p) + "\n";
   } else {

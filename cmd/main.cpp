@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "auth/credentials.h"
+#include "auth/user_store.h"
 #include "cmd/admin_cli.h"
 #include "cmd/config_file.h"
+#include "cmd/rebuild_index.h"
+#include "erasure/healer.h"
 #include "erasure/object_layer.h"
 #include "lifecycle/worker.h"
 #include "server/server.h"
@@ -40,8 +42,12 @@ struct ServerOptions {
   int idle_timeout = 75;
   int io_timeout = 120;
   std::string config;
-  double lifecycle_day_seconds = 0;  // 0: from the config file, else a real day
-  double lifecycle_interval = -1;    // seconds; < 0: from the config file, else an hour
+  std::string users_file;                 // empty: users.json beside the index directory
+  double lifecycle_day_seconds = 0;       // 0: from the config file, else a real day
+  double lifecycle_interval = -1;         // seconds; < 0: from the config file, else an hour
+  double scrub_interval = 7 * 24 * 3600;  // seconds between scrub passes; 0: never
+  double scrub_rate = 32;                 // MiB/s a scrub reads; 0: unlimited
+  double drive_check_interval = 10;       // seconds
 };
 
 bool is_loopback(const std::string& host) {
@@ -131,9 +137,9 @@ int run_server(const ServerOptions& o) {
 
   const char* user = std::getenv("SILT_ROOT_USER");
   const char* password = std::getenv("SILT_ROOT_PASSWORD");
-  silt::auth::CredentialStore creds;
+  silt::auth::Credential root;
   if (user && *user && password && *password) {
-    creds.add({user, password, user});
+    root = {user, password, user};
     cfg.admin_user = user;
   } else {
     if (!is_loopback(cfg.host)) {
@@ -143,8 +149,20 @@ int run_server(const ServerOptions& o) {
     }
     spdlog::warn("SILT_ROOT_USER/SILT_ROOT_PASSWORD not set: using the development pair");
     std::printf("access key: %s\nsecret key: %s\n", kDevUser, kDevPassword);
-    creds.add({kDevUser, kDevPassword, kDevUser});
+    root = {kDevUser, kDevPassword, kDevUser};
     cfg.admin_user = kDevUser;
+  }
+  // Beside the index directory, outside LevelDB: rebuilding the index leaves users alone.
+  std::string users_path = o.users_file;
+  if (users_path.empty()) {
+    fs::path index = fs::path(ec.index_dir).lexically_normal();
+    if (!index.has_filename()) index = index.parent_path();  // "data/index/"
+    users_path = (index.parent_path() / "users.json").string();
+  }
+  auto users = silt::auth::UserStore::open(users_path, root);
+  if (!users) {
+    std::cerr << "silt: " << users.error().message << "\n";
+    return 1;
   }
 
   auto layer = silt::open_erasure_object_layer(ec);
@@ -159,7 +177,15 @@ int run_server(const ServerOptions& o) {
   spdlog::info("index {}", ec.index_dir);
   silt::lifecycle::Worker worker(**layer, fc.lifecycle);
   worker.start();
-  int rc = silt::server::serve(cfg, **layer, creds, &worker);
+  silt::HealerOptions heal_opt;
+  heal_opt.monitor_interval_ms = static_cast<int64_t>(o.drive_check_interval * 1000);
+  heal_opt.scrub_interval_ms = static_cast<int64_t>(o.scrub_interval * 1000);
+  heal_opt.scrub_bytes_per_second = o.scrub_rate * (1 << 20);
+  auto healer = silt::make_healer(**layer, heal_opt);
+  if (healer) healer->start();
+  spdlog::info("users {}", users_path);
+  int rc = silt::server::serve(cfg, **layer, **users, &worker, healer.get());
+  if (healer) healer->stop();
   worker.stop();
   return rc;
 }
@@ -176,7 +202,18 @@ int main(int argc, char** argv) {
   server->add_option("--data", o.data, "Data folder; six drives and the index are created inside on first start");
   server->add_option("--drive", o.drives, "A drive directory (repeat; replaces --data)");
   server->add_option("--index", o.index, "Index (LevelDB) directory, with --drive");
+  server->add_option("--scrub-interval", o.scrub_interval, "Seconds between scrub passes (0: never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  server->add_option("--scrub-rate", o.scrub_rate, "MiB per second a scrub pass reads (0: unlimited)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  server->add_option("--drive-check-interval", o.drive_check_interval, "Seconds between drive checks")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   server->add_option("--config", o.config, "Configuration file: pools, storage classes, lifecycle (JSON)");
+  server->add_option("--users-file", o.users_file,
+                     "Where added users and their keys are kept (default: users.json beside the index directory)");
   server
       ->add_option("--lifecycle-day-seconds", o.lifecycle_day_seconds,
                    "Length of a lifecycle day in seconds (shorter for tests; default a real day)")
@@ -200,6 +237,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   silt::admin::add_admin_commands(app);  // runs from its callbacks while parsing
+  silt::add_rebuild_index_command(*app.get_subcommand("admin"));
 
   CLI11_PARSE(app, argc, argv);
   if (server->parsed()) return run_server(o);

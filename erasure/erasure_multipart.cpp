@@ -44,10 +44,9 @@ s3::Result<ObjectInfo> ErasureObjectLayer::complete_upload(std::string_view buck
                                                            const WriteConditions& cond) {
   auto c = set_->index->complete_upload(bucket, key, upload_id, parts, cond);
   if (!c) return c.error();
+  // The first part's meta.json already names the object: the index had the
+  // drive mirror write it before the commit (SysMirror::before_complete_upload).
   set_->remove_data_ids(c->freed);
-  // After the commit, so a crash before it leaves the first part's meta.json
-  // a part record; the index is authoritative either way.
-  rewrite_drive_meta(c->rec);
   return std::move(c->rec.info);
 }
 

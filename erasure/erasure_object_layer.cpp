@@ -6,17 +6,19 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "erasure/drive_meta.h"
 #include "erasure/fs.h"
 #include "erasure/object_reader.h"
 #include "erasure/object_writer.h"
 #include "erasure/parallel.h"
 #include "erasure/random_id.h"
+#include "erasure/sys_mirror.h"
 #include "util/time.h"
 
 namespace silt {
 
-s3::Status ErasureObjectLayer::make_bucket(std::string_view bucket) {
-  return set_->index->create_bucket(bucket, now_ms());
+s3::Status ErasureObjectLayer::make_bucket(std::string_view bucket, std::string_view owner) {
+  return set_->index->create_bucket(bucket, now_ms(), owner);
 }
 
 s3::Result<BucketInfo> ErasureObjectLayer::head_bucket(std::string_view bucket) {
@@ -106,29 +108,9 @@ s3::Result<std::unique_ptr<ObjectReader>> ErasureObjectLayer::open_object(const 
 }
 
 void ErasureObjectLayer::rewrite_drive_meta(const ObjectRecord& rec) {
-  // A single PUT's record lives in its data dir; a multipart object's in its
-  // first part's data dir (the other parts keep their part records).
-  if (rec.info.delete_marker || rec.parts.empty()) return;
-  const std::string data_id = rec.primary_data_id();
-  const std::vector<int>& dist = rec.distribution_of(rec.parts.front());
-  const Pool* pool = set_->pool(rec.layout.pool);
-  if (data_id.empty() || !pool) return;
-  const std::string json = encode_object_record(rec);
   // Best effort on the drives (a wiped drive has no directory to update); the
-  // index is the authority. Each meta.json is replaced atomically.
-  parallel_for(dist.size(), [&](size_t i) {
-    int d = dist[i];
-    if (d < 0 || static_cast<size_t>(d) >= pool->drives.size()) return;
-    const Drive& drive = pool->drives[static_cast<size_t>(d)];
-    std::string dir = drive.data_dir(data_id);
-    std::string tmp = drive.tmp_root() + "/" + random_hex_id() + ".meta";
-    if (!fs::exists(dir) || !fs::write_file_synced(tmp, json) ||
-        ::rename(tmp.c_str(), (dir + "/" + kMetaFile).c_str()) != 0) {
-      fs::remove_all(tmp);
-      return;
-    }
-    (void)fs::fsync_dir(dir);
-  });
+  // index is the authority.
+  (void)silt::rewrite_drive_meta(*set_, rec);
 }
 
 s3::Result<ObjectInfo> ErasureObjectLayer::modify_record(std::string_view bucket, std::string_view key,
@@ -351,8 +333,7 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const Erasure
   std::set<std::string> used_roots;
   for (const auto& pc : pools) {
     if (auto s = check_pool(pc); !s) return s.error();
-    if (set->pool(pc.name))
-      return s3::Error(s3::Code::InternalError, "pool " + pc.name + " is defined twice");
+    if (set->pool(pc.name)) return s3::Error(s3::Code::InternalError, "pool " + pc.name + " is defined twice");
     const std::vector<Drive>* drives = nullptr;
     for (const auto& [roots, ds] : opened)
       if (roots == pc.drives) drives = &ds;
@@ -389,6 +370,13 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const Erasure
   if (!index) return index.error();
   set->index = std::move(*index);
   if (auto s = recover_drives(*set); !s) return s.error();
+  // Before serving: the drives' copies match the index (erasure/sys_mirror.h).
+  auto mirror = std::make_unique<SysMirror>(*set);
+  auto mirror_state = set->index->mirror_state();
+  if (!mirror_state) return mirror_state.error();
+  mirror->sync(*mirror_state);
+  set->index->set_mirror(mirror.get());
+  set->mirror = std::move(mirror);
   return std::unique_ptr<ObjectLayer>(std::make_unique<ErasureObjectLayer>(std::move(set)));
 }
 

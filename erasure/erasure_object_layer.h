@@ -15,7 +15,7 @@ class ErasureObjectLayer final : public ObjectLayer {
  public:
   explicit ErasureObjectLayer(std::unique_ptr<ErasureSet> set) : set_(std::move(set)) {}
 
-  s3::Status make_bucket(std::string_view bucket) override;
+  s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) override;
   s3::Result<BucketInfo> head_bucket(std::string_view bucket) override;
   s3::Status delete_bucket(std::string_view bucket) override;
   s3::Result<std::vector<BucketInfo>> list_buckets() override;

@@ -1,11 +1,14 @@
 #include "erasure/erasure_set.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <mutex>
 #include <set>
 
 #include "erasure/fs.h"
+#include "util/time.h"
 
 namespace silt {
 
@@ -43,6 +46,35 @@ std::vector<const Drive*> ErasureSet::all_drives() const {
     for (const auto& d : p->drives)
       if (seen.insert(d.root()).second) out.push_back(&d);
   return out;
+}
+
+namespace {
+
+std::string queued_name(std::string_view bucket, std::string_view key, std::string_view version_id) {
+  std::string n(bucket);
+  n.push_back('\0');
+  n.append(key);
+  n.push_back('\0');
+  n.append(version_id);
+  return n;
+}
+
+}  // namespace
+
+void ErasureSet::queue_heal(const ObjectInfo& v, const std::string& reason) {
+  {
+    std::lock_guard lock(queued_mu);
+    // Forgetting past entries only costs a repeated (idempotent) queue write.
+    if (queued.size() > 100000) queued.clear();
+    if (!queued.insert(queued_name(v.bucket, v.key, v.version_id)).second) return;
+  }
+  if (auto s = index->queue_heal(HealItem{v.bucket, v.key, v.version_id, reason, now_ms()}); !s)
+    spdlog::warn("cannot queue {}/{} for healing: {}", v.bucket, v.key, s.error().message);
+}
+
+void ErasureSet::healed(const HealItem& item) {
+  std::lock_guard lock(queued_mu);
+  queued.erase(queued_name(item.bucket, item.key, item.version_id));
 }
 
 void ErasureSet::remove_data(const ObjectRecord& rec) {

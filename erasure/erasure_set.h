@@ -9,6 +9,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -23,10 +24,14 @@ struct ErasureSet {
   std::vector<std::unique_ptr<Pool>> pools;
   std::vector<std::pair<std::string, Pool*>> classes;  // storage class -> pool
   std::unique_ptr<Index> index;
+  // What the index copies to the drives so they alone can rebuild it (erasure/sys_mirror.h).
+  std::unique_ptr<DriveMirror> mirror;
   // Shared while a reader looks up a record and opens its shard files; exclusive
   // while replaced or deleted data is removed. Open files stay readable after
   // removal, so a reader never sees a half-deleted object.
   std::shared_mutex data_mu;
+  std::mutex queued_mu;
+  std::unordered_set<std::string> queued;  // bucket \0 key \0 version id, on the queue
 
   // The pool a layout names; records written before pools existed name none
   // and live in the first pool. Null when the configuration lost it.
@@ -35,6 +40,12 @@ struct ErasureSet {
   Pool* pool_for_class(std::string_view storage_class) const;
   // Every distinct drive directory of every pool (pools may share drives).
   std::vector<const Drive*> all_drives() const;
+
+  // Puts a degraded version on the index's repair queue (erasure/healer.h),
+  // once until the healer has looked at it; best effort.
+  void queue_heal(const ObjectInfo& v, const std::string& reason);
+  // The healer took the item off the queue.
+  void healed(const HealItem& item);
 
   // Removes the data directories of a replaced or deleted object on every drive.
   void remove_data(const ObjectRecord& rec);

@@ -60,5 +60,6 @@ s3::Result<std::string> read_file(const std::string& path);
 // rm -rf; a missing path is fine.
 void remove_all(const std::string& path);
 bool exists(const std::string& path);
+bool is_dir(const std::string& path);
 
 }  // namespace silt::fs

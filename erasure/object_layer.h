@@ -82,6 +82,7 @@ struct BucketInfo {
   std::string name;
   int64_t created_ms = 0;
   Versioning versioning = Versioning::Unversioned;
+  std::string owner;  // access key of the user that created it; "" for the admin (auth/access.h)
 };
 
 // Conditions checked atomically with the commit of a new object (PutObject,
@@ -219,8 +220,9 @@ class ObjectLayer {
  public:
   virtual ~ObjectLayer() = default;
 
-  // Buckets. make_bucket: BucketAlreadyOwnedByYou when it exists.
-  virtual s3::Status make_bucket(std::string_view bucket) = 0;
+  // Buckets. make_bucket: BucketAlreadyOwnedByYou when it exists with this owner,
+  // BucketAlreadyExists when another owns it. owner "": the admin.
+  virtual s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) = 0;
   virtual s3::Result<BucketInfo> head_bucket(std::string_view bucket) = 0;
   // BucketNotEmpty when objects remain; NoSuchBucket.
   virtual s3::Status delete_bucket(std::string_view bucket) = 0;

@@ -45,7 +45,11 @@ class ErasureObjectReader final : public ObjectReader {
         k_(static_cast<size_t>(rec.layout.k)),
         segs_(std::move(segs)),
         pos_(offset),
-        end_(offset + length) {}
+        end_(offset + length) {
+    version_.bucket = rec.info.bucket;
+    version_.key = rec.info.key;
+    version_.version_id = rec.info.version_id;
+  }
 
   // Opens seg's shard files; InternalError when fewer than k can be opened.
   s3::Status open_segment(Segment& seg) {
@@ -62,6 +66,7 @@ class ErasureObjectReader final : public ObjectReader {
       auto r = ShardFileReader::open(path, h);
       if (!r) {
         if (seg.first_error.empty()) seg.first_error = r.error().message;
+        degraded(drive, r.error().message);
         continue;
       }
       // Every shard carries the same CRC-checked table; the first good one will do.
@@ -115,6 +120,13 @@ class ErasureObjectReader final : public ObjectReader {
   }
 
  private:
+  // A missing or damaged shard on a drive that is up: the client still gets its
+  // bytes (rebuilt), and the version goes on the repair queue. Shards of offline
+  // drives wait for the drive instead.
+  void degraded(size_t drive, const std::string& why) {
+    if (drive < pool_.drives.size() && pool_.drives[drive].usable()) set_.queue_heal(version_, "read: " + why);
+  }
+
   s3::Status load_stripe(Segment& seg, uint64_t stripe) {
     const size_t total = seg.shards.size();
     const uint64_t block_size = layout_.block_size;
@@ -150,6 +162,7 @@ class ErasureObjectReader final : public ObjectReader {
       if (!seg.shards[i]) return false;
       if (auto s = seg.shards[i]->read_block(stripe, len, blocks[i]); !s) {
         if (err.empty()) err = s.error().message;
+        degraded(static_cast<size_t>(seg.distribution[i]), s.error().message);
         return false;
       }
       good[i] = true;
@@ -200,6 +213,7 @@ class ErasureObjectReader final : public ObjectReader {
   Pool& pool_;
   bool compressed_;
   std::string name_;
+  ObjectInfo version_;  // bucket, key and version id only
   ObjectLayout layout_;
   size_t k_;
   std::vector<Segment> segs_;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "erasure/drive_meta.h"
 #include "erasure/fs.h"
 #include "erasure/parallel.h"
 #include "erasure/random_id.h"
@@ -45,6 +46,10 @@ class ErasureObjectWriter final : public ObjectWriter {
   s3::Status open_shards() {
     for (size_t i = 0; i < shards_.size(); ++i) {
       const Drive& d = drive_of(i);
+      if (!d.usable()) {
+        note_failure(s3::Error(s3::Code::InternalError, "drive " + d.root() + " is offline: " + d.reason()));
+        continue;
+      }
       std::string dir = d.tmp_dir(data_id_);
       if (::mkdir(dir.c_str(), 0755) != 0) {
         // tmp/ (or the whole drive) was removed while we run: recreate it once.
@@ -114,6 +119,15 @@ class ErasureObjectWriter final : public ObjectWriter {
       rec.layout.stored = 0;
       rec.parts.push_back({1, size_, etag, data_id_, {}, {}, stored_});
       rec.info.stored_bytes = stored_;
+      // The vkey the commit will most likely keep, so meta.json names the version
+      // without a second fsync round after the commit (docs/format.md).
+      auto vkey = set_.index->provisional_version_key(target_.bucket, target_.key);
+      if (!vkey) {
+        error_ = vkey.error();
+        return vkey.error();
+      }
+      rec.version_key = *vkey;
+      rec.info.version_id = vkey->ends_with("0000000000000000") ? "null" : *vkey;
       meta_json = encode_object_record(rec);
     } else {
       part = {target_.bucket, target_.key, target_.upload_id,
@@ -123,13 +137,19 @@ class ErasureObjectWriter final : public ObjectWriter {
     if (auto s = publish_all(meta_json); !s) return s.error();
 
     if (!target_.upload_id.empty()) return commit_part(part);
+    const std::string published_vkey = rec.version_key;
     auto c = set_.index->commit_object(std::move(rec), target_.cond);
     if (!c) {  // e.g. PreconditionFailed: the destructor frees our data
       error_ = c.error();
       return c.error();
     }
     committed_ = true;
+    // Rare: a racing commit or a versioning change made the index pick another vkey.
+    if (c->rec.version_key != published_vkey) (void)rewrite_drive_meta(set_, c->rec);
     for (const auto& old : c->replaced) set_.remove_data(old);
+    if (size_t alive = alive_shards(); alive < shards_.size())
+      set_.queue_heal(c->rec.info, "written with " + std::to_string(alive) + " of " + std::to_string(shards_.size()) +
+                                       " shards (" + first_failure_ + ")");
     return std::move(c->rec.info);
   }
 
@@ -221,16 +241,28 @@ class ErasureObjectWriter final : public ObjectWriter {
 
   void note_failure(const s3::Error& e) {
     if (first_failure_.empty()) first_failure_ = e.message;
+    // fs::io_error carries strerror's text; ENOSPC is the one failure a retry cannot fix.
+    if (e.message.find(std::strerror(ENOSPC)) != std::string::npos) ++no_space_;
   }
 
-  s3::Status check_quorum(const char* stage) {
-    int alive = 0;
+  size_t alive_shards() const {
+    size_t alive = 0;
     for (const auto& s : shards_) alive += s ? 1 : 0;
-    if (alive >= pool_.write_quorum()) return {};
-    error_ = s3::Error(s3::Code::InternalError, std::string("write quorum lost while ") + stage + ": " +
-                                                    std::to_string(alive) + " of " + std::to_string(shards_.size()) +
-                                                    " drives usable, need " + std::to_string(pool_.write_quorum()) +
-                                                    " (first failure: " + first_failure_ + ")");
+    return alive;
+  }
+
+  // Too few drives took their shard. Full drives are a 500 that says so (a
+  // retry will not help); drives that are offline or failing make a 503
+  // SlowDown, which clients retry, since drives come back.
+  s3::Status check_quorum(const char* stage) {
+    const size_t alive = alive_shards();
+    if (static_cast<int>(alive) >= pool_.write_quorum()) return {};
+    const bool full = no_space_ > 0 && static_cast<int>(alive + no_space_) >= pool_.write_quorum();
+    std::string msg = (full ? "drives are full: " : "write quorum lost: ") + std::string(stage) + " failed on " +
+                      std::to_string(shards_.size() - alive) + " of " + std::to_string(shards_.size()) +
+                      " drives, need " + std::to_string(pool_.write_quorum()) + " (first failure: " + first_failure_ +
+                      ")";
+    error_ = s3::Error(full ? s3::Code::InternalError : s3::Code::SlowDown, std::move(msg));
     return error_;
   }
 
@@ -298,6 +330,7 @@ class ErasureObjectWriter final : public ObjectWriter {
   std::unique_ptr<ZSTD_CCtx, FreeCCtx> cctx_;
   std::vector<uint32_t> stripe_lens_;
   uint64_t stored_ = 0;
+  size_t no_space_ = 0;  // drives dropped because they are full
   size_t fill_ = 0;
   uint64_t size_ = 0;
   Digest md5_;

@@ -29,6 +29,7 @@ const char* versioning_name(Versioning v) {
 std::string encode_bucket(const BucketInfo& b) {
   nlohmann::json j = {{"name", b.name}, {"created_ms", b.created_ms}};
   if (b.versioning != Versioning::Unversioned) j["versioning"] = versioning_name(b.versioning);
+  if (!b.owner.empty()) j["owner"] = b.owner;  // absent: the admin's (and every older record)
   return dump_json(j);
 }
 
@@ -41,6 +42,7 @@ BucketInfo decode_bucket(std::string_view name, const std::string& value) {
     std::string v = j.value("versioning", "");
     if (v == "Enabled") b.versioning = Versioning::Enabled;
     if (v == "Suspended") b.versioning = Versioning::Suspended;
+    b.owner = j.value("owner", "");
   }
   return b;
 }
@@ -97,15 +99,24 @@ s3::Result<std::optional<ObjectRecord>> Index::read_record(const std::string& ke
 }
 
 std::mutex& Index::key_lock(std::string_view bucket, std::string_view key) {
-  size_t h = std::hash<std::string_view>{}(bucket) * 31 + std::hash<std::string_view>{}(key);
+  size_t h = std::hash<std::string_view>{}(bucket)*31 + std::hash<std::string_view>{}(key);
   return key_mu_[h % key_mu_.size()];
 }
 
-s3::Status Index::create_bucket(std::string_view name, int64_t created_ms) {
+s3::Status Index::create_bucket(std::string_view name, int64_t created_ms, std::string_view owner) {
   std::unique_lock lock(bucket_mu_);
-  if (bucket_exists(name)) return s3::Error(s3::Code::BucketAlreadyOwnedByYou, "bucket already exists");
+  if (auto existing = read_bucket(name)) {
+    // Decided under the lock, so of two users racing for a name the loser hears it is taken.
+    if (existing->owner != owner)
+      return s3::Error(s3::Code::BucketAlreadyExists, "The requested bucket name is not available.");
+    return s3::Error(s3::Code::BucketAlreadyOwnedByYou, "bucket already exists");
+  }
   leveldb::WriteBatch b;
-  b.Put(keys::bucket(name), encode_bucket({std::string(name), created_ms, Versioning::Unversioned}));
+  const std::string record =
+      encode_bucket({std::string(name), created_ms, Versioning::Unversioned, std::string(owner)});
+  if (mirror_)
+    if (auto s = mirror_->before_put_bucket(name, record); !s) return s;
+  b.Put(keys::bucket(name), record);
   return write(b);
 }
 
@@ -128,6 +139,8 @@ s3::Status Index::delete_bucket(std::string_view name) {
       return s3::Error(s3::Code::BucketNotEmpty, "The bucket you tried to delete is not empty");
     if (!err.empty()) return s3::Error(s3::Code::InternalError, "index iterate: " + err);
   }
+  if (mirror_)
+    if (auto s = mirror_->before_delete_bucket(name); !s) return s;
   leveldb::WriteBatch b;
   b.Delete(keys::bucket(name));
   const std::string cfg = keys::bucket_scope(keys::kConfig, name);
@@ -158,14 +171,20 @@ s3::Status Index::set_versioning(std::string_view name, Versioning state) {
   if (!b) return dbu::no_such_bucket();
   if (b->versioning == state) return {};
   b->versioning = state;
+  const std::string record = encode_bucket(*b);
+  if (mirror_)
+    if (auto s = mirror_->before_put_bucket(name, record); !s) return s;
   leveldb::WriteBatch wb;
-  wb.Put(keys::bucket(name), encode_bucket(*b));
+  wb.Put(keys::bucket(name), record);
   return write(wb);
 }
 
 s3::Status Index::put_config(std::string_view bucket, std::string_view name, std::string_view value) {
   std::shared_lock lock(bucket_mu_);  // so it cannot outlive a concurrent delete_bucket
   if (!bucket_exists(bucket)) return dbu::no_such_bucket();
+  std::lock_guard klock(key_lock(bucket, name));  // the drives' copy and the commit in the same order
+  if (mirror_)
+    if (auto s = mirror_->before_put_config(bucket, name, value); !s) return s;
   leveldb::WriteBatch b;
   b.Put(keys::config(bucket, name), leveldb::Slice(value.data(), value.size()));
   return write(b);
@@ -183,6 +202,9 @@ s3::Result<std::optional<std::string>> Index::get_config(std::string_view bucket
 s3::Status Index::delete_config(std::string_view bucket, std::string_view name) {
   std::shared_lock lock(bucket_mu_);
   if (!bucket_exists(bucket)) return dbu::no_such_bucket();
+  std::lock_guard klock(key_lock(bucket, name));
+  if (mirror_)
+    if (auto s = mirror_->before_delete_config(bucket, name); !s) return s;
   leveldb::WriteBatch b;
   b.Delete(keys::config(bucket, name));
   return write(b);

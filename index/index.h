@@ -25,6 +25,7 @@
 
 #include "common/error.h"
 #include "erasure/object_layer.h"
+#include "index/drive_mirror.h"
 #include "index/object_record.h"
 #include "index/upload_record.h"
 
@@ -37,6 +38,15 @@ struct ListStats {
   uint64_t nexts = 0;
 };
 
+// A version the healer should look at (erasure/healer.h).
+struct HealItem {
+  std::string bucket;
+  std::string key;
+  std::string version_id;  // "null" for the null version
+  std::string reason;
+  int64_t queued_ms = 0;
+};
+
 // S3's minimum size of every part of a multipart object but the last.
 inline constexpr uint64_t kMinPartSize = 5ull << 20;
 inline constexpr int kMaxPartNumber = 10000;
@@ -44,9 +54,11 @@ inline constexpr int kMaxPartNumber = 10000;
 class Index {
  public:
   static s3::Result<std::unique_ptr<Index>> open(const std::string& dir);
+  // Keeps the drives able to rebuild this index (index/drive_mirror.h); unset: no copies.
+  void set_mirror(DriveMirror* mirror) { mirror_ = mirror; }
 
   // Buckets. BucketAlreadyOwnedByYou when it exists.
-  s3::Status create_bucket(std::string_view name, int64_t created_ms);
+  s3::Status create_bucket(std::string_view name, int64_t created_ms, std::string_view owner = {});
   s3::Result<BucketInfo> get_bucket(std::string_view name);
   // NoSuchBucket; BucketNotEmpty while any version or upload exists. Removes config docs.
   s3::Status delete_bucket(std::string_view name);
@@ -71,7 +83,13 @@ class Index {
   // version id following the bucket's versioning state; the null version it
   // replaces (if any) is returned. Checks cond under the key lock:
   // PreconditionFailed. NoSuchBucket when the bucket is gone by now.
+  // A rec.version_key already set (provisional_version_key) is kept when it is
+  // still newer than the key's newest version and of the bucket's kind (null or
+  // not); otherwise another is assigned and the caller rewrites what it published.
   s3::Result<Committed> commit_object(ObjectRecord rec, const WriteConditions& cond = {});
+  // The vkey a commit of bucket/key would assign now, so a writer can name it in
+  // the meta.json it publishes before the commit. NoSuchBucket.
+  s3::Result<std::string> provisional_version_key(std::string_view bucket, std::string_view key);
   // commit_object without conditions, returning the replaced version (tests, tools).
   s3::Result<std::optional<ObjectRecord>> put_object(const ObjectRecord& rec);
   // Rewrites the stored record of rec's version (rec.version_key; empty = the
@@ -113,6 +131,18 @@ class Index {
                                                     std::string_view upload_id);
   s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p, ListStats* stats = nullptr);
 
+  // The repair queue. Unsynced writes: an entry lost in a crash is found again
+  // by the scrubber. Queuing a queued version again keeps one entry.
+  s3::Status queue_heal(const HealItem& item);
+  // The first max entries in (bucket, key, version) order.
+  s3::Result<std::vector<HealItem>> heal_items(size_t max);
+  s3::Status drop_heal(const HealItem& item);
+  s3::Result<uint64_t> heal_backlog();
+
+  // Buckets (raw records), config docs and uploads in progress, from one snapshot:
+  // what the drive mirror must hold (index/index_mirror.cpp).
+  s3::Result<MirrorState> mirror_state();
+
   // Every data id some version or uploaded part references (startup sweep of orphans).
   s3::Result<std::unordered_set<std::string>> referenced_data_ids();
 
@@ -140,6 +170,7 @@ class Index {
   std::mutex& key_lock(std::string_view bucket, std::string_view key);
 
   std::unique_ptr<leveldb::DB> db_;
+  DriveMirror* mirror_ = nullptr;
   std::shared_mutex bucket_mu_;  // exclusive: bucket create/delete/versioning; shared: object changes
   std::array<std::mutex, 64> key_mu_;
 };

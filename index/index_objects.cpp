@@ -134,11 +134,13 @@ s3::Status Index::commit_locked(ObjectRecord& rec, const BucketInfo& bucket, con
   if (!cur) return cur.error();
   if (auto s = check_conditions(*cur, cond); !s) return s;
   // Strictly newer than the current newest version, so it sorts first even when
-  // the clock stands still or steps back.
-  uint64_t t = dbu::now_us();
-  if (cur->has_value()) t = std::max(t, keys::version_key_time((*cur)->version_key) + 1);
+  // the clock stands still or steps back. A provisional vkey the writer already
+  // published on the drives is kept while it still qualifies.
+  const uint64_t newest = cur->has_value() ? keys::version_key_time((*cur)->version_key) : 0;
   const bool null_version = bucket.versioning != Versioning::Enabled;
-  rec.version_key = keys::make_version_key(t, null_version);
+  const bool keep = keys::is_version_id(rec.version_key) && is_null_vkey(rec.version_key) == null_version &&
+                    keys::version_key_time(rec.version_key) > newest;
+  if (!keep) rec.version_key = keys::make_version_key(std::max(dbu::now_us(), newest + 1), null_version);
   rec.info.version_id = null_version ? "null" : rec.version_key;
   rec.info.is_latest = true;
   if (null_version) {
@@ -153,6 +155,16 @@ s3::Status Index::commit_locked(ObjectRecord& rec, const BucketInfo& bucket, con
   b.Put(keys::version(rec.info.bucket, rec.info.key, rec.version_key), json);
   b.Put(okey, json);
   return {};
+}
+
+s3::Result<std::string> Index::provisional_version_key(std::string_view bucket, std::string_view key) {
+  auto b = read_bucket(bucket);
+  if (!b) return dbu::no_such_bucket();
+  auto cur = read_record(keys::object(bucket, key));
+  if (!cur) return cur.error();
+  uint64_t t = dbu::now_us();
+  if (cur->has_value()) t = std::max(t, keys::version_key_time((*cur)->version_key) + 1);
+  return keys::make_version_key(t, b->versioning != Versioning::Enabled);
 }
 
 s3::Result<Index::Committed> Index::commit_object(ObjectRecord rec, const WriteConditions& cond) {
@@ -249,7 +261,10 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
     marker.info.delete_marker = true;
     marker.info.mtime_ms = static_cast<int64_t>(dbu::now_us() / 1000);
     marker.info.meta.storage_class.clear();
+    if (mirror_) marker.layout.data_id = mirror_->new_data_id();
     if (auto s = commit_locked(marker, *binfo, {}, b, out.removed); !s) return s.error();
+    if (mirror_)
+      if (auto s = mirror_->before_delete_marker(marker); !s) return s.error();
     if (auto s = write(b); !s) return s.error();
     out.outcome = {true, marker.info.version_id};
     return out;

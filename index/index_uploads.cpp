@@ -86,6 +86,8 @@ s3::Result<UploadInfo> Index::create_upload(std::string_view bucket, std::string
   std::shared_lock block(bucket_mu_);
   if (!bucket_exists(bucket)) return dbu::no_such_bucket();
   UploadInfo u{std::string(bucket), std::string(key), keys::make_upload_id(dbu::now_us()), now_ms, meta};
+  if (mirror_)
+    if (auto s = mirror_->before_create_upload(u); !s) return s.error();
   leveldb::WriteBatch b;
   b.Put(keys::upload(bucket, key, u.upload_id), encode_upload_info(u));
   if (auto s = write(b); !s) return s.error();
@@ -188,6 +190,8 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
   rec.info.bucket = std::string(bucket);
   rec.info.key = std::string(key);
   rec.info.meta = upload->meta;
+  rec.upload_id = std::string(upload_id);
+  const UploadedPart* first = nullptr;
   Digest md5s(Digest::Kind::MD5);
   int prev = 0;
   for (size_t i = 0; i < named.size(); ++i) {
@@ -218,6 +222,7 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
           .with("ProposedSize", std::to_string(p.info.size))
           .with("MinSizeAllowed", std::to_string(kMinPartSize));
     if (i == 0) {
+      first = &p;
       rec.layout = p.layout;
       rec.layout.data_id.clear();
       rec.layout.distribution.clear();
@@ -259,7 +264,13 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
     for (const auto& rp : rec.parts) used = used || rp.data_id == p.layout.data_id;
     if (!used) out.freed.push_back(p.layout.data_id);
   }
-  if (auto s = write(b); !s) return s.error();
+  if (mirror_)
+    if (auto s = mirror_->before_complete_upload(rec); !s) return s.error();
+  if (auto s = write(b); !s) {
+    if (mirror_) mirror_->complete_upload_failed(rec, *first);
+    return s.error();
+  }
+  if (mirror_) mirror_->after_complete_upload(upload_id);
   for (const auto& r : replaced)
     for (auto& id : data_ids_of(r)) out.freed.push_back(std::move(id));
   out.rec = std::move(rec);
@@ -273,6 +284,8 @@ s3::Result<std::vector<std::string>> Index::abort_upload(std::string_view bucket
   if (auto u = get_upload(bucket, key, upload_id); !u) return u.error();
   auto stored = read_parts(upload_id);
   if (!stored) return stored.error();
+  if (mirror_)
+    if (auto s = mirror_->before_abort_upload(upload_id); !s) return s.error();
   leveldb::WriteBatch b;
   b.Delete(keys::upload(bucket, key, upload_id));
   std::vector<std::string> freed;

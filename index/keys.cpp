@@ -43,7 +43,9 @@ std::string bucket_scope(char kind, std::string_view b) {
   return k;
 }
 
-std::string object_prefix(std::string_view b) { return bucket_scope(kObject, b); }
+std::string object_prefix(std::string_view b) {
+  return bucket_scope(kObject, b);
+}
 
 std::string object(std::string_view b, std::string_view key) {
   std::string k = object_prefix(b);
@@ -71,25 +73,33 @@ std::string unescape_key(std::string_view ekey) {
   return out;
 }
 
-std::string versions_of(std::string_view b, std::string_view key) {
-  std::string k = bucket_scope(kVersion, b);
+namespace {
+
+// "<kind><bucket>\0<ekey>\0\1<tail>": the per-key kinds (V, U, H).
+std::string per_key(char kind, std::string_view b, std::string_view key, std::string_view tail = {}) {
+  std::string k = bucket_scope(kind, b);
   k.append(escape_key(key));
   k.append(kKeyEnd);
+  k.append(tail);
   return k;
+}
+
+}  // namespace
+
+std::string versions_of(std::string_view b, std::string_view key) {
+  return per_key(kVersion, b, key);
 }
 
 std::string version(std::string_view b, std::string_view key, std::string_view vkey) {
-  std::string k = versions_of(b, key);
-  k.append(vkey);
-  return k;
+  return per_key(kVersion, b, key, vkey);
 }
 
 std::string upload(std::string_view b, std::string_view key, std::string_view upload_id) {
-  std::string k = bucket_scope(kUpload, b);
-  k.append(escape_key(key));
-  k.append(kKeyEnd);
-  k.append(upload_id);
-  return k;
+  return per_key(kUpload, b, key, upload_id);
+}
+
+std::string heal(std::string_view b, std::string_view key, std::string_view version_id) {
+  return per_key(kHeal, b, key, version_id);
 }
 
 std::string parts_of(std::string_view upload_id) {
@@ -120,11 +130,17 @@ uint64_t version_key_time(std::string_view vkey) {
   return ~std::stoull(std::string(vkey.substr(0, 16)), nullptr, 16);
 }
 
-bool is_version_id(std::string_view s) { return s.size() == kVersionKeyLen && all_hex(s); }
+bool is_version_id(std::string_view s) {
+  return s.size() == kVersionKeyLen && all_hex(s);
+}
 
-std::string make_upload_id(uint64_t time_us) { return hex16(time_us) + hex16(random64()) + hex16(random64()); }
+std::string make_upload_id(uint64_t time_us) {
+  return hex16(time_us) + hex16(random64()) + hex16(random64());
+}
 
-bool is_upload_id(std::string_view s) { return s.size() == kUploadIdLen && all_hex(s); }
+bool is_upload_id(std::string_view s) {
+  return s.size() == kUploadIdLen && all_hex(s);
+}
 
 std::string prefix_successor(std::string_view s) {
   std::string out(s);

@@ -8,6 +8,7 @@
 //   U<bucket>\0<ekey>\0\1<upload id> -> multipart upload in progress (JSON)
 //   P<upload id><part number, 5 digits> -> one uploaded part (JSON)
 //   C<bucket>\0<name>                -> bucket config document, stored as given
+//   H<bucket>\0<ekey>\0\1<version id> -> a version queued for healing (JSON: reason, queued_ms)
 // <ekey> is the object key with every NUL written as NUL 0xff, and "\0\1" ends
 // it: that terminator sorts below any continuation of the key, so all entries
 // of one key are contiguous and keys keep S3's byte order even when they
@@ -22,6 +23,7 @@ namespace silt::keys {
 
 inline constexpr char kBucket = 'B';
 inline constexpr char kConfig = 'C';
+inline constexpr char kHeal = 'H';
 inline constexpr char kObject = 'O';
 inline constexpr char kPart = 'P';
 inline constexpr char kUpload = 'U';
@@ -51,6 +53,7 @@ std::string upload(std::string_view bucket, std::string_view key, std::string_vi
 std::string parts_of(std::string_view upload_id);
 std::string part(std::string_view upload_id, int number);
 std::string config(std::string_view bucket, std::string_view name);
+std::string heal(std::string_view bucket, std::string_view key, std::string_view version_id);
 
 std::string make_version_key(uint64_t time_us, bool null_version);
 // Commit time encoded in a vkey; 0 when malformed.

@@ -95,6 +95,7 @@ std::string encode_object_record(const ObjectRecord& r) {
             {"layout", layout_to_json(r.layout)},
             {"parts", std::move(parts)}};
   if (!r.version_key.empty()) j["vkey"] = r.version_key;
+  if (!r.upload_id.empty()) j["upload_id"] = r.upload_id;
   // Only ever present as true, so encoded_is_delete_marker can find it textually.
   if (r.info.delete_marker) j["delete_marker"] = true;
   return dump_json(j);
@@ -121,6 +122,7 @@ s3::Result<ObjectRecord> decode_object_record(std::string_view text) {
     r.info.meta = meta_from_json(j.at("meta"));
     r.info.delete_marker = j.value("delete_marker", false);
     r.version_key = j.value("vkey", "");
+    r.upload_id = j.value("upload_id", "");
     r.layout = layout_from_json(j.at("layout"));
     for (const auto& p : j.at("parts")) {
       PartRecord pr{p.at("number").get<int>(),

@@ -43,6 +43,9 @@ struct ObjectRecord {
   std::vector<PartRecord> parts;
   // Tail of the V index key (index/keys.h); empty only in records not yet committed.
   std::string version_key;
+  // Multipart objects: the upload they completed (empty for older records), so
+  // the drives tell a completed upload from one in progress.
+  std::string upload_id;
 
   bool multipart() const { return !info.delete_marker && layout.data_id.empty(); }
   // The data dir that identifies this version's data (a single PUT's, or the

@@ -17,7 +17,7 @@
 
 #include "erasure/object_layer.h"
 #include "lifecycle/evaluate.h"
-#include "lifecycle/rate_limiter.h"
+#include "util/rate_limiter.h"
 
 namespace silt::lifecycle {
 

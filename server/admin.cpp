@@ -2,8 +2,10 @@
 
 #include <charconv>
 
+#include "erasure/healer.h"
 #include "lifecycle/usage.h"
 #include "lifecycle/worker.h"
+#include "server/admin_users.h"
 #include "util/uri.h"
 
 namespace silt::server {
@@ -47,7 +49,8 @@ bool is_admin_target(std::string_view target) {
   return target.rfind("/_silt/admin/", 0) == 0;
 }
 
-s3::Result<Response> handle_admin(std::string_view method, std::string_view target, Services& svc) {
+s3::Result<Response> handle_admin(std::string_view method, std::string_view target, Services& svc,
+                                  std::string_view body) {
   const size_t qmark = target.find('?');
   const std::string_view path = target.substr(0, qmark);
   const auto query = parse_query(qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1));
@@ -60,6 +63,7 @@ s3::Result<Response> handle_admin(std::string_view method, std::string_view targ
     return s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.");
   };
   lifecycle::Worker* worker = svc.lifecycle;
+  if (call == "users") return handle_admin_users(method, query, body, svc);
 
   if (call == "usage") {
     if (auto s = expect("GET"); !s) return s.error();
@@ -87,6 +91,23 @@ s3::Result<Response> handle_admin(std::string_view method, std::string_view targ
     auto sim = lifecycle::simulate(svc.objects, bucket, *days, worker->options().day_ms);
     if (!sim) return sim.error();
     return json_response(*sim);
+  }
+  if (call == "status" || call.rfind("heal/", 0) == 0) {
+    if (!svc.healer) return s3::Error(s3::Code::ServiceUnavailable, "The healer is not running");
+    if (call == "status") {
+      if (auto s = expect("GET"); !s) return s.error();
+      return json_response(svc.healer->cluster_status());
+    }
+    if (call == "heal/run") {
+      if (auto s = expect("POST"); !s) return s.error();
+      if (!bucket.empty())
+        if (auto b = svc.objects.head_bucket(bucket); !b) return b.error();
+      return json_response({{"pass", svc.healer->request_pass(bucket)}});
+    }
+    if (call == "heal/status") {
+      if (auto s = expect("GET"); !s) return s.error();
+      return json_response(svc.healer->status());
+    }
   }
   return s3::Error(s3::Code::InvalidRequest, "Unknown admin API call: " + std::string(call));
 }

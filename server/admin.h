@@ -13,6 +13,8 @@ namespace silt::server {
 bool is_admin_target(std::string_view target);
 
 // Blocking (walks the index): run it on the blocking pool.
-s3::Result<Response> handle_admin(std::string_view method, std::string_view target, Services& svc);
+// body: the request body (the users calls take JSON), already verified against its signature.
+s3::Result<Response> handle_admin(std::string_view method, std::string_view target, Services& svc,
+                                  std::string_view body = {});
 
 }  // namespace silt::server

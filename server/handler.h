@@ -15,8 +15,12 @@
 
 namespace silt {
 
+class Healer;
 namespace lifecycle {
 class Worker;
+}
+namespace auth {
+class UserStore;
 }
 
 namespace server {
@@ -27,6 +31,8 @@ struct Services {
   ObjectLayer& objects;
   boost::asio::thread_pool& blocking;
   lifecycle::Worker* lifecycle = nullptr;  // null: no lifecycle worker (tests)
+  Healer* healer = nullptr;                // null: no healer (tests)
+  auth::UserStore* users = nullptr;        // the admin API's users calls; null: none (tests)
 };
 
 struct RequestContext {

@@ -54,15 +54,15 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared
 
 }  // namespace
 
-int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials,
-          lifecycle::Worker* lifecycle) {
+int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle,
+          Healer* healer) {
   int io_threads =
       config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
-  Services services{config, objects, blocking, lifecycle};
+  Services services{config, objects, blocking, lifecycle, healer, &users};
   SessionRegistry registry;
-  SessionShared shared{services, credentials, registry, {}, {}, {}, 0};
+  SessionShared shared{services, users.credentials(), registry, {}, {}, {}, 0};
   std::random_device rd;
   shared.request_id_seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   shared.host_id = base64_encode(sha256_raw(std::to_string(shared.request_id_seed)));

@@ -2,10 +2,13 @@
 // pool for disk work, and graceful stop on SIGINT/SIGTERM.
 #pragma once
 
-#include "auth/credentials.h"
+#include "auth/user_store.h"
 #include "erasure/object_layer.h"
 #include "server/config.h"
 
+namespace silt {
+class Healer;
+}
 namespace silt::lifecycle {
 class Worker;
 }
@@ -15,7 +18,9 @@ namespace silt::server {
 // Binds, logs "listening on http://host:port", serves until SIGINT/SIGTERM, lets
 // in-flight requests finish, and returns the process exit code.
 // lifecycle: the worker behind the admin API's lifecycle calls and x-amz-expiration (may be null).
-int serve(const Config& config, ObjectLayer& objects, const auth::CredentialStore& credentials,
-          lifecycle::Worker* lifecycle = nullptr);
+// healer: the drive healer behind the admin API's status and heal calls (may be null).
+// users: the access keys requests are signed with, managed through the admin API.
+int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle = nullptr,
+          Healer* healer = nullptr);
 
 }  // namespace silt::server

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "server/access_check.h"
 #include "server/admin.h"
 #include "server/blocking.h"
 #include "server/cors.h"
@@ -29,6 +30,7 @@ using namespace boost::asio::experimental::awaitable_operators;
 namespace {
 constexpr size_t kHeaderLimit = 64 * 1024;
 constexpr size_t kStreamBuffer = 1 << 20;
+constexpr size_t kAdminBodyLimit = 64 * 1024;  // admin calls take small JSON documents
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
 bool is_health(std::string_view target) {
@@ -176,9 +178,18 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     if (!id) co_return fail(id.error());
     if (id->user != shared_.services.config.admin_user)
       co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied: the admin API is for the admin user only"));
+    // The body goes through the same checks as an S3 body (x-amz-content-sha256 and the rest).
+    auto admin_req = parse_s3_request(hdr, "");
+    if (!admin_req) co_return fail(admin_req.error());
+    ParserBody raw(*this, parser);
+    BodyReader body(raw, *admin_req, *id);
+    if (auto st = body.prepare(); !st) co_return fail(st.error());
     if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+    auto text = co_await body.read_all(kAdminBodyLimit);
+    if (!text) co_return fail(text.error());
     auto& svc = shared_.services;
-    auto r = co_await run_blocking(svc.blocking, [&] { return handle_admin(hdr.method_string(), hdr.target(), svc); });
+    auto r = co_await run_blocking(svc.blocking,
+                                   [&] { return handle_admin(hdr.method_string(), hdr.target(), svc, *text); });
     if (!r) co_return fail(r.error());
     co_return std::move(*r);
   }
@@ -211,6 +222,8 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
 
   auto rt = route(req);
   if (!rt) co_return fail(rt.error());
+  // Before 100 Continue: a client that may not write here never sends its body.
+  if (auto st = co_await authorize(shared_.services, *id, req, rt->operation); !st) co_return fail(st.error());
 
   ParserBody raw(*this, parser);
   BodyReader body(raw, req, *id);

@@ -1,4 +1,6 @@
 // CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+#include "auth/access.h"
+#include "server/access_check.h"
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
 #include "server/xml.h"
@@ -18,7 +20,8 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
       co_return s3::Error(s3::Code::MalformedXML,
                           "The XML you provided was not well-formed or did not validate against our published schema.");
   }
-  auto st = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.make_bucket(bucket); });
+  const std::string owner = auth::owner_for_new_bucket(principal_of(ctx.identity, ctx.svc));
+  auto st = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.make_bucket(bucket, owner); });
   if (!st) co_return st.error();
   Response r;
   r.add("Location", "/" + bucket);

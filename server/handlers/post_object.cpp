@@ -12,6 +12,7 @@
 #include <string>
 
 #include "auth/post_policy.h"
+#include "server/access_check.h"
 #include "server/blocking.h"
 #include "server/form_data.h"
 #include "server/handlers/handlers.h"
@@ -257,6 +258,7 @@ awaitable<Result> post_object(RequestContext& ctx) {
   // Who signed it, and whether the policy admits this form.
   auto id = auth::authenticate_post(fields, *ctx.credentials);
   if (!id) co_return id.error();
+  if (auto st = co_await authorize(ctx.svc, *id, req, "PostObject"); !st) co_return st.error();
   if (!file)
     co_return s3::Error(s3::Code::InvalidArgument, "POST requires exactly one file upload per request.")
         .with("ArgumentName", "file")

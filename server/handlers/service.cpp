@@ -1,4 +1,6 @@
 // ListBuckets.
+#include "auth/access.h"
+#include "server/access_check.h"
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/owner.h"
@@ -13,7 +15,9 @@ awaitable<Result> list_buckets(RequestContext& ctx) {
   auto root = new_s3_document(doc, "ListAllMyBucketsResult");
   add_owner(root, ctx.identity.user);
   auto list = root.append_child("Buckets");
+  const auth::Principal who = principal_of(ctx.identity, ctx.svc);
   for (const auto& b : *buckets) {
+    if (!auth::visible_in_listing(who, b.owner, ctx.svc.config.admin_user)) continue;
     auto node = list.append_child("Bucket");
     add_text(node, "Name", b.name);
     add_text(node, "CreationDate", iso8601_ms(b.created_ms));

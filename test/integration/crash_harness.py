@@ -432,6 +432,12 @@ def scan_drives(server, violation):
 
 def check_shard_files(d, rec, violation):
     """A data dir holds meta.json and exactly its part.N, of the length its size implies."""
+    if rec.get("delete_marker"):
+        # A delete marker's own dir (docs/format.md, "Drive mirror"): its record alone.
+        names = sorted(p.name for p in d.iterdir())
+        if names != ["meta.json"] or rec["layout"].get("data_id") != d.name:
+            violation(f"{d}: delete marker dir holds {names}, names {rec['layout'].get('data_id')}")
+        return
     if rec.get("kind") == "part":
         number, size = rec["number"], rec["size"]
     else:
@@ -774,10 +780,13 @@ class Harness:
 
         # Object records, by the version they name: exactly when it carries a version id
         # (rewritten after the commit), else by bucket/key/ETag/size (docs/format.md).
-        exact, loose = {}, {}
+        exact, loose, markers = {}, {}, {}
         for dd in dirs.values():
             rec = dd.object_record()
             if rec is None:
+                continue
+            if rec.get("delete_marker"):
+                markers[(rec["bucket"], rec["key"], rec.get("version_id", "null"))] = dd
                 continue
             vid = rec.get("version_id", "null")
             if vid != "null" and rec.get("vkey"):
@@ -793,6 +802,10 @@ class Harness:
         for b, entries in listed.items():
             for e in entries:
                 if e.dm:
+                    if (b, e.key, e.vid) in markers:
+                        need(markers[(b, e.key, e.vid)].data_id, f"{b}/{e.key} delete marker {e.vid}")
+                    else:
+                        self.violation(f"{b}/{e.key} delete marker {e.vid}: no data directory on the drives")
                     continue
                 what = f"{b}/{e.key} version {e.vid}"
                 cands = exact.get((b, e.key, e.vid)) or loose.get((b, e.key, e.etag, e.size)) or []

@@ -83,6 +83,12 @@ TEST_CASE("progress_line") {
   over.scanned = 30;
   over.total = 20;
   CHECK(progress_line(over, 4) == "[====] 100%  30/20 scanned  0 moved (0 B)  ETA --");
+
+  Progress heal;  // a heal pass says what it did instead
+  heal.scanned = 3;
+  heal.total = 4;
+  heal.detail = "1.00 MiB/2.00 MiB  2 shards rebuilt";
+  CHECK(progress_line(heal, 4) == "[===>]  75%  3/4 scanned  1.00 MiB/2.00 MiB  2 shards rebuilt  ETA --");
 }
 
 TEST_CASE("Table aligns columns, right-aligns numbers and draws rules") {

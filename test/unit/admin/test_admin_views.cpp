@@ -177,3 +177,35 @@ TEST_CASE("render_simulation says 1 day, and -- for a change from nothing") {
   CHECK(out.find("\n1 day    0 (0 B)       0 (0 B)     0 B          $0      --\n") != std::string::npos);
   CHECK(out.find("days") == std::string::npos);
 }
+
+TEST_CASE("render_status: drives with reasons, pools with what they can do, healing") {
+  Json status = Json::parse(R"J({
+    "drives": [
+      {"slot": 1, "path": "/d/1", "state": "online", "reason": "", "pools": ["standard", "cold"],
+       "total_bytes": 2147483648, "free_bytes": 1073741824},
+      {"slot": 2, "path": "/d/2", "state": "offline", "reason": "holds drive 1 of 6 of set x (another set)",
+       "pools": ["standard", "cold"]}],
+    "pools": [{"name": "standard", "k": 4, "m": 2, "online": 4, "healing": 1, "offline": 1,
+               "storage_classes": ["STANDARD"], "readable": true, "writable": false}],
+    "healing": {"backlog": 1234, "running": {"kind": "rebuild", "id": 7, "objects_scanned": 5, "objects_total": 10},
+                "last": null, "scrub": null}})J");
+  std::string out = render_status(status);
+  CHECK(out.find("   1  online   1.00 GiB  2.00 GiB  standard,cold  /d/1\n") != std::string::npos);
+  CHECK(out.find("   2  offline        --        --  standard,cold  /d/2\n") != std::string::npos);
+  CHECK(out.find("  slot 2: holds drive 1 of 6 of set x (another set)\n") != std::string::npos);
+  CHECK(out.find("standard  4+2       4        1        1  ok     NO      STANDARD\n") != std::string::npos);
+  CHECK(out.find("  repair queue: 1,234 versions\n  running: rebuild pass 7, 5/10 versions\n") != std::string::npos);
+  CHECK(out.find("  last scrub: none since start\n") != std::string::npos);
+}
+
+TEST_CASE("render_heal_summary names the kind of pass and what it rebuilt") {
+  Json pass = Json::parse(R"J({"id": 3, "kind": "heal", "started_ms": 1000, "finished_ms": 3500,
+    "objects_scanned": 12, "bytes_scanned": 3145728, "objects_healed": 2, "shards_repaired": 3,
+    "shards_unavailable": 0, "objects_lost": 0, "errors": 0, "last_error": ""})J");
+  std::string out = render_heal_summary(pass);
+  CHECK(out.rfind("heal pass 3 finished in 2.5s", 0) == 0);
+  // Labels left, numbers right-aligned under the widest ("3.00 MiB").
+  CHECK(out.find("\n  versions checked                12\n") != std::string::npos);
+  CHECK(out.find("\n  bytes checked             3.00 MiB\n") != std::string::npos);
+  CHECK(out.find("\n  shards rebuilt                   3\n") != std::string::npos);
+}

@@ -1,4 +1,4 @@
-// Paces background work (the lifecycle worker) so client traffic keeps its
+// Paces background work (lifecycle transitions, healing, scrubbing) so client traffic keeps its
 // latency: acquire(n) returns when n more units fit under the rate.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-namespace silt::lifecycle {
+namespace silt {
 
 class RateLimiter {
  public:
@@ -37,4 +37,4 @@ class RateLimiter {
   std::chrono::steady_clock::time_point next_{};
 };
 
-}  // namespace silt::lifecycle
+}  // namespace silt

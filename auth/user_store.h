@@ -1,0 +1,66 @@
+// The access keys silt admits: the root (admin) credential from the environment, which is
+// always there and cannot be removed, plus the users `silt admin user add` created.
+//
+// The added users live in a JSON file (users.json beside the index directory, mode 0600),
+// not in LevelDB, so rebuilding the index never has to restore them. Secrets are kept in
+// plain text because SigV4 verification needs the secret itself, not a hash of it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/credentials.h"
+#include "common/error.h"
+
+namespace silt::auth {
+
+// 3..128 characters of [A-Za-z0-9_+=,.@-]. InvalidArgument otherwise.
+s3::Status validate_access_key(std::string_view key);
+// 8..128 printable ASCII characters, no spaces. InvalidArgument otherwise.
+s3::Status validate_secret_key(std::string_view secret);
+// 40 characters of [A-Za-z0-9] from OpenSSL's CSPRNG (about 238 bits).
+s3::Result<std::string> generate_secret_key();
+
+struct UserEntry {
+  std::string access_key;
+  int64_t created_ms = 0;
+  bool admin = false;
+};
+
+class UserStore {
+ public:
+  // Loads path (a missing file is an empty store). The root credential is always present;
+  // a stored user with the root's access key is ignored. Fails on an unreadable or
+  // malformed file rather than starting without users that exist.
+  static s3::Result<std::unique_ptr<UserStore>> open(std::string path, Credential root);
+
+  // What signature verification looks up; sees adds and removes at once.
+  const CredentialStore& credentials() const { return creds_; }
+  const std::string& admin_user() const { return root_.user; }
+  const std::string& path() const { return path_; }
+
+  // Empty secret: one is generated. Returns the stored credential (with its secret).
+  // InvalidArgument for a bad key or secret, or a key that exists already.
+  s3::Result<Credential> add(std::string_view access_key, std::string_view secret, int64_t now_ms);
+  // InvalidArgument for the root key or an unknown key.
+  s3::Status remove(std::string_view access_key);
+  // The root first, then the others by access key. Never secrets.
+  std::vector<UserEntry> list() const;
+
+ private:
+  UserStore(std::string path, Credential root) : path_(std::move(path)), root_(std::move(root)) {}
+  // Writes every non-root credential in `users` to path_ atomically.
+  s3::Status save(const std::vector<Credential>& users) const;
+  std::vector<Credential> added_users() const;
+
+  std::string path_;
+  Credential root_;
+  CredentialStore creds_;
+  std::mutex write_mu_;  // one add/remove (and its file write) at a time
+};
+
+}  // namespace silt::auth

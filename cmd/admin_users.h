@@ -1,0 +1,22 @@
+// `silt admin user add|list|remove`: what is sent to the admin API's users calls and
+// what is printed of the answers (docs/admin-api.md). Pure, so it is tested without a server.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "cmd/admin_views.h"
+
+namespace silt::admin {
+
+// The PUT body: {"secretKey": S}, or empty (the server generates one) when secret is empty.
+std::string user_add_body(std::string_view secret);
+
+// GET users: a table of access key, creation time (UTC) and whether it is the admin.
+std::string render_users(const Json& users);
+
+// PUT users: the key pair, in the lines `silt server` prints its development pair with,
+// so scripts read one format: "access key: K\nsecret key: S\n".
+std::string render_added_user(const Json& added);
+
+}  // namespace silt::admin
