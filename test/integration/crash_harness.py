@@ -53,6 +53,12 @@ SIZES = [(0, 3), (1, 2), (17, 2), (4096, 2), (100_001, 3), (MiB, 1), (MiB + 1, 1
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 PLAIN, VERSIONED = "crash-plain", "crash-versioned"
 MAX_VERSIONS = 5  # beyond this a versioned key prefers deleting its oldest version
+# Lifecycle transitions in the background: a lifecycle day of 50 ms and a pass every
+# 0.5 s, with a rule moving current versions to STANDARD_IA (the compressed pool)
+# after one day, so objects are re-encoded while the workload and the kills go on.
+LIFECYCLE_ARGS = ("--lifecycle-day-seconds", "0.05", "--lifecycle-interval", "0.5")
+TRANSITION_RULE = {"Rules": [{"ID": "to-ia", "Status": "Enabled", "Filter": {"Prefix": ""},
+                              "Transitions": [{"Days": 1, "StorageClass": "STANDARD_IA"}]}]}
 
 
 # --- the model ----------------------------------------------------------------------
@@ -451,6 +457,12 @@ def check_shard_files(d, rec, violation):
         violation(f"{d}: holds {names}, expected meta.json and part.{number}")
         return
     lay = rec["layout"]
+    if lay.get("compression"):
+        # Compressed (moved by a transition): stripes are frames of varying length
+        # behind a 32-byte header; the readers check the CRC-covered length table.
+        if (d / f"part.{number}").stat().st_size < 32:
+            violation(f"{d}/part.{number}: shorter than its header")
+        return
     want = shard_length(size, lay["block_size"], lay["k"])
     got = (d / f"part.{number}").stat().st_size
     if got != want:
@@ -469,6 +481,7 @@ class Harness:
         self.startup_kill_chance = startup_kill_chance
         self.log = log
         self.server = SiltServer(self.workdir)
+        self.server.args = LIFECYCLE_ARGS
         self.violations = []
         self.unexpected = []     # failures while silt was not being killed
         self.killing = threading.Event()
@@ -476,7 +489,7 @@ class Harness:
         self.kills = 0
         self.stats = {"acked_ops": 0, "unacked_ops": 0, "versions_checked": 0, "bytes_read": 0,
                       "data_dirs_checked": 0, "uploads_checked": 0, "mpu_first_part_not_rewritten": 0,
-                      "startup_kills": 0}
+                      "startup_kills": 0, "transitioned_dirs_seen": 0}
         self.by_op = {}  # operation -> {"acked": n, "interrupted": n}
         self.workers = []
         for i in range(workers):
@@ -537,6 +550,8 @@ class Harness:
         s3.create_bucket(Bucket=PLAIN)
         s3.create_bucket(Bucket=VERSIONED)
         s3.put_bucket_versioning(Bucket=VERSIONED, VersioningConfiguration={"Status": "Enabled"})
+        for b in (PLAIN, VERSIONED):
+            s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration=TRANSITION_RULE)
 
     # one round: workload until a random kill -----------------------------------------
     def round(self):
@@ -582,6 +597,8 @@ class Harness:
         """Run with silt freshly restarted and no client active."""
         dirs = scan_drives(self.server, self.violation)
         self.stats["data_dirs_checked"] += len(dirs)
+        self.stats["transitioned_dirs_seen"] += sum(
+            1 for dd in dirs.values() if any(r.get("layout", {}).get("compression") for r in dd.records))
         s3 = self.server.boto3(read_timeout=60)
         listed = {b: list_versions(self.server, b) for b in (PLAIN, VERSIONED)}
         uploads = {}

@@ -60,10 +60,11 @@ class SiltServer:
         self.secret_key = SECRET_KEY if env_credentials else "siltadmin-secret"
         self.region = REGION
         self.proc = None
+        self.args = ()  # extra `silt server` arguments of every start without its own
         self._write_client_configs()
 
     # --- process -------------------------------------------------------------
-    def start(self, extra_args=(), timeout=30):
+    def start(self, extra_args=None, timeout=30):
         binary = silt_binary()
         if not binary.exists():
             raise RuntimeError(f"silt binary not found at {binary}: build with `ninja -C build` "
@@ -78,7 +79,7 @@ class SiltServer:
         self._log_offset = self.log_path.stat().st_size
         self.proc = subprocess.Popen(
             [str(binary), "server", "--data", str(self.data_dir), "--address", self.host,
-             *extra_args],
+             *(self.args if extra_args is None else extra_args)],
             stdout=self._log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + timeout
         while time.time() < deadline:
