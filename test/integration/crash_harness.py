@@ -32,6 +32,7 @@ import json
 import pathlib
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -53,10 +54,12 @@ SIZES = [(0, 3), (1, 2), (17, 2), (4096, 2), (100_001, 3), (MiB, 1), (MiB + 1, 1
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 PLAIN, VERSIONED = "crash-plain", "crash-versioned"
 MAX_VERSIONS = 5  # beyond this a versioned key prefers deleting its oldest version
-# Lifecycle transitions in the background: a lifecycle day of 50 ms and a pass every
-# 0.5 s, with a rule moving current versions to STANDARD_IA (the compressed pool)
-# after one day, so objects are re-encoded while the workload and the kills go on.
-LIFECYCLE_ARGS = ("--lifecycle-day-seconds", "0.05", "--lifecycle-interval", "0.5")
+# Lifecycle transitions beside the workload: a lifecycle day of 50 ms and a rule moving
+# current versions to STANDARD_IA (the compressed pool) after one day; a thread asks
+# for pass after pass while the workers run, so objects are re-encoded while the kills
+# go on. Passes run only when asked (interval 0), so verify() can wait for the one a
+# restart resumes and then look at drives nobody changes.
+LIFECYCLE_ARGS = ("--lifecycle-day-seconds", "0.05", "--lifecycle-interval", "0")
 TRANSITION_RULE = {"Rules": [{"ID": "to-ia", "Status": "Enabled", "Filter": {"Prefix": ""},
                               "Transitions": [{"Days": 1, "StorageClass": "STANDARD_IA"}]}]}
 
@@ -560,6 +563,7 @@ class Harness:
             w.s3 = self.server.boto3(connect_timeout=2, read_timeout=30)
             w.rng = random.Random(self.rng.getrandbits(64))
         threads = [threading.Thread(target=self._work, args=(w,), daemon=True) for w in self.workers]
+        threads.append(threading.Thread(target=self._transitions, daemon=True))
         for t in threads:
             t.start()
         time.sleep(self.rng.uniform(0.05, self.max_interval))
@@ -568,6 +572,24 @@ class Harness:
             t.join(60)
             if t.is_alive():
                 raise RuntimeError("a worker did not stop after the kill")
+
+    def _transitions(self):
+        """Lifecycle passes back to back until the kill (`lifecycle run` waits for each)."""
+        while not self.killing.is_set():
+            argv, env = self.server.admin_command("lifecycle", "run")
+            subprocess.run(argv, env=env, capture_output=True, timeout=120)
+
+    def _wait_lifecycle_idle(self, timeout=120):
+        """A pass cut short by the kill resumes at startup; let it finish first."""
+        deadline = time.time() + timeout
+        idle = 0  # consecutive idle looks, 0.2 s apart: the resumed pass may not have begun yet
+        while time.time() < deadline:
+            r = self.server.admin("--json", "lifecycle", "status")
+            idle = idle + 1 if r.returncode == 0 and not json.loads(r.stdout).get("running") else 0
+            if idle == 3:
+                return
+            time.sleep(0.2)
+        self.violation("the lifecycle pass resumed at startup did not finish in time")
 
     def _work(self, w: Worker):
         names, weights = zip(*[(n, wt) for n, wt, _ in OPERATIONS])
@@ -595,6 +617,7 @@ class Harness:
     # checks ----------------------------------------------------------------------------
     def verify(self):
         """Run with silt freshly restarted and no client active."""
+        self._wait_lifecycle_idle()
         dirs = scan_drives(self.server, self.violation)
         self.stats["data_dirs_checked"] += len(dirs)
         self.stats["transitioned_dirs_seen"] += sum(
