@@ -461,10 +461,15 @@ def check_shard_files(d, rec, violation):
         return
     lay = rec["layout"]
     if lay.get("compression"):
-        # Compressed (moved by a transition): stripes are frames of varying length
-        # behind a 32-byte header; the readers check the CRC-covered length table.
-        if (d / f"part.{number}").stat().st_size < 32:
-            violation(f"{d}/part.{number}: shorter than its header")
+        # Compressed (moved by a transition): stripes are frames of varying length, so
+        # no length follows from the size; the file must still end with its stripe
+        # length table, whose last 8 bytes are "SILTTABL" (docs/format.md).
+        path = d / f"part.{number}"
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - 8))
+            tail = f.read()
+        if path.stat().st_size < 32 + 20 or tail != b"SILTTABL":
+            violation(f"{path}: {path.stat().st_size} bytes, not ending in its stripe length table")
         return
     want = shard_length(size, lay["block_size"], lay["k"])
     got = (d / f"part.{number}").stat().st_size
