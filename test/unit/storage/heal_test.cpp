@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 
+#include "damage.h"
 #include "erasure/fs.h"
 #include "erasure/heal_object.h"
 #include "erasure/healer.h"
@@ -37,16 +38,6 @@ std::string shard_path(StorageEnv& env, const ObjectRecord& rec, size_t shard, c
   const Pool& pool = *env.set().pool(rec.layout.pool);
   return pool.drives[static_cast<size_t>(rec.distribution_of(part)[shard])].data_dir(part.data_id) + "/" +
          part_file_name(part.number);
-}
-
-void flip_byte(const std::string& path, uint64_t at) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(at));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ 0x5a);
-  f.seekp(static_cast<std::streamoff>(at));
-  f.write(&c, 1);
 }
 
 TEST_CASE("heal_version rebuilds damaged and missing shards byte for byte", "[heal]") {

@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "damage.h"
 #include "erasure/fs.h"
 #include "erasure/random_id.h"
 #include "erasure/shard_file.h"
@@ -11,22 +12,12 @@
 #include "util/hash.h"
 
 using namespace silt;
+using silt::test::flip_byte;
 using silt::test::kBlock;
 using silt::test::random_bytes;
 using silt::test::StorageEnv;
 
 namespace {
-
-void flip_byte(const std::string& path, uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  REQUIRE(f.good());
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ 0x01);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(&c, 1);
-}
 
 // Path of shard `shard`'s file for bucket/key.
 std::string shard_path(StorageEnv& env, const std::string& bucket, const std::string& key, int shard) {

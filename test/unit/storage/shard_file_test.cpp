@@ -1,24 +1,16 @@
-#include <catch2/catch.hpp>
+#include "erasure/shard_file.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <vector>
 
-#include "erasure/shard_file.h"
+#include "damage.h"
 #include "temp_dir.h"
 
 using namespace silt;
+using silt::test::flip_byte;
 
 namespace {
-
-void flip_byte(const std::string& path, uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ 0x40);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(&c, 1);
-}
 
 std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
   std::vector<uint8_t> v(n);
