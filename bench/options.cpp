@@ -48,7 +48,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_option("mode", mode, "put | get | mixed | list | ranged-get")
       ->check(CLI::IsMember({"put", "get", "mixed", "list", "ranged-get"}))
       ->required();
-  app.add_option("--endpoint", endpoint, "http://HOST:PORT")->capture_default_str();
+  app.add_option("--endpoint", endpoint, "http://HOST:PORT or https://HOST:PORT")->capture_default_str();
+  app.add_option("--ca-bundle", o.endpoint.ca_bundle, "https: PEM file of trusted CAs (default: the system's)");
+  app.add_flag("--insecure", o.endpoint.insecure, "https: do not check the server's certificate");
   app.add_option("--region", o.endpoint.region, "SigV4 region (env AWS_DEFAULT_REGION)")->capture_default_str();
   app.add_option("--access-key", o.endpoint.access_key, "env AWS_ACCESS_KEY_ID");
   app.add_option("--secret-key", o.endpoint.secret_key, "env AWS_SECRET_ACCESS_KEY");
@@ -89,11 +91,16 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     return app.exit(e);
   }
   std::string hostport = endpoint;
-  if (hostport.rfind("http://", 0) == 0) hostport = hostport.substr(7);
+  if (hostport.rfind("https://", 0) == 0) {
+    hostport = hostport.substr(8);
+    o.endpoint.tls = true;
+  } else if (hostport.rfind("http://", 0) == 0) {
+    hostport = hostport.substr(7);
+  }
   if (!hostport.empty() && hostport.back() == '/') hostport.pop_back();
   size_t colon = hostport.rfind(':');
   o.endpoint.host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
-  o.endpoint.port = colon == std::string::npos ? "80" : hostport.substr(colon + 1);
+  o.endpoint.port = colon == std::string::npos ? (o.endpoint.tls ? "443" : "80") : hostport.substr(colon + 1);
   auto sz = parse_size(size), cs = parse_size(chunk), rs = parse_size(range);
   if (!sz || !cs || !rs || *rs == 0) {
     std::fprintf(stderr, "bad size in --size, --chunk-size or --range-size\n");

@@ -1,8 +1,11 @@
 #include "bench/s3_client.h"
 
+#include <openssl/ssl.h>
+
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -56,11 +59,32 @@ S3Client::S3Client(const Endpoint& ep, Payload& payload)
 
 void S3Client::connect() {
   boost::system::error_code ignored;
+  tls_.reset();
   sock_.close(ignored);
   rx_.clear();
   asio::ip::tcp::resolver resolver(io_);
   asio::connect(sock_, resolver.resolve(ep_.host, ep_.port));
   sock_.set_option(asio::ip::tcp::no_delay(true));
+  if (ep_.tls) {
+    if (!tls_ctx_) {
+      auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+      SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+      static const unsigned char kHttp11[] = "\x08http/1.1";
+      SSL_CTX_set_alpn_protos(ctx->native_handle(), kHttp11, sizeof kHttp11 - 1);
+      ctx->set_verify_mode(ep_.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
+      if (ep_.ca_bundle.empty())
+        ctx->set_default_verify_paths();
+      else
+        ctx->load_verify_file(ep_.ca_bundle);  // throws: reported as the request's error
+      tls_ctx_ = std::move(ctx);
+    }
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(sock_, *tls_ctx_);
+    boost::system::error_code not_ip;
+    asio::ip::make_address(ep_.host, not_ip);
+    if (not_ip) SSL_set_tlsext_host_name(tls_->native_handle(), ep_.host.c_str());
+    if (!ep_.insecure) tls_->set_verify_callback(asio::ssl::host_name_verification(ep_.host));
+    tls_->handshake(asio::ssl::stream_base::client);
+  }
   connected_ = true;
 }
 
@@ -129,12 +153,12 @@ void S3Client::send(std::string_view method, const std::string& target, Headers&
   head.append("authorization: ").append(auth).append("\r\n");
   if (body) head.append("content-length: ").append(std::to_string(wire)).append("\r\n");
   head.append("\r\n");
-  asio::write(sock_, asio::buffer(head));
+  on_stream([&](auto& s) { asio::write(s, asio::buffer(head)); });
 
   if (!chunked) {
     for (uint64_t off = 0; off < size;) {
       size_t n = payload_.piece(off, size - off);
-      asio::write(sock_, asio::buffer(payload_.slice(off, n)));
+      on_stream([&](auto& s) { asio::write(s, asio::buffer(payload_.slice(off, n))); });
       off += n;
     }
     return;
@@ -156,24 +180,24 @@ void S3Client::send(std::string_view method, const std::string& target, Headers&
     size_t n = static_cast<size_t>(std::min<uint64_t>(cs, size - off));
     std::string ch = hex_size(n) + ";chunk-signature=" + sign_chunk(payload_.chunk_sha256_hex(off, n)) + "\r\n";
     std::array<asio::const_buffer, 3> bufs{asio::buffer(ch), asio::buffer(payload_.slice(off, n)), asio::buffer(kCrlf)};
-    asio::write(sock_, bufs);
+    on_stream([&](auto& s) { asio::write(s, bufs); });
   }
   std::string last = "0;chunk-signature=" + sign_chunk(std::string(kEmptySha256)) + "\r\n\r\n";
-  asio::write(sock_, asio::buffer(last));
+  on_stream([&](auto& s) { asio::write(s, asio::buffer(last)); });
 }
 
 Response S3Client::receive(bool keep_body) {
   Response r;
   http::response_parser<http::buffer_body> p;
   p.body_limit(boost::none);
-  http::read_header(sock_, rx_, p);
+  on_stream([&](auto& s) { http::read_header(s, rx_, p); });
   r.status = p.get().result_int();
   bool keep = keep_body || r.status >= 300;
   while (!p.is_done()) {
     p.get().body().data = body_buf_.data();
     p.get().body().size = body_buf_.size();
     boost::system::error_code ec;
-    http::read(sock_, rx_, p, ec);
+    on_stream([&](auto& s) { http::read(s, rx_, p, ec); });
     if (ec && ec != http::error::need_buffer) throw boost::system::system_error(ec);
     size_t got = body_buf_.size() - p.get().body().size;
     r.body_bytes += got;

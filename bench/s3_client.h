@@ -4,8 +4,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +24,9 @@ struct Endpoint {
   std::string region = "us-east-1";
   std::string access_key;
   std::string secret_key;
+  bool tls = false;       // https
+  std::string ca_bundle;  // https: PEM file of trusted CAs; empty: the system's
+  bool insecure = false;  // https: accept any certificate
   std::string host_header() const { return host + ":" + port; }
 };
 
@@ -52,11 +58,19 @@ class S3Client {
   void send(std::string_view method, const std::string& target, Headers& headers, uint64_t size, PayloadKind kind);
   Response receive(bool keep_body);
   void connect();
+  // f applied to the connection: the TLS stream over sock_, or sock_ itself.
+  template <class F>
+  decltype(auto) on_stream(F&& f) {
+    if (tls_) return f(*tls_);
+    return f(sock_);
+  }
 
   const Endpoint& ep_;
   Payload& payload_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket sock_;
+  std::unique_ptr<boost::asio::ssl::context> tls_ctx_;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::beast::flat_buffer rx_;
   std::vector<char> body_buf_;
   bool connected_ = false;

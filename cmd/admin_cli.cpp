@@ -32,6 +32,7 @@ struct Options {
   std::string region = "us-east-1";
   bool json = false;
   double timeout_s = 30;
+  TlsOptions tls;
 };
 
 // Ends a command with a message; command() turns it into stderr and the exit code.
@@ -43,7 +44,8 @@ AdminClient client(const Options& o) {
   auto ep = parse_endpoint(o.endpoint);
   if (!ep) throw CommandError{ep.error().message};
   auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
-  return AdminClient(*ep, root_credentials([](const char* name) { return std::getenv(name); }), o.region, timeout);
+  return AdminClient(*ep, root_credentials([](const char* name) { return std::getenv(name); }), o.region, timeout,
+                     o.tls);
 }
 
 std::string call(AdminClient& c, std::string_view method, std::string_view path, const Query& query = {},
@@ -266,6 +268,11 @@ void add_admin_commands(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   admin->add_flag("--json", o->json, "Print the server's JSON as it is");
+  admin
+      ->add_option("--ca-bundle", o->tls.ca_bundle,
+                   "PEM file of the CAs an https endpoint's certificate may chain to (default: the system's)")
+      ->envname("AWS_CA_BUNDLE");
+  admin->add_flag("--insecure", o->tls.insecure, "Do not check an https endpoint's certificate");
   admin->footer(
       "Signs with SILT_ROOT_USER/SILT_ROOT_PASSWORD, else MINIO_ROOT_USER/MINIO_ROOT_PASSWORD,\n"
       "else the development pair silt uses on loopback. The API: docs/admin-api.md");

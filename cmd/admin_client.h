@@ -23,9 +23,16 @@ struct Endpoint {
   std::string host;  // as the resolver wants it: "127.0.0.1", "::1", "silt.example"
   std::string port;
   std::string host_header;  // as the URL had it: "127.0.0.1:9000", "[::1]:9000"
+  bool tls = false;         // https
 };
 
-// "http://HOST[:PORT][/]"; "HOST:PORT" alone means http. https is not supported yet.
+// How an https endpoint's certificate is checked.
+struct TlsOptions {
+  std::string ca_bundle;  // PEM file of trusted CAs; empty: the system's (SSL_CERT_FILE, SSL_CERT_DIR)
+  bool insecure = false;  // accept any certificate (self-signed test setups)
+};
+
+// "http://HOST[:PORT][/]" or "https://..." (port 443 unless given); "HOST:PORT" alone means http.
 s3::Result<Endpoint> parse_endpoint(std::string_view url);
 
 struct Credentials {
@@ -54,7 +61,7 @@ std::string describe_error(unsigned status, std::string_view body);
 class AdminClient {
  public:
   AdminClient(Endpoint ep, Credentials creds, std::string region,
-              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+              std::chrono::milliseconds timeout = std::chrono::seconds(30), TlsOptions tls = {});
 
   // One call: the body of a 2xx answer, or an error whose message says what failed
   // (connection, timeout, or the server's error code and message).
@@ -67,6 +74,7 @@ class AdminClient {
   Credentials creds_;
   std::string region_;
   std::chrono::milliseconds timeout_;
+  TlsOptions tls_;
 };
 
 }  // namespace silt::admin

@@ -48,6 +48,8 @@ struct ServerOptions {
   double scrub_interval = 7 * 24 * 3600;  // seconds between scrub passes; 0: never
   double scrub_rate = 32;                 // MiB/s a scrub reads; 0: unlimited
   double drive_check_interval = 10;       // seconds
+  std::string certs_dir;
+  bool certs_dir_given = false;  // else SILT_CERTS_DIR, else MinIO's default if it holds a pair
 };
 
 bool is_loopback(const std::string& host) {
@@ -69,6 +71,22 @@ bool split_address(const std::string& addr, silt::server::Config& cfg) {
     return false;
   }
   return true;
+}
+
+// --certs-dir, else SILT_CERTS_DIR (set but empty: no TLS), else ${HOME}/.minio/certs when it
+// holds both files, as MinIO would use it. Empty: plain HTTP.
+std::string certs_dir(const ServerOptions& o) {
+  if (o.certs_dir_given) return o.certs_dir;
+  if (const char* env = std::getenv("SILT_CERTS_DIR")) return env;
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) return {};
+  fs::path minio = fs::path(home) / ".minio" / "certs";
+  std::error_code err;
+  if (fs::is_regular_file(minio / "public.crt", err) && fs::is_regular_file(minio / "private.key", err)) {
+    spdlog::info("TLS: using MinIO's default certificate directory {}", minio.string());
+    return minio.string();
+  }
+  return {};
 }
 
 // The embedded default: DIR/drive-1 ... DIR/drive-6 and DIR/index, created on first start.
@@ -93,6 +111,7 @@ int run_server(const ServerOptions& o) {
   cfg.domain = o.domain;
   cfg.idle_timeout_s = o.idle_timeout;
   cfg.io_timeout_s = o.io_timeout;
+  cfg.certs_dir = certs_dir(o);
 
   silt::FileConfig fc;
   silt::ErasureConfig& ec = fc.erasure;
@@ -232,6 +251,9 @@ int main(int argc, char** argv) {
                    "Seconds a connection may idle between requests or take to send a request head")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  auto* certs = server->add_option("--certs-dir", o.certs_dir,
+                                   "Serve TLS only, with DIR/public.crt and DIR/private.key (reloaded on SIGHUP); env "
+                                   "SILT_CERTS_DIR; default ~/.minio/certs when it holds both; empty: plain HTTP");
   server->add_option("--io-timeout", o.io_timeout, "Seconds a body read or write may stall")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
@@ -240,6 +262,7 @@ int main(int argc, char** argv) {
   silt::add_rebuild_index_command(*app.get_subcommand("admin"));
 
   CLI11_PARSE(app, argc, argv);
+  o.certs_dir_given = certs->count() > 0;
   if (server->parsed()) return run_server(o);
   return 0;
 }

@@ -20,6 +20,9 @@ struct Config {
   int idle_timeout_s = 75;
   // Any one read or write of a body may stall this long before the request fails.
   int io_timeout_s = 120;
+  // TLS: DIR/public.crt and DIR/private.key, reloaded on SIGHUP; the port then speaks only TLS.
+  // Empty: plain HTTP.
+  std::string certs_dir;
 };
 
 }  // namespace silt::server

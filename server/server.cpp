@@ -20,6 +20,7 @@
 
 #include "server/session.h"
 #include "server/session_registry.h"
+#include "server/tls_certs.h"
 #include "util/hash.h"
 
 namespace silt::server {
@@ -29,7 +30,7 @@ using asio::ip::tcp;
 
 namespace {
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared) {
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared, const TlsCerts* tls) {
   for (;;) {
     // Each connection gets its own strand, so its coroutine and a stop request
     // never touch the socket at the same time.
@@ -45,11 +46,28 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared
       continue;
     }
     socket.set_option(tcp::no_delay(true));
-    auto session = std::make_shared<Session>(std::move(socket), shared);
+    auto session = std::make_shared<Session>(std::move(socket), shared, tls ? tls->current() : nullptr);
     auto ex = session->stream_executor();
     asio::co_spawn(
         ex, [session]() { return session->run(); }, asio::detached);
   }
+}
+
+// SIGHUP reloads the certificate and key (a supervisor's "reload"); without TLS there is
+// nothing to reload, and the signal is only logged rather than ending the process.
+void watch_hangup(asio::signal_set& hangup, TlsCerts* tls) {
+  hangup.async_wait([&hangup, tls](const boost::system::error_code& err, int) {
+    if (err) return;
+    if (!tls) {
+      spdlog::info("SIGHUP: no TLS certificates to reload");
+    } else if (auto st = tls->reload(); !st) {
+      spdlog::error("SIGHUP: {}; still serving the previous certificate", st.error().message);
+    } else {
+      spdlog::info("SIGHUP: reloaded the TLS certificate from {}: {}", tls->dir(),
+                   describe_certificate(*tls->current()));
+    }
+    watch_hangup(hangup, tls);
+  });
 }
 
 }  // namespace
@@ -66,6 +84,17 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   std::random_device rd;
   shared.request_id_seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   shared.host_id = base64_encode(sha256_raw(std::to_string(shared.request_id_seed)));
+
+  std::unique_ptr<TlsCerts> tls;
+  if (!config.certs_dir.empty()) {
+    auto opened = TlsCerts::open(config.certs_dir);
+    if (!opened) {
+      spdlog::error("{}", opened.error().message);
+      return 2;
+    }
+    tls = std::move(*opened);
+    spdlog::info("TLS certificate from {}: {}", config.certs_dir, describe_certificate(*tls->current()));
+  }
 
   tcp::acceptor acceptor(ioc);
   boost::system::error_code ec;
@@ -84,6 +113,8 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
     return 2;
   }
   // Installed before "listening on" is printed: a supervisor may signal as soon as it reads it.
+  asio::signal_set hangup(ioc, SIGHUP);
+  watch_hangup(hangup, tls.get());
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& err, int sig) {
     if (err) return;
@@ -91,13 +122,15 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
     shared.stopping = true;
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    hangup.cancel(ignored);
     registry.close_idle();
   });
 
-  std::printf("silt listening on http://%s:%u\n", config.host.c_str(), acceptor.local_endpoint().port());
+  std::printf("silt listening on %s://%s:%u\n", tls ? "https" : "http", config.host.c_str(),
+              acceptor.local_endpoint().port());
   std::fflush(stdout);
 
-  asio::co_spawn(ioc, accept_loop(acceptor, shared), asio::detached);
+  asio::co_spawn(ioc, accept_loop(acceptor, shared, tls.get()), asio::detached);
   std::vector<std::thread> threads;
   for (int i = 1; i < io_threads; i++) threads.emplace_back([&] { ioc.run(); });
   ioc.run();

@@ -72,8 +72,8 @@ class Session::ParserBody : public RawBodySource {
   Parser& p_;
 };
 
-Session::Session(asio::ip::tcp::socket socket, SessionShared& shared)
-    : stream_(std::move(socket)),
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, std::shared_ptr<asio::ssl::context> tls)
+    : stream_(std::move(socket), std::move(tls)),
       shared_(shared),
       idle_timeout_(shared.services.config.idle_timeout_s),
       io_timeout_(shared.services.config.io_timeout_s) {}
@@ -93,7 +93,8 @@ void Session::close_if_idle() {
 
 awaitable<void> Session::run() {
   shared_.registry.add(shared_from_this());
-  for (;;) {
+  // The TLS handshake is bounded like a request head; a failed one just closes.
+  for (bool ready = co_await stream_.handshake(idle_timeout_); ready;) {
     Parser parser;
     parser.header_limit(kHeaderLimit);
     // S3 bounds bodies itself (5 GiB, EntityTooLarge); Beast's 1 MiB default must go.
@@ -110,9 +111,7 @@ awaitable<void> Session::run() {
     }
     if (!co_await serve_one(parser)) break;
   }
-  beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.socket().close(ignored);
+  co_await stream_.close();
   shared_.registry.remove(this);
 }
 

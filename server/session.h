@@ -17,6 +17,7 @@
 #include "auth/credentials.h"
 #include "server/cors.h"
 #include "server/handler.h"
+#include "server/stream.h"
 
 namespace silt::server {
 
@@ -35,9 +36,13 @@ struct SessionShared {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, SessionShared& shared);
+  // tls: the context of a TLS connection (null: plain HTTP).
+  Session(boost::asio::ip::tcp::socket socket, SessionShared& shared,
+          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   boost::asio::awaitable<void> run();
-  boost::beast::tcp_stream::executor_type stream_executor() { return stream_.get_executor(); }
+  Stream::executor_type stream_executor() { return stream_.get_executor(); }
+  // The request came over TLS (aws:SecureTransport).
+  bool is_tls() const { return stream_.is_tls(); }
   // Closes the connection if it is waiting for a next request (graceful stop).
   void close_if_idle();
 
@@ -64,7 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<s3::Result<Response>> preflight(const S3Request& req);
   boost::asio::awaitable<void> add_cors_headers(const S3Request& req, Response& r);
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   SessionShared& shared_;
   std::atomic<bool> idle_{true};

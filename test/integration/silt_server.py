@@ -72,6 +72,8 @@ class SiltServer:
         env = dict(os.environ)
         env.pop("SILT_ROOT_USER", None)
         env.pop("SILT_ROOT_PASSWORD", None)
+        # Plain http unless --certs-dir says otherwise: never a developer's ~/.minio/certs.
+        env["SILT_CERTS_DIR"] = ""
         if self.env_credentials:
             env["SILT_ROOT_USER"] = self.access_key
             env["SILT_ROOT_PASSWORD"] = self.secret_key

@@ -105,7 +105,19 @@ TEST_CASE("parse_endpoint") {
   CHECK(bare->port == "80");
   CHECK(bare->host_header == "silt.example");
 
-  CHECK_FALSE(parse_endpoint("https://127.0.0.1:9000").ok());
+  CHECK_FALSE(ep->tls);
+  auto https = parse_endpoint("https://silt.example");
+  REQUIRE(https.ok());
+  CHECK(https->tls);
+  CHECK(https->host == "silt.example");
+  CHECK(https->port == "443");
+  CHECK(https->host_header == "silt.example");
+  auto https_port = parse_endpoint("https://127.0.0.1:9443/");
+  REQUIRE(https_port.ok());
+  CHECK(https_port->tls);
+  CHECK(https_port->port == "9443");
+  CHECK(https_port->host_header == "127.0.0.1:9443");
+
   CHECK_FALSE(parse_endpoint("ftp://127.0.0.1").ok());
   CHECK_FALSE(parse_endpoint("http://127.0.0.1:9000/bucket").ok());
   CHECK_FALSE(parse_endpoint("http://127.0.0.1:90000").ok());
