@@ -12,8 +12,11 @@
 
 #include "auth/user_store.h"
 #include "cmd/admin_cli.h"
+#include "cmd/bootstrap_buckets.h"
 #include "cmd/config_file.h"
 #include "cmd/rebuild_index.h"
+#include "cmd/root_credentials.h"
+#include "cmd/volume_args.h"
 #include "erasure/healer.h"
 #include "erasure/object_layer.h"
 #include "lifecycle/worker.h"
@@ -31,10 +34,13 @@ constexpr int kDefaultParity = 2;
 
 struct ServerOptions {
   std::string data;
+  std::vector<std::string> dirs;  // positional, MinIO style: one folder, or one per drive
   std::vector<std::string> drives;
   std::string index;
   int parity = kDefaultParity;
-  std::string address = "127.0.0.1:9000";
+  std::string address;          // empty: $SILT_ADDRESS, else 127.0.0.1:9000
+  std::string console_address;  // MinIO's; accepted and ignored
+  bool parity_given = false;
   std::string region = "us-east-1";
   std::string domain;
   uint32_t block_size = 1 << 20;
@@ -100,13 +106,103 @@ std::vector<std::string> data_dir_drives(const fs::path& dir) {
   return drives;
 }
 
-int run_server(const ServerOptions& o) {
+// A volume MinIO wrote to: silt would start empty beside MinIO's data, so say so.
+void warn_if_minio_data(const fs::path& dir) {
+  std::error_code err;
+  if (fs::exists(dir / ".minio.sys", err))
+    spdlog::warn(
+        "{} holds MinIO data (.minio.sys): silt cannot read MinIO's format and serves none of it; copy "
+        "the buckets over instead (docs/migrate-from-minio.md)",
+        dir.string());
+}
+
+const char* env_or_null(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : nullptr;
+}
+
+// MinIO's positional drive arguments (or MINIO_VOLUMES): one folder is --data; several are
+// one drive each, with the index in the first (FIRST/.silt/index) and a parity that leaves
+// at least as many data shards (1 up to three drives, else 2) unless --parity says otherwise.
+bool resolve_positional(ServerOptions& o) {
+  std::vector<std::string> args = o.dirs;
+  const char* volumes = env_or_null("MINIO_VOLUMES");
+  auto dirs = args.empty() && volumes ? silt::expand_volume_list(volumes) : silt::expand_volume_args(args);
+  if (!dirs) {
+    std::cerr << "silt: " << (args.empty() ? "MINIO_VOLUMES: " : "") << dirs.error().message << "\n";
+    return false;
+  }
+  if (dirs->empty()) return true;
+  if (!o.data.empty() || !o.drives.empty() || !o.config.empty()) {
+    std::cerr << "silt: give the data folder either as an argument (or MINIO_VOLUMES) or with --data, --drive or "
+                 "--config, not both\n";
+    return false;
+  }
+  if (dirs->size() == 1) {
+    o.data = dirs->front();
+    return true;
+  }
+  for (const auto& d : *dirs) {
+    std::error_code err;
+    fs::create_directories(d, err);
+    if (err) {
+      std::cerr << "silt: cannot create " << d << ": " << err.message() << "\n";
+      return false;
+    }
+    warn_if_minio_data(d);
+  }
+  o.drives = *dirs;
+  o.index = (fs::path(dirs->front()) / ".silt" / "index").string();
+  if (!o.parity_given) o.parity = dirs->size() <= 3 ? 1 : kDefaultParity;
+  return true;
+}
+
+int run_server(ServerOptions o) {
   spdlog::set_level(spdlog::level::from_str(o.log_level));
   silt::server::Config cfg;
+  if (o.address.empty()) o.address = env_or_null("SILT_ADDRESS") ? env_or_null("SILT_ADDRESS") : "127.0.0.1:9000";
   if (!split_address(o.address, cfg)) {
-    std::cerr << "silt: --address must be HOST:PORT, got " << o.address << "\n";
+    std::cerr << "silt: --address (or SILT_ADDRESS) must be HOST:PORT or :PORT, got " << o.address << "\n";
     return 2;
   }
+  if (!o.console_address.empty())
+    spdlog::info(
+        "--console-address {} ignored: silt has no separate console port; its console is /_silt/console "
+        "on the S3 port",
+        o.console_address);
+  // Before any folder is created: a refused start leaves the disk as it was.
+  auto chosen = silt::choose_root_credentials([](const char* name) { return std::getenv(name); });
+  if (!chosen) {
+    std::cerr << "silt: " << chosen.error().message << "\n";
+    return 2;
+  }
+  silt::auth::Credential root;
+  if (*chosen) {
+    const auto& c = **chosen;
+    root = {c.user, c.password, c.user};
+    cfg.admin_user = c.user;
+    spdlog::info("root user from {}", c.source);
+  } else {
+    if (!is_loopback(cfg.host)) {
+      std::cerr << "silt: refusing the development credentials on non-loopback address " << cfg.host
+                << "; set SILT_ROOT_USER and SILT_ROOT_PASSWORD (or MINIO_ROOT_USER and MINIO_ROOT_PASSWORD)\n";
+      return 2;
+    }
+    spdlog::warn("SILT_ROOT_USER/SILT_ROOT_PASSWORD not set: using the development pair");
+    std::printf("access key: %s\nsecret key: %s\n", kDevUser, kDevPassword);
+    root = {kDevUser, kDevPassword, kDevUser};
+    cfg.admin_user = kDevUser;
+  }
+  std::vector<std::string> bootstrap;
+  if (const char* list = env_or_null("SILT_BUCKETS")) {
+    auto names = silt::parse_bootstrap_buckets(list);
+    if (!names) {
+      std::cerr << "silt: SILT_BUCKETS: " << names.error().message << "\n";
+      return 2;
+    }
+    bootstrap = std::move(*names);
+  }
+  if (!resolve_positional(o)) return 2;
   cfg.region = o.region;
   cfg.domain = o.domain;
   cfg.idle_timeout_s = o.idle_timeout;
@@ -141,6 +237,7 @@ int run_server(const ServerOptions& o) {
       std::cerr << "silt: cannot create " << dir << ": " << err.message() << "\n";
       return 2;
     }
+    warn_if_minio_data(dir);
     ec = silt::default_pools(data_dir_drives(dir), o.parity, o.block_size);
     ec.index_dir = (dir / "index").string();
   }
@@ -154,23 +251,6 @@ int run_server(const ServerOptions& o) {
     }
   }
 
-  const char* user = std::getenv("SILT_ROOT_USER");
-  const char* password = std::getenv("SILT_ROOT_PASSWORD");
-  silt::auth::Credential root;
-  if (user && *user && password && *password) {
-    root = {user, password, user};
-    cfg.admin_user = user;
-  } else {
-    if (!is_loopback(cfg.host)) {
-      std::cerr << "silt: refusing the development credentials on non-loopback address " << cfg.host
-                << "; set SILT_ROOT_USER and SILT_ROOT_PASSWORD\n";
-      return 2;
-    }
-    spdlog::warn("SILT_ROOT_USER/SILT_ROOT_PASSWORD not set: using the development pair");
-    std::printf("access key: %s\nsecret key: %s\n", kDevUser, kDevPassword);
-    root = {kDevUser, kDevPassword, kDevUser};
-    cfg.admin_user = kDevUser;
-  }
   // Beside the index directory, outside LevelDB: rebuilding the index leaves users alone.
   std::string users_path = o.users_file;
   if (users_path.empty()) {
@@ -194,6 +274,15 @@ int run_server(const ServerOptions& o) {
                  p.zstd_level ? ", zstd " + std::to_string(p.zstd_level) : std::string(),
                  fmt::join(p.storage_classes, " "));
   spdlog::info("index {}", ec.index_dir);
+  if (!bootstrap.empty()) {
+    auto made = silt::create_bootstrap_buckets(**layer, bootstrap);
+    if (!made) {
+      std::cerr << "silt: SILT_BUCKETS: " << made.error().message << "\n";
+      return 1;
+    }
+    spdlog::info("SILT_BUCKETS: created [{}], already there [{}]", fmt::join(made->created, " "),
+                 fmt::join(made->existing, " "));
+  }
   silt::lifecycle::Worker worker(**layer, fc.lifecycle);
   worker.start();
   silt::HealerOptions heal_opt;
@@ -217,7 +306,9 @@ int main(int argc, char** argv) {
 
   ServerOptions o;
   auto* server = app.add_subcommand("server", "Serve the S3 API");
-  server->add_option("dir", o.data, "Data folder (same as --data)");
+  server->add_option("dir", o.dirs,
+                     "Data folder (same as --data), or one folder per drive (MinIO style, /data{1...4} expands; "
+                     "default $MINIO_VOLUMES)");
   server->add_option("--data", o.data, "Data folder; six drives and the index are created inside on first start");
   server->add_option("--drive", o.drives, "A drive directory (repeat; replaces --data)");
   server->add_option("--index", o.index, "Index (LevelDB) directory, with --drive");
@@ -239,8 +330,13 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   server->add_option("--lifecycle-interval", o.lifecycle_interval,
                      "Seconds between lifecycle passes (0: only when asked; default 3600)");
-  server->add_option("--parity", o.parity, "Parity shards per stripe")->check(CLI::Range(1, 16));
-  server->add_option("--address", o.address, "HOST:PORT to listen on")->capture_default_str();
+  auto* parity = server->add_option("--parity", o.parity, "Parity shards per stripe")->check(CLI::Range(1, 16));
+  server->add_option("--address", o.address,
+                     "HOST:PORT to listen on (:PORT: every interface; default $SILT_ADDRESS, else 127.0.0.1:9000)");
+  server->add_flag_function(
+      "--quiet", [&](int64_t) { o.log_level = "warn"; }, "MinIO's: log warnings and errors only (--log-level warn)");
+  server->add_option("--console-address", o.console_address,
+                     "Accepted for MinIO command lines and ignored: the console is on the S3 port");
   server->add_option("--region", o.region, "Region reported to clients")->capture_default_str();
   server->add_option("--domain", o.domain, "Base domain for virtual-host addressing (bucket.DOMAIN)");
   server->add_option("--block-size", o.block_size, "Bytes of object data per erasure stripe")
@@ -261,8 +357,13 @@ int main(int argc, char** argv) {
   silt::admin::add_admin_commands(app);  // runs from its callbacks while parsing
   silt::add_rebuild_index_command(*app.get_subcommand("admin"));
 
-  CLI11_PARSE(app, argc, argv);
+  // MinIO's image runs `minio ARGS`, so compose files may say `command: minio server /data`.
+  std::vector<char*> args(argv, argv + argc);
+  if (args.size() > 1 && std::string(args[1]) == "minio") args.erase(args.begin() + 1);
+  int n = static_cast<int>(args.size());
+  CLI11_PARSE(app, n, args.data());
   o.certs_dir_given = certs->count() > 0;
+  o.parity_given = parity->count() > 0;
   if (server->parsed()) return run_server(o);
   return 0;
 }

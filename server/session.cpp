@@ -14,6 +14,7 @@
 #include "server/blocking.h"
 #include "server/cors.h"
 #include "server/handlers/handlers.h"
+#include "server/health.h"
 #include "server/router.h"
 #include "server/session_registry.h"
 #include "util/time.h"
@@ -32,10 +33,6 @@ constexpr size_t kHeaderLimit = 64 * 1024;
 constexpr size_t kStreamBuffer = 1 << 20;
 constexpr size_t kAdminBodyLimit = 64 * 1024;  // admin calls take small JSON documents
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
-
-bool is_health(std::string_view target) {
-  return target.rfind("/_silt/health/", 0) == 0;
-}
 
 bool is_post_object(const S3Request& req) {
   return req.method == http::verb::post && !req.bucket.empty() && !req.has_key && req.query.empty() &&
@@ -160,15 +157,8 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   bool head = hdr.method() == http::verb::head;
   auto fail = [&](const s3::Error& e) { return error_response(e, resource, request_id, shared_.host_id, head); };
 
-  if (is_health(hdr.target()) && (hdr.method() == http::verb::get || head)) {
-    std::string_view which = hdr.target().substr(14);
-    if (which == "live" || which == "ready") {
-      Response r;
-      r.content_type = "text/plain";
-      if (!head) r.body = "OK\n";
-      co_return r;
-    }
-  }
+  if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.objects, shared_.stopping))
+    co_return std::move(*r);
 
   // The admin API: signed like S3 requests, for the admin user only.
   if (is_admin_target(hdr.target())) {

@@ -3,13 +3,14 @@
 #include "server/access_check.h"
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
+#include "server/health.h"
 #include "server/xml.h"
 
 namespace silt::server::handlers {
 
 awaitable<Result> create_bucket(RequestContext& ctx) {
   const auto& bucket = ctx.req.bucket;
-  if (!valid_bucket_name(bucket))
+  if (!valid_bucket_name(bucket) || is_reserved_bucket_name(bucket))
     co_return s3::Error(s3::Code::InvalidBucketName, "The specified bucket is not valid.");
   // Any LocationConstraint is accepted: clients send their own region (clients.md X-ADDR-03).
   auto body = co_await ctx.body.read_all(64 * 1024);

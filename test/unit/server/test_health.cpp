@@ -1,0 +1,75 @@
+// The health probes on a real erasure object layer: drive states decide the cluster probes.
+#include <catch2/catch.hpp>
+
+#include "erasure/pool.h"
+#include "server/health.h"
+#include "test/unit/storage/storage_env.h"
+
+using boost::beast::http::verb;
+using silt::DriveState;
+using silt::server::answer_health;
+
+namespace {
+std::string header(const silt::server::Response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "<none>";
+}
+}  // namespace
+
+TEST_CASE("health: live and ready, MinIO's paths and silt's, GET and HEAD only") {
+  silt::test::StorageEnv env;
+  auto& layer = *env.layer;
+  for (const char* path : {"/minio/health/live", "/minio/health/ready", "/_silt/health/live", "/_silt/health/ready"}) {
+    auto r = answer_health(verb::get, path, layer, false);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    auto h = answer_health(verb::head, path, layer, false);
+    REQUIRE(h);
+    CHECK(h->status == 200);
+    CHECK(h->body.empty());
+    CHECK_FALSE(answer_health(verb::post, path, layer, false));
+    auto stopping = answer_health(verb::get, path, layer, true);
+    REQUIRE(stopping);
+    CHECK(stopping->status == 503);
+    CHECK(header(*stopping, "X-Minio-Server-Status") == "offline");
+  }
+  CHECK(answer_health(verb::get, "/_silt/health/live", layer, false)->body == "OK\n");
+  CHECK(answer_health(verb::get, "/minio/health/live", layer, false)->body.empty());
+  CHECK_FALSE(answer_health(verb::get, "/minio/health/nonesuch", layer, false));
+  CHECK_FALSE(answer_health(verb::get, "/_silt/health/cluster", layer, false));  // MinIO's paths only
+  CHECK_FALSE(answer_health(verb::get, "/minio/bucket-object", layer, false));
+}
+
+TEST_CASE("health: cluster follows write quorum, cluster/read read quorum") {
+  silt::test::StorageEnv env;  // 4+2: reads need 4 drives, writes 5
+  auto& layer = *env.layer;
+  auto cluster = [&](const char* path) { return answer_health(verb::get, path, layer, false); };
+  CHECK(cluster("/minio/health/cluster")->status == 200);
+  CHECK(header(*cluster("/minio/health/cluster"), "X-Minio-Write-Quorum") == "5");
+  CHECK(cluster("/minio/health/cluster/read")->status == 200);
+  CHECK(cluster("/minio/health/cluster?maintenance=true")->status == 412);
+
+  // Every pool of the default configuration shares the six drives.
+  auto take_offline = [&](int i) {
+    for (auto& p : env.set().pools) p->drives[i].set_state(DriveState::Offline, "test");
+  };
+  take_offline(0);
+  CHECK(cluster("/minio/health/cluster")->status == 200);
+  env.set().pools[0]->drives[1].set_state(DriveState::Healing, "test");  // healing still takes writes
+  CHECK(cluster("/minio/health/cluster")->status == 200);
+  take_offline(1);
+  auto lost = cluster("/minio/health/cluster");
+  CHECK(lost->status == 503);
+  CHECK(header(*lost, "X-Minio-Write-Quorum") == "5");
+  CHECK(answer_health(verb::head, "/minio/health/cluster", layer, false)->status == 503);
+  CHECK(cluster("/minio/health/cluster/read")->status == 200);
+  take_offline(2);
+  CHECK(cluster("/minio/health/cluster/read")->status == 503);
+}
+
+TEST_CASE("the bucket name minio is reserved, and only it") {
+  CHECK(silt::server::is_reserved_bucket_name("minio"));
+  CHECK_FALSE(silt::server::is_reserved_bucket_name("minio-data"));
+  CHECK_FALSE(silt::server::is_reserved_bucket_name("minio1"));
+}
