@@ -20,6 +20,11 @@ struct Config {
   int idle_timeout_s = 75;
   // Any one read or write of a body may stall this long before the request fails.
   int io_timeout_s = 120;
+  // /_silt/metrics needs "Authorization: Bearer <token>"; empty: open (docs/operations.md).
+  std::string metrics_token;
+  // silt_storage_* come from a walk over the index, repeated at most this often.
+  double metrics_usage_ttl_s = 15;
+  std::string access_log;  // JSON lines; "-": stdout; empty: none
 };
 
 }  // namespace silt::server

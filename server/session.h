@@ -17,6 +17,7 @@
 #include "auth/credentials.h"
 #include "server/cors.h"
 #include "server/handler.h"
+#include "server/request_record.h"
 
 namespace silt::server {
 
@@ -71,6 +72,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::seconds idle_timeout_;  // between requests, and for a whole request head
   std::chrono::seconds io_timeout_;    // one stalled body read or write
   bool continued_ = false;             // this request's 100 Continue was sent
+  RequestRecord rec_;                  // the request being served, for metrics and the access log
 };
 
 }  // namespace silt::server
