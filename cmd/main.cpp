@@ -56,6 +56,9 @@ struct ServerOptions {
   double drive_check_interval = 10;       // seconds
   std::string certs_dir;
   bool certs_dir_given = false;  // else SILT_CERTS_DIR, else MinIO's default if it holds a pair
+  std::string metrics_token;              // empty: /_silt/metrics is open
+  double metrics_usage_ttl = 15;          // seconds the silt_storage_* figures are reused
+  std::string access_log;                 // empty: none; "-": stdout
 };
 
 bool is_loopback(const std::string& host) {
@@ -159,6 +162,8 @@ bool resolve_positional(ServerOptions& o) {
 
 int run_server(ServerOptions o) {
   spdlog::set_level(spdlog::level::from_str(o.log_level));
+  // UTC with milliseconds, like the access log's "time".
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ [%l] %v", spdlog::pattern_time_type::utc);
   silt::server::Config cfg;
   if (o.address.empty()) o.address = env_or_null("SILT_ADDRESS") ? env_or_null("SILT_ADDRESS") : "127.0.0.1:9000";
   if (!split_address(o.address, cfg)) {
@@ -208,6 +213,9 @@ int run_server(ServerOptions o) {
   cfg.idle_timeout_s = o.idle_timeout;
   cfg.io_timeout_s = o.io_timeout;
   cfg.certs_dir = certs_dir(o);
+  cfg.metrics_token = o.metrics_token;
+  cfg.metrics_usage_ttl_s = o.metrics_usage_ttl;
+  cfg.access_log = o.access_log;
 
   silt::FileConfig fc;
   silt::ErasureConfig& ec = fc.erasure;
@@ -341,7 +349,23 @@ int main(int argc, char** argv) {
   server->add_option("--domain", o.domain, "Base domain for virtual-host addressing (bucket.DOMAIN)");
   server->add_option("--block-size", o.block_size, "Bytes of object data per erasure stripe")
       ->check(CLI::Range(4096u, 64u << 20));
-  server->add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  server->add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
+      ->envname("SILT_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}))
+      ->capture_default_str();
+  server
+      ->add_option("--access-log", o.access_log,
+                   "Write one JSON line per request to this file (\"-\": stdout; default: no access log)")
+      ->envname("SILT_ACCESS_LOG");
+  server
+      ->add_option("--metrics-token", o.metrics_token,
+                   "Require \"Authorization: Bearer TOKEN\" for /_silt/metrics (default: open)")
+      ->envname("SILT_METRICS_TOKEN");
+  server
+      ->add_option("--metrics-usage-ttl", o.metrics_usage_ttl,
+                   "Seconds a scrape reuses the stored-bytes figures before walking the index again")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   server
       ->add_option("--idle-timeout", o.idle_timeout,
                    "Seconds a connection may idle between requests or take to send a request head")

@@ -23,6 +23,11 @@ struct Config {
   // TLS: DIR/public.crt and DIR/private.key, reloaded on SIGHUP; the port then speaks only TLS.
   // Empty: plain HTTP.
   std::string certs_dir;
+  // /_silt/metrics needs "Authorization: Bearer <token>"; empty: open (docs/operations.md).
+  std::string metrics_token;
+  // silt_storage_* come from a walk over the index, repeated at most this often.
+  double metrics_usage_ttl_s = 15;
+  std::string access_log;  // JSON lines; "-": stdout; empty: none
 };
 
 }  // namespace silt::server

@@ -25,6 +25,9 @@ class UserStore;
 
 namespace server {
 
+class Metrics;
+class AccessLog;
+
 // Shared by all sessions of one server; lives as long as the server.
 struct Services {
   const Config& config;
@@ -33,6 +36,8 @@ struct Services {
   lifecycle::Worker* lifecycle = nullptr;  // null: no lifecycle worker (tests)
   Healer* healer = nullptr;                // null: no healer (tests)
   auth::UserStore* users = nullptr;        // the admin API's users calls; null: none (tests)
+  Metrics* metrics = nullptr;              // null: requests are not counted
+  AccessLog* access_log = nullptr;         // null: no access log
 };
 
 struct RequestContext {

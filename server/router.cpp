@@ -1,5 +1,6 @@
 #include "server/router.h"
 
+#include <algorithm>
 #include <array>
 
 #include "server/handlers/handlers.h"
@@ -141,6 +142,13 @@ s3::Result<Route> route(const S3Request& req) {
   if (req.method == http::verb::post || req.method == http::verb::options)
     return s3::Error(s3::Code::NotImplemented, "This operation is not implemented.");
   return s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.");
+}
+
+std::vector<std::string_view> operation_names() {
+  std::vector<std::string_view> names;
+  for (const auto& row : kRoutes)
+    if (std::find(names.begin(), names.end(), row.route.operation) == names.end()) names.push_back(row.route.operation);
+  return names;
 }
 
 }  // namespace silt::server

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "server/handler.h"
 
@@ -15,5 +16,8 @@ struct Route {
 // Finds the operation for a request. NotImplemented for S3 operations silt does not
 // serve yet (so no client ever gets a wrong 200), MethodNotAllowed for nonsense.
 s3::Result<Route> route(const S3Request& req);
+
+// Every operation name of the table, once each (the metrics' label values).
+std::vector<std::string_view> operation_names();
 
 }  // namespace silt::server

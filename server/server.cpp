@@ -14,10 +14,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "server/access_log.h"
+#include "server/metrics.h"
 #include "server/session.h"
 #include "server/session_registry.h"
 #include "server/tls_certs.h"
@@ -79,6 +82,18 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
   Services services{config, objects, blocking, lifecycle, healer, &users};
+  Metrics metrics;
+  services.metrics = &metrics;
+  std::unique_ptr<AccessLog> access_log;
+  if (!config.access_log.empty()) {
+    auto opened = AccessLog::open(config.access_log);
+    if (!opened) {
+      spdlog::error("{}", opened.error().message);
+      return 2;
+    }
+    access_log = std::move(*opened);
+    services.access_log = access_log.get();
+  }
   SessionRegistry registry;
   SessionShared shared{services, users.credentials(), registry, {}, {}, {}, 0};
   std::random_device rd;

@@ -15,6 +15,7 @@
 #include "server/cors.h"
 #include "server/handlers/handlers.h"
 #include "server/health.h"
+#include "server/metrics_endpoint.h"
 #include "server/router.h"
 #include "server/session_registry.h"
 #include "util/time.h"
@@ -60,6 +61,7 @@ class Session::ParserBody : public RawBodySource {
           s3::Code::RequestTimeout,
           "Your socket connection to the server was not read from or written to within the timeout period.");
     if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+    s_.rec_.bytes_in += n - p_.get().body().size;
     co_return n - p_.get().body().size;
   }
   bool done() const override { return p_.is_done(); }
@@ -90,6 +92,8 @@ void Session::close_if_idle() {
 
 awaitable<void> Session::run() {
   shared_.registry.add(shared_from_this());
+  beast::error_code peer_ec;
+  rec_.remote = stream_.socket().remote_endpoint(peer_ec);
   // The TLS handshake is bounded like a request head; a failed one just closes.
   for (bool ready = co_await stream_.handshake(idle_timeout_); ready;) {
     Parser parser;
@@ -128,8 +132,12 @@ awaitable<void> Session::reject_head(beast::error_code ec) {
   }
   if (!err) co_return;  // the connection failed: nobody to answer
   std::string request_id = next_request_id();
+  rec_.begin(request_id, "", "", "");
+  rec_.error = s3::code_name(err->code);
   Response r = error_response(*err, "", request_id, shared_.host_id, false);
+  rec_.status = r.status;
   co_await write(r, 11, false, request_id);
+  record_request(shared_.services, rec_);
 }
 
 awaitable<bool> Session::serve_one(Parser& parser) {
@@ -137,17 +145,16 @@ awaitable<bool> Session::serve_one(Parser& parser) {
   std::string request_id = next_request_id();
   continued_ = false;
   std::string resource(hdr.target().substr(0, hdr.target().find('?')));
-  auto started = std::chrono::steady_clock::now();
+  rec_.begin(request_id, hdr.method_string(), hdr.target(), hdr[http::field::user_agent]);
 
   Response r = co_await dispatch(parser, request_id, resource);
+  rec_.status = r.status;
 
   // A body we did not read cannot be skipped reliably, and a client still waiting
   // for 100 Continue may send its body anyway: either way the connection ends here.
   bool keep_alive = hdr.keep_alive() && parser.is_done() && !shared_.stopping && (continued_ || !expects_continue(hdr));
   bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
-  spdlog::debug(
-      "{} {} {} {} {}ms", request_id, hdr.method_string(), hdr.target(), r.status,
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  record_request(shared_.services, rec_);
   const bool again = ok && keep_alive;
   co_return again;
 }
@@ -155,16 +162,30 @@ awaitable<bool> Session::serve_one(Parser& parser) {
 awaitable<Response> Session::dispatch(Parser& parser, const std::string& request_id, std::string& resource) {
   const auto& hdr = parser.get();
   bool head = hdr.method() == http::verb::head;
-  auto fail = [&](const s3::Error& e) { return error_response(e, resource, request_id, shared_.host_id, head); };
+  auto fail = [&](const s3::Error& e) {
+    rec_.error = s3::code_name(e.code);
+    return error_response(e, resource, request_id, shared_.host_id, head);
+  };
 
-  if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.objects, shared_.stopping))
+  if (is_metrics_target(hdr.target())) {
+    rec_.operation = "Metrics";
+    auto r = co_await serve_metrics(hdr, shared_.services);
+    if (!r) co_return fail(r.error());
     co_return std::move(*r);
+  }
+
+  if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.objects, shared_.stopping)) {
+    rec_.operation = "Health";
+    co_return std::move(*r);
+  }
 
   // The admin API: signed like S3 requests, for the admin user only.
   if (is_admin_target(hdr.target())) {
     resource = std::string(hdr.target().substr(0, hdr.target().find('?')));
+    rec_.operation = "Admin";
     auto id = authenticate(hdr);
     if (!id) co_return fail(id.error());
+    rec_.user = id->access_key;
     if (id->user != shared_.services.config.admin_user)
       co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied: the admin API is for the admin user only"));
     // The body goes through the same checks as an S3 body (x-amz-content-sha256 and the rest).
@@ -187,9 +208,12 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   if (!parsed) co_return fail(parsed.error());
   S3Request& req = *parsed;
   resource = req.resource();
+  rec_.bucket = req.bucket;
+  rec_.key = req.key;
 
   // A browser's preflight carries no credentials: the bucket's CORS rules decide.
   if (hdr.method() == http::verb::options) {
+    rec_.operation = "Preflight";
     auto r = co_await preflight(req);
     if (!r) co_return fail(r.error());
     co_return std::move(*r);
@@ -197,6 +221,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
 
   // Browser form uploads authenticate through the signed policy inside the form.
   if (is_post_object(req)) {
+    rec_.operation = "PostObject";
     ParserBody raw(*this, parser);
     auth::Identity anonymous;
     BodyReader body(raw, req, anonymous);
@@ -206,10 +231,12 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     co_return co_await finish(req, co_await handlers::post_object(ctx), fail);
   }
 
+  // Routed before authentication only to name the operation of a refused request.
+  auto rt = route(req);
+  if (rt) rec_.operation = rt->operation;
   auto id = authenticate(hdr);
   if (!id) co_return fail(id.error());
-
-  auto rt = route(req);
+  rec_.user = id->access_key;
   if (!rt) co_return fail(rt.error());
   // Before 100 Continue: a client that may not write here never sends its body.
   if (auto st = co_await authorize(shared_.services, *id, req, rt->operation); !st) co_return fail(st.error());
@@ -314,6 +341,7 @@ awaitable<bool> Session::write(Response& r, unsigned version, bool keep_alive, c
     co_return !ec;
   }
   auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
+  if (!ec) rec_.bytes_out += res.body().size();
   co_return !ec;
 }
 
@@ -353,6 +381,7 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
     stream_.expires_after(io_timeout_);
     auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
     if (ec && ec != http::error::need_buffer) co_return s3::Error(s3::Code::RequestTimeout, ec.message());
+    rec_.bytes_out += buf.size();
     co_return s3::Status{};
   };
 

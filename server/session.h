@@ -18,6 +18,7 @@
 #include "server/cors.h"
 #include "server/handler.h"
 #include "server/stream.h"
+#include "server/request_record.h"
 
 namespace silt::server {
 
@@ -76,6 +77,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::seconds idle_timeout_;  // between requests, and for a whole request head
   std::chrono::seconds io_timeout_;    // one stalled body read or write
   bool continued_ = false;             // this request's 100 Continue was sent
+  RequestRecord rec_;                  // the request being served, for metrics and the access log
 };
 
 }  // namespace silt::server
