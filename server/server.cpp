@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/console.h"
 #include "server/session.h"
 #include "server/session_registry.h"
 #include "util/hash.h"
@@ -66,6 +67,9 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   std::random_device rd;
   shared.request_id_seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   shared.host_id = base64_encode(sha256_raw(std::to_string(shared.request_id_seed)));
+  // request_totals stays empty until the request counters (server/metrics) are connected.
+  Console console(services, users.credentials());
+  shared.console = &console;
 
   tcp::acceptor acceptor(ioc);
   boost::system::error_code ec;
