@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "server/access_log.h"
+#include "server/console.h"
 #include "server/metrics.h"
 #include "server/session.h"
 #include "server/session_registry.h"
@@ -99,6 +100,9 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   std::random_device rd;
   shared.request_id_seed = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   shared.host_id = base64_encode(sha256_raw(std::to_string(shared.request_id_seed)));
+  Console console(services, users.credentials());
+  console.request_totals = [&metrics] { return metrics.request_totals(); };
+  shared.console = &console;
 
   std::unique_ptr<TlsCerts> tls;
   if (!config.certs_dir.empty()) {

@@ -12,6 +12,7 @@
 #include "server/access_check.h"
 #include "server/admin.h"
 #include "server/blocking.h"
+#include "server/console.h"
 #include "server/cors.h"
 #include "server/handlers/handlers.h"
 #include "server/health.h"
@@ -177,6 +178,13 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.objects, shared_.stopping)) {
     rec_.operation = "Health";
     co_return std::move(*r);
+  }
+
+  // The web console: its own sign-in (a cookie), answered by server/console.cpp.
+  if (shared_.console && is_console_target(hdr.target())) {
+    ParserBody raw(*this, parser);
+    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+    co_return co_await shared_.console->serve(hdr, raw, is_tls());
   }
 
   // The admin API: signed like S3 requests, for the admin user only.

@@ -23,6 +23,7 @@
 namespace silt::server {
 
 class SessionRegistry;
+class Console;
 
 // Per-server state every session needs.
 struct SessionShared {
@@ -33,6 +34,7 @@ struct SessionShared {
   std::string host_id = {};  // x-amz-id-2
   std::atomic<uint64_t> next_request{0};
   uint64_t request_id_seed = 0;
+  Console* console = nullptr;  // the web console (/_silt/console); null: none
 };
 
 class Session : public std::enable_shared_from_this<Session> {
