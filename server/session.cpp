@@ -198,6 +198,15 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   if (!parsed) co_return fail(parsed.error());
   S3Request& req = *parsed;
   resource = req.resource();
+  {
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec).address();
+    if (!ec)
+      req.source_ip = peer.is_v6() && peer.to_v6().is_v4_mapped()
+                          ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).to_string()
+                          : peer.to_string();
+  }
+  req.secure_transport = false;  // TLS: set from the session (is_tls()) once TLS lands
 
   // A browser's preflight carries no credentials: the bucket's CORS rules decide.
   if (hdr.method() == http::verb::options) {
@@ -217,7 +226,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     co_return co_await finish(req, co_await handlers::post_object(ctx), fail);
   }
 
-  auto id = authenticate(hdr);
+  auto id = authenticate(hdr, true);
   if (!id) co_return fail(id.error());
 
   auto rt = route(req);
@@ -235,10 +244,13 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   co_return co_await finish(req, co_await rt->handler(ctx), fail);
 }
 
-s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr) {
+s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr, bool allow_anonymous) {
   auth::RequestView view{hdr.method_string(), hdr.target(), {}};
   for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
-  if (auth::is_anonymous(view)) return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  if (auth::is_anonymous(view)) {
+    if (allow_anonymous) return auth::Identity{};
+    return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  }
   return auth::authenticate(view, shared_.credentials, now_ms());
 }
 
