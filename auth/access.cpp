@@ -4,15 +4,25 @@ namespace silt::auth {
 
 namespace {
 
-bool owns(const Principal& who, std::string_view owner, std::string_view admin_user) {
-  std::string_view effective = owner.empty() ? admin_user : owner;
-  return !effective.empty() && effective == who.user;
+s3::Error denied() {
+  return s3::Error(s3::Code::AccessDenied, "Access Denied");
+}
+
+bool is_policy_action(std::string_view a) {
+  return a == "s3:GetBucketPolicy" || a == "s3:PutBucketPolicy" || a == "s3:DeleteBucketPolicy";
 }
 
 }  // namespace
 
+bool owns(const Principal& who, std::string_view owner, std::string_view admin_user) {
+  if (who.anonymous) return false;
+  std::string_view effective = owner.empty() ? admin_user : owner;
+  return !effective.empty() && effective == who.user;
+}
+
 s3::Status decide(const Principal& who, Action action, Owner owner, std::string_view admin_user) {
-  if (action == Action::ListBuckets) return {};
+  if (action == Action::ListBuckets) return who.anonymous ? s3::Status(denied()) : s3::Status{};
+  if (action == Action::CreateBucket && who.anonymous) return denied();
   if (!owner) return {};  // NoSuchBucket from the operation (or a new bucket)
   if (action == Action::CreateBucket) {
     // The owner itself gets BucketAlreadyOwnedByYou from the object layer.
@@ -22,7 +32,32 @@ s3::Status decide(const Principal& who, Action action, Owner owner, std::string_
                      "system. Please select a different name and try again.");
   }
   if (who.admin || owns(who, *owner, admin_user)) return {};
-  return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  return denied();
+}
+
+bool is_object_read(std::string_view action) {
+  return action == "s3:GetObject" || action == "s3:GetObjectVersion";
+}
+
+Decision decide(const AccessRequest& r) {
+  if (r.who.admin) return {};
+  PolicyEffect effect = PolicyEffect::None;
+  if (r.policy) {
+    PolicyQuery q{r.who.anonymous, r.who.user, r.action, r.resource, r.facts};
+    effect = evaluate(*r.policy, q);
+  }
+  if (effect == PolicyEffect::Deny) {
+    // The owner can always repair its policy.
+    if (r.owner && is_policy_action(r.action)) return {};
+    return {denied()};
+  }
+  if (r.owner || effect == PolicyEffect::Allow) return {};
+  if (r.action == "s3:ListBucket" && acl_grants_read(r.bucket_acl, r.who.anonymous)) return {};
+  if (is_object_read(r.action)) {
+    if (!r.object_acl) return {denied(), true};
+    if (acl_grants_read(*r.object_acl, r.who.anonymous)) return {};
+  }
+  return {denied()};
 }
 
 bool visible_in_listing(const Principal& who, std::string_view owner, std::string_view admin_user) {

@@ -1,27 +1,39 @@
 // Who may do what: the one decision every S3 request passes after it is authenticated
 // and routed (server/access_check.cpp gathers the facts; this decides on them alone).
 //
-// Today the rule is ownership: the admin may do everything, any other user only acts on
-// the buckets it owns. Bucket policies (issue 7) plug in here, as a further input to
-// decide(), so there stays one place that says allow or deny.
+// Inputs: the caller (admin, a named user, or anonymous), whether it owns the bucket,
+// the IAM action and resource ARN of the request, the bucket policy, the bucket's canned
+// ACL and, for object reads, the object's. Rules, in order:
+//   1. the admin may do everything;
+//   2. an explicit Deny in the bucket policy refuses anyone else, the bucket owner too,
+//      except that the owner can always Get/Put/DeleteBucketPolicy (no lock-out);
+//   3. the owner may do everything else;
+//   4. a policy Allow admits;
+//   5. an ACL grant admits reads: the bucket's for s3:ListBucket, the object's for
+//      s3:GetObject / s3:GetObjectVersion (public-read: anyone; authenticated-read:
+//      signed users);
+//   6. else AccessDenied (implicit deny).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "auth/acl.h"
+#include "auth/policy.h"
 #include "common/error.h"
 
 namespace silt::auth {
 
 struct Principal {
-  std::string_view user;
+  std::string_view user;  // the user's name (its access key); empty when anonymous
   bool admin = false;
+  bool anonymous = false;  // an unsigned request
 };
 
 // What the request does, as far as access is concerned.
 enum class Action {
-  ListBuckets,   // answered for everyone, filtered by visible_in_listing()
+  ListBuckets,   // answered for signed users, filtered by visible_in_listing()
   CreateBucket,  // a taken name is BucketAlreadyExists, not AccessDenied
   Other,         // every other bucket and object operation
 };
@@ -30,13 +42,41 @@ enum class Action {
 // "" for buckets of the admin (records older than users carry no owner).
 using Owner = std::optional<std::string_view>;
 
+// The ownership part alone (ListBuckets, CreateBucket, and the owner/admin shortcut).
 // admin_user resolves the empty owner. Ok, AccessDenied (403) or BucketAlreadyExists (409).
 // A missing bucket is allowed through, so the operation answers NoSuchBucket to anyone,
 // as AWS does.
 s3::Status decide(const Principal& who, Action action, Owner owner, std::string_view admin_user);
 
+// One request on an existing bucket, for Action::Other.
+struct AccessRequest {
+  Principal who;
+  bool owner = false;         // who owns the bucket
+  std::string_view action;    // IAM action: "s3:GetObject"
+  std::string_view resource;  // "arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key"
+  const Policy* policy = nullptr;
+  const PolicyFacts* facts = nullptr;
+  CannedAcl bucket_acl = CannedAcl::Private;
+  std::optional<CannedAcl> object_acl;  // object reads: the object's ACL once looked up
+};
+
+struct Decision {
+  s3::Status status;
+  // Denied, but the object's ACL (not yet given) could still grant this read: look it up
+  // and decide again. Never set for the owner or the admin.
+  bool needs_object_acl = false;
+};
+
+Decision decide(const AccessRequest& r);
+
+// Whether the action is an object read an object ACL's READ grant covers.
+bool is_object_read(std::string_view action);
+
 // Whether ListBuckets shows a bucket with this owner to who.
 bool visible_in_listing(const Principal& who, std::string_view owner, std::string_view admin_user);
+
+// Whether who owns a bucket with this recorded owner.
+bool owns(const Principal& who, std::string_view owner, std::string_view admin_user);
 
 // The owner to record for a bucket who creates: "" for the admin (so its buckets stay
 // its own if the root user is renamed), else the user's name.

@@ -38,13 +38,16 @@ CodeInfo info(Code c) {
     case Code::InvalidTag: return {"InvalidTag", 400};
     case Code::InvalidURI: return {"InvalidURI", 400};
     case Code::KeyTooLongError: return {"KeyTooLongError", 400};
+    case Code::MalformedACLError: return {"MalformedACLError", 400};
     case Code::MalformedPOSTRequest: return {"MalformedPOSTRequest", 400};
+    case Code::MalformedPolicy: return {"MalformedPolicy", 400};
     case Code::MalformedXML: return {"MalformedXML", 400};
     case Code::MaxPostPreDataLengthExceeded: return {"MaxPostPreDataLengthExceeded", 400};
     case Code::MetadataTooLarge: return {"MetadataTooLarge", 400};
     case Code::MethodNotAllowed: return {"MethodNotAllowed", 405};
     case Code::MissingContentLength: return {"MissingContentLength", 411};
     case Code::NoSuchBucket: return {"NoSuchBucket", 404};
+    case Code::NoSuchBucketPolicy: return {"NoSuchBucketPolicy", 404};
     case Code::NoSuchCORSConfiguration: return {"NoSuchCORSConfiguration", 404};
     case Code::NoSuchKey: return {"NoSuchKey", 404};
     case Code::NoSuchLifecycleConfiguration: return {"NoSuchLifecycleConfiguration", 404};

@@ -150,6 +150,11 @@ s3::Result<ObjectInfo> ErasureObjectLayer::set_tags(std::string_view bucket, std
   return modify_record(bucket, key, version_id, [&](ObjectRecord& rec) { rec.info.meta.tags = tags; });
 }
 
+s3::Result<ObjectInfo> ErasureObjectLayer::set_acl(std::string_view bucket, std::string_view key,
+                                                   std::string_view version_id, std::string_view acl) {
+  return modify_record(bucket, key, version_id, [&](ObjectRecord& rec) { rec.info.meta.acl = acl; });
+}
+
 s3::Result<DeleteOutcome> ErasureObjectLayer::delete_object(std::string_view bucket, std::string_view key,
                                                             std::string_view version_id, const IfCurrent* if_current) {
   auto d = set_->index->delete_object(bucket, key, version_id, if_current);

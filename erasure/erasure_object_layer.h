@@ -31,6 +31,8 @@ class ErasureObjectLayer final : public ObjectLayer {
                                          const ObjectMeta& meta) override;
   s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,
                                   const std::vector<std::pair<std::string, std::string>>& tags) override;
+  s3::Result<ObjectInfo> set_acl(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                 std::string_view acl) override;
   s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id,
                                           const IfCurrent* if_current) override;
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) override;

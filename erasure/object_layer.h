@@ -37,6 +37,8 @@ struct ObjectMeta {
   std::string storage_class = "STANDARD";
   // Object tags (x-amz-tagging, PutObjectTagging), in the order they were given.
   std::vector<std::pair<std::string, std::string>> tags;
+  // Canned ACL (auth/acl.h): "" or "private", "public-read", "authenticated-read".
+  std::string acl;
 };
 
 // One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).
@@ -250,6 +252,9 @@ class ObjectLayer {
   // Tags of one version, leaving data, metadata and mtime alone.
   virtual s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,
                                           const std::vector<std::pair<std::string, std::string>>& tags) = 0;
+  // Canned ACL of one version (PutObjectAcl), leaving everything else alone.
+  virtual s3::Result<ObjectInfo> set_acl(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                         std::string_view acl) = 0;
   // Deleting a missing key succeeds (S3 semantics); NoSuchBucket when the bucket is gone.
   // Without version_id in a versioned bucket this adds a delete marker; with it, that
   // version is removed for good.

@@ -54,6 +54,7 @@ json meta_to_json(const ObjectMeta& m) {
             {"checksums", pairs_to_json(m.checksums)},
             {"storage_class", m.storage_class}};
   if (!m.tags.empty()) j["tags"] = pairs_to_json(m.tags);
+  if (!m.acl.empty()) j["acl"] = m.acl;
   if (!m.checksum_type.empty()) j["checksum_type"] = m.checksum_type;
   return j;
 }
@@ -71,6 +72,7 @@ ObjectMeta meta_from_json(const json& m) {
   om.checksums = pairs_from_json(m.value("checksums", json::array()));
   om.storage_class = m.value("storage_class", "STANDARD");
   om.tags = pairs_from_json(m.value("tags", json::array()));
+  om.acl = m.value("acl", "");
   om.checksum_type = m.value("checksum_type", "");
   return om;
 }

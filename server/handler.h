@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "erasure/object_layer.h"
 #include "server/body_reader.h"
+#include "server/bucket_access.h"
 #include "server/config.h"
 #include "server/response.h"
 #include "server/s3_request.h"
@@ -38,6 +39,8 @@ struct Services {
   auth::UserStore* users = nullptr;        // the admin API's users calls; null: none (tests)
   Metrics* metrics = nullptr;              // null: requests are not counted
   AccessLog* access_log = nullptr;         // null: no access log
+  // Parsed bucket policies and ACLs (server/bucket_access.h).
+  std::shared_ptr<BucketAccessCache> access = std::make_shared<BucketAccessCache>();
 };
 
 struct RequestContext {

@@ -26,6 +26,8 @@ struct S3Request {
   std::string key;                                         // decoded; empty: bucket level
   bool has_key = false;                                    // "/b/" has_key with an empty key is still bucket level
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  std::string source_ip;                                   // the peer's address (aws:SourceIp)
+  bool secure_transport = false;                           // arrived over TLS (aws:SecureTransport)
 
   std::string_view header_value(std::string_view name) const;
   bool has_header(std::string_view name) const;

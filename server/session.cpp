@@ -218,6 +218,14 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   resource = req.resource();
   rec_.bucket = req.bucket;
   rec_.key = req.key;
+  {
+    // aws:SourceIp sees IPv4 clients as IPv4 even on a dual-stack listener.
+    auto peer = rec_.remote.address();
+    req.source_ip = peer.is_v6() && peer.to_v6().is_v4_mapped()
+                        ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).to_string()
+                        : peer.to_string();
+  }
+  req.secure_transport = is_tls();
 
   // A browser's preflight carries no credentials: the bucket's CORS rules decide.
   if (hdr.method() == http::verb::options) {
@@ -242,7 +250,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   // Routed before authentication only to name the operation of a refused request.
   auto rt = route(req);
   if (rt) rec_.operation = rt->operation;
-  auto id = authenticate(hdr);
+  auto id = authenticate(hdr, true);
   if (!id) co_return fail(id.error());
   rec_.user = id->access_key;
   if (!rt) co_return fail(rt.error());
@@ -259,10 +267,13 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   co_return co_await finish(req, co_await rt->handler(ctx), fail);
 }
 
-s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr) {
+s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr, bool allow_anonymous) {
   auth::RequestView view{hdr.method_string(), hdr.target(), {}};
   for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
-  if (auth::is_anonymous(view)) return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  if (auth::is_anonymous(view)) {
+    if (allow_anonymous) return auth::Identity{};
+    return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  }
   return auth::authenticate(view, shared_.credentials, now_ms());
 }
 

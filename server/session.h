@@ -60,7 +60,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // 100 Continue, once the request is admitted.
   boost::asio::awaitable<s3::Status> send_continue(const boost::beast::http::request_header<>& hdr);
   // SigV4/SigV2 in the header or the query; AccessDenied for anonymous requests.
-  s3::Result<auth::Identity> authenticate(const boost::beast::http::request_header<>& hdr);
+  // allow_anonymous: an unsigned request yields an Identity with no access key (the
+  // anonymous principal, decided on by authorize()); otherwise it is AccessDenied.
+  s3::Result<auth::Identity> authenticate(const boost::beast::http::request_header<>& hdr,
+                                          bool allow_anonymous = false);
   // A handler's result as the response: error XML, error context, CORS headers.
   boost::asio::awaitable<Response> finish(const S3Request& req, s3::Result<Response> result,
                                           const std::function<Response(const s3::Error&)>& fail);

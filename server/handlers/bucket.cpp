@@ -2,6 +2,8 @@
 #include "auth/access.h"
 #include "server/access_check.h"
 #include "server/blocking.h"
+#include "server/bucket_access.h"
+#include "server/handlers/acl_headers.h"
 #include "server/handlers/handlers.h"
 #include "server/health.h"
 #include "server/xml.h"
@@ -21,8 +23,15 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
       co_return s3::Error(s3::Code::MalformedXML,
                           "The XML you provided was not well-formed or did not validate against our published schema.");
   }
+  auto acl = acl_from_request(ctx.req);
+  if (!acl) co_return acl.error();
   const std::string owner = auth::owner_for_new_bucket(principal_of(ctx.identity, ctx.svc));
-  auto st = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.make_bucket(bucket, owner); });
+  auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
+    auto made = ctx.svc.objects.make_bucket(bucket, owner);
+    ctx.svc.access->invalidate(bucket);
+    if (!made || acl->empty()) return made;
+    return ctx.svc.objects.put_bucket_config(bucket, kAclConfig, *acl);
+  });
   if (!st) co_return st.error();
   Response r;
   r.add("Location", "/" + bucket);
@@ -38,7 +47,11 @@ awaitable<Result> head_bucket(RequestContext& ctx) {
 }
 
 awaitable<Result> delete_bucket(RequestContext& ctx) {
-  auto st = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.delete_bucket(ctx.req.bucket); });
+  auto st = co_await run_blocking(ctx.svc.blocking, [&] {
+    auto r = ctx.svc.objects.delete_bucket(ctx.req.bucket);
+    ctx.svc.access->invalidate(ctx.req.bucket);
+    return r;
+  });
   if (!st) co_return st.error();
   co_return empty_response(204);
 }

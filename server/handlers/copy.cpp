@@ -1,5 +1,6 @@
 // CopyObject: server-side, the bytes never leave silt.
 #include "server/blocking.h"
+#include "server/handlers/acl_headers.h"
 #include "server/handlers/copy_source.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
@@ -62,6 +63,10 @@ awaitable<Result> copy_object(RequestContext& ctx) {
     if (!tags) co_return tags.error();
     meta.tags = std::move(*tags);
   }
+  // The copy's ACL is the request's x-amz-acl (private without one), never the source's, as on S3.
+  auto acl = acl_from_request(req);
+  if (!acl) co_return acl.error();
+  meta.acl = std::move(*acl);
 
   auto bucket = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(req.bucket); });
   if (!bucket) co_return bucket.error();

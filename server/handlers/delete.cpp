@@ -1,4 +1,5 @@
 // DeleteObject and DeleteObjects.
+#include "server/access_check.h"
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/request_xml.h"
@@ -30,10 +31,23 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
   const bool quiet = parsed->quiet;
   const auto& targets = parsed->targets;
 
+  // Each key is its own s3:DeleteObject(Version) decision, as on AWS; refused keys are
+  // reported as AccessDenied errors in the result.
+  std::vector<std::pair<std::string, std::string>> keys;
+  keys.reserve(targets.size());
+  for (const auto& t : targets) keys.emplace_back(t.key, t.version_id);
+  auto verdicts = co_await authorize_keys(ctx.svc, ctx.identity, ctx.req, keys);
+  if (!verdicts) co_return verdicts.error();
   std::vector<s3::Result<DeleteOutcome>> results;
   results.reserve(targets.size());
   co_await run_blocking(ctx.svc.blocking, [&] {
-    for (const auto& t : targets) results.push_back(ctx.svc.objects.delete_object(ctx.req.bucket, t.key, t.version_id));
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (!(*verdicts)[i]) {
+        results.push_back((*verdicts)[i].error());
+        continue;
+      }
+      results.push_back(ctx.svc.objects.delete_object(ctx.req.bucket, targets[i].key, targets[i].version_id));
+    }
   });
   // A missing bucket fails the whole request, as S3 does.
   for (const auto& r : results)

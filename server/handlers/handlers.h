@@ -53,6 +53,16 @@ awaitable<Result> post_object(RequestContext& ctx);
 awaitable<Result> put_bucket_cors(RequestContext& ctx);
 awaitable<Result> get_bucket_cors(RequestContext& ctx);
 awaitable<Result> delete_bucket_cors(RequestContext& ctx);
+// policy.cpp
+awaitable<Result> put_bucket_policy(RequestContext& ctx);
+awaitable<Result> get_bucket_policy(RequestContext& ctx);
+awaitable<Result> delete_bucket_policy(RequestContext& ctx);
+awaitable<Result> get_bucket_policy_status(RequestContext& ctx);
+// acl.cpp
+awaitable<Result> get_bucket_acl(RequestContext& ctx);
+awaitable<Result> put_bucket_acl(RequestContext& ctx);
+awaitable<Result> get_object_acl(RequestContext& ctx);
+awaitable<Result> put_object_acl(RequestContext& ctx);
 // lifecycle.cpp
 awaitable<Result> put_bucket_lifecycle(RequestContext& ctx);
 awaitable<Result> get_bucket_lifecycle(RequestContext& ctx);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "server/handlers/acl_headers.h"
 #include "server/handlers/tags.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -92,6 +93,9 @@ s3::Result<ObjectMeta> meta_from_request(const S3Request& req) {
   auto tags = tags_from_header(req.header_value("x-amz-tagging"));
   if (!tags) return tags.error();
   m->tags = std::move(*tags);
+  auto acl = acl_from_request(req);
+  if (!acl) return acl.error();
+  m->acl = std::move(*acl);
   return m;
 }
 

@@ -15,6 +15,7 @@
 #include "server/access_check.h"
 #include "server/blocking.h"
 #include "server/form_data.h"
+#include "server/handlers/acl_headers.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
 #include "server/handlers/tags.h"
@@ -74,6 +75,11 @@ s3::Result<ObjectMeta> meta_from_form(const FormFields& fields) {
     auto tags = tags_from_xml(*tagging);
     if (!tags) return tags.error();
     m->tags = std::move(*tags);
+  }
+  if (auto acl = auth::form_field(fields, "acl")) {
+    auto name = acl_from_value(*acl);
+    if (!name) return name.error();
+    m->acl = std::move(*name);
   }
   return m;
 }

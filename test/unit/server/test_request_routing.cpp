@@ -106,13 +106,22 @@ TEST_CASE("the router table names every operation", "[router]") {
   CHECK(op(verb::get, "/b/k?tagging&versionId=v") == "GetObjectTagging");
   CHECK(op(verb::delete_, "/b/k?tagging") == "DeleteObjectTagging");
   CHECK(op(verb::get, "/b/k?attributes") == "GetObjectAttributes");
+  CHECK(op(verb::get, "/b/k?acl") == "GetObjectAcl");
+  CHECK(op(verb::put, "/b/k?acl&versionId=v") == "PutObjectAcl");
+  CHECK(op(verb::get, "/b?acl") == "GetBucketAcl");
+  CHECK(op(verb::put, "/b?acl") == "PutBucketAcl");
+  CHECK(op(verb::put, "/b?policy") == "PutBucketPolicy");
+  CHECK(op(verb::get, "/b?policy") == "GetBucketPolicy");
+  CHECK(op(verb::delete_, "/b?policy") == "DeleteBucketPolicy");
+  CHECK(op(verb::get, "/b?policyStatus") == "GetBucketPolicyStatus");
 }
 
 TEST_CASE("operations silt does not serve are NotImplemented, never a wrong 200", "[router]") {
   using http::verb;
   CHECK(op(verb::get, "/b?website") == "NotImplemented");
   CHECK(op(verb::put, "/b?replication") == "NotImplemented");
-  CHECK(op(verb::get, "/b/k?acl") == "NotImplemented");
+  CHECK(op(verb::get, "/b/k?legal-hold") == "NotImplemented");
+  CHECK(op(verb::post, "/b?policy") == "NotImplemented");
   CHECK(op(verb::get, "/b/k?torrent") == "NotImplemented");
   CHECK(op(verb::get, "/b?list-type=1") == "NotImplemented");
   CHECK(op(verb::put, "/") == "MethodNotAllowed");
