@@ -55,10 +55,10 @@ struct ServerOptions {
   double scrub_rate = 32;                 // MiB/s a scrub reads; 0: unlimited
   double drive_check_interval = 10;       // seconds
   std::string certs_dir;
-  bool certs_dir_given = false;  // else SILT_CERTS_DIR, else MinIO's default if it holds a pair
-  std::string metrics_token;              // empty: /_silt/metrics is open
-  double metrics_usage_ttl = 15;          // seconds the silt_storage_* figures are reused
-  std::string access_log;                 // empty: none; "-": stdout
+  bool certs_dir_given = false;   // else SILT_CERTS_DIR, else MinIO's default if it holds a pair
+  std::string metrics_token;      // empty: /_silt/metrics is open
+  double metrics_usage_ttl = 15;  // seconds the silt_storage_* figures are reused
+  std::string access_log;         // empty: none; "-": stdout
 };
 
 bool is_loopback(const std::string& host) {

@@ -17,8 +17,8 @@
 #include "auth/credentials.h"
 #include "server/cors.h"
 #include "server/handler.h"
-#include "server/stream.h"
 #include "server/request_record.h"
+#include "server/stream.h"
 
 namespace silt::server {
 

@@ -296,9 +296,10 @@ def test_health_probes_get_and_head(dropin):
     assert dropin.probe("GET", "/_silt/health/live")[2] == b"OK\n"
     # One node: taking it down for maintenance loses quorum.
     assert dropin.probe("GET", "/minio/health/cluster?maintenance=true")[0] == 412
-    # Probes are GET and HEAD only, and only these paths: the rest is S3 (anonymous: refused).
-    assert dropin.probe("POST", "/minio/health/live")[0] == 403
-    assert dropin.probe("GET", "/minio/health/nonesuch")[0] == 403
+    # Probes are GET and HEAD only, and only these paths: the rest is S3, where the reserved
+    # bucket `minio` never exists (POST on an object names no operation).
+    assert dropin.probe("POST", "/minio/health/live")[0] == 501
+    assert dropin.probe("GET", "/minio/health/nonesuch")[0] == 404
 
 
 def test_the_bucket_name_minio_is_reserved(dropin):
