@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from s3assert import client_error, code
+from s3assert import client_error, code, wait_for
 from silt_server import SiltServer, bucket_name
 
 DAY = 1  # seconds per lifecycle day
@@ -332,14 +332,20 @@ def test_transition_under_concurrent_reads(silt, s3, bucket):
             assert got == b[lo:hi + 1], (k, lo, hi)
             reads.append(k)
 
+    def reads_reach(n):
+        # A reader that failed ends early: stop waiting, f.result() below shows why.
+        return lambda: len(reads) >= n or any(f.done() for f in futures)
+
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(reader, s) for s in range(4)]
+        # Counts, not time: the readers are reading when the pass starts and go on after it.
+        wait_for("the readers' first reads", reads_reach(4), timeout=60)
         p = run_pass(silt, bucket)
+        wait_for("reads after the pass", reads_reach(len(reads) + 8), timeout=60)
         stop.set()
         for f in futures:
             f.result()
     assert p["transitioned"] == 8 and p["errors"] == 0
-    assert len(reads) > 8
     for k, b in bodies.items():
         assert md5(get(s3, bucket, k)) == md5(b)
 
