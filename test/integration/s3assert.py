@@ -1,5 +1,7 @@
 """Small assertions shared by the boto3-based test modules."""
 import hashlib
+import time
+import xml.etree.ElementTree as ET
 
 import pytest
 from botocore.exceptions import ClientError
@@ -23,3 +25,21 @@ def code(e: ClientError):
 
 def hdrs(resp):
     return resp["ResponseMetadata"]["HTTPHeaders"]
+
+
+def wait_for(what, pred, timeout=30, interval=0.2):
+    """pred()'s first truthy value within timeout seconds; fails the test otherwise."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def error_code(body):
+    """The Code of an S3 XML error body (which must be one)."""
+    root = ET.fromstring(body)
+    assert root.tag == "Error", body
+    return root.findtext("Code")

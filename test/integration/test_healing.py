@@ -7,12 +7,12 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
 from fault_soak import data_files
 from silt_server import SiltServer, bucket_name
+from s3assert import wait_for
 
 MiB = 1 << 20
 FAST = ("--drive-check-interval", "0.3", "--scrub-interval", "0")
@@ -53,15 +53,6 @@ def admin_json(server, *args):
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
-
-def wait_for(what, pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def new_bucket(s3, hint):

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from silt_server import SiltServer, bucket_name, silt_binary
+from s3assert import wait_for
 
 FAST = ("--drive-check-interval", "0.3", "--scrub-interval", "0", "--metrics-usage-ttl", "0")
 TOKEN = "s3cr3t-metrics-token"
@@ -62,15 +63,6 @@ def scrape(server, path="/_silt/metrics", headers=None):
     assert hdrs["Content-Type"].startswith("text/plain; version=0.0.4"), hdrs
     return Scrape(text)
 
-
-def wait_for(what, pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_every_series_is_there_with_its_type(silt):

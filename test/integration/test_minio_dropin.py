@@ -33,6 +33,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from silt_server import REPO, bucket_name, free_port, silt_binary
+from s3assert import wait_for
 
 EXAMPLES = REPO / "docker" / "examples"
 BEFORE = EXAMPLES / "minio-compose.yml"
@@ -145,15 +146,6 @@ def run_refused(args, **env):
                        timeout=30)
     return p.returncode, p.stdout + p.stderr
 
-
-def wait_for(what, pred, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 # --- the compose files -------------------------------------------------------------

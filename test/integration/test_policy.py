@@ -14,7 +14,7 @@ import requests
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from s3assert import client_error, code
+from s3assert import client_error, code, error_code
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 ALICE_SECRET = "alice-secret-0123"
@@ -44,11 +44,6 @@ def arn(bucket, key=None):
 def policy(*statements):
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
-
-def error_code(body):
-    root = ET.fromstring(body)
-    assert root.tag == "Error", body
-    return root.findtext("Code")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import os
 import re
 import stat
 import time
-import xml.etree.ElementTree as ET
 
 import boto3
 import pytest
@@ -15,7 +14,7 @@ import requests
 from botocore import UNSIGNED
 from botocore.config import Config
 
-from s3assert import client_error, code
+from s3assert import client_error, code, error_code
 
 ALICE_SECRET = "alice-secret-0123"
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -42,11 +41,6 @@ def client(silt, access_key=None, secret_key=None, unsigned=False):
     return boto3.session.Session().client("s3", endpoint_url=silt.endpoint, region_name=silt.region,
                                           config=Config(**cfg), **kw)
 
-
-def error_code(body):
-    root = ET.fromstring(body)
-    assert root.tag == "Error", body
-    return root.findtext("Code")
 
 
 @pytest.fixture(scope="module")
