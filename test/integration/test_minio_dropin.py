@@ -5,8 +5,10 @@ same with only `image:` changed. There is no Docker engine here, so:
   - `docker-compose config -q` validates both files;
   - the silt service of the AFTER file, as `docker-compose config` resolves it, is run
     as a real silt process with exactly its `command:` and `environment:`, plus the
-    image's ENTRYPOINT and ENV from docker/Dockerfile. Replaced, and only these: the
-    volume's container path (/data) by a temp dir, and the image's
+    image's ENTRYPOINT (docker/entrypoint.sh, told where the binary is) and ENV from
+    docker/Dockerfile. Replaced, and only these: the volume's container path (/data) by an
+    empty root-owned temp dir when the tests run as root (a bind mount as Docker makes one),
+    and the image's
     SILT_ADDRESS=0.0.0.0:9000 by 127.0.0.1:<free port> (tests listen on loopback only;
     the 0.0.0.0 default itself is checked by reading the Dockerfile);
   - its `healthcheck:` runs as written, with localhost:9000 pointed at that port;
@@ -24,6 +26,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import boto3
@@ -39,6 +42,7 @@ EXAMPLES = REPO / "docker" / "examples"
 BEFORE = EXAMPLES / "minio-compose.yml"
 AFTER = EXAMPLES / "silt-compose.yml"
 DOCKERFILE = REPO / "docker" / "Dockerfile"
+ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
 NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
 CRED_VARS = ("SILT_ROOT_USER", "SILT_ROOT_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD",
              "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MINIO_VOLUMES", "SILT_BUCKETS", "SILT_ADDRESS")
@@ -168,7 +172,8 @@ def test_after_differs_from_before_only_in_the_image_line():
 
 def test_the_image_listens_on_all_interfaces_whatever_the_command_and_keeps_curl():
     entrypoint, env, last = dockerfile_runtime()
-    assert entrypoint == ["silt"]
+    assert entrypoint == ["/usr/local/bin/docker-entrypoint.sh"]
+    assert "COPY docker/entrypoint.sh /usr/local/bin/docker-entrypoint.sh" in last
     # A compose `command:` replaces CMD, so the address must not live there.
     assert env.get("SILT_ADDRESS") == "0.0.0.0:9000"
     assert "--address" not in re.search(r"^CMD (.*)$", last, re.M).group(1)
@@ -178,7 +183,10 @@ def test_the_image_listens_on_all_interfaces_whatever_the_command_and_keeps_curl
 @pytest.fixture(scope="module")
 def dropin(tmp_path_factory):
     """The AFTER file's silt service, run as a process exactly as the image would run it."""
-    workdir = tmp_path_factory.mktemp("dropin")
+    # Not under pytest's root-only tmp dir: the entrypoint may drop to uid 10001, which
+    # must reach the data folder.
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="silt-dropin-"))
+    workdir.chmod(0o755)
     svc = compose_config(AFTER)["services"]["minio"]
     assert svc["image"] == "silt:latest"
     entrypoint, image_env, _ = dockerfile_runtime()
@@ -186,18 +194,57 @@ def dropin(tmp_path_factory):
     volume_path = svc["volumes"][0].split(":")[1] if isinstance(svc["volumes"][0], str) \
         else svc["volumes"][0]["target"]
     data = workdir / "data"
-    argv = [str(silt_binary()) if a == entrypoint[0] else a for a in entrypoint]
+    data.mkdir()
+    argv = [str(ENTRYPOINT) if a == entrypoint[0] else a for a in entrypoint]
     argv += [str(data) if a == volume_path else a for a in command]
     assert str(data) in argv, (command, volume_path)
     port = free_port()
     env = clean_env(**image_env)
     env.update({k: str(v) for k, v in svc["environment"].items()})
     env["SILT_ADDRESS"] = f"127.0.0.1:{port}"  # replaced: 0.0.0.0:9000 in the image
+    env["SILT_BIN"] = str(silt_binary())  # /usr/local/bin/silt in the image
     server = Silt(workdir, argv, env, port).start()
     server.service = svc
     server.data = data
     yield server
     assert server.stop() == 0, server.log()
+    shutil.rmtree(workdir)
+
+
+def process_uid(pid):
+    status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+
+
+def test_the_entrypoint_gives_an_empty_root_owned_folder_to_silt_and_drops_root(dropin):
+    if os.geteuid() != 0:
+        pytest.skip("the entrypoint changes users only when started as root")
+    # The bind-mount case: Docker made ./data as root; silt now owns it and runs as 10001.
+    assert dropin.data.stat().st_uid == 10001
+    assert process_uid(dropin.proc.pid) == 10001
+    assert "running as root" not in dropin.log()
+
+
+def test_the_entrypoint_stays_root_for_a_folder_with_root_files():
+    if os.geteuid() != 0:
+        pytest.skip("the entrypoint changes users only when started as root")
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="silt-dropin-"))
+    try:
+        workdir.chmod(0o755)
+        data = workdir / "data"
+        data.mkdir()
+        (data / "old.txt").write_text("written by root")  # never chowned: it holds files
+        port = free_port()
+        env = clean_env(SILT_ADDRESS=f"127.0.0.1:{port}", SILT_BIN=str(silt_binary()))
+        server = Silt(workdir, [str(ENTRYPOINT), "server", str(data)], env, port).start()
+        try:
+            assert process_uid(server.proc.pid) == 0
+            assert f"silt: running as root: {data} is not writable by uid 10001" in server.log()
+            assert data.stat().st_uid == 0 and (data / "drive-1" / "format.json").exists()
+        finally:
+            assert server.stop() == 0, server.log()
+    finally:
+        shutil.rmtree(workdir)
 
 
 def test_dropin_runs_the_compose_command_and_credentials(dropin):
