@@ -202,8 +202,25 @@ function drawLifecycle(lc) {
     }
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "6", class: "muted" }, "No bucket has lifecycle rules.")));
   fill($("rules").tBodies[0], rows);
-  $("saved-so-far").textContent =
+  const saved = $("saved-so-far");
+  saved.textContent =
     `So far: ${transitioned} versions moved to cheaper classes (${bytes(moved)}), ${expired} expired.`;
+  if (saved.dataset.perMonth !== undefined)
+    saved.textContent += ` Data outside STANDARD costs ${money(Number(saved.dataset.perMonth))}/month less than it would in STANDARD.`;
+}
+
+// What the data in classes other than STANDARD would cost per month in STANDARD's pool
+// (its erasure overhead, no compression) less what it costs where it is: what moving it
+// has saved, per month, as of now. Null until both the usage and the status are in.
+function savedPerMonth(usage, status) {
+  const std = ((status && status.pools) || []).find((p) => (p.storage_classes || []).includes("STANDARD"));
+  const pool = std && ((usage && usage.pools) || []).find((p) => p.name === std.name);
+  if (!pool) return null;
+  const perByte = (pool.price_per_tb_month / 1e12) * (std.k + std.m) / std.k;
+  let saved = 0;
+  for (const c of classTotals(usage))
+    if (c.storage_class !== "STANDARD") saved += c.logical_bytes * perByte - c.monthly_cost;
+  return saved;
 }
 
 // Sums the simulations of every bucket with rules: cost now and at each horizon.
@@ -348,6 +365,8 @@ async function refresh() {
     }
     drawDrives(status);
     drawPools(status);
+    const saved = savedPerMonth(state.usage, status);
+    if (saved !== null) $("saved-so-far").dataset.perMonth = String(saved);
     if (lc) drawLifecycle(lc);
     drawHealing(heal, status);
     try { drawRequests(await api("requests")); } catch (e) { if (e.signedOut) throw e; drawRequests(null, e); }

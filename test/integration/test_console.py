@@ -335,6 +335,15 @@ def test_dashboard_in_headless_chromium(silt, cluster):
     assert rules[(cluster, "paused")]["status"] == "Disabled"
     assert rules[(cluster, "move-old")]["text"].split("\t")[4] == "4"  # transitioned
     assert "4 versions moved" in d["saved_so_far"] and "4 expired" in d["saved_so_far"]
+    # Saved so far, per month: the non-STANDARD data priced in STANDARD's pool (4+2, no
+    # compression), less what it costs where it is.
+    pools = {p["name"]: p for p in steps["usage"]["pools"]}
+    std = pools["standard"]
+    per_byte = std["price_per_tb_month"] / 1e12 * (std["k"] + std["m"]) / std["k"]
+    ia = expected["STANDARD_IA"]
+    want = ia["logical_bytes"] * per_byte - ia["monthly_cost"]
+    assert want > 0 and d["saved_per_month"] == pytest.approx(want, rel=1e-9)
+    assert "less than it would in STANDARD" in d["saved_so_far"]
     # The projection: now, then 30/90/365 days, with logs/ moved by then: cheaper.
     assert d["savings_labels"] == ["now", "in 30 days", "in 90 days", "in 365 days"]
     sim = admin_json(silt, "lifecycle", "simulate", "--bucket", cluster)

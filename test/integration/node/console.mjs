@@ -73,6 +73,7 @@ try {
         status: r.dataset.status, text: r.innerText })),
       lifecycle_summary: document.getElementById("lifecycle-summary").textContent,
       saved_so_far: document.getElementById("saved-so-far").textContent,
+      saved_per_month: Number(document.getElementById("saved-so-far").dataset.perMonth),
       savings: rows("#savings-chart svg text.value").map((t) => t.textContent),
       savings_labels: rows("#savings-chart svg text.label").map((t) => t.textContent),
       savings_now: Number(document.getElementById("savings-chart").dataset.now),
