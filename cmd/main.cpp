@@ -57,7 +57,7 @@ struct ServerOptions {
   std::string certs_dir;
   bool certs_dir_given = false;   // else SILT_CERTS_DIR, else MinIO's default if it holds a pair
   std::string metrics_token;      // empty: /_silt/metrics is open
-  double metrics_usage_ttl = 15;  // seconds the silt_storage_* figures are reused
+  double metrics_usage_ttl = 300;  // seconds the silt_storage_* figures are reused
   std::string access_log;         // empty: none; "-": stdout
 };
 

@@ -26,7 +26,7 @@ struct Config {
   // /_silt/metrics needs "Authorization: Bearer <token>"; empty: open (docs/operations.md).
   std::string metrics_token;
   // silt_storage_* come from a walk over the index, repeated at most this often.
-  double metrics_usage_ttl_s = 15;
+  double metrics_usage_ttl_s = 300;
   std::string access_log;  // JSON lines; "-": stdout; empty: none
 };
 
