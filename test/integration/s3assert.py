@@ -3,7 +3,10 @@ import hashlib
 import time
 import xml.etree.ElementTree as ET
 
+import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 
@@ -43,3 +46,19 @@ def error_code(body):
     root = ET.fromstring(body)
     assert root.tag == "Error", body
     return root.findtext("Code")
+
+
+def ok(result):
+    """A finished subprocess that must have exited 0 (the output shows if not)."""
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return result
+
+
+def client(silt, access_key=None, secret_key=None, unsigned=False):
+    """A boto3 client for silt as access_key (unsigned: anonymous), no retries."""
+    cfg = dict(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1},
+               connect_timeout=5, read_timeout=20)
+    cfg["signature_version"] = UNSIGNED if unsigned else "s3v4"
+    kw = {} if unsigned else dict(aws_access_key_id=access_key, aws_secret_access_key=secret_key)
+    return boto3.session.Session().client("s3", endpoint_url=silt.endpoint, region_name=silt.region,
+                                          config=Config(**cfg), **kw)

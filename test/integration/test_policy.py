@@ -8,33 +8,16 @@ import json
 import os
 import xml.etree.ElementTree as ET
 
-import boto3
 import pytest
 import requests
-from botocore import UNSIGNED
-from botocore.config import Config
 
-from s3assert import client_error, code, error_code
+from s3assert import client, client_error, code, error_code, ok
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 ALICE_SECRET = "alice-secret-0123"
 BOB_SECRET = "bob-secret-456789"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-
-
-def ok(result):
-    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    return result
-
-
-def client(silt, access_key=None, secret_key=None, unsigned=False):
-    cfg = dict(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1},
-               connect_timeout=5, read_timeout=20)
-    cfg["signature_version"] = UNSIGNED if unsigned else "s3v4"
-    kw = {} if unsigned else dict(aws_access_key_id=access_key, aws_secret_access_key=secret_key)
-    return boto3.session.Session().client("s3", endpoint_url=silt.endpoint, region_name=silt.region,
-                                          config=Config(**cfg), **kw)
 
 
 def arn(bucket, key=None):

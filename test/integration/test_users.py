@@ -8,21 +8,13 @@ import re
 import stat
 import time
 
-import boto3
 import pytest
 import requests
-from botocore import UNSIGNED
-from botocore.config import Config
 
-from s3assert import client_error, code, error_code
+from s3assert import client, client_error, code, error_code, ok
 
 ALICE_SECRET = "alice-secret-0123"
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-
-
-def ok(result):
-    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    return result
 
 
 def parse_key_pair(stdout):
@@ -31,15 +23,6 @@ def parse_key_pair(stdout):
     secret = re.search(r"^secret key: (\S+)$", stdout, re.M)
     assert key and secret, stdout
     return key.group(1), secret.group(1)
-
-
-def client(silt, access_key=None, secret_key=None, unsigned=False):
-    cfg = dict(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1},
-               connect_timeout=5, read_timeout=20)
-    cfg["signature_version"] = UNSIGNED if unsigned else "s3v4"
-    kw = {} if unsigned else dict(aws_access_key_id=access_key, aws_secret_access_key=secret_key)
-    return boto3.session.Session().client("s3", endpoint_url=silt.endpoint, region_name=silt.region,
-                                          config=Config(**cfg), **kw)
 
 
 
