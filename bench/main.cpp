@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   Options o;
   if (auto rc = parse_options(argc, argv, o)) return *rc;
   try {
-    Payload payload(o.chunk_size);
+    Payload payload(o.chunk_size, o.zeros);
     if (!o.write_body.empty()) return write_body(payload, o.size, o.write_body);
     if (o.setup) {
       std::string err = run_setup(o, payload);

@@ -70,6 +70,12 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                  "(STREAMING-AWS4-HMAC-SHA256-PAYLOAD)")
       ->check(CLI::IsMember({"unsigned", "signed", "chunked"}))
       ->capture_default_str();
+  std::string pattern = "random";
+  app.add_option("--pattern", pattern,
+                 "body bytes: random (default) | zeros (compresses to nothing: lets 64 x 1 GiB uploads through "
+                 "a zstd pool fit a small disk when measuring memory)")
+      ->check(CLI::IsMember({"random", "zeros"}))
+      ->capture_default_str();
   app.add_option("--chunk-size", chunk, "aws-chunked chunk size (divides 1M)")->capture_default_str();
   app.add_option("--range-size", range, "ranged-get: bytes per range")->capture_default_str();
   app.add_option("--read-pct", o.read_pct, "mixed: percent of operations that are GETs")
@@ -119,6 +125,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   o.payload = o.payload_name == "signed"    ? PayloadKind::Signed
               : o.payload_name == "chunked" ? PayloadKind::Chunked
                                             : PayloadKind::Unsigned;
+  o.zeros = pattern == "zeros";
   if (o.setup_only) o.setup = true;
   if (o.objects == 0 && (o.mode == Mode::Get || o.mode == Mode::Mixed)) o.objects = o.concurrency;
   if (o.mode == Mode::RangedGet) o.objects = 1;

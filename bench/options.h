@@ -24,6 +24,7 @@ struct Options {
   uint64_t objects = 0;  // key space: get/mixed read (and put overwrites) obj-0 .. obj-(objects-1)
   PayloadKind payload = PayloadKind::Unsigned;
   std::string payload_name = "unsigned";
+  bool zeros = false;  // --pattern zeros
   size_t chunk_size = 64 * 1024;
   uint64_t range_size = 1 << 20;
   unsigned read_pct = 50;

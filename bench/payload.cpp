@@ -7,12 +7,12 @@
 
 namespace silt::bench {
 
-Payload::Payload(size_t chunk_size) : pattern_(kPatternSize, '\0'), chunk_size_(chunk_size) {
+Payload::Payload(size_t chunk_size, bool zeros) : pattern_(kPatternSize, '\0'), chunk_size_(chunk_size) {
   if (chunk_size == 0 || kPatternSize % chunk_size != 0)
     throw std::invalid_argument("--chunk-size must divide 1 MiB (e.g. 8K, 64K, 1M)");
   // Random bytes: nothing on the server path may profit from a compressible body.
   std::mt19937_64 rng(0x5117);
-  for (size_t i = 0; i < kPatternSize; i += 8) {
+  for (size_t i = 0; i < kPatternSize && !zeros; i += 8) {
     uint64_t v = rng();
     for (int b = 0; b < 8; ++b) pattern_[i + b] = static_cast<char>(v >> (8 * b));
   }

@@ -15,8 +15,9 @@ inline constexpr size_t kPatternSize = 1 << 20;
 
 class Payload {
  public:
-  // chunk_size: aws-chunked data per chunk; must divide kPatternSize.
-  explicit Payload(size_t chunk_size);
+  // chunk_size: aws-chunked data per chunk; must divide kPatternSize. zeros: an all-zero
+  // pattern instead of random bytes (only for measuring memory through a compressed pool).
+  explicit Payload(size_t chunk_size, bool zeros = false);
 
   // Bytes [offset, offset + n) of any body; n must not cross a pattern boundary.
   std::string_view slice(uint64_t offset, size_t n) const;
