@@ -42,6 +42,7 @@ struct ServerOptions {
   std::string console_address;  // MinIO's; accepted and ignored
   bool parity_given = false;
   std::string region = "us-east-1";
+  int blocking_threads = 8;
   std::string domain;
   uint32_t block_size = 1 << 20;
   std::string log_level = "info";
@@ -209,6 +210,7 @@ int run_server(ServerOptions o) {
   }
   if (!resolve_positional(o)) return 2;
   cfg.region = o.region;
+  cfg.blocking_threads = o.blocking_threads;
   cfg.domain = o.domain;
   cfg.idle_timeout_s = o.idle_timeout;
   cfg.io_timeout_s = o.io_timeout;
@@ -346,6 +348,11 @@ int main(int argc, char** argv) {
   server->add_option("--console-address", o.console_address,
                      "Accepted for MinIO command lines and ignored: the console is on the S3 port");
   server->add_option("--region", o.region, "Region reported to clients")->capture_default_str();
+  server
+      ->add_option("--blocking-threads", o.blocking_threads,
+                   "Threads for disk work; a PUT holds one while it waits for its group commit")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   server->add_option("--domain", o.domain, "Base domain for virtual-host addressing (bucket.DOMAIN)");
   server->add_option("--block-size", o.block_size, "Bytes of object data per erasure stripe")
       ->check(CLI::Range(4096u, 64u << 20));

@@ -87,6 +87,12 @@ s3::Status write_file_synced(const std::string& path, std::string_view data) {
   return fsync_fd(fd.get(), path);
 }
 
+s3::Status write_file(const std::string& path, std::string_view data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return io_error("create", path);
+  return write_all(fd.get(), data.data(), data.size(), path);
+}
+
 s3::Result<std::string> read_file(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return io_error("open", path);

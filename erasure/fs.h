@@ -55,6 +55,8 @@ s3::Status make_dirs(const std::string& dir);
 
 // Creates path (truncating), writes data, fsyncs the file. The caller renames it into place.
 s3::Status write_file_synced(const std::string& path, std::string_view data);
+// The same without the fsync, for callers that make it durable with a GroupSync.
+s3::Status write_file(const std::string& path, std::string_view data);
 s3::Result<std::string> read_file(const std::string& path);
 
 // rm -rf; a missing path is fine.

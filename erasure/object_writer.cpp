@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,7 +11,7 @@
 
 #include "erasure/drive_meta.h"
 #include "erasure/fs.h"
-#include "erasure/parallel.h"
+#include "erasure/group_sync.h"
 #include "erasure/random_id.h"
 #include "erasure/shard_file.h"
 #include "util/hash.h"
@@ -169,29 +170,23 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
  private:
-  // Flushes the last stripe, ends every shard file (length table, fsync) and
-  // measures what they hold.
+  // Flushes the last stripe and ends every shard file (length table, close)
+  // and measures what they hold. No fsync here: publish_all makes the shards
+  // durable together with meta.json and the rename, with one GroupSync.
   s3::Status finish_shards() {
     if (!error_.ok()) return error_;
     if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
     if (fill_ > 0)
       if (auto s = flush_stripe(); !s) return s;
-    std::vector<s3::Status> results(shards_.size());
-    parallel_for(shards_.size(), [&](size_t i) {
-      if (!shards_[i]) return;
-      if (pool_.compressed())
-        if (auto s = shards_[i]->append_table(stripe_lens_); !s) {
-          results[i] = s;
-          return;
-        }
-      results[i] = shards_[i]->finish();
-    });
     stored_ = 0;
     for (size_t i = 0; i < shards_.size(); ++i) {
       if (!shards_[i]) continue;
-      if (!results[i]) {
+      s3::Status s;
+      if (pool_.compressed()) s = shards_[i]->append_table(stripe_lens_);
+      if (s) s = shards_[i]->finish(/*sync=*/false);
+      if (!s) {
         shards_[i].reset();
-        note_failure(results[i].error());
+        note_failure(s.error());
       } else {
         stored_ += shards_[i]->bytes();
       }
@@ -200,17 +195,34 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   // Per drive: put meta.json beside the shard, then move the whole directory
-  // into data/ with one atomic rename. Drives work in parallel.
+  // into data/ with one atomic rename. Then one syncfs per file system, shared
+  // with the other writers committing at the same time (group commit), makes
+  // shards, meta.json and renames durable before the caller commits the index.
+  // Only cheap metadata calls happen per drive, so the drives go one after the
+  // other on this thread.
   s3::Status publish_all(const std::string& meta_json) {
     renamed_ = true;  // from here on the destructor also cleans data/
-    std::vector<s3::Status> results(shards_.size());
-    parallel_for(shards_.size(), [&](size_t i) {
-      if (shards_[i]) results[i] = publish(drive_of(i), meta_json);
-    });
+    std::vector<GroupSync*> syncs(shards_.size(), nullptr);
     for (size_t i = 0; i < shards_.size(); ++i) {
-      if (shards_[i] && !results[i]) {
+      if (!shards_[i]) continue;
+      s3::Status s = publish(drive_of(i), meta_json);
+      if (s && !(syncs[i] = GroupSync::of(drive_of(i).root()))) s = fs::io_error("open for syncfs", drive_of(i).root());
+      if (!s) {
         shards_[i].reset();
-        note_failure(results[i].error());
+        note_failure(s.error());
+      }
+    }
+    std::vector<std::pair<GroupSync*, uint64_t>> tickets;  // one per file system
+    for (GroupSync* g : syncs)
+      if (g && std::none_of(tickets.begin(), tickets.end(), [&](const auto& t) { return t.first == g; }))
+        tickets.emplace_back(g, g->request());
+    for (const auto& [g, ticket] : tickets) {
+      if (auto s = g->wait(ticket); !s) {
+        for (size_t i = 0; i < shards_.size(); ++i)
+          if (syncs[i] == g && shards_[i]) {
+            shards_[i].reset();
+            note_failure(s.error());
+          }
       }
     }
     return check_quorum("moving shards into place");
@@ -305,12 +317,11 @@ class ErasureObjectWriter final : public ObjectWriter {
 
   s3::Status publish(const Drive& d, const std::string& meta_json) {
     std::string tmp = d.tmp_dir(data_id_);
-    if (auto s = fs::write_file_synced(tmp + "/" + kMetaFile, meta_json); !s) return s;
-    if (auto s = fs::fsync_dir(tmp); !s) return s;
+    if (auto s = fs::write_file(tmp + "/" + kMetaFile, meta_json); !s) return s;
     std::string parent = d.data_parent(data_id_);
     if (auto s = fs::make_dirs(parent); !s) return s;
     if (::rename(tmp.c_str(), d.data_dir(data_id_).c_str()) != 0) return fs::io_error("rename", tmp);
-    return fs::fsync_dir(parent);
+    return {};
   }
 
   struct FreeCCtx {

@@ -105,8 +105,9 @@ s3::Status ShardFileWriter::append_table(const std::vector<uint32_t>& stripe_len
   return fs::write_all(fd_.get(), t.data(), t.size(), path_);
 }
 
-s3::Status ShardFileWriter::finish() {
-  auto s = fs::fsync_fd(fd_.get(), path_);
+s3::Status ShardFileWriter::finish(bool sync) {
+  s3::Status s;
+  if (sync) s = fs::fsync_fd(fd_.get(), path_);
   fd_.reset();
   return s;
 }

@@ -39,8 +39,9 @@ class ShardFileWriter {
   s3::Status append(const uint8_t* data, size_t len);
   // Variable files only: appends the stripe length table (docs/format.md).
   s3::Status append_table(const std::vector<uint32_t>& stripe_lens);
-  // fsync and close; the writer is unusable afterwards.
-  s3::Status finish();
+  // fsync (unless sync is false: the caller makes it durable another way, e.g.
+  // GroupSync) and close; the writer is unusable afterwards.
+  s3::Status finish(bool sync = true);
   // Bytes written so far, header included.
   uint64_t bytes() const { return bytes_; }
 

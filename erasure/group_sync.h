@@ -1,0 +1,58 @@
+// Group commit for the write path: one syncfs(2) makes the writes of every
+// request that asked for durability at about the same time durable at once,
+// instead of a handful of fsyncs per request per drive (docs/format.md, "Write
+// protocol"). One GroupSync per file system, shared by the drives on it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/error.h"
+
+namespace silt {
+
+class GroupSync {
+ public:
+  // The GroupSync of the file system holding path (created on first use; lives
+  // until exit). nullptr when path cannot be opened.
+  static GroupSync* of(const std::string& path);
+
+  // Asks for a syncfs that starts after this call; wait() blocks until it ended.
+  // Split in two so a writer can ask several file systems before waiting on any.
+  uint64_t request();
+  s3::Status wait(uint64_t ticket);
+  s3::Status sync() { return wait(request()); }
+
+  GroupSync(int fd, std::string path);
+  ~GroupSync();
+  GroupSync(const GroupSync&) = delete;
+  GroupSync& operator=(const GroupSync&) = delete;
+
+ private:
+  struct Failure {
+    uint64_t first, last;  // tickets the failed syncfs covered
+    std::string message;
+  };
+  void run();
+
+  // Held for the process's life: syncfs reports a writeback error to each open
+  // file description once, so an fd opened per call could miss earlier errors.
+  int fd_;
+  std::string path_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  uint64_t requested_ = 0;        // last ticket handed out
+  uint64_t done_ = 0;             // every ticket <= done_ has its syncfs behind it
+  std::deque<Failure> failures_;  // the latest few, for waiters still to wake
+  uint64_t forgotten_ = 0;        // tickets <= this whose failure was dropped from failures_
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace silt
