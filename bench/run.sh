@@ -9,7 +9,11 @@
 #   bench/run.sh --quick --record  ... and stores the new quick figures in bench/last.json
 # Options: --no-rgw, --no-s3rver, --reps N (default 3), --keep (keep the temp dir).
 # Env: SILT_BIN (default build/silt), BENCH_BIN (default build-bench/bench/silt-bench, built if
-# missing), PEERS_DIR (default ../shared/peers), SILT_PORT/S3RVER_PORT/RGW_PORT/NGINX_PORT.
+# missing), PEERS_DIR (default ../shared/peers), SILT_PORT/S3RVER_PORT/RGW_PORT/NGINX_PORT,
+# LOADER_BIN (default build-bench/bench/silt-load-index, built if missing), BIG_LISTS (listing
+# workloads over keys written by the loader, silt only: default "1m 10m" in a full run, "" with
+# --quick; each stops silt, loads, restarts it; the loader ran at 5-10k records/s on 2 busy cores:
+# 1m adds ~2 min, 10m ~20-35 min and ~2.5 GB of index).
 # Needs: scripts/install-deps.sh --bench (nginx-light, wrk, the Ceph packages, npm for s3rver).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +43,12 @@ if [ ! -x "$BENCH" ]; then
     nice -n 15 ninja -C build-bench bench/silt-bench) || exit 1
 fi
 [ -x "$SILT_BIN" ] || { echo "no silt binary at $SILT_BIN (set SILT_BIN)" >&2; exit 1; }
+if [ $QUICK = 1 ]; then BIG_LISTS=${BIG_LISTS-}; else BIG_LISTS=${BIG_LISTS-1m 10m}; fi
+LOADER=${LOADER_BIN:-$ROOT/build-bench/bench/silt-load-index}
+if [ -n "$BIG_LISTS" ] && [ ! -x "$LOADER" ]; then
+  (cd "$ROOT" && { [ -f build-bench/build.ninja ] || meson setup build-bench; } &&
+    nice -n 15 ninja -C build-bench bench/silt-load-index) || exit 1
+fi
 
 WORK=$(mktemp -d /tmp/silt-bench.XXXXXX)
 chmod 755 "$WORK"
@@ -180,7 +190,7 @@ workload() {
   shift 4
   local servers=()
   for s in $who; do
-    if [ "$s" = s3 ]; then servers+=("${SERVERS[@]}"); elif [ "$s" = nginx ] && [ -n "$NGINX_PID" ]; then servers+=(nginx); fi
+    if [ "$s" = s3 ]; then servers+=("${SERVERS[@]}"); elif [ "$s" = silt ]; then servers+=(silt); elif [ "$s" = nginx ] && [ -n "$NGINX_PID" ]; then servers+=(nginx); fi
   done
   printf '{"name":"%s","metric":"%s","what":"%s"}\n' "$name" "$metric" "$what" >>"$WORKLOADS"
   for r in $(seq "$REPS"); do
@@ -291,6 +301,26 @@ PYEOF
   rm -rf "$dir"
 }
 
+# Listing pages over 1M / 10M keys, written by silt-load-index into the stopped silt's index
+# (bench/load_index.cpp: data-lake keys, 2000 part files per host directory, zero-byte records
+# without data dirs). The page lists one host directory: 1000 keys with delimiter /.
+big_listing() {  # 1m | 10m
+  local tag=$1 n
+  case "$tag" in 1m) n=1000000 ;; 10m) n=10000000 ;; *) note "BIG_LISTS: unknown size $tag"; return ;; esac
+  printf '{"name":"load-index-%s","metric":"records_s","what":"silt-load-index: %s records into a stopped silt index"}\n' "$tag" "$n" >>"$WORKLOADS"
+  kill "$SILT_PID" && wait "$SILT_PID" 2>/dev/null
+  SILT_PID=""
+  local out
+  out=$("$LOADER" --data "$WORK/silt-data" --bucket silt-bench --prefix "l$tag/" -n "$n" 2>"$WORK/loader.err")
+  [ -n "$out" ] || out="{\"error\":\"$(tail -c 300 "$WORK/loader.err" | tr -d '"\\' | tr '\n' ' ')\"}"
+  out=$(echo "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.setdefault("records_s", j.get("records_per_s", 0)); print(json.dumps(j))' 2>/dev/null || echo "$out")
+  record "load-index-$tag" silt 1 "${LOADER#"$ROOT"/} --data \$WORK/silt-data --bucket silt-bench --prefix l$tag/ -n $n" "$out"
+  log "load-index-$tag: $out; index $(du -sh "$WORK/silt-data/index" | cut -f1)"
+  start_silt || exit 1
+  workload "list-$tag" p50 "silt" "ListObjectsV2 page of 1000 with delimiter /, one directory of 2000 among $n keys (30 pages)" \
+    list --max-keys 1000 --prefix "l$tag/logs/2026/11/01/host-000/" -n 30
+}
+
 if [ $QUICK = 1 ]; then
   setup_bench silt get --size 64M --objects 1 --prefix qg/
   setup_bench silt get --size 4K --objects 200 --prefix qg4/
@@ -349,6 +379,9 @@ else
     done
   fi
 fi
+
+# Last: the big listings leave silt with millions of records.
+for b in $BIG_LISTS; do big_listing "$b"; done
 
 # ---------- report ----------
 META=$WORK/meta.json

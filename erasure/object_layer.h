@@ -118,6 +118,9 @@ struct VersionListParams {
   std::string key_marker;         // start after this key ...
   std::string version_id_marker;  // ... or, with it, after this version of key_marker
   int max_keys = 1000;
+  // Fill only what ListObjectVersions prints (key, version id, size, etag, mtime,
+  // storage class, delete marker, is_latest): no JSON decode for new records.
+  bool listing_fields_only = false;
 };
 
 struct VersionListResult {
@@ -187,6 +190,8 @@ struct ListParams {
 
 struct ListResult {
   // Objects and common prefixes together, in key order, at most max_keys of them.
+  // Objects carry what a listing prints: key, size, etag, mtime, storage class
+  // (meta.storage_class), version id; other fields may be left at their defaults.
   std::vector<ObjectInfo> objects;
   std::vector<std::string> prefixes;
   bool truncated = false;

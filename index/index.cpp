@@ -8,6 +8,7 @@
 
 #include "index/db_util.h"
 #include "index/keys.h"
+#include "index/listing_header.h"
 #include "index/meta_json.h"
 
 namespace silt {
@@ -217,6 +218,9 @@ s3::Result<std::unordered_set<std::string>> Index::referenced_data_ids() {
   for (char kind : {keys::kObject, keys::kVersion}) {
     const std::string prefix(1, kind);
     for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+      ListingHeader h;
+      std::string_view json;
+      if (split_index_value(dbu::view(it->value()), &h, &json) && h.no_data) continue;  // nothing to decode
       auto rec = decode_object_record(dbu::view(it->value()));
       if (!rec) return rec.error();
       for (auto& id : data_ids_of(*rec)) ids.insert(std::move(id));

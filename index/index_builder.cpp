@@ -4,6 +4,7 @@
 
 #include "index/db_util.h"
 #include "index/keys.h"
+#include "index/listing_header.h"
 
 namespace silt {
 
@@ -18,6 +19,14 @@ s3::Result<std::unique_ptr<IndexBuilder>> IndexBuilder::create(const std::string
   leveldb::DB* raw = nullptr;
   leveldb::Status st = leveldb::DB::Open(opts, dir, &raw);
   if (!st.ok()) return dbu::db_error("create " + dir, st);
+  return std::unique_ptr<IndexBuilder>(new IndexBuilder(std::unique_ptr<leveldb::DB>(raw)));
+}
+
+s3::Result<std::unique_ptr<IndexBuilder>> IndexBuilder::append(const std::string& dir) {
+  leveldb::Options opts;
+  leveldb::DB* raw = nullptr;
+  leveldb::Status st = leveldb::DB::Open(opts, dir, &raw);
+  if (!st.ok()) return dbu::db_error("open " + dir, st);
   return std::unique_ptr<IndexBuilder>(new IndexBuilder(std::unique_ptr<leveldb::DB>(raw)));
 }
 
@@ -48,7 +57,7 @@ s3::Status IndexBuilder::put_config(std::string_view bucket, std::string_view na
 s3::Status IndexBuilder::put_key_versions(const std::vector<ObjectRecord>& newest_first) {
   for (size_t i = 0; i < newest_first.size(); ++i) {
     const ObjectRecord& r = newest_first[i];
-    const std::string json = encode_object_record(r);
+    const std::string json = plain_json_ ? encode_object_record(r) : encode_index_record(r);
     if (auto s = put(keys::version(r.info.bucket, r.info.key, r.version_key), json); !s) return s;
     if (i == 0)
       if (auto s = put(keys::object(r.info.bucket, r.info.key), json); !s) return s;

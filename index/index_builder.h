@@ -21,6 +21,13 @@ class IndexBuilder {
  public:
   // dir must not hold an index yet.
   static s3::Result<std::unique_ptr<IndexBuilder>> create(const std::string& dir);
+  // Adds to the existing index in dir (no server may have it open): bulk loads
+  // (bench/silt-load-index.cpp). The caller keeps the records consistent.
+  static s3::Result<std::unique_ptr<IndexBuilder>> append(const std::string& dir);
+
+  // Object values without the listing header, as versions before it wrote them
+  // (docs/format.md): for tests and A/B benchmarks against those versions.
+  void write_plain_json(bool on) { plain_json_ = on; }
 
   s3::Status put_bucket(std::string_view name, std::string_view record_json);
   s3::Status put_config(std::string_view bucket, std::string_view name, std::string_view value);
@@ -39,6 +46,7 @@ class IndexBuilder {
   std::unique_ptr<leveldb::DB> db_;
   leveldb::WriteBatch batch_;
   size_t pending_ = 0;
+  bool plain_json_ = false;
 };
 
 }  // namespace silt

@@ -8,6 +8,7 @@
 #include "index/db_util.h"
 #include "index/index.h"
 #include "index/keys.h"
+#include "index/listing_header.h"
 
 namespace silt {
 
@@ -112,12 +113,12 @@ s3::Result<ListResult> Index::list_objects(std::string_view bucket, const ListPa
       res.truncated = true;
       break;
     }
-    auto rec = decode_object_record(dbu::view(w.it->value()));
-    if (!rec) return s3::Error(s3::Code::InternalError, "index record for key " + key + ": " + rec.error().message);
-    rec->info.bucket = std::string(bucket);
-    rec->info.key = key;
-    rec->info.is_latest = true;
-    res.objects.push_back(std::move(rec->info));
+    ObjectInfo& info = res.objects.emplace_back();
+    if (auto s = decode_listing_fields(dbu::view(w.it->value()), info); !s)
+      return s3::Error(s3::Code::InternalError, "index record for key " + key + ": " + s.error().message);
+    info.bucket = std::string(bucket);
+    info.key = key;
+    info.is_latest = true;
     res.last = std::move(key);
     ++count;
     w.next();
@@ -209,14 +210,21 @@ s3::Result<VersionListResult> Index::list_versions(std::string_view bucket, cons
           if (auto latest = decode_object_record(v)) latest_vkey = latest->version_key;
       }
     }
-    auto rec = decode_object_record(dbu::view(w.it->value()));
-    if (!rec) return s3::Error(s3::Code::InternalError, "index version of key " + key + ": " + rec.error().message);
-    rec->info.bucket = std::string(bucket);
-    rec->info.key = key;
-    rec->info.is_latest = vkey == latest_vkey;
+    ObjectInfo info;
+    if (p.listing_fields_only) {
+      if (auto s = decode_listing_fields(dbu::view(w.it->value()), info); !s)
+        return s3::Error(s3::Code::InternalError, "index version of key " + key + ": " + s.error().message);
+    } else {
+      auto rec = decode_object_record(dbu::view(w.it->value()));
+      if (!rec) return s3::Error(s3::Code::InternalError, "index version of key " + key + ": " + rec.error().message);
+      info = std::move(rec->info);
+    }
+    info.bucket = std::string(bucket);
+    info.key = key;
+    info.is_latest = vkey == latest_vkey;
     res.next_key_marker = key;
-    res.next_version_id_marker = rec->info.version_id;
-    res.versions.push_back(std::move(rec->info));
+    res.next_version_id_marker = info.version_id;
+    res.versions.push_back(std::move(info));
     ++count;
     w.next();
   }

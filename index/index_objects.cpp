@@ -8,6 +8,7 @@
 #include "index/db_util.h"
 #include "index/index.h"
 #include "index/keys.h"
+#include "index/listing_header.h"
 
 namespace silt {
 
@@ -151,7 +152,7 @@ s3::Status Index::commit_locked(ObjectRecord& rec, const BucketInfo& bucket, con
       replaced.push_back(std::move(**old));
     }
   }
-  const std::string json = encode_object_record(rec);
+  const std::string json = encode_index_record(rec);
   b.Put(keys::version(rec.info.bucket, rec.info.key, rec.version_key), json);
   b.Put(okey, json);
   return {};
@@ -219,7 +220,7 @@ s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expecte
   }
   out.version_key = target->version_key;
   out.info.version_id = target->info.version_id;
-  const std::string json = encode_object_record(out);
+  const std::string json = encode_index_record(out);
   leveldb::WriteBatch b;
   if (!out.version_key.empty()) b.Put(keys::version(rec.info.bucket, rec.info.key, out.version_key), json);
   if (cur->has_value() && (*cur)->version_key == out.version_key) b.Put(okey, json);
@@ -289,7 +290,7 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
     auto next = newest_version_except(bucket, key, target->version_key);
     if (!next) return next.error();
     if (next->has_value())
-      b.Put(okey, encode_object_record(**next));
+      b.Put(okey, encode_index_record(**next));
     else
       b.Delete(okey);
   }

@@ -1,5 +1,6 @@
 #include "index/object_record.h"
 
+#include "index/listing_header.h"
 #include "index/meta_json.h"
 
 namespace silt {
@@ -104,12 +105,15 @@ std::string encode_object_record(const ObjectRecord& r) {
 }
 
 bool encoded_is_delete_marker(std::string_view text) {
-  // Inside JSON strings every quote is escaped, so this byte sequence can only
+  if (!text.empty() && text.front() == kListingHeaderTag) return text.size() > 1 && (text[1] & 1);
+  // Older values, plain JSON: inside JSON strings every quote is escaped, so this byte sequence can only
   // be the top-level member written by encode_object_record.
   return text.find("\"delete_marker\":true") != std::string_view::npos;
 }
 
-s3::Result<ObjectRecord> decode_object_record(std::string_view text) {
+s3::Result<ObjectRecord> decode_object_record(std::string_view value) {
+  std::string_view text;
+  split_index_value(value, nullptr, &text);  // index values: skip the listing header
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object() || j.value("v", 0) != 1)
     return s3::Error(s3::Code::InternalError, "corrupt object record");

@@ -60,9 +60,11 @@ struct ObjectRecord {
   }
 };
 
+// The JSON document (meta.json). The index stores it behind a listing header
+// (index/listing_header.h); decoding accepts both forms.
 std::string encode_object_record(const ObjectRecord& r);
-s3::Result<ObjectRecord> decode_object_record(std::string_view json);
-// Cheap test on an encoded record (no JSON parse): is it a delete marker?
-bool encoded_is_delete_marker(std::string_view json);
+s3::Result<ObjectRecord> decode_object_record(std::string_view value);
+// Cheap test on an encoded record or index value (no JSON parse): is it a delete marker?
+bool encoded_is_delete_marker(std::string_view value);
 
 }  // namespace silt
