@@ -205,6 +205,12 @@ class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
   virtual s3::Status write(const char* data, size_t n) = 0;
+  // write() in two halves, so a caller can overlap them on two threads (MD5 is the one
+  // serial cost of a large PUT): write_data() stores the bytes, hash_md5() adds them to
+  // the MD5. Each must get the bytes in order; the two may run at the same time on one
+  // buffer, but neither concurrently with itself nor with write().
+  virtual s3::Status write_data(const char* data, size_t n) = 0;
+  virtual void hash_md5(const char* data, size_t n) = 0;
   virtual uint64_t size() const = 0;
   // MD5 of everything written so far (raw 16 bytes); final once writing is done.
   virtual std::string md5_raw() = 0;

@@ -106,6 +106,13 @@ class ErasureObjectReader final : public ObjectReader {
       }
       const uint64_t rel = pos_ - seg.start;
       const uint64_t stripe = rel / layout_.block_size;
+      if (rel == stripe * layout_.block_size) {
+        if (size_t got = read_direct(seg, stripe, reinterpret_cast<uint8_t*>(buf + done), n - done); got > 0) {
+          done += got;
+          pos_ += got;
+          continue;
+        }
+      }
       if (seg_ != loaded_seg_ || stripe != loaded_) {
         if (auto s = load_stripe(seg, stripe); !s) return s.error();
       }
@@ -125,6 +132,21 @@ class ErasureObjectReader final : public ObjectReader {
   // drives wait for the drive instead.
   void degraded(size_t drive, const std::string& why) {
     if (drive < pool_.drives.size() && pool_.drives[drive].usable()) set_.queue_heal(version_, "read: " + why);
+  }
+
+  // A whole uncompressed stripe that the range and the caller's buffer both hold:
+  // its data blocks are read straight into out, saving a copy through buf_. 0 when
+  // that does not apply or a block is missing or damaged (load_stripe then reads
+  // the stripe again and rebuilds it).
+  size_t read_direct(Segment& seg, uint64_t stripe, uint8_t* out, size_t room) {
+    if (compressed_) return 0;
+    const uint64_t block_size = layout_.block_size;
+    const uint64_t len = std::min<uint64_t>(block_size, seg.size - stripe * block_size);
+    const size_t block = static_cast<size_t>((len + k_ - 1) / k_);
+    if (len > end_ - pos_ || block * k_ > room) return 0;
+    for (size_t i = 0; i < k_; ++i)
+      if (!seg.shards[i] || !seg.shards[i]->read_block(stripe, block, out + i * block)) return 0;
+    return static_cast<size_t>(len);
   }
 
   s3::Status load_stripe(Segment& seg, uint64_t stripe) {

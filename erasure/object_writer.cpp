@@ -72,10 +72,28 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   s3::Status write(const char* data, size_t n) override {
+    if (auto s = write_data(data, n); !s) return s;
+    hash_md5(data, n);
+    return {};
+  }
+
+  void hash_md5(const char* data, size_t n) override {
+    if (!md5_done_) md5_.update(data, n);
+  }
+
+  s3::Status write_data(const char* data, size_t n) override {
     if (!error_.ok()) return error_;
     if (md5_done_) return s3::Error(s3::Code::InternalError, "ObjectWriter::write after md5_raw()");
-    md5_.update(data, n);
     size_ += n;
+    // Whole stripes straight from the caller's buffer: no copy into stripe_.
+    const size_t block = pool_.block_size;
+    if (fill_ == 0 && block == stripe_capacity()) {
+      while (n >= block) {
+        if (auto s = encode_stripe(reinterpret_cast<const uint8_t*>(data), block); !s) return s;
+        data += block;
+        n -= block;
+      }
+    }
     while (n > 0) {
       size_t take = std::min(n, static_cast<size_t>(pool_.block_size) - fill_);
       // The stripe buffer grows with the data, so a small object never holds a whole block.
@@ -279,17 +297,29 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   // Encodes the buffered stripe (fill_ bytes) and appends one block per shard.
-  // Compressed pools encode the stripe's zstd frame instead when it is smaller;
-  // the frame (or raw) length goes into the shard files' length table.
   s3::Status flush_stripe() {
     const size_t k = static_cast<size_t>(pool_.k());
     if (stripe_.size() < (fill_ + k - 1) / k * k) stripe_.resize(stripe_capacity());  // room for the padding
-    uint8_t* src = stripe_.data();
-    size_t n = fill_;
-    if (cctx_ && fill_ > 1) {
-      if (frame_.size() < stripe_.size()) frame_.resize(stripe_.size());
-      size_t r = ZSTD_compressCCtx(cctx_.get(), frame_.data(), fill_ - 1, stripe_.data(), fill_, pool_.zstd_level);
+    const size_t len = (fill_ + k - 1) / k;
+    std::memset(stripe_.data() + fill_, 0, len * k - fill_);  // zero padding of the last block(s)
+    auto s = encode_stripe(stripe_.data(), fill_);
+    fill_ = 0;
+    return s;
+  }
+
+  // Encodes the stripe in[0, fill) and appends one block per shard. in must hold
+  // k * ceil(fill / k) bytes, the padding zeroed. Compressed pools encode the
+  // stripe's zstd frame instead when it is smaller; the frame (or raw) length goes
+  // into the shard files' length table.
+  s3::Status encode_stripe(const uint8_t* in, size_t fill) {
+    const size_t k = static_cast<size_t>(pool_.k());
+    const uint8_t* src = in;
+    size_t n = fill;
+    if (cctx_ && fill > 1) {
+      if (frame_.size() < stripe_capacity()) frame_.resize(stripe_capacity());
+      size_t r = ZSTD_compressCCtx(cctx_.get(), frame_.data(), fill - 1, in, fill, pool_.zstd_level);
       if (!ZSTD_isError(r)) {  // an error here is "does not fit": incompressible, store raw
+        std::memset(frame_.data() + r, 0, (r + k - 1) / k * k - r);  // zero padding of the frame
         src = frame_.data();
         n = r;
       }
@@ -297,7 +327,6 @@ class ErasureObjectWriter final : public ObjectWriter {
     if (cctx_) stripe_lens_.push_back(static_cast<uint32_t>(n));
     const size_t len = (n + k - 1) / k;
     if (parity_.size() < len * static_cast<size_t>(pool_.m())) parity_.resize(len * static_cast<size_t>(pool_.m()));
-    std::memset(src + n, 0, len * k - n);  // zero padding of the last block(s)
     std::vector<const uint8_t*> data(k);
     std::vector<uint8_t*> parity(static_cast<size_t>(pool_.m()));
     for (size_t i = 0; i < k; ++i) data[i] = src + i * len;
@@ -311,7 +340,6 @@ class ErasureObjectWriter final : public ObjectWriter {
         note_failure(s.error());
       }
     }
-    fill_ = 0;
     return check_quorum("writing shards");
   }
 

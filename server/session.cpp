@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 
 #include "server/access_check.h"
@@ -55,7 +56,12 @@ class Session::ParserBody : public RawBodySource {
  public:
   ParserBody(Session& s, Parser& p) : s_(s), p_(p) {}
   awaitable<s3::Result<size_t>> read_some(char* buf, size_t n) override {
-    if (p_.is_done()) co_return size_t{0};
+    if (done()) co_return size_t{0};
+    if (!decided_) {
+      decided_ = true;
+      if (auto len = p_.content_length_remaining(); len && !p_.chunked()) left_ = *len;
+    }
+    if (left_) co_return co_await read_direct(buf, std::min<uint64_t>(n, *left_));
     p_.get().body().data = buf;
     p_.get().body().size = n;
     s_.stream_.expires_after(s_.io_timeout_);
@@ -69,11 +75,38 @@ class Session::ParserBody : public RawBodySource {
     s_.rec_.bytes_in += n - p_.get().body().size;
     co_return n - p_.get().body().size;
   }
-  bool done() const override { return p_.is_done(); }
+  bool done() const override { return p_.is_done() || (left_ && *left_ == 0); }
 
  private:
+  // A Content-Length body bypasses Beast's parser: it would recv into the session's
+  // buffer (64 KiB at most per call) and copy from there into buf. Bytes that came
+  // with the head are taken from that buffer first; nothing past the body is read.
+  awaitable<s3::Result<size_t>> read_direct(char* buf, size_t want) {
+    size_t got = 0;
+    if (s_.buffer_.size() > 0) {
+      got = std::min(want, s_.buffer_.size());
+      std::memcpy(buf, s_.buffer_.data().data(), got);
+      s_.buffer_.consume(got);
+    } else {
+      s_.stream_.expires_after(s_.io_timeout_);
+      auto [ec, m] = co_await s_.stream_.async_read_some(asio::buffer(buf, want), tuple_awaitable);
+      if (ec == beast::error::timeout)
+        co_return s3::Error(
+            s3::Code::RequestTimeout,
+            "Your socket connection to the server was not read from or written to within the timeout period.");
+      if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+      got = m;
+    }
+    *left_ -= got;
+    if (*left_ == 0) s_.body_done_ = true;
+    s_.rec_.bytes_in += got;
+    co_return got;
+  }
+
   Session& s_;
   Parser& p_;
+  bool decided_ = false;
+  std::optional<uint64_t> left_;  // set: Content-Length bytes still to read, straight from the socket
 };
 
 Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, std::shared_ptr<asio::ssl::context> tls)
@@ -151,6 +184,7 @@ awaitable<bool> Session::serve_one(Parser& parser) {
   const auto& hdr = parser.get();
   std::string request_id = next_request_id();
   continued_ = false;
+  body_done_ = false;
   std::string resource(hdr.target().substr(0, hdr.target().find('?')));
   rec_.begin(request_id, hdr.method_string(), hdr.target(), hdr[http::field::user_agent]);
 
@@ -159,7 +193,8 @@ awaitable<bool> Session::serve_one(Parser& parser) {
 
   // A body we did not read cannot be skipped reliably, and a client still waiting
   // for 100 Continue may send its body anyway: either way the connection ends here.
-  bool keep_alive = hdr.keep_alive() && parser.is_done() && !shared_.stopping && (continued_ || !expects_continue(hdr));
+  bool keep_alive = hdr.keep_alive() && (parser.is_done() || body_done_) && !shared_.stopping &&
+                    (continued_ || !expects_continue(hdr));
   bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
   record_request(shared_.services, rec_);
   const bool again = ok && keep_alive;

@@ -82,6 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::seconds idle_timeout_;  // between requests, and for a whole request head
   std::chrono::seconds io_timeout_;    // one stalled body read or write
   bool continued_ = false;             // this request's 100 Continue was sent
+  bool body_done_ = false;             // this request's body was read to its end past the parser
   RequestRecord rec_;                  // the request being served, for metrics and the access log
 };
 
