@@ -16,7 +16,7 @@ import sys
 BEGIN = "<!-- bench/run.sh: generated table, begin -->"
 END = "<!-- bench/run.sh: generated table, end -->"
 SERVERS = ["silt", "rgw", "s3rver", "nginx"]
-UNITS = {"mib_s": "MiB/s", "ops_s": "ops/s", "p50": "ms p50", "rss_mib": "MiB"}
+UNITS = {"mib_s": "MiB/s", "ops_s": "ops/s", "p50": "ms p50", "rss_mib": "MiB", "records_s": "records/s"}
 # Quick figures this much worse than the recorded ones are reported as regressions.
 REGRESSION = 0.8
 
@@ -60,7 +60,7 @@ def better(metric):
 def fmt(v, metric):
     if v is None:
         return "—"
-    if metric == "ops_s":
+    if metric in ("ops_s", "records_s"):
         return f"{v:,.0f}"
     if metric == "p50":
         return f"{v:.2f}"
@@ -108,6 +108,11 @@ def targets(m, wl):
             if (w["name"], peer) in m:
                 add(f"{w['name']}: silt / {peer}", ratio(med(w["name"], "silt"), med(w["name"], peer), w["metric"]), goal)
     add("list-10k: page p50 (ms)", med("list-10k", "silt"), 20, "<=")
+    for big in ("list-1m", "list-10m"):
+        if (big, "silt") in m:
+            add(f"{big}: page p50 (ms)", med(big, "silt"), 20, "<=")
+            # A page should cost the same whatever the index holds.
+            add(f"{big} / list-10k: page p50", ratio(med("list-10k", "silt"), med(big, "silt"), "p50"), 1.5, "<=")
     add("mem-rss: peak RSS (MiB), 64 concurrent PUTs of 128 MiB", med("mem-rss", "silt"), 300, "<=")
     add("mem-rss-1g-zstd: peak RSS (MiB), 64 concurrent PUTs of 1 GiB", med("mem-rss-1g-zstd", "silt"), 300, "<=")
     return rows
