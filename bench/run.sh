@@ -12,8 +12,8 @@
 # missing), PEERS_DIR (default ../shared/peers), SILT_PORT/S3RVER_PORT/RGW_PORT/NGINX_PORT,
 # LOADER_BIN (default build-bench/bench/silt-load-index, built if missing), BIG_LISTS (listing
 # workloads over keys written by the loader, silt only: default "1m 10m" in a full run, "" with
-# --quick; each stops silt, loads, restarts it; the loader ran at 5-10k records/s on 2 busy cores:
-# 1m adds ~2 min, 10m ~20-35 min and ~2.5 GB of index).
+# --quick; each stops silt, loads, restarts it; the loader writes ~37k records/s on an idle
+# 2-core machine: 1m adds ~1 min, 10m ~6 min and ~2.1 GB of index).
 # Needs: scripts/install-deps.sh --bench (nginx-light, wrk, the Ceph packages, npm for s3rver).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
