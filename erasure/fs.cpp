@@ -80,17 +80,21 @@ s3::Status make_dirs(const std::string& dir) {
   return {};
 }
 
-s3::Status write_file_synced(const std::string& path, std::string_view data) {
+namespace {
+s3::Status write_new_file(const std::string& path, std::string_view data, bool sync) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) return io_error("create", path);
-  if (auto s = write_all(fd.get(), data.data(), data.size(), path); !s) return s;
+  if (auto s = write_all(fd.get(), data.data(), data.size(), path); !s || !sync) return s;
   return fsync_fd(fd.get(), path);
+}
+}  // namespace
+
+s3::Status write_file_synced(const std::string& path, std::string_view data) {
+  return write_new_file(path, data, true);
 }
 
 s3::Status write_file(const std::string& path, std::string_view data) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return io_error("create", path);
-  return write_all(fd.get(), data.data(), data.size(), path);
+  return write_new_file(path, data, false);
 }
 
 s3::Result<std::string> read_file(const std::string& path) {
