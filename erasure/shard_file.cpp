@@ -20,6 +20,8 @@ constexpr uint32_t kVariableVersion = 2;  // one frame per stripe, length table 
 constexpr size_t kTableTail = 20;         // u64 count, u32 CRC32C, 8 bytes magic
 // A table larger than this is not one silt wrote (2^24 stripes of 1 MiB = 16 TiB).
 constexpr uint64_t kMaxStripes = 1u << 24;
+// Start writeback of a shard every this many bytes (see start_writeback).
+constexpr uint64_t kWritebackChunk = 8u << 20;
 
 void put32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -91,7 +93,21 @@ s3::Status ShardFileWriter::append(const uint8_t* data, size_t len) {
     return fs::write_all(fd_.get(), crc, 4, path_);
   }
   if (done < len + 4) return fs::write_all(fd_.get(), crc + (done - len), len + 4 - done, path_);
+  start_writeback();
   return {};
+}
+
+void ShardFileWriter::start_writeback() {
+  if (bytes_ - written_back_ < kWritebackChunk) return;
+  // A large upload would otherwise leave all its shards dirty in the page cache
+  // (1.5 GiB per GiB at 4+2) until the commit's syncfs, which then waits for all
+  // of it: measured as a 1.3 s stall at the end of a 4.6 s 1 GiB PUT. Asking the
+  // kernel to write each 8 MiB as it is filled overlaps the disk with the rest of
+  // the upload. Only a hint: durability still comes from the commit's syncfs, so
+  // a failure here is left for that sync to report.
+  (void)::sync_file_range(fd_.get(), static_cast<off_t>(written_back_), static_cast<off_t>(bytes_ - written_back_),
+                          SYNC_FILE_RANGE_WRITE);
+  written_back_ = bytes_;
 }
 
 s3::Status ShardFileWriter::append_table(const std::vector<uint32_t>& stripe_lens) {

@@ -47,9 +47,11 @@ class ShardFileWriter {
 
  private:
   ShardFileWriter(fs::Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  void start_writeback();
   fs::Fd fd_;
   std::string path_;
   uint64_t bytes_ = ShardHeader::kSize;
+  uint64_t written_back_ = 0;  // bytes handed to start_writeback so far
 };
 
 class ShardFileReader {

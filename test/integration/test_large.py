@@ -55,3 +55,20 @@ def test_100mib(silt, s3, bucket, tmp_path):
 @pytest.mark.slow
 def test_1gib(silt, s3, bucket, tmp_path):
     round_trip(silt, s3, bucket, tmp_path, 1 << 30)
+
+
+def test_single_put_48mib(s3, bucket, tmp_path):
+    # One PUT (no multipart) whose 4+2 shards pass 8 MiB each, so the shard
+    # writer starts writeback mid-file (erasure/shard_file.cpp) before the commit.
+    src = tmp_path / "single.bin"
+    size = 48 * MiB + 7
+    sparse_random(src, size)
+    with open(src, "rb") as f:
+        put = s3.put_object(Bucket=bucket, Key="single.bin", Body=f)
+    assert put["ETag"] == f'"{md5_file(src)}"'
+    got = s3.get_object(Bucket=bucket, Key="single.bin")
+    h = hashlib.md5()
+    for block in got["Body"].iter_chunks(4 * MiB):
+        h.update(block)
+    assert got["ContentLength"] == size
+    assert h.hexdigest() == md5_file(src)
