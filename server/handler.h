@@ -10,6 +10,7 @@
 #include "erasure/object_layer.h"
 #include "server/body_reader.h"
 #include "server/bucket_access.h"
+#include "server/buffer_pool.h"
 #include "server/config.h"
 #include "server/response.h"
 #include "server/s3_request.h"
@@ -41,6 +42,8 @@ struct Services {
   AccessLog* access_log = nullptr;         // null: no access log
   // Parsed bucket policies and ACLs (server/bucket_access.h).
   std::shared_ptr<BucketAccessCache> access = std::make_shared<BucketAccessCache>();
+  // Response body buffers (server/buffer_pool.h); 32 idle ones cover 16 streaming GETs.
+  std::shared_ptr<BufferPool> buffers = std::make_shared<BufferPool>(32);
 };
 
 struct RequestContext {

@@ -33,7 +33,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 constexpr size_t kHeaderLimit = 64 * 1024;
-constexpr size_t kStreamBuffer = 1 << 20;
 // Beast reads at most the read buffer's free capacity (and at least 512 bytes): left at
 // what the request head needed, a body arrived 512 bytes per recvmsg, and a 1 GiB PUT cost
 // two million syscalls and coroutine resumptions. 64 KiB is the most Beast reads at once.
@@ -422,35 +421,40 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
 
   // While one buffer goes out on the socket, the blocking pool decodes the next.
   auto& pool = shared_.services.blocking;
-  auto load = [&](std::string& buf, uint64_t remaining) -> awaitable<s3::Status> {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, kStreamBuffer));
-    buf.resize(want);
+  struct Chunk {
+    BufferPool::Buffer mem;
+    size_t size = 0;
+  };
+  auto load = [&](Chunk& buf, uint64_t remaining) -> awaitable<s3::Status> {
+    if (!buf.mem) buf.mem = shared_.services.buffers->take();
+    buf.size = static_cast<size_t>(std::min<uint64_t>(remaining, BufferPool::kBufferSize));
     size_t filled = 0;
-    while (filled < want) {
-      auto got = co_await run_blocking(pool, [&] { return r.stream->read(buf.data() + filled, want - filled); });
+    while (filled < buf.size) {
+      auto got =
+          co_await run_blocking(pool, [&] { return r.stream->read(buf.mem.data() + filled, buf.size - filled); });
       if (!got) co_return got.error();
       if (*got == 0) co_return s3::Error(s3::Code::InternalError, "object shorter than its index entry");
       filled += *got;
     }
     co_return s3::Status{};
   };
-  auto send = [&](std::string& buf) -> awaitable<s3::Status> {
-    res.body().data = buf.data();
-    res.body().size = buf.size();
+  auto send = [&](Chunk& buf) -> awaitable<s3::Status> {
+    res.body().data = buf.mem.data();
+    res.body().size = buf.size;
     res.body().more = true;
     stream_.expires_after(io_timeout_);
     auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
     if (ec && ec != http::error::need_buffer) co_return s3::Error(s3::Code::RequestTimeout, ec.message());
-    rec_.bytes_out += buf.size();
+    rec_.bytes_out += buf.size;
     co_return s3::Status{};
   };
 
-  std::string cur, next;
+  Chunk cur, next;
   uint64_t remaining = r.stream_length;
   s3::Status st;
   if (remaining) st = co_await load(cur, remaining);
   while (st && remaining > 0) {
-    remaining -= cur.size();
+    remaining -= cur.size;
     if (remaining == 0) {
       st = co_await send(cur);
       break;
