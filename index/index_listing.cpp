@@ -23,9 +23,7 @@ struct Walker {
   Walker(leveldb::DB* db, const leveldb::ReadOptions& ro, std::string base, bool escaped, ListStats* stats)
       : it(db->NewIterator(ro)), base(std::move(base)), escaped(escaped), st(stats ? *stats : local) {}
   // The LevelDB key where entries of keys starting with `key` begin.
-  std::string at(std::string_view key) const {
-    return base + (escaped ? keys::escape_key(key) : std::string(key));
-  }
+  std::string at(std::string_view key) const { return base + (escaped ? keys::escape_key(key) : std::string(key)); }
   void seek(const std::string& target) {
     ++st.seeks;
     it->Seek(target);
@@ -260,14 +258,9 @@ s3::Result<UploadList> Index::list_uploads(std::string_view bucket, const Upload
       continue;
     }
     if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+      // A prefix after the key marker holds only keys after it: no upload-id check here.
       if (cp > p.key_marker) {
-        if (!p.key_marker.empty() &&
-        (key < p.key_marker ||
-         (key == p.key_marker && (p.upload_id_marker.empty() || uid <= p.upload_id_marker)))) {
-      w.next();
-      continue;
-    }
-    if (count == p.max_uploads) {
+        if (count == p.max_uploads) {
           res.truncated = true;
           break;
         }
@@ -280,8 +273,7 @@ s3::Result<UploadList> Index::list_uploads(std::string_view bucket, const Upload
       continue;
     }
     if (!p.key_marker.empty() &&
-        (key < p.key_marker ||
-         (key == p.key_marker && (p.upload_id_marker.empty() || uid <= p.upload_id_marker)))) {
+        (key < p.key_marker || (key == p.key_marker && (p.upload_id_marker.empty() || uid <= p.upload_id_marker)))) {
       w.next();
       continue;
     }

@@ -320,6 +320,17 @@ TEST_CASE("multipart: list_uploads orders by key then initiation and paginates",
   REQUIRE(grouped.ok());
   CHECK(grouped->prefixes == std::vector<std::string>{"b/"});
   CHECK(grouped->uploads.size() == made.size() - 2);
+  // A key marker before a prefix keeps it; the prefix itself as marker (an earlier page's
+  // NextKeyMarker) skips it.
+  d.key_marker = "a";
+  auto after_marker = env.layer->list_uploads("b", d);
+  REQUIRE(after_marker.ok());
+  CHECK(after_marker->prefixes == std::vector<std::string>{"b/"});
+  d.key_marker = "b/";
+  auto past_prefix = env.layer->list_uploads("b", d);
+  REQUIRE(past_prefix.ok());
+  CHECK(past_prefix->prefixes.empty());
+  d.key_marker.clear();
   UploadListParams pre;
   pre.prefix = "b/";
   auto only_b = env.layer->list_uploads("b", pre);
