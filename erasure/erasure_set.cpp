@@ -84,9 +84,10 @@ void ErasureSet::remove_data(const ObjectRecord& rec) {
 void ErasureSet::remove_data_ids(const std::vector<std::string>& ids) {
   if (ids.empty()) return;
   // Under the lock only rename into tmp/ (cheap, atomic); the slow rm -rf runs
-  // after readers may open files again. Startup clears tmp/ should we crash here.
+  // later on the trash thread, so the caller (a PUT that replaced an object, a
+  // DELETE) need not wait for it. Startup clears tmp/ should we crash first.
   // Data ids are unique across pools, so trying every drive is safe.
-  std::vector<std::string> trash;
+  std::vector<std::string> renamed;
   const auto drives = all_drives();
   {
     std::unique_lock lock(data_mu);
@@ -96,13 +97,13 @@ void ErasureSet::remove_data_ids(const std::vector<std::string>& ids) {
         std::string from = d->data_dir(id);
         std::string to = d->tmp_root() + "/" + id + ".deleted";
         if (::rename(from.c_str(), to.c_str()) == 0)
-          trash.push_back(to);
+          renamed.push_back(to);
         else if (errno != ENOENT)
           fs::remove_all(from);  // e.g. tmp/ itself is gone: remove in place
       }
     }
   }
-  for (const auto& t : trash) fs::remove_all(t);
+  trash.remove_later(std::move(renamed));
 }
 
 std::string part_file_name(int number) {

@@ -15,6 +15,7 @@
 
 #include "erasure/drive.h"
 #include "erasure/pool.h"
+#include "erasure/trash_remover.h"
 #include "index/index.h"
 #include "index/object_record.h"
 
@@ -49,8 +50,12 @@ struct ErasureSet {
 
   // Removes the data directories of a replaced or deleted object on every drive.
   void remove_data(const ObjectRecord& rec);
-  // Removes these data directories on every drive of every pool.
+  // Removes these data directories on every drive of every pool: renamed into
+  // tmp/ at once, deleted by `trash` afterwards.
   void remove_data_ids(const std::vector<std::string>& ids);
+
+  // Last member: destroyed first, it finishes removing what is queued.
+  TrashRemover trash;
 };
 
 // File name of part `number`'s shard inside a data directory.

@@ -71,6 +71,7 @@ TEST_CASE("heal_version rebuilds damaged and missing shards byte for byte", "[he
   REQUIRE(again.ok());
   CHECK(again->shards_bad == 0);
   CHECK(*env.get("b", "k") == data);
+  env.set().trash.wait_idle();
   for (const auto& d : env.cfg.drives) CHECK(stdfs::is_empty(d + "/tmp"));
 }
 

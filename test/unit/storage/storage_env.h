@@ -93,8 +93,10 @@ struct StorageEnv {
   }
 
   // Number of files and directories below every drive's sub ("tmp" or "data"),
-  // not counting the data/<2 hex>/ fan-out directories, which are kept.
+  // not counting the data/<2 hex>/ fan-out directories, which are kept. Counts
+  // after the trash thread has removed what replaced or deleted data it was given.
   size_t count_entries(const std::string& sub) {
+    set().trash.wait_idle();
     size_t n = 0;
     for (const auto& d : cfg.drives) {
       std::error_code ec;

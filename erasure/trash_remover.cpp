@@ -1,0 +1,48 @@
+#include "erasure/trash_remover.h"
+
+#include "erasure/fs.h"
+
+namespace silt {
+
+TrashRemover::TrashRemover() : thread_([this] { run(); }) {}
+
+TrashRemover::~TrashRemover() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_.notify_one();
+  thread_.join();
+}
+
+void TrashRemover::remove_later(std::vector<std::string> paths) {
+  if (paths.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& p : paths) queue_.push_back(std::move(p));
+  }
+  work_.notify_one();
+}
+
+void TrashRemover::wait_idle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
+}
+
+void TrashRemover::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stop_, and nothing left to remove
+    std::string path = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    fs::remove_all(path);
+    lock.lock();
+    busy_ = false;
+    if (queue_.empty()) idle_.notify_all();
+  }
+}
+
+}  // namespace silt
