@@ -85,6 +85,12 @@ EP[nginx]=http://127.0.0.1:$NGINX_PORT AK[nginx]=none SK[nginx]=none
 # ---------- servers ----------
 start_silt() {  # [seconds to wait for readiness, default 10: an index of millions of keys takes longer]
   local wait_s=${1:-10}
+  # Something already answering there would be measured instead (a server left over from an
+  # earlier run answers the health check before ours fails to bind).
+  if curl -s -o /dev/null --max-time 2 "${EP[silt]}/"; then
+    echo "port $SILT_PORT is taken by another server: stop it or set SILT_PORT" >&2
+    return 1
+  fi
   "$SILT_BIN" server --data "$WORK/silt-data" --address 127.0.0.1:$SILT_PORT --log-level warn \
     >"$WORK/silt.log" 2>&1 &
   SILT_PID=$!
@@ -167,8 +173,14 @@ record() {  # workload server rep cmd-string result-json
 run_bench() {  # workload server rep silt-bench-args...
   local w=$1 s=$2 r=$3
   shift 3
-  local args=("$@" --endpoint "${EP[$s]}" --access-key "${AK[$s]}" --secret-key "${SK[$s]}")
+  # {rep} in an argument becomes the round number: small-PUT rounds write new keys each time
+  # (silt-bench numbers keys from obj-00000000 in every run, so a later round would overwrite the
+  # first round's keys, which costs a server the removal of the replaced data as well).
+  local args=("${@//\{rep\}/$r}" --endpoint "${EP[$s]}" --access-key "${AK[$s]}" --secret-key "${SK[$s]}")
   local out
+  # Every run starts with nothing dirty in the page cache: otherwise a server is measured while
+  # the disk still writes back the previous server's gigabyte (all servers share one disk here).
+  sync
   out=$(timeout 900 "$BENCH" "${args[@]}" --json --label "$w" 2>"$WORK/bench.err")
   if [ -z "$out" ]; then
     out="{\"error\":\"$(head -c 300 "$WORK/bench.err" | tr -d '"\\' | tr '\n' ' ')\"}"
@@ -327,14 +339,26 @@ big_listing() {  # 1m | 10m
     list --max-keys 1000 --prefix "l$tag/logs/2026/11/01/host-000/" -n 30
 }
 
+# Quick runs have no peers to compare with, so each figure is divided by md5sum's rate measured
+# in the same run (CPU speed) before it is compared with the recorded one (bench/report.py).
+quick_reference() {  # body-file size-bytes
+  printf '{"name":"q-ceil-md5sum","metric":"mib_s","what":"md5sum of a 256 MiB body (page cache), one core"}\n' >>"$WORKLOADS"
+  for r in $(seq "$REPS"); do timed q-ceil-md5sum machine "$r" "$2" md5sum "$1"; done
+}
+
 if [ $QUICK = 1 ]; then
+  QBODY=$WORK/quick-body
+  "$BENCH" get --size 256M --write-body "$QBODY"
+  quick_reference "$QBODY" $((256 << 20))
+  rm -f "$QBODY"
   setup_bench silt get --size 64M --objects 1 --prefix qg/
   setup_bench silt get --size 4K --objects 200 --prefix qg4/
   setup_bench silt ranged-get --size 256M --prefix qr/
   setup_bench silt list --size 0 --objects 1000 --prefix ql/
   workload q-put-64m mib_s s3 "PUT 64 MiB, 1 stream, UNSIGNED-PAYLOAD" put --size 64M -n 2 --objects 1 --prefix qp/
   workload q-get-64m mib_s s3 "GET 64 MiB, 1 stream" get --size 64M -n 4 --objects 1 --prefix qg/
-  workload q-put-4k-c16 ops_s s3 "PUT 4 KiB, 16 connections, 3 s" put --size 4K -c 16 -d 3 --prefix qp4/
+  # Five rounds: this one swings most between rounds (bench/report.py, THRESHOLD).
+  REPS=5 workload q-put-4k-c16 ops_s s3 "PUT 4 KiB, 16 connections, 3 s" put --size 4K -c 16 -d 3 --prefix qp4/r{rep}/
   workload q-get-4k-c16 ops_s s3 "GET 4 KiB, 16 connections, 3 s" get --size 4K -c 16 -d 3 --objects 200 --prefix qg4/
   workload q-ranged mib_s s3 "16 parallel 1 MiB ranged GETs of one 256 MiB object" ranged-get --size 256M -c 16 -n 128 --prefix qr/
   workload q-list-1k p50 s3 "ListObjectsV2 page of 1000, delimiter /, over 1000 keys" list --objects 1000 --max-keys 1000 --prefix ql/ -n 20
@@ -361,8 +385,8 @@ else
   workload get-1g mib_s "s3 nginx" "GET 1 GiB, 1 stream" get --size 1G -n 2 --objects 1 --prefix g1g/
   workload put-64m-c16 mib_s "s3" "PUT 64 MiB, 16 streams (16 objects)" put --size 64M -c 16 -n 16 --objects 16 --prefix p64m/
   workload get-64m-c16 mib_s "s3 nginx" "GET 64 MiB, 16 streams (16 objects, 2 each)" get --size 64M -c 16 -n 32 --objects 16 --prefix g64m/
-  workload put-4k-c16 ops_s "s3" "PUT 4 KiB, 16 connections, 5 s" put --size 4K -c 16 -d 5 --prefix p4k16/
-  workload put-4k-c64 ops_s "s3" "PUT 4 KiB, 64 connections, 5 s" put --size 4K -c 64 -d 5 --prefix p4k64/
+  workload put-4k-c16 ops_s "s3" "PUT 4 KiB, 16 connections, 5 s" put --size 4K -c 16 -d 5 --prefix p4k16/r{rep}/
+  workload put-4k-c64 ops_s "s3" "PUT 4 KiB, 64 connections, 5 s" put --size 4K -c 64 -d 5 --prefix p4k64/r{rep}/
   workload get-4k-c16 ops_s "s3 nginx" "GET 4 KiB, 16 connections, 5 s, 1000 keys" get --size 4K -c 16 -d 5 --objects 1000 --prefix g4k/
   workload get-4k-c64 ops_s "s3 nginx" "GET 4 KiB, 64 connections, 5 s, 1000 keys" get --size 4K -c 64 -d 5 --objects 1000 --prefix g4k/
   workload ranged-1m-c16 mib_s "s3 nginx" "16 parallel 1 MiB ranged GETs of one 1 GiB object (512 ranges)" ranged-get --size 1G -c 16 -n 512 --prefix g1g/
