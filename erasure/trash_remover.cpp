@@ -19,9 +19,15 @@ void TrashRemover::remove_later(std::vector<std::string> paths) {
   if (paths.empty()) return;
   {
     std::lock_guard lock(mu_);
-    for (auto& p : paths) queue_.push_back(std::move(p));
+    if (queue_.size() < kMaxQueued) {
+      for (auto& p : paths) queue_.push_back(std::move(p));
+      paths.clear();
+    }
   }
   work_.notify_one();
+  // Deletes arriving faster than the thread removes: the caller removes its own,
+  // as before this thread existed, which bounds the queue and slows the deleters.
+  for (const auto& p : paths) fs::remove_all(p);
 }
 
 void TrashRemover::wait_idle() {

@@ -25,8 +25,10 @@ class TrashRemover {
   TrashRemover(const TrashRemover&) = delete;
   TrashRemover& operator=(const TrashRemover&) = delete;
 
-  // Queues directories (or files) to remove recursively.
+  // Queues directories (or files) to remove recursively; with kMaxQueued
+  // already waiting, removes them on the calling thread instead.
   void remove_later(std::vector<std::string> paths);
+  static constexpr size_t kMaxQueued = 4096;
   // Returns once everything queued so far is removed.
   void wait_idle();
 
