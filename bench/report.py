@@ -242,7 +242,7 @@ def quick(args, results, wl, meta):
         ref_now = (m.get((ref, "machine")) or {}).get("median")
         ref_prev = last.get(ref, {}).get("median")
         if ref_now and ref_prev:
-            # Judged relative to the reference: a slower disk or busier core moves both.
+            # Judged relative to the reference: a slower or busier machine moves both.
             r = ratio(normalized(now, met, ref_now), normalized(prev, met, ref_prev), met)
             ref_text = f"{ref} {rfmt(ratio(ref_now, ref_prev, 'ops_s')):>7}"
         else:
