@@ -232,19 +232,18 @@ def quick(args, results, wl, meta):
     last = read_last(args.last).get("quick", {}).get("figures", {})
     print(f"{'workload':<18} {'unit':<10} {'now':>10} {'last':>10} {'reference, its now/last':<31} {'now/last':>9}")
     regressions = 0
+    ref_now = (m.get((REFERENCE, "machine")) or {}).get("median")
+    ref_prev = last.get(REFERENCE, {}).get("median")
     for w in wl:
         e = m.get((w["name"], "silt"))
         if not e:
             continue
         now, met = e["median"], w["metric"]
         prev = last.get(w["name"], {}).get("median")
-        ref = REFERENCE
-        ref_now = (m.get((ref, "machine")) or {}).get("median")
-        ref_prev = last.get(ref, {}).get("median")
         if ref_now and ref_prev:
             # Judged relative to the reference: a slower or busier machine moves both.
             r = ratio(normalized(now, met, ref_now), normalized(prev, met, ref_prev), met)
-            ref_text = f"{ref} {rfmt(ratio(ref_now, ref_prev, 'ops_s')):>7}"
+            ref_text = f"{REFERENCE} {rfmt(ratio(ref_now, ref_prev, 'ops_s')):>7}"
         else:
             r = ratio(now, prev, met)
             ref_text = "(none recorded)"
@@ -257,7 +256,8 @@ def quick(args, results, wl, meta):
             regressions += 1
         print(f"{w['name']:<18} {UNITS[met]:<10} {fmt(now, met):>10} {fmt(prev, met):>10} {ref_text:<31} {rfmt(r):>9}{flag}")
     print(f"(load average {' '.join(meta['loadavg_end'])}; now/last is 'times better' after dividing each "
-          f"figure by md5sum's rate from the same run; < {REGRESSION} is flagged, < 0.5 for q-put-4k-c16)")
+          f"figure by md5sum's rate from the same run; < {REGRESSION} is flagged"
+          + "".join(f", < {t} for {n}" for n, t in THRESHOLD.items()) + ")")
     if args.record:
         full_last = read_last(args.last)
         full_last["quick"] = {"meta": meta, "figures": {w: {"median": e["median"], "values": e["values"]}
