@@ -57,9 +57,10 @@ stop_cluster() {
   local t0 timeout=${SILT_CEPH_STOP_TIMEOUT:-15} pids=() name pid i left
   t0=$(now)
   [ -f "$dir/daemons" ] || { echo "no cluster recorded in $dir"; return 0; }
+  # DIR/daemons, plus ceph's own pid files for a start interrupted before it recorded them.
   while read -r name pid; do
-    alive "$pid" && pids+=("$pid")
-  done <"$dir/daemons"
+    alive "$pid" && [[ " ${pids[*]} " != *" $pid "* ]] && pids+=("$pid")
+  done < <(cat "$dir/daemons"; for f in "$dir"/run/*.pid; do [ -s "$f" ] && echo "pidfile $(cat "$f")"; done)
   if [ ${#pids[@]} -gt 0 ]; then kill -TERM "${pids[@]}" 2>/dev/null || true; fi
   for ((i = 0; i < timeout * 10; i++)); do
     left=()
@@ -170,7 +171,8 @@ start_cluster() {
 
   # From here on any exit but the last line's stops whatever did start: a failed or interrupted
   # start leaves no daemon behind (DIR and its logs stay).
-  trap 'echo "start failed; logs in $dir/log" >&2; stop_cluster >&2 || true' EXIT
+  # `wait` first: an OSD mkfs or an OSD still forking could otherwise leave a daemon after stop.
+  trap 'echo "start failed; logs in $dir/log" >&2; wait; stop_cluster >&2 || true' EXIT
   trap 'exit 1' INT TERM
 
   # auth is none, but mon --mkfs still wants a mon. key
