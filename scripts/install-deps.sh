@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages silt needs, only those that are missing.
 #   scripts/install-deps.sh          build + run dependencies
-#   scripts/install-deps.sh --test   also the real S3 clients the tests drive
+#   scripts/install-deps.sh --test   also the real S3 clients the tests drive, and the Ceph
+#                                    daemons + librados for the throwaway test cluster
+#                                    (scripts/ceph-cluster.sh, test/integration/ceph_cluster.py)
 #   scripts/install-deps.sh --bench  what bench/run.sh needs: nginx, wrk, Ceph RGW (the peer), perf,
 #                                    valgrind, aws cli and rclone; not part of CI
 set -euo pipefail
@@ -11,9 +13,13 @@ build_pkgs=(g++ meson ninja-build pkg-config libboost1.81-dev libisal-dev liblev
 test_pkgs=(rclone s3cmd python3-boto3 python3-pytest python3-requests python3-yaml python3-prometheus-client docker-compose curl openssl
   clang libclang-rt-14-dev  # clang + its runtimes: the libFuzzer targets (test/fuzz)
   chromium)  # headless, driven by playwright-core: the web console test (test_console.py)
+# The throwaway Ceph cluster (scripts/ceph-cluster.sh): one mon and three OSDs, no mgr and no
+# radosgw; the `rados` Python binding issues the pool commands, librados-dev/libradospp-dev
+# build test/rados_smoke (meson -Drados=auto finds them).
+ceph_pkgs=(ceph-mon ceph-osd ceph-common python3-rados librados-dev libradospp-dev)
 
 want=("${build_pkgs[@]}")
-[ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")
+[ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}" "${ceph_pkgs[@]}")
 [ "${1:-}" = "--bench" ] && want+=("${bench_pkgs[@]}")
 
 missing=()

@@ -1,0 +1,184 @@
+"""A throwaway Ceph cluster (scripts/ceph-cluster.sh: one mon, three OSDs on 127.0.0.1) for the
+tests that need RADOS, and the `ceph_cluster` fixture that shares one cluster per pytest run.
+
+A test module uses it by importing the fixture:
+
+    from ceph_cluster import ceph_cluster  # noqa: F401  (pytest finds the fixture by this name)
+
+    def test_x(ceph_cluster):
+        subprocess.run([..., "--ceph-conf", str(ceph_cluster.conf)])
+
+The cluster starts when the first test asks for it (never in a run that does not) and is stopped
+by PID when the session ends, whether tests passed or not; an atexit hook backs that up. Several
+modules may import the fixture: they all get the same cluster. Tests that need it are skipped only
+when the Ceph packages are missing (scripts/install-deps.sh --test installs them, so CI runs them).
+The pools are those of scripts/ceph_cluster_admin.py (silt.meta replicated, silt.std and silt.cold
+EC 2+1 ISA-L); tests share them, so each test names its objects uniquely.
+"""
+import atexit
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "ceph-cluster.sh"
+# What scripts/ceph-cluster.sh runs: the daemons, the mon-side tools, and Debian's python3 with
+# the rados binding.
+CEPH_BINARIES = ("ceph-mon", "ceph-osd", "monmaptool", "ceph-authtool")
+START_TIMEOUT = 180  # seconds; a start takes 7-15 s on a busy 2-core box
+STOP_TIMEOUT = 60
+
+
+def missing_packages():
+    """The reason the cluster cannot run here, or None when every Ceph piece is installed."""
+    missing = [b for b in CEPH_BINARIES if shutil.which(b) is None]
+    if subprocess.run(["/usr/bin/python3", "-c", "import rados"], capture_output=True).returncode:
+        missing.append("python3-rados")
+    if missing:
+        return (f"Ceph packages not installed (missing {', '.join(missing)}): "
+                "run scripts/install-deps.sh --test")
+    return None
+
+
+def listening_ports(lo, hi):
+    """TCP ports in [lo, hi) with a socket in LISTEN state on this host (IPv4 and IPv6)."""
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = pathlib.Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            if fields[3] == "0A" and lo <= port < hi:  # 0A = TCP_LISTEN
+                ports.add(port)
+    return ports
+
+
+def pid_running(pid):
+    """True while PID exists and is not a zombie."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def processes_using(path):
+    """PIDs whose command line mentions PATH (the cluster's daemons all carry -c DIR/ceph.conf)."""
+    found = []
+    needle = str(path).encode()
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "cmdline").read_bytes() and pid_running(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+class CephCluster:
+    """One cluster in its own directory. start() and stop() run scripts/ceph-cluster.sh; stop()
+    is idempotent. After start: conf (ceph.conf for clients), port_base/port_width (the TCP
+    window the daemons listen in), daemons() ("name" -> pid as recorded by the script)."""
+
+    def __init__(self, directory=None):
+        # /tmp and short: admin socket paths must fit in 108 bytes.
+        self.dir = pathlib.Path(directory or tempfile.mkdtemp(prefix="silt-ceph-", dir="/tmp"))
+        self.conf = self.dir / "ceph.conf"
+        self.port_base = self.port_width = None
+        self.start_seconds = self.stop_seconds = None
+        self.start_output = self.stop_output = ""
+        self.running = False
+
+    def _run(self, command, timeout, env=None):
+        return subprocess.run([str(SCRIPT), command, str(self.dir)], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, **(env or {})))
+
+    def start(self):
+        """Starts and waits until ready (3 OSDs up, every pool writable). On failure stops what
+        did start and raises RuntimeError with the script's output; the directory stays."""
+        t0 = time.monotonic()
+        try:
+            r = self._run("start", START_TIMEOUT)
+            ok, out = r.returncode == 0, r.stdout + r.stderr
+        except subprocess.TimeoutExpired as e:
+            ok, out = False, f"no ready cluster after {START_TIMEOUT} s\n{e.stdout or ''}{e.stderr or ''}"
+        self.start_seconds = time.monotonic() - t0
+        self.start_output = out
+        if not ok:
+            self.running = True  # so stop() ends whatever a killed script left
+            try:
+                self.stop(remove=False)
+            except RuntimeError as e:
+                out += f"\n{e}"
+            raise RuntimeError(f"ceph-cluster.sh start {self.dir} failed:\n{out}")
+        env = dict(line.split("=", 1) for line in (self.dir / "cluster.env").read_text().split())
+        self.port_base = int(env["SILT_CEPH_PORT_BASE"])
+        self.port_width = int(env["SILT_CEPH_PORT_WIDTH"])
+        self.running = True
+
+    def status(self):
+        """`ceph-cluster.sh status DIR`: exit 0 only if every recorded daemon runs."""
+        return self._run("status", 60)
+
+    def daemons(self):
+        path = self.dir / "daemons"
+        if not path.exists():
+            return {}
+        return {name: int(pid) for name, pid in (line.split() for line in path.read_text().splitlines())}
+
+    def stop(self, remove=True, term_timeout=None):
+        """Stops exactly the recorded daemons (TERM, then KILL after TERM_TIMEOUT s, the script's
+        default when None). Raises RuntimeError if any is left; removes the directory (its
+        sparse OSD files) when all are gone and REMOVE."""
+        if not self.running:
+            return
+        t0 = time.monotonic()
+        env = {"SILT_CEPH_STOP_TIMEOUT": str(term_timeout)} if term_timeout else None
+        r = self._run("stop", STOP_TIMEOUT, env)
+        self.stop_seconds = time.monotonic() - t0
+        self.stop_output = r.stdout + r.stderr
+        left = [pid for pid in self.daemons().values() if pid in processes_using(self.conf)]
+        if r.returncode != 0 or left:
+            raise RuntimeError(f"ceph-cluster.sh stop {self.dir}: rc {r.returncode}, "
+                               f"still running {left}\n{self.stop_output}")
+        self.running = False
+        if remove:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_shared = None  # the one cluster of this pytest run
+
+
+def _stop_shared():
+    if _shared is not None:
+        _shared.stop()
+
+
+@pytest.fixture(scope="session")
+def ceph_cluster():
+    """The run's shared cluster, started on first use, stopped when the session ends."""
+    global _shared
+    reason = missing_packages()
+    if reason:
+        pytest.skip(reason)
+    if _shared is None:
+        cluster = CephCluster()
+        try:
+            cluster.start()
+        except RuntimeError as e:
+            pytest.fail(str(e), pytrace=False)
+        _shared = cluster
+        atexit.register(_stop_shared)  # if the session dies before its teardown
+    yield _shared
+    _stop_shared()
