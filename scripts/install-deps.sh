@@ -17,6 +17,9 @@ test_pkgs=(rclone s3cmd python3-boto3 python3-pytest python3-requests python3-ya
 # radosgw; the `rados` Python binding issues the pool commands, librados-dev/libradospp-dev
 # build test/rados_smoke (meson -Drados=auto finds them).
 ceph_pkgs=(ceph-mon ceph-osd ceph-common python3-rados librados-dev libradospp-dev)
+# bench/run.sh: the peers (Ceph RGW with its mgr, nginx as the byte-serving ceiling), wrk, the
+# profilers, and the clients it times.
+bench_pkgs=(nginx-light wrk ceph-mon ceph-osd ceph-mgr radosgw ceph-common ceph-base linux-perf valgrind rclone curl)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}" "${ceph_pkgs[@]}")
