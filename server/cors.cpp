@@ -4,6 +4,7 @@
 #include <cctype>
 #include <pugixml.hpp>
 
+#include "util/http_field.h"
 #include "util/strings.h"
 
 namespace silt::server {
@@ -32,6 +33,17 @@ std::vector<std::string> split_list(std::string_view s) {
   return out;
 }
 
+// A rule's values end up in Access-Control-* response headers (or are matched against
+// request headers): each must be something a header can carry.
+s3::Status check_values(std::string_view element, const std::vector<std::string>& values, bool names) {
+  for (const auto& v : values)
+    if (names ? !is_field_name(v) : !is_field_value(v))
+      return s3::Error(s3::Code::InvalidRequest,
+                       std::string(element) + (names ? " must be an HTTP header name (or a pattern of one)."
+                                                     : " must not contain control characters."));
+  return {};
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -56,6 +68,9 @@ s3::Result<std::vector<CorsRule>> parse_cors(std::string_view xml) {
     for (auto n : r.children("ExposeHeader")) rule.expose.emplace_back(n.child_value());
     if (auto m = r.child("MaxAgeSeconds")) rule.max_age = m.text().as_int(-1);
     if (rule.origins.empty() || rule.methods.empty()) return malformed;
+    for (auto st : {check_values("AllowedOrigin", rule.origins, false),
+                    check_values("AllowedHeader", rule.headers, true), check_values("ExposeHeader", rule.expose, true)})
+      if (!st) return st.error();
     for (const auto& m : rule.methods)
       if (m != "GET" && m != "PUT" && m != "POST" && m != "DELETE" && m != "HEAD")
         return s3::Error(s3::Code::InvalidRequest,

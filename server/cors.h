@@ -20,7 +20,9 @@ struct CorsRule {
   int max_age = -1;
 };
 
-// Parses and validates a CORSConfiguration document. MalformedXML / InvalidRequest.
+// Parses and validates a CORSConfiguration document. MalformedXML / InvalidRequest
+// (InvalidRequest too for an AllowedOrigin that is not a header value, or an
+// AllowedHeader / ExposeHeader that is not a header name: no CR LF reaches a response).
 s3::Result<std::vector<CorsRule>> parse_cors(std::string_view xml);
 
 // The first rule allowing origin + method + every requested header, as S3 picks it.

@@ -16,6 +16,7 @@
 #include "server/console.h"
 #include "server/cors.h"
 #include "server/handlers/handlers.h"
+#include "server/header_guard.h"
 #include "server/health.h"
 #include "server/metrics_endpoint.h"
 #include "server/router.h"
@@ -378,6 +379,16 @@ awaitable<void> Session::add_cors_headers(const S3Request& req, Response& r) {
 }
 
 awaitable<bool> Session::write(Response& r, unsigned version, bool keep_alive, const std::string& request_id) {
+  // Beast writes header bytes as given: a CR LF that got past the handlers would split the response.
+  if (auto bad = unsafe_header(r)) {
+    spdlog::error("{}: response header {} breaks HTTP's field grammar; answering 500 instead", request_id, *bad);
+    if (r.stream) co_await run_blocking(shared_.services.blocking, [&] { r.stream.reset(); });
+    r = error_response(s3::Error(s3::Code::InternalError, "We encountered an internal error. Please try again."), "",
+                       request_id, shared_.host_id, r.length_only);
+    rec_.status = r.status;
+    rec_.error = s3::code_name(s3::Code::InternalError);
+  }
+  add_browser_defaults(r);
   if (r.stream) co_return co_await write_stream(r, version, keep_alive, request_id);
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "silt");

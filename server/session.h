@@ -67,6 +67,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // A handler's result as the response: error XML, error context, CORS headers.
   boost::asio::awaitable<Response> finish(const S3Request& req, s3::Result<Response> result,
                                           const std::function<Response(const s3::Error&)>& fail);
+  // Sends r. A header that breaks HTTP's field grammar (server/header_guard.h) makes it a
+  // logged 500 InternalError instead; every response gets the browser defaults.
   boost::asio::awaitable<bool> write(Response& r, unsigned version, bool keep_alive, const std::string& request_id);
   boost::asio::awaitable<bool> write_stream(Response& r, unsigned version, bool keep_alive,
                                             const std::string& request_id);

@@ -3,6 +3,7 @@
 #include "server/blocking.h"
 #include "server/handlers/handlers.h"
 #include "server/handlers/request_xml.h"
+#include "util/http_field.h"
 
 namespace silt::server::handlers {
 
@@ -13,6 +14,9 @@ constexpr size_t kMaxDeleteBody = 2 << 20;
 
 awaitable<Result> delete_object(RequestContext& ctx) {
   const std::string* version = ctx.req.query_value("versionId");
+  // An unknown id is answered back in x-amz-version-id, so it must be one a header can carry.
+  if (version && !is_field_value(*version))
+    co_return s3::Error(s3::Code::InvalidArgument, "Invalid version id specified").with("ArgumentName", "versionId");
   auto out = co_await run_blocking(ctx.svc.blocking, [&] {
     return ctx.svc.objects.delete_object(ctx.req.bucket, ctx.req.key, version ? *version : std::string());
   });

@@ -6,12 +6,13 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
 #include "server/handlers/range.h"
+#include "util/http_field.h"
 #include "util/time.h"
 
 namespace silt::server::handlers {
 
 namespace {
-// response-* query parameters override the stored headers on a GET (signed requests).
+// response-* query parameters override the stored headers on a GET or HEAD (signed requests).
 constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
     {"response-content-type", "Content-Type"},
     {"response-content-language", "Content-Language"},
@@ -20,6 +21,23 @@ constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
     {"response-content-disposition", "Content-Disposition"},
     {"response-content-encoding", "Content-Encoding"},
 };
+
+// The response-* parameters, checked before anything is read: anonymous requests may not
+// use them (S3's rule), and their URL-decoded values become headers, so they must be
+// field values (a %0D%0A would otherwise start a header of the sender's choosing).
+s3::Status check_overrides(const S3Request& req, const auth::Identity& who) {
+  for (const auto& [param, header] : kOverrides) {
+    const std::string* v = req.query_value(param);
+    if (!v) continue;
+    if (who.access_key.empty())
+      return s3::Error(s3::Code::InvalidRequest,
+                       "Request specific response headers cannot be used for anonymous GET requests.");
+    if (!is_field_value(*v))
+      return s3::Error(s3::Code::InvalidArgument, "Header value cannot contain control characters.")
+          .with("ArgumentName", std::string(param));
+  }
+  return {};
+}
 
 void apply_overrides(Response& r, const S3Request& req) {
   for (const auto& [param, header] : kOverrides) {
@@ -88,6 +106,7 @@ bool read_small(RequestContext& ctx, const ObjectInfo& info, std::string& body, 
 
 awaitable<Result> read_object(RequestContext& ctx, bool head) {
   const auto& req = ctx.req;
+  if (auto st = check_overrides(req, ctx.identity); !st) co_return st.error();
   const std::string* version = req.query_value("versionId");
   std::string expiration;
   std::string small_body;

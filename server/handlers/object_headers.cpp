@@ -5,6 +5,7 @@
 
 #include "server/handlers/acl_headers.h"
 #include "server/handlers/tags.h"
+#include "util/http_field.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -51,6 +52,12 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
+// Only POST form fields can carry these: HTTP's parser refuses them in request headers.
+s3::Error not_a_header_value(std::string_view name) {
+  return s3::Error(s3::Code::InvalidArgument, "Header value cannot contain control characters.")
+      .with("ArgumentName", std::string(name));
+}
+
 // A header holding a comma-separated list of ETags (If-Match: "a", "b").
 bool any_etag_matches(std::string_view list, std::string_view etag) {
   while (!list.empty()) {
@@ -67,20 +74,29 @@ s3::Result<ObjectMeta> meta_from_fields(const std::vector<std::pair<std::string,
   ObjectMeta m;
   for (const auto& ch : kContentHeaders) {
     auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return iequals(f.first, ch.name); });
-    if (it != fields.end()) m.*ch.field = it->second;
+    if (it == fields.end()) continue;
+    if (!is_field_value(it->second)) return not_a_header_value(ch.name);
+    m.*ch.field = it->second;
   }
   size_t user_bytes = 0;
   for (const auto& [field, value] : fields) {
     std::string name = to_lower(field);
     if (name.rfind("x-amz-meta-", 0) != 0) continue;
+    // Each one comes back as a header of its own on every GET and HEAD.
+    if (!is_field_name(name))
+      return s3::Error(s3::Code::InvalidArgument, "User metadata names must be valid HTTP header names.");
+    if (!is_field_value(value)) return not_a_header_value(name);
     m.user.emplace_back(name.substr(11), value);
     user_bytes += name.size() - 11 + value.size();
   }
   if (user_bytes > kMaxUserMetadata)
     return s3::Error(s3::Code::MetadataTooLarge, "Your metadata headers exceed the maximum allowed metadata size.");
   // Which classes exist is the object layer's to say (create_object / create_upload).
-  for (const auto& [field, value] : fields)
-    if (iequals(field, "x-amz-storage-class") && !value.empty()) m.storage_class = value;
+  for (const auto& [field, value] : fields) {
+    if (!iequals(field, "x-amz-storage-class") || value.empty()) continue;
+    if (!is_field_value(value)) return not_a_header_value("x-amz-storage-class");
+    m.storage_class = value;
+  }
   return m;
 }
 

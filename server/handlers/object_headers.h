@@ -17,12 +17,16 @@ namespace silt::server {
 
 // Content-* headers, Expires, Cache-Control, x-amz-meta-*, x-amz-tagging and
 // x-amz-storage-class from a PUT/COPY(REPLACE) request. MetadataTooLarge,
-// InvalidTag. The storage class is taken as given; the object layer refuses
-// classes it does not map (InvalidStorageClass).
+// InvalidTag, InvalidArgument (a value that could not be sent back as a header).
+// The storage class is taken as given; the object layer refuses classes it does
+// not map (InvalidStorageClass).
 s3::Result<ObjectMeta> meta_from_request(const S3Request& req);
 // The same rules (content headers, x-amz-meta-* within 2 KiB, storage class) for any
 // (name, value) source, names in any case: HTTP headers or POST form fields. Tags
 // and transfer details are the caller's, since each source encodes them differently.
+// Every value kept is replayed as a response header, so each must be an HTTP field
+// value (no CR, LF, NUL or other control character but HTAB) and each x-amz-meta-*
+// name a token: InvalidArgument otherwise.
 s3::Result<ObjectMeta> meta_from_fields(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // Headers every GET/HEAD of an object carries: ETag, Last-Modified, Content-Type,

@@ -20,6 +20,7 @@
 #include "server/handlers/object_headers.h"
 #include "server/handlers/tags.h"
 #include "util/hash.h"
+#include "util/http_field.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
@@ -91,16 +92,40 @@ std::string object_url(const S3Request& req, std::string_view key) {
   return url + "/" + uri_encode(key, false);
 }
 
+// success_action_redirect as a Location header, or nothing when it is not an absolute
+// http(s) URL with a host. "If Amazon S3 cannot interpret the URL, it acts as if the
+// field is not present": a control character (CR LF would start a header of the form
+// author's choosing) makes it uninterpretable. Spaces and non-ASCII bytes, which
+// browsers send as typed, are percent-encoded as a browser would.
+std::optional<std::string> redirect_url(std::string_view url) {
+  size_t host = url.rfind("http://", 0) == 0 ? 7 : url.rfind("https://", 0) == 0 ? 8 : 0;
+  if (host == 0 || host == url.size() || std::string_view("/?#").find(url[host]) != std::string_view::npos)
+    return std::nullopt;
+  std::string out;
+  for (char c : url) {
+    const auto u = static_cast<unsigned char>(c);
+    if (is_field_ctl(c)) return std::nullopt;
+    if (u == ' ' || u >= 0x80) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 Response post_response(const S3Request& req, const FormFields& fields, const std::string& key, const ObjectInfo& info) {
   Response r;
   std::string etag = quoted_etag(info.etag);
   r.add("ETag", etag);
   add_version_header(r, info);
 
-  auto redirect = auth::form_field(fields, "success_action_redirect");
-  if (!redirect) redirect = auth::form_field(fields, "redirect");
-  // "If Amazon S3 cannot interpret the URL, it acts as if the field is not present."
-  if (redirect && (redirect->rfind("http://", 0) == 0 || redirect->rfind("https://", 0) == 0)) {
+  auto field = auth::form_field(fields, "success_action_redirect");
+  if (!field) field = auth::form_field(fields, "redirect");
+  if (auto redirect = field ? redirect_url(*field) : std::nullopt) {
     std::string loc = *redirect + (redirect->find('?') == std::string::npos ? "?" : "&");
     loc += "bucket=" + uri_encode(req.bucket, false) + "&key=" + uri_encode(key, false) +
            "&etag=" + uri_encode(etag, false);
