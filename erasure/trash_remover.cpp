@@ -39,7 +39,7 @@ void TrashRemover::run() {
   std::unique_lock lock(mu_);
   for (;;) {
     work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stop_, and nothing left to remove
+    if (stop_) return;
     std::string path = std::move(queue_.front());
     queue_.pop_front();
     busy_ = true;

@@ -41,13 +41,16 @@ TEST_CASE("more than the queue holds is still all removed", "[trash]") {
   CHECK(stdfs::is_empty(tmp.path()));
 }
 
-TEST_CASE("destruction finishes what is queued", "[trash]") {
+TEST_CASE("destruction does not wait for the queue", "[trash]") {
   silt::test::TempDir tmp;
   std::vector<std::string> dirs;
-  for (int i = 0; i < 20; ++i) dirs.push_back(make_tree(tmp.path(), i));
+  for (int i = 0; i < 2000; ++i) dirs.push_back(make_tree(tmp.path(), i));
   {
     TrashRemover trash;
     trash.remove_later(dirs);
   }
-  CHECK(stdfs::is_empty(tmp.path()));
+  // The rest waits for the next startup, which empties tmp/ (recovery tests).
+  size_t left = 0;
+  for (const auto& d : dirs) left += stdfs::exists(d);
+  CHECK(left > 0);
 }
