@@ -12,6 +12,10 @@ bool is_policy_action(std::string_view a) {
   return a == "s3:GetBucketPolicy" || a == "s3:PutBucketPolicy" || a == "s3:DeleteBucketPolicy";
 }
 
+bool is_owner_only(std::string_view a) {
+  return is_policy_action(a) || a == "s3:PutBucketAcl";
+}
+
 }  // namespace
 
 bool owns(const Principal& who, std::string_view owner, std::string_view admin_user) {
@@ -51,13 +55,29 @@ Decision decide(const AccessRequest& r) {
     if (r.owner && is_policy_action(r.action)) return {};
     return {denied()};
   }
-  if (r.owner || effect == PolicyEffect::Allow) return {};
+  if (r.owner) return {};
+  if (is_owner_only(r.action)) {
+    if (effect == PolicyEffect::Allow && is_policy_action(r.action))
+      return {s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.")};
+    return {denied()};
+  }
+  if (effect == PolicyEffect::Allow) return {};
   if (r.action == "s3:ListBucket" && acl_grants_read(r.bucket_acl, r.who.anonymous)) return {};
   if (is_object_read(r.action)) {
     if (!r.object_acl) return {denied(), true};
     if (acl_grants_read(*r.object_acl, r.who.anonymous)) return {};
   }
   return {denied()};
+}
+
+bool acl_needs_permission(std::string_view acl_value) {
+  if (acl_value.empty()) return false;
+  return canned_acl(acl_value) != CannedAcl::Private;
+}
+
+bool owner_is(std::string_view expected, std::string_view recorded_owner, std::string_view admin_user) {
+  std::string_view effective = recorded_owner.empty() ? admin_user : recorded_owner;
+  return !effective.empty() && expected == effective;
 }
 
 bool visible_in_listing(const Principal& who, std::string_view owner, std::string_view admin_user) {

@@ -8,11 +8,18 @@
 //   2. an explicit Deny in the bucket policy refuses anyone else, the bucket owner too,
 //      except that the owner can always Get/Put/DeleteBucketPolicy (no lock-out);
 //   3. the owner may do everything else;
-//   4. a policy Allow admits;
-//   5. an ACL grant admits reads: the bucket's for s3:ListBucket, the object's for
+//   4. the bucket's policy and ACL are the owner's alone (Get/Put/DeleteBucketPolicy,
+//      PutBucketAcl): no policy grant reaches them, even to "*", so a grantee can never
+//      rewrite the rules that admitted it. A policy call a policy Allow would admit is
+//      405 MethodNotAllowed, as AWS answers an identity outside the owner's account;
+//      anything else AccessDenied;
+//   5. a policy Allow admits;
+//   6. an ACL grant admits reads: the bucket's for s3:ListBucket, the object's for
 //      s3:GetObject / s3:GetObjectVersion (public-read: anyone; authenticated-read:
 //      signed users);
-//   6. else AccessDenied (implicit deny).
+//   7. else AccessDenied (implicit deny).
+// A write that sets a canned ACL granting more than private is decided twice: as its
+// own action and as s3:PutObjectAcl (acl_needs_permission(); server/access_check.cpp).
 #pragma once
 
 #include <optional>
@@ -68,6 +75,17 @@ struct Decision {
 };
 
 Decision decide(const AccessRequest& r);
+
+// Whether a write that sets this canned ACL (x-amz-acl on PutObject, CopyObject,
+// CreateMultipartUpload; POST Object's acl field) also needs s3:PutObjectAcl, as AWS asks
+// of a grantee of s3:PutObject: any value that grants more than private, and any value
+// that is no canned ACL (the operation refuses those anyway). "" (absent) does not.
+bool acl_needs_permission(std::string_view acl_value);
+
+// Whether `expected` (x-amz-expected-bucket-owner, x-amz-source-expected-bucket-owner)
+// names the owner of a bucket with this recorded owner, as silt reports owners: the
+// user's name, admin_user for buckets recorded without one.
+bool owner_is(std::string_view expected, std::string_view recorded_owner, std::string_view admin_user);
 
 // Whether the action is an object read an object ACL's READ grant covers.
 bool is_object_read(std::string_view action);

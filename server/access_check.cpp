@@ -43,6 +43,56 @@ boost::asio::awaitable<s3::Result<BucketFacts>> bucket_facts(Services& svc, cons
   });
 }
 
+// The recorded owner of a bucket ("" for the admin's); nullopt when there is no such bucket.
+boost::asio::awaitable<s3::Result<std::optional<std::string>>> owner_of(Services& svc, const std::string& bucket) {
+  co_return co_await run_blocking(svc.blocking, [&]() -> s3::Result<std::optional<std::string>> {
+    auto info = svc.objects.head_bucket(bucket);
+    if (!info) {
+      if (info.error().code == s3::Code::NoSuchBucket) return std::optional<std::string>();
+      return info.error();
+    }
+    return std::optional<std::string>(std::move(info->owner));
+  });
+}
+
+// One expected-owner header against its bucket. A missing bucket is the operation's to
+// report (NoSuchBucket), as for every other check here.
+boost::asio::awaitable<s3::Status> expected_owner_holds(Services& svc, std::string_view expected,
+                                                        const std::string& bucket) {
+  auto owner = co_await owner_of(svc, bucket);
+  if (!owner) co_return owner.error();
+  if (*owner && !auth::owner_is(expected, **owner, svc.config.admin_user))
+    co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  co_return s3::Status{};
+}
+
+// x-amz-expected-bucket-owner (every bucket and object operation) and, on copies,
+// x-amz-source-expected-bucket-owner: checks the client asked for, so they hold for the
+// admin too. CreateBucket and ListBuckets take no such header.
+boost::asio::awaitable<s3::Status> expected_owners_hold(Services& svc, const S3Request& req,
+                                                        std::string_view operation) {
+  if (req.bucket.empty() || operation == "CreateBucket") co_return s3::Status{};
+  if (req.has_header("x-amz-expected-bucket-owner")) {
+    const std::string_view expected = req.header_value("x-amz-expected-bucket-owner");
+    if (auto st = co_await expected_owner_holds(svc, expected, req.bucket); !st) co_return st;
+  }
+  if ((operation == "CopyObject" || operation == "UploadPartCopy") &&
+      req.has_header("x-amz-source-expected-bucket-owner")) {
+    // A malformed x-amz-copy-source is the operation's to report.
+    auto src = parse_copy_source(req.header_value("x-amz-copy-source"));
+    if (!src) co_return s3::Status{};
+    const std::string_view expected = req.header_value("x-amz-source-expected-bucket-owner");
+    if (auto st = co_await expected_owner_holds(svc, expected, src->bucket); !st) co_return st;
+  }
+  co_return s3::Status{};
+}
+
+// The operations that create an object with the canned ACL they carry.
+bool sets_object_acl(std::string_view operation) {
+  return operation == "PutObject" || operation == "CopyObject" || operation == "CreateMultipartUpload" ||
+         operation == "PostObject";
+}
+
 // Condition keys as AWS defines them for this request (auth/policy.h lists the supported ones).
 auth::PolicyFacts facts_of(const auth::Principal& who, const S3Request& req, std::string_view action) {
   auth::PolicyFacts f;
@@ -107,7 +157,8 @@ auth::Principal principal_of(const auth::Identity& id, const Services& svc) {
 }
 
 boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity& id, const S3Request& req,
-                                             std::string_view operation) {
+                                             std::string_view operation, std::optional<std::string_view> acl) {
+  if (auto st = co_await expected_owners_hold(svc, req, operation); !st) co_return st;
   const auth::Principal who = principal_of(id, svc);
   const auth::Action kind = action_of(operation);
   // The admin may do everything, so its requests skip every lookup.
@@ -138,6 +189,15 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
   const std::string* key = nullptr;
   if (target.object) key = &req.key;
   if (auto st = co_await check(svc, who, req, *facts, req.bucket, target.action, key, version); !st) co_return st;
+
+  // A grantee of s3:PutObject publishing what it writes also needs s3:PutObjectAcl (AWS's rule).
+  std::string_view acl_value;
+  if (sets_object_acl(operation)) acl_value = acl ? *acl : req.header_value("x-amz-acl");
+  if (auth::acl_needs_permission(acl_value)) {
+    const std::string no_version;
+    if (auto st = co_await check(svc, who, req, *facts, req.bucket, "s3:PutObjectAcl", &req.key, no_version); !st)
+      co_return st;
+  }
 
   if (operation == "CopyObject" || operation == "UploadPartCopy") {
     // Reading the source is s3:GetObject on it. A malformed header is the operation's to report.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,11 +22,18 @@ namespace silt::server {
 auth::Principal principal_of(const auth::Identity& id, const Services& svc);
 
 // operation: the router's name ("CreateBucket", "CopyObject", ...). CopyObject and
-// UploadPartCopy are checked as s3:GetObject on their source too. Looks bucket owners up
-// on the blocking pool, and not at all for the admin; reads an object's ACL only for a
-// non-owner's read that neither the policy nor the bucket ACL admits.
+// UploadPartCopy are checked as s3:GetObject on their source too; PutObject, CopyObject,
+// CreateMultipartUpload and PostObject that set a canned ACL granting more than private
+// as s3:PutObjectAcl too. acl: the ACL the request sets, when it is not the x-amz-acl
+// header (POST Object's acl form field; "" for none). A request naming the owner it
+// expects (x-amz-expected-bucket-owner, and x-amz-source-expected-bucket-owner on a copy)
+// is AccessDenied, whoever sends it, when another user owns that bucket. Looks bucket
+// owners up on the blocking pool, and not at all for the admin unless such a header asks;
+// reads an object's ACL only for a non-owner's read that neither the policy nor the bucket
+// ACL admits.
 boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity& id, const S3Request& req,
-                                             std::string_view operation);
+                                             std::string_view operation,
+                                             std::optional<std::string_view> acl = std::nullopt);
 
 // DeleteObjects: one verdict per (key, version id) as s3:DeleteObject / s3:DeleteObjectVersion,
 // as AWS checks each key of a bulk delete. An error of the lookup fails them all.

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "server/handlers/handlers.h"
+#include "server/unsupported_headers.h"
 
 namespace silt::server {
 
@@ -142,7 +143,10 @@ s3::Result<Route> route(const S3Request& req) {
   for (const auto& row : kRoutes) {
     if (row.level != level || row.method != req.method) continue;
     known_method = true;
-    if (matches(row, req)) return row.route;
+    if (!matches(row, req)) continue;
+    // A header asking for what silt does not do is refused before anyone acts on the request.
+    if (auto st = refuse_unsupported(row.route.operation, req); !st) return st.error();
+    return row.route;
   }
   if (known_method || names_subresource(req))
     return s3::Error(s3::Code::NotImplemented,

@@ -14,7 +14,9 @@ struct Route {
 };
 
 // Finds the operation for a request. NotImplemented for S3 operations silt does not
-// serve yet (so no client ever gets a wrong 200), MethodNotAllowed for nonsense.
+// serve yet (so no client ever gets a wrong 200), MethodNotAllowed for nonsense. A routed
+// request with a header asking for a feature silt lacks gets that row's error from
+// server/unsupported_headers.h instead of its route.
 s3::Result<Route> route(const S3Request& req);
 
 // Every operation name of the table, once each (the metrics' label values).

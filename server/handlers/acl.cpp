@@ -88,8 +88,8 @@ s3::Result<auth::CannedAcl> acl_from_document(const std::string& body, std::stri
   return out;
 }
 
-// The ACL a Put*Acl request sets: x-amz-acl, else the body. x-amz-grant-* alone are
-// accepted and leave the ACL private.
+// The ACL a Put*Acl request sets: x-amz-acl, else the body (x-amz-grant-* never get
+// here: the router refuses them, server/unsupported_headers.cpp).
 awaitable<s3::Result<auth::CannedAcl>> requested_acl(RequestContext& ctx, std::string_view owner) {
   auto body = co_await ctx.body.read_all(64 * 1024);
   if (!body) co_return body.error();

@@ -1,6 +1,6 @@
 // x-amz-acl (and POST Object's `acl` field) as stored with a bucket or object: the
-// enforced canned ACL's name (auth/acl.h), "" for private. x-amz-grant-* headers are
-// accepted and ignored: silt has no per-user grants (docs/operations.md).
+// enforced canned ACL's name (auth/acl.h), "" for private. x-amz-grant-* headers ask for
+// per-user grants silt does not have: the router refuses them (server/unsupported_headers.cpp).
 #pragma once
 
 #include <string>

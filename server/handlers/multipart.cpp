@@ -1,5 +1,6 @@
 // CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
 // AbortMultipartUpload, ListParts, ListMultipartUploads.
+#include <algorithm>
 #include <charconv>
 
 #include "server/blocking.h"
@@ -11,6 +12,7 @@
 #include "server/handlers/request_xml.h"
 #include "server/handlers/upload_body.h"
 #include "util/checksum.h"
+#include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
 
@@ -52,6 +54,55 @@ void add_checksum_elements(pugi::xml_node node, const std::vector<std::pair<std:
 
 std::string storage_class(const ObjectMeta& m) {
   return m.storage_class.empty() ? "STANDARD" : m.storage_class;
+}
+
+// A listed part's ETag as complete_upload() compares it: quotes dropped, case ignored.
+bool same_etag(std::string_view sent, std::string_view stored) {
+  std::string plain;
+  for (char c : sent)
+    if (c != '"') plain.push_back(ascii_lower(c));
+  return plain == stored;
+}
+
+// x-amz-mp-object-size: the size the client expects the completed object to have, a check
+// it asked for and so must get (400 InvalidRequest on a mismatch, as AWS). The object is
+// made of the listed parts whose ETags match, and a part uploaded again between this check
+// and the commit matches only with the same bytes, so the sum taken here is its size. A
+// listed part that does not match is complete_upload()'s InvalidPart to report.
+awaitable<s3::Status> check_object_size(RequestContext& ctx, const std::vector<CompletedPart>& listed) {
+  const auto& req = ctx.req;
+  if (!req.has_header("x-amz-mp-object-size")) co_return s3::Status{};
+  auto text = req.header_value("x-amz-mp-object-size");
+  uint64_t want = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), want);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-mp-object-size header is invalid.")
+        .with("ArgumentName", "x-amz-mp-object-size");
+  std::vector<PartInfo> stored;
+  for (int after = 0;;) {
+    auto page = co_await run_blocking(ctx.svc.blocking, [&] {
+      return ctx.svc.objects.list_parts(req.bucket, req.key, upload_id(req), after, kMaxList);
+    });
+    if (!page) co_return page.error();
+    for (auto& p : page->parts) stored.push_back(std::move(p));
+    if (!page->truncated || page->next_marker <= after) break;
+    after = page->next_marker;
+  }
+  uint64_t size = 0;
+  for (const auto& part : listed) {
+    // stored ascends by part number.
+    auto found = std::lower_bound(stored.begin(), stored.end(), part.number,
+                                  [](const PartInfo& p, int number) { return p.number < number; });
+    if (found == stored.end() || found->number != part.number || !same_etag(part.etag, found->etag))
+      co_return s3::Status{};
+    size += found->size;
+  }
+  if (size != want)
+    co_return s3::Error(s3::Code::InvalidRequest,
+                        "The provided x-amz-mp-object-size (" + std::string(text) +
+                            ") does not match the size of the object the listed parts make (" + std::to_string(size) +
+                            ").");
+  co_return s3::Status{};
 }
 }  // namespace
 
@@ -163,6 +214,7 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   if (!body) co_return body.error();
   auto parts = parse_complete_multipart(*body);
   if (!parts) co_return parts.error();
+  if (auto st = co_await check_object_size(ctx, *parts); !st) co_return st.error();
   auto info = co_await run_blocking(ctx.svc.blocking, [&] {
     return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), *parts, *cond);
   });

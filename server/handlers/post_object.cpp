@@ -19,6 +19,7 @@
 #include "server/handlers/handlers.h"
 #include "server/handlers/object_headers.h"
 #include "server/handlers/tags.h"
+#include "server/unsupported_headers.h"
 #include "util/hash.h"
 #include "util/http_field.h"
 #include "util/strings.h"
@@ -286,10 +287,9 @@ awaitable<Result> post_object(RequestContext& ctx) {
     break;
   }
 
-  // Who signed it, and whether the policy admits this form.
+  // Who signed it.
   auto id = auth::authenticate_post(fields, *ctx.credentials);
   if (!id) co_return id.error();
-  if (auto st = co_await authorize(ctx.svc, *id, req, "PostObject"); !st) co_return st.error();
   if (!file)
     co_return s3::Error(s3::Code::InvalidArgument, "POST requires exactly one file upload per request.")
         .with("ArgumentName", "file")
@@ -307,6 +307,18 @@ awaitable<Result> post_object(RequestContext& ctx) {
   // As for keys in a URL (InvalidURI there): a stored non-UTF-8 key would break every listing.
   if (!valid_utf8(*key))
     co_return s3::Error(s3::Code::InvalidArgument, "Object key must be valid UTF-8.").with("ArgumentName", "key");
+
+  // Fields asking for what silt does not do, then whether the signer may write this key
+  // (its own object ARN, so a policy's key patterns apply) with this ACL.
+  std::vector<SentField> sent(fields.begin(), fields.end());
+  if (auto st = refuse_unsupported("PostObject", req.secure_transport, sent); !st) co_return st.error();
+  S3Request target = req;
+  target.key = *key;
+  target.has_key = true;
+  const std::string acl = auth::form_field(fields, "acl").value_or("");
+  if (auto st = co_await authorize(ctx.svc, *id, target, "PostObject", acl); !st) co_return st.error();
+
+  // Whether the signed policy admits this form.
   auto policy = auth::parse_post_policy(*auth::form_field(fields, "policy"));
   if (!policy) co_return policy.error();
   if (auto st = auth::check_post_policy(*policy, fields, req.bucket, now_ms()); !st) co_return st.error();

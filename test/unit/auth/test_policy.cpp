@@ -231,6 +231,53 @@ TEST_CASE("one evaluator: admin, owner, policy, ACLs") {
   CHECK_FALSE(decide(l).needs_object_acl);
 }
 
+TEST_CASE("the bucket's policy and ACL are its owner's alone, whatever a policy grants") {
+  auto grant_all = parsed(
+      one(R"({"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]})"));
+  const Principal admin{"root", true, false}, owner{"alice"}, other{"bob"}, anon{"", false, true};
+  auto req = [&](Principal who, bool own, std::string_view action, const Policy* p) {
+    AccessRequest r;
+    r.who = who;
+    r.owner = own;
+    r.action = action;
+    r.resource = "arn:aws:s3:::b";
+    r.policy = p;
+    return decide(r).status;
+  };
+  for (auto action : {"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}) {
+    CAPTURE(action);
+    CHECK(req(owner, true, action, &grant_all).ok());
+    CHECK(req(admin, false, action, &grant_all).ok());
+    // AWS's answer to a permitted identity outside the owner's account.
+    CHECK(req(other, false, action, &grant_all).error().code == s3::Code::MethodNotAllowed);
+    CHECK(req(anon, false, action, &grant_all).error().code == s3::Code::MethodNotAllowed);
+    CHECK(req(other, false, action, nullptr).error().code == s3::Code::AccessDenied);
+  }
+  CHECK(req(owner, true, "s3:PutBucketAcl", &grant_all).ok());
+  CHECK(req(admin, false, "s3:PutBucketAcl", nullptr).ok());
+  CHECK(req(other, false, "s3:PutBucketAcl", &grant_all).error().code == s3::Code::AccessDenied);
+  CHECK(req(anon, false, "s3:PutBucketAcl", &grant_all).error().code == s3::Code::AccessDenied);
+  // The same policy still grants everything else, object ACLs included (WRITE_ACP is per object in AWS).
+  CHECK(req(other, false, "s3:PutBucketCORS", &grant_all).ok());
+  CHECK(req(other, false, "s3:PutObjectAcl", &grant_all).ok());
+}
+
+TEST_CASE("a write setting an ACL that grants more than private also needs s3:PutObjectAcl") {
+  for (auto v : {"public-read", "public-read-write", "authenticated-read", "no-such-acl"})
+    CHECK(acl_needs_permission(v));
+  for (auto v :
+       {"", "private", "bucket-owner-full-control", "bucket-owner-read", "aws-exec-read", "log-delivery-write"})
+    CHECK_FALSE(acl_needs_permission(v));
+}
+
+TEST_CASE("x-amz-expected-bucket-owner names the owner as silt reports it") {
+  CHECK(owner_is("alice", "alice", "root"));
+  CHECK_FALSE(owner_is("bob", "alice", "root"));
+  CHECK(owner_is("root", "", "root"));  // the admin's buckets carry no recorded owner
+  CHECK_FALSE(owner_is("", "", ""));
+  CHECK_FALSE(owner_is("Alice", "alice", "root"));
+}
+
 TEST_CASE("canned ACL names map onto the three enforced ones") {
   CHECK(canned_acl("private") == CannedAcl::Private);
   CHECK(canned_acl("public-read") == CannedAcl::PublicRead);

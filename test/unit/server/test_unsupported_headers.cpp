@@ -1,0 +1,150 @@
+// The table of refused headers as the router applies it (server/unsupported_headers.h).
+#include <catch2/catch.hpp>
+
+#include "server/router.h"
+#include "server/s3_request.h"
+#include "server/unsupported_headers.h"
+
+using namespace silt::server;
+
+namespace {
+
+struct Outcome {
+  std::string code;  // the route's operation name, or the refusal's S3 code
+  std::string header;
+};
+
+Outcome routed(http::verb v, std::string target, std::vector<std::pair<std::string, std::string>> headers,
+               bool tls = false) {
+  RequestHeader h;
+  h.method(v);
+  h.target(target);
+  h.set(http::field::host, "127.0.0.1:9000");
+  for (auto& [k, val] : headers) h.set(k, val);
+  auto req = parse_s3_request(h, "");
+  REQUIRE(req.ok());
+  req->secure_transport = tls;
+  auto r = route(*req);
+  if (r) return {std::string(r->operation), ""};
+  auto it = r.error().extra.find("Header");
+  return {std::string(s3::code_name(r.error().code)), it == r.error().extra.end() ? "" : it->second};
+}
+
+std::string code(http::verb v, std::string target, std::vector<std::pair<std::string, std::string>> headers,
+                 bool tls = false) {
+  return routed(v, std::move(target), std::move(headers), tls).code;
+}
+
+using http::verb;
+
+}  // namespace
+
+TEST_CASE("SSE-C: refused over http, NotImplemented for writes and not applicable for reads over https") {
+  const std::vector<std::pair<std::string, std::string>> ssec = {
+      {"x-amz-server-side-encryption-customer-algorithm", "AES256"},
+      {"x-amz-server-side-encryption-customer-key", "a2V5"},
+      {"x-amz-server-side-encryption-customer-key-MD5", "bWQ1"}};
+  CHECK(code(verb::put, "/b/k", ssec) == "InvalidRequest");
+  CHECK(code(verb::put, "/b/k", ssec, true) == "NotImplemented");
+  CHECK(code(verb::post, "/b/k?uploads", ssec, true) == "NotImplemented");
+  CHECK(code(verb::put, "/b/k?partNumber=1&uploadId=u", ssec, true) == "NotImplemented");
+  CHECK(code(verb::get, "/b/k", ssec) == "InvalidRequest");
+  CHECK(code(verb::get, "/b/k", ssec, true) == "InvalidRequest");
+  CHECK(code(verb::head, "/b/k", ssec, true) == "InvalidRequest");
+  // Any one of the three is enough, in any case.
+  CHECK(code(verb::put, "/b/k", {{"X-Amz-Server-Side-Encryption-Customer-Key-MD5", "x"}}) == "InvalidRequest");
+  // The copy source's key on a copy.
+  const std::vector<std::pair<std::string, std::string>> src = {
+      {"x-amz-copy-source", "/b/src"}, {"x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256"}};
+  CHECK(code(verb::put, "/b/k", src) == "InvalidRequest");
+  CHECK(code(verb::put, "/b/k", src, true) == "InvalidRequest");
+  CHECK(code(verb::put, "/b/k?partNumber=1&uploadId=u", src, true) == "InvalidRequest");
+}
+
+TEST_CASE("SSE-S3 and SSE-KMS on object writes are NotImplemented and name the header") {
+  for (auto value : {"AES256", "aws:kms", "aws:kms:dsse", ""}) {
+    auto o = routed(verb::put, "/b/k", {{"x-amz-server-side-encryption", value}});
+    CHECK(o.code == "NotImplemented");
+    CHECK(o.header == "x-amz-server-side-encryption");
+  }
+  CHECK(code(verb::post, "/b/k?uploads", {{"x-amz-server-side-encryption-aws-kms-key-id", "arn"}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b/k", {{"x-amz-copy-source", "/b/s"}, {"x-amz-server-side-encryption-context", "e30="}}) ==
+        "NotImplemented");
+  CHECK(code(verb::put, "/b/k", {{"x-amz-server-side-encryption-bucket-key-enabled", "TRUE"}}) == "NotImplemented");
+  // Asking for no bucket key asks for nothing.
+  CHECK(code(verb::put, "/b/k", {{"x-amz-server-side-encryption-bucket-key-enabled", "false"}}) == "PutObject");
+}
+
+TEST_CASE("Object Lock headers: the error AWS gives for a bucket without Object Lock") {
+  for (auto h : {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"}) {
+    CHECK(code(verb::put, "/b/k", {{h, "x"}}) == "InvalidRequest");
+    CHECK(code(verb::post, "/b/k?uploads", {{h, "x"}}) == "InvalidRequest");
+    CHECK(code(verb::put, "/b/k", {{"x-amz-copy-source", "/b/s"}, {h, "x"}}) == "InvalidRequest");
+  }
+  CHECK(code(verb::put, "/b", {{"x-amz-bucket-object-lock-enabled", "True"}}) == "NotImplemented");
+  // rclone sends "false" with every CreateBucket.
+  CHECK(code(verb::put, "/b", {{"x-amz-bucket-object-lock-enabled", "false"}}) == "CreateBucket");
+}
+
+TEST_CASE("grants, ownership, website redirects, appends, ETag conditions and conditional deletes") {
+  CHECK(code(verb::put, "/b/k", {{"x-amz-grant-read", "uri=\"x\""}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b/k?acl", {{"x-amz-grant-full-control", "id=\"a\""}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b?acl", {{"x-amz-grant-write", "id=\"a\""}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b", {{"x-amz-grant-read-acp", "id=\"a\""}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b", {{"x-amz-object-ownership", "BucketOwnerEnforced"}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b/k", {{"x-amz-website-redirect-location", "/x"}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b/k", {{"x-amz-write-offset-bytes", "0"}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b/k", {{"if-none-match", "\"abc\""}}) == "NotImplemented");
+  CHECK(code(verb::put, "/b/k", {{"if-none-match", "*"}}) == "PutObject");
+  CHECK(code(verb::put, "/b/k", {{"if-none-match", "\"*\""}}) == "PutObject");
+  CHECK(code(verb::put, "/b/k", {{"if-match", "\"abc\""}}) == "PutObject");
+  CHECK(code(verb::delete_, "/b/k", {{"if-match", "\"abc\""}}) == "NotImplemented");
+  CHECK(code(verb::delete_, "/b/k", {{"x-amz-if-match-size", "3"}}) == "NotImplemented");
+}
+
+TEST_CASE("what real clients send by default is routed as before") {
+  const std::vector<std::pair<std::string, std::string>> botocore = {{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"},
+                                                                     {"x-amz-date", "20250101T000000Z"},
+                                                                     {"x-amz-checksum-crc32", "AAAAAA=="},
+                                                                     {"x-amz-sdk-checksum-algorithm", "CRC32"},
+                                                                     {"x-amz-acl", "bucket-owner-full-control"},
+                                                                     {"x-amz-storage-class", "STANDARD"},
+                                                                     {"x-amz-tagging", "a=b"},
+                                                                     {"x-amz-meta-mtime", "1"},
+                                                                     {"x-amz-request-payer", "requester"},
+                                                                     {"x-amz-expected-bucket-owner", "alice"},
+                                                                     {"if-match", "\"abc\""},
+                                                                     {"x-amz-checksum-type", "FULL_OBJECT"}};
+  CHECK(code(verb::put, "/b/k", botocore) == "PutObject");
+  CHECK(code(verb::put, "/b/k", botocore, true) == "PutObject");
+  CHECK(code(verb::post, "/b/k?uploads", botocore) == "CreateMultipartUpload");
+  // A GET carrying encryption headers only SSE-C names is not refused for them.
+  CHECK(code(verb::get, "/b/k", {{"x-amz-server-side-encryption", "AES256"}}) == "GetObject");
+  CHECK(code(verb::get, "/b", {{"x-amz-server-side-encryption-customer-key", "k"}}) == "ListObjects");
+}
+
+TEST_CASE("POST Object's form fields go through the same rows") {
+  std::vector<SentField> fields = {{"key", "k"}, {"X-Amz-Server-Side-Encryption", "AES256"}};
+  auto st = refuse_unsupported("PostObject", false, fields);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().code == s3::Code::NotImplemented);
+  fields = {{"x-amz-server-side-encryption-customer-key", "k"}};
+  CHECK(refuse_unsupported("PostObject", false, fields).error().code == s3::Code::InvalidRequest);
+  CHECK(refuse_unsupported("PostObject", true, fields).error().code == s3::Code::NotImplemented);
+  fields = {{"key", "k"}, {"acl", "public-read"}, {"x-amz-meta-a", "b"}, {"x-amz-storage-class", "STANDARD"}};
+  CHECK(refuse_unsupported("PostObject", false, fields).ok());
+}
+
+TEST_CASE("every row names a lower-case header, operations the router knows, and a refusal") {
+  auto ops = operation_names();
+  for (const auto& row : unsupported_headers()) {
+    CAPTURE(row.header);
+    for (char c : row.header) CHECK_FALSE((c >= 'A' && c <= 'Z'));
+    CHECK_FALSE(row.operations.empty());
+    for (auto op : row.operations) CHECK((op == "PostObject" || std::find(ops.begin(), ops.end(), op) != ops.end()));
+    for (const auto* a : {&row.over_http, &row.over_https}) {
+      CHECK(s3::http_status(a->code) >= 400);
+      CHECK_FALSE(a->message.empty());
+    }
+  }
+}
