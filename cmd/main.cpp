@@ -21,6 +21,7 @@
 #include "erasure/object_layer.h"
 #include "lifecycle/worker.h"
 #include "server/server.h"
+#include "util/parse.h"
 
 namespace fs = std::filesystem;
 
@@ -73,13 +74,9 @@ bool split_address(const std::string& addr, silt::server::Config& cfg) {
   if (cfg.host.size() > 1 && cfg.host.front() == '[' && cfg.host.back() == ']')
     cfg.host = cfg.host.substr(1, cfg.host.size() - 2);
   if (cfg.host.empty()) cfg.host = "0.0.0.0";
-  try {
-    int port = std::stoi(addr.substr(colon + 1));
-    if (port < 0 || port > 65535) return false;
-    cfg.port = static_cast<uint16_t>(port);
-  } catch (...) {
-    return false;
-  }
+  auto port = silt::parse_u64(std::string_view(addr).substr(colon + 1));
+  if (!port || *port > 65535) return false;
+  cfg.port = static_cast<uint16_t>(*port);
   return true;
 }
 
