@@ -106,3 +106,13 @@ def test_malformed_copy_source_range_is_400_and_the_connection_serves_on(silt, s
                      CopySource={"Bucket": bucket, "Key": "src"}, CopySourceRange="bytes=5-10")
     assert code(e) == ("InvalidRange", 416)
     s3.abort_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload)
+
+
+def test_uncaught_exceptions_are_a_metric(silt):
+    c = http.client.HTTPConnection("127.0.0.1", silt.port, timeout=10)
+    c.request("GET", "/_silt/metrics")
+    text = c.getresponse().read().decode()
+    c.close()
+    assert "# TYPE silt_uncaught_exceptions_total counter" in text
+    for where in ("request", "session", "accept"):
+        assert f'silt_uncaught_exceptions_total{{where="{where}"}} 0\n' in text, text[-2000:]
