@@ -1,6 +1,7 @@
 // silt: an S3-compatible object store. `silt server` runs it.
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -308,6 +309,10 @@ int run_server(ServerOptions o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything silt creates (drives, shards, meta.json, the LevelDB index, users.json)
+  // is for its own user alone; LevelDB creates its files itself, so the umask is what
+  // reaches them. The explicit modes in erasure/fs.cpp and friends say the same.
+  ::umask(077);
   CLI::App app{"silt: an S3-compatible object store on erasure-coded drives"};
   app.require_subcommand(1);
 

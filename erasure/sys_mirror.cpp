@@ -260,7 +260,7 @@ s3::Status SysMirror::before_delete_marker(const ObjectRecord& marker) {
     const std::string tmp = d.tmp_dir(id);
     auto publish = [&]() -> s3::Status {
       // tmp/ is emptied at startup: its new entry needs no fsync of its own.
-      if (::mkdir(tmp.c_str(), 0755) != 0) return fs::io_error("mkdir", tmp);
+      if (::mkdir(tmp.c_str(), 0700) != 0) return fs::io_error("mkdir", tmp);
       if (auto s = fs::write_file_synced(tmp + "/" + kMetaFile, json); !s) return s;
       if (auto s = fs::fsync_dir(tmp); !s) return s;
       if (auto s = fs::make_dirs(d.data_parent(id)); !s) return s;

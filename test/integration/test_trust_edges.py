@@ -116,3 +116,32 @@ def test_uncaught_exceptions_are_a_metric(silt):
     assert "# TYPE silt_uncaught_exceptions_total counter" in text
     for where in ("request", "session", "accept"):
         assert f'silt_uncaught_exceptions_total{{where="{where}"}} 0\n' in text, text[-2000:]
+
+
+# --- files on disk -----------------------------------------------------------------------
+
+def test_files_and_directories_are_for_silts_user_alone(silt, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="small", Body=b"x" * 1000)
+    s3.put_object(Bucket=bucket, Key="dir/large", Body=os.urandom(3 << 20))
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mpu")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mpu", UploadId=upload, PartNumber=1, Body=b"p" * 100)["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mpu", UploadId=upload,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert put_lifecycle(silt, bucket, lifecycle_doc(b"modes")).status == 200
+    ok(silt.admin("user", "add", "mode-check-user"))  # writes users.json
+    files = dirs = 0
+    loose = []
+    for root, dirnames, filenames in os.walk(silt.data_dir):
+        for name in [root] + [os.path.join(root, d) for d in dirnames]:
+            dirs += 1
+            if stat.S_IMODE(os.lstat(name).st_mode) & 0o077:
+                loose.append((name, oct(stat.S_IMODE(os.lstat(name).st_mode))))
+        for f in filenames:
+            path = os.path.join(root, f)
+            files += 1
+            if stat.S_IMODE(os.lstat(path).st_mode) & 0o077:
+                loose.append((path, oct(stat.S_IMODE(os.lstat(path).st_mode))))
+    assert files > 30 and dirs > 20, (files, dirs)  # shards, meta.json, LevelDB, users.json, sys/
+    assert (silt.data_dir / "users.json").exists()
+    assert not loose, loose[:20]
