@@ -49,6 +49,15 @@ bool is_post_object(const S3Request& req) {
 bool expects_continue(const http::request_header<>& h) {
   return beast::iequals(h[http::field::expect], "100-continue");
 }
+
+// The client's address as aws:SourceIp and the console's sign-in limits see it: IPv4
+// clients as IPv4 even on a dual-stack listener.
+std::string source_address(const asio::ip::tcp::endpoint& remote) {
+  auto peer = remote.address();
+  return peer.is_v6() && peer.to_v6().is_v4_mapped()
+             ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).to_string()
+             : peer.to_string();
+}
 }  // namespace
 
 // The request body as Beast's parser delivers it (Content-Length or chunked).
@@ -235,7 +244,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   if (shared_.console && is_console_target(hdr.target())) {
     ParserBody raw(*this, parser);
     if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
-    co_return co_await shared_.console->serve(hdr, raw, is_tls());
+    co_return co_await shared_.console->serve(hdr, raw, is_tls(), source_address(rec_.remote));
   }
 
   // The admin API: signed like S3 requests, for the admin user only.
@@ -269,13 +278,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   resource = req.resource();
   rec_.bucket = req.bucket;
   rec_.key = req.key;
-  {
-    // aws:SourceIp sees IPv4 clients as IPv4 even on a dual-stack listener.
-    auto peer = rec_.remote.address();
-    req.source_ip = peer.is_v6() && peer.to_v6().is_v4_mapped()
-                        ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).to_string()
-                        : peer.to_string();
-  }
+  req.source_ip = source_address(rec_.remote);
   req.secure_transport = is_tls();
 
   // A browser's preflight carries no credentials: the bucket's CORS rules decide.

@@ -145,3 +145,33 @@ def test_files_and_directories_are_for_silts_user_alone(silt, s3, bucket):
     assert files > 30 and dirs > 20, (files, dirs)  # shards, meta.json, LevelDB, users.json, sys/
     assert (silt.data_dir / "users.json").exists()
     assert not loose, loose[:20]
+
+
+# --- the console's sign-in throttle ---------------------------------------------------------
+
+def login(silt, key, secret, source="127.0.0.1"):
+    status, headers, body = console_call(silt, "POST", "/_silt/console/api/login",
+                                         json.dumps({"accessKey": key, "secretKey": secret}),
+                                         {"Content-Type": "application/json"}, source=source)
+    return status, headers, json.loads(body)
+
+
+def test_console_failures_never_lock_out_a_correct_secret(silt):
+    admin, secret = silt.access_key, silt.secret_key
+    # Ten wrong guesses from one address, at once: all counted, all answered 401.
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        wrong = list(pool.map(lambda i: login(silt, admin, f"wrong-guess-{i:04d}")[0], range(10)))
+    assert wrong == [401] * 10
+    status, _, body = login(silt, admin, "wrong-guess-more")
+    assert (status, body["error"]) == (429, "TooManyAttempts")
+    # The real admin elsewhere is not slowed at all ...
+    started = time.monotonic()
+    status, headers, body = login(silt, admin, secret, source="127.0.0.2")
+    assert status == 200 and body["user"] == admin and "silt_console=" in headers["Set-Cookie"], body
+    assert time.monotonic() - started < 0.9
+    # ... and from the guessing address a correct secret still signs in, once its turn comes.
+    status, headers, body = login(silt, admin, secret)
+    assert status == 200 and "silt_console=" in headers["Set-Cookie"], body
+    # Which started that pair over: a wrong secret is a plain 401 again.
+    assert login(silt, admin, "wrong-guess-after")[0] == 401
+    assert silt.health("live") == 200
