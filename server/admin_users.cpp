@@ -12,7 +12,7 @@ namespace {
 Response json_response(const nlohmann::json& j) {
   Response r;
   r.content_type = "application/json";
-  r.body = j.dump(2) + "\n";
+  r.body = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // never throws
   return r;
 }
 

@@ -44,7 +44,7 @@ Response json_answer(int status, const nlohmann::json& j) {
   Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = j.dump() + "\n";
+  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // never throws
   r.add("Cache-Control", "no-store");
   return r;
 }

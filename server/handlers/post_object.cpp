@@ -279,9 +279,11 @@ awaitable<Result> post_object(RequestContext& ctx) {
         .with("ArgumentValue", "");
   if (key->empty()) co_return s3::Error(s3::Code::InvalidArgument, "User key must have a length greater than 0.");
   if (key->size() > kMaxKeyLength) co_return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
-  // As for keys in a URL (InvalidURI there): a stored non-UTF-8 key would break every listing.
-  if (!valid_utf8(*key))
-    co_return s3::Error(s3::Code::InvalidArgument, "Object key must be valid UTF-8.").with("ArgumentName", "key");
+  // As for keys in a URL (InvalidURI there): a stored non-UTF-8 key, or one holding U+0000,
+  // would break every listing.
+  if (!valid_utf8(*key) || key->find('\0') != std::string::npos)
+    co_return s3::Error(s3::Code::InvalidArgument, "Object key must be valid UTF-8 without U+0000.")
+        .with("ArgumentName", "key");
   auto policy = auth::parse_post_policy(*auth::form_field(fields, "policy"));
   if (!policy) co_return policy.error();
   if (auto st = auth::check_post_policy(*policy, fields, req.bucket, now_ms()); !st) co_return st.error();

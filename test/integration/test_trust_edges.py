@@ -118,6 +118,93 @@ def test_uncaught_exceptions_are_a_metric(silt):
         assert f'silt_uncaught_exceptions_total{{where="{where}"}} 0\n' in text, text[-2000:]
 
 
+# --- keys holding U+0000 ------------------------------------------------------------------
+
+def test_a_key_with_nul_is_refused_and_listings_stay_whole(silt, s3, bucket):
+    # Each on its own connection: a refused PUT's unread body ends its connection.
+    for key in ("a\x00b", "\x00", "dir/x\x00.txt"):
+        r = silt.request("PUT", bucket, key, body=b"nul")
+        assert_s3_error(r, 400, "InvalidURI")
+    r = silt.request("POST", bucket, "a\x00b", params=[("uploads", None)])
+    assert_s3_error(r, 400, "InvalidURI")
+    assert silt.request("PUT", bucket, "plain", body=b"still serving").status == 200
+    # Without encoding-type, as the oldest clients list: no key cut at a NUL.
+    listing = silt.request("GET", bucket, params=[("list-type", "2")])
+    assert listing.status == 200 and keys_of(listing.body) == ["plain"], listing
+
+
+def test_delete_objects_never_reads_a_key_cut_at_a_nul(silt, s3, bucket):
+    # pugixml decodes &#0; into a NUL that ends its C string: "a&#0;b" used to delete "a".
+    s3.put_object(Bucket=bucket, Key="a", Body=b"keep me")
+    for ref in ("&#0;", "&#x0;", "&#x00;"):
+        body = f'<Delete><Object><Key>a{ref}b</Key></Object></Delete>'.encode()
+        r = silt.request("POST", bucket, params=[("delete", None)], headers=md5_header(body), body=body)
+        assert_s3_error(r, 400, "MalformedXML")
+    assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"keep me"
+
+
+# --- lifecycle names and the admin JSON ---------------------------------------------------
+
+@pytest.mark.parametrize("doc", [
+    lifecycle_doc(b"bad\xff\xfeid"),
+    lifecycle_doc(b"latin1-\xe9t\xe9"),
+    lifecycle_doc(b"ok-id", prefix=b"logs/\xc3"),
+    lifecycle_doc(b"ok-id", prefix=b"logs/&#0;tail"),  # would have widened the rule to logs/
+    lifecycle_doc(b"ok-id", tag=b"k\xff"),
+    lifecycle_doc(b"ctl\x01id"),
+], ids=["id-ff-fe", "id-latin1", "prefix-truncated", "prefix-nul-ref", "tag-key", "id-control"])
+def test_lifecycle_names_must_be_utf8_that_xml_carries(silt, s3, bucket, doc):
+    r = put_lifecycle(silt, bucket, doc)
+    assert_s3_error(r, 400, "MalformedXML")
+    e = client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)
+    assert code(e) == ("NoSuchLifecycleConfiguration", 404)
+    # UTF-8 names are fine, and the admin's status shows them.
+    assert put_lifecycle(silt, bucket, lifecycle_doc("r\u00e8gle-\u65e5\u672c".encode())).status == 200
+    status = json.loads(ok(silt.admin("--json", "lifecycle", "status")).stdout)
+    ids = [r["id"] for b in status["buckets"] if b["bucket"] == bucket for r in b["rules"]]
+    assert ids == ["r\u00e8gle-\u65e5\u672c"]
+
+
+def test_admin_json_survives_a_non_utf8_rule_stored_by_an_older_silt(tmp_path):
+    """An older silt stored such ids. Planted the way a rebuild reads them (the drives'
+    config mirror), `silt admin lifecycle status` and the console's lifecycle panel,
+    which threw an uncaught nlohmann exception on them, still answer."""
+    server = SiltServer(tmp_path / "legacy")
+    server.start()
+    try:
+        b = bucket_name("legacy")
+        server.boto3().create_bucket(Bucket=b)
+        assert put_lifecycle(server, b, lifecycle_doc(b"marker-id-0123")).status == 200
+        assert server.stop() == 0
+        planted = 0
+        for drive in server.drives():
+            mirror = drive / "sys" / "buckets" / b / "config" / "lifecycle"
+            data = mirror.read_bytes()
+            assert b"marker-id-0123" in data
+            mirror.write_bytes(data.replace(b"marker-id-0123", b"bad\xff\xfe-id-01"))
+            planted += 1
+        assert planted == 6
+        rebuilt = subprocess.run([str(silt_binary()), "admin", "rebuild-index", "--data", str(server.data_dir)],
+                                 capture_output=True, text=True, timeout=120)
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        server.start()
+        r = server.admin("lifecycle", "status")
+        assert r.returncode == 0, r.stderr
+        ok(server.admin("--json", "lifecycle", "status"))
+        status, headers, body = console_call(server, "POST", "/_silt/console/api/login",
+                                             json.dumps({"accessKey": server.access_key,
+                                                         "secretKey": server.secret_key}),
+                                             {"Content-Type": "application/json"})
+        assert status == 200, body
+        cookie = headers["Set-Cookie"].split(";")[0]
+        status, _, body = console_call(server, "GET", "/_silt/console/api/lifecycle", headers={"Cookie": cookie})
+        assert status == 200, body
+        json.loads(body)
+        assert server.health("live") == 200
+    finally:
+        server.stop()
+
+
 # --- files on disk -----------------------------------------------------------------------
 
 def test_files_and_directories_are_for_silts_user_alone(silt, s3, bucket):
