@@ -183,6 +183,10 @@ int run_server(ServerOptions o) {
   silt::auth::Credential root;
   if (*chosen) {
     const auto& c = **chosen;
+    if (auto st = silt::check_root_password(c); !st) {
+      std::cerr << "silt: " << st.error().message << "\n";
+      return 2;
+    }
     root = {c.user, c.password, c.user};
     cfg.admin_user = c.user;
     spdlog::info("root user from {}", c.source);

@@ -262,3 +262,28 @@ def test_console_failures_never_lock_out_a_correct_secret(silt):
     # Which started that pair over: a wrong secret is a plain 401 again.
     assert login(silt, admin, "wrong-guess-after")[0] == 401
     assert silt.health("live") == 200
+
+
+# --- the root password -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("user_var,password_var", [("SILT_ROOT_USER", "SILT_ROOT_PASSWORD"),
+                                                   ("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")])
+def test_a_root_password_under_8_characters_stops_silt(tmp_path, user_var, password_var):
+    env = {k: v for k, v in os.environ.items() if "ROOT_" not in k and not k.startswith("MINIO_")}
+    env.update({user_var: "admin", password_var: "seven77", "SILT_CERTS_DIR": ""})
+    data = tmp_path / "data"
+    r = subprocess.run([str(silt_binary()), "server", "--data", str(data), "--address", f"127.0.0.1:{free_port()}"],
+                       capture_output=True, text=True, env=env, timeout=20)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert f"{password_var} must be at least 8 characters long (it has 7)" in r.stderr, r.stderr
+    assert not data.exists()  # refused before anything was created
+
+
+def test_a_root_password_of_8_characters_is_enough(tmp_path):
+    server = SiltServer(tmp_path / "eight")
+    server.secret_key = "8-chars!"
+    server.start()
+    try:
+        assert server.boto3().list_buckets()["Buckets"] == []
+    finally:
+        assert server.stop() == 0
