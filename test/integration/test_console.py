@@ -68,7 +68,7 @@ def cluster(silt):
         {"ID": "paused", "Status": "Disabled", "Filter": {"Prefix": "never/"}, "Expiration": {"Days": 1}},
     ]})
     for key, secret in ((USER_KEY, USER_SECRET), (MALLORY_KEY, MALLORY_SECRET)):
-        r = silt.admin("user", "add", key, secret)
+        r = silt.admin("user", "add", key, "--secret-stdin", input=secret + "\n")
         assert r.returncode == 0, r.stderr
     time.sleep(2.5)  # two lifecycle days: old/ and tmp/ are due, logs/ are not
     assert silt.admin("lifecycle", "run").returncode == 0

@@ -287,3 +287,66 @@ def test_a_root_password_of_8_characters_is_enough(tmp_path):
         assert server.boto3().list_buckets()["Buckets"] == []
     finally:
         assert server.stop() == 0
+
+
+# --- silt admin user add / remove -----------------------------------------------------------
+
+def test_user_add_refuses_a_secret_in_argv_and_reads_stdin(silt):
+    r = silt.admin("user", "add", "argv-user", "argv-secret-0123")
+    assert r.returncode != 0
+    assert "ps" in r.stderr and "--secret-stdin" in r.stderr, r.stderr
+    assert "argv-secret-0123" not in r.stderr + r.stdout
+    users = [u["accessKey"] for u in json.loads(ok(silt.admin("--json", "user", "list")).stdout)["users"]]
+    assert "argv-user" not in users
+    out = ok(silt.admin("user", "add", "stdin-user", "--secret-stdin", input="stdin-secret-0123\n")).stdout
+    assert out == "access key: stdin-user\nsecret key: stdin-secret-0123\n"
+    assert client(silt, "stdin-user", "stdin-secret-0123").list_buckets()["Buckets"] == []
+    r = silt.admin("user", "add", "empty-user", "--secret-stdin", input="")
+    assert r.returncode != 0 and "no secret" in r.stderr, r.stderr
+    # The server still checks it.
+    r = silt.admin("user", "add", "short-user", "--secret-stdin", input="short\n")
+    assert r.returncode == 1 and "InvalidArgument" in r.stderr and "8 to 128" in r.stderr, r.stderr
+
+
+def add_user(silt, name, secret):
+    """Through the admin API itself, so this does not depend on how the CLI takes secrets."""
+    r = silt.request("PUT", "_silt", "admin/v1/users", params=[("accessKey", name)],
+                     body=json.dumps({"secretKey": secret}).encode())
+    assert r.status == 200, r
+
+
+def test_removing_a_user_who_owns_buckets(silt, s3):
+    add_user(silt, "dora", "dora-secret-0123")
+    add_user(silt, "eve", "eve-secret-01234")
+    dora = client(silt, "dora", "dora-secret-0123")
+    mine, kept = bucket_name("dora-mine"), bucket_name("dora-kept")
+    for b in (mine, kept):
+        dora.create_bucket(Bucket=b)
+    dora.put_object(Bucket=mine, Key="diary", Body=b"dora's")
+    # Refused while dora owns buckets, naming them; nothing changes.
+    r = silt.admin("user", "remove", "dora")
+    assert r.returncode == 1 and "DeleteConflict" in r.stderr and mine in r.stderr and kept in r.stderr, r.stderr
+    assert sorted(b["Name"] for b in dora.list_buckets()["Buckets"]) == sorted([mine, kept])
+    # The admin API answers 409 with an S3 error document.
+    raw = silt.request("DELETE", "_silt", "admin/v1/users", params=[("accessKey", "dora")])
+    assert_s3_error(raw, 409, "DeleteConflict")
+    r = silt.admin("user", "remove", "dora", "--reassign-to", "nobody-here")
+    assert r.returncode == 1 and "InvalidArgument" in r.stderr, r.stderr
+    # Given to eve: dora is gone, eve holds both buckets and their objects.
+    out = ok(silt.admin("user", "remove", "dora", "--reassign-to", "eve")).stdout
+    assert out == "removed user dora; its buckets now belong to eve\n"
+    assert code(client_error(dora.list_buckets)) == ("InvalidAccessKeyId", 403)
+    eve = client(silt, "eve", "eve-secret-01234")
+    assert sorted(b["Name"] for b in eve.list_buckets()["Buckets"]) == sorted([mine, kept])
+    assert eve.get_object(Bucket=mine, Key="diary")["Body"].read() == b"dora's"
+    # A new dora does not inherit anything.
+    add_user(silt, "dora", "new-dora-secret-0")
+    new_dora = client(silt, "dora", "new-dora-secret-0")
+    assert new_dora.list_buckets()["Buckets"] == []
+    assert code(client_error(new_dora.get_object, Bucket=mine, Key="diary")) == ("AccessDenied", 403)
+    # To the admin: eve's buckets become the admin's.
+    ok(silt.admin("user", "remove", "eve", "--reassign-to", silt.access_key))
+    assert s3.get_object(Bucket=mine, Key="diary")["Body"].read() == b"dora's"
+    assert code(client_error(new_dora.get_object, Bucket=kept, Key="x")) == ("AccessDenied", 403)
+    # A user without buckets goes as before.
+    ok(silt.admin("user", "remove", "dora"))
