@@ -6,6 +6,7 @@
 
 #include "auth/sigv2.h"
 #include "util/hash.h"
+#include "util/parse.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -165,7 +166,7 @@ s3::Result<std::optional<uint64_t>> range_bound(const json& v) {
   if (v.is_number_float()) return invalid_policy("Invalid JSON.");
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    if (all_digits(s) && s.size() <= 19) return std::optional<uint64_t>(std::stoull(s));
+    if (auto n = parse_u64(s); n && s.size() <= 19) return std::optional<uint64_t>(*n);
   }
   return std::optional<uint64_t>();
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "util/hash.h"
+#include "util/parse.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
@@ -315,7 +316,7 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
     return s3::Error(s3::Code::AuthorizationQueryParametersError,
                      "Invalid date (should be seconds since epoch): " + *expires);
   }
-  int64_t expires_ms = std::stoll(*expires) * 1000;
+  int64_t expires_ms = static_cast<int64_t>(parse_u64(*expires).value_or(0)) * 1000;
   if (now_ms > expires_ms) {
     return s3::Error(s3::Code::AccessDenied, "Request has expired")
         .with("Expires", iso8601_ms(expires_ms))

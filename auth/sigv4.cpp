@@ -9,6 +9,7 @@
 
 #include "auth/sigv2.h"
 #include "util/hash.h"
+#include "util/parse.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
@@ -373,7 +374,7 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
   if (!all_digits(*expires) || expires->size() > 9) {
     return s3::Error(s3::Code::AuthorizationQueryParametersError, "X-Amz-Expires should be a number");
   }
-  int64_t expires_sec = std::stoll(*expires);
+  int64_t expires_sec = static_cast<int64_t>(parse_u64(*expires).value_or(0));
   if (expires_sec > kMaxPresignExpiresSec) {
     return s3::Error(s3::Code::AuthorizationQueryParametersError,
                      "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires must "

@@ -1,20 +1,17 @@
 #include "bench/options.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdlib>
 #include <map>
 
 namespace silt::bench {
 
 std::optional<uint64_t> parse_size(const std::string& s) {
-  size_t used = 0;
   double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  std::string unit = s.substr(used);
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc()) return std::nullopt;
+  std::string unit(end, s.data() + s.size());
   static const std::map<std::string, double> kUnits = {
       {"", 1},          {"B", 1},           {"K", 1024.0},       {"KiB", 1024.0},
       {"M", 1048576.0}, {"MiB", 1048576.0}, {"G", 1073741824.0}, {"GiB", 1073741824.0}};

@@ -37,7 +37,7 @@ def main():
     s = SiltServer(pathlib.Path(tempfile.mkdtemp(prefix="silt-bench-")))
     s.start()
     try:
-        r = s.admin("user", "add", "alice", "alice-secret-0123")
+        r = s.admin("user", "add", "alice", "--secret-stdin", input="alice-secret-0123\n")
         assert r.returncode == 0, r.stderr
         alice = boto3.session.Session().client(
             "s3", endpoint_url=s.endpoint, region_name=s.region, aws_access_key_id="alice",

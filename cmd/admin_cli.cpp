@@ -1,5 +1,6 @@
 #include "cmd/admin_cli.h"
 
+#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -221,6 +222,26 @@ std::string check_days(const std::string& days) {
   return "";
 }
 
+// The secret for `user add --secret-stdin`: typed at a prompt without echo when standard
+// input is a terminal, else its first line.
+std::string read_secret(const std::string& access_key) {
+  termios saved{};
+  const bool tty = ::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    std::cerr << "Secret key for " << access_key << ": " << std::flush;
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  auto secret = secret_from_input(std::cin);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  if (!secret) throw CommandError{"--secret-stdin: no secret on standard input"};
+  return *secret;
+}
+
 // `user add|list|remove`: access keys whose holders see and touch only their own buckets.
 void add_user_commands(CLI::App* admin, const std::shared_ptr<Options>& o) {
   CLI::App* user = admin->add_subcommand("user", "Access keys: add, list, remove");
@@ -228,12 +249,20 @@ void add_user_commands(CLI::App* admin, const std::shared_ptr<Options>& o) {
 
   auto add_key = std::make_shared<std::string>();
   auto add_secret = std::make_shared<std::string>();
-  CLI::App* add = user->add_subcommand("add", "Add an access key; prints its secret (generated when omitted)");
+  auto secret_stdin = std::make_shared<bool>(false);
+  CLI::App* add =
+      user->add_subcommand("add", "Add an access key; prints its secret (generated unless --secret-stdin gives one)");
   add->add_option("access_key", *add_key, "The new access key")->required();
-  add->add_option("secret_key", *add_secret, "Its secret (8 to 128 characters); omit to generate one");
+  // Taken only to refuse it with a message that says what to do instead.
+  add->add_option("secret_key", *add_secret, "Refused: a secret in argv shows in ps and shell history")->group("");
+  add->add_flag("--secret-stdin", *secret_stdin,
+                "Read the secret (8 to 128 printable characters) from standard input, or prompt for it on a terminal");
   add->callback(command([=] {
+    if (!add_secret->empty()) throw CommandError{secret_in_argv_message(*add_key)};
+    std::string secret;
+    if (*secret_stdin) secret = read_secret(*add_key);
     AdminClient c = client(*o);
-    std::string body = call(c, "PUT", "users", {{"accessKey", *add_key}}, user_add_body(*add_secret));
+    std::string body = call(c, "PUT", "users", {{"accessKey", *add_key}}, user_add_body(secret));
     if (o->json)
       print_raw(body);
     else
@@ -245,12 +274,20 @@ void add_user_commands(CLI::App* admin, const std::shared_ptr<Options>& o) {
       list, o, "GET", "users", [] { return Query{}; }, render_users);
 
   auto remove_key = std::make_shared<std::string>();
-  CLI::App* remove = user->add_subcommand("remove", "Remove an access key; requests signed with it fail at once");
+  auto reassign_to = std::make_shared<std::string>();
+  CLI::App* remove = user->add_subcommand(
+      "remove", "Remove an access key; requests signed with it fail at once. Refused while it owns buckets");
   remove->add_option("access_key", *remove_key, "The access key")->required();
+  remove->add_option("--reassign-to", *reassign_to, "Give the user's buckets to this user (or the admin) first");
   remove->callback(command([=] {
     AdminClient c = client(*o);
-    call(c, "DELETE", "users", {{"accessKey", *remove_key}});
-    if (!o->json) std::cout << "removed user " << *remove_key << "\n";
+    Query query{{"accessKey", *remove_key}};
+    if (!reassign_to->empty()) query.emplace_back("reassignTo", *reassign_to);
+    call(c, "DELETE", "users", query);
+    if (o->json) return;
+    std::cout << "removed user " << *remove_key;
+    if (!reassign_to->empty()) std::cout << "; its buckets now belong to " << *reassign_to;
+    std::cout << "\n";
   }));
 }
 

@@ -22,6 +22,7 @@
 
 #include "auth/sigv4.h"
 #include "util/hash.h"
+#include "util/parse.h"
 #include "util/time.h"
 #include "util/uri.h"
 
@@ -134,9 +135,8 @@ s3::Result<Endpoint> parse_endpoint(std::string_view url) {
   }
   if (ep.host.empty()) return failure("endpoint has no host: " + std::string(url));
   ep.port = port.empty() ? (tls ? "443" : "80") : std::string(port);
-  for (char c : ep.port)
-    if (c < '0' || c > '9') return failure("bad port in endpoint " + std::string(url));
-  if (ep.port.size() > 5 || std::stoi(ep.port) > 65535) return failure("bad port in endpoint " + std::string(url));
+  if (auto port_number = parse_u64(ep.port); !port_number || *port_number > 65535)
+    return failure("bad port in endpoint " + std::string(url));
   return ep;
 }
 

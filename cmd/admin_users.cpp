@@ -7,7 +7,26 @@ namespace silt::admin {
 
 std::string user_add_body(std::string_view secret) {
   if (secret.empty()) return {};
-  return Json{{"secretKey", secret}}.dump();
+  // Bytes that are not UTF-8 become U+FFFD, which the server refuses as not printable ASCII.
+  return Json{{"secretKey", secret}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::optional<std::string> secret_from_input(std::istream& in) {
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return std::nullopt;
+  return line;
+}
+
+std::string secret_in_argv_message(std::string_view access_key) {
+  const std::string key(access_key);
+  return "a secret on the command line is visible to every local user (ps) and stays in shell history; give it "
+         "on standard input instead: silt admin user add " +
+         key +
+         " --secret-stdin (it prompts on a terminal; in a script: printf '%s\\n' \"$SECRET\" | silt admin "
+         "user add " +
+         key + " --secret-stdin), or leave it out to have one generated";
 }
 
 std::string render_users(const Json& users) {

@@ -2,6 +2,8 @@
 // what is printed of the answers (docs/admin-api.md). Pure, so it is tested without a server.
 #pragma once
 
+#include <istream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +13,13 @@ namespace silt::admin {
 
 // The PUT body: {"secretKey": S}, or empty (the server generates one) when secret is empty.
 std::string user_add_body(std::string_view secret);
+
+// The secret `user add --secret-stdin` reads: the first line of in, without its line end.
+// nullopt when there is none (end of input, or an empty line).
+std::optional<std::string> secret_from_input(std::istream& in);
+
+// Why `user add NAME SECRET` is refused: the secret would be in ps and shell history.
+std::string secret_in_argv_message(std::string_view access_key);
 
 // GET users: a table of access key, creation time (UTC) and whether it is the admin.
 std::string render_users(const Json& users);

@@ -1,6 +1,7 @@
 // silt: an S3-compatible object store. `silt server` runs it.
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "erasure/object_layer.h"
 #include "lifecycle/worker.h"
 #include "server/server.h"
+#include "util/parse.h"
 
 namespace fs = std::filesystem;
 
@@ -73,13 +75,9 @@ bool split_address(const std::string& addr, silt::server::Config& cfg) {
   if (cfg.host.size() > 1 && cfg.host.front() == '[' && cfg.host.back() == ']')
     cfg.host = cfg.host.substr(1, cfg.host.size() - 2);
   if (cfg.host.empty()) cfg.host = "0.0.0.0";
-  try {
-    int port = std::stoi(addr.substr(colon + 1));
-    if (port < 0 || port > 65535) return false;
-    cfg.port = static_cast<uint16_t>(port);
-  } catch (...) {
-    return false;
-  }
+  auto port = silt::parse_u64(std::string_view(addr).substr(colon + 1));
+  if (!port || *port > 65535) return false;
+  cfg.port = static_cast<uint16_t>(*port);
   return true;
 }
 
@@ -185,6 +183,10 @@ int run_server(ServerOptions o) {
   silt::auth::Credential root;
   if (*chosen) {
     const auto& c = **chosen;
+    if (auto st = silt::check_root_password(c); !st) {
+      std::cerr << "silt: " << st.error().message << "\n";
+      return 2;
+    }
     root = {c.user, c.password, c.user};
     cfg.admin_user = c.user;
     spdlog::info("root user from {}", c.source);
@@ -311,6 +313,10 @@ int run_server(ServerOptions o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything silt creates (drives, shards, meta.json, the LevelDB index, users.json)
+  // is for its own user alone; LevelDB creates its files itself, so the umask is what
+  // reaches them. The explicit modes in erasure/fs.cpp and friends say the same.
+  ::umask(077);
   CLI::App app{"silt: an S3-compatible object store on erasure-coded drives"};
   app.require_subcommand(1);
 

@@ -1,6 +1,7 @@
 #include "cmd/root_credentials.h"
 
 #include <array>
+#include <string>
 
 namespace silt {
 
@@ -30,6 +31,15 @@ s3::Result<std::optional<RootCredentials>> choose_root_credentials(const EnvLook
     }
   }
   return std::optional<RootCredentials>();
+}
+
+s3::Status check_root_password(const RootCredentials& c) {
+  if (c.password.size() >= kMinRootPassword) return {};
+  const size_t slash = c.source.find('/');
+  const std::string variable = slash == std::string::npos ? c.source : c.source.substr(slash + 1);
+  return s3::Error(s3::Code::InvalidArgument, variable + " must be at least " + std::to_string(kMinRootPassword) +
+                                                  " characters long (it has " + std::to_string(c.password.size()) +
+                                                  "): choose a longer root password");
 }
 
 }  // namespace silt

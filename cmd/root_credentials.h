@@ -26,4 +26,10 @@ using EnvLookup = std::function<const char*(const char*)>;
 // complete: a forgotten password must not silently fall back to the development credentials.
 s3::Result<std::optional<RootCredentials>> choose_root_credentials(const EnvLookup& env);
 
+// MinIO's rule, so a weak root password is refused where MinIO refuses it: at least
+// kMinRootPassword characters. InvalidArgument naming the variable otherwise. (The
+// development pair, used when no variable is set, is long enough and loopback-only.)
+constexpr size_t kMinRootPassword = 8;
+s3::Status check_root_password(const RootCredentials& c);
+
 }  // namespace silt

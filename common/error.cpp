@@ -19,6 +19,7 @@ CodeInfo info(Code c) {
     case Code::BucketAlreadyOwnedByYou: return {"BucketAlreadyOwnedByYou", 409};
     case Code::BucketNotEmpty: return {"BucketNotEmpty", 409};
     case Code::ConditionalRequestConflict: return {"ConditionalRequestConflict", 409};
+    case Code::DeleteConflict: return {"DeleteConflict", 409};
     case Code::EntityTooLarge: return {"EntityTooLarge", 400};
     case Code::EntityTooSmall: return {"EntityTooSmall", 400};
     case Code::IncompleteBody: return {"IncompleteBody", 400};

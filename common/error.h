@@ -23,6 +23,7 @@ enum class Code {
   BucketAlreadyOwnedByYou,
   BucketNotEmpty,
   ConditionalRequestConflict,
+  DeleteConflict,  // IAM's: the admin API refuses to remove a user who still owns buckets
   EntityTooLarge,
   EntityTooSmall,
   IncompleteBody,

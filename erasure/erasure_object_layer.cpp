@@ -191,6 +191,10 @@ s3::Status ErasureObjectLayer::set_versioning(std::string_view bucket, Versionin
   return set_->index->set_versioning(bucket, state);
 }
 
+s3::Status ErasureObjectLayer::set_bucket_owner(std::string_view bucket, std::string_view owner) {
+  return set_->index->set_owner(bucket, owner);
+}
+
 s3::Status ErasureObjectLayer::put_bucket_config(std::string_view bucket, std::string_view name,
                                                  std::string_view value) {
   return set_->index->put_config(bucket, name, value);

@@ -44,6 +44,7 @@ class ErasureObjectLayer final : public ObjectLayer {
                                          std::string_view storage_class,
                                          const std::function<void(uint64_t)>& before_chunk) override;
   s3::Status set_versioning(std::string_view bucket, Versioning state) override;
+  s3::Status set_bucket_owner(std::string_view bucket, std::string_view owner) override;
   s3::Status put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) override;
   s3::Result<std::optional<std::string>> get_bucket_config(std::string_view bucket, std::string_view name) override;
   s3::Status delete_bucket_config(std::string_view bucket, std::string_view name) override;

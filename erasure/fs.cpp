@@ -72,7 +72,7 @@ s3::Status make_dirs(const std::string& dir) {
     p = p.parent_path();
   }
   for (auto it = todo.rbegin(); it != todo.rend(); ++it) {
-    if (::mkdir(it->c_str(), 0755) != 0 && errno != EEXIST) return io_error("mkdir", *it);
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) return io_error("mkdir", *it);
     size_t slash = it->find_last_of('/');
     std::string parent = slash == std::string::npos ? std::string(".") : it->substr(0, slash == 0 ? 1 : slash);
     if (auto s = fsync_dir(parent); !s) return s;
@@ -82,7 +82,7 @@ s3::Status make_dirs(const std::string& dir) {
 
 namespace {
 s3::Status write_new_file(const std::string& path, std::string_view data, bool sync) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd.valid()) return io_error("create", path);
   if (auto s = write_all(fd.get(), data.data(), data.size(), path); !s || !sync) return s;
   return fsync_fd(fd.get(), path);

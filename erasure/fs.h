@@ -50,6 +50,8 @@ s3::Status pread_all(int fd, void* data, size_t n, uint64_t offset, const std::s
 s3::Status fsync_fd(int fd, const std::string& path);
 // Makes a rename or create inside dir durable.
 s3::Status fsync_dir(const std::string& dir);
+// Every file and directory here is created 0600 / 0700 (docs/security.md, "Files on
+// disk"): object data is readable by silt's user alone, whatever the umask.
 // mkdir -p; fsyncs each parent whose entry it created so the new path survives a crash.
 s3::Status make_dirs(const std::string& dir);
 

@@ -52,9 +52,9 @@ class ErasureObjectWriter final : public ObjectWriter {
         continue;
       }
       std::string dir = d.tmp_dir(data_id_);
-      if (::mkdir(dir.c_str(), 0755) != 0) {
+      if (::mkdir(dir.c_str(), 0700) != 0) {
         // tmp/ (or the whole drive) was removed while we run: recreate it once.
-        if (errno != ENOENT || !d.ensure_ready() || ::mkdir(dir.c_str(), 0755) != 0) {
+        if (errno != ENOENT || !d.ensure_ready() || ::mkdir(dir.c_str(), 0700) != 0) {
           note_failure(fs::io_error("mkdir", dir));
           continue;
         }

@@ -169,7 +169,7 @@ class DirLock {
   }
   s3::Status lock(const std::string& dir) {
     const std::string path = dir + "/LOCK";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) return fs::io_error("open", path);
     struct flock f {};
     f.l_type = F_WRLCK;

@@ -68,7 +68,7 @@ bool decode_shard_header(const uint8_t* p, ShardHeader& out) {
 }
 
 s3::Result<ShardFileWriter> ShardFileWriter::create(const std::string& path, const ShardHeader& h) {
-  fs::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  fs::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return fs::io_error("create", path);
   std::string hdr = encode_shard_header(h);
   if (auto s = fs::write_all(fd.get(), hdr.data(), hdr.size(), path); !s) return s.error();

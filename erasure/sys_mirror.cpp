@@ -14,6 +14,7 @@
 #include "erasure/fs.h"
 #include "erasure/parallel.h"
 #include "erasure/random_id.h"
+#include "util/parse.h"
 
 namespace silt {
 
@@ -143,9 +144,9 @@ s3::Result<MirroredDoc> decode_config_mirror(std::string_view text) {
   if (text.substr(0, kConfigMagic.size()) != kConfigMagic || nl == std::string_view::npos)
     return s3::Error(s3::Code::InternalError, "corrupt config mirror");
   std::string_view num = text.substr(kConfigMagic.size(), nl - kConfigMagic.size());
-  if (num.empty() || num.size() > 20 || num.find_first_not_of("0123456789") != std::string_view::npos)
-    return s3::Error(s3::Code::InternalError, "corrupt config mirror");
-  return MirroredDoc{std::stoull(std::string(num)), std::string(text.substr(nl + 1))};
+  auto written = parse_u64(num);
+  if (!written) return s3::Error(s3::Code::InternalError, "corrupt config mirror");
+  return MirroredDoc{*written, std::string(text.substr(nl + 1))};
 }
 
 bool mirrored_config(std::string_view name) {
@@ -259,7 +260,7 @@ s3::Status SysMirror::before_delete_marker(const ObjectRecord& marker) {
     const std::string tmp = d.tmp_dir(id);
     auto publish = [&]() -> s3::Status {
       // tmp/ is emptied at startup: its new entry needs no fsync of its own.
-      if (::mkdir(tmp.c_str(), 0755) != 0) return fs::io_error("mkdir", tmp);
+      if (::mkdir(tmp.c_str(), 0700) != 0) return fs::io_error("mkdir", tmp);
       if (auto s = fs::write_file_synced(tmp + "/" + kMetaFile, json); !s) return s;
       if (auto s = fs::fsync_dir(tmp); !s) return s;
       if (auto s = fs::make_dirs(d.data_parent(id)); !s) return s;

@@ -180,6 +180,20 @@ s3::Status Index::set_versioning(std::string_view name, Versioning state) {
   return write(wb);
 }
 
+s3::Status Index::set_owner(std::string_view name, std::string_view owner) {
+  std::unique_lock lock(bucket_mu_);
+  auto b = read_bucket(name);
+  if (!b) return dbu::no_such_bucket();
+  if (b->owner == owner) return {};
+  b->owner = std::string(owner);
+  const std::string record = encode_bucket(*b);
+  if (mirror_)
+    if (auto s = mirror_->before_put_bucket(name, record); !s) return s;
+  leveldb::WriteBatch wb;
+  wb.Put(keys::bucket(name), record);
+  return write(wb);
+}
+
 s3::Status Index::put_config(std::string_view bucket, std::string_view name, std::string_view value) {
   std::shared_lock lock(bucket_mu_);  // so it cannot outlive a concurrent delete_bucket
   if (!bucket_exists(bucket)) return dbu::no_such_bucket();

@@ -65,6 +65,8 @@ class Index {
   s3::Result<std::vector<BucketInfo>> list_buckets();
   // Enabled or Suspended; InvalidArgument for Unversioned.
   s3::Status set_versioning(std::string_view name, Versioning state);
+  // Gives the bucket to owner ("": the admin). NoSuchBucket.
+  s3::Status set_owner(std::string_view name, std::string_view owner);
 
   s3::Status put_config(std::string_view bucket, std::string_view name, std::string_view value);
   s3::Result<std::optional<std::string>> get_config(std::string_view bucket, std::string_view name);

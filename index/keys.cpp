@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <random>
 
+#include "util/parse.h"
+
 namespace silt::keys {
 namespace {
 
@@ -127,7 +129,7 @@ std::string make_version_key(uint64_t time_us, bool null_version) {
 
 uint64_t version_key_time(std::string_view vkey) {
   if (vkey.size() != kVersionKeyLen || !all_hex(vkey.substr(0, 16))) return 0;
-  return ~std::stoull(std::string(vkey.substr(0, 16)), nullptr, 16);
+  return ~parse_u64(vkey.substr(0, 16), 16).value_or(~uint64_t{0});
 }
 
 bool is_version_id(std::string_view s) {

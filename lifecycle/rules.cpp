@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "util/time.h"
+#include "util/utf8.h"
 
 namespace silt::lifecycle {
 
@@ -146,6 +147,16 @@ std::optional<int64_t> parse_date(std::string_view s) {
 
 size_t utf8_chars(std::string_view s) {
   return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// The names a rule carries are echoed in GetBucketLifecycleConfiguration's XML and the
+// admin API's JSON: pugixml passes any bytes through, so text that is not UTF-8, or holds
+// characters XML 1.0 cannot carry, is refused here as S3's parser refuses it.
+bool carries_as_text(const Rule& r) {
+  if (!valid_xml_text(r.id) || !valid_xml_text(r.filter.prefix)) return false;
+  for (const auto& [k, v] : r.filter.tags)
+    if (!valid_xml_text(k) || !valid_xml_text(v)) return false;
+  return true;
 }
 
 // A rule as the document gives it, before its values are checked.
@@ -472,6 +483,8 @@ void add_text(pugi::xml_node parent, const char* name, std::string_view text) {
 
 s3::Result<Configuration> parse_configuration(std::string_view xml,
                                               const std::function<bool(std::string_view)>& valid_class) {
+  // pugixml would cut a Prefix at a decoded &#0;, widening the rule to more objects.
+  if (xml_has_nul(xml)) return malformed();
   pugi::xml_document doc;
   // ws_pcdata_single keeps a Prefix of spaces; whitespace between elements is still dropped.
   if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single)) return malformed();
@@ -485,6 +498,7 @@ s3::Result<Configuration> parse_configuration(std::string_view xml,
       return invalid_request("The number of lifecycle rules must not exceed the allowed limit of 1000 rules.");
     auto g = parse_rule(r);
     if (!g) return g.error();
+    if (!carries_as_text(g->rule)) return malformed();
     given.push_back(std::move(*g));
   }
   if (given.empty()) return invalid_request("At least one lifecycle rule must be specified.");

@@ -17,7 +17,9 @@ constexpr std::string_view kPrefix = "/_silt/admin/v1/";
 Response json_response(const nlohmann::json& j) {
   Response r;
   r.content_type = "application/json";
-  r.body = j.dump(2) + "\n";
+  // Names stored before their UTF-8 was checked (a lifecycle rule id, say) must not make
+  // dump() throw: bytes that are not UTF-8 come out as U+FFFD.
+  r.body = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return r;
 }
 

@@ -11,7 +11,8 @@
 
 namespace silt::server {
 
-// GET/PUT/DELETE /_silt/admin/v1/users[?accessKey=K]. Blocking (writes users.json).
+// GET/PUT/DELETE /_silt/admin/v1/users[?accessKey=K] (DELETE: [&reassignTo=USER]).
+// Blocking (writes users.json, lists buckets).
 s3::Result<Response> handle_admin_users(std::string_view method,
                                         const std::vector<std::pair<std::string, std::string>>& query,
                                         std::string_view body, Services& svc);

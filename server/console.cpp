@@ -44,13 +44,18 @@ Response json_answer(int status, const nlohmann::json& j) {
   Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = j.dump() + "\n";
+  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // never throws
   r.add("Cache-Control", "no-store");
   return r;
 }
 
 Response json_error(int status, std::string_view code, std::string_view message) {
   return json_answer(status, {{"error", code}, {"message", message}});
+}
+
+Response too_many_attempts() {
+  return json_error(429, "TooManyAttempts",
+                    "Too many failed sign-ins with this access key from this address; try again in a few minutes");
 }
 
 std::string_view cookie_value(std::string_view header, std::string_view name) {
@@ -113,7 +118,8 @@ std::optional<std::string> Console::session_user(const http::request_header<>& h
   return user;
 }
 
-asio::awaitable<Response> Console::serve(const http::request_header<>& hdr, RawBodySource& body, bool tls) {
+asio::awaitable<Response> Console::serve(const http::request_header<>& hdr, RawBodySource& body, bool tls,
+                                         std::string_view source) {
   const std::string_view target = hdr.target();
   const size_t qmark = target.find('?');
   const std::string_view path = target.substr(0, qmark);
@@ -130,7 +136,7 @@ asio::awaitable<Response> Console::serve(const http::request_header<>& hdr, RawB
       if (method != http::verb::post)
         r = json_error(405, "MethodNotAllowed", "Sign in with POST");
       else
-        r = co_await login(hdr, body, tls);
+        r = co_await login(hdr, body, tls, source);
     } else if (name == "logout") {
       if (method != http::verb::post) {
         r = json_error(405, "MethodNotAllowed", "Sign out with POST");
@@ -182,7 +188,8 @@ Response Console::asset(std::string_view name, const http::request_header<>& hdr
   return r;
 }
 
-asio::awaitable<Response> Console::login(const http::request_header<>& hdr, RawBodySource& body, bool tls) {
+asio::awaitable<Response> Console::login(const http::request_header<>& hdr, RawBodySource& body, bool tls,
+                                         std::string_view source) {
   if (hdr[http::field::content_type].substr(0, 16) != "application/json")
     co_return json_error(400, "BadRequest", "Sign in with a JSON body (Content-Type: application/json)");
   std::string text;
@@ -202,21 +209,27 @@ asio::awaitable<Response> Console::login(const http::request_header<>& hdr, RawB
   const std::string secret = j["secretKey"];
   const int64_t now = now_ms();
   auto cred = credentials_.find(access_key);
-  // Failures count per existing key; unknown keys share one count, so guessing keys
-  // neither fills the table nor tells which keys exist.
+  // Attempts count per existing key and source address; unknown keys share one count per
+  // address, so guessing keys neither fills the table nor tells which keys exist.
   const std::string limit_key = cred ? access_key : std::string("\x01unknown");
-  if (!sessions_.begin_attempt(limit_key, now))
-    co_return json_error(429, "TooManyAttempts",
-                         "Too many failed sign-ins with this access key; try again in a few minutes");
+  const auto attempt = sessions_.begin_attempt(limit_key, source, now);
+  if (!attempt.admitted) co_return too_many_attempts();
+  // A throttled pair waits for its turn before its secret is checked at all, so a
+  // client that gives up early learns nothing; a correct secret then still signs in.
+  if (attempt.wait_ms > 0) {
+    asio::steady_timer turn(co_await asio::this_coro::executor, std::chrono::milliseconds(attempt.wait_ms));
+    co_await turn.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
   // An unknown key costs the same comparison as a known one.
   const bool ok = same_secret(secret, cred ? cred->secret_key : std::string(40, '\0')) && cred;
   if (!ok) {
-    spdlog::info("console: failed sign-in for access key '{}'", loggable(access_key));
+    spdlog::info("console: failed sign-in for access key '{}' from {}", loggable(access_key), source);
     asio::steady_timer delay(co_await asio::this_coro::executor, kFailureDelay);
     co_await delay.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (attempt.throttled) co_return too_many_attempts();
     co_return json_error(401, "InvalidCredentials", "Wrong access key or secret key");
   }
-  sessions_.clear_failures(limit_key);
+  sessions_.succeeded(limit_key, source);
   if (cred->user != svc_.config.admin_user)
     co_return json_error(
         403, "NotAdmin",

@@ -28,15 +28,16 @@ class Console {
   // GET /_silt/console/api/requests answers 503 and the panel shows "no data".
   std::function<nlohmann::json()> request_totals;
 
-  // One request under /_silt/console. tls: the connection is HTTPS (the cookie gets Secure).
-  boost::asio::awaitable<Response> serve(const boost::beast::http::request_header<>& hdr, RawBodySource& body,
-                                         bool tls);
+  // One request under /_silt/console. tls: the connection is HTTPS (the cookie gets Secure);
+  // source: the client's address, which sign-in attempts are throttled by.
+  boost::asio::awaitable<Response> serve(const boost::beast::http::request_header<>& hdr, RawBodySource& body, bool tls,
+                                         std::string_view source);
 
   ConsoleSessions& sessions() { return sessions_; }
 
  private:
-  boost::asio::awaitable<Response> login(const boost::beast::http::request_header<>& hdr, RawBodySource& body,
-                                         bool tls);
+  boost::asio::awaitable<Response> login(const boost::beast::http::request_header<>& hdr, RawBodySource& body, bool tls,
+                                         std::string_view source);
   boost::asio::awaitable<Response> data(std::string_view name, std::string_view query);
   Response asset(std::string_view name, const boost::beast::http::request_header<>& hdr);
   // The signed-in admin of this request's cookie, or nothing.

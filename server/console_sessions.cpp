@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "util/hash.h"
@@ -9,8 +10,13 @@
 namespace silt::server {
 
 namespace {
-// Stands for every key once the failure table is full, so it cannot grow without bound.
-constexpr std::string_view kOverflowKey = "\x01overflow";
+// One table key per (access key, source address); an access key holds no NUL.
+std::string pair_key(std::string_view access_key, std::string_view source) {
+  std::string k(access_key);
+  k.push_back('\0');
+  k.append(source);
+  return k;
+}
 }  // namespace
 
 std::string ConsoleSessions::create(const std::string& user, int64_t now_ms) {
@@ -57,41 +63,67 @@ void ConsoleSessions::drop_expired(int64_t now_ms) {
   std::erase_if(sessions_, [&](const auto& kv) { return kv.second.expires_ms <= now_ms; });
 }
 
-std::string ConsoleSessions::tracked_key(std::string_view access_key) {
-  if (failures_.count(access_key) || failures_.size() < opt_.max_tracked_keys) return std::string(access_key);
-  return std::string(kOverflowKey);
-}
-
-bool ConsoleSessions::locked(std::string_view access_key, int64_t now_ms) {
-  std::lock_guard lock(mu_);
-  return locked_locked(access_key, now_ms);
-}
-
-bool ConsoleSessions::locked_locked(std::string_view access_key, int64_t now_ms) {
-  auto it = failures_.find(tracked_key(access_key));
-  if (it == failures_.end()) return false;
+ConsoleSessions::Failures* ConsoleSessions::find_failures(const std::string& pair, int64_t now_ms) {
+  auto it = failures_.find(pair);
+  if (it == failures_.end()) return nullptr;
   if (now_ms - it->second.window_start_ms >= opt_.failure_window_ms) {
     failures_.erase(it);
-    return false;
+    return nullptr;
   }
-  return it->second.count >= opt_.max_failures;
+  return &it->second;
 }
 
-bool ConsoleSessions::begin_attempt(std::string_view access_key, int64_t now_ms) {
-  std::lock_guard lock(mu_);
-  if (locked_locked(access_key, now_ms)) return false;
-  if (failures_.size() >= opt_.max_tracked_keys)
-    std::erase_if(failures_,
-                  [&](const auto& kv) { return now_ms - kv.second.window_start_ms >= opt_.failure_window_ms; });
-  Failures& f = failures_[tracked_key(access_key)];
-  if (f.count == 0) f.window_start_ms = now_ms;
-  ++f.count;
-  return true;
+void ConsoleSessions::make_room(int64_t now_ms) {
+  if (failures_.size() < opt_.max_tracked) return;
+  std::erase_if(failures_,
+                [&](const auto& kv) { return now_ms - kv.second.window_start_ms >= opt_.failure_window_ms; });
+  if (failures_.size() < opt_.max_tracked || failures_.empty()) return;
+  // Still full: forget the pair idle longest. Addresses cycling through the table only
+  // forget each other; a pair in active use is the last to go.
+  auto stalest = failures_.begin();
+  for (auto it = failures_.begin(); it != failures_.end(); ++it)
+    if (it->second.last_ms < stalest->second.last_ms) stalest = it;
+  failures_.erase(stalest);
 }
 
-void ConsoleSessions::clear_failures(std::string_view access_key) {
+ConsoleSessions::Attempt ConsoleSessions::begin_attempt(std::string_view access_key, std::string_view source,
+                                                        int64_t now_ms) {
+  const std::string pair = pair_key(access_key, source);
   std::lock_guard lock(mu_);
-  failures_.erase(std::string(access_key));
+  Failures* f = find_failures(pair, now_ms);
+  if (!f) {
+    make_room(now_ms);
+    f = &failures_[pair];
+    f->window_start_ms = now_ms;
+  }
+  f->last_ms = now_ms;
+  if (f->count < opt_.max_failures) {
+    ++f->count;
+    return Attempt{true, 0, false};
+  }
+  // Throttled: secrets are checked one per interval, in the order attempts arrive.
+  const int64_t turn = std::max(now_ms, f->next_turn_ms);
+  if (turn - now_ms > opt_.max_wait_ms) return Attempt{false, 0, true};
+  f->next_turn_ms = turn + opt_.throttle_interval_ms;
+  return Attempt{true, turn - now_ms, true};
+}
+
+void ConsoleSessions::succeeded(std::string_view access_key, std::string_view source) {
+  const std::string pair = pair_key(access_key, source);
+  std::lock_guard lock(mu_);
+  failures_.erase(pair);
+}
+
+bool ConsoleSessions::throttled(std::string_view access_key, std::string_view source, int64_t now_ms) {
+  const std::string pair = pair_key(access_key, source);
+  std::lock_guard lock(mu_);
+  const Failures* f = find_failures(pair, now_ms);
+  return f && f->count >= opt_.max_failures;
+}
+
+size_t ConsoleSessions::tracked() {
+  std::lock_guard lock(mu_);
+  return failures_.size();
 }
 
 }  // namespace silt::server

@@ -71,6 +71,14 @@ void Metrics::record(std::string_view operation, int status, uint64_t bytes_in, 
   op->duration.observe(seconds);
 }
 
+void Metrics::count_exception(Escape where) {
+  exceptions_[static_cast<size_t>(where)].fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t Metrics::exceptions(Escape where) const {
+  return exceptions_[static_cast<size_t>(where)].load(std::memory_order_relaxed);
+}
+
 nlohmann::json Metrics::request_totals() const {
   uint64_t requests = 0, errors = 0, in = 0, out = 0;
   for (size_t i = 0, n = count(); i < n; i++) {
@@ -117,6 +125,13 @@ void Metrics::write_requests(prom::Exposition& out) const {
   out.family("silt_sent_bytes_total", "counter", "Response body bytes written, by operation.");
   for (const Operation* op : seen)
     out.sample("silt_sent_bytes_total", {{"operation", op->name}}, op->bytes_out.load(std::memory_order_relaxed));
+  // All three always, zeros included, so an alert on any increase has a series to watch.
+  out.family("silt_uncaught_exceptions_total", "counter",
+             "Exceptions that escaped request handling (a bug): where=\"request\" was answered 500 InternalError.");
+  constexpr std::pair<Escape, std::string_view> kWhere[] = {
+      {Escape::Request, "request"}, {Escape::Session, "session"}, {Escape::Accept, "accept"}};
+  for (const auto& [where, name] : kWhere)
+    out.sample("silt_uncaught_exceptions_total", {{"where", name}}, exceptions(where));
 }
 
 std::string Metrics::render(Services& svc) {

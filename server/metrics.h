@@ -24,6 +24,10 @@ struct Services;
 
 class Metrics {
  public:
+  // Where an exception stopped (server/exception_boundary.h): around a request's handler
+  // (answered 500), out of a session's coroutine, out of the accept loop.
+  enum class Escape { Request, Session, Accept };
+
   // Upper bounds of silt_request_duration_seconds, in seconds.
   static const std::vector<double>& duration_bounds();
 
@@ -34,6 +38,9 @@ class Metrics {
   Metrics();
 
   void record(std::string_view operation, int status, uint64_t bytes_in, uint64_t bytes_out, double seconds);
+  // silt_uncaught_exceptions_total{where}: every one is a bug to report.
+  void count_exception(Escape where);
+  uint64_t exceptions(Escape where) const;
 
   // Cumulative since start: {"requests", "errors" (status >= 400), "bytes_in", "bytes_out"}.
   nlohmann::json request_totals() const;
@@ -62,6 +69,7 @@ class Metrics {
   std::atomic<size_t> count_{0};
   std::unordered_map<std::string_view, Operation*> known_;  // fixed after construction: read without a lock
   std::mutex add_mu_;                                       // adds an operation not known at start
+  std::array<std::atomic<uint64_t>, 3> exceptions_{};       // by Escape
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ClusterMetrics cluster_;
 };

@@ -56,8 +56,10 @@ s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view 
 
   std::string path = uri_decode(r.raw_path);
   // S3 answers a path that does not decode to UTF-8 this way; stored, such a key would
-  // make every listing of its bucket invalid XML.
-  if (!valid_utf8(path)) return s3::Error(s3::Code::InvalidURI, "Couldn't parse the specified URI.");
+  // make every listing of its bucket invalid XML. U+0000 likewise: no XML can carry it
+  // (not even as &#0;), so a listing would cut the key there, and no file name holds it.
+  if (!valid_utf8(path) || path.find('\0') != std::string::npos)
+    return s3::Error(s3::Code::InvalidURI, "Couldn't parse the specified URI.");
   std::string_view host = h[http::field::host];
   host =
       host.substr(0, host.rfind(':') == std::string_view::npos || host.back() == ']' ? host.size() : host.rfind(':'));

@@ -4,7 +4,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -21,6 +20,7 @@
 
 #include "server/access_log.h"
 #include "server/console.h"
+#include "server/exception_boundary.h"
 #include "server/metrics.h"
 #include "server/session.h"
 #include "server/session_registry.h"
@@ -53,7 +53,7 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionShared& shared
     auto session = std::make_shared<Session>(std::move(socket), shared, tls ? tls->current() : nullptr);
     auto ex = session->stream_executor();
     asio::co_spawn(
-        ex, [session]() { return session->run(); }, asio::detached);
+        ex, [session]() { return session->run(); }, ReportEscaped{shared.services.metrics, Metrics::Escape::Session});
   }
 }
 
@@ -149,7 +149,7 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
               acceptor.local_endpoint().port());
   std::fflush(stdout);
 
-  asio::co_spawn(ioc, accept_loop(acceptor, shared, tls.get()), asio::detached);
+  asio::co_spawn(ioc, accept_loop(acceptor, shared, tls.get()), ReportEscaped{&metrics, Metrics::Escape::Accept});
   std::vector<std::thread> threads;
   for (int i = 1; i < io_threads; i++) threads.emplace_back([&] { ioc.run(); });
   ioc.run();

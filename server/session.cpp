@@ -15,6 +15,7 @@
 #include "server/blocking.h"
 #include "server/console.h"
 #include "server/cors.h"
+#include "server/exception_boundary.h"
 #include "server/handlers/handlers.h"
 #include "server/header_guard.h"
 #include "server/health.h"
@@ -48,6 +49,15 @@ bool is_post_object(const S3Request& req) {
 
 bool expects_continue(const http::request_header<>& h) {
   return beast::iequals(h[http::field::expect], "100-continue");
+}
+
+// The client's address as aws:SourceIp and the console's sign-in limits see it: IPv4
+// clients as IPv4 even on a dual-stack listener.
+std::string source_address(const asio::ip::tcp::endpoint& remote) {
+  auto peer = remote.address();
+  return peer.is_v6() && peer.to_v6().is_v4_mapped()
+             ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).to_string()
+             : peer.to_string();
 }
 }  // namespace
 
@@ -131,7 +141,7 @@ void Session::close_if_idle() {
 }
 
 awaitable<void> Session::run() {
-  shared_.registry.add(shared_from_this());
+  SessionRegistry::Registration registered(shared_.registry, shared_from_this());
   beast::error_code peer_ec;
   rec_.remote = stream_.socket().remote_endpoint(peer_ec);
   // The TLS handshake is bounded like a request head; a failed one just closes.
@@ -153,7 +163,6 @@ awaitable<void> Session::run() {
     if (!co_await serve_one(parser)) break;
   }
   co_await stream_.close();
-  shared_.registry.remove(this);
 }
 
 awaitable<void> Session::reject_head(beast::error_code ec) {
@@ -188,12 +197,23 @@ awaitable<bool> Session::serve_one(Parser& parser) {
   std::string resource(hdr.target().substr(0, hdr.target().find('?')));
   rec_.begin(request_id, hdr.method_string(), hdr.target(), hdr[http::field::user_agent]);
 
-  Response r = co_await dispatch(parser, request_id, resource);
+  // The one exception boundary (server/exception_boundary.h): a handler that throws is a
+  // bug, answered 500 and the connection closed, since its body may be half read.
+  auto dispatched =
+      co_await contain_exception(dispatch(parser, request_id, resource), shared_.services.metrics, request_id);
+  const bool threw = !dispatched;
+  if (threw) {
+    rec_.error = s3::code_name(s3::Code::InternalError);
+    dispatched =
+        error_response(s3::Error(s3::Code::InternalError, "We encountered an internal error. Please try again."),
+                       resource, request_id, shared_.host_id, hdr.method() == http::verb::head);
+  }
+  Response& r = *dispatched;
   rec_.status = r.status;
 
   // A body we did not read cannot be skipped reliably, and a client still waiting
   // for 100 Continue may send its body anyway: either way the connection ends here.
-  bool keep_alive = hdr.keep_alive() && (parser.is_done() || body_done_) && !shared_.stopping &&
+  bool keep_alive = !threw && hdr.keep_alive() && (parser.is_done() || body_done_) && !shared_.stopping &&
                     (continued_ || !expects_continue(hdr));
   bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
   record_request(shared_.services, rec_);
@@ -225,7 +245,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   if (shared_.console && is_console_target(hdr.target())) {
     ParserBody raw(*this, parser);
     if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
-    co_return co_await shared_.console->serve(hdr, raw, is_tls());
+    co_return co_await shared_.console->serve(hdr, raw, is_tls(), source_address(rec_.remote));
   }
 
   // The admin API: signed like S3 requests, for the admin user only.
@@ -259,13 +279,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   resource = req.resource();
   rec_.bucket = req.bucket;
   rec_.key = req.key;
-  {
-    // aws:SourceIp sees IPv4 clients as IPv4 even on a dual-stack listener.
-    auto peer = rec_.remote.address();
-    req.source_ip = peer.is_v6() && peer.to_v6().is_v4_mapped()
-                        ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).to_string()
-                        : peer.to_string();
-  }
+  req.source_ip = source_address(rec_.remote);
   req.secure_transport = is_tls();
 
   // A browser's preflight carries no credentials: the bucket's CORS rules decide.

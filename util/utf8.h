@@ -1,5 +1,6 @@
 // UTF-8 validation (RFC 3629): S3 object keys are UTF-8, and every listing silt
-// writes declares encoding="UTF-8", so bytes that are not UTF-8 never get in.
+// writes declares encoding="UTF-8", so bytes that are not UTF-8 never get in. And the
+// characters an XML 1.0 document can carry at all, for names that are echoed in XML.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,37 @@ inline bool valid_utf8(std::string_view s) {
     p += extra + 1;
   }
   return true;
+}
+
+// True for valid UTF-8 in which every character is one XML 1.0 allows (its Char
+// production): no C0 controls but tab, LF and CR, no U+FFFE or U+FFFF. Surrogates and
+// anything above U+10FFFF are not UTF-8 to begin with.
+inline bool valid_xml_text(std::string_view s) {
+  if (!valid_utf8(s)) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    // U+FFFE and U+FFFF are EF BF BE and EF BF BF.
+    if (c == 0xef && i + 2 < s.size() && static_cast<uint8_t>(s[i + 1]) == 0xbf &&
+        (static_cast<uint8_t>(s[i + 2]) & 0xfe) == 0xbe)
+      return false;
+  }
+  return true;
+}
+
+// True when an XML document holds a reference to U+0000 ("&#0;", "&#x00;", ...) or a
+// NUL byte. XML 1.0 forbids both, but pugixml decodes the reference into a NUL that
+// ends the C string it hands out: "a&#0;b" would read as "a".
+inline bool xml_has_nul(std::string_view doc) {
+  if (doc.find('\0') != std::string_view::npos) return true;
+  for (size_t at = doc.find("&#"); at != std::string_view::npos; at = doc.find("&#", at + 2)) {
+    size_t i = at + 2;
+    if (i < doc.size() && (doc[i] == 'x' || doc[i] == 'X')) ++i;
+    const size_t digits = i;
+    while (i < doc.size() && doc[i] == '0') ++i;
+    if (i > digits && i < doc.size() && doc[i] == ';') return true;
+  }
+  return false;
 }
 
 }  // namespace silt

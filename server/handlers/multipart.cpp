@@ -171,19 +171,10 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
 
   uint64_t offset = 0, length = src->size;
   if (auto h = req.header_value("x-amz-copy-source-range"); !h.empty()) {
-    auto range = parse_range(h, src->size);
-    // Unlike GET, a copy range must be well formed and inside the source.
-    if (!range || !*range || h.find("bytes=-") == 0)
-      co_return s3::Error(s3::Code::InvalidArgument,
-                          "The x-amz-copy-source-range value must be of the form bytes=first-last where first and "
-                          "last are the zero-based offsets of the first and last bytes to copy");
-    offset = (*range)->offset;
-    length = (*range)->length;
-    size_t dash = h.find('-');
-    uint64_t last = std::stoull(std::string(h.substr(dash + 1)));
-    if (last >= src->size)
-      co_return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable")
-          .with("ActualObjectSize", std::to_string(src->size));
+    auto range = parse_copy_range(h, src->size);
+    if (!range) co_return range.error();
+    offset = range->offset;
+    length = range->length;
   }
   if (length > ctx.svc.config.max_object_size)
     co_return s3::Error(

@@ -304,9 +304,11 @@ awaitable<Result> post_object(RequestContext& ctx) {
         .with("ArgumentValue", "");
   if (key->empty()) co_return s3::Error(s3::Code::InvalidArgument, "User key must have a length greater than 0.");
   if (key->size() > kMaxKeyLength) co_return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
-  // As for keys in a URL (InvalidURI there): a stored non-UTF-8 key would break every listing.
-  if (!valid_utf8(*key))
-    co_return s3::Error(s3::Code::InvalidArgument, "Object key must be valid UTF-8.").with("ArgumentName", "key");
+  // As for keys in a URL (InvalidURI there): a stored non-UTF-8 key, or one holding U+0000,
+  // would break every listing.
+  if (!valid_utf8(*key) || key->find('\0') != std::string::npos)
+    co_return s3::Error(s3::Code::InvalidArgument, "Object key must be valid UTF-8 without U+0000.")
+        .with("ArgumentName", "key");
 
   // Fields asking for what silt does not do, then whether the signer may write this key
   // (its own object ARN, so a policy's key patterns apply) with this ACL.

@@ -14,6 +14,9 @@ s3::Error malformed_xml() {
 }
 
 s3::Result<DeleteRequest> parse_delete_objects(std::string_view xml, size_t max_keys) {
+  // A key holding U+0000 cannot exist (server/s3_request.cpp); pugixml would cut it there
+  // and delete another key.
+  if (xml_has_nul(xml)) return malformed_xml();
   pugi::xml_document in;
   // Character references (&#xD; from botocore) are decoded by pugixml's default parse;
   // parse_ws_pcdata_single keeps a key of only spaces ("<Key> </Key>") as it is.

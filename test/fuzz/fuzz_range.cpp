@@ -1,5 +1,6 @@
-// The Range header of GetObject. Input: 8 bytes of object size, then the header value.
-// Whatever range comes out must lie inside the object and be non-empty.
+// The Range header of GetObject and UploadPartCopy's x-amz-copy-source-range. Input: 8
+// bytes of object size, then the header value. Whatever range comes out must lie inside
+// the object and be non-empty; the copy range fails only with its two S3 errors.
 #include <cstdlib>
 
 #include "fuzz_input.h"
@@ -12,6 +13,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t object_size = fuzz::take<uint64_t>(in);
   // Mostly small sizes, as real objects are; the full 64-bit range still occurs.
   if (object_size >> 63) object_size &= 0xffff;
+  if (auto copy = server::parse_copy_range(in, object_size); copy) {
+    if (copy->length == 0 || copy->offset >= object_size || copy->length > object_size - copy->offset) std::abort();
+  } else if (copy.error().code != s3::Code::InvalidArgument && copy.error().code != s3::Code::InvalidRange) {
+    std::abort();
+  }
   auto r = server::parse_range(in, object_size);
   if (!r) {
     if (r.error().code != s3::Code::InvalidRange) std::abort();

@@ -282,10 +282,11 @@ class SiltServer:
             env.update(env_extra)
         return [str(silt_binary()), "admin", "--endpoint", self.endpoint, *args], env
 
-    def admin(self, *args, timeout=120, **who):
-        """Runs `silt admin ...` (see admin_command) and returns the CompletedProcess."""
+    def admin(self, *args, timeout=120, input=None, **who):
+        """Runs `silt admin ...` (see admin_command) and returns the CompletedProcess.
+        input: text for its standard input (`user add NAME --secret-stdin`)."""
         argv, env = self.admin_command(*args, **who)
-        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, input=input)
 
     def s3cmd(self, *args, check=True, timeout=300):
         """s3cmd 2.3 with a generated config (path style, SigV4, http)."""

@@ -31,8 +31,8 @@ def policy(*statements):
 
 @pytest.fixture(scope="module")
 def world(silt):
-    ok(silt.admin("user", "add", "alice", ALICE_SECRET))
-    ok(silt.admin("user", "add", "bob", BOB_SECRET))
+    ok(silt.admin("user", "add", "alice", "--secret-stdin", input=ALICE_SECRET + "\n"))
+    ok(silt.admin("user", "add", "bob", "--secret-stdin", input=BOB_SECRET + "\n"))
     return {
         "owner": client(silt, "alice", ALICE_SECRET),
         "other": client(silt, "bob", BOB_SECRET),

@@ -29,7 +29,7 @@ def parse_key_pair(stdout):
 @pytest.fixture(scope="module")
 def world(silt):
     """alice (given secret) and bob (generated secret), each with a bucket and an object."""
-    out = ok(silt.admin("user", "add", "alice", ALICE_SECRET)).stdout
+    out = ok(silt.admin("user", "add", "alice", "--secret-stdin", input=ALICE_SECRET + "\n")).stdout
     assert parse_key_pair(out) == ("alice", ALICE_SECRET)
     bob_key, bob_secret = parse_key_pair(ok(silt.admin("user", "add", "bob")).stdout)
     assert bob_key == "bob"
@@ -226,14 +226,15 @@ def test_user_list(silt, world):
 
 
 def test_user_add_refusals(silt, world):
-    for args, words in ((("alice", "another-secret"), "exists"),
-                        ((silt.access_key,), "exists"),
-                        (("x",), "3 to 128"),
-                        (("bad/key",), "letters, digits"),
-                        (("carol", "short"), "8 to 128"),
-                        (("carol", "has space!"), "printable")):
-        r = silt.admin("user", "add", *args)
-        assert r.returncode == 1 and "InvalidArgument" in r.stderr and words in r.stderr, (args, r.stderr)
+    for key, secret, words in (("alice", "another-secret", "exists"),
+                               (silt.access_key, None, "exists"),
+                               ("x", None, "3 to 128"),
+                               ("bad/key", None, "letters, digits"),
+                               ("carol", "short", "8 to 128"),
+                               ("carol", "has space!", "printable")):
+        args = ("user", "add", key) + (("--secret-stdin",) if secret else ())
+        r = silt.admin(*args, input=secret + "\n" if secret else None)
+        assert r.returncode == 1 and "InvalidArgument" in r.stderr and words in r.stderr, (key, r.stderr)
     r = silt.admin("user", "remove", silt.access_key)
     assert r.returncode == 1 and "InvalidArgument" in r.stderr and "admin" in r.stderr, r.stderr
     r = silt.admin("user", "remove", "nobody-at-all")
@@ -280,12 +281,16 @@ def test_admin_api_body_must_match_its_signature(silt):
 def test_removed_user_is_refused_at_once(silt, world):
     bob = world["other"]
     assert bucket_names(bob) == [world["b"]]  # a pooled connection, signed and working
-    assert ok(silt.admin("user", "remove", "bob")).stdout.strip() == "removed user bob"
+    # bob owns a bucket: removal is refused unless the bucket goes to someone (here the admin).
+    r = silt.admin("user", "remove", "bob")
+    assert r.returncode == 1 and "DeleteConflict" in r.stderr and world["b"] in r.stderr, r.stderr
+    assert ok(silt.admin("user", "remove", "bob", "--reassign-to", silt.access_key)).stdout.strip() == (
+        f"removed user bob; its buckets now belong to {silt.access_key}")
     assert code(client_error(bob.list_buckets)) == ("InvalidAccessKeyId", 403)
     assert code(client_error(bob.get_object, Bucket=world["b"], Key="bobj")) == ("InvalidAccessKeyId", 403)
     names = [u["accessKey"] for u in json.loads(ok(silt.admin("--json", "user", "list")).stdout)["users"]]
     assert "bob" not in names
-    # bob's bucket stays, and stays his: the admin still reaches it, alice does not.
+    # bob's bucket stays, now the admin's: the admin reaches it, alice does not.
     assert code(client_error(world["owner"].get_object, Bucket=world["b"], Key="bobj")) == ("AccessDenied", 403)
 
 
@@ -310,9 +315,10 @@ def test_users_survive_a_restart(silt, world, s3):
     # Ownership is in the index and survives too.
     assert code(client_error(alice.get_object, Bucket=world["b"], Key="bobj")) == ("AccessDenied", 403)
     assert s3.get_object(Bucket=world["b"], Key="bobj")["Body"].read() == b"bob's data"
-    # Re-adding the key gives its holder the bucket back.
-    ok(silt.admin("user", "add", "bob", world["bob_secret"]))
-    assert bucket_names(bob) == [world["b"]]
+    # Re-adding the name gives its new holder nothing of the old one's (issue 15).
+    ok(silt.admin("user", "add", "bob", "--secret-stdin", input=world["bob_secret"] + "\n"))
+    assert bucket_names(bob) == []
+    assert code(client_error(bob.get_object, Bucket=world["b"], Key="bobj")) == ("AccessDenied", 403)
 
 
 # --- where users live -----------------------------------------------------------------------

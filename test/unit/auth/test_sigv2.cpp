@@ -12,6 +12,7 @@
 #include "request_fixture.h"
 #include "sigv2_new_vectors.h"
 #include "sigv2_vectors.h"
+#include "util/parse.h"
 #include "util/time.h"
 
 using silt::auth::CredentialStore;
@@ -399,7 +400,10 @@ const std::vector<BotoV2Case>& boto_cases() {
 int64_t expires_ms_of(const OwnedRequest& r) {
   size_t pos = r.target.find("Expires=");
   REQUIRE(pos != std::string::npos);
-  return std::stoll(r.target.substr(pos + 8)) * 1000;
+  std::string_view digits = std::string_view(r.target).substr(pos + 8);
+  auto seconds = silt::parse_u64(digits.substr(0, digits.find('&')));
+  REQUIRE(seconds);
+  return static_cast<int64_t>(*seconds) * 1000;
 }
 
 }  // namespace

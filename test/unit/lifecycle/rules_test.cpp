@@ -430,3 +430,26 @@ TEST_CASE("a legacy document is stored in the Filter form") {
   CHECK(xml.find("<Filter><Prefix>old/</Prefix></Filter>") != std::string::npos);
   CHECK(ok(xml).rules[0].filter.prefix == "old/");
 }
+
+TEST_CASE("MalformedXML for names that are not UTF-8 or that XML cannot carry") {
+  // Stored, a non-UTF-8 rule id made the admin API's JSON throw (silt admin lifecycle
+  // status, the console's lifecycle panel); a decoded &#0; cut a Prefix short and
+  // widened the rule.
+  const std::string cases[] = {
+      doc(rule("<Filter/>" + kExpire,
+               "bad\xff"
+               "id")),
+      doc(rule("<Filter/>" + kExpire, "ctl\x01id")),
+      doc(rule("<Filter><Prefix>logs/\xc3</Prefix></Filter>" + kExpire)),
+      doc(rule("<Filter><Prefix>logs/&#0;x</Prefix></Filter>" + kExpire)),
+      doc(rule("<Filter><Prefix>logs/&#x00;x</Prefix></Filter>" + kExpire)),
+      doc(rule("<Prefix>old/\xfe</Prefix>" + kExpire)),
+      doc(rule("<Filter><Tag><Key>k\xff</Key><Value>v</Value></Tag></Filter>" + kExpire)),
+      doc(rule("<Filter><And><Prefix>p</Prefix><Tag><Key>k</Key><Value>\xed\xa0\x80</Value></Tag></And></Filter>" +
+               kExpire)),
+  };
+  for (auto& xml : cases) rejects(xml, s3::Code::MalformedXML, kMalformed);
+  auto c = ok(doc(rule("<Filter><Prefix>\xc3\xa9t\xc3\xa9/</Prefix></Filter>" + kExpire, "r\xc3\xa8gle")));
+  CHECK(c.rules[0].id == "r\xc3\xa8gle");
+  CHECK(c.rules[0].filter.prefix == "\xc3\xa9t\xc3\xa9/");
+}

@@ -40,3 +40,28 @@ TEST_CASE("malformed and multi-range headers are ignored, as S3 does", "[range]"
     CHECK_FALSE(r->has_value());
   }
 }
+
+TEST_CASE("a copy range is bytes=first-last inside the source, nothing else", "[range]") {
+  using silt::server::parse_copy_range;
+  auto r = parse_copy_range("bytes=0-9", 100);
+  REQUIRE(r.ok());
+  CHECK((r->offset == 0 && r->length == 10));
+  r = parse_copy_range("bytes=99-99", 100);
+  REQUIRE(r.ok());
+  CHECK((r->offset == 99 && r->length == 1));
+
+  // "bytes=0-" made std::stoull throw and the connection drop without an answer.
+  for (const char* h : {"bytes=0-", "bytes=5-", "bytes=-5", "bytes=", "bytes=-", "bytes=a-b", "bytes=1-2,3-4",
+                        "bytes=5-3", "bytes= 1-2", "bytes=1-2 ", "bytes=+1-2", "items=0-9", "0-9",
+                        "bytes=0-99999999999999999999999", "bytes=99999999999999999999999-1", "bytes=100-100"}) {
+    INFO(h);
+    auto bad = parse_copy_range(h, 100);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code == s3::Code::InvalidArgument);
+  }
+  auto past = parse_copy_range("bytes=50-100", 100);
+  REQUIRE_FALSE(past.ok());
+  CHECK(past.error().code == s3::Code::InvalidRange);
+  CHECK(past.error().extra.at("ActualObjectSize") == "100");
+  CHECK(parse_copy_range("bytes=0-0", 0).error().code == s3::Code::InvalidArgument);  // an empty source
+}

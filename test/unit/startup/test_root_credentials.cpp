@@ -74,3 +74,19 @@ TEST_CASE("a half-set pair is an error, not a fallback to the development pair")
   REQUIRE(c);
   CHECK((*c)->user == "a");
 }
+
+TEST_CASE("a root password shorter than 8 characters is refused, naming its variable (MinIO's rule)") {
+  using silt::check_root_password;
+  auto c = choose_root_credentials(from({{"SILT_ROOT_USER", "admin"}, {"SILT_ROOT_PASSWORD", "1234567"}}));
+  REQUIRE(c);
+  auto st = check_root_password(**c);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().message ==
+        "SILT_ROOT_PASSWORD must be at least 8 characters long (it has 7): choose a longer root password");
+  c = choose_root_credentials(from({{"MINIO_ACCESS_KEY", "old"}, {"MINIO_SECRET_KEY", "short"}}));
+  REQUIRE(c);
+  CHECK(check_root_password(**c).error().message.rfind("MINIO_SECRET_KEY must be at least 8", 0) == 0);
+  c = choose_root_credentials(from({{"MINIO_ROOT_USER", "admin"}, {"MINIO_ROOT_PASSWORD", "12345678"}}));
+  REQUIRE(c);
+  CHECK(check_root_password(**c));
+}

@@ -38,3 +38,18 @@ TEST_CASE("make_bucket records its owner; the admin's buckets record none") {
     CHECK((*list)[1].owner == "alice");
   }
 }
+
+TEST_CASE("set_bucket_owner gives a bucket to another user or the admin, durably") {
+  StorageEnv env;
+  REQUIRE(env.layer->make_bucket("bobs", "bob").ok());
+  REQUIRE(env.layer->set_versioning("bobs", Versioning::Enabled).ok());
+  REQUIRE(env.layer->set_bucket_owner("bobs", "alice").ok());
+  CHECK(env.layer->head_bucket("bobs")->owner == "alice");
+  REQUIRE(env.layer->set_bucket_owner("bobs", "").ok());
+  env.reopen();
+  auto info = env.layer->head_bucket("bobs");
+  REQUIRE(info.ok());
+  CHECK(info->owner.empty());
+  CHECK(info->versioning == Versioning::Enabled);  // the rest of the record is kept
+  CHECK(env.layer->set_bucket_owner("nope", "alice").error().code == s3::Code::NoSuchBucket);
+}
