@@ -22,6 +22,9 @@ struct RequestView {
   std::string_view target;  // raw request-target: "/b/k%20x?list-type=2&prefix=a"
   // Every header as received, names in any case; repeated headers appear repeatedly.
   std::vector<std::pair<std::string_view, std::string_view>> headers;
+  // The bucket named by the Host header under virtual-host addressing, empty for path
+  // style. SigV2 signs it as part of the resource; SigV4 covers it by signing Host.
+  std::string_view vhost_bucket = {};
 };
 
 // How the body is protected: the value of x-amz-content-sha256.

@@ -1,11 +1,12 @@
 // What a signature covers: the SignedHeaders rules, the canonical headers built from
 // them, and the refusal of requests carrying x-amz-* headers (or a Host) that the
-// signature does not cover, for header-signed and presigned SigV4.
+// signature does not cover, for header-signed and presigned SigV4 and for SigV2.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 
 #include "auth/signed_headers.h"
+#include "auth/sigv2.h"
 #include "auth/sigv4.h"
 #include "request_fixture.h"
 #include "util/hash.h"
@@ -385,4 +386,58 @@ TEST_CASE("presigned: the payload hash comes from X-Amz-Content-Sha256 or a sign
                                "X-Amz-Content-Sha256=STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
     CHECK(code_of(r) == s3::Code::NotImplemented);
   }
+}
+
+TEST_CASE("SigV2 signs every x-amz-* header: one added after signing breaks the signature") {
+  const std::string date = silt::http_date(kNow);
+  OwnedRequest r{"PUT", "/bucket/key", {{"Host", "h"}, {"Date", date}}};
+  std::string sts = "PUT\n\n\n" + date + "\n/bucket/key";
+  r.headers.emplace_back("Authorization", "AWS " + std::string(kAccessKey) + ":" + silt::auth::sign_v2(kSecret, sts));
+  REQUIRE(check(r).ok());
+  r.headers.emplace_back("x-amz-copy-source", "/other-bucket/secret");
+  CHECK(code_of(r) == s3::Code::SignatureDoesNotMatch);
+}
+
+TEST_CASE("SigV2 presigned: a header contradicting a signed x-amz-* query parameter is refused") {
+  const int64_t expires = kNow / 1000 + 600;
+  std::string sts = "PUT\n\n\n" + std::to_string(expires) + "\nx-amz-acl:private\n/bucket/key";
+  std::string target = "/bucket/key?AWSAccessKeyId=" + std::string(kAccessKey) + "&Expires=" + std::to_string(expires) +
+                       "&x-amz-acl=private&Signature=" + silt::uri_encode(silt::auth::sign_v2(kSecret, sts), false);
+  OwnedRequest r{"PUT", target, {{"Host", "h"}}};
+  REQUIRE(check(r).ok());
+  OwnedRequest same = r;
+  same.headers.emplace_back("x-amz-acl", "private");
+  CHECK(check(same).ok());
+  OwnedRequest other = r;
+  other.headers.emplace_back("x-amz-acl", "public-read");
+  CHECK(not_signed_of(other) == "x-amz-acl");
+  // One the URL did not sign at all breaks the signature.
+  OwnedRequest added = r;
+  added.headers.emplace_back("x-amz-copy-source", "/other-bucket/secret");
+  CHECK(code_of(added) == s3::Code::SignatureDoesNotMatch);
+}
+
+TEST_CASE("SigV2 virtual-host: the signature is bound to the Host's bucket") {
+  const int64_t expires = kNow / 1000 + 600;
+  std::string sts = "GET\n\n\n" + std::to_string(expires) + "\n/bucket-a/key";
+  std::string target = "/key?AWSAccessKeyId=" + std::string(kAccessKey) + "&Expires=" + std::to_string(expires) +
+                       "&Signature=" + silt::uri_encode(silt::auth::sign_v2(kSecret, sts), false);
+  OwnedRequest r{"GET", target, {{"Host", "bucket-a.s3.local"}}};
+  silt::auth::RequestView a = r.view();
+  a.vhost_bucket = "bucket-a";
+  CHECK(silt::auth::authenticate(a, store(), kNow).ok());
+  silt::auth::RequestView b = r.view();
+  b.vhost_bucket = "bucket-b";
+  auto id = silt::auth::authenticate(b, store(), kNow);
+  REQUIRE_FALSE(id.ok());
+  CHECK(id.error().code == s3::Code::SignatureDoesNotMatch);
+  // A URL signed without the bucket (as if the resource were just the path) opens nothing.
+  std::string bare = "GET\n\n\n" + std::to_string(expires) + "\n/key";
+  OwnedRequest r2{"GET",
+                  "/key?AWSAccessKeyId=" + std::string(kAccessKey) + "&Expires=" + std::to_string(expires) +
+                      "&Signature=" + silt::uri_encode(silt::auth::sign_v2(kSecret, bare), false),
+                  {{"Host", "bucket-b.s3.local"}}};
+  silt::auth::RequestView v = r2.view();
+  v.vhost_bucket = "bucket-b";
+  CHECK_FALSE(silt::auth::authenticate(v, store(), kNow).ok());
 }
