@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "auth/signed_headers.h"
 #include "util/hash.h"
 #include "util/parse.h"
 #include "util/strings.h"
@@ -23,6 +24,8 @@ namespace silt::auth {
 namespace {
 
 constexpr int64_t kMaxSkewMs = 15 * 60 * 1000;
+// SignatureDoesNotMatch echoes the StringToSign only up to this size (sigv4.cpp has the same).
+constexpr size_t kMaxEchoBytes = 4 * 1024;
 
 // The query parameters that are part of the signed resource: botocore's
 // HmacV1Auth.QSAOfInterest, which covers every sub-resource in AWS's SigV2 page.
@@ -185,13 +188,17 @@ std::string hex_bytes(std::string_view s) {
 }
 
 s3::Error mismatch(std::string_view access_key, std::string_view provided, const std::string& sts) {
-  return s3::Error(s3::Code::SignatureDoesNotMatch,
-                   "The request signature we calculated does not match the signature you provided. "
-                   "Check your key and signing method.")
-      .with("AWSAccessKeyId", std::string(access_key))
-      .with("SignatureProvided", std::string(provided))
-      .with("StringToSign", sts)
-      .with("StringToSignBytes", hex_bytes(sts));
+  s3::Error e(s3::Code::SignatureDoesNotMatch,
+              "The request signature we calculated does not match the signature you provided. "
+              "Check your key and signing method.");
+  // Every x-amz-* header is in the StringToSign: past a few KiB it is not echoed.
+  for (auto [name, value] : {std::pair<const char*, std::string_view>{"AWSAccessKeyId", access_key},
+                             {"SignatureProvided", provided},
+                             {"StringToSign", sts}}) {
+    if (value.size() <= kMaxEchoBytes) e.with(name, std::string(value));
+  }
+  if (sts.size() <= kMaxEchoBytes) e.with("StringToSignBytes", hex_bytes(sts));
+  return e;
 }
 
 // Checks the provided signature against each StringToSign the request may have been
@@ -235,7 +242,8 @@ std::optional<int64_t> parse_request_time(std::string_view s) {
 }
 
 s3::Result<Identity> authenticate_header(const RequestView& req, std::string_view auth, const CredentialStore& store,
-                                         int64_t now_ms, std::string_view vhost_bucket) {
+                                         int64_t now_ms) {
+  std::string_view vhost_bucket = req.vhost_bucket;
   std::string_view cred = trim(trim(auth).substr(3));  // after "AWS"
   size_t colon = cred.find(':');
   std::string_view access_key = colon == std::string_view::npos ? cred : trim(cred.substr(0, colon));
@@ -287,8 +295,8 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
 // Content-Type, Content-MD5 and x-amz-* headers it signed into the query; a client that
 // sends them as headers instead (the AWS page's way) is served too, a header winning
 // for Content-Type/MD5 and a query value for x-amz-*.
-s3::Result<Identity> authenticate_query(const RequestView& req, const CredentialStore& store, int64_t now_ms,
-                                        std::string_view vhost_bucket) {
+s3::Result<Identity> authenticate_query(const RequestView& req, const CredentialStore& store, int64_t now_ms) {
+  std::string_view vhost_bucket = req.vhost_bucket;
   std::optional<std::string> access_key, signature, expires, md5, type;
   AmzHeaders amz_query;
   for (auto& [name, value] : parse_query(query_of(req.target))) {
@@ -326,7 +334,15 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
   if (auto h = find_header(req, "content-md5")) md5 = std::string(trim(*h));
   if (auto h = find_header(req, "content-type")) type = std::string(trim(*h));
   AmzHeaders amz = amz_headers_of(req);
-  for (auto& [name, values] : amz_query) amz[name] = std::move(values);
+  // A header and a query parameter of the same name are signed once, with the query's
+  // value: a header saying something else was not signed.
+  std::vector<std::string> not_signed;
+  for (auto& [name, values] : amz_query) {
+    auto header = amz.find(name);
+    if (header != amz.end() && header->second != values) not_signed.push_back(name);
+    amz[name] = std::move(values);
+  }
+  if (!not_signed.empty()) return headers_not_signed(not_signed);
   std::vector<std::string> candidates;
   for (const std::string& path : signed_paths(vhost_bucket, req.target)) {
     candidates.push_back(string_to_sign(req.method, md5.value_or(""), type.value_or(""), *expires, amz,
@@ -349,15 +365,14 @@ bool has_sigv2_query(std::string_view raw_query) {
   return false;
 }
 
-s3::Result<Identity> authenticate_v2(const RequestView& req, const CredentialStore& store, int64_t now_ms,
-                                     std::string_view vhost_bucket) {
+s3::Result<Identity> authenticate_v2(const RequestView& req, const CredentialStore& store, int64_t now_ms) {
   if (auto auth = find_header(req, "authorization")) {
-    if (is_sigv2_authorization(*auth)) return authenticate_header(req, *auth, store, now_ms, vhost_bucket);
+    if (is_sigv2_authorization(*auth)) return authenticate_header(req, *auth, store, now_ms);
     return s3::Error(s3::Code::InvalidArgument, "Unsupported Authorization Type")
         .with("ArgumentName", "Authorization")
         .with("ArgumentValue", std::string(*auth));
   }
-  return authenticate_query(req, store, now_ms, vhost_bucket);
+  return authenticate_query(req, store, now_ms);
 }
 
 std::string sign_v2(std::string_view secret, std::string_view string_to_sign) {

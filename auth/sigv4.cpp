@@ -1,12 +1,14 @@
 // SigV4 verification for S3 (clients.md §1.2-1.4). The canonical request is rebuilt
-// from the request exactly as it arrived: raw path, re-encoded raw query, and only the
-// headers the client listed in SignedHeaders.
+// from the request exactly as it arrived: raw path, re-encoded raw query, and the headers
+// the client listed in SignedHeaders, which must include every header that acts
+// (signed_headers.h).
 #include "auth/sigv4.h"
 
 #include <algorithm>
 #include <cstddef>
 #include <optional>
 
+#include "auth/signed_headers.h"
 #include "auth/sigv2.h"
 #include "util/hash.h"
 #include "util/parse.h"
@@ -24,6 +26,14 @@ constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 constexpr int64_t kMaxSkewMs = 15 * 60 * 1000;
 constexpr int64_t kMaxPresignExpiresSec = 604800;  // 7 days, what AWS and the SDKs allow
+constexpr std::string_view kContentSha256 = "x-amz-content-sha256";
+// SHA-256 of no bytes: the payload hash of a header-signed request without a body that
+// does not say (curl --aws-sigv4 before 8.x sends no x-amz-content-sha256).
+constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+// A SignatureDoesNotMatch error echoes the CanonicalRequest and StringToSign S3-style for
+// client authors to diff, but only up to this size: a request is at most the 64 KiB head
+// silt reads, and its echo must not be a multiple of it.
+constexpr size_t kMaxEchoBytes = 4 * 1024;
 
 // The whitespace Python's str.split() knows in ASCII; botocore's Trimall is built on it.
 bool is_ws(char c) {
@@ -34,23 +44,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
   return s;
-}
-
-// SigV4 "Trimall": strip both ends and collapse inner whitespace runs to one space.
-std::string trim_all(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool pending_space = false;
-  for (char c : trim(s)) {
-    if (is_ws(c)) {
-      pending_space = true;
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(c);
-  }
-  return out;
 }
 
 bool is_hex64(std::string_view s) {
@@ -93,26 +86,6 @@ std::optional<std::string_view> find_header(const RequestView& req, std::string_
     if (iequals(name, lname)) return value;
   }
   return std::nullopt;
-}
-
-// "name:value\n" for each signed header, in SignedHeaders order; repeated headers are
-// joined with ',' in the order they arrived.
-std::string canonical_headers(const std::vector<std::pair<std::string_view, std::string_view>>& headers,
-                              const std::vector<std::string>& signed_names) {
-  std::string out;
-  for (const std::string& lname : signed_names) {
-    out += lname;
-    out += ':';
-    bool first = true;
-    for (const auto& [name, value] : headers) {
-      if (!iequals(name, lname)) continue;
-      if (!first) out += ',';
-      out += trim_all(value);
-      first = false;
-    }
-    out += '\n';
-  }
-  return out;
 }
 
 std::string join(const std::vector<std::string>& v, char sep) {
@@ -190,16 +163,6 @@ s3::Result<CredentialScope> check_credential(Flavour f, std::string_view cred) {
   return std::move(*c);
 }
 
-std::vector<std::string> parse_signed_headers(std::string_view s) {
-  std::vector<std::string> names;
-  for (std::string_view n : split(s, ';')) {
-    n = trim(n);
-    if (n.empty()) return {};
-    names.push_back(to_lower(n));
-  }
-  return names;
-}
-
 s3::Result<PayloadMode> classify_payload(std::string_view v) {
   if (is_hex64(v)) return PayloadMode::Sha256;
   if (v == kUnsignedPayload) return PayloadMode::Unsigned;
@@ -224,15 +187,26 @@ s3::Error skewed(std::string_view request_time, int64_t now_ms) {
 struct Claim {
   Flavour flavour = Flavour::Header;
   CredentialScope cred;
-  std::vector<std::string> signed_headers;
-  std::string signed_headers_raw;
-  std::string signature;     // as provided, lowercased
-  std::string amz_date;      // the timestamp that goes into the string to sign
-  std::string payload_hash;  // the literal that goes into the canonical request
+  std::vector<std::string_view> signed_headers;  // parse_signed_headers of signed_headers_raw
+  std::string_view signed_headers_raw;           // the list as sent, valid while the request is
+  std::string signature;                         // as provided, lowercased
+  std::string amz_date;                          // the timestamp that goes into the string to sign
+  std::string payload_hash;                      // the literal that goes into the canonical request
   PayloadMode payload = PayloadMode::Unsigned;
 };
 
+// Adds name=value to a SignatureDoesNotMatch error unless value is too long to echo.
+void echo(s3::Error& e, std::string name, std::string_view value) {
+  if (value.size() <= kMaxEchoBytes) e.with(std::move(name), std::string(value));
+}
+
 s3::Result<Identity> verify(const RequestView& req, const CredentialStore& store, const Claim& claim) {
+  // Refused before anything else: the request may be a signed one with headers added by
+  // whoever holds it, and what it would do is not what was signed.
+  CoveredHeaders covered =
+      cover(req.headers, claim.signed_headers, claim.flavour == Flavour::Header ? kContentSha256 : std::string_view());
+  if (!covered.not_signed.empty()) return headers_not_signed(covered.not_signed);
+
   auto user = store.find(claim.cred.access_key);
   if (!user) {
     return s3::Error(s3::Code::InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
@@ -240,21 +214,22 @@ s3::Result<Identity> verify(const RequestView& req, const CredentialStore& store
   }
   Target t = split_target(req.target);
   std::string cq = canonical_query(t.query, claim.flavour == Flavour::Query);
-  std::string ch = canonical_headers(req.headers, claim.signed_headers);
-  std::string cr = canonical_request(req.method, t.path, cq, ch, claim.signed_headers_raw, claim.payload_hash);
+  std::string cr =
+      canonical_request(req.method, t.path, cq, covered.canonical, claim.signed_headers_raw, claim.payload_hash);
   std::string scope = claim.cred.scope();
   std::string sts = string_to_sign(claim.amz_date, scope, cr);
   std::string key = derive_signing_key(user->secret_key, claim.cred.date, claim.cred.region, claim.cred.service);
   std::string expected = hex_encode(hmac_sha256_raw(key, sts));
   if (!constant_time_equal(expected, claim.signature)) {
     // Like S3, hand back what we signed so a client author can diff it against theirs.
-    return s3::Error(s3::Code::SignatureDoesNotMatch,
-                     "The request signature we calculated does not match the signature you provided. "
-                     "Check your key and signing method.")
-        .with("AWSAccessKeyId", claim.cred.access_key)
-        .with("SignatureProvided", claim.signature)
-        .with("StringToSign", sts)
-        .with("CanonicalRequest", cr);
+    s3::Error e(s3::Code::SignatureDoesNotMatch,
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.");
+    echo(e, "AWSAccessKeyId", claim.cred.access_key);
+    echo(e, "SignatureProvided", claim.signature);
+    echo(e, "StringToSign", sts);
+    echo(e, "CanonicalRequest", cr);
+    return e;
   }
   Identity id;
   id.access_key = user->access_key;
@@ -268,6 +243,16 @@ s3::Result<Identity> verify(const RequestView& req, const CredentialStore& store
   id.scope = std::move(scope);
   id.region = claim.cred.region;
   return id;
+}
+
+// A request without x-amz-content-sha256 may still be verified when it has no body:
+// neither Transfer-Encoding nor a Content-Length other than 0.
+bool has_body(const RequestView& req) {
+  if (find_header(req, "transfer-encoding")) return true;
+  std::optional<std::string_view> length = find_header(req, "content-length");
+  if (!length) return false;
+  std::string_view v = trim(*length);
+  return v.empty() || v.find_first_not_of('0') != std::string_view::npos;
 }
 
 // Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...
@@ -305,11 +290,10 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
   auto cred = check_credential(Flavour::Header, *credential);
   if (!cred) return cred.error();
   claim.cred = std::move(cred.value());
-  claim.signed_headers = parse_signed_headers(*signed_headers);
-  if (claim.signed_headers.empty()) {
-    return malformed(Flavour::Header, "the SignedHeaders component is empty or mal-formed.");
-  }
-  claim.signed_headers_raw = join(claim.signed_headers, ';');
+  auto names = parse_signed_headers(*signed_headers, req.headers.size(), s3::Code::AuthorizationHeaderMalformed);
+  if (!names) return malformed(Flavour::Header, names.error().message);
+  claim.signed_headers = std::move(names.value());
+  claim.signed_headers_raw = *signed_headers;
   claim.signature = to_lower(*signature);
 
   // x-amz-date wins; Date is the fallback the spec allows.
@@ -333,11 +317,11 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
                                           claim.amz_date.substr(0, 8) + "\".");
   }
 
-  std::optional<std::string_view> sha = find_header(req, "x-amz-content-sha256");
-  if (!sha) {
+  std::optional<std::string_view> sha = find_header(req, kContentSha256);
+  if (!sha && has_body(req)) {
     return s3::Error(s3::Code::InvalidRequest, "Missing required header for this request: x-amz-content-sha256");
   }
-  claim.payload_hash = std::string(trim(*sha));
+  claim.payload_hash = std::string(sha ? trim(*sha) : kEmptySha256);
   auto mode = classify_payload(claim.payload_hash);
   if (!mode) return mode.error();
   claim.payload = mode.value();
@@ -348,7 +332,7 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
 
 // Presigned URL: X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature.
 s3::Result<Identity> authenticate_query(const RequestView& req, const CredentialStore& store, int64_t now_ms) {
-  std::optional<std::string> algorithm, credential, date, expires, signed_headers, signature;
+  std::optional<std::string> algorithm, credential, date, expires, signed_headers, signature, content_sha256;
   for (auto& [name, value] : parse_query(split_target(req.target).query)) {
     if (name == "X-Amz-Algorithm")
       algorithm = std::move(value);
@@ -362,6 +346,8 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
       signed_headers = std::move(value);
     else if (name == "X-Amz-Signature")
       signature = std::move(value);
+    else if (name == "X-Amz-Content-Sha256")
+      content_sha256 = std::move(value);
   }
   if (!algorithm || !credential || !date || !expires || !signed_headers || !signature) {
     return s3::Error(s3::Code::AuthorizationQueryParametersError,
@@ -394,11 +380,12 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
   auto cred = check_credential(Flavour::Query, *credential);
   if (!cred) return cred.error();
   claim.cred = std::move(cred.value());
-  claim.signed_headers = parse_signed_headers(*signed_headers);
-  if (claim.signed_headers.empty()) {
-    return s3::Error(s3::Code::AuthorizationQueryParametersError, "X-Amz-SignedHeaders is empty or mal-formed.");
+  auto names = parse_signed_headers(*signed_headers, req.headers.size(), s3::Code::AuthorizationQueryParametersError);
+  if (!names) {
+    return s3::Error(s3::Code::AuthorizationQueryParametersError, "X-Amz-SignedHeaders: " + names.error().message);
   }
-  claim.signed_headers_raw = join(claim.signed_headers, ';');
+  claim.signed_headers = std::move(names.value());
+  claim.signed_headers_raw = *signed_headers;
   claim.signature = to_lower(*signature);
   claim.amz_date = *date;
   if (claim.amz_date.substr(0, 8) != claim.cred.date) {
@@ -408,8 +395,26 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
                      "Check your key and signing method.")
         .with("AWSAccessKeyId", claim.cred.access_key);
   }
-  claim.payload_hash = std::string(kUnsignedPayload);
-  claim.payload = PayloadMode::Unsigned;
+  // The payload is UNSIGNED-PAYLOAD unless the URL names a hash: in its query (the JS SDK
+  // v3 writes X-Amz-Content-Sha256=UNSIGNED-PAYLOAD there) or in a signed header (the Go
+  // SDKs, when the caller set one). An unsigned header is refused in verify().
+  std::optional<std::string_view> header_sha = find_header(req, kContentSha256);
+  if (content_sha256) {
+    claim.payload_hash = *content_sha256;
+  } else if (header_sha &&
+             std::binary_search(claim.signed_headers.begin(), claim.signed_headers.end(), kContentSha256)) {
+    claim.payload_hash = std::string(trim(*header_sha));
+  } else {
+    claim.payload_hash = std::string(kUnsignedPayload);
+  }
+  auto mode = classify_payload(claim.payload_hash);
+  if (!mode) return mode.error();
+  if (is_streaming(mode.value())) {
+    // A URL is not a chunk-signing client; S3's documentation knows no such presign.
+    return s3::Error(s3::Code::NotImplemented, "A header you provided implies functionality that is not implemented")
+        .with("Header", std::string(kContentSha256));
+  }
+  claim.payload = mode.value();
 
   if (*when > now_ms + kMaxSkewMs) {
     return s3::Error(s3::Code::AccessDenied, "Request is not valid yet")
@@ -535,13 +540,16 @@ std::string sign_request(std::string_view method, std::string_view target,
     }
     if (botocore_skips(lname)) continue;
     view.emplace_back(name, value);
-    if (std::find(names.begin(), names.end(), lname) == names.end()) names.push_back(std::move(lname));
+    names.push_back(std::move(lname));
   }
   std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   std::string signed_headers = join(names, ';');
+  std::vector<std::string_view> name_views(names.begin(), names.end());
 
   std::string scope = date.substr(0, 8) + "/" + std::string(region) + "/s3/aws4_request";
-  std::string cr = canonical_request(method, t.path, cq, canonical_headers(view, names), signed_headers, payload_hash);
+  std::string cr =
+      canonical_request(method, t.path, cq, cover(view, name_views, {}).canonical, signed_headers, payload_hash);
   std::string key = derive_signing_key(secret, date.substr(0, 8), region, kService);
   std::string sig = hex_encode(hmac_sha256_raw(key, string_to_sign(date, scope, cr)));
   return std::string(kAlgorithm) + " Credential=" + std::string(access_key) + "/" + scope +

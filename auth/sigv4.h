@@ -1,7 +1,8 @@
 // AWS Signature Version 4 for S3: Authorization header and presigned URLs
 // (clients.md §1.2-1.4). The request is checked exactly as it was sent: the
 // canonical URI is the raw path, the canonical query is built from the raw
-// query, and only the headers named in SignedHeaders take part.
+// query, and the headers named in SignedHeaders take part, which must include Host
+// and every x-amz-* header the request carries (signed_headers.h).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,9 @@ struct RequestView {
   std::string_view target;  // raw request-target: "/b/k%20x?list-type=2&prefix=a"
   // Every header as received, names in any case; repeated headers appear repeatedly.
   std::vector<std::pair<std::string_view, std::string_view>> headers;
+  // The bucket named by the Host header under virtual-host addressing, empty for path
+  // style. SigV2 signs it as part of the resource; SigV4 covers it by signing Host.
+  std::string_view vhost_bucket = {};
 };
 
 // How the body is protected: the value of x-amz-content-sha256.
@@ -56,10 +60,16 @@ struct Identity {
 bool is_anonymous(const RequestView& req);
 
 // Verifies a header-signed or presigned request against store.
-// Errors: AccessDenied (expired presign), AuthorizationHeaderMalformed,
-// AuthorizationQueryParametersError, InvalidAccessKeyId, SignatureDoesNotMatch,
-// RequestTimeTooSkewed (extra ServerTime), NotImplemented (unknown payload mode),
-// InvalidRequest (missing x-amz-content-sha256 on a header-signed request).
+// A header-signed request without x-amz-content-sha256 and without a body is verified
+// as the empty payload. A presigned one is UNSIGNED-PAYLOAD unless its query carries
+// X-Amz-Content-Sha256 or it signed an x-amz-content-sha256 header.
+// Errors: AccessDenied (expired presign; an x-amz-* header, or Host, that the signature
+// does not cover, with extra HeadersNotSigned), AuthorizationHeaderMalformed and
+// AuthorizationQueryParametersError (including a SignedHeaders list that is not sorted,
+// unique, lowercase and bounded), InvalidAccessKeyId, SignatureDoesNotMatch (extra
+// CanonicalRequest and StringToSign when each is at most 4 KiB), RequestTimeTooSkewed
+// (extra ServerTime), NotImplemented (unknown payload mode, streaming in a presigned URL),
+// InvalidRequest (a header-signed request with a body and no x-amz-content-sha256).
 s3::Result<Identity> authenticate(const RequestView& req, const CredentialStore& store, int64_t now_ms);
 
 // Building blocks, exposed for tests and for bench/ clients that sign their own requests.
@@ -70,8 +80,7 @@ std::string derive_signing_key(std::string_view secret, std::string_view date, s
 // Signs a request the way botocore does (Authorization header); used by tests and silt-bench.
 // headers must include host and x-amz-date; returns the Authorization header value.
 std::string sign_request(std::string_view method, std::string_view target,
-                         const std::vector<std::pair<std::string, std::string>>& headers,
-                         std::string_view payload_hash, std::string_view access_key,
-                         std::string_view secret, std::string_view region);
+                         const std::vector<std::pair<std::string, std::string>>& headers, std::string_view payload_hash,
+                         std::string_view access_key, std::string_view secret, std::string_view region);
 
 }  // namespace silt::auth

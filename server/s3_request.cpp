@@ -69,6 +69,7 @@ s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view 
     // into error XML that must be UTF-8 (found by fuzz_request_target).
     if (!valid_utf8(vhost_bucket)) return s3::Error(s3::Code::InvalidBucketName, "The specified bucket is not valid.");
     r.bucket = std::string(vhost_bucket);
+    r.virtual_host = true;
     if (path.size() > 1) {
       r.has_key = true;
       r.key = path.substr(1);

@@ -25,6 +25,7 @@ struct S3Request {
   std::string bucket;                                      // empty: service level (ListBuckets)
   std::string key;                                         // decoded; empty: bucket level
   bool has_key = false;                                    // "/b/" has_key with an empty key is still bucket level
+  bool virtual_host = false;                               // bucket taken from the Host header (--domain)
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string source_ip;                                   // the peer's address (aws:SourceIp)
   bool secure_transport = false;                           // arrived over TLS (aws:SecureTransport)

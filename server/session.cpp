@@ -305,7 +305,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   // Routed before authentication only to name the operation of a refused request.
   auto rt = route(req);
   if (rt) rec_.operation = rt->operation;
-  auto id = authenticate(hdr, true);
+  auto id = authenticate(hdr, true, req.virtual_host ? std::string_view(req.bucket) : std::string_view());
   if (!id) co_return fail(id.error());
   rec_.user = id->access_key;
   if (!rt) co_return fail(rt.error());
@@ -322,8 +322,9 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   co_return co_await finish(req, co_await rt->handler(ctx), fail);
 }
 
-s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr, bool allow_anonymous) {
-  auth::RequestView view{hdr.method_string(), hdr.target(), {}};
+s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr, bool allow_anonymous,
+                                                 std::string_view vhost_bucket) {
+  auth::RequestView view{hdr.method_string(), hdr.target(), {}, vhost_bucket};
   for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
   if (auth::is_anonymous(view)) {
     if (allow_anonymous) return auth::Identity{};

@@ -62,8 +62,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // SigV4/SigV2 in the header or the query; AccessDenied for anonymous requests.
   // allow_anonymous: an unsigned request yields an Identity with no access key (the
   // anonymous principal, decided on by authorize()); otherwise it is AccessDenied.
-  s3::Result<auth::Identity> authenticate(const boost::beast::http::request_header<>& hdr,
-                                          bool allow_anonymous = false);
+  // vhost_bucket: the bucket the Host header names under virtual-host addressing.
+  s3::Result<auth::Identity> authenticate(const boost::beast::http::request_header<>& hdr, bool allow_anonymous = false,
+                                          std::string_view vhost_bucket = {});
   // A handler's result as the response: error XML, error context, CORS headers.
   boost::asio::awaitable<Response> finish(const S3Request& req, s3::Result<Response> result,
                                           const std::function<Response(const s3::Error&)>& fail);

@@ -52,6 +52,23 @@ def sigv4():
     write("fuzz_sigv4", "presigned", head("GET", "/bucket/key.txt?" + q, {"Host": "127.0.0.1:9000"}))
 
 
+def signed_headers():
+    # First line: the SignedHeaders list; then the request's headers.
+    for name, lines in [
+            ("put_with_meta", ["content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-a",
+                               "Host: 127.0.0.1:9000", "Content-Type: text/plain", "Content-MD5: XUFAKrxLKna5cZ2REBfFkg==",
+                               "x-amz-content-sha256: UNSIGNED-PAYLOAD", "x-amz-date: 20240101T000000Z",
+                               "x-amz-meta-a:  one   two ", "X-Amz-Meta-A: three", "User-Agent: Boto3/1.26"]),
+            ("presigned_host_only", ["host", "Host: 127.0.0.1:9000", "Origin: http://app.example"]),
+            ("unsigned_acl_and_copy_source", ["host;x-amz-content-sha256;x-amz-date", "Host: h",
+                                              "x-amz-date: 20240101T000000Z", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+                                              "x-amz-acl: public-read", "x-amz-copy-source: /other/secret"]),
+            ("repeated_names", ["a;a;a", "a:", "a:", "a:"]),
+            ("unsorted", ["x-amz-date;host", "Host: h", "x-amz-date: 20240101T000000Z"]),
+            ("no_host", ["x-amz-date", "x-amz-date: 20240101T000000Z", "Host: h"])]:
+        write("fuzz_signed_headers", name, "\n".join(lines) + "\n")
+
+
 def sigv2():
     def sig(sts):
         return base64.b64encode(hmac.new(V2_SECRET.encode(), sts.encode(), hashlib.sha1).digest()).decode()
@@ -177,3 +194,4 @@ def xml():
 
 if __name__ == "__main__":
     sigv4(); sigv2(); aws_chunked(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()
+    signed_headers()

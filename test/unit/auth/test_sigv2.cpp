@@ -51,8 +51,9 @@ void replace(std::string& s, const std::string& from, const std::string& to) {
 }
 
 s3::Result<silt::auth::Identity> check(const OwnedRequest& r, int64_t now, const char* vhost_bucket = nullptr) {
-  if (vhost_bucket) return silt::auth::authenticate_v2(r.view(), store(), now, vhost_bucket);
-  return silt::auth::authenticate(r.view(), store(), now);
+  silt::auth::RequestView view = r.view();
+  if (vhost_bucket) view.vhost_bucket = vhost_bucket;
+  return silt::auth::authenticate(view, store(), now);
 }
 
 s3::Code code_of(const OwnedRequest& r, int64_t now, const char* vhost_bucket = nullptr) {
