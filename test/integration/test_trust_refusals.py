@@ -81,8 +81,8 @@ CASES = [pytest.param(header, op, asks, c_http, id=f"{header}-{op}")
 
 @pytest.fixture(scope="module")
 def world(silt):
-    ok(silt.admin("user", "add", "alice", ALICE_SECRET))
-    ok(silt.admin("user", "add", "bob", BOB_SECRET))
+    ok(silt.admin("user", "add", "alice", "--secret-stdin", input=ALICE_SECRET + "\n"))
+    ok(silt.admin("user", "add", "bob", "--secret-stdin", input=BOB_SECRET + "\n"))
     return {"alice": client(silt, "alice", ALICE_SECRET), "bob": client(silt, "bob", BOB_SECRET),
             "anonymous": client(silt, unsigned=True)}
 
