@@ -45,6 +45,7 @@ enum class Code {
   MalformedACLError,
   MalformedPOSTRequest,
   MalformedPolicy,
+  MalformedTrailerError,
   MalformedXML,
   MaxPostPreDataLengthExceeded,
   MetadataTooLarge,

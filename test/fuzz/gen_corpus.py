@@ -73,13 +73,18 @@ def aws_chunked():
     signing = {"key": key, "seed": "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
                "date": "20130524T000000Z", "scope": "20130524/us-east-1/s3/aws4_request"}
     data = b"hello, aws-chunked world" * 3
-    # control byte: mode = c % 3 (0 unsigned trailer, 1 signed, 2 signed trailer), piece = 1 + (c >> 2)
+    # control byte: mode = c % 3 (0 unsigned trailer, 1 signed, 2 signed trailer), piece = 1 + ((c >> 2) & 15),
+    # declared trailers = c >> 6 (0 none, 1 crc32, 2 crc32 and sha256, 3 others)
     write("fuzz_aws_chunked", "unsigned_trailer",
-          bytes([0x00]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-crc32", "AAAAAA==")]))
+          bytes([0x40]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-crc32", "AAAAAA==")]))
+    write("fuzz_aws_chunked", "undeclared_trailer",
+          bytes([0x40]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-sha256", "AAAAAA==")]))
+    write("fuzz_aws_chunked", "too_many_trailers",
+          bytes([0x80]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-crc32", "AAAAAA==")] * 12))
     write("fuzz_aws_chunked", "unsigned_split7", bytes([0x18]) + s3raw.aws_chunked(data, 30))
     write("fuzz_aws_chunked", "signed", bytes([0x01]) + s3raw.aws_chunked(data, 20, signing=dict(signing)))
     write("fuzz_aws_chunked", "signed_split", bytes([0x2d]) + s3raw.aws_chunked(data, 64, signing=dict(signing)))
-    write("fuzz_aws_chunked", "signed_trailer", bytes([0x02]) + s3raw.aws_chunked(
+    write("fuzz_aws_chunked", "signed_trailer", bytes([0x82]) + s3raw.aws_chunked(
         data, 32, signing=dict(signing), trailers=[("x-amz-checksum-sha256", "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=")]))
     write("fuzz_aws_chunked", "bad_chunk_sig", bytes([0x01]) + s3raw.aws_chunked(
         data, 20, signing=dict(signing), corrupt_chunk=1))
