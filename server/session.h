@@ -17,6 +17,7 @@
 #include "auth/credentials.h"
 #include "server/cors.h"
 #include "server/handler.h"
+#include "server/request_parser.h"
 #include "server/request_record.h"
 #include "server/stream.h"
 
@@ -50,12 +51,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_if_idle();
 
  private:
-  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  using Parser = RequestParser;
   class ParserBody;
 
   boost::asio::awaitable<bool> serve_one(Parser& parser);
   // A request head that could not be read: an S3 error before closing, or nothing.
-  boost::asio::awaitable<void> reject_head(boost::beast::error_code ec);
+  boost::asio::awaitable<void> reject_head(const Parser& parser, boost::beast::error_code ec);
   boost::asio::awaitable<Response> dispatch(Parser& parser, const std::string& request_id, std::string& resource);
   // 100 Continue, once the request is admitted.
   boost::asio::awaitable<s3::Status> send_continue(const boost::beast::http::request_header<>& hdr);
@@ -76,6 +77,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> add_cors_headers(const S3Request& req, Response& r);
 
   Stream stream_;
+  // Holds a request head, then only what Beast's parser has not consumed yet: a partial
+  // chunk-size line or trailer section of a chunked body. Bounded (kMaxReadBuffer), so a
+  // line that never ends fails the read instead of growing it.
   boost::beast::flat_buffer buffer_;
   SessionShared& shared_;
   std::atomic<bool> idle_{true};
@@ -83,6 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::seconds io_timeout_;    // one stalled body read or write
   bool continued_ = false;             // this request's 100 Continue was sent
   bool body_done_ = false;             // this request's body was read to its end past the parser
+  bool unread_input_ = false;          // closing with request bytes possibly unread: linger on close
   RequestRecord rec_;                  // the request being served, for metrics and the access log
 };
 

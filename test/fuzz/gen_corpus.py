@@ -90,6 +90,21 @@ def aws_chunked():
         data, 20, signing=dict(signing), corrupt_chunk=1))
 
 
+def request_parser():
+    # control byte: each read brings 1 + c * 257 bytes (0: one byte at a time)
+    head = b"PUT /bucket/key HTTP/1.1\r\nHost: h\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"
+    write("fuzz_request_parser", "get", bytes([0xff]) + b"GET /bucket?list-type=2 HTTP/1.1\r\nHost: h\r\n\r\n")
+    write("fuzz_request_parser", "content_length", bytes([0x03]) + head + b"Content-Length: 5\r\n\r\nhello")
+    write("fuzz_request_parser", "chunked", bytes([0x00]) + head + b"Transfer-Encoding: chunked\r\n\r\n"
+          + s3raw.te_chunked(b"hello, chunked world" * 20, 64))
+    write("fuzz_request_parser", "chunked_ext_trailer", bytes([0x01]) + head + b"Transfer-Encoding: chunked\r\n\r\n"
+          b"5;name=value;q=\"quoted\"\r\nhello\r\n0\r\nx-trailer: 1\r\nx-other: 2\r\n\r\n")
+    write("fuzz_request_parser", "many_fields", bytes([0x10]) + head
+          + b"".join(b"x-h%d: v\r\n" % i for i in range(210)) + b"\r\n")
+    write("fuzz_request_parser", "many_trailers", bytes([0x02]) + head + b"Transfer-Encoding: chunked\r\n\r\n"
+          b"0\r\n" + b"".join(b"t%d: v\r\n" % i for i in range(12)) + b"\r\n")
+
+
 def post_policy():
     policy = json.dumps({"expiration": "2024-01-02T00:00:00.000Z", "conditions": [
         {"bucket": "bucket"}, ["starts-with", "$key", "user/"], {"acl": "public-read"},
@@ -181,4 +196,4 @@ def xml():
 
 
 if __name__ == "__main__":
-    sigv4(); sigv2(); aws_chunked(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()
+    sigv4(); sigv2(); aws_chunked(); request_parser(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()

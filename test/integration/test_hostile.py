@@ -151,9 +151,9 @@ def test_10000_headers_over_the_limit(silt, bucket):
     still_serving(silt, bucket)
 
 
-def test_10000_small_headers_within_the_limit(silt, bucket):
-    # 10,000 repeated unsigned headers fit in the 64 KiB head: the request must be
-    # served normally and quickly (no quadratic header handling).
+def test_10000_small_headers_past_the_field_limit(silt, bucket):
+    # 10,000 repeated unsigned headers fit in the 64 KiB head, but a head may hold at
+    # most 200 fields (issue 15): refused at once, without parsing the rest.
     do(silt, "PUT", key_path(bucket, "k"), body=b"x")
     m, t, h, _ = signed(silt, "GET", key_path(bucket, "k"))
     lines = "".join(f"{k}: {v}\r\n" for k, v in h.items()) + "a: b\r\n" * 10_000
@@ -161,8 +161,7 @@ def test_10000_small_headers_within_the_limit(silt, bucket):
     try:
         started = time.monotonic()
         conn.send(f"{m} {t} HTTP/1.1\r\n{lines}\r\n".encode())
-        r = conn.read_response()
-        assert r.status == 200 and r.body == b"x", r
+        assert_error(conn.read_response(), 400, "RequestHeaderSectionTooLarge")
         assert time.monotonic() - started < 5
     finally:
         conn.close()
