@@ -123,20 +123,22 @@ class Session::ParserBody : public RawBodySource {
   std::optional<uint64_t> left_;  // set: Content-Length bytes still to read, straight from the socket
 };
 
-Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, std::shared_ptr<asio::ssl::context> tls)
+std::string next_request_id(SessionShared& shared) {
+  char buf[17];
+  uint64_t n = shared.request_id_seed + shared.next_request.fetch_add(1);
+  std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, std::shared_ptr<asio::ssl::context> tls,
+                 ConnectionLimiter::Slot slot)
     : stream_(std::move(socket), std::move(tls)),
       buffer_(kMaxReadBuffer),
       shared_(shared),
       idle_timeout_(shared.services.config.idle_timeout_s),
-      io_timeout_(shared.services.config.io_timeout_s) {
+      io_timeout_(shared.services.config.io_timeout_s),
+      slot_(std::move(slot)) {
   buffer_.reserve(kReadBuffer);
-}
-
-std::string Session::next_request_id() {
-  char buf[17];
-  uint64_t n = shared_.request_id_seed + shared_.next_request.fetch_add(1);
-  std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(n));
-  return buf;
 }
 
 void Session::close_if_idle() {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "auth/credentials.h"
+#include "server/connection_limiter.h"
 #include "server/cors.h"
 #include "server/handler.h"
 #include "server/request_parser.h"
@@ -38,11 +39,15 @@ struct SessionShared {
   Console* console = nullptr;  // the web console (/_silt/console); null: none
 };
 
+// A new x-amz-request-id: 16 hex digits, unique within this process.
+std::string next_request_id(SessionShared& shared);
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // tls: the context of a TLS connection (null: plain HTTP).
+  // tls: the context of a TLS connection (null: plain HTTP). slot: the connection's place
+  // under the connection limits, given back when the session ends.
   Session(boost::asio::ip::tcp::socket socket, SessionShared& shared,
-          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+          std::shared_ptr<boost::asio::ssl::context> tls = nullptr, ConnectionLimiter::Slot slot = {});
   boost::asio::awaitable<void> run();
   Stream::executor_type stream_executor() { return stream_.get_executor(); }
   // The request came over TLS (aws:SecureTransport).
@@ -71,7 +76,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> write(Response& r, unsigned version, bool keep_alive, const std::string& request_id);
   boost::asio::awaitable<bool> write_stream(Response& r, unsigned version, bool keep_alive,
                                             const std::string& request_id);
-  std::string next_request_id();
+  std::string next_request_id() { return server::next_request_id(shared_); }
   boost::asio::awaitable<std::optional<std::vector<CorsRule>>> cors_rules(const std::string& bucket);
   boost::asio::awaitable<s3::Result<Response>> preflight(const S3Request& req);
   boost::asio::awaitable<void> add_cors_headers(const S3Request& req, Response& r);
@@ -89,6 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool body_done_ = false;             // this request's body was read to its end past the parser
   bool unread_input_ = false;          // closing with request bytes possibly unread: linger on close
   RequestRecord rec_;                  // the request being served, for metrics and the access log
+  ConnectionLimiter::Slot slot_;
 };
 
 }  // namespace silt::server
