@@ -23,6 +23,12 @@ class RequestParser : public boost::beast::http::request_parser<boost::beast::ht
   // S3 clients send none there (aws-chunked trailers travel inside the body).
   static constexpr size_t kMaxTrailerFields = 8;
 
+  // A chunked body is handed to the parser only once this much of it is buffered, and
+  // every valid one is at least this long ("0\r\n\r\n"). Beast 1.81 asserts (aborting the
+  // process) when the final chunk of an empty body ("0\r\n") arrived alone and the next
+  // parse sees fewer than 5 bytes; with 5 in hand from the start it never does.
+  static constexpr size_t kChunkedBodyFirstBytes = 5;
+
   RequestParser() {
     header_limit(kHeaderLimit);
     // S3 bounds bodies itself (5 GiB, EntityTooLarge); Beast's 1 MiB default must go.

@@ -65,6 +65,8 @@ class Session::ParserBody : public RawBodySource {
     if (!decided_) {
       decided_ = true;
       if (auto len = p_.content_length_remaining(); len && !p_.chunked()) left_ = *len;
+      if (p_.chunked())
+        if (auto st = co_await read_at_least(RequestParser::kChunkedBodyFirstBytes); !st) co_return st.error();
     }
     if (left_) co_return co_await read_direct(buf, std::min<uint64_t>(n, *left_));
     p_.get().body().data = buf;
@@ -115,6 +117,22 @@ class Session::ParserBody : public RawBodySource {
     if (*left_ == 0) s_.body_done_ = true;
     s_.rec_.bytes_in += got;
     co_return got;
+  }
+
+  // Reads into the session's buffer, past what it holds, until it holds n bytes.
+  awaitable<s3::Status> read_at_least(size_t n) {
+    while (s_.buffer_.size() < n) {
+      s_.stream_.expires_after(s_.io_timeout_);
+      auto [ec, m] =
+          co_await s_.stream_.async_read_some(s_.buffer_.prepare(kReadBuffer - s_.buffer_.size()), tuple_awaitable);
+      if (ec == beast::error::timeout)
+        co_return s3::Error(
+            s3::Code::RequestTimeout,
+            "Your socket connection to the server was not read from or written to within the timeout period.");
+      if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+      s_.buffer_.commit(m);
+    }
+    co_return s3::Status{};
   }
 
   Session& s_;

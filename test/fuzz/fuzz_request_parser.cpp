@@ -34,12 +34,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t piece = 1 + static_cast<size_t>(control) * 257;  // 1 byte up to 64 KiB per read
 
   server::RequestParser parser;
-  parser.eager(true);
   beast::flat_buffer buffer(kMaxBuffer);
   char body[4096];
+  bool body_started = false;
+  parser.eager(false);  // the head first, as async_read_header parses it
   for (;;) {
-    // Parse what the buffer holds, handing the parser a fresh body buffer when it fills one.
-    for (;;) {
+    // Parse what the buffer holds, handing the parser a fresh body buffer when it fills one;
+    // a chunked body only once it has kChunkedBodyFirstBytes buffered, as the session does.
+    bool wait = parser.is_header_done() && parser.chunked() && !body_started &&
+                buffer.size() < server::RequestParser::kChunkedBodyFirstBytes;
+    if (parser.is_header_done() && !wait) body_started = true;
+    for (; !wait;) {
       parser.get().body().data = body;
       parser.get().body().size = sizeof body;
       beast::error_code ec;
