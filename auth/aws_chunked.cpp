@@ -20,7 +20,6 @@ namespace silt::auth {
 
 namespace {
 
-constexpr size_t kMaxLine = 4096;
 constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 constexpr std::string_view kChunkSignature = "chunk-signature";
 constexpr std::string_view kTrailerSignature = "x-amz-trailer-signature";
@@ -52,6 +51,12 @@ s3::Error framing(std::string what) {
   return s3::Error(s3::Code::InvalidRequest, "Malformed aws-chunked body: " + what);
 }
 
+s3::Error malformed_trailer() {
+  return s3::Error(s3::Code::MalformedTrailerError,
+                   "The request contained trailing data that was not well-formed or did not conform to our "
+                   "published schema.");
+}
+
 s3::Error bad_signature(std::string what) {
   return s3::Error(s3::Code::SignatureDoesNotMatch,
                    "The request signature we calculated does not match the signature you provided. " + what);
@@ -60,7 +65,7 @@ s3::Error bad_signature(std::string what) {
 }  // namespace
 
 struct AwsChunkedDecoder::Impl {
-  explicit Impl(const Identity& id)
+  Impl(const Identity& id, std::vector<std::string> declared)
       : mode(id.payload),
         signed_chunks(id.payload == PayloadMode::StreamingSigned || id.payload == PayloadMode::StreamingSignedTrailer),
         trailer_mode(id.payload == PayloadMode::StreamingUnsignedTrailer ||
@@ -69,7 +74,8 @@ struct AwsChunkedDecoder::Impl {
         amz_date(id.amz_date),
         scope(id.scope),
         prev_signature(id.seed_signature),
-        chunk_hash(Digest::Kind::SHA256) {
+        chunk_hash(Digest::Kind::SHA256),
+        declared_trailers(std::move(declared)) {
     if (!is_streaming(mode)) {
       state = State::Failed;
       failure = s3::Error(s3::Code::InternalError, "aws-chunked decoder used for a non-streaming payload");
@@ -95,6 +101,8 @@ struct AwsChunkedDecoder::Impl {
   uint64_t decoded = 0;
   size_t crlf_seen = 0;  // ChunkDataEnd / OptionalEnd: how much of "\r\n" arrived
 
+  std::vector<std::string> declared_trailers;  // x-amz-trailer: the only names a trailer line may have
+  size_t trailer_lines = 0;                    // non-blank trailer lines so far (kMaxTrailerLines)
   std::vector<std::pair<std::string, std::string>> trailers;
   std::string canonical_trailers;  // "name:value\n" per trailer line, what the trailer signature covers
   bool trailer_signature_ok = false;
@@ -126,7 +134,10 @@ struct AwsChunkedDecoder::Impl {
   s3::Result<bool> take_line(std::string_view& in) {
     const void* nl = std::memchr(in.data(), '\n', in.size());
     size_t n = nl ? static_cast<size_t>(static_cast<const char*>(nl) - in.data()) + 1 : in.size();
-    if (line.size() + n > kMaxLine) return framing("header line longer than 4 KiB");
+    if (line.size() + n > kMaxLine) {
+      if (state == State::Trailer) return malformed_trailer();
+      return framing("chunk-size line longer than 4 KiB");
+    }
     line.append(in.data(), n);
     in.remove_prefix(n);
     if (!nl) return false;
@@ -197,11 +208,17 @@ struct AwsChunkedDecoder::Impl {
       return {};
     }
     done = false;
+    if (++trailer_lines > AwsChunkedDecoder::kMaxTrailerLines) return fail(malformed_trailer());
     size_t colon = l.find(':');
     if (colon == std::string_view::npos || colon == 0) return fail(framing("bad trailer line"));
     std::string name = to_lower(trim(l.substr(0, colon)));
     std::string value(trim(l.substr(colon + 1)));
     line.clear();
+    if (name != kTrailerSignature) {
+      bool declared = std::find(declared_trailers.begin(), declared_trailers.end(), name) != declared_trailers.end();
+      bool repeated = std::any_of(trailers.begin(), trailers.end(), [&](const auto& t) { return t.first == name; });
+      if (!declared || repeated) return fail(malformed_trailer());
+    }
     if (name == kTrailerSignature) {
       // Only the signed variant carries one; an unsigned body's copy means nothing.
       if (mode != PayloadMode::StreamingSignedTrailer) return {};
@@ -276,7 +293,8 @@ struct AwsChunkedDecoder::Impl {
   }
 };
 
-AwsChunkedDecoder::AwsChunkedDecoder(const Identity& id) : impl_(std::make_unique<Impl>(id)) {}
+AwsChunkedDecoder::AwsChunkedDecoder(const Identity& id, std::vector<std::string> declared_trailers)
+    : impl_(std::make_unique<Impl>(id, std::move(declared_trailers))) {}
 AwsChunkedDecoder::~AwsChunkedDecoder() = default;
 
 s3::Status AwsChunkedDecoder::feed(std::string_view in, std::string& out) {

@@ -3,7 +3,8 @@
 //             [trailers\r\n x-amz-trailer-signature:<64hex>\r\n] \r\n
 //   unsigned: <hex-size>\r\n<data>\r\n ... 0\r\n [trailers\r\n] \r\n
 // Push-based so the server can feed whatever the socket delivered; memory stays
-// bounded by the input it is given (plus one header line, at most 4 KiB).
+// bounded by the input it is given plus kMaxLine for the line being read and at
+// most kMaxTrailerLines trailer lines.
 #pragma once
 
 #include <cstdint>
@@ -20,14 +21,24 @@ namespace silt::auth {
 
 class AwsChunkedDecoder {
  public:
-  // id.payload must be one of the STREAMING-* modes.
-  explicit AwsChunkedDecoder(const Identity& id);
+  // A chunk-size line (size and extensions) or a trailer line longer than this is refused.
+  static constexpr size_t kMaxLine = 4096;
+  // Trailer lines after the final chunk, x-amz-trailer-signature included: a body carries
+  // a checksum or two there, never a header section.
+  static constexpr size_t kMaxTrailerLines = 8;
+
+  // id.payload must be one of the STREAMING-* modes. declared_trailers: the lowercase
+  // names of x-amz-trailer; a trailer line of any other name, or a second one of the
+  // same name, is refused (MalformedTrailerError), as AWS does.
+  AwsChunkedDecoder(const Identity& id, std::vector<std::string> declared_trailers);
   ~AwsChunkedDecoder();
 
   // Decodes as much of in as it can, appending payload bytes to out. A chunk's bytes
   // are appended as they arrive; a bad chunk signature is reported when the chunk
   // ends, so the caller must not commit anything until done() and no error.
-  // Errors: IncompleteBody / InvalidRequest (bad framing), SignatureDoesNotMatch.
+  // Errors: IncompleteBody / InvalidRequest (bad framing, a line over kMaxLine),
+  // MalformedTrailerError (a trailer not declared, repeated, or past kMaxTrailerLines),
+  // SignatureDoesNotMatch.
   s3::Status feed(std::string_view in, std::string& out);
 
   // The final chunk and any trailers have been read and verified.

@@ -62,6 +62,8 @@ struct ServerOptions {
   std::string metrics_token;      // empty: /_silt/metrics is open
   double metrics_usage_ttl = 300;  // seconds the silt_storage_* figures are reused
   std::string access_log;         // empty: none; "-": stdout
+  size_t max_connections = silt::server::Config{}.max_connections;
+  size_t max_connections_per_ip = silt::server::Config{}.max_connections_per_ip;
 };
 
 bool is_loopback(const std::string& host) {
@@ -220,6 +222,8 @@ int run_server(ServerOptions o) {
   cfg.metrics_token = o.metrics_token;
   cfg.metrics_usage_ttl_s = o.metrics_usage_ttl;
   cfg.access_log = o.access_log;
+  cfg.max_connections = o.max_connections;
+  cfg.max_connections_per_ip = o.max_connections_per_ip;
 
   silt::FileConfig fc;
   silt::ErasureConfig& ec = fc.erasure;
@@ -389,6 +393,15 @@ int main(int argc, char** argv) {
                                    "SILT_CERTS_DIR; default ~/.minio/certs when it holds both; empty: plain HTTP");
   server->add_option("--io-timeout", o.io_timeout, "Seconds a body read or write may stall")
       ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  server
+      ->add_option("--max-connections", o.max_connections,
+                   "Connections held open at once; past it a new one gets 503 SlowDown (0: no limit)")
+      ->capture_default_str();
+  server
+      ->add_option("--max-connections-per-ip", o.max_connections_per_ip,
+                   "Connections held open at once from one client address (IPv6: one /64); past it a new one gets "
+                   "503 SlowDown (0: no limit)")
       ->capture_default_str();
 
   silt::admin::add_admin_commands(app);  // runs from its callbacks while parsing

@@ -42,6 +42,7 @@ CodeInfo info(Code c) {
     case Code::MalformedACLError: return {"MalformedACLError", 400};
     case Code::MalformedPOSTRequest: return {"MalformedPOSTRequest", 400};
     case Code::MalformedPolicy: return {"MalformedPolicy", 400};
+    case Code::MalformedTrailerError: return {"MalformedTrailerError", 400};
     case Code::MalformedXML: return {"MalformedXML", 400};
     case Code::MaxPostPreDataLengthExceeded: return {"MaxPostPreDataLengthExceeded", 400};
     case Code::MetadataTooLarge: return {"MetadataTooLarge", 400};

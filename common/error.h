@@ -46,6 +46,7 @@ enum class Code {
   MalformedACLError,
   MalformedPOSTRequest,
   MalformedPolicy,
+  MalformedTrailerError,
   MalformedXML,
   MaxPostPreDataLengthExceeded,
   MetadataTooLarge,

@@ -17,14 +17,29 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
+// The names x-amz-trailer announces, lowercase: the only trailers an aws-chunked body may carry.
+std::vector<std::string> declared_trailers(std::string_view header) {
+  std::vector<std::string> names;
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string name = to_lower(header.substr(0, comma));
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    if (!name.empty()) names.push_back(std::move(name));
+  }
+  return names;
+}
+
 }  // namespace
 
 BodyReader::BodyReader(RawBodySource& src, const S3Request& req, const auth::Identity& id)
     : src_(src), req_(req), id_(id) {}
 
 s3::Status BodyReader::prepare() {
+  auto trailers = declared_trailers(req_.header_value("x-amz-trailer"));
   if (auth::is_streaming(id_.payload)) {
-    chunked_ = std::make_unique<auth::AwsChunkedDecoder>(id_);
+    chunked_ = std::make_unique<auth::AwsChunkedDecoder>(id_, trailers);
     auto decoded = req_.header_value("x-amz-decoded-content-length");
     if (!decoded.empty()) {
       expected_ = parse_u64(decoded);
@@ -43,13 +58,7 @@ s3::Status BodyReader::prepare() {
     if (!algo) continue;  // -type, -mode, or algorithms we cannot compute: accepted, not verified
     checksums_.push_back({Checksummer(*algo), std::string(f.value())});
   }
-  std::string_view trailer = req_.header_value("x-amz-trailer");
-  while (!trailer.empty()) {
-    size_t comma = trailer.find(',');
-    std::string name = to_lower(trailer.substr(0, comma));
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    trailer = comma == std::string_view::npos ? std::string_view{} : trailer.substr(comma + 1);
+  for (const auto& name : trailers) {
     if (name.rfind("x-amz-checksum-", 0) != 0) continue;
     auto algo = parse_checksum_algo(std::string_view(name).substr(15));
     if (algo) checksums_.push_back({Checksummer(*algo), ""});

@@ -1,6 +1,7 @@
 // What `silt server` was started with, as the front end needs it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -28,6 +29,10 @@ struct Config {
   // silt_storage_* come from a walk over the index, repeated at most this often.
   double metrics_usage_ttl_s = 300;
   std::string access_log;  // JSON lines; "-": stdout; empty: none
+  // Connections held open at once, in all and per client address (IPv6: per /64); past
+  // either, a new connection gets 503 SlowDown and is closed. 0: no limit.
+  size_t max_connections = 4096;
+  size_t max_connections_per_ip = 1024;
 };
 
 }  // namespace silt::server

@@ -19,10 +19,13 @@ namespace silt::server {
 // nullopt when this is not multipart/form-data or the boundary is missing or invalid.
 std::optional<std::string> form_boundary(std::string_view content_type);
 
+// All that a form may hold before its file is read before the form is authenticated, so it
+// is small: AWS's MaxPostPreDataLengthBytes (20480) bounds the preamble, every boundary, every
+// part's headers and every field value before the file's bytes.
 struct FormLimits {
-  size_t max_field = 64 * 1024;      // one field's value
-  size_t max_before_file = 1 << 20;  // everything before the file's bytes: headers, fields, boundaries
-  size_t max_file_chunk = 1 << 20;   // largest FileData event
+  size_t max_field = 20 * 1024;        // one field's value
+  size_t max_before_file = 20 * 1024;  // everything before the file's bytes: headers, fields, boundaries
+  size_t max_file_chunk = 1 << 20;     // largest FileData event
 };
 
 struct FormEvent {

@@ -34,11 +34,17 @@ using namespace std::chrono_literals;
 using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
-constexpr size_t kHeaderLimit = 64 * 1024;
 // Beast reads at most the read buffer's free capacity (and at least 512 bytes): left at
 // what the request head needed, a body arrived 512 bytes per recvmsg, and a 1 GiB PUT cost
 // two million syscalls and coroutine resumptions. 64 KiB is the most Beast reads at once.
 constexpr size_t kReadBuffer = 64 * 1024;
+// Past one read's worth the buffer holds only a line Beast is still waiting to see end (a
+// chunk-size line with its extensions, or a trailer section): 64 KiB of it is hostile.
+constexpr size_t kMaxReadBuffer = kReadBuffer;
+static_assert(kMaxReadBuffer >= RequestParser::kHeaderLimit, "a whole request head must fit in the read buffer");
+// After an error answered before the request was read to its end, how long the client may
+// go on sending (discarded) before the connection is cut.
+constexpr auto kLinger = 2s;
 constexpr size_t kAdminBodyLimit = 64 * 1024;  // admin calls take small JSON documents
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
@@ -70,6 +76,8 @@ class Session::ParserBody : public RawBodySource {
     if (!decided_) {
       decided_ = true;
       if (auto len = p_.content_length_remaining(); len && !p_.chunked()) left_ = *len;
+      if (p_.chunked())
+        if (auto st = co_await read_at_least(RequestParser::kChunkedBodyFirstBytes); !st) co_return st.error();
     }
     if (left_) co_return co_await read_direct(buf, std::min<uint64_t>(n, *left_));
     p_.get().body().data = buf;
@@ -81,6 +89,15 @@ class Session::ParserBody : public RawBodySource {
       co_return s3::Error(
           s3::Code::RequestTimeout,
           "Your socket connection to the server was not read from or written to within the timeout period.");
+    if (ec == http::error::buffer_overflow)
+      co_return s3::Error(s3::Code::InvalidRequest,
+                          "A chunk-size line, chunk extension or trailer section of the chunked request body is "
+                          "longer than " +
+                              std::to_string(kMaxReadBuffer / 1024) + " KiB.");
+    if (ec == http::error::header_limit && p_.too_many_fields())
+      co_return s3::Error(s3::Code::InvalidRequest, "The chunked request body has more than " +
+                                                        std::to_string(RequestParser::kMaxTrailerFields) +
+                                                        " trailer fields.");
     if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
     s_.rec_.bytes_in += n - p_.get().body().size;
     co_return n - p_.get().body().size;
@@ -113,25 +130,44 @@ class Session::ParserBody : public RawBodySource {
     co_return got;
   }
 
+  // Reads into the session's buffer, past what it holds, until it holds n bytes.
+  awaitable<s3::Status> read_at_least(size_t n) {
+    while (s_.buffer_.size() < n) {
+      s_.stream_.expires_after(s_.io_timeout_);
+      auto [ec, m] =
+          co_await s_.stream_.async_read_some(s_.buffer_.prepare(kReadBuffer - s_.buffer_.size()), tuple_awaitable);
+      if (ec == beast::error::timeout)
+        co_return s3::Error(
+            s3::Code::RequestTimeout,
+            "Your socket connection to the server was not read from or written to within the timeout period.");
+      if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+      s_.buffer_.commit(m);
+    }
+    co_return s3::Status{};
+  }
+
   Session& s_;
   Parser& p_;
   bool decided_ = false;
   std::optional<uint64_t> left_;  // set: Content-Length bytes still to read, straight from the socket
 };
 
-Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, std::shared_ptr<asio::ssl::context> tls)
-    : stream_(std::move(socket), std::move(tls)),
-      shared_(shared),
-      idle_timeout_(shared.services.config.idle_timeout_s),
-      io_timeout_(shared.services.config.io_timeout_s) {
-  buffer_.reserve(kReadBuffer);
-}
-
-std::string Session::next_request_id() {
+std::string next_request_id(SessionShared& shared) {
   char buf[17];
-  uint64_t n = shared_.request_id_seed + shared_.next_request.fetch_add(1);
+  uint64_t n = shared.request_id_seed + shared.next_request.fetch_add(1);
   std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(n));
   return buf;
+}
+
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, std::shared_ptr<asio::ssl::context> tls,
+                 ConnectionLimiter::Slot slot)
+    : stream_(std::move(socket), std::move(tls)),
+      buffer_(kMaxReadBuffer),
+      shared_(shared),
+      idle_timeout_(shared.services.config.idle_timeout_s),
+      io_timeout_(shared.services.config.io_timeout_s),
+      slot_(std::move(slot)) {
+  buffer_.reserve(kReadBuffer);
 }
 
 void Session::close_if_idle() {
@@ -147,9 +183,6 @@ awaitable<void> Session::run() {
   // The TLS handshake is bounded like a request head; a failed one just closes.
   for (bool ready = co_await stream_.handshake(idle_timeout_); ready;) {
     Parser parser;
-    parser.header_limit(kHeaderLimit);
-    // S3 bounds bodies itself (5 GiB, EntityTooLarge); Beast's 1 MiB default must go.
-    parser.body_limit(boost::none);
     idle_ = true;
     if (shared_.stopping) break;
     // One deadline for the whole head: a client dripping it byte by byte is cut off.
@@ -157,19 +190,25 @@ awaitable<void> Session::run() {
     auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, tuple_awaitable);
     idle_ = false;
     if (ec) {
-      co_await reject_head(ec);
+      co_await reject_head(parser, ec);
       break;
     }
     if (!co_await serve_one(parser)) break;
   }
-  co_await stream_.close();
+  buffer_.clear();
+  co_await stream_.close(unread_input_ ? std::chrono::steady_clock::duration(kLinger) : std::chrono::seconds(0),
+                         buffer_.prepare(buffer_.max_size()));
 }
 
-awaitable<void> Session::reject_head(beast::error_code ec) {
+awaitable<void> Session::reject_head(const Parser& parser, beast::error_code ec) {
   // Nothing of a next request arrived (idle keep-alive, or the client closed): just close.
   if (buffer_.size() == 0 && (ec == beast::error::timeout || ec == http::error::end_of_stream)) co_return;
   std::optional<s3::Error> err;
-  if (ec == http::error::header_limit) {
+  if (ec == http::error::header_limit && parser.too_many_fields()) {
+    err = s3::Error(s3::Code::RequestHeaderSectionTooLarge,
+                    "Your request header section exceeds the maximum allowed size: more than " +
+                        std::to_string(RequestParser::kMaxHeaderFields) + " header fields.");
+  } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     err = s3::Error(s3::Code::RequestHeaderSectionTooLarge,
                     "Your request header section exceeds the maximum allowed size.");
   } else if (ec == beast::error::timeout) {
@@ -180,6 +219,8 @@ awaitable<void> Session::reject_head(beast::error_code ec) {
     err = s3::Error(s3::Code::InvalidRequest, "The HTTP request could not be parsed: " + ec.message());
   }
   if (!err) co_return;  // the connection failed: nobody to answer
+  // The rest of the head may still be on its way.
+  unread_input_ = true;
   std::string request_id = next_request_id();
   rec_.begin(request_id, "", "", "");
   rec_.error = s3::code_name(err->code);
@@ -213,8 +254,10 @@ awaitable<bool> Session::serve_one(Parser& parser) {
 
   // A body we did not read cannot be skipped reliably, and a client still waiting
   // for 100 Continue may send its body anyway: either way the connection ends here.
-  bool keep_alive = !threw && hdr.keep_alive() && (parser.is_done() || body_done_) && !shared_.stopping &&
-                    (continued_ || !expects_continue(hdr));
+  const bool body_read = parser.is_done() || body_done_;
+  bool keep_alive =
+      !threw && hdr.keep_alive() && body_read && !shared_.stopping && (continued_ || !expects_continue(hdr));
+  unread_input_ = !body_read;
   bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
   record_request(shared_.services, rec_);
   const bool again = ok && keep_alive;

@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "auth/credentials.h"
+#include "server/connection_limiter.h"
 #include "server/cors.h"
 #include "server/handler.h"
+#include "server/request_parser.h"
 #include "server/request_record.h"
 #include "server/stream.h"
 
@@ -37,11 +39,15 @@ struct SessionShared {
   Console* console = nullptr;  // the web console (/_silt/console); null: none
 };
 
+// A new x-amz-request-id: 16 hex digits, unique within this process.
+std::string next_request_id(SessionShared& shared);
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // tls: the context of a TLS connection (null: plain HTTP).
+  // tls: the context of a TLS connection (null: plain HTTP). slot: the connection's place
+  // under the connection limits, given back when the session ends.
   Session(boost::asio::ip::tcp::socket socket, SessionShared& shared,
-          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+          std::shared_ptr<boost::asio::ssl::context> tls = nullptr, ConnectionLimiter::Slot slot = {});
   boost::asio::awaitable<void> run();
   Stream::executor_type stream_executor() { return stream_.get_executor(); }
   // The request came over TLS (aws:SecureTransport).
@@ -50,12 +56,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_if_idle();
 
  private:
-  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  using Parser = RequestParser;
   class ParserBody;
 
   boost::asio::awaitable<bool> serve_one(Parser& parser);
   // A request head that could not be read: an S3 error before closing, or nothing.
-  boost::asio::awaitable<void> reject_head(boost::beast::error_code ec);
+  boost::asio::awaitable<void> reject_head(const Parser& parser, boost::beast::error_code ec);
   boost::asio::awaitable<Response> dispatch(Parser& parser, const std::string& request_id, std::string& resource);
   // 100 Continue, once the request is admitted.
   boost::asio::awaitable<s3::Status> send_continue(const boost::beast::http::request_header<>& hdr);
@@ -73,12 +79,15 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> write(Response& r, unsigned version, bool keep_alive, const std::string& request_id);
   boost::asio::awaitable<bool> write_stream(Response& r, unsigned version, bool keep_alive,
                                             const std::string& request_id);
-  std::string next_request_id();
+  std::string next_request_id() { return server::next_request_id(shared_); }
   boost::asio::awaitable<std::optional<std::vector<CorsRule>>> cors_rules(const std::string& bucket);
   boost::asio::awaitable<s3::Result<Response>> preflight(const S3Request& req);
   boost::asio::awaitable<void> add_cors_headers(const S3Request& req, Response& r);
 
   Stream stream_;
+  // Holds a request head, then only what Beast's parser has not consumed yet: a partial
+  // chunk-size line or trailer section of a chunked body. Bounded (kMaxReadBuffer), so a
+  // line that never ends fails the read instead of growing it.
   boost::beast::flat_buffer buffer_;
   SessionShared& shared_;
   std::atomic<bool> idle_{true};
@@ -86,7 +95,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::seconds io_timeout_;    // one stalled body read or write
   bool continued_ = false;             // this request's 100 Continue was sent
   bool body_done_ = false;             // this request's body was read to its end past the parser
+  bool unread_input_ = false;          // closing with request bytes possibly unread: linger on close
   RequestRecord rec_;                  // the request being served, for metrics and the access log
+  ConnectionLimiter::Slot slot_;
 };
 
 }  // namespace silt::server

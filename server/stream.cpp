@@ -50,7 +50,7 @@ asio::awaitable<bool> Stream::handshake(std::chrono::steady_clock::duration time
   co_return true;
 }
 
-asio::awaitable<void> Stream::close() {
+asio::awaitable<void> Stream::close(std::chrono::steady_clock::duration linger, asio::mutable_buffer scratch) {
   beast::error_code ignored;
   auto* tls = std::get_if<TlsStream>(&s_);
   if (tls && handshake_done_ && socket().is_open()) {
@@ -61,6 +61,16 @@ asio::awaitable<void> Stream::close() {
     co_await tls->async_shutdown(asio::as_tuple(asio::use_awaitable));
   }
   socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (linger.count() > 0 && scratch.size() > 0 && socket().is_open()) {
+    // Below TLS on purpose: after close_notify the client's records are only bytes to discard.
+    auto& tcp = lowest();
+    tcp.expires_after(linger);
+    for (size_t drained = 0; drained < kLingerBytes;) {
+      auto [ec, n] = co_await tcp.async_read_some(scratch, asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      drained += n;
+    }
+  }
   socket().close(ignored);
 }
 

@@ -37,7 +37,13 @@ class Stream {
   // failed (plain HTTP sent to the TLS port, no shared protocol, timeout): logged at debug.
   boost::asio::awaitable<bool> handshake(std::chrono::steady_clock::duration timeout);
   // Ends the connection: TLS close_notify (not waiting for the client's), then FIN and close.
-  boost::asio::awaitable<void> close();
+  // linger > 0: between FIN and close, reads and discards (into scratch) what the client
+  // still sends, for at most linger and kLingerBytes or until it closes. A socket closed
+  // with unread input sends a reset instead of a FIN, and a client still writing its body
+  // then fails on the write and never reads the error response it was sent.
+  boost::asio::awaitable<void> close(std::chrono::steady_clock::duration linger = {},
+                                     boost::asio::mutable_buffer scratch = {});
+  static constexpr size_t kLingerBytes = 8 << 20;
 
   // AsyncReadStream / AsyncWriteStream, for Beast's HTTP reads and writes.
   template <class MutableBuffers, class Token>

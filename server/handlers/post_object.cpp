@@ -34,7 +34,11 @@ namespace {
 using namespace boost::asio::experimental::awaitable_operators;
 using auth::FormFields;
 
-constexpr size_t kReadBuffer = 1 << 20;
+// Before the form is authenticated, reads are small: all that may come then is
+// FormLimits::max_before_file (20 KiB) of fields, and one unsigned connection must not
+// pin a megabyte. The file's bytes, once the policy admitted them, come in large reads.
+constexpr size_t kFieldReadBuffer = 16 * 1024;
+constexpr size_t kFileReadBuffer = 1 << 20;
 constexpr size_t kMaxTrailingBytes = 1 << 20;  // read after the file only to keep the connection
 constexpr size_t kMaxKeyLength = 1024;
 
@@ -165,11 +169,13 @@ awaitable<s3::Result<size_t>> read_some(RequestContext& ctx, std::string& buf) {
   co_return co_await ctx.body.read(buf.data(), buf.size());
 }
 
-// The body as a stream of form events. At most two read buffers of kReadBuffer plus
-// the parser's own (one read's worth plus a delimiter) are alive at any time.
+// The body as a stream of form events. Before the file: one kFieldReadBuffer and the
+// parser's own buffer (bounded by FormLimits). While the file is stored: two read buffers
+// of kFileReadBuffer plus the parser's (one read's worth plus a delimiter).
 class FormReader {
  public:
-  FormReader(RequestContext& ctx, std::string_view boundary) : ctx_(ctx), parser_(boundary), buf_(kReadBuffer, '\0') {}
+  FormReader(RequestContext& ctx, std::string_view boundary)
+      : ctx_(ctx), parser_(boundary), buf_(kFieldReadBuffer, '\0') {}
 
   // The next event, reading the body as the parser asks for more.
   awaitable<s3::Result<FormEvent>> next() {
@@ -182,8 +188,10 @@ class FormReader {
 
   // Stores the file's bytes: each piece is written on the blocking pool while the
   // next piece of the body is read from the socket.
+  // Called once the form is authenticated: only then do reads grow to kFileReadBuffer.
   awaitable<s3::Status> store_file(ObjectWriter& writer, uint64_t limit, const auth::PostPolicy& policy) {
-    std::string ahead(kReadBuffer, '\0');
+    buf_.resize(kFileReadBuffer);  // everything read into it so far was fed to the parser
+    std::string ahead(kFileReadBuffer, '\0');
     for (;;) {
       auto ev = parser_.next();
       if (!ev) co_return ev.error();

@@ -1,7 +1,10 @@
 // The aws-chunked body decoder in its three STREAMING-* modes. The first input byte
-// picks the mode and how the rest is cut into feed() calls; the same bytes are
-// also decoded in one piece, and the two runs must agree: the decoder is a state
-// machine that must not care where the socket split its input.
+// picks the mode, the trailers x-amz-trailer declares and how the rest is cut into
+// feed() calls; the same bytes are also decoded in one piece, and the two runs must
+// agree: the decoder is a state machine that must not care where the socket split its
+// input. Whatever it accepts keeps to its limits: at most kMaxTrailerLines trailers,
+// each declared and none twice, and never more output than input.
+#include <algorithm>
 #include <cstdlib>
 
 #include "auth/aws_chunked.h"
@@ -28,23 +31,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                              auth::PayloadMode::StreamingSigned,
                                              auth::PayloadMode::StreamingSignedTrailer};
   auto id = identity(kModes[control % 3]);
-  size_t piece = 1 + (control >> 2);  // 1..64 bytes per feed()
+  size_t piece = 1 + ((control >> 2) & 0x0f);  // 1..16 bytes per feed()
+  // The corpus's trailers are CRC32 and SHA256 checksums; some runs declare neither, one, or
+  // names the input never uses.
+  static const std::vector<std::string> kDeclared[] = {
+      {}, {"x-amz-checksum-crc32"}, {"x-amz-checksum-crc32", "x-amz-checksum-sha256"}, {"a", "b", "c"}};
+  const auto& declared = kDeclared[control >> 6];
 
-  auth::AwsChunkedDecoder whole(id);
+  auth::AwsChunkedDecoder whole(id, declared);
   std::string out_whole;
   auto st_whole = whole.feed(in, out_whole);
 
-  auth::AwsChunkedDecoder split(id);
+  auth::AwsChunkedDecoder split(id, declared);
   std::string out_split;
   s3::Status st_split;
   for (size_t off = 0; off < in.size() && st_split; off += piece)
     st_split = split.feed(in.substr(off, piece), out_split);
 
   if (static_cast<bool>(st_whole) != static_cast<bool>(st_split)) std::abort();
+  if (out_whole.size() > in.size()) std::abort();
   if (st_whole) {
     if (whole.done() != split.done() || out_whole != out_split) std::abort();
     if (whole.decoded_bytes() != out_whole.size()) std::abort();
     if (whole.trailers() != split.trailers()) std::abort();
+    const auto& trailers = whole.trailers();
+    if (trailers.size() > auth::AwsChunkedDecoder::kMaxTrailerLines) std::abort();
+    for (size_t i = 0; i < trailers.size(); ++i) {
+      if (std::find(declared.begin(), declared.end(), trailers[i].first) == declared.end()) std::abort();
+      for (size_t j = 0; j < i; ++j)
+        if (trailers[j].first == trailers[i].first) std::abort();
+      if (trailers[i].first.size() + trailers[i].second.size() > auth::AwsChunkedDecoder::kMaxLine) std::abort();
+    }
   } else if (st_whole.error().code != st_split.error().code) {
     std::abort();
   }

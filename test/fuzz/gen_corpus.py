@@ -90,16 +90,36 @@ def aws_chunked():
     signing = {"key": key, "seed": "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
                "date": "20130524T000000Z", "scope": "20130524/us-east-1/s3/aws4_request"}
     data = b"hello, aws-chunked world" * 3
-    # control byte: mode = c % 3 (0 unsigned trailer, 1 signed, 2 signed trailer), piece = 1 + (c >> 2)
+    # control byte: mode = c % 3 (0 unsigned trailer, 1 signed, 2 signed trailer), piece = 1 + ((c >> 2) & 15),
+    # declared trailers = c >> 6 (0 none, 1 crc32, 2 crc32 and sha256, 3 others)
     write("fuzz_aws_chunked", "unsigned_trailer",
-          bytes([0x00]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-crc32", "AAAAAA==")]))
+          bytes([0x40]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-crc32", "AAAAAA==")]))
+    write("fuzz_aws_chunked", "undeclared_trailer",
+          bytes([0x40]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-sha256", "AAAAAA==")]))
+    write("fuzz_aws_chunked", "too_many_trailers",
+          bytes([0x80]) + s3raw.aws_chunked(data, 16, trailers=[("x-amz-checksum-crc32", "AAAAAA==")] * 12))
     write("fuzz_aws_chunked", "unsigned_split7", bytes([0x18]) + s3raw.aws_chunked(data, 30))
     write("fuzz_aws_chunked", "signed", bytes([0x01]) + s3raw.aws_chunked(data, 20, signing=dict(signing)))
     write("fuzz_aws_chunked", "signed_split", bytes([0x2d]) + s3raw.aws_chunked(data, 64, signing=dict(signing)))
-    write("fuzz_aws_chunked", "signed_trailer", bytes([0x02]) + s3raw.aws_chunked(
+    write("fuzz_aws_chunked", "signed_trailer", bytes([0x82]) + s3raw.aws_chunked(
         data, 32, signing=dict(signing), trailers=[("x-amz-checksum-sha256", "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=")]))
     write("fuzz_aws_chunked", "bad_chunk_sig", bytes([0x01]) + s3raw.aws_chunked(
         data, 20, signing=dict(signing), corrupt_chunk=1))
+
+
+def request_parser():
+    # control byte: each read brings 1 + c * 257 bytes (0: one byte at a time)
+    head = b"PUT /bucket/key HTTP/1.1\r\nHost: h\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"
+    write("fuzz_request_parser", "get", bytes([0xff]) + b"GET /bucket?list-type=2 HTTP/1.1\r\nHost: h\r\n\r\n")
+    write("fuzz_request_parser", "content_length", bytes([0x03]) + head + b"Content-Length: 5\r\n\r\nhello")
+    write("fuzz_request_parser", "chunked", bytes([0x00]) + head + b"Transfer-Encoding: chunked\r\n\r\n"
+          + s3raw.te_chunked(b"hello, chunked world" * 20, 64))
+    write("fuzz_request_parser", "chunked_ext_trailer", bytes([0x01]) + head + b"Transfer-Encoding: chunked\r\n\r\n"
+          b"5;name=value;q=\"quoted\"\r\nhello\r\n0\r\nx-trailer: 1\r\nx-other: 2\r\n\r\n")
+    write("fuzz_request_parser", "many_fields", bytes([0x10]) + head
+          + b"".join(b"x-h%d: v\r\n" % i for i in range(210)) + b"\r\n")
+    write("fuzz_request_parser", "many_trailers", bytes([0x02]) + head + b"Transfer-Encoding: chunked\r\n\r\n"
+          b"0\r\n" + b"".join(b"t%d: v\r\n" % i for i in range(12)) + b"\r\n")
 
 
 def post_policy():
@@ -193,5 +213,5 @@ def xml():
 
 
 if __name__ == "__main__":
-    sigv4(); sigv2(); aws_chunked(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()
+    sigv4(); sigv2(); aws_chunked(); request_parser(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()
     signed_headers()

@@ -195,8 +195,10 @@ class Response:
 class RawConnection:
     """One keep-alive HTTP/1.1 connection; requests are written byte for byte."""
 
-    def __init__(self, host, port, timeout=30):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=30, source=None):
+        """source: the local address to connect from (e.g. "127.0.0.2": all of 127/8 is loopback)."""
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buf = b""
 
     def close(self):

@@ -201,8 +201,8 @@ class SiltServer:
     def signer(self):
         return s3raw.Signer(self.access_key, self.secret_key, self.region, self.host)
 
-    def raw(self, timeout=30):
-        return s3raw.RawConnection("127.0.0.1", self.port, timeout=timeout)
+    def raw(self, timeout=30, source=None):
+        return s3raw.RawConnection("127.0.0.1", self.port, timeout=timeout, source=source)
 
     def _write_client_configs(self):
         cfg = self.workdir / "clients"

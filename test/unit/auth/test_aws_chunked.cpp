@@ -27,8 +27,10 @@ struct Decoded {
   std::vector<std::pair<std::string, std::string>> trailers;
 };
 
-Decoded decode(const Identity& id, std::string_view body, size_t step) {
-  AwsChunkedDecoder dec(id);
+// declared: the names x-amz-trailer announces; by default the ones these tests send.
+Decoded decode(const Identity& id, std::string_view body, size_t step,
+               std::vector<std::string> declared = {"x-amz-checksum-crc32", "x-amz-checksum-crc32c"}) {
+  AwsChunkedDecoder dec(id, std::move(declared));
   Decoded d;
   for (size_t i = 0; i < body.size() && d.status.ok(); i += step) d.status = dec.feed(body.substr(i, step), d.out);
   d.done = dec.done();
@@ -276,7 +278,7 @@ TEST_CASE("framing errors") {
 
 TEST_CASE("a large chunk streams through without waiting for its end") {
   Identity id = unsigned_trailer_identity();
-  AwsChunkedDecoder dec(id);
+  AwsChunkedDecoder dec(id, {});
   std::string out;
   REQUIRE(dec.feed("100000\r\n", out).ok());  // 1 MiB chunk announced
   std::string piece(4096, 'z');
@@ -284,4 +286,78 @@ TEST_CASE("a large chunk streams through without waiting for its end") {
   CHECK(out.size() == 4096);  // handed over as it arrived
   CHECK(dec.decoded_bytes() == 4096);
   CHECK_FALSE(dec.done());
+}
+
+TEST_CASE("trailers: only those x-amz-trailer declares, each once, a handful at most") {
+  Identity id = unsigned_trailer_identity();
+  const std::string head = "5\r\nhello\r\n0\r\n";
+  auto refused = [&](const std::string& trailers, std::vector<std::string> declared) {
+    for (size_t step : {size_t{1}, trailers.size() + head.size()}) {
+      Decoded d = decode(id, head + trailers, step, declared);
+      INFO(trailers.substr(0, 60) << " step " << step);
+      REQUIRE_FALSE(d.status.ok());
+      CHECK(d.status.error().code == s3::Code::MalformedTrailerError);
+      CHECK_FALSE(d.done);
+    }
+  };
+  SECTION("declared and sent once: accepted") {
+    Decoded d = decode(id, head + "x-amz-checksum-sha256:AAAA\r\n\r\n", 1, {"x-amz-checksum-sha256"});
+    REQUIRE(d.status.ok());
+    CHECK(d.done);
+    CHECK(d.trailers.size() == 1);
+  }
+  SECTION("not declared") {
+    refused("x-amz-checksum-sha256:AAAA\r\n\r\n", {"x-amz-checksum-crc32"});
+  }
+  SECTION("nothing declared") {
+    refused("x-amz-checksum-crc32:AAAA\r\n\r\n", {});
+  }
+  SECTION("declared, sent twice") {
+    refused("x-amz-checksum-crc32:AAAA\r\nx-amz-checksum-crc32:BBBB\r\n\r\n", {"x-amz-checksum-crc32"});
+  }
+  SECTION("more lines than kMaxTrailerLines, all declared") {
+    std::vector<std::string> names;
+    std::string trailers;
+    for (size_t i = 0; i <= AwsChunkedDecoder::kMaxTrailerLines; ++i) {
+      names.push_back("x-t" + std::to_string(i));
+      trailers += names.back() + ":v\r\n";
+    }
+    refused(trailers + "\r\n", names);
+    names.pop_back();
+    Decoded ok = decode(id, head + trailers.substr(0, trailers.rfind("x-t")) + "\r\n", 1, names);
+    CHECK(ok.status.ok());
+    CHECK(ok.trailers.size() == AwsChunkedDecoder::kMaxTrailerLines);
+  }
+  SECTION("a trailer line that never ends fails at kMaxLine, not at the end of the body") {
+    AwsChunkedDecoder dec(id, {"x-amz-checksum-crc32"});
+    std::string out;
+    REQUIRE(dec.feed(head + "x-amz-checksum-crc32:", out).ok());
+    s3::Status st;
+    size_t fed = 0;
+    for (std::string piece(1000, 'A'); st.ok() && fed < 1'000'000; fed += piece.size()) st = dec.feed(piece, out);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().code == s3::Code::MalformedTrailerError);
+    CHECK(fed <= AwsChunkedDecoder::kMaxLine + 1000);
+  }
+  SECTION("unsigned bodies: repeated x-amz-trailer-signature lines count too") {
+    std::string trailers;
+    for (int i = 0; i < 100; ++i) trailers += "x-amz-trailer-signature:" + std::string(64, '0') + "\r\n";
+    refused(trailers + "\r\n", {});
+  }
+}
+
+TEST_CASE("a chunk-size line or extension that never ends fails at kMaxLine") {
+  Identity id = unsigned_trailer_identity();
+  for (std::string start : {std::string("1"), std::string("5;"), std::string("5;chunk-signature=")}) {
+    AwsChunkedDecoder dec(id, {});
+    std::string out;
+    s3::Status st = dec.feed(start, out);
+    size_t fed = 0;
+    for (std::string piece(1000, start.size() == 1 ? '1' : 'e'); st.ok() && fed < 1'000'000; fed += piece.size())
+      st = dec.feed(piece, out);
+    INFO(start);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().code == s3::Code::InvalidRequest);
+    CHECK(fed <= AwsChunkedDecoder::kMaxLine + 1000);
+  }
 }

@@ -316,6 +316,32 @@ TEST_CASE("limits on what precedes the file", "[form_data]") {
   }
 }
 
+TEST_CASE("by default, AWS's 20 KiB before the file, part headers included", "[form_data]") {
+  SECTION("a policy-sized field passes") {
+    auto ok = parse({part("policy", std::string(16 * 1024, 'p')) + "--" + kBoundary + "--"});
+    CHECK_FALSE(ok.error);
+  }
+  SECTION("a field of 20 KiB does not") {
+    auto big = parse({part("policy", std::string(20 * 1024 + 1, 'p')) + "--" + kBoundary + "--"});
+    REQUIRE(big.error);
+    CHECK(big.error->code == s3::Code::MaxPostPreDataLengthExceeded);
+    CHECK(big.error->extra.at("MaxPostPreDataLengthBytes") == "20480");
+  }
+  SECTION("part headers that never end fail before 20 KiB more arrive") {
+    FormDataParser p(kBoundary);
+    p.feed("--" + std::string(kBoundary) + "\r\nContent-Disposition: form-data; name=\"a\"; x=\"");
+    bool failed = false;
+    size_t fed = 0;
+    while (!failed && fed < (1 << 20)) {
+      p.feed(std::string(1000, 'h'));
+      fed += 1000;
+      failed = !p.next();
+    }
+    CHECK(failed);
+    CHECK(fed <= 21 * 1024);
+  }
+}
+
 TEST_CASE("the boundary from Content-Type", "[form_data]") {
   CHECK(form_boundary("multipart/form-data; boundary=abc") == "abc");
   CHECK(form_boundary("Multipart/Form-Data;boundary=\"a b:c\"") == "a b:c");
