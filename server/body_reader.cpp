@@ -51,12 +51,12 @@ s3::Status BodyReader::prepare() {
   if (id_.payload == auth::PayloadMode::Sha256) sha256_.emplace(Digest::Kind::SHA256);
 
   // Checksums: as headers (value known now) or announced as trailers.
-  for (const auto& f : *req_.header) {
-    std::string name = to_lower(f.name_string());
+  for (const auto& [field, value] : req_.fields()) {
+    std::string name = to_lower(field);
     if (name.rfind("x-amz-checksum-", 0) != 0) continue;
     auto algo = parse_checksum_algo(std::string_view(name).substr(15));
     if (!algo) continue;  // -type, -mode, or algorithms we cannot compute: accepted, not verified
-    checksums_.push_back({Checksummer(*algo), std::string(f.value())});
+    checksums_.push_back({Checksummer(*algo), std::string(value)});
   }
   for (const auto& name : trailers) {
     if (name.rfind("x-amz-checksum-", 0) != 0) continue;

@@ -30,8 +30,15 @@ struct S3Request {
   std::string source_ip;                                   // the peer's address (aws:SourceIp)
   bool secure_transport = false;                           // arrived over TLS (aws:SecureTransport)
 
+  // x-amz-* parameters of a presigned URL (lowercase names), which act as the headers of
+  // that name: the SDKs' presigners move headers there, and the signature covers them.
+  std::vector<std::pair<std::string, std::string>> query_headers;
+
+  // A header as sent, or else a presigned URL's x-amz-* parameter of that name.
   std::string_view header_value(std::string_view name) const;
   bool has_header(std::string_view name) const;
+  // Every header field, then query_headers.
+  std::vector<std::pair<std::string_view, std::string_view>> fields() const;
   bool has_query(std::string_view name) const;
   const std::string* query_value(std::string_view name) const;
   bool is_head() const { return method == http::verb::head; }

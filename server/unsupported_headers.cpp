@@ -136,8 +136,8 @@ s3::Status refuse_unsupported(std::string_view operation, bool secure, const std
 s3::Status refuse_unsupported(std::string_view operation, const S3Request& req) {
   if (!req.header) return {};
   std::vector<SentField> fields;
-  for (const auto& f : *req.header)
-    if (may_be_refused(f.name_string())) fields.emplace_back(f.name_string(), f.value());
+  for (const auto& [name, value] : req.fields())
+    if (may_be_refused(name)) fields.emplace_back(name, value);
   return refuse_unsupported(operation, req.secure_transport, fields);
 }
 

@@ -102,7 +102,7 @@ s3::Result<ObjectMeta> meta_from_fields(const std::vector<std::pair<std::string,
 
 s3::Result<ObjectMeta> meta_from_request(const S3Request& req) {
   std::vector<std::pair<std::string, std::string>> fields;
-  for (const auto& f : *req.header) fields.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& [name, value] : req.fields()) fields.emplace_back(std::string(name), std::string(value));
   auto m = meta_from_fields(fields);
   if (!m) return m;
   m->content_encoding = strip_aws_chunked(m->content_encoding);

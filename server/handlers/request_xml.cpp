@@ -30,6 +30,12 @@ s3::Result<DeleteRequest> parse_delete_objects(std::string_view xml, size_t max_
     if (!obj.child("Key")) return malformed_xml();
     // pugixml passes bytes through; a key that is not UTF-8 would be echoed into the result.
     if (!valid_utf8(obj.child_value("Key")) || !valid_utf8(obj.child_value("VersionId"))) return malformed_xml();
+    // Per-key conditions (S3's conditional deletes): ignoring them would delete what the
+    // client asked to keep, so until they are checked they are refused.
+    for (const char* cond : {"ETag", "LastModifiedTime", "Size"})
+      if (obj.child(cond))
+        return s3::Error(s3::Code::NotImplemented,
+                         std::string("Conditional deletes are not implemented: <Object> carries <") + cond + ">.");
     out.targets.push_back({obj.child_value("Key"), obj.child_value("VersionId")});
     if (out.targets.size() > max_keys) return malformed_xml();
   }

@@ -61,6 +61,34 @@ def listening_ports(lo, hi):
     return ports
 
 
+def listeners(lo, hi):
+    """{port: PIDs holding a LISTEN socket on it} for TCP ports in [lo, hi); a PID set is
+    empty when the owner cannot be read (another user's process)."""
+    inodes = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = pathlib.Path(table).read_text().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            if fields[3] == "0A" and lo <= port < hi:
+                inodes[fields[9]] = port
+    owners = {port: set() for port in inodes.values()}
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    owners[inodes[target[8:-1]]].add(int(entry.name))
+        except OSError:
+            continue
+    return owners
+
+
 def pid_running(pid):
     """True while PID exists and is not a zombie."""
     try:

@@ -15,6 +15,7 @@ import json
 import os
 import pathlib
 import subprocess
+import urllib.request
 
 import pytest
 
@@ -239,3 +240,26 @@ def test_presigned_get_with_fetch(silt, s3, bucket, rand):
     assert r["etag"] == f'"{md5_hex(data)}"'
     assert r["tamperedStatus"] == 403
     assert "SignatureDoesNotMatch" in r["tamperedBody"]
+
+
+def test_presigned_put_acts_on_the_headers_it_hoists(silt, s3, bucket):
+    """The presigner moves x-amz-acl and x-amz-meta-* into the URL's query: silt applies
+    them as S3 does, instead of storing a private object without its metadata."""
+    key = "shared/hoisted.txt"
+    r = node(silt, "presign_put.mjs", BUCKET=bucket, KEY=key, BODY="hello hoisting", CHECKSUMS="when_required",
+             PARAMS=json.dumps({"ACL": "public-read", "Metadata": {"origin": "presigned"}}))
+    assert "x-amz-acl=public-read" in r["url"] and "x-amz-meta-origin=presigned" in r["url"]
+    assert r["status"] == 200, r
+    assert s3.head_object(Bucket=bucket, Key=key)["Metadata"] == {"origin": "presigned"}
+    anonymous = urllib.request.urlopen(f"{silt.endpoint}/{bucket}/shared/hoisted.txt", timeout=30)
+    assert anonymous.status == 200 and anonymous.read() == b"hello hoisting"  # public-read took effect
+
+
+def test_presigned_put_verifies_the_checksum_it_hoists(silt, s3, bucket):
+    """With the SDK's default checksums the presigner puts the CRC32 of an empty body in the
+    URL (aws-sdk-js-v3#6810): the upload does not match it, and S3 refuses it, so silt does."""
+    key = "shared/default-checksums.txt"
+    r = node(silt, "presign_put.mjs", BUCKET=bucket, KEY=key, BODY="not empty", PARAMS="{}")
+    assert "x-amz-checksum-crc32=AAAAAA%3D%3D" in r["url"]
+    assert r["status"] == 400 and "<Code>BadDigest</Code>" in r["body"], r
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0

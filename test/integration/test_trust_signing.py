@@ -167,6 +167,29 @@ def test_presigned_url_with_any_added_amz_header_is_refused(silt, s3, bucket):
     still_serving(silt, s3)
 
 
+def test_presigned_url_query_headers_act_and_are_refused_as_headers(silt, s3, bucket):
+    """x-amz-* parameters of a presigned URL are signed (in the canonical query) and act as
+    the headers of that name, as in S3: a URL asking for encryption is refused like the
+    header, never stored in plain text behind a 200, and x-amz-meta-* is stored."""
+    signer = silt.signer()
+    path = s3raw.key_path(bucket, "hoisted-sse")
+    query = signer.presign("PUT", path, [("x-amz-server-side-encryption", "AES256")])
+    r = raw(silt, "PUT", f"{path}?{query}", {"Host": silt.host}, b"plain text")
+    assert_error(r, 501, "NotImplemented")
+    assert not exists(s3, bucket, "hoisted-sse")
+    path = s3raw.key_path(bucket, "hoisted-meta")
+    query = signer.presign("PUT", path, [("x-amz-meta-team", "lake"), ("x-amz-storage-class", "STANDARD")])
+    r = raw(silt, "PUT", f"{path}?{query}", {"Host": silt.host}, b"with metadata")
+    assert r.status == 200, r.body
+    assert s3.head_object(Bucket=bucket, Key="hoisted-meta")["Metadata"] == {"team": "lake"}
+    # A header contradicting the URL's parameter was not signed: refused.
+    query = signer.presign("PUT", path, [("x-amz-meta-team", "lake")])
+    r = raw(silt, "PUT", f"{path}?{query}", {"Host": silt.host, "x-amz-meta-team": "other"}, b"x")
+    assert_error(r, 403, "AccessDenied")
+    assert s3.head_object(Bucket=bucket, Key="hoisted-meta")["Metadata"] == {"team": "lake"}
+    still_serving(silt, s3)
+
+
 def test_presigned_url_signing_an_amz_header_requires_it(silt, s3, bucket):
     """A URL that signed x-amz-acl (boto3 Params ACL) is used with exactly that header."""
     url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "acl", "ACL": "private"},

@@ -12,12 +12,14 @@ export function env(name) {
 // Headers worth reporting: how the payload was signed and checksummed.
 const INTERESTING = /^(x-amz-content-sha256|x-amz-checksum-.*|x-amz-sdk-checksum-algorithm|x-amz-trailer|x-amz-decoded-content-length|content-encoding|content-md5|content-length|transfer-encoding|expect)$/i;
 
-export function makeClient() {
+// extra: S3Client settings over the defaults (e.g. requestChecksumCalculation).
+export function makeClient(extra = {}) {
   const client = new S3Client({
     endpoint: env("ENDPOINT"),
     region: "us-east-1",
     forcePathStyle: true,
     credentials: { accessKeyId: env("ACCESS_KEY"), secretAccessKey: env("SECRET_KEY") },
+    ...extra,
   });
   const requests = [];
   // The deserialize step runs after signing, once per attempt, so it sees the
