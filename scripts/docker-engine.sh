@@ -14,7 +14,8 @@
 # The engine runs without iptables, NAT, IP forwarding or docker0: compose's own bridge
 # networks, their DNS and ports published on 127.0.0.1 (docker-proxy) still work, but a
 # container on a bridge reaches nothing outside, so builds run with --network host.
-# DIR/data (images and build cache) stays between runs; DIR/exec and the socket do not.
+# DIR/data (images and build cache) stays between runs; the exec root (DIR/exec, or
+# /run/silt-docker-HASH when DIR is too long for containerd's socket paths) and the socket do not.
 # Needs root, docker.io and mmdebstrap (scripts/install-deps.sh --test).
 set -euo pipefail
 
@@ -163,6 +164,16 @@ base_images() {
 # touches another engine's containers.
 cgroup_parent() { echo "silt-docker-$(printf %s "$dir" | sha256sum | cut -c1-8)"; }
 
+# dockerd's exec root. containerd's sockets live there, and a unix socket path has at most 108
+# bytes: a DIR deep in a CI checkout gets a short one in /run instead.
+exec_root() {
+  if [ $((${#dir} + 38)) -lt 100 ]; then
+    echo "$dir/exec"
+  else
+    echo "/run/$(cgroup_parent)"
+  fi
+}
+
 # The dirs dockerd and containerd create outside DIR (not covered by their flags), and the
 # engine's parent cgroup in each hierarchy: those missing before start are removed at stop.
 host_dirs() {
@@ -178,9 +189,8 @@ start() {
   if [ ! -x "$DOCKERD" ] || [ ! -x "$DOCKER" ]; then die "docker.io missing: scripts/install-deps.sh --test"; fi
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  # containerd's socket path must fit a unix socket address (108 bytes).
-  local longest="$dir/exec/containerd/containerd-debug.sock"
-  [ ${#longest} -lt 100 ] || die "DIR is too long for containerd's sockets: $dir"
+  # The API socket path must fit a unix socket address (108 bytes).
+  [ ${#dir} -lt 90 ] || die "DIR is too long for a unix socket path: $dir"
   if [ -f "$dir/dockerd.pid" ] && alive "$(cat "$dir/dockerd.pid")"; then
     say "an engine from an earlier run is still up in $dir: stopping it first"
     stop
@@ -197,7 +207,7 @@ start() {
   # Debian's containerd, runc, docker-proxy and docker-init, whatever PATH says.
   PATH=/usr/sbin:/usr/bin:/sbin:/bin "$DOCKERD" \
     --config-file "$dir/daemon.json" \
-    --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+    --data-root "$dir/data" --exec-root "$(exec_root)" --pidfile "$dir/dockerd.pid" \
     -H "unix://$dir/docker.sock" --storage-driver overlay2 --cgroup-parent "/$(cgroup_parent)" \
     --iptables=false --ip-masq=false --ip-forward=false --bridge=none \
     </dev/null >"$dir/dockerd.log" 2>&1 &
@@ -220,7 +230,8 @@ start() {
 stop() {
   [ -d "$dir" ] || return 0
   dir=$(cd "$dir" && pwd)
-  local pid="" helpers=()
+  local pid="" helpers=() xroot
+  xroot=$(exec_root)
   [ -f "$dir/dockerd.pid" ] && pid=$(cat "$dir/dockerd.pid")
   if alive "$pid" && cmdline_has "$pid" "--pidfile $dir/dockerd.pid"; then
     # Containers hold mounts, cgroups and veths; networks hold bridge interfaces, which
@@ -238,8 +249,8 @@ stop() {
     stop_pid "$pid"
   fi
   local cpid=""
-  [ -f "$dir/exec/containerd/containerd.pid" ] && cpid=$(cat "$dir/exec/containerd/containerd.pid")
-  alive "$cpid" && cmdline_has "$cpid" "$dir/exec/containerd" && stop_pid "$cpid"
+  [ -f "$xroot/containerd/containerd.pid" ] && cpid=$(cat "$xroot/containerd/containerd.pid")
+  alive "$cpid" && cmdline_has "$cpid" "$xroot/containerd" && stop_pid "$cpid"
   local p
   for p in "${helpers[@]}"; do
     alive "$p" && stop_pid "$p"
@@ -247,7 +258,7 @@ stop() {
   # Shims outlive containerd: each names this engine's containerd socket.
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
-    cmdline_has "$p" "-address $dir/exec/containerd/containerd.sock" && stop_pid "$p"
+    cmdline_has "$p" "-address $xroot/containerd/containerd.sock" && stop_pid "$p"
   done
   # Containers outlive their shims: after a crash of dockerd, what runs in this engine's
   # cgroups is killed here.
@@ -258,12 +269,13 @@ stop() {
       kill -KILL "$p" 2>/dev/null || true
     done <"$procs"
   done
-  # Whatever is still mounted under DIR (overlays, network namespaces, the data-root bind),
-  # deepest first.
+  # Whatever is still mounted under DIR or the exec root (overlays, network namespaces, the
+  # data-root bind), deepest first.
   local m
   while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" || say "could not unmount $m"
-  done < <(awk -v d="$dir/" 'index($5, d) == 1 || $5 == substr(d, 1, length(d) - 1) { print $5 }' \
+  done < <(awk -v d="$dir/" -v e="$xroot/" \
+    'index($5, d) == 1 || index($5, e) == 1 || $5 == substr(d, 1, length(d) - 1) { print $5 }' \
     /proc/self/mountinfo | sort -r)
   # A bridge outlives dockerd when its network was not removed (dockerd killed): the network
   # IDs in dockerd's store name them (br- and the ID's first 12 digits).
@@ -282,7 +294,7 @@ stop() {
     done < <(sort -r "$dir/created")
     rm -f "$dir/created"
   fi
-  rm -rf "$dir/exec"
+  rm -rf "$xroot"
   rm -f "$dir/docker.sock" "$dir/dockerd.pid"
   say "stopped"
 }
