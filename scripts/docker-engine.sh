@@ -177,7 +177,8 @@ exec_root() {
 # The dirs dockerd and containerd create outside DIR (not covered by their flags), and the
 # engine's parent cgroup in each hierarchy: those missing before start are removed at stop.
 host_dirs() {
-  echo /run/docker/plugins /run/docker /run/containerd/s /run/containerd
+  # /run/runc: runc's default state dir, used by BuildKit's RUN steps.
+  echo /run/docker/plugins /run/docker /run/containerd/s /run/containerd /run/runc
   local c
   for c in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
     echo "${c%/}/$(cgroup_parent)"

@@ -63,7 +63,7 @@ def host_state():
         return [line for line in p.stdout.splitlines() if not line.startswith("#")]
     mounts = [line.split()[4] for line in open("/proc/self/mountinfo")
               if line.split()[4].startswith(str(ENGINE_DIR) + "/")]
-    paths = ["/etc/docker/key.json", "/run/docker", "/run/containerd", "/var/lib/docker"]
+    paths = ["/etc/docker/key.json", "/run/docker", "/run/containerd", "/run/runc", "/var/lib/docker"]
     paths += [str(p) for p in pathlib.Path("/sys/fs/cgroup").glob("*/silt-docker-*")]
     paths += [str(p) for p in pathlib.Path("/sys/fs/cgroup").glob("silt-docker-*")]  # cgroup v2
     return {
