@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A private Docker engine for the tests (test/integration/test_docker.py), needing no image
-# registry and leaving no trace on the host's network (docs/operations.md#docker).
+# registry and leaving no trace on the host's network (docs/operations.md, "Docker").
 #   scripts/docker-engine.sh start DIR   start dockerd on unix://DIR/docker.sock; make the base
 #                                        images debian:bookworm and debian:bookworm-slim with
 #                                        mmdebstrap from the host's Debian mirror when missing
-#   scripts/docker-engine.sh stop DIR    remove its containers, networks and volumes, stop dockerd
-#                                        (and its containerd) by PID, unmount what it mounted
+#   scripts/docker-engine.sh stop DIR    remove its containers, networks, volumes and untagged
+#                                        images, stop dockerd (and its containerd) by PID,
+#                                        unmount what it mounted
 #   scripts/docker-engine.sh purge DIR   stop, then delete DIR with its images and build cache
 # Clients use DOCKER_HOST=unix://DIR/docker.sock and DOCKER_CONFIG=DIR/client (so ~/.docker is
 # never read or written), and Debian's /usr/bin/docker and /usr/bin/docker-compose: a newer
@@ -14,7 +15,7 @@
 # The engine runs without iptables, NAT, IP forwarding or docker0: compose's own bridge
 # networks, their DNS and ports published on 127.0.0.1 (docker-proxy) still work, but a
 # container on a bridge reaches nothing outside, so builds run with --network host.
-# DIR/data (images and build cache) stays between runs; the exec root (DIR/exec, or
+# DIR/data (tagged images, build cache up to 3 GB) stays between runs; the exec root (DIR/exec, or
 # /run/silt-docker-HASH when DIR is too long for containerd's socket paths) and the socket do not.
 # Needs root, docker.io and mmdebstrap (scripts/install-deps.sh --test).
 set -euo pipefail
@@ -28,7 +29,7 @@ STOP_TIMEOUT=${SILT_DOCKERD_STOP_TIMEOUT:-30}
 die() { echo "docker-engine: $*" >&2; exit 1; }
 say() { echo "docker-engine: $*" >&2; }
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # client ARGS...: Debian's docker CLI talking to this engine only.
 client() { DOCKER_HOST="unix://$dir/docker.sock" DOCKER_CONFIG="$dir/client" "$DOCKER" "$@"; }
@@ -243,6 +244,10 @@ stop() {
       [ ${#ids[@]} -gt 0 ] && client rm -f -v "${ids[@]}" >/dev/null
       client network prune -f >/dev/null || true
       client volume prune -f >/dev/null || true
+      # What stays in DIR/data is bounded: images no tag names (each new silt leaves one), and
+      # the build cache beyond 3 GB, oldest first (the toolchain layer of a full build is ~0.5 GB).
+      client image prune -f >/dev/null || true
+      client builder prune -f --keep-storage 3gb >/dev/null || true
     fi
     # docker-proxy and the managed containerd are dockerd's children; a killed dockerd would
     # leave them behind.
