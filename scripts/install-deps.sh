@@ -10,7 +10,8 @@ set -euo pipefail
 
 build_pkgs=(g++ meson ninja-build pkg-config libboost1.81-dev libisal-dev libleveldb-dev
   nlohmann-json3-dev catch2 libssl-dev libpugixml-dev libspdlog-dev libcli11-dev libzstd-dev)
-test_pkgs=(rclone s3cmd python3-boto3 python3-pytest python3-requests python3-yaml python3-prometheus-client docker-compose curl openssl
+test_pkgs=(rclone s3cmd python3-boto3 python3-pytest python3-requests python3-yaml python3-prometheus-client curl openssl
+  docker.io docker-compose mmdebstrap  # a private engine runs the image (test_docker.py, scripts/docker-engine.sh)
   clang libclang-rt-14-dev  # clang + its runtimes: the libFuzzer targets (test/fuzz)
   chromium)  # headless, driven by playwright-core: the web console test (test_console.py)
 # The throwaway Ceph cluster (scripts/ceph-cluster.sh): one mon and three OSDs, no mgr and no
