@@ -1,7 +1,9 @@
 """silt as a drop-in for MinIO's image (docs/migrate-from-minio.md).
 
 docker/examples/minio-compose.yml is a typical MinIO compose file, silt-compose.yml the
-same with only `image:` changed. There is no Docker engine here, so:
+same with only `image:` changed. test_docker.py runs both files on a real Docker engine; this
+module checks the same service in detail without one (fast, and with raw access to the
+process), so:
   - `docker-compose config -q` validates both files;
   - the silt service of the AFTER file, as `docker-compose config` resolves it, is run
     as a real silt process with exactly its `command:` and `environment:`, plus the
