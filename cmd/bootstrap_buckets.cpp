@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "server/health.h"
-#include "server/s3_request.h"
+#include "common/object_model.h"
 
 namespace silt {
 
@@ -18,11 +17,11 @@ s3::Result<std::vector<std::string>> parse_bootstrap_buckets(std::string_view li
     size_t e = item.find_last_not_of(" \t\r\n");
     item = b == std::string_view::npos ? std::string_view() : item.substr(b, e - b + 1);
     if (!item.empty()) {
-      if (!server::valid_bucket_name(item))
+      if (!silt::valid_bucket_name(item))
         return s3::Error(s3::Code::InvalidBucketName,
                          "'" + std::string(item) +
                              "' is not a valid bucket name (3-63 characters: lowercase letters, digits, '.', '-')");
-      if (server::is_reserved_bucket_name(item))
+      if (silt::is_reserved_bucket_name(item))
         return s3::Error(s3::Code::InvalidBucketName,
                          "'" + std::string(item) + "' is reserved (silt answers /minio/health/ under it)");
       if (std::find(names.begin(), names.end(), item) == names.end()) names.emplace_back(item);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "erasure/erasure_config.h"
 #include "lifecycle/worker.h"
 
 namespace silt {

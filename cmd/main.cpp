@@ -19,7 +19,7 @@
 #include "cmd/root_credentials.h"
 #include "cmd/volume_args.h"
 #include "erasure/healer.h"
-#include "erasure/object_layer.h"
+#include "erasure/erasure_config.h"
 #include "lifecycle/worker.h"
 #include "server/server.h"
 #include "util/parse.h"

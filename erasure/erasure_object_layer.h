@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "erasure/erasure_set.h"
-#include "erasure/object_layer.h"
+#include "erasure/erasure_config.h"
 
 namespace silt {
 

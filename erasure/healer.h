@@ -24,7 +24,7 @@
 #include <string>
 #include <thread>
 
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "util/rate_limiter.h"
 
 namespace silt {

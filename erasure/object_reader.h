@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "erasure/erasure_set.h"
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "index/object_record.h"
 
 namespace silt {

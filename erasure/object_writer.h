@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "erasure/erasure_set.h"
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 
 namespace silt {
 

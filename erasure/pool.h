@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "erasure/drive.h"
-#include "erasure/object_layer.h"
+#include "erasure/erasure_config.h"
 #include "erasure/reed_solomon.h"
 
 namespace silt {

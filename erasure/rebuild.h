@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "erasure/erasure_config.h"
 
 namespace silt {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "common/object_model.h"
 #include "index/object_record.h"
 #include "index/upload_record.h"
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "common/object_model.h"
 #include "index/drive_mirror.h"
 #include "index/object_record.h"
 #include "index/upload_record.h"
@@ -46,10 +46,6 @@ struct HealItem {
   std::string reason;
   int64_t queued_ms = 0;
 };
-
-// S3's minimum size of every part of a multipart object but the last.
-inline constexpr uint64_t kMinPartSize = 5ull << 20;
-inline constexpr int kMaxPartNumber = 10000;
 
 class Index {
  public:

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "erasure/object_layer.h"
+#include "common/object_model.h"
 #include "index/object_record.h"
 
 namespace silt {

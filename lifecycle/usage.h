@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 
 namespace silt::lifecycle {
 

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "lifecycle/evaluate.h"
 
 namespace silt::lifecycle {

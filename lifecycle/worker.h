@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "lifecycle/evaluate.h"
 #include "util/rate_limiter.h"
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/user_store.h"
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "util/time.h"
 
 namespace silt::server {

@@ -1,6 +1,6 @@
 #include "server/bucket_access.h"
 
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 
 namespace silt::server {
 

@@ -7,7 +7,7 @@
 
 #include "auth/sigv4.h"
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "server/body_reader.h"
 #include "server/bucket_access.h"
 #include "server/buffer_pool.h"

@@ -73,8 +73,5 @@ std::optional<Response> answer_health(http::verb method, std::string_view target
   return std::nullopt;
 }
 
-bool is_reserved_bucket_name(std::string_view name) {
-  return name == "minio";
-}
 
 }  // namespace silt::server

@@ -14,7 +14,7 @@
 #include <optional>
 #include <string_view>
 
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "server/response.h"
 
 namespace silt::server {
@@ -22,8 +22,5 @@ namespace silt::server {
 // The answer when (method, target) is a health probe; nullopt otherwise.
 std::optional<Response> answer_health(boost::beast::http::verb method, std::string_view target, ObjectLayer& objects,
                                       bool stopping);
-
-// Bucket names CreateBucket refuses although S3's rules allow them.
-bool is_reserved_bucket_name(std::string_view name);
 
 }  // namespace silt::server

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 
 namespace silt::server {
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/object_model.h"
 #include "util/http_field.h"
 #include "util/strings.h"
 #include "util/uri.h"
@@ -140,23 +141,9 @@ s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view 
       r.key = path.substr(slash + 1);
     }
   }
-  if (r.has_key && r.key.size() > 1024) return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
+  if (r.has_key && r.key.size() > kMaxKeyLength) return s3::Error(s3::Code::KeyTooLongError, "Your key is too long");
   if (auto st = hoist_query_headers(r); !st) return st.error();
   return r;
-}
-
-bool valid_bucket_name(std::string_view n) {
-  if (n.size() < 3 || n.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(n.front()) || !alnum(n.back())) return false;
-  bool all_digits_and_dots = true;
-  for (size_t i = 0; i < n.size(); i++) {
-    char c = n[i];
-    if (!alnum(c) && c != '.' && c != '-') return false;
-    if (c == '.' && (n[i - 1] == '.' || n[i - 1] == '-' || n[i + 1] == '-')) return false;
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.')) all_digits_and_dots = false;
-  }
-  return !all_digits_and_dots;  // "192.168.5.4" looks like an IP address
 }
 
 }  // namespace silt::server

@@ -49,8 +49,5 @@ struct S3Request {
 // style ("s3.local"); a Host of "<bucket>.<domain>[:port]" names the bucket.
 s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view domain);
 
-// Bucket naming rules for CreateBucket (3-63 chars of a-z 0-9 . -, starting and
-// ending with a letter or digit, not an IP address).
-bool valid_bucket_name(std::string_view name);
 
 }  // namespace silt::server

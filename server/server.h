@@ -3,7 +3,7 @@
 #pragma once
 
 #include "auth/user_store.h"
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "server/config.h"
 
 namespace silt {

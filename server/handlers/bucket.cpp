@@ -5,7 +5,7 @@
 #include "server/bucket_access.h"
 #include "server/handlers/acl_headers.h"
 #include "server/handlers/handlers.h"
-#include "server/health.h"
+#include "common/object_model.h"
 #include "server/xml.h"
 
 namespace silt::server::handlers {

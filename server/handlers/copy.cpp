@@ -11,7 +11,6 @@
 namespace silt::server::handlers {
 
 namespace {
-constexpr uint64_t kMaxCopySize = 5ULL << 30;
 
 s3::Result<ObjectInfo> copy_data(ObjectLayer& objects, const ObjectInfo& src, const S3Request& req,
                                  const ObjectMeta& meta, const WriteConditions& cond) {
@@ -42,7 +41,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
       ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id); });
   if (!src) co_return src.error();
   if (auto st = check_conditions(req, *src, "x-amz-copy-source-"); !st) co_return st.error();
-  if (src->size > kMaxCopySize)
+  if (src->size > kMaxCopySourceSize)
     co_return s3::Error(
         s3::Code::InvalidRequest,
         "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");

@@ -19,7 +19,6 @@
 namespace silt::server::handlers {
 
 namespace {
-constexpr int kMaxParts = 10000;
 constexpr int kMaxList = 1000;
 constexpr size_t kMaxCompleteBody = 4 << 20;  // 10,000 parts with checksums fit easily
 
@@ -38,8 +37,8 @@ s3::Result<int> int_param(const S3Request& req, std::string_view name, int fallb
 s3::Result<int> part_number(const S3Request& req) {
   const std::string* v = req.query_value("partNumber");
   if (!v) return s3::Error(s3::Code::InvalidArgument, "partNumber is required");
-  auto n = int_param(req, "partNumber", 0, 1, kMaxParts + 1);
-  if (!n || *n > kMaxParts)
+  auto n = int_param(req, "partNumber", 0, 1, kMaxPartNumber + 1);
+  if (!n || *n > kMaxPartNumber)
     return s3::Error(s3::Code::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
   return n;
 }
@@ -233,7 +232,7 @@ awaitable<Result> abort_multipart_upload(RequestContext& ctx) {
 
 awaitable<Result> list_parts(RequestContext& ctx) {
   const auto& req = ctx.req;
-  auto marker = int_param(req, "part-number-marker", 0, 0, kMaxParts);
+  auto marker = int_param(req, "part-number-marker", 0, 0, kMaxPartNumber);
   if (!marker) co_return marker.error();
   auto max_parts = int_param(req, "max-parts", kMaxList, 0, kMaxList);
   if (!max_parts) co_return max_parts.error();

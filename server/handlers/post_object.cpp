@@ -40,7 +40,6 @@ using auth::FormFields;
 constexpr size_t kFieldReadBuffer = 16 * 1024;
 constexpr size_t kFileReadBuffer = 1 << 20;
 constexpr size_t kMaxTrailingBytes = 1 << 20;  // read after the file only to keep the connection
-constexpr size_t kMaxKeyLength = 1024;
 
 s3::Error malformed_form() {
   return s3::Error(s3::Code::MalformedPOSTRequest,

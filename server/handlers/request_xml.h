@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "common/object_model.h"
 
 namespace silt::server {
 

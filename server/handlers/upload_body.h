@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "common/error.h"
-#include "erasure/object_layer.h"
+#include "object/object_layer.h"
 #include "server/handler.h"
 
 namespace silt::server {

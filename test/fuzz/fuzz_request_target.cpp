@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.h"
+#include "common/object_model.h"
 #include "server/s3_request.h"
 #include "util/utf8.h"
 
@@ -23,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ls.empty()) return 0;
 
   // Every input is also a candidate bucket name; a valid one must obey the rules itself.
-  if (server::valid_bucket_name(in)) {
+  if (silt::valid_bucket_name(in)) {
     if (in.size() < 3 || in.size() > 63) std::abort();
     for (char c : in)
       if (!bucket_char(c)) std::abort();
@@ -43,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (r->raw_path + (r->raw_query.empty() && r->target.find('?') == std::string::npos ? "" : "?") + r->raw_query !=
         r->target)
       std::abort();
-    (void)server::valid_bucket_name(r->bucket);
+    (void)silt::valid_bucket_name(r->bucket);
     (void)r->resource();
   }
   return 0;

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "erasure/pool.h"
+#include "common/object_model.h"
 #include "server/health.h"
 #include "test/unit/storage/storage_env.h"
 
@@ -69,7 +70,7 @@ TEST_CASE("health: cluster follows write quorum, cluster/read read quorum") {
 }
 
 TEST_CASE("the bucket name minio is reserved, and only it") {
-  CHECK(silt::server::is_reserved_bucket_name("minio"));
-  CHECK_FALSE(silt::server::is_reserved_bucket_name("minio-data"));
-  CHECK_FALSE(silt::server::is_reserved_bucket_name("minio1"));
+  CHECK(silt::is_reserved_bucket_name("minio"));
+  CHECK_FALSE(silt::is_reserved_bucket_name("minio-data"));
+  CHECK_FALSE(silt::is_reserved_bucket_name("minio1"));
 }

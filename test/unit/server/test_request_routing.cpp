@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "server/router.h"
+#include "common/object_model.h"
 #include "server/s3_request.h"
 
 using namespace silt::server;
@@ -128,9 +129,9 @@ TEST_CASE("operations silt does not serve are NotImplemented, never a wrong 200"
 }
 
 TEST_CASE("bucket names follow S3's rules", "[request]") {
-  for (auto ok : {"abc", "my-bucket.1", "a1b"}) CHECK(valid_bucket_name(ok));
-  CHECK(valid_bucket_name(std::string(63, 'a')));
+  for (auto ok : {"abc", "my-bucket.1", "a1b"}) CHECK(silt::valid_bucket_name(ok));
+  CHECK(silt::valid_bucket_name(std::string(63, 'a')));
   for (auto bad : {"ab", "Abc", "-abc", "abc-", "a..b", "a.-b", "192.168.1.1", "a_b", "_silt", ""})
-    CHECK_FALSE(valid_bucket_name(bad));
-  CHECK_FALSE(valid_bucket_name(std::string(64, 'a')));
+    CHECK_FALSE(silt::valid_bucket_name(bad));
+  CHECK_FALSE(silt::valid_bucket_name(std::string(64, 'a')));
 }

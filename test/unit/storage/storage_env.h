@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "erasure/erasure_object_layer.h"
-#include "erasure/object_layer.h"
+#include "erasure/erasure_config.h"
 #include "temp_dir.h"
 
 namespace silt::test {

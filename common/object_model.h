@@ -1,0 +1,211 @@
+// The vocabulary every layer shares about buckets and objects: what an object is
+// (ObjectInfo, ObjectMeta), listings, multipart uploads, the conditions a write or a
+// delete may carry, and S3's fixed limits and bucket-name rules. Plain values, no
+// behaviour: server/, lifecycle/, index/ and every storage backend speak it, and none
+// of them needs another's headers for it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace silt {
+
+// S3's limits (AWS's "Amazon S3 multipart upload limits").
+inline constexpr uint64_t kMinPartSize = 5ull << 20;        // every part but the last
+inline constexpr int kMaxPartNumber = 10000;                // part numbers 1..10000
+inline constexpr uint64_t kMaxCopySourceSize = 5ull << 30;  // CopyObject, and each UploadPartCopy range
+inline constexpr size_t kMaxKeyLength = 1024;               // bytes of UTF-8
+
+// Bucket naming rules for CreateBucket (3-63 chars of a-z 0-9 . -, starting and
+// ending with a letter or digit, no "..", ".-" or "-.", not an IP address).
+bool valid_bucket_name(std::string_view name);
+// Names silt keeps for itself whatever the rules say: "minio" (MinIO clients treat it
+// as the server's own namespace).
+bool is_reserved_bucket_name(std::string_view name);
+
+// What a client sets on an object and gets back on GET/HEAD.
+struct ObjectMeta {
+  std::string content_type;  // empty: server answers binary/octet-stream
+  std::string content_encoding;
+  std::string content_disposition;
+  std::string content_language;
+  std::string cache_control;
+  std::string expires;
+  // x-amz-meta-* as (lowercase name without the "x-amz-meta-" prefix, value as sent).
+  std::vector<std::pair<std::string, std::string>> user;
+  // Verified x-amz-checksum-* values: ("CRC32", base64), at most one per algorithm.
+  std::vector<std::pair<std::string, std::string>> checksums;
+  // Multipart objects: "COMPOSITE" (checksum of the part checksums, "-N") or
+  // "FULL_OBJECT" (a CRC of the whole body, combined from the parts' CRCs);
+  // empty for single PUTs, whose checksums always cover the whole body.
+  std::string checksum_type;
+  std::string storage_class = "STANDARD";
+  // Object tags (x-amz-tagging, PutObjectTagging), in the order they were given.
+  std::vector<std::pair<std::string, std::string>> tags;
+  // Canned ACL (auth/acl.h): "" or "private", "public-read", "authenticated-read".
+  std::string acl;
+};
+
+// One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).
+struct PartSummary {
+  int number = 0;
+  uint64_t size = 0;
+  std::string etag;  // of the part: lowercase hex MD5
+  std::vector<std::pair<std::string, std::string>> checksums;
+};
+
+struct ObjectInfo {
+  std::string bucket;
+  std::string key;
+  std::string version_id = "null";
+  uint64_t size = 0;
+  std::string etag;      // lowercase hex MD5, no quotes ("<md5>-N" for multipart)
+  int64_t mtime_ms = 0;  // upload completion time, UTC
+  ObjectMeta meta;
+  bool delete_marker = false;  // a version that says "deleted" (versioned buckets)
+  bool is_latest = true;       // the current version of its key
+  // Multipart objects: the parts in order. Single PUTs: empty.
+  std::vector<PartSummary> parts;
+  // Not client-visible: bytes this version's shard files take on the drives
+  // (erasure coding and compression included; 0 when not recorded).
+  uint64_t stored_bytes = 0;
+};
+
+enum class Versioning { Unversioned, Enabled, Suspended };
+
+// A pool as configured (erasure/pool.h), for usage reports.
+struct PoolInfo {
+  std::string name;
+  int k = 0;
+  int m = 0;
+  uint32_t block_size = 0;
+  int zstd_level = 0;
+  double price_per_tb_month = 0;
+  size_t drives = 0;
+  std::vector<std::string> storage_classes;  // the classes mapped to it
+};
+
+struct BucketInfo {
+  std::string name;
+  int64_t created_ms = 0;
+  Versioning versioning = Versioning::Unversioned;
+  std::string owner;  // access key of the user that created it; "" for the admin (auth/access.h)
+};
+
+// Conditions checked atomically with the commit of a new object (PutObject,
+// CompleteMultipartUpload): of two racing creators with if_none_match_any,
+// exactly one wins. PreconditionFailed otherwise.
+struct WriteConditions {
+  bool if_none_match_any = false;  // If-None-Match: *  (the key must not exist)
+  std::string if_match;            // If-Match: "<etag>" (the current version must have it)
+  // Set by the object layer when the write starts, never by callers: whether a live
+  // version existed then. If it is deleted while the write is in flight, the write
+  // fails with ConditionalRequestConflict (409), as S3 answers.
+  std::optional<bool> existed_at_start;
+};
+
+// Deletes the current version only while it is still this one: a lifecycle
+// expiration must lose to a write that lands after the rule was evaluated.
+struct IfCurrent {
+  std::string version_id;
+  std::string etag;
+  int64_t mtime_ms = 0;
+};
+
+struct DeleteOutcome {
+  bool delete_marker = false;  // a delete marker was created, or the version removed was one
+  std::string version_id;      // of the marker created or the version removed; empty if unversioned
+};
+
+struct VersionListParams {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;         // start after this key ...
+  std::string version_id_marker;  // ... or, with it, after this version of key_marker
+  int max_keys = 1000;
+  // Fill only what ListObjectVersions prints (key, version id, size, etag, mtime,
+  // storage class, delete marker, is_latest): no JSON decode for new records.
+  bool listing_fields_only = false;
+};
+
+struct VersionListResult {
+  std::vector<ObjectInfo> versions;  // newest first within a key; delete markers included
+  std::vector<std::string> prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+};
+
+// Multipart uploads.
+struct UploadInfo {
+  std::string bucket;
+  std::string key;
+  std::string upload_id;
+  int64_t initiated_ms = 0;
+  ObjectMeta meta;  // what CreateMultipartUpload was given; the completed object gets it
+};
+
+struct PartInfo {
+  int number = 0;
+  uint64_t size = 0;
+  std::string etag;
+  int64_t mtime_ms = 0;
+  std::vector<std::pair<std::string, std::string>> checksums;
+};
+
+struct PartList {
+  UploadInfo upload;
+  std::vector<PartInfo> parts;  // ascending part numbers
+  bool truncated = false;
+  int next_marker = 0;
+};
+
+struct CompletedPart {
+  CompletedPart() = default;
+  CompletedPart(int n, std::string e, std::vector<std::pair<std::string, std::string>> sums = {})
+      : number(n), etag(std::move(e)), checksums(std::move(sums)) {}
+  int number = 0;
+  std::string etag;  // as the client sent it; quotes allowed
+  // ("CRC32", base64) the client listed for this part; each must equal the stored one.
+  std::vector<std::pair<std::string, std::string>> checksums;
+};
+
+struct UploadListParams {
+  std::string prefix;
+  std::string delimiter;
+  std::string key_marker;
+  std::string upload_id_marker;
+  int max_uploads = 1000;
+};
+
+struct UploadList {
+  std::vector<UploadInfo> uploads;  // by key, then initiation time
+  std::vector<std::string> prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+struct ListParams {
+  std::string prefix;
+  std::string delimiter;  // empty: no grouping
+  std::string after;      // list keys (and common prefixes) strictly greater than this
+  int max_keys = 1000;    // counts objects plus common prefixes; 0 is allowed
+};
+
+struct ListResult {
+  // Objects and common prefixes together, in key order, at most max_keys of them.
+  // Objects carry what a listing prints: key, size, etag, mtime, storage class
+  // (meta.storage_class), version id; other fields may be left at their defaults.
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> prefixes;
+  bool truncated = false;
+  // The greatest key or common prefix returned: pass it as `after` for the next page.
+  std::string last;
+};
+
+}  // namespace silt
