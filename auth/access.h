@@ -1,5 +1,5 @@
 // Who may do what: the one decision every S3 request passes after it is authenticated
-// and routed (server/access_check.cpp gathers the facts; this decides on them alone).
+// and routed (server/s3/access_check.cpp gathers the facts; this decides on them alone).
 //
 // Inputs: the caller (admin, a named user, or anonymous), whether it owns the bucket,
 // the IAM action and resource ARN of the request, the bucket policy, the bucket's canned
@@ -19,7 +19,7 @@
 //      signed users);
 //   7. else AccessDenied (implicit deny).
 // A write that sets a canned ACL granting more than private is decided twice: as its
-// own action and as s3:PutObjectAcl (acl_needs_permission(); server/access_check.cpp).
+// own action and as s3:PutObjectAcl (acl_needs_permission(); server/s3/access_check.cpp).
 #pragma once
 
 #include <optional>

@@ -56,7 +56,7 @@ constexpr std::array<OpName, 15> kOps = {{
     {"NumericGreaterThanEquals", Op::NumericGreaterThanEquals},
 }};
 
-// The keys silt fills in (server/access_check.cpp); others would never match, so they
+// The keys silt fills in (server/s3/access_check.cpp); others would never match, so they
 // are refused up front rather than silently ignored.
 constexpr std::array<std::string_view, 11> kConditionKeys = {
     "aws:sourceip", "aws:securetransport", "aws:username", "aws:userid",  "aws:principaltype", "aws:useragent",

@@ -21,7 +21,7 @@
 #include "erasure/healer.h"
 #include "erasure/erasure_config.h"
 #include "lifecycle/worker.h"
-#include "server/server.h"
+#include "server/http/server.h"
 #include "util/parse.h"
 
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 // Whether each pool can serve reads and take writes right now, from the drive states
 // the healer keeps (Drive::state: atomics, so this never blocks and may run on an
-// io thread). Behind the health probes (server/health.h); the admin status call
+// io thread). Behind the health probes (server/ops/health.h); the admin status call
 // reports the same per pool (Healer::cluster_status).
 #pragma once
 

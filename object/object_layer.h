@@ -60,7 +60,7 @@ class ObjectLayer {
   virtual s3::Status delete_bucket(std::string_view bucket) = 0;
   virtual s3::Result<std::vector<BucketInfo>> list_buckets() = 0;
   // Gives the bucket to owner ("": the admin), its objects and configuration untouched
-  // (removing a user who owns buckets, server/admin_users.cpp). NoSuchBucket.
+  // (removing a user who owns buckets, server/ops/admin_users.cpp). NoSuchBucket.
   virtual s3::Status set_bucket_owner(std::string_view bucket, std::string_view owner) = 0;
 
   // Objects. NoSuchBucket / NoSuchKey as S3 gives them.

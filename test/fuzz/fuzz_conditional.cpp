@@ -9,7 +9,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.h"
-#include "server/handlers/object_headers.h"
+#include "server/s3/handlers/object_headers.h"
 #include "util/time.h"
 
 using namespace silt;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.h"
-#include "server/form_data.h"
+#include "server/s3/form_data.h"
 
 using namespace silt;
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.h"
-#include "server/handlers/range.h"
+#include "server/s3/handlers/range.h"
 
 using namespace silt;
 

@@ -1,5 +1,5 @@
 // Request heads and Transfer-Encoding: chunked bodies (chunk-size lines, chunk extensions,
-// trailer sections) through Beast's parser with silt's limits (server/request_parser.h),
+// trailer sections) through Beast's parser with silt's limits (server/http/request_parser.h),
 // fed the way Session feeds it: reads land in a flat_buffer that never exceeds 64 KiB and
 // the parser consumes it as it goes. The first input byte sets how much each read brings.
 // Whatever the bytes, the buffer stays within its maximum (a line that does not fit is the
@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "fuzz_input.h"
-#include "server/request_parser.h"
+#include "server/http/request_parser.h"
 
 using namespace silt;
 namespace beast = boost::beast;

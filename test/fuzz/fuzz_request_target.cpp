@@ -6,7 +6,7 @@
 
 #include "fuzz_input.h"
 #include "common/object_model.h"
-#include "server/s3_request.h"
+#include "server/s3/s3_request.h"
 #include "util/utf8.h"
 
 using namespace silt;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.h"
-#include "server/cors.h"
+#include "server/s3/cors.h"
 
 using namespace silt;
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.h"
-#include "server/handlers/tags.h"
+#include "server/s3/handlers/tags.h"
 
 using namespace silt;
 

@@ -2,7 +2,7 @@
 #include <cstdlib>
 
 #include "fuzz_input.h"
-#include "server/handlers/request_xml.h"
+#include "server/s3/handlers/request_xml.h"
 
 using namespace silt;
 

@@ -2,7 +2,7 @@
 asking for a guarantee silt does not give gets AWS's error for an unavailable feature and
 stores nothing, and silt goes on serving.
 
-- every row of the table in server/unsupported_headers.cpp, for every operation it names,
+- every row of the table in server/s3/unsupported_headers.cpp, for every operation it names,
   as a raw signed request, with what must not have happened checked afterwards (the rows
   are read from the source, so a new row is tested and must be documented);
 - the same refusals through real clients: aws cli (--sse, --sse-c, --object-lock-mode,

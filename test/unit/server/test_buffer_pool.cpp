@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "server/buffer_pool.h"
+#include "server/http/buffer_pool.h"
 
 using silt::server::BufferPool;
 

@@ -2,7 +2,7 @@
 #include <optional>
 #include <vector>
 
-#include "server/connection_limiter.h"
+#include "server/http/connection_limiter.h"
 
 using silt::server::ConnectionLimiter;
 namespace ip = boost::asio::ip;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "server/console_sessions.h"
+#include "server/ops/console_sessions.h"
 
 using silt::server::ConsoleSessionOptions;
 using silt::server::ConsoleSessions;

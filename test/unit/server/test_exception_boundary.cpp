@@ -1,4 +1,4 @@
-// server/exception_boundary.h: an exception escaping a request's handler or a session's
+// server/http/exception_boundary.h: an exception escaping a request's handler or a session's
 // coroutine is reported and counted, never lost (asio::detached) and never fatal.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "server/exception_boundary.h"
-#include "server/metrics.h"
+#include "server/http/exception_boundary.h"
+#include "server/ops/metrics.h"
 
 using silt::server::contain_exception;
 using silt::server::describe_exception;

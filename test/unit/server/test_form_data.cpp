@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "server/form_data.h"
+#include "server/s3/form_data.h"
 
 using namespace silt::server;
 

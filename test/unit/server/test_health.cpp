@@ -3,7 +3,7 @@
 
 #include "erasure/pool.h"
 #include "common/object_model.h"
-#include "server/health.h"
+#include "server/ops/health.h"
 #include "test/unit/storage/storage_env.h"
 
 using boost::beast::http::verb;

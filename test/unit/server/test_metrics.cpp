@@ -4,11 +4,11 @@
 #include <thread>
 #include <vector>
 
-#include "server/access_log.h"
-#include "server/metrics.h"
-#include "server/prometheus.h"
-#include "server/request_record.h"
-#include "server/router.h"
+#include "server/ops/access_log.h"
+#include "server/ops/metrics.h"
+#include "server/ops/prometheus.h"
+#include "server/ops/request_record.h"
+#include "server/s3/router.h"
 
 using namespace silt::server;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "server/handlers/object_headers.h"
+#include "server/s3/handlers/object_headers.h"
 #include "util/time.h"
 
 using namespace silt;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "server/handlers/range.h"
+#include "server/s3/handlers/range.h"
 
 using silt::server::parse_range;
 

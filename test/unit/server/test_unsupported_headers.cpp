@@ -1,9 +1,9 @@
-// The table of refused headers as the router applies it (server/unsupported_headers.h).
+// The table of refused headers as the router applies it (server/s3/unsupported_headers.h).
 #include <catch2/catch.hpp>
 
-#include "server/router.h"
-#include "server/s3_request.h"
-#include "server/unsupported_headers.h"
+#include "server/s3/router.h"
+#include "server/s3/s3_request.h"
+#include "server/s3/unsupported_headers.h"
 
 using namespace silt::server;
 

@@ -1,9 +1,9 @@
-// server/xml_writer.h must write what the pugixml helpers (server/xml.h) write.
+// server/s3/xml_writer.h must write what the pugixml helpers (server/s3/xml.h) write.
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "server/xml.h"
-#include "server/xml_writer.h"
+#include "server/s3/xml.h"
+#include "server/s3/xml_writer.h"
 
 using namespace silt::server;
 

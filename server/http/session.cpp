@@ -1,0 +1,548 @@
+#include "server/http/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+
+#include "server/s3/access_check.h"
+#include "server/ops/admin.h"
+#include "server/http/blocking.h"
+#include "server/ops/console.h"
+#include "server/s3/cors.h"
+#include "server/http/exception_boundary.h"
+#include "server/s3/handlers/handlers.h"
+#include "server/http/header_guard.h"
+#include "server/ops/health.h"
+#include "server/ops/metrics_endpoint.h"
+#include "server/s3/router.h"
+#include "server/http/session_registry.h"
+#include "util/time.h"
+
+namespace silt::server {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+using namespace boost::asio::experimental::awaitable_operators;
+
+namespace {
+// Beast reads at most the read buffer's free capacity (and at least 512 bytes): left at
+// what the request head needed, a body arrived 512 bytes per recvmsg, and a 1 GiB PUT cost
+// two million syscalls and coroutine resumptions. 64 KiB is the most Beast reads at once.
+constexpr size_t kReadBuffer = 64 * 1024;
+// Past one read's worth the buffer holds only a line Beast is still waiting to see end (a
+// chunk-size line with its extensions, or a trailer section): 64 KiB of it is hostile.
+constexpr size_t kMaxReadBuffer = kReadBuffer;
+static_assert(kMaxReadBuffer >= RequestParser::kHeaderLimit, "a whole request head must fit in the read buffer");
+// After an error answered before the request was read to its end, how long the client may
+// go on sending (discarded) before the connection is cut.
+constexpr auto kLinger = 2s;
+constexpr size_t kAdminBodyLimit = 64 * 1024;  // admin calls take small JSON documents
+constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
+
+bool is_post_object(const S3Request& req) {
+  return req.method == http::verb::post && !req.bucket.empty() && !req.has_key && req.query.empty() &&
+         req.header_value("content-type").rfind("multipart/form-data", 0) == 0;
+}
+
+bool expects_continue(const http::request_header<>& h) {
+  return beast::iequals(h[http::field::expect], "100-continue");
+}
+
+// The client's address as aws:SourceIp and the console's sign-in limits see it: IPv4
+// clients as IPv4 even on a dual-stack listener.
+std::string source_address(const asio::ip::tcp::endpoint& remote) {
+  auto peer = remote.address();
+  return peer.is_v6() && peer.to_v6().is_v4_mapped()
+             ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer.to_v6()).to_string()
+             : peer.to_string();
+}
+}  // namespace
+
+// The request body as Beast's parser delivers it (Content-Length or chunked).
+class Session::ParserBody : public RawBodySource {
+ public:
+  ParserBody(Session& s, Parser& p) : s_(s), p_(p) {}
+  awaitable<s3::Result<size_t>> read_some(char* buf, size_t n) override {
+    if (done()) co_return size_t{0};
+    if (!decided_) {
+      decided_ = true;
+      if (auto len = p_.content_length_remaining(); len && !p_.chunked()) left_ = *len;
+      if (p_.chunked())
+        if (auto st = co_await read_at_least(RequestParser::kChunkedBodyFirstBytes); !st) co_return st.error();
+    }
+    if (left_) co_return co_await read_direct(buf, std::min<uint64_t>(n, *left_));
+    p_.get().body().data = buf;
+    p_.get().body().size = n;
+    s_.stream_.expires_after(s_.io_timeout_);
+    auto [ec, ignored] = co_await http::async_read_some(s_.stream_, s_.buffer_, p_, tuple_awaitable);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == beast::error::timeout)
+      co_return s3::Error(
+          s3::Code::RequestTimeout,
+          "Your socket connection to the server was not read from or written to within the timeout period.");
+    if (ec == http::error::buffer_overflow)
+      co_return s3::Error(s3::Code::InvalidRequest,
+                          "A chunk-size line, chunk extension or trailer section of the chunked request body is "
+                          "longer than " +
+                              std::to_string(kMaxReadBuffer / 1024) + " KiB.");
+    if (ec == http::error::header_limit && p_.too_many_fields())
+      co_return s3::Error(s3::Code::InvalidRequest, "The chunked request body has more than " +
+                                                        std::to_string(RequestParser::kMaxTrailerFields) +
+                                                        " trailer fields.");
+    if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+    s_.rec_.bytes_in += n - p_.get().body().size;
+    co_return n - p_.get().body().size;
+  }
+  bool done() const override { return p_.is_done() || (left_ && *left_ == 0); }
+
+ private:
+  // A Content-Length body bypasses Beast's parser: it would recv into the session's
+  // buffer (64 KiB at most per call) and copy from there into buf. Bytes that came
+  // with the head are taken from that buffer first; nothing past the body is read.
+  awaitable<s3::Result<size_t>> read_direct(char* buf, size_t want) {
+    size_t got = 0;
+    if (s_.buffer_.size() > 0) {
+      got = std::min(want, s_.buffer_.size());
+      std::memcpy(buf, s_.buffer_.data().data(), got);
+      s_.buffer_.consume(got);
+    } else {
+      s_.stream_.expires_after(s_.io_timeout_);
+      auto [ec, m] = co_await s_.stream_.async_read_some(asio::buffer(buf, want), tuple_awaitable);
+      if (ec == beast::error::timeout)
+        co_return s3::Error(
+            s3::Code::RequestTimeout,
+            "Your socket connection to the server was not read from or written to within the timeout period.");
+      if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+      got = m;
+    }
+    *left_ -= got;
+    if (*left_ == 0) s_.body_done_ = true;
+    s_.rec_.bytes_in += got;
+    co_return got;
+  }
+
+  // Reads into the session's buffer, past what it holds, until it holds n bytes.
+  awaitable<s3::Status> read_at_least(size_t n) {
+    while (s_.buffer_.size() < n) {
+      s_.stream_.expires_after(s_.io_timeout_);
+      auto [ec, m] =
+          co_await s_.stream_.async_read_some(s_.buffer_.prepare(kReadBuffer - s_.buffer_.size()), tuple_awaitable);
+      if (ec == beast::error::timeout)
+        co_return s3::Error(
+            s3::Code::RequestTimeout,
+            "Your socket connection to the server was not read from or written to within the timeout period.");
+      if (ec) co_return s3::Error(s3::Code::IncompleteBody, "The request body could not be read: " + ec.message());
+      s_.buffer_.commit(m);
+    }
+    co_return s3::Status{};
+  }
+
+  Session& s_;
+  Parser& p_;
+  bool decided_ = false;
+  std::optional<uint64_t> left_;  // set: Content-Length bytes still to read, straight from the socket
+};
+
+std::string next_request_id(SessionShared& shared) {
+  char buf[17];
+  uint64_t n = shared.request_id_seed + shared.next_request.fetch_add(1);
+  std::snprintf(buf, sizeof buf, "%016llX", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, std::shared_ptr<asio::ssl::context> tls,
+                 ConnectionLimiter::Slot slot)
+    : stream_(std::move(socket), std::move(tls)),
+      buffer_(kMaxReadBuffer),
+      shared_(shared),
+      idle_timeout_(shared.services.config.idle_timeout_s),
+      io_timeout_(shared.services.config.io_timeout_s),
+      slot_(std::move(slot)) {
+  buffer_.reserve(kReadBuffer);
+}
+
+void Session::close_if_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->idle_) self->stream_.socket().close();
+  });
+}
+
+awaitable<void> Session::run() {
+  SessionRegistry::Registration registered(shared_.registry, shared_from_this());
+  beast::error_code peer_ec;
+  rec_.remote = stream_.socket().remote_endpoint(peer_ec);
+  // The TLS handshake is bounded like a request head; a failed one just closes.
+  for (bool ready = co_await stream_.handshake(idle_timeout_); ready;) {
+    Parser parser;
+    idle_ = true;
+    if (shared_.stopping) break;
+    // One deadline for the whole head: a client dripping it byte by byte is cut off.
+    stream_.expires_after(idle_timeout_);
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, tuple_awaitable);
+    idle_ = false;
+    if (ec) {
+      co_await reject_head(parser, ec);
+      break;
+    }
+    if (!co_await serve_one(parser)) break;
+  }
+  buffer_.clear();
+  co_await stream_.close(unread_input_ ? std::chrono::steady_clock::duration(kLinger) : std::chrono::seconds(0),
+                         buffer_.prepare(buffer_.max_size()));
+}
+
+awaitable<void> Session::reject_head(const Parser& parser, beast::error_code ec) {
+  // Nothing of a next request arrived (idle keep-alive, or the client closed): just close.
+  if (buffer_.size() == 0 && (ec == beast::error::timeout || ec == http::error::end_of_stream)) co_return;
+  std::optional<s3::Error> err;
+  if (ec == http::error::header_limit && parser.too_many_fields()) {
+    err = s3::Error(s3::Code::RequestHeaderSectionTooLarge,
+                    "Your request header section exceeds the maximum allowed size: more than " +
+                        std::to_string(RequestParser::kMaxHeaderFields) + " header fields.");
+  } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+    err = s3::Error(s3::Code::RequestHeaderSectionTooLarge,
+                    "Your request header section exceeds the maximum allowed size.");
+  } else if (ec == beast::error::timeout) {
+    err = s3::Error(s3::Code::RequestTimeout,
+                    "Your socket connection to the server was not read from or written to within the timeout period.");
+  } else if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    err = s3::Error(s3::Code::InvalidRequest, "The HTTP request could not be parsed: " + ec.message());
+  }
+  if (!err) co_return;  // the connection failed: nobody to answer
+  // The rest of the head may still be on its way.
+  unread_input_ = true;
+  std::string request_id = next_request_id();
+  rec_.begin(request_id, "", "", "");
+  rec_.error = s3::code_name(err->code);
+  Response r = error_response(*err, "", request_id, shared_.host_id, false);
+  rec_.status = r.status;
+  co_await write(r, 11, false, request_id);
+  record_request(shared_.services, rec_);
+}
+
+awaitable<bool> Session::serve_one(Parser& parser) {
+  const auto& hdr = parser.get();
+  std::string request_id = next_request_id();
+  continued_ = false;
+  body_done_ = false;
+  std::string resource(hdr.target().substr(0, hdr.target().find('?')));
+  rec_.begin(request_id, hdr.method_string(), hdr.target(), hdr[http::field::user_agent]);
+
+  // The one exception boundary (server/http/exception_boundary.h): a handler that throws is a
+  // bug, answered 500 and the connection closed, since its body may be half read.
+  auto dispatched =
+      co_await contain_exception(dispatch(parser, request_id, resource), shared_.services.metrics, request_id);
+  const bool threw = !dispatched;
+  if (threw) {
+    rec_.error = s3::code_name(s3::Code::InternalError);
+    dispatched =
+        error_response(s3::Error(s3::Code::InternalError, "We encountered an internal error. Please try again."),
+                       resource, request_id, shared_.host_id, hdr.method() == http::verb::head);
+  }
+  Response& r = *dispatched;
+  rec_.status = r.status;
+
+  // A body we did not read cannot be skipped reliably, and a client still waiting
+  // for 100 Continue may send its body anyway: either way the connection ends here.
+  const bool body_read = parser.is_done() || body_done_;
+  bool keep_alive =
+      !threw && hdr.keep_alive() && body_read && !shared_.stopping && (continued_ || !expects_continue(hdr));
+  unread_input_ = !body_read;
+  bool ok = co_await write(r, hdr.version(), keep_alive, request_id);
+  record_request(shared_.services, rec_);
+  const bool again = ok && keep_alive;
+  co_return again;
+}
+
+awaitable<Response> Session::dispatch(Parser& parser, const std::string& request_id, std::string& resource) {
+  const auto& hdr = parser.get();
+  bool head = hdr.method() == http::verb::head;
+  auto fail = [&](const s3::Error& e) {
+    rec_.error = s3::code_name(e.code);
+    return error_response(e, resource, request_id, shared_.host_id, head);
+  };
+
+  if (is_metrics_target(hdr.target())) {
+    rec_.operation = "Metrics";
+    auto r = co_await serve_metrics(hdr, shared_.services);
+    if (!r) co_return fail(r.error());
+    co_return std::move(*r);
+  }
+
+  if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.objects, shared_.stopping)) {
+    rec_.operation = "Health";
+    co_return std::move(*r);
+  }
+
+  // The web console: its own sign-in (a cookie), answered by server/ops/console.cpp.
+  if (shared_.console && is_console_target(hdr.target())) {
+    ParserBody raw(*this, parser);
+    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+    co_return co_await shared_.console->serve(hdr, raw, is_tls(), source_address(rec_.remote));
+  }
+
+  // The admin API: signed like S3 requests, for the admin user only.
+  if (is_admin_target(hdr.target())) {
+    resource = std::string(hdr.target().substr(0, hdr.target().find('?')));
+    rec_.operation = "Admin";
+    auto id = authenticate(hdr);
+    if (!id) co_return fail(id.error());
+    rec_.user = id->access_key;
+    if (id->user != shared_.services.config.admin_user)
+      co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied: the admin API is for the admin user only"));
+    // The body goes through the same checks as an S3 body (x-amz-content-sha256 and the rest).
+    auto admin_req = parse_s3_request(hdr, "");
+    if (!admin_req) co_return fail(admin_req.error());
+    ParserBody raw(*this, parser);
+    BodyReader body(raw, *admin_req, *id);
+    if (auto st = body.prepare(); !st) co_return fail(st.error());
+    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+    auto text = co_await body.read_all(kAdminBodyLimit);
+    if (!text) co_return fail(text.error());
+    auto& svc = shared_.services;
+    auto r = co_await run_blocking(svc.blocking,
+                                   [&] { return handle_admin(hdr.method_string(), hdr.target(), svc, *text); });
+    if (!r) co_return fail(r.error());
+    co_return std::move(*r);
+  }
+
+  auto parsed = parse_s3_request(hdr, shared_.services.config.domain);
+  if (!parsed) co_return fail(parsed.error());
+  S3Request& req = *parsed;
+  resource = req.resource();
+  rec_.bucket = req.bucket;
+  rec_.key = req.key;
+  req.source_ip = source_address(rec_.remote);
+  req.secure_transport = is_tls();
+
+  // A browser's preflight carries no credentials: the bucket's CORS rules decide.
+  if (hdr.method() == http::verb::options) {
+    rec_.operation = "Preflight";
+    auto r = co_await preflight(req);
+    if (!r) co_return fail(r.error());
+    co_return std::move(*r);
+  }
+
+  // Browser form uploads authenticate through the signed policy inside the form.
+  if (is_post_object(req)) {
+    rec_.operation = "PostObject";
+    ParserBody raw(*this, parser);
+    auth::Identity anonymous;
+    BodyReader body(raw, req, anonymous);
+    if (auto st = body.prepare(); !st) co_return fail(st.error());
+    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+    RequestContext ctx{req, anonymous, body, shared_.services, &shared_.credentials};
+    co_return co_await finish(req, co_await handlers::post_object(ctx), fail);
+  }
+
+  // Routed before authentication only to name the operation of a refused request.
+  auto rt = route(req);
+  if (rt) rec_.operation = rt->operation;
+  auto id = authenticate(hdr, true, req.virtual_host ? std::string_view(req.bucket) : std::string_view());
+  if (!id) co_return fail(id.error());
+  rec_.user = id->access_key;
+  if (!rt) co_return fail(rt.error());
+  // Before 100 Continue: a client that may not write here never sends its body.
+  if (auto st = co_await authorize(shared_.services, *id, req, rt->operation); !st) co_return fail(st.error());
+
+  ParserBody raw(*this, parser);
+  BodyReader body(raw, req, *id);
+  if (auto st = body.prepare(); !st) co_return fail(st.error());
+  // Only now, with the request admitted, does the client get to send its body.
+  if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+
+  RequestContext ctx{req, *id, body, shared_.services, &shared_.credentials};
+  co_return co_await finish(req, co_await rt->handler(ctx), fail);
+}
+
+s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr, bool allow_anonymous,
+                                                 std::string_view vhost_bucket) {
+  auth::RequestView view{hdr.method_string(), hdr.target(), {}, vhost_bucket};
+  for (const auto& f : hdr) view.headers.emplace_back(f.name_string(), f.value());
+  if (auth::is_anonymous(view)) {
+    if (allow_anonymous) return auth::Identity{};
+    return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  }
+  return auth::authenticate(view, shared_.credentials, now_ms());
+}
+
+awaitable<s3::Status> Session::send_continue(const http::request_header<>& hdr) {
+  // Sent even for an empty body: botocore 1.29 waits for it and, if the final status
+  // comes first, misreads the next response on that pooled connection.
+  if (!expects_continue(hdr)) co_return s3::Status{};
+  http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
+  stream_.expires_after(io_timeout_);
+  auto [ec, n] = co_await http::async_write(stream_, cont, tuple_awaitable);
+  if (ec) co_return s3::Error(s3::Code::IncompleteBody, "connection lost");
+  continued_ = true;
+  co_return s3::Status{};
+}
+
+awaitable<Response> Session::finish(const S3Request& req, s3::Result<Response> result,
+                                    const std::function<Response(const s3::Error&)>& fail) {
+  if (!result) {
+    if (result.error().code == s3::Code::NoSuchBucket) result.error().with("BucketName", req.bucket);
+    if (result.error().code == s3::Code::NoSuchKey) result.error().with("Key", req.key);
+  }
+  Response r = result ? std::move(*result) : fail(result.error());
+  if (!req.bucket.empty() && req.has_header("origin")) co_await add_cors_headers(req, r);
+  co_return r;
+}
+
+awaitable<std::optional<std::vector<CorsRule>>> Session::cors_rules(const std::string& bucket) {
+  auto& svc = shared_.services;
+  auto doc = co_await run_blocking(svc.blocking, [&] { return svc.objects.get_bucket_config(bucket, "cors"); });
+  if (!doc || !*doc) co_return std::nullopt;
+  auto rules = parse_cors(**doc);
+  if (!rules) co_return std::nullopt;
+  co_return std::move(*rules);
+}
+
+awaitable<s3::Result<Response>> Session::preflight(const S3Request& req) {
+  auto origin = req.header_value("origin");
+  auto method = req.header_value("access-control-request-method");
+  if (origin.empty() || method.empty())
+    co_return s3::Error(s3::Code::InvalidRequest, "Insufficient information. Origin request header needed.");
+  // Not a ternary: GCC 12 miscompiles co_await inside a conditional expression.
+  std::optional<std::vector<CorsRule>> rules;
+  if (!req.bucket.empty()) rules = co_await cors_rules(req.bucket);
+  auto requested = req.header_value("access-control-request-headers");
+  const CorsRule* rule = rules ? match_cors(*rules, origin, method, requested) : nullptr;
+  if (!rule)
+    co_return s3::Error(s3::Code::AccessForbidden,
+                        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+                        "Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers "
+                        "are not whitelisted by the resource's CORS spec.");
+  Response r;
+  for (auto& [k, v] : cors_headers(*rule, origin, true, requested)) r.add(std::move(k), std::move(v));
+  co_return r;
+}
+
+awaitable<void> Session::add_cors_headers(const S3Request& req, Response& r) {
+  auto rules = co_await cors_rules(req.bucket);
+  if (!rules) co_return;
+  auto origin = req.header_value("origin");
+  if (const CorsRule* rule = match_cors(*rules, origin, req.header->method_string(), ""))
+    for (auto& [k, v] : cors_headers(*rule, origin, false, "")) r.add(std::move(k), std::move(v));
+}
+
+awaitable<bool> Session::write(Response& r, unsigned version, bool keep_alive, const std::string& request_id) {
+  // Beast writes header bytes as given: a CR LF that got past the handlers would split the response.
+  if (auto bad = unsafe_header(r)) {
+    spdlog::error("{}: response header {} breaks HTTP's field grammar; answering 500 instead", request_id, *bad);
+    if (r.stream) co_await run_blocking(shared_.services.blocking, [&] { r.stream.reset(); });
+    r = error_response(s3::Error(s3::Code::InternalError, "We encountered an internal error. Please try again."), "",
+                       request_id, shared_.host_id, r.length_only);
+    rec_.status = r.status;
+    rec_.error = s3::code_name(s3::Code::InternalError);
+  }
+  add_browser_defaults(r);
+  if (r.stream) co_return co_await write_stream(r, version, keep_alive, request_id);
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "silt");
+  res.set(http::field::date, http_date(now_ms()));
+  res.set("x-amz-request-id", request_id);
+  res.set("x-amz-id-2", shared_.host_id);
+  for (const auto& [k, v] : r.headers) res.insert(k, v);
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  res.keep_alive(keep_alive);
+  if (r.length_only) {
+    res.content_length(r.stream_length);  // HEAD: announce the object's length, send nothing
+  } else if (r.status != 204 && r.status != 304) {
+    res.body() = std::move(r.body);
+    res.content_length(res.body().size());
+  }
+  stream_.expires_after(io_timeout_);
+  http::response_serializer<http::string_body> sr{res};
+  if (r.length_only) {
+    auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable);
+    co_return !ec;
+  }
+  auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
+  if (!ec) rec_.bytes_out += res.body().size();
+  co_return !ec;
+}
+
+awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_alive, const std::string& request_id) {
+  http::response<http::buffer_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "silt");
+  res.set(http::field::date, http_date(now_ms()));
+  res.set("x-amz-request-id", request_id);
+  res.set("x-amz-id-2", shared_.host_id);
+  for (const auto& [k, v] : r.headers) res.insert(k, v);
+  res.keep_alive(keep_alive);
+  res.content_length(r.stream_length);
+  res.body().data = nullptr;
+  res.body().more = true;
+  http::response_serializer<http::buffer_body> sr{res};
+  stream_.expires_after(io_timeout_);
+  if (auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable); ec) co_return false;
+
+  // While one buffer goes out on the socket, the blocking pool decodes the next.
+  auto& pool = shared_.services.blocking;
+  struct Chunk {
+    BufferPool::Buffer mem;
+    size_t size = 0;
+  };
+  auto load = [&](Chunk& buf, uint64_t remaining) -> awaitable<s3::Status> {
+    if (!buf.mem) buf.mem = shared_.services.buffers->take();
+    buf.size = static_cast<size_t>(std::min<uint64_t>(remaining, BufferPool::kBufferSize));
+    size_t filled = 0;
+    while (filled < buf.size) {
+      auto got =
+          co_await run_blocking(pool, [&] { return r.stream->read(buf.mem.data() + filled, buf.size - filled); });
+      if (!got) co_return got.error();
+      if (*got == 0) co_return s3::Error(s3::Code::InternalError, "object shorter than its index entry");
+      filled += *got;
+    }
+    co_return s3::Status{};
+  };
+  auto send = [&](Chunk& buf) -> awaitable<s3::Status> {
+    res.body().data = buf.mem.data();
+    res.body().size = buf.size;
+    res.body().more = true;
+    stream_.expires_after(io_timeout_);
+    auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
+    if (ec && ec != http::error::need_buffer) co_return s3::Error(s3::Code::RequestTimeout, ec.message());
+    rec_.bytes_out += buf.size;
+    co_return s3::Status{};
+  };
+
+  Chunk cur, next;
+  uint64_t remaining = r.stream_length;
+  s3::Status st;
+  if (remaining) st = co_await load(cur, remaining);
+  while (st && remaining > 0) {
+    remaining -= cur.size;
+    if (remaining == 0) {
+      st = co_await send(cur);
+      break;
+    }
+    auto [sent, loaded] = co_await (send(cur) && load(next, remaining));
+    st = !sent ? sent : loaded;
+    std::swap(cur, next);
+  }
+  co_await run_blocking(pool, [&] { r.stream.reset(); });
+  if (!st) {
+    // Headers are gone already; the only honest signal left is a cut connection.
+    spdlog::warn("{}: response body cut short: {}", request_id, st.error().message);
+    co_return false;
+  }
+  res.body().data = nullptr;
+  res.body().size = 0;
+  res.body().more = false;
+  auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
+  co_return !ec;
+}
+
+}  // namespace silt::server

@@ -1,0 +1,51 @@
+// The web console at /_silt/console: a read-only dashboard for the admin user.
+// Static assets are compiled into the binary (server/ops/console/, embedded by
+// scripts/embed_assets.py); the data endpoints under /_silt/console/api/ answer
+// the admin API's own JSON (server/ops/admin.cpp) to a browser holding a sign-in
+// cookie, so the console never computes figures of its own.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "auth/credentials.h"
+#include "server/s3/body_reader.h"
+#include "server/ops/console_sessions.h"
+#include "server/s3/handler.h"
+
+namespace silt::server {
+
+bool is_console_target(std::string_view target);
+
+class Console {
+ public:
+  Console(Services& svc, const auth::CredentialStore& credentials, ConsoleSessionOptions opt = {});
+
+  // Cumulative {"requests", "errors", "bytes_in", "bytes_out"} (server/metrics). Empty:
+  // GET /_silt/console/api/requests answers 503 and the panel shows "no data".
+  std::function<nlohmann::json()> request_totals;
+
+  // One request under /_silt/console. tls: the connection is HTTPS (the cookie gets Secure);
+  // source: the client's address, which sign-in attempts are throttled by.
+  boost::asio::awaitable<Response> serve(const boost::beast::http::request_header<>& hdr, RawBodySource& body, bool tls,
+                                         std::string_view source);
+
+  ConsoleSessions& sessions() { return sessions_; }
+
+ private:
+  boost::asio::awaitable<Response> login(const boost::beast::http::request_header<>& hdr, RawBodySource& body, bool tls,
+                                         std::string_view source);
+  boost::asio::awaitable<Response> data(std::string_view name, std::string_view query);
+  Response asset(std::string_view name, const boost::beast::http::request_header<>& hdr);
+  // The signed-in admin of this request's cookie, or nothing.
+  std::optional<std::string> session_user(const boost::beast::http::request_header<>& hdr);
+
+  Services& svc_;
+  const auth::CredentialStore& credentials_;
+  ConsoleSessions sessions_;
+};
+
+}  // namespace silt::server

@@ -1,0 +1,26 @@
+// Unauthenticated health probes, answered before any S3 routing:
+//   /_silt/health/live, /_silt/health/ready        silt's own (body "OK\n")
+//   /minio/health/live, /minio/health/ready        MinIO's paths, as Docker and Kubernetes
+//   /minio/health/cluster, /minio/health/cluster/read   probes of MinIO deployments call them
+// live/ready: 200 while serving, 503 with X-Minio-Server-Status: offline once the server
+// is stopping. cluster: 200 while every pool has write quorum, else 503; cluster/read the
+// same for read quorum; both carry X-Minio-Write-Quorum. ?maintenance=true on cluster asks
+// whether this node may be taken down without losing quorum: silt is one node, so 412.
+// GET and HEAD only; anything else falls through to S3 routing (as a bucket "minio", which
+// CreateBucket refuses, so the paths never clash with a real bucket).
+#pragma once
+
+#include <boost/beast/http/verb.hpp>
+#include <optional>
+#include <string_view>
+
+#include "object/object_layer.h"
+#include "server/s3/response.h"
+
+namespace silt::server {
+
+// The answer when (method, target) is a health probe; nullopt otherwise.
+std::optional<Response> answer_health(boost::beast::http::verb method, std::string_view target, ObjectLayer& objects,
+                                      bool stopping);
+
+}  // namespace silt::server

@@ -1,0 +1,44 @@
+// Gathers what auth::decide() needs for one routed request (the caller, the operation as
+// an IAM action and resource, the bucket's owner, policy and ACL, the request's condition
+// facts) and returns its verdict.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/access.h"
+#include "auth/sigv4.h"
+#include "common/error.h"
+#include "server/s3/handler.h"
+#include "server/s3/s3_request.h"
+
+namespace silt::server {
+
+// An Identity with an empty access key is an anonymous (unsigned) request.
+auth::Principal principal_of(const auth::Identity& id, const Services& svc);
+
+// operation: the router's name ("CreateBucket", "CopyObject", ...). CopyObject and
+// UploadPartCopy are checked as s3:GetObject on their source too; PutObject, CopyObject,
+// CreateMultipartUpload and PostObject that set a canned ACL granting more than private
+// as s3:PutObjectAcl too. acl: the ACL the request sets, when it is not the x-amz-acl
+// header (POST Object's acl form field; "" for none). A request naming the owner it
+// expects (x-amz-expected-bucket-owner, and x-amz-source-expected-bucket-owner on a copy)
+// is AccessDenied, whoever sends it, when another user owns that bucket. Looks bucket
+// owners up on the blocking pool, and not at all for the admin unless such a header asks;
+// reads an object's ACL only for a non-owner's read that neither the policy nor the bucket
+// ACL admits.
+boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity& id, const S3Request& req,
+                                             std::string_view operation,
+                                             std::optional<std::string_view> acl = std::nullopt);
+
+// DeleteObjects: one verdict per (key, version id) as s3:DeleteObject / s3:DeleteObjectVersion,
+// as AWS checks each key of a bulk delete. An error of the lookup fails them all.
+boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
+    Services& svc, const auth::Identity& id, const S3Request& req,
+    const std::vector<std::pair<std::string, std::string>>& keys);
+
+}  // namespace silt::server

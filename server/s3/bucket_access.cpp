@@ -1,0 +1,40 @@
+#include "server/s3/bucket_access.h"
+
+#include "object/object_layer.h"
+
+namespace silt::server {
+
+s3::Result<std::shared_ptr<const BucketAccess>> BucketAccessCache::get(ObjectLayer& objects, const std::string& bucket,
+                                                                       int64_t created_ms) {
+  uint64_t gen;
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(bucket);
+    if (it != entries_.end() && it->second->created_ms == created_ms) return it->second;
+    gen = generation_;
+  }
+  auto entry = std::make_shared<BucketAccess>();
+  entry->created_ms = created_ms;
+  auto doc = objects.get_bucket_config(bucket, kPolicyConfig);
+  if (!doc) return doc.error();
+  if (*doc) {
+    auto policy = auth::parse_policy(**doc, bucket);
+    // It was checked when stored; a document that no longer parses denies nothing and
+    // allows nothing rather than failing every request of the owner.
+    if (policy) entry->policy = std::make_shared<const auth::Policy>(std::move(*policy));
+  }
+  auto acl = objects.get_bucket_config(bucket, kAclConfig);
+  if (!acl) return acl.error();
+  if (*acl) entry->acl = auth::canned_acl(**acl).value_or(auth::CannedAcl::Private);
+  std::lock_guard lock(mu_);
+  if (gen == generation_) entries_[bucket] = entry;
+  return std::shared_ptr<const BucketAccess>(entry);
+}
+
+void BucketAccessCache::invalidate(std::string_view bucket) {
+  std::lock_guard lock(mu_);
+  entries_.erase(std::string(bucket));
+  ++generation_;
+}
+
+}  // namespace silt::server

@@ -1,0 +1,61 @@
+// What every S3 operation handler receives, and its signature.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <string>
+
+#include "auth/sigv4.h"
+#include "common/error.h"
+#include "object/object_layer.h"
+#include "server/s3/body_reader.h"
+#include "server/s3/bucket_access.h"
+#include "server/http/buffer_pool.h"
+#include "server/http/config.h"
+#include "server/s3/response.h"
+#include "server/s3/s3_request.h"
+
+namespace silt {
+
+class Healer;
+namespace lifecycle {
+class Worker;
+}
+namespace auth {
+class UserStore;
+}
+
+namespace server {
+
+class Metrics;
+class AccessLog;
+
+// Shared by all sessions of one server; lives as long as the server.
+struct Services {
+  const Config& config;
+  ObjectLayer& objects;
+  boost::asio::thread_pool& blocking;
+  lifecycle::Worker* lifecycle = nullptr;  // null: no lifecycle worker (tests)
+  Healer* healer = nullptr;                // null: no healer (tests)
+  auth::UserStore* users = nullptr;        // the admin API's users calls; null: none (tests)
+  Metrics* metrics = nullptr;              // null: requests are not counted
+  AccessLog* access_log = nullptr;         // null: no access log
+  // Parsed bucket policies and ACLs (server/s3/bucket_access.h).
+  std::shared_ptr<BucketAccessCache> access = std::make_shared<BucketAccessCache>();
+  // Response body buffers (server/http/buffer_pool.h); 32 idle ones cover 16 streaming GETs.
+  std::shared_ptr<BufferPool> buffers = std::make_shared<BufferPool>(32);
+};
+
+struct RequestContext {
+  const S3Request& req;
+  const auth::Identity& identity;
+  BodyReader& body;
+  Services& svc;
+  // For handlers that authenticate by themselves (browser POST with a signed policy).
+  const auth::CredentialStore* credentials = nullptr;
+};
+
+using Handler = boost::asio::awaitable<s3::Result<Response>> (*)(RequestContext&);
+
+}  // namespace server
+}  // namespace silt

@@ -1,0 +1,69 @@
+// CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+#include "auth/access.h"
+#include "server/s3/access_check.h"
+#include "server/http/blocking.h"
+#include "server/s3/bucket_access.h"
+#include "server/s3/handlers/acl_headers.h"
+#include "server/s3/handlers/handlers.h"
+#include "common/object_model.h"
+#include "server/s3/xml.h"
+
+namespace silt::server::handlers {
+
+awaitable<Result> create_bucket(RequestContext& ctx) {
+  const auto& bucket = ctx.req.bucket;
+  if (!valid_bucket_name(bucket) || is_reserved_bucket_name(bucket))
+    co_return s3::Error(s3::Code::InvalidBucketName, "The specified bucket is not valid.");
+  // Any LocationConstraint is accepted: clients send their own region (clients.md X-ADDR-03).
+  auto body = co_await ctx.body.read_all(64 * 1024);
+  if (!body) co_return body.error();
+  if (!body->empty()) {
+    pugi::xml_document doc;
+    if (!doc.load_string(body->c_str()) || !doc.child("CreateBucketConfiguration"))
+      co_return s3::Error(s3::Code::MalformedXML,
+                          "The XML you provided was not well-formed or did not validate against our published schema.");
+  }
+  auto acl = acl_from_request(ctx.req);
+  if (!acl) co_return acl.error();
+  const std::string owner = auth::owner_for_new_bucket(principal_of(ctx.identity, ctx.svc));
+  auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
+    auto made = ctx.svc.objects.make_bucket(bucket, owner);
+    ctx.svc.access->invalidate(bucket);
+    if (!made || acl->empty()) return made;
+    return ctx.svc.objects.put_bucket_config(bucket, kAclConfig, *acl);
+  });
+  if (!st) co_return st.error();
+  Response r;
+  r.add("Location", "/" + bucket);
+  co_return r;
+}
+
+awaitable<Result> head_bucket(RequestContext& ctx) {
+  auto info = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(ctx.req.bucket); });
+  if (!info) co_return info.error();
+  Response r;
+  r.add("x-amz-bucket-region", ctx.svc.config.region);
+  co_return r;
+}
+
+awaitable<Result> delete_bucket(RequestContext& ctx) {
+  auto st = co_await run_blocking(ctx.svc.blocking, [&] {
+    auto r = ctx.svc.objects.delete_bucket(ctx.req.bucket);
+    ctx.svc.access->invalidate(ctx.req.bucket);
+    return r;
+  });
+  if (!st) co_return st.error();
+  co_return empty_response(204);
+}
+
+awaitable<Result> get_bucket_location(RequestContext& ctx) {
+  auto info = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(ctx.req.bucket); });
+  if (!info) co_return info.error();
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "LocationConstraint");
+  // us-east-1 is reported as an empty constraint, as AWS does.
+  if (ctx.svc.config.region != "us-east-1") root.text().set(ctx.svc.config.region.c_str());
+  co_return xml_response(to_string(doc));
+}
+
+}  // namespace silt::server::handlers

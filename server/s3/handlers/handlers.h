@@ -1,0 +1,71 @@
+// S3 operation handlers, one file per family (see router.cpp for the table).
+#pragma once
+
+#include "server/s3/handler.h"
+#include "server/s3/xml.h"
+
+namespace silt::server::handlers {
+
+using boost::asio::awaitable;
+using Result = s3::Result<Response>;
+
+// service.cpp
+awaitable<Result> list_buckets(RequestContext& ctx);
+// bucket.cpp
+awaitable<Result> create_bucket(RequestContext& ctx);
+awaitable<Result> head_bucket(RequestContext& ctx);
+awaitable<Result> delete_bucket(RequestContext& ctx);
+awaitable<Result> get_bucket_location(RequestContext& ctx);
+// put.cpp
+awaitable<Result> put_object(RequestContext& ctx);
+// get.cpp
+awaitable<Result> get_object(RequestContext& ctx);
+awaitable<Result> head_object(RequestContext& ctx);
+// copy.cpp
+awaitable<Result> copy_object(RequestContext& ctx);
+// delete.cpp
+awaitable<Result> delete_object(RequestContext& ctx);
+awaitable<Result> delete_objects(RequestContext& ctx);
+// list.cpp
+awaitable<Result> list_objects_v1(RequestContext& ctx);
+awaitable<Result> list_objects_v2(RequestContext& ctx);
+awaitable<Result> list_object_versions(RequestContext& ctx);
+// multipart.cpp
+awaitable<Result> create_multipart_upload(RequestContext& ctx);
+awaitable<Result> upload_part(RequestContext& ctx);
+awaitable<Result> upload_part_copy(RequestContext& ctx);
+awaitable<Result> complete_multipart_upload(RequestContext& ctx);
+awaitable<Result> abort_multipart_upload(RequestContext& ctx);
+awaitable<Result> list_parts(RequestContext& ctx);
+awaitable<Result> list_multipart_uploads(RequestContext& ctx);
+// tagging.cpp
+awaitable<Result> put_object_tagging(RequestContext& ctx);
+awaitable<Result> get_object_tagging(RequestContext& ctx);
+awaitable<Result> delete_object_tagging(RequestContext& ctx);
+// attributes.cpp
+awaitable<Result> get_object_attributes(RequestContext& ctx);
+// versioning.cpp
+awaitable<Result> put_bucket_versioning(RequestContext& ctx);
+awaitable<Result> get_bucket_versioning(RequestContext& ctx);
+// post_object.cpp: browser form upload; authenticates through its signed policy.
+awaitable<Result> post_object(RequestContext& ctx);
+// cors.cpp
+awaitable<Result> put_bucket_cors(RequestContext& ctx);
+awaitable<Result> get_bucket_cors(RequestContext& ctx);
+awaitable<Result> delete_bucket_cors(RequestContext& ctx);
+// policy.cpp
+awaitable<Result> put_bucket_policy(RequestContext& ctx);
+awaitable<Result> get_bucket_policy(RequestContext& ctx);
+awaitable<Result> delete_bucket_policy(RequestContext& ctx);
+awaitable<Result> get_bucket_policy_status(RequestContext& ctx);
+// acl.cpp
+awaitable<Result> get_bucket_acl(RequestContext& ctx);
+awaitable<Result> put_bucket_acl(RequestContext& ctx);
+awaitable<Result> get_object_acl(RequestContext& ctx);
+awaitable<Result> put_object_acl(RequestContext& ctx);
+// lifecycle.cpp
+awaitable<Result> put_bucket_lifecycle(RequestContext& ctx);
+awaitable<Result> get_bucket_lifecycle(RequestContext& ctx);
+awaitable<Result> delete_bucket_lifecycle(RequestContext& ctx);
+
+}  // namespace silt::server::handlers

@@ -1,0 +1,316 @@
+// CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
+// AbortMultipartUpload, ListParts, ListMultipartUploads.
+#include <algorithm>
+#include <charconv>
+
+#include "server/http/blocking.h"
+#include "server/s3/handlers/copy_source.h"
+#include "server/s3/handlers/handlers.h"
+#include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/owner.h"
+#include "server/s3/handlers/range.h"
+#include "server/s3/handlers/request_xml.h"
+#include "server/s3/handlers/upload_body.h"
+#include "util/checksum.h"
+#include "util/strings.h"
+#include "util/time.h"
+#include "util/uri.h"
+
+namespace silt::server::handlers {
+
+namespace {
+constexpr int kMaxList = 1000;
+constexpr size_t kMaxCompleteBody = 4 << 20;  // 10,000 parts with checksums fit easily
+
+s3::Result<int> int_param(const S3Request& req, std::string_view name, int fallback, int lo, int hi) {
+  const std::string* v = req.query_value(name);
+  if (!v) return fallback;
+  int n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec == std::errc::result_out_of_range && !v->empty() && (*v)[0] != '-') return hi;
+  if (ec != std::errc() || p != v->data() + v->size() || n < lo)
+    return s3::Error(s3::Code::InvalidArgument, "Argument " + std::string(name) + " must be an integer between " +
+                                                    std::to_string(lo) + " and " + std::to_string(hi));
+  return std::min(n, hi);
+}
+
+s3::Result<int> part_number(const S3Request& req) {
+  const std::string* v = req.query_value("partNumber");
+  if (!v) return s3::Error(s3::Code::InvalidArgument, "partNumber is required");
+  auto n = int_param(req, "partNumber", 0, 1, kMaxPartNumber + 1);
+  if (!n || *n > kMaxPartNumber)
+    return s3::Error(s3::Code::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive");
+  return n;
+}
+
+const std::string& upload_id(const S3Request& req) {
+  return *req.query_value("uploadId");
+}
+
+void add_checksum_elements(pugi::xml_node node, const std::vector<std::pair<std::string, std::string>>& sums) {
+  for (const auto& [algo, value] : sums) add_text(node, ("Checksum" + algo).c_str(), value);
+}
+
+std::string storage_class(const ObjectMeta& m) {
+  return m.storage_class.empty() ? "STANDARD" : m.storage_class;
+}
+
+// A listed part's ETag as complete_upload() compares it: quotes dropped, case ignored.
+bool same_etag(std::string_view sent, std::string_view stored) {
+  std::string plain;
+  for (char c : sent)
+    if (c != '"') plain.push_back(ascii_lower(c));
+  return plain == stored;
+}
+
+// x-amz-mp-object-size: the size the client expects the completed object to have, a check
+// it asked for and so must get (400 InvalidRequest on a mismatch, as AWS). The object is
+// made of the listed parts whose ETags match, and a part uploaded again between this check
+// and the commit matches only with the same bytes, so the sum taken here is its size. A
+// listed part that does not match is complete_upload()'s InvalidPart to report.
+awaitable<s3::Status> check_object_size(RequestContext& ctx, const std::vector<CompletedPart>& listed) {
+  const auto& req = ctx.req;
+  if (!req.has_header("x-amz-mp-object-size")) co_return s3::Status{};
+  auto text = req.header_value("x-amz-mp-object-size");
+  uint64_t want = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), want);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+    co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-mp-object-size header is invalid.")
+        .with("ArgumentName", "x-amz-mp-object-size");
+  std::vector<PartInfo> stored;
+  for (int after = 0;;) {
+    auto page = co_await run_blocking(ctx.svc.blocking, [&] {
+      return ctx.svc.objects.list_parts(req.bucket, req.key, upload_id(req), after, kMaxList);
+    });
+    if (!page) co_return page.error();
+    for (auto& p : page->parts) stored.push_back(std::move(p));
+    if (!page->truncated || page->next_marker <= after) break;
+    after = page->next_marker;
+  }
+  uint64_t size = 0;
+  for (const auto& part : listed) {
+    // stored ascends by part number.
+    auto found = std::lower_bound(stored.begin(), stored.end(), part.number,
+                                  [](const PartInfo& p, int number) { return p.number < number; });
+    if (found == stored.end() || found->number != part.number || !same_etag(part.etag, found->etag))
+      co_return s3::Status{};
+    size += found->size;
+  }
+  if (size != want)
+    co_return s3::Error(s3::Code::InvalidRequest,
+                        "The provided x-amz-mp-object-size (" + std::string(text) +
+                            ") does not match the size of the object the listed parts make (" + std::to_string(size) +
+                            ").");
+  co_return s3::Status{};
+}
+}  // namespace
+
+awaitable<Result> create_multipart_upload(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto meta = meta_from_request(req);
+  if (!meta) co_return meta.error();
+  if (auto type = req.header_value("x-amz-checksum-type"); !type.empty()) {
+    if (type != "COMPOSITE" && type != "FULL_OBJECT")
+      co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-checksum-type header is invalid.");
+    meta->checksum_type = std::string(type);
+  }
+  auto up = co_await run_blocking(ctx.svc.blocking,
+                                  [&] { return ctx.svc.objects.create_upload(req.bucket, req.key, *meta); });
+  if (!up) co_return up.error();
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "InitiateMultipartUploadResult");
+  add_text(root, "Bucket", req.bucket);
+  add_text(root, "Key", req.key);
+  add_text(root, "UploadId", up->upload_id);
+  Response r = xml_response(to_string(doc));
+  if (auto algo = req.header_value("x-amz-checksum-algorithm"); !algo.empty())
+    r.add("x-amz-checksum-algorithm", std::string(algo));
+  if (!meta->checksum_type.empty()) r.add("x-amz-checksum-type", meta->checksum_type);
+  co_return r;
+}
+
+awaitable<Result> upload_part(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto number = part_number(req);
+  if (!number) co_return number.error();
+  auto expected = ctx.body.expected_length();
+  if (expected && *expected > ctx.svc.config.max_object_size)
+    co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
+  auto writer = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number); });
+  if (!writer) co_return writer.error();
+  ObjectWriter& w = **writer;
+  auto st = co_await stream_body(ctx, w);
+  if (st) st = check_content_md5(req, w);
+  s3::Result<ObjectInfo> info = s3::Error();
+  if (st) {
+    ObjectMeta meta;
+    meta.checksums = ctx.body.verified_checksums();
+    info = co_await run_blocking(ctx.svc.blocking, [&] { return w.commit(meta); });
+  }
+  co_await run_blocking(ctx.svc.blocking, [&] { writer->reset(); });
+  if (!st) co_return st.error();
+  if (!info) co_return info.error();
+  Response r;
+  r.add("ETag", quoted_etag(info->etag));
+  add_checksum_headers(r, *info);
+  co_return r;
+}
+
+awaitable<Result> upload_part_copy(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto number = part_number(req);
+  if (!number) co_return number.error();
+  auto source = parse_copy_source(req.header_value("x-amz-copy-source"));
+  if (!source) co_return source.error();
+  auto src = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id); });
+  if (!src) co_return src.error();
+  if (auto st = check_conditions(req, *src, "x-amz-copy-source-"); !st) co_return st.error();
+
+  uint64_t offset = 0, length = src->size;
+  if (auto h = req.header_value("x-amz-copy-source-range"); !h.empty()) {
+    auto range = parse_copy_range(h, src->size);
+    if (!range) co_return range.error();
+    offset = range->offset;
+    length = range->length;
+  }
+  if (length > ctx.svc.config.max_object_size)
+    co_return s3::Error(
+        s3::Code::InvalidRequest,
+        "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
+
+  auto info = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
+    auto writer = ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number);
+    if (!writer) return writer.error();
+    if (auto st = copy_range(ctx.svc.objects, *src, offset, length, **writer); !st) return st.error();
+    return (*writer)->commit(ObjectMeta{});
+  });
+  if (!info) co_return info.error();
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "CopyPartResult");
+  add_text(root, "LastModified", iso8601_ms(info->mtime_ms));
+  add_text(root, "ETag", quoted_etag(info->etag));
+  Response r = xml_response(to_string(doc));
+  if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
+  co_return r;
+}
+
+awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto cond = write_conditions(req);
+  if (!cond) co_return cond.error();
+  auto body = co_await ctx.body.read_all(kMaxCompleteBody);
+  if (!body) co_return body.error();
+  auto parts = parse_complete_multipart(*body);
+  if (!parts) co_return parts.error();
+  if (auto st = co_await check_object_size(ctx, *parts); !st) co_return st.error();
+  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
+    return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), *parts, *cond);
+  });
+  if (!info) co_return info.error();
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "CompleteMultipartUploadResult");
+  add_text(root, "Location", "/" + req.bucket + "/" + uri_encode(req.key, true));
+  add_text(root, "Bucket", req.bucket);
+  add_text(root, "Key", req.key);
+  add_text(root, "ETag", quoted_etag(info->etag));
+  add_checksum_elements(root, info->meta.checksums);
+  if (!info->meta.checksum_type.empty()) add_text(root, "ChecksumType", info->meta.checksum_type);
+  Response r = xml_response(to_string(doc));
+  add_version_header(r, *info);
+  co_return r;
+}
+
+awaitable<Result> abort_multipart_upload(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto st = co_await run_blocking(ctx.svc.blocking,
+                                  [&] { return ctx.svc.objects.abort_upload(req.bucket, req.key, upload_id(req)); });
+  if (!st) co_return st.error();
+  co_return empty_response(204);
+}
+
+awaitable<Result> list_parts(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto marker = int_param(req, "part-number-marker", 0, 0, kMaxPartNumber);
+  if (!marker) co_return marker.error();
+  auto max_parts = int_param(req, "max-parts", kMaxList, 0, kMaxList);
+  if (!max_parts) co_return max_parts.error();
+  auto list = co_await run_blocking(ctx.svc.blocking, [&] {
+    return ctx.svc.objects.list_parts(req.bucket, req.key, upload_id(req), *marker, *max_parts);
+  });
+  if (!list) co_return list.error();
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "ListPartsResult");
+  add_text(root, "Bucket", req.bucket);
+  add_text(root, "Key", req.key);
+  add_text(root, "UploadId", upload_id(req));
+  auto initiator = root.append_child("Initiator");
+  add_text(initiator, "ID", ctx.identity.user);
+  add_text(initiator, "DisplayName", ctx.identity.user);
+  add_owner(root, ctx.identity.user);
+  add_text(root, "StorageClass", storage_class(list->upload.meta));
+  add_text(root, "PartNumberMarker", std::to_string(*marker));
+  // Always present: some clients page on it without looking at IsTruncated.
+  add_text(root, "NextPartNumberMarker", std::to_string(list->parts.empty() ? *marker : list->parts.back().number));
+  add_text(root, "MaxParts", std::to_string(*max_parts));
+  add_text(root, "IsTruncated", list->truncated ? "true" : "false");
+  for (const auto& p : list->parts) {
+    auto node = root.append_child("Part");
+    add_text(node, "PartNumber", std::to_string(p.number));
+    add_text(node, "LastModified", iso8601_ms(p.mtime_ms));
+    add_text(node, "ETag", quoted_etag(p.etag));
+    add_text(node, "Size", std::to_string(p.size));
+    add_checksum_elements(node, p.checksums);
+  }
+  co_return xml_response(to_string(doc));
+}
+
+awaitable<Result> list_multipart_uploads(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  UploadListParams p;
+  if (auto* v = req.query_value("prefix")) p.prefix = *v;
+  if (auto* v = req.query_value("delimiter")) p.delimiter = *v;
+  if (auto* v = req.query_value("key-marker")) p.key_marker = *v;
+  if (auto* v = req.query_value("upload-id-marker")) p.upload_id_marker = *v;
+  auto max = int_param(req, "max-uploads", kMaxList, 0, kMaxList);
+  if (!max) co_return max.error();
+  p.max_uploads = *max;
+  bool url = false;
+  if (auto* e = req.query_value("encoding-type")) {
+    if (*e != "url") co_return s3::Error(s3::Code::InvalidArgument, "Invalid Encoding Method specified in Request");
+    url = true;
+  }
+  auto enc = [&](std::string_view s) { return url ? uri_encode(s, true) : std::string(s); };
+  auto list = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_uploads(req.bucket, p); });
+  if (!list) co_return list.error();
+  pugi::xml_document doc;
+  auto root = new_s3_document(doc, "ListMultipartUploadsResult");
+  add_text(root, "Bucket", req.bucket);
+  add_text(root, "KeyMarker", enc(p.key_marker));
+  add_text(root, "UploadIdMarker", p.upload_id_marker);
+  if (list->truncated) {
+    add_text(root, "NextKeyMarker", enc(list->next_key_marker));
+    add_text(root, "NextUploadIdMarker", list->next_upload_id_marker);
+  }
+  if (!p.delimiter.empty()) add_text(root, "Delimiter", enc(p.delimiter));
+  add_text(root, "Prefix", enc(p.prefix));
+  add_text(root, "MaxUploads", std::to_string(p.max_uploads));
+  if (url) add_text(root, "EncodingType", "url");
+  add_text(root, "IsTruncated", list->truncated ? "true" : "false");
+  for (const auto& u : list->uploads) {
+    auto node = root.append_child("Upload");
+    add_text(node, "Key", enc(u.key));
+    add_text(node, "UploadId", u.upload_id);
+    auto initiator = node.append_child("Initiator");
+    add_text(initiator, "ID", ctx.identity.user);
+    add_text(initiator, "DisplayName", ctx.identity.user);
+    add_owner(node, ctx.identity.user);
+    add_text(node, "StorageClass", storage_class(u.meta));
+    add_text(node, "Initiated", iso8601_ms(u.initiated_ms));
+  }
+  for (const auto& pre : list->prefixes) add_text(root.append_child("CommonPrefixes"), "Prefix", enc(pre));
+  co_return xml_response(to_string(doc));
+}
+
+}  // namespace silt::server::handlers

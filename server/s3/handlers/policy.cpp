@@ -1,0 +1,82 @@
+// PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyStatus. The
+// document is stored as given (bucket config "policy") and decided on by auth/access.h
+// through the parsed copy in Services::access, which these handlers invalidate.
+#include "auth/policy.h"
+
+#include "server/http/blocking.h"
+#include "server/s3/bucket_access.h"
+#include "server/s3/handlers/handlers.h"
+
+namespace silt::server::handlers {
+
+namespace {
+
+s3::Error no_policy(const std::string& bucket) {
+  return s3::Error(s3::Code::NoSuchBucketPolicy, "The bucket policy does not exist").with("BucketName", bucket);
+}
+
+// The principals a policy names must be users silt knows (AWS refuses unknown IAM users
+// the same way); "arn:aws:iam::...:root" is the account, i.e. the admin.
+s3::Status check_principals(const auth::Policy& policy, const RequestContext& ctx) {
+  if (!ctx.credentials) return {};
+  for (const auto& st : policy.statements)
+    for (const auto& p : st.principals)
+      if (p.rfind("arn:", 0) != 0 && !ctx.credentials->find(p))
+        return s3::Error(s3::Code::MalformedPolicy, "Invalid principal in policy");
+  return {};
+}
+
+}  // namespace
+
+awaitable<Result> put_bucket_policy(RequestContext& ctx) {
+  const auto& bucket = ctx.req.bucket;
+  auto body = co_await ctx.body.read_all(4 * auth::kMaxPolicyBytes);
+  if (!body) co_return body.error();
+  auto policy = auth::parse_policy(*body, bucket);
+  if (!policy) co_return policy.error();
+  if (auto st = check_principals(*policy, ctx); !st) co_return st.error();
+  auto st = co_await run_blocking(ctx.svc.blocking, [&] {
+    auto r = ctx.svc.objects.put_bucket_config(bucket, kPolicyConfig, *body);
+    ctx.svc.access->invalidate(bucket);
+    return r;
+  });
+  if (!st) co_return st.error();
+  co_return empty_response(204);
+}
+
+awaitable<Result> get_bucket_policy(RequestContext& ctx) {
+  auto doc = co_await run_blocking(ctx.svc.blocking,
+                                   [&] { return ctx.svc.objects.get_bucket_config(ctx.req.bucket, kPolicyConfig); });
+  if (!doc) co_return doc.error();
+  if (!*doc) co_return no_policy(ctx.req.bucket);
+  Response r;
+  r.content_type = "application/json";
+  r.body = std::move(**doc);
+  co_return r;
+}
+
+awaitable<Result> delete_bucket_policy(RequestContext& ctx) {
+  const auto& bucket = ctx.req.bucket;
+  auto st = co_await run_blocking(ctx.svc.blocking, [&] {
+    auto r = ctx.svc.objects.delete_bucket_config(bucket, kPolicyConfig);
+    ctx.svc.access->invalidate(bucket);
+    return r;
+  });
+  if (!st) co_return st.error();
+  co_return empty_response(204);
+}
+
+awaitable<Result> get_bucket_policy_status(RequestContext& ctx) {
+  const auto& bucket = ctx.req.bucket;
+  auto doc =
+      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.get_bucket_config(bucket, kPolicyConfig); });
+  if (!doc) co_return doc.error();
+  if (!*doc) co_return no_policy(bucket);
+  auto policy = auth::parse_policy(**doc, bucket);
+  pugi::xml_document xml;
+  auto root = new_s3_document(xml, "PolicyStatus");
+  add_text(root, "IsPublic", policy && auth::is_public(*policy) ? "true" : "false");
+  co_return xml_response(to_string(xml));
+}
+
+}  // namespace silt::server::handlers

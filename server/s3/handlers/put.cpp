@@ -1,0 +1,52 @@
+// PutObject.
+#include "server/http/blocking.h"
+#include "server/s3/handlers/expiration.h"
+#include "server/s3/handlers/handlers.h"
+#include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/upload_body.h"
+
+namespace silt::server::handlers {
+
+awaitable<Result> put_object(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto meta = meta_from_request(req);
+  if (!meta) co_return meta.error();
+  auto cond = write_conditions(req);
+  if (!cond) co_return cond.error();
+
+  auto expected = ctx.body.expected_length();
+  if (!expected && req.header_value("transfer-encoding").find("chunked") == std::string_view::npos &&
+      !auth::is_streaming(ctx.identity.payload))
+    co_return s3::Error(s3::Code::MissingContentLength, "You must provide the Content-Length HTTP header.");
+  if (expected && *expected > ctx.svc.config.max_object_size)
+    co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
+
+  auto writer = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class); });
+  if (!writer) co_return writer.error();
+  ObjectWriter& w = **writer;
+
+  auto st = co_await stream_body(ctx, w);
+  if (!st) co_return st.error();
+  if (st = check_content_md5(req, w); !st) co_return st.error();
+  meta->checksums = ctx.body.verified_checksums();
+
+  std::string expiration;
+  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
+    auto i = w.commit(*meta);
+    if (i) expiration = expiration_for(ctx.svc, *i);
+    return i;
+  });
+  // The writer is destroyed on a pool thread too: destroying it may touch the drives.
+  co_await run_blocking(ctx.svc.blocking, [&] { writer->reset(); });
+  if (!info) co_return info.error();
+
+  Response r;
+  r.add("ETag", quoted_etag(info->etag));
+  add_version_header(r, *info);
+  add_checksum_headers(r, *info);
+  if (!expiration.empty()) r.add("x-amz-expiration", expiration);
+  co_return r;
+}
+
+}  // namespace silt::server::handlers

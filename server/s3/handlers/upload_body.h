@@ -1,0 +1,25 @@
+// Moving a request body, or a range of a stored object, into an ObjectWriter:
+// shared by PutObject, UploadPart, CopyObject and UploadPartCopy.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+
+#include "common/error.h"
+#include "object/object_layer.h"
+#include "server/s3/handler.h"
+
+namespace silt::server {
+
+// Streams the whole request body into writer, verifying it on the way; enforces
+// the configured maximum object size. Two buffers of one stripe each.
+boost::asio::awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer);
+
+// Copies [offset, offset+length) of src into writer. Blocking: call on the pool.
+s3::Status copy_range(ObjectLayer& objects, const ObjectInfo& src, uint64_t offset, uint64_t length,
+                      ObjectWriter& writer);
+
+// Checks Content-MD5 (if sent) against what the writer received. InvalidDigest, BadDigest.
+s3::Status check_content_md5(const S3Request& req, ObjectWriter& writer);
+
+}  // namespace silt::server

@@ -1,0 +1,144 @@
+#include "server/s3/unsupported_headers.h"
+
+#include <algorithm>
+#include <string>
+
+#include "util/strings.h"
+
+namespace silt::server {
+
+namespace {
+
+using Ops = std::string_view;
+
+// Who a row applies to. Object writes are the operations whose request headers in AWS's
+// API reference carry the feature; PostObject stands for the form's fields.
+constexpr Ops kObjectWrites[] = {"PutObject", "CopyObject", "CreateMultipartUpload", "PostObject"};
+constexpr Ops kSseCWrites[] = {"PutObject",  "CopyObject",     "CreateMultipartUpload",
+                               "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
+                               "PostObject"};
+constexpr Ops kSseCReads[] = {"GetObject", "HeadObject", "GetObjectAttributes"};
+constexpr Ops kCopies[] = {"CopyObject", "UploadPartCopy"};
+constexpr Ops kGrants[] = {"CreateBucket", "PutBucketAcl",          "PutObject",
+                           "CopyObject",   "CreateMultipartUpload", "PutObjectAcl"};
+constexpr Ops kConditionalWrites[] = {"PutObject", "CopyObject", "CompleteMultipartUpload"};
+constexpr Ops kCreateBucket[] = {"CreateBucket"};
+constexpr Ops kPutObject[] = {"PutObject"};
+constexpr Ops kDeleteObject[] = {"DeleteObject"};
+
+// AWS's own words where AWS refuses the same request; otherwise AWS's NotImplemented
+// sentence followed by what silt does not do, so the client's log says why.
+constexpr Answer kSseCInsecure{s3::Code::InvalidRequest,
+                               "Requests specifying Server Side Encryption with Customer provided keys must be made "
+                               "over a secure connection."};
+constexpr Answer kSseCNotImplemented{
+    s3::Code::NotImplemented,
+    "A header you provided implies functionality that is not implemented: silt does not encrypt objects with "
+    "customer-provided keys (SSE-C)."};
+// No object in silt was written with SSE-C, so a key offered to read one fits nothing.
+constexpr Answer kSseCNotApplicable{s3::Code::InvalidRequest,
+                                    "The encryption parameters are not applicable to this object."};
+constexpr Answer kSse{s3::Code::NotImplemented,
+                      "A header you provided implies functionality that is not implemented: silt does not encrypt "
+                      "objects at rest (SSE-S3, SSE-KMS, DSSE-KMS)."};
+// What AWS answers for a bucket created without Object Lock, which every silt bucket is.
+constexpr Answer kObjectLock{s3::Code::InvalidRequest, "Bucket is missing Object Lock Configuration"};
+constexpr Answer kBucketObjectLock{
+    s3::Code::NotImplemented,
+    "A header you provided implies functionality that is not implemented: silt does not implement Object Lock."};
+constexpr Answer kOwnership{s3::Code::NotImplemented,
+                            "A header you provided implies functionality that is not implemented: silt does not "
+                            "implement Object Ownership settings (objects belong to their bucket's owner)."};
+constexpr Answer kWebsite{s3::Code::NotImplemented,
+                          "A header you provided implies functionality that is not implemented: silt does not host "
+                          "static websites, so it keeps no website redirect."};
+constexpr Answer kGrant{s3::Code::NotImplemented,
+                        "A header you provided implies functionality that is not implemented: silt supports canned "
+                        "ACLs (x-amz-acl) only, not x-amz-grant-* grants."};
+constexpr Answer kIfNoneMatch{s3::Code::NotImplemented, "If-None-Match on writes supports only *"};
+constexpr Answer kAppend{s3::Code::NotImplemented,
+                         "A header you provided implies functionality that is not implemented: silt does not append "
+                         "to objects (x-amz-write-offset-bytes)."};
+constexpr Answer kConditionalDelete{s3::Code::NotImplemented,
+                                    "A header you provided implies functionality that is not implemented: silt does "
+                                    "not implement conditional deletes."};
+
+constexpr Refusal kTable[] = {
+    // Server-side encryption with customer-provided keys: the key travels with each request.
+    {"x-amz-server-side-encryption-customer-*", kSseCWrites, Asks::AnyValue, kSseCInsecure, kSseCNotImplemented},
+    {"x-amz-server-side-encryption-customer-*", kSseCReads, Asks::AnyValue, kSseCInsecure, kSseCNotApplicable},
+    {"x-amz-copy-source-server-side-encryption-customer-*", kCopies, Asks::AnyValue, kSseCInsecure, kSseCNotApplicable},
+    // Server-side encryption with S3- or KMS-managed keys.
+    {"x-amz-server-side-encryption", kObjectWrites, Asks::AnyValue, kSse, kSse},
+    {"x-amz-server-side-encryption-aws-kms-key-id", kObjectWrites, Asks::AnyValue, kSse, kSse},
+    {"x-amz-server-side-encryption-context", kObjectWrites, Asks::AnyValue, kSse, kSse},
+    {"x-amz-server-side-encryption-bucket-key-enabled", kObjectWrites, Asks::True, kSse, kSse},
+    // Object Lock: retention and legal holds on objects, and buckets that could hold them.
+    {"x-amz-object-lock-*", kObjectWrites, Asks::AnyValue, kObjectLock, kObjectLock},
+    {"x-amz-bucket-object-lock-enabled", kCreateBucket, Asks::True, kBucketObjectLock, kBucketObjectLock},
+    {"x-amz-object-ownership", kCreateBucket, Asks::AnyValue, kOwnership, kOwnership},
+    // ACL grants to named users and groups (canned ACLs are auth/acl.h's).
+    {"x-amz-grant-*", kGrants, Asks::AnyValue, kGrant, kGrant},
+    {"x-amz-website-redirect-location", kObjectWrites, Asks::AnyValue, kWebsite, kWebsite},
+    // Conditional writes compare with "*" only; appends and conditional deletes do not exist.
+    {"if-none-match", kConditionalWrites, Asks::NotStar, kIfNoneMatch, kIfNoneMatch},
+    {"x-amz-write-offset-bytes", kPutObject, Asks::AnyValue, kAppend, kAppend},
+    {"if-match", kDeleteObject, Asks::AnyValue, kConditionalDelete, kConditionalDelete},
+    {"x-amz-if-match-last-modified-time", kDeleteObject, Asks::AnyValue, kConditionalDelete, kConditionalDelete},
+    {"x-amz-if-match-size", kDeleteObject, Asks::AnyValue, kConditionalDelete, kConditionalDelete},
+};
+
+bool names(std::string_view pattern, std::string_view name) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    pattern.remove_suffix(1);
+    return name.size() >= pattern.size() && iequals(name.substr(0, pattern.size()), pattern);
+  }
+  return iequals(name, pattern);
+}
+
+bool asks(Asks a, std::string_view value) {
+  switch (a) {
+    case Asks::AnyValue: return true;
+    case Asks::True: return iequals(value, "true");
+    case Asks::NotStar: {
+      // As write_conditions() reads it: "*" may come quoted.
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      return value != "*";
+    }
+  }
+  return true;
+}
+
+// Only these can name a row; the header path keeps nothing else.
+bool may_be_refused(std::string_view name) {
+  return (name.size() > 6 && iequals(name.substr(0, 6), "x-amz-")) ||
+         (name.size() > 3 && iequals(name.substr(0, 3), "if-"));
+}
+
+}  // namespace
+
+std::span<const Refusal> unsupported_headers() {
+  return kTable;
+}
+
+s3::Status refuse_unsupported(std::string_view operation, bool secure, const std::vector<SentField>& fields) {
+  for (const auto& row : kTable) {
+    if (std::find(row.operations.begin(), row.operations.end(), operation) == row.operations.end()) continue;
+    for (const auto& [name, value] : fields) {
+      if (!names(row.header, name) || !asks(row.asks, value)) continue;
+      const Answer& a = secure ? row.over_https : row.over_http;
+      return s3::Error(a.code, std::string(a.message)).with("Header", to_lower(name));
+    }
+  }
+  return {};
+}
+
+s3::Status refuse_unsupported(std::string_view operation, const S3Request& req) {
+  if (!req.header) return {};
+  std::vector<SentField> fields;
+  for (const auto& [name, value] : req.fields())
+    if (may_be_refused(name)) fields.emplace_back(name, value);
+  return refuse_unsupported(operation, req.secure_transport, fields);
+}
+
+}  // namespace silt::server
