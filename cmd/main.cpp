@@ -18,8 +18,8 @@
 #include "cmd/rebuild_index.h"
 #include "cmd/root_credentials.h"
 #include "cmd/volume_args.h"
-#include "erasure/healer.h"
 #include "erasure/erasure_config.h"
+#include "erasure/healer.h"
 #include "lifecycle/worker.h"
 #include "server/http/server.h"
 #include "util/parse.h"
@@ -58,10 +58,10 @@ struct ServerOptions {
   double scrub_rate = 32;                 // MiB/s a scrub reads; 0: unlimited
   double drive_check_interval = 10;       // seconds
   std::string certs_dir;
-  bool certs_dir_given = false;   // else SILT_CERTS_DIR, else MinIO's default if it holds a pair
-  std::string metrics_token;      // empty: /_silt/metrics is open
+  bool certs_dir_given = false;    // else SILT_CERTS_DIR, else MinIO's default if it holds a pair
+  std::string metrics_token;       // empty: /_silt/metrics is open
   double metrics_usage_ttl = 300;  // seconds the silt_storage_* figures are reused
-  std::string access_log;         // empty: none; "-": stdout
+  std::string access_log;          // empty: none; "-": stdout
   size_t max_connections = silt::server::Config{}.max_connections;
   size_t max_connections_per_ip = silt::server::Config{}.max_connections_per_ip;
 };

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "erasure/erasure_set.h"
 #include "erasure/erasure_config.h"
+#include "erasure/erasure_set.h"
 
 namespace silt {
 

@@ -7,7 +7,10 @@
 namespace silt {
 
 ReedSolomon::ReedSolomon(int k, int m)
-    : k_(k), m_(m), matrix_(static_cast<size_t>((k + m) * k)), encode_tables_(static_cast<size_t>(32 * k * (m > 0 ? m : 1))) {
+    : k_(k),
+      m_(m),
+      matrix_(static_cast<size_t>((k + m) * k)),
+      encode_tables_(static_cast<size_t>(32 * k * (m > 0 ? m : 1))) {
   assert(k >= 1 && m >= 0 && k + m <= 255);
   // Cauchy rather than Vandermonde: every k x k submatrix of a Cauchy generator is
   // invertible, so any choice of k surviving shards decodes.
@@ -38,7 +41,8 @@ bool ReedSolomon::reconstruct(uint8_t* const* shards, const std::vector<bool>& p
   // Rows of the generator for the survivors, inverted: maps survivor bytes back to data.
   std::vector<uint8_t> sub(static_cast<size_t>(k_ * k_));
   for (int r = 0; r < k_; ++r)
-    for (int c = 0; c < k_; ++c) sub[static_cast<size_t>(r * k_ + c)] = matrix_[static_cast<size_t>(survivors[static_cast<size_t>(r)] * k_ + c)];
+    for (int c = 0; c < k_; ++c)
+      sub[static_cast<size_t>(r * k_ + c)] = matrix_[static_cast<size_t>(survivors[static_cast<size_t>(r)] * k_ + c)];
   std::vector<uint8_t> inv(static_cast<size_t>(k_ * k_));
   if (gf_invert_matrix(sub.data(), inv.data(), k_) != 0) return false;  // cannot happen for Cauchy
 

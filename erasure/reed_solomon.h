@@ -24,8 +24,7 @@ class ReedSolomon {
   // shards has k+m blocks of len bytes each; present[i] says whether shard i holds
   // good bytes. Rewrites every missing block (only the data blocks when
   // data_only), leaving good ones untouched. False when fewer than k are present.
-  bool reconstruct(uint8_t* const* shards, const std::vector<bool>& present, size_t len,
-                   bool data_only = false) const;
+  bool reconstruct(uint8_t* const* shards, const std::vector<bool>& present, size_t len, bool data_only = false) const;
 
  private:
   int k_;

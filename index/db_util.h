@@ -20,7 +20,9 @@ inline bool starts_with(const leveldb::Slice& s, std::string_view p) {
   return s.size() >= p.size() && std::string_view(s.data(), p.size()) == p;
 }
 
-inline std::string_view view(const leveldb::Slice& s) { return {s.data(), s.size()}; }
+inline std::string_view view(const leveldb::Slice& s) {
+  return {s.data(), s.size()};
+}
 
 // Releases a snapshot at scope exit.
 struct Snapshot {
@@ -39,6 +41,8 @@ inline uint64_t now_us() {
           .count());
 }
 
-inline s3::Error no_such_bucket() { return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist"); }
+inline s3::Error no_such_bucket() {
+  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+}
 
 }  // namespace silt::dbu

@@ -18,7 +18,7 @@ leveldb::Options bulk_options() {
   opts.write_buffer_size = 64 << 20;
   return opts;
 }
-}
+}  // namespace
 
 s3::Result<std::unique_ptr<IndexBuilder>> IndexBuilder::create(const std::string& dir) {
   leveldb::Options opts = bulk_options();

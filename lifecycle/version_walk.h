@@ -7,8 +7,8 @@
 #include <functional>
 #include <string>
 
-#include "object/object_layer.h"
 #include "lifecycle/evaluate.h"
+#include "object/object_layer.h"
 
 namespace silt::lifecycle {
 

@@ -15,8 +15,8 @@
 #include <string>
 #include <thread>
 
-#include "object/object_layer.h"
 #include "lifecycle/evaluate.h"
+#include "object/object_layer.h"
 #include "util/rate_limiter.h"
 
 namespace silt::lifecycle {

@@ -16,23 +16,23 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
 
-#include "server/ops/access_log.h"
 #include "server/http/connection_limiter.h"
-#include "server/ops/console.h"
 #include "server/http/exception_boundary.h"
-#include "server/ops/metrics.h"
-#include "server/s3/response.h"
 #include "server/http/session.h"
 #include "server/http/session_registry.h"
 #include "server/http/tls_certs.h"
+#include "server/ops/access_log.h"
+#include "server/ops/console.h"
+#include "server/ops/metrics.h"
+#include "server/s3/response.h"
 #include "util/hash.h"
 #include "util/time.h"
 

@@ -10,18 +10,18 @@
 #include <cstring>
 #include <functional>
 
-#include "server/s3/access_check.h"
-#include "server/ops/admin.h"
 #include "server/http/blocking.h"
-#include "server/ops/console.h"
-#include "server/s3/cors.h"
 #include "server/http/exception_boundary.h"
-#include "server/s3/handlers/handlers.h"
 #include "server/http/header_guard.h"
+#include "server/http/session_registry.h"
+#include "server/ops/admin.h"
+#include "server/ops/console.h"
 #include "server/ops/health.h"
 #include "server/ops/metrics_endpoint.h"
+#include "server/s3/access_check.h"
+#include "server/s3/cors.h"
+#include "server/s3/handlers/handlers.h"
 #include "server/s3/router.h"
-#include "server/http/session_registry.h"
 #include "util/time.h"
 
 namespace silt::server {

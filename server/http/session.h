@@ -16,11 +16,11 @@
 
 #include "auth/credentials.h"
 #include "server/http/connection_limiter.h"
+#include "server/http/request_parser.h"
+#include "server/http/stream.h"
+#include "server/ops/request_record.h"
 #include "server/s3/cors.h"
 #include "server/s3/handler.h"
-#include "server/http/request_parser.h"
-#include "server/ops/request_record.h"
-#include "server/http/stream.h"
 
 namespace silt::server {
 

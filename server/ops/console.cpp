@@ -9,8 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
-#include "server/ops/admin.h"
 #include "server/http/blocking.h"
+#include "server/ops/admin.h"
 #include "server/ops/console_assets.h"
 #include "util/hash.h"
 #include "util/time.h"

@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "auth/credentials.h"
-#include "server/s3/body_reader.h"
 #include "server/ops/console_sessions.h"
+#include "server/s3/body_reader.h"
 #include "server/s3/handler.h"
 
 namespace silt::server {

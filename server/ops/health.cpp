@@ -73,5 +73,4 @@ std::optional<Response> answer_health(http::verb method, std::string_view target
   return std::nullopt;
 }
 
-
 }  // namespace silt::server

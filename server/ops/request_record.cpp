@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "server/ops/access_log.h"
-#include "server/s3/handler.h"
 #include "server/ops/metrics.h"
+#include "server/s3/handler.h"
 
 namespace silt::server {
 

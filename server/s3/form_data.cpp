@@ -10,7 +10,8 @@ namespace silt::server {
 namespace {
 
 s3::Error malformed() {
-  return s3::Error(s3::Code::MalformedPOSTRequest, "The body of your POST request is not well-formed multipart/form-data.");
+  return s3::Error(s3::Code::MalformedPOSTRequest,
+                   "The body of your POST request is not well-formed multipart/form-data.");
 }
 
 std::string_view trim(std::string_view s) {
@@ -95,7 +96,8 @@ void FormDataParser::feed(std::string_view bytes) {
 }
 
 s3::Error FormDataParser::too_large() const {
-  return s3::Error(s3::Code::MaxPostPreDataLengthExceeded, "Your POST request fields preceding the upload file were too large.")
+  return s3::Error(s3::Code::MaxPostPreDataLengthExceeded,
+                   "Your POST request fields preceding the upload file were too large.")
       .with("MaxPostPreDataLengthBytes", std::to_string(limits_.max_before_file));
 }
 

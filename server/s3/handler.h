@@ -8,10 +8,10 @@
 #include "auth/sigv4.h"
 #include "common/error.h"
 #include "object/object_layer.h"
-#include "server/s3/body_reader.h"
-#include "server/s3/bucket_access.h"
 #include "server/http/buffer_pool.h"
 #include "server/http/config.h"
+#include "server/s3/body_reader.h"
+#include "server/s3/bucket_access.h"
 #include "server/s3/response.h"
 #include "server/s3/s3_request.h"
 

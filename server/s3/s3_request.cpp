@@ -55,8 +55,8 @@ std::string S3Request::resource() const {
 namespace {
 // The X-Amz-* parameters that carry a presigned URL's authentication, not a header.
 bool is_auth_parameter(std::string_view lname) {
-  static constexpr std::string_view kAuth[] = {"x-amz-algorithm",     "x-amz-credential",     "x-amz-date",
-                                               "x-amz-expires",       "x-amz-signedheaders",  "x-amz-signature",
+  static constexpr std::string_view kAuth[] = {"x-amz-algorithm",      "x-amz-credential",    "x-amz-date",
+                                               "x-amz-expires",        "x-amz-signedheaders", "x-amz-signature",
                                                "x-amz-security-token", "x-amz-content-sha256"};
   for (auto a : kAuth)
     if (lname == a) return true;

@@ -49,5 +49,4 @@ struct S3Request {
 // style ("s3.local"); a Host of "<bucket>.<domain>[:port]" names the bucket.
 s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view domain);
 
-
 }  // namespace silt::server

@@ -4,8 +4,8 @@
 #include <boost/beast/http.hpp>
 #include <cstdlib>
 
-#include "fuzz_input.h"
 #include "common/object_model.h"
+#include "fuzz_input.h"
 #include "server/s3/s3_request.h"
 #include "util/utf8.h"
 

@@ -9,7 +9,9 @@
 using namespace silt;
 
 namespace {
-bool known_class(std::string_view c) { return c == "STANDARD" || c == "STANDARD_IA" || c == "GLACIER_IR"; }
+bool known_class(std::string_view c) {
+  return c == "STANDARD" || c == "STANDARD_IA" || c == "GLACIER_IR";
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

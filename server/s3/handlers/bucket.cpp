@@ -1,11 +1,11 @@
 // CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 #include "auth/access.h"
-#include "server/s3/access_check.h"
+#include "common/object_model.h"
 #include "server/http/blocking.h"
+#include "server/s3/access_check.h"
 #include "server/s3/bucket_access.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"
-#include "common/object_model.h"
 #include "server/s3/xml.h"
 
 namespace silt::server::handlers {

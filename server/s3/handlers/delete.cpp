@@ -1,6 +1,6 @@
 // DeleteObject and DeleteObjects.
-#include "server/s3/access_check.h"
 #include "server/http/blocking.h"
+#include "server/s3/access_check.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/request_xml.h"
 #include "util/http_field.h"

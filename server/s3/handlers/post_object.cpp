@@ -12,8 +12,8 @@
 #include <string>
 
 #include "auth/post_policy.h"
-#include "server/s3/access_check.h"
 #include "server/http/blocking.h"
+#include "server/s3/access_check.h"
 #include "server/s3/form_data.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"

@@ -1,7 +1,7 @@
 // ListBuckets.
 #include "auth/access.h"
-#include "server/s3/access_check.h"
 #include "server/http/blocking.h"
+#include "server/s3/access_check.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/owner.h"
 #include "util/time.h"

@@ -2,7 +2,6 @@
 // AwsChunkedWrapper for unsigned trailers; signed chunks and signed trailers as the Java
 // SDKs send them), split at every possible byte boundary.
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "auth/aws_chunked.h"
@@ -63,7 +62,9 @@ struct ChunkSigner {
   Identity id;
   std::string prev;
 
-  std::string hmac_hex(const std::string& sts) const { return silt::hex_encode(silt::hmac_sha256_raw(id.signing_key, sts)); }
+  std::string hmac_hex(const std::string& sts) const {
+    return silt::hex_encode(silt::hmac_sha256_raw(id.signing_key, sts));
+  }
   std::string chunk(const std::string& data) {
     prev = hmac_hex("AWS4-HMAC-SHA256-PAYLOAD\n" + id.amz_date + "\n" + id.scope + "\n" + prev + "\n" + kEmptySha +
                     "\n" + silt::sha256_hex(data));
@@ -210,12 +211,16 @@ TEST_CASE("signed chunks: corrupted, reordered, missing or unchained signatures 
     body = c1 + c2 + end;
     body[body.find("chunk-signature=", c1.size()) + 16] ^= 1;
   }
-  SECTION("chunks swapped") { body = c2 + c1 + end; }
+  SECTION("chunks swapped") {
+    body = c2 + c1 + end;
+  }
   SECTION("final chunk dropped onto a different chain") {
     ChunkSigner other{id, std::string(64, 'e')};
     body = c1 + c2 + other.final_chunk() + "\r\n";
   }
-  SECTION("signature missing") { body = "3\r\none\r\n" + end; }
+  SECTION("signature missing") {
+    body = "3\r\none\r\n" + end;
+  }
   SECTION("data changed") {
     body = c1 + c2 + end;
     body[body.find("two")] = 'T';
@@ -236,7 +241,8 @@ TEST_CASE("signed trailer: chunks, trailer lines and the trailer signature") {
   chunks += s.chunk(data.substr(65536));
   chunks += s.final_chunk();
   const std::string canonical = "x-amz-checksum-crc32:AAAAAA==\n";
-  std::string trailer = "x-amz-checksum-crc32:AAAAAA==\r\nx-amz-trailer-signature:" + s.trailer_signature(canonical) + "\r\n\r\n";
+  std::string trailer =
+      "x-amz-checksum-crc32:AAAAAA==\r\nx-amz-trailer-signature:" + s.trailer_signature(canonical) + "\r\n\r\n";
   std::string body = chunks + trailer;
   for (size_t step : {body.size(), size_t{1}, size_t{4096}}) {
     Decoded d = decode(id, body, step);
@@ -265,9 +271,9 @@ TEST_CASE("signed trailer: chunks, trailer lines and the trailer signature") {
 
 TEST_CASE("framing errors") {
   Identity id = unsigned_trailer_identity();
-  for (std::string body : {std::string("zz\r\nhello"), std::string("5\r\nhelloXX0\r\n\r\n"),
-                           std::string("0\r\nno-colon-here\r\n\r\n"), std::string("0\r\n\r\n\r\nextra"),
-                           std::string(5000, '1')}) {
+  for (std::string body :
+       {std::string("zz\r\nhello"), std::string("5\r\nhelloXX0\r\n\r\n"), std::string("0\r\nno-colon-here\r\n\r\n"),
+        std::string("0\r\n\r\n\r\nextra"), std::string(5000, '1')}) {
     INFO(body.substr(0, 40));
     Decoded d = decode(id, body, 1);
     REQUIRE_FALSE(d.status.ok());

@@ -1,7 +1,6 @@
 // Browser POST forms: the policy signature (AWS's published example and forms made by
 // boto3's generate_presigned_post), policy parsing and condition matching.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "auth/post_policy.h"
@@ -20,13 +19,20 @@ namespace {
 constexpr const char* kAwsAccessKey = "AKIAIOSFODNN7EXAMPLE";
 constexpr const char* kAwsSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 constexpr const char* kAwsPolicy =
-    "eyAiZXhwaXJhdGlvbiI6ICIyMDE1LTEyLTMwVDEyOjAwOjAwLjAwMFoiLA0KICAiY29uZGl0aW9ucyI6IFsNCiAgICB7ImJ1Y2tldCI6ICJzaWd2NGV4"
-    "YW1wbGVidWNrZXQifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRrZXkiLCAidXNlci91c2VyMS8iXSwNCiAgICB7ImFjbCI6ICJwdWJsaWMtcmVhZCJ9"
-    "LA0KICAgIHsic3VjY2Vzc19hY3Rpb25fcmVkaXJlY3QiOiAiaHR0cDovL3NpZ3Y0ZXhhbXBsZWJ1Y2tldC5zMy5hbWF6b25hd3MuY29tL3N1Y2Nlc3Nm"
-    "dWxfdXBsb2FkLmh0bWwifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRDb250ZW50LVR5cGUiLCAiaW1hZ2UvIl0sDQogICAgeyJ4LWFtei1tZXRhLXV1"
-    "aWQiOiAiMTQzNjUxMjM2NTEyNzQifSwNCiAgICB7IngtYW16LXNlcnZlci1zaWRlLWVuY3J5cHRpb24iOiAiQUVTMjU2In0sDQogICAgWyJzdGFydHMt"
-    "d2l0aCIsICIkeC1hbXotbWV0YS10YWciLCAiIl0sDQoNCiAgICB7IngtYW16LWNyZWRlbnRpYWwiOiAiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNTEy"
-    "MjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LA0KICAgIHsieC1hbXotYWxnb3JpdGhtIjogIkFXUzQtSE1BQy1TSEEyNTYifSwNCiAgICB7Ingt"
+    "eyAiZXhwaXJhdGlvbiI6ICIyMDE1LTEyLTMwVDEyOjAwOjAwLjAwMFoiLA0KICAiY29uZGl0aW9ucyI6IFsNCiAgICB7ImJ1Y2tldCI6ICJzaWd2NG"
+    "V4"
+    "YW1wbGVidWNrZXQifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRrZXkiLCAidXNlci91c2VyMS8iXSwNCiAgICB7ImFjbCI6ICJwdWJsaWMtcmVhZC"
+    "J9"
+    "LA0KICAgIHsic3VjY2Vzc19hY3Rpb25fcmVkaXJlY3QiOiAiaHR0cDovL3NpZ3Y0ZXhhbXBsZWJ1Y2tldC5zMy5hbWF6b25hd3MuY29tL3N1Y2Nlc3"
+    "Nm"
+    "dWxfdXBsb2FkLmh0bWwifSwNCiAgICBbInN0YXJ0cy13aXRoIiwgIiRDb250ZW50LVR5cGUiLCAiaW1hZ2UvIl0sDQogICAgeyJ4LWFtei1tZXRhLX"
+    "V1"
+    "aWQiOiAiMTQzNjUxMjM2NTEyNzQifSwNCiAgICB7IngtYW16LXNlcnZlci1zaWRlLWVuY3J5cHRpb24iOiAiQUVTMjU2In0sDQogICAgWyJzdGFydH"
+    "Mt"
+    "d2l0aCIsICIkeC1hbXotbWV0YS10YWciLCAiIl0sDQoNCiAgICB7IngtYW16LWNyZWRlbnRpYWwiOiAiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAxNT"
+    "Ey"
+    "MjkvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LA0KICAgIHsieC1hbXotYWxnb3JpdGhtIjogIkFXUzQtSE1BQy1TSEEyNTYifSwNCiAgICB7In"
+    "gt"
     "YW16LWRhdGUiOiAiMjAxNTEyMjlUMDAwMDAwWiIgfQ0KICBdDQp9";
 constexpr const char* kAwsSignature = "8afdbf4008c03f22c2cd3cdb72e4afbb1f6a588f3255ac628749a66d7f09699e";
 
@@ -55,7 +61,9 @@ CredentialStore store_with(const char* key, const char* secret) {
   return s;
 }
 
-int64_t at(const char* iso) { return *parse_iso8601(iso); }
+int64_t at(const char* iso) {
+  return *parse_iso8601(iso);
+}
 
 void set_field(FormFields& f, std::string_view name, std::string value) {
   for (auto& [k, v] : f)
@@ -69,8 +77,8 @@ std::string expand_filename(std::string v, std::string_view filename) {
 
 // A policy document from JSON text, as a client would put it in the form.
 PostPolicy policy_of(const std::string& conditions, const char* expiration = "2030-01-01T00:00:00Z") {
-  auto p = parse_post_policy(base64_encode(std::string("{\"expiration\": \"") + expiration +
-                                           "\", \"conditions\": " + conditions + "}"));
+  auto p = parse_post_policy(
+      base64_encode(std::string("{\"expiration\": \"") + expiration + "\", \"conditions\": " + conditions + "}"));
   INFO(conditions);
   REQUIRE(p.ok());
   return *p;
@@ -202,8 +210,7 @@ TEST_CASE("forms from boto3's generate_presigned_post verify", "[post_policy]") 
 
     auto wrong_secret = store_with(kAccessKey, "another secret");
     CHECK(authenticate_post(form, wrong_secret).error().code == s3::Code::SignatureDoesNotMatch);
-    CHECK(authenticate_post(form, store_with("AKIDOTHER", kSecretKey)).error().code ==
-          s3::Code::InvalidAccessKeyId);
+    CHECK(authenticate_post(form, store_with("AKIDOTHER", kSecretKey)).error().code == s3::Code::InvalidAccessKeyId);
   }
 }
 
@@ -311,11 +318,17 @@ TEST_CASE("policy conditions", "[post_policy]") {
       {R"([["starts-with", "$key", "a"], ["starts-with", "$key", "ab"]])", {{"key", "abc"}}, true},
       {R"([["starts-with", "$key", "a"], ["starts-with", "$key", "ax"]])", {{"key", "abc"}}, false},
       // repeated fields match as one comma-joined value
-      {R"([{"x-amz-meta-tag": "Ninja,Stallman"}])", {{"x-amz-meta-tag", "Ninja"}, {"x-amz-meta-tag", "Stallman"}}, true},
+      {R"([{"x-amz-meta-tag": "Ninja,Stallman"}])",
+       {{"x-amz-meta-tag", "Ninja"}, {"x-amz-meta-tag", "Stallman"}},
+       true},
       // coverage: every field but the exempt ones needs a condition
       {R"([{"key": "a"}])", {{"key", "a"}, {"acl", "private"}}, false},
       {R"([{"key": "a"}])",
-       {{"key", "a"}, {"policy", "p"}, {"x-amz-signature", "s"}, {"Signature", "s"}, {"AWSAccessKeyId", "k"},
+       {{"key", "a"},
+        {"policy", "p"},
+        {"x-amz-signature", "s"},
+        {"Signature", "s"},
+        {"AWSAccessKeyId", "k"},
         {"X-Ignore-Foo", "1"}},
        true},
       // the bucket condition reads the URL's bucket, field or no field
@@ -337,14 +350,15 @@ TEST_CASE("policy conditions", "[post_policy]") {
 
   SECTION("the failed condition is quoted as S3 quotes it") {
     auto st = check_post_policy(policy_of(R"([{"Key": "say \"hi\""}])"), {{"key", "x"}}, "b", now);
-    CHECK(st.error().message == R"(Invalid according to Policy: Policy Condition failed: ["eq", "$Key", "say \"hi\""])");
+    CHECK(st.error().message ==
+          R"(Invalid according to Policy: Policy Condition failed: ["eq", "$Key", "say \"hi\""])");
     st = check_post_policy(policy_of(R"([["content-length-range", "test", "10"]])"), {}, "b", now);
     CHECK(st.error().message ==
           R"(Invalid according to Policy: Policy Condition failed: ["content-length-range", "test", "10"])");
   }
   SECTION("every uncovered field is named as sent") {
-    auto st = check_post_policy(policy_of(R"([{"key": "a"}])"), {{"key", "a"}, {"Filename", "x"}, {"dzuuid", "y"}},
-                                "b", now);
+    auto st =
+        check_post_policy(policy_of(R"([{"key": "a"}])"), {{"key", "a"}, {"Filename", "x"}, {"dzuuid", "y"}}, "b", now);
     CHECK(st.error().message == "Invalid according to Policy: Extra input fields: Filename, dzuuid");
   }
   SECTION("expiration: milliseconds or none, and the instant itself still valid") {

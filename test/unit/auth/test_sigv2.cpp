@@ -3,7 +3,6 @@
 // real botocore (sigv2_vectors.h from botocore 1.29, sigv2_new_vectors.h from the
 // botocore 1.43 / aws-cli 1.45 on PATH; see gen_sigv2_vectors.py).
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -42,7 +41,9 @@ int64_t at(const char* gmt_date) {
 }
 
 // A different character in the same position.
-char flip(char c) { return c == 'A' ? 'B' : 'A'; }
+char flip(char c) {
+  return c == 'A' ? 'B' : 'A';
+}
 
 void replace(std::string& s, const std::string& from, const std::string& to) {
   size_t pos = s.find(from);
@@ -85,47 +86,52 @@ OwnedRequest header_signed(const char* method, const char* target,
 
 std::vector<AwsExample> aws_examples() {
   return {
-      {"Object GET", header_signed("GET", "/photos/puppy.jpg",
-                                   {{"Host", "awsexamplebucket1.us-west-1.s3.amazonaws.com"},
-                                    {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}},
-                                   "qgk2+6Sv9/oM7G3qLEjTH1a1l1g="),
+      {"Object GET",
+       header_signed(
+           "GET", "/photos/puppy.jpg",
+           {{"Host", "awsexamplebucket1.us-west-1.s3.amazonaws.com"}, {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}},
+           "qgk2+6Sv9/oM7G3qLEjTH1a1l1g="),
        "awsexamplebucket1", "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/awsexamplebucket1/photos/puppy.jpg",
        "qgk2+6Sv9/oM7G3qLEjTH1a1l1g=", at("Tue, 27 Mar 2007 19:36:42 GMT")},
       // The same example in the page's earlier edition, bucket "johnsmith".
-      {"Object GET (johnsmith edition)", header_signed("GET", "/photos/puppy.jpg",
-                                                       {{"Host", "johnsmith.s3.amazonaws.com"},
-                                                        {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}},
-                                                       "bWq2s1WEIj+Ydj0vQ697zp+IXMU="),
+      {"Object GET (johnsmith edition)",
+       header_signed("GET", "/photos/puppy.jpg",
+                     {{"Host", "johnsmith.s3.amazonaws.com"}, {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}},
+                     "bWq2s1WEIj+Ydj0vQ697zp+IXMU="),
        "johnsmith", "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/johnsmith/photos/puppy.jpg",
        "bWq2s1WEIj+Ydj0vQ697zp+IXMU=", at("Tue, 27 Mar 2007 19:36:42 GMT")},
-      {"Object PUT", header_signed("PUT", "/photos/puppy.jpg",
-                                   {{"Content-Type", "image/jpeg"},
-                                    {"Content-Length", "94328"},
-                                    {"Host", "awsexamplebucket1.s3.us-west-1.amazonaws.com"},
-                                    {"Date", "Tue, 27 Mar 2007 21:15:45 +0000"}},
-                                   "iqRzw+ileNPu1fhspnRs8nOjjIA="),
+      {"Object PUT",
+       header_signed("PUT", "/photos/puppy.jpg",
+                     {{"Content-Type", "image/jpeg"},
+                      {"Content-Length", "94328"},
+                      {"Host", "awsexamplebucket1.s3.us-west-1.amazonaws.com"},
+                      {"Date", "Tue, 27 Mar 2007 21:15:45 +0000"}},
+                     "iqRzw+ileNPu1fhspnRs8nOjjIA="),
        "awsexamplebucket1", "PUT\n\nimage/jpeg\nTue, 27 Mar 2007 21:15:45 +0000\n/awsexamplebucket1/photos/puppy.jpg",
        "iqRzw+ileNPu1fhspnRs8nOjjIA=", at("Tue, 27 Mar 2007 21:15:45 GMT")},
-      {"List", header_signed("GET", "/?prefix=photos&max-keys=50&marker=puppy",
-                             {{"User-Agent", "Mozilla/5.0"},
-                              {"Host", "awsexamplebucket1.s3.us-west-1.amazonaws.com"},
-                              {"Date", "Tue, 27 Mar 2007 19:42:41 +0000"}},
-                             "m0WP8eCtspQl5Ahe6L1SozdX9YA="),
+      {"List",
+       header_signed("GET", "/?prefix=photos&max-keys=50&marker=puppy",
+                     {{"User-Agent", "Mozilla/5.0"},
+                      {"Host", "awsexamplebucket1.s3.us-west-1.amazonaws.com"},
+                      {"Date", "Tue, 27 Mar 2007 19:42:41 +0000"}},
+                     "m0WP8eCtspQl5Ahe6L1SozdX9YA="),
        "awsexamplebucket1", "GET\n\n\nTue, 27 Mar 2007 19:42:41 +0000\n/awsexamplebucket1/",
        "m0WP8eCtspQl5Ahe6L1SozdX9YA=", at("Tue, 27 Mar 2007 19:42:41 GMT")},
-      {"Fetch ?acl", header_signed("GET", "/?acl",
-                                   {{"Host", "awsexamplebucket1.s3.us-west-1.amazonaws.com"},
-                                    {"Date", "Tue, 27 Mar 2007 19:44:46 +0000"}},
-                                   "82ZHiFIjc+WbcwFKGUVEQspPn+0="),
+      {"Fetch ?acl",
+       header_signed(
+           "GET", "/?acl",
+           {{"Host", "awsexamplebucket1.s3.us-west-1.amazonaws.com"}, {"Date", "Tue, 27 Mar 2007 19:44:46 +0000"}},
+           "82ZHiFIjc+WbcwFKGUVEQspPn+0="),
        "awsexamplebucket1", "GET\n\n\nTue, 27 Mar 2007 19:44:46 +0000\n/awsexamplebucket1/?acl",
        "82ZHiFIjc+WbcwFKGUVEQspPn+0=", at("Tue, 27 Mar 2007 19:44:46 GMT")},
       // Signed with the x-amz-date value in the Date line (see sigv2.cpp).
-      {"Delete, path style, x-amz-date", header_signed("DELETE", "/awsexamplebucket1/photos/puppy.jpg",
-                                                       {{"User-Agent", "dotnet"},
-                                                        {"Host", "s3.us-west-1.amazonaws.com"},
-                                                        {"Date", "Tue, 27 Mar 2007 21:20:27 +0000"},
-                                                        {"x-amz-date", "Tue, 27 Mar 2007 21:20:26 +0000"}},
-                                                       "XbyTlbQdu9Xw5o8P4iMwPktxQd8="),
+      {"Delete, path style, x-amz-date",
+       header_signed("DELETE", "/awsexamplebucket1/photos/puppy.jpg",
+                     {{"User-Agent", "dotnet"},
+                      {"Host", "s3.us-west-1.amazonaws.com"},
+                      {"Date", "Tue, 27 Mar 2007 21:20:27 +0000"},
+                      {"x-amz-date", "Tue, 27 Mar 2007 21:20:26 +0000"}},
+                     "XbyTlbQdu9Xw5o8P4iMwPktxQd8="),
        nullptr, "DELETE\n\n\nTue, 27 Mar 2007 21:20:26 +0000\n/awsexamplebucket1/photos/puppy.jpg",
        "XbyTlbQdu9Xw5o8P4iMwPktxQd8=", at("Tue, 27 Mar 2007 21:20:26 GMT")},
       {"Upload, CNAME bucket, repeated metadata",
@@ -150,16 +156,15 @@ std::vector<AwsExample> aws_examples() {
        "x-amz-meta-reviewedby:joe@awsexamplebucket1.net,jane@awsexamplebucket1.net\n"
        "/static.awsexamplebucket1.net/db-backup.dat.gz",
        "dKZcB+bz2EPXgSdXZp9ozGeOM4I=", at("Tue, 27 Mar 2007 21:06:08 GMT")},
-      {"List all my buckets", header_signed("GET", "/",
-                                            {{"Host", "s3.us-west-1.amazonaws.com"},
-                                             {"Date", "Wed, 28 Mar 2007 01:29:59 +0000"}},
-                                            "qGdzdERIC03wnaRNKh6OqZehG9s="),
-       nullptr, "GET\n\n\nWed, 28 Mar 2007 01:29:59 +0000\n/", "qGdzdERIC03wnaRNKh6OqZehG9s=",
-       at("Wed, 28 Mar 2007 01:29:59 GMT")},
-      {"Unicode keys", header_signed("GET", "/dictionary/fran%C3%A7ais/pr%c3%a9f%c3%a8re",
-                                     {{"Host", "s3.us-west-1.amazonaws.com"},
-                                      {"Date", "Wed, 28 Mar 2007 01:49:49 +0000"}},
-                                     "DNEZGsoieTZ92F3bUfSPQcbGmlM="),
+      {"List all my buckets",
+       header_signed("GET", "/", {{"Host", "s3.us-west-1.amazonaws.com"}, {"Date", "Wed, 28 Mar 2007 01:29:59 +0000"}},
+                     "qGdzdERIC03wnaRNKh6OqZehG9s="),
+       nullptr, "GET\n\n\nWed, 28 Mar 2007 01:29:59 +0000\n/",
+       "qGdzdERIC03wnaRNKh6OqZehG9s=", at("Wed, 28 Mar 2007 01:29:59 GMT")},
+      {"Unicode keys",
+       header_signed("GET", "/dictionary/fran%C3%A7ais/pr%c3%a9f%c3%a8re",
+                     {{"Host", "s3.us-west-1.amazonaws.com"}, {"Date", "Wed, 28 Mar 2007 01:49:49 +0000"}},
+                     "DNEZGsoieTZ92F3bUfSPQcbGmlM="),
        nullptr, "GET\n\n\nWed, 28 Mar 2007 01:49:49 +0000\n/dictionary/fran%C3%A7ais/pr%c3%a9f%c3%a8re",
        "DNEZGsoieTZ92F3bUfSPQcbGmlM=", at("Wed, 28 Mar 2007 01:49:49 GMT")},
       // Query string example. The current page shows it with awsexamplebucket1 but kept the
@@ -169,8 +174,8 @@ std::vector<AwsExample> aws_examples() {
                     "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D"
                     "&Expires=1175139620",
                     {{"Host", "johnsmith.s3.amazonaws.com"}}},
-       "johnsmith", "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg", "NpgCjnDzrM+WFzoENXmpNDUsSn8=",
-       1175139620LL * 1000 - kMinute},
+       "johnsmith", "GET\n\n\n1175139620\n/johnsmith/photos/puppy.jpg",
+       "NpgCjnDzrM+WFzoENXmpNDUsSn8=", 1175139620LL * 1000 - kMinute},
   };
 }
 
@@ -277,8 +282,8 @@ TEST_CASE("AWS query example: expiry, an unescaped '+' in Signature, missing par
   replace(plus.target, "%2B", "+");
   CHECK(check(plus, ex.now).ok());
 
-  for (const char* param : {"AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&", "Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&",
-                            "&Expires=1175139620"}) {
+  for (const char* param :
+       {"AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&", "Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D&", "&Expires=1175139620"}) {
     INFO(param);
     OwnedRequest missing = r;
     replace(missing.target, param, "");
@@ -324,7 +329,8 @@ TEST_CASE("SigV2 header: date window, missing date, malformed header, unknown ke
   REQUIRE(undated.header("date") == nullptr);
   CHECK(code_of(undated, ex.now) == s3::Code::AccessDenied);
 
-  for (const char* bad : {"AWS AKIAIOSFODNN7EXAMPLE", "AWS :qgk2+6Sv9/oM7G3qLEjTH1a1l1g=", "AWS AKIAIOSFODNN7EXAMPLE:"}) {
+  for (const char* bad :
+       {"AWS AKIAIOSFODNN7EXAMPLE", "AWS :qgk2+6Sv9/oM7G3qLEjTH1a1l1g=", "AWS AKIAIOSFODNN7EXAMPLE:"}) {
     OwnedRequest m = r;
     *m.header("authorization") = bad;
     CHECK(code_of(m, ex.now) == s3::Code::InvalidArgument);
@@ -343,10 +349,12 @@ TEST_CASE("SigV2 header: date window, missing date, malformed header, unknown ke
 
   // An x-amz-date header takes the Date line's place: signed with an empty Date line and
   // x-amz-date among the amz headers, as AWS's page and the SDKs do it.
-  OwnedRequest amz{"GET", "/awsexamplebucket1/photos/puppy.jpg",
+  OwnedRequest amz{"GET",
+                   "/awsexamplebucket1/photos/puppy.jpg",
                    {{"Host", "s3.amazonaws.com"}, {"x-amz-date", "Tue, 27 Mar 2007 19:36:42 GMT"}}};
   std::string sts = "GET\n\n\n\nx-amz-date:Tue, 27 Mar 2007 19:36:42 GMT\n/awsexamplebucket1/photos/puppy.jpg";
-  amz.headers.emplace_back("Authorization", std::string("AWS ") + kAwsAccessKey + ":" + silt::auth::sign_v2(kAwsSecret, sts));
+  amz.headers.emplace_back("Authorization",
+                           std::string("AWS ") + kAwsAccessKey + ":" + silt::auth::sign_v2(kAwsSecret, sts));
   CHECK(check(amz, ex.now).ok());
   amz.headers.emplace_back("Date", "Tue, 27 Mar 2007 23:59:59 GMT");  // ignored beside x-amz-date
   CHECK(check(amz, ex.now).ok());
@@ -356,11 +364,12 @@ TEST_CASE("SigV2 header: date window, missing date, malformed header, unknown ke
 
   // A numeric zone other than +0000 is honoured, not read as GMT.
   const char* zoned_date = "Tue, 27 Mar 2007 14:36:42 -0500";  // = 19:36:42 GMT
-  OwnedRequest zoned{"GET", "/awsexamplebucket1/photos/puppy.jpg", {{"Host", "s3.amazonaws.com"}, {"Date", zoned_date}}};
-  zoned.headers.emplace_back(
-      "Authorization", std::string("AWS ") + kAwsAccessKey + ":" +
-                           silt::auth::sign_v2(kAwsSecret, std::string("GET\n\n\n") + zoned_date +
-                                                               "\n/awsexamplebucket1/photos/puppy.jpg"));
+  OwnedRequest zoned{
+      "GET", "/awsexamplebucket1/photos/puppy.jpg", {{"Host", "s3.amazonaws.com"}, {"Date", zoned_date}}};
+  zoned.headers.emplace_back("Authorization",
+                             std::string("AWS ") + kAwsAccessKey + ":" +
+                                 silt::auth::sign_v2(kAwsSecret, std::string("GET\n\n\n") + zoned_date +
+                                                                     "\n/awsexamplebucket1/photos/puppy.jpg"));
   CHECK(check(zoned, ex.now).ok());
   CHECK(code_of(zoned, ex.now - 5 * 60 * kMinute) == s3::Code::RequestTimeTooSkewed);
 }
@@ -381,8 +390,11 @@ struct BotoV2Case {
 template <class Vector>
 void append_cases(std::vector<BotoV2Case>& out, const char* version, const std::vector<Vector>& vectors) {
   for (const Vector& v : vectors) {
-    BotoV2Case c{std::string("botocore ") + version + ": " + v.name, v.presigned, {v.method, v.target, {}},
-                 v.string_to_sign, v.s3_accepts};
+    BotoV2Case c{std::string("botocore ") + version + ": " + v.name,
+                 v.presigned,
+                 {v.method, v.target, {}},
+                 v.string_to_sign,
+                 v.s3_accepts};
     for (const auto& [name, value] : v.headers) c.req.headers.emplace_back(name, value);
     out.push_back(std::move(c));
   }

@@ -44,7 +44,9 @@ std::vector<Example> examples() {
   v.push_back({"GET Object",
                {"GET",
                 "/test.txt",
-                {{"Host", kHost}, {"Range", "bytes=0-9"}, {"x-amz-content-sha256", kEmptySha},
+                {{"Host", kHost},
+                 {"Range", "bytes=0-9"},
+                 {"x-amz-content-sha256", kEmptySha},
                  {"x-amz-date", "20130524T000000Z"}}},
                "host;range;x-amz-content-sha256;x-amz-date",
                "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"});
@@ -120,8 +122,8 @@ TEST_CASE("sign_request reproduces the published signatures") {
   for (Example& ex : examples()) {
     DYNAMIC_SECTION(ex.name) {
       std::string payload = *ex.req.header("x-amz-content-sha256");
-      std::string auth = silt::auth::sign_request(ex.req.method, ex.req.target, ex.req.headers, payload,
-                                                  kAccessKey, kSecret, "us-east-1");
+      std::string auth = silt::auth::sign_request(ex.req.method, ex.req.target, ex.req.headers, payload, kAccessKey,
+                                                  kSecret, "us-east-1");
       // botocore separates the components with ", "; the AWS page with ",".
       CHECK(auth == std::string("AWS4-HMAC-SHA256 Credential=") + kAccessKey +
                         "/20130524/us-east-1/s3/aws4_request, SignedHeaders=" + ex.signed_headers +
@@ -143,8 +145,7 @@ TEST_CASE("canonical_query follows the examples' rules") {
   // Sorted by encoded name, then by value.
   CHECK(silt::auth::canonical_query("b=2&a=2&a=1&A=3", false) == "A=3&a=1&a=2&b=2");
   CHECK(silt::auth::canonical_query("X-Amz-Signature=abc&X-Amz-Date=1", true) == "X-Amz-Date=1");
-  CHECK(silt::auth::canonical_query("X-Amz-Signature=abc&X-Amz-Date=1", false) ==
-        "X-Amz-Date=1&X-Amz-Signature=abc");
+  CHECK(silt::auth::canonical_query("X-Amz-Signature=abc&X-Amz-Date=1", false) == "X-Amz-Date=1&X-Amz-Signature=abc");
 }
 
 // The chunked upload example: seed request, then 64 KiB + 1 KiB of 'a' and the final
@@ -214,7 +215,9 @@ TEST_CASE("AWS chunked upload example: a tampered chunk is refused") {
   REQUIRE(id.ok());
   std::string body = chunked_example_body();
 
-  SECTION("one byte of chunk data changed") { body[200] = 'b'; }
+  SECTION("one byte of chunk data changed") {
+    body[200] = 'b';
+  }
   SECTION("one hex digit of the second chunk signature changed") {
     size_t pos = body.find("400;chunk-signature=") + 20;
     body[pos] = body[pos] == '0' ? '1' : '0';
@@ -256,9 +259,15 @@ TEST_CASE("AWS trailing-header example: published chunk and trailer signatures")
 
   // Encoders differ on the blank lines around the trailer block; all of these occur.
   std::string body;
-  SECTION("trailer right after the 0-chunk, closing blank line") { body = chunks + trailer + "\r\n"; }
-  SECTION("blank line after the 0-chunk, as printed in some copies") { body = chunks + "\r\n" + trailer + "\r\n"; }
-  SECTION("no closing blank line") { body = chunks + trailer; }
+  SECTION("trailer right after the 0-chunk, closing blank line") {
+    body = chunks + trailer + "\r\n";
+  }
+  SECTION("blank line after the 0-chunk, as printed in some copies") {
+    body = chunks + "\r\n" + trailer + "\r\n";
+  }
+  SECTION("no closing blank line") {
+    body = chunks + trailer;
+  }
 
   for (size_t step : {body.size(), size_t{1}, size_t{777}}) {
     AwsChunkedDecoder dec(id, {"x-amz-checksum-crc32c"});
@@ -289,10 +298,13 @@ TEST_CASE("AWS trailing-header example: a changed trailer value is refused") {
                      std::string(1024, 'a') + "\r\n" +
                      "0;chunk-signature=2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992\r\n";
   SECTION("value changed") {
-    body += "x-amz-checksum-crc32c:sOO8/A==\r\n"
-            "x-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n";
+    body +=
+        "x-amz-checksum-crc32c:sOO8/A==\r\n"
+        "x-amz-trailer-signature:d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n";
   }
-  SECTION("signature missing") { body += "x-amz-checksum-crc32c:sOO8/Q==\r\n\r\n"; }
+  SECTION("signature missing") {
+    body += "x-amz-checksum-crc32c:sOO8/Q==\r\n\r\n";
+  }
   AwsChunkedDecoder dec(id, {"x-amz-checksum-crc32c"});
   std::string out;
   auto st = dec.feed(body, out);

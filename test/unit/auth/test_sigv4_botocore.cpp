@@ -1,9 +1,8 @@
 // Requests signed by botocore's own S3 signer (botocore_vectors.h and
 // botocore_new_vectors.h, from gen_vectors.py): awkward keys, query strings, presigned
 // URLs, aws-chunked uploads. Each must verify as sent and fail once any signed byte changes.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 
 #include "all_vectors.h"
@@ -26,7 +25,9 @@ CredentialStore boto_store() {
   return s;
 }
 
-char flip_hex(char c) { return c == '0' ? '1' : '0'; }
+char flip_hex(char c) {
+  return c == '0' ? '1' : '0';
+}
 
 // Parses "...SignedHeaders=a;b, Signature=..." out of a botocore Authorization value.
 std::vector<std::string> signed_header_names(const std::string& auth) {
@@ -170,9 +171,9 @@ TEST_CASE("sign_request produces botocore's Authorization header") {
         for (char& c : lname) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (std::find(names.begin(), names.end(), lname) != names.end()) headers.emplace_back(name, value);
       }
-      std::string got = silt::auth::sign_request(req.method, req.target, headers, *req.header("x-amz-content-sha256"),
-                                                 silt::auth::test::kBotoAccessKey, silt::auth::test::kBotoSecretKey,
-                                                 region_of(auth));
+      std::string got =
+          silt::auth::sign_request(req.method, req.target, headers, *req.header("x-amz-content-sha256"),
+                                   silt::auth::test::kBotoAccessKey, silt::auth::test::kBotoSecretKey, region_of(auth));
       CHECK(got == auth);
     }
   }

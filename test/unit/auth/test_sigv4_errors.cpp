@@ -85,7 +85,8 @@ TEST_CASE("clock skew beyond 15 minutes is RequestTimeTooSkewed") {
 
 TEST_CASE("Date is used when x-amz-date is absent") {
   OwnedRequest r{"PUT", "/b/k", {}};
-  r.headers = {{"Host", "localhost:9000"}, {"Date", silt::http_date(kNow)}, {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}};
+  r.headers = {
+      {"Host", "localhost:9000"}, {"Date", silt::http_date(kNow)}, {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}};
   r.headers.emplace_back("Authorization", silt::auth::sign_request(r.method, r.target, r.headers, "UNSIGNED-PAYLOAD",
                                                                    kAccessKey, kSecret, "us-east-1"));
   auto id = silt::auth::authenticate(r.view(), store(), kNow);
@@ -127,13 +128,27 @@ TEST_CASE("malformed Authorization headers are AuthorizationHeaderMalformed") {
   SECTION("missing SignedHeaders") {
     replace(auth, "SignedHeaders=host;x-amz-content-sha256;x-amz-date, ", "");
   }
-  SECTION("missing Signature") { auth = auth.substr(0, auth.find(", Signature=")); }
-  SECTION("credential with too few parts") { replace(auth, "/us-east-1/s3/aws4_request", "/us-east-1/s3"); }
-  SECTION("credential date not 8 digits") { replace(auth, "/20261122/", "/2026112/"); }
-  SECTION("service other than s3") { replace(auth, "/s3/aws4_request", "/ec2/aws4_request"); }
-  SECTION("wrong terminator") { replace(auth, "/aws4_request", "/aws5_request"); }
-  SECTION("scope date differs from x-amz-date") { replace(auth, "/20261122/", "/20261121/"); }
-  SECTION("empty SignedHeaders") { replace(auth, "SignedHeaders=host;x-amz-content-sha256;x-amz-date", "SignedHeaders="); }
+  SECTION("missing Signature") {
+    auth = auth.substr(0, auth.find(", Signature="));
+  }
+  SECTION("credential with too few parts") {
+    replace(auth, "/us-east-1/s3/aws4_request", "/us-east-1/s3");
+  }
+  SECTION("credential date not 8 digits") {
+    replace(auth, "/20261122/", "/2026112/");
+  }
+  SECTION("service other than s3") {
+    replace(auth, "/s3/aws4_request", "/ec2/aws4_request");
+  }
+  SECTION("wrong terminator") {
+    replace(auth, "/aws4_request", "/aws5_request");
+  }
+  SECTION("scope date differs from x-amz-date") {
+    replace(auth, "/20261122/", "/20261121/");
+  }
+  SECTION("empty SignedHeaders") {
+    replace(auth, "SignedHeaders=host;x-amz-content-sha256;x-amz-date", "SignedHeaders=");
+  }
   CHECK(code_of(r) == s3::Code::AuthorizationHeaderMalformed);
 }
 
@@ -152,8 +167,8 @@ TEST_CASE("any region in the credential scope is accepted") {
   for (const char* region : {"us-east-1", "us-east-2", "garage", "external", "local"}) {
     OwnedRequest r{"GET", "/b/k", {}};
     r.headers = {{"Host", "h:1"}, {"x-amz-date", silt::amz_date(kNow)}, {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}};
-    r.headers.emplace_back("Authorization", silt::auth::sign_request(r.method, r.target, r.headers,
-                                                                     "UNSIGNED-PAYLOAD", kAccessKey, kSecret, region));
+    r.headers.emplace_back("Authorization", silt::auth::sign_request(r.method, r.target, r.headers, "UNSIGNED-PAYLOAD",
+                                                                     kAccessKey, kSecret, region));
     auto id = silt::auth::authenticate(r.view(), store(), kNow);
     REQUIRE(id.ok());
     CHECK(id->region == region);
@@ -172,10 +187,12 @@ TEST_CASE("x-amz-content-sha256: every known mode, missing header, unknown senti
     auto id = silt::auth::authenticate(signed_get(value).view(), store(), kNow);
     REQUIRE(id.ok());
     CHECK(id->payload == mode);
-    if (mode == PM::Sha256) CHECK(id->payload_sha256_hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    if (mode == PM::Sha256)
+      CHECK(id->payload_sha256_hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   }
-  for (const char* unknown : {"STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER",
-                              "garbage", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85"}) {
+  for (const char* unknown :
+       {"STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER", "garbage",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85"}) {
     INFO(unknown);
     CHECK(code_of(signed_get(unknown)) == s3::Code::NotImplemented);
   }
@@ -225,9 +242,15 @@ TEST_CASE("presigned URL with missing or malformed parameters") {
     size_t a = r.target.find("&X-Amz-Credential=");
     r.target.erase(a, r.target.find('&', a + 1) - a);
   }
-  SECTION("bad X-Amz-Date") { replace(r.target, "X-Amz-Date=20261122T043015Z", "X-Amz-Date=2026-11-22"); }
-  SECTION("other algorithm") { replace(r.target, "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-HMAC-SHA512"); }
-  SECTION("service other than s3") { replace(r.target, "%2Fs3%2F", "%2Fiam%2F"); }
+  SECTION("bad X-Amz-Date") {
+    replace(r.target, "X-Amz-Date=20261122T043015Z", "X-Amz-Date=2026-11-22");
+  }
+  SECTION("other algorithm") {
+    replace(r.target, "X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=AWS4-HMAC-SHA512");
+  }
+  SECTION("service other than s3") {
+    replace(r.target, "%2Fs3%2F", "%2Fiam%2F");
+  }
   CHECK(code_of(r) == s3::Code::AuthorizationQueryParametersError);
 }
 
@@ -256,8 +279,8 @@ TEST_CASE("header values are canonicalised: trimmed, whitespace runs collapsed, 
                {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"},
                {"x-amz-meta-a", "  one \t  two  "},
                {"X-Amz-Meta-A", "three"}};
-  const std::string auth = silt::auth::sign_request(r.method, r.target, r.headers, "UNSIGNED-PAYLOAD", kAccessKey,
-                                                    kSecret, "us-east-1");
+  const std::string auth =
+      silt::auth::sign_request(r.method, r.target, r.headers, "UNSIGNED-PAYLOAD", kAccessKey, kSecret, "us-east-1");
   r.headers.emplace_back("Authorization", auth);
   REQUIRE(silt::auth::authenticate(r.view(), store(), kNow).ok());
 

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "server/http/header_guard.h"
 #include "server/s3/cors.h"
 #include "server/s3/handlers/object_headers.h"
-#include "server/http/header_guard.h"
 #include "util/http_field.h"
 
 using namespace silt;

@@ -1,8 +1,8 @@
 // The health probes on a real erasure object layer: drive states decide the cluster probes.
 #include <catch2/catch.hpp>
 
-#include "erasure/pool.h"
 #include "common/object_model.h"
+#include "erasure/pool.h"
 #include "server/ops/health.h"
 #include "test/unit/storage/storage_env.h"
 

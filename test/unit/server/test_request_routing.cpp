@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "server/s3/router.h"
 #include "common/object_model.h"
+#include "server/s3/router.h"
 #include "server/s3/s3_request.h"
 
 using namespace silt::server;

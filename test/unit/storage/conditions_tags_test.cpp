@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "storage_env.h"
@@ -83,8 +82,7 @@ TEST_CASE("if-match and if-none-match on put and complete", "[conditions]") {
   REQUIRE(up.ok());
   REQUIRE(env.put_part("b", "k", up->upload_id, 1, "tail").ok());
   std::vector<CompletedPart> parts = {{1, hex_encode(md5_raw("tail"))}};
-  CHECK(env.layer->complete_upload("b", "k", up->upload_id, parts, none).error().code ==
-        s3::Code::PreconditionFailed);
+  CHECK(env.layer->complete_upload("b", "k", up->upload_id, parts, none).error().code == s3::Code::PreconditionFailed);
   REQUIRE(env.layer->get_upload("b", "k", up->upload_id).ok());  // still there
   WriteConditions m2;
   m2.if_match = hex_encode(md5_raw("third"));

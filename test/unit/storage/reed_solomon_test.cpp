@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "erasure/reed_solomon.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <vector>
-
-#include "erasure/reed_solomon.h"
 
 using silt::ReedSolomon;
 
@@ -54,9 +53,15 @@ void check_all_erasures(int k, int m, size_t len) {
 
 }  // namespace
 
-TEST_CASE("RS 4+2 rebuilds every combination of up to 2 lost shards", "[rs]") { check_all_erasures(4, 2, 1000); }
-TEST_CASE("RS 2+1 rebuilds every single loss", "[rs]") { check_all_erasures(2, 1, 333); }
-TEST_CASE("RS 6+3 rebuilds every combination of up to 3 lost shards", "[rs]") { check_all_erasures(6, 3, 257); }
+TEST_CASE("RS 4+2 rebuilds every combination of up to 2 lost shards", "[rs]") {
+  check_all_erasures(4, 2, 1000);
+}
+TEST_CASE("RS 2+1 rebuilds every single loss", "[rs]") {
+  check_all_erasures(2, 1, 333);
+}
+TEST_CASE("RS 6+3 rebuilds every combination of up to 3 lost shards", "[rs]") {
+  check_all_erasures(6, 3, 257);
+}
 TEST_CASE("RS 3+0 and 1+1 edge layouts", "[rs]") {
   check_all_erasures(3, 0, 64);
   check_all_erasures(1, 1, 64);

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "erasure/erasure_object_layer.h"
 #include "erasure/erasure_config.h"
+#include "erasure/erasure_object_layer.h"
 #include "temp_dir.h"
 
 namespace silt::test {
