@@ -39,7 +39,7 @@ BOB_SECRET = "bob-secret-refusals-22"
 SSEC_KEY = "0123456789abcdef0123456789abcdef"  # 32 bytes, what AES256 takes
 DENIED = ("AccessDenied", 403)
 STATUS = {"InvalidRequest": 400, "NotImplemented": 501}
-TABLE_SOURCE = REPO / "server" / "unsupported_headers.cpp"
+TABLE_SOURCE = REPO / "server" / "s3" / "unsupported_headers.cpp"
 SECURITY_DOC = REPO / "docs" / "security.md"
 
 
