@@ -33,9 +33,12 @@ ErasureConfig default_pools(const std::vector<std::string>& drives, int parity, 
   // less redundancy than asked: REDUCED_REDUNDANCY and ONEZONE_IA get full parity.
   // INTELLIGENT_TIERING is reported as itself and stored as STANDARD until access-based
   // tiering exists.
-  c.storage_classes = {{"STANDARD", "standard"},           {"STANDARD_IA", "cold"},
-                       {"GLACIER_IR", "cold"},             {"ONEZONE_IA", "cold"},
-                       {"REDUCED_REDUNDANCY", "standard"}, {"INTELLIGENT_TIERING", "standard"}};
+  c.storage_classes = {{"STANDARD", "standard"},
+                       {"STANDARD_IA", "cold"},
+                       {"GLACIER_IR", "cold"},
+                       {"ONEZONE_IA", "cold"},
+                       {"REDUCED_REDUNDANCY", "standard"},
+                       {"INTELLIGENT_TIERING", "standard"}};
   return c;
 }
 
