@@ -11,8 +11,8 @@
 #include "erasure/object_reader.h"
 #include "erasure/object_writer.h"
 #include "erasure/parallel.h"
-#include "erasure/random_id.h"
 #include "erasure/sys_mirror.h"
+#include "util/random_id.h"
 #include "util/time.h"
 
 namespace silt {

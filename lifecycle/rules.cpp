@@ -8,10 +8,11 @@
 #include <map>
 #include <pugixml.hpp>
 #include <set>
-#include <sstream>
 
+#include "util/strings.h"
 #include "util/time.h"
 #include "util/utf8.h"
+#include "util/xml.h"
 
 namespace silt::lifecycle {
 
@@ -39,14 +40,6 @@ s3::Error invalid_request(std::string msg) {
   return s3::Error(s3::Code::InvalidRequest, std::move(msg));
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // The schema check S3 does first: an element holds only the children its type names, and
 // those not marked repeatable at most once.
 bool children_allowed(pugi::xml_node n, std::initializer_list<std::string_view> allowed,
@@ -54,7 +47,7 @@ bool children_allowed(pugi::xml_node n, std::initializer_list<std::string_view> 
   std::map<std::string_view, int> seen;
   for (auto c : n.children()) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
-      if (!trim(c.value()).empty()) return false;  // text where only elements belong
+      if (!trim(c.value(), kXmlSpace).empty()) return false;  // text where only elements belong
       continue;
     }
     if (c.type() != pugi::node_element) continue;
@@ -68,7 +61,7 @@ bool children_allowed(pugi::xml_node n, std::initializer_list<std::string_view> 
 
 // An xsd:int (Days and friends) or xsd:long (sizes); anything else does not validate.
 std::optional<int64_t> parse_integer(pugi::xml_node n, int64_t lo, int64_t hi) {
-  std::string_view s = trim(n.child_value());
+  std::string_view s = trim(n.child_value(), kXmlSpace);
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -83,7 +76,7 @@ std::optional<int> parse_int(pugi::xml_node n) {
 }
 
 std::optional<bool> parse_bool(pugi::xml_node n) {
-  std::string_view s = trim(n.child_value());
+  std::string_view s = trim(n.child_value(), kXmlSpace);
   if (s == "true" || s == "1") return true;
   if (s == "false" || s == "0") return false;
   return std::nullopt;
@@ -101,7 +94,7 @@ int digits(std::string_view s, size_t pos, size_t len) {
 // An xsd:dateTime as S3 takes a rule's Date: "2030-01-01", "2030-01-01T00:00:00Z",
 // "...T00:00:00.000Z" or with an offset "+01:00" (no offset reads as UTC). Epoch ms.
 std::optional<int64_t> parse_date(std::string_view s) {
-  s = trim(s);
+  s = trim(s, kXmlSpace);
   int year = digits(s, 0, 4), mon = digits(s, 5, 2), day = digits(s, 8, 2);
   if (s.size() < 10 || s[4] != '-' || s[7] != '-' || year < 0 || mon < 1 || mon > 12 || day < 1 || day > 31)
     return std::nullopt;
@@ -143,10 +136,6 @@ std::optional<int64_t> parse_date(std::string_view s) {
   tm.tm_min = m;
   tm.tm_sec = sec;
   return static_cast<int64_t>(timegm(&tm)) * 1000 + ms - static_cast<int64_t>(offset_min) * 60000;
-}
-
-size_t utf8_chars(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 // The names a rule carries are echoed in GetBucketLifecycleConfiguration's XML and the
@@ -232,7 +221,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
   Given g;
   Rule& rule = g.rule;
   rule.id = r.child_value("ID");
-  std::string_view status = trim(r.child_value("Status"));
+  std::string_view status = trim(r.child_value("Status"), kXmlSpace);
   if (status == "Enabled") {
     rule.enabled = true;
   } else if (status == "Disabled") {
@@ -269,7 +258,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
     if (!t.child("Days") == !t.child("Date") || !t.child("StorageClass")) return malformed();
     Transition tr;
     if (auto st = parse_when(t, tr.days, tr.date_ms); !st) return st.error();
-    tr.storage_class = trim(t.child_value("StorageClass"));
+    tr.storage_class = trim(t.child_value("StorageClass"), kXmlSpace);
     rule.transitions.push_back(std::move(tr));
   }
   if (auto n = r.child("NoncurrentVersionExpiration")) {
@@ -296,7 +285,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
       if (!nt.newer_noncurrent_versions) return malformed();
       g.newer_given = true;
     }
-    nt.storage_class = trim(n.child_value("StorageClass"));
+    nt.storage_class = trim(n.child_value("StorageClass"), kXmlSpace);
     rule.noncurrent_transitions.push_back(std::move(nt));
   }
   if (auto a = r.child("AbortIncompleteMultipartUpload")) {
@@ -475,10 +464,6 @@ s3::Status check_overlap(const std::vector<Given>& given) {
   return {};
 }
 
-void add_text(pugi::xml_node parent, const char* name, std::string_view text) {
-  parent.append_child(name).append_child(pugi::node_pcdata).set_value(std::string(text).c_str());
-}
-
 }  // namespace
 
 s3::Result<Configuration> parse_configuration(std::string_view xml,
@@ -506,7 +491,7 @@ s3::Result<Configuration> parse_configuration(std::string_view xml,
   std::set<std::string_view> ids;
   for (auto& g : given) {
     if (g.rule.id.empty()) continue;
-    if (utf8_chars(g.rule.id) > kMaxIdChars)
+    if (utf8_length(g.rule.id) > kMaxIdChars)
       return invalid_argument("ID length should not exceed allowed limit of 255");
     if (!ids.insert(g.rule.id).second)
       return invalid_argument("Rule ID must be unique. Found same ID for more than one rule");
@@ -544,11 +529,7 @@ s3::Result<Configuration> parse_configuration(std::string_view xml,
 
 std::string to_xml(const Configuration& config) {
   pugi::xml_document doc;
-  auto decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "UTF-8";
-  auto root = doc.append_child("LifecycleConfiguration");
-  root.append_attribute("xmlns") = "http://s3.amazonaws.com/doc/2006-03-01/";
+  auto root = new_s3_document(doc, "LifecycleConfiguration");
   for (auto& r : config.rules) {
     auto rule = root.append_child("Rule");
     add_text(rule, "ID", r.id);
@@ -603,9 +584,7 @@ std::string to_xml(const Configuration& config) {
       add_text(a, "DaysAfterInitiation", std::to_string(*r.abort_incomplete_days));
     }
   }
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw);
-  return out.str();
+  return to_string(doc);
 }
 
 }  // namespace silt::lifecycle

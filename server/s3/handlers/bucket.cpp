@@ -6,7 +6,7 @@
 #include "server/s3/bucket_access.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"
-#include "server/s3/xml.h"
+#include "util/xml.h"
 
 namespace silt::server::handlers {
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "server/s3/handler.h"
-#include "server/s3/xml.h"
+#include "util/xml.h"
 
 namespace silt::server::handlers {
 

@@ -3,9 +3,9 @@
 #include <pugixml.hpp>
 #include <set>
 
-#include "server/s3/xml.h"
 #include "util/uri.h"
 #include "util/utf8.h"
+#include "util/xml.h"
 
 namespace silt::server {
 
@@ -13,13 +13,6 @@ namespace {
 constexpr size_t kMaxTags = 10;
 constexpr size_t kMaxKey = 128;
 constexpr size_t kMaxValue = 256;
-
-// Lengths count characters, not bytes.
-size_t utf8_length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 // Tags go back out as XML text: bytes that are not UTF-8, and control characters
 // (NUL above all, which would cut the text short), could not make the round trip.

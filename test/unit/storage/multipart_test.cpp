@@ -2,11 +2,11 @@
 #include <thread>
 
 #include "erasure/fs.h"
-#include "erasure/random_id.h"
 #include "index/keys.h"
 #include "storage_env.h"
 #include "util/checksum.h"
 #include "util/hash.h"
+#include "util/random_id.h"
 
 using namespace silt;
 using silt::test::random_bytes;

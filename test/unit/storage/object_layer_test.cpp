@@ -6,10 +6,10 @@
 
 #include "damage.h"
 #include "erasure/fs.h"
-#include "erasure/random_id.h"
 #include "erasure/shard_file.h"
 #include "storage_env.h"
 #include "util/hash.h"
+#include "util/random_id.h"
 
 using namespace silt;
 using silt::test::flip_byte;
