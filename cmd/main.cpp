@@ -19,6 +19,7 @@
 #include "cmd/root_credentials.h"
 #include "cmd/volume_args.h"
 #include "erasure/erasure_config.h"
+#include "erasure/erasure_object_layer.h"
 #include "erasure/healer.h"
 #include "lifecycle/worker.h"
 #include "server/http/server.h"
@@ -280,7 +281,7 @@ int run_server(ServerOptions o) {
     return 1;
   }
 
-  auto layer = silt::open_erasure_object_layer(ec);
+  auto layer = silt::ErasureObjectLayer::open(ec);  // concrete: the healer below works on its drives
   if (!layer) {
     std::cerr << "silt: cannot open drives: " << layer.error().message << "\n";
     return 1;
@@ -305,11 +306,11 @@ int run_server(ServerOptions o) {
   heal_opt.monitor_interval_ms = static_cast<int64_t>(o.drive_check_interval * 1000);
   heal_opt.scrub_interval_ms = static_cast<int64_t>(o.scrub_interval * 1000);
   heal_opt.scrub_bytes_per_second = o.scrub_rate * (1 << 20);
-  auto healer = silt::make_healer(**layer, heal_opt);
-  if (healer) healer->start();
+  silt::Healer healer(**layer, heal_opt);  // the erasure backend's Maintenance
+  healer.start();
   spdlog::info("users {}", users_path);
-  int rc = silt::server::serve(cfg, **layer, **users, &worker, healer.get());
-  if (healer) healer->stop();
+  int rc = silt::server::serve(cfg, **layer, **users, &worker, &healer);
+  healer.stop();
   worker.stop();
   return rc;
 }

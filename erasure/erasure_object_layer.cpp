@@ -327,7 +327,7 @@ s3::Status check_pool(const PoolConfig& p) {
 
 }  // namespace
 
-s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const ErasureConfig& cfg) {
+s3::Result<std::unique_ptr<ErasureObjectLayer>> ErasureObjectLayer::open(const ErasureConfig& cfg) {
   std::vector<PoolConfig> pools = cfg.pools;
   auto classes = cfg.storage_classes;
   if (pools.empty()) {
@@ -386,7 +386,13 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const Erasure
   mirror->sync(*mirror_state);
   set->index->set_mirror(mirror.get());
   set->mirror = std::move(mirror);
-  return std::unique_ptr<ObjectLayer>(std::make_unique<ErasureObjectLayer>(std::move(set)));
+  return std::make_unique<ErasureObjectLayer>(std::move(set));
+}
+
+s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const ErasureConfig& cfg) {
+  auto layer = ErasureObjectLayer::open(cfg);
+  if (!layer) return layer.error();
+  return std::unique_ptr<ObjectLayer>(std::move(*layer));
 }
 
 }  // namespace silt

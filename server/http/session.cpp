@@ -279,7 +279,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     co_return std::move(*r);
   }
 
-  if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.objects, shared_.stopping)) {
+  if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.maintenance, shared_.stopping)) {
     rec_.operation = "Health";
     co_return std::move(*r);
   }

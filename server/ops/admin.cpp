@@ -2,9 +2,10 @@
 
 #include <charconv>
 
-#include "erasure/healer.h"
 #include "lifecycle/usage.h"
 #include "lifecycle/worker.h"
+#include "object/maintenance.h"
+#include "server/ops/admin_json.h"
 #include "server/ops/admin_users.h"
 #include "util/uri.h"
 
@@ -71,7 +72,7 @@ s3::Result<Response> handle_admin(std::string_view method, std::string_view targ
     if (auto s = expect("GET"); !s) return s.error();
     auto usage = lifecycle::measure_usage(svc.objects, bucket);
     if (!usage) return usage.error();
-    return json_response(lifecycle::usage_json(svc.objects.pools(), *usage));
+    return json_response(usage_json(svc.objects.pools(), *usage));
   }
   if (call.rfind("lifecycle/", 0) == 0 && !worker)
     return s3::Error(s3::Code::ServiceUnavailable, "The lifecycle worker is not running");
@@ -83,7 +84,7 @@ s3::Result<Response> handle_admin(std::string_view method, std::string_view targ
   }
   if (call == "lifecycle/status") {
     if (auto s = expect("GET"); !s) return s.error();
-    return json_response(worker->status());
+    return json_response(lifecycle_status_json(worker->status()));
   }
   if (call == "lifecycle/simulate") {
     // GET simulates the stored rules; POST the LifecycleConfiguration in its body (unsaved).
@@ -95,23 +96,24 @@ s3::Result<Response> handle_admin(std::string_view method, std::string_view targ
     auto sim = lifecycle::simulate(svc.objects, bucket, *days, worker->options().day_ms,
                                    method == "POST" ? std::optional<std::string_view>(body) : std::nullopt);
     if (!sim) return sim.error();
-    return json_response(*sim);
+    return json_response(simulation_json(*sim));
   }
   if (call == "status" || call.rfind("heal/", 0) == 0) {
-    if (!svc.healer) return s3::Error(s3::Code::ServiceUnavailable, "The healer is not running");
+    Maintenance* m = svc.maintenance;
+    if (!m) return s3::Error(s3::Code::ServiceUnavailable, "The healer is not running");
     if (call == "status") {
       if (auto s = expect("GET"); !s) return s.error();
-      return json_response(svc.healer->cluster_status());
+      return json_response(cluster_status_json(m->drive_status(), m->pool_status(), m->heal_status()));
     }
     if (call == "heal/run") {
       if (auto s = expect("POST"); !s) return s.error();
       if (!bucket.empty())
         if (auto b = svc.objects.head_bucket(bucket); !b) return b.error();
-      return json_response({{"pass", svc.healer->request_pass(bucket)}});
+      return json_response({{"pass", m->request_heal(bucket)}});
     }
     if (call == "heal/status") {
       if (auto s = expect("GET"); !s) return s.error();
-      return json_response(svc.healer->status());
+      return json_response(heal_status_json(m->heal_status()));
     }
   }
   return s3::Error(s3::Code::InvalidRequest, "Unknown admin API call: " + std::string(call));

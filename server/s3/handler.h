@@ -17,7 +17,7 @@
 
 namespace silt {
 
-class Healer;
+class Maintenance;
 namespace lifecycle {
 class Worker;
 }
@@ -36,7 +36,7 @@ struct Services {
   ObjectLayer& objects;
   boost::asio::thread_pool& blocking;
   lifecycle::Worker* lifecycle = nullptr;  // null: no lifecycle worker (tests)
-  Healer* healer = nullptr;                // null: no healer (tests)
+  Maintenance* maintenance = nullptr;      // storage health (object/maintenance.h); null: the backend has none
   auth::UserStore* users = nullptr;        // the admin API's users calls; null: none (tests)
   Metrics* metrics = nullptr;              // null: requests are not counted
   AccessLog* access_log = nullptr;         // null: no access log
