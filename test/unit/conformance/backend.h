@@ -12,10 +12,12 @@
 //      builds the backend, so builds without it still run the suite on erasure.
 //   3. List the .cpp and the backend's dependency in meson.build here.
 // Each case then runs once per backend (a Catch2 generator); a failing assertion is
-// reported with "backend: <name>".
+// reported with "backend: <name>". A backend that needs an outside service (RADOS: a
+// running cluster) registers itself only when that service is configured (say, an
+// environment variable naming its ceph.conf), so `meson test` without one still runs
+// the suite on erasure, and the step that starts the service runs unit_conformance.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,15 +54,17 @@ class Backend {
   virtual Capabilities capabilities() const = 0;
 
   // The two counts behind the suite's "nothing leaks" checks. Each first waits until
-  // the backend has reclaimed what it already decided to remove (trash, GC).
+  // the backend has reclaimed what it already decided to remove (trash, GC; a test
+  // deployment may set grace periods to zero or run its collector here).
   //
   // data_items: separately stored data items of every class: one per object version
   // (a multipart object: one per part it was completed from), one per uploaded part of
   // a live upload, and one per delete marker (its record is kept with the data so the
   // index can be rebuilt from the data alone). Replaced and deleted ones are not counted.
   virtual size_t data_items() = 0;
-  // temp_items: leftovers of writes that were never committed or whose commit failed
-  // (erasure: entries under the drives' tmp/). 0 whenever no writer is open.
+  // temp_items: what writers not (or not successfully) committed hold (erasure: entries
+  // under the drives' tmp/; RADOS: write intents and their data). Above 0 while an open
+  // writer has written whole stripes; 0 again once no writer is open.
   virtual size_t temp_items() = 0;
 };
 

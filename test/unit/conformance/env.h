@@ -31,10 +31,13 @@ inline std::string log_text(size_t n, unsigned seed) {
   return s;
 }
 
-// One test case's backend. `layer` follows reopen().
+// One test case's backend.
 class Env {
  public:
-  explicit Env(const BackendFactory& f) : name_(f.name), backend_(f.make()), layer(&backend_->layer()) {}
+  explicit Env(const BackendFactory& f) : name_(f.name), backend_(f.make()) { layer = &backend_->layer(); }
+
+  // The layer under test; reopen() replaces it.
+  ObjectLayer* layer = nullptr;
 
   const std::string& name() const { return name_; }
   Capabilities capabilities() const { return backend_->capabilities(); }
@@ -100,9 +103,6 @@ class Env {
  private:
   std::string name_;
   std::unique_ptr<Backend> backend_;
-
- public:
-  ObjectLayer* layer;
 };
 
 inline Catch::Generators::GeneratorWrapper<BackendFactory> backends() {
