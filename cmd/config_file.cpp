@@ -28,7 +28,17 @@ ErasureConfig default_pools(const std::vector<std::string>& drives, int parity, 
   ErasureConfig c;
   c.pools.push_back(PoolConfig{"standard", drives, parity, block_size, 0, kDefaultPrice});
   c.pools.push_back(PoolConfig{"cold", drives, parity, block_size, kDefaultColdZstd, kDefaultPrice});
-  c.storage_classes = {{"STANDARD", "standard"}, {"STANDARD_IA", "cold"}, {"GLACIER_IR", "cold"}};
+  // Every class AWS serves at once has a home, so clients that name one work unchanged
+  // (duplicity --s3-use-onezone-ia, older tools' REDUCED_REDUNDANCY). silt never keeps
+  // less redundancy than asked: REDUCED_REDUNDANCY and ONEZONE_IA get full parity.
+  // INTELLIGENT_TIERING is reported as itself and stored as STANDARD until access-based
+  // tiering exists.
+  c.storage_classes = {{"STANDARD", "standard"},
+                       {"STANDARD_IA", "cold"},
+                       {"GLACIER_IR", "cold"},
+                       {"ONEZONE_IA", "cold"},
+                       {"REDUCED_REDUNDANCY", "standard"},
+                       {"INTELLIGENT_TIERING", "standard"}};
   return c;
 }
 

@@ -21,8 +21,8 @@ struct FileConfig {
 s3::Result<FileConfig> load_config_file(const std::string& path);
 
 // The embedded default on one folder: six drives and the index inside it,
-// pool "standard" (4+2) for STANDARD and pool "cold" (4+2, zstd) for
-// STANDARD_IA and GLACIER_IR on the same drives.
+// pool "standard" (4+2) for STANDARD, REDUCED_REDUNDANCY and INTELLIGENT_TIERING, and
+// pool "cold" (4+2, zstd) for STANDARD_IA, ONEZONE_IA and GLACIER_IR on the same drives.
 ErasureConfig default_pools(const std::vector<std::string>& drives, int parity, uint32_t block_size);
 
 }  // namespace silt

@@ -28,6 +28,7 @@ CodeInfo info(Code c) {
     case Code::InvalidArgument: return {"InvalidArgument", 400};
     case Code::InvalidBucketState: return {"InvalidBucketState", 409};
     case Code::InvalidBucketName: return {"InvalidBucketName", 400};
+    case Code::InvalidLocationConstraint: return {"InvalidLocationConstraint", 400};
     case Code::InvalidDigest: return {"InvalidDigest", 400};
     case Code::InvalidPolicyDocument: return {"InvalidPolicyDocument", 400};
     case Code::InvalidPart: return {"InvalidPart", 400};

@@ -32,6 +32,7 @@ enum class Code {
   InvalidArgument,
   InvalidBucketState,
   InvalidBucketName,
+  InvalidLocationConstraint,
   InvalidDigest,
   InvalidPolicyDocument,
   InvalidPart,

@@ -18,6 +18,13 @@ bool valid_bucket_name(std::string_view n) {
   return !all_digits_and_dots;  // "192.168.5.4" looks like an IP address
 }
 
+bool valid_region_name(std::string_view n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
 bool is_reserved_bucket_name(std::string_view name) {
   return name == "minio";
 }

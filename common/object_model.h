@@ -23,6 +23,10 @@ inline constexpr size_t kMaxKeyLength = 1024;               // bytes of UTF-8
 // Bucket naming rules for CreateBucket (3-63 chars of a-z 0-9 . -, starting and
 // ending with a letter or digit, no "..", ".-" or "-.", not an IP address).
 bool valid_bucket_name(std::string_view name);
+// A LocationConstraint silt keeps and later echoes in a header (x-amz-bucket-region):
+// 1-64 of a-z 0-9 '-', like every AWS region name and the names clients invent
+// ("local", "garage", "eu-west-1").
+bool valid_region_name(std::string_view name);
 // Names silt keeps for itself whatever the rules say: "minio" (MinIO clients treat it
 // as the server's own namespace).
 bool is_reserved_bucket_name(std::string_view name);

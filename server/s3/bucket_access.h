@@ -25,6 +25,8 @@ namespace silt::server {
 // Bucket config names in the object layer.
 inline constexpr std::string_view kPolicyConfig = "policy";
 inline constexpr std::string_view kAclConfig = "acl";
+// CreateBucket's LocationConstraint, as the client gave it.
+inline constexpr std::string_view kLocationConfig = "location";
 
 struct BucketAccess {
   int64_t created_ms = 0;

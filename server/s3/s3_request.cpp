@@ -10,6 +10,14 @@
 
 namespace silt::server {
 
+std::string object_url(const S3Request& req) {
+  std::string path = req.virtual_host ? "" : "/" + uri_encode(req.bucket, true);
+  path += "/" + uri_encode(req.key, true);
+  std::string_view host = req.header ? req.header_value("host") : std::string_view{};
+  if (host.empty()) return path;
+  return std::string(req.secure_transport ? "https://" : "http://") + std::string(host) + path;
+}
+
 namespace {
 const std::pair<std::string, std::string>* find_query_header(const S3Request& r, std::string_view name) {
   for (const auto& qh : r.query_headers)

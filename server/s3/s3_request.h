@@ -45,6 +45,11 @@ struct S3Request {
   std::string resource() const;  // "/bucket/key" for error XML
 };
 
+// The object's absolute URL as this request addressed it ("http://host:9000/bucket/key",
+// or "http://bucket.domain/key" under virtual-host addressing), as AWS writes it into
+// CompleteMultipartUploadResult's Location; the path alone when there is no Host.
+std::string object_url(const S3Request& req);
+
 // Splits the target and resolves addressing. domain: base domain for virtual-host
 // style ("s3.local"); a Host of "<bucket>.<domain>[:port]" names the bucket.
 s3::Result<S3Request> parse_s3_request(const RequestHeader& h, std::string_view domain);

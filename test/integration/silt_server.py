@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 
@@ -154,9 +155,13 @@ class SiltServer:
         files = size = 0
         for d in self.drives():
             for p in d.rglob("*"):
-                if p.is_file():
+                try:
+                    st = p.stat()
+                except FileNotFoundError:  # silt's trash remover got there first
+                    continue
+                if stat.S_ISREG(st.st_mode):
                     files += 1
-                    size += p.stat().st_size
+                    size += st.st_size
         return files, size
 
     def request(self, method, bucket="", key="", params=(), headers=None, body=b"",

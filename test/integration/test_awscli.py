@@ -39,6 +39,9 @@ def test_mb_with_other_region_sends_location_constraint(silt, s3):
     name = bucket_name("mbregion")
     silt.aws("s3", "mb", f"s3://{name}", "--region", "eu-central-1")
     s3.head_bucket(Bucket=name)
+    # The constraint is kept: the bucket reports the region it was created in, as in AWS.
+    loc = aws_json(silt, "s3api", "get-bucket-location", "--bucket", name)
+    assert loc["LocationConstraint"] == "eu-central-1"
 
 
 def test_cp_up_ls_cp_down(silt, s3, bucket, rand, tmp_path):
@@ -180,6 +183,18 @@ def test_s3api_listings_and_delete_objects(silt, s3, bucket):
 def test_s3api_get_bucket_location(silt, bucket):
     loc = aws_json(silt, "s3api", "get-bucket-location", "--bucket", bucket)
     assert loc["LocationConstraint"] in (None, "")
+
+
+@pytest.mark.parametrize("cls", ["ONEZONE_IA", "REDUCED_REDUNDANCY", "INTELLIGENT_TIERING"])
+def test_cp_with_every_instant_storage_class(silt, s3, bucket, rand, cls):
+    """Classes AWS serves at once are accepted and reported as themselves (duplicity
+    --s3-use-onezone-ia, older tools' REDUCED_REDUNDANCY); silt used to refuse them."""
+    src = rand(1000)
+    silt.aws("s3", "cp", str(src), f"s3://{bucket}/k", "--storage-class", cls)
+    assert s3.head_object(Bucket=bucket, Key="k")["StorageClass"] == cls
+    listed = aws_json(silt, "s3api", "list-objects-v2", "--bucket", bucket)["Contents"]
+    assert [(o["Key"], o["StorageClass"]) for o in listed] == [("k", cls)]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == src.read_bytes()
 
 
 @pytest.mark.parametrize("size", [0, 7 * MiB, 9 * MiB])

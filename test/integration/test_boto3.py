@@ -40,7 +40,13 @@ def test_create_existing_bucket_is_already_owned(s3, bucket):
 def test_create_bucket_with_location_constraint_body(s3):
     name = bucket_name("loc")
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    s3.head_bucket(Bucket=name)
+    assert hdrs(s3.head_bucket(Bucket=name))["x-amz-bucket-region"] == "eu-west-1"
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+    # A constraint that is no region name is refused before anything is created.
+    bad = bucket_name("badloc")
+    e = client_error(s3.create_bucket, Bucket=bad, CreateBucketConfiguration={"LocationConstraint": "eu west\r\n"})
+    assert code(e) == ("InvalidLocationConstraint", 400)
+    assert code(client_error(s3.head_bucket, Bucket=bad)) == ("404", 404)
 
 
 def test_head_bucket_region_and_missing(s3, bucket):

@@ -48,7 +48,7 @@ def complete(s3, bucket, key, uid, parts, **kw):
 
 # --- the happy path --------------------------------------------------------------
 
-def test_out_of_order_concurrent_parts_complete(s3, bucket):
+def test_out_of_order_concurrent_parts_complete(silt, s3, bucket):
     parts = [os.urandom(PART) for _ in range(3)] + [os.urandom(12345)]
     created = s3.create_multipart_upload(Bucket=bucket, Key="dir/big.bin",
                                          ContentType="application/x-test",
@@ -67,7 +67,8 @@ def test_out_of_order_concurrent_parts_complete(s3, bucket):
     resp = complete(s3, bucket, "dir/big.bin", uid, sent)
     assert resp["ETag"] == mpu_etag(parts)
     assert resp["Bucket"] == bucket and resp["Key"] == "dir/big.bin"
-    assert resp.get("Location")
+    # The absolute URL of the object, as AWS gives it (a path used to be returned).
+    assert resp["Location"] == f"{silt.endpoint}/{bucket}/dir/big.bin"
     data = b"".join(parts)
     head = s3.head_object(Bucket=bucket, Key="dir/big.bin")
     assert head["ContentLength"] == len(data)

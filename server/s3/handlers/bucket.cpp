@@ -14,14 +14,20 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
   const auto& bucket = ctx.req.bucket;
   if (!valid_bucket_name(bucket) || is_reserved_bucket_name(bucket))
     co_return s3::Error(s3::Code::InvalidBucketName, "The specified bucket is not valid.");
-  // Any LocationConstraint is accepted: clients send their own region (clients.md X-ADDR-03).
+  // Any LocationConstraint is accepted (clients send their own region, clients.md X-ADDR-03)
+  // and kept, so GetBucketLocation and HeadBucket report what the bucket was created with.
   auto body = co_await ctx.body.read_all(64 * 1024);
   if (!body) co_return body.error();
+  std::string location;
   if (!body->empty()) {
     pugi::xml_document doc;
     if (!doc.load_string(body->c_str()) || !doc.child("CreateBucketConfiguration"))
       co_return s3::Error(s3::Code::MalformedXML,
                           "The XML you provided was not well-formed or did not validate against our published schema.");
+    location = doc.child("CreateBucketConfiguration").child_value("LocationConstraint");
+    if (!location.empty() && !valid_region_name(location))
+      co_return s3::Error(s3::Code::InvalidLocationConstraint, "The specified location-constraint is not valid")
+          .with("LocationConstraint", location);
   }
   auto acl = acl_from_request(ctx.req);
   if (!acl) co_return acl.error();
@@ -29,7 +35,10 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
   auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
     auto made = ctx.svc.objects.make_bucket(bucket, owner);
     ctx.svc.access->invalidate(bucket);
-    if (!made || acl->empty()) return made;
+    if (!made) return made;
+    if (!location.empty())
+      if (auto st = ctx.svc.objects.put_bucket_config(bucket, kLocationConfig, location); !st) return st;
+    if (acl->empty()) return made;
     return ctx.svc.objects.put_bucket_config(bucket, kAclConfig, *acl);
   });
   if (!st) co_return st.error();
@@ -38,11 +47,22 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
   co_return r;
 }
 
+namespace {
+// The region a bucket reports: its LocationConstraint, else the server's --region.
+s3::Result<std::string> bucket_region(RequestContext& ctx) {
+  auto info = ctx.svc.objects.head_bucket(ctx.req.bucket);
+  if (!info) return info.error();
+  auto location = ctx.svc.objects.get_bucket_config(ctx.req.bucket, kLocationConfig);
+  if (!location) return location.error();
+  return *location && !(*location)->empty() ? **location : ctx.svc.config.region;
+}
+}  // namespace
+
 awaitable<Result> head_bucket(RequestContext& ctx) {
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(ctx.req.bucket); });
-  if (!info) co_return info.error();
+  auto region = co_await run_blocking(ctx.svc.blocking, [&] { return bucket_region(ctx); });
+  if (!region) co_return region.error();
   Response r;
-  r.add("x-amz-bucket-region", ctx.svc.config.region);
+  r.add("x-amz-bucket-region", *region);
   co_return r;
 }
 
@@ -57,12 +77,12 @@ awaitable<Result> delete_bucket(RequestContext& ctx) {
 }
 
 awaitable<Result> get_bucket_location(RequestContext& ctx) {
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(ctx.req.bucket); });
-  if (!info) co_return info.error();
+  auto region = co_await run_blocking(ctx.svc.blocking, [&] { return bucket_region(ctx); });
+  if (!region) co_return region.error();
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "LocationConstraint");
   // us-east-1 is reported as an empty constraint, as AWS does.
-  if (ctx.svc.config.region != "us-east-1") root.text().set(ctx.svc.config.region.c_str());
+  if (*region != "us-east-1") root.text().set(region->c_str());
   co_return xml_response(to_string(doc));
 }
 

@@ -211,7 +211,7 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   if (!info) co_return info.error();
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "CompleteMultipartUploadResult");
-  add_text(root, "Location", "/" + req.bucket + "/" + uri_encode(req.key, true));
+  add_text(root, "Location", object_url(req));
   add_text(root, "Bucket", req.bucket);
   add_text(root, "Key", req.key);
   add_text(root, "ETag", quoted_etag(info->etag));
