@@ -158,7 +158,7 @@ TEST_CASE("versioning: suspended buckets keep one null version", "[versioning]")
   REQUIRE(del.ok());
   CHECK(del->delete_marker);
   CHECK(del->version_id == "null");
-  CHECK(env.data_items() == 2);  // v1, and the marker's own dir (its record, for a rebuild)
+  CHECK(env.data_items() == 2);  // v1, and the null delete marker (its record, for a rebuild)
   CHECK(env.layer->stat_object("b", "k").error().extra.at("VersionId") == "null");
   auto vl2 = env.layer->list_object_versions("b", {});
   REQUIRE(vl2.ok());
