@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "object/object_layer.h"
+#include "server/ops/own_context.h"
 #include "server/s3/response.h"
 
 namespace silt::server {
@@ -22,5 +23,8 @@ namespace silt::server {
 // The answer when (method, target) is a health probe; nullopt otherwise.
 std::optional<Response> answer_health(boost::beast::http::verb method, std::string_view target, ObjectLayer& objects,
                                       bool stopping);
+
+// The endpoint table's entry (server/s3/router.cpp): its health rows are the paths above.
+boost::asio::awaitable<s3::Result<Response>> serve_health(OwnContext& ctx);
 
 }  // namespace silt::server
