@@ -277,7 +277,8 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     // The console reads its sign-in body itself.
     if (own->auth == Auth::ConsoleSession)
       if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
-    OwnContext ctx{hdr, raw, svc, shared_.console, shared_.stopping, is_tls(), source_address(rec_.remote)};
+    const std::string source = source_address(rec_.remote);
+    OwnContext ctx{hdr, raw, svc, shared_.console, shared_.stopping, is_tls(), source};
     auto r = co_await own->handler.own(ctx);
     if (!r) co_return fail(r.error());
     co_return std::move(*r);
