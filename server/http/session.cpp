@@ -311,7 +311,7 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     if (!signed_id) co_return fail(signed_id.error());
     id = std::move(*signed_id);
     rec_.user = id.access_key;
-    // Unrouted requests and refused headers are answered to authenticated callers only.
+    // Unrouted and refused requests are answered after authentication, as AWS answers them.
     if (!rt.error) co_return fail(rt.error.error());
     // Before 100 Continue: a client that may not write here never sends its body.
     if (auto st = co_await authorize(svc, id, req, *ep); !st) co_return fail(st.error());
