@@ -73,4 +73,10 @@ std::optional<Response> answer_health(http::verb method, std::string_view target
   return std::nullopt;
 }
 
+boost::asio::awaitable<s3::Result<Response>> serve_health(OwnContext& ctx) {
+  auto r = answer_health(ctx.head.method(), ctx.head.target(), ctx.svc.maintenance, ctx.stopping);
+  if (!r) co_return s3::Error(s3::Code::InternalError, "Not a health probe");  // the table routes only probes here
+  co_return std::move(*r);
+}
+
 }  // namespace silt::server

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "object/maintenance.h"
+#include "server/ops/own_context.h"
 #include "server/s3/response.h"
 
 namespace silt::server {
@@ -24,5 +25,8 @@ namespace silt::server {
 // always in quorum. Never blocks (pool_status reads in-memory states): io thread.
 std::optional<Response> answer_health(boost::beast::http::verb method, std::string_view target, Maintenance* storage,
                                       bool stopping);
+
+// The endpoint table's entry (server/s3/router.cpp): its health rows are the paths above.
+boost::asio::awaitable<s3::Result<Response>> serve_health(OwnContext& ctx);
 
 }  // namespace silt::server

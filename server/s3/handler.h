@@ -29,6 +29,7 @@ namespace server {
 
 class Metrics;
 class AccessLog;
+struct Endpoint;
 
 // Shared by all sessions of one server; lives as long as the server.
 struct Services {
@@ -53,6 +54,9 @@ struct RequestContext {
   Services& svc;
   // For handlers that authenticate by themselves (browser POST with a signed policy).
   const auth::CredentialStore* credentials = nullptr;
+  // The request's row of the endpoint table (server/s3/router.h), for handlers that authorize
+  // by themselves (POST Object, once its form is read).
+  const Endpoint* endpoint = nullptr;
 };
 
 using Handler = boost::asio::awaitable<s3::Result<Response>> (*)(RequestContext&);
