@@ -105,3 +105,94 @@ def test_aws_cli_mb_of_an_owned_bucket_succeeds_in_us_east_1(silt, s3):
     again = silt.aws("s3", "mb", f"s3://{name}", check=False)
     assert again.returncode == 0, again.stderr
     assert f"make_bucket: {name}" in again.stdout
+
+
+# --- DeleteBucket of a bucket holding only unfinished uploads -------------------------------
+
+def start_uploads(s3, name):
+    """Two uploads in progress with three parts (one of 5 MiB) between them."""
+    a = s3.create_multipart_upload(Bucket=name, Key="big")["UploadId"]
+    s3.upload_part(Bucket=name, Key="big", UploadId=a, PartNumber=1, Body=os.urandom(5 * MiB))
+    s3.upload_part(Bucket=name, Key="big", UploadId=a, PartNumber=2, Body=b"tail")
+    b = s3.create_multipart_upload(Bucket=name, Key="dir/other")["UploadId"]
+    s3.upload_part(Bucket=name, Key="dir/other", UploadId=b, PartNumber=1, Body=os.urandom(1000))
+    return a, b
+
+
+def test_delete_bucket_of_unfinished_uploads_removes_them(silt, s3):
+    before = silt.drive_usage()
+    name = bucket_name("uploads-only")
+    s3.create_bucket(Bucket=name)
+    a, b = start_uploads(s3, name)
+    assert silt.drive_usage()[1] > before[1] + 5 * MiB
+    resp = s3.delete_bucket(Bucket=name)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert code(client_error(s3.head_bucket, Bucket=name)) == ("404", 404)
+    # Nothing left on the drives: parts, their records, the uploads' and bucket's mirror files.
+    wait_for("the parts' data to be freed", lambda: silt.drive_usage() == before)
+    assert code(client_error(s3.list_parts, Bucket=name, Key="big", UploadId=a)) == ("NoSuchBucket", 404)
+    # Nor in the index: a restart (no rebuild) brings neither bucket nor upload back.
+    silt.restart()
+    assert name not in [x["Name"] for x in s3.list_buckets()["Buckets"]]
+    assert silt.drive_usage() == before
+    s3.create_bucket(Bucket=name)
+    assert s3.list_multipart_uploads(Bucket=name).get("Uploads", []) == []
+    for key, upload in (("big", a), ("dir/other", b)):
+        assert code(client_error(s3.list_parts, Bucket=name, Key=key, UploadId=upload)) == ("NoSuchUpload", 404)
+    s3.delete_bucket(Bucket=name)
+
+
+def test_delete_bucket_with_an_object_or_a_delete_marker_stays_not_empty(silt, s3):
+    name = bucket_name("not-empty")
+    s3.create_bucket(Bucket=name)
+    upload = s3.create_multipart_upload(Bucket=name, Key="u")["UploadId"]
+    s3.put_object(Bucket=name, Key="obj", Body=b"x")
+    e = client_error(s3.delete_bucket, Bucket=name)
+    assert code(e) == ("BucketNotEmpty", 409)
+    # The refusal aborted nothing.
+    assert s3.list_parts(Bucket=name, Key="u", UploadId=upload)["UploadId"] == upload
+    # A delete marker alone (versioned bucket) keeps the bucket too.
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    old = s3.list_object_versions(Bucket=name)["Versions"]
+    for v in old:
+        s3.delete_object(Bucket=name, Key=v["Key"], VersionId=v["VersionId"])
+    s3.delete_object(Bucket=name, Key="obj")  # a marker over nothing
+    assert len(s3.list_object_versions(Bucket=name)["DeleteMarkers"]) == 1
+    assert code(client_error(s3.delete_bucket, Bucket=name)) == ("BucketNotEmpty", 409)
+    assert s3.list_parts(Bucket=name, Key="u", UploadId=upload)["UploadId"] == upload
+    still_serving(s3)
+
+
+def test_delete_bucket_while_parts_are_uploaded_leaves_no_orphans(silt, s3):
+    """Parts racing the DeleteBucket either land before it (and go with the uploads) or are
+    refused (NoSuchUpload / NoSuchBucket) and freed: nothing stays on the drives."""
+    before = silt.drive_usage()
+    name = bucket_name("racing")
+    s3.create_bucket(Bucket=name)
+    upload = s3.create_multipart_upload(Bucket=name, Key="k")["UploadId"]
+    writer = silt.boto3()
+    outcome = {"ok": 0, "errors": []}
+    first = threading.Event()
+
+    def upload_parts():
+        for n in range(1, 200):
+            try:
+                writer.upload_part(Bucket=name, Key="k", UploadId=upload, PartNumber=n, Body=os.urandom(256 * 1024))
+                outcome["ok"] += 1
+                first.set()
+            except Exception as e:  # the first refusal ends the loop
+                outcome["errors"].append(e)
+                first.set()
+                return
+
+    t = threading.Thread(target=upload_parts)
+    t.start()
+    assert first.wait(30)
+    s3.delete_bucket(Bucket=name)
+    t.join(60)
+    assert not t.is_alive()
+    assert outcome["ok"] >= 1
+    assert len(outcome["errors"]) == 1
+    assert code(outcome["errors"][0]) in (("NoSuchUpload", 404), ("NoSuchBucket", 404))
+    wait_for("every part's data to be freed", lambda: silt.drive_usage() == before)
+    still_serving(s3)
