@@ -196,3 +196,62 @@ def test_delete_bucket_while_parts_are_uploaded_leaves_no_orphans(silt, s3):
     assert code(outcome["errors"][0]) in (("NoSuchUpload", 404), ("NoSuchBucket", 404))
     wait_for("every part's data to be freed", lambda: silt.drive_usage() == before)
     still_serving(s3)
+
+
+# --- a repeated CompleteMultipartUpload -------------------------------------------------------
+
+def test_complete_multipart_upload_repeated_answers_the_same_result(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    chunks = [os.urandom(5 * MiB), b"last part"]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    parts = [(n, s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=n, Body=c)["ETag"])
+             for n, c in enumerate(chunks, 1)]
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload,
+                                         MultipartUpload=part_etag_list(parts))
+    assert first["ETag"] == multipart_etag(chunks)
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload,
+                                         MultipartUpload=part_etag_list(parts))
+    for field in ("Location", "Bucket", "Key", "ETag", "VersionId"):
+        assert again[field] == first[field], field
+    # Only one version was made.
+    assert len(s3.list_object_versions(Bucket=bucket, Prefix="k")["Versions"]) == 1
+    # Another part list is no repeat of that request.
+    e = client_error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload,
+                     MultipartUpload=part_etag_list(parts[:1]))
+    assert code(e) == ("NoSuchUpload", 404)
+    # An unknown upload id, or an upload aborted, stays NoSuchUpload.
+    other = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=other)
+    e = client_error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=other,
+                     MultipartUpload=part_etag_list(parts))
+    assert code(e) == ("NoSuchUpload", 404)
+
+
+def test_complete_multipart_upload_repeated_after_an_overwrite_is_no_such_upload(s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"only part")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=upload, MultipartUpload=part_etag_list([(1, etag)]))
+    # Another upload of the same bytes makes the same ETag, but it is not this upload.
+    second = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="k", UploadId=second, PartNumber=1, Body=b"only part")
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=second, MultipartUpload=part_etag_list([(1, etag)]))
+    e = client_error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=upload,
+                     MultipartUpload=part_etag_list([(1, etag)]))
+    assert code(e) == ("NoSuchUpload", 404)
+    assert s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=second,
+                                        MultipartUpload=part_etag_list([(1, etag)]))["Key"] == "k"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"single")
+    e = client_error(s3.complete_multipart_upload, Bucket=bucket, Key="k", UploadId=second,
+                     MultipartUpload=part_etag_list([(1, etag)]))
+    assert code(e) == ("NoSuchUpload", 404)
+
+
+def test_complete_multipart_upload_repeated_survives_a_restart(silt, s3, bucket):
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="r")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="r", UploadId=upload, PartNumber=1, Body=b"data")["ETag"]
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="r", UploadId=upload,
+                                         MultipartUpload=part_etag_list([(1, etag)]))
+    silt.restart()
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="r", UploadId=upload,
+                                         MultipartUpload=part_etag_list([(1, etag)]))
+    assert again["ETag"] == first["ETag"]
