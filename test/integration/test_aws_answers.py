@@ -475,3 +475,19 @@ def test_empty_content_md5_is_invalid_digest(silt, s3, bucket):
     md5 = base64.b64encode(hashlib.md5(b"abc").digest()).decode()
     s3.put_object(Bucket=bucket, Key="k", Body=b"abc", ContentMD5=md5)
     still_serving(s3)
+
+
+# --- ListObjectsV2 with an empty ContinuationToken -------------------------------------------
+
+def test_list_objects_v2_empty_continuation_token_is_no_token(s3, bucket):
+    for k in ("a", "b", "c"):
+        s3.put_object(Bucket=bucket, Key=k, Body=b"")
+    page = s3.list_objects_v2(Bucket=bucket, ContinuationToken="", MaxKeys=2)
+    assert [o["Key"] for o in page["Contents"]] == ["a", "b"]
+    assert page["IsTruncated"] and "ContinuationToken" not in page
+    rest = s3.list_objects_v2(Bucket=bucket, ContinuationToken=page["NextContinuationToken"], MaxKeys=2)
+    assert [o["Key"] for o in rest["Contents"]] == ["c"]
+    assert rest["ContinuationToken"] == page["NextContinuationToken"]
+    # A token that is not one of silt's is still refused.
+    e = client_error(s3.list_objects_v2, Bucket=bucket, ContinuationToken="%%%")
+    assert code(e) == ("InvalidArgument", 400)
