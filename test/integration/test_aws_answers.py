@@ -491,3 +491,18 @@ def test_list_objects_v2_empty_continuation_token_is_no_token(s3, bucket):
     # A token that is not one of silt's is still refused.
     e = client_error(s3.list_objects_v2, Bucket=bucket, ContinuationToken="%%%")
     assert code(e) == ("InvalidArgument", 400)
+
+
+# --- tags in key order ---------------------------------------------------------------------------
+
+def test_tags_come_back_sorted_by_key(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="h", Body=b"x", Tagging="zeta=1&alpha=2&Mid=3&beta=4")
+    want = [{"Key": "Mid", "Value": "3"}, {"Key": "alpha", "Value": "2"}, {"Key": "beta", "Value": "4"},
+            {"Key": "zeta", "Value": "1"}]
+    assert s3.get_object_tagging(Bucket=bucket, Key="h")["TagSet"] == want
+    s3.put_object_tagging(Bucket=bucket, Key="h", Tagging={"TagSet": [
+        {"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}, {"Key": "c", "Value": "3"}]})
+    assert [t["Key"] for t in s3.get_object_tagging(Bucket=bucket, Key="h")["TagSet"]] == ["a", "b", "c"]
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "h"},
+                   TaggingDirective="REPLACE", Tagging="y=1&x=2")
+    assert [t["Key"] for t in s3.get_object_tagging(Bucket=bucket, Key="copy")["TagSet"]] == ["x", "y"]
