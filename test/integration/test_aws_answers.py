@@ -506,3 +506,57 @@ def test_tags_come_back_sorted_by_key(s3, bucket):
     s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "h"},
                    TaggingDirective="REPLACE", Tagging="y=1&x=2")
     assert [t["Key"] for t in s3.get_object_tagging(Bucket=bucket, Key="copy")["TagSet"]] == ["x", "y"]
+
+
+# --- lifecycle configurations as stored ---------------------------------------------------------
+
+JAN_2030 = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+
+V2_RULES = [
+    {"ID": "one-tag", "Status": "Enabled", "Filter": {"Tag": {"Key": "tier", "Value": "raw"}},
+     "Expiration": {"Days": 30}},
+    {"ID": "and-all", "Status": "Enabled",
+     "Filter": {"And": {"Prefix": "logs/", "Tags": [{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}],
+                        "ObjectSizeGreaterThan": 1024, "ObjectSizeLessThan": 1 << 30}},
+     "Transitions": [{"Days": 7, "StorageClass": "STANDARD_IA"}]},
+    {"ID": "and-tags", "Status": "Disabled",
+     "Filter": {"And": {"Tags": [{"Key": "x", "Value": "1"}, {"Key": "y", "Value": ""}]}},
+     "Expiration": {"Date": JAN_2030}},
+    {"ID": "and-prefix-size", "Status": "Enabled",
+     "Filter": {"And": {"Prefix": "", "ObjectSizeLessThan": 4096}}, "Expiration": {"Days": 2}},
+    {"ID": "bigger", "Status": "Enabled", "Filter": {"ObjectSizeGreaterThan": 1 << 20},
+     "Expiration": {"Days": 9}},
+    {"ID": "smaller", "Status": "Enabled", "Filter": {"ObjectSizeLessThan": 10}, "Expiration": {"Days": 9}},
+    {"ID": "empty-prefix", "Status": "Enabled", "Filter": {"Prefix": ""},
+     "NoncurrentVersionExpiration": {"NoncurrentDays": 4}},
+    {"ID": "no-filter", "Status": "Enabled", "Filter": {},
+     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}},
+]
+
+V1_RULES = [
+    {"ID": "legacy-logs", "Prefix": "logs/", "Status": "Enabled", "Expiration": {"Days": 3}},
+    {"ID": "legacy-tmp", "Prefix": "tmp/", "Status": "Enabled",
+     "Transitions": [{"Days": 1, "StorageClass": "STANDARD_IA"}]},
+]
+
+
+@pytest.mark.parametrize("rules", [V2_RULES, V1_RULES], ids=["filters", "top-level-prefix"])
+def test_lifecycle_configuration_reads_back_as_put(s3, bucket, rules):
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == rules
+
+
+def test_lifecycle_v1_prefix_and_filter_do_not_mix(s3, bucket):
+    filter_rule = {"ID": "f", "Status": "Enabled", "Filter": {"Prefix": "a/"}, "Expiration": {"Days": 1}}
+    prefix_rule = {"ID": "p", "Prefix": "b/", "Status": "Enabled", "Expiration": {"Days": 1}}
+    e = client_error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                     LifecycleConfiguration={"Rules": [filter_rule, prefix_rule]})
+    assert code(e) == ("InvalidRequest", 400)
+    assert e.response["Error"]["Message"] == \
+        "Base level prefix cannot be used in Lifecycle V2, prefixes are only supported in the Filter."
+    e = client_error(s3.put_bucket_lifecycle_configuration, Bucket=bucket,
+                     LifecycleConfiguration={"Rules": [prefix_rule, filter_rule]})
+    assert code(e) == ("InvalidRequest", 400)
+    assert e.response["Error"]["Message"] == "Filter element can only be used in Lifecycle V2."
+    assert code(client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)) == \
+        ("NoSuchLifecycleConfiguration", 404)
