@@ -560,3 +560,44 @@ def test_lifecycle_v1_prefix_and_filter_do_not_mix(s3, bucket):
     assert e.response["Error"]["Message"] == "Filter element can only be used in Lifecycle V2."
     assert code(client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)) == \
         ("NoSuchLifecycleConfiguration", 404)
+
+
+# --- already right: kept by these regression tests ----------------------------------------------
+
+def test_expired_presigned_urls_are_access_denied(silt, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    v2 = boto3.session.Session().client(
+        "s3", endpoint_url=silt.endpoint, aws_access_key_id=silt.access_key,
+        aws_secret_access_key=silt.secret_key, region_name=silt.region,
+        config=Config(signature_version="s3", s3={"addressing_style": "path"}))
+    urls = [s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=1),
+            v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=1)]
+    time.sleep(2.1)
+    for url in urls:
+        r = requests.get(url, timeout=10)
+        assert r.status_code == 403, r.text
+        assert error_code(r.content) == "AccessDenied"
+        assert "<Message>Request has expired</Message>" in r.text
+    still_serving(s3)
+
+
+def public_policy(bucket, actions):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": actions,
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]})
+
+
+def test_anonymous_read_of_a_missing_key_in_a_listable_bucket_is_404(silt, s3, bucket):
+    """AWS: a missing key is 404 NoSuchKey to a reader who may also list the bucket."""
+    s3.put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket, ["s3:GetObject", "s3:ListBucket"]))
+    r = requests.get(f"{silt.endpoint}/{bucket}/missing", timeout=10)
+    assert (r.status_code, error_code(r.content)) == (404, "NoSuchKey")
+    assert requests.head(f"{silt.endpoint}/{bucket}/missing", timeout=10).status_code == 404
+    # May neither read nor list (a public-read bucket ACL lists, it does not read):
+    # AccessDenied, so the key's absence is not revealed.
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    r = requests.get(f"{silt.endpoint}/{bucket}/missing", timeout=10)
+    assert (r.status_code, error_code(r.content)) == (403, "AccessDenied")
+    assert requests.head(f"{silt.endpoint}/{bucket}/missing", timeout=10).status_code == 403
+    still_serving(s3)
