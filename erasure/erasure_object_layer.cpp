@@ -26,7 +26,10 @@ s3::Result<BucketInfo> ErasureObjectLayer::head_bucket(std::string_view bucket) 
 }
 
 s3::Status ErasureObjectLayer::delete_bucket(std::string_view bucket) {
-  return set_->index->delete_bucket(bucket);
+  auto freed = set_->index->delete_bucket(bucket);
+  if (!freed) return freed.error();
+  set_->remove_data_ids(*freed);
+  return {};
 }
 
 s3::Result<std::vector<BucketInfo>> ErasureObjectLayer::list_buckets() {

@@ -151,7 +151,6 @@ bool carries_as_text(const Rule& r) {
 // A rule as the document gives it, before its values are checked.
 struct Given {
   Rule rule;
-  bool legacy = false;            // rule-level <Prefix> rather than <Filter>
   bool has_expiration = false;    // <Expiration> present (ExpiredObjectDeleteMarker false counts)
   std::optional<int64_t> gt, lt;  // sizes as written, range not yet checked
   bool newer_given = false;       // NewerNoncurrentVersions anywhere (Lifecycle V2 only)
@@ -178,7 +177,10 @@ s3::Status parse_filter(pugi::xml_node f, Given& g) {
     if (c.type() == pugi::node_element) predicates++;
   if (predicates > 1) return malformed();  // more than one predicate needs <And>
   Filter& out = g.rule.filter;
-  if (auto p = f.child("Prefix")) out.prefix = p.child_value();
+  if (auto p = f.child("Prefix")) {
+    out.prefix = p.child_value();
+    out.prefix_given = true;
+  }
   if (auto t = f.child("Tag"))
     if (auto st = parse_tag(t, out.tags); !st) return st;
   if (auto st = parse_size(f.child("ObjectSizeGreaterThan"), g.gt); !st) return st;
@@ -188,7 +190,11 @@ s3::Status parse_filter(pugi::xml_node f, Given& g) {
       return malformed();
     if (!a.first_child() || !a.find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; }))
       return malformed();
-    if (auto p = a.child("Prefix")) out.prefix = p.child_value();
+    out.in_and = true;
+    if (auto p = a.child("Prefix")) {
+      out.prefix = p.child_value();
+      out.prefix_given = true;
+    }
     for (auto t : a.children("Tag"))
       if (auto st = parse_tag(t, out.tags); !st) return st;
     if (auto st = parse_size(a.child("ObjectSizeGreaterThan"), g.gt); !st) return st;
@@ -235,7 +241,8 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
   if (prefix && filter) return malformed();
   if (!prefix && !filter) return malformed();
   if (prefix) {
-    g.legacy = true;
+    rule.filter.legacy = true;
+    rule.filter.prefix_given = true;
     rule.filter.prefix = prefix.child_value();
   } else if (auto st = parse_filter(filter, g); !st) {
     return st.error();
@@ -299,7 +306,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
 // How S3's messages name a rule's scope: "filter '(prefix=logs/ and tag: key=k, value=v)'"
 // for a <Filter>, "prefix 'logs/'" for a legacy rule.
 std::string scope_name(const Given& g) {
-  if (g.legacy) return "prefix '" + g.rule.filter.prefix + "'";
+  if (g.rule.filter.legacy) return "prefix '" + g.rule.filter.prefix + "'";
   std::vector<std::string> parts{"prefix=" + g.rule.filter.prefix};
   for (auto& [k, v] : g.rule.filter.tags) parts.push_back("tag: key=" + k + ", value=" + v);
   if (g.gt) parts.push_back("objectsizegreaterthan=" + std::to_string(*g.gt));
@@ -464,6 +471,17 @@ s3::Status check_overlap(const std::vector<Given>& given) {
   return {};
 }
 
+// A filter's tags in the order given, then its sizes (the order of S3's schema).
+void add_predicates(pugi::xml_node into, const Filter& f) {
+  for (auto& [k, v] : f.tags) {
+    auto tag = into.append_child("Tag");
+    add_text(tag, "Key", k);
+    add_text(tag, "Value", v);
+  }
+  if (f.size_greater_than) add_text(into, "ObjectSizeGreaterThan", std::to_string(*f.size_greater_than));
+  if (f.size_less_than) add_text(into, "ObjectSizeLessThan", std::to_string(*f.size_less_than));
+}
+
 }  // namespace
 
 s3::Result<Configuration> parse_configuration(std::string_view xml,
@@ -497,12 +515,12 @@ s3::Result<Configuration> parse_configuration(std::string_view xml,
       return invalid_argument("Rule ID must be unique. Found same ID for more than one rule");
   }
   // Lifecycle V2 (a Filter in the first rule) and the legacy form do not mix.
-  bool v2 = !given.front().legacy;
+  bool v2 = !given.front().rule.filter.legacy;
   for (auto& g : given) {
-    if (v2 && g.legacy)
+    if (v2 && g.rule.filter.legacy)
       return invalid_request(
           "Base level prefix cannot be used in Lifecycle V2, prefixes are only supported in the Filter.");
-    if (!v2 && !g.legacy) return invalid_request("Filter element can only be used in Lifecycle V2.");
+    if (!v2 && !g.rule.filter.legacy) return invalid_request("Filter element can only be used in Lifecycle V2.");
     if (!v2 && g.newer_given)
       return invalid_request("NewerNoncurrentVersions element can only be used in Lifecycle V2.");
   }
@@ -533,19 +551,19 @@ std::string to_xml(const Configuration& config) {
   for (auto& r : config.rules) {
     auto rule = root.append_child("Rule");
     add_text(rule, "ID", r.id);
-    auto filter = rule.append_child("Filter");
     const Filter& f = r.filter;
-    int predicates = !f.prefix.empty() + static_cast<int>(f.tags.size()) + f.size_greater_than.has_value() +
-                     f.size_less_than.has_value();
-    auto into = predicates > 1 ? filter.append_child("And") : filter;
-    if (!f.prefix.empty() || predicates == 0) add_text(into, "Prefix", f.prefix);
-    for (auto& [k, v] : f.tags) {
-      auto tag = into.append_child("Tag");
-      add_text(tag, "Key", k);
-      add_text(tag, "Value", v);
+    if (f.legacy) {
+      add_text(rule, "Prefix", f.prefix);
+    } else {
+      auto filter = rule.append_child("Filter");
+      // More than one predicate is always inside <And>; documents stored before the form
+      // was kept read back with in_and set that way.
+      int predicates = !f.prefix.empty() + static_cast<int>(f.tags.size()) + f.size_greater_than.has_value() +
+                       f.size_less_than.has_value();
+      auto into = f.in_and || predicates > 1 ? filter.append_child("And") : filter;
+      if (f.prefix_given || !f.prefix.empty()) add_text(into, "Prefix", f.prefix);
+      add_predicates(into, f);
     }
-    if (f.size_greater_than) add_text(into, "ObjectSizeGreaterThan", std::to_string(*f.size_greater_than));
-    if (f.size_less_than) add_text(into, "ObjectSizeLessThan", std::to_string(*f.size_less_than));
     add_text(rule, "Status", r.enabled ? "Enabled" : "Disabled");
     for (auto& t : r.transitions) {
       auto tr = rule.append_child("Transition");

@@ -1,5 +1,6 @@
 #include "server/s3/handlers/tags.h"
 
+#include <algorithm>
 #include <pugixml.hpp>
 #include <set>
 
@@ -62,10 +63,13 @@ s3::Result<Tags> tags_from_xml(std::string_view xml) {
 }
 
 std::string tags_to_xml(const Tags& tags) {
+  // Keys are unique (validate), so the order is total.
+  Tags sorted = tags;
+  std::sort(sorted.begin(), sorted.end());
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "Tagging");
   auto set = root.append_child("TagSet");
-  for (const auto& [k, v] : tags) {
+  for (const auto& [k, v] : sorted) {
     auto t = set.append_child("Tag");
     add_text(t, "Key", k);
     add_text(t, "Value", v);

@@ -163,7 +163,6 @@ TEST_CASE("multipart: abort frees every part, late parts are refused", "[multipa
   auto late = env.layer->create_part("b", "k", up->upload_id, 3);
   REQUIRE(late.ok());
   REQUIRE((*late)->write("abc", 3).ok());
-  CHECK(env.layer->delete_bucket("b").error().code == s3::Code::BucketNotEmpty);
   REQUIRE(env.layer->abort_upload("b", "k", up->upload_id).ok());
   CHECK(env.data_items() == 0);
   CHECK((*late)->commit({}).error().code == s3::Code::NoSuchUpload);
@@ -173,6 +172,39 @@ TEST_CASE("multipart: abort frees every part, late parts are refused", "[multipa
   CHECK(env.layer->abort_upload("b", "k", up->upload_id).error().code == s3::Code::NoSuchUpload);
   CHECK(env.layer->list_parts("b", "k", up->upload_id, 0, 10).error().code == s3::Code::NoSuchUpload);
   CHECK(env.layer->delete_bucket("b").ok());
+}
+
+TEST_CASE("multipart: deleting a bucket of uploads only aborts them, late parts are refused", "[multipart]") {
+  CONFORMANCE_ENV(env);
+  REQUIRE(env.layer->make_bucket("b").ok());
+  auto one = env.layer->create_upload("b", "k", {});
+  auto two = env.layer->create_upload("b", "other/k", {});
+  REQUIRE((one.ok() && two.ok()));
+  REQUIRE(env.put_part("b", "k", one->upload_id, 1, random_bytes(3 * 4096, 1)).ok());
+  REQUIRE(env.put_part("b", "other/k", two->upload_id, 1, random_bytes(10, 2)).ok());
+  REQUIRE(env.put_part("b", "other/k", two->upload_id, 2, random_bytes(10, 3)).ok());
+  CHECK(env.data_items() == 3);
+  // A part being written while the bucket goes must not land (nor stay in storage).
+  auto late = env.layer->create_part("b", "k", one->upload_id, 2);
+  REQUIRE(late.ok());
+  REQUIRE((*late)->write("abc", 3).ok());
+  REQUIRE(env.layer->delete_bucket("b").ok());
+  CHECK(env.data_items() == 0);
+  CHECK(!(*late)->commit({}).ok());
+  late->reset();
+  CHECK(env.data_items() == 0);
+  CHECK(env.temp_items() == 0);
+  CHECK(env.layer->head_bucket("b").error().code == s3::Code::NoSuchBucket);
+  // A new bucket of that name starts without them.
+  REQUIRE(env.layer->make_bucket("b").ok());
+  CHECK(env.layer->list_uploads("b", {})->uploads.empty());
+  CHECK(env.layer->get_upload("b", "k", one->upload_id).error().code == s3::Code::NoSuchUpload);
+  // One object, beside an upload, still keeps the bucket.
+  auto three = env.layer->create_upload("b", "k", {});
+  REQUIRE(three.ok());
+  REQUIRE(env.put("b", "obj", "x").ok());
+  CHECK(env.layer->delete_bucket("b").error().code == s3::Code::BucketNotEmpty);
+  CHECK(env.layer->get_upload("b", "k", three->upload_id).ok());
 }
 
 TEST_CASE("multipart: uploads and their parts survive a restart", "[multipart]") {
