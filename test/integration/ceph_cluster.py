@@ -47,18 +47,7 @@ def missing_packages():
 
 def listening_ports(lo, hi):
     """TCP ports in [lo, hi) with a socket in LISTEN state on this host (IPv4 and IPv6)."""
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = pathlib.Path(table).read_text().splitlines()[1:]
-        except FileNotFoundError:
-            continue
-        for line in lines:
-            fields = line.split()
-            port = int(fields[1].rsplit(":", 1)[1], 16)
-            if fields[3] == "0A" and lo <= port < hi:  # 0A = TCP_LISTEN
-                ports.add(port)
-    return ports
+    return set(listeners(lo, hi))
 
 
 def listeners(lo, hi):

@@ -277,6 +277,22 @@ def test_admin_api_body_must_match_its_signature(silt):
     ok(silt.admin("user", "remove", "signedbody"))
 
 
+def test_admin_api_errors_are_s3_errors(silt):
+    """An unknown call or API version is 400 InvalidRequest naming it; a known call with the
+    wrong method 405; a missing bucket 404 — each an S3 XML error, as docs/admin-api.md says."""
+    for target, status, code_, words in (
+            ("admin/v1/no-such-call", 400, "InvalidRequest", "Unknown admin API call: no-such-call"),
+            ("admin/v9/users", 400, "InvalidRequest", "Unknown admin API version"),
+            ("admin/v1/heal/status", 405, "MethodNotAllowed", "method is not allowed"),
+    ):
+        method = "DELETE" if status == 405 else "GET"
+        r = silt.request(method, "_silt", target)
+        assert (r.status, r.error_code()) == (status, code_), (target, r)
+        assert words in r.body.decode() and "<RequestId>" in r.body.decode(), r.body
+    r = silt.request("GET", "_silt", "admin/v1/usage", params=[("bucket", "no-such-bucket-here")])
+    assert (r.status, r.error_code()) == (404, "NoSuchBucket"), r
+
+
 # --- removal and restart (last: they change the users) -----------------------------------------
 
 def test_removed_user_is_refused_at_once(silt, world):
