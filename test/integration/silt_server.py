@@ -238,13 +238,14 @@ class SiltServer:
                                  f"stdout: {p.stdout[-3000:]}\nstderr: {p.stderr[-3000:]}")
         return p
 
-    def aws(self, *args, check=True, timeout=300, cwd=None, stock_transfer=True):
-        """aws cli (v1.45, botocore 1.43: CRC32 checksum era) against silt, with stock
-        transfer settings. stock_transfer is accepted for callers written while the
+    def aws(self, *args, check=True, timeout=300, cwd=None, stock_transfer=True, cli=None):
+        """aws cli against silt, with stock transfer settings: the one on PATH (here v1.45,
+        botocore 1.43: CRC32 checksum era), or the executable `cli` (Debian's v2 is
+        /usr/bin/aws). stock_transfer is accepted for callers written while the
         single-PUT config existed; every call now uses the stock config."""
-        aws = shutil.which("aws")
-        if aws is None:
-            raise RuntimeError("aws cli not on PATH (scripts/install-deps.sh --test installs it)")
+        aws = cli or shutil.which("aws")
+        if aws is None or not os.access(aws, os.X_OK):
+            raise RuntimeError(f"aws cli {cli or 'on PATH'} missing (scripts/install-deps.sh --test installs it)")
         env = dict(os.environ)
         env.update({
             "AWS_ACCESS_KEY_ID": self.access_key,
