@@ -322,7 +322,14 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   // Only now, with the request admitted, does the client get to send its body.
   if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
   RequestContext ctx{req, id, body, svc, &shared_.credentials, ep};
-  co_return co_await finish(req, co_await ep->handler.s3(ctx), fail);
+  auto result = co_await ep->handler.s3(ctx);
+  const bool missing = !result && result.error().code == s3::Code::NoSuchKey;
+  const bool read = hdr.method() == http::verb::get || hdr.method() == http::verb::head;
+  if (missing && read) {
+    auto may = co_await may_learn_absence(svc, id, req);
+    if (!may) result = may.error();
+  }
+  co_return co_await finish(req, std::move(result), fail);
 }
 
 awaitable<Response> Session::serve_admin(const Endpoint& call, const http::request_header<>& hdr, RawBodySource& raw,

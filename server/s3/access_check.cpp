@@ -244,4 +244,14 @@ boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
   co_return out;
 }
 
+boost::asio::awaitable<s3::Status> may_learn_absence(Services& svc, const auth::Identity& id, const S3Request& req) {
+  const auth::Principal who = principal_of(id, svc);
+  if (who.admin) co_return s3::Status{};
+  auto facts = co_await bucket_facts(svc, req.bucket);
+  if (!facts) co_return facts.error();
+  if (!facts->exists) co_return s3::Status{};
+  const std::string no_version;
+  co_return co_await check(svc, who, req, *facts, req.bucket, "s3:ListBucket", nullptr, no_version);
+}
+
 }  // namespace silt::server

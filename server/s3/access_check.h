@@ -44,4 +44,9 @@ boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
     Services& svc, const auth::Identity& id, const S3Request& req,
     const std::vector<std::pair<std::string, std::string>>& keys);
 
+// A read of a missing key is 404 NoSuchKey only to a caller who may s3:ListBucket the bucket;
+// to anyone else AWS answers 403 AccessDenied, so reading reveals nothing about which keys
+// exist. Returns that AccessDenied, or ok when the caller may learn of the absence.
+boost::asio::awaitable<s3::Status> may_learn_absence(Services& svc, const auth::Identity& id, const S3Request& req);
+
 }  // namespace silt::server

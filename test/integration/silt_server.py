@@ -166,6 +166,19 @@ class SiltServer:
                         size += st.st_size
         return files, size
 
+    def settled_drive_usage(self, timeout=30):
+        """drive_usage() once two readings half a second apart agree: data an earlier
+        request replaced or deleted is freed in the background, after its answer."""
+        deadline = time.time() + timeout
+        last = self.drive_usage()
+        while time.time() < deadline:
+            time.sleep(0.5)
+            now = self.drive_usage()
+            if now == last:
+                return now
+            last = now
+        raise RuntimeError("drive usage still changing after %d s" % timeout)
+
     def request(self, method, bucket="", key="", params=(), headers=None, body=b"",
                 payload_hash=None, timeout=30, streaming_chunk=None):
         """One SigV4-signed request on a fresh raw connection -> s3raw.Response.

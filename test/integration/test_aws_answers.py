@@ -120,7 +120,7 @@ def start_uploads(s3, name):
 
 
 def test_delete_bucket_of_unfinished_uploads_removes_them(silt, s3):
-    before = silt.drive_usage()
+    before = silt.settled_drive_usage()
     name = bucket_name("uploads-only")
     s3.create_bucket(Bucket=name)
     a, b = start_uploads(s3, name)
@@ -166,7 +166,7 @@ def test_delete_bucket_with_an_object_or_a_delete_marker_stays_not_empty(silt, s
 def test_delete_bucket_while_parts_are_uploaded_leaves_no_orphans(silt, s3):
     """Parts racing the DeleteBucket either land before it (and go with the uploads) or are
     refused (NoSuchUpload / NoSuchBucket) and freed: nothing stays on the drives."""
-    before = silt.drive_usage()
+    before = silt.settled_drive_usage()
     name = bucket_name("racing")
     s3.create_bucket(Bucket=name)
     upload = s3.create_multipart_upload(Bucket=name, Key="k")["UploadId"]
@@ -600,4 +600,21 @@ def test_anonymous_read_of_a_missing_key_in_a_listable_bucket_is_404(silt, s3, b
     r = requests.get(f"{silt.endpoint}/{bucket}/missing", timeout=10)
     assert (r.status_code, error_code(r.content)) == (403, "AccessDenied")
     assert requests.head(f"{silt.endpoint}/{bucket}/missing", timeout=10).status_code == 403
+    still_serving(s3)
+
+
+def test_a_reader_who_may_not_list_gets_access_denied_for_a_missing_key(silt, s3, bucket):
+    """AWS: without s3:ListBucket a missing key is 403 AccessDenied, even to a caller who
+    may read every object, so reads reveal nothing about which keys exist."""
+    s3.put_object(Bucket=bucket, Key="there", Body=b"x")
+    s3.put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket, ["s3:GetObject"]))
+    assert requests.get(f"{silt.endpoint}/{bucket}/there", timeout=10).content == b"x"
+    r = requests.get(f"{silt.endpoint}/{bucket}/missing", timeout=10)
+    assert (r.status_code, error_code(r.content)) == (403, "AccessDenied")
+    assert requests.head(f"{silt.endpoint}/{bucket}/missing", timeout=10).status_code == 403
+    r = requests.get(f"{silt.endpoint}/{bucket}/missing?tagging", timeout=10)
+    assert r.status_code == 403, r.content
+    # The owner may list: 404 NoSuchKey.
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        s3.get_object(Bucket=bucket, Key="missing")
     still_serving(s3)
