@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build
-ninja -C build -j "${SILT_JOBS:-2}"
+# Only the server: the unit tests, fuzzers and benches are scripts/test.sh's and
+# bench/run.sh's to build (docs/performance.md, "Build time").
+ninja -C build -j "${SILT_JOBS:-2}" silt
 
 has_address=0
 for a in "$@"; do case "$a" in --address|--address=*) has_address=1 ;; esac; done
