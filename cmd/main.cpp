@@ -48,6 +48,7 @@ struct ServerOptions {
   int blocking_threads = 8;
   std::string domain;
   uint32_t block_size = 1 << 20;
+  uint64_t inline_threshold = 0;  // bytes; 0: small objects get data dirs like the rest
   std::string log_level = "info";
   int idle_timeout = 75;
   int io_timeout = 120;
@@ -281,6 +282,7 @@ int run_server(ServerOptions o) {
     return 1;
   }
 
+  ec.inline_threshold = o.inline_threshold;
   auto layer = silt::ErasureObjectLayer::open(ec);  // concrete: the healer below works on its drives
   if (!layer) {
     std::cerr << "silt: cannot open drives: " << layer.error().message << "\n";
@@ -367,6 +369,12 @@ int main(int argc, char** argv) {
   server->add_option("--domain", o.domain, "Base domain for virtual-host addressing (bucket.DOMAIN)");
   server->add_option("--block-size", o.block_size, "Bytes of object data per erasure stripe")
       ->check(CLI::Range(4096u, 64u << 20));
+  server
+      ->add_option("--inline-threshold", o.inline_threshold,
+                   "PUTs of at most this many bytes go to the drives' segment files, not a directory each "
+                   "(0: off)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 20))
+      ->capture_default_str();
   server->add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SILT_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"}))

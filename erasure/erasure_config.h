@@ -35,6 +35,10 @@ struct ErasureConfig {
   // Pools that share drives list exactly the same drives in the same order.
   std::vector<std::pair<std::string, std::string>> storage_classes;
   std::string index_dir;  // LevelDB directory
+  // Single PUTs of at most this many bytes into an uncompressed pool go to the
+  // drives' segment files instead of data dirs of their own (docs/format.md,
+  // "Segment files"). 0: never.
+  uint64_t inline_threshold = 0;
 };
 
 // Opens (formatting empty drives on first use) and runs startup recovery: clears

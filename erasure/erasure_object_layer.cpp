@@ -339,6 +339,7 @@ s3::Result<std::unique_ptr<ErasureObjectLayer>> ErasureObjectLayer::open(const E
   }
   if (cfg.index_dir.empty()) return s3::Error(s3::Code::InternalError, "index_dir is not set");
   auto set = std::make_unique<ErasureSet>();
+  set->inline_threshold = cfg.inline_threshold;
   // Drives are opened once per distinct drive list: pools on the same drives
   // share their format and identity.
   std::vector<std::pair<std::vector<std::string>, std::vector<Drive>>> opened;

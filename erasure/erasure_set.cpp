@@ -8,6 +8,8 @@
 #include <set>
 
 #include "erasure/fs.h"
+#include "erasure/segment_file.h"
+#include "erasure/segment_store.h"
 #include "util/time.h"
 
 namespace silt {
@@ -78,6 +80,22 @@ void ErasureSet::healed(const HealItem& item) {
 }
 
 void ErasureSet::remove_data(const ObjectRecord& rec) {
+  // A small object has no data dir: its segment entries are dead space from now
+  // on, reclaimed with their segment. A Dead entry on each drive that holds a
+  // shard says so, so that rebuild-index does not bring the object back; it is
+  // made durable by the next GroupSync of that drive, like a data dir's removal
+  // by the next syncfs (docs/format.md, "Segment files").
+  if (rec.layout.in_segments()) {
+    const Pool* p = pool(rec.layout.pool);
+    if (!p) return;
+    const std::string entry = encode_segment_entry(SegmentEntryKind::Dead, kSegmentNoShard, rec.layout.data_id, {}, {});
+    for (size_t i = 0; i < rec.layout.distribution.size() && i < rec.layout.segments.size(); ++i) {
+      const auto d = static_cast<size_t>(rec.layout.distribution[i]);
+      if (rec.layout.segments[i].length == 0 || d >= p->drives.size() || !p->drives[d].usable()) continue;
+      (void)SegmentStore::of(p->drives[d].root()).append(entry);
+    }
+    return;
+  }
   remove_data_ids(data_ids_of(rec));
 }
 

@@ -33,6 +33,8 @@ struct ErasureSet {
   std::shared_mutex data_mu;
   std::mutex queued_mu;
   std::unordered_set<std::string> queued;  // bucket \0 key \0 version id, on the queue
+  // ErasureConfig::inline_threshold: small single PUTs go to segment files.
+  uint64_t inline_threshold = 0;
 
   // The pool a layout names; records written before pools existed name none
   // and live in the first pool. Null when the configuration lost it.

@@ -9,6 +9,7 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "erasure/segment_file.h"
 #include "erasure/shard_file.h"
 
 namespace silt {
@@ -27,6 +28,7 @@ struct Segment {
   int number = 1;
   std::string data_id;
   std::vector<int> distribution;
+  std::vector<SegmentRef> in_segments;  // a small object's shards (no data dir); else empty
   bool opened = false;
   std::vector<std::optional<ShardFileReader>> shards;  // index = shard
   std::vector<uint32_t> stripe_lens;                   // compressed: stored length of each stripe
@@ -60,10 +62,12 @@ class ErasureObjectReader final : public ObjectReader {
     for (size_t i = 0; i < total; ++i) {
       size_t drive = static_cast<size_t>(seg.distribution[i]);
       if (drive >= pool_.drives.size()) continue;
-      std::string path = pool_.drives[drive].data_dir(seg.data_id) + "/" + part_file_name(seg.number);
       ShardHeader h{static_cast<uint32_t>(i), static_cast<uint32_t>(layout_.k), static_cast<uint32_t>(layout_.m),
                     layout_.block_size, compressed_};
-      auto r = ShardFileReader::open(path, h);
+      auto r =
+          seg.in_segments.empty()
+              ? ShardFileReader::open(pool_.drives[drive].data_dir(seg.data_id) + "/" + part_file_name(seg.number), h)
+              : open_segment_shard(pool_.drives[drive].root(), seg.in_segments[i], seg.data_id, h);
       if (!r) {
         if (seg.first_error.empty()) seg.first_error = r.error().message;
         degraded(drive, r.error().message);
@@ -277,6 +281,7 @@ s3::Result<std::unique_ptr<ObjectReader>> open_object_reader(ErasureSet& set, co
     s.number = p.number;
     s.data_id = p.data_id;
     s.distribution = rec.distribution_of(p);
+    if (!rec.multipart()) s.in_segments = l.segments;
     at += p.size;
     segs.push_back(std::move(s));
   }

@@ -12,6 +12,8 @@
 #include "erasure/drive_meta.h"
 #include "erasure/fs.h"
 #include "erasure/group_sync.h"
+#include "erasure/segment_file.h"
+#include "erasure/segment_store.h"
 #include "erasure/shard_file.h"
 #include "util/hash.h"
 #include "util/random_id.h"
@@ -35,13 +37,27 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   ~ErasureObjectWriter() override {
-    if (committed_) return;
+    // Segment entries of an uncommitted object are dead space, never visible:
+    // no record names them (docs/format.md, "Segment files").
+    if (committed_ || small_limit_ > 0) return;
     // Uncommitted: nothing of ours may stay behind, wherever commit() got to.
     for (size_t i = 0; i < shards_.size(); ++i) {
       const Drive& d = drive_of(i);
       fs::remove_all(d.tmp_dir(data_id_));
       if (renamed_) fs::remove_all(d.data_dir(data_id_));
     }
+  }
+
+  // Objects of at most `limit` bytes are held in memory and, if they stay that
+  // small, go to the drives' segment files at commit (commit_small); a larger
+  // one opens its shard files when it outgrows the limit. The drives must be
+  // there for a quorum now, as open_shards would require.
+  s3::Status start_small(uint64_t limit) {
+    size_t usable = 0;
+    for (size_t i = 0; i < shards_.size(); ++i) usable += drive_of(i).usable() ? 1 : 0;
+    if (static_cast<int>(usable) < pool_.write_quorum()) return open_shards();
+    small_limit_ = limit;
+    return {};
   }
 
   s3::Status open_shards() {
@@ -84,6 +100,19 @@ class ErasureObjectWriter final : public ObjectWriter {
   s3::Status write_data(const char* data, size_t n) override {
     if (!error_.ok()) return error_;
     if (md5_done_) return s3::Error(s3::Code::InternalError, "ObjectWriter::write after md5_raw()");
+    if (small_limit_ > 0) {
+      if (small_.size() + n <= small_limit_) {
+        small_.append(data, n);
+        size_ += n;
+        return {};
+      }
+      // Too big for a segment: write shard files like any object, from the start.
+      small_limit_ = 0;
+      size_ = 0;
+      std::string held = std::move(small_);
+      if (auto s = open_shards(); !s) return s;
+      if (auto s = write_data(held.data(), held.size()); !s) return s;
+    }
     size_ += n;
     // Whole stripes straight from the caller's buffer: no copy into stripe_.
     const size_t block = pool_.block_size;
@@ -121,6 +150,7 @@ class ErasureObjectWriter final : public ObjectWriter {
   }
 
   s3::Result<ObjectInfo> commit(const ObjectMeta& meta) override {
+    if (small_limit_ > 0) return commit_small(meta);
     if (auto s = finish_shards(); !s) return s.error();
     const std::string etag = hex_encode(md5_raw());
     ObjectLayout layout = layout_of();
@@ -172,6 +202,140 @@ class ErasureObjectWriter final : public ObjectWriter {
     return std::move(c->rec.info);
   }
 
+  // The record of this object version (not yet committed). Its vkey is the one
+  // the commit will most likely keep, so meta.json names the version without a
+  // second fsync round after the commit (docs/format.md).
+  s3::Result<ObjectRecord> object_record(const ObjectMeta& meta, const std::string& etag) {
+    ObjectRecord rec;
+    rec.info.bucket = target_.bucket;
+    rec.info.key = target_.key;
+    rec.info.size = size_;
+    rec.info.etag = etag;
+    rec.info.mtime_ms = now_ms();
+    rec.info.meta = meta;
+    rec.layout = layout_of();
+    rec.layout.stored = 0;
+    rec.parts.push_back({1, size_, etag, data_id_, {}, {}, stored_});
+    rec.info.stored_bytes = stored_;
+    auto vkey = set_.index->provisional_version_key(target_.bucket, target_.key);
+    if (!vkey) {
+      error_ = vkey.error();
+      return vkey.error();
+    }
+    rec.version_key = *vkey;
+    rec.info.version_id = vkey->ends_with("0000000000000000") ? "null" : *vkey;
+    return rec;
+  }
+
+  // A small object: every shard image, with the record beside it, appended to
+  // its drive's open segment; one GroupSync per file system (shared with the
+  // other writers of the moment) makes them durable; then the index commit
+  // names where each shard went. Nothing is renamed or created per object.
+  s3::Result<ObjectInfo> commit_small(const ObjectMeta& meta) {
+    if (!error_.ok()) return error_.error();
+    if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
+    std::vector<std::string> images = encode_small();
+    stored_ = 0;
+    for (const auto& im : images) stored_ += im.size();
+    auto r = object_record(meta, hex_encode(md5_raw()));
+    if (!r) return r.error();
+    ObjectRecord rec = std::move(*r);
+    const std::string meta_json = encode_object_record(rec);
+    rec.layout.segments.assign(shards_.size(), SegmentRef{});
+    small_alive_.assign(shards_.size(), false);
+    std::vector<GroupSync*> syncs(shards_.size(), nullptr);
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      const Drive& d = drive_of(i);
+      if (!d.usable()) {
+        note_failure(s3::Error(s3::Code::InternalError, "drive " + d.root() + " is offline: " + d.reason()));
+        continue;
+      }
+      const std::string entry =
+          encode_segment_entry(SegmentEntryKind::Shard, static_cast<uint32_t>(i), data_id_, images[i], meta_json);
+      auto placed = SegmentStore::of(d.root()).append(entry);
+      if (placed && !(syncs[i] = GroupSync::of(d.root()))) placed = fs::io_error("open for syncfs", d.root());
+      if (!placed) {
+        note_failure(placed.error());
+        continue;
+      }
+      rec.layout.segments[i] = {placed->segment, placed->offset, static_cast<uint32_t>(images[i].size())};
+      small_alive_[i] = true;
+    }
+    wait_syncs(syncs, [&](size_t i, const s3::Error& e) {
+      if (!small_alive_[i]) return;
+      small_alive_[i] = false;
+      rec.layout.segments[i] = {};
+      note_failure(e);
+    });
+    // Should the commit fail (a condition, the bucket gone), the entries written
+    // are marked dead, like the data dir another writer removes.
+    ObjectRecord written = rec;
+    if (auto s = check_quorum("appending to segments"); !s) {
+      set_.remove_data(written);
+      return s.error();
+    }
+    auto c = commit_record(std::move(rec));
+    if (!c) set_.remove_data(written);
+    return c;
+  }
+
+  // The shard images of the held object: each the bytes a part.1 file would hold.
+  std::vector<std::string> encode_small() {
+    const size_t k = static_cast<size_t>(pool_.k());
+    const size_t m = static_cast<size_t>(pool_.m());
+    std::vector<std::string> images(k + m);
+    for (size_t i = 0; i < images.size(); ++i)
+      images[i] = encode_shard_header(ShardHeader{static_cast<uint32_t>(i), static_cast<uint32_t>(k),
+                                                  static_cast<uint32_t>(m), pool_.block_size, false});
+    std::vector<uint8_t> stripe;
+    for (size_t at = 0; at < small_.size(); at += pool_.block_size) {
+      const size_t fill = std::min<size_t>(pool_.block_size, small_.size() - at);
+      const size_t len = (fill + k - 1) / k;
+      stripe.assign(len * (k + m), 0);
+      std::memcpy(stripe.data(), small_.data() + at, fill);
+      std::vector<const uint8_t*> data(k);
+      std::vector<uint8_t*> parity(m);
+      for (size_t i = 0; i < k; ++i) data[i] = stripe.data() + i * len;
+      for (size_t j = 0; j < m; ++j) parity[j] = stripe.data() + (k + j) * len;
+      pool_.codec.encode(data.data(), parity.data(), len);
+      for (size_t i = 0; i < k + m; ++i) append_shard_block(images[i], stripe.data() + i * len, len);
+    }
+    return images;
+  }
+
+  // Waits for one GroupSync ticket per file system among syncs (null: no shard
+  // there) and calls failed(shard, error) for every shard whose sync failed.
+  template <class Failed>
+  void wait_syncs(const std::vector<GroupSync*>& syncs, Failed failed) {
+    std::vector<std::pair<GroupSync*, uint64_t>> tickets;  // one per file system
+    for (GroupSync* g : syncs)
+      if (g && std::none_of(tickets.begin(), tickets.end(), [&](const auto& t) { return t.first == g; }))
+        tickets.emplace_back(g, g->request());
+    for (const auto& [g, ticket] : tickets)
+      if (auto s = g->wait(ticket); !s)
+        for (size_t i = 0; i < syncs.size(); ++i)
+          if (syncs[i] == g) failed(i, s.error());
+  }
+
+  // Commits a version whose data is durable on the drives, then frees what it
+  // replaced and queues a repair when some drive missed its shard.
+  s3::Result<ObjectInfo> commit_record(ObjectRecord rec) {
+    const std::string published_vkey = rec.version_key;
+    auto c = set_.index->commit_object(std::move(rec), target_.cond);
+    if (!c) {  // e.g. PreconditionFailed: our entries stay as dead space, named by no record
+      error_ = c.error();
+      return c.error();
+    }
+    committed_ = true;
+    // Rare: a racing commit or a versioning change made the index pick another vkey.
+    if (c->rec.version_key != published_vkey) (void)rewrite_drive_meta(set_, c->rec);
+    for (const auto& old : c->replaced) set_.remove_data(old);
+    if (size_t alive = alive_shards(); alive < shards_.size())
+      set_.queue_heal(c->rec.info, "written with " + std::to_string(alive) + " of " + std::to_string(shards_.size()) +
+                                       " shards (" + first_failure_ + ")");
+    return std::move(c->rec.info);
+  }
+
   // Relocation (write_relocated_part): publish with the caller's meta.json and
   // hand the data dir over to the caller instead of committing it.
   s3::Result<PartRecord> publish_only(const std::string& meta_json) {
@@ -184,7 +348,7 @@ class ErasureObjectWriter final : public ObjectWriter {
   ObjectLayout layout_of() const {
     return ObjectLayout{
         pool_.k(), pool_.m(), pool_.block_size, data_id_, distribution_, pool_.name, pool_.compressed() ? "zstd" : "",
-        stored_};
+        stored_,   {}};
   }
 
  private:
@@ -230,19 +394,11 @@ class ErasureObjectWriter final : public ObjectWriter {
         note_failure(s.error());
       }
     }
-    std::vector<std::pair<GroupSync*, uint64_t>> tickets;  // one per file system
-    for (GroupSync* g : syncs)
-      if (g && std::none_of(tickets.begin(), tickets.end(), [&](const auto& t) { return t.first == g; }))
-        tickets.emplace_back(g, g->request());
-    for (const auto& [g, ticket] : tickets) {
-      if (auto s = g->wait(ticket); !s) {
-        for (size_t i = 0; i < shards_.size(); ++i)
-          if (syncs[i] == g && shards_[i]) {
-            shards_[i].reset();
-            note_failure(s.error());
-          }
-      }
-    }
+    wait_syncs(syncs, [&](size_t i, const s3::Error& e) {
+      if (!shards_[i]) return;
+      shards_[i].reset();
+      note_failure(e);
+    });
     return check_quorum("moving shards into place");
   }
 
@@ -277,6 +433,7 @@ class ErasureObjectWriter final : public ObjectWriter {
 
   size_t alive_shards() const {
     size_t alive = 0;
+    if (small_limit_ > 0) return static_cast<size_t>(std::count(small_alive_.begin(), small_alive_.end(), true));
     for (const auto& s : shards_) alive += s ? 1 : 0;
     return alive;
   }
@@ -379,13 +536,17 @@ class ErasureObjectWriter final : public ObjectWriter {
   s3::Status error_;
   bool renamed_ = false;
   bool committed_ = false;
+  uint64_t small_limit_ = 0;       // > 0: held in small_ for the segment files (start_small)
+  std::string small_;              // the object so far, while it is small
+  std::vector<bool> small_alive_;  // commit_small: the shards a segment took
 };
 
 }  // namespace
 
 s3::Result<std::unique_ptr<ObjectWriter>> start_object_writer(ErasureSet& set, Pool& pool, WriteTarget target) {
+  const bool small = set.inline_threshold > 0 && target.upload_id.empty() && !pool.compressed();
   auto w = std::make_unique<ErasureObjectWriter>(set, pool, std::move(target));
-  if (auto s = w->open_shards(); !s) return s.error();
+  if (auto s = small ? w->start_small(set.inline_threshold) : w->open_shards(); !s) return s.error();
   return std::unique_ptr<ObjectWriter>(std::move(w));
 }
 

@@ -17,6 +17,7 @@
 
 #include "erasure/erasure_set.h"
 #include "erasure/fs.h"
+#include "erasure/segment_file.h"
 #include "erasure/sys_mirror.h"
 #include "index/index_builder.h"
 #include "index/keys.h"
@@ -38,6 +39,9 @@ struct Scan {
   std::map<std::string, MirroredDoc> buckets;                    // newest copy per bucket
   std::map<std::pair<std::string, std::string>, MirroredDoc> configs;
   std::map<std::string, UploadInfo> uploads;
+  // Small objects: data id -> shard index -> where a drive's segment holds it.
+  std::map<std::string, std::map<uint32_t, SegmentRef>> segment_shards;
+  std::set<std::string> dead;  // data ids a Dead entry names: deleted or replaced
   size_t skipped = 0;
 };
 
@@ -68,6 +72,33 @@ void scan_data(const std::string& root, Scan& out) {
       ++c.votes;
       c.newest_file_ns = std::max(c.newest_file_ns, file_mtime_ns(path));
     }
+  }
+}
+
+// Every segment file of the drive: each entry's shard goes into segment_shards,
+// and the drive's latest record copy of each data id counts as that drive's
+// meta.json of it (a Record entry supersedes the copy beside the shard).
+void scan_segments(const std::string& root, Scan& out) {
+  std::map<uint64_t, std::string> files;  // in id order: later segments are newer
+  std::error_code ec;
+  for (const auto& f : stdfs::directory_iterator(segments_dir(root), ec)) {
+    uint64_t id = 0;
+    if (parse_segment_name(f.path().filename().string(), id)) files[id] = f.path().string();
+  }
+  std::map<std::string, std::pair<std::string, int64_t>> latest;  // data id -> (record, file time)
+  for (const auto& [id, path] : files) {
+    const int64_t ns = file_mtime_ns(path);
+    auto r = scan_segment(path, [&](const SegmentEntry& e) {
+      if (e.kind == SegmentEntryKind::Dead) out.dead.insert(e.data_id);
+      if (e.kind == SegmentEntryKind::Shard) out.segment_shards[e.data_id][e.shard_index] = {id, e.offset, e.shard_len};
+      if (!e.record.empty()) latest[e.data_id] = {e.record, ns};
+    });
+    if (!r) ++out.skipped;
+  }
+  for (const auto& [data_id, copy] : latest) {
+    MetaCopy& c = out.metas[data_id][copy.first];
+    ++c.votes;
+    c.newest_file_ns = std::max(c.newest_file_ns, copy.second);
   }
 }
 
@@ -207,13 +238,25 @@ s3::Result<RebuildStats> build_index_from_drives(const std::vector<std::string>&
   Scan scan;
   for (const auto& root : drive_roots) {
     scan_data(root, scan);
+    scan_segments(root, scan);
     scan_sys(root, scan);
   }
 
   // Decide every data dir; completed uploads are those an object record names.
   std::vector<DirRecord> dirs;
+  for (const auto& id : scan.dead) scan.metas.erase(id);
   for (const auto& [id, copies] : scan.metas)
-    if (auto d = decide(id, copies, scan.skipped)) dirs.push_back(std::move(*d));
+    if (auto d = decide(id, copies, scan.skipped)) {
+      // A small object: the index names the place of each shard the drives hold.
+      if (auto it = scan.segment_shards.find(id);
+          d->object && !d->object->multipart() && it != scan.segment_shards.end()) {
+        ObjectLayout& l = d->object->layout;
+        l.segments.assign(l.distribution.size(), SegmentRef{});
+        for (const auto& [shard, ref] : it->second)
+          if (shard < l.segments.size()) l.segments[shard] = ref;
+      }
+      dirs.push_back(std::move(*d));
+    }
   std::set<std::string> completed_uploads, named_ids;
   for (const auto& d : dirs) {
     if (!d.object) continue;

@@ -42,6 +42,13 @@ uint64_t get64(const uint8_t* p) {
 
 }  // namespace
 
+void append_shard_block(std::string& image, const uint8_t* data, size_t len) {
+  uint8_t crc[4];
+  put32(crc, crc32c(0, data, len));
+  image.append(reinterpret_cast<const char*>(data), len);
+  image.append(reinterpret_cast<const char*>(crc), 4);
+}
+
 std::string encode_shard_header(const ShardHeader& h) {
   uint8_t b[ShardHeader::kSize] = {};
   std::memcpy(b, kMagic, 8);
@@ -131,32 +138,42 @@ s3::Status ShardFileWriter::finish(bool sync) {
 s3::Result<ShardFileReader> ShardFileReader::open(const std::string& path, const ShardHeader& expect) {
   fs::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return fs::io_error("open", path);
+  return open_at(std::move(fd), path, 0, 0, expect);
+}
+
+s3::Result<ShardFileReader> ShardFileReader::open_at(fs::Fd fd, const std::string& path, uint64_t base, uint64_t size,
+                                                     const ShardHeader& expect) {
   uint8_t b[ShardHeader::kSize];
-  if (auto s = fs::pread_all(fd.get(), b, sizeof b, 0, path); !s) return s.error();
+  if (size != 0 && size < sizeof b) return s3::Error(s3::Code::InternalError, "shard image too short in " + path);
+  if (auto s = fs::pread_all(fd.get(), b, sizeof b, base, path); !s) return s.error();
   ShardHeader h;
   if (!decode_shard_header(b, h)) return s3::Error(s3::Code::InternalError, "bad shard header in " + path);
   if (!(h == expect))
     return s3::Error(s3::Code::InternalError, "shard header of " + path + " does not match the object layout");
-  ShardFileReader r(std::move(fd), path, h);
+  ShardFileReader r(std::move(fd), path, h, base, size);
   if (h.variable)
     if (auto s = r.load_table(); !s) return s.error();
   return r;
 }
 
 s3::Status ShardFileReader::load_table() {
-  struct stat st;
-  if (::fstat(fd_.get(), &st) != 0) return fs::io_error("stat", path_);
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t size = size_;
+  if (size == 0) {
+    struct stat st;
+    if (::fstat(fd_.get(), &st) != 0) return fs::io_error("stat", path_);
+    size = static_cast<uint64_t>(st.st_size);
+  }
   auto bad = [&](const char* why) { return s3::Error(s3::Code::InternalError, path_ + ": " + why); };
   if (size < ShardHeader::kSize + kTableTail) return bad("too short for a stripe table");
   uint8_t tail[kTableTail];
-  if (auto s = fs::pread_all(fd_.get(), tail, sizeof tail, size - kTableTail, path_); !s) return s;
+  if (auto s = fs::pread_all(fd_.get(), tail, sizeof tail, base_ + size - kTableTail, path_); !s) return s;
   const uint64_t count = get64(tail);
   if (std::memcmp(tail + 12, kTableMagic, 8) != 0 || count > kMaxStripes ||
       size < ShardHeader::kSize + kTableTail + count * 4)
     return bad("bad stripe table");
   std::vector<uint8_t> t(count * 4 + 8);
-  if (auto s = fs::pread_all(fd_.get(), t.data(), count * 4, size - kTableTail - count * 4, path_); !s) return s;
+  if (auto s = fs::pread_all(fd_.get(), t.data(), count * 4, base_ + size - kTableTail - count * 4, path_); !s)
+    return s;
   std::memcpy(t.data() + count * 4, tail, 8);
   if (crc32c(0, t.data(), t.size()) != get32(tail + 8)) return bad("stripe table CRC mismatch");
   lens_.resize(count);
@@ -179,6 +196,9 @@ s3::Status ShardFileReader::read_block(uint64_t stripe, size_t len, uint8_t* out
   if (header_.variable && stripe >= offsets_.size())
     return s3::Error(s3::Code::InternalError, path_ + ": no stripe " + std::to_string(stripe));
   uint64_t off = header_.variable ? offsets_[stripe] : header_.block_offset(stripe);
+  if (size_ != 0 && off + len + 4 > size_)
+    return s3::Error(s3::Code::InternalError, path_ + ": stripe " + std::to_string(stripe) + " beyond the shard image");
+  off += base_;
   ssize_t r;
   do {
     r = ::preadv(fd_.get(), iov, 2, static_cast<off_t>(off));

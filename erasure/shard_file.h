@@ -60,23 +60,32 @@ class ShardFileReader {
   // layout or a damaged header are errors, i.e. the shard counts as missing).
   // Variable files also load and check their stripe length table.
   static s3::Result<ShardFileReader> open(const std::string& path, const ShardHeader& expect);
+  // The same for a shard image of `size` bytes starting at byte `base` of an
+  // open file (a segment file entry, erasure/segment_file.h).
+  static s3::Result<ShardFileReader> open_at(fs::Fd fd, const std::string& path, uint64_t base, uint64_t size,
+                                             const ShardHeader& expect);
   // Reads stripe's block of len bytes into out and verifies its CRC.
   s3::Status read_block(uint64_t stripe, size_t len, uint8_t* out) const;
   // Variable files: stored length of every stripe (the frame, before splitting into k blocks).
   const std::vector<uint32_t>& stripe_lens() const { return lens_; }
 
  private:
-  ShardFileReader(fs::Fd fd, std::string path, ShardHeader h)
-      : fd_(std::move(fd)), path_(std::move(path)), header_(h) {}
+  ShardFileReader(fs::Fd fd, std::string path, ShardHeader h, uint64_t base = 0, uint64_t size = 0)
+      : fd_(std::move(fd)), path_(std::move(path)), header_(h), base_(base), size_(size) {}
   s3::Status load_table();
   fs::Fd fd_;
   std::string path_;
   ShardHeader header_;
+  uint64_t base_ = 0;  // where the image starts in the file
+  uint64_t size_ = 0;  // image bytes; 0: to the end of the file
   std::vector<uint32_t> lens_;
   std::vector<uint64_t> offsets_;  // variable files: offset of each stripe's block
 };
 
 std::string encode_shard_header(const ShardHeader& h);
+// Builds a shard image in memory (the bytes of a part.N file, for a segment
+// entry): start with encode_shard_header, then append every stripe's block.
+void append_shard_block(std::string& image, const uint8_t* data, size_t len);
 // False when magic, version or header CRC do not match.
 bool decode_shard_header(const uint8_t* p, ShardHeader& out);
 

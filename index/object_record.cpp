@@ -28,6 +28,11 @@ json layout_to_json(const ObjectLayout& l) {
   if (!l.pool.empty()) j["pool"] = l.pool;
   if (!l.compression.empty()) j["compression"] = l.compression;
   if (l.stored) j["stored"] = l.stored;
+  if (!l.segments.empty()) {
+    json segs = json::array();
+    for (const auto& r : l.segments) segs.push_back({r.segment, r.offset, r.length});
+    j["segments"] = std::move(segs);
+  }
   return j;
 }
 
@@ -41,6 +46,10 @@ ObjectLayout layout_from_json(const json& l) {
   out.pool = l.value("pool", "");
   out.compression = l.value("compression", "");
   out.stored = l.value("stored", uint64_t{0});
+  if (auto it = l.find("segments"); it != l.end()) {
+    for (const auto& r : *it)
+      out.segments.push_back({r.at(0).get<uint64_t>(), r.at(1).get<uint64_t>(), r.at(2).get<uint32_t>()});
+  }
   return out;
 }
 
@@ -146,6 +155,7 @@ s3::Result<ObjectRecord> decode_object_record(std::string_view value) {
     bool ok = r.layout.k >= 1 && r.layout.m >= 0 && r.layout.block_size > 0;
     for (const auto& p : r.parts) ok = ok && r.distribution_of(p).size() == shards;
     if (!r.multipart()) ok = ok && r.layout.distribution.size() == shards;
+    if (r.layout.in_segments()) ok = ok && !r.multipart() && r.layout.segments.size() == shards;
     if (!ok) return s3::Error(s3::Code::InternalError, "object record has an invalid layout");
     if (r.multipart())
       for (const auto& p : r.parts) r.info.parts.push_back({p.number, p.size, p.etag, p.checksums});

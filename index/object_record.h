@@ -14,6 +14,16 @@
 
 namespace silt {
 
+// Where one shard of a small object lives: an entry of a segment file on the
+// drive the distribution names (docs/format.md, "Segment files"). The index
+// records the place; which directory a drive is stays erasure's business.
+struct SegmentRef {
+  uint64_t segment = 0;  // segment id
+  uint64_t offset = 0;   // of the entry in the segment
+  uint32_t length = 0;   // shard image bytes; 0: this shard was not written
+  bool operator==(const SegmentRef&) const = default;
+};
+
 struct ObjectLayout {
   int k = 0;                      // data shards per stripe
   int m = 0;                      // parity shards per stripe
@@ -23,6 +33,10 @@ struct ObjectLayout {
   std::string pool;               // pool holding the data; empty: the first pool (records before pools)
   std::string compression;        // "zstd": one frame per stripe (docs/format.md); empty: none
   uint64_t stored = 0;            // uploaded parts: bytes of their shard files on the drives
+  // Small single PUTs: segments[shard] locates each shard, and there is no data
+  // dir (data_id still names the data). Empty: shard files in data dirs.
+  std::vector<SegmentRef> segments{};
+  bool in_segments() const { return !segments.empty(); }
 };
 
 // Single PUTs have exactly one part (number 1) in the object's own data dir.

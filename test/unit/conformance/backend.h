@@ -78,5 +78,8 @@ struct BackendFactory {
 const std::vector<BackendFactory>& registered_backends();
 
 BackendFactory erasure_backend();
+// The same with small objects in segment files (--inline-threshold 8 KiB: two
+// stripes; larger objects keep their data dirs, so both paths meet in one test).
+BackendFactory erasure_segments_backend();
 
 }  // namespace silt::conformance

@@ -6,6 +6,7 @@ namespace silt::conformance {
 const std::vector<BackendFactory>& registered_backends() {
   static const std::vector<BackendFactory> all = {
       erasure_backend(),
+      erasure_segments_backend(),
   };
   return all;
 }

@@ -9,13 +9,16 @@
 #include "backend.h"
 #include "erasure/erasure_config.h"
 #include "erasure/erasure_object_layer.h"
+#include "erasure/segment_file.h"
 
 namespace silt::conformance {
 namespace {
 
 class ErasureBackend final : public Backend {
  public:
-  ErasureBackend() {
+  // inline_threshold > 0: small objects go to segment files (ErasureConfig::inline_threshold).
+  explicit ErasureBackend(uint64_t inline_threshold = 0) {
+    cfg_.inline_threshold = inline_threshold;
     std::vector<std::string> standard, ia;
     for (int i = 0; i < 6; ++i) standard.push_back(dir_.path() + "/drive-" + std::to_string(i));
     for (int i = 0; i < 3; ++i) ia.push_back(dir_.path() + "/ia-" + std::to_string(i));
@@ -36,16 +39,22 @@ class ErasureBackend final : public Backend {
 
   Capabilities capabilities() const override { return {}; }
 
-  // Distinct data directories (data/<2 hex>/<data id>) over every drive of every pool:
-  // a data id left behind on any one drive counts.
+  // Distinct data directories (data/<2 hex>/<data id>) over every drive of every pool,
+  // and the data ids of segment file entries no Dead entry has freed: a data id left
+  // behind on any one drive counts.
   size_t data_items() override {
     set().trash.wait_idle();
-    std::set<std::string> ids;
+    std::set<std::string> ids, dead;
     for (const Drive* d : set().all_drives()) {
       std::error_code ec;
       for (const auto& fan : std::filesystem::directory_iterator(d->data_root(), ec))
         for (const auto& e : std::filesystem::directory_iterator(fan.path(), ec)) ids.insert(e.path().filename());
+      for (const auto& f : std::filesystem::directory_iterator(segments_dir(d->root()), ec))
+        (void)scan_segment(f.path().string(), [&](const SegmentEntry& e) {
+          (e.kind == SegmentEntryKind::Dead ? dead : ids).insert(e.data_id);
+        });
     }
+    for (const auto& id : dead) ids.erase(id);
     return ids.size();
   }
 
@@ -74,6 +83,11 @@ class ErasureBackend final : public Backend {
 
 BackendFactory erasure_backend() {
   return {"erasure", [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>()); }};
+}
+
+BackendFactory erasure_segments_backend() {
+  return {"erasure-segments",
+          [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>(/*inline_threshold=*/2 * kBlock)); }};
 }
 
 }  // namespace silt::conformance
