@@ -12,8 +12,11 @@ bool is_policy_action(std::string_view a) {
   return a == "s3:GetBucketPolicy" || a == "s3:PutBucketPolicy" || a == "s3:DeleteBucketPolicy";
 }
 
+// What decides who may do what is the owner's to change (DeletePublicAccessBlock and
+// DeleteBucketOwnershipControls are their Put actions in AWS's table).
 bool is_owner_only(std::string_view a) {
-  return is_policy_action(a) || a == "s3:PutBucketAcl";
+  return is_policy_action(a) || a == "s3:PutBucketAcl" || a == "s3:PutBucketPublicAccessBlock" ||
+         a == "s3:PutBucketOwnershipControls";
 }
 
 }  // namespace
@@ -47,7 +50,7 @@ Decision decide(const AccessRequest& r) {
   if (r.who.admin) return {};
   PolicyEffect effect = PolicyEffect::None;
   if (r.policy) {
-    PolicyQuery q{r.who.anonymous, r.who.user, r.action, r.resource, r.facts};
+    PolicyQuery q{r.who.anonymous, r.who.user, r.action, r.resource, r.facts, r.restrict_public};
     effect = evaluate(*r.policy, q);
   }
   if (effect == PolicyEffect::Deny) {
@@ -62,6 +65,7 @@ Decision decide(const AccessRequest& r) {
     return {denied()};
   }
   if (effect == PolicyEffect::Allow) return {};
+  if (r.acls_ignored) return {denied()};
   if (r.action == "s3:ListBucket" && acl_grants_read(r.bucket_acl, r.who.anonymous)) return {};
   if (is_object_read(r.action)) {
     if (!r.object_acl) return {denied(), true};

@@ -9,14 +9,17 @@
 //      except that the owner can always Get/Put/DeleteBucketPolicy (no lock-out);
 //   3. the owner may do everything else;
 //   4. the bucket's policy and ACL are the owner's alone (Get/Put/DeleteBucketPolicy,
-//      PutBucketAcl): no policy grant reaches them, even to "*", so a grantee can never
+//      PutBucketAcl, and the settings that narrow them: Put/DeletePublicAccessBlock,
+//      Put/DeleteBucketOwnershipControls): no policy grant reaches them, even to "*", so a grantee can never
 //      rewrite the rules that admitted it. A policy call a policy Allow would admit is
 //      405 MethodNotAllowed, as AWS answers an identity outside the owner's account;
 //      anything else AccessDenied;
-//   5. a policy Allow admits;
+//   5. a policy Allow admits, except that under RestrictPublicBuckets a public statement
+//      (Principal "*" without a narrowing condition, auth::is_public()) admits no one;
 //   6. an ACL grant admits reads: the bucket's for s3:ListBucket, the object's for
 //      s3:GetObject / s3:GetObjectVersion (public-read: anyone; authenticated-read:
-//      signed users);
+//      signed users), unless the bucket ignores ACLs (IgnorePublicAcls, or Object
+//      Ownership BucketOwnerEnforced);
 //   7. else AccessDenied (implicit deny).
 // A write that sets a canned ACL granting more than private is decided twice: as its
 // own action and as s3:PutObjectAcl (acl_needs_permission(); server/s3/access_check.cpp).
@@ -65,6 +68,8 @@ struct AccessRequest {
   const PolicyFacts* facts = nullptr;
   CannedAcl bucket_acl = CannedAcl::Private;
   std::optional<CannedAcl> object_acl;  // object reads: the object's ACL once looked up
+  bool acls_ignored = false;            // IgnorePublicAcls or BucketOwnerEnforced: ACLs grant nothing
+  bool restrict_public = false;         // RestrictPublicBuckets: public policy statements grant nothing
 };
 
 struct Decision {

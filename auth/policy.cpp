@@ -28,7 +28,7 @@ struct OpName {
   std::string_view name;
   Op op;
 };
-constexpr std::array<OpName, 15> kOps = {{
+constexpr std::array<OpName, 20> kOps = {{
     {"StringEquals", Op::StringEquals},
     {"StringNotEquals", Op::StringNotEquals},
     {"StringEqualsIgnoreCase", Op::StringEqualsIgnoreCase},
@@ -44,21 +44,58 @@ constexpr std::array<OpName, 15> kOps = {{
     {"NumericLessThanEquals", Op::NumericLessThanEquals},
     {"NumericGreaterThan", Op::NumericGreaterThan},
     {"NumericGreaterThanEquals", Op::NumericGreaterThanEquals},
+    {"ArnEquals", Op::ArnEquals},
+    {"ArnNotEquals", Op::ArnNotEquals},
+    {"ArnLike", Op::ArnLike},
+    {"ArnNotLike", Op::ArnNotLike},
+    {"Null", Op::Null},
 }};
 
 // The keys silt fills in (server/s3/access_check.cpp); others would never match, so they
-// are refused up front rather than silently ignored.
-constexpr std::array<std::string_view, 11> kConditionKeys = {
-    "aws:sourceip", "aws:securetransport", "aws:username", "aws:userid",  "aws:principaltype", "aws:useragent",
-    "aws:referer",  "s3:prefix",           "s3:delimiter", "s3:max-keys", "s3:versionid"};
+// are refused up front rather than silently ignored. aws:SourceArn is never set (silt has
+// no service principals calling on a resource's behalf): Null and IfExists see it absent.
+constexpr std::array<std::string_view, 20> kConditionKeys = {"aws:sourceip",
+                                                             "aws:securetransport",
+                                                             "aws:username",
+                                                             "aws:userid",
+                                                             "aws:principaltype",
+                                                             "aws:useragent",
+                                                             "aws:referer",
+                                                             "aws:sourcearn",
+                                                             "s3:prefix",
+                                                             "s3:delimiter",
+                                                             "s3:max-keys",
+                                                             "s3:versionid",
+                                                             "s3:requestobjecttagkeys",
+                                                             "s3:x-amz-acl",
+                                                             "s3:x-amz-server-side-encryption",
+                                                             "s3:x-amz-grant-read",
+                                                             "s3:x-amz-grant-write",
+                                                             "s3:x-amz-grant-read-acp",
+                                                             "s3:x-amz-grant-write-acp",
+                                                             "s3:x-amz-grant-full-control"};
+// Keys that name a tag after the slash: "s3:ExistingObjectTag/<key>".
+constexpr std::string_view kExistingTag = "s3:existingobjecttag/";
+constexpr std::string_view kRequestTag = "s3:requestobjecttag/";
 
 bool negated(Op op) {
   return op == Op::StringNotEquals || op == Op::StringNotEqualsIgnoreCase || op == Op::StringNotLike ||
-         op == Op::NotIpAddress || op == Op::NumericNotEquals;
+         op == Op::NotIpAddress || op == Op::NumericNotEquals || op == Op::ArnNotEquals || op == Op::ArnNotLike;
 }
 
 bool numeric(Op op) {
-  return op >= Op::NumericEquals;
+  return op >= Op::NumericEquals && op <= Op::NumericGreaterThanEquals;
+}
+
+// The key as compared: lowercase, but a tag key keeps its case (tag keys are case-sensitive).
+// Empty when silt does not know the key.
+std::string condition_key(std::string_view written) {
+  std::string lower = to_lower(written);
+  for (auto prefix : {kExistingTag, kRequestTag})
+    if (lower.size() > prefix.size() && lower.rfind(prefix, 0) == 0)
+      return std::string(prefix) + std::string(written.substr(prefix.size()));
+  if (std::find(kConditionKeys.begin(), kConditionKeys.end(), lower) == kConditionKeys.end()) return {};
+  return lower;
 }
 
 // A JSON string or array of strings, as IAM allows for Action, Resource, principals, values.
@@ -172,21 +209,30 @@ s3::Status parse_conditions(const json& c, PolicyStatement& st) {
   if (!c.is_object()) return malformed("Invalid Condition block in policy");
   for (const auto& [op_name, block] : c.items()) {
     std::string_view name = op_name;
+    auto set = PolicyCondition::Set::Single;
+    for (auto [prefix, kind] : {std::pair{std::string_view("ForAnyValue:"), PolicyCondition::Set::ForAnyValue},
+                                std::pair{std::string_view("ForAllValues:"), PolicyCondition::Set::ForAllValues}})
+      if (name.rfind(prefix, 0) == 0) {
+        set = kind;
+        name.remove_prefix(prefix.size());
+      }
     bool if_exists = false;
     if (name.size() > 8 && name.substr(name.size() - 8) == "IfExists") {
       if_exists = true;
       name.remove_suffix(8);
     }
     auto it = std::find_if(kOps.begin(), kOps.end(), [&](const OpName& o) { return o.name == name; });
-    if (it == kOps.end()) return malformed("Invalid Condition type : " + op_name);
+    // Null asks whether the key exists: IfExists or a set qualifier makes no sense on it (IAM refuses both).
+    if (it == kOps.end() || (it->op == Op::Null && (if_exists || set != PolicyCondition::Set::Single)))
+      return malformed("Invalid Condition type : " + op_name);
     if (!block.is_object() || block.empty()) return malformed("Invalid Condition block in policy");
     for (const auto& [key, values] : block.items()) {
       PolicyCondition cond;
       cond.op = it->op;
+      cond.set = set;
       cond.if_exists = if_exists;
-      cond.key = to_lower(key);
-      if (std::find(kConditionKeys.begin(), kConditionKeys.end(), cond.key) == kConditionKeys.end())
-        return malformed("Policy has an invalid condition key");
+      cond.key = condition_key(key);
+      if (cond.key.empty()) return malformed("Policy has an invalid condition key");
       auto vals = strings_of(values, "condition");
       if (!vals) return vals.error();
       cond.values = std::move(*vals);
@@ -196,7 +242,7 @@ s3::Status parse_conditions(const json& c, PolicyStatement& st) {
         double d;
         if (numeric(cond.op) && !parse_double(v, d))
           return malformed("Invalid numeric value in policy condition: " + v);
-        if (cond.op == Op::Bool && !iequals(v, "true") && !iequals(v, "false"))
+        if ((cond.op == Op::Bool || cond.op == Op::Null) && !iequals(v, "true") && !iequals(v, "false"))
           return malformed("Invalid boolean value in policy condition: " + v);
       }
       st.conditions.push_back(std::move(cond));
@@ -275,6 +321,10 @@ bool condition_value_matches(const PolicyCondition& c, const std::string& fact, 
     case Op::IpAddress:
     case Op::NotIpAddress: return ip_in_cidr(fact, v);
     case Op::Bool: return iequals(fact, v);
+    case Op::ArnEquals:
+    case Op::ArnNotEquals:
+    case Op::ArnLike:
+    case Op::ArnNotLike: return wildcard_match(v, fact, false);
     default: break;
   }
   double a, b;
@@ -291,10 +341,24 @@ bool condition_value_matches(const PolicyCondition& c, const std::string& fact, 
 }
 
 bool condition_holds(const PolicyCondition& c, const PolicyFacts* facts) {
-  const std::string* fact = facts ? facts->find(c.key) : nullptr;
-  if (!fact) return c.if_exists || negated(c.op);
-  bool any = std::any_of(c.values.begin(), c.values.end(),
-                         [&](const std::string& v) { return condition_value_matches(c, *fact, v); });
+  std::vector<const std::string*> got;
+  if (facts) got = facts->all(c.key);
+  if (c.op == Op::Null)
+    return std::any_of(c.values.begin(), c.values.end(),
+                       [&](const std::string& v) { return iequals(v, "true") == got.empty(); });
+  auto matches = [&](const std::string* fact) {
+    return std::any_of(c.values.begin(), c.values.end(),
+                       [&](const std::string& v) { return condition_value_matches(c, *fact, v); });
+  };
+  // One request value against the operator: a negated one holds when no policy value matches.
+  auto satisfies = [&](const std::string* fact) { return negated(c.op) ? !matches(fact) : matches(fact); };
+  switch (c.set) {
+    case PolicyCondition::Set::ForAllValues: return std::all_of(got.begin(), got.end(), satisfies);
+    case PolicyCondition::Set::ForAnyValue: return std::any_of(got.begin(), got.end(), satisfies);
+    case PolicyCondition::Set::Single: break;
+  }
+  if (got.empty()) return c.if_exists || negated(c.op);
+  bool any = std::any_of(got.begin(), got.end(), matches);
   return negated(c.op) ? !any : any;
 }
 
@@ -306,6 +370,7 @@ bool principal_matches(const PolicyStatement& st, const PolicyQuery& q) {
 
 bool statement_applies(const PolicyStatement& st, const PolicyQuery& q) {
   if (!principal_matches(st, q)) return false;
+  if (q.restrict_public && statement_is_public(st)) return false;
   bool action = std::any_of(st.actions.begin(), st.actions.end(),
                             [&](const std::string& p) { return wildcard_match(p, q.action, true); });
   if (action == st.not_action) return false;
@@ -322,6 +387,13 @@ const std::string* PolicyFacts::find(std::string_view key) const {
   for (const auto& [k, v] : values)
     if (k == key) return &v;
   return nullptr;
+}
+
+std::vector<const std::string*> PolicyFacts::all(std::string_view key) const {
+  std::vector<const std::string*> out;
+  for (const auto& [k, v] : values)
+    if (k == key) out.push_back(&v);
+  return out;
 }
 
 bool wildcard_match(std::string_view pattern, std::string_view text, bool ignore_case) {
@@ -402,6 +474,12 @@ s3::Result<Policy> parse_policy(std::string_view text, std::string_view bucket) 
     }
   }
   if (!has_statement) return malformed("Missing required field Statement");
+  for (const auto& st : policy.statements)
+    for (const auto& c : st.conditions) {
+      if (c.key.rfind(kExistingTag, 0) == 0) policy.uses_existing_object_tags = true;
+      if (c.key.rfind(kRequestTag, 0) == 0 || c.key == "s3:requestobjecttagkeys")
+        policy.uses_request_object_tags = true;
+    }
   return policy;
 }
 
@@ -415,14 +493,14 @@ PolicyEffect evaluate(const Policy& policy, const PolicyQuery& q) {
   return out;
 }
 
+bool statement_is_public(const PolicyStatement& st) {
+  if (!st.allow || !st.any_principal) return false;
+  return std::all_of(st.conditions.begin(), st.conditions.end(),
+                     [](const PolicyCondition& c) { return c.key == "aws:securetransport"; });
+}
+
 bool is_public(const Policy& policy) {
-  for (const auto& st : policy.statements) {
-    if (!st.allow || !st.any_principal) continue;
-    if (std::all_of(st.conditions.begin(), st.conditions.end(),
-                    [](const PolicyCondition& c) { return c.key == "aws:securetransport"; }))
-      return true;
-  }
-  return false;
+  return std::any_of(policy.statements.begin(), policy.statements.end(), statement_is_public);
 }
 
 }  // namespace silt::auth

@@ -11,6 +11,7 @@ struct CodeInfo {
 CodeInfo info(Code c) {
   switch (c) {
     case Code::AccessDenied: return {"AccessDenied", 403};
+    case Code::AccessControlListNotSupported: return {"AccessControlListNotSupported", 400};
     case Code::AccessForbidden: return {"AccessForbidden", 403};
     case Code::AuthorizationHeaderMalformed: return {"AuthorizationHeaderMalformed", 400};
     case Code::AuthorizationQueryParametersError: return {"AuthorizationQueryParametersError", 400};
@@ -26,6 +27,7 @@ CodeInfo info(Code c) {
     case Code::InternalError: return {"InternalError", 500};
     case Code::InvalidAccessKeyId: return {"InvalidAccessKeyId", 403};
     case Code::InvalidArgument: return {"InvalidArgument", 400};
+    case Code::InvalidBucketAclWithObjectOwnership: return {"InvalidBucketAclWithObjectOwnership", 400};
     case Code::InvalidBucketState: return {"InvalidBucketState", 409};
     case Code::InvalidBucketName: return {"InvalidBucketName", 400};
     case Code::InvalidLocationConstraint: return {"InvalidLocationConstraint", 400};
@@ -54,10 +56,13 @@ CodeInfo info(Code c) {
     case Code::NoSuchCORSConfiguration: return {"NoSuchCORSConfiguration", 404};
     case Code::NoSuchKey: return {"NoSuchKey", 404};
     case Code::NoSuchLifecycleConfiguration: return {"NoSuchLifecycleConfiguration", 404};
+    case Code::NoSuchPublicAccessBlockConfiguration: return {"NoSuchPublicAccessBlockConfiguration", 404};
+    case Code::NoSuchTagSet: return {"NoSuchTagSet", 404};
     case Code::NoSuchUpload: return {"NoSuchUpload", 404};
     case Code::NoSuchVersion: return {"NoSuchVersion", 404};
     case Code::NotImplemented: return {"NotImplemented", 501};
     case Code::NotModified: return {"NotModified", 304};
+    case Code::OwnershipControlsNotFoundError: return {"OwnershipControlsNotFoundError", 404};
     case Code::PreconditionFailed: return {"PreconditionFailed", 412};
     case Code::RequestHeaderSectionTooLarge: return {"RequestHeaderSectionTooLarge", 400};
     case Code::RequestTimeTooSkewed: return {"RequestTimeTooSkewed", 403};

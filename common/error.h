@@ -71,6 +71,12 @@ enum class Code {
   SlowDown,
   XAmzContentChecksumMismatch,
   XAmzContentSHA256Mismatch,
+  // The bucket-level APIs (issue 19 item 5), after the rest so earlier codes keep their values.
+  AccessControlListNotSupported,  // 400: an ACL on a bucket whose Object Ownership is BucketOwnerEnforced
+  InvalidBucketAclWithObjectOwnership,
+  NoSuchPublicAccessBlockConfiguration,
+  NoSuchTagSet,
+  OwnershipControlsNotFoundError,
 };
 
 std::string_view code_name(Code c);

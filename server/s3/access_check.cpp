@@ -104,8 +104,33 @@ bool sets_object_acl(std::string_view operation) {
          operation == "PostObject";
 }
 
+// The operations that create an object with the tags of their x-amz-tagging header.
+bool sets_object_tags(std::string_view operation) {
+  return operation == "PutObject" || operation == "CopyObject" || operation == "CreateMultipartUpload";
+}
+
+// The headers whose values are condition keys of the same name ("s3:x-amz-acl").
+constexpr std::string_view kHeaderKeys[] = {"x-amz-acl",
+                                            "x-amz-server-side-encryption",
+                                            "x-amz-grant-read",
+                                            "x-amz-grant-write",
+                                            "x-amz-grant-read-acp",
+                                            "x-amz-grant-write-acp",
+                                            "x-amz-grant-full-control"};
+
+// s3:RequestObjectTag/<k> (one per tag) and s3:RequestObjectTagKeys (one value per tag).
+void add_request_tags(auth::PolicyFacts& f, const Tags& tags) {
+  for (const auto& [k, v] : tags) {
+    f.set("s3:requestobjecttag/" + k, v);
+    f.set("s3:requestobjecttagkeys", k);
+  }
+}
+
 // Condition keys as AWS defines them for this request (auth/policy.h lists the supported ones).
-auth::PolicyFacts facts_of(const auth::Principal& who, const S3Request& req, std::string_view action) {
+// request_tags: the tags the request sets when they are not its x-amz-tagging header
+// (PutObjectTagging's body).
+auth::PolicyFacts facts_of(const auth::Principal& who, const S3Request& req, std::string_view operation,
+                           std::string_view action, const Tags* request_tags) {
   auth::PolicyFacts f;
   f.set("aws:sourceip", req.source_ip);
   f.set("aws:securetransport", req.secure_transport ? "true" : "false");
@@ -129,19 +154,42 @@ auth::PolicyFacts facts_of(const auth::Principal& who, const S3Request& req, std
     if (m) f.set("s3:max-keys", *m);
   }
   if (const std::string* v = req.query_value("versionId")) f.set("s3:versionid", *v);
+  if (req.header)
+    for (auto h : kHeaderKeys)
+      if (req.has_header(h)) f.set("s3:" + std::string(h), std::string(req.header_value(h)));
+  if (request_tags) {
+    add_request_tags(f, *request_tags);
+  } else if (sets_object_tags(operation) && req.header && req.has_header("x-amz-tagging")) {
+    // A malformed header is the operation's to refuse (InvalidTag); it sets no tags.
+    if (auto tags = tags_from_header(req.header_value("x-amz-tagging"))) add_request_tags(f, *tags);
+  }
   return f;
+}
+
+// s3:ExistingObjectTag/<k>: the tags of the version the request names (the current one
+// when it names none). A missing object has none.
+void add_existing_tags(auth::PolicyFacts& f, Services& svc, const std::string& bucket, const std::string& key,
+                       const std::string& version_id) {
+  auto info = svc.objects.stat_object(bucket, key, version_id);
+  if (!info) return;
+  for (const auto& [k, v] : info->meta.tags) f.set("s3:existingobjecttag/" + k, v);
 }
 
 // Decides one (action, resource) on an existing bucket; looks the object's ACL up only
 // when nothing else admits the read.
 boost::asio::awaitable<s3::Status> check(Services& svc, const auth::Principal& who, const S3Request& req,
-                                         const BucketFacts& bucket, const std::string& bucket_name,
-                                         std::string_view action, const std::string* key,
-                                         const std::string& version_id) {
+                                         std::string_view operation, const BucketFacts& bucket,
+                                         const std::string& bucket_name, std::string_view action,
+                                         const std::string* key, const std::string& version_id,
+                                         const Tags* request_tags = nullptr) {
   const std::string arn = resource_arn(bucket_name, key);
   // Condition facts matter only to a policy: the common no-policy request builds none.
   auth::PolicyFacts facts;
-  if (bucket.access->policy) facts = facts_of(who, req, action);
+  const auth::Policy* policy = bucket.access->policy.get();
+  if (policy) facts = facts_of(who, req, operation, action, request_tags);
+  // The object's tags cost a lookup: only for a policy that reads them.
+  if (policy && policy->uses_existing_object_tags && key)
+    co_await run_blocking(svc.blocking, [&] { add_existing_tags(facts, svc, bucket_name, *key, version_id); });
   auth::AccessRequest ar;
   ar.who = who;
   ar.owner = auth::owns(who, bucket.owner, svc.config.admin_user);
@@ -150,6 +198,8 @@ boost::asio::awaitable<s3::Status> check(Services& svc, const auth::Principal& w
   ar.policy = bucket.access->policy.get();
   ar.facts = &facts;
   ar.bucket_acl = bucket.access->acl;
+  ar.acls_ignored = bucket.access->acls_ignored();
+  ar.restrict_public = bucket.access->block.restrict_public_buckets;
   auto d = auth::decide(ar);
   if (!d.needs_object_acl || !key) co_return d.status;
   auto info =
@@ -171,10 +221,18 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
                                              const Endpoint& endpoint, std::optional<std::string_view> acl) {
   const std::string_view operation = endpoint.operation;
   if (auto st = co_await expected_owners_hold(svc, req, operation); !st) co_return st;
+  // The bucket's Block Public Access and Object Ownership bind everyone, the admin too,
+  // once the caller is otherwise admitted (so they tell a stranger nothing).
+  std::string_view acl_value;
+  if (sets_object_acl(operation) || operation == "PutBucketAcl" || operation == "PutObjectAcl")
+    acl_value = acl ? *acl : req.header_value("x-amz-acl");
   const auth::Principal who = principal_of(id, svc);
   const auth::Action kind = action_of(operation);
-  // The admin may do everything, so its requests skip every lookup.
-  if (who.admin) co_return s3::Status{};
+  // The admin may do everything, so its requests skip every lookup but that one.
+  if (who.admin) {
+    if (acl_value.empty()) co_return s3::Status{};
+    co_return co_await acl_write_allowed(svc, req.bucket, acl_value);
+  }
   if (kind == auth::Action::ListBuckets || req.bucket.empty())
     co_return auth::decide(who, auth::Action::ListBuckets, {}, svc.config.admin_user);
 
@@ -192,6 +250,11 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
     co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
   }
 
+  // The tags PutObjectTagging sets are in its body: with a policy that reads them, the
+  // handler decides once it has read them (authorize_request_tags).
+  if (operation == "PutObjectTagging" && facts->access->policy && facts->access->policy->uses_request_object_tags)
+    co_return s3::Status{};
+
   // A row without an S3 action never gets here (the endpoint table test): refuse, never allow.
   const std::string_view action = iam_action(endpoint, req);
   if (action.rfind("s3:", 0) != 0) co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
@@ -201,14 +264,15 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
   if (version_arg) version = *version_arg;
   const std::string* key = nullptr;
   if (endpoint.iam.object) key = &req.key;
-  if (auto st = co_await check(svc, who, req, *facts, req.bucket, action, key, version); !st) co_return st;
+  if (auto st = co_await check(svc, who, req, operation, *facts, req.bucket, action, key, version); !st) co_return st;
+  if (!acl_value.empty())
+    if (auto st = auth::acl_write_allowed(acl_value, facts->access->block, facts->access->ownership); !st) co_return st;
 
   // A grantee of s3:PutObject publishing what it writes also needs s3:PutObjectAcl (AWS's rule).
-  std::string_view acl_value;
-  if (sets_object_acl(operation)) acl_value = acl ? *acl : req.header_value("x-amz-acl");
-  if (auth::acl_needs_permission(acl_value)) {
+  if (sets_object_acl(operation) && auth::acl_needs_permission(acl_value)) {
     const std::string no_version;
-    if (auto st = co_await check(svc, who, req, *facts, req.bucket, "s3:PutObjectAcl", &req.key, no_version); !st)
+    if (auto st = co_await check(svc, who, req, operation, *facts, req.bucket, "s3:PutObjectAcl", &req.key, no_version);
+        !st)
       co_return st;
   }
 
@@ -221,9 +285,34 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
     if (!src_facts->exists) co_return s3::Status{};  // NoSuchBucket from the operation
     std::string_view src_action = "s3:GetObject";
     if (!src->version_id.empty()) src_action = "s3:GetObjectVersion";
-    co_return co_await check(svc, who, req, *src_facts, src->bucket, src_action, &src->key, src->version_id);
+    co_return co_await check(svc, who, req, operation, *src_facts, src->bucket, src_action, &src->key, src->version_id);
   }
   co_return s3::Status{};
+}
+
+boost::asio::awaitable<s3::Status> authorize_request_tags(Services& svc, const auth::Identity& id, const S3Request& req,
+                                                          const Endpoint& endpoint, const Tags& tags) {
+  const auth::Principal who = principal_of(id, svc);
+  if (who.admin) co_return s3::Status{};
+  auto facts = co_await bucket_facts(svc, req.bucket);
+  if (!facts) co_return facts.error();
+  if (!facts->exists) co_return s3::Status{};  // NoSuchBucket from the operation
+  // Without such a policy authorize() has decided already.
+  const auth::Policy* policy = facts->access->policy.get();
+  if (!policy || !policy->uses_request_object_tags) co_return s3::Status{};
+  const std::string_view action = iam_action(endpoint, req);
+  const std::string* version_arg = req.query_value("versionId");
+  std::string version;
+  if (version_arg) version = *version_arg;
+  co_return co_await check(svc, who, req, endpoint.operation, *facts, req.bucket, action, &req.key, version, &tags);
+}
+
+boost::asio::awaitable<s3::Status> acl_write_allowed(Services& svc, const std::string& bucket,
+                                                     std::string_view canned) {
+  auto facts = co_await bucket_facts(svc, bucket);
+  if (!facts) co_return facts.error();
+  if (!facts->exists) co_return s3::Status{};  // NoSuchBucket from the operation
+  co_return auth::acl_write_allowed(canned, facts->access->block, facts->access->ownership);
 }
 
 boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
@@ -239,7 +328,7 @@ boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
     const auto& [key, version] = keys[i];
     std::string_view action = "s3:DeleteObject";
     if (!version.empty()) action = "s3:DeleteObjectVersion";
-    out[i] = co_await check(svc, who, req, *facts, req.bucket, action, &key, version);
+    out[i] = co_await check(svc, who, req, "DeleteObjects", *facts, req.bucket, action, &key, version);
   }
   co_return out;
 }

@@ -14,6 +14,7 @@
 #include "auth/sigv4.h"
 #include "common/error.h"
 #include "server/s3/handler.h"
+#include "server/s3/handlers/tags.h"
 #include "server/s3/s3_request.h"
 
 namespace silt::server {
@@ -30,13 +31,29 @@ auth::Principal principal_of(const auth::Identity& id, const Services& svc);
 // as s3:PutObjectAcl too. acl: the ACL the request sets, when it is not the x-amz-acl
 // header (POST Object's acl form field; "" for none). A request naming the owner it
 // expects (x-amz-expected-bucket-owner, and x-amz-source-expected-bucket-owner on a copy)
-// is AccessDenied, whoever sends it, when another user owns that bucket. Looks bucket
+// is AccessDenied, whoever sends it, when another user owns that bucket; so is a request
+// setting a public canned ACL under BlockPublicAcls (AccessControlListNotSupported: any
+// ACL but bucket-owner-full-control under BucketOwnerEnforced). Looks bucket
 // owners up on the blocking pool, and not at all for the admin unless such a header asks;
 // reads an object's ACL only for a non-owner's read that neither the policy nor the bucket
 // ACL admits.
 boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity& id, const S3Request& req,
                                              const Endpoint& endpoint,
                                              std::optional<std::string_view> acl = std::nullopt);
+
+// A request that sets the canned ACL `canned` (not "") on bucket or one of its objects,
+// against the bucket's Block Public Access and Object Ownership (auth/public_access.h):
+// AccessDenied or AccessControlListNotSupported, for everyone. authorize() checks the
+// x-amz-acl header (and POST Object's acl field) itself; Put*Acl call this for an ACL in
+// their body, named as the canned ACL it maps to. A missing bucket passes.
+boost::asio::awaitable<s3::Status> acl_write_allowed(Services& svc, const std::string& bucket, std::string_view canned);
+
+// PutObjectTagging on a bucket whose policy reads the tags a request sets
+// (s3:RequestObjectTag/<k>, s3:RequestObjectTagKeys): authorize() leaves the decision to
+// the handler, which calls this with the tags of the body it has read (none when the body
+// is refused, so a caller who may not tag learns nothing of why). Ok at once for other buckets.
+boost::asio::awaitable<s3::Status> authorize_request_tags(Services& svc, const auth::Identity& id, const S3Request& req,
+                                                          const Endpoint& endpoint, const Tags& tags);
 
 // DeleteObjects: one verdict per (key, version id) as s3:DeleteObject / s3:DeleteObjectVersion,
 // as AWS checks each key of a bulk delete. An error of the lookup fails them all.

@@ -1,6 +1,7 @@
 #include "server/s3/bucket_access.h"
 
 #include "object/object_layer.h"
+#include "server/s3/bucket_settings.h"
 
 namespace silt::server {
 
@@ -26,6 +27,15 @@ s3::Result<std::shared_ptr<const BucketAccess>> BucketAccessCache::get(ObjectLay
   auto acl = objects.get_bucket_config(bucket, kAclConfig);
   if (!acl) return acl.error();
   if (*acl) entry->acl = auth::canned_acl(**acl).value_or(auth::CannedAcl::Private);
+  // Both were checked when stored, like the policy: an unreadable one is no setting.
+  auto block = objects.get_bucket_config(bucket, kPublicAccessBlockConfig);
+  if (!block) return block.error();
+  if (*block)
+    if (auto b = parse_public_access_block(**block)) entry->block = *b;
+  auto ownership = objects.get_bucket_config(bucket, kOwnershipConfig);
+  if (!ownership) return ownership.error();
+  if (*ownership)
+    if (auto o = parse_ownership_controls(**ownership)) entry->ownership = *o;
   std::lock_guard lock(mu_);
   if (gen == generation_) entries_[bucket] = entry;
   return std::shared_ptr<const BucketAccess>(entry);

@@ -59,7 +59,8 @@ constexpr IamAction object(std::string_view a, std::string_view versioned = {}) 
 using http::verb;
 using namespace handlers;
 // HeadObject is s3:GetObject and HeadBucket s3:ListBucket, as AWS documents them. Deleting a
-// bucket's CORS or lifecycle configuration is its Put action in AWS's table too. UploadPart,
+// bucket's CORS, lifecycle, public access block, ownership controls or tags is its Put
+// action in AWS's table too. UploadPart,
 // UploadPartCopy, CompleteMultipartUpload and POST Object are s3:PutObject; DeleteObjects is
 // checked per key as s3:DeleteObject(Version) by its handler (access_check.h).
 // One row per line or two, read as a table.
@@ -139,6 +140,27 @@ constexpr Row kRows[] = {
      {"DeleteBucketPolicy", Auth::Signed, bucket("s3:DeleteBucketPolicy"), delete_bucket_policy}},
     {Place::Bucket, method(verb::get), "policyStatus",
      {"GetBucketPolicyStatus", Auth::Signed, bucket("s3:GetBucketPolicyStatus"), get_bucket_policy_status}},
+    {Place::Bucket, method(verb::put), "publicAccessBlock",
+     {"PutPublicAccessBlock", Auth::Signed, bucket("s3:PutBucketPublicAccessBlock"), put_public_access_block}},
+    {Place::Bucket, method(verb::get), "publicAccessBlock",
+     {"GetPublicAccessBlock", Auth::Signed, bucket("s3:GetBucketPublicAccessBlock"), get_public_access_block}},
+    {Place::Bucket, method(verb::delete_), "publicAccessBlock",
+     {"DeletePublicAccessBlock", Auth::Signed, bucket("s3:PutBucketPublicAccessBlock"), delete_public_access_block}},
+    {Place::Bucket, method(verb::put), "ownershipControls",
+     {"PutBucketOwnershipControls", Auth::Signed, bucket("s3:PutBucketOwnershipControls"),
+      put_bucket_ownership_controls}},
+    {Place::Bucket, method(verb::get), "ownershipControls",
+     {"GetBucketOwnershipControls", Auth::Signed, bucket("s3:GetBucketOwnershipControls"),
+      get_bucket_ownership_controls}},
+    {Place::Bucket, method(verb::delete_), "ownershipControls",
+     {"DeleteBucketOwnershipControls", Auth::Signed, bucket("s3:PutBucketOwnershipControls"),
+      delete_bucket_ownership_controls}},
+    {Place::Bucket, method(verb::put), "tagging",
+     {"PutBucketTagging", Auth::Signed, bucket("s3:PutBucketTagging"), put_bucket_tagging}},
+    {Place::Bucket, method(verb::get), "tagging",
+     {"GetBucketTagging", Auth::Signed, bucket("s3:GetBucketTagging"), get_bucket_tagging}},
+    {Place::Bucket, method(verb::delete_), "tagging",
+     {"DeleteBucketTagging", Auth::Signed, bucket("s3:PutBucketTagging"), delete_bucket_tagging}},
     {Place::Bucket, method(verb::put), "acl",
      {"PutBucketAcl", Auth::Signed, bucket("s3:PutBucketAcl"), put_bucket_acl}},
     {Place::Bucket, method(verb::get), "acl",

@@ -264,7 +264,8 @@ def test_get_delete_policy_and_status(world):
     alice = world["owner"]
     b = new_bucket(world)
     assert code(client_error(alice.get_bucket_policy, Bucket=b)) == ("NoSuchBucketPolicy", 404)
-    assert code(client_error(alice.get_bucket_policy_status, Bucket=b)) == ("NoSuchBucketPolicy", 404)
+    # Without a policy the bucket is simply not public (issue 19 item 5; was NoSuchBucketPolicy).
+    assert alice.get_bucket_policy_status(Bucket=b)["PolicyStatus"]["IsPublic"] is False
     doc = policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": arn(b, "*")})
     alice.put_bucket_policy(Bucket=b, Policy=doc)
     assert json.loads(alice.get_bucket_policy(Bucket=b)["Policy"]) == json.loads(doc)

@@ -402,11 +402,6 @@ def test_feature_configuration_endpoints_are_not_implemented(s3, bucket):
         lambda: s3.put_object_retention(Bucket=bucket, Key="k", Retention={
             "Mode": "COMPLIANCE", "RetainUntilDate": datetime.datetime(2099, 1, 1)}),
         lambda: s3.put_object_legal_hold(Bucket=bucket, Key="k", LegalHold={"Status": "ON"}),
-        lambda: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True}),
-        lambda: s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={
-            "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}),
         lambda: s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "i.html"}}),
         lambda: s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={
             "Role": "arn:aws:iam::000000000000:role/r",

@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 
 #include "server/http/blocking.h"
+#include "server/s3/access_check.h"
 #include "server/s3/bucket_access.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"
@@ -102,6 +103,15 @@ awaitable<s3::Result<auth::CannedAcl>> requested_acl(RequestContext& ctx, std::s
   co_return acl_from_document(*body, owner);
 }
 
+// The ACL a Put*Acl request sets, checked against the bucket's Block Public Access and
+// Object Ownership (access_check.h). A document granting the owner alone is what AWS
+// calls the equivalent of bucket-owner-full-control.
+awaitable<s3::Status> settable(RequestContext& ctx, auth::CannedAcl acl) {
+  std::string_view name = acl == auth::CannedAcl::Private ? "bucket-owner-full-control" : auth::acl_name(acl);
+  if (ctx.req.has_header("x-amz-acl")) name = ctx.req.header_value("x-amz-acl");
+  co_return co_await acl_write_allowed(ctx.svc, ctx.req.bucket, name);
+}
+
 awaitable<s3::Result<std::string>> bucket_owner(RequestContext& ctx) {
   auto info = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(ctx.req.bucket); });
   if (!info) co_return info.error();
@@ -127,6 +137,7 @@ awaitable<Result> put_bucket_acl(RequestContext& ctx) {
   if (!owner) co_return owner.error();
   auto acl = co_await requested_acl(ctx, *owner);
   if (!acl) co_return acl.error();
+  if (auto st = co_await settable(ctx, *acl); !st) co_return st.error();
   const auto& bucket = ctx.req.bucket;
   auto st = co_await run_blocking(ctx.svc.blocking, [&] {
     auto r = *acl == auth::CannedAcl::Private
@@ -158,6 +169,7 @@ awaitable<Result> put_object_acl(RequestContext& ctx) {
   if (!owner) co_return owner.error();
   auto acl = co_await requested_acl(ctx, *owner);
   if (!acl) co_return acl.error();
+  if (auto st = co_await settable(ctx, *acl); !st) co_return st.error();
   std::string name = *acl == auth::CannedAcl::Private ? std::string() : std::string(auth::acl_name(*acl));
   auto info = co_await run_blocking(
       ctx.svc.blocking, [&] { return ctx.svc.objects.set_acl(req.bucket, req.key, version_of(req), name); });

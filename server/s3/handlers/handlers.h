@@ -72,6 +72,16 @@ awaitable<Result> get_bucket_acl(RequestContext& ctx);
 awaitable<Result> put_bucket_acl(RequestContext& ctx);
 awaitable<Result> get_object_acl(RequestContext& ctx);
 awaitable<Result> put_object_acl(RequestContext& ctx);
+// bucket_documents.cpp
+awaitable<Result> put_public_access_block(RequestContext& ctx);
+awaitable<Result> get_public_access_block(RequestContext& ctx);
+awaitable<Result> delete_public_access_block(RequestContext& ctx);
+awaitable<Result> put_bucket_ownership_controls(RequestContext& ctx);
+awaitable<Result> get_bucket_ownership_controls(RequestContext& ctx);
+awaitable<Result> delete_bucket_ownership_controls(RequestContext& ctx);
+awaitable<Result> put_bucket_tagging(RequestContext& ctx);
+awaitable<Result> get_bucket_tagging(RequestContext& ctx);
+awaitable<Result> delete_bucket_tagging(RequestContext& ctx);
 // lifecycle.cpp
 awaitable<Result> put_bucket_lifecycle(RequestContext& ctx);
 awaitable<Result> get_bucket_lifecycle(RequestContext& ctx);

@@ -1,10 +1,12 @@
 // PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyStatus. The
 // document is stored as given (bucket config "policy") and decided on by auth/access.h
-// through the parsed copy in Services::access, which these handlers invalidate.
+// through the parsed copy in Services::access, which these handlers invalidate. Under
+// BlockPublicPolicy a public policy (auth::is_public) is refused, to the admin too.
 #include "auth/policy.h"
 
 #include "server/http/blocking.h"
 #include "server/s3/bucket_access.h"
+#include "server/s3/bucket_settings.h"
 #include "server/s3/handlers/handlers.h"
 
 namespace silt::server::handlers {
@@ -26,6 +28,14 @@ s3::Status check_principals(const auth::Policy& policy, const RequestContext& ct
   return {};
 }
 
+// The bucket's Block Public Access configuration (all false when none). Blocking.
+s3::Result<auth::PublicAccessBlock> public_access_block(ObjectLayer& objects, const std::string& bucket) {
+  auto doc = objects.get_bucket_config(bucket, kPublicAccessBlockConfig);
+  if (!doc) return doc.error();
+  if (!*doc) return auth::PublicAccessBlock{};
+  return parse_public_access_block(**doc);
+}
+
 }  // namespace
 
 awaitable<Result> put_bucket_policy(RequestContext& ctx) {
@@ -35,7 +45,12 @@ awaitable<Result> put_bucket_policy(RequestContext& ctx) {
   auto policy = auth::parse_policy(*body, bucket);
   if (!policy) co_return policy.error();
   if (auto st = check_principals(*policy, ctx); !st) co_return st.error();
-  auto st = co_await run_blocking(ctx.svc.blocking, [&] {
+  auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
+    if (auth::is_public(*policy)) {
+      auto block = public_access_block(ctx.svc.objects, bucket);
+      if (!block) return block.error();
+      if (block->block_public_policy) return s3::Error(s3::Code::AccessDenied, "Access Denied");
+    }
     auto r = ctx.svc.objects.put_bucket_config(bucket, kPolicyConfig, *body);
     ctx.svc.access->invalidate(bucket);
     return r;
@@ -66,16 +81,23 @@ awaitable<Result> delete_bucket_policy(RequestContext& ctx) {
   co_return empty_response(204);
 }
 
+// Public when its policy is (auth::is_public) or its ACL grants to everyone or to every
+// signed user; a bucket with neither is not public (IsPublic false, not NoSuchBucketPolicy).
 awaitable<Result> get_bucket_policy_status(RequestContext& ctx) {
   const auto& bucket = ctx.req.bucket;
-  auto doc =
-      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.get_bucket_config(bucket, kPolicyConfig); });
-  if (!doc) co_return doc.error();
-  if (!*doc) co_return no_policy(bucket);
-  auto policy = auth::parse_policy(**doc, bucket);
+  auto is_public = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<bool> {
+    auto doc = ctx.svc.objects.get_bucket_config(bucket, kPolicyConfig);
+    if (!doc) return doc.error();
+    if (*doc)
+      if (auto policy = auth::parse_policy(**doc, bucket); policy && auth::is_public(*policy)) return true;
+    auto acl = ctx.svc.objects.get_bucket_config(bucket, kAclConfig);
+    if (!acl) return acl.error();
+    return *acl && auth::is_public_acl(**acl);
+  });
+  if (!is_public) co_return is_public.error();
   pugi::xml_document xml;
   auto root = new_s3_document(xml, "PolicyStatus");
-  add_text(root, "IsPublic", policy && auth::is_public(*policy) ? "true" : "false");
+  add_text(root, "IsPublic", *is_public ? "true" : "false");
   co_return xml_response(to_string(xml));
 }
 

@@ -1,5 +1,6 @@
 // PutObjectTagging, GetObjectTagging, DeleteObjectTagging.
 #include "server/http/blocking.h"
+#include "server/s3/access_check.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
 #include "server/s3/handlers/tags.h"
@@ -27,6 +28,13 @@ awaitable<Result> put_object_tagging(RequestContext& ctx) {
   auto body = co_await ctx.body.read_all(64 * 1024);
   if (!body) co_return body.error();
   auto tags = tags_from_xml(*body);
+  // A policy may decide on the tags themselves (s3:RequestObjectTag/<k>): server/s3/access_check.h.
+  // A local, not a conditional inside co_await (GCC 12, see session.cpp).
+  const Tags none;
+  const Tags* requested = &none;
+  if (tags) requested = &*tags;
+  if (auto st = co_await authorize_request_tags(ctx.svc, ctx.identity, ctx.req, *ctx.endpoint, *requested); !st)
+    co_return st.error();
   if (!tags) co_return tags.error();
   co_return co_await set_tags(ctx, *tags, 200);
 }

@@ -12,6 +12,7 @@ namespace silt::server {
 
 namespace {
 constexpr size_t kMaxTags = 10;
+constexpr size_t kMaxBucketTags = 50;
 constexpr size_t kMaxKey = 128;
 constexpr size_t kMaxValue = 256;
 
@@ -23,8 +24,16 @@ bool printable_utf8(std::string_view s) {
   return valid_utf8(s);
 }
 
-s3::Result<Tags> validate(Tags tags) {
-  if (tags.size() > kMaxTags) return s3::Error(s3::Code::InvalidTag, "Object tags cannot be greater than 10");
+s3::Result<Tags> validate(Tags tags, TagOwner owner = TagOwner::Object) {
+  if (owner == TagOwner::Bucket) {
+    if (tags.size() > kMaxBucketTags)
+      return s3::Error(s3::Code::InvalidTag, "Bucket tag count cannot be greater than 50");
+    for (const auto& kv : tags)
+      if (kv.first.rfind("aws:", 0) == 0)
+        return s3::Error(s3::Code::InvalidTag, "System tags cannot be added/updated by requester");
+  } else if (tags.size() > kMaxTags) {
+    return s3::Error(s3::Code::InvalidTag, "Object tags cannot be greater than 10");
+  }
   std::set<std::string> seen;
   for (const auto& [k, v] : tags) {
     if (k.empty() || utf8_length(k) > kMaxKey || !printable_utf8(k))
@@ -44,7 +53,7 @@ s3::Result<Tags> tags_from_header(std::string_view header) {
   return validate(std::move(tags));
 }
 
-s3::Result<Tags> tags_from_xml(std::string_view xml) {
+s3::Result<Tags> tags_from_xml(std::string_view xml, TagOwner owner) {
   pugi::xml_document doc;
   auto malformed =
       s3::Error(s3::Code::MalformedXML,
@@ -59,7 +68,7 @@ s3::Result<Tags> tags_from_xml(std::string_view xml) {
     if (!tag.child("Key")) return malformed;
     tags.emplace_back(tag.child_value("Key"), tag.child_value("Value"));
   }
-  return validate(std::move(tags));
+  return validate(std::move(tags), owner);
 }
 
 std::string tags_to_xml(const Tags& tags) {

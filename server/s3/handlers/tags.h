@@ -13,10 +13,14 @@ namespace silt::server {
 
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
+// Whose tags: an object's (at most 10) or a bucket's (at most 50, and no key may begin
+// with "aws:", which AWS reserves for its own).
+enum class TagOwner { Object, Bucket };
+
 // "k1=v1&k2=v2" (percent-encoded). InvalidTag / InvalidArgument.
 s3::Result<Tags> tags_from_header(std::string_view header);
 // <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>. MalformedXML / InvalidTag.
-s3::Result<Tags> tags_from_xml(std::string_view xml);
+s3::Result<Tags> tags_from_xml(std::string_view xml, TagOwner owner = TagOwner::Object);
 // Sorted by key (byte order, which is code point order in UTF-8), as AWS returns them
 // whatever order they were given in.
 std::string tags_to_xml(const Tags& tags);

@@ -1,0 +1,36 @@
+#include "auth/public_access.h"
+
+#include "auth/acl.h"
+
+namespace silt::auth {
+
+std::optional<ObjectOwnership> object_ownership(std::string_view name) {
+  if (name == "ObjectWriter") return ObjectOwnership::ObjectWriter;
+  if (name == "BucketOwnerPreferred") return ObjectOwnership::BucketOwnerPreferred;
+  if (name == "BucketOwnerEnforced") return ObjectOwnership::BucketOwnerEnforced;
+  return std::nullopt;
+}
+
+std::string_view ownership_name(ObjectOwnership o) {
+  switch (o) {
+    case ObjectOwnership::ObjectWriter: return "ObjectWriter";
+    case ObjectOwnership::BucketOwnerPreferred: return "BucketOwnerPreferred";
+    case ObjectOwnership::BucketOwnerEnforced: break;
+  }
+  return "BucketOwnerEnforced";
+}
+
+bool is_public_acl(std::string_view canned) {
+  auto acl = canned_acl(canned);
+  return acl && *acl != CannedAcl::Private;
+}
+
+s3::Status acl_write_allowed(std::string_view canned, const PublicAccessBlock& block,
+                             std::optional<ObjectOwnership> ownership) {
+  if (ownership == ObjectOwnership::BucketOwnerEnforced && !canned.empty() && canned != "bucket-owner-full-control")
+    return s3::Error(s3::Code::AccessControlListNotSupported, "The bucket does not allow ACLs");
+  if (block.block_public_acls && is_public_acl(canned)) return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  return {};
+}
+
+}  // namespace silt::auth
