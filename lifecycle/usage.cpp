@@ -178,13 +178,19 @@ nlohmann::json usage_json(const std::vector<PoolInfo>& pools, const std::vector<
 }
 
 s3::Result<nlohmann::json> simulate(ObjectLayer& objects, const std::string& bucket, const std::vector<int>& days,
-                                    int64_t day_ms) {
+                                    int64_t day_ms, std::optional<std::string_view> proposed) {
   auto info = objects.head_bucket(bucket);
   if (!info) return info.error();
-  auto doc = objects.get_bucket_config(bucket, "lifecycle");
-  if (!doc) return doc.error();
-  if (!*doc) return s3::Error(s3::Code::NoSuchLifecycleConfiguration, "The lifecycle configuration does not exist");
-  auto config = parse_configuration(**doc, [&](std::string_view c) { return objects.has_storage_class(c); });
+  std::string text;
+  if (proposed) {
+    text = std::string(*proposed);
+  } else {
+    auto doc = objects.get_bucket_config(bucket, "lifecycle");
+    if (!doc) return doc.error();
+    if (!*doc) return s3::Error(s3::Code::NoSuchLifecycleConfiguration, "The lifecycle configuration does not exist");
+    text = std::move(**doc);
+  }
+  auto config = parse_configuration(text, [&](std::string_view c) { return objects.has_storage_class(c); });
   if (!config) return config.error();
   const bool versioned = info->versioning != Versioning::Unversioned;
   const auto pools = objects.pools();

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "object/object_layer.h"
@@ -38,7 +40,10 @@ nlohmann::json usage_json(const std::vector<PoolInfo>& pools, const std::vector<
 // then: objects expired, objects transitioned, stored bytes and monthly cost.
 // Bytes moving into a pool are estimated from samples of the objects about to
 // move, compressed as that pool would (nothing is written).
+// proposed: a LifecycleConfiguration document to simulate instead of the stored one
+// (the console's rule editor shows what rules would do before they are saved); it is
+// validated as PutBucketLifecycleConfiguration would (MalformedXML, InvalidArgument, ...).
 s3::Result<nlohmann::json> simulate(ObjectLayer& objects, const std::string& bucket, const std::vector<int>& days,
-                                    int64_t day_ms);
+                                    int64_t day_ms, std::optional<std::string_view> proposed = std::nullopt);
 
 }  // namespace silt::lifecycle

@@ -86,11 +86,14 @@ s3::Result<Response> handle_admin(std::string_view method, std::string_view targ
     return json_response(worker->status());
   }
   if (call == "lifecycle/simulate") {
-    if (auto s = expect("GET"); !s) return s.error();
+    // GET simulates the stored rules; POST the LifecycleConfiguration in its body (unsaved).
+    if (method != "POST")
+      if (auto s = expect("GET"); !s) return s.error();
     if (bucket.empty()) return s3::Error(s3::Code::InvalidArgument, "simulate needs ?bucket=NAME");
     auto days = parse_days(query_value(query, "days"));
     if (!days) return days.error();
-    auto sim = lifecycle::simulate(svc.objects, bucket, *days, worker->options().day_ms);
+    auto sim = lifecycle::simulate(svc.objects, bucket, *days, worker->options().day_ms,
+                                   method == "POST" ? std::optional<std::string_view>(body) : std::nullopt);
     if (!sim) return sim.error();
     return json_response(*sim);
   }

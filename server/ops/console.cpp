@@ -33,7 +33,7 @@ constexpr auto kFailureDelay = std::chrono::milliseconds(1000);
 // Every console response: no framing, no sniffing, nothing from other origins.
 void add_security_headers(Response& r) {
   r.add("Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
   r.add("X-Content-Type-Options", "nosniff");
   r.add("X-Frame-Options", "DENY");
@@ -140,6 +140,10 @@ asio::awaitable<Response> Console::serve(const http::request_header<>& hdr, RawB
     } else if (name == "logout") {
       if (method != http::verb::post) {
         r = json_error(405, "MethodNotAllowed", "Sign out with POST");
+      } else if (hdr[http::field::content_type].substr(0, 16) != "application/json") {
+        // As for sign-in: a page of another origin can send a form or a no-cors fetch
+        // (text/plain, form types) with the cookie, but not JSON without a CORS preflight.
+        r = json_error(400, "BadRequest", "Sign out with Content-Type: application/json");
       } else {
         sessions_.remove(cookie_value(hdr[http::field::cookie], kCookie));
         r = json_answer(200, {{"signed_out", true}});
@@ -150,7 +154,7 @@ asio::awaitable<Response> Console::serve(const http::request_header<>& hdr, RawB
     } else if (auto user = session_user(hdr); !user) {
       r = json_error(403, "AccessDenied", "Not signed in, or the sign-in has expired");
     } else if (name == "session") {
-      r = json_answer(200, {{"user", *user}});
+      r = json_answer(200, {{"user", *user}, {"admin", true}, {"region", svc_.config.region}});
     } else {
       r = co_await data(name, query);
     }
@@ -230,13 +234,19 @@ asio::awaitable<Response> Console::login(const http::request_header<>& hdr, RawB
     co_return json_error(401, "InvalidCredentials", "Wrong access key or secret key");
   }
   sessions_.succeeded(limit_key, source);
-  if (cred->user != svc_.config.admin_user)
-    co_return json_error(
-        403, "NotAdmin",
-        "The console shows the whole cluster and is for the admin user only; " + access_key + " is not the admin");
+  // Every user may work in the console: the page signs its S3 calls with this key, so
+  // it can do exactly what the key may. Only the admin gets the cookie, which reads the
+  // cluster-wide operations panels and nothing else.
+  const bool admin = cred->user == svc_.config.admin_user;
+  nlohmann::json answer = {{"user", cred->user}, {"admin", admin}, {"region", svc_.config.region}};
+  if (!admin) {
+    spdlog::info("console: {} signed in (no operations panels: not the admin)", cred->user);
+    co_return json_answer(200, answer);
+  }
   const std::string token = sessions_.create(cred->user, now);
   spdlog::info("console: {} signed in", cred->user);
-  Response r = json_answer(200, {{"user", cred->user}, {"expires_ms", now + sessions_.options().lifetime_ms}});
+  answer["expires_ms"] = now + sessions_.options().lifetime_ms;
+  Response r = json_answer(200, answer);
   r.add("Set-Cookie", cookie(token, sessions_.options().lifetime_ms / 1000, tls));
   co_return r;
 }

@@ -1,8 +1,11 @@
-// The web console at /_silt/console: a read-only dashboard for the admin user.
-// Static assets are compiled into the binary (server/ops/console/, embedded by
-// scripts/embed_assets.py); the data endpoints under /_silt/console/api/ answer
-// the admin API's own JSON (server/ops/admin.cpp) to a browser holding a sign-in
-// cookie, so the console never computes figures of its own.
+// The web console at /_silt/console. Static assets are compiled into the binary
+// (server/ops/console/, embedded by scripts/embed_assets.py). The page signs S3 and
+// admin API requests itself (SigV4, with the signed-in user's key held in the tab), so
+// everything it changes goes through silt's own APIs with that user's rights; this
+// class only serves the files, checks a sign-in (throttled), and for the admin answers
+// the read-only operations panels under /_silt/console/api/ with the admin API's own
+// JSON (server/ops/admin.cpp) to a browser holding the sign-in cookie. No endpoint
+// here changes stored data: the cookie alone never authorizes a change.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

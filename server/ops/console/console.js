@@ -1,5 +1,9 @@
-// silt web console: reads /_silt/console/api/* (the admin API's JSON) and draws it.
-// Plain DOM and inline SVG; text goes in with textContent only, never as HTML.
+// silt web console: sign-in, the page's sections (buckets, users, operations) and the
+// operations panels, which read /_silt/console/api/* (the admin API's JSON, with the
+// admin's read-only cookie) and draw it. Work on buckets and objects is in buckets.js,
+// objects.js, upload.js, lifecycle.js and access.js, all through signed S3 and admin
+// API calls (s3.js). Plain DOM and inline SVG; text goes in with textContent only,
+// never as HTML.
 "use strict";
 
 const API = "/_silt/console/api/";
@@ -8,7 +12,7 @@ const SLOW_MS = 30000;  // usage and simulations walk the index: less often
 const SVG_NS = "http://www.w3.org/2000/svg";
 const REQUEST_SAMPLES = 60;
 
-const state = { timer: null, lastSlow: 0, requests: [], usage: null, pools: null };
+const state = { timer: null, lastSlow: 0, requests: [], usage: null, pools: null, view: null };
 
 // --- helpers -------------------------------------------------------------------------
 
@@ -52,6 +56,39 @@ function time(ms) { return ms ? new Date(ms).toLocaleString() : "–"; }
 
 function fill(tbody, rows) { tbody.replaceChildren(...rows); }
 
+// A short success message for the last action (read out by screen readers).
+function notify(text) {
+  const n = $("notice");
+  n.textContent = text;
+  n.hidden = !text;
+  n.className = "ok";
+}
+
+// An error under the form or table it belongs to: the server's Code and Message as sent.
+function showError(id, err) {
+  const p = $(id);
+  if (!err) { p.hidden = true; p.textContent = ""; return; }
+  p.textContent = err instanceof S3Error ? `${err.code}: ${err.message}` : String(err.message || err);
+  p.hidden = false;
+}
+
+// Runs an action from a button: disabled while it runs, errors shown in errorId.
+async function act(button, errorId, fn) {
+  if (button) button.disabled = true;
+  if (errorId) showError(errorId, null);
+  try {
+    return await fn();
+  } catch (e) {
+    if (errorId) showError(errorId, e);
+    else notify("Failed: " + e.message);
+    return undefined;
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function isAdmin() { const c = S3.credentials(); return !!(c && c.admin); }
+
 async function api(name, query) {
   const r = await fetch(API + name + (query ? "?" + query : ""), { credentials: "same-origin", cache: "no-store" });
   if (r.status === 403) throw Object.assign(new Error("signed out"), { signedOut: true });
@@ -65,21 +102,53 @@ async function api(name, query) {
 
 function showLogin(message) {
   clearTimeout(state.timer);
-  $("dashboard").hidden = true;
-  $("who").hidden = true;
+  S3.setCredentials(null);
+  for (const id of ["dashboard", "browser", "access", "who", "nav", "notice"]) $(id).hidden = true;
+  state.view = null;
   $("login").hidden = false;
   const err = $("login-error");
   err.hidden = !message;
   err.textContent = message || "";
 }
 
-function showDashboard(user) {
+// After a sign-in (or a reload of a signed-in tab): the sections this key may use.
+function showApp(cred) {
   $("login").hidden = true;
-  $("user").textContent = user;
+  $("user").textContent = cred.user + (cred.admin ? " (admin)" : "");
   $("who").hidden = false;
-  $("dashboard").hidden = false;
-  state.lastSlow = 0;
-  refresh();
+  $("nav").hidden = false;
+  $("nav-access").hidden = !cred.admin;
+  $("nav-ops").hidden = !cred.admin;
+  route();
+}
+
+const VIEWS = { browser: "#/buckets", access: "#/users", dashboard: "#/operations" };
+
+// The section named by the address (#/buckets, #/b/BUCKET/PREFIX, #/users, #/operations).
+function route() {
+  const cred = S3.credentials();
+  if (!cred) return;
+  const h = location.hash;
+  let view = "browser";
+  if (cred.admin && h.startsWith("#/users")) view = "access";
+  else if (cred.admin && h.startsWith("#/operations")) view = "dashboard";
+  showView(view);
+  if (view === "browser") Buckets.route(h);
+  if (view === "access") Access.load();
+}
+
+function showView(view) {
+  for (const v of Object.keys(VIEWS)) $(v).hidden = v !== view;
+  for (const b of document.querySelectorAll("#nav button"))
+    if (b.dataset.view === view) b.setAttribute("aria-current", "page");
+    else b.removeAttribute("aria-current");
+  if (view === state.view) return;
+  state.view = view;
+  clearTimeout(state.timer);
+  if (view === "dashboard") {  // the panels poll only while they are shown
+    state.lastSlow = 0;
+    refresh();
+  }
 }
 
 async function login(ev) {
@@ -100,8 +169,11 @@ async function login(ev) {
       showLogin((body && body.message) || ("Sign-in failed (HTTP " + r.status + ")"));
       return;
     }
+    // The secret stays in this tab (sessionStorage) to sign requests; never in a cookie.
+    S3.setCredentials({ accessKey: $("access-key").value, secretKey: $("secret-key").value,
+      region: body.region || "us-east-1", user: body.user, admin: !!body.admin });
     $("secret-key").value = "";
-    showDashboard(body.user);
+    showApp(S3.credentials());
   } catch (e) {
     showLogin("The server cannot be reached: " + e.message);
   } finally {
@@ -110,7 +182,8 @@ async function login(ev) {
 }
 
 async function logout() {
-  await fetch(API + "logout", { method: "POST", credentials: "same-origin" }).catch(() => {});
+  await fetch(API + "logout", { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" } }).catch(() => {});
   showLogin("");
 }
 
@@ -350,6 +423,7 @@ function lineChart(box, series) {
 
 async function refresh() {
   clearTimeout(state.timer);
+  if (state.view !== "dashboard") return;
   try {
     const slow = Date.now() - state.lastSlow >= SLOW_MS;
     const [status, lc, heal] = await Promise.all([api("status"), api("lifecycle").catch(() => null),
@@ -378,17 +452,24 @@ async function refresh() {
     $("load-error").hidden = false;
     $("load-error").textContent = "Could not refresh: " + e.message;
   }
-  state.timer = setTimeout(refresh, FAST_MS);
+  if (state.view === "dashboard") state.timer = setTimeout(refresh, FAST_MS);
 }
 
-async function start() {
+function start() {
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
-  try {
-    const r = await fetch(API + "session", { credentials: "same-origin", cache: "no-store" });
-    if (r.ok) { showDashboard((await r.json()).user); return; }
-  } catch (e) { /* shown as the sign-in form */ }
-  showLogin("");
+  for (const b of document.querySelectorAll("#nav button"))
+    b.addEventListener("click", () => { location.hash = VIEWS[b.dataset.view]; });
+  window.addEventListener("hashchange", route);
+  Buckets.init();
+  ObjectView.init();
+  Upload.init();
+  Lifecycle.init();
+  Access.init();
+  // A reload keeps this tab's key (sessionStorage); a new tab signs in again.
+  const cred = S3.credentials();
+  if (cred) showApp(cred);
+  else showLogin("");
 }
 
 document.addEventListener("DOMContentLoaded", start);
