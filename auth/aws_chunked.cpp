@@ -34,19 +34,6 @@ enum class State {
   Failed,
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 s3::Error framing(std::string what) {
   return s3::Error(s3::Code::InvalidRequest, "Malformed aws-chunked body: " + what);
 }
@@ -147,13 +134,13 @@ struct AwsChunkedDecoder::Impl {
   }
 
   s3::Status on_chunk_header() {
-    std::string_view l = trim(line);
+    std::string_view l = trim(line, kOws);
     size_t semi = l.find(';');
-    std::string_view size_hex = trim(l.substr(0, semi));
+    std::string_view size_hex = trim(l.substr(0, semi), kOws);
     if (size_hex.empty() || size_hex.size() > 15) return fail(framing("bad chunk size"));
     uint64_t size = 0;
     for (char c : size_hex) {
-      int v = hex_value(c);
+      int v = hex_digit_value(c);
       if (v < 0) return fail(framing("bad chunk size"));
       size = size * 16 + static_cast<uint64_t>(v);
     }
@@ -162,10 +149,10 @@ struct AwsChunkedDecoder::Impl {
     while (semi != std::string_view::npos) {
       l.remove_prefix(semi + 1);
       semi = l.find(';');
-      std::string_view ext = trim(l.substr(0, semi));
+      std::string_view ext = trim(l.substr(0, semi), kOws);
       size_t eq = ext.find('=');
-      if (trim(ext.substr(0, eq)) == kChunkSignature && eq != std::string_view::npos) {
-        chunk_signature = to_lower(trim(ext.substr(eq + 1)));
+      if (trim(ext.substr(0, eq), kOws) == kChunkSignature && eq != std::string_view::npos) {
+        chunk_signature = to_lower(trim(ext.substr(eq + 1), kOws));
         have_signature = true;
       }
     }
@@ -189,7 +176,7 @@ struct AwsChunkedDecoder::Impl {
   }
 
   s3::Status on_trailer_line() {
-    std::string_view l = trim(line);
+    std::string_view l = trim(line, kOws);
     if (l.empty()) {
       line.clear();
       if (trailers.empty() && !trailer_signature_ok && !leading_blank) {
@@ -211,8 +198,8 @@ struct AwsChunkedDecoder::Impl {
     if (++trailer_lines > AwsChunkedDecoder::kMaxTrailerLines) return fail(malformed_trailer());
     size_t colon = l.find(':');
     if (colon == std::string_view::npos || colon == 0) return fail(framing("bad trailer line"));
-    std::string name = to_lower(trim(l.substr(0, colon)));
-    std::string value(trim(l.substr(colon + 1)));
+    std::string name = to_lower(trim(l.substr(0, colon), kOws));
+    std::string value(trim(l.substr(colon + 1), kOws));
     line.clear();
     if (name != kTrailerSignature) {
       bool declared = std::find(declared_trailers.begin(), declared_trailers.end(), name) != declared_trailers.end();

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "util/strings.h"
+
 namespace silt::auth {
 
 namespace {
@@ -18,18 +20,6 @@ using Op = PolicyCondition::Op;
 
 s3::Error malformed(std::string msg) {
   return s3::Error(s3::Code::MalformedPolicy, std::move(msg));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 constexpr std::string_view kS3Arn = "arn:aws:s3:::";
@@ -153,7 +143,7 @@ s3::Status parse_actions(const json& v, std::vector<std::string>& out) {
   auto list = strings_of(v, "action");
   if (!list) return malformed("Policy has invalid action");
   for (auto& a : *list) {
-    std::string l = lower(a);
+    std::string l = to_lower(a);
     bool ok = l == "*";
     if (!ok && l.rfind("s3:", 0) == 0 && l.size() > 3)
       ok = std::all_of(l.begin() + 3, l.end(),
@@ -194,7 +184,7 @@ s3::Status parse_conditions(const json& c, PolicyStatement& st) {
       PolicyCondition cond;
       cond.op = it->op;
       cond.if_exists = if_exists;
-      cond.key = lower(key);
+      cond.key = to_lower(key);
       if (std::find(kConditionKeys.begin(), kConditionKeys.end(), cond.key) == kConditionKeys.end())
         return malformed("Policy has an invalid condition key");
       auto vals = strings_of(values, "condition");
@@ -335,10 +325,7 @@ const std::string* PolicyFacts::find(std::string_view key) const {
 }
 
 bool wildcard_match(std::string_view pattern, std::string_view text, bool ignore_case) {
-  auto eq = [&](char a, char b) {
-    return ignore_case ? std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b))
-                       : a == b;
-  };
+  auto eq = [&](char a, char b) { return ignore_case ? ascii_lower(a) == ascii_lower(b) : a == b; };
   // Greedy with one backtrack point: linear enough for policy-sized patterns.
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {

@@ -58,20 +58,6 @@ s3::Error bad_credential(std::string_view credential, std::string why) {
       .with("ArgumentValue", std::string(credential));
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    size_t at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 s3::Result<Identity> authenticate_v4(const FormFields& fields, const CredentialStore& store) {
   auto algorithm = form_field(fields, "x-amz-algorithm");
   if (!algorithm) return missing_field("X-Amz-Algorithm");

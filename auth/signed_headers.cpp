@@ -18,17 +18,14 @@ bool is_lower_token_char(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-// The whitespace Python's str.split() knows in ASCII; botocore's Trimall is built on it.
-bool is_ws(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-// SigV4 "Trimall": strip both ends and collapse inner whitespace runs to one space.
+// SigV4 "Trimall": strip both ends and collapse inner whitespace runs to one space. The
+// whitespace is kAsciiSpace, what Python's str.split() knows in ASCII; botocore's Trimall is
+// built on it.
 void append_trimmed_all(std::string& out, std::string_view s) {
   bool pending_space = false;
   bool started = false;
   for (char c : s) {
-    if (is_ws(c)) {
+    if (is_ascii_space(c)) {
       pending_space = started;
       continue;
     }

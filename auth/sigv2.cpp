@@ -67,20 +67,8 @@ constexpr std::string_view kSubResources[] = {
     "website",
 };
 
-// Python's str.strip() whitespace in ASCII: botocore strips header values with it.
-bool is_ws(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+// Header values are trimmed of kAsciiSpace (util/strings.h): Python's str.strip() whitespace
+// in ASCII, which botocore strips them with.
 
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -355,7 +343,7 @@ s3::Result<Identity> authenticate_query(const RequestView& req, const Credential
 
 bool is_sigv2_authorization(std::string_view authorization) {
   authorization = trim(authorization);
-  return authorization.size() > 4 && authorization.substr(0, 3) == "AWS" && is_ws(authorization[3]);
+  return authorization.size() > 4 && authorization.substr(0, 3) == "AWS" && is_ascii_space(authorization[3]);
 }
 
 bool has_sigv2_query(std::string_view raw_query) {

@@ -35,40 +35,8 @@ constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae4
 // silt reads, and its echo must not be a multiple of it.
 constexpr size_t kMaxEchoBytes = 4 * 1024;
 
-// The whitespace Python's str.split() knows in ASCII; botocore's Trimall is built on it.
-bool is_ws(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool is_hex64(std::string_view s) {
-  if (s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); });
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    size_t pos = s.find(sep, start);
-    if (pos == std::string_view::npos) {
-      parts.push_back(s.substr(start));
-      return parts;
-    }
-    parts.push_back(s.substr(start, pos - start));
-    start = pos + 1;
-  }
-}
+// Header values and Authorization parts are trimmed of kAsciiSpace (util/strings.h): the
+// ASCII whitespace Python's str.strip() and str.split() remove, which botocore's Trimall uses.
 
 struct Target {
   std::string_view path;
@@ -86,15 +54,6 @@ std::optional<std::string_view> find_header(const RequestView& req, std::string_
     if (iequals(name, lname)) return value;
   }
   return std::nullopt;
-}
-
-std::string join(const std::vector<std::string>& v, char sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
-  return out;
 }
 
 std::string canonical_request(std::string_view method, std::string_view path, std::string_view query,
@@ -164,7 +123,7 @@ s3::Result<CredentialScope> check_credential(Flavour f, std::string_view cred) {
 }
 
 s3::Result<PayloadMode> classify_payload(std::string_view v) {
-  if (is_hex64(v)) return PayloadMode::Sha256;
+  if (v.size() == 64 && is_hex(v)) return PayloadMode::Sha256;
   if (v == kUnsignedPayload) return PayloadMode::Unsigned;
   if (v == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") return PayloadMode::StreamingSigned;
   if (v == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") return PayloadMode::StreamingUnsignedTrailer;
@@ -260,7 +219,7 @@ s3::Result<Identity> authenticate_header(const RequestView& req, std::string_vie
                                          int64_t now_ms) {
   auth = trim(auth);
   if (auth.substr(0, kAlgorithm.size()) != kAlgorithm ||
-      (auth.size() > kAlgorithm.size() && !is_ws(auth[kAlgorithm.size()]))) {
+      (auth.size() > kAlgorithm.size() && !is_ascii_space(auth[kAlgorithm.size()]))) {
     // authenticate() sends SigV2 ("AWS key:sig") to sigv2.cpp first; anything else ends here.
     return s3::Error(s3::Code::InvalidArgument, "Unsupported Authorization Type")
         .with("ArgumentName", "Authorization")
@@ -544,7 +503,7 @@ std::string sign_request(std::string_view method, std::string_view target,
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
-  std::string signed_headers = join(names, ';');
+  std::string signed_headers = join(names, ";");
   std::vector<std::string_view> name_views(names.begin(), names.end());
 
   std::string scope = date.substr(0, 8) + "/" + std::string(region) + "/s3/aws4_request";

@@ -39,18 +39,18 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       "  silt-bench ranged-get --size 1G -c 16 --setup --count 256\n"
       "  silt-bench list --objects 10000 --size 0 --setup --prefix l10k/ --count 50"};
   std::string mode = "put", endpoint = "http://127.0.0.1:9000", size = "4K", chunk = "64K", range = "1M";
-  o.endpoint.access_key = env_or("AWS_ACCESS_KEY_ID", "siltadmin");
-  o.endpoint.secret_key = env_or("AWS_SECRET_ACCESS_KEY", "siltadmin-secret");
+  o.endpoint.creds.access_key = env_or("AWS_ACCESS_KEY_ID", "siltadmin");
+  o.endpoint.creds.secret_key = env_or("AWS_SECRET_ACCESS_KEY", "siltadmin-secret");
   o.endpoint.region = env_or("AWS_DEFAULT_REGION", "us-east-1");
   app.add_option("mode", mode, "put | get | mixed | list | ranged-get")
       ->check(CLI::IsMember({"put", "get", "mixed", "list", "ranged-get"}))
       ->required();
   app.add_option("--endpoint", endpoint, "http://HOST:PORT or https://HOST:PORT")->capture_default_str();
-  app.add_option("--ca-bundle", o.endpoint.ca_bundle, "https: PEM file of trusted CAs (default: the system's)");
-  app.add_flag("--insecure", o.endpoint.insecure, "https: do not check the server's certificate");
+  app.add_option("--ca-bundle", o.endpoint.tls.ca_bundle, "https: PEM file of trusted CAs (default: the system's)");
+  app.add_flag("--insecure", o.endpoint.tls.insecure, "https: do not check the server's certificate");
   app.add_option("--region", o.endpoint.region, "SigV4 region (env AWS_DEFAULT_REGION)")->capture_default_str();
-  app.add_option("--access-key", o.endpoint.access_key, "env AWS_ACCESS_KEY_ID");
-  app.add_option("--secret-key", o.endpoint.secret_key, "env AWS_SECRET_ACCESS_KEY");
+  app.add_option("--access-key", o.endpoint.creds.access_key, "env AWS_ACCESS_KEY_ID");
+  app.add_option("--secret-key", o.endpoint.creds.secret_key, "env AWS_SECRET_ACCESS_KEY");
   app.add_option("--bucket", o.bucket)->capture_default_str();
   app.add_option("--prefix", o.prefix, "keys are PREFIXobj-NNNNNNNN")->capture_default_str();
   app.add_option("-s,--size", size, "object size: 4K, 64M, 1G ...")->capture_default_str();
@@ -93,17 +93,12 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  std::string hostport = endpoint;
-  if (hostport.rfind("https://", 0) == 0) {
-    hostport = hostport.substr(8);
-    o.endpoint.tls = true;
-  } else if (hostport.rfind("http://", 0) == 0) {
-    hostport = hostport.substr(7);
+  auto address = client::parse_endpoint(endpoint);
+  if (!address) {
+    std::fprintf(stderr, "%s\n", address.error().message.c_str());
+    return 2;
   }
-  if (!hostport.empty() && hostport.back() == '/') hostport.pop_back();
-  size_t colon = hostport.rfind(':');
-  o.endpoint.host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
-  o.endpoint.port = colon == std::string::npos ? (o.endpoint.tls ? "443" : "80") : hostport.substr(colon + 1);
+  o.endpoint.address = std::move(*address);
   auto sz = parse_size(size), cs = parse_size(chunk), rs = parse_size(range);
   if (!sz || !cs || !rs || *rs == 0) {
     std::fprintf(stderr, "bad size in --size, --chunk-size or --range-size\n");

@@ -1,33 +1,23 @@
 // One keep-alive HTTP/1.1 connection to an S3 endpoint that signs every request with SigV4
-// (header auth, path-style), streams generated PUT bodies and counts GET bodies without keeping them.
+// (header auth, path-style), streams generated PUT bodies and counts GET bodies without keeping
+// them. The connection, TLS and signing are client/'s; this file knows silt-bench's payloads.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "bench/payload.h"
+#include "client/connection.h"
 
 namespace silt::bench {
 
 struct Endpoint {
-  std::string host = "127.0.0.1";
-  std::string port = "9000";
+  client::Endpoint address;  // --endpoint; http://127.0.0.1:9000 unless given
+  client::TlsOptions tls;    // https: --ca-bundle, --insecure
+  client::Credentials creds;
   std::string region = "us-east-1";
-  std::string access_key;
-  std::string secret_key;
-  bool tls = false;       // https
-  std::string ca_bundle;  // https: PEM file of trusted CAs; empty: the system's
-  bool insecure = false;  // https: accept any certificate
-  std::string host_header() const { return host + ":" + port; }
+  std::string host_header() const { return address.host_header; }
 };
 
 // How a PUT body is protected (x-amz-content-sha256).
@@ -44,6 +34,7 @@ struct Response {
 
 class S3Client {
  public:
+  // ep and payload outlive the client.
   S3Client(const Endpoint& ep, Payload& payload);
 
   // target: raw request-target, already percent-encoded ("/b/k?x=1").
@@ -52,28 +43,17 @@ class S3Client {
   Response put_empty(const std::string& target);  // CreateBucket
 
  private:
-  using Headers = std::vector<std::pair<std::string, std::string>>;
-  Response exchange(std::string_view method, const std::string& target, Headers headers, uint64_t size,
+  // One request and its answer; a kept-alive connection the server closed while idle is
+  // retried once on a new one.
+  Response exchange(std::string_view method, const std::string& target, const client::Headers& headers, uint64_t size,
                     PayloadKind kind, bool keep_body);
-  void send(std::string_view method, const std::string& target, Headers& headers, uint64_t size, PayloadKind kind);
-  Response receive(bool keep_body);
-  void connect();
-  // f applied to the connection: the TLS stream over sock_, or sock_ itself.
-  template <class F>
-  decltype(auto) on_stream(F&& f) {
-    if (tls_) return f(*tls_);
-    return f(sock_);
-  }
+  // Signs and writes the request, body included.
+  s3::Status send(std::string_view method, const std::string& target, client::Headers& headers, uint64_t size,
+                  PayloadKind kind);
 
   const Endpoint& ep_;
   Payload& payload_;
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::socket sock_;
-  std::unique_ptr<boost::asio::ssl::context> tls_ctx_;
-  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
-  boost::beast::flat_buffer rx_;
-  std::vector<char> body_buf_;
-  bool connected_ = false;
+  client::Connection conn_;
 };
 
 }  // namespace silt::bench

@@ -1,5 +1,7 @@
 // The client side of silt's admin API (docs/admin-api.md): one SigV4-signed HTTP/1.1 request
-// per call, signed by the root user, answering the body of a 2xx or a readable error.
+// per call, signed by the root user, answering the body of a 2xx or a readable error. The
+// transport, TLS and signing are client/'s; this file knows the admin API's paths, the root
+// credentials' variables and how to say what went wrong.
 #pragma once
 
 #include <chrono>
@@ -10,34 +12,24 @@
 #include <utility>
 #include <vector>
 
+#include "client/endpoint.h"
+#include "client/signer.h"
+#include "client/tls_context.h"
 #include "common/error.h"
 
 namespace silt::admin {
 
 using Query = std::vector<std::pair<std::string, std::string>>;  // decoded names and values
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using client::Headers;
 
 inline constexpr std::string_view kAdminPrefix = "/_silt/admin/v1/";
 
-struct Endpoint {
-  std::string host;  // as the resolver wants it: "127.0.0.1", "::1", "silt.example"
-  std::string port;
-  std::string host_header;  // as the URL had it: "127.0.0.1:9000", "[::1]:9000"
-  bool tls = false;         // https
-};
+// The endpoint, its TLS checks and its parsing are the shared client's (client/).
+using client::Endpoint;
+using client::parse_endpoint;
+using client::TlsOptions;
 
-// How an https endpoint's certificate is checked.
-struct TlsOptions {
-  std::string ca_bundle;  // PEM file of trusted CAs; empty: the system's (SSL_CERT_FILE, SSL_CERT_DIR)
-  bool insecure = false;  // accept any certificate (self-signed test setups)
-};
-
-// "http://HOST[:PORT][/]" or "https://..." (port 443 unless given); "HOST:PORT" alone means http.
-s3::Result<Endpoint> parse_endpoint(std::string_view url);
-
-struct Credentials {
-  std::string access_key;
-  std::string secret_key;
+struct Credentials : client::Credentials {
   std::string source;  // which variables they came from, for error messages
 };
 

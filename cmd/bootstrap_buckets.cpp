@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/object_model.h"
+#include "util/strings.h"
 
 namespace silt {
 
@@ -12,10 +13,7 @@ s3::Result<std::vector<std::string>> parse_bootstrap_buckets(std::string_view li
   while (pos <= list.size()) {
     size_t comma = list.find(',', pos);
     if (comma == std::string_view::npos) comma = list.size();
-    std::string_view item = list.substr(pos, comma - pos);
-    size_t b = item.find_first_not_of(" \t\r\n");
-    size_t e = item.find_last_not_of(" \t\r\n");
-    item = b == std::string_view::npos ? std::string_view() : item.substr(b, e - b + 1);
+    std::string_view item = trim(list.substr(pos, comma - pos), " \t\r\n");
     if (!item.empty()) {
       if (!silt::valid_bucket_name(item))
         return s3::Error(s3::Code::InvalidBucketName,

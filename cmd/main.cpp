@@ -19,6 +19,7 @@
 #include "cmd/root_credentials.h"
 #include "cmd/volume_args.h"
 #include "erasure/erasure_config.h"
+#include "erasure/erasure_object_layer.h"
 #include "erasure/healer.h"
 #include "lifecycle/worker.h"
 #include "rados/rados_config.h"
@@ -316,12 +317,28 @@ int run_server(ServerOptions o) {
     return 1;
   }
 
-  auto layer = rados ? open_rados(fc.rados) : silt::open_erasure_object_layer(ec);
-  if (!layer) {
-    std::cerr << "silt: cannot open " << (rados ? "the RADOS backend: " : "drives: ") << layer.error().message << "\n";
-    return 1;
+  // The erasure backend is opened concretely: its healer (the server's Maintenance) works
+  // on its drives. RADOS keeps its own data whole (recovery, scrub), so it has no healer
+  // and the server gets a null Maintenance: no local drives or pools to report.
+  std::unique_ptr<silt::ObjectLayer> layer;
+  silt::ErasureObjectLayer* drives = nullptr;
+  if (rados) {
+    auto opened = open_rados(fc.rados);
+    if (!opened) {
+      std::cerr << "silt: cannot open the RADOS backend: " << opened.error().message << "\n";
+      return 1;
+    }
+    layer = std::move(*opened);
+  } else {
+    auto opened = silt::ErasureObjectLayer::open(ec);
+    if (!opened) {
+      std::cerr << "silt: cannot open drives: " << opened.error().message << "\n";
+      return 1;
+    }
+    drives = opened->get();
+    layer = std::move(*opened);
   }
-  for (const auto& p : (*layer)->pools())
+  for (const auto& p : layer->pools())
     spdlog::info("pool {}: {} drives, {}+{}{}, classes {}", p.name, p.drives, p.k, p.m,
                  p.zstd_level ? ", zstd " + std::to_string(p.zstd_level) : std::string(),
                  fmt::join(p.storage_classes, " "));
@@ -331,7 +348,7 @@ int run_server(ServerOptions o) {
   else
     spdlog::info("index {}", ec.index_dir);
   if (!bootstrap.empty()) {
-    auto made = silt::create_bootstrap_buckets(**layer, bootstrap);
+    auto made = silt::create_bootstrap_buckets(*layer, bootstrap);
     if (!made) {
       std::cerr << "silt: SILT_BUCKETS: " << made.error().message << "\n";
       return 1;
@@ -339,16 +356,19 @@ int run_server(ServerOptions o) {
     spdlog::info("SILT_BUCKETS: created [{}], already there [{}]", fmt::join(made->created, " "),
                  fmt::join(made->existing, " "));
   }
-  silt::lifecycle::Worker worker(**layer, fc.lifecycle);
+  silt::lifecycle::Worker worker(*layer, fc.lifecycle);
   worker.start();
   silt::HealerOptions heal_opt;
   heal_opt.monitor_interval_ms = static_cast<int64_t>(o.drive_check_interval * 1000);
   heal_opt.scrub_interval_ms = static_cast<int64_t>(o.scrub_interval * 1000);
   heal_opt.scrub_bytes_per_second = o.scrub_rate * (1 << 20);
-  auto healer = silt::make_healer(**layer, heal_opt);
-  if (healer) healer->start();
+  std::unique_ptr<silt::Healer> healer;  // the erasure backend's Maintenance
+  if (drives) {
+    healer = std::make_unique<silt::Healer>(*drives, heal_opt);
+    healer->start();
+  }
   spdlog::info("users {}", users_path);
-  int rc = silt::server::serve(cfg, **layer, **users, &worker, healer.get());
+  int rc = silt::server::serve(cfg, *layer, **users, &worker, healer.get());
   if (healer) healer->stop();
   worker.stop();
   return rc;

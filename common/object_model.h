@@ -74,6 +74,10 @@ struct ObjectInfo {
   bool is_latest = true;       // the current version of its key
   // Multipart objects: the parts in order. Single PUTs: empty.
   std::vector<PartSummary> parts;
+  // Multipart objects: the upload they completed, so a repeated
+  // CompleteMultipartUpload can be answered; empty for single PUTs and for
+  // records older than the field.
+  std::string upload_id;
   // Not client-visible: bytes this version's shard files take on the drives
   // (erasure coding and compression included; 0 when not recorded).
   uint64_t stored_bytes = 0;

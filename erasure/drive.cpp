@@ -10,7 +10,7 @@
 #include <tuple>
 
 #include "erasure/fs.h"
-#include "erasure/random_id.h"
+#include "util/random_id.h"
 #include "util/time.h"
 
 namespace silt {

@@ -5,7 +5,7 @@
 
 #include "erasure/fs.h"
 #include "erasure/parallel.h"
-#include "erasure/random_id.h"
+#include "util/random_id.h"
 
 namespace silt {
 

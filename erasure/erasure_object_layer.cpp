@@ -11,8 +11,8 @@
 #include "erasure/object_reader.h"
 #include "erasure/object_writer.h"
 #include "erasure/parallel.h"
-#include "erasure/random_id.h"
 #include "erasure/sys_mirror.h"
+#include "util/random_id.h"
 #include "util/time.h"
 
 namespace silt {
@@ -26,7 +26,10 @@ s3::Result<BucketInfo> ErasureObjectLayer::head_bucket(std::string_view bucket) 
 }
 
 s3::Status ErasureObjectLayer::delete_bucket(std::string_view bucket) {
-  return set_->index->delete_bucket(bucket);
+  auto freed = set_->index->delete_bucket(bucket);
+  if (!freed) return freed.error();
+  set_->remove_data_ids(*freed);
+  return {};
 }
 
 s3::Result<std::vector<BucketInfo>> ErasureObjectLayer::list_buckets() {
@@ -327,7 +330,7 @@ s3::Status check_pool(const PoolConfig& p) {
 
 }  // namespace
 
-s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const ErasureConfig& cfg) {
+s3::Result<std::unique_ptr<ErasureObjectLayer>> ErasureObjectLayer::open(const ErasureConfig& cfg) {
   std::vector<PoolConfig> pools = cfg.pools;
   auto classes = cfg.storage_classes;
   if (pools.empty()) {
@@ -386,7 +389,13 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const Erasure
   mirror->sync(*mirror_state);
   set->index->set_mirror(mirror.get());
   set->mirror = std::move(mirror);
-  return std::unique_ptr<ObjectLayer>(std::make_unique<ErasureObjectLayer>(std::move(set)));
+  return std::make_unique<ErasureObjectLayer>(std::move(set));
+}
+
+s3::Result<std::unique_ptr<ObjectLayer>> open_erasure_object_layer(const ErasureConfig& cfg) {
+  auto layer = ErasureObjectLayer::open(cfg);
+  if (!layer) return layer.error();
+  return std::unique_ptr<ObjectLayer>(std::move(*layer));
 }
 
 }  // namespace silt

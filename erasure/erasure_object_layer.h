@@ -1,5 +1,6 @@
 // ObjectLayer over one erasure set of drives plus the LevelDB index.
-// open_erasure_object_layer (object_layer.h) builds one of these.
+// open_erasure_object_layer (erasure/erasure_config.h) builds one of these; the
+// composition root, which also builds the healer (erasure/healer.h) on it, calls open().
 #pragma once
 
 #include <memory>
@@ -14,6 +15,8 @@ namespace silt {
 class ErasureObjectLayer final : public ObjectLayer {
  public:
   explicit ErasureObjectLayer(std::unique_ptr<ErasureSet> set) : set_(std::move(set)) {}
+  // What open_erasure_object_layer does, keeping the concrete type.
+  static s3::Result<std::unique_ptr<ErasureObjectLayer>> open(const ErasureConfig& cfg);
 
   s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) override;
   s3::Result<BucketInfo> head_bucket(std::string_view bucket) override;
@@ -60,7 +63,7 @@ class ErasureObjectLayer final : public ObjectLayer {
   s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
   s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) override;
 
-  // For tests: the set (drives, index) behind this layer.
+  // The set (drives, index) behind this layer: for the healer and tests.
   ErasureSet& set() { return *set_; }
 
  private:

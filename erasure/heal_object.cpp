@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "erasure/fs.h"
-#include "erasure/random_id.h"
 #include "erasure/shard_file.h"
+#include "util/random_id.h"
 
 namespace silt {
 namespace {

@@ -1,44 +1,22 @@
 #include "erasure/healer.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/statvfs.h>
 
 #include <chrono>
-#include <map>
-#include <set>
+#include <functional>
 
 #include "erasure/erasure_object_layer.h"
 #include "erasure/heal_object.h"
+#include "erasure/quorum.h"
 #include "erasure/sys_mirror.h"
+#include "object/version_walk.h"
 #include "util/time.h"
 
 namespace silt {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-nlohmann::json pass_json(const std::optional<HealPass>& p) {
-  if (!p) return nullptr;
-  return {{"id", p->id},
-          {"kind", p->kind},
-          {"bucket", p->bucket},
-          {"started_ms", p->started_ms},
-          {"finished_ms", p->finished_ms ? nlohmann::json(p->finished_ms) : nlohmann::json(nullptr)},
-          {"objects_scanned", p->objects_scanned},
-          {"objects_total", p->objects_total},
-          {"bytes_scanned", p->bytes_scanned},
-          {"bytes_total", p->bytes_total},
-          {"objects_healed", p->objects_healed},
-          {"shards_repaired", p->shards_repaired},
-          {"shards_unavailable", p->shards_unavailable},
-          {"objects_lost", p->objects_lost},
-          {"errors", p->errors},
-          {"last_error", p->last_error},
-          {"cut_short", p->cut_short}};
-}
-
-// Every version (delete markers included: they have data dirs too) of one bucket or all, page by page.
+// Every version (delete markers included: they have data dirs too) of one bucket or all.
 // visit returns false to stop early.
 s3::Status walk(ObjectLayer& objects, const std::string& only, const std::function<bool(const ObjectInfo&)>& visit) {
   std::vector<std::string> buckets;
@@ -50,20 +28,12 @@ s3::Status walk(ObjectLayer& objects, const std::string& only, const std::functi
     for (const auto& b : *all) buckets.push_back(b.name);
   }
   for (const auto& bucket : buckets) {
-    VersionListParams p;
-    p.max_keys = 1000;
-    for (;;) {
-      auto page = objects.list_object_versions(bucket, p);
-      if (!page) {
-        if (page.error().code == s3::Code::NoSuchBucket) break;  // deleted meanwhile
-        return page.error();
-      }
-      for (const auto& v : page->versions)
-        if (!visit(v)) return {};
-      if (!page->truncated) break;
-      p.key_marker = page->next_key_marker;
-      p.version_id_marker = page->next_version_id_marker;
+    auto walked = for_each_version(objects, bucket, visit);
+    if (!walked) {
+      if (walked.error().code == s3::Code::NoSuchBucket) continue;  // deleted meanwhile
+      return walked.error();
     }
+    if (!*walked) return {};
   }
   return {};
 }
@@ -78,39 +48,23 @@ Healer::~Healer() {
 }
 
 void Healer::start() {
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { loop(); });
+  if (scheduler_.running()) return;  // the timers belong to the thread now
+  next_check_ = Clock::now();
+  next_scrub_ = Clock::now() + std::chrono::milliseconds(opt_.scrub_interval_ms);
+  next_rebuild_ = Clock::now();
+  scheduler_.start([this](std::optional<PassRequest> asked) { return step(std::move(asked)); });
 }
 
 void Healer::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  scheduler_.stop();
 }
 
-uint64_t Healer::request_pass(const std::string& bucket) {
-  std::lock_guard lock(mu_);
-  if (!requested_) {
-    requested_ = bucket;
-    requested_id_ = next_id_++;
-  } else if (*requested_ != bucket) {
-    requested_ = std::string();  // two different asks: cover both
-  }
-  cv_.notify_all();
-  return requested_id_;
+uint64_t Healer::request_heal(const std::string& bucket) {
+  return scheduler_.request(bucket);
 }
 
-HealPass Healer::run_pass(const std::string& kind, const std::string& bucket) {
-  uint64_t id = 0;
-  if (kind != "scrub") {
-    std::lock_guard lock(mu_);
-    id = next_id_++;
-  }
-  return execute(id, kind, bucket);
+HealPass Healer::run_pass(HealKind kind, const std::string& bucket) {
+  return execute(kind == HealKind::Scrub ? 0 : scheduler_.next_id(), kind, bucket);
 }
 
 bool Healer::any_drive_healing() {
@@ -137,7 +91,7 @@ size_t Healer::drain_queue() {
   }
   size_t taken = 0;
   for (const auto& item : *items) {
-    if (stopping_) break;
+    if (scheduler_.stopping()) break;
     auto rec = set_.index->get_version(item.bucket, item.key, item.version_id);
     if (rec) {
       auto r = heal_version(set_, *rec, /*deep=*/true, /*repair=*/true);
@@ -163,98 +117,71 @@ size_t Healer::drain_queue() {
   return taken;
 }
 
-void Healer::loop() {
-  auto next_check = Clock::now();
-  auto next_scrub = Clock::now() + std::chrono::milliseconds(opt_.scrub_interval_ms);
-  auto next_rebuild = Clock::now();
-  for (;;) {
-    if (stopping_) return;
-    if (Clock::now() >= next_check) {
-      check_drives();
-      next_check = Clock::now() + std::chrono::milliseconds(opt_.monitor_interval_ms);
-    }
-    std::optional<std::string> asked;
-    uint64_t asked_id = 0;
-    {
-      std::lock_guard lock(mu_);
-      if (requested_) {
-        asked = std::move(requested_);
-        asked_id = requested_id_;
-        requested_.reset();
-      }
-    }
-    bool worked = false;
-    if (asked) {
-      execute(asked_id, "heal", *asked);
-      worked = true;
-    } else if (any_drive_healing() && Clock::now() >= next_rebuild) {
-      uint64_t id = 0;
-      {
-        std::lock_guard lock(mu_);
-        id = next_id_++;
-      }
-      HealPass p = execute(id, "rebuild", "");
-      // Failed passes leave the marks; try again a little later.
-      if (p.errors || p.objects_lost || p.cut_short) next_rebuild = Clock::now() + std::chrono::seconds(30);
-      worked = true;
-    } else if (drain_queue() > 0) {
-      worked = true;
-    } else if (opt_.scrub_interval_ms > 0 && Clock::now() >= next_scrub) {
-      execute(0, "scrub", "");
-      next_scrub = Clock::now() + std::chrono::milliseconds(opt_.scrub_interval_ms);
-      worked = true;
-    }
-    if (worked) continue;
-    std::unique_lock lock(mu_);
-    auto until = std::min(next_check, Clock::now() + std::chrono::seconds(1));
-    if (opt_.scrub_interval_ms > 0) until = std::min(until, next_scrub);
-    cv_.wait_until(lock, until, [&] { return stopping_.load() || requested_.has_value(); });
+std::optional<Healer::Clock::time_point> Healer::step(std::optional<PassRequest> asked) {
+  if (Clock::now() >= next_check_) {
+    check_drives();
+    next_check_ = Clock::now() + std::chrono::milliseconds(opt_.monitor_interval_ms);
   }
+  if (asked) {
+    execute(asked->id, HealKind::Heal, asked->bucket);
+    return Clock::now();
+  }
+  if (any_drive_healing() && Clock::now() >= next_rebuild_) {
+    HealPass p = execute(scheduler_.next_id(), HealKind::Rebuild, "");
+    // Failed passes leave the marks; try again a little later.
+    if (p.errors || p.objects_lost || p.cut_short) next_rebuild_ = Clock::now() + std::chrono::seconds(30);
+    return Clock::now();
+  }
+  if (drain_queue() > 0) return Clock::now();
+  if (opt_.scrub_interval_ms > 0 && Clock::now() >= next_scrub_) {
+    execute(0, HealKind::Scrub, "");
+    next_scrub_ = Clock::now() + std::chrono::milliseconds(opt_.scrub_interval_ms);
+    return Clock::now();
+  }
+  // Idle: the queue is looked at again within a second.
+  auto until = std::min(next_check_, Clock::now() + std::chrono::seconds(1));
+  if (opt_.scrub_interval_ms > 0) until = std::min(until, next_scrub_);
+  return until;
 }
 
-HealPass Healer::execute(uint64_t id, const std::string& kind, const std::string& bucket) {
+HealPass Healer::execute(uint64_t id, HealKind kind, const std::string& bucket) {
   HealPass pass;
   pass.id = id;
   pass.kind = kind;
   pass.bucket = bucket;
   pass.started_ms = now_ms();
-  const bool scrub = kind == "scrub";
-  const bool deep = kind != "rebuild";
+  const bool scrub = kind == HealKind::Scrub;
+  const bool deep = kind != HealKind::Rebuild;
+  const std::atomic<bool>& stopping = scheduler_.stopping();
+  PassTrack<HealPass>& progress = track(kind);
   // Drives healing when the pass starts are whole once it ends without trouble.
   std::vector<const Drive*> healing;
   for (const Drive* d : set_.all_drives())
     if (d->state() == DriveState::Healing) healing.push_back(d);
-  spdlog::info("{} pass {} started{}", kind, id, bucket.empty() ? "" : " on bucket " + bucket);
+  spdlog::info("{} pass {} started{}", heal_kind_name(kind), id, bucket.empty() ? "" : " on bucket " + bucket);
 
   // Counting first gives the progress bar its total; the index walk is cheap next to reading the data.
   auto counted = walk(layer_, bucket, [&](const ObjectInfo& v) {
     ++pass.objects_total;
     pass.bytes_total += v.size;
-    return !stopping_;
+    return !stopping;
   });
   if (!counted) note_error(pass, counted.error().message);
-  publish(pass);
+  progress.publish(pass);
   auto last_publish = Clock::now();
   auto walked = walk(layer_, bucket, [&](const ObjectInfo& v) {
-    if (stopping_) {
+    // A heal someone asked for goes before a scrub; the next scrub starts over.
+    if (stopping || (scrub && scheduler_.pending())) {
       pass.cut_short = true;
       return false;
     }
-    if (scrub) {
-      // A heal someone asked for goes first; the next scrub starts over.
-      std::lock_guard lock(mu_);
-      if (requested_) {
-        pass.cut_short = true;
-        return false;
-      }
-    }
-    if (scrub) scrub_rate_.acquire(static_cast<double>(v.size), stopping_);
+    if (scrub) scrub_rate_.acquire(static_cast<double>(v.size), stopping);
     auto rec = set_.index->get_version(v.bucket, v.key, v.version_id);
     if (rec) heal_one(*rec, deep, pass);  // else deleted meanwhile
     ++pass.objects_scanned;
     pass.bytes_scanned += v.size;
     if (Clock::now() - last_publish > std::chrono::milliseconds(200)) {
-      publish(pass);
+      progress.publish(pass);
       last_publish = Clock::now();
     }
     return true;
@@ -272,17 +199,10 @@ HealPass Healer::execute(uint64_t id, const std::string& kind, const std::string
     }
   }
   pass.finished_ms = now_ms();
-  spdlog::info("{} pass {} {}: {} versions, {} shards repaired, {} lost, {} errors", kind, id,
+  spdlog::info("{} pass {} {}: {} versions, {} shards repaired, {} lost, {} errors", heal_kind_name(kind), id,
                pass.cut_short ? "cut short" : "finished", pass.objects_scanned, pass.shards_repaired, pass.objects_lost,
                pass.errors);
-  std::lock_guard lock(mu_);
-  if (scrub) {
-    scrub_current_.reset();
-    scrub_last_ = pass;
-  } else {
-    current_.reset();
-    last_ = pass;
-  }
+  progress.finish(pass);
   return pass;
 }
 
@@ -301,95 +221,36 @@ void Healer::heal_one(const ObjectRecord& rec, bool deep, HealPass& pass) {
 void Healer::note_error(HealPass& pass, const std::string& what) {
   ++pass.errors;
   pass.last_error = what;
-  spdlog::warn("{} pass {}: {}", pass.kind, pass.id, what);
+  spdlog::warn("{} pass {}: {}", heal_kind_name(pass.kind), pass.id, what);
 }
 
-void Healer::publish(const HealPass& pass) {
-  std::lock_guard lock(mu_);
-  if (pass.kind == "scrub") {
-    scrub_current_ = pass;
-  } else {
-    current_ = pass;
-  }
+std::vector<PoolStatus> Healer::pool_status() {
+  return silt::pool_status(set_);
 }
 
-nlohmann::json Healer::status() {
+std::vector<DriveStatus> Healer::drive_status() {
+  return silt::drive_status(set_);
+}
+
+HealStatus Healer::heal_status() {
+  HealStatus s;
   auto backlog = set_.index->heal_backlog();
-  std::lock_guard lock(mu_);
-  nlohmann::json j = {{"running", current_.has_value()},
-                      {"current", pass_json(current_)},
-                      {"last", pass_json(last_)},
-                      {"requested", requested_.has_value() ? nlohmann::json(requested_id_) : nlohmann::json(nullptr)},
-                      {"backlog", backlog ? *backlog : 0},
-                      {"queue_healed", queue_healed_},
-                      {"queue_lost", queue_lost_},
-                      {"scrub",
-                       {{"interval_seconds", opt_.scrub_interval_ms / 1000.0},
-                        {"bytes_per_second", opt_.scrub_bytes_per_second},
-                        {"current", pass_json(scrub_current_)},
-                        {"last", pass_json(scrub_last_)}}}};
-  return j;
-}
-
-nlohmann::json Healer::cluster_status() {
-  // Distinct drives, each with the pools that use it.
-  std::map<std::string, std::vector<std::string>> pools_of;
-  for (const auto& p : set_.pools)
-    for (const auto& d : p->drives) pools_of[d.root()].push_back(p->name);
-  nlohmann::json drives = nlohmann::json::array();
-  for (const Drive* d : set_.all_drives()) {
-    nlohmann::json j = {{"slot", d->index() + 1},
-                        {"path", d->root()},
-                        {"state", drive_state_name(d->state())},
-                        {"reason", d->reason()},
-                        {"drive_id", d->format().drive_id},
-                        {"pools", pools_of[d->root()]}};
-    struct statvfs st {};
-    if (::statvfs(d->root().c_str(), &st) == 0) {
-      j["total_bytes"] = static_cast<uint64_t>(st.f_blocks) * st.f_frsize;
-      j["free_bytes"] = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
-    }
-    drives.push_back(std::move(j));
+  s.backlog = backlog ? *backlog : 0;
+  auto heals = heals_.view();
+  s.current = std::move(heals.current);
+  s.last = std::move(heals.last);
+  s.requested = scheduler_.pending();
+  {
+    std::lock_guard lock(mu_);
+    s.queue_healed = queue_healed_;
+    s.queue_lost = queue_lost_;
   }
-  nlohmann::json pools = nlohmann::json::array();
-  for (const auto& p : set_.pools) {
-    int online = 0, healing = 0, offline = 0;
-    for (const auto& d : p->drives) {
-      switch (d.state()) {
-        case DriveState::Online: ++online; break;
-        case DriveState::Healing: ++healing; break;
-        case DriveState::Offline: ++offline; break;
-      }
-    }
-    std::vector<std::string> classes;
-    for (const auto& [cls, pool] : set_.classes)
-      if (pool == p.get()) classes.push_back(cls);
-    pools.push_back({{"name", p->name},
-                     {"k", p->k()},
-                     {"m", p->m()},
-                     {"drives", p->drives.size()},
-                     {"online", online},
-                     {"healing", healing},
-                     {"offline", offline},
-                     {"storage_classes", classes},
-                     // Reads need k drives with the data, writes a quorum that takes shards.
-                     {"readable", online + healing >= p->k()},
-                     {"writable", online + healing >= p->write_quorum()}});
-  }
-  nlohmann::json heal = status();
-  return {{"drives", drives},
-          {"pools", pools},
-          {"healing",
-           {{"backlog", heal["backlog"]},
-            {"running", heal["current"]},
-            {"last", heal["last"]},
-            {"scrub", heal["scrub"]["last"]}}}};
-}
-
-std::unique_ptr<Healer> make_healer(ObjectLayer& layer, HealerOptions opt) {
-  auto* erasure = dynamic_cast<ErasureObjectLayer*>(&layer);
-  if (!erasure) return nullptr;
-  return std::make_unique<Healer>(*erasure, opt);
+  auto scrubs = scrubs_.view();
+  s.scrub.interval_seconds = opt_.scrub_interval_ms / 1000.0;
+  s.scrub.bytes_per_second = opt_.scrub_bytes_per_second;
+  s.scrub.current = std::move(scrubs.current);
+  s.scrub.last = std::move(scrubs.last);
+  return s;
 }
 
 }  // namespace silt

@@ -1,4 +1,5 @@
-// The healer: one background thread that keeps the drives whole.
+// The healer: one background thread that keeps the drives whole, and the erasure
+// backend's Maintenance (object/maintenance.h).
 //  - Watches the drives (Drive::check) every few seconds: one found empty is
 //    formatted again and marked healing, one that holds another drive is
 //    taken offline.
@@ -10,21 +11,17 @@
 //    version read and checked, bad ones rebuilt.
 //  - Scrubs: every so often, the same deep pass at a limited byte rate, so
 //    bitrot in data nobody reads is found and repaired too.
-// Everything runs on the one thread, so two repairs of one version never race.
+// Everything runs on the one thread (util/pass_scheduler.h), so two repairs of one
+// version never race.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 
-#include "object/object_layer.h"
+#include "object/maintenance.h"
+#include "util/pass_scheduler.h"
 #include "util/rate_limiter.h"
 
 namespace silt {
@@ -32,7 +29,6 @@ namespace silt {
 class ErasureObjectLayer;
 struct ErasureSet;
 struct ObjectRecord;
-struct HealReport;
 
 struct HealerOptions {
   int64_t monitor_interval_ms = 10000;                 // between drive checks
@@ -40,76 +36,58 @@ struct HealerOptions {
   double scrub_bytes_per_second = 32.0 * (1 << 20);    // logical bytes verified per second; <= 0: unlimited
 };
 
-struct HealPass {
-  uint64_t id = 0;     // heal and rebuild passes; scrubs count separately
-  std::string kind;    // "heal" (asked for), "rebuild" (a drive to refill), "scrub"
-  std::string bucket;  // empty: every bucket
-  int64_t started_ms = 0;
-  int64_t finished_ms = 0;  // 0 while running
-  uint64_t objects_scanned = 0;
-  uint64_t objects_total = 0;
-  uint64_t bytes_scanned = 0;  // logical bytes of the versions scanned
-  uint64_t bytes_total = 0;
-  uint64_t objects_healed = 0;
-  uint64_t shards_repaired = 0;
-  uint64_t shards_unavailable = 0;  // on offline drives
-  uint64_t objects_lost = 0;        // fewer than k good shards
-  uint64_t errors = 0;
-  std::string last_error;
-  bool cut_short = false;  // stopped before the end (shutdown, or a scrub giving way)
-};
-
-class Healer {
+class Healer final : public Maintenance {
  public:
+  // Built by the composition root, which knows it opened an erasure layer; the thread
+  // runs from start() to stop().
   Healer(ErasureObjectLayer& layer, HealerOptions opt);
-  ~Healer();
+  ~Healer() override;
   Healer(const Healer&) = delete;
   Healer& operator=(const Healer&) = delete;
 
+  // Starts the thread (nothing when it runs); stop() ends a pass in progress, cut short,
+  // and joins it.
   void start();
   void stop();
-  // A deep heal pass over one bucket (empty: all), run next; returns its id.
-  uint64_t request_pass(const std::string& bucket = {});
-  // On this thread (tests; the background thread must not run).
-  HealPass run_pass(const std::string& kind, const std::string& bucket = {});
+
+  // Maintenance (object/maintenance.h).
+  std::vector<PoolStatus> pool_status() override;
+  std::vector<DriveStatus> drive_status() override;
+  HealStatus heal_status() override;
+  uint64_t request_heal(const std::string& bucket) override;
+
+  // On this thread (tests; the background thread must not run). A scrub gets id 0.
+  HealPass run_pass(HealKind kind, const std::string& bucket = {});
   void check_drives();
   // Repairs what is on the queue now; returns how many entries it took off.
   size_t drain_queue();
 
-  // docs/admin-api.md: heal/status
-  nlohmann::json status();
-  // docs/admin-api.md: status (drives, pools, healing backlog)
-  nlohmann::json cluster_status();
-
  private:
-  void loop();
-  HealPass execute(uint64_t id, const std::string& kind, const std::string& bucket);
+  using Clock = PassScheduler::Clock;
+  // One wake-up of the thread (PassScheduler::Step): drive checks, then the first of an
+  // asked-for heal pass, a rebuild, the repair queue and a due scrub.
+  std::optional<Clock::time_point> step(std::optional<PassRequest> asked);
+  HealPass execute(uint64_t id, HealKind kind, const std::string& bucket);
   void heal_one(const ObjectRecord& rec, bool deep, HealPass& pass);
   void note_error(HealPass& pass, const std::string& what);
-  void publish(const HealPass& pass);
+  PassTrack<HealPass>& track(HealKind kind) { return kind == HealKind::Scrub ? scrubs_ : heals_; }
   bool any_drive_healing();
 
   ErasureObjectLayer& layer_;
   ErasureSet& set_;
   HealerOptions opt_;
   RateLimiter scrub_rate_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  PassTrack<HealPass> heals_;   // heal and rebuild passes
+  PassTrack<HealPass> scrubs_;  // scrub passes
+  // The step's timers; only the thread touches them.
+  Clock::time_point next_check_{};
+  Clock::time_point next_scrub_{};
+  Clock::time_point next_rebuild_{};
 
-  std::mutex mu_;  // guards everything below
-  std::condition_variable cv_;
-  uint64_t next_id_ = 1;
-  std::optional<std::string> requested_;
-  uint64_t requested_id_ = 0;
-  std::optional<HealPass> current_;
-  std::optional<HealPass> last_;
-  std::optional<HealPass> scrub_current_;
-  std::optional<HealPass> scrub_last_;
+  std::mutex mu_;              // guards the two counters
   uint64_t queue_healed_ = 0;  // versions repaired off the queue since start
   uint64_t queue_lost_ = 0;
+  PassScheduler scheduler_;  // last: its thread stops before the members above go
 };
-
-// The healer of an erasure object layer; null for any other layer.
-std::unique_ptr<Healer> make_healer(ObjectLayer& layer, HealerOptions opt);
 
 }  // namespace silt

@@ -12,9 +12,9 @@
 #include "erasure/drive_meta.h"
 #include "erasure/fs.h"
 #include "erasure/group_sync.h"
-#include "erasure/random_id.h"
 #include "erasure/shard_file.h"
 #include "util/hash.h"
+#include "util/random_id.h"
 #include "util/time.h"
 
 namespace silt {

@@ -13,8 +13,8 @@
 #include "erasure/drive_meta.h"
 #include "erasure/fs.h"
 #include "erasure/parallel.h"
-#include "erasure/random_id.h"
 #include "util/parse.h"
+#include "util/random_id.h"
 
 namespace silt {
 

@@ -129,26 +129,51 @@ s3::Result<BucketInfo> Index::get_bucket(std::string_view name) {
   return decode_bucket(name, v);
 }
 
-s3::Status Index::delete_bucket(std::string_view name) {
+s3::Result<std::vector<std::string>> Index::delete_bucket(std::string_view name) {
+  // Exclusive: no part, completion or abort of this bucket's uploads runs meanwhile,
+  // and one arriving later finds neither bucket nor upload and frees its own data.
   std::unique_lock lock(bucket_mu_);
   if (!bucket_exists(name)) return dbu::no_such_bucket();
-  // Versions (delete markers included) and uploads in progress keep a bucket
-  // alive; O mirrors the newest V entry but is checked too for older indexes.
+  // Versions (delete markers included) keep a bucket alive; O mirrors the newest
+  // V entry but is checked too for older indexes.
   std::string err;
-  for (char kind : {keys::kObject, keys::kVersion, keys::kUpload}) {
+  for (char kind : {keys::kObject, keys::kVersion}) {
     if (!scope_empty(keys::bucket_scope(kind, name), &err))
       return s3::Error(s3::Code::BucketNotEmpty, "The bucket you tried to delete is not empty");
     if (!err.empty()) return s3::Error(s3::Code::InternalError, "index iterate: " + err);
   }
-  if (mirror_)
-    if (auto s = mirror_->before_delete_bucket(name); !s) return s;
+  // Uploads in progress do not (AWS): they go with the bucket, in the same batch.
   leveldb::WriteBatch b;
+  std::vector<std::string> upload_ids;
+  std::vector<std::string> freed;
+  const std::string uploads = keys::bucket_scope(keys::kUpload, name);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(uploads); it->Valid() && starts_with(it->key(), uploads); it->Next()) {
+    std::string_view k = dbu::view(it->key());
+    if (k.size() <= keys::kUploadIdLen) continue;
+    std::string upload_id(k.substr(k.size() - keys::kUploadIdLen));
+    auto parts = read_parts(upload_id);
+    if (!parts) return parts.error();
+    for (const auto& p : *parts) {
+      b.Delete(keys::part(upload_id, p.info.number));
+      freed.push_back(p.layout.data_id);
+    }
+    b.Delete(it->key());
+    upload_ids.push_back(std::move(upload_id));
+  }
+  if (!it->status().ok()) return db_error("iterate", it->status());
+  if (mirror_) {
+    // The mirror goes first, as for an abort: a crash in between cannot resurrect them.
+    for (const auto& id : upload_ids)
+      if (auto s = mirror_->before_abort_upload(id); !s) return s.error();
+    if (auto s = mirror_->before_delete_bucket(name); !s) return s.error();
+  }
   b.Delete(keys::bucket(name));
   const std::string cfg = keys::bucket_scope(keys::kConfig, name);
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   for (it->Seek(cfg); it->Valid() && starts_with(it->key(), cfg); it->Next()) b.Delete(it->key());
   if (!it->status().ok()) return db_error("iterate", it->status());
-  return write(b);
+  if (auto s = write(b); !s) return s.error();
+  return freed;
 }
 
 s3::Result<std::vector<BucketInfo>> Index::list_buckets() {

@@ -56,8 +56,10 @@ class Index {
   // Buckets. BucketAlreadyOwnedByYou when it exists.
   s3::Status create_bucket(std::string_view name, int64_t created_ms, std::string_view owner = {});
   s3::Result<BucketInfo> get_bucket(std::string_view name);
-  // NoSuchBucket; BucketNotEmpty while any version or upload exists. Removes config docs.
-  s3::Status delete_bucket(std::string_view name);
+  // NoSuchBucket; BucketNotEmpty while any version (delete markers included) exists.
+  // Removes config docs and every upload in progress with its part records, in the
+  // bucket's own batch; returns the parts' data ids, for the caller to free.
+  s3::Result<std::vector<std::string>> delete_bucket(std::string_view name);
   s3::Result<std::vector<BucketInfo>> list_buckets();
   // Enabled or Suspended; InvalidArgument for Unversioned.
   s3::Status set_versioning(std::string_view name, Versioning state);

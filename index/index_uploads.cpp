@@ -191,6 +191,7 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
   rec.info.key = std::string(key);
   rec.info.meta = upload->meta;
   rec.upload_id = std::string(upload_id);
+  rec.info.upload_id = rec.upload_id;
   const UploadedPart* first = nullptr;
   Digest md5s(Digest::Kind::MD5);
   int prev = 0;

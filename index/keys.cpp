@@ -1,9 +1,9 @@
 #include "index/keys.h"
 
 #include <cstdio>
-#include <random>
 
 #include "util/parse.h"
+#include "util/random_id.h"
 
 namespace silt::keys {
 namespace {
@@ -12,12 +12,6 @@ std::string hex16(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return std::string(buf, 16);
-}
-
-// 64 bits from the kernel CSPRNG (index/ must not depend on erasure/random_id).
-uint64_t random64() {
-  thread_local std::random_device rd;
-  return (uint64_t{rd()} << 32) | rd();
 }
 
 bool all_hex(std::string_view s) {
@@ -123,7 +117,7 @@ std::string config(std::string_view b, std::string_view name) {
 }
 
 std::string make_version_key(uint64_t time_us, bool null_version) {
-  std::string tail = null_version ? std::string(16, '0') : hex16(random64());
+  std::string tail = null_version ? std::string(16, '0') : random_hex(16);
   return hex16(~time_us) + tail;
 }
 
@@ -137,7 +131,7 @@ bool is_version_id(std::string_view s) {
 }
 
 std::string make_upload_id(uint64_t time_us) {
-  return hex16(time_us) + hex16(random64()) + hex16(random64());
+  return hex16(time_us) + random_hex(32);
 }
 
 bool is_upload_id(std::string_view s) {

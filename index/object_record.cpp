@@ -129,6 +129,7 @@ s3::Result<ObjectRecord> decode_object_record(std::string_view value) {
     r.info.delete_marker = j.value("delete_marker", false);
     r.version_key = j.value("vkey", "");
     r.upload_id = j.value("upload_id", "");
+    r.info.upload_id = r.upload_id;
     r.layout = layout_from_json(j.at("layout"));
     for (const auto& p : j.at("parts")) {
       PartRecord pr{p.at("number").get<int>(),

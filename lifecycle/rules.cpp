@@ -8,10 +8,11 @@
 #include <map>
 #include <pugixml.hpp>
 #include <set>
-#include <sstream>
 
+#include "util/strings.h"
 #include "util/time.h"
 #include "util/utf8.h"
+#include "util/xml.h"
 
 namespace silt::lifecycle {
 
@@ -39,14 +40,6 @@ s3::Error invalid_request(std::string msg) {
   return s3::Error(s3::Code::InvalidRequest, std::move(msg));
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // The schema check S3 does first: an element holds only the children its type names, and
 // those not marked repeatable at most once.
 bool children_allowed(pugi::xml_node n, std::initializer_list<std::string_view> allowed,
@@ -54,7 +47,7 @@ bool children_allowed(pugi::xml_node n, std::initializer_list<std::string_view> 
   std::map<std::string_view, int> seen;
   for (auto c : n.children()) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
-      if (!trim(c.value()).empty()) return false;  // text where only elements belong
+      if (!trim(c.value(), kXmlSpace).empty()) return false;  // text where only elements belong
       continue;
     }
     if (c.type() != pugi::node_element) continue;
@@ -68,7 +61,7 @@ bool children_allowed(pugi::xml_node n, std::initializer_list<std::string_view> 
 
 // An xsd:int (Days and friends) or xsd:long (sizes); anything else does not validate.
 std::optional<int64_t> parse_integer(pugi::xml_node n, int64_t lo, int64_t hi) {
-  std::string_view s = trim(n.child_value());
+  std::string_view s = trim(n.child_value(), kXmlSpace);
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -83,7 +76,7 @@ std::optional<int> parse_int(pugi::xml_node n) {
 }
 
 std::optional<bool> parse_bool(pugi::xml_node n) {
-  std::string_view s = trim(n.child_value());
+  std::string_view s = trim(n.child_value(), kXmlSpace);
   if (s == "true" || s == "1") return true;
   if (s == "false" || s == "0") return false;
   return std::nullopt;
@@ -101,7 +94,7 @@ int digits(std::string_view s, size_t pos, size_t len) {
 // An xsd:dateTime as S3 takes a rule's Date: "2030-01-01", "2030-01-01T00:00:00Z",
 // "...T00:00:00.000Z" or with an offset "+01:00" (no offset reads as UTC). Epoch ms.
 std::optional<int64_t> parse_date(std::string_view s) {
-  s = trim(s);
+  s = trim(s, kXmlSpace);
   int year = digits(s, 0, 4), mon = digits(s, 5, 2), day = digits(s, 8, 2);
   if (s.size() < 10 || s[4] != '-' || s[7] != '-' || year < 0 || mon < 1 || mon > 12 || day < 1 || day > 31)
     return std::nullopt;
@@ -145,10 +138,6 @@ std::optional<int64_t> parse_date(std::string_view s) {
   return static_cast<int64_t>(timegm(&tm)) * 1000 + ms - static_cast<int64_t>(offset_min) * 60000;
 }
 
-size_t utf8_chars(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 // The names a rule carries are echoed in GetBucketLifecycleConfiguration's XML and the
 // admin API's JSON: pugixml passes any bytes through, so text that is not UTF-8, or holds
 // characters XML 1.0 cannot carry, is refused here as S3's parser refuses it.
@@ -162,7 +151,6 @@ bool carries_as_text(const Rule& r) {
 // A rule as the document gives it, before its values are checked.
 struct Given {
   Rule rule;
-  bool legacy = false;            // rule-level <Prefix> rather than <Filter>
   bool has_expiration = false;    // <Expiration> present (ExpiredObjectDeleteMarker false counts)
   std::optional<int64_t> gt, lt;  // sizes as written, range not yet checked
   bool newer_given = false;       // NewerNoncurrentVersions anywhere (Lifecycle V2 only)
@@ -189,7 +177,10 @@ s3::Status parse_filter(pugi::xml_node f, Given& g) {
     if (c.type() == pugi::node_element) predicates++;
   if (predicates > 1) return malformed();  // more than one predicate needs <And>
   Filter& out = g.rule.filter;
-  if (auto p = f.child("Prefix")) out.prefix = p.child_value();
+  if (auto p = f.child("Prefix")) {
+    out.prefix = p.child_value();
+    out.prefix_given = true;
+  }
   if (auto t = f.child("Tag"))
     if (auto st = parse_tag(t, out.tags); !st) return st;
   if (auto st = parse_size(f.child("ObjectSizeGreaterThan"), g.gt); !st) return st;
@@ -199,7 +190,11 @@ s3::Status parse_filter(pugi::xml_node f, Given& g) {
       return malformed();
     if (!a.first_child() || !a.find_child([](pugi::xml_node c) { return c.type() == pugi::node_element; }))
       return malformed();
-    if (auto p = a.child("Prefix")) out.prefix = p.child_value();
+    out.in_and = true;
+    if (auto p = a.child("Prefix")) {
+      out.prefix = p.child_value();
+      out.prefix_given = true;
+    }
     for (auto t : a.children("Tag"))
       if (auto st = parse_tag(t, out.tags); !st) return st;
     if (auto st = parse_size(a.child("ObjectSizeGreaterThan"), g.gt); !st) return st;
@@ -232,7 +227,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
   Given g;
   Rule& rule = g.rule;
   rule.id = r.child_value("ID");
-  std::string_view status = trim(r.child_value("Status"));
+  std::string_view status = trim(r.child_value("Status"), kXmlSpace);
   if (status == "Enabled") {
     rule.enabled = true;
   } else if (status == "Disabled") {
@@ -246,7 +241,8 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
   if (prefix && filter) return malformed();
   if (!prefix && !filter) return malformed();
   if (prefix) {
-    g.legacy = true;
+    rule.filter.legacy = true;
+    rule.filter.prefix_given = true;
     rule.filter.prefix = prefix.child_value();
   } else if (auto st = parse_filter(filter, g); !st) {
     return st.error();
@@ -269,7 +265,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
     if (!t.child("Days") == !t.child("Date") || !t.child("StorageClass")) return malformed();
     Transition tr;
     if (auto st = parse_when(t, tr.days, tr.date_ms); !st) return st.error();
-    tr.storage_class = trim(t.child_value("StorageClass"));
+    tr.storage_class = trim(t.child_value("StorageClass"), kXmlSpace);
     rule.transitions.push_back(std::move(tr));
   }
   if (auto n = r.child("NoncurrentVersionExpiration")) {
@@ -296,7 +292,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
       if (!nt.newer_noncurrent_versions) return malformed();
       g.newer_given = true;
     }
-    nt.storage_class = trim(n.child_value("StorageClass"));
+    nt.storage_class = trim(n.child_value("StorageClass"), kXmlSpace);
     rule.noncurrent_transitions.push_back(std::move(nt));
   }
   if (auto a = r.child("AbortIncompleteMultipartUpload")) {
@@ -310,7 +306,7 @@ s3::Result<Given> parse_rule(pugi::xml_node r) {
 // How S3's messages name a rule's scope: "filter '(prefix=logs/ and tag: key=k, value=v)'"
 // for a <Filter>, "prefix 'logs/'" for a legacy rule.
 std::string scope_name(const Given& g) {
-  if (g.legacy) return "prefix '" + g.rule.filter.prefix + "'";
+  if (g.rule.filter.legacy) return "prefix '" + g.rule.filter.prefix + "'";
   std::vector<std::string> parts{"prefix=" + g.rule.filter.prefix};
   for (auto& [k, v] : g.rule.filter.tags) parts.push_back("tag: key=" + k + ", value=" + v);
   if (g.gt) parts.push_back("objectsizegreaterthan=" + std::to_string(*g.gt));
@@ -475,8 +471,15 @@ s3::Status check_overlap(const std::vector<Given>& given) {
   return {};
 }
 
-void add_text(pugi::xml_node parent, const char* name, std::string_view text) {
-  parent.append_child(name).append_child(pugi::node_pcdata).set_value(std::string(text).c_str());
+// A filter's tags in the order given, then its sizes (the order of S3's schema).
+void add_predicates(pugi::xml_node into, const Filter& f) {
+  for (auto& [k, v] : f.tags) {
+    auto tag = into.append_child("Tag");
+    add_text(tag, "Key", k);
+    add_text(tag, "Value", v);
+  }
+  if (f.size_greater_than) add_text(into, "ObjectSizeGreaterThan", std::to_string(*f.size_greater_than));
+  if (f.size_less_than) add_text(into, "ObjectSizeLessThan", std::to_string(*f.size_less_than));
 }
 
 }  // namespace
@@ -506,18 +509,18 @@ s3::Result<Configuration> parse_configuration(std::string_view xml,
   std::set<std::string_view> ids;
   for (auto& g : given) {
     if (g.rule.id.empty()) continue;
-    if (utf8_chars(g.rule.id) > kMaxIdChars)
+    if (utf8_length(g.rule.id) > kMaxIdChars)
       return invalid_argument("ID length should not exceed allowed limit of 255");
     if (!ids.insert(g.rule.id).second)
       return invalid_argument("Rule ID must be unique. Found same ID for more than one rule");
   }
   // Lifecycle V2 (a Filter in the first rule) and the legacy form do not mix.
-  bool v2 = !given.front().legacy;
+  bool v2 = !given.front().rule.filter.legacy;
   for (auto& g : given) {
-    if (v2 && g.legacy)
+    if (v2 && g.rule.filter.legacy)
       return invalid_request(
           "Base level prefix cannot be used in Lifecycle V2, prefixes are only supported in the Filter.");
-    if (!v2 && !g.legacy) return invalid_request("Filter element can only be used in Lifecycle V2.");
+    if (!v2 && !g.rule.filter.legacy) return invalid_request("Filter element can only be used in Lifecycle V2.");
     if (!v2 && g.newer_given)
       return invalid_request("NewerNoncurrentVersions element can only be used in Lifecycle V2.");
   }
@@ -544,27 +547,23 @@ s3::Result<Configuration> parse_configuration(std::string_view xml,
 
 std::string to_xml(const Configuration& config) {
   pugi::xml_document doc;
-  auto decl = doc.append_child(pugi::node_declaration);
-  decl.append_attribute("version") = "1.0";
-  decl.append_attribute("encoding") = "UTF-8";
-  auto root = doc.append_child("LifecycleConfiguration");
-  root.append_attribute("xmlns") = "http://s3.amazonaws.com/doc/2006-03-01/";
+  auto root = new_s3_document(doc, "LifecycleConfiguration");
   for (auto& r : config.rules) {
     auto rule = root.append_child("Rule");
     add_text(rule, "ID", r.id);
-    auto filter = rule.append_child("Filter");
     const Filter& f = r.filter;
-    int predicates = !f.prefix.empty() + static_cast<int>(f.tags.size()) + f.size_greater_than.has_value() +
-                     f.size_less_than.has_value();
-    auto into = predicates > 1 ? filter.append_child("And") : filter;
-    if (!f.prefix.empty() || predicates == 0) add_text(into, "Prefix", f.prefix);
-    for (auto& [k, v] : f.tags) {
-      auto tag = into.append_child("Tag");
-      add_text(tag, "Key", k);
-      add_text(tag, "Value", v);
+    if (f.legacy) {
+      add_text(rule, "Prefix", f.prefix);
+    } else {
+      auto filter = rule.append_child("Filter");
+      // More than one predicate is always inside <And>; documents stored before the form
+      // was kept read back with in_and set that way.
+      int predicates = !f.prefix.empty() + static_cast<int>(f.tags.size()) + f.size_greater_than.has_value() +
+                       f.size_less_than.has_value();
+      auto into = f.in_and || predicates > 1 ? filter.append_child("And") : filter;
+      if (f.prefix_given || !f.prefix.empty()) add_text(into, "Prefix", f.prefix);
+      add_predicates(into, f);
     }
-    if (f.size_greater_than) add_text(into, "ObjectSizeGreaterThan", std::to_string(*f.size_greater_than));
-    if (f.size_less_than) add_text(into, "ObjectSizeLessThan", std::to_string(*f.size_less_than));
     add_text(rule, "Status", r.enabled ? "Enabled" : "Disabled");
     for (auto& t : r.transitions) {
       auto tr = rule.append_child("Transition");
@@ -603,9 +602,7 @@ std::string to_xml(const Configuration& config) {
       add_text(a, "DaysAfterInitiation", std::to_string(*r.abort_incomplete_days));
     }
   }
-  std::ostringstream out;
-  doc.save(out, "", pugi::format_raw);
-  return out.str();
+  return to_string(doc);
 }
 
 }  // namespace silt::lifecycle

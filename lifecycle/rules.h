@@ -20,6 +20,11 @@ struct Filter {
   std::string prefix;
   std::vector<std::pair<std::string, std::string>> tags;
   std::optional<uint64_t> size_greater_than, size_less_than;
+  // How the document wrote it, so GetBucketLifecycleConfiguration answers element for
+  // element what was put (clients compare): none of these changes what matches.
+  bool legacy = false;        // a rule-level <Prefix> (Lifecycle V1), no <Filter>
+  bool in_and = false;        // the predicates inside <And>
+  bool prefix_given = false;  // a <Prefix> element, even an empty one
 };
 
 struct Transition {
@@ -60,7 +65,9 @@ struct Configuration {
 s3::Result<Configuration> parse_configuration(std::string_view xml,
                                               const std::function<bool(std::string_view)>& valid_class);
 
-// The document GetBucketLifecycleConfiguration answers; parse_configuration accepts it back.
+// The document GetBucketLifecycleConfiguration answers: the rules as they were given
+// (filter form included, IDs filled in), in S3's element order; parse_configuration
+// accepts it back.
 std::string to_xml(const Configuration& config);
 
 }  // namespace silt::lifecycle

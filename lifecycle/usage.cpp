@@ -20,18 +20,6 @@ const PoolInfo* pool_of_class(const std::vector<PoolInfo>& pools, const std::str
   return nullptr;
 }
 
-nlohmann::json classes_json(const std::vector<ClassUsage>& classes) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& c : classes)
-    a.push_back({{"storage_class", c.storage_class},
-                 {"pool", c.pool},
-                 {"objects", c.objects},
-                 {"logical_bytes", c.logical_bytes},
-                 {"stored_bytes", c.stored_bytes},
-                 {"monthly_cost", c.monthly_cost}});
-  return a;
-}
-
 // Sums per storage class, priced by the class's pool.
 class Tally {
  public:
@@ -58,16 +46,6 @@ class Tally {
   const std::vector<PoolInfo>& pools_;
   std::map<std::string, ClassUsage> by_class_;
 };
-
-nlohmann::json totals_json(const std::vector<ClassUsage>& classes) {
-  uint64_t stored = 0;
-  double cost = 0;
-  for (const auto& c : classes) {
-    stored += c.stored_bytes;
-    cost += c.monthly_cost;
-  }
-  return {{"classes", classes_json(classes)}, {"stored_bytes", stored}, {"monthly_cost", cost}};
-}
 
 // Estimates what objects moving into a pool will occupy there: shard overhead
 // exactly, compression from samples (first block of up to kSamples objects,
@@ -149,36 +127,8 @@ s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const s
   return out;
 }
 
-nlohmann::json usage_json(const std::vector<PoolInfo>& pools, const std::vector<BucketUsage>& usage) {
-  nlohmann::json j;
-  j["pools"] = nlohmann::json::array();
-  for (const auto& p : pools)
-    j["pools"].push_back({{"name", p.name},
-                          {"k", p.k},
-                          {"m", p.m},
-                          {"block_size", p.block_size},
-                          {"compression", p.zstd_level ? "zstd-" + std::to_string(p.zstd_level) : "none"},
-                          {"price_per_tb_month", p.price_per_tb_month},
-                          {"drives", p.drives},
-                          {"storage_classes", p.storage_classes}});
-  j["buckets"] = nlohmann::json::array();
-  uint64_t objects = 0, logical = 0, stored = 0;
-  double cost = 0;
-  for (const auto& b : usage) {
-    j["buckets"].push_back({{"bucket", b.bucket}, {"classes", classes_json(b.classes)}});
-    for (const auto& c : b.classes) {
-      objects += c.objects;
-      logical += c.logical_bytes;
-      stored += c.stored_bytes;
-      cost += c.monthly_cost;
-    }
-  }
-  j["totals"] = {{"objects", objects}, {"logical_bytes", logical}, {"stored_bytes", stored}, {"monthly_cost", cost}};
-  return j;
-}
-
-s3::Result<nlohmann::json> simulate(ObjectLayer& objects, const std::string& bucket, const std::vector<int>& days,
-                                    int64_t day_ms, std::optional<std::string_view> proposed) {
+s3::Result<Simulation> simulate(ObjectLayer& objects, const std::string& bucket, const std::vector<int>& days,
+                                int64_t day_ms, std::optional<std::string_view> proposed) {
   auto info = objects.head_bucket(bucket);
   if (!info) return info.error();
   std::string text;
@@ -198,10 +148,9 @@ s3::Result<nlohmann::json> simulate(ObjectLayer& objects, const std::string& buc
 
   auto current = measure_usage(objects, bucket);
   if (!current) return current.error();
-  nlohmann::json out;
-  out["bucket"] = bucket;
-  out["now"] = totals_json(current->empty() ? std::vector<ClassUsage>{} : current->front().classes);
-  out["horizons"] = nlohmann::json::array();
+  Simulation out;
+  out.bucket = bucket;
+  if (!current->empty()) out.now = current->front().classes;
 
   StoredEstimate estimate(objects);
   for (int d : days) {
@@ -238,13 +187,7 @@ s3::Result<nlohmann::json> simulate(ObjectLayer& objects, const std::string& buc
       return true;
     });
     if (!walked) return walked.error();
-    nlohmann::json h = totals_json(tally.result());
-    h["days"] = d;
-    h["expired_objects"] = expired;
-    h["expired_bytes"] = expired_bytes;
-    h["transitioned_objects"] = moved;
-    h["transitioned_bytes"] = moved_bytes;
-    out["horizons"].push_back(std::move(h));
+    out.horizons.push_back({d, tally.result(), expired, expired_bytes, moved, moved_bytes});
   }
   return out;
 }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +33,22 @@ double monthly_cost(uint64_t stored_bytes, double price_per_tb_month);
 
 // Every bucket (or just `bucket`), walking the index.
 s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const std::string& bucket);
-nlohmann::json usage_json(const std::vector<PoolInfo>& pools, const std::vector<BucketUsage>& usage);
+
+// The bucket at one horizon of a simulation.
+struct Horizon {
+  int days = 0;
+  std::vector<ClassUsage> classes;  // what is stored then, per class
+  uint64_t expired_objects = 0;     // expired or deleted by then
+  uint64_t expired_bytes = 0;
+  uint64_t transitioned_objects = 0;  // moved to another class by then
+  uint64_t transitioned_bytes = 0;
+};
+
+struct Simulation {
+  std::string bucket;
+  std::vector<ClassUsage> now;
+  std::vector<Horizon> horizons;  // in the order the days were given
+};
 
 // The bucket now and at each horizon (days from now) if its current rules ran
 // then: objects expired, objects transitioned, stored bytes and monthly cost.
@@ -43,7 +57,7 @@ nlohmann::json usage_json(const std::vector<PoolInfo>& pools, const std::vector<
 // proposed: a LifecycleConfiguration document to simulate instead of the stored one
 // (the console's rule editor shows what rules would do before they are saved); it is
 // validated as PutBucketLifecycleConfiguration would (MalformedXML, InvalidArgument, ...).
-s3::Result<nlohmann::json> simulate(ObjectLayer& objects, const std::string& bucket, const std::vector<int>& days,
-                                    int64_t day_ms, std::optional<std::string_view> proposed = std::nullopt);
+s3::Result<Simulation> simulate(ObjectLayer& objects, const std::string& bucket, const std::vector<int>& days,
+                                int64_t day_ms, std::optional<std::string_view> proposed = std::nullopt);
 
 }  // namespace silt::lifecycle

@@ -19,9 +19,6 @@ ObjectState state_of(const ObjectInfo& v, bool versioned) {
 
 s3::Result<bool> walk_versions(ObjectLayer& objects, const std::string& bucket, bool versioned, const WalkOptions& opt,
                                const std::function<bool(const ObjectInfo&, const ObjectState&)>& fn) {
-  VersionListParams p;
-  p.key_marker = opt.start_after_key;
-  p.max_keys = opt.page_size;
   // Per key: the versions come newest first, so each one's "noncurrent since"
   // is the mtime of the one before it. A latest delete marker waits until we
   // know whether other versions follow it.
@@ -38,37 +35,38 @@ s3::Result<bool> walk_versions(ObjectLayer& objects, const std::string& bucket, 
     pending.reset();
     return go;
   };
-  for (;;) {
-    auto page = objects.list_object_versions(bucket, p);
-    if (!page) return page.error();
-    for (const auto& v : page->versions) {
-      if (first_key || v.key != key) {
-        if (!flush(true)) return false;
-        if (!first_key) done_key = key;
-        first_key = false;
-        key = v.key;
-        noncurrent_seen = 0;
-        newer_mtime = 0;
-      } else if (!flush(false)) {
-        return false;
-      }
-      ObjectState s = state_of(v, versioned);
-      if (!v.is_latest) {
-        s.noncurrent_since_ms = newer_mtime ? newer_mtime : v.mtime_ms;
-        s.newer_noncurrent = noncurrent_seen++;
-      }
-      newer_mtime = v.mtime_ms;
-      if (v.delete_marker && v.is_latest) {
-        pending.emplace(v, std::move(s));
-      } else if (!fn(v, s)) {
-        return false;
-      }
-    }
-    if (!page->truncated) break;
-    if (opt.after_page && !opt.after_page(done_key)) return false;
-    p.key_marker = page->next_key_marker;
-    p.version_id_marker = page->next_version_id_marker;
-  }
+  VersionWalkOptions walk;
+  walk.start_after_key = opt.start_after_key;
+  walk.page_size = opt.page_size;
+  if (opt.after_page) walk.between_pages = [&] { return opt.after_page(done_key); };
+  auto walked = for_each_version(
+      objects, bucket,
+      [&](const ObjectInfo& v) {
+        if (first_key || v.key != key) {
+          if (!flush(true)) return false;
+          if (!first_key) done_key = key;
+          first_key = false;
+          key = v.key;
+          noncurrent_seen = 0;
+          newer_mtime = 0;
+        } else if (!flush(false)) {
+          return false;
+        }
+        ObjectState s = state_of(v, versioned);
+        if (!v.is_latest) {
+          s.noncurrent_since_ms = newer_mtime ? newer_mtime : v.mtime_ms;
+          s.newer_noncurrent = noncurrent_seen++;
+        }
+        newer_mtime = v.mtime_ms;
+        if (v.delete_marker && v.is_latest) {
+          pending.emplace(v, std::move(s));
+          return true;
+        }
+        return fn(v, s);
+      },
+      walk);
+  if (!walked) return walked.error();
+  if (!*walked) return false;
   if (!flush(true)) return false;
   if (opt.after_page && !first_key) opt.after_page(key);
   return true;

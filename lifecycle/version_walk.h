@@ -1,7 +1,7 @@
-// Walks every version of a bucket in listing order through the object layer
-// (the index, never the drives), giving each version the state lifecycle rules
-// are evaluated on: when it stopped being current, how many newer noncurrent
-// versions its key has, whether a delete marker is all that is left of a key.
+// Walks every version of a bucket in listing order (object/version_walk.h), giving
+// each version the state lifecycle rules are evaluated on: when it stopped being
+// current, how many newer noncurrent versions its key has, whether a delete marker
+// is all that is left of a key.
 #pragma once
 
 #include <functional>
@@ -9,6 +9,7 @@
 
 #include "lifecycle/evaluate.h"
 #include "object/object_layer.h"
+#include "object/version_walk.h"
 
 namespace silt::lifecycle {
 

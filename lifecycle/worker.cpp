@@ -7,25 +7,6 @@
 
 namespace silt::lifecycle {
 
-namespace {
-
-nlohmann::json pass_json(const PassStats& p) {
-  return {{"id", p.id},
-          {"bucket", p.bucket},
-          {"started_ms", p.started_ms},
-          {"finished_ms", p.finished_ms ? nlohmann::json(p.finished_ms) : nlohmann::json(nullptr)},
-          {"objects_scanned", p.objects_scanned},
-          {"objects_total", p.objects_total},
-          {"expired", p.expired},
-          {"transitioned", p.transitioned},
-          {"bytes_transitioned", p.bytes_transitioned},
-          {"aborted_uploads", p.aborted_uploads},
-          {"errors", p.errors},
-          {"last_error", p.last_error}};
-}
-
-}  // namespace
-
 Worker::Worker(ObjectLayer& objects, WorkerOptions opt)
     : objects_(objects), opt_(opt), objects_rate_(opt.objects_per_second), bytes_rate_(opt.bytes_per_second) {}
 
@@ -34,89 +15,54 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { loop(); });
+  if (scheduler_.running()) return;  // planned_ belongs to the thread now
+  planned_ = false;
+  scheduler_.start([this](std::optional<PassRequest> asked) { return step(std::move(asked)); });
 }
 
 void Worker::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  scheduler_.stop();
 }
 
 uint64_t Worker::request_pass(const std::string& bucket) {
-  std::lock_guard lock(mu_);
-  if (!requested_) {
-    requested_ = bucket;
-    requested_id_ = next_id_++;
-  } else if (*requested_ != bucket) {
-    requested_ = std::string();  // two different asks: cover both
-  }
-  cv_.notify_all();
-  return requested_id_;
+  return scheduler_.request(bucket);
 }
 
-void Worker::loop() {
-  // A pass cut short by a restart left cursors behind: resume it at once.
-  bool resume = false;
-  if (auto buckets = objects_.list_buckets())
-    for (const auto& b : *buckets)
-      if (auto c = objects_.get_bucket_config(b.name, kCursorDoc); c && *c) resume = true;
-  auto next_auto = std::chrono::steady_clock::now();
-  if (!resume && opt_.interval_ms > 0) next_auto += std::chrono::milliseconds(opt_.interval_ms);
-  for (;;) {
-    std::string bucket;
-    uint64_t id = 0;
-    {
-      std::unique_lock lock(mu_);
-      auto ready = [&] {
-        return stopping_.load() || requested_.has_value() ||
-               ((resume || opt_.interval_ms > 0) && std::chrono::steady_clock::now() >= next_auto);
-      };
-      if (resume || opt_.interval_ms > 0)
-        cv_.wait_until(lock, next_auto, ready);
-      else
-        cv_.wait(lock, ready);
-      if (stopping_) return;
-      if (requested_) {
-        bucket = *requested_;
-        id = requested_id_;
-        requested_.reset();
-      } else if (!ready()) {
-        continue;  // spurious wake-up
-      } else {
-        id = next_id_++;
-      }
-    }
-    resume = false;
-    PassStats pass = execute(id, bucket);
-    if (stopping_) {
-      std::lock_guard lock(mu_);
-      current_.reset();
-      return;  // unfinished: the cursors resume it after a restart
-    }
-    record(pass);
-    spdlog::info(
-        "lifecycle pass {}: {} versions scanned, {} expired, {} transitioned ({} bytes), {} uploads aborted, "
-        "{} errors",
-        pass.id, pass.objects_scanned, pass.expired, pass.transitioned, pass.bytes_transitioned, pass.aborted_uploads,
-        pass.errors);
-    if (opt_.interval_ms > 0)
-      next_auto = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt_.interval_ms);
+std::optional<Worker::Clock::time_point> Worker::step(std::optional<PassRequest> asked) {
+  const auto interval = std::chrono::milliseconds(opt_.interval_ms);
+  if (!planned_) {
+    planned_ = true;
+    // A pass cut short by a restart left cursors behind: resume it at once.
+    bool resume = false;
+    if (auto buckets = objects_.list_buckets())
+      for (const auto& b : *buckets)
+        if (auto c = objects_.get_bucket_config(b.name, kCursorDoc); c && *c) resume = true;
+    next_auto_.reset();
+    if (resume)
+      next_auto_ = Clock::now();
+    else if (opt_.interval_ms > 0)
+      next_auto_ = Clock::now() + interval;
   }
+  if (!asked && (!next_auto_ || Clock::now() < *next_auto_)) return next_auto_;
+  const PassRequest run = asked ? *asked : PassRequest{scheduler_.next_id(), ""};
+  PassStats pass = execute(run.id, run.bucket);
+  if (scheduler_.stopping()) {
+    passes_.abandon();
+    return std::nullopt;  // unfinished: the cursors resume it after a restart
+  }
+  record(pass);
+  spdlog::info(
+      "lifecycle pass {}: {} versions scanned, {} expired, {} transitioned ({} bytes), {} uploads aborted, "
+      "{} errors",
+      pass.id, pass.objects_scanned, pass.expired, pass.transitioned, pass.bytes_transitioned, pass.aborted_uploads,
+      pass.errors);
+  next_auto_.reset();
+  if (opt_.interval_ms > 0) next_auto_ = Clock::now() + interval;
+  return next_auto_;
 }
 
 PassStats Worker::run_pass(const std::string& bucket) {
-  uint64_t id;
-  {
-    std::lock_guard lock(mu_);
-    id = next_id_++;
-  }
-  PassStats p = execute(id, bucket);
+  PassStats p = execute(scheduler_.next_id(), bucket);
   record(p);
   return p;
 }
@@ -130,13 +76,13 @@ PassStats Worker::execute(uint64_t id, const std::string& bucket) {
     p.objects_total = last_full_scan_;
   }
   p.started_ms = now_ms();
-  publish(p);
+  passes_.publish(p);
   auto buckets = objects_.list_buckets();
   if (!buckets) {
     note_error(p, buckets.error().message);
   } else {
     for (const auto& b : *buckets) {
-      if (stopping_) break;
+      if (scheduler_.stopping()) break;
       if (bucket.empty() || b.name == bucket) run_bucket(b.name, p);
     }
   }
@@ -145,21 +91,17 @@ PassStats Worker::execute(uint64_t id, const std::string& bucket) {
 }
 
 void Worker::record(const PassStats& pass) {
-  std::lock_guard lock(mu_);
-  if (pass.bucket.empty()) last_full_scan_ = pass.objects_scanned;
-  last_ = pass;
-  current_.reset();
+  {
+    std::lock_guard lock(mu_);
+    if (pass.bucket.empty()) last_full_scan_ = pass.objects_scanned;
+  }
+  passes_.finish(pass);
 }
 
 void Worker::note_error(PassStats& pass, const std::string& what) {
   ++pass.errors;
   pass.last_error = what;
   spdlog::warn("lifecycle: {}", what);
-}
-
-void Worker::publish(const PassStats& pass) {
-  std::lock_guard lock(mu_);
-  current_ = pass;
 }
 
 void Worker::run_bucket(const std::string& bucket, PassStats& pass) {
@@ -188,17 +130,17 @@ void Worker::run_bucket(const std::string& bucket, PassStats& pass) {
       std::lock_guard lock(mu_);
       cursors_[bucket] = done_key;
     }
-    publish(pass);
-    return !stopping_.load();
+    passes_.publish(pass);
+    return !scheduler_.stopping();
   };
   auto walked = walk_versions(objects_, bucket, versioned, opt, [&](const ObjectInfo& v, const ObjectState& s) {
-    if (stopping_) return false;
-    objects_rate_.acquire(1, stopping_);
+    if (scheduler_.stopping()) return false;
+    objects_rate_.acquire(1, scheduler_.stopping());
     ++pass.objects_scanned;
     Action a = evaluate(*config, s, now, opt_.day_ms);
     if (a.kind != ActionKind::None) act(bucket, v, a, pass);
     // Progress for status(): after every action (they are slow), else now and then.
-    if (a.kind != ActionKind::None || pass.objects_scanned % 256 == 0) publish(pass);
+    if (a.kind != ActionKind::None || pass.objects_scanned % 256 == 0) passes_.publish(pass);
     return true;
   });
   if (!walked) {
@@ -230,7 +172,7 @@ void Worker::act(const std::string& bucket, const ObjectInfo& v, const Action& a
       break;
     case ActionKind::Transition: {
       auto moved = objects_.transition_object(bucket, v.key, v.version_id, a.storage_class, [&](uint64_t n) {
-        bytes_rate_.acquire(static_cast<double>(n), stopping_);
+        bytes_rate_.acquire(static_cast<double>(n), scheduler_.stopping());
       });
       if (!moved) {
         // Overwritten or deleted meanwhile: the newer state wins, nothing to do.
@@ -258,7 +200,7 @@ void Worker::abort_uploads(const std::string& bucket, const Configuration& confi
     auto list = objects_.list_uploads(bucket, p);
     if (!list) return note_error(pass, bucket + ": listing uploads: " + list.error().message);
     for (const auto& u : list->uploads) {
-      if (stopping_) return;
+      if (scheduler_.stopping()) return;
       if (!abort_due(config, u.key, u.initiated_ms, now, opt_.day_ms)) continue;
       if (auto s = objects_.abort_upload(bucket, u.key, u.upload_id); !s) {
         if (s.error().code != s3::Code::NoSuchUpload)
@@ -273,20 +215,19 @@ void Worker::abort_uploads(const std::string& bucket, const Configuration& confi
   }
 }
 
-nlohmann::json Worker::status() {
+WorkerStatus Worker::status() {
   // Rules come from the stored configurations, counters from this process's passes.
   std::map<std::string, std::map<std::string, RuleStats>> stats;
   std::map<std::string, std::string> cursors;
-  nlohmann::json out;
   {
     std::lock_guard lock(mu_);
     stats = rule_stats_;
     cursors = cursors_;
-    out["running"] = current_.has_value();
-    out["current"] = current_ ? pass_json(*current_) : nlohmann::json(nullptr);
-    out["last"] = last_ ? pass_json(*last_) : nlohmann::json(nullptr);
   }
-  out["buckets"] = nlohmann::json::array();
+  WorkerStatus out;
+  auto passes = passes_.view();
+  out.current = std::move(passes.current);
+  out.last = std::move(passes.last);
   auto buckets = objects_.list_buckets();
   if (!buckets) return out;
   for (const auto& b : *buckets) {
@@ -294,16 +235,9 @@ nlohmann::json Worker::status() {
     if (!doc || !*doc) continue;
     auto config = parse_configuration(**doc, [&](std::string_view c) { return objects_.has_storage_class(c); });
     if (!config) continue;
-    nlohmann::json rules = nlohmann::json::array();
-    for (const auto& r : config->rules) {
-      RuleStats s = stats[b.name][r.id];
-      rules.push_back({{"id", r.id},
-                       {"status", r.enabled ? "Enabled" : "Disabled"},
-                       {"expired", s.expired},
-                       {"transitioned", s.transitioned},
-                       {"bytes_transitioned", s.bytes_transitioned}});
-    }
-    out["buckets"].push_back({{"bucket", b.name}, {"cursor", cursors[b.name]}, {"rules", std::move(rules)}});
+    BucketStatus bs{b.name, cursors[b.name], {}};
+    for (const auto& r : config->rules) bs.rules.push_back({r.id, r.enabled, stats[b.name][r.id]});
+    out.buckets.push_back(std::move(bs));
   }
   return out;
 }

@@ -5,18 +5,16 @@
 // short by a restart resumes where it stopped.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "lifecycle/evaluate.h"
 #include "object/object_layer.h"
+#include "util/pass_scheduler.h"
 #include "util/rate_limiter.h"
 
 namespace silt::lifecycle {
@@ -49,6 +47,25 @@ struct RuleStats {
   uint64_t bytes_transitioned = 0;
 };
 
+struct RuleStatus {
+  std::string id;
+  bool enabled = false;
+  RuleStats totals;  // of this process's passes
+};
+
+struct BucketStatus {
+  std::string bucket;
+  std::string cursor;  // key an unfinished pass resumes after; empty: none
+  std::vector<RuleStatus> rules;
+};
+
+// What `silt admin lifecycle status` shows (docs/admin-api.md).
+struct WorkerStatus {
+  std::optional<PassStats> current;   // the pass running
+  std::optional<PassStats> last;      // the last one that ended
+  std::vector<BucketStatus> buckets;  // those with a lifecycle configuration, rules as stored
+};
+
 // Name of the per-bucket config document holding the cursor of an unfinished pass.
 inline constexpr const char* kCursorDoc = "silt.lifecycle.cursor";
 
@@ -59,6 +76,8 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
+  // The thread (util/pass_scheduler.h): a pass every interval_ms, and at once after a
+  // restart that cut one short.
   void start();
   void stop();
   // Asks for a pass now over one bucket (empty: all); returns the id it will have.
@@ -66,37 +85,35 @@ class Worker {
   // Runs a pass on this thread (tests and tools); the background thread must not run.
   PassStats run_pass(const std::string& bucket = {});
 
-  // {"running", "current", "last", "buckets": [{bucket, cursor, rules: [...]}]} (docs/admin-api.md)
-  nlohmann::json status();
+  // Blocking: reads every bucket's lifecycle configuration.
+  WorkerStatus status();
   const WorkerOptions& options() const { return opt_; }
 
  private:
-  void loop();
+  using Clock = PassScheduler::Clock;
+  // One wake-up of the thread (PassScheduler::Step): the pass asked for, else one due.
+  std::optional<Clock::time_point> step(std::optional<PassRequest> asked);
   PassStats execute(uint64_t id, const std::string& bucket);
   void record(const PassStats& pass);  // a finished pass becomes the last one
   void run_bucket(const std::string& bucket, PassStats& pass);
   void act(const std::string& bucket, const ObjectInfo& v, const Action& a, PassStats& pass);
   void abort_uploads(const std::string& bucket, const Configuration& config, int64_t now, PassStats& pass);
   void note_error(PassStats& pass, const std::string& what);
-  void publish(const PassStats& pass);  // copies progress for status()
 
   ObjectLayer& objects_;
   WorkerOptions opt_;
   RateLimiter objects_rate_;
   RateLimiter bytes_rate_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
+  PassTrack<PassStats> passes_;
+  // The step's timer; only the thread touches them.
+  bool planned_ = false;                        // the first step looked for a pass to resume
+  std::optional<Clock::time_point> next_auto_;  // nullopt: only when asked
 
-  std::mutex mu_;  // guards everything below
-  std::condition_variable cv_;
-  uint64_t next_id_ = 1;
-  std::optional<std::string> requested_;  // bucket of a pass asked for ("" = all)
-  uint64_t requested_id_ = 0;
-  std::optional<PassStats> current_;
-  std::optional<PassStats> last_;
+  std::mutex mu_;  // guards the three below
   uint64_t last_full_scan_ = 0;
   std::map<std::string, std::string> cursors_;                          // bucket -> key of the running pass
   std::map<std::string, std::map<std::string, RuleStats>> rule_stats_;  // bucket -> rule id -> totals
+  PassScheduler scheduler_;  // last: its thread stops before the members above go
 };
 
 }  // namespace silt::lifecycle

@@ -56,7 +56,9 @@ class ObjectLayer {
   // BucketAlreadyExists when another owns it. owner "": the admin.
   virtual s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) = 0;
   virtual s3::Result<BucketInfo> head_bucket(std::string_view bucket) = 0;
-  // BucketNotEmpty when objects remain; NoSuchBucket.
+  // BucketNotEmpty while any version (delete markers included) remains; NoSuchBucket.
+  // Multipart uploads in progress do not keep a bucket (AWS): they are aborted with it,
+  // atomically, their parts' data freed; a part still being written fails to commit.
   virtual s3::Status delete_bucket(std::string_view bucket) = 0;
   virtual s3::Result<std::vector<BucketInfo>> list_buckets() = 0;
   // Gives the bucket to owner ("": the admin), its objects and configuration untouched

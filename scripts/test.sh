@@ -26,6 +26,11 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build -j "${SILT_JOBS:-2}" || exit 1
 
+step "layer check (scripts/check_layers.py: each folder includes only what its arrows allow)"
+layers_fail=0
+{ scripts/check_layers.py --self-test && scripts/check_layers.py; } 2>&1 | tee build/layers.log
+[ "${PIPESTATUS[0]}" -ne 0 ] && layers_fail=1 && status=1
+
 step "unit tests (meson test)"
 meson test -C build --print-errorlogs 2>&1 | tee build/meson-test.log
 [ "${PIPESTATUS[0]}" -ne 0 ] && status=1
@@ -73,12 +78,13 @@ unit_fail=$(( $(count build/meson-test.log '^Fail: +[0-9]+') + $(count build/mes
 fuzz_targets=$(count build/fuzz.log '^fuzz: [0-9]+ targets')
 fuzz_fail=$(count build/fuzz.log '[0-9]+ failed, [0-9]+ executions$')
 passed=$(( ${py_passed:-0} + unit_ok + fuzz_targets - fuzz_fail ))
-failed=$(( ${py_failed:-0} + ${py_errors:-0} + unit_fail + fuzz_fail ))
+failed=$(( ${py_failed:-0} + ${py_errors:-0} + unit_fail + fuzz_fail + layers_fail ))
 if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi  # e.g. compose file or pytest crash
 echo
 echo "=== summary"
 echo "pytest: ${summary:-no summary (see build/pytest.log)}"
 echo "unit test executables: ${unit_ok} ok, ${unit_fail} failed"
 echo "fuzz targets: $(( fuzz_targets - fuzz_fail )) ok, ${fuzz_fail} failed"
+echo "layer check: $([ $layers_fail -eq 0 ] && echo ok || echo "failed (see build/layers.log)")"
 echo "total: ${passed} passed, ${failed} failed, ${py_skipped:-0} skipped"
 exit $status

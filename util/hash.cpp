@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "util/strings.h"
+
 namespace silt {
 
 struct Digest::Impl {
@@ -77,19 +79,12 @@ std::string hex_encode(std::string_view raw) {
   return out;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool hex_decode(std::string_view hex, std::string& out) {
   if (hex.size() % 2) return false;
   out.clear();
   out.reserve(hex.size() / 2);
   for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+    int hi = hex_digit_value(hex[i]), lo = hex_digit_value(hex[i + 1]);
     if (hi < 0 || lo < 0) return false;
     out.push_back(static_cast<char>(hi << 4 | lo));
   }

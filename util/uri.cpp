@@ -1,17 +1,13 @@
 #include "util/uri.h"
 
+#include "util/strings.h"
+
 namespace silt {
 
 namespace {
 bool unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
          c == '.' || c == '~';
-}
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 }  // namespace
 
@@ -37,7 +33,7 @@ std::string uri_decode(std::string_view s, bool plus_is_space) {
   for (size_t i = 0; i < s.size(); i++) {
     char c = s[i];
     if (c == '%' && i + 2 < s.size()) {
-      int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+      int hi = hex_digit_value(s[i + 1]), lo = hex_digit_value(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi << 4 | lo));
         i += 2;

@@ -3,6 +3,7 @@
 // characters an XML 1.0 document can carry at all, for names that are echoed in XML.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -39,6 +40,14 @@ inline bool valid_utf8(std::string_view s) {
     p += extra + 1;
   }
   return true;
+}
+
+// The number of characters in UTF-8 text: the bytes that do not continue a sequence. S3's
+// limits on tag keys and values and on lifecycle rule ids count characters, not bytes.
+inline size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<uint8_t>(c) & 0xc0) != 0x80;
+  return n;
 }
 
 // True for valid UTF-8 in which every character is one XML 1.0 allows (its Char

@@ -176,7 +176,7 @@ void watch_hangup(asio::signal_set& hangup, TlsCerts* tls) {
 }  // namespace
 
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle,
-          Healer* healer) {
+          Maintenance* maintenance) {
   int io_threads =
       config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Before the io_context: sessions it still holds at its destruction give their places back here.
@@ -184,7 +184,7 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   make_room_for_connections(config.max_connections);
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
-  Services services{config, objects, blocking, lifecycle, healer, &users};
+  Services services{config, objects, blocking, lifecycle, maintenance, &users};
   Metrics metrics;
   services.metrics = &metrics;
   std::unique_ptr<AccessLog> access_log;

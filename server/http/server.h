@@ -7,7 +7,7 @@
 #include "server/http/config.h"
 
 namespace silt {
-class Healer;
+class Maintenance;
 }
 namespace silt::lifecycle {
 class Worker;
@@ -18,9 +18,10 @@ namespace silt::server {
 // Binds, logs "listening on http://host:port", serves until SIGINT/SIGTERM, lets
 // in-flight requests finish, and returns the process exit code.
 // lifecycle: the worker behind the admin API's lifecycle calls and x-amz-expiration (may be null).
-// healer: the drive healer behind the admin API's status and heal calls (may be null).
+// maintenance: storage health behind the cluster probes and the admin API's status and heal calls
+// (object/maintenance.h; may be null).
 // users: the access keys requests are signed with, managed through the admin API.
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle = nullptr,
-          Healer* healer = nullptr);
+          Maintenance* maintenance = nullptr);
 
 }  // namespace silt::server

@@ -15,9 +15,8 @@
 #include "server/http/header_guard.h"
 #include "server/http/session_registry.h"
 #include "server/ops/admin.h"
-#include "server/ops/console.h"
-#include "server/ops/health.h"
 #include "server/ops/metrics_endpoint.h"
+#include "server/ops/own_context.h"
 #include "server/s3/access_check.h"
 #include "server/s3/cors.h"
 #include "server/s3/handlers/handlers.h"
@@ -47,11 +46,6 @@ static_assert(kMaxReadBuffer >= RequestParser::kHeaderLimit, "a whole request he
 constexpr auto kLinger = 2s;
 constexpr size_t kAdminBodyLimit = 64 * 1024;  // admin calls take small JSON documents
 constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
-
-bool is_post_object(const S3Request& req) {
-  return req.method == http::verb::post && !req.bucket.empty() && !req.has_key && req.query.empty() &&
-         req.header_value("content-type").rfind("multipart/form-data", 0) == 0;
-}
 
 bool expects_continue(const http::request_header<>& h) {
   return beast::iequals(h[http::field::expect], "100-continue");
@@ -271,52 +265,26 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     rec_.error = s3::code_name(e.code);
     return error_response(e, resource, request_id, shared_.host_id, head);
   };
+  auto& svc = shared_.services;
+  ParserBody raw(*this, parser);
 
-  if (is_metrics_target(hdr.target())) {
-    rec_.operation = "Metrics";
-    auto r = co_await serve_metrics(hdr, shared_.services);
+  // silt's own endpoints, by path: never parsed as S3 requests.
+  if (const Endpoint* own = route_own(hdr.method(), hdr.target(), shared_.console != nullptr)) {
+    rec_.operation = own->operation;
+    if (own->auth == Auth::AdminSigned) co_return co_await serve_admin(*own, hdr, raw, fail);
+    if (own->auth == Auth::MetricsToken)
+      if (auto st = check_metrics_token(hdr, svc.config); !st) co_return fail(st.error());
+    // The console reads its sign-in body itself.
+    if (own->auth == Auth::ConsoleSession)
+      if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+    const std::string source = source_address(rec_.remote);
+    OwnContext ctx{hdr, raw, svc, shared_.console, shared_.stopping, is_tls(), source};
+    auto r = co_await own->handler.own(ctx);
     if (!r) co_return fail(r.error());
     co_return std::move(*r);
   }
 
-  if (auto r = answer_health(hdr.method(), hdr.target(), shared_.services.objects, shared_.stopping)) {
-    rec_.operation = "Health";
-    co_return std::move(*r);
-  }
-
-  // The web console: its own sign-in (a cookie), answered by server/ops/console.cpp.
-  if (shared_.console && is_console_target(hdr.target())) {
-    ParserBody raw(*this, parser);
-    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
-    co_return co_await shared_.console->serve(hdr, raw, is_tls(), source_address(rec_.remote));
-  }
-
-  // The admin API: signed like S3 requests, for the admin user only.
-  if (is_admin_target(hdr.target())) {
-    resource = std::string(hdr.target().substr(0, hdr.target().find('?')));
-    rec_.operation = "Admin";
-    auto id = authenticate(hdr);
-    if (!id) co_return fail(id.error());
-    rec_.user = id->access_key;
-    if (id->user != shared_.services.config.admin_user)
-      co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied: the admin API is for the admin user only"));
-    // The body goes through the same checks as an S3 body (x-amz-content-sha256 and the rest).
-    auto admin_req = parse_s3_request(hdr, "");
-    if (!admin_req) co_return fail(admin_req.error());
-    ParserBody raw(*this, parser);
-    BodyReader body(raw, *admin_req, *id);
-    if (auto st = body.prepare(); !st) co_return fail(st.error());
-    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
-    auto text = co_await body.read_all(kAdminBodyLimit);
-    if (!text) co_return fail(text.error());
-    auto& svc = shared_.services;
-    auto r = co_await run_blocking(svc.blocking,
-                                   [&] { return handle_admin(hdr.method_string(), hdr.target(), svc, *text); });
-    if (!r) co_return fail(r.error());
-    co_return std::move(*r);
-  }
-
-  auto parsed = parse_s3_request(hdr, shared_.services.config.domain);
+  auto parsed = parse_s3_request(hdr, svc.config.domain);
   if (!parsed) co_return fail(parsed.error());
   S3Request& req = *parsed;
   resource = req.resource();
@@ -325,44 +293,58 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
   req.source_ip = source_address(rec_.remote);
   req.secure_transport = is_tls();
 
-  // A browser's preflight carries no credentials: the bucket's CORS rules decide.
-  if (hdr.method() == http::verb::options) {
-    rec_.operation = "Preflight";
-    auto r = co_await preflight(req);
+  // Routed before authentication only to name the operation of a refused request.
+  const Routed rt = route(req);
+  const Endpoint* ep = rt.endpoint;
+  if (ep) rec_.operation = ep->operation;
+  auth::Identity id;  // FormPolicy: anonymous here, the form's own signature is checked by its handler
+  if (ep && ep->auth == Auth::None) {
+    // A preflight: no credentials, no body.
+    BodyReader none(raw, req, id);
+    RequestContext ctx{req, id, none, svc, &shared_.credentials, ep};
+    auto r = co_await ep->handler.s3(ctx);
     if (!r) co_return fail(r.error());
     co_return std::move(*r);
   }
-
-  // Browser form uploads authenticate through the signed policy inside the form.
-  if (is_post_object(req)) {
-    rec_.operation = "PostObject";
-    ParserBody raw(*this, parser);
-    auth::Identity anonymous;
-    BodyReader body(raw, req, anonymous);
-    if (auto st = body.prepare(); !st) co_return fail(st.error());
-    if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
-    RequestContext ctx{req, anonymous, body, shared_.services, &shared_.credentials};
-    co_return co_await finish(req, co_await handlers::post_object(ctx), fail);
+  if (!ep || ep->auth == Auth::Signed) {
+    auto signed_id = authenticate(hdr, true, req.virtual_host ? std::string_view(req.bucket) : std::string_view());
+    if (!signed_id) co_return fail(signed_id.error());
+    id = std::move(*signed_id);
+    rec_.user = id.access_key;
+    // Unrouted and refused requests are answered after authentication, as AWS answers them.
+    if (!rt.error) co_return fail(rt.error.error());
+    // Before 100 Continue: a client that may not write here never sends its body.
+    if (auto st = co_await authorize(svc, id, req, *ep); !st) co_return fail(st.error());
   }
 
-  // Routed before authentication only to name the operation of a refused request.
-  auto rt = route(req);
-  if (rt) rec_.operation = rt->operation;
-  auto id = authenticate(hdr, true, req.virtual_host ? std::string_view(req.bucket) : std::string_view());
-  if (!id) co_return fail(id.error());
-  rec_.user = id->access_key;
-  if (!rt) co_return fail(rt.error());
-  // Before 100 Continue: a client that may not write here never sends its body.
-  if (auto st = co_await authorize(shared_.services, *id, req, rt->operation); !st) co_return fail(st.error());
-
-  ParserBody raw(*this, parser);
-  BodyReader body(raw, req, *id);
+  BodyReader body(raw, req, id);
   if (auto st = body.prepare(); !st) co_return fail(st.error());
   // Only now, with the request admitted, does the client get to send its body.
   if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+  RequestContext ctx{req, id, body, svc, &shared_.credentials, ep};
+  co_return co_await finish(req, co_await ep->handler.s3(ctx), fail);
+}
 
-  RequestContext ctx{req, *id, body, shared_.services, &shared_.credentials};
-  co_return co_await finish(req, co_await rt->handler(ctx), fail);
+awaitable<Response> Session::serve_admin(const Endpoint& call, const http::request_header<>& hdr, RawBodySource& raw,
+                                         const std::function<Response(const s3::Error&)>& fail) {
+  auto id = authenticate(hdr);
+  if (!id) co_return fail(id.error());
+  rec_.user = id->access_key;
+  auto& svc = shared_.services;
+  if (id->user != svc.config.admin_user)
+    co_return fail(s3::Error(s3::Code::AccessDenied, "Access Denied: the admin API is for the admin user only"));
+  // The body goes through the same checks as an S3 body (x-amz-content-sha256 and the rest).
+  auto admin_req = parse_s3_request(hdr, "");
+  if (!admin_req) co_return fail(admin_req.error());
+  BodyReader body(raw, *admin_req, *id);
+  if (auto st = body.prepare(); !st) co_return fail(st.error());
+  if (auto st = co_await send_continue(hdr); !st) co_return fail(st.error());
+  auto text = co_await body.read_all(kAdminBodyLimit);
+  if (!text) co_return fail(text.error());
+  auto r = co_await run_blocking(
+      svc.blocking, [&] { return run_admin(call.handler.admin, hdr.method_string(), hdr.target(), svc, *text); });
+  if (!r) co_return fail(r.error());
+  co_return std::move(*r);
 }
 
 s3::Result<auth::Identity> Session::authenticate(const http::request_header<>& hdr, bool allow_anonymous,
@@ -399,37 +381,8 @@ awaitable<Response> Session::finish(const S3Request& req, s3::Result<Response> r
   co_return r;
 }
 
-awaitable<std::optional<std::vector<CorsRule>>> Session::cors_rules(const std::string& bucket) {
-  auto& svc = shared_.services;
-  auto doc = co_await run_blocking(svc.blocking, [&] { return svc.objects.get_bucket_config(bucket, "cors"); });
-  if (!doc || !*doc) co_return std::nullopt;
-  auto rules = parse_cors(**doc);
-  if (!rules) co_return std::nullopt;
-  co_return std::move(*rules);
-}
-
-awaitable<s3::Result<Response>> Session::preflight(const S3Request& req) {
-  auto origin = req.header_value("origin");
-  auto method = req.header_value("access-control-request-method");
-  if (origin.empty() || method.empty())
-    co_return s3::Error(s3::Code::InvalidRequest, "Insufficient information. Origin request header needed.");
-  // Not a ternary: GCC 12 miscompiles co_await inside a conditional expression.
-  std::optional<std::vector<CorsRule>> rules;
-  if (!req.bucket.empty()) rules = co_await cors_rules(req.bucket);
-  auto requested = req.header_value("access-control-request-headers");
-  const CorsRule* rule = rules ? match_cors(*rules, origin, method, requested) : nullptr;
-  if (!rule)
-    co_return s3::Error(s3::Code::AccessForbidden,
-                        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
-                        "Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers "
-                        "are not whitelisted by the resource's CORS spec.");
-  Response r;
-  for (auto& [k, v] : cors_headers(*rule, origin, true, requested)) r.add(std::move(k), std::move(v));
-  co_return r;
-}
-
 awaitable<void> Session::add_cors_headers(const S3Request& req, Response& r) {
-  auto rules = co_await cors_rules(req.bucket);
+  auto rules = co_await handlers::bucket_cors_rules(shared_.services, req.bucket);
   if (!rules) co_return;
   auto origin = req.header_value("origin");
   if (const CorsRule* rule = match_cors(*rules, origin, req.header->method_string(), ""))

@@ -19,8 +19,8 @@
 #include "server/http/request_parser.h"
 #include "server/http/stream.h"
 #include "server/ops/request_record.h"
-#include "server/s3/cors.h"
 #include "server/s3/handler.h"
+#include "server/s3/router.h"
 
 namespace silt::server {
 
@@ -62,7 +62,14 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> serve_one(Parser& parser);
   // A request head that could not be read: an S3 error before closing, or nothing.
   boost::asio::awaitable<void> reject_head(const Parser& parser, boost::beast::error_code ec);
+  // Routes the request to its row of the endpoint table (server/s3/router.h), authenticates it
+  // as the row says, authorizes it, and answers it with the row's function.
   boost::asio::awaitable<Response> dispatch(Parser& parser, const std::string& request_id, std::string& resource);
+  // An admin API call: signed by the admin user; its body read whole (64 KiB at most) before
+  // the call runs on the blocking pool.
+  boost::asio::awaitable<Response> serve_admin(const Endpoint& call, const boost::beast::http::request_header<>& hdr,
+                                               RawBodySource& raw,
+                                               const std::function<Response(const s3::Error&)>& fail);
   // 100 Continue, once the request is admitted.
   boost::asio::awaitable<s3::Status> send_continue(const boost::beast::http::request_header<>& hdr);
   // SigV4/SigV2 in the header or the query; AccessDenied for anonymous requests.
@@ -80,8 +87,6 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> write_stream(Response& r, unsigned version, bool keep_alive,
                                             const std::string& request_id);
   std::string next_request_id() { return server::next_request_id(shared_); }
-  boost::asio::awaitable<std::optional<std::vector<CorsRule>>> cors_rules(const std::string& bucket);
-  boost::asio::awaitable<s3::Result<Response>> preflight(const S3Request& req);
   boost::asio::awaitable<void> add_cors_headers(const S3Request& req, Response& r);
 
   Stream stream_;

@@ -2,10 +2,12 @@
 
 #include <charconv>
 
-#include "erasure/healer.h"
 #include "lifecycle/usage.h"
 #include "lifecycle/worker.h"
+#include "object/maintenance.h"
+#include "server/ops/admin_json.h"
 #include "server/ops/admin_users.h"
+#include "server/s3/router.h"
 #include "util/uri.h"
 
 namespace silt::server {
@@ -45,76 +47,110 @@ s3::Result<std::vector<int>> parse_days(std::string_view list) {
   return out;
 }
 
+// The lifecycle and heal calls need their worker, whatever else is wrong with the request.
+s3::Status lifecycle_running(const AdminCall& c) {
+  if (c.svc.lifecycle) return {};
+  return s3::Error(s3::Code::ServiceUnavailable, "The lifecycle worker is not running");
+}
+
+s3::Status healer_running(const AdminCall& c) {
+  if (c.svc.maintenance) return {};
+  return s3::Error(s3::Code::ServiceUnavailable, "The healer is not running");
+}
+
 }  // namespace
 
-bool is_admin_target(std::string_view target) {
-  return target.rfind("/_silt/admin/", 0) == 0;
+s3::Status AdminCall::expect(std::string_view m) const {
+  if (method == m) return {};
+  return s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.");
+}
+
+s3::Result<Response> admin_users(const AdminCall& c) {
+  return handle_admin_users(c.method, c.query, c.body, c.svc);
+}
+
+s3::Result<Response> admin_usage(const AdminCall& c) {
+  if (auto s = c.expect("GET"); !s) return s.error();
+  auto usage = lifecycle::measure_usage(c.svc.objects, c.bucket);
+  if (!usage) return usage.error();
+  return json_response(usage_json(c.svc.objects.pools(), *usage));
+}
+
+s3::Result<Response> admin_lifecycle_run(const AdminCall& c) {
+  if (auto s = lifecycle_running(c); !s) return s.error();
+  if (auto s = c.expect("POST"); !s) return s.error();
+  if (!c.bucket.empty())
+    if (auto b = c.svc.objects.head_bucket(c.bucket); !b) return b.error();
+  return json_response({{"pass", c.svc.lifecycle->request_pass(c.bucket)}});
+}
+
+s3::Result<Response> admin_lifecycle_status(const AdminCall& c) {
+  if (auto s = lifecycle_running(c); !s) return s.error();
+  if (auto s = c.expect("GET"); !s) return s.error();
+  return json_response(lifecycle_status_json(c.svc.lifecycle->status()));
+}
+
+s3::Result<Response> admin_lifecycle_simulate(const AdminCall& c) {
+  if (auto s = lifecycle_running(c); !s) return s.error();
+  // GET simulates the stored rules; POST the LifecycleConfiguration in its body (unsaved).
+  if (c.method != "POST")
+    if (auto s = c.expect("GET"); !s) return s.error();
+  if (c.bucket.empty()) return s3::Error(s3::Code::InvalidArgument, "simulate needs ?bucket=NAME");
+  auto days = parse_days(query_value(c.query, "days"));
+  if (!days) return days.error();
+  auto sim = lifecycle::simulate(c.svc.objects, c.bucket, *days, c.svc.lifecycle->options().day_ms,
+                                 c.method == "POST" ? std::optional<std::string_view>(c.body) : std::nullopt);
+  if (!sim) return sim.error();
+  return json_response(simulation_json(*sim));
+}
+
+s3::Result<Response> admin_status(const AdminCall& c) {
+  if (auto s = healer_running(c); !s) return s.error();
+  if (auto s = c.expect("GET"); !s) return s.error();
+  Maintenance& m = *c.svc.maintenance;
+  return json_response(cluster_status_json(m.drive_status(), m.pool_status(), m.heal_status()));
+}
+
+s3::Result<Response> admin_heal_run(const AdminCall& c) {
+  if (auto s = healer_running(c); !s) return s.error();
+  if (auto s = c.expect("POST"); !s) return s.error();
+  if (!c.bucket.empty())
+    if (auto b = c.svc.objects.head_bucket(c.bucket); !b) return b.error();
+  return json_response({{"pass", c.svc.maintenance->request_heal(c.bucket)}});
+}
+
+s3::Result<Response> admin_heal_status(const AdminCall& c) {
+  if (auto s = healer_running(c); !s) return s.error();
+  if (auto s = c.expect("GET"); !s) return s.error();
+  return json_response(heal_status_json(c.svc.maintenance->heal_status()));
+}
+
+s3::Result<Response> admin_unknown(const AdminCall& c) {
+  if (c.path.rfind(kPrefix, 0) != 0)
+    return s3::Error(s3::Code::InvalidRequest, "Unknown admin API version; this server speaks v1");
+  const std::string_view call = c.path.substr(kPrefix.size());
+  // A family whose worker is missing answers that first, as its calls do.
+  if (call.rfind("lifecycle/", 0) == 0)
+    if (auto s = lifecycle_running(c); !s) return s.error();
+  if (call.rfind("heal/", 0) == 0)
+    if (auto s = healer_running(c); !s) return s.error();
+  return s3::Error(s3::Code::InvalidRequest, "Unknown admin API call: " + std::string(call));
+}
+
+s3::Result<Response> run_admin(AdminHandler call, std::string_view method, std::string_view target, Services& svc,
+                               std::string_view body) {
+  const size_t qmark = target.find('?');
+  AdminCall c{method, target.substr(0, qmark), {}, {}, body, svc};
+  c.query = parse_query(qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1));
+  c.bucket = query_value(c.query, "bucket");
+  return call(c);
 }
 
 s3::Result<Response> handle_admin(std::string_view method, std::string_view target, Services& svc,
                                   std::string_view body) {
-  const size_t qmark = target.find('?');
-  const std::string_view path = target.substr(0, qmark);
-  const auto query = parse_query(qmark == std::string_view::npos ? std::string_view() : target.substr(qmark + 1));
-  if (path.rfind(kPrefix, 0) != 0)
-    return s3::Error(s3::Code::InvalidRequest, "Unknown admin API version; this server speaks v1");
-  const std::string_view call = path.substr(kPrefix.size());
-  const std::string bucket = query_value(query, "bucket");
-  auto expect = [&](std::string_view m) -> s3::Status {
-    if (method == m) return {};
-    return s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.");
-  };
-  lifecycle::Worker* worker = svc.lifecycle;
-  if (call == "users") return handle_admin_users(method, query, body, svc);
-
-  if (call == "usage") {
-    if (auto s = expect("GET"); !s) return s.error();
-    auto usage = lifecycle::measure_usage(svc.objects, bucket);
-    if (!usage) return usage.error();
-    return json_response(lifecycle::usage_json(svc.objects.pools(), *usage));
-  }
-  if (call.rfind("lifecycle/", 0) == 0 && !worker)
-    return s3::Error(s3::Code::ServiceUnavailable, "The lifecycle worker is not running");
-  if (call == "lifecycle/run") {
-    if (auto s = expect("POST"); !s) return s.error();
-    if (!bucket.empty())
-      if (auto b = svc.objects.head_bucket(bucket); !b) return b.error();
-    return json_response({{"pass", worker->request_pass(bucket)}});
-  }
-  if (call == "lifecycle/status") {
-    if (auto s = expect("GET"); !s) return s.error();
-    return json_response(worker->status());
-  }
-  if (call == "lifecycle/simulate") {
-    // GET simulates the stored rules; POST the LifecycleConfiguration in its body (unsaved).
-    if (method != "POST")
-      if (auto s = expect("GET"); !s) return s.error();
-    if (bucket.empty()) return s3::Error(s3::Code::InvalidArgument, "simulate needs ?bucket=NAME");
-    auto days = parse_days(query_value(query, "days"));
-    if (!days) return days.error();
-    auto sim = lifecycle::simulate(svc.objects, bucket, *days, worker->options().day_ms,
-                                   method == "POST" ? std::optional<std::string_view>(body) : std::nullopt);
-    if (!sim) return sim.error();
-    return json_response(*sim);
-  }
-  if (call == "status" || call.rfind("heal/", 0) == 0) {
-    if (!svc.healer) return s3::Error(s3::Code::ServiceUnavailable, "The healer is not running");
-    if (call == "status") {
-      if (auto s = expect("GET"); !s) return s.error();
-      return json_response(svc.healer->cluster_status());
-    }
-    if (call == "heal/run") {
-      if (auto s = expect("POST"); !s) return s.error();
-      if (!bucket.empty())
-        if (auto b = svc.objects.head_bucket(bucket); !b) return b.error();
-      return json_response({{"pass", svc.healer->request_pass(bucket)}});
-    }
-    if (call == "heal/status") {
-      if (auto s = expect("GET"); !s) return s.error();
-      return json_response(svc.healer->status());
-    }
-  }
-  return s3::Error(s3::Code::InvalidRequest, "Unknown admin API call: " + std::string(call));
+  const Endpoint* e = route_own(http::string_to_verb(method), target, false);
+  if (!e || !e->handler.admin) return s3::Error(s3::Code::InvalidRequest, "Not an admin API call");
+  return run_admin(e->handler.admin, method, target, svc, body);
 }
 
 }  // namespace silt::server

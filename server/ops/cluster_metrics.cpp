@@ -4,181 +4,156 @@
 #include <map>
 #include <string>
 
-#include "erasure/healer.h"
 #include "lifecycle/worker.h"
+#include "object/maintenance.h"
 #include "server/s3/handler.h"
 
 namespace silt::server {
 
 namespace {
 
-using nlohmann::json;
 using prom::Exposition;
 
-uint64_t u64(const json& j, const char* field) {
-  auto it = j.find(field);
-  return it != j.end() && it->is_number() ? it->get<uint64_t>() : 0;
+double seconds(int64_t ms) {
+  return static_cast<double>(ms) / 1000.0;
 }
 
-// A pass object of the admin API (heal/status, lifecycle/status); null when there is none.
-const json& pass_or_null(const json& j, const char* field) {
-  static const json null;
-  auto it = j.find(field);
-  return it != j.end() && it->is_object() ? *it : null;
-}
-
-double finished_seconds(const json& pass) {
-  auto it = pass.find("finished_ms");
-  return it != pass.end() && it->is_number() ? it->get<int64_t>() / 1000.0 : 0;
-}
-
-std::string join(const json& list) {
+std::string join(const std::vector<std::string>& list) {
   std::string out;
-  if (!list.is_array()) return out;
   for (const auto& p : list) {
     if (!out.empty()) out += ',';
-    out += p.get<std::string>();
+    out += p;
   }
   return out;
 }
 
-void write_drives(Exposition& out, const json& cluster) {
-  static constexpr const char* kStates[] = {"online", "healing", "offline"};
-  const json& drives = cluster["drives"];
+void write_drives(Exposition& out, const std::vector<DriveStatus>& drives, const std::vector<PoolStatus>& pools) {
+  // Labels are string_views: the strings they point at live in rows.
   struct Row {
-    std::string drive, slot, pools, state;
-    std::optional<uint64_t> total, free;
+    const DriveStatus& d;
+    std::string slot, pools;
+    prom::Labels labels() const { return {{"drive", d.path}, {"slot", slot}, {"pool", pools}}; }
   };
   std::vector<Row> rows;
-  for (const auto& d : drives) {
-    Row r{d.value("path", ""),
-          std::to_string(d.value("slot", 0)),
-          join(d.value("pools", json::array())),
-          d.value("state", ""),
-          std::nullopt,
-          std::nullopt};
-    if (d.contains("total_bytes")) r.total = u64(d, "total_bytes");
-    if (d.contains("free_bytes")) r.free = u64(d, "free_bytes");
-    rows.push_back(std::move(r));
-  }
+  for (const auto& d : drives) rows.push_back({d, std::to_string(d.slot), join(d.pools)});
   out.family("silt_drive_state", "gauge",
              "1 for the drive's current state (online, healing, offline), 0 for the others. pool lists the pools "
              "the drive serves, comma-separated.");
   for (const auto& r : rows)
-    for (const char* s : kStates)
-      out.sample("silt_drive_state", {{"drive", r.drive}, {"slot", r.slot}, {"pool", r.pools}, {"state", s}},
-                 uint64_t{r.state == s});
+    for (DriveHealth h : kDriveHealths) {
+      prom::Labels l = r.labels();
+      l.emplace_back("state", drive_health_name(h));
+      out.sample("silt_drive_state", l, uint64_t{r.d.health == h});
+    }
   out.family("silt_drive_total_bytes", "gauge", "Size of the filesystem holding the drive.");
   for (const auto& r : rows)
-    if (r.total)
-      out.sample("silt_drive_total_bytes", {{"drive", r.drive}, {"slot", r.slot}, {"pool", r.pools}}, *r.total);
+    if (r.d.total_bytes) out.sample("silt_drive_total_bytes", r.labels(), *r.d.total_bytes);
   out.family("silt_drive_free_bytes", "gauge", "Bytes available to silt on the drive's filesystem.");
   for (const auto& r : rows)
-    if (r.free) out.sample("silt_drive_free_bytes", {{"drive", r.drive}, {"slot", r.slot}, {"pool", r.pools}}, *r.free);
+    if (r.d.free_bytes) out.sample("silt_drive_free_bytes", r.labels(), *r.d.free_bytes);
 
-  const json& pools = cluster["pools"];
   out.family("silt_pool_drives", "gauge", "Drives of the pool in each state.");
   for (const auto& p : pools) {
-    std::string name = p.value("name", "");
-    for (const char* s : kStates) out.sample("silt_pool_drives", {{"pool", name}, {"state", s}}, u64(p, s));
+    const int in_state[] = {p.online, p.healing, p.offline};  // kDriveHealths' order
+    for (size_t i = 0; i < std::size(kDriveHealths); ++i)
+      out.sample("silt_pool_drives", {{"pool", p.name}, {"state", drive_health_name(kDriveHealths[i])}},
+                 static_cast<uint64_t>(in_state[i]));
   }
   out.family("silt_pool_readable", "gauge", "1 while k drives of the pool are up.");
-  for (const auto& p : pools)
-    out.sample("silt_pool_readable", {{"pool", p.value("name", "")}}, uint64_t{p.value("readable", false)});
+  for (const auto& p : pools) out.sample("silt_pool_readable", {{"pool", p.name}}, uint64_t{p.readable()});
   out.family("silt_pool_writable", "gauge", "1 while the pool has a write quorum (k+1 drives up).");
-  for (const auto& p : pools)
-    out.sample("silt_pool_writable", {{"pool", p.value("name", "")}}, uint64_t{p.value("writable", false)});
+  for (const auto& p : pools) out.sample("silt_pool_writable", {{"pool", p.name}}, uint64_t{p.writable()});
 }
 
 // Heal passes (asked for, or a drive's rebuild) and scrub passes, as heal/status reports them.
-void write_healing(Exposition& out, const json& heal) {
+void write_healing(Exposition& out, const HealStatus& heal) {
   out.family("silt_heal_backlog_versions", "gauge", "Versions on the repair queue, waiting for the healer.");
-  out.sample("silt_heal_backlog_versions", {}, u64(heal, "backlog"));
+  out.sample("silt_heal_backlog_versions", {}, heal.backlog);
   out.family("silt_heal_queue_healed_total", "counter", "Versions repaired off the repair queue since start.");
-  out.sample("silt_heal_queue_healed_total", {}, u64(heal, "queue_healed"));
+  out.sample("silt_heal_queue_healed_total", {}, heal.queue_healed);
   out.family("silt_heal_queue_lost_total", "counter",
              "Versions off the repair queue found with fewer than k good shards, since start.");
-  out.sample("silt_heal_queue_lost_total", {}, u64(heal, "queue_lost"));
+  out.sample("silt_heal_queue_lost_total", {}, heal.queue_lost);
 
-  const json& scrub = heal.contains("scrub") ? heal["scrub"] : json::object();
   struct Kind {
     const char* pass;
-    const json& current;
-    const json& last;
+    const std::optional<HealPass>& current;
+    const std::optional<HealPass>& last;
   };
-  const Kind kinds[] = {{"heal", pass_or_null(heal, "current"), pass_or_null(heal, "last")},
-                        {"scrub", pass_or_null(scrub, "current"), pass_or_null(scrub, "last")}};
+  const Kind kinds[] = {{"heal", heal.current, heal.last}, {"scrub", heal.scrub.current, heal.scrub.last}};
 
   out.family("silt_heal_pass_running", "gauge",
              "1 while a pass runs. pass=\"heal\": a heal pass asked for or a drive's rebuild; \"scrub\": a scrub.");
-  for (const auto& k : kinds) out.sample("silt_heal_pass_running", {{"pass", k.pass}}, uint64_t{!k.current.is_null()});
+  for (const auto& k : kinds) out.sample("silt_heal_pass_running", {{"pass", k.pass}}, uint64_t{k.current.has_value()});
   // Progress of the running pass, else of the last one (then scanned == total when it completed).
   struct Series {
     const char* metric;
-    const char* field;  // of the pass in heal/status
+    uint64_t HealPass::*field;
     const char* what;
   };
   const Series progress[] = {
-      {"silt_heal_pass_versions_scanned", "objects_scanned", "Versions checked"},
-      {"silt_heal_pass_versions_total", "objects_total", "Versions to check"},
-      {"silt_heal_pass_bytes_scanned", "bytes_scanned", "Logical bytes checked"},
-      {"silt_heal_pass_bytes_total", "bytes_total", "Logical bytes to check"},
+      {"silt_heal_pass_versions_scanned", &HealPass::objects_scanned, "Versions checked"},
+      {"silt_heal_pass_versions_total", &HealPass::objects_total, "Versions to check"},
+      {"silt_heal_pass_bytes_scanned", &HealPass::bytes_scanned, "Logical bytes checked"},
+      {"silt_heal_pass_bytes_total", &HealPass::bytes_total, "Logical bytes to check"},
   };
   for (const auto& [metric, field, what] : progress) {
     out.family(metric, "gauge", std::string(what) + " by the running pass, else by the last one.");
     for (const auto& k : kinds) {
-      const json& p = k.current.is_null() ? k.last : k.current;
-      if (!p.is_null()) out.sample(metric, {{"pass", k.pass}}, u64(p, field));
+      const std::optional<HealPass>& p = k.current ? k.current : k.last;
+      if (p) out.sample(metric, {{"pass", k.pass}}, (*p).*field);
     }
   }
   out.family("silt_heal_pass_last_completed_timestamp_seconds", "gauge",
              "When the last pass of the kind ended (Unix time); absent before the first.");
   for (const auto& k : kinds)
-    if (!k.last.is_null())
-      out.sample("silt_heal_pass_last_completed_timestamp_seconds", {{"pass", k.pass}}, finished_seconds(k.last));
+    if (k.last)
+      out.sample("silt_heal_pass_last_completed_timestamp_seconds", {{"pass", k.pass}}, seconds(k.last->finished_ms));
   const Series outcome[] = {
-      {"silt_heal_last_pass_versions_healed", "objects_healed", "Versions repaired"},
-      {"silt_heal_last_pass_shards_repaired", "shards_repaired", "Shards rewritten"},
-      {"silt_heal_last_pass_versions_lost", "objects_lost", "Versions found with fewer than k good shards"},
-      {"silt_heal_last_pass_errors", "errors", "Errors"},
+      {"silt_heal_last_pass_versions_healed", &HealPass::objects_healed, "Versions repaired"},
+      {"silt_heal_last_pass_shards_repaired", &HealPass::shards_repaired, "Shards rewritten"},
+      {"silt_heal_last_pass_versions_lost", &HealPass::objects_lost, "Versions found with fewer than k good shards"},
+      {"silt_heal_last_pass_errors", &HealPass::errors, "Errors"},
   };
   for (const auto& [metric, field, what] : outcome) {
     out.family(metric, "gauge", std::string(what) + " in the last completed pass.");
     for (const auto& k : kinds)
-      if (!k.last.is_null()) out.sample(metric, {{"pass", k.pass}}, u64(k.last, field));
+      if (k.last) out.sample(metric, {{"pass", k.pass}}, (*k.last).*field);
   }
 }
 
-void write_lifecycle(Exposition& out, const json& st) {
-  const json& current = pass_or_null(st, "current");
-  const json& last = pass_or_null(st, "last");
-  const json& p = current.is_null() ? last : current;
+void write_lifecycle(Exposition& out, const lifecycle::WorkerStatus& st) {
+  const std::optional<lifecycle::PassStats>& p = st.current ? st.current : st.last;
   out.family("silt_lifecycle_pass_running", "gauge", "1 while a lifecycle pass runs.");
-  out.sample("silt_lifecycle_pass_running", {}, uint64_t{!current.is_null()});
+  out.sample("silt_lifecycle_pass_running", {}, uint64_t{st.current.has_value()});
   out.family("silt_lifecycle_pass_versions_scanned", "gauge",
              "Versions the running lifecycle pass has examined, else the last pass's.");
-  if (!p.is_null()) out.sample("silt_lifecycle_pass_versions_scanned", {}, u64(p, "objects_scanned"));
+  if (p) out.sample("silt_lifecycle_pass_versions_scanned", {}, p->objects_scanned);
   out.family("silt_lifecycle_pass_versions_total", "gauge",
              "Estimated versions of the pass (what the previous full pass scanned; 0: unknown).");
-  if (!p.is_null()) out.sample("silt_lifecycle_pass_versions_total", {}, u64(p, "objects_total"));
+  if (p) out.sample("silt_lifecycle_pass_versions_total", {}, p->objects_total);
   out.family("silt_lifecycle_last_completed_timestamp_seconds", "gauge",
              "When the last lifecycle pass ended (Unix time); absent before the first.");
-  if (!last.is_null()) out.sample("silt_lifecycle_last_completed_timestamp_seconds", {}, finished_seconds(last));
+  if (st.last) out.sample("silt_lifecycle_last_completed_timestamp_seconds", {}, seconds(st.last->finished_ms));
   struct Series {
     const char* metric;
-    const char* field;  // of the pass in lifecycle/status
+    uint64_t lifecycle::PassStats::*field;
     const char* what;
   };
   const Series outcome[] = {
-      {"silt_lifecycle_last_pass_expired", "expired", "Versions and delete markers expired or deleted"},
-      {"silt_lifecycle_last_pass_transitioned", "transitioned", "Versions moved to another storage class"},
-      {"silt_lifecycle_last_pass_transitioned_bytes", "bytes_transitioned", "Bytes moved to another storage class"},
-      {"silt_lifecycle_last_pass_aborted_uploads", "aborted_uploads", "Incomplete multipart uploads aborted"},
-      {"silt_lifecycle_last_pass_errors", "errors", "Errors"},
+      {"silt_lifecycle_last_pass_expired", &lifecycle::PassStats::expired,
+       "Versions and delete markers expired or deleted"},
+      {"silt_lifecycle_last_pass_transitioned", &lifecycle::PassStats::transitioned,
+       "Versions moved to another storage class"},
+      {"silt_lifecycle_last_pass_transitioned_bytes", &lifecycle::PassStats::bytes_transitioned,
+       "Bytes moved to another storage class"},
+      {"silt_lifecycle_last_pass_aborted_uploads", &lifecycle::PassStats::aborted_uploads,
+       "Incomplete multipart uploads aborted"},
+      {"silt_lifecycle_last_pass_errors", &lifecycle::PassStats::errors, "Errors"},
   };
   for (const auto& [metric, field, what] : outcome) {
     out.family(metric, "gauge", std::string(what) + " by the last completed lifecycle pass.");
-    if (!last.is_null()) out.sample(metric, {}, u64(last, field));
+    if (st.last) out.sample(metric, {}, (*st.last).*field);
   }
 }
 
@@ -245,9 +220,9 @@ std::optional<ClusterMetrics::Usage> ClusterMetrics::usage(Services& svc, double
 }
 
 void ClusterMetrics::write(Exposition& out, Services& svc) {
-  if (svc.healer) {
-    write_drives(out, svc.healer->cluster_status());
-    write_healing(out, svc.healer->status());
+  if (svc.maintenance) {
+    write_drives(out, svc.maintenance->drive_status(), svc.maintenance->pool_status());
+    write_healing(out, svc.maintenance->heal_status());
   }
   if (svc.lifecycle) write_lifecycle(out, svc.lifecycle->status());
 

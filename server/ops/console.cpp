@@ -102,11 +102,6 @@ std::string_view admin_call(std::string_view name) {
 
 }  // namespace
 
-bool is_console_target(std::string_view target) {
-  const std::string_view path = target.substr(0, target.find('?'));
-  return path == kRoot || path.rfind(std::string(kRoot) + "/", 0) == 0;
-}
-
 Console::Console(Services& svc, const auth::CredentialStore& credentials, ConsoleSessionOptions opt)
     : svc_(svc), credentials_(credentials), sessions_(opt) {}
 
@@ -264,6 +259,11 @@ asio::awaitable<Response> Console::data(std::string_view name, std::string_view 
   if (!r) co_return json_error(s3::http_status(r.error().code), s3::code_name(r.error().code), r.error().message);
   r->add("Cache-Control", "no-store");
   co_return std::move(*r);
+}
+
+asio::awaitable<s3::Result<Response>> serve_console(OwnContext& ctx) {
+  if (!ctx.console) co_return s3::Error(s3::Code::NotImplemented, "This server has no console");
+  co_return co_await ctx.console->serve(ctx.head, ctx.body, ctx.tls, ctx.source);
 }
 
 }  // namespace silt::server

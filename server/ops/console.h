@@ -16,12 +16,11 @@
 
 #include "auth/credentials.h"
 #include "server/ops/console_sessions.h"
+#include "server/ops/own_context.h"
 #include "server/s3/body_reader.h"
 #include "server/s3/handler.h"
 
 namespace silt::server {
-
-bool is_console_target(std::string_view target);
 
 class Console {
  public:
@@ -50,5 +49,8 @@ class Console {
   const auth::CredentialStore& credentials_;
   ConsoleSessions sessions_;
 };
+
+// The endpoint table's entry for every path under /_silt/console (server/s3/router.cpp).
+boost::asio::awaitable<s3::Result<Response>> serve_console(OwnContext& ctx);
 
 }  // namespace silt::server

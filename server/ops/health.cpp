@@ -1,6 +1,5 @@
 #include "server/ops/health.h"
 
-#include "erasure/quorum.h"
 #include "util/uri.h"
 
 namespace silt::server {
@@ -32,8 +31,9 @@ bool wants_maintenance(std::string_view query) {
   return false;
 }
 
-Response cluster(ObjectLayer& objects, bool read_only, bool maintenance, bool stopping, bool head) {
-  const auto pools = pool_quorum(objects);
+Response cluster(Maintenance* storage, bool read_only, bool maintenance, bool stopping, bool head) {
+  // A backend without Maintenance has no pools that can lose quorum.
+  const auto pools = storage ? storage->pool_status() : std::vector<PoolStatus>{};
   bool ok = !stopping;
   int write_quorum = 0;
   for (const auto& p : pools) {
@@ -50,7 +50,7 @@ Response cluster(ObjectLayer& objects, bool read_only, bool maintenance, bool st
 
 }  // namespace
 
-std::optional<Response> answer_health(http::verb method, std::string_view target, ObjectLayer& objects, bool stopping) {
+std::optional<Response> answer_health(http::verb method, std::string_view target, Maintenance* storage, bool stopping) {
   const bool head = method == http::verb::head;
   if (method != http::verb::get && !head) return std::nullopt;
   const size_t qmark = target.find('?');
@@ -69,8 +69,14 @@ std::optional<Response> answer_health(http::verb method, std::string_view target
     return status_only(200, head, silt ? "OK\n" : "");
   }
   if (!silt && (which == "cluster" || which == "cluster/read"))
-    return cluster(objects, which == "cluster/read", wants_maintenance(query), stopping, head);
+    return cluster(storage, which == "cluster/read", wants_maintenance(query), stopping, head);
   return std::nullopt;
+}
+
+boost::asio::awaitable<s3::Result<Response>> serve_health(OwnContext& ctx) {
+  auto r = answer_health(ctx.head.method(), ctx.head.target(), ctx.svc.maintenance, ctx.stopping);
+  if (!r) co_return s3::Error(s3::Code::InternalError, "Not a health probe");  // the table routes only probes here
+  co_return std::move(*r);
 }
 
 }  // namespace silt::server

@@ -14,13 +14,19 @@
 #include <optional>
 #include <string_view>
 
-#include "object/object_layer.h"
+#include "object/maintenance.h"
+#include "server/ops/own_context.h"
 #include "server/s3/response.h"
 
 namespace silt::server {
 
-// The answer when (method, target) is a health probe; nullopt otherwise.
-std::optional<Response> answer_health(boost::beast::http::verb method, std::string_view target, ObjectLayer& objects,
+// The answer when (method, target) is a health probe; nullopt otherwise. storage: the
+// pools the cluster probes ask about (object/maintenance.h); null: a backend with none,
+// always in quorum. Never blocks (pool_status reads in-memory states): io thread.
+std::optional<Response> answer_health(boost::beast::http::verb method, std::string_view target, Maintenance* storage,
                                       bool stopping);
+
+// The endpoint table's entry (server/s3/router.cpp): its health rows are the paths above.
+boost::asio::awaitable<s3::Result<Response>> serve_health(OwnContext& ctx);
 
 }  // namespace silt::server

@@ -8,15 +8,15 @@ namespace silt::server {
 
 namespace {
 
-// Requests the session answers itself, outside the S3 route table.
-constexpr std::string_view kFixedOperations[] = {"Admin",   "Health",   "Preflight", "PostObject",
-                                                 "Metrics", "Unrouted", "Other"};
 // Where operations go once the table is full (a bound on the label space).
 constexpr std::string_view kOther = "Other";
 
+// The endpoint table's labels, and the two that name no endpoint: a request that reached
+// no row, and the overflow.
 std::vector<std::string_view> all_operations() {
   std::vector<std::string_view> ops = operation_names();
-  ops.insert(ops.end(), std::begin(kFixedOperations), std::end(kFixedOperations));
+  ops.push_back(RequestRecord::kUnrouted);
+  ops.push_back(kOther);
   return ops;
 }
 

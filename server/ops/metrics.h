@@ -31,10 +31,10 @@ class Metrics {
   // Upper bounds of silt_request_duration_seconds, in seconds.
   static const std::vector<double>& duration_bounds();
 
-  // operations: names known in advance (the route table and the fixed names); others
-  // are added as they first occur, up to a fixed number.
+  // operations: names known in advance; others are added as they first occur, up to a
+  // fixed number.
   explicit Metrics(const std::vector<std::string_view>& operations);
-  // The route table's operations and the session's fixed names.
+  // The endpoint table's labels (server/s3/router.h), Unrouted and Other.
   Metrics();
 
   void record(std::string_view operation, int status, uint64_t bytes_in, uint64_t bytes_out, double seconds);

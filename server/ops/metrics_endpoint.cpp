@@ -8,8 +8,6 @@
 namespace silt::server {
 
 namespace {
-constexpr std::string_view kPaths[] = {"/_silt/metrics", "/minio/v2/metrics/cluster", "/minio/v2/metrics/node"};
-
 bool token_matches(std::string_view header, const std::string& token) {
   constexpr std::string_view kScheme = "Bearer ";
   if (header.size() != kScheme.size() + token.size() || !boost::beast::iequals(header.substr(0, 7), kScheme))
@@ -18,22 +16,20 @@ bool token_matches(std::string_view header, const std::string& token) {
 }
 }  // namespace
 
-bool is_metrics_target(std::string_view target) {
-  std::string_view path = target.substr(0, target.find('?'));
-  for (auto p : kPaths)
-    if (path == p) return true;
-  return false;
+s3::Status check_metrics_token(const boost::beast::http::request_header<>& hdr, const Config& config) {
+  const std::string& token = config.metrics_token;
+  if (!token.empty() && !token_matches(hdr[boost::beast::http::field::authorization], token))
+    return s3::Error(s3::Code::AccessDenied, "Access Denied: the metrics need Authorization: Bearer TOKEN");
+  return {};
 }
 
-boost::asio::awaitable<s3::Result<Response>> serve_metrics(const boost::beast::http::request_header<>& hdr,
-                                                           Services& svc) {
+boost::asio::awaitable<s3::Result<Response>> serve_metrics(OwnContext& ctx) {
   namespace http = boost::beast::http;
+  const auto& hdr = ctx.head;
+  Services& svc = ctx.svc;
   const bool head = hdr.method() == http::verb::head;
   if (hdr.method() != http::verb::get && !head)
     co_return s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.");
-  const std::string& token = svc.config.metrics_token;
-  if (!token.empty() && !token_matches(hdr[http::field::authorization], token))
-    co_return s3::Error(s3::Code::AccessDenied, "Access Denied: the metrics need Authorization: Bearer TOKEN");
   if (!svc.metrics) co_return s3::Error(s3::Code::ServiceUnavailable, "Metrics are not collected");
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

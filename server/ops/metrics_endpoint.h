@@ -1,22 +1,23 @@
 // GET /_silt/metrics (and MinIO's /minio/v2/metrics/cluster and /node paths, for
 // dashboards written for MinIO): the Prometheus exposition. Open by default, as
 // Prometheus scrapes without signing; with --metrics-token only for
-// "Authorization: Bearer TOKEN".
+// "Authorization: Bearer TOKEN". The paths are rows of the endpoint table
+// (server/s3/router.cpp); the session checks the token before anything else.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
-#include <string_view>
 
 #include "common/error.h"
-#include "server/s3/handler.h"
+#include "server/http/config.h"
+#include "server/ops/own_context.h"
 
 namespace silt::server {
 
-bool is_metrics_target(std::string_view target);
+// ok when no token is configured or the request carries it; else AccessDenied (403).
+s3::Status check_metrics_token(const boost::beast::http::request_header<>& hdr, const Config& config);
 
-// The exposition, or AccessDenied (403) for a missing or wrong token.
-boost::asio::awaitable<s3::Result<Response>> serve_metrics(const boost::beast::http::request_header<>& hdr,
-                                                           Services& svc);
+// The exposition; MethodNotAllowed for anything but GET and HEAD.
+boost::asio::awaitable<s3::Result<Response>> serve_metrics(OwnContext& ctx);
 
 }  // namespace silt::server

@@ -14,7 +14,8 @@ namespace silt::server {
 struct Services;
 
 struct RequestRecord {
-  // Requests that never reach a route of the S3 table get one of these names.
+  // The label of a request that reached no row of the endpoint table (server/s3/router.h):
+  // its head or path could not be parsed, or no row serves what it asks for.
   static constexpr std::string_view kUnrouted = "Unrouted";
 
   std::chrono::steady_clock::time_point started;
@@ -23,7 +24,7 @@ struct RequestRecord {
   std::string request_id;
   // Point into the request head, which outlives the record's use in serve_one.
   std::string_view method, target, user_agent;
-  std::string_view operation = kUnrouted;  // the router's name, or a fixed one ("Health", "Admin", ...)
+  std::string_view operation = kUnrouted;  // the endpoint's label (server/s3/router.h)
   std::string user;                        // access key; empty: anonymous
   std::string bucket, key;
   std::string error;  // S3 error code of an error response

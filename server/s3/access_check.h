@@ -18,10 +18,13 @@
 
 namespace silt::server {
 
+struct Endpoint;
+
 // An Identity with an empty access key is an anonymous (unsigned) request.
 auth::Principal principal_of(const auth::Identity& id, const Services& svc);
 
-// operation: the router's name ("CreateBucket", "CopyObject", ...). CopyObject and
+// endpoint: the request's row of the endpoint table (server/s3/router.h), whose IAM action is
+// decided on (the versioned one for a request naming a version). CopyObject and
 // UploadPartCopy are checked as s3:GetObject on their source too; PutObject, CopyObject,
 // CreateMultipartUpload and PostObject that set a canned ACL granting more than private
 // as s3:PutObjectAcl too. acl: the ACL the request sets, when it is not the x-amz-acl
@@ -32,7 +35,7 @@ auth::Principal principal_of(const auth::Identity& id, const Services& svc);
 // reads an object's ACL only for a non-owner's read that neither the policy nor the bucket
 // ACL admits.
 boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity& id, const S3Request& req,
-                                             std::string_view operation,
+                                             const Endpoint& endpoint,
                                              std::optional<std::string_view> acl = std::nullopt);
 
 // DeleteObjects: one verdict per (key, version id) as s3:DeleteObject / s3:DeleteObjectVersion,

@@ -139,8 +139,9 @@ boost::asio::awaitable<s3::Result<std::string>> BodyReader::read_all(size_t limi
     if (out.size() + *got > limit) co_return s3::Error(s3::Code::EntityTooLarge, "The request body is too large.");
     out.append(buf, *got);
   }
+  // Present but empty is no digest at all: InvalidDigest, as AWS answers it.
   auto md5 = req_.header_value("content-md5");
-  if (!md5.empty()) {
+  if (req_.has_header("content-md5")) {
     std::string want;
     if (!base64_decode(md5, want) || want.size() != 16)
       co_return s3::Error(s3::Code::InvalidDigest, "The Content-MD5 you specified was invalid.");

@@ -44,11 +44,6 @@ s3::Status check_values(std::string_view element, const std::vector<std::string>
   return {};
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 }  // namespace
 
 s3::Result<std::vector<CorsRule>> parse_cors(std::string_view xml) {
@@ -103,10 +98,10 @@ std::vector<std::pair<std::string, std::string>> cors_headers(const CorsRule& ru
   bool any_origin = std::find(rule.origins.begin(), rule.origins.end(), "*") != rule.origins.end();
   h.emplace_back("Access-Control-Allow-Origin", any_origin ? "*" : std::string(origin));
   if (!any_origin) h.emplace_back("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
-  h.emplace_back("Access-Control-Allow-Methods", join(rule.methods));
+  h.emplace_back("Access-Control-Allow-Methods", join(rule.methods, ", "));
   if (preflight && !request_headers.empty())
     h.emplace_back("Access-Control-Allow-Headers", std::string(request_headers));
-  if (!rule.expose.empty()) h.emplace_back("Access-Control-Expose-Headers", join(rule.expose));
+  if (!rule.expose.empty()) h.emplace_back("Access-Control-Expose-Headers", join(rule.expose, ", "));
   if (preflight && rule.max_age >= 0) h.emplace_back("Access-Control-Max-Age", std::to_string(rule.max_age));
   if (!any_origin) h.emplace_back("Access-Control-Allow-Credentials", "true");
   return h;

@@ -14,12 +14,6 @@ s3::Error malformed() {
                    "The body of your POST request is not well-formed multipart/form-data.");
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // "type; a=b; c="d;e"" -> the type, then (lowercase name, unquoted value) pairs. A ';'
 // inside quotes does not split. In a quoted value only \" and \\ are escapes: browsers
 // send Windows paths with bare backslashes.
@@ -39,7 +33,7 @@ HeaderValue parse_header_value(std::string_view s) {
   auto next_item = [&](bool allow_eq) {
     std::string name;
     while (i < s.size() && s[i] != ';' && !(allow_eq && s[i] == '=')) name += s[i++];
-    return std::string(trim(name));
+    return std::string(trim(name, kOws));
   };
   out.type = next_item(false);
   out.type = to_lower(out.type);
@@ -61,7 +55,7 @@ HeaderValue parse_header_value(std::string_view s) {
         while (i < s.size() && s[i] != ';') ++i;
       } else {
         while (i < s.size() && s[i] != ';') value += s[i++];
-        value = std::string(trim(value));
+        value = std::string(trim(value, kOws));
       }
     }
     if (!name.empty()) out.params.emplace_back(std::move(name), std::move(value));
@@ -246,7 +240,7 @@ s3::Result<FormEvent> FormDataParser::parse_headers(std::string_view block) {
     block = eol == std::string_view::npos ? std::string_view{} : block.substr(eol + 2);
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return malformed();
-    std::string_view name = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
+    std::string_view name = trim(line.substr(0, colon), kOws), value = trim(line.substr(colon + 1), kOws);
     if (iequals(name, "content-disposition")) {
       disposition = parse_header_value(value);
     } else if (iequals(name, "content-type")) {

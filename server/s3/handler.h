@@ -17,7 +17,7 @@
 
 namespace silt {
 
-class Healer;
+class Maintenance;
 namespace lifecycle {
 class Worker;
 }
@@ -29,6 +29,7 @@ namespace server {
 
 class Metrics;
 class AccessLog;
+struct Endpoint;
 
 // Shared by all sessions of one server; lives as long as the server.
 struct Services {
@@ -36,7 +37,7 @@ struct Services {
   ObjectLayer& objects;
   boost::asio::thread_pool& blocking;
   lifecycle::Worker* lifecycle = nullptr;  // null: no lifecycle worker (tests)
-  Healer* healer = nullptr;                // null: no healer (tests)
+  Maintenance* maintenance = nullptr;      // storage health (object/maintenance.h); null: the backend has none
   auth::UserStore* users = nullptr;        // the admin API's users calls; null: none (tests)
   Metrics* metrics = nullptr;              // null: requests are not counted
   AccessLog* access_log = nullptr;         // null: no access log
@@ -53,6 +54,9 @@ struct RequestContext {
   Services& svc;
   // For handlers that authenticate by themselves (browser POST with a signed policy).
   const auth::CredentialStore* credentials = nullptr;
+  // The request's row of the endpoint table (server/s3/router.h), for handlers that authorize
+  // by themselves (POST Object, once its form is read).
+  const Endpoint* endpoint = nullptr;
 };
 
 using Handler = boost::asio::awaitable<s3::Result<Response>> (*)(RequestContext&);

@@ -1,6 +1,6 @@
 #include "server/s3/xml_writer.h"
 
-#include "server/s3/xml.h"
+#include "util/xml.h"
 
 namespace silt::server {
 

@@ -1,7 +1,7 @@
 // Writes an S3 XML document straight into a string, for responses as large as
 // a listing page, where building a pugixml DOM first costs more than the
 // listing itself. The output is byte for byte what new_s3_document + add_text +
-// to_string (server/s3/xml.h) give for the same elements: same declaration, same
+// to_string (util/xml.h) give for the same elements: same declaration, same
 // escaping (&amp; &lt; &gt;, control characters as &#NN;, text cut at a NUL).
 #pragma once
 

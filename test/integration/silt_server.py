@@ -154,14 +154,16 @@ class SiltServer:
         """(files, bytes) stored under the drive folders (the index excluded)."""
         files = size = 0
         for d in self.drives():
-            for p in d.rglob("*"):
-                try:
-                    st = p.stat()
-                except FileNotFoundError:  # silt's trash remover got there first
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    files += 1
-                    size += st.st_size
+            # os.walk skips a directory that vanishes under it (rglob raises).
+            for root, _, names in os.walk(d):
+                for name in names:
+                    try:
+                        st = os.stat(os.path.join(root, name))
+                    except FileNotFoundError:  # silt's trash remover got there first
+                        continue
+                    if stat.S_ISREG(st.st_mode):
+                        files += 1
+                        size += st.st_size
         return files, size
 
     def request(self, method, bucket="", key="", params=(), headers=None, body=b"",

@@ -160,7 +160,9 @@ def test_legacy_put_bucket_lifecycle(silt, s3, bucket):
         {"ID": "older", "Prefix": "other/", "Status": "Enabled",
          "NoncurrentVersionExpiration": {"NoncurrentDays": 4}}]})
     rules = by_id(s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"])
-    assert rules["old"]["Filter"] == {"Prefix": "old/"} and rules["old"]["Expiration"] == {"Days": 3}
+    # Answered as put (issue 19): the rule-level Prefix stays one, no Filter is made up.
+    assert rules["old"]["Prefix"] == "old/" and "Filter" not in rules["old"]
+    assert rules["old"]["Expiration"] == {"Days": 3}
     assert rules["older"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 4}
     # The legacy GetBucketLifecycle reads the same subresource.
     assert [r["ID"] for r in s3.get_bucket_lifecycle(Bucket=bucket)["Rules"]] == ["old", "older"]
@@ -279,12 +281,14 @@ def test_content_md5(silt, s3, bucket):
     # Without Content-MD5 too (silt does not insist on it).
     r = silt.request("PUT", bucket, params=[("lifecycle", None)], body=body)
     assert r.status == 200, r
-    # The stored document is the normalized one, in the S3 namespace.
+    # The stored document is the normalized one, in the S3 namespace, with the rule as
+    # put: an empty Filter stays empty (issue 19; it used to gain an empty Prefix).
     got = silt.request("GET", bucket, params=[("lifecycle", None)])
     assert got.status == 200
     root = ET.fromstring(got.body)
     assert root.tag == NS + "LifecycleConfiguration"
-    assert root.find(f"{NS}Rule/{NS}Filter/{NS}Prefix") is not None
+    assert root.find(f"{NS}Rule/{NS}Filter") is not None
+    assert list(root.find(f"{NS}Rule/{NS}Filter")) == []
 
 
 def test_missing_bucket(s3):

@@ -147,6 +147,59 @@ def test_a_request_that_cannot_be_parsed_is_counted_as_unrouted(silt):
     assert (line["status"], line["error"], line["method"]) == (400, "InvalidRequest", "")
 
 
+def count_of(server, operation, status):
+    return scrape(server).value("silt_requests_total", operation=operation, status=status)
+
+
+def counted(server, operation, status, before):
+    """Waits for operation's count at status to reach before + 1 (a request is counted once
+    its response is written, just after the client reads it)."""
+    return wait_for(f"{operation} {status} counted", lambda: (lambda v: v if v == before + 1 else None)(
+        count_of(server, operation, status)))
+
+
+def test_console_requests_are_counted_as_console(silt):
+    before = count_of(silt, "Console", "200")
+    status, _, body = get(silt, "/_silt/console/")
+    assert status == 200 and "<html" in body.lower()
+    assert counted(silt, "Console", "200", before) == before + 1
+    before = count_of(silt, "Console", "403")
+    status, _, body = get(silt, "/_silt/console/api/status")  # no sign-in cookie
+    assert status == 403 and "AccessDenied" in body
+    assert counted(silt, "Console", "403", before) == before + 1
+    line = wait_for("the line", lambda: [x for x in access_lines(silt)
+                                         if x["operation"] == "Console" and x["status"] == 403])[-1]
+    assert line["method"] == "GET"
+
+
+def test_a_refused_header_is_counted_under_the_operation_it_addressed(silt, s3):
+    b = bucket_name("refused")
+    s3.create_bucket(Bucket=b)
+    before = count_of(silt, "PutObject", "501")
+    unrouted = count_of(silt, "Unrouted", "501")
+    r = silt.request("PUT", b, "k", body=b"x", headers={"x-amz-server-side-encryption": "aws:kms"})
+    assert (r.status, r.error_code()) == (501, "NotImplemented"), r
+    assert counted(silt, "PutObject", "501", before) == before + 1
+    assert count_of(silt, "Unrouted", "501") == unrouted
+    line = wait_for("the line", lambda: [x for x in access_lines(silt)
+                                         if x["operation"] == "PutObject" and x["status"] == 501])[-1]
+    assert (line["error"], line["bucket"], line["key"]) == ("NotImplemented", b, "k")
+    with pytest.raises(Exception):
+        s3.head_object(Bucket=b, Key="k")  # nothing was written
+    s3.put_object(Bucket=b, Key="k", Body=b"x")  # and silt keeps serving
+
+
+def test_each_admin_api_call_has_its_own_label(silt):
+    before = count_of(silt, "AdminUsage", "200")
+    r = silt.admin("--json", "usage")
+    assert r.returncode == 0, r.stderr
+    assert counted(silt, "AdminUsage", "200", before) == before + 1
+    before = count_of(silt, "Admin", "403")
+    status, _, body = get(silt, "/_silt/admin/v1/nonesuch")  # unsigned: refused before the path is judged
+    assert status == 403 and "<Code>AccessDenied</Code>" in body
+    assert counted(silt, "Admin", "403", before) == before + 1
+
+
 def test_stored_bytes_per_class_match_the_admin_usage(silt, s3):
     b = bucket_name("usage")
     s3.create_bucket(Bucket=b)
@@ -309,6 +362,15 @@ def test_a_token_guards_the_metrics(guarded):
     s3 = guarded.boto3()
     s3.create_bucket(Bucket="guarded")
     assert [x["Name"] for x in s3.list_buckets()["Buckets"]] == ["guarded"]
+
+
+def test_the_token_is_checked_before_the_method(guarded):
+    # Without the token nothing about the endpoint is answered, not even which methods it takes.
+    status, _, body = get(guarded, "/_silt/metrics", method="POST")
+    assert status == 403 and "<Code>AccessDenied</Code>" in body
+    status, _, body = get(guarded, "/_silt/metrics", {"Authorization": "Bearer " + TOKEN}, method="POST")
+    assert status == 405 and "<Code>MethodNotAllowed</Code>" in body
+    assert scrape(guarded, headers={"Authorization": "Bearer " + TOKEN}).value("silt_uptime_seconds") > 0
 
 
 def test_the_usage_figures_are_cached_between_scrapes(guarded):

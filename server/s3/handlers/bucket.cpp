@@ -6,9 +6,36 @@
 #include "server/s3/bucket_access.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"
-#include "server/s3/xml.h"
+#include "util/xml.h"
 
 namespace silt::server::handlers {
+
+namespace {
+// The region a bucket reports: its LocationConstraint, else the server's --region.
+s3::Result<std::string> bucket_region(RequestContext& ctx) {
+  auto info = ctx.svc.objects.head_bucket(ctx.req.bucket);
+  if (!info) return info.error();
+  auto location = ctx.svc.objects.get_bucket_config(ctx.req.bucket, kLocationConfig);
+  if (!location) return location.error();
+  return *location && !(*location)->empty() ? **location : ctx.svc.config.region;
+}
+
+// AWS's legacy answer to re-creating a bucket one owns: 200 in us-east-1 (clients
+// and scripts rely on it), BucketAlreadyOwnedByYou in every other region. The 200
+// also resets the bucket's ACL to the one the request names (private when none),
+// as AWS documents for that case.
+s3::Status recreate_owned_bucket(RequestContext& ctx, std::string_view requested_location, std::string_view acl) {
+  auto region = bucket_region(ctx);
+  if (!region) return region.error();
+  if (*region != "us-east-1" || (!requested_location.empty() && requested_location != "us-east-1"))
+    return s3::Error(s3::Code::BucketAlreadyOwnedByYou,
+                     "Your previous request to create the named bucket succeeded and you already own it.");
+  auto st = acl.empty() ? ctx.svc.objects.delete_bucket_config(ctx.req.bucket, kAclConfig)
+                        : ctx.svc.objects.put_bucket_config(ctx.req.bucket, kAclConfig, acl);
+  ctx.svc.access->invalidate(ctx.req.bucket);
+  return st;
+}
+}  // namespace
 
 awaitable<Result> create_bucket(RequestContext& ctx) {
   const auto& bucket = ctx.req.bucket;
@@ -35,6 +62,8 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
   auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
     auto made = ctx.svc.objects.make_bucket(bucket, owner);
     ctx.svc.access->invalidate(bucket);
+    if (!made && made.error().code == s3::Code::BucketAlreadyOwnedByYou)
+      return recreate_owned_bucket(ctx, location, *acl);
     if (!made) return made;
     if (!location.empty())
       if (auto st = ctx.svc.objects.put_bucket_config(bucket, kLocationConfig, location); !st) return st;
@@ -46,17 +75,6 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
   r.add("Location", "/" + bucket);
   co_return r;
 }
-
-namespace {
-// The region a bucket reports: its LocationConstraint, else the server's --region.
-s3::Result<std::string> bucket_region(RequestContext& ctx) {
-  auto info = ctx.svc.objects.head_bucket(ctx.req.bucket);
-  if (!info) return info.error();
-  auto location = ctx.svc.objects.get_bucket_config(ctx.req.bucket, kLocationConfig);
-  if (!location) return location.error();
-  return *location && !(*location)->empty() ? **location : ctx.svc.config.region;
-}
-}  // namespace
 
 awaitable<Result> head_bucket(RequestContext& ctx) {
   auto region = co_await run_blocking(ctx.svc.blocking, [&] { return bucket_region(ctx); });

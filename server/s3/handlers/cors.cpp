@@ -1,5 +1,5 @@
-// PutBucketCors, GetBucketCors, DeleteBucketCors. Preflight and the headers on
-// real requests are applied by the session (server/s3/cors.h), before and after auth.
+// PutBucketCors, GetBucketCors, DeleteBucketCors, and a browser's preflight (OPTIONS) answered
+// from those rules. The Access-Control-* headers on real requests are added by the session.
 #include "server/s3/cors.h"
 
 #include "server/http/blocking.h"
@@ -34,6 +34,35 @@ awaitable<Result> delete_bucket_cors(RequestContext& ctx) {
                                   [&] { return ctx.svc.objects.delete_bucket_config(ctx.req.bucket, kConfig); });
   if (!st) co_return st.error();
   co_return empty_response(204);
+}
+
+awaitable<std::optional<std::vector<CorsRule>>> bucket_cors_rules(Services& svc, const std::string& bucket) {
+  auto doc = co_await run_blocking(svc.blocking, [&] { return svc.objects.get_bucket_config(bucket, kConfig); });
+  if (!doc || !*doc) co_return std::nullopt;
+  auto rules = parse_cors(**doc);
+  if (!rules) co_return std::nullopt;
+  co_return std::move(*rules);
+}
+
+awaitable<Result> preflight(RequestContext& ctx) {
+  const auto& req = ctx.req;
+  auto origin = req.header_value("origin");
+  auto method = req.header_value("access-control-request-method");
+  if (origin.empty() || method.empty())
+    co_return s3::Error(s3::Code::InvalidRequest, "Insufficient information. Origin request header needed.");
+  // Not a ternary: GCC 12 miscompiles co_await inside a conditional expression.
+  std::optional<std::vector<CorsRule>> rules;
+  if (!req.bucket.empty()) rules = co_await bucket_cors_rules(ctx.svc, req.bucket);
+  auto requested = req.header_value("access-control-request-headers");
+  const CorsRule* rule = rules ? match_cors(*rules, origin, method, requested) : nullptr;
+  if (!rule)
+    co_return s3::Error(s3::Code::AccessForbidden,
+                        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+                        "Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers "
+                        "are not whitelisted by the resource's CORS spec.");
+  Response r;
+  for (auto& [k, v] : cors_headers(*rule, origin, true, requested)) r.add(std::move(k), std::move(v));
+  co_return r;
 }
 
 }  // namespace silt::server::handlers

@@ -1,8 +1,13 @@
 // S3 operation handlers, one file per family (see router.cpp for the table).
 #pragma once
 
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/s3/cors.h"
 #include "server/s3/handler.h"
-#include "server/s3/xml.h"
+#include "util/xml.h"
 
 namespace silt::server::handlers {
 
@@ -53,6 +58,10 @@ awaitable<Result> post_object(RequestContext& ctx);
 awaitable<Result> put_bucket_cors(RequestContext& ctx);
 awaitable<Result> get_bucket_cors(RequestContext& ctx);
 awaitable<Result> delete_bucket_cors(RequestContext& ctx);
+// A browser's preflight (OPTIONS): the bucket's CORS rules decide, no credentials.
+awaitable<Result> preflight(RequestContext& ctx);
+// The bucket's CORS rules; nullopt when it has none (or they cannot be read).
+awaitable<std::optional<std::vector<CorsRule>>> bucket_cors_rules(Services& svc, const std::string& bucket);
 // policy.cpp
 awaitable<Result> put_bucket_policy(RequestContext& ctx);
 awaitable<Result> get_bucket_policy(RequestContext& ctx);

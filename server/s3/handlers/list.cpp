@@ -114,7 +114,8 @@ awaitable<Result> list_objects_v2(RequestContext& ctx) {
   std::string start_after, token;
   if (auto* s = ctx.req.query_value("start-after")) start_after = *s;
   lr->params.after = start_after;
-  if (auto* t = ctx.req.query_value("continuation-token")) {
+  // An empty token is no token (AWS): SDK paginators send ContinuationToken='' on page one.
+  if (auto* t = ctx.req.query_value("continuation-token"); t && !t->empty()) {
     token = *t;
     std::string last;
     if (!base64_decode(token, last) || last.empty())
@@ -129,7 +130,7 @@ awaitable<Result> list_objects_v2(RequestContext& ctx) {
   XmlWriter x("ListBucketResult", (res->objects.size() + res->prefixes.size()) * kEntryBytes);
   add_header_fields(x, *lr, ctx);
   x.element("KeyCount", std::to_string(res->objects.size() + res->prefixes.size()));
-  if (ctx.req.has_query("continuation-token")) x.element("ContinuationToken", token);
+  if (!token.empty()) x.element("ContinuationToken", token);
   // The token is opaque to clients; it is the last name returned, so paging needs no server state.
   if (res->truncated) x.element("NextContinuationToken", base64_encode(res->last));
   if (!start_after.empty()) x.element("StartAfter", enc(*lr, start_after));

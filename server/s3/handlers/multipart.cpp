@@ -12,6 +12,7 @@
 #include "server/s3/handlers/request_xml.h"
 #include "server/s3/handlers/upload_body.h"
 #include "util/checksum.h"
+#include "util/hash.h"
 #include "util/strings.h"
 #include "util/time.h"
 #include "util/uri.h"
@@ -102,6 +103,40 @@ awaitable<s3::Status> check_object_size(RequestContext& ctx, const std::vector<C
                             ") does not match the size of the object the listed parts make (" + std::to_string(size) +
                             ").");
   co_return s3::Status{};
+}
+
+// The ETag the listed parts make: hex(md5(concat(binary part md5s)))-N; empty when a
+// listed ETag is no MD5 (then no object can have been made from that list).
+std::string multipart_etag(const std::vector<CompletedPart>& listed) {
+  Digest md5s(Digest::Kind::MD5);
+  for (const auto& part : listed) {
+    std::string plain, raw;
+    for (char c : part.etag)
+      if (c != '"') plain.push_back(ascii_lower(c));
+    if (plain.size() != 32 || !hex_decode(plain, raw)) return {};
+    md5s.update(raw);
+  }
+  return hex_encode(md5s.finish()) + "-" + std::to_string(listed.size());
+}
+
+// A CompleteMultipartUpload repeated after the upload completed (clients retry it after
+// a timeout) gets the first answer, as from AWS: the key's current version must be the
+// one this upload made (its recorded upload id; records older than that field: a
+// multipart version) with the ETag the listed parts make. Anything else: NoSuchUpload.
+awaitable<s3::Result<ObjectInfo>> completed_before(RequestContext& ctx, const std::vector<CompletedPart>& listed,
+                                                   s3::Error no_such_upload) {
+  const auto& req = ctx.req;
+  auto cur = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(req.bucket, req.key); });
+  if (!cur) co_return no_such_upload;
+  const bool same_upload = cur->upload_id.empty() ? !cur->parts.empty() : cur->upload_id == upload_id(req);
+  if (!same_upload || listed.empty() || cur->etag != multipart_etag(listed)) co_return no_such_upload;
+  if (req.has_header("x-amz-mp-object-size")) {  // the size check the client asked for still holds
+    auto text = req.header_value("x-amz-mp-object-size");
+    uint64_t want = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), want);
+    if (ec != std::errc() || end != text.data() + text.size() || want != cur->size) co_return no_such_upload;
+  }
+  co_return std::move(*cur);
 }
 }  // namespace
 
@@ -204,10 +239,15 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   if (!body) co_return body.error();
   auto parts = parse_complete_multipart(*body);
   if (!parts) co_return parts.error();
-  if (auto st = co_await check_object_size(ctx, *parts); !st) co_return st.error();
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), *parts, *cond);
-  });
+  s3::Result<ObjectInfo> info = s3::Error();
+  if (auto st = co_await check_object_size(ctx, *parts); !st)
+    info = st.error();
+  else
+    info = co_await run_blocking(ctx.svc.blocking, [&] {
+      return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), *parts, *cond);
+    });
+  if (!info && info.error().code == s3::Code::NoSuchUpload)
+    info = co_await completed_before(ctx, *parts, std::move(info.error()));
   if (!info) co_return info.error();
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "CompleteMultipartUploadResult");

@@ -4,7 +4,7 @@
 #include <pugixml.hpp>
 #include <string_view>
 
-#include "server/s3/xml.h"
+#include "util/xml.h"
 
 namespace silt::server {
 

@@ -325,7 +325,8 @@ awaitable<Result> post_object(RequestContext& ctx) {
   target.key = *key;
   target.has_key = true;
   const std::string acl = auth::form_field(fields, "acl").value_or("");
-  if (auto st = co_await authorize(ctx.svc, *id, target, "PostObject", acl); !st) co_return st.error();
+  if (!ctx.endpoint) co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  if (auto st = co_await authorize(ctx.svc, *id, target, *ctx.endpoint, acl); !st) co_return st.error();
 
   // Whether the signed policy admits this form.
   auto policy = auth::parse_post_policy(*auth::form_field(fields, "policy"));

@@ -1,11 +1,12 @@
 #include "server/s3/handlers/tags.h"
 
+#include <algorithm>
 #include <pugixml.hpp>
 #include <set>
 
-#include "server/s3/xml.h"
 #include "util/uri.h"
 #include "util/utf8.h"
+#include "util/xml.h"
 
 namespace silt::server {
 
@@ -13,13 +14,6 @@ namespace {
 constexpr size_t kMaxTags = 10;
 constexpr size_t kMaxKey = 128;
 constexpr size_t kMaxValue = 256;
-
-// Lengths count characters, not bytes.
-size_t utf8_length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 // Tags go back out as XML text: bytes that are not UTF-8, and control characters
 // (NUL above all, which would cut the text short), could not make the round trip.
@@ -69,10 +63,13 @@ s3::Result<Tags> tags_from_xml(std::string_view xml) {
 }
 
 std::string tags_to_xml(const Tags& tags) {
+  // Keys are unique (validate), so the order is total.
+  Tags sorted = tags;
+  std::sort(sorted.begin(), sorted.end());
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "Tagging");
   auto set = root.append_child("TagSet");
-  for (const auto& [k, v] : tags) {
+  for (const auto& [k, v] : sorted) {
     auto t = set.append_child("Tag");
     add_text(t, "Key", k);
     add_text(t, "Value", v);

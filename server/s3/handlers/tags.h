@@ -17,6 +17,8 @@ using Tags = std::vector<std::pair<std::string, std::string>>;
 s3::Result<Tags> tags_from_header(std::string_view header);
 // <Tagging><TagSet><Tag><Key/><Value/></Tag>...</TagSet></Tagging>. MalformedXML / InvalidTag.
 s3::Result<Tags> tags_from_xml(std::string_view xml);
+// Sorted by key (byte order, which is code point order in UTF-8), as AWS returns them
+// whatever order they were given in.
 std::string tags_to_xml(const Tags& tags);
 
 }  // namespace silt::server

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "auth/sigv4.h"
+#include "client/connection.h"
 #include "cmd/admin_client.h"
 #include "util/time.h"
 
@@ -181,4 +182,18 @@ TEST_CASE("a call to a port nobody listens on fails with a readable message") {
   auto r = c.call("GET", "usage");
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("cannot connect to 127.0.0.1:1") == 0);
+}
+
+TEST_CASE("the shared client refuses a request head holding CR or LF, unsent") {
+  // Not connected: a head that passed the check would fail with "not connected" instead.
+  silt::client::Connection conn(loopback(), {});
+  auto bad_value = conn.write_head("GET", "/b/k", {{"x-amz-meta-a", "1\r\nx-injected: 1"}}, std::nullopt);
+  REQUIRE_FALSE(bad_value.ok());
+  CHECK(bad_value.error().message == "header x-amz-meta-a may not hold CR or LF");
+  auto bad_target = conn.write_head("GET", "/b/k\r\nHost: x", {}, std::nullopt);
+  REQUIRE_FALSE(bad_target.ok());
+  CHECK(bad_target.error().message == "a request line may not hold CR or LF");
+  auto fine = conn.write_head("GET", "/b/k", {{"x-amz-meta-a", "1"}}, std::nullopt);
+  REQUIRE_FALSE(fine.ok());
+  CHECK(fine.error().message == "cannot send to 127.0.0.1:9000: not connected");
 }

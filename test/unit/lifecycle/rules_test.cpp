@@ -424,11 +424,35 @@ TEST_CASE("to_xml round-trips every field") {
   CHECK(to_xml(*back) == xml);
 }
 
-TEST_CASE("a legacy document is stored in the Filter form") {
+TEST_CASE("a legacy document is stored as given, a rule-level Prefix") {
+  // GetBucketLifecycleConfiguration answers what was put, as AWS does (issue 19).
   auto c = ok(doc(rule("<Prefix>old/</Prefix>" + kExpire)));
   std::string xml = to_xml(c);
-  CHECK(xml.find("<Filter><Prefix>old/</Prefix></Filter>") != std::string::npos);
+  CHECK(xml.find("<Prefix>old/</Prefix><Status>") != std::string::npos);
+  CHECK(xml.find("<Filter>") == std::string::npos);
   CHECK(ok(xml).rules[0].filter.prefix == "old/");
+  CHECK(ok(xml).rules[0].filter.legacy);
+  CHECK(to_xml(ok(xml)) == xml);
+}
+
+TEST_CASE("a filter is stored in the form it was given") {
+  const std::pair<std::string, std::string> cases[] = {
+      // given -> stored (an empty Filter stays empty, an And of one predicate stays an And)
+      {"<Filter></Filter>", "<Filter/>"},
+      {"<Filter><Prefix></Prefix></Filter>", "<Filter><Prefix></Prefix></Filter>"},
+      {"<Filter><And><Tag><Key>a</Key><Value>1</Value></Tag></And></Filter>",
+       "<Filter><And><Tag><Key>a</Key><Value>1</Value></Tag></And></Filter>"},
+      {"<Filter><And><Prefix></Prefix><ObjectSizeLessThan>9</ObjectSizeLessThan></And></Filter>",
+       "<Filter><And><Prefix></Prefix><ObjectSizeLessThan>9</ObjectSizeLessThan></And></Filter>"},
+      {"<Filter><ObjectSizeGreaterThan>5</ObjectSizeGreaterThan></Filter>",
+       "<Filter><ObjectSizeGreaterThan>5</ObjectSizeGreaterThan></Filter>"},
+  };
+  for (const auto& [given, stored] : cases) {
+    INFO(given);
+    std::string xml = to_xml(ok(doc(rule(given + kExpire))));
+    CHECK(xml.find(stored) != std::string::npos);
+    CHECK(to_xml(ok(xml)) == xml);
+  }
 }
 
 TEST_CASE("MalformedXML for names that are not UTF-8 or that XML cannot carry") {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/object_model.h"
+#include "erasure/healer.h"
 #include "erasure/pool.h"
 #include "server/ops/health.h"
 #include "test/unit/storage/storage_env.h"
@@ -20,7 +21,8 @@ std::string header(const silt::server::Response& r, const std::string& name) {
 
 TEST_CASE("health: live and ready, MinIO's paths and silt's, GET and HEAD only") {
   silt::test::StorageEnv env;
-  auto& layer = *env.layer;
+  silt::Healer healer(dynamic_cast<silt::ErasureObjectLayer&>(*env.layer), {});  // the erasure backend's Maintenance
+  silt::Maintenance* layer = &healer;
   for (const char* path : {"/minio/health/live", "/minio/health/ready", "/_silt/health/live", "/_silt/health/ready"}) {
     auto r = answer_health(verb::get, path, layer, false);
     REQUIRE(r);
@@ -44,7 +46,8 @@ TEST_CASE("health: live and ready, MinIO's paths and silt's, GET and HEAD only")
 
 TEST_CASE("health: cluster follows write quorum, cluster/read read quorum") {
   silt::test::StorageEnv env;  // 4+2: reads need 4 drives, writes 5
-  auto& layer = *env.layer;
+  silt::Healer healer(dynamic_cast<silt::ErasureObjectLayer&>(*env.layer), {});
+  silt::Maintenance* layer = &healer;
   auto cluster = [&](const char* path) { return answer_health(verb::get, path, layer, false); };
   CHECK(cluster("/minio/health/cluster")->status == 200);
   CHECK(header(*cluster("/minio/health/cluster"), "X-Minio-Write-Quorum") == "5");
@@ -73,4 +76,13 @@ TEST_CASE("the bucket name minio is reserved, and only it") {
   CHECK(silt::is_reserved_bucket_name("minio"));
   CHECK_FALSE(silt::is_reserved_bucket_name("minio-data"));
   CHECK_FALSE(silt::is_reserved_bucket_name("minio1"));
+}
+
+TEST_CASE("health: a backend without Maintenance is always in quorum") {
+  auto r = answer_health(verb::get, "/minio/health/cluster", nullptr, false);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(header(*r, "X-Minio-Write-Quorum") == "<none>");
+  CHECK(answer_health(verb::get, "/minio/health/cluster/read", nullptr, false)->status == 200);
+  CHECK(answer_health(verb::get, "/minio/health/cluster", nullptr, true)->status == 503);
 }

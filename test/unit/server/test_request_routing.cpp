@@ -21,8 +21,8 @@ std::string op(http::verb v, std::string target, std::vector<std::pair<std::stri
   auto req = parse_s3_request(h, "");
   REQUIRE(req.ok());
   auto r = route(*req);
-  if (!r) return std::string(s3::code_name(r.error().code));
-  return std::string(r->operation);
+  if (!r.error) return std::string(s3::code_name(r.error.error().code));
+  return std::string(r.endpoint->operation);
 }
 }  // namespace
 
@@ -115,6 +115,11 @@ TEST_CASE("the router table names every operation", "[router]") {
   CHECK(op(verb::get, "/b?policy") == "GetBucketPolicy");
   CHECK(op(verb::delete_, "/b?policy") == "DeleteBucketPolicy");
   CHECK(op(verb::get, "/b?policyStatus") == "GetBucketPolicyStatus");
+  CHECK(op(verb::put, "/b?lifecycle") == "PutBucketLifecycleConfiguration");
+  CHECK(op(verb::get, "/b?lifecycle") == "GetBucketLifecycleConfiguration");
+  CHECK(op(verb::delete_, "/b?lifecycle") == "DeleteBucketLifecycle");
+  CHECK(op(verb::options, "/b/k") == "Preflight");
+  CHECK(op(verb::post, "/b", {{"content-type", "multipart/form-data; boundary=x"}}) == "PostObject");
 }
 
 TEST_CASE("operations silt does not serve are NotImplemented, never a wrong 200", "[router]") {

@@ -25,9 +25,10 @@ Outcome routed(http::verb v, std::string target, std::vector<std::pair<std::stri
   REQUIRE(req.ok());
   req->secure_transport = tls;
   auto r = route(*req);
-  if (r) return {std::string(r->operation), ""};
-  auto it = r.error().extra.find("Header");
-  return {std::string(s3::code_name(r.error().code)), it == r.error().extra.end() ? "" : it->second};
+  if (r.error) return {std::string(r.endpoint->operation), ""};
+  const s3::Error& e = r.error.error();
+  auto it = e.extra.find("Header");
+  return {std::string(s3::code_name(e.code)), it == e.extra.end() ? "" : it->second};
 }
 
 std::string code(http::verb v, std::string target, std::vector<std::pair<std::string, std::string>> headers,

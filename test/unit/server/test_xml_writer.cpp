@@ -1,10 +1,11 @@
-// server/s3/xml_writer.h must write what the pugixml helpers (server/s3/xml.h) write.
+// server/s3/xml_writer.h must write what the pugixml helpers (util/xml.h) write.
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "server/s3/xml.h"
 #include "server/s3/xml_writer.h"
+#include "util/xml.h"
 
+using namespace silt;
 using namespace silt::server;
 
 namespace {

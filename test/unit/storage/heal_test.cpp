@@ -34,6 +34,11 @@ ObjectRecord record(StorageEnv& env, const std::string& key) {
   return *r;
 }
 
+// A healer on the env's layer, its thread not started: the test drives it.
+std::unique_ptr<Healer> healer_of(StorageEnv& env) {
+  return std::make_unique<Healer>(dynamic_cast<ErasureObjectLayer&>(*env.layer), HealerOptions{});
+}
+
 std::string shard_path(StorageEnv& env, const ObjectRecord& rec, size_t shard, const PartRecord& part) {
   const Pool& pool = *env.set().pool(rec.layout.pool);
   return pool.drives[static_cast<size_t>(rec.distribution_of(part)[shard])].data_dir(part.data_id) + "/" +
@@ -135,12 +140,11 @@ TEST_CASE("a degraded read queues the version and the healer repairs it", "[heal
   CHECK(*env.set().index->heal_backlog() == 0);
   CHECK(*env.get("b", "k") == data);             // rebuilt for the reader ...
   CHECK(*env.set().index->heal_backlog() == 1);  // ... and queued
-  auto healer = make_healer(*env.layer, {});
-  REQUIRE(healer);
+  auto healer = healer_of(env);
   CHECK(healer->drain_queue() == 1);
   CHECK(*env.set().index->heal_backlog() == 0);
   CHECK(data_files(env) == before);
-  CHECK(healer->status()["queue_healed"] == 1);
+  CHECK(healer->heal_status().queue_healed == 1);
 }
 
 TEST_CASE("a wiped drive is marked healing and a rebuild pass refills it", "[heal]") {
@@ -152,7 +156,7 @@ TEST_CASE("a wiped drive is marked healing and a rebuild pass refills it", "[hea
   REQUIRE(env.layer->delete_object("b", "k0").ok());
   const auto before = data_files(env);
   stdfs::remove_all(env.cfg.drives[2]);
-  auto healer = make_healer(*env.layer, {});
+  auto healer = healer_of(env);
   healer->check_drives();
   const Drive& d = env.set().pools.front()->drives[2];
   CHECK(d.state() == DriveState::Healing);
@@ -160,8 +164,8 @@ TEST_CASE("a wiped drive is marked healing and a rebuild pass refills it", "[hea
   // A restart keeps the mark.
   env.reopen();
   CHECK(env.set().pools.front()->drives[2].state() == DriveState::Healing);
-  healer = make_healer(*env.layer, {});
-  HealPass p = healer->run_pass("rebuild");
+  healer = healer_of(env);
+  HealPass p = healer->run_pass(HealKind::Rebuild);
   CHECK(p.errors == 0);
   CHECK(p.objects_scanned == 6);
   CHECK(p.shards_repaired == 6);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../object_io.h"
 #include "erasure/erasure_config.h"
 #include "erasure/erasure_object_layer.h"
 #include "temp_dir.h"
@@ -55,13 +56,7 @@ struct StorageEnv {
   // Writes one part of an upload; returns what commit returns.
   s3::Result<ObjectInfo> put_part(const std::string& bucket, const std::string& key, const std::string& upload_id,
                                   int number, const std::string& data, size_t chunk = 65536) {
-    auto w = layer->create_part(bucket, key, upload_id, number);
-    if (!w) return w.error();
-    for (size_t off = 0; off < data.size(); off += chunk) {
-      auto s = (*w)->write(data.data() + off, std::min(chunk, data.size() - off));
-      if (!s) return s.error();
-    }
-    return (*w)->commit({});
+    return silt::test::write_part(*layer, bucket, key, upload_id, number, data, chunk);
   }
 
   s3::Result<std::string> get(const std::string& bucket, const std::string& key, uint64_t off = 0,
@@ -71,20 +66,7 @@ struct StorageEnv {
 
   s3::Result<std::string> get_version(const std::string& bucket, const std::string& key, const std::string& version,
                                       uint64_t off = 0, uint64_t len = UINT64_MAX, size_t chunk = 777) {
-    auto info = layer->stat_object(bucket, key, version);
-    if (!info) return info.error();
-    if (len == UINT64_MAX) len = info->size - off;
-    auto r = layer->open_object(*info, off, len);
-    if (!r) return r.error();
-    std::string out;
-    std::vector<char> buf(chunk);
-    for (;;) {
-      auto n = (*r)->read(buf.data(), buf.size());
-      if (!n) return n.error();
-      if (*n == 0) break;
-      out.append(buf.data(), *n);
-    }
-    return out;
+    return silt::test::read_version(*layer, bucket, key, version, off, len, chunk);
   }
 
   std::string data_id(const std::string& bucket, const std::string& key) {

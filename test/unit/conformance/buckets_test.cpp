@@ -1,14 +1,13 @@
-// Bucket ownership in the index: recorded at creation, kept through rewrites of the bucket
-// record and reopens, and deciding which CreateBucket error a taken name gets.
+// Bucket ownership through any backend: recorded at creation, kept through rewrites of
+// the bucket record and restarts, deciding which CreateBucket error a taken name gets.
 #include <catch2/catch.hpp>
 
-#include "storage_env.h"
+#include "env.h"
 
 using namespace silt;
-using silt::test::StorageEnv;
 
 TEST_CASE("make_bucket records its owner; the admin's buckets record none") {
-  StorageEnv env;
+  CONFORMANCE_ENV(env);
   REQUIRE(env.layer->make_bucket("mine", "alice").ok());
   REQUIRE(env.layer->make_bucket("admins").ok());
   CHECK(env.layer->head_bucket("mine")->owner == "alice");
@@ -40,7 +39,7 @@ TEST_CASE("make_bucket records its owner; the admin's buckets record none") {
 }
 
 TEST_CASE("set_bucket_owner gives a bucket to another user or the admin, durably") {
-  StorageEnv env;
+  CONFORMANCE_ENV(env);
   REQUIRE(env.layer->make_bucket("bobs", "bob").ok());
   REQUIRE(env.layer->set_versioning("bobs", Versioning::Enabled).ok());
   REQUIRE(env.layer->set_bucket_owner("bobs", "alice").ok());

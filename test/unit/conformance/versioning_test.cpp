@@ -1,24 +1,16 @@
+// Versioning through any backend: Enabled and Suspended buckets, null versions,
+// delete markers, deleting versions, version listings and their order.
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
 
-#include "erasure/fs.h"
+#include "env.h"
 #include "index/keys.h"
-#include "storage_env.h"
 
 using namespace silt;
-using silt::test::random_bytes;
-using silt::test::StorageEnv;
+using silt::conformance::random_bytes;
 
 namespace {
-
-size_t data_dirs(StorageEnv& env) {
-  size_t n = 0;
-  std::error_code ec;
-  for (const auto& fan : std::filesystem::directory_iterator(env.set().pools[0]->drives[0].data_root(), ec))
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(fan.path(), ec)) ++n;
-  return n;
-}
 
 std::vector<std::string> version_ids(const VersionListResult& r) {
   std::vector<std::string> v;
@@ -29,7 +21,7 @@ std::vector<std::string> version_ids(const VersionListResult& r) {
 }  // namespace
 
 TEST_CASE("versioning: versions, delete markers, deleting versions", "[versioning]") {
-  StorageEnv env;
+  CONFORMANCE_ENV(env);
   REQUIRE(env.layer->make_bucket("b").ok());
   CHECK(env.layer->head_bucket("b")->versioning == Versioning::Unversioned);
   CHECK(env.layer->set_versioning("b", Versioning::Unversioned).error().code == s3::Code::InvalidArgument);
@@ -50,7 +42,7 @@ TEST_CASE("versioning: versions, delete markers, deleting versions", "[versionin
   }
   CHECK(ids[2] < ids[1]);  // newer versions sort first
   CHECK(ids[1] < ids[0]);
-  CHECK(data_dirs(env) == 3);  // nothing replaced
+  CHECK(env.data_items() == 3);  // nothing replaced
   REQUIRE(env.put("b", "other", "x").ok());
 
   auto st = env.layer->stat_object("b", "k");
@@ -113,7 +105,7 @@ TEST_CASE("versioning: versions, delete markers, deleting versions", "[versionin
   REQUIRE(env.layer->delete_object("b", "k", ids[2]).ok());
   CHECK(env.layer->stat_object("b", "k")->version_id == ids[1]);
   CHECK(*env.get("b", "k") == data[1]);
-  CHECK(data_dirs(env) == 3);
+  CHECK(env.data_items() == 3);
   // A version in the middle.
   REQUIRE(env.layer->delete_object("b", "k", ids[0]).ok());
   CHECK(version_ids(*env.layer->list_object_versions("b", {})).size() == 2);
@@ -127,7 +119,7 @@ TEST_CASE("versioning: versions, delete markers, deleting versions", "[versionin
   auto rest = env.layer->list_object_versions("b", {});
   REQUIRE(rest.ok());
   for (const auto& v : rest->versions) REQUIRE(env.layer->delete_object("b", v.key, v.version_id).ok());
-  CHECK(data_dirs(env) == 0);
+  CHECK(env.data_items() == 0);
   CHECK(env.layer->list_object_versions("b", {})->versions.empty());
   REQUIRE(env.layer->delete_bucket("b").ok());
   // Config documents went with the bucket.
@@ -137,7 +129,7 @@ TEST_CASE("versioning: versions, delete markers, deleting versions", "[versionin
 }
 
 TEST_CASE("versioning: suspended buckets keep one null version", "[versioning]") {
-  StorageEnv env;
+  CONFORMANCE_ENV(env);
   REQUIRE(env.layer->make_bucket("b").ok());
   // A null version from before versioning was enabled.
   REQUIRE(env.put("b", "k", "unversioned").ok());
@@ -146,14 +138,14 @@ TEST_CASE("versioning: suspended buckets keep one null version", "[versioning]")
   REQUIRE(v1.ok());
   REQUIRE(env.layer->set_versioning("b", Versioning::Suspended).ok());
   CHECK(env.layer->head_bucket("b")->versioning == Versioning::Suspended);
-  CHECK(data_dirs(env) == 2);
+  CHECK(env.data_items() == 2);
   auto n1 = env.put("b", "k", "null-1");
   REQUIRE(n1.ok());
   CHECK(n1->version_id == "null");
-  CHECK(data_dirs(env) == 2);  // replaced the first null version and freed it
+  CHECK(env.data_items() == 2);  // replaced the first null version and freed it
   auto n2 = env.put("b", "k", "null-2");
   REQUIRE(n2.ok());
-  CHECK(data_dirs(env) == 2);
+  CHECK(env.data_items() == 2);
   CHECK(*env.get("b", "k") == "null-2");
   CHECK(*env.get_version("b", "k", "null") == "null-2");
   CHECK(*env.get_version("b", "k", v1->version_id) == "v1");
@@ -166,7 +158,7 @@ TEST_CASE("versioning: suspended buckets keep one null version", "[versioning]")
   REQUIRE(del.ok());
   CHECK(del->delete_marker);
   CHECK(del->version_id == "null");
-  CHECK(data_dirs(env) == 2);  // v1, and the marker's own dir (its record, for a rebuild)
+  CHECK(env.data_items() == 2);  // v1, and the null delete marker (its record, for a rebuild)
   CHECK(env.layer->stat_object("b", "k").error().extra.at("VersionId") == "null");
   auto vl2 = env.layer->list_object_versions("b", {});
   REQUIRE(vl2.ok());
@@ -184,11 +176,11 @@ TEST_CASE("versioning: suspended buckets keep one null version", "[versioning]")
   env.reopen();
   CHECK(env.layer->head_bucket("b")->versioning == Versioning::Enabled);
   CHECK(*env.get("b", "k") == "v2");
-  CHECK(data_dirs(env) == 3);  // v1, v2 and the null delete marker
+  CHECK(env.data_items() == 3);  // v1, v2 and the null delete marker
 }
 
 TEST_CASE("versioning: unversioned buckets list null versions and delete in place", "[versioning]") {
-  StorageEnv env;
+  CONFORMANCE_ENV(env);
   REQUIRE(env.layer->make_bucket("b").ok());
   REQUIRE(env.put("b", "k", "one").ok());
   REQUIRE(env.put("b", "k", "two").ok());
@@ -201,30 +193,26 @@ TEST_CASE("versioning: unversioned buckets list null versions and delete in plac
   REQUIRE(del.ok());
   CHECK_FALSE(del->delete_marker);
   CHECK(del->version_id.empty());
-  CHECK(data_dirs(env) == 0);
+  CHECK(env.data_items() == 0);
   CHECK(env.layer->list_object_versions("b", {})->versions.empty());
   REQUIRE(env.layer->delete_bucket("b").ok());
 }
 
 TEST_CASE("versioning: listings page through versions and hide deleted keys", "[versioning]") {
-  StorageEnv env;
+  CONFORMANCE_ENV(env);
   REQUIRE(env.layer->make_bucket("b").ok());
   REQUIRE(env.layer->set_versioning("b", Versioning::Enabled).ok());
   // (key, version id) newest first within a key, keys in byte order.
   std::map<std::string, std::vector<std::string>> expect;
-  // Index records only (no drive I/O): listings never read data.
+  // Empty objects: listings never read data.
   for (const std::string& key : std::vector<std::string>{"a", "d/1", "d/2", "e", std::string("a\0b", 3)})
     for (int i = 0; i < 3; ++i) {
-      ObjectRecord rec;
-      rec.info.bucket = "b";
-      rec.info.key = key;
-      rec.info.etag = "d41d8cd98f00b204e9800998ecf8427e";
-      rec.layout = {4, 2, 4096, std::string(32, '0'), {0, 1, 2, 3, 4, 5}, "", "", 0};
-      auto r = env.set().index->commit_object(rec);
+      auto r = env.put("b", key, "");
       REQUIRE(r.ok());
-      REQUIRE(r->replaced.empty());
-      expect[key].insert(expect[key].begin(), r->rec.info.version_id);
+      CHECK(r->etag == "d41d8cd98f00b204e9800998ecf8427e");
+      expect[key].insert(expect[key].begin(), r->version_id);
     }
+  CHECK(env.data_items() == 15);  // an Enabled bucket replaces nothing
   std::vector<std::pair<std::string, std::string>> want;
   for (const auto& [k, vs] : expect)
     for (const auto& v : vs) want.emplace_back(k, v);

@@ -1,8 +1,8 @@
-#include "server/s3/xml.h"
+#include "util/xml.h"
 
 #include <sstream>
 
-namespace silt::server {
+namespace silt {
 
 pugi::xml_node new_s3_document(pugi::xml_document& doc, const char* root) {
   auto decl = doc.append_child(pugi::node_declaration);
@@ -23,4 +23,4 @@ std::string to_string(const pugi::xml_document& doc) {
   return out.str();
 }
 
-}  // namespace silt::server
+}  // namespace silt

@@ -1,0 +1,183 @@
+#include "server/ops/admin_json.h"
+
+#include <string>
+
+namespace silt::server {
+
+using nlohmann::json;
+
+namespace {
+
+// 0 means "still running" in the structs and null in the API.
+json finished(int64_t finished_ms) {
+  return finished_ms ? json(finished_ms) : json(nullptr);
+}
+
+json heal_pass_json(const std::optional<HealPass>& p) {
+  if (!p) return nullptr;
+  return {{"id", p->id},
+          {"kind", std::string(heal_kind_name(p->kind))},
+          {"bucket", p->bucket},
+          {"started_ms", p->started_ms},
+          {"finished_ms", finished(p->finished_ms)},
+          {"objects_scanned", p->objects_scanned},
+          {"objects_total", p->objects_total},
+          {"bytes_scanned", p->bytes_scanned},
+          {"bytes_total", p->bytes_total},
+          {"objects_healed", p->objects_healed},
+          {"shards_repaired", p->shards_repaired},
+          {"shards_unavailable", p->shards_unavailable},
+          {"objects_lost", p->objects_lost},
+          {"errors", p->errors},
+          {"last_error", p->last_error},
+          {"cut_short", p->cut_short}};
+}
+
+json lifecycle_pass_json(const std::optional<lifecycle::PassStats>& p) {
+  if (!p) return nullptr;
+  return {{"id", p->id},
+          {"bucket", p->bucket},
+          {"started_ms", p->started_ms},
+          {"finished_ms", finished(p->finished_ms)},
+          {"objects_scanned", p->objects_scanned},
+          {"objects_total", p->objects_total},
+          {"expired", p->expired},
+          {"transitioned", p->transitioned},
+          {"bytes_transitioned", p->bytes_transitioned},
+          {"aborted_uploads", p->aborted_uploads},
+          {"errors", p->errors},
+          {"last_error", p->last_error}};
+}
+
+json classes_json(const std::vector<lifecycle::ClassUsage>& classes) {
+  json a = json::array();
+  for (const auto& c : classes)
+    a.push_back({{"storage_class", c.storage_class},
+                 {"pool", c.pool},
+                 {"objects", c.objects},
+                 {"logical_bytes", c.logical_bytes},
+                 {"stored_bytes", c.stored_bytes},
+                 {"monthly_cost", c.monthly_cost}});
+  return a;
+}
+
+// The classes with what they store and cost together.
+json totals_json(const std::vector<lifecycle::ClassUsage>& classes) {
+  uint64_t stored = 0;
+  double cost = 0;
+  for (const auto& c : classes) {
+    stored += c.stored_bytes;
+    cost += c.monthly_cost;
+  }
+  return {{"classes", classes_json(classes)}, {"stored_bytes", stored}, {"monthly_cost", cost}};
+}
+
+}  // namespace
+
+json heal_status_json(const HealStatus& heal) {
+  return {{"running", heal.current.has_value()},
+          {"current", heal_pass_json(heal.current)},
+          {"last", heal_pass_json(heal.last)},
+          {"requested", heal.requested ? json(*heal.requested) : json(nullptr)},
+          {"backlog", heal.backlog},
+          {"queue_healed", heal.queue_healed},
+          {"queue_lost", heal.queue_lost},
+          {"scrub",
+           {{"interval_seconds", heal.scrub.interval_seconds},
+            {"bytes_per_second", heal.scrub.bytes_per_second},
+            {"current", heal_pass_json(heal.scrub.current)},
+            {"last", heal_pass_json(heal.scrub.last)}}}};
+}
+
+json cluster_status_json(const std::vector<DriveStatus>& drives, const std::vector<PoolStatus>& pools,
+                         const HealStatus& heal) {
+  json d = json::array();
+  for (const auto& s : drives) {
+    json j = {{"slot", s.slot},     {"path", s.path},         {"state", std::string(drive_health_name(s.health))},
+              {"reason", s.reason}, {"drive_id", s.drive_id}, {"pools", s.pools}};
+    if (s.total_bytes) j["total_bytes"] = *s.total_bytes;
+    if (s.free_bytes) j["free_bytes"] = *s.free_bytes;
+    d.push_back(std::move(j));
+  }
+  json p = json::array();
+  for (const auto& s : pools)
+    p.push_back({{"name", s.name},
+                 {"k", s.k},
+                 {"m", s.m},
+                 {"drives", s.drives},
+                 {"online", s.online},
+                 {"healing", s.healing},
+                 {"offline", s.offline},
+                 {"storage_classes", s.storage_classes},
+                 {"readable", s.readable()},
+                 {"writable", s.writable()}});
+  return {{"drives", std::move(d)},
+          {"pools", std::move(p)},
+          {"healing",
+           {{"backlog", heal.backlog},
+            {"running", heal_pass_json(heal.current)},
+            {"last", heal_pass_json(heal.last)},
+            {"scrub", heal_pass_json(heal.scrub.last)}}}};
+}
+
+json lifecycle_status_json(const lifecycle::WorkerStatus& status) {
+  json buckets = json::array();
+  for (const auto& b : status.buckets) {
+    json rules = json::array();
+    for (const auto& r : b.rules)
+      rules.push_back({{"id", r.id},
+                       {"status", r.enabled ? "Enabled" : "Disabled"},
+                       {"expired", r.totals.expired},
+                       {"transitioned", r.totals.transitioned},
+                       {"bytes_transitioned", r.totals.bytes_transitioned}});
+    buckets.push_back({{"bucket", b.bucket}, {"cursor", b.cursor}, {"rules", std::move(rules)}});
+  }
+  return {{"running", status.current.has_value()},
+          {"current", lifecycle_pass_json(status.current)},
+          {"last", lifecycle_pass_json(status.last)},
+          {"buckets", std::move(buckets)}};
+}
+
+json usage_json(const std::vector<PoolInfo>& pools, const std::vector<lifecycle::BucketUsage>& usage) {
+  json j;
+  j["pools"] = json::array();
+  for (const auto& p : pools)
+    j["pools"].push_back({{"name", p.name},
+                          {"k", p.k},
+                          {"m", p.m},
+                          {"block_size", p.block_size},
+                          {"compression", p.zstd_level ? "zstd-" + std::to_string(p.zstd_level) : "none"},
+                          {"price_per_tb_month", p.price_per_tb_month},
+                          {"drives", p.drives},
+                          {"storage_classes", p.storage_classes}});
+  j["buckets"] = json::array();
+  uint64_t objects = 0, logical = 0, stored = 0;
+  double cost = 0;
+  for (const auto& b : usage) {
+    j["buckets"].push_back({{"bucket", b.bucket}, {"classes", classes_json(b.classes)}});
+    for (const auto& c : b.classes) {
+      objects += c.objects;
+      logical += c.logical_bytes;
+      stored += c.stored_bytes;
+      cost += c.monthly_cost;
+    }
+  }
+  j["totals"] = {{"objects", objects}, {"logical_bytes", logical}, {"stored_bytes", stored}, {"monthly_cost", cost}};
+  return j;
+}
+
+json simulation_json(const lifecycle::Simulation& sim) {
+  json horizons = json::array();
+  for (const auto& h : sim.horizons) {
+    json j = totals_json(h.classes);
+    j["days"] = h.days;
+    j["expired_objects"] = h.expired_objects;
+    j["expired_bytes"] = h.expired_bytes;
+    j["transitioned_objects"] = h.transitioned_objects;
+    j["transitioned_bytes"] = h.transitioned_bytes;
+    horizons.push_back(std::move(j));
+  }
+  return {{"bucket", sim.bucket}, {"now", totals_json(sim.now)}, {"horizons", std::move(horizons)}};
+}
+
+}  // namespace silt::server
