@@ -29,6 +29,20 @@ std::string object_entry(std::string_view key) {
 std::string version_entry(std::string_view key, std::string_view vkey) {
   return "V" + keys::escape_key(key) + std::string(keys::kKeyEnd) + std::string(vkey);
 }
+std::string upload_scope(std::string_view key_prefix) {
+  return "U" + keys::escape_key(key_prefix);
+}
+std::string upload_entry(std::string_view key, std::string_view upload_id) {
+  return upload_scope(key) + std::string(keys::kKeyEnd) + std::string(upload_id);
+}
+std::string parts_scope(std::string_view key, std::string_view upload_id) {
+  return "P" + keys::escape_key(key) + std::string(keys::kKeyEnd) + std::string(upload_id);
+}
+std::string part_entry(std::string_view key, std::string_view upload_id, int number) {
+  char n[8];
+  std::snprintf(n, sizeof n, "%05d", number);
+  return parts_scope(key, upload_id) + n;
+}
 std::string inline_entry(std::string_view data_id) {
   return "D" + std::string(data_id);
 }

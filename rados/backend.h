@@ -8,6 +8,8 @@
 //   silt.b.<id>.s.0      one bucket's index shard. xattr "state": "live" | "closing".
 //                        omap  O<key> -> latest version (listing header + object record JSON)
 //                              V<ekey>\0\1<vkey> -> every version (same value)
+//                              U<ekey>\0\1<upload id> -> multipart upload (upload JSON + "state")
+//                              P<ekey>\0\1<upload id><5-digit part> -> uploaded part (part JSON)
 //                              D<data id> -> the bytes of an inlined object
 //                              I<data id> -> write intent (JSON: pool, started_ms)
 //                              G<16 hex ms><data id> -> data to remove after the grace period
@@ -43,6 +45,10 @@ std::string config_entry(std::string_view bucket, std::string_view name);
 std::string config_scope(std::string_view bucket);  // "C<bucket>\0"
 std::string object_entry(std::string_view key);
 std::string version_entry(std::string_view key, std::string_view vkey);
+std::string upload_entry(std::string_view key, std::string_view upload_id);
+std::string upload_scope(std::string_view key_prefix);  // "U<escaped prefix>"
+std::string part_entry(std::string_view key, std::string_view upload_id, int number);
+std::string parts_scope(std::string_view key, std::string_view upload_id);
 std::string inline_entry(std::string_view data_id);
 std::string intent_entry(std::string_view data_id);
 std::string gc_entry(int64_t due_ms, std::string_view data_id);

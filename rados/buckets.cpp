@@ -7,6 +7,7 @@
 #include <set>
 
 #include "rados/gc.h"
+#include "rados/uploads.h"
 
 namespace silt::rados {
 
@@ -81,14 +82,15 @@ int flip_state(Backend& b, const std::string& oid, std::string_view from, std::s
 }
 
 // Whether the shard holds anything that makes the bucket non-empty: an object, a
-// version, an upload or a write in flight (its intent). GC entries do not count.
+// version or a write in flight (its intent). Uploads do not (AWS aborts them with the
+// bucket), nor do GC entries.
 s3::Result<bool> shard_has_entries(Backend& b, const std::string& oid) {
   librados::ObjectReadOperation op;
-  std::map<std::string, bufferlist> found[4];
-  bool more[4];
-  int rv[4];
-  const char* kinds[4] = {"O", "V", "U", "I"};
-  for (int i = 0; i < 4; ++i) op.omap_get_vals2("", kinds[i], 1, &found[i], &more[i], &rv[i]);
+  std::map<std::string, bufferlist> found[3];
+  bool more[3];
+  int rv[3];
+  const char* kinds[3] = {"O", "V", "I"};
+  for (int i = 0; i < 3; ++i) op.omap_get_vals2("", kinds[i], 1, &found[i], &more[i], &rv[i]);
   int r = b.index.operate(oid, &op, nullptr);
   if (r == -ENOENT) return false;
   if (r < 0) return rados_error("read", oid, r);
@@ -197,8 +199,10 @@ s3::Status delete_bucket(Backend& b, std::string_view name) {
       backoff(attempt);  // the owner changed meanwhile: decide again
       continue;
     }
-    // 4. No record names the shard now: free the data it still queues for GC, then it.
+    // 4. No record names the shard now: free the data of its uploads' parts and what it
+    // still queues for GC, then it.
     b.forget_bucket(name);
+    if (auto s = drop_all_parts(b, oid); !s) return s;
     if (auto s = drain_gc(b, oid); !s) return s;
     if (r = b.index.remove(oid); r < 0 && r != -ENOENT) return rados_error("remove shard", oid, r);
     return {};

@@ -30,7 +30,8 @@ struct StoredBucket {
 s3::Result<StoredBucket> read_bucket(Backend& b, std::string_view name);
 // BucketAlreadyOwnedByYou (same owner) / BucketAlreadyExists.
 s3::Status create_bucket(Backend& b, std::string_view name, std::string_view owner, int64_t now_ms);
-// BucketNotEmpty while the shard holds an object, a version or a write in flight.
+// BucketNotEmpty while the shard holds an object, a version or a write in flight;
+// multipart uploads in progress are aborted with the bucket (their parts' data freed).
 s3::Status delete_bucket(Backend& b, std::string_view name);
 s3::Result<std::vector<BucketInfo>> list_buckets(Backend& b);
 s3::Status set_bucket_owner(Backend& b, std::string_view name, std::string_view owner);

@@ -67,10 +67,22 @@ s3::Result<uint64_t> collect(Backend& b, const std::string& shard, int64_t now_m
 
 }  // namespace
 
-std::pair<std::string, std::string> gc_item(const ObjectRecord& rec, int64_t due_ms) {
-  if (rec.info.delete_marker || is_inline(rec) || rec.layout.data_id.empty()) return {};
-  json v{{"pool", rec.layout.pool}, {"objects", object_count(rec.info.size, rec.layout.block_size)}};
-  return {gc_entry(due_ms, rec.layout.data_id), v.dump()};
+std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
+                                                 uint32_t stripe, int64_t due_ms) {
+  json v{{"pool", pool}, {"objects", object_count(size, stripe)}};
+  return {gc_entry(due_ms, data_id), v.dump()};
+}
+
+std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& rec, int64_t due_ms) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (rec.info.delete_marker || is_inline(rec)) return out;
+  if (!rec.layout.data_id.empty()) {
+    out.push_back(gc_data_item(rec.layout.pool, rec.layout.data_id, rec.info.size, rec.layout.block_size, due_ms));
+    return out;
+  }
+  for (const auto& p : rec.parts)  // multipart: each part's data is its own
+    out.push_back(gc_data_item(rec.layout.pool, p.data_id, p.size, rec.layout.block_size, due_ms));
+  return out;
 }
 
 s3::Status remove_data(DataPool& pool, const std::string& data_id, uint64_t count) {

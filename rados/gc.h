@@ -8,15 +8,23 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "index/object_record.h"
 #include "rados/backend.h"
 
 namespace silt::rados {
 
-// The G entry (name, value) that queues rec's data for removal at due_ms; nothing
-// (an empty name) when rec has no data in a pool (inlined or a delete marker).
-std::pair<std::string, std::string> gc_item(const ObjectRecord& rec, int64_t due_ms);
+// The G entries (name, value) that queue rec's data for removal at due_ms: one per
+// data id (a multipart version: one per part); none when rec has no data in a pool
+// (inlined or a delete marker).
+std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& rec, int64_t due_ms);
+// The G entry of one stretch of data: `size` bytes of data_id in pool, stored in
+// `stripe`-byte objects.
+std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
+                                                 uint32_t stripe, int64_t due_ms);
 
 // Removes the data of every entry of shard due by now_ms. Returns how many were done.
 s3::Result<uint64_t> gc_shard(Backend& b, const std::string& shard, int64_t now_ms);

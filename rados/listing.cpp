@@ -3,16 +3,20 @@
 #include <cerrno>
 #include <map>
 
+#include "index/keys.h"
 #include "index/listing_header.h"
 #include "index/object_record.h"
+#include "index/upload_record.h"
+#include "rados/uploads.h"
 
 namespace silt::rados {
 
 namespace {
 
-// Greater than every entry name that starts with s: keys are at most 1024 bytes.
+// Greater than every entry name that starts with s: keys are at most 1024 bytes,
+// 2048 escaped, and an upload's tail adds 50.
 std::string past_all_under(const std::string& s) {
-  return s + std::string(kMaxKeyLength + 8, '\xff');
+  return s + std::string(2 * kMaxKeyLength + 64, '\xff');
 }
 
 // Entries of one shard starting with scope, in order, fetched a page at a time.
@@ -130,6 +134,84 @@ s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const L
       continue;
     }
     if (r < 0) return rados_error("list", *shard, r);
+    return res;
+  }
+  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+}
+
+s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const UploadListParams& p) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto shard = b.bucket_shard(bucket);
+    if (!shard) return shard.error();
+    UploadList res;
+    if (p.max_uploads <= 0) return res;
+    const std::string scope = upload_scope(p.prefix);
+    // Entries of key_marker's uploads are all greater than "U<escaped marker>": start
+    // there and skip them one by one below, as the LevelDB index does.
+    std::string start = p.key_marker.empty() ? std::string() : upload_scope(p.key_marker);
+    if (start < scope) start.clear();
+    Cursor c(b, *shard, scope);
+    int r = c.seek(start);
+    int count = 0;
+    while (r == 0 && c.valid()) {
+      const std::string_view rest = std::string_view(c.name()).substr(1);
+      const size_t tail = keys::kUploadIdLen + keys::kKeyEnd.size();
+      if (rest.size() < tail || rest.substr(rest.size() - tail, keys::kKeyEnd.size()) != keys::kKeyEnd) {
+        r = c.next();
+        continue;
+      }
+      const std::string key = keys::unescape_key(rest.substr(0, rest.size() - tail));
+      const std::string uid(rest.substr(rest.size() - keys::kUploadIdLen));
+      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+        // A prefix after the key marker holds only keys after it: no upload-id check here.
+        if (cp > p.key_marker) {
+          if (count == p.max_uploads) {
+            res.truncated = true;
+            break;
+          }
+          res.prefixes.push_back(cp);
+          res.next_key_marker = cp;
+          res.next_upload_id_marker.clear();
+          ++count;
+        }
+        r = c.seek(past_all_under(upload_scope(cp)));
+        continue;
+      }
+      if (!p.key_marker.empty() &&
+          (key < p.key_marker || (key == p.key_marker && (p.upload_id_marker.empty() || uid <= p.upload_id_marker)))) {
+        r = c.next();
+        continue;
+      }
+      const std::string value = c.value();
+      const std::string state = upload_state(value);
+      if (state != "open" && state != "completing") {  // gone for clients, being removed
+        r = c.next();
+        continue;
+      }
+      if (count == p.max_uploads) {
+        res.truncated = true;
+        break;
+      }
+      auto u = decode_upload_info(value);
+      if (!u) return u.error();
+      u->bucket = std::string(bucket);
+      u->key = key;
+      u->upload_id = uid;
+      res.next_key_marker = key;
+      res.next_upload_id_marker = uid;
+      res.uploads.push_back(std::move(*u));
+      ++count;
+      r = c.next();
+    }
+    if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      continue;
+    }
+    if (r < 0) return rados_error("list uploads in", *shard, r);
+    if (!res.truncated) {
+      res.next_key_marker.clear();
+      res.next_upload_id_marker.clear();
+    }
     return res;
   }
   return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");

@@ -13,5 +13,8 @@
 namespace silt::rados {
 
 s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const ListParams& p);
+// ListMultipartUploads: the U entries (uploads in progress) by key, then initiation,
+// with prefix, delimiter, key and upload-id markers, as the LevelDB index lists them.
+s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const UploadListParams& p);
 
 }  // namespace silt::rados

@@ -55,8 +55,9 @@ void drop_version(librados::ObjectWriteOperation& op, const Backend& b, const Ob
                   std::set<std::string>& rm) {
   rm.insert(version_entry(old.info.key, old.version_key));
   if (is_inline(old)) rm.insert(inline_entry(old.layout.data_id));
-  auto [name, value] = gc_item(old, now_ms() + b.cfg.gc_grace_ms);
-  if (!name.empty()) op.omap_set({{name, to_bl(value)}});
+  std::map<std::string, bufferlist> queued;
+  for (auto& [name, value] : gc_items(old, now_ms() + b.cfg.gc_grace_ms)) queued.emplace(name, to_bl(value));
+  if (!queued.empty()) op.omap_set(queued);
 }
 
 }  // namespace
@@ -97,7 +98,7 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
 }
 
 s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const WriteConditions& cond,
-                                       const std::string* inline_data) {
+                                       const std::string* inline_data, const CommitExtra& extra) {
   const std::string bucket = rec.info.bucket, key = rec.info.key;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
@@ -125,9 +126,11 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
     if (inline_data) {
       // "" would read as absent; a zero-byte object needs no D entry at all.
       if (!inline_data->empty()) set.emplace(inline_entry(rec.layout.data_id), to_bl(*inline_data));
-    } else {
+    } else if (!rec.layout.data_id.empty()) {
       rm.insert(intent_entry(rec.layout.data_id));
     }
+    if (extra)
+      if (auto s = extra(attempt, op, set, rm); !s) return s.error();
     for (const auto& k : set) rm.erase(k.first);
     if (!rm.empty()) op.omap_rm_keys(rm);
     op.omap_set(set);

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -29,11 +31,17 @@ struct Current {
 };
 s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key);
 
+// What a caller adds to a commit op (CompleteMultipartUpload: its upload's assertion
+// and removal). Called before every attempt with the attempt number (a retry follows
+// a lost race: the caller may re-read and refuse); fills op, or entries to set/remove.
+using CommitExtra = std::function<s3::Status(int attempt, librados::ObjectWriteOperation& op,
+                                             std::map<std::string, bufferlist>& set, std::set<std::string>& rm)>;
+
 // Makes rec (its data already stored, or inline_data) the key's latest version when
 // cond holds at that moment. Assigns version id and vkey; queues the data of the
 // version it replaces for GC and drops rec's write intent, all in the same op.
 s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const WriteConditions& cond,
-                                       const std::string* inline_data);
+                                       const std::string* inline_data, const CommitExtra& extra = {});
 
 // The latest version when version_id is empty, "null", or its id: NoSuchKey /
 // NoSuchVersion otherwise. Delete markers never exist in phase 1.

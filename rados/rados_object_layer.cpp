@@ -9,6 +9,7 @@
 #include "rados/listing.h"
 #include "rados/objects.h"
 #include "rados/reader.h"
+#include "rados/uploads.h"
 #include "rados/writer.h"
 #include "util/time.h"
 
@@ -74,18 +75,15 @@ s3::Status RadosObjectLayer::set_bucket_owner(std::string_view bucket, std::stri
 s3::Result<std::unique_ptr<ObjectWriter>> RadosObjectLayer::create_object(std::string_view bucket, std::string_view key,
                                                                           const WriteConditions& cond,
                                                                           std::string_view storage_class) {
-  if (storage_class.empty()) storage_class = "STANDARD";
-  rados::DataPool* pool = b_->pool_for_class(storage_class);
-  if (!pool)
-    return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid")
-        .with("StorageClassRequested", std::string(storage_class));
+  auto pool = class_pool(storage_class);
+  if (!pool) return pool.error();
   // Fail early (and learn whether the key exists, for the 409 of a key deleted
   // mid-write); the commit decides again.
   auto cur = rados::read_current(*b_, bucket, key);
   if (!cur) return cur.error();
   WriteConditions c = cond;
   if (c.if_none_match_any || !c.if_match.empty()) c.existed_at_start = cur->rec && !cur->rec->info.delete_marker;
-  return rados::start_writer(*b_, *pool, std::string(bucket), std::string(key), std::move(c));
+  return rados::start_writer(*b_, **pool, std::string(bucket), std::string(key), std::move(c));
 }
 
 s3::Result<ObjectInfo> RadosObjectLayer::stat_object(std::string_view bucket, std::string_view key,
@@ -189,28 +187,59 @@ s3::Status RadosObjectLayer::delete_bucket_config(std::string_view bucket, std::
   return rados::delete_bucket_config(*b_, bucket, name);
 }
 
-s3::Result<UploadInfo> RadosObjectLayer::create_upload(std::string_view, std::string_view, const ObjectMeta&) {
-  return not_implemented("Multipart upload");
+s3::Result<UploadInfo> RadosObjectLayer::create_upload(std::string_view bucket, std::string_view key,
+                                                       const ObjectMeta& meta) {
+  if (auto pool = class_pool(meta.storage_class); !pool) return pool.error();
+  return rados::create_upload(*b_, bucket, key, meta, now_ms());
 }
-s3::Result<UploadInfo> RadosObjectLayer::get_upload(std::string_view, std::string_view, std::string_view) {
-  return not_implemented("Multipart upload");
+
+s3::Result<UploadInfo> RadosObjectLayer::get_upload(std::string_view bucket, std::string_view key,
+                                                    std::string_view upload_id) {
+  return rados::get_upload(*b_, bucket, key, upload_id);
 }
-s3::Result<std::unique_ptr<ObjectWriter>> RadosObjectLayer::create_part(std::string_view, std::string_view,
-                                                                        std::string_view, int) {
-  return not_implemented("Multipart upload");
+
+s3::Result<std::unique_ptr<ObjectWriter>> RadosObjectLayer::create_part(std::string_view bucket, std::string_view key,
+                                                                        std::string_view upload_id, int part_number) {
+  if (part_number < 1 || part_number > kMaxPartNumber)
+    return s3::Error(s3::Code::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+        .with("ArgumentName", "partNumber")
+        .with("ArgumentValue", std::to_string(part_number));
+  // Fail early; the part's commit asserts the upload is still open.
+  auto u = rados::get_upload(*b_, bucket, key, upload_id);
+  if (!u) return u.error();
+  auto pool = class_pool(u->meta.storage_class);
+  if (!pool) return pool.error();
+  return rados::start_part_writer(*b_, **pool, std::string(bucket), std::string(key), std::string(upload_id),
+                                  part_number);
 }
-s3::Result<PartList> RadosObjectLayer::list_parts(std::string_view, std::string_view, std::string_view, int, int) {
-  return not_implemented("Multipart upload");
+
+s3::Result<PartList> RadosObjectLayer::list_parts(std::string_view bucket, std::string_view key,
+                                                  std::string_view upload_id, int after_part, int max_parts) {
+  return rados::list_parts(*b_, bucket, key, upload_id, after_part, max_parts);
 }
-s3::Result<ObjectInfo> RadosObjectLayer::complete_upload(std::string_view, std::string_view, std::string_view,
-                                                         const std::vector<CompletedPart>&, const WriteConditions&) {
-  return not_implemented("Multipart upload");
+
+s3::Result<ObjectInfo> RadosObjectLayer::complete_upload(std::string_view bucket, std::string_view key,
+                                                         std::string_view upload_id,
+                                                         const std::vector<CompletedPart>& parts,
+                                                         const WriteConditions& cond) {
+  return rados::complete_upload(*b_, bucket, key, upload_id, parts, cond);
 }
-s3::Status RadosObjectLayer::abort_upload(std::string_view, std::string_view, std::string_view) {
-  return not_implemented("Multipart upload");
+
+s3::Status RadosObjectLayer::abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) {
+  return rados::abort_upload(*b_, bucket, key, upload_id);
 }
-s3::Result<UploadList> RadosObjectLayer::list_uploads(std::string_view, const UploadListParams&) {
-  return not_implemented("Multipart upload");
+
+s3::Result<UploadList> RadosObjectLayer::list_uploads(std::string_view bucket, const UploadListParams& p) {
+  return rados::list_uploads(*b_, bucket, p);
+}
+
+s3::Result<rados::DataPool*> RadosObjectLayer::class_pool(std::string_view storage_class) const {
+  if (storage_class.empty()) storage_class = "STANDARD";
+  rados::DataPool* pool = b_->pool_for_class(storage_class);
+  if (!pool)
+    return s3::Error(s3::Code::InvalidStorageClass, "The storage class you specified is not valid")
+        .with("StorageClassRequested", std::string(storage_class));
+  return pool;
 }
 
 s3::Result<std::unique_ptr<ObjectLayer>> open_rados_object_layer(const RadosConfig& cfg) {

@@ -4,10 +4,10 @@
 // one cluster at once: every change is one compare-and-set op on one RADOS object.
 // open_rados_object_layer (rados_config.h) builds one.
 //
-// Phase 1 serves unversioned buckets: PUT (If-None-Match, If-Match), GET/HEAD/Range,
-// metadata, tags and ACL updates, DELETE, ListObjects, bucket configs and owners. The
-// rest (versioning, multipart, version listings, storage class transitions) answers
-// NotImplemented, never a silent success.
+// It serves unversioned buckets: PUT (If-None-Match, If-Match), GET/HEAD/Range,
+// metadata, tags and ACL updates, DELETE, ListObjects, bucket configs and owners, and
+// multipart uploads (rados/uploads.h). The rest (versioning, version listings,
+// storage class transitions) answers NotImplemented, never a silent success.
 #pragma once
 
 #include <atomic>
@@ -78,6 +78,8 @@ class RadosObjectLayer final : public ObjectLayer {
 
  private:
   void gc_loop();
+  // The data pool of a storage class ("" is STANDARD); InvalidStorageClass.
+  s3::Result<rados::DataPool*> class_pool(std::string_view storage_class) const;
 
   std::unique_ptr<rados::Backend> b_;
   std::mutex gc_mu_;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <vector>
 
 namespace silt::rados {
 
@@ -111,6 +112,40 @@ class StripeReader final : public ObjectReader {
   s3::Status error_;
 };
 
+// A multipart version: its parts' data one after another, each read by a StripeReader
+// opened when the range reaches it (read-ahead stays within a part).
+class PartsReader final : public ObjectReader {
+ public:
+  struct Piece {
+    std::string data_id;
+    uint64_t offset = 0;  // within the part
+    uint64_t length = 0;
+  };
+  PartsReader(DataPool& pool, uint32_t stripe, std::vector<Piece> pieces, int ahead)
+      : pool_(pool), stripe_(stripe), pieces_(std::move(pieces)), ahead_(ahead) {}
+
+  s3::Result<size_t> read(char* buf, size_t n) override {
+    while (next_ < pieces_.size() || current_) {
+      if (!current_) {
+        const Piece& p = pieces_[next_++];
+        current_ = std::make_unique<StripeReader>(pool_, p.data_id, stripe_, p.offset, p.length, ahead_);
+      }
+      auto got = current_->read(buf, n);
+      if (!got || *got > 0) return got;
+      current_.reset();  // this part is done: on to the next
+    }
+    return size_t{0};
+  }
+
+ private:
+  DataPool& pool_;
+  uint32_t stripe_;
+  std::vector<Piece> pieces_;
+  int ahead_;
+  size_t next_ = 0;
+  std::unique_ptr<StripeReader> current_;
+};
+
 }  // namespace
 
 s3::Result<std::unique_ptr<ObjectReader>> open_reader(Backend& b, const std::string& shard, const ObjectRecord& rec,
@@ -137,6 +172,20 @@ s3::Result<std::unique_ptr<ObjectReader>> open_reader(Backend& b, const std::str
     return s3::Error(s3::Code::InternalError, "rados: the version's pool " + rec.layout.pool + " is not configured");
   if (rec.layout.block_size == 0)
     return s3::Error(s3::Code::InternalError, "rados: the version's record has no stripe size");
+  if (rec.multipart()) {
+    std::vector<PartsReader::Piece> pieces;
+    uint64_t start = 0;  // of the part in the object
+    for (const auto& part : rec.parts) {
+      const uint64_t end = start + part.size;
+      if (end > offset && start < offset + length) {
+        const uint64_t from = std::max(offset, start), to = std::min(offset + length, end);
+        pieces.push_back({part.data_id, from - start, to - from});
+      }
+      start = end;
+    }
+    return std::unique_ptr<ObjectReader>(
+        std::make_unique<PartsReader>(*pool, rec.layout.block_size, std::move(pieces), b.cfg.reads_ahead));
+  }
   return std::unique_ptr<ObjectReader>(std::make_unique<StripeReader>(*pool, rec.layout.data_id, rec.layout.block_size,
                                                                       offset, length, b.cfg.reads_ahead));
 }

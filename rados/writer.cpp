@@ -7,6 +7,7 @@
 
 #include "rados/gc.h"
 #include "rados/objects.h"
+#include "rados/uploads.h"
 #include "util/hash.h"
 #include "util/time.h"
 
@@ -16,12 +17,15 @@ namespace {
 
 class RadosObjectWriter final : public ObjectWriter {
  public:
-  RadosObjectWriter(Backend& b, DataPool& pool, std::string bucket, std::string key, WriteConditions cond)
+  RadosObjectWriter(Backend& b, DataPool& pool, std::string bucket, std::string key, WriteConditions cond,
+                    std::string upload_id = {}, int part_number = 0)
       : b_(b),
         pool_(pool),
         bucket_(std::move(bucket)),
         key_(std::move(key)),
         cond_(std::move(cond)),
+        upload_id_(std::move(upload_id)),
+        part_number_(part_number),
         data_id_(random_id()),
         md5_(Digest::Kind::MD5) {}
 
@@ -77,10 +81,12 @@ class RadosObjectWriter final : public ObjectWriter {
   s3::Result<ObjectInfo> commit(const ObjectMeta& meta) override {
     if (!error_.ok()) return error_.error();
     if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
-    const bool inlined = objects_ == 0 && size_ <= b_.cfg.inline_bytes;
+    // Parts always go to the pool: a completed object's record names its parts' data.
+    const bool inlined = upload_id_.empty() && objects_ == 0 && size_ <= b_.cfg.inline_bytes;
     if (!inlined && buf_.length() > 0)
       if (auto s = flush(); !s) return s.error();
     if (auto s = drain(); !s) return s.error();
+    if (!upload_id_.empty()) return commit_part(meta);
 
     ObjectRecord rec;
     rec.info.bucket = bucket_;
@@ -110,6 +116,33 @@ class RadosObjectWriter final : public ObjectWriter {
   }
 
  private:
+  s3::Result<ObjectInfo> commit_part(const ObjectMeta& meta) {
+    UploadedPart part;
+    part.bucket = bucket_;
+    part.key = key_;
+    part.upload_id = upload_id_;
+    part.info = PartInfo{part_number_, size_, hex_encode(md5_raw()), now_ms(), meta.checksums};
+    const PoolProfile& prof = pool_.profile;
+    const uint64_t stored = size_ * static_cast<uint64_t>(prof.k + prof.m) / static_cast<uint64_t>(prof.k);
+    part.layout = ObjectLayout{
+        prof.k, prof.m, b_.cfg.stripe_bytes, data_id_, identity_distribution(prof.k + prof.m), pool_.cfg.name,
+        "",     stored};
+    if (auto s = rados::commit_part(b_, part); !s) {  // NoSuchUpload: the destructor frees our data
+      error_ = s.error();
+      return s.error();
+    }
+    committed_ = true;
+    ObjectInfo info;
+    info.bucket = bucket_;
+    info.key = key_;
+    info.size = size_;
+    info.etag = part.info.etag;
+    info.mtime_ms = part.info.mtime_ms;
+    info.meta.checksums = meta.checksums;
+    info.stored_bytes = stored;
+    return info;
+  }
+
   // Sends the buffered stripe as the next data object; the intent goes first.
   s3::Status flush() {
     if (intent_shard_.empty())
@@ -171,6 +204,8 @@ class RadosObjectWriter final : public ObjectWriter {
   DataPool& pool_;
   std::string bucket_, key_;
   WriteConditions cond_;
+  std::string upload_id_;  // set: this writes part part_number_ of that upload
+  int part_number_ = 0;
   std::string data_id_;
   bufferlist buf_;  // the stripe being filled
   std::deque<Pending> inflight_;
@@ -185,6 +220,12 @@ class RadosObjectWriter final : public ObjectWriter {
 };
 
 }  // namespace
+
+s3::Result<std::unique_ptr<ObjectWriter>> start_part_writer(Backend& b, DataPool& pool, std::string bucket,
+                                                            std::string key, std::string upload_id, int number) {
+  return std::unique_ptr<ObjectWriter>(std::make_unique<RadosObjectWriter>(
+      b, pool, std::move(bucket), std::move(key), WriteConditions{}, std::move(upload_id), number));
+}
 
 s3::Result<std::unique_ptr<ObjectWriter>> start_writer(Backend& b, DataPool& pool, std::string bucket, std::string key,
                                                        WriteConditions cond) {

@@ -5,7 +5,8 @@
 // that ends within inline_bytes is never written to the pool: it goes inline into
 // the index record's D entry. Before its first data object a writer records a write
 // intent (I entry) in the bucket's shard; the commit drops it in the same op that
-// publishes the version. An uncommitted writer removes its data and intent.
+// publishes the version (or records the part). An uncommitted writer removes its
+// data and intent.
 #pragma once
 
 #include <memory>
@@ -18,5 +19,10 @@ namespace silt::rados {
 
 s3::Result<std::unique_ptr<ObjectWriter>> start_writer(Backend& b, DataPool& pool, std::string bucket, std::string key,
                                                        WriteConditions cond);
+// The same for part `number` of a multipart upload: never inlined; commit() records
+// the part (NoSuchUpload unless the upload is still open) and returns its size, ETag
+// and the checksums it was given.
+s3::Result<std::unique_ptr<ObjectWriter>> start_part_writer(Backend& b, DataPool& pool, std::string bucket,
+                                                            std::string key, std::string upload_id, int number);
 
 }  // namespace silt::rados

@@ -69,18 +69,23 @@ struct RadosEnv {
     return backend().pool_for_class("STANDARD")->io.stat(rados::data_oid(data_id, n), &size, &mtime) == 0;
   }
 
-  // Entry names of a bucket's shard starting with prefix.
+  // Entry names of a bucket's shard starting with prefix (paged: the OSD answers at most
+  // 1024 entries per request).
   std::vector<std::string> shard_entries(const std::string& bucket, const std::string& prefix) {
     auto shard = backend().bucket_shard(bucket);
     if (!shard) throw std::runtime_error(shard.error().message);
-    std::map<std::string, librados::bufferlist> vals;
-    bool more = false;
-    int rv = 0;
-    librados::ObjectReadOperation op;
-    op.omap_get_vals2("", prefix, 10000, &vals, &more, &rv);
-    if (int r = backend().index.operate(*shard, &op, nullptr); r < 0) throw std::runtime_error("omap read");
     std::vector<std::string> out;
-    for (const auto& [k, v] : vals) out.push_back(k);
+    std::string after;
+    for (bool more = true; more;) {
+      std::map<std::string, librados::bufferlist> vals;
+      int rv = 0;
+      librados::ObjectReadOperation op;
+      op.omap_get_vals2(after, prefix, 1000, &vals, &more, &rv);
+      if (int r = backend().index.operate(*shard, &op, nullptr); r < 0) throw std::runtime_error("omap read");
+      for (const auto& [k, v] : vals) out.push_back(k);
+      if (vals.empty()) break;
+      after = out.back();
+    }
     return out;
   }
 
