@@ -73,7 +73,7 @@ class ErasureBackend final : public Backend {
 }  // namespace
 
 BackendFactory erasure_backend() {
-  return {"erasure", [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>()); }};
+  return {"erasure", [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>()); }, {}};
 }
 
 }  // namespace silt::conformance
