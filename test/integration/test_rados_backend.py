@@ -75,8 +75,12 @@ def bucket(s3, request):
     return name
 
 
+def client_error(e):
+    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
 def error_code(excinfo):
-    return excinfo.value.response["Error"]["Code"], excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"]
+    return client_error(excinfo.value)
 
 
 def test_put_get_head_range_delete(s3, bucket):
@@ -343,7 +347,7 @@ def test_complete_racing_abort_on_two_gateways(s3, s3b, bucket):
                 result["complete"] = s3.complete_multipart_upload(
                     Bucket=bucket, Key=key, UploadId=up, MultipartUpload={"Parts": listed})["ETag"]
             except ClientError as e:
-                result["complete"] = error_code(e)
+                result["complete"] = client_error(e)
 
         def abort():
             start.wait()
@@ -351,7 +355,7 @@ def test_complete_racing_abort_on_two_gateways(s3, s3b, bucket):
                 s3b.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=up)
                 result["abort"] = 204
             except ClientError as e:
-                result["abort"] = error_code(e)
+                result["abort"] = client_error(e)
 
         threads = [threading.Thread(target=complete), threading.Thread(target=abort)]
         for t in threads:
