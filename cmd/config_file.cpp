@@ -22,6 +22,32 @@ std::string resolve(const stdfs::path& base, const std::string& p) {
   return path.is_absolute() ? path.string() : (base / path).lexically_normal().string();
 }
 
+// The RADOS backend's settings (docs/cluster.md): the "rados" section and the pools,
+// each naming its rados_pool. Throws json::exception on a value of the wrong type.
+s3::Status load_rados_section(const json& j, const stdfs::path& base, RadosConfig& out) {
+  const json& r = j.contains("rados") ? j.at("rados") : json::object();
+  if (!r.is_object()) return s3::Error(s3::Code::InvalidArgument, "\"rados\" must be an object");
+  if (r.contains("ceph_conf")) out.ceph_conf = resolve(base, r.at("ceph_conf").get<std::string>());
+  out.client_id = r.value("client_id", out.client_id);
+  out.index_pool = r.value("index_pool", out.index_pool);
+  out.name_space = r.value("namespace", out.name_space);
+  out.stripe_bytes = r.value("stripe_bytes", out.stripe_bytes);
+  out.inline_bytes = r.value("inline_bytes", out.inline_bytes);
+  out.writes_in_flight = r.value("writes_in_flight", out.writes_in_flight);
+  out.reads_ahead = r.value("reads_ahead", out.reads_ahead);
+  out.gc_grace_ms = static_cast<int64_t>(r.value("gc_grace_seconds", out.gc_grace_ms / 1000.0) * 1000);
+  out.gc_interval_ms = static_cast<int64_t>(r.value("gc_interval_seconds", out.gc_interval_ms / 1000.0) * 1000);
+  for (const auto& p : j.at("pools")) {
+    RadosPoolConfig pc;
+    pc.name = p.at("name").get<std::string>();
+    pc.rados_pool = p.at("rados_pool").get<std::string>();
+    pc.zstd_level = p.value("zstd_level", 0);
+    pc.price_per_tb_month = p.value("price_per_tb_month", 0.0);
+    out.pools.push_back(std::move(pc));
+  }
+  return {};
+}
+
 }  // namespace
 
 ErasureConfig default_pools(const std::vector<std::string>& drives, int parity, uint32_t block_size) {
@@ -53,8 +79,14 @@ s3::Result<FileConfig> load_config_file(const std::string& path) {
   const stdfs::path base = stdfs::absolute(path).parent_path();
   FileConfig out;
   try {
-    out.erasure.index_dir = resolve(base, j.at("index").get<std::string>());
-    for (const auto& p : j.at("pools")) {
+    out.backend = j.value("backend", "erasure");
+    if (out.backend == "rados") {
+      if (auto s = load_rados_section(j, base, out.rados); !s) return fail(s.error().message);
+    } else if (out.backend != "erasure") {
+      return fail("backend must be \"erasure\" or \"rados\"");
+    }
+    if (out.backend == "erasure") out.erasure.index_dir = resolve(base, j.at("index").get<std::string>());
+    for (const auto& p : out.backend == "erasure" ? j.at("pools") : json::array()) {
       PoolConfig pc;
       pc.name = p.at("name").get<std::string>();
       for (const auto& d : p.at("drives")) pc.drives.push_back(resolve(base, d.get<std::string>()));
@@ -65,7 +97,8 @@ s3::Result<FileConfig> load_config_file(const std::string& path) {
       out.erasure.pools.push_back(std::move(pc));
     }
     for (const auto& [cls, pool] : j.at("storage_classes").items())
-      out.erasure.storage_classes.emplace_back(cls, pool.get<std::string>());
+      (out.backend == "erasure" ? out.erasure.storage_classes : out.rados.storage_classes)
+          .emplace_back(cls, pool.get<std::string>());
     if (j.contains("lifecycle")) {
       const json& l = j["lifecycle"];
       out.lifecycle.day_ms = static_cast<int64_t>(l.value("day_seconds", 86400.0) * 1000);
@@ -76,7 +109,7 @@ s3::Result<FileConfig> load_config_file(const std::string& path) {
   } catch (const json::exception& e) {
     return fail(e.what());
   }
-  if (out.erasure.pools.empty()) return fail("no pools");
+  if (out.erasure.pools.empty() && out.rados.pools.empty()) return fail("no pools");
   if (out.lifecycle.day_ms <= 0) return fail("lifecycle.day_seconds must be positive");
   return out;
 }

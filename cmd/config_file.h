@@ -9,11 +9,14 @@
 #include "common/error.h"
 #include "erasure/erasure_config.h"
 #include "lifecycle/worker.h"
+#include "rados/rados_config.h"
 
 namespace silt {
 
 struct FileConfig {
-  ErasureConfig erasure;  // pools, storage classes, index directory
+  std::string backend = "erasure";  // "rados": the file's "rados" section and rados_pool pools apply
+  ErasureConfig erasure;            // pools, storage classes, index directory
+  RadosConfig rados;
   lifecycle::WorkerOptions lifecycle;
 };
 

@@ -22,6 +22,7 @@
 #include "erasure/erasure_object_layer.h"
 #include "erasure/healer.h"
 #include "lifecycle/worker.h"
+#include "rados/rados_config.h"
 #include "server/http/server.h"
 #include "util/parse.h"
 
@@ -66,6 +67,8 @@ struct ServerOptions {
   std::string access_log;          // empty: none; "-": stdout
   size_t max_connections = silt::server::Config{}.max_connections;
   size_t max_connections_per_ip = silt::server::Config{}.max_connections_per_ip;
+  std::string backend;    // empty: the config file's, else erasure
+  std::string ceph_conf;  // --backend rados
 };
 
 bool is_loopback(const std::string& host) {
@@ -120,6 +123,18 @@ void warn_if_minio_data(const fs::path& dir) {
         "{} holds MinIO data (.minio.sys): silt cannot read MinIO's format and serves none of it; copy "
         "the buckets over instead (docs/migrate-from-minio.md)",
         dir.string());
+}
+
+// The RADOS backend exists only in builds that found librados (docs/cluster.md).
+s3::Result<std::unique_ptr<silt::ObjectLayer>> open_rados(const silt::RadosConfig& cfg) {
+#ifdef SILT_HAVE_RADOS
+  return silt::open_rados_object_layer(cfg);
+#else
+  (void)cfg;
+  return s3::Error(s3::Code::InternalError,
+                   "this silt was built without librados (meson -Drados=enabled needs librados-dev and "
+                   "libradospp-dev)");
+#endif
 }
 
 const char* env_or_null(const char* name) {
@@ -230,16 +245,32 @@ int run_server(ServerOptions o) {
   silt::FileConfig fc;
   silt::ErasureConfig& ec = fc.erasure;
   if (!o.config.empty()) {
-    if (!o.drives.empty() || !o.data.empty()) {
-      std::cerr << "silt: --config defines the drives; do not combine it with --data or --drive\n";
-      return 2;
-    }
     auto loaded = silt::load_config_file(o.config);
     if (!loaded) {
       std::cerr << "silt: " << loaded.error().message << "\n";
       return 2;
     }
     fc = std::move(*loaded);
+  }
+  const bool rados = (o.backend.empty() ? fc.backend : o.backend) == "rados";
+  if (rados) {
+    // The cluster holds everything but users.json, which stays in --data (default ./data).
+    if (o.config.empty())
+      fc.rados = silt::default_rados_config("");
+    else if (fc.backend != "rados") {
+      std::cerr << "silt: --backend rados needs a config file with \"backend\": \"rados\" (docs/cluster.md)\n";
+      return 2;
+    }
+    if (!o.ceph_conf.empty()) fc.rados.ceph_conf = o.ceph_conf;
+    if (fc.rados.ceph_conf.empty() || !o.drives.empty()) {
+      std::cerr << "silt: --backend rados needs --ceph-conf FILE (or rados.ceph_conf in --config) and no --drive\n";
+      return 2;
+    }
+  } else if (!o.config.empty()) {
+    if (!o.drives.empty() || !o.data.empty()) {
+      std::cerr << "silt: --config defines the drives; do not combine it with --data or --drive\n";
+      return 2;
+    }
   } else if (!o.drives.empty()) {
     if (o.index.empty()) {
       std::cerr << "silt: --drive needs --index DIR for the metadata index\n";
@@ -271,7 +302,12 @@ int run_server(ServerOptions o) {
 
   // Beside the index directory, outside LevelDB: rebuilding the index leaves users alone.
   std::string users_path = o.users_file;
-  if (users_path.empty()) {
+  if (users_path.empty() && rados) {
+    fs::path dir = o.data.empty() ? fs::path("data") : fs::path(o.data);
+    std::error_code err;
+    fs::create_directories(dir, err);
+    users_path = (dir / "users.json").string();
+  } else if (users_path.empty()) {
     fs::path index = fs::path(ec.index_dir).lexically_normal();
     if (!index.has_filename()) index = index.parent_path();  // "data/index/"
     users_path = (index.parent_path() / "users.json").string();
@@ -282,19 +318,39 @@ int run_server(ServerOptions o) {
     return 1;
   }
 
-  ec.inline_threshold = o.inline_threshold;
-  auto layer = silt::ErasureObjectLayer::open(ec);  // concrete: the healer below works on its drives
-  if (!layer) {
-    std::cerr << "silt: cannot open drives: " << layer.error().message << "\n";
-    return 1;
+  // The erasure backend is opened concretely: its healer (the server's Maintenance) works
+  // on its drives. RADOS keeps its own data whole (recovery, scrub), so it has no healer
+  // and the server gets a null Maintenance: no local drives or pools to report.
+  std::unique_ptr<silt::ObjectLayer> layer;
+  silt::ErasureObjectLayer* drives = nullptr;
+  if (rados) {
+    auto opened = open_rados(fc.rados);
+    if (!opened) {
+      std::cerr << "silt: cannot open the RADOS backend: " << opened.error().message << "\n";
+      return 1;
+    }
+    layer = std::move(*opened);
+  } else {
+    ec.inline_threshold = o.inline_threshold;
+    auto opened = silt::ErasureObjectLayer::open(ec);
+    if (!opened) {
+      std::cerr << "silt: cannot open drives: " << opened.error().message << "\n";
+      return 1;
+    }
+    drives = opened->get();
+    layer = std::move(*opened);
   }
-  for (const auto& p : (*layer)->pools())
+  for (const auto& p : layer->pools())
     spdlog::info("pool {}: {} drives, {}+{}{}, classes {}", p.name, p.drives, p.k, p.m,
                  p.zstd_level ? ", zstd " + std::to_string(p.zstd_level) : std::string(),
                  fmt::join(p.storage_classes, " "));
-  spdlog::info("index {}", ec.index_dir);
+  if (rados)
+    spdlog::info("RADOS cluster {}, index pool {}, namespace '{}'", fc.rados.ceph_conf, fc.rados.index_pool,
+                 fc.rados.name_space);
+  else
+    spdlog::info("index {}", ec.index_dir);
   if (!bootstrap.empty()) {
-    auto made = silt::create_bootstrap_buckets(**layer, bootstrap);
+    auto made = silt::create_bootstrap_buckets(*layer, bootstrap);
     if (!made) {
       std::cerr << "silt: SILT_BUCKETS: " << made.error().message << "\n";
       return 1;
@@ -302,17 +358,20 @@ int run_server(ServerOptions o) {
     spdlog::info("SILT_BUCKETS: created [{}], already there [{}]", fmt::join(made->created, " "),
                  fmt::join(made->existing, " "));
   }
-  silt::lifecycle::Worker worker(**layer, fc.lifecycle);
+  silt::lifecycle::Worker worker(*layer, fc.lifecycle);
   worker.start();
   silt::HealerOptions heal_opt;
   heal_opt.monitor_interval_ms = static_cast<int64_t>(o.drive_check_interval * 1000);
   heal_opt.scrub_interval_ms = static_cast<int64_t>(o.scrub_interval * 1000);
   heal_opt.scrub_bytes_per_second = o.scrub_rate * (1 << 20);
-  silt::Healer healer(**layer, heal_opt);  // the erasure backend's Maintenance
-  healer.start();
+  std::unique_ptr<silt::Healer> healer;  // the erasure backend's Maintenance
+  if (drives) {
+    healer = std::make_unique<silt::Healer>(*drives, heal_opt);
+    healer->start();
+  }
   spdlog::info("users {}", users_path);
-  int rc = silt::server::serve(cfg, **layer, **users, &worker, &healer);
-  healer.stop();
+  int rc = silt::server::serve(cfg, *layer, **users, &worker, healer.get());
+  if (healer) healer->stop();
   worker.stop();
   return rc;
 }
@@ -345,6 +404,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   server->add_option("--config", o.config, "Configuration file: pools, storage classes, lifecycle (JSON)");
+  server
+      ->add_option("--backend", o.backend, "Storage backend: erasure (drives, the default) or rados (docs/cluster.md)")
+      ->check(CLI::IsMember({"erasure", "rados"}));
+  server->add_option("--ceph-conf", o.ceph_conf, "With --backend rados: the ceph.conf of the cluster");
   server->add_option("--users-file", o.users_file,
                      "Where added users and their keys are kept (default: users.json beside the index directory)");
   server

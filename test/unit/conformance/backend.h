@@ -4,7 +4,7 @@
 // (erasure: drive loss, shard files, healing, bitrot, the system mirror) is tested
 // beside that backend (test/unit/storage for erasure), not here.
 //
-// Adding a backend (RADOS is next):
+// Adding a backend (rados_backend.cpp is the second):
 //   1. Implement Backend below in <name>_backend.cpp in this folder, honouring every
 //      contract in this header (storage classes, 4 KiB stripes, the two counts).
 //   2. Declare its factory next to erasure_backend() below and append it in
@@ -68,10 +68,19 @@ class Backend {
   virtual size_t temp_items() = 0;
 };
 
+// A case a backend does not run yet, and why (a feature it lacks). CONFORMANCE_ENV
+// warns "skipped on <backend>: <reason>" instead of running it, so every skip shows in
+// the output; a case listed here that does not exist fails the registry case.
+struct Skip {
+  std::string test_case;  // the TEST_CASE name, exactly
+  std::string reason;
+};
+
 // A named way to make a fresh Backend.
 struct BackendFactory {
   std::string name;
   std::function<std::unique_ptr<Backend>()> make;
+  std::vector<Skip> skipped;  // empty: runs every case
 };
 
 // Every backend built into this binary; the suite runs each case for each of them.
@@ -81,5 +90,10 @@ BackendFactory erasure_backend();
 // The same with small objects in segment files (--inline-threshold 8 KiB: two
 // stripes; larger objects keep their data dirs, so both paths meet in one test).
 BackendFactory erasure_segments_backend();
+#ifdef SILT_CONFORMANCE_RADOS
+// The RADOS backend on the cluster named by $SILT_CEPH_CONF; registered only when it is
+// set (test/integration/test_rados_conformance.py runs the suite so).
+BackendFactory rados_backend();
+#endif
 
 }  // namespace silt::conformance

@@ -22,6 +22,17 @@ TEST_CASE("the registry names each backend once", "[registry]") {
   }
 }
 
+TEST_CASE("every skipped case names a case of the suite", "[registry]") {
+  std::set<std::string> cases;
+  for (const auto& tc : Catch::getRegistryHub().getTestCaseRegistry().getAllTests()) cases.insert(tc.name);
+  for (const auto& f : silt::conformance::registered_backends())
+    for (const auto& s : f.skipped) {
+      INFO("backend " << f.name << " skips '" << s.test_case << "'");
+      CHECK(cases.count(s.test_case) == 1);
+      CHECK_FALSE(s.reason.empty());
+    }
+}
+
 TEST_CASE("every acknowledged change survives restarts", "[durability]") {
   CONFORMANCE_ENV(env);
   REQUIRE(env.layer->make_bucket("plain").ok());

@@ -35,7 +35,19 @@ inline std::string log_text(size_t n, unsigned seed) {
 // One test case's backend.
 class Env {
  public:
-  explicit Env(const BackendFactory& f) : name_(f.name), backend_(f.make()) { layer = &backend_->layer(); }
+  // Makes the backend unless the running case is on its skip list.
+  explicit Env(const BackendFactory& f) : name_(f.name) {
+    const std::string running = Catch::getResultCapture().getCurrentTestName();
+    for (const auto& s : f.skipped)
+      if (s.test_case == running) skip_reason_ = s.reason;
+    if (skipped()) return;
+    backend_ = f.make();
+    layer = &backend_->layer();
+  }
+
+  // Whether this case does not run on this backend (its skip list), and why.
+  bool skipped() const { return !skip_reason_.empty(); }
+  const std::string& skip_reason() const { return skip_reason_; }
 
   // The layer under test; reopen() replaces it.
   ObjectLayer* layer = nullptr;
@@ -84,6 +96,7 @@ class Env {
 
  private:
   std::string name_;
+  std::string skip_reason_;
   std::unique_ptr<Backend> backend_;
 };
 
@@ -94,7 +107,14 @@ inline Catch::Generators::GeneratorWrapper<BackendFactory> backends() {
 }  // namespace silt::conformance
 
 // Declares `Env var` on a fresh backend: the enclosing TEST_CASE runs once per
-// registered backend, and its failures are reported with the backend's name.
-#define CONFORMANCE_ENV(var)                                               \
-  ::silt::conformance::Env var(GENERATE(::silt::conformance::backends())); \
-  INFO("backend: " << var.name())
+// registered backend, and its failures are reported with the backend's name. On a
+// backend that lists the case as skipped it warns why and returns.
+#define CONFORMANCE_ENV(var)                                                                                 \
+  ::silt::conformance::Env var(GENERATE(::silt::conformance::backends()));                                   \
+  INFO("backend: " << var.name());                                                                           \
+  if (var.skipped()) {                                                                                       \
+    WARN("skipped on " << var.name() << ": \"" << ::Catch::getResultCapture().getCurrentTestName() << "\" (" \
+                       << var.skip_reason() << ")");                                                         \
+    return;                                                                                                  \
+  }                                                                                                          \
+  static_assert(true, "")

@@ -82,7 +82,7 @@ class ErasureBackend final : public Backend {
 }  // namespace
 
 BackendFactory erasure_backend() {
-  return {"erasure", [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>()); }};
+  return {"erasure", [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>()); }, {}};
 }
 
 BackendFactory erasure_segments_backend() {

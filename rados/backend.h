@@ -1,0 +1,109 @@
+// What every part of the RADOS backend shares (docs/cluster.md, "Layout"): the
+// connection, the index pool, the data pools, the storage-class table, and the
+// names of the objects and omap entries silt keeps there.
+//
+// Index pool (replicated), all in the configured namespace:
+//   silt.root            omap  B<bucket> -> bucket record (JSON: id, created, versioning, owner)
+//                              C<bucket>\0<name> -> bucket config document, as given
+//   silt.b.<id>.s.0      one bucket's index shard. xattr "state": "live" | "closing".
+//                        omap  O<key> -> latest version (listing header + object record JSON)
+//                              V<ekey>\0\1<vkey> -> every version (same value)
+//                              U<ekey>\0\1<upload id> -> multipart upload (upload JSON + "state")
+//                              P<ekey>\0\1<upload id><5-digit part> -> uploaded part (part JSON)
+//                              D<data id> -> the bytes of an inlined object
+//                              I<data id> -> write intent (JSON: pool, started_ms)
+//                              G<16 hex ms><data id> -> data to remove after the grace period
+// Data pools (EC): <data id>.<n>, the n-th stripe_bytes of a version's data, written
+// once with write_full and never changed.
+// Every entry of one object key is in its bucket's one shard object, so every S3
+// mutation is one atomic ObjectWriteOperation guarded by omap_cmp/cmpxattr.
+// Omap values are never empty: an absent entry compares equal to "" in omap_cmp.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/object_record.h"
+#include "rados/connection.h"
+#include "rados/rados_config.h"
+
+namespace silt::rados {
+
+inline constexpr const char* kRootObject = "silt.root";
+inline constexpr const char* kStateXattr = "state";
+inline constexpr std::string_view kLive = "live";
+inline constexpr std::string_view kClosing = "closing";
+
+std::string shard_oid(std::string_view bucket_id);
+std::string bucket_entry(std::string_view bucket);
+std::string config_entry(std::string_view bucket, std::string_view name);
+std::string config_scope(std::string_view bucket);  // "C<bucket>\0"
+std::string object_entry(std::string_view key);
+std::string version_entry(std::string_view key, std::string_view vkey);
+std::string upload_entry(std::string_view key, std::string_view upload_id);
+std::string upload_scope(std::string_view key_prefix);  // "U<escaped prefix>"
+std::string part_entry(std::string_view key, std::string_view upload_id, int number);
+std::string parts_scope(std::string_view key, std::string_view upload_id);
+std::string inline_entry(std::string_view data_id);
+std::string intent_entry(std::string_view data_id);
+std::string gc_entry(int64_t due_ms, std::string_view data_id);
+std::string data_oid(std::string_view data_id, uint64_t n);
+std::string random_id();  // 32 lowercase hex from the kernel CSPRNG
+
+// Compare-and-set retries: an op that fails its assertion (-ECANCELED) re-reads and
+// tries again, at most this often, backing off a little more each time.
+inline constexpr int kMaxAttempts = 64;
+void backoff(int attempt);
+// What a caller gets when every attempt lost the race: 503 SlowDown, clients retry.
+s3::Error contention(std::string_view what);
+
+struct DataPool {
+  RadosPoolConfig cfg;
+  librados::IoCtx io;
+  PoolProfile profile;
+};
+
+// Records of the RADOS backend keep a single PUT's data either in layout.pool's RADOS
+// objects or, with layout.pool empty, inline in the shard's D<data id> entry.
+inline bool is_inline(const ObjectRecord& rec) {
+  return rec.layout.pool.empty();
+}
+// The record format (index/object_record.h) wants one drive per EC shard; on RADOS the
+// OSDs place the shards, so records carry the identity 0..n-1, which means nothing.
+inline std::vector<int> identity_distribution(int n) {
+  std::vector<int> d(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) d[static_cast<size_t>(i)] = i;
+  return d;
+}
+// Number of RADOS data objects a version of `size` bytes takes at `stripe` bytes each.
+inline uint64_t object_count(uint64_t size, uint32_t stripe) {
+  return stripe ? (size + stripe - 1) / stripe : 0;
+}
+
+struct Backend {
+  RadosConfig cfg;
+  std::unique_ptr<Connection> conn;
+  librados::IoCtx index;
+  std::vector<std::unique_ptr<DataPool>> pools;
+  std::vector<std::pair<std::string, DataPool*>> classes;
+
+  DataPool* pool(std::string_view name) const;
+  DataPool* pool_for_class(std::string_view storage_class) const;
+
+  // Bucket name -> shard object id. A cached id stays right: a deleted bucket's shard
+  // object is removed, so using a stale id fails with ENOENT and the caller forgets
+  // it (forget_bucket) and looks again.
+  s3::Result<std::string> bucket_shard(std::string_view bucket);
+  void forget_bucket(std::string_view bucket);
+
+ private:
+  std::mutex cache_mu_;
+  std::map<std::string, std::string, std::less<>> shard_of_;
+};
+
+}  // namespace silt::rados

@@ -1,0 +1,129 @@
+#include "rados/gc.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
+
+#include "rados/buckets.h"
+#include "util/parse.h"
+
+namespace silt::rados {
+
+namespace {
+
+using nlohmann::json;
+
+// Entry name "G<16 hex due ms><data id>" -> due ms; -1 when malformed.
+int64_t due_of(const std::string& name) {
+  if (name.size() < 17) return -1;
+  auto v = parse_u64(std::string_view(name).substr(1, 16), 16);
+  return v ? static_cast<int64_t>(*v) : -1;
+}
+
+// Processes entries of shard due by now_ms (all of them when now_ms is the maximum).
+s3::Result<uint64_t> collect(Backend& b, const std::string& shard, int64_t now_ms) {
+  uint64_t done = 0;
+  std::string after;
+  for (bool more = true; more;) {
+    std::map<std::string, bufferlist> page;
+    librados::ObjectReadOperation rd;
+    int rv = 0;
+    rd.omap_get_vals2(after, "G", 256, &page, &more, &rv);
+    int r = b.index.operate(shard, &rd, nullptr);
+    if (r == -ENOENT) return done;
+    if (r < 0) return rados_error("list GC entries of", shard, r);
+    std::set<std::string> finished;
+    for (const auto& [name, value] : page) {
+      const int64_t due = due_of(name);
+      if (due > now_ms) {
+        more = false;  // sorted by due time: the rest is later still
+        break;
+      }
+      json j = json::parse(value.to_str(), nullptr, false);
+      if (j.is_object()) {
+        DataPool* pool = b.pool(j.value("pool", ""));
+        const uint64_t count = j.value("objects", uint64_t{0});
+        if (!pool) continue;  // a pool dropped from the config: keep the entry, do not guess
+        if (auto s = remove_data(*pool, name.substr(17), count); !s) return s.error();
+      }
+      finished.insert(name);
+    }
+    if (!finished.empty()) {
+      librados::ObjectWriteOperation op;
+      op.assert_exists();  // never resurrect a removed shard
+      op.omap_rm_keys(finished);
+      if (int r2 = b.index.operate(shard, &op); r2 < 0 && r2 != -ENOENT)
+        return rados_error("drop GC entries of", shard, r2);
+      done += finished.size();
+    }
+    if (page.empty()) break;
+    after = page.rbegin()->first;
+  }
+  return done;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
+                                                 uint32_t stripe, int64_t due_ms) {
+  json v{{"pool", pool}, {"objects", object_count(size, stripe)}};
+  return {gc_entry(due_ms, data_id), v.dump()};
+}
+
+std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& rec, int64_t due_ms) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (rec.info.delete_marker || is_inline(rec)) return out;
+  if (!rec.layout.data_id.empty()) {
+    out.push_back(gc_data_item(rec.layout.pool, rec.layout.data_id, rec.info.size, rec.layout.block_size, due_ms));
+    return out;
+  }
+  for (const auto& p : rec.parts)  // multipart: each part's data is its own
+    out.push_back(gc_data_item(rec.layout.pool, p.data_id, p.size, rec.layout.block_size, due_ms));
+  return out;
+}
+
+s3::Status remove_data(DataPool& pool, const std::string& data_id, uint64_t count) {
+  constexpr uint64_t kBatch = 16;  // removals in flight at once
+  for (uint64_t first = 0; first < count; first += kBatch) {
+    std::vector<Completion> pending;
+    for (uint64_t n = first; n < std::min(count, first + kBatch); ++n) {
+      pending.push_back(new_completion());
+      if (int r = pool.io.aio_remove(data_oid(data_id, n), pending.back().get()); r < 0)
+        return rados_error("remove", data_oid(data_id, n), r);
+    }
+    for (auto& c : pending) {
+      c->wait_for_complete();
+      if (int r = c->get_return_value(); r < 0 && r != -ENOENT) return rados_error("remove data of", data_id, r);
+    }
+  }
+  return {};
+}
+
+s3::Result<uint64_t> gc_shard(Backend& b, const std::string& shard, int64_t now_ms) {
+  return collect(b, shard, now_ms);
+}
+
+s3::Status drain_gc(Backend& b, const std::string& shard) {
+  auto r = collect(b, shard, std::numeric_limits<int64_t>::max());
+  if (!r) return r.error();
+  return {};
+}
+
+s3::Result<uint64_t> gc_pass(Backend& b, int64_t now_ms) {
+  auto buckets = list_buckets(b);
+  if (!buckets) return buckets.error();
+  uint64_t done = 0;
+  for (const auto& info : *buckets) {
+    auto shard = b.bucket_shard(info.name);
+    if (!shard) continue;  // deleted meanwhile
+    auto n = collect(b, *shard, now_ms);
+    if (!n) return n.error();
+    done += *n;
+  }
+  return done;
+}
+
+}  // namespace silt::rados

@@ -1,0 +1,39 @@
+// Removal of replaced data (design memo §4.8). A commit that replaces or deletes a
+// version with data in a RADOS pool queues it, in the same atomic op, as a G entry of
+// its shard, due after the grace period (readers that opened the old version finish
+// first). A GC pass removes the data objects of due entries, then the entries: a
+// crash in between only repeats the removal. No data is ever leaked by a commit.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "index/object_record.h"
+#include "rados/backend.h"
+
+namespace silt::rados {
+
+// The G entries (name, value) that queue rec's data for removal at due_ms: one per
+// data id (a multipart version: one per part); none when rec has no data in a pool
+// (inlined or a delete marker).
+std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& rec, int64_t due_ms);
+// The G entry of one stretch of data: `size` bytes of data_id in pool, stored in
+// `stripe`-byte objects.
+std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
+                                                 uint32_t stripe, int64_t due_ms);
+
+// Removes the data of every entry of shard due by now_ms. Returns how many were done.
+s3::Result<uint64_t> gc_shard(Backend& b, const std::string& shard, int64_t now_ms);
+// Every entry, due or not: the bucket is gone and its shard is about to be removed.
+s3::Status drain_gc(Backend& b, const std::string& shard);
+// One pass over every bucket's shard (the GC thread).
+s3::Result<uint64_t> gc_pass(Backend& b, int64_t now_ms);
+
+// Removes data objects <data_id>.0 .. <data_id>.<count-1> of pool (absent ones too).
+s3::Status remove_data(DataPool& pool, const std::string& data_id, uint64_t count);
+
+}  // namespace silt::rados

@@ -1,0 +1,220 @@
+#include "rados/listing.h"
+
+#include <cerrno>
+#include <map>
+
+#include "index/keys.h"
+#include "index/listing_header.h"
+#include "index/object_record.h"
+#include "index/upload_record.h"
+#include "rados/uploads.h"
+
+namespace silt::rados {
+
+namespace {
+
+// Greater than every entry name that starts with s: keys are at most 1024 bytes,
+// 2048 escaped, and an upload's tail adds 50.
+std::string past_all_under(const std::string& s) {
+  return s + std::string(2 * kMaxKeyLength + 64, '\xff');
+}
+
+// Entries of one shard starting with scope, in order, fetched a page at a time.
+class Cursor {
+ public:
+  Cursor(Backend& b, std::string shard, std::string scope)
+      : b_(b), shard_(std::move(shard)), scope_(std::move(scope)) {}
+
+  // Positions on the first entry greater than start_after (within scope).
+  int seek(const std::string& start_after) {
+    page_.clear();
+    it_ = page_.end();
+    more_ = true;
+    after_ = start_after;
+    return fetch();
+  }
+  bool valid() const { return it_ != page_.end(); }
+  const std::string& name() const { return it_->first; }
+  std::string value() const { return it_->second.to_str(); }
+  int next() {
+    after_ = it_->first;
+    if (++it_ != page_.end()) return 0;
+    return fetch();
+  }
+
+ private:
+  int fetch() {
+    page_.clear();
+    it_ = page_.end();
+    if (!more_) return 0;
+    librados::ObjectReadOperation op;
+    int rv = 0;
+    op.omap_get_vals2(after_, scope_, 1000, &page_, &more_, &rv);
+    int r = b_.index.operate(shard_, &op, nullptr);
+    if (r < 0) return r;
+    if (rv < 0) return rv;
+    it_ = page_.begin();
+    if (page_.empty()) more_ = false;
+    return 0;
+  }
+
+  Backend& b_;
+  std::string shard_, scope_, after_;
+  std::map<std::string, bufferlist> page_;
+  std::map<std::string, bufferlist>::iterator it_ = page_.end();
+  bool more_ = true;
+};
+
+std::string common_prefix(std::string_view key, const std::string& prefix, const std::string& delimiter) {
+  if (delimiter.empty()) return {};
+  size_t pos = key.find(delimiter, prefix.size());
+  if (pos == std::string_view::npos) return {};
+  return std::string(key.substr(0, pos + delimiter.size()));
+}
+
+}  // namespace
+
+s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const ListParams& p) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto shard = b.bucket_shard(bucket);
+    if (!shard) return shard.error();
+    ListResult res;
+    const std::string scope = object_entry(p.prefix);
+    // Entries after "O<after>", or from the scope's start when that is later.
+    std::string start = p.after.empty() ? std::string() : object_entry(p.after);
+    if (start < scope) start.clear();  // omap_get_vals2 starts at the filter prefix then
+    Cursor c(b, *shard, scope);
+    int r = c.seek(start);
+    if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      continue;
+    }
+    if (p.max_keys <= 0) {  // S3 answers max-keys=0 with nothing and IsTruncated=false
+      if (r < 0) return rados_error("list", *shard, r);
+      return res;
+    }
+    int count = 0;
+    while (r == 0 && c.valid()) {
+      const std::string value = c.value();
+      // Keys whose latest version is a delete marker do not exist for listings.
+      if (encoded_is_delete_marker(value)) {
+        r = c.next();
+        continue;
+      }
+      std::string key = c.name().substr(1);
+      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+        if (cp > p.after) {  // one at or before `after` was returned on an earlier page
+          if (count == p.max_keys) {
+            res.truncated = true;
+            break;
+          }
+          res.prefixes.push_back(cp);
+          res.last = cp;
+          ++count;
+        }
+        r = c.seek(past_all_under(object_entry(cp)));
+        continue;
+      }
+      if (count == p.max_keys) {
+        res.truncated = true;
+        break;
+      }
+      ObjectInfo& info = res.objects.emplace_back();
+      if (auto s = decode_listing_fields(value, info); !s)
+        return s3::Error(s3::Code::InternalError, "index record for key " + key + ": " + s.error().message);
+      info.bucket = std::string(bucket);
+      info.key = key;
+      info.is_latest = true;
+      res.last = std::move(key);
+      ++count;
+      r = c.next();
+    }
+    if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      continue;
+    }
+    if (r < 0) return rados_error("list", *shard, r);
+    return res;
+  }
+  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+}
+
+s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const UploadListParams& p) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto shard = b.bucket_shard(bucket);
+    if (!shard) return shard.error();
+    UploadList res;
+    if (p.max_uploads <= 0) return res;
+    const std::string scope = upload_scope(p.prefix);
+    // Entries of key_marker's uploads are all greater than "U<escaped marker>": start
+    // there and skip them one by one below, as the LevelDB index does.
+    std::string start = p.key_marker.empty() ? std::string() : upload_scope(p.key_marker);
+    if (start < scope) start.clear();
+    Cursor c(b, *shard, scope);
+    int r = c.seek(start);
+    int count = 0;
+    while (r == 0 && c.valid()) {
+      const std::string_view rest = std::string_view(c.name()).substr(1);
+      const size_t tail = keys::kUploadIdLen + keys::kKeyEnd.size();
+      if (rest.size() < tail || rest.substr(rest.size() - tail, keys::kKeyEnd.size()) != keys::kKeyEnd) {
+        r = c.next();
+        continue;
+      }
+      const std::string key = keys::unescape_key(rest.substr(0, rest.size() - tail));
+      const std::string uid(rest.substr(rest.size() - keys::kUploadIdLen));
+      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+        // A prefix after the key marker holds only keys after it: no upload-id check here.
+        if (cp > p.key_marker) {
+          if (count == p.max_uploads) {
+            res.truncated = true;
+            break;
+          }
+          res.prefixes.push_back(cp);
+          res.next_key_marker = cp;
+          res.next_upload_id_marker.clear();
+          ++count;
+        }
+        r = c.seek(past_all_under(upload_scope(cp)));
+        continue;
+      }
+      if (!p.key_marker.empty() &&
+          (key < p.key_marker || (key == p.key_marker && (p.upload_id_marker.empty() || uid <= p.upload_id_marker)))) {
+        r = c.next();
+        continue;
+      }
+      const std::string value = c.value();
+      const std::string state = upload_state(value);
+      if (state != "open" && state != "completing") {  // gone for clients, being removed
+        r = c.next();
+        continue;
+      }
+      if (count == p.max_uploads) {
+        res.truncated = true;
+        break;
+      }
+      auto u = decode_upload_info(value);
+      if (!u) return u.error();
+      u->bucket = std::string(bucket);
+      u->key = key;
+      u->upload_id = uid;
+      res.next_key_marker = key;
+      res.next_upload_id_marker = uid;
+      res.uploads.push_back(std::move(*u));
+      ++count;
+      r = c.next();
+    }
+    if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      continue;
+    }
+    if (r < 0) return rados_error("list uploads in", *shard, r);
+    if (!res.truncated) {
+      res.next_key_marker.clear();
+      res.next_upload_id_marker.clear();
+    }
+    return res;
+  }
+  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+}
+
+}  // namespace silt::rados

@@ -1,0 +1,68 @@
+// The RADOS backend's configuration (docs/cluster.md): which Ceph cluster, which
+// replicated pool holds the index, which RADOS pool each silt pool (and so each
+// storage class) stores its data in, and the factory that opens it as an ObjectLayer.
+// Plain values: cmd/ parses them whether or not this build has librados.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+#include "object/object_layer.h"
+
+namespace silt {
+
+// A silt pool on RADOS: its data lives in rados_pool (an EC pool, k+m read from the
+// cluster). The price is silt's, for the cost view.
+struct RadosPoolConfig {
+  std::string name;
+  std::string rados_pool;
+  // Gateway zstd is not implemented on RADOS yet: anything but 0 is refused at open.
+  int zstd_level = 0;
+  double price_per_tb_month = 0;
+};
+
+struct RadosConfig {
+  std::string ceph_conf;  // the ceph.conf clients use; empty: librados' default search
+  std::string client_id = "admin";
+  std::string index_pool = "silt.meta";  // replicated (omap)
+  // Every object silt makes, in every pool, lives in this RADOS namespace: several
+  // independent silt deployments (or tests) can share one cluster's pools.
+  std::string name_space;
+  uint32_t stripe_bytes = 4u << 20;  // object bytes per RADOS data object
+  uint32_t inline_bytes = 4096;      // objects up to this size live in the index shard
+  int writes_in_flight = 4;          // aio write_full calls a writer keeps going
+  int reads_ahead = 3;               // aio reads a reader keeps going past the one it serves
+  // Replaced data is removed this long after the commit that replaced it, so a
+  // reader that opened the old version can finish. 0: at the next GC pass.
+  int64_t gc_grace_ms = 15 * 60 * 1000;
+  int64_t gc_interval_ms = 60 * 1000;  // between GC passes; 0: no GC thread
+  std::vector<RadosPoolConfig> pools;
+  // Storage class -> pool name; STANDARD must be mapped.
+  std::vector<std::pair<std::string, std::string>> storage_classes;
+};
+
+// The test cluster's pools (scripts/ceph_cluster_admin.py): index silt.meta, pool
+// "standard" on silt.std for STANDARD and the other classes served at once, pool "cold"
+// on silt.cold (bluestore-compressed) for the infrequent-access classes.
+inline RadosConfig default_rados_config(std::string ceph_conf) {
+  RadosConfig c;
+  c.ceph_conf = std::move(ceph_conf);
+  c.pools = {{"standard", "silt.std", 0, 20.0}, {"cold", "silt.cold", 0, 20.0}};
+  c.storage_classes = {{"STANDARD", "standard"},
+                       {"STANDARD_IA", "cold"},
+                       {"GLACIER_IR", "cold"},
+                       {"ONEZONE_IA", "cold"},
+                       {"REDUCED_REDUNDANCY", "standard"},
+                       {"INTELLIGENT_TIERING", "standard"}};
+  return c;
+}
+
+// Connects, checks every pool exists (the index pool replicated), creates the root
+// object when missing, starts the GC thread. Defined only in builds with librados.
+s3::Result<std::unique_ptr<ObjectLayer>> open_rados_object_layer(const RadosConfig& cfg);
+
+}  // namespace silt

@@ -1,0 +1,91 @@
+// ObjectLayer on a Ceph cluster through librados (issue 17, docs/cluster.md):
+// buckets in the index pool's root object, each bucket's index in one shard object,
+// data in the EC pool of its storage class. Any number of silt processes may serve
+// one cluster at once: every change is one compare-and-set op on one RADOS object.
+// open_rados_object_layer (rados_config.h) builds one.
+//
+// It serves unversioned buckets: PUT (If-None-Match, If-Match), GET/HEAD/Range,
+// metadata, tags and ACL updates, DELETE, ListObjects, bucket configs and owners, and
+// multipart uploads (rados/uploads.h). The rest (versioning, version listings,
+// storage class transitions) answers NotImplemented, never a silent success.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "object/object_layer.h"
+#include "rados/backend.h"
+
+namespace silt {
+
+class RadosObjectLayer final : public ObjectLayer {
+ public:
+  explicit RadosObjectLayer(std::unique_ptr<rados::Backend> b);
+  ~RadosObjectLayer() override;
+
+  s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) override;
+  s3::Result<BucketInfo> head_bucket(std::string_view bucket) override;
+  s3::Status delete_bucket(std::string_view bucket) override;
+  s3::Result<std::vector<BucketInfo>> list_buckets() override;
+  s3::Status set_bucket_owner(std::string_view bucket, std::string_view owner) override;
+
+  s3::Result<std::unique_ptr<ObjectWriter>> create_object(std::string_view bucket, std::string_view key,
+                                                          const WriteConditions& cond,
+                                                          std::string_view storage_class) override;
+  s3::Result<ObjectInfo> stat_object(std::string_view bucket, std::string_view key,
+                                     std::string_view version_id) override;
+  s3::Result<std::unique_ptr<ObjectReader>> open_object(const ObjectInfo& info, uint64_t offset,
+                                                        uint64_t length) override;
+  s3::Result<ObjectInfo> update_metadata(std::string_view bucket, std::string_view key,
+                                         const ObjectMeta& meta) override;
+  s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                  const std::vector<std::pair<std::string, std::string>>& tags) override;
+  s3::Result<ObjectInfo> set_acl(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                 std::string_view acl) override;
+  s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                          const IfCurrent* if_current) override;
+  s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) override;
+  s3::Result<VersionListResult> list_object_versions(std::string_view bucket, const VersionListParams& p) override;
+
+  bool has_storage_class(std::string_view name) const override;
+  std::vector<PoolInfo> pools() const override;
+  s3::Result<uint64_t> transition_object(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                         std::string_view storage_class,
+                                         const std::function<void(uint64_t)>& before_chunk) override;
+
+  s3::Status set_versioning(std::string_view bucket, Versioning state) override;
+  s3::Status put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) override;
+  s3::Result<std::optional<std::string>> get_bucket_config(std::string_view bucket, std::string_view name) override;
+  s3::Status delete_bucket_config(std::string_view bucket, std::string_view name) override;
+
+  s3::Result<UploadInfo> create_upload(std::string_view bucket, std::string_view key, const ObjectMeta& meta) override;
+  s3::Result<UploadInfo> get_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
+  s3::Result<std::unique_ptr<ObjectWriter>> create_part(std::string_view bucket, std::string_view key,
+                                                        std::string_view upload_id, int part_number) override;
+  s3::Result<PartList> list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                  int after_part, int max_parts) override;
+  s3::Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                         const std::vector<CompletedPart>& parts, const WriteConditions& cond) override;
+  s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
+  s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) override;
+
+  // For tests and tools: the backend's state, and one GC pass now (returns entries done).
+  rados::Backend& backend() { return *b_; }
+  s3::Result<uint64_t> collect_garbage();
+
+ private:
+  void gc_loop();
+  // The data pool of a storage class ("" is STANDARD); InvalidStorageClass.
+  s3::Result<rados::DataPool*> class_pool(std::string_view storage_class) const;
+
+  std::unique_ptr<rados::Backend> b_;
+  std::mutex gc_mu_;
+  std::condition_variable gc_cv_;
+  bool stopping_ = false;
+  std::thread gc_thread_;
+};
+
+}  // namespace silt

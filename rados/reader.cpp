@@ -1,0 +1,193 @@
+#include "rados/reader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <vector>
+
+namespace silt::rados {
+
+namespace {
+
+class InlineReader final : public ObjectReader {
+ public:
+  explicit InlineReader(std::string bytes) : bytes_(std::move(bytes)) {}
+  s3::Result<size_t> read(char* buf, size_t n) override {
+    const size_t take = std::min(n, bytes_.size() - pos_);
+    std::memcpy(buf, bytes_.data() + pos_, take);
+    pos_ += take;
+    return take;
+  }
+
+ private:
+  std::string bytes_;
+  size_t pos_ = 0;
+};
+
+class StripeReader final : public ObjectReader {
+ public:
+  StripeReader(DataPool& pool, std::string data_id, uint32_t stripe, uint64_t offset, uint64_t length, int ahead)
+      : pool_(pool),
+        data_id_(std::move(data_id)),
+        stripe_(stripe),
+        next_(offset),
+        end_(offset + length),
+        window_(static_cast<size_t>(std::max(0, ahead)) + 1) {}
+
+  ~StripeReader() override {
+    for (auto& p : pending_) p.c->wait_for_complete();  // librados still writes into p.bl
+  }
+
+  s3::Result<size_t> read(char* buf, size_t n) override {
+    if (!error_.ok()) return error_.error();
+    fill_window();
+    if (pending_.empty()) {
+      if (!error_.ok()) return error_.error();
+      return size_t{0};
+    }
+    Request& front = pending_.front();
+    if (!front.done) {
+      front.c->wait_for_complete();
+      const int r = front.c->get_return_value();
+      if (r < 0) return fail(rados_error("read", data_oid(data_id_, front.object), r));
+      if (static_cast<uint64_t>(r) != front.len || front.bl.length() != front.len)
+        return fail(s3::Error(s3::Code::InternalError, "rados: data object " + data_oid(data_id_, front.object) +
+                                                           " is shorter than its record says"));
+      front.done = true;
+    }
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(n, front.len - front.used));
+    front.bl.begin(static_cast<unsigned>(front.used)).copy(static_cast<unsigned>(take), buf);
+    front.used += take;
+    if (front.used == front.len) {
+      pending_.pop_front();
+      fill_window();
+    }
+    return take;
+  }
+
+ private:
+  struct Request {
+    Completion c;
+    bufferlist bl;
+    uint64_t object = 0;
+    uint64_t len = 0;
+    uint64_t used = 0;
+    bool done = false;
+  };
+
+  // Keeps up to window_ requests going, in order.
+  void fill_window() {
+    while (pending_.size() < window_ && next_ < end_) {
+      Request req;
+      req.object = next_ / stripe_;
+      const uint64_t in_obj = next_ % stripe_;
+      req.len = std::min<uint64_t>(end_ - next_, stripe_ - in_obj);
+      req.c = new_completion();
+      pending_.push_back(std::move(req));
+      Request& r = pending_.back();
+      const int rc = pool_.io.aio_read(data_oid(data_id_, r.object), r.c.get(), &r.bl, r.len, in_obj);
+      if (rc < 0) {
+        pending_.pop_back();
+        error_ = rados_error("read", data_oid(data_id_, r.object), rc);
+        return;
+      }
+      next_ += r.len;
+    }
+  }
+
+  s3::Result<size_t> fail(s3::Error e) {
+    error_ = e;
+    return e;
+  }
+
+  DataPool& pool_;
+  std::string data_id_;
+  uint64_t stripe_;
+  uint64_t next_;  // first byte not yet requested
+  uint64_t end_;
+  size_t window_;
+  std::deque<Request> pending_;
+  s3::Status error_;
+};
+
+// A multipart version: its parts' data one after another, each read by a StripeReader
+// opened when the range reaches it (read-ahead stays within a part).
+class PartsReader final : public ObjectReader {
+ public:
+  struct Piece {
+    std::string data_id;
+    uint64_t offset = 0;  // within the part
+    uint64_t length = 0;
+  };
+  PartsReader(DataPool& pool, uint32_t stripe, std::vector<Piece> pieces, int ahead)
+      : pool_(pool), stripe_(stripe), pieces_(std::move(pieces)), ahead_(ahead) {}
+
+  s3::Result<size_t> read(char* buf, size_t n) override {
+    while (next_ < pieces_.size() || current_) {
+      if (!current_) {
+        const Piece& p = pieces_[next_++];
+        current_ = std::make_unique<StripeReader>(pool_, p.data_id, stripe_, p.offset, p.length, ahead_);
+      }
+      auto got = current_->read(buf, n);
+      if (!got || *got > 0) return got;
+      current_.reset();  // this part is done: on to the next
+    }
+    return size_t{0};
+  }
+
+ private:
+  DataPool& pool_;
+  uint32_t stripe_;
+  std::vector<Piece> pieces_;
+  int ahead_;
+  size_t next_ = 0;
+  std::unique_ptr<StripeReader> current_;
+};
+
+}  // namespace
+
+s3::Result<std::unique_ptr<ObjectReader>> open_reader(Backend& b, const std::string& shard, const ObjectRecord& rec,
+                                                      uint64_t offset, uint64_t length) {
+  if (is_inline(rec)) {
+    std::string bytes;
+    if (rec.info.size > 0) {
+      librados::ObjectReadOperation op;
+      std::map<std::string, bufferlist> vals;
+      int rv = 0;
+      const std::string entry = inline_entry(rec.layout.data_id);
+      op.omap_get_vals_by_keys({entry}, &vals, &rv);
+      const int r = b.index.operate(shard, &op, nullptr);
+      if (r < 0 && r != -ENOENT) return rados_error("read", shard, r);
+      auto it = vals.find(entry);
+      if (it == vals.end() || it->second.length() != rec.info.size)
+        return s3::Error(s3::Code::ServiceUnavailable, "The object was overwritten while being opened; please retry.");
+      bytes = it->second.to_str();
+    }
+    return std::unique_ptr<ObjectReader>(std::make_unique<InlineReader>(bytes.substr(offset, length)));
+  }
+  DataPool* pool = b.pool(rec.layout.pool);
+  if (!pool)
+    return s3::Error(s3::Code::InternalError, "rados: the version's pool " + rec.layout.pool + " is not configured");
+  if (rec.layout.block_size == 0)
+    return s3::Error(s3::Code::InternalError, "rados: the version's record has no stripe size");
+  if (rec.multipart()) {
+    std::vector<PartsReader::Piece> pieces;
+    uint64_t start = 0;  // of the part in the object
+    for (const auto& part : rec.parts) {
+      const uint64_t end = start + part.size;
+      if (end > offset && start < offset + length) {
+        const uint64_t from = std::max(offset, start), to = std::min(offset + length, end);
+        pieces.push_back({part.data_id, from - start, to - from});
+      }
+      start = end;
+    }
+    return std::unique_ptr<ObjectReader>(
+        std::make_unique<PartsReader>(*pool, rec.layout.block_size, std::move(pieces), b.cfg.reads_ahead));
+  }
+  return std::unique_ptr<ObjectReader>(std::make_unique<StripeReader>(*pool, rec.layout.data_id, rec.layout.block_size,
+                                                                      offset, length, b.cfg.reads_ahead));
+}
+
+}  // namespace silt::rados

@@ -1,0 +1,444 @@
+#include "rados/uploads.h"
+
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "index/keys.h"
+#include "index/multipart_record.h"
+#include "rados/gc.h"
+#include "rados/objects.h"
+#include "util/time.h"
+
+namespace silt::rados {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kOpen = "open";
+constexpr std::string_view kCompleting = "completing";
+constexpr std::string_view kAborting = "aborting";
+constexpr std::string_view kCompleted = "completed";
+// P entries one op removes at most: the OSD takes at most 1024 omap keys per request.
+constexpr size_t kBatch = 500;
+
+// Upload ids start with this, so one key's uploads sort by initiation.
+uint64_t now_us() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+s3::Error no_such_upload() {
+  return s3::Error(s3::Code::NoSuchUpload,
+                   "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart "
+                   "upload might have been aborted or completed.");
+}
+
+// The U value: the upload JSON (index/upload_record.h), its state, and for a completed
+// upload whose parts are removed in batches, the data ids of the parts to free.
+std::string encode_upload(const UploadInfo& u, std::string_view state, const std::vector<std::string>& free = {}) {
+  json j = json::parse(encode_upload_info(u));
+  j["state"] = state;
+  if (!free.empty()) j["free"] = free;
+  return j.dump();
+}
+
+struct StoredUpload {
+  std::string shard;
+  std::string raw;  // the U value as read: what a guarded change compares against
+  std::string state;
+  UploadInfo info;
+  bool live = true;  // the shard's state
+};
+
+bool in_progress(const StoredUpload& u) {
+  return u.state == kOpen || u.state == kCompleting;
+}
+
+// The U entry of upload_id in any state. NoSuchUpload when absent (or not an upload
+// id), NoSuchBucket.
+s3::Result<StoredUpload> read_upload(Backend& b, std::string_view bucket, std::string_view key,
+                                     std::string_view upload_id) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto shard = b.bucket_shard(bucket);
+    if (!shard) return shard.error();
+    if (!keys::is_upload_id(upload_id)) return no_such_upload();
+    const std::string entry = upload_entry(key, upload_id);
+    librados::ObjectReadOperation op;
+    bufferlist state;
+    std::map<std::string, bufferlist> vals;
+    int rv_state = 0, rv_vals = 0;
+    op.getxattr(kStateXattr, &state, &rv_state);
+    op.omap_get_vals_by_keys({entry}, &vals, &rv_vals);
+    const int r = b.index.operate(*shard, &op, nullptr);
+    if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      continue;
+    }
+    if (r < 0) return rados_error("read", *shard, r);
+    auto it = vals.find(entry);
+    if (it == vals.end()) return no_such_upload();
+    StoredUpload u;
+    u.shard = *shard;
+    u.live = state.to_str() == kLive;
+    u.raw = it->second.to_str();
+    u.state = upload_state(u.raw);
+    auto info = decode_upload_info(u.raw);
+    if (!info) return info.error();
+    u.info = std::move(*info);
+    u.info.bucket = std::string(bucket);
+    u.info.key = std::string(key);
+    u.info.upload_id = std::string(upload_id);
+    return u;
+  }
+  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+}
+
+// Every P entry of an upload: name -> value, in part order.
+s3::Result<std::map<std::string, std::string>> part_entries(Backend& b, const std::string& shard, std::string_view key,
+                                                            std::string_view upload_id) {
+  std::map<std::string, std::string> out;
+  const std::string scope = parts_scope(key, upload_id);
+  std::string after;
+  for (bool more = true; more;) {
+    std::map<std::string, bufferlist> page;
+    librados::ObjectReadOperation op;
+    int rv = 0;
+    op.omap_get_vals2(after, scope, 1000, &page, &more, &rv);
+    if (int r = b.index.operate(shard, &op, nullptr); r < 0) return rados_error("list parts in", shard, r);
+    for (auto& [k, v] : page) out.emplace(k, v.to_str());
+    if (page.empty()) break;
+    after = page.rbegin()->first;
+  }
+  return out;
+}
+
+s3::Result<std::vector<UploadedPart>> decode_parts(const std::map<std::string, std::string>& entries) {
+  std::vector<UploadedPart> out;
+  for (const auto& [name, value] : entries) {
+    auto p = decode_uploaded_part(value);
+    if (!p) return p.error();
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+// Sets the U entry from u.raw to value in one guarded op: 0, -ECANCELED (changed
+// meanwhile, or the shard is not live when live is asked), or another error.
+int swap_upload(Backend& b, const StoredUpload& u, const std::string& value, bool need_live) {
+  librados::ObjectWriteOperation op;
+  int rv = 0;
+  op.assert_exists();
+  if (need_live) op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
+  op.omap_cmp({{upload_entry(u.info.key, u.info.upload_id), {to_bl(u.raw), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv);
+  op.omap_set({{upload_entry(u.info.key, u.info.upload_id), to_bl(value)}});
+  return b.index.operate(u.shard, &op);
+}
+
+// Removes the P entries of an upload that is aborting (every part's data queued for
+// GC) or completed (the data ids its "free" list names queued), kBatch per op, then U.
+// Idempotent: a crash midway leaves U, and the next call finishes.
+s3::Status finish_upload(Backend& b, const StoredUpload& u) {
+  std::set<std::string> free;
+  const bool free_all = u.state == kAborting;
+  if (!free_all) {
+    json j = json::parse(u.raw, nullptr, false);
+    if (j.is_object() && j.contains("free") && j["free"].is_array())
+      for (const auto& id : j["free"])
+        if (id.is_string()) free.insert(id.get<std::string>());
+  }
+  auto entries = part_entries(b, u.shard, u.info.key, u.info.upload_id);
+  if (!entries) return entries.error();
+  const int64_t now = now_ms();  // parts are never read by anyone: no grace period
+  auto it = entries->begin();
+  do {
+    librados::ObjectWriteOperation op;
+    op.assert_exists();
+    std::set<std::string> rm;
+    std::map<std::string, bufferlist> queued;
+    for (size_t n = 0; n < kBatch && it != entries->end(); ++n, ++it) {
+      rm.insert(it->first);
+      auto p = decode_uploaded_part(it->second);
+      if (p && (free_all || free.count(p->layout.data_id))) {
+        auto [name, value] = gc_data_item(p->layout.pool, p->layout.data_id, p->info.size, p->layout.block_size, now);
+        queued.emplace(name, to_bl(value));
+      }
+    }
+    if (it == entries->end()) rm.insert(upload_entry(u.info.key, u.info.upload_id));
+    op.omap_rm_keys(rm);
+    if (!queued.empty()) op.omap_set(queued);
+    if (int r = b.index.operate(u.shard, &op); r < 0 && r != -ENOENT) return rados_error("drop parts in", u.shard, r);
+  } while (it != entries->end());
+  return {};
+}
+
+// Gives a frozen upload back to clients (open again) after its Complete was refused.
+void unfreeze(Backend& b, const StoredUpload& frozen) {
+  (void)swap_upload(b, frozen, encode_upload(frozen.info, kOpen), false);
+}
+
+}  // namespace
+
+std::string upload_state(std::string_view value) {
+  json j = json::parse(value, nullptr, false);
+  if (!j.is_object()) return {};
+  return j.value("state", std::string(kOpen));
+}
+
+s3::Result<UploadInfo> create_upload(Backend& b, std::string_view bucket, std::string_view key, const ObjectMeta& meta,
+                                     int64_t now) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto shard = b.bucket_shard(bucket);
+    if (!shard) return shard.error();
+    UploadInfo u{std::string(bucket), std::string(key), keys::make_upload_id(now_us()), now, meta};
+    librados::ObjectWriteOperation op;
+    op.assert_exists();
+    op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
+    op.omap_set({{upload_entry(key, u.upload_id), to_bl(encode_upload(u, kOpen))}});
+    const int r = b.index.operate(*shard, &op);
+    if (r == 0) return u;
+    if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      continue;
+    }
+    if (r != -ECANCELED) return rados_error("create upload in", *shard, r);
+    backoff(attempt);  // a DeleteBucket is deciding
+  }
+  return contention("CreateMultipartUpload");
+}
+
+s3::Result<UploadInfo> get_upload(Backend& b, std::string_view bucket, std::string_view key,
+                                  std::string_view upload_id) {
+  auto u = read_upload(b, bucket, key, upload_id);
+  if (!u) return u.error();
+  if (!in_progress(*u)) return no_such_upload();
+  return std::move(u->info);
+}
+
+s3::Status commit_part(Backend& b, const UploadedPart& part) {
+  const std::string u_entry = upload_entry(part.key, part.upload_id);
+  const std::string p_entry = part_entry(part.key, part.upload_id, part.info.number);
+  const std::string value = encode_uploaded_part(part);
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto shard = b.bucket_shard(part.bucket);
+    if (!shard) return shard.error();
+    librados::ObjectReadOperation rd;
+    bufferlist state;
+    std::map<std::string, bufferlist> vals;
+    int rv_state = 0, rv_vals = 0;
+    rd.getxattr(kStateXattr, &state, &rv_state);
+    rd.omap_get_vals_by_keys({u_entry, p_entry}, &vals, &rv_vals);
+    int r = b.index.operate(*shard, &rd, nullptr);
+    if (r == -ENOENT) {
+      b.forget_bucket(part.bucket);
+      continue;
+    }
+    if (r < 0) return rados_error("read", *shard, r);
+    auto u = vals.find(u_entry);
+    if (u == vals.end() || upload_state(u->second.to_str()) != kOpen) return no_such_upload();
+    if (state.to_str() != kLive) {
+      backoff(attempt);
+      continue;
+    }
+    const std::string old = vals.count(p_entry) ? vals[p_entry].to_str() : std::string();
+    librados::ObjectWriteOperation op;
+    int rv = 0;
+    op.assert_exists();
+    op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
+    op.omap_cmp({{u_entry, {u->second, LIBRADOS_CMPXATTR_OP_EQ}}, {p_entry, {to_bl(old), LIBRADOS_CMPXATTR_OP_EQ}}},
+                &rv);
+    std::map<std::string, bufferlist> set{{p_entry, to_bl(value)}};
+    if (!old.empty())  // a re-uploaded part: the data it replaces goes
+      if (auto prev = decode_uploaded_part(old); prev && prev->layout.data_id != part.layout.data_id) {
+        auto [name, v] =
+            gc_data_item(prev->layout.pool, prev->layout.data_id, prev->info.size, prev->layout.block_size, now_ms());
+        set.emplace(name, to_bl(v));
+      }
+    op.omap_rm_keys({intent_entry(part.layout.data_id)});
+    op.omap_set(set);
+    r = b.index.operate(*shard, &op);
+    if (r == 0) return {};
+    if (r == -ENOENT) {
+      b.forget_bucket(part.bucket);
+      continue;
+    }
+    if (r != -ECANCELED) return rados_error("commit part to", *shard, r);
+    backoff(attempt);
+  }
+  return contention("UploadPart");
+}
+
+s3::Result<PartList> list_parts(Backend& b, std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                int after_part, int max_parts) {
+  auto u = read_upload(b, bucket, key, upload_id);
+  if (!u) return u.error();
+  if (!in_progress(*u)) return no_such_upload();
+  PartList out;
+  out.upload = std::move(u->info);
+  if (max_parts <= 0) return out;
+  const std::string scope = parts_scope(key, upload_id);
+  std::string after = after_part > 0 ? part_entry(key, upload_id, std::min(after_part, kMaxPartNumber)) : "";
+  for (bool more = true; more && static_cast<int>(out.parts.size()) <= max_parts;) {
+    std::map<std::string, bufferlist> page;
+    librados::ObjectReadOperation op;
+    int rv = 0;
+    op.omap_get_vals2(after, scope, static_cast<uint64_t>(max_parts) + 1 - out.parts.size(), &page, &more, &rv);
+    if (int r = b.index.operate(u->shard, &op, nullptr); r < 0) return rados_error("list parts in", u->shard, r);
+    for (const auto& [name, value] : page) {
+      auto p = decode_uploaded_part(value.to_str());
+      if (!p) return p.error();
+      out.parts.push_back(std::move(p->info));
+    }
+    if (page.empty()) break;
+    after = page.rbegin()->first;
+  }
+  if (static_cast<int>(out.parts.size()) > max_parts) {
+    out.parts.resize(static_cast<size_t>(max_parts));
+    out.truncated = true;
+    out.next_marker = out.parts.back().number;
+  }
+  return out;
+}
+
+s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std::string_view key,
+                                       std::string_view upload_id, const std::vector<CompletedPart>& named,
+                                       const WriteConditions& cond) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto u = read_upload(b, bucket, key, upload_id);
+    if (!u) return u.error();
+    if (!in_progress(*u)) {
+      if (u->state == kCompleted || u->state == kAborting)
+        if (auto s = finish_upload(b, *u); !s) return s.error();
+      return no_such_upload();
+    }
+    if (named.empty()) return s3::Error(s3::Code::MalformedXML, "You must specify at least one part");
+    // 1. Judge the list against the parts as they are: a refused list changes nothing.
+    auto entries = part_entries(b, u->shard, key, upload_id);
+    if (!entries) return entries.error();
+    auto parts = decode_parts(*entries);
+    if (!parts) return parts.error();
+    if (auto rec = assemble_multipart(u->info, named, *parts, now_ms()); !rec) return rec.error();
+    // 2. Freeze the parts: from here no part commit can change them.
+    if (u->state == kOpen) {
+      const std::string frozen = encode_upload(u->info, kCompleting);
+      const int r = swap_upload(b, *u, frozen, true);
+      if (r == -ECANCELED || r == -ENOENT) {  // a part, an Abort or a DeleteBucket got there first
+        if (r == -ENOENT) b.forget_bucket(bucket);
+        backoff(attempt);
+        continue;
+      }
+      if (r < 0) return rados_error("freeze upload in", u->shard, r);
+      u->raw = frozen;
+      u->state = std::string(kCompleting);
+      entries = part_entries(b, u->shard, key, upload_id);
+      if (!entries) return entries.error();
+      parts = decode_parts(*entries);
+      if (!parts) return parts.error();
+    }
+    auto rec = assemble_multipart(u->info, named, *parts, now_ms());
+    if (!rec) {  // a part changed between the judgement and the freeze
+      unfreeze(b, *u);
+      return rec.error();
+    }
+    // 3. One op: the object, the upload's removal, the unused parts' data queued.
+    std::set<std::string> used;
+    for (const auto& p : rec->parts) used.insert(p.data_id);
+    std::vector<std::string> unused;
+    for (const auto& p : *parts)
+      if (!used.count(p.layout.data_id)) unused.push_back(p.layout.data_id);
+    const bool one_op = entries->size() + unused.size() + 4 <= kBatch;
+    const std::string u_entry = upload_entry(key, upload_id);
+    int rv_upload = 0;
+    bool gone = false;
+    auto extra = [&](int n, librados::ObjectWriteOperation& op, std::map<std::string, bufferlist>& set,
+                     std::set<std::string>& rm) -> s3::Status {
+      if (n > 0) {  // lost a race: still ours to complete?
+        auto again = read_upload(b, bucket, key, upload_id);
+        if (!again || again->raw != u->raw) {
+          gone = true;
+          return no_such_upload();
+        }
+      }
+      op.omap_cmp({{u_entry, {to_bl(u->raw), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv_upload);
+      if (!one_op) {
+        set[u_entry] = to_bl(encode_upload(u->info, kCompleted, unused));
+        return {};
+      }
+      rm.insert(u_entry);
+      for (const auto& [name, value] : *entries) rm.insert(name);
+      for (const auto& p : *parts)
+        if (!used.count(p.layout.data_id)) {
+          auto [name, v] = gc_data_item(p.layout.pool, p.layout.data_id, p.info.size, p.layout.block_size, now_ms());
+          set.emplace(name, to_bl(v));
+        }
+      return {};
+    };
+    auto done = commit_object(b, std::move(*rec), cond, nullptr, extra);
+    if (!done) {
+      if (!gone) unfreeze(b, *u);  // e.g. PreconditionFailed: the upload stays, as on S3
+      return done.error();
+    }
+    if (!one_op) {
+      StoredUpload completed = *u;
+      completed.state = std::string(kCompleted);
+      completed.raw = encode_upload(u->info, kCompleted, unused);
+      if (auto s = finish_upload(b, completed); !s) return s.error();
+    }
+    return std::move(done->info);
+  }
+  return contention("CompleteMultipartUpload");
+}
+
+s3::Status abort_upload(Backend& b, std::string_view bucket, std::string_view key, std::string_view upload_id) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto u = read_upload(b, bucket, key, upload_id);
+    if (!u) return u.error();
+    if (u->state == kAborting) return finish_upload(b, *u);  // an abort cut short: finish it
+    if (u->state == kCompleted) {
+      if (auto s = finish_upload(b, *u); !s) return s;
+      return no_such_upload();
+    }
+    const std::string aborting = encode_upload(u->info, kAborting);
+    const int r = swap_upload(b, *u, aborting, false);
+    if (r == -ECANCELED || r == -ENOENT) {  // a part or a Complete changed it: decide again
+      if (r == -ENOENT) b.forget_bucket(bucket);
+      backoff(attempt);
+      continue;
+    }
+    if (r < 0) return rados_error("abort upload in", u->shard, r);
+    u->raw = aborting;
+    u->state = std::string(kAborting);
+    return finish_upload(b, *u);
+  }
+  return contention("AbortMultipartUpload");
+}
+
+s3::Status drop_all_parts(Backend& b, const std::string& shard) {
+  std::string after;
+  for (bool more = true; more;) {
+    std::map<std::string, bufferlist> page;
+    librados::ObjectReadOperation op;
+    int rv = 0;
+    op.omap_get_vals2(after, "P", 1000, &page, &more, &rv);
+    const int r = b.index.operate(shard, &op, nullptr);
+    if (r == -ENOENT) return {};
+    if (r < 0) return rados_error("list parts in", shard, r);
+    for (const auto& [name, value] : page) {
+      auto p = decode_uploaded_part(value.to_str());
+      if (!p) continue;
+      DataPool* pool = b.pool(p->layout.pool);
+      if (!pool) continue;  // a pool dropped from the config: nothing to do here
+      if (auto s = remove_data(*pool, p->layout.data_id, object_count(p->info.size, p->layout.block_size)); !s)
+        return s;
+    }
+    if (page.empty()) break;
+    after = page.rbegin()->first;
+  }
+  return {};
+}
+
+}  // namespace silt::rados

@@ -1,0 +1,236 @@
+#include "rados/writer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <deque>
+#include <nlohmann/json.hpp>
+
+#include "rados/gc.h"
+#include "rados/objects.h"
+#include "rados/uploads.h"
+#include "util/hash.h"
+#include "util/time.h"
+
+namespace silt::rados {
+
+namespace {
+
+class RadosObjectWriter final : public ObjectWriter {
+ public:
+  RadosObjectWriter(Backend& b, DataPool& pool, std::string bucket, std::string key, WriteConditions cond,
+                    std::string upload_id = {}, int part_number = 0)
+      : b_(b),
+        pool_(pool),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        cond_(std::move(cond)),
+        upload_id_(std::move(upload_id)),
+        part_number_(part_number),
+        data_id_(random_id()),
+        md5_(Digest::Kind::MD5) {}
+
+  ~RadosObjectWriter() override {
+    if (committed_) return;
+    // Nothing of an uncommitted write may stay: its data objects, then its intent.
+    (void)drain();
+    (void)remove_data(pool_, data_id_, objects_);
+    if (!intent_shard_.empty()) {
+      librados::ObjectWriteOperation op;
+      op.assert_exists();
+      op.omap_rm_keys({intent_entry(data_id_)});
+      (void)b_.index.operate(intent_shard_, &op);
+    }
+  }
+
+  s3::Status write(const char* data, size_t n) override {
+    if (auto s = write_data(data, n); !s) return s;
+    hash_md5(data, n);
+    return {};
+  }
+
+  void hash_md5(const char* data, size_t n) override {
+    if (!md5_done_) md5_.update(data, n);
+  }
+
+  s3::Status write_data(const char* data, size_t n) override {
+    if (!error_.ok()) return error_;
+    if (md5_done_) return s3::Error(s3::Code::InternalError, "ObjectWriter::write after md5_raw()");
+    size_ += n;
+    const size_t stripe = b_.cfg.stripe_bytes;
+    while (n > 0) {
+      const size_t take = std::min(n, stripe - buf_.length());
+      buf_.append(data, static_cast<unsigned>(take));
+      data += take;
+      n -= take;
+      if (buf_.length() == stripe)
+        if (auto s = flush(); !s) return s;
+    }
+    return {};
+  }
+
+  uint64_t size() const override { return size_; }
+
+  std::string md5_raw() override {
+    if (!md5_done_) {
+      md5_value_ = md5_.finish();
+      md5_done_ = true;
+    }
+    return md5_value_;
+  }
+
+  s3::Result<ObjectInfo> commit(const ObjectMeta& meta) override {
+    if (!error_.ok()) return error_.error();
+    if (committed_) return s3::Error(s3::Code::InternalError, "ObjectWriter::commit called twice");
+    // Parts always go to the pool: a completed object's record names its parts' data.
+    const bool inlined = upload_id_.empty() && objects_ == 0 && size_ <= b_.cfg.inline_bytes;
+    if (!inlined && buf_.length() > 0)
+      if (auto s = flush(); !s) return s.error();
+    if (auto s = drain(); !s) return s.error();
+    if (!upload_id_.empty()) return commit_part(meta);
+
+    ObjectRecord rec;
+    rec.info.bucket = bucket_;
+    rec.info.key = key_;
+    rec.info.size = size_;
+    rec.info.etag = hex_encode(md5_raw());
+    rec.info.mtime_ms = now_ms();
+    rec.info.meta = meta;
+    const PoolProfile& prof = pool_.profile;
+    const uint64_t stored =
+        inlined ? size_ : size_ * static_cast<uint64_t>(prof.k + prof.m) / static_cast<uint64_t>(prof.k);
+    // Inline data has one copy in the (replicated) index: 1+0 as far as the record goes.
+    const int k = inlined ? 1 : prof.k, m = inlined ? 0 : prof.m;
+    rec.layout = ObjectLayout{
+        k, m, b_.cfg.stripe_bytes, data_id_, identity_distribution(k + m), inlined ? "" : pool_.cfg.name, "", 0};
+    rec.parts.push_back({1, size_, rec.info.etag, data_id_, {}, {}, stored});
+    rec.info.stored_bytes = stored;
+    std::string bytes;
+    if (inlined) bytes = buf_.to_str();
+    auto done = commit_object(b_, std::move(rec), cond_, inlined ? &bytes : nullptr);
+    if (!done) {  // e.g. PreconditionFailed: the destructor frees our data
+      error_ = done.error();
+      return done.error();
+    }
+    committed_ = true;
+    return std::move(done->info);
+  }
+
+ private:
+  s3::Result<ObjectInfo> commit_part(const ObjectMeta& meta) {
+    UploadedPart part;
+    part.bucket = bucket_;
+    part.key = key_;
+    part.upload_id = upload_id_;
+    part.info = PartInfo{part_number_, size_, hex_encode(md5_raw()), now_ms(), meta.checksums};
+    const PoolProfile& prof = pool_.profile;
+    const uint64_t stored = size_ * static_cast<uint64_t>(prof.k + prof.m) / static_cast<uint64_t>(prof.k);
+    part.layout = ObjectLayout{
+        prof.k, prof.m, b_.cfg.stripe_bytes, data_id_, identity_distribution(prof.k + prof.m), pool_.cfg.name,
+        "",     stored};
+    if (auto s = rados::commit_part(b_, part); !s) {  // NoSuchUpload: the destructor frees our data
+      error_ = s.error();
+      return s.error();
+    }
+    committed_ = true;
+    ObjectInfo info;
+    info.bucket = bucket_;
+    info.key = key_;
+    info.size = size_;
+    info.etag = part.info.etag;
+    info.mtime_ms = part.info.mtime_ms;
+    info.meta.checksums = meta.checksums;
+    info.stored_bytes = stored;
+    return info;
+  }
+
+  // Sends the buffered stripe as the next data object; the intent goes first.
+  s3::Status flush() {
+    if (intent_shard_.empty())
+      if (auto s = write_intent(); !s) return fail(s.error());
+    Pending p{new_completion(), std::move(buf_)};
+    buf_ = bufferlist();
+    const std::string oid = data_oid(data_id_, objects_);
+    if (int r = pool_.io.aio_write_full(oid, p.c.get(), p.bl); r < 0) return fail(rados_error("write", oid, r));
+    ++objects_;
+    inflight_.push_back(std::move(p));
+    while (inflight_.size() > static_cast<size_t>(std::max(1, b_.cfg.writes_in_flight)))
+      if (auto s = wait_oldest(); !s) return s;
+    return {};
+  }
+
+  s3::Status write_intent() {
+    auto shard = b_.bucket_shard(bucket_);
+    if (!shard) return shard.error();
+    nlohmann::json v{{"pool", pool_.cfg.name}, {"started_ms", now_ms()}};
+    librados::ObjectWriteOperation op;
+    op.assert_exists();
+    op.omap_set({{intent_entry(data_id_), to_bl(v.dump())}});
+    int r = b_.index.operate(*shard, &op);
+    if (r == -ENOENT) {
+      b_.forget_bucket(bucket_);
+      return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+    }
+    if (r < 0) return rados_error("record write intent in", *shard, r);
+    intent_shard_ = *shard;
+    return {};
+  }
+
+  s3::Status wait_oldest() {
+    Pending p = std::move(inflight_.front());
+    inflight_.pop_front();
+    p.c->wait_for_complete();
+    if (int r = p.c->get_return_value(); r < 0) return fail(rados_error("write data of", data_id_, r));
+    return {};
+  }
+
+  s3::Status drain() {
+    s3::Status first;
+    while (!inflight_.empty())
+      if (auto s = wait_oldest(); !s && first.ok()) first = s;
+    return first;
+  }
+
+  s3::Status fail(s3::Error e) {
+    error_ = e;
+    return e;
+  }
+
+  struct Pending {
+    Completion c;
+    bufferlist bl;  // kept until the write completes
+  };
+
+  Backend& b_;
+  DataPool& pool_;
+  std::string bucket_, key_;
+  WriteConditions cond_;
+  std::string upload_id_;  // set: this writes part part_number_ of that upload
+  int part_number_ = 0;
+  std::string data_id_;
+  bufferlist buf_;  // the stripe being filled
+  std::deque<Pending> inflight_;
+  uint64_t objects_ = 0;      // data objects sent
+  std::string intent_shard_;  // where the intent went; empty: none yet
+  uint64_t size_ = 0;
+  Digest md5_;
+  bool md5_done_ = false;
+  std::string md5_value_;
+  s3::Status error_;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+s3::Result<std::unique_ptr<ObjectWriter>> start_part_writer(Backend& b, DataPool& pool, std::string bucket,
+                                                            std::string key, std::string upload_id, int number) {
+  return std::unique_ptr<ObjectWriter>(std::make_unique<RadosObjectWriter>(
+      b, pool, std::move(bucket), std::move(key), WriteConditions{}, std::move(upload_id), number));
+}
+
+s3::Result<std::unique_ptr<ObjectWriter>> start_writer(Backend& b, DataPool& pool, std::string bucket, std::string key,
+                                                       WriteConditions cond) {
+  return std::unique_ptr<ObjectWriter>(
+      std::make_unique<RadosObjectWriter>(b, pool, std::move(bucket), std::move(key), std::move(cond)));
+}
+
+}  // namespace silt::rados

@@ -1,0 +1,400 @@
+"""silt on RADOS (issue 17) through real clients: `silt server --backend rados` on the shared
+throwaway Ceph cluster (ceph_cluster fixture), exercised with boto3, raw signed requests and aws
+cli, plus two gateways on one cluster racing and reading each other's writes (conditional PUTs,
+multipart Complete against Abort).
+
+Each module run uses a RADOS namespace of its own, so it shares the pools but no object."""
+import concurrent.futures
+import hashlib
+import json
+import os
+import threading
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ceph_cluster import ceph_cluster  # noqa: F401
+from silt_server import SiltServer, bucket_name
+
+STRIPE = 1 << 20  # small stripes: a few MiB already spans several data objects
+MiB = 1 << 20
+
+
+def multipart_etag(parts):
+    return '"%s-%d"' % (hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest(), len(parts))
+
+
+def rados_config(path, ceph_conf, namespace):
+    path.write_text(json.dumps({
+        "backend": "rados",
+        "rados": {"ceph_conf": str(ceph_conf), "namespace": namespace, "stripe_bytes": STRIPE},
+        "pools": [{"name": "standard", "rados_pool": "silt.std", "price_per_tb_month": 20},
+                  {"name": "cold", "rados_pool": "silt.cold", "price_per_tb_month": 20}],
+        "storage_classes": {"STANDARD": "standard", "STANDARD_IA": "cold"},
+    }))
+    return path
+
+
+def start_gateway(workdir, config):
+    server = SiltServer(workdir)
+    server.args = ("--backend", "rados", "--config", str(config))
+    try:
+        server.start(timeout=60)
+    except RuntimeError as e:
+        server.stop()
+        pytest.fail(str(e), pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="module")
+def gateways(ceph_cluster, tmp_path_factory):  # noqa: F811
+    """Two silt processes on one cluster and one namespace."""
+    base = tmp_path_factory.mktemp("rados")
+    config = rados_config(base / "silt.json", ceph_cluster.conf, "itest-" + os.urandom(8).hex())
+    servers = [start_gateway(base / name, config) for name in ("gw1", "gw2")]
+    yield servers
+    for s in servers:
+        code = s.stop(timeout=10)
+        assert code == 0, f"silt exit code after SIGTERM: {code}\n{s.log_tail()}"
+
+
+@pytest.fixture(scope="module")
+def s3(gateways):
+    return gateways[0].boto3()
+
+
+@pytest.fixture(scope="module")
+def s3b(gateways):
+    return gateways[1].boto3()
+
+
+@pytest.fixture
+def bucket(s3, request):
+    name = bucket_name(request.node.name)
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def client_error(e):
+    return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def error_code(excinfo):
+    return client_error(excinfo.value)
+
+
+def test_put_get_head_range_delete(s3, bucket):
+    small = b"tiny object"
+    big = os.urandom(3 * STRIPE + 12345)
+    r = s3.put_object(Bucket=bucket, Key="small", Body=small)
+    assert r["ETag"] == '"%s"' % hashlib.md5(small).hexdigest()
+    s3.put_object(Bucket=bucket, Key="dir/big.bin", Body=big, ContentType="application/x-test",
+                  Metadata={"color": "blue"})
+    assert s3.get_object(Bucket=bucket, Key="small")["Body"].read() == small
+    got = s3.get_object(Bucket=bucket, Key="dir/big.bin")
+    assert got["Body"].read() == big
+    assert got["ContentType"] == "application/x-test"
+    assert got["Metadata"] == {"color": "blue"}
+    head = s3.head_object(Bucket=bucket, Key="dir/big.bin")
+    assert head["ContentLength"] == len(big)
+    assert head["ETag"] == '"%s"' % hashlib.md5(big).hexdigest()
+    # Ranges inside one data object, across two, and a suffix.
+    for rng, want in ((f"bytes=5-{STRIPE - 1}", big[5:STRIPE]),
+                      (f"bytes={STRIPE - 3}-{2 * STRIPE + 3}", big[STRIPE - 3:2 * STRIPE + 4]),
+                      ("bytes=-100", big[-100:]), ("bytes=2-5", None)):
+        key = "small" if want is None else "dir/big.bin"
+        r = s3.get_object(Bucket=bucket, Key=key, Range=rng)
+        assert r["ResponseMetadata"]["HTTPStatusCode"] == 206
+        assert r["Body"].read() == (small[2:6] if want is None else want)
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="dir/big.bin", Range=f"bytes={len(big)}-")
+    assert error_code(e) == ("InvalidRange", 416)
+    s3.delete_object(Bucket=bucket, Key="dir/big.bin")
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="dir/big.bin")
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="dir/big.bin")
+    assert error_code(e) == ("NoSuchKey", 404)
+    s3.delete_object(Bucket=bucket, Key="never-there")  # 204, as S3
+
+
+def test_list_objects_v2_pages(s3, bucket):
+    keys = sorted([f"a/{i:03d}" for i in range(7)] + ["b/x", "b/y/z", "c", "d/"])
+    for k in keys:
+        s3.put_object(Bucket=bucket, Key=k, Body=k.encode())
+    seen, token = [], None
+    while True:
+        kw = {"ContinuationToken": token} if token else {}
+        r = s3.list_objects_v2(Bucket=bucket, MaxKeys=3, **kw)
+        seen += [o["Key"] for o in r.get("Contents", [])]
+        assert r["KeyCount"] <= 3
+        if not r["IsTruncated"]:
+            break
+        token = r["NextContinuationToken"]
+    assert seen == keys
+    r = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["a/", "b/", "d/"]
+    assert [o["Key"] for o in r["Contents"]] == ["c"]
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="b/", Delimiter="/")
+    assert [o["Key"] for o in r["Contents"]] == ["b/x"]
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["b/y/"]
+    r = s3.list_objects_v2(Bucket=bucket, Prefix="a/", StartAfter="a/004")
+    assert [o["Key"] for o in r["Contents"]] == ["a/005", "a/006"]
+    assert r["Contents"][0]["Size"] == 5
+    assert r["Contents"][0]["StorageClass"] == "STANDARD"
+    r = s3.list_objects_v2(Bucket=bucket, MaxKeys=0)
+    assert r["KeyCount"] == 0 and not r["IsTruncated"]
+
+
+def test_conditional_put(gateways, bucket):
+    gw = gateways[0]
+    assert gw.request("PUT", bucket, "k", headers={"If-None-Match": "*"}, body=b"one").status == 200
+    r = gw.request("PUT", bucket, "k", headers={"If-None-Match": "*"}, body=b"two")
+    assert r.status == 412 and b"<Code>PreconditionFailed</Code>" in r.body
+    r = gw.request("PUT", bucket, "k", headers={"If-Match": '"0123456789abcdef0123456789abcdef"'}, body=b"two")
+    assert r.status == 412 and b"<Code>PreconditionFailed</Code>" in r.body
+    r = gw.request("PUT", bucket, "missing", headers={"If-Match": '"0123456789abcdef0123456789abcdef"'}, body=b"x")
+    assert r.status == 404 and b"<Code>NoSuchKey</Code>" in r.body
+    etag = hashlib.md5(b"one").hexdigest()
+    assert gw.request("PUT", bucket, "k", headers={"If-Match": f'"{etag}"'}, body=b"two").status == 200
+    assert gw.request("GET", bucket, "k").body == b"two"
+    assert gw.alive()
+
+
+def test_bucket_refusals_and_not_implemented(gateways, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert error_code(e) == ("BucketNotEmpty", 409)
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert error_code(e) == ("NotImplemented", 501)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="g", Body=b"x", StorageClass="GLACIER")
+    assert error_code(e)[0] == "InvalidStorageClass"
+    # Still serving, and the bucket deletes once empty.
+    s3.delete_object(Bucket=bucket, Key="k")
+    s3.delete_bucket(Bucket=bucket)
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket=bucket)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert gateways[0].alive()
+
+
+def test_bucket_configs_and_listing_across_gateways(s3, s3b, bucket):
+    cors = {"CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["https://example.com"]}]}
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)
+    assert s3b.get_bucket_cors(Bucket=bucket)["CORSRules"][0]["AllowedOrigins"] == ["https://example.com"]
+    assert bucket in [b["Name"] for b in s3b.list_buckets()["Buckets"]]
+
+
+def test_read_and_list_after_write_on_the_other_gateway(s3, s3b, bucket):
+    for i in range(5):
+        body = os.urandom(100 + i * STRIPE // 2)
+        s3.put_object(Bucket=bucket, Key=f"k{i}", Body=body)
+        assert s3b.get_object(Bucket=bucket, Key=f"k{i}")["Body"].read() == body
+        listed = [o["Key"] for o in s3b.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        assert f"k{i}" in listed
+    s3b.delete_object(Bucket=bucket, Key="k0")
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="k0")
+    assert error_code(e) == ("NoSuchKey", 404)
+    assert "k0" not in [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    s3b.put_object(Bucket=bucket, Key="k1", Body=b"overwritten on gw2")
+    assert s3.get_object(Bucket=bucket, Key="k1")["Body"].read() == b"overwritten on gw2"
+
+
+def test_if_none_match_race_over_two_gateways(gateways, bucket):
+    """50 concurrent If-None-Match: * PUTs of one key, alternating between the gateways:
+    exactly one 200, 49 412 PreconditionFailed, and the stored body is the winner's."""
+    def put(i):
+        gw = gateways[i % 2]
+        body = f"writer {i}".encode()
+        r = gw.request("PUT", bucket, "contested", headers={"If-None-Match": "*"}, body=body, timeout=60)
+        return i, r.status, r.body
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(put, range(50)))
+    winners = [i for i, status, _ in results if status == 200]
+    refused = [body for _, status, body in results if status == 412]
+    assert len(winners) == 1, [(i, s) for i, s, _ in results]
+    assert len(refused) == 49, [(i, s, b[:200]) for i, s, b in results if s != 200]
+    assert all(b"<Code>PreconditionFailed</Code>" in b for b in refused)
+    for gw in gateways:
+        r = gw.request("GET", bucket, "contested")
+        assert r.status == 200 and r.body == f"writer {winners[0]}".encode()
+        assert gw.alive()
+
+
+def test_aws_cli_round_trip(gateways, tmp_path):
+    gw = gateways[1]
+    name = bucket_name("awscli-rados")
+    gw.aws("s3", "mb", f"s3://{name}")
+    src = tmp_path / "file.bin"
+    src.write_bytes(os.urandom(3 * 1024 * 1024 + 7))  # under the cli's 8 MiB multipart threshold
+    gw.aws("s3", "cp", str(src), f"s3://{name}/f/file.bin")
+    out = gw.aws("s3", "ls", f"s3://{name}/f/")
+    assert "file.bin" in out.stdout
+    dst = tmp_path / "back.bin"
+    gw.aws("s3", "cp", f"s3://{name}/f/file.bin", str(dst))
+    assert dst.read_bytes() == src.read_bytes()
+    gw.aws("s3", "rm", f"s3://{name}/f/file.bin")
+    gw.aws("s3", "rb", f"s3://{name}")
+
+
+def test_multipart_across_gateways(s3, s3b, bucket):
+    """Parts uploaded through both gateways, listed on either, completed on one and read on the
+    other; a repeated Complete answers the first result; an upload left out is still listed."""
+    parts = [os.urandom(5 * MiB), os.urandom(5 * MiB + 3), os.urandom(1234)]
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp/obj", ContentType="text/csv",
+                                    Metadata={"team": "lake"})["UploadId"]
+    other = s3b.create_multipart_upload(Bucket=bucket, Key="mp/other")["UploadId"]
+    listed = []
+    for n, body in enumerate(parts, 1):
+        client = s3 if n % 2 else s3b
+        r = client.upload_part(Bucket=bucket, Key="mp/obj", UploadId=up, PartNumber=n, Body=body)
+        assert r["ETag"] == '"%s"' % hashlib.md5(body).hexdigest()
+        listed.append({"PartNumber": n, "ETag": r["ETag"]})
+    # Part 2 again through the other gateway: it replaces the first upload of it.
+    parts[1] = os.urandom(5 * MiB + 7)
+    listed[1]["ETag"] = s3.upload_part(Bucket=bucket, Key="mp/obj", UploadId=up, PartNumber=2,
+                                       Body=parts[1])["ETag"]
+    lp = s3b.list_parts(Bucket=bucket, Key="mp/obj", UploadId=up)
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in lp["Parts"]] == \
+        [(n, listed[n - 1]["ETag"], len(parts[n - 1])) for n in (1, 2, 3)]
+    page = s3.list_parts(Bucket=bucket, Key="mp/obj", UploadId=up, MaxParts=2)
+    assert page["IsTruncated"] and page["NextPartNumberMarker"] == 2
+    uploads = s3b.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    assert [(u["Key"], u["UploadId"]) for u in uploads] == [("mp/obj", up), ("mp/other", other)]
+
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp/obj", UploadId=up,
+                                        MultipartUpload={"Parts": listed})
+    assert done["ETag"] == multipart_etag(parts)
+    body = b"".join(parts)
+    got = s3b.get_object(Bucket=bucket, Key="mp/obj")
+    assert got["Body"].read() == body
+    assert got["ContentType"] == "text/csv" and got["Metadata"] == {"team": "lake"}
+    assert got["ETag"] == done["ETag"]
+    edge = 5 * MiB
+    r = s3b.get_object(Bucket=bucket, Key="mp/obj", Range=f"bytes={edge - 10}-{edge + 9}")
+    assert r["Body"].read() == body[edge - 10:edge + 10]
+    r = s3.get_object(Bucket=bucket, Key="mp/obj", PartNumber=3)
+    assert r["Body"].read() == parts[2] and r["PartsCount"] == 3
+    # A Complete repeated (a client retrying after a timeout) gets the first answer.
+    again = s3b.complete_multipart_upload(Bucket=bucket, Key="mp/obj", UploadId=up,
+                                          MultipartUpload={"Parts": listed})
+    assert again["ETag"] == done["ETag"]
+    with pytest.raises(ClientError) as e:
+        s3b.abort_multipart_upload(Bucket=bucket, Key="mp/obj", UploadId=up)
+    assert error_code(e) == ("NoSuchUpload", 404)
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket=bucket, Key="mp/obj", UploadId=up, PartNumber=4, Body=b"late")
+    assert error_code(e) == ("NoSuchUpload", 404)
+    assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]] == [other]
+
+
+def test_multipart_refusals(gateways, s3, bucket):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    small = s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=1, Body=b"x" * 100)["ETag"]
+    last = s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=2, Body=b"y" * 100)["ETag"]
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": small}, {"PartNumber": 2, "ETag": last}]})
+    assert error_code(e) == ("EntityTooSmall", 400)
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up, MultipartUpload={
+            "Parts": [{"PartNumber": 2, "ETag": small}]})
+    assert error_code(e) == ("InvalidPart", 400)
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket=bucket, Key="k", UploadId="0" * 48, PartNumber=1, Body=b"x")
+    assert error_code(e) == ("NoSuchUpload", 404)
+    # A refused Complete leaves the upload as it was: more parts, then a valid Complete.
+    s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=3, Body=b"z")
+    s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up,
+                                 MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": last}]})
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"y" * 100
+    # A bucket holding only uploads deletes, and takes them with it.
+    name = bucket_name("uploads-only")
+    s3.create_bucket(Bucket=name)
+    u = s3.create_multipart_upload(Bucket=name, Key="k")["UploadId"]
+    s3.upload_part(Bucket=name, Key="k", UploadId=u, PartNumber=1, Body=b"p" * 5000)
+    s3.delete_bucket(Bucket=name)
+    with pytest.raises(ClientError) as e:
+        s3.head_bucket(Bucket=name)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert gateways[0].alive() and gateways[1].alive()
+
+
+def test_complete_racing_abort_on_two_gateways(s3, s3b, bucket):
+    """CompleteMultipartUpload on one gateway racing AbortMultipartUpload of the same upload on
+    the other, 12 rounds: exactly one wins each time. A won Complete leaves the whole object (every
+    part's bytes) and a 404 NoSuchUpload Abort; a won Abort leaves no object and a 404
+    NoSuchUpload Complete. No upload is left listed either way."""
+    outcomes = []
+    for rnd in range(12):
+        key = f"race/{rnd}"
+        parts = [os.urandom(5 * MiB), os.urandom(1000 + rnd)]
+        up = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        listed = [{"PartNumber": n, "ETag": (s3 if n == 1 else s3b).upload_part(
+            Bucket=bucket, Key=key, UploadId=up, PartNumber=n, Body=p)["ETag"]} for n, p in enumerate(parts, 1)]
+        start = threading.Barrier(2)
+        result = {}
+
+        def complete():
+            start.wait()
+            try:
+                result["complete"] = s3.complete_multipart_upload(
+                    Bucket=bucket, Key=key, UploadId=up, MultipartUpload={"Parts": listed})["ETag"]
+            except ClientError as e:
+                result["complete"] = client_error(e)
+
+        def abort():
+            start.wait()
+            try:
+                s3b.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=up)
+                result["abort"] = 204
+            except ClientError as e:
+                result["abort"] = client_error(e)
+
+        threads = [threading.Thread(target=complete), threading.Thread(target=abort)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        if result["abort"] == 204:
+            assert result["complete"] == ("NoSuchUpload", 404), result
+            with pytest.raises(ClientError) as e:
+                s3b.head_object(Bucket=bucket, Key=key)
+            assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+            outcomes.append("abort")
+        else:
+            assert result["abort"] == ("NoSuchUpload", 404), result
+            assert result["complete"] == multipart_etag(parts), result
+            assert s3b.get_object(Bucket=bucket, Key=key)["Body"].read() == b"".join(parts)
+            outcomes.append("complete")
+        with pytest.raises(ClientError) as e:
+            s3.list_parts(Bucket=bucket, Key=key, UploadId=up)
+        assert error_code(e) == ("NoSuchUpload", 404)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    print("complete vs abort outcomes:", outcomes)
+
+
+def test_aws_cli_multipart(gateways, tmp_path):
+    """aws s3 cp of a file over the cli's 8 MiB threshold: a multipart upload in 8 MiB parts."""
+    gw = gateways[0]
+    name = bucket_name("awscli-mp")
+    gw.aws("s3", "mb", f"s3://{name}")
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(20 * MiB + 17))
+    gw.aws("s3", "cp", str(src), f"s3://{name}/big.bin")
+    head = json.loads(gw.aws("s3api", "head-object", "--bucket", name, "--key", "big.bin").stdout)
+    assert head["ContentLength"] == 20 * MiB + 17
+    assert head["ETag"].endswith('-3"'), head  # three 8 MiB parts
+    dst = tmp_path / "back.bin"
+    gateways[1].aws("s3", "cp", f"s3://{name}/big.bin", str(dst))
+    assert hashlib.md5(dst.read_bytes()).digest() == hashlib.md5(src.read_bytes()).digest()
+    out = gw.aws("s3api", "list-multipart-uploads", "--bucket", name).stdout
+    assert "UploadId" not in out
+    gw.aws("s3", "rm", f"s3://{name}/big.bin")
+    gw.aws("s3", "rb", f"s3://{name}")
