@@ -340,7 +340,7 @@ boost::asio::awaitable<s3::Status> may_learn_absence(Services& svc, const auth::
   if (!facts) co_return facts.error();
   if (!facts->exists) co_return s3::Status{};
   const std::string no_version;
-  co_return co_await check(svc, who, req, *facts, req.bucket, "s3:ListBucket", nullptr, no_version);
+  co_return co_await check(svc, who, req, "ListObjectsV2", *facts, req.bucket, "s3:ListBucket", nullptr, no_version);
 }
 
 }  // namespace silt::server

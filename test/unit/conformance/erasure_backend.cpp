@@ -87,7 +87,8 @@ BackendFactory erasure_backend() {
 
 BackendFactory erasure_segments_backend() {
   return {"erasure-segments",
-          [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>(/*inline_threshold=*/2 * kBlock)); }};
+          [] { return std::unique_ptr<Backend>(std::make_unique<ErasureBackend>(/*inline_threshold=*/2 * kBlock)); },
+          {}};
 }
 
 }  // namespace silt::conformance
