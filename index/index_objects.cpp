@@ -9,6 +9,7 @@
 #include "index/index.h"
 #include "index/keys.h"
 #include "index/listing_header.h"
+#include "index/write_conditions.h"
 
 namespace silt {
 
@@ -26,33 +27,6 @@ s3::Error no_such_version() {
 
 bool is_null_vkey(std::string_view vkey) {
   return vkey.size() == keys::kVersionKeyLen && vkey.substr(16) == std::string_view("0000000000000000");
-}
-
-// An ETag as a client sends it: quotes dropped, hex compared case-insensitively.
-std::string normalize_etag(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    if (c != '"') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
-s3::Status check_conditions(const std::optional<ObjectRecord>& cur, const WriteConditions& cond) {
-  const bool live = cur.has_value() && !cur->info.delete_marker;
-  if (cond.existed_at_start.value_or(false) && !live)
-    return s3::Error(s3::Code::ConditionalRequestConflict,
-                     "A conflicting operation occurred. If using PutObject you can retry the request. If using "
-                     "multipart upload you should initiate another CreateMultipartUpload request and re-upload each "
-                     "part.");
-  if (cond.if_none_match_any && live)
-    return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
-  if (!cond.if_match.empty()) {
-    std::string want = normalize_etag(cond.if_match);
-    // S3 answers a conditional update of a key that does not exist with 404.
-    if (!live) return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
-    if (want != "*" && want != cur->info.etag)
-      return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
-  }
-  return {};
 }
 
 }  // namespace
@@ -133,7 +107,7 @@ s3::Status Index::commit_locked(ObjectRecord& rec, const BucketInfo& bucket, con
   const std::string okey = keys::object(rec.info.bucket, rec.info.key);
   auto cur = read_record(okey);
   if (!cur) return cur.error();
-  if (auto s = check_conditions(*cur, cond); !s) return s;
+  if (auto s = check_write_conditions(*cur, cond); !s) return s;
   // Strictly newer than the current newest version, so it sorts first even when
   // the clock stands still or steps back. A provisional vkey the writer already
   // published on the drives is kept while it still qualifies.
@@ -228,7 +202,8 @@ s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expecte
 }
 
 s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::string_view key,
-                                                std::string_view version_id, const IfCurrent* if_current) {
+                                                std::string_view version_id, const IfCurrent* if_current,
+                                                const DeleteConditions* cond) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(bucket, key));
   auto binfo = read_bucket(bucket);
@@ -244,6 +219,8 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
         c->info.etag != if_current->etag || c->info.mtime_ms != if_current->mtime_ms)
       return s3::Error(s3::Code::PreconditionFailed, "The object changed since the delete was decided.");
   }
+  if (cond)
+    if (auto s = check_delete_conditions(*cur, *cond); !s) return s.error();
 
   if (version_id.empty() && binfo->versioning == Versioning::Unversioned) {
     if (!cur->has_value()) return out;

@@ -11,6 +11,7 @@
 #include "index/db_util.h"
 #include "index/index.h"
 #include "index/keys.h"
+#include "index/write_conditions.h"
 #include "util/checksum.h"
 #include "util/hash.h"
 
@@ -25,13 +26,6 @@ s3::Error no_such_upload() {
   return s3::Error(s3::Code::NoSuchUpload,
                    "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart "
                    "upload might have been aborted or completed.");
-}
-
-std::string normalize_etag(std::string_view s) {
-  std::string out;
-  for (char c : s)
-    if (c != '"') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
 }
 
 // S3's composite checksums of a multipart object: for every algorithm that all
