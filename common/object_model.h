@@ -124,6 +124,17 @@ struct IfCurrent {
   int64_t mtime_ms = 0;
 };
 
+// A client's conditions on deleting a key (DeleteObject's If-Match,
+// x-amz-if-match-last-modified-time and x-amz-if-match-size; DeleteObjects' per-key
+// <ETag>, <LastModifiedTime> and <Size>), compared with the key's current version in the
+// same commit as the delete (index/write_conditions.h says what each answers).
+struct DeleteConditions {
+  std::string if_match;            // an ETag, quoted or not, or "*"; empty: no condition
+  std::optional<int64_t> mtime_s;  // Last-Modified in whole seconds since the epoch
+  std::optional<int64_t> size;     // bytes
+  bool empty() const { return if_match.empty() && !mtime_s && !size; }
+};
+
 struct DeleteOutcome {
   bool delete_marker = false;  // a delete marker was created, or the version removed was one
   std::string version_id;      // of the marker created or the version removed; empty if unversioned

@@ -166,6 +166,15 @@ s3::Result<DeleteOutcome> ErasureObjectLayer::delete_object(std::string_view buc
   return d->outcome;
 }
 
+s3::Result<DeleteOutcome> ErasureObjectLayer::delete_object_if(std::string_view bucket, std::string_view key,
+                                                               std::string_view version_id,
+                                                               const DeleteConditions& cond) {
+  auto d = set_->index->delete_object(bucket, key, version_id, nullptr, &cond);
+  if (!d) return d.error();
+  for (const auto& rec : d->removed) set_->remove_data(rec);
+  return d->outcome;
+}
+
 s3::Result<ListResult> ErasureObjectLayer::list_objects(std::string_view bucket, const ListParams& p) {
   return set_->index->list_objects(bucket, p);
 }

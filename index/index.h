@@ -105,8 +105,10 @@ class Index {
     DeleteOutcome outcome;
     std::vector<ObjectRecord> removed;  // free their data
   };
+  // cond: a client's conditions on the current version, checked under the key lock in
+  // the delete's own batch (index/write_conditions.h).
   s3::Result<Deleted> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id = {},
-                                    const IfCurrent* if_current = nullptr);
+                                    const IfCurrent* if_current = nullptr, const DeleteConditions* cond = nullptr);
 
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p, ListStats* stats = nullptr);
   s3::Result<VersionListResult> list_versions(std::string_view bucket, const VersionListParams& p,

@@ -201,7 +201,8 @@ s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expecte
 }
 
 s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::string_view key,
-                                                std::string_view version_id, const IfCurrent* if_current) {
+                                                std::string_view version_id, const IfCurrent* if_current,
+                                                const DeleteConditions* cond) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(bucket, key));
   auto binfo = read_bucket(bucket);
@@ -217,6 +218,8 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
         c->info.etag != if_current->etag || c->info.mtime_ms != if_current->mtime_ms)
       return s3::Error(s3::Code::PreconditionFailed, "The object changed since the delete was decided.");
   }
+  if (cond)
+    if (auto s = check_delete_conditions(*cur, *cond); !s) return s.error();
 
   if (version_id.empty() && binfo->versioning == Versioning::Unversioned) {
     if (!cur->has_value()) return out;

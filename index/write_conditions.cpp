@@ -4,6 +4,18 @@
 
 namespace silt {
 
+namespace {
+
+s3::Error precondition_failed() {
+  return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+}
+
+bool live(const std::optional<ObjectRecord>& cur) {
+  return cur.has_value() && !cur->info.delete_marker;
+}
+
+}  // namespace
+
 std::string normalize_etag(std::string_view s) {
   std::string out;
   for (char c : s)
@@ -12,21 +24,36 @@ std::string normalize_etag(std::string_view s) {
 }
 
 s3::Status check_write_conditions(const std::optional<ObjectRecord>& cur, const WriteConditions& cond) {
-  const bool live = cur.has_value() && !cur->info.delete_marker;
-  if (cond.existed_at_start.value_or(false) && !live)
+  if (cond.existed_at_start.value_or(false) && !live(cur))
     return s3::Error(s3::Code::ConditionalRequestConflict,
                      "A conflicting operation occurred. If using PutObject you can retry the request. If using "
                      "multipart upload you should initiate another CreateMultipartUpload request and re-upload each "
                      "part.");
-  if (cond.if_none_match_any && live)
-    return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+  if (cond.if_none_match_any && live(cur)) return precondition_failed();
   if (!cond.if_match.empty()) {
     std::string want = normalize_etag(cond.if_match);
     // S3 answers a conditional update of a key that does not exist with 404.
-    if (!live) return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
-    if (want != "*" && want != cur->info.etag)
-      return s3::Error(s3::Code::PreconditionFailed, "At least one of the pre-conditions you specified did not hold");
+    if (!live(cur)) return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
+    if (want != "*" && want != cur->info.etag) return precondition_failed();
   }
+  return {};
+}
+
+s3::Status check_delete_conditions(const std::optional<ObjectRecord>& cur, const DeleteConditions& cond) {
+  if (!live(cur)) {
+    // If-Match asks that something be there; Size and LastModifiedTime only compare
+    // what is (AWS: "if the object doesn't exist, the operation returns 204").
+    if (!cond.if_match.empty()) return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
+    return {};
+  }
+  const ObjectInfo& info = cur->info;
+  if (!cond.if_match.empty()) {
+    const std::string want = normalize_etag(cond.if_match);
+    if (want != "*" && want != info.etag) return precondition_failed();
+  }
+  // Last-Modified travels with second resolution (HTTP dates; listings' .000Z).
+  if (cond.mtime_s && *cond.mtime_s != info.mtime_ms / 1000) return precondition_failed();
+  if (cond.size && (*cond.size < 0 || static_cast<uint64_t>(*cond.size) != info.size)) return precondition_failed();
   return {};
 }
 

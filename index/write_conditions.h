@@ -1,7 +1,7 @@
-// The write conditions of PutObject and CompleteMultipartUpload (If-None-Match: *,
-// If-Match, the 409 of a key deleted mid-write), judged against the record that is
-// current when the commit happens. One function so every backend answers alike:
-// the LevelDB index under its key lock, RADOS inside its compare-and-set retry loop.
+// The conditions a client puts on a write or a delete, decided against the key's
+// current record. Every backend calls these inside its atomic commit (the erasure
+// backend under the key lock, in the same LevelDB batch as the write), so a check and
+// the write it guards cannot be separated by another writer. Pure functions: no I/O.
 #pragma once
 
 #include <optional>
@@ -14,12 +14,20 @@
 
 namespace silt {
 
-// An ETag as a client sends it: quotes dropped, hex lowercased.
+// An ETag as a client sends it: quotes dropped, hex lower-cased.
 std::string normalize_etag(std::string_view s);
 
-// cur: the key's latest version (a delete marker counts as absent), nullopt when none.
-// Ok, or PreconditionFailed (412), NoSuchKey (If-Match on a missing key, as S3 answers),
-// ConditionalRequestConflict (409: cond.existed_at_start but the key is gone now).
+// PutObject / CopyObject / CompleteMultipartUpload (WriteConditions) against cur, the
+// key's newest record (nullopt: none; a delete marker counts as none):
+// ConditionalRequestConflict (409) when existed_at_start and the key is gone now;
+// PreconditionFailed (412) for If-None-Match: * on a live key or an If-Match ETag that
+// differs; NoSuchKey (404) for If-Match on a key without a live version.
 s3::Status check_write_conditions(const std::optional<ObjectRecord>& cur, const WriteConditions& cond);
+
+// DeleteObject / DeleteObjects (DeleteConditions) against cur, the key's newest record:
+// with no live version, NoSuchKey (404) when if_match is set and success otherwise (the
+// delete proceeds as an unconditional one would); with one, PreconditionFailed (412)
+// unless every condition set holds.
+s3::Status check_delete_conditions(const std::optional<ObjectRecord>& cur, const DeleteConditions& cond);
 
 }  // namespace silt

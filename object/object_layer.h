@@ -98,6 +98,21 @@ class ObjectLayer {
   virtual s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
                                                   std::string_view version_id = {},
                                                   const IfCurrent* if_current = nullptr) = 0;
+  // delete_object under a client's conditions (If-Match, x-amz-if-match-size,
+  // x-amz-if-match-last-modified-time; DeleteObjects' per-key <ETag>, <Size>,
+  // <LastModifiedTime>), compared with the key's current version whatever version_id
+  // names (AWS: "conditional delete evaluations only apply to the current version"), in
+  // the same atomic commit as the delete: PreconditionFailed when one does not hold;
+  // NoSuchKey when if_match is set and there is no current version (or it is a delete
+  // marker). A backend that cannot decide them atomically keeps this default, which
+  // refuses rather than deleting unconditionally.
+  virtual s3::Result<DeleteOutcome> delete_object_if(std::string_view bucket, std::string_view key,
+                                                     std::string_view version_id, const DeleteConditions& cond) {
+    (void)bucket, (void)key, (void)version_id, (void)cond;
+    return s3::Error(s3::Code::NotImplemented,
+                     "A header you provided implies functionality that is not implemented: this storage backend "
+                     "does not implement conditional deletes.");
+  }
   // Current versions only; keys whose latest version is a delete marker are left out.
   virtual s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) = 0;
   virtual s3::Result<VersionListResult> list_object_versions(std::string_view bucket, const VersionListParams& p) = 0;

@@ -183,10 +183,14 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
 }
 
 s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std::string_view key,
-                                        std::string_view version_id, const IfCurrent* if_current) {
+                                        std::string_view version_id, const IfCurrent* if_current,
+                                        const DeleteConditions* cond) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
+    // The op below is guarded on this very entry, so the verdict holds at the commit.
+    if (cond)
+      if (auto st = check_delete_conditions(cur->rec, *cond); !st) return st.error();
     const ObjectRecord* c = cur->rec ? &*cur->rec : nullptr;
     if (if_current && (!version_id.empty() || !c || c->info.version_id != if_current->version_id ||
                        c->info.etag != if_current->etag || c->info.mtime_ms != if_current->mtime_ms))

@@ -52,7 +52,10 @@ s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
                                      std::string_view version_id, const std::function<void(ObjectRecord&)>& change);
 
+// cond: a client's conditions (ObjectLayer::delete_object_if), judged against the current
+// record inside the same guarded op as the delete; null for none.
 s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std::string_view key,
-                                        std::string_view version_id, const IfCurrent* if_current);
+                                        std::string_view version_id, const IfCurrent* if_current,
+                                        const DeleteConditions* cond = nullptr);
 
 }  // namespace silt::rados

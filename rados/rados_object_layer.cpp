@@ -133,6 +133,12 @@ s3::Result<DeleteOutcome> RadosObjectLayer::delete_object(std::string_view bucke
   return rados::delete_object(*b_, bucket, key, version_id, if_current);
 }
 
+s3::Result<DeleteOutcome> RadosObjectLayer::delete_object_if(std::string_view bucket, std::string_view key,
+                                                             std::string_view version_id,
+                                                             const DeleteConditions& cond) {
+  return rados::delete_object(*b_, bucket, key, version_id, nullptr, &cond);
+}
+
 s3::Result<ListResult> RadosObjectLayer::list_objects(std::string_view bucket, const ListParams& p) {
   return rados::list_objects(*b_, bucket, p);
 }

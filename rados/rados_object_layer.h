@@ -47,6 +47,8 @@ class RadosObjectLayer final : public ObjectLayer {
                                  std::string_view acl) override;
   s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id,
                                           const IfCurrent* if_current) override;
+  s3::Result<DeleteOutcome> delete_object_if(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                             const DeleteConditions& cond) override;
   s3::Result<ListResult> list_objects(std::string_view bucket, const ListParams& p) override;
   s3::Result<VersionListResult> list_object_versions(std::string_view bucket, const VersionListParams& p) override;
 

@@ -24,7 +24,6 @@ constexpr Ops kGrants[] = {"CreateBucket", "PutBucketAcl",          "PutObject",
 constexpr Ops kConditionalWrites[] = {"PutObject", "CopyObject", "CompleteMultipartUpload"};
 constexpr Ops kCreateBucket[] = {"CreateBucket"};
 constexpr Ops kPutObject[] = {"PutObject"};
-constexpr Ops kDeleteObject[] = {"DeleteObject"};
 
 // AWS's own words where AWS refuses the same request; otherwise AWS's NotImplemented
 // sentence followed by what silt does not do, so the client's log says why.
@@ -59,9 +58,6 @@ constexpr Answer kIfNoneMatch{s3::Code::NotImplemented, "If-None-Match on writes
 constexpr Answer kAppend{s3::Code::NotImplemented,
                          "A header you provided implies functionality that is not implemented: silt does not append "
                          "to objects (x-amz-write-offset-bytes)."};
-constexpr Answer kConditionalDelete{s3::Code::NotImplemented,
-                                    "A header you provided implies functionality that is not implemented: silt does "
-                                    "not implement conditional deletes."};
 
 constexpr Refusal kTable[] = {
     // Server-side encryption with customer-provided keys: the key travels with each request.
@@ -80,12 +76,10 @@ constexpr Refusal kTable[] = {
     // ACL grants to named users and groups (canned ACLs are auth/acl.h's).
     {"x-amz-grant-*", kGrants, Asks::AnyValue, kGrant, kGrant},
     {"x-amz-website-redirect-location", kObjectWrites, Asks::AnyValue, kWebsite, kWebsite},
-    // Conditional writes compare with "*" only; appends and conditional deletes do not exist.
+    // If-None-Match on writes takes "*" only, as on AWS (its API reference: "Expects the '*'
+    // character"); appends do not exist.
     {"if-none-match", kConditionalWrites, Asks::NotStar, kIfNoneMatch, kIfNoneMatch},
     {"x-amz-write-offset-bytes", kPutObject, Asks::AnyValue, kAppend, kAppend},
-    {"if-match", kDeleteObject, Asks::AnyValue, kConditionalDelete, kConditionalDelete},
-    {"x-amz-if-match-last-modified-time", kDeleteObject, Asks::AnyValue, kConditionalDelete, kConditionalDelete},
-    {"x-amz-if-match-size", kDeleteObject, Asks::AnyValue, kConditionalDelete, kConditionalDelete},
 };
 
 bool names(std::string_view pattern, std::string_view name) {

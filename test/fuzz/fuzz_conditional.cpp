@@ -51,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto copy = server::check_conditions(req, info, "x-amz-copy-source-");
   if (!copy && copy.error().code != s3::Code::PreconditionFailed) std::abort();  // copies never get 304
   (void)server::write_conditions(req);
+  if (auto d = server::delete_conditions(req); !d && d.error().code != s3::Code::InvalidArgument) std::abort();
   (void)server::meta_from_request(req);
   return 0;
 }

@@ -2,6 +2,7 @@
 #include "server/http/blocking.h"
 #include "server/s3/access_check.h"
 #include "server/s3/handlers/handlers.h"
+#include "server/s3/handlers/object_headers.h"
 #include "server/s3/handlers/request_xml.h"
 #include "util/http_field.h"
 
@@ -17,8 +18,12 @@ awaitable<Result> delete_object(RequestContext& ctx) {
   // An unknown id is answered back in x-amz-version-id, so it must be one a header can carry.
   if (version && !is_field_value(*version))
     co_return s3::Error(s3::Code::InvalidArgument, "Invalid version id specified").with("ArgumentName", "versionId");
+  auto cond = delete_conditions(ctx.req);
+  if (!cond) co_return cond.error();
   auto out = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.delete_object(ctx.req.bucket, ctx.req.key, version ? *version : std::string());
+    const std::string v = version ? *version : std::string();
+    if (!cond->empty()) return ctx.svc.objects.delete_object_if(ctx.req.bucket, ctx.req.key, v, *cond);
+    return ctx.svc.objects.delete_object(ctx.req.bucket, ctx.req.key, v);
   });
   if (!out) co_return out.error();
   Response r = empty_response(204);
@@ -50,7 +55,9 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
         results.push_back((*verdicts)[i].error());
         continue;
       }
-      results.push_back(ctx.svc.objects.delete_object(ctx.req.bucket, targets[i].key, targets[i].version_id));
+      const DeleteTarget& t = targets[i];
+      results.push_back(t.cond.empty() ? ctx.svc.objects.delete_object(ctx.req.bucket, t.key, t.version_id)
+                                       : ctx.svc.objects.delete_object_if(ctx.req.bucket, t.key, t.version_id, t.cond));
     }
   });
   // A missing bucket fails the whole request, as S3 does.

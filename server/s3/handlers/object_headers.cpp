@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/tags.h"
 #include "util/http_field.h"
+#include "util/parse.h"
 #include "util/strings.h"
 #include "util/time.h"
 
@@ -152,6 +154,29 @@ s3::Result<WriteConditions> write_conditions(const S3Request& req) {
     c.if_none_match_any = true;
   }
   if (auto match = req.header_value("if-match"); !match.empty()) c.if_match = std::string(unquote(match));
+  return c;
+}
+
+s3::Result<DeleteConditions> delete_conditions(const S3Request& req) {
+  DeleteConditions c;
+  auto invalid = [](const char* name) {
+    return s3::Error(s3::Code::InvalidArgument, std::string("Invalid value for header ") + name)
+        .with("ArgumentName", name);
+  };
+  if (req.has_header("if-match")) {
+    c.if_match = std::string(req.header_value("if-match"));
+    if (unquote(c.if_match).empty()) return invalid("If-Match");
+  }
+  if (req.has_header("x-amz-if-match-last-modified-time")) {
+    auto ms = parse_http_date(req.header_value("x-amz-if-match-last-modified-time"));
+    if (!ms) return invalid("x-amz-if-match-last-modified-time");
+    c.mtime_s = *ms / 1000;
+  }
+  if (req.has_header("x-amz-if-match-size")) {
+    auto n = parse_u64(req.header_value("x-amz-if-match-size"));
+    if (!n || *n > static_cast<uint64_t>(INT64_MAX)) return invalid("x-amz-if-match-size");
+    c.size = static_cast<int64_t>(*n);
+  }
   return c;
 }
 

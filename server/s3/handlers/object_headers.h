@@ -39,6 +39,9 @@ void add_checksum_headers(Response& r, const ObjectInfo& info);
 void add_version_header(Response& r, const ObjectInfo& info);
 // If-None-Match: * and If-Match on PutObject / CompleteMultipartUpload.
 s3::Result<WriteConditions> write_conditions(const S3Request& req);
+// If-Match, x-amz-if-match-last-modified-time (an HTTP date) and x-amz-if-match-size on
+// DeleteObject. InvalidArgument for a date or size that does not parse.
+s3::Result<DeleteConditions> delete_conditions(const S3Request& req);
 
 std::string quoted_etag(std::string_view etag);
 // Compares a client-sent ETag (quoted or not, or "*") with the stored one.

@@ -1,9 +1,12 @@
 #include "server/s3/handlers/request_xml.h"
 
 #include <charconv>
+#include <cstdint>
 #include <pugixml.hpp>
 
 #include "util/checksum.h"
+#include "util/parse.h"
+#include "util/time.h"
 #include "util/utf8.h"
 
 namespace silt::server {
@@ -30,13 +33,26 @@ s3::Result<DeleteRequest> parse_delete_objects(std::string_view xml, size_t max_
     if (!obj.child("Key")) return malformed_xml();
     // pugixml passes bytes through; a key that is not UTF-8 would be echoed into the result.
     if (!valid_utf8(obj.child_value("Key")) || !valid_utf8(obj.child_value("VersionId"))) return malformed_xml();
-    // Per-key conditions (S3's conditional deletes): ignoring them would delete what the
-    // client asked to keep, so until they are checked they are refused.
-    for (const char* cond : {"ETag", "LastModifiedTime", "Size"})
-      if (obj.child(cond))
-        return s3::Error(s3::Code::NotImplemented,
-                         std::string("Conditional deletes are not implemented: <Object> carries <") + cond + ">.");
-    out.targets.push_back({obj.child_value("Key"), obj.child_value("VersionId")});
+    // Per-key conditions (S3's conditional deletes): one the parser could not read would
+    // be a delete the client did not ask for, so it fails the whole request.
+    DeleteTarget t{obj.child_value("Key"), obj.child_value("VersionId"), {}};
+    if (auto e = obj.child("ETag")) {
+      t.cond.if_match = e.child_value();
+      if (t.cond.if_match.empty()) return malformed_xml();
+    }
+    if (auto m = obj.child("LastModifiedTime")) {
+      std::string_view v = m.child_value();
+      auto ms = parse_http_date(v);
+      if (!ms) ms = parse_iso8601(v);
+      if (!ms) return malformed_xml();
+      t.cond.mtime_s = *ms / 1000;
+    }
+    if (auto z = obj.child("Size")) {
+      auto n = parse_u64(z.child_value());
+      if (!n || *n > static_cast<uint64_t>(INT64_MAX)) return malformed_xml();
+      t.cond.size = static_cast<int64_t>(*n);
+    }
+    out.targets.push_back(std::move(t));
     if (out.targets.size() > max_keys) return malformed_xml();
   }
   if (out.targets.empty()) return malformed_xml();

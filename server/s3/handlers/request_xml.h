@@ -18,13 +18,15 @@ s3::Error malformed_xml();
 
 struct DeleteTarget {
   std::string key, version_id;
+  DeleteConditions cond;  // <ETag>, <LastModifiedTime>, <Size>
 };
 struct DeleteRequest {
   bool quiet = false;
   std::vector<DeleteTarget> targets;
 };
-// <Delete><Quiet/><Object><Key/><VersionId/></Object>...</Delete>: 1..max_keys objects.
-// MalformedXML.
+// <Delete><Quiet/><Object><Key/><VersionId/><ETag/><LastModifiedTime/><Size/></Object>...
+// </Delete>: 1..max_keys objects. LastModifiedTime as an HTTP date (botocore) or ISO 8601.
+// MalformedXML, also for an empty or unreadable condition.
 s3::Result<DeleteRequest> parse_delete_objects(std::string_view xml, size_t max_keys);
 
 // <CompleteMultipartUpload><Part><PartNumber/><ETag/><ChecksumCRC32/>...</Part>...:

@@ -154,6 +154,8 @@ BackendFactory rados_backend() {
       {"a transition moves the data and keeps the version", "storage class transitions, gateway zstd"},
       {"a multipart object keeps its parts through a transition", "storage class transitions"},
       {"an overwrite racing a transition wins and leaves no copy behind", "storage class transitions"},
+      {"delete conditions in a versioned bucket compare with the current version", "versioning"},
+      {"delete if-match: of racing deleters in a versioned bucket exactly one wins", "versioning"},
   };
   return {"rados", [] { return std::unique_ptr<Backend>(std::make_unique<RadosBackend>()); }, std::move(skipped)};
 }
