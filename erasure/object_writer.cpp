@@ -186,20 +186,7 @@ class ErasureObjectWriter final : public ObjectWriter {
     if (auto s = publish_all(meta_json); !s) return s.error();
 
     if (!target_.upload_id.empty()) return commit_part(part);
-    const std::string published_vkey = rec.version_key;
-    auto c = set_.index->commit_object(std::move(rec), target_.cond);
-    if (!c) {  // e.g. PreconditionFailed: the destructor frees our data
-      error_ = c.error();
-      return c.error();
-    }
-    committed_ = true;
-    // Rare: a racing commit or a versioning change made the index pick another vkey.
-    if (c->rec.version_key != published_vkey) (void)rewrite_drive_meta(set_, c->rec);
-    for (const auto& old : c->replaced) set_.remove_data(old);
-    if (size_t alive = alive_shards(); alive < shards_.size())
-      set_.queue_heal(c->rec.info, "written with " + std::to_string(alive) + " of " + std::to_string(shards_.size()) +
-                                       " shards (" + first_failure_ + ")");
-    return std::move(c->rec.info);
+    return commit_record(std::move(rec));
   }
 
   // The record of this object version (not yet committed). Its vkey is the one
@@ -322,7 +309,9 @@ class ErasureObjectWriter final : public ObjectWriter {
   s3::Result<ObjectInfo> commit_record(ObjectRecord rec) {
     const std::string published_vkey = rec.version_key;
     auto c = set_.index->commit_object(std::move(rec), target_.cond);
-    if (!c) {  // e.g. PreconditionFailed: our entries stay as dead space, named by no record
+    // e.g. PreconditionFailed: the destructor frees a data dir; segment entries stay as
+    // dead space, named by no record.
+    if (!c) {
       error_ = c.error();
       return c.error();
     }
