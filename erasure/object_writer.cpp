@@ -153,34 +153,17 @@ class ErasureObjectWriter final : public ObjectWriter {
     if (small_limit_ > 0) return commit_small(meta);
     if (auto s = finish_shards(); !s) return s.error();
     const std::string etag = hex_encode(md5_raw());
-    ObjectLayout layout = layout_of();
     ObjectRecord rec;
     UploadedPart part;
     std::string meta_json;
     if (target_.upload_id.empty()) {
-      rec.info.bucket = target_.bucket;
-      rec.info.key = target_.key;
-      rec.info.size = size_;
-      rec.info.etag = etag;
-      rec.info.mtime_ms = now_ms();
-      rec.info.meta = meta;
-      rec.layout = layout;
-      rec.layout.stored = 0;
-      rec.parts.push_back({1, size_, etag, data_id_, {}, {}, stored_});
-      rec.info.stored_bytes = stored_;
-      // The vkey the commit will most likely keep, so meta.json names the version
-      // without a second fsync round after the commit (docs/format.md).
-      auto vkey = set_.index->provisional_version_key(target_.bucket, target_.key);
-      if (!vkey) {
-        error_ = vkey.error();
-        return vkey.error();
-      }
-      rec.version_key = *vkey;
-      rec.info.version_id = vkey->ends_with("0000000000000000") ? "null" : *vkey;
+      auto made = object_record(meta, etag);
+      if (!made) return made.error();
+      rec = std::move(*made);
       meta_json = encode_object_record(rec);
     } else {
       part = {target_.bucket, target_.key, target_.upload_id,
-              PartInfo{target_.part_number, size_, etag, now_ms(), meta.checksums}, layout};
+              PartInfo{target_.part_number, size_, etag, now_ms(), meta.checksums}, layout_of()};
       meta_json = encode_uploaded_part(part);
     }
     if (auto s = publish_all(meta_json); !s) return s.error();
