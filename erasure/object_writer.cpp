@@ -214,6 +214,8 @@ class ErasureObjectWriter final : public ObjectWriter {
     rec.layout.segments.assign(shards_.size(), SegmentRef{});
     small_alive_.assign(shards_.size(), false);
     std::vector<GroupSync*> syncs(shards_.size(), nullptr);
+    // Until the commit below is done, the reclaimer must not take our entries for dead ones.
+    PendingShards pending;
     for (size_t i = 0; i < shards_.size(); ++i) {
       const Drive& d = drive_of(i);
       if (!d.usable()) {
@@ -222,7 +224,9 @@ class ErasureObjectWriter final : public ObjectWriter {
       }
       const std::string entry =
           encode_segment_entry(SegmentEntryKind::Shard, static_cast<uint32_t>(i), data_id_, images[i], meta_json);
-      auto placed = SegmentStore::of(d.root()).append(entry);
+      SegmentStore& store = SegmentStore::of(d.root());
+      auto placed = store.append(entry, /*pending=*/true);
+      if (placed) pending.add(store, placed->segment);
       if (placed && !(syncs[i] = GroupSync::of(d.root()))) placed = fs::io_error("open for syncfs", d.root());
       if (!placed) {
         note_failure(placed.error());
