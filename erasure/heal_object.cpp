@@ -253,22 +253,27 @@ class PartHealer {
     PendingShards pending;  // until the commit below
     auto placed = append_durably(entries, &pending);
     std::vector<std::pair<size_t, SegmentRef>> moves;
+    s3::Status failed;  // a drive failing now: the shards it took are committed, the next pass retries it
     for (size_t t = 0; t < targets.size(); ++t) {
-      if (!placed[t]) return placed[t].error();  // a drive failing now: the next pass tries again
+      if (!placed[t]) {
+        if (failed) failed = placed[t].error();
+        continue;
+      }
       moves.emplace_back(targets[t], SegmentRef{placed[t]->segment, placed[t]->offset,
                                                 static_cast<uint32_t>(images[targets[t]].size())});
       report_.bytes_written += images[targets[t]].size();
     }
+    if (moves.empty()) return failed;
     if (auto s = set_.index->move_segments_if(rec_, moves); !s) {
       if (s.error().code != s3::Code::NoSuchKey) return s;
       report_.gone = true;
       return {};
     }
     report_.shards_repaired += moves.size();
-    for (size_t i : targets)
+    for (const auto& [i, to] : moves)
       if (rec_.layout.segments[i].length > 0)  // the old entry is dead space now
         SegmentStore::of(drive(i).root()).add_dead(kSegmentEntryHeader + rec_.layout.segments[i].length);
-    return {};
+    return failed;
   }
 
   // Fills blocks[i] (pointing into buf) with shard i's block of stripe s, len

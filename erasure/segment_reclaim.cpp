@@ -152,10 +152,12 @@ class DriveReclaimer {
   void collect(Candidate& c) {
     size_t matched = 0;
     std::vector<ShardCopy> copies;
+    std::set<std::string> dead_ids;
+    std::map<std::string, ObjectRecord> records;
     bool unknown = false;
     auto scanned = scan_segment(segment_path(root_, c.id), [&](const SegmentEntry& e) {
       if (e.kind == SegmentEntryKind::Dead) {
-        dead_ids_.insert(e.data_id);
+        dead_ids.insert(e.data_id);
         return;
       }
       std::optional<ObjectRecord> cur;
@@ -167,7 +169,7 @@ class DriveReclaimer {
       if (l == Liveness::Dead || cur->layout.data_id != e.data_id || !cur->layout.in_segments()) return;
       if (e.kind == SegmentEntryKind::Record) {
         for (size_t i = 0; i < cur->layout.segments.size(); ++i)
-          if (on_this_drive(*cur, i)) records_.emplace(e.data_id, *cur);
+          if (on_this_drive(*cur, i)) records.emplace(e.data_id, *cur);
         return;
       }
       const size_t i = e.shard_index;
@@ -190,10 +192,13 @@ class DriveReclaimer {
                              : "not every live entry the index names was found");
       return;
     }
+    // Only what leaves with a removed segment is carried over.
     for (auto& s : copies) {
       moved_ids_.insert(s.seen.layout.data_id);
       shard_copies_.push_back(std::move(s));
     }
+    dead_ids_.merge(dead_ids);
+    records_.merge(records);
   }
 
   // A dead entry keeps rebuild-index from bringing its object back while some

@@ -12,6 +12,7 @@
 //    rebuild-index (some other segment holds entries of its data id) and the
 //    newest record of a live data id are carried over too.
 //  - A segment the scan cannot read to the end of what the index names in it,
+//    holding an entry whose record copy is unreadable (live or not is unknown),
 //    or holding shards whose index commit is still to come, is left alone.
 //  - sweep_tails (the first pass after start): a sealed segment whose last entry
 //    is torn (a crash cut its write short) and which holds nothing live past the

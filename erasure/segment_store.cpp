@@ -121,14 +121,7 @@ std::vector<s3::Result<SegmentStore::Placed>> append_durably(
     if (out[i] && !(syncs[i] = GroupSync::of(entries[i].first)))
       out[i] = fs::io_error("open for syncfs", entries[i].first);
   }
-  std::vector<std::pair<GroupSync*, uint64_t>> tickets;  // one per file system
-  for (GroupSync* g : syncs)
-    if (g && std::none_of(tickets.begin(), tickets.end(), [&](const auto& t) { return t.first == g; }))
-      tickets.emplace_back(g, g->request());
-  for (const auto& [g, ticket] : tickets)
-    if (auto s = g->wait(ticket); !s)
-      for (size_t i = 0; i < entries.size(); ++i)
-        if (syncs[i] == g) out[i] = s.error();
+  wait_all_syncs(syncs, [&](size_t i, const s3::Error& e) { out[i] = e; });
   return out;
 }
 
