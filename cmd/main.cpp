@@ -49,7 +49,7 @@ struct ServerOptions {
   int blocking_threads = 8;
   std::string domain;
   uint32_t block_size = 1 << 20;
-  uint64_t inline_threshold = 0;  // bytes; 0: small objects get data dirs like the rest
+  uint64_t inline_threshold = 128 * 1024;  // bytes; 0: small objects get data dirs like the rest
   uint64_t segment_size = 64u << 20;
   std::string log_level = "info";
   int idle_timeout = 75;
