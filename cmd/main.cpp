@@ -49,7 +49,8 @@ struct ServerOptions {
   int blocking_threads = 8;
   std::string domain;
   uint32_t block_size = 1 << 20;
-  uint64_t inline_threshold = 0;  // bytes; 0: small objects get data dirs like the rest
+  uint64_t inline_threshold = 128 * 1024;  // bytes; 0: small objects get data dirs like the rest
+  uint64_t segment_size = 64u << 20;
   std::string log_level = "info";
   int idle_timeout = 75;
   int io_timeout = 120;
@@ -332,6 +333,7 @@ int run_server(ServerOptions o) {
     layer = std::move(*opened);
   } else {
     ec.inline_threshold = o.inline_threshold;
+    ec.segment_size = o.segment_size;
     auto opened = silt::ErasureObjectLayer::open(ec);
     if (!opened) {
       std::cerr << "silt: cannot open drives: " << opened.error().message << "\n";
@@ -437,6 +439,11 @@ int main(int argc, char** argv) {
                    "PUTs of at most this many bytes go to the drives' segment files, not a directory each "
                    "(0: off)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 20))
+      ->capture_default_str();
+  server
+      ->add_option("--segment-size", o.segment_size,
+                   "Bytes at which a drive's segment file of small objects is closed and another begun")
+      ->check(CLI::Range(uint64_t{1} << 16, uint64_t{1} << 30))
       ->capture_default_str();
   server->add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SILT_LOG_LEVEL")

@@ -39,6 +39,9 @@ struct ErasureConfig {
   // drives' segment files instead of data dirs of their own (docs/format.md,
   // "Segment files"). 0: never.
   uint64_t inline_threshold = 0;
+  // Bytes at which a segment file is closed and the next one opened; sealed ones
+  // are reclaimed once mostly dead (erasure/segment_reclaim.h).
+  uint64_t segment_size = 64u << 20;
 };
 
 // Opens (formatting empty drives on first use) and runs startup recovery: clears

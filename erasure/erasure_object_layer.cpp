@@ -11,6 +11,7 @@
 #include "erasure/object_reader.h"
 #include "erasure/object_writer.h"
 #include "erasure/parallel.h"
+#include "erasure/segment_store.h"
 #include "erasure/sys_mirror.h"
 #include "util/random_id.h"
 #include "util/time.h"
@@ -349,6 +350,7 @@ s3::Result<std::unique_ptr<ErasureObjectLayer>> ErasureObjectLayer::open(const E
   if (cfg.index_dir.empty()) return s3::Error(s3::Code::InternalError, "index_dir is not set");
   auto set = std::make_unique<ErasureSet>();
   set->inline_threshold = cfg.inline_threshold;
+  SegmentStore::set_target(cfg.segment_size);
   // Drives are opened once per distinct drive list: pools on the same drives
   // share their format and identity.
   std::vector<std::pair<std::vector<std::string>, std::vector<Drive>>> opened;

@@ -6,12 +6,15 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 
@@ -54,5 +57,20 @@ class GroupSync {
   bool stop_ = false;
   std::thread thread_;
 };
+
+// Waits for one ticket per file system among syncs (null: nothing to sync for
+// that item; one GroupSync serves every drive on its file system) and calls
+// failed(i, error) for every item i whose sync failed.
+template <class Failed>
+void wait_all_syncs(const std::vector<GroupSync*>& syncs, Failed failed) {
+  std::vector<std::pair<GroupSync*, uint64_t>> tickets;  // one per file system
+  for (GroupSync* g : syncs)
+    if (g && std::none_of(tickets.begin(), tickets.end(), [&](const auto& t) { return t.first == g; }))
+      tickets.emplace_back(g, g->request());
+  for (const auto& [g, ticket] : tickets)
+    if (auto s = g->wait(ticket); !s)
+      for (size_t i = 0; i < syncs.size(); ++i)
+        if (syncs[i] == g) failed(i, s.error());
+}
 
 }  // namespace silt

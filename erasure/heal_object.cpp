@@ -8,6 +8,7 @@
 
 #include "erasure/fs.h"
 #include "erasure/segment_file.h"
+#include "erasure/segment_store.h"
 #include "erasure/shard_file.h"
 #include "util/random_id.h"
 
@@ -99,14 +100,7 @@ class PartHealer {
       return {};
     }
     if (!repair) return {};
-    if (segments()) {
-      // Not yet: a rebuilt segment shard needs a new place recorded in the
-      // index. Reads rebuild it from parity meanwhile; nothing is written, and
-      // the error keeps a healing drive marked healing (--inline-threshold is
-      // off by default until this is done).
-      return fail("shards in segment files are not repaired yet: " + report_.problem);
-    }
-    return rebuild();
+    return segments() ? rebuild_in_segments() : rebuild();
   }
 
  private:
@@ -208,21 +202,7 @@ class PartHealer {
       std::vector<uint8_t*> blocks(n_);
       for (uint64_t s = 0; s < stripes(); ++s) {
         const size_t len = block_len(s);
-        buf.resize(len * n_);
-        std::vector<bool> present(n_, false);
-        size_t have = 0;
-        for (size_t i = 0; i < n_; ++i) {
-          blocks[i] = buf.data() + i * len;
-          if (have == k_ || !shards_[i] || state_[i] == State::Bad) continue;
-          if (shards_[i]->read_block(s, len, blocks[i])) {
-            present[i] = true;
-            ++have;
-          }
-        }
-        if (have < k_ || !pool_.codec.reconstruct(blocks.data(), present, len, /*data_only=*/false)) {
-          report_.lost = true;
-          return fail("stripe " + std::to_string(s) + " has fewer than k good shards");
-        }
+        if (auto st = reconstruct_stripe(s, len, buf, blocks); !st) return st;
         for (size_t i : targets)
           if (auto st = writers[i]->append(blocks[i], len); !st) return st;
       }
@@ -241,6 +221,80 @@ class PartHealer {
       if (auto s = fs::fsync_dir(dir); !s) return s;
     }
     return publish(tmp_name);
+  }
+
+  // A small object: each bad shard's image is rebuilt in memory and appended,
+  // with the current record beside it, to the open segment of its drive; once
+  // durable, the index gets the new places in one guarded commit (an overwrite,
+  // delete or other move of the shard that came first wins, and our entries
+  // are dead space). The old entries are dead space from then on.
+  s3::Status rebuild_in_segments() {
+    std::vector<size_t> targets;
+    std::vector<std::string> images(n_);
+    for (size_t i = 0; i < n_; ++i) {
+      if (state_[i] != State::Bad) continue;
+      targets.push_back(i);
+      images[i] = encode_shard_header(header(i));
+    }
+    std::vector<uint8_t> buf;
+    std::vector<uint8_t*> blocks(n_);
+    for (uint64_t s = 0; s < stripes(); ++s) {
+      const size_t len = block_len(s);
+      if (auto st = reconstruct_stripe(s, len, buf, blocks); !st) return st;
+      for (size_t i : targets) append_shard_block(images[i], blocks[i], len);
+    }
+    ObjectRecord copy = rec_;
+    copy.layout.segments.clear();  // the drives' copy never names places (docs/format.md)
+    const std::string record = encode_object_record(copy);
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (size_t i : targets)
+      entries.emplace_back(drive(i).root(), encode_segment_entry(SegmentEntryKind::Shard, static_cast<uint32_t>(i),
+                                                                 part_.data_id, images[i], record));
+    PendingShards pending;  // until the commit below
+    auto placed = append_durably(entries, &pending);
+    std::vector<std::pair<size_t, SegmentRef>> moves;
+    s3::Status failed;  // a drive failing now: the shards it took are committed, the next pass retries it
+    for (size_t t = 0; t < targets.size(); ++t) {
+      if (!placed[t]) {
+        if (failed) failed = placed[t].error();
+        continue;
+      }
+      moves.emplace_back(targets[t], SegmentRef{placed[t]->segment, placed[t]->offset,
+                                                static_cast<uint32_t>(images[targets[t]].size())});
+      report_.bytes_written += images[targets[t]].size();
+    }
+    if (moves.empty()) return failed;
+    if (auto s = set_.index->move_segments_if(rec_, moves); !s) {
+      if (s.error().code != s3::Code::NoSuchKey) return s;
+      report_.gone = true;
+      return {};
+    }
+    report_.shards_repaired += moves.size();
+    for (const auto& [i, to] : moves)
+      if (rec_.layout.segments[i].length > 0)  // the old entry is dead space now
+        SegmentStore::of(drive(i).root()).add_dead(kSegmentEntryHeader + rec_.layout.segments[i].length);
+    return failed;
+  }
+
+  // Fills blocks[i] (pointing into buf) with shard i's block of stripe s, len
+  // bytes each, from k good shards: every shard, the bad ones rebuilt.
+  s3::Status reconstruct_stripe(uint64_t s, size_t len, std::vector<uint8_t>& buf, std::vector<uint8_t*>& blocks) {
+    buf.resize(len * n_);
+    std::vector<bool> present(n_, false);
+    size_t have = 0;
+    for (size_t i = 0; i < n_; ++i) {
+      blocks[i] = buf.data() + i * len;
+      if (have == k_ || !shards_[i] || state_[i] == State::Bad) continue;
+      if (shards_[i]->read_block(s, len, blocks[i])) {
+        present[i] = true;
+        ++have;
+      }
+    }
+    if (have < k_ || !pool_.codec.reconstruct(blocks.data(), present, len, /*data_only=*/false)) {
+      report_.lost = true;
+      return fail("stripe " + std::to_string(s) + " has fewer than k good shards");
+    }
+    return {};
   }
 
   // Moves the rebuilt files into data/ while the index still names this data:

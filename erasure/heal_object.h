@@ -28,7 +28,9 @@ struct HealReport {
 // each shard file exists with the right header and meta.json is beside it.
 // repair: rebuild the bad shards on their drives; otherwise only report.
 // Takes no lock across the work: the new shards are built in tmp/ and moved
-// into place only while the index still names this data.
+// into place only while the index still names this data. Small objects' shards
+// are appended to their drives' open segments instead, and the index commits
+// their new places only while it still names the old ones (Index::move_segments_if).
 s3::Result<HealReport> heal_version(ErasureSet& set, const ObjectRecord& rec, bool deep, bool repair);
 
 }  // namespace silt

@@ -8,6 +8,8 @@
 #include "erasure/erasure_object_layer.h"
 #include "erasure/heal_object.h"
 #include "erasure/quorum.h"
+#include "erasure/segment_reclaim.h"
+#include "erasure/segment_store.h"
 #include "erasure/sys_mirror.h"
 #include "object/version_walk.h"
 #include "util/time.h"
@@ -124,6 +126,12 @@ std::optional<Healer::Clock::time_point> Healer::step(std::optional<PassRequest>
   }
   if (asked) {
     execute(asked->id, HealKind::Heal, asked->bucket);
+    if (asked->bucket.empty()) reclaim(false);
+    return Clock::now();
+  }
+  for (const Drive* d : set_.all_drives()) dead_bytes_ += SegmentStore::of(d->root()).take_dead();
+  if (!swept_ || dead_bytes_ >= SegmentStore::target() / 4) {
+    reclaim(!swept_);
     return Clock::now();
   }
   if (any_drive_healing() && Clock::now() >= next_rebuild_) {
@@ -216,6 +224,21 @@ void Healer::heal_one(const ObjectRecord& rec, bool deep, HealPass& pass) {
     ++pass.objects_lost;
     note_error(pass, "lost: " + r->problem);
   }
+}
+
+void Healer::reclaim(bool sweep) {
+  swept_ = swept_ || sweep;
+  dead_bytes_ = 0;
+  ReclaimOptions opt;
+  opt.sweep_tails = sweep;
+  auto r = reclaim_segments(set_, opt);
+  if (!r) return spdlog::warn("segment reclaim: {}", r.error().message);
+  if (r->segments_removed || r->tails_truncated || r->segments_kept)
+    spdlog::info(
+        "segment reclaim: {} of {} sealed segments removed, {} shards moved, {} torn tails cut, {} kept, "
+        "{} bytes freed",
+        r->segments_removed, r->segments_sealed, r->entries_moved, r->tails_truncated, r->segments_kept,
+        r->bytes_freed);
 }
 
 void Healer::note_error(HealPass& pass, const std::string& what) {

@@ -11,6 +11,10 @@
 //    version read and checked, bad ones rebuilt.
 //  - Scrubs: every so often, the same deep pass at a limited byte rate, so
 //    bitrot in data nobody reads is found and repaired too.
+//  - Reclaims the dead space of segment files (erasure/segment_reclaim.h): once
+//    after start (with the sweep of torn tails), whenever deletes and
+//    overwrites made a quarter of a segment's worth dead, and after every
+//    whole heal pass.
 // Everything runs on the one thread (util/pass_scheduler.h), so two repairs of one
 // version never race.
 #pragma once
@@ -61,6 +65,8 @@ class Healer final : public Maintenance {
   void check_drives();
   // Repairs what is on the queue now; returns how many entries it took off.
   size_t drain_queue();
+  // One reclaim pass over the segment files; sweep: also cut torn tails.
+  void reclaim(bool sweep);
 
  private:
   using Clock = PassScheduler::Clock;
@@ -83,6 +89,8 @@ class Healer final : public Maintenance {
   Clock::time_point next_check_{};
   Clock::time_point next_scrub_{};
   Clock::time_point next_rebuild_{};
+  bool swept_ = false;       // the reclaim pass after start ran
+  uint64_t dead_bytes_ = 0;  // made dead since the last reclaim (SegmentStore::take_dead)
 
   std::mutex mu_;              // guards the two counters
   uint64_t queue_healed_ = 0;  // versions repaired off the queue since start

@@ -214,6 +214,8 @@ class ErasureObjectWriter final : public ObjectWriter {
     rec.layout.segments.assign(shards_.size(), SegmentRef{});
     small_alive_.assign(shards_.size(), false);
     std::vector<GroupSync*> syncs(shards_.size(), nullptr);
+    // Until the commit below is done, the reclaimer must not take our entries for dead ones.
+    PendingShards pending;
     for (size_t i = 0; i < shards_.size(); ++i) {
       const Drive& d = drive_of(i);
       if (!d.usable()) {
@@ -222,7 +224,9 @@ class ErasureObjectWriter final : public ObjectWriter {
       }
       const std::string entry =
           encode_segment_entry(SegmentEntryKind::Shard, static_cast<uint32_t>(i), data_id_, images[i], meta_json);
-      auto placed = SegmentStore::of(d.root()).append(entry);
+      SegmentStore& store = SegmentStore::of(d.root());
+      auto placed = store.append(entry, /*pending=*/true);
+      if (placed) pending.add(store, placed->segment);
       if (placed && !(syncs[i] = GroupSync::of(d.root()))) placed = fs::io_error("open for syncfs", d.root());
       if (!placed) {
         note_failure(placed.error());
@@ -231,7 +235,7 @@ class ErasureObjectWriter final : public ObjectWriter {
       rec.layout.segments[i] = {placed->segment, placed->offset, static_cast<uint32_t>(images[i].size())};
       small_alive_[i] = true;
     }
-    wait_syncs(syncs, [&](size_t i, const s3::Error& e) {
+    wait_all_syncs(syncs, [&](size_t i, const s3::Error& e) {
       if (!small_alive_[i]) return;
       small_alive_[i] = false;
       rec.layout.segments[i] = {};
@@ -271,20 +275,6 @@ class ErasureObjectWriter final : public ObjectWriter {
       for (size_t i = 0; i < k + m; ++i) append_shard_block(images[i], stripe.data() + i * len, len);
     }
     return images;
-  }
-
-  // Waits for one GroupSync ticket per file system among syncs (null: no shard
-  // there) and calls failed(shard, error) for every shard whose sync failed.
-  template <class Failed>
-  void wait_syncs(const std::vector<GroupSync*>& syncs, Failed failed) {
-    std::vector<std::pair<GroupSync*, uint64_t>> tickets;  // one per file system
-    for (GroupSync* g : syncs)
-      if (g && std::none_of(tickets.begin(), tickets.end(), [&](const auto& t) { return t.first == g; }))
-        tickets.emplace_back(g, g->request());
-    for (const auto& [g, ticket] : tickets)
-      if (auto s = g->wait(ticket); !s)
-        for (size_t i = 0; i < syncs.size(); ++i)
-          if (syncs[i] == g) failed(i, s.error());
   }
 
   // Commits a version whose data is durable on the drives, then frees what it
@@ -366,7 +356,7 @@ class ErasureObjectWriter final : public ObjectWriter {
         note_failure(s.error());
       }
     }
-    wait_syncs(syncs, [&](size_t i, const s3::Error& e) {
+    wait_all_syncs(syncs, [&](size_t i, const s3::Error& e) {
       if (!shards_[i]) return;
       shards_[i].reset();
       note_failure(e);

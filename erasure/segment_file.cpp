@@ -142,6 +142,8 @@ s3::Result<uint64_t> scan_segment(const std::string& path, const std::function<v
     if (b.size() - at < total) break;  // torn tail
     const char* rec = b.data() + at + kSegmentEntryHeader + e.shard_len;
     e.offset = at;
+    e.bytes = total;
+    e.image = std::string_view(b.data() + at + kSegmentEntryHeader, e.shard_len);
     at += total;
     // A damaged record copy is passed on empty: the shard beside it still counts.
     if (get32(rec + record_len) == crc32c(0, rec, record_len)) e.record.assign(rec, record_len);

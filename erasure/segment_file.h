@@ -34,6 +34,9 @@ struct SegmentEntry {
   uint64_t offset = 0;  // of the entry in its file
   uint32_t shard_len = 0;
   std::string record;  // the object record JSON (meta.json text)
+  uint64_t bytes = 0;  // of the whole entry, header and CRCs included
+  // The shard image (kind Shard): valid only while the scan's callback runs.
+  std::string_view image;
 };
 
 // drive root + "/segments", and the file of segment `id` in it (16 hex digits + ".seg").

@@ -4,10 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <utility>
 
+#include "erasure/group_sync.h"
 #include "erasure/segment_file.h"
 
 namespace silt {
@@ -19,6 +23,38 @@ SegmentStore& SegmentStore::of(const std::string& root) {
   auto& s = stores[root];
   if (!s) s = std::make_unique<SegmentStore>(root);
   return *s;
+}
+
+namespace {
+std::atomic<uint64_t> segment_target{SegmentStore::kSegmentTarget};
+}
+
+void SegmentStore::set_target(uint64_t bytes) {
+  segment_target = bytes;
+}
+
+uint64_t SegmentStore::target() {
+  return segment_target;
+}
+
+void SegmentStore::settle(uint64_t segment) {
+  std::lock_guard lock(mu_);
+  if (auto it = pending_.find(segment); it != pending_.end() && --it->second == 0) pending_.erase(it);
+}
+
+bool SegmentStore::has_pending(uint64_t segment) const {
+  std::lock_guard lock(mu_);
+  return pending_.count(segment) > 0;
+}
+
+void SegmentStore::add_dead(uint64_t bytes) {
+  std::lock_guard lock(mu_);
+  dead_ += bytes;
+}
+
+uint64_t SegmentStore::take_dead() {
+  std::lock_guard lock(mu_);
+  return std::exchange(dead_, 0);
 }
 
 uint64_t SegmentStore::open_segment() const {
@@ -48,12 +84,12 @@ s3::Status SegmentStore::open_new() {
   return {};
 }
 
-s3::Result<SegmentStore::Placed> SegmentStore::append(std::string_view entry) {
+s3::Result<SegmentStore::Placed> SegmentStore::append(std::string_view entry, bool pending) {
   std::lock_guard lock(mu_);
   if (fd_.valid()) {
     struct stat st;
     // Removed (drive wiped and formatted again) or full: start another.
-    if (::fstat(fd_.get(), &st) != 0 || st.st_nlink == 0 || size_ >= kSegmentTarget) fd_.reset();
+    if (::fstat(fd_.get(), &st) != 0 || st.st_nlink == 0 || size_ >= segment_target) fd_.reset();
   }
   if (!fd_.valid())
     if (auto s = open_new(); !s) return s.error();
@@ -70,7 +106,23 @@ s3::Result<SegmentStore::Placed> SegmentStore::append(std::string_view entry) {
     return w < 0 ? fs::io_error("write", path) : s3::Error(s3::Code::InternalError, "short write to " + path);
   }
   size_ += entry.size();
+  if (pending) ++pending_[p.segment];
   return p;
+}
+
+std::vector<s3::Result<SegmentStore::Placed>> append_durably(
+    const std::vector<std::pair<std::string, std::string>>& entries, PendingShards* pending) {
+  std::vector<s3::Result<SegmentStore::Placed>> out;
+  std::vector<GroupSync*> syncs(entries.size(), nullptr);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    SegmentStore& store = SegmentStore::of(entries[i].first);
+    out.push_back(store.append(entries[i].second, pending != nullptr));
+    if (out[i] && pending) pending->add(store, out[i]->segment);
+    if (out[i] && !(syncs[i] = GroupSync::of(entries[i].first)))
+      out[i] = fs::io_error("open for syncfs", entries[i].first);
+  }
+  wait_all_syncs(syncs, [&](size_t i, const s3::Error& e) { out[i] = e; });
+  return out;
 }
 
 }  // namespace silt

@@ -250,6 +250,22 @@ s3::Status Index::delete_config(std::string_view bucket, std::string_view name) 
   return write(b);
 }
 
+s3::Status Index::for_each_version_record(const std::function<void(const ObjectRecord&)>& fn) {
+  dbu::Snapshot snap(db_.get());
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(snap.ro));
+  const std::string prefix(1, keys::kVersion);
+  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
+    ListingHeader h;
+    std::string_view json;
+    if (split_index_value(dbu::view(it->value()), &h, &json) && h.no_data) continue;
+    auto rec = decode_object_record(dbu::view(it->value()));
+    if (!rec) return rec.error();
+    fn(*rec);
+  }
+  if (!it->status().ok()) return db_error("iterate", it->status());
+  return {};
+}
+
 s3::Result<std::unordered_set<std::string>> Index::referenced_data_ids() {
   std::unordered_set<std::string> ids;
   dbu::Snapshot snap(db_.get());

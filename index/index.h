@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -100,6 +101,11 @@ class Index {
   // expected_data_id (NoSuchKey otherwise), keeping the rest of the current record
   // (metadata and tags may have changed since the copy began).
   s3::Status replace_layout_if(const ObjectRecord& moved, const std::string& expected_data_id);
+  // Heal and compaction of small objects: gives each (shard, place) of moves to
+  // version seen.version_key of seen's key while it still has seen's data id and
+  // each of those shards is still where seen.layout.segments says, all or none.
+  // NoSuchKey otherwise: an overwrite, delete or other move won meanwhile.
+  s3::Status move_segments_if(const ObjectRecord& seen, const std::vector<std::pair<size_t, SegmentRef>>& moves);
 
   struct Deleted {
     DeleteOutcome outcome;
@@ -145,6 +151,11 @@ class Index {
   // what the drive mirror must hold (index/index_mirror.cpp).
   s3::Result<MirrorState> mirror_state();
 
+  // fn(record) for every version that has a V key (every one written since
+  // version keys exist, small objects' included), from one snapshot: the
+  // segment reclaimer's count of what is live (erasure/segment_reclaim.h).
+  s3::Status for_each_version_record(const std::function<void(const ObjectRecord&)>& fn);
+
   // Every data id some version or uploaded part references (startup sweep of orphans).
   s3::Result<std::unordered_set<std::string>> referenced_data_ids();
 
@@ -165,8 +176,11 @@ class Index {
   s3::Status commit_locked(ObjectRecord& rec, const BucketInfo& bucket, const WriteConditions& cond,
                            leveldb::WriteBatch& b, std::vector<ObjectRecord>& replaced);
   s3::Result<std::vector<UploadedPart>> read_parts(std::string_view upload_id);
-  // replace_object_if (relayout false) and replace_layout_if (true).
-  s3::Status replace_if(const ObjectRecord& rec, const std::string& expected_data_id, bool relayout);
+  // The body of the replace_*_if and move_segments_if: under the key lock, the version
+  // rec.version_key names (empty: the latest) becomes change(its current record), kept
+  // under its own vkey and version id, while its primary data id is expected_data_id.
+  s3::Status replace_if(const ObjectRecord& rec, const std::string& expected_data_id,
+                        const std::function<s3::Result<ObjectRecord>(const ObjectRecord&)>& change);
 
   // Object changes of one key are serialized by one of these stripes.
   std::mutex& key_lock(std::string_view bucket, std::string_view key);

@@ -162,14 +162,36 @@ s3::Result<std::optional<ObjectRecord>> Index::put_object(const ObjectRecord& re
 }
 
 s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id) {
-  return replace_if(rec, expected_data_id, false);
+  return replace_if(rec, expected_data_id, [&](const ObjectRecord&) -> s3::Result<ObjectRecord> { return rec; });
 }
 
 s3::Status Index::replace_layout_if(const ObjectRecord& moved, const std::string& expected_data_id) {
-  return replace_if(moved, expected_data_id, true);
+  return replace_if(moved, expected_data_id, [&](const ObjectRecord& target) -> s3::Result<ObjectRecord> {
+    ObjectRecord out = target;
+    out.layout = moved.layout;
+    out.parts = moved.parts;
+    out.info.meta.storage_class = moved.info.meta.storage_class;
+    return out;
+  });
 }
 
-s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expected_data_id, bool relayout) {
+s3::Status Index::move_segments_if(const ObjectRecord& seen, const std::vector<std::pair<size_t, SegmentRef>>& moves) {
+  return replace_if(seen, seen.layout.data_id, [&](const ObjectRecord& target) -> s3::Result<ObjectRecord> {
+    ObjectRecord out = target;
+    for (const auto& [shard, to] : moves) {
+      // Another heal or compaction moved this shard meanwhile (or the record
+      // names no segments any more): theirs stands.
+      if (shard >= out.layout.segments.size() || shard >= seen.layout.segments.size() ||
+          out.layout.segments[shard] != seen.layout.segments[shard])
+        return s3::Error(s3::Code::NoSuchKey, "The shard was moved meanwhile.");
+      out.layout.segments[shard] = to;
+    }
+    return out;
+  });
+}
+
+s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expected_data_id,
+                             const std::function<s3::Result<ObjectRecord>(const ObjectRecord&)>& change) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(rec.info.bucket, rec.info.key));
   const std::string okey = keys::object(rec.info.bucket, rec.info.key);
@@ -184,13 +206,9 @@ s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expecte
   if (!target || target->info.delete_marker || target->primary_data_id() != expected_data_id ||
       (!rec.version_key.empty() && target->version_key != rec.version_key))
     return s3::Error(s3::Code::NoSuchKey, "The object was replaced or deleted meanwhile.");
-  ObjectRecord out = rec;
-  if (relayout) {
-    out = *target;
-    out.layout = rec.layout;
-    out.parts = rec.parts;
-    out.info.meta.storage_class = rec.info.meta.storage_class;
-  }
+  auto changed = change(*target);
+  if (!changed) return changed.error();
+  ObjectRecord out = std::move(*changed);
   out.version_key = target->version_key;
   out.info.version_id = target->info.version_id;
   const std::string json = encode_index_record(out);

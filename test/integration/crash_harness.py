@@ -560,7 +560,7 @@ class Harness:
         self.startup_kill_chance = startup_kill_chance
         self.log = log
         self.server = SiltServer(self.workdir)
-        self.server.args = LIFECYCLE_ARGS + (("--inline-threshold", str(inline_threshold)) if inline_threshold else ())
+        self.server.args = LIFECYCLE_ARGS + ("--inline-threshold", str(inline_threshold))
         self.violations = []
         self.unexpected = []     # failures while silt was not being killed
         self.killing = threading.Event()

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from crash_harness import read_segment
 from silt_server import SiltServer, silt_binary
 
 def admin(silt, *args, **kw):
@@ -67,7 +68,8 @@ def test_usage_matches_objects_and_drives(lone_silt):
     assert (pools[std["pool"]]["k"], pools[std["pool"]]["m"]) == (4, 2)
     assert pools[std["pool"]]["compression"] == "none"
 
-    # Measured, not estimated: between the shard files alone and everything in the data dirs.
+    # Measured, not estimated: between the shard files alone and everything in the data dirs
+    # (small objects: the shard images of the segment files, and the rest of those files).
     shards = meta = 0
     for drive in lone_silt.drives():
         for p in (drive / "data").rglob("*"):
@@ -76,6 +78,10 @@ def test_usage_matches_objects_and_drives(lone_silt):
                     shards += p.stat().st_size
                 else:
                     meta += p.stat().st_size
+        for seg in (drive / "segments").glob("*.seg"):
+            images = sum(shard_len for kind, _, _, shard_len, _ in read_segment(seg) if kind == 1)
+            shards += images
+            meta += seg.stat().st_size - images
     assert shards <= std["stored_bytes"] <= shards + meta, (std, shards, meta)
 
     totals = usage["totals"]

@@ -134,7 +134,10 @@ def test_delete_bucket_of_unfinished_uploads_removes_them(silt, s3):
     # Nor in the index: a restart (no rebuild) brings neither bucket nor upload back.
     silt.restart()
     assert name not in [x["Name"] for x in s3.list_buckets()["Buckets"]]
-    assert silt.drive_usage() == before
+    # The reclaim pass after start may compact the segment files other tests left behind
+    # (docs/format.md, "Reclaiming"): usage may shrink, nothing may come back.
+    after = silt.settled_drive_usage()
+    assert after[0] <= before[0] and after[1] <= before[1], (after, before)
     s3.create_bucket(Bucket=name)
     assert s3.list_multipart_uploads(Bucket=name).get("Uploads", []) == []
     for key, upload in (("big", a), ("dir/other", b)):

@@ -5,13 +5,17 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "damage.h"
+#include "erasure/erasure_object_layer.h"
 #include "erasure/fs.h"
 #include "erasure/heal_object.h"
+#include "erasure/healer.h"
 #include "erasure/rebuild.h"
 #include "erasure/segment_file.h"
+#include "erasure/segment_reclaim.h"
 #include "erasure/segment_store.h"
 #include "storage_env.h"
 
@@ -253,7 +257,7 @@ TEST_CASE("segment shards: m lost drives and corrupt blocks are read through par
   CHECK(lost.error().message.find("shards") != std::string::npos);
 }
 
-TEST_CASE("segment objects: scrub finds damage; repair refuses, leaving them readable", "[segment]") {
+TEST_CASE("segment objects: scrub finds damage and repair appends a fresh shard at a new place", "[segment]") {
   SmallEnv env;
   const std::string data = random_bytes(2 * kBlock + 3, 9);
   REQUIRE(env.put("b", "k", data).ok());
@@ -272,12 +276,73 @@ TEST_CASE("segment objects: scrub finds damage; repair refuses, leaving them rea
   REQUIRE(deep.ok());
   CHECK(deep->shards_bad == 1);
   CHECK_FALSE(deep->lost);
-  // Repair is not there yet: an error (a healing drive stays healing), nothing written.
+  CHECK(env.record("k").layout.segments == rec.layout.segments);  // a check writes nothing
+
   auto repair = heal_version(env.set(), rec, true, true);
-  REQUIRE_FALSE(repair.ok());
-  CHECK(repair.error().message.find("not repaired yet") != std::string::npos);
+  REQUIRE(repair.ok());
+  CHECK(repair->shards_repaired == 1);
+  CHECK(repair->bytes_written > 0);
   CHECK(env.count_entries("data") == 0);
+  ObjectRecord healed = env.record("k");
+  CHECK(healed.layout.segments[2] != rec.layout.segments[2]);  // only shard 2 moved
+  for (size_t i : {0, 1, 3, 4, 5}) CHECK(healed.layout.segments[i] == rec.layout.segments[i]);
+  auto again = heal_version(env.set(), healed, true, false);
+  REQUIRE(again.ok());
+  CHECK(again->shards_bad == 0);
+  // Rebuild-index takes the newer entry of shard 2 (the later one wins).
+  rebuild(env);
+  CHECK(env.record("k").layout.segments == healed.layout.segments);
+  // The repaired shard carries the object: with two other drives gone it is needed.
+  wipe_drive(env.cfg.drives[static_cast<size_t>(healed.layout.distribution[0])]);
+  wipe_drive(env.cfg.drives[static_cast<size_t>(healed.layout.distribution[1])]);
   CHECK(*env.get("b", "k") == data);
+}
+
+TEST_CASE("segment heal loses to an overwrite or delete that came first", "[segment]") {
+  SmallEnv env;
+  REQUIRE(env.put("b", "k", random_bytes(5000, 21)).ok());
+  ObjectRecord seen = env.record("k");
+  auto [p, at] = env.shard_at("k", 4);
+  flip_byte(p, at + ShardHeader::kSize + 3);
+  // Overwritten after the healer read its record: the heal commits nothing.
+  const std::string now = random_bytes(700, 22);
+  REQUIRE(env.put("b", "k", now).ok());
+  ObjectRecord current = env.record("k");
+  auto r = heal_version(env.set(), seen, true, true);
+  REQUIRE(r.ok());
+  CHECK(r->gone);
+  CHECK(r->shards_repaired == 0);
+  CHECK(env.record("k").layout.segments == current.layout.segments);
+  CHECK(*env.get("b", "k") == now);
+  // A shard someone else moved first: the stale move is refused as a whole.
+  std::vector<std::pair<size_t, SegmentRef>> stale = {{0, SegmentRef{99, 32, 10}}};
+  ObjectRecord old = current;
+  old.layout.segments[0].offset += 1;
+  CHECK(env.set().index->move_segments_if(old, stale).error().code == s3::Code::NoSuchKey);
+  CHECK(env.record("k").layout.segments == current.layout.segments);
+  // Deleted: nothing to move either.
+  REQUIRE(env.layer->delete_object("b", "k").ok());
+  CHECK(env.set().index->move_segments_if(current, stale).error().code == s3::Code::NoSuchKey);
+}
+
+TEST_CASE("a wiped drive's segment shards are rebuilt by the rebuild pass", "[segment]") {
+  SmallEnv env;
+  std::map<std::string, std::string> objects;
+  for (int i = 0; i < 8; ++i)
+    objects["k" + std::to_string(i)] = random_bytes(static_cast<size_t>(i) * 3000 + 1, 30 + i);
+  for (const auto& [k, v] : objects) REQUIRE(env.put("b", k, v).ok());
+  stdfs::remove_all(env.cfg.drives[3]);
+  auto healer = std::make_unique<Healer>(dynamic_cast<ErasureObjectLayer&>(*env.layer), HealerOptions{});
+  healer->check_drives();
+  REQUIRE(env.set().pools.front()->drives[3].state() == DriveState::Healing);
+  HealPass pass = healer->run_pass(HealKind::Rebuild);
+  CHECK(pass.errors == 0);
+  CHECK(pass.shards_repaired == objects.size());
+  CHECK(env.set().pools.front()->drives[3].state() == DriveState::Online);
+  // Drive 3 carries its share again: two other drives lost, every object reads.
+  wipe_drive(env.cfg.drives[0]);
+  wipe_drive(env.cfg.drives[5]);
+  for (const auto& [k, v] : objects) CHECK(*env.get("b", k) == v);
 }
 
 TEST_CASE("segment objects: delete and overwrite leave Dead entries; rebuild-index restores the rest", "[segment]") {
@@ -333,4 +398,128 @@ TEST_CASE("segment objects: delete and overwrite leave Dead entries; rebuild-ind
   auto deep = heal_version(env.set(), env.record("b"), true, false);
   REQUIRE(deep.ok());
   CHECK(deep->shards_bad == 0);
+}
+
+namespace {
+
+// Bytes of every segment file of every drive, and how many there are.
+std::pair<uint64_t, size_t> segment_usage(const StorageEnv& env) {
+  uint64_t bytes = 0;
+  size_t files = 0;
+  for (const auto& d : env.cfg.drives) {
+    std::error_code ec;
+    for (const auto& f : stdfs::directory_iterator(segments_dir(d), ec)) {
+      bytes += f.file_size();
+      ++files;
+    }
+  }
+  return {bytes, files};
+}
+
+}  // namespace
+
+TEST_CASE("reclaim: dead segments go, mostly dead ones are compacted, live objects stay whole", "[segment]") {
+  SmallEnv env;
+  env.cfg.segment_size = 16 * 1024;  // a segment closes after about ten of these objects
+  env.reopen();
+  std::map<std::string, std::string> live;
+  for (int i = 0; i < 60; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    live[key] = random_bytes(3000 + static_cast<size_t>(i), 100 + i);
+    REQUIRE(env.put("b", key, live[key]).ok());
+  }
+  const auto [full_bytes, full_files] = segment_usage(env);
+  CHECK(full_files > 6 * 4);
+  // Most objects deleted, a few overwritten: most sealed segments hold little live.
+  std::set<std::string> gone;
+  for (int i = 0; i < 60; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    if (i % 6 == 0) {
+      live[key] = random_bytes(2000, 300 + i);
+      REQUIRE(env.put("b", key, live[key]).ok());
+    } else if (i % 6 != 1) {
+      REQUIRE(env.layer->delete_object("b", key).ok());
+      live.erase(key);
+      gone.insert(key);
+    }
+  }
+  auto r = reclaim_segments(env.set());
+  REQUIRE(r.ok());
+  CHECK(r->segments_removed > 0);
+  CHECK(r->entries_moved > 0);
+  CHECK(r->segments_kept == 0);
+  const auto [after_bytes, after_files] = segment_usage(env);
+  INFO(full_bytes << " bytes before, " << after_bytes << " after");
+  CHECK(after_files < full_files);
+  CHECK(after_bytes < full_bytes / 2);
+  for (const auto& [k, v] : live) CHECK(*env.get("b", k) == v);
+  // A second pass finds nothing more to do on what it just wrote.
+  auto again = reclaim_segments(env.set());
+  REQUIRE(again.ok());
+  CHECK(again->segments_kept == 0);
+
+  // Rebuild-index from the compacted drives: the live objects, and no deleted one back.
+  RebuildStats st = rebuild(env);
+  CHECK(st.versions == live.size());
+  for (const auto& [k, v] : live) CHECK(*env.get("b", k) == v);
+  for (const auto& k : gone) CHECK(env.layer->stat_object("b", k).error().code == s3::Code::NoSuchKey);
+  // The moved shards are real: two drives lost, every live object still reads.
+  wipe_drive(env.cfg.drives[1]);
+  wipe_drive(env.cfg.drives[4]);
+  for (const auto& [k, v] : live) CHECK(*env.get("b", k) == v);
+}
+
+TEST_CASE("reclaim: a segment with a commit still to come is left alone; torn tails are cut", "[segment]") {
+  SmallEnv env;
+  env.cfg.segment_size = 16 * 1024;
+  env.reopen();
+  REQUIRE(env.put("b", "k0", random_bytes(3000, 400)).ok());
+  const std::string root = env.cfg.drives[0];
+  SegmentStore& store = SegmentStore::of(root);
+  // A shard a writer appended and has not committed yet (no record names it).
+  ObjectRecord never = env.record("k0");
+  never.layout.segments.clear();
+  never.info.key = "never-committed";
+  const std::string entry =
+      encode_segment_entry(SegmentEntryKind::Shard, 0, kId, std::string(500, 'x'), encode_object_record(never));
+  auto pending = store.append(entry, /*pending=*/true);
+  REQUIRE(pending.ok());
+  for (int i = 1; i < 30; ++i) REQUIRE(env.put("b", "k" + std::to_string(i), random_bytes(3000, 400 + i)).ok());
+  REQUIRE(store.open_segment() != pending->segment);  // sealed since
+  for (int i = 0; i < 30; ++i) REQUIRE(env.layer->delete_object("b", "k" + std::to_string(i)).ok());
+
+  // A crash cut a write short: half an entry at the end of a sealed file.
+  const std::string path = segment_path(root, pending->segment);
+  const uint64_t size = stdfs::file_size(path);
+  {
+    std::ofstream f(path, std::ios::app | std::ios::binary);
+    f.write(entry.data(), 100);
+  }
+  ReclaimOptions sweep;
+  sweep.sweep_tails = true;
+  sweep.compact_below = 0;  // only tails are looked at
+  auto r = reclaim_segments(env.set(), sweep);
+  REQUIRE(r.ok());
+  CHECK(r->tails_truncated == 0);  // the file with a commit to come is not touched
+  store.settle(pending->segment);
+  r = reclaim_segments(env.set(), sweep);
+  REQUIRE(r.ok());
+  CHECK(r->tails_truncated == 1);
+  CHECK(stdfs::file_size(path) == size);
+
+  // Nothing live: every sealed segment goes, but only once the commit is settled.
+  auto again = store.append(entry, /*pending=*/true);
+  REQUIRE(again.ok());
+  for (int i = 0; i < 20; ++i) REQUIRE(env.put("b", "x" + std::to_string(i), random_bytes(3000, 500 + i)).ok());
+  for (int i = 0; i < 20; ++i) REQUIRE(env.layer->delete_object("b", "x" + std::to_string(i)).ok());
+  REQUIRE(store.open_segment() != again->segment);
+  auto all = reclaim_segments(env.set());
+  REQUIRE(all.ok());
+  CHECK(stdfs::exists(segment_path(root, again->segment)));
+  CHECK_FALSE(stdfs::exists(path));
+  store.settle(again->segment);
+  all = reclaim_segments(env.set());
+  REQUIRE(all.ok());
+  CHECK_FALSE(stdfs::exists(segment_path(root, again->segment)));
+  CHECK(segment_usage(env).second == 6);  // the open segments
 }
