@@ -1,5 +1,6 @@
 #include "index/keys.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "util/parse.h"
@@ -124,6 +125,15 @@ std::string make_version_key(uint64_t time_us, bool null_version) {
 uint64_t version_key_time(std::string_view vkey) {
   if (vkey.size() != kVersionKeyLen || !all_hex(vkey.substr(0, 16))) return 0;
   return ~parse_u64(vkey.substr(0, 16), 16).value_or(~uint64_t{0});
+}
+
+std::string version_key_after(std::string_view newest, uint64_t now_us, bool null_version) {
+  const uint64_t t = newest.empty() ? 0 : version_key_time(newest);
+  return make_version_key(std::max(now_us, t + 1), null_version);
+}
+
+bool is_null_version_key(std::string_view vkey) {
+  return vkey.size() == kVersionKeyLen && vkey.substr(16) == std::string_view("0000000000000000");
 }
 
 bool is_version_id(std::string_view s) {

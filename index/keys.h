@@ -58,6 +58,12 @@ std::string heal(std::string_view bucket, std::string_view key, std::string_view
 std::string make_version_key(uint64_t time_us, bool null_version);
 // Commit time encoded in a vkey; 0 when malformed.
 uint64_t version_key_time(std::string_view vkey);
+// The vkey of a version committed now over a key whose newest version is `newest`
+// ("" when none): strictly newer, so it sorts first even when the clock stands still
+// or steps back. Every backend orders versions by this one rule.
+std::string version_key_after(std::string_view newest, uint64_t now_us, bool null_version);
+// Whether vkey is the "null" version's (its random half all zeros).
+bool is_null_version_key(std::string_view vkey);
 bool is_version_id(std::string_view s);  // 32 lowercase hex: a vkey of a real version
 std::string make_upload_id(uint64_t time_us);
 bool is_upload_id(std::string_view s);
