@@ -148,6 +148,14 @@ bool is_upload_id(std::string_view s) {
   return s.size() == kUploadIdLen && all_hex(s);
 }
 
+bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::string_view& tail) {
+  const size_t end = kKeyEnd.size();
+  if (rest.size() < tail_len + end || rest.substr(rest.size() - tail_len - end, end) != kKeyEnd) return false;
+  key = unescape_key(rest.substr(0, rest.size() - tail_len - end));
+  tail = rest.substr(rest.size() - tail_len);
+  return true;
+}
+
 std::string prefix_successor(std::string_view s) {
   std::string out(s);
   while (!out.empty()) {

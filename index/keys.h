@@ -68,6 +68,10 @@ bool is_version_id(std::string_view s);  // 32 lowercase hex: a vkey of a real v
 std::string make_upload_id(uint64_t time_us);
 bool is_upload_id(std::string_view s);
 
+// Splits "<ekey>\0\1<tail of tail_len bytes>" (a V or U entry after its scope) into the
+// unescaped key and the tail; false when the entry is malformed.
+bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::string_view& tail);
+
 // The smallest string greater than every string starting with s (last byte
 // incremented, trailing 0xff dropped); empty when there is none.
 std::string prefix_successor(std::string_view s);

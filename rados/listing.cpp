@@ -7,6 +7,7 @@
 #include "index/listing_header.h"
 #include "index/object_record.h"
 #include "index/upload_record.h"
+#include "index/version_page.h"
 #include "rados/objects.h"
 #include "rados/uploads.h"
 
@@ -142,15 +143,6 @@ s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const L
 
 namespace {
 
-// Splits "<ekey>\0\1<tail of tail_len bytes>"; false when the entry is malformed.
-bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::string_view& tail) {
-  const size_t end = keys::kKeyEnd.size();
-  if (rest.size() < tail_len + end || rest.substr(rest.size() - tail_len - end, end) != keys::kKeyEnd) return false;
-  key = keys::unescape_key(rest.substr(0, rest.size() - tail_len - end));
-  tail = rest.substr(rest.size() - tail_len);
-  return true;
-}
-
 // The vkey of key's version named by a version-id marker ("" when there is none).
 s3::Result<std::string> marker_vkey(Backend& b, std::string_view bucket, std::string_view key,
                                     std::string_view version_id) {
@@ -169,8 +161,7 @@ s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket,
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto shard = b.bucket_shard(bucket);
     if (!shard) return shard.error();
-    VersionListResult res;
-    if (p.max_keys <= 0) return res;
+    if (p.max_keys <= 0) return VersionListResult();
     const std::string scope = "V" + keys::escape_key(p.prefix);
     // As in list_uploads: start at key_marker's entries (or inside them, after the
     // version-id marker) and skip what is not after the markers below.
@@ -185,81 +176,26 @@ s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket,
       }
     }
     if (start < scope) start.clear();
+    VersionPage page(bucket, p, resume_vkey, [&](const std::string& key) -> s3::Result<std::string> {
+      auto cur = read_current(b, bucket, key);
+      if (!cur) return cur.error();
+      return cur->rec ? cur->rec->version_key : std::string();
+    });
     Cursor c(b, *shard, scope);
     int r = c.seek(start);
-    int count = 0;
-    std::string cur_key, latest_vkey;
-    bool have_key = false;
     while (r == 0 && c.valid()) {
-      std::string key;
-      std::string_view vkey;
-      if (!split_tail(std::string_view(c.name()).substr(1), keys::kVersionKeyLen, key, vkey)) {
-        r = c.next();
-        continue;
-      }
-      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
-        if (cp > p.key_marker) {
-          if (count == p.max_keys) {
-            res.truncated = true;
-            break;
-          }
-          res.prefixes.push_back(cp);
-          res.next_key_marker = cp;
-          res.next_version_id_marker.clear();
-          ++count;
-        }
-        r = c.seek(past_all_under("V" + keys::escape_key(cp)));
-        continue;
-      }
-      if (!p.key_marker.empty() &&
-          (key < p.key_marker || (key == p.key_marker && (resume_vkey.empty() || vkey <= resume_vkey)))) {
-        r = c.next();
-        continue;
-      }
-      if (count == p.max_keys) {
-        res.truncated = true;
-        break;
-      }
-      if (!have_key || key != cur_key) {
-        // The first version met of a key is its newest, unless we resumed inside it.
-        cur_key = key;
-        have_key = true;
-        latest_vkey = std::string(vkey);
-        if (!resume_vkey.empty() && key == p.key_marker) {
-          auto cur = read_current(b, bucket, key);
-          if (!cur) return cur.error();
-          latest_vkey = cur->rec ? cur->rec->version_key : std::string();
-        }
-      }
-      ObjectInfo info;
-      const std::string value = c.value();
-      if (p.listing_fields_only) {
-        if (auto s = decode_listing_fields(value, info); !s)
-          return s3::Error(s3::Code::InternalError, "index version of key " + key + ": " + s.error().message);
-      } else {
-        auto rec = decode_object_record(value);
-        if (!rec) return s3::Error(s3::Code::InternalError, "index version of key " + key + ": " + rec.error().message);
-        info = std::move(rec->info);
-      }
-      info.bucket = std::string(bucket);
-      info.key = key;
-      info.is_latest = vkey == latest_vkey;
-      res.next_key_marker = key;
-      res.next_version_id_marker = info.version_id;
-      res.versions.push_back(std::move(info));
-      ++count;
-      r = c.next();
+      auto next = page.offer(std::string_view(c.name()).substr(1), c.value());
+      if (!next) return next.error();
+      if (*next == VersionPage::Next::Done) break;
+      r = *next == VersionPage::Next::SkipPrefix ? c.seek(past_all_under("V" + keys::escape_key(page.skip_prefix())))
+                                                 : c.next();
     }
     if (r == -ENOENT) {
       b.forget_bucket(bucket);
       continue;
     }
     if (r < 0) return rados_error("list versions in", *shard, r);
-    if (!res.truncated) {
-      res.next_key_marker.clear();
-      res.next_version_id_marker.clear();
-    }
-    return res;
+    return page.finish();
   }
   return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
 }
