@@ -267,6 +267,7 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_rados_object_layer(const RadosConf
   if (cfg.writes_in_flight < 1 || cfg.writes_in_flight > 64) return bad("writes_in_flight must be 1 to 64");
   if (cfg.reads_ahead < 0 || cfg.reads_ahead > 64) return bad("reads_ahead must be 0 to 64");
   if (cfg.gc_grace_ms < 0 || cfg.gc_interval_ms < 0) return bad("GC times must not be negative");
+  if (cfg.intent_timeout_ms <= 0) return bad("the write-intent timeout must be positive");
   auto b = std::make_unique<rados::Backend>();
   b->cfg = cfg;
   auto conn = rados::Connection::open(cfg.ceph_conf, cfg.client_id);
