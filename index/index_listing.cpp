@@ -52,14 +52,6 @@ struct Walker {
   ListStats& st;
 };
 
-// The common prefix key falls under, or empty.
-std::string common_prefix(std::string_view key, const std::string& prefix, const std::string& delimiter) {
-  if (delimiter.empty()) return {};
-  size_t pos = key.find(delimiter, prefix.size());
-  if (pos == std::string_view::npos) return {};
-  return std::string(key.substr(0, pos + delimiter.size()));
-}
-
 }  // namespace
 
 s3::Result<ListResult> Index::list_objects(std::string_view bucket, const ListParams& p, ListStats* stats) {
@@ -86,7 +78,7 @@ s3::Result<ListResult> Index::list_objects(std::string_view bucket, const ListPa
       continue;
     }
     std::string key(w.rest());
-    if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+    if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
       if (cp > p.after) {  // one at or before `after` was returned on an earlier page
         if (count == p.max_keys) {
           res.truncated = true;
@@ -194,7 +186,7 @@ s3::Result<UploadList> Index::list_uploads(std::string_view bucket, const Upload
       w.next();
       continue;
     }
-    if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+    if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
       // A prefix after the key marker holds only keys after it: no upload-id check here.
       if (cp > p.key_marker) {
         if (count == p.max_uploads) {

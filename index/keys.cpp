@@ -156,6 +156,13 @@ bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::s
   return true;
 }
 
+std::string common_prefix(std::string_view key, std::string_view prefix, std::string_view delimiter) {
+  if (delimiter.empty()) return {};
+  size_t pos = key.find(delimiter, prefix.size());
+  if (pos == std::string_view::npos) return {};
+  return std::string(key.substr(0, pos + delimiter.size()));
+}
+
 std::string prefix_successor(std::string_view s) {
   std::string out(s);
   while (!out.empty()) {

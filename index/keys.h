@@ -72,6 +72,10 @@ bool is_upload_id(std::string_view s);
 // unescaped key and the tail; false when the entry is malformed.
 bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::string_view& tail);
 
+// The common prefix of a listing with prefix and delimiter that key falls under (up to
+// and including the first delimiter after the prefix); empty when none.
+std::string common_prefix(std::string_view key, std::string_view prefix, std::string_view delimiter);
+
 // The smallest string greater than every string starting with s (last byte
 // incremented, trailing 0xff dropped); empty when there is none.
 std::string prefix_successor(std::string_view s);

@@ -6,18 +6,6 @@
 
 namespace silt {
 
-namespace {
-
-// The common prefix key falls under, or empty.
-std::string common_prefix(std::string_view key, const std::string& prefix, const std::string& delimiter) {
-  if (delimiter.empty()) return {};
-  size_t pos = key.find(delimiter, prefix.size());
-  if (pos == std::string_view::npos) return {};
-  return std::string(key.substr(0, pos + delimiter.size()));
-}
-
-}  // namespace
-
 VersionPage::VersionPage(std::string_view bucket, const VersionListParams& p, std::string resume_vkey,
                          std::function<s3::Result<std::string>(const std::string& key)> latest_vkey_of)
     : bucket_(bucket), p_(p), resume_vkey_(std::move(resume_vkey)), latest_vkey_of_(std::move(latest_vkey_of)) {}
@@ -26,7 +14,7 @@ s3::Result<VersionPage::Next> VersionPage::offer(std::string_view rest, std::str
   std::string key;
   std::string_view vkey;
   if (!keys::split_tail(rest, keys::kVersionKeyLen, key, vkey)) return Next::Advance;
-  if (std::string cp = common_prefix(key, p_.prefix, p_.delimiter); !cp.empty()) {
+  if (std::string cp = keys::common_prefix(key, p_.prefix, p_.delimiter); !cp.empty()) {
     if (cp > p_.key_marker) {  // one at or before the marker was returned on an earlier page
       if (count_ == p_.max_keys) {
         res_.truncated = true;

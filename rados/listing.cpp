@@ -67,13 +67,6 @@ class Cursor {
   bool more_ = true;
 };
 
-std::string common_prefix(std::string_view key, const std::string& prefix, const std::string& delimiter) {
-  if (delimiter.empty()) return {};
-  size_t pos = key.find(delimiter, prefix.size());
-  if (pos == std::string_view::npos) return {};
-  return std::string(key.substr(0, pos + delimiter.size()));
-}
-
 }  // namespace
 
 s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const ListParams& p) {
@@ -104,7 +97,7 @@ s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const L
         continue;
       }
       std::string key = c.name().substr(1);
-      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+      if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
         if (cp > p.after) {  // one at or before `after` was returned on an earlier page
           if (count == p.max_keys) {
             res.truncated = true;
@@ -223,7 +216,7 @@ s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const U
       }
       const std::string key = keys::unescape_key(rest.substr(0, rest.size() - tail));
       const std::string uid(rest.substr(rest.size() - keys::kUploadIdLen));
-      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+      if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
         // A prefix after the key marker holds only keys after it: no upload-id check here.
         if (cp > p.key_marker) {
           if (count == p.max_uploads) {
