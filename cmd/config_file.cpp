@@ -37,6 +37,8 @@ s3::Status load_rados_section(const json& j, const stdfs::path& base, RadosConfi
   out.reads_ahead = r.value("reads_ahead", out.reads_ahead);
   out.gc_grace_ms = static_cast<int64_t>(r.value("gc_grace_seconds", out.gc_grace_ms / 1000.0) * 1000);
   out.gc_interval_ms = static_cast<int64_t>(r.value("gc_interval_seconds", out.gc_interval_ms / 1000.0) * 1000);
+  out.intent_timeout_ms =
+      static_cast<int64_t>(r.value("intent_timeout_seconds", out.intent_timeout_ms / 1000.0) * 1000);
   for (const auto& p : j.at("pools")) {
     RadosPoolConfig pc;
     pc.name = p.at("name").get<std::string>();

@@ -9,6 +9,7 @@
 #include "index/index.h"
 #include "index/keys.h"
 #include "index/listing_header.h"
+#include "index/version_page.h"
 
 namespace silt {
 
@@ -51,23 +52,6 @@ struct Walker {
   ListStats& st;
 };
 
-// The common prefix key falls under, or empty.
-std::string common_prefix(std::string_view key, const std::string& prefix, const std::string& delimiter) {
-  if (delimiter.empty()) return {};
-  size_t pos = key.find(delimiter, prefix.size());
-  if (pos == std::string_view::npos) return {};
-  return std::string(key.substr(0, pos + delimiter.size()));
-}
-
-// Splits "<ekey>\0\1<tail of tail_len bytes>"; false when the entry is malformed.
-bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::string_view& tail) {
-  const size_t end = keys::kKeyEnd.size();
-  if (rest.size() < tail_len + end || rest.substr(rest.size() - tail_len - end, end) != keys::kKeyEnd) return false;
-  key = keys::unescape_key(rest.substr(0, rest.size() - tail_len - end));
-  tail = rest.substr(rest.size() - tail_len);
-  return true;
-}
-
 }  // namespace
 
 s3::Result<ListResult> Index::list_objects(std::string_view bucket, const ListParams& p, ListStats* stats) {
@@ -94,7 +78,7 @@ s3::Result<ListResult> Index::list_objects(std::string_view bucket, const ListPa
       continue;
     }
     std::string key(w.rest());
-    if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+    if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
       if (cp > p.after) {  // one at or before `after` was returned on an earlier page
         if (count == p.max_keys) {
           res.truncated = true;
@@ -135,8 +119,7 @@ s3::Result<VersionListResult> Index::list_versions(std::string_view bucket, cons
   Walker w(db_.get(), snap.ro, keys::bucket_scope(keys::kVersion, bucket), true, stats);
   const std::string scope = w.at(p.prefix);
   std::string start = scope;
-  bool resume_mid_key = false;  // starting inside key_marker's versions
-  std::string marker_vkey;
+  std::string marker_vkey;  // non-empty: starting inside key_marker's versions
   if (!p.key_marker.empty()) {
     // As in list_uploads: start at key_marker, skip what is not after the markers below.
     std::string from = w.at(p.key_marker);
@@ -154,84 +137,30 @@ s3::Result<VersionListResult> Index::list_versions(std::string_view bucket, cons
       if (!vkey.empty()) {
         from = keys::version(bucket, p.key_marker, vkey);
         from.push_back('\0');
-        resume_mid_key = true;
         marker_vkey = vkey;
       }
     }
     start = std::max(start, from);
   }
 
-  int count = 0;
-  std::string cur_key;
-  bool have_key = false;
-  std::string latest_vkey;
+  VersionPage page(bucket, p, marker_vkey, [&](const std::string& key) -> s3::Result<std::string> {
+    std::string v;
+    if (db_->Get(snap.ro, keys::object(bucket, key), &v).ok())
+      if (auto latest = decode_object_record(v)) return latest->version_key;
+    return std::string();
+  });
   w.seek(start);
   while (w.it->Valid() && starts_with(w.it->key(), scope)) {
-    std::string key;
-    std::string_view vkey;
-    if (!split_tail(w.rest(), keys::kVersionKeyLen, key, vkey)) {
+    auto next = page.offer(w.rest(), dbu::view(w.it->value()));
+    if (!next) return next.error();
+    if (*next == VersionPage::Next::Done) break;
+    if (*next == VersionPage::Next::SkipPrefix)
+      w.seek_past(page.skip_prefix());
+    else
       w.next();
-      continue;
-    }
-    if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
-      if (cp > p.key_marker) {
-        if (count == p.max_keys) {
-          res.truncated = true;
-          break;
-        }
-        res.prefixes.push_back(cp);
-        res.next_key_marker = cp;
-        res.next_version_id_marker.clear();
-        ++count;
-      }
-      w.seek_past(cp);
-      continue;
-    }
-    if (!p.key_marker.empty() &&
-        (key < p.key_marker || (key == p.key_marker && (!resume_mid_key || vkey <= marker_vkey)))) {
-      w.next();
-      continue;
-    }
-    if (count == p.max_keys) {
-      res.truncated = true;
-      break;
-    }
-    if (!have_key || key != cur_key) {
-      // The first version met of a key is its newest, unless we resumed inside it.
-      cur_key = key;
-      have_key = true;
-      latest_vkey = std::string(vkey);
-      if (resume_mid_key && key == p.key_marker) {
-        std::string v;
-        latest_vkey.clear();
-        if (db_->Get(snap.ro, keys::object(bucket, key), &v).ok())
-          if (auto latest = decode_object_record(v)) latest_vkey = latest->version_key;
-      }
-    }
-    ObjectInfo info;
-    if (p.listing_fields_only) {
-      if (auto s = decode_listing_fields(dbu::view(w.it->value()), info); !s)
-        return s3::Error(s3::Code::InternalError, "index version of key " + key + ": " + s.error().message);
-    } else {
-      auto rec = decode_object_record(dbu::view(w.it->value()));
-      if (!rec) return s3::Error(s3::Code::InternalError, "index version of key " + key + ": " + rec.error().message);
-      info = std::move(rec->info);
-    }
-    info.bucket = std::string(bucket);
-    info.key = key;
-    info.is_latest = vkey == latest_vkey;
-    res.next_key_marker = key;
-    res.next_version_id_marker = info.version_id;
-    res.versions.push_back(std::move(info));
-    ++count;
-    w.next();
   }
   if (!w.it->status().ok()) return db_error("iterate", w.it->status());
-  if (!res.truncated) {
-    res.next_key_marker.clear();
-    res.next_version_id_marker.clear();
-  }
-  return res;
+  return page.finish();
 }
 
 s3::Result<UploadList> Index::list_uploads(std::string_view bucket, const UploadListParams& p, ListStats* stats) {
@@ -253,11 +182,11 @@ s3::Result<UploadList> Index::list_uploads(std::string_view bucket, const Upload
   while (w.it->Valid() && starts_with(w.it->key(), scope)) {
     std::string key;
     std::string_view uid;
-    if (!split_tail(w.rest(), keys::kUploadIdLen, key, uid)) {
+    if (!keys::split_tail(w.rest(), keys::kUploadIdLen, key, uid)) {
       w.next();
       continue;
     }
-    if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+    if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
       // A prefix after the key marker holds only keys after it: no upload-id check here.
       if (cp > p.key_marker) {
         if (count == p.max_uploads) {

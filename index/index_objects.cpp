@@ -24,10 +24,6 @@ s3::Error no_such_version() {
   return s3::Error(s3::Code::NoSuchVersion, "The specified version does not exist.");
 }
 
-bool is_null_vkey(std::string_view vkey) {
-  return vkey.size() == keys::kVersionKeyLen && vkey.substr(16) == std::string_view("0000000000000000");
-}
-
 }  // namespace
 
 s3::Result<ObjectRecord> Index::get_object(std::string_view bucket, std::string_view key) {
@@ -53,7 +49,7 @@ s3::Result<std::optional<ObjectRecord>> Index::find_null_version(std::string_vie
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next()) {
     if (it->key().size() != prefix.size() + keys::kVersionKeyLen) continue;  // malformed
-    if (!is_null_vkey(dbu::view(it->key()).substr(prefix.size()))) continue;
+    if (!keys::is_null_version_key(dbu::view(it->key()).substr(prefix.size()))) continue;
     auto rec = decode_object_record(dbu::view(it->value()));
     if (!rec) return rec.error();
     return std::optional<ObjectRecord>(std::move(*rec));
@@ -112,9 +108,11 @@ s3::Status Index::commit_locked(ObjectRecord& rec, const BucketInfo& bucket, con
   // published on the drives is kept while it still qualifies.
   const uint64_t newest = cur->has_value() ? keys::version_key_time((*cur)->version_key) : 0;
   const bool null_version = bucket.versioning != Versioning::Enabled;
-  const bool keep = keys::is_version_id(rec.version_key) && is_null_vkey(rec.version_key) == null_version &&
+  const bool keep = keys::is_version_id(rec.version_key) &&
+                    keys::is_null_version_key(rec.version_key) == null_version &&
                     keys::version_key_time(rec.version_key) > newest;
-  if (!keep) rec.version_key = keys::make_version_key(std::max(dbu::now_us(), newest + 1), null_version);
+  if (!keep)
+    rec.version_key = keys::version_key_after(cur->has_value() ? (*cur)->version_key : "", dbu::now_us(), null_version);
   rec.info.version_id = null_version ? "null" : rec.version_key;
   rec.info.is_latest = true;
   if (null_version) {
@@ -136,9 +134,8 @@ s3::Result<std::string> Index::provisional_version_key(std::string_view bucket, 
   if (!b) return dbu::no_such_bucket();
   auto cur = read_record(keys::object(bucket, key));
   if (!cur) return cur.error();
-  uint64_t t = dbu::now_us();
-  if (cur->has_value()) t = std::max(t, keys::version_key_time((*cur)->version_key) + 1);
-  return keys::make_version_key(t, b->versioning != Versioning::Enabled);
+  return keys::version_key_after(cur->has_value() ? (*cur)->version_key : "", dbu::now_us(),
+                                 b->versioning != Versioning::Enabled);
 }
 
 s3::Result<Index::Committed> Index::commit_object(ObjectRecord rec, const WriteConditions& cond) {

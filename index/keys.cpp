@@ -1,5 +1,6 @@
 #include "index/keys.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "util/parse.h"
@@ -126,6 +127,15 @@ uint64_t version_key_time(std::string_view vkey) {
   return ~parse_u64(vkey.substr(0, 16), 16).value_or(~uint64_t{0});
 }
 
+std::string version_key_after(std::string_view newest, uint64_t now_us, bool null_version) {
+  const uint64_t t = newest.empty() ? 0 : version_key_time(newest);
+  return make_version_key(std::max(now_us, t + 1), null_version);
+}
+
+bool is_null_version_key(std::string_view vkey) {
+  return vkey.size() == kVersionKeyLen && vkey.substr(16) == std::string_view("0000000000000000");
+}
+
 bool is_version_id(std::string_view s) {
   return s.size() == kVersionKeyLen && all_hex(s);
 }
@@ -136,6 +146,21 @@ std::string make_upload_id(uint64_t time_us) {
 
 bool is_upload_id(std::string_view s) {
   return s.size() == kUploadIdLen && all_hex(s);
+}
+
+bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::string_view& tail) {
+  const size_t end = kKeyEnd.size();
+  if (rest.size() < tail_len + end || rest.substr(rest.size() - tail_len - end, end) != kKeyEnd) return false;
+  key = unescape_key(rest.substr(0, rest.size() - tail_len - end));
+  tail = rest.substr(rest.size() - tail_len);
+  return true;
+}
+
+std::string common_prefix(std::string_view key, std::string_view prefix, std::string_view delimiter) {
+  if (delimiter.empty()) return {};
+  size_t pos = key.find(delimiter, prefix.size());
+  if (pos == std::string_view::npos) return {};
+  return std::string(key.substr(0, pos + delimiter.size()));
 }
 
 std::string prefix_successor(std::string_view s) {

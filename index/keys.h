@@ -58,9 +58,23 @@ std::string heal(std::string_view bucket, std::string_view key, std::string_view
 std::string make_version_key(uint64_t time_us, bool null_version);
 // Commit time encoded in a vkey; 0 when malformed.
 uint64_t version_key_time(std::string_view vkey);
+// The vkey of a version committed now over a key whose newest version is `newest`
+// ("" when none): strictly newer, so it sorts first even when the clock stands still
+// or steps back. Every backend orders versions by this one rule.
+std::string version_key_after(std::string_view newest, uint64_t now_us, bool null_version);
+// Whether vkey is the "null" version's (its random half all zeros).
+bool is_null_version_key(std::string_view vkey);
 bool is_version_id(std::string_view s);  // 32 lowercase hex: a vkey of a real version
 std::string make_upload_id(uint64_t time_us);
 bool is_upload_id(std::string_view s);
+
+// Splits "<ekey>\0\1<tail of tail_len bytes>" (a V or U entry after its scope) into the
+// unescaped key and the tail; false when the entry is malformed.
+bool split_tail(std::string_view rest, size_t tail_len, std::string& key, std::string_view& tail);
+
+// The common prefix of a listing with prefix and delimiter that key falls under (up to
+// and including the first delimiter after the prefix); empty when none.
+std::string common_prefix(std::string_view key, std::string_view prefix, std::string_view delimiter);
 
 // The smallest string greater than every string starting with s (last byte
 // incremented, trailing 0xff dropped); empty when there is none.

@@ -82,6 +82,11 @@ s3::Error contention(std::string_view what) {
                                            std::to_string(kMaxAttempts) + " races in a row.");
 }
 
+s3::Error intent_lost() {
+  return s3::Error(s3::Code::InternalError,
+                   "The write stalled longer than the write-intent timeout and its data was reclaimed; please retry.");
+}
+
 DataPool* Backend::pool(std::string_view name) const {
   for (const auto& p : pools)
     if (p->cfg.name == name) return p.get();

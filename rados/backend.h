@@ -61,6 +61,9 @@ inline constexpr int kMaxAttempts = 64;
 void backoff(int attempt);
 // What a caller gets when every attempt lost the race: 503 SlowDown, clients retry.
 s3::Error contention(std::string_view what);
+// What a writer gets when its write intent was swept (rados/gc.h) before it committed:
+// 500, clients retry.
+s3::Error intent_lost();
 
 struct DataPool {
   RadosPoolConfig cfg;

@@ -8,6 +8,7 @@
 
 #include "rados/gc.h"
 #include "rados/uploads.h"
+#include "rados/versioning.h"
 
 namespace silt::rados {
 
@@ -19,14 +20,11 @@ s3::Error no_such_bucket() {
   return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
 }
 
-std::string versioning_name(Versioning v) {
-  return v == Versioning::Enabled ? "Enabled" : v == Versioning::Suspended ? "Suspended" : "Unversioned";
-}
-
 std::string encode_bucket(const BucketRecord& r) {
   return json{{"id", r.id},
               {"created_ms", r.info.created_ms},
               {"versioning", versioning_name(r.info.versioning)},
+              {"versioning_epoch", r.versioning_epoch},
               {"owner", r.info.owner}}
       .dump();
 }
@@ -39,10 +37,8 @@ s3::Result<BucketRecord> decode_bucket(std::string_view name, const std::string&
   r.id = j["id"].get<std::string>();
   r.info.name = std::string(name);
   r.info.created_ms = j.value("created_ms", int64_t{0});
-  const std::string v = j.value("versioning", "Unversioned");
-  r.info.versioning = v == "Enabled"     ? Versioning::Enabled
-                      : v == "Suspended" ? Versioning::Suspended
-                                         : Versioning::Unversioned;
+  r.info.versioning = versioning_from_name(j.value("versioning", "Unversioned"));
+  r.versioning_epoch = j.value("versioning_epoch", uint64_t{0});
   r.info.owner = j.value("owner", "");
   return r;
 }
@@ -253,6 +249,16 @@ s3::Status update_root(Backend& b, std::string_view bucket, const char* what,
 s3::Status set_bucket_owner(Backend& b, std::string_view name, std::string_view owner) {
   return update_root(b, name, "set bucket owner", [&](StoredBucket& cur, librados::ObjectWriteOperation& op) {
     cur.record.info.owner = std::string(owner);
+    op.omap_set({{bucket_entry(name), to_bl(encode_bucket(cur.record))}});
+    return s3::Status();
+  });
+}
+
+s3::Status publish_versioning(Backend& b, std::string_view name, uint64_t epoch, Versioning state) {
+  return update_root(b, name, "set bucket versioning", [&](StoredBucket& cur, librados::ObjectWriteOperation& op) {
+    if (cur.record.versioning_epoch >= epoch) return s3::Status();  // a later change's copy: keep it
+    cur.record.versioning_epoch = epoch;
+    cur.record.info.versioning = state;
     op.omap_set({{bucket_entry(name), to_bl(encode_bucket(cur.record))}});
     return s3::Status();
   });

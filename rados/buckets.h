@@ -19,6 +19,7 @@ namespace silt::rados {
 struct BucketRecord {
   std::string id;  // 32 hex, new for every creation: a re-created bucket never meets old entries
   BucketInfo info;
+  uint64_t versioning_epoch = 0;  // of info.versioning: rados/versioning.h
 };
 
 struct StoredBucket {
@@ -35,6 +36,10 @@ s3::Status create_bucket(Backend& b, std::string_view name, std::string_view own
 s3::Status delete_bucket(Backend& b, std::string_view name);
 s3::Result<std::vector<BucketInfo>> list_buckets(Backend& b);
 s3::Status set_bucket_owner(Backend& b, std::string_view name, std::string_view owner);
+
+// Makes the record show versioning `state` of `epoch` unless it shows that epoch or a
+// later one already (rados/versioning.h: the shard holds the authority).
+s3::Status publish_versioning(Backend& b, std::string_view name, uint64_t epoch, Versioning state);
 
 s3::Status put_bucket_config(Backend& b, std::string_view bucket, std::string_view name, std::string_view value);
 s3::Result<std::optional<std::string>> get_bucket_config(Backend& b, std::string_view bucket, std::string_view name);

@@ -67,10 +67,76 @@ s3::Result<uint64_t> collect(Backend& b, const std::string& shard, int64_t now_m
 
 }  // namespace
 
+std::pair<std::string, std::string> gc_objects_item(std::string_view pool, std::string_view data_id, uint64_t objects,
+                                                    int64_t due_ms) {
+  json v{{"pool", pool}, {"objects", objects}};
+  return {gc_entry(due_ms, data_id), v.dump()};
+}
+
 std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
                                                  uint32_t stripe, int64_t due_ms) {
-  json v{{"pool", pool}, {"objects", object_count(size, stripe)}};
-  return {gc_entry(due_ms, data_id), v.dump()};
+  return gc_objects_item(pool, data_id, object_count(size, stripe), due_ms);
+}
+
+namespace {
+
+// How many data objects a writer that left no record may have written: one past the last
+// present, probing until more objects are missing in a row than any writer keeps in flight
+// (an aio write may land after one sent before it failed).
+s3::Result<uint64_t> probe_objects(DataPool& pool, const std::string& data_id) {
+  constexpr uint64_t kMissingRun = 65;  // > the largest writes_in_flight (64)
+  uint64_t end = 0;
+  for (uint64_t n = 0; n < end + kMissingRun; ++n) {
+    uint64_t size = 0;
+    time_t mtime = 0;
+    int r = pool.io.stat(data_oid(data_id, n), &size, &mtime);
+    if (r == 0)
+      end = n + 1;
+    else if (r != -ENOENT)
+      return rados_error("stat", data_oid(data_id, n), r);
+  }
+  return end;
+}
+
+}  // namespace
+
+s3::Result<uint64_t> sweep_intents(Backend& b, const std::string& shard, int64_t now_ms) {
+  uint64_t swept = 0;
+  std::string after;
+  for (bool more = true; more;) {
+    std::map<std::string, bufferlist> page;
+    librados::ObjectReadOperation rd;
+    int rv = 0;
+    rd.omap_get_vals2(after, "I", 256, &page, &more, &rv);
+    int r = b.index.operate(shard, &rd, nullptr);
+    if (r == -ENOENT) return swept;
+    if (r < 0) return rados_error("list write intents of", shard, r);
+    for (const auto& [name, value] : page) {
+      json j = json::parse(value.to_str(), nullptr, false);
+      if (!j.is_object()) continue;
+      if (j.value("started_ms", now_ms) + b.cfg.intent_timeout_ms > now_ms) continue;  // still its writer's
+      DataPool* pool = b.pool(j.value("pool", ""));
+      if (!pool) continue;  // a pool dropped from the config: keep the entry, do not guess
+      const std::string data_id = name.substr(1);
+      auto objects = probe_objects(*pool, data_id);
+      if (!objects) return objects.error();
+      auto [gname, gvalue] = gc_objects_item(pool->cfg.name, data_id, *objects, now_ms);
+      librados::ObjectWriteOperation op;
+      int cmp_rv = 0;
+      op.assert_exists();
+      op.omap_cmp({{name, {value, LIBRADOS_CMPXATTR_OP_EQ}}}, &cmp_rv);  // not committed or renewed meanwhile
+      op.omap_rm_keys({name});
+      op.omap_set({{gname, to_bl(gvalue)}});
+      r = b.index.operate(shard, &op);
+      if (r == 0)
+        ++swept;
+      else if (r != -ECANCELED && r != -ENOENT)
+        return rados_error("sweep write intent in", shard, r);
+    }
+    if (page.empty()) break;
+    after = page.rbegin()->first;
+  }
+  return swept;
 }
 
 std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& rec, int64_t due_ms) {
@@ -119,6 +185,7 @@ s3::Result<uint64_t> gc_pass(Backend& b, int64_t now_ms) {
   for (const auto& info : *buckets) {
     auto shard = b.bucket_shard(info.name);
     if (!shard) continue;  // deleted meanwhile
+    if (auto s = sweep_intents(b, *shard, now_ms); !s) return s.error();
     auto n = collect(b, *shard, now_ms);
     if (!n) return n.error();
     done += *n;

@@ -3,6 +3,12 @@
 // its shard, due after the grace period (readers that opened the old version finish
 // first). A GC pass removes the data objects of due entries, then the entries: a
 // crash in between only repeats the removal. No data is ever leaked by a commit.
+//
+// Write intents (I entries) older than cfg.intent_timeout_ms are a dead writer's (a
+// gateway killed mid-PUT): the same pass turns each into a G entry due at once, in one
+// op guarded by the intent as read. Writers assert their intent in their commit, so a
+// writer that was only stalled fails its commit (intent_lost) rather than committing
+// data that is being removed.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +32,18 @@ std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& re
 std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
                                                  uint32_t stripe, int64_t due_ms);
 
+// The G entry of `objects` data objects of data_id in pool.
+std::pair<std::string, std::string> gc_objects_item(std::string_view pool, std::string_view data_id, uint64_t objects,
+                                                    int64_t due_ms);
+
+// Turns the intents of shard older than the timeout at now_ms into G entries due now_ms.
+// Returns how many.
+s3::Result<uint64_t> sweep_intents(Backend& b, const std::string& shard, int64_t now_ms);
 // Removes the data of every entry of shard due by now_ms. Returns how many were done.
 s3::Result<uint64_t> gc_shard(Backend& b, const std::string& shard, int64_t now_ms);
 // Every entry, due or not: the bucket is gone and its shard is about to be removed.
 s3::Status drain_gc(Backend& b, const std::string& shard);
-// One pass over every bucket's shard (the GC thread).
+// One pass over every bucket's shard (the GC thread): stale intents swept, due entries done.
 s3::Result<uint64_t> gc_pass(Backend& b, int64_t now_ms);
 
 // Removes data objects <data_id>.0 .. <data_id>.<count-1> of pool (absent ones too).

@@ -7,6 +7,8 @@
 #include "index/listing_header.h"
 #include "index/object_record.h"
 #include "index/upload_record.h"
+#include "index/version_page.h"
+#include "rados/objects.h"
 #include "rados/uploads.h"
 
 namespace silt::rados {
@@ -65,13 +67,6 @@ class Cursor {
   bool more_ = true;
 };
 
-std::string common_prefix(std::string_view key, const std::string& prefix, const std::string& delimiter) {
-  if (delimiter.empty()) return {};
-  size_t pos = key.find(delimiter, prefix.size());
-  if (pos == std::string_view::npos) return {};
-  return std::string(key.substr(0, pos + delimiter.size()));
-}
-
 }  // namespace
 
 s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const ListParams& p) {
@@ -102,7 +97,7 @@ s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const L
         continue;
       }
       std::string key = c.name().substr(1);
-      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+      if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
         if (cp > p.after) {  // one at or before `after` was returned on an earlier page
           if (count == p.max_keys) {
             res.truncated = true;
@@ -139,6 +134,65 @@ s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const L
   return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
 }
 
+namespace {
+
+// The vkey of key's version named by a version-id marker ("" when there is none).
+s3::Result<std::string> marker_vkey(Backend& b, std::string_view bucket, std::string_view key,
+                                    std::string_view version_id) {
+  if (keys::is_version_id(version_id)) return std::string(version_id);
+  if (version_id != "null") return s3::Error(s3::Code::InvalidArgument, "Invalid version id specified");
+  auto cur = read_current(b, bucket, key);
+  if (!cur) return cur.error();
+  auto v = find_version(b, *cur, key, "null");
+  if (!v) return v.error();
+  return *v ? (*v)->rec.version_key : std::string();
+}
+
+}  // namespace
+
+s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket, const VersionListParams& p) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto shard = b.bucket_shard(bucket);
+    if (!shard) return shard.error();
+    if (p.max_keys <= 0) return VersionListResult();
+    const std::string scope = "V" + keys::escape_key(p.prefix);
+    // As in list_uploads: start at key_marker's entries (or inside them, after the
+    // version-id marker) and skip what is not after the markers below.
+    std::string start, resume_vkey;
+    if (!p.key_marker.empty()) {
+      start = "V" + keys::escape_key(p.key_marker);
+      if (!p.version_id_marker.empty()) {
+        auto vk = marker_vkey(b, bucket, p.key_marker, p.version_id_marker);
+        if (!vk) return vk.error();
+        resume_vkey = *vk;
+        if (!resume_vkey.empty()) start = version_entry(p.key_marker, resume_vkey);
+      }
+    }
+    if (start < scope) start.clear();
+    VersionPage page(bucket, p, resume_vkey, [&](const std::string& key) -> s3::Result<std::string> {
+      auto cur = read_current(b, bucket, key);
+      if (!cur) return cur.error();
+      return cur->rec ? cur->rec->version_key : std::string();
+    });
+    Cursor c(b, *shard, scope);
+    int r = c.seek(start);
+    while (r == 0 && c.valid()) {
+      auto next = page.offer(std::string_view(c.name()).substr(1), c.value());
+      if (!next) return next.error();
+      if (*next == VersionPage::Next::Done) break;
+      r = *next == VersionPage::Next::SkipPrefix ? c.seek(past_all_under("V" + keys::escape_key(page.skip_prefix())))
+                                                 : c.next();
+    }
+    if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      continue;
+    }
+    if (r < 0) return rados_error("list versions in", *shard, r);
+    return page.finish();
+  }
+  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+}
+
 s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const UploadListParams& p) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto shard = b.bucket_shard(bucket);
@@ -162,7 +216,7 @@ s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const U
       }
       const std::string key = keys::unescape_key(rest.substr(0, rest.size() - tail));
       const std::string uid(rest.substr(rest.size() - keys::kUploadIdLen));
-      if (std::string cp = common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
+      if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
         // A prefix after the key marker holds only keys after it: no upload-id check here.
         if (cp > p.key_marker) {
           if (count == p.max_uploads) {

@@ -13,6 +13,10 @@
 namespace silt::rados {
 
 s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const ListParams& p);
+// ListObjectVersions: the V entries by key, newest first within a key, delete markers
+// included, with prefix, delimiter, key and version-id markers, as the LevelDB index
+// lists them. InvalidArgument for a version-id marker that is neither "null" nor an id.
+s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket, const VersionListParams& p);
 // ListMultipartUploads: the U entries (uploads in progress) by key, then initiation,
 // with prefix, delimiter, key and upload-id markers, as the LevelDB index lists them.
 s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const UploadListParams& p);

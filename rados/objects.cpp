@@ -9,6 +9,7 @@
 #include "index/listing_header.h"
 #include "index/write_conditions.h"
 #include "rados/gc.h"
+#include "rados/versioning.h"
 #include "util/time.h"
 
 namespace silt::rados {
@@ -26,12 +27,33 @@ uint64_t now_us() {
   return static_cast<uint64_t>(now_ms()) * 1000;
 }
 
-// The assertions every mutation of one key carries: the shard exists and is live,
-// and the key's O entry is still what c read.
-void guard(librados::ObjectWriteOperation& op, const Current& c, std::string_view key, int* rv) {
+// How many of a key's V entries read_current fetches with its O entry: enough for the
+// next newest after the latest and, mostly, the null version; more are paged.
+constexpr unsigned kVersionPeek = 8;
+
+s3::Error delete_marker_error(s3::Code code, const ObjectRecord& rec) {
+  s3::Error e(code, code == s3::Code::NoSuchKey ? "The specified key does not exist."
+                                                : "The specified method is not allowed against this resource.");
+  e.with("DeleteMarker", "true").with("VersionId", rec.info.version_id);
+  return e;
+}
+
+// "V<ekey>\0\1": every V entry of key starts with it, followed by the vkey.
+std::string versions_scope(std::string_view key) {
+  return version_entry(key, "");
+}
+
+// The assertions every mutation of one key carries: the shard exists and is live, its
+// versioning state and the key's O entry are still what c read, and so are the V
+// entries in `also` (name -> bytes read) the op rewrites or removes.
+void guard(librados::ObjectWriteOperation& op, const Current& c, std::string_view key, int* rv,
+           const std::map<std::string, std::string>& also = {}) {
   op.assert_exists();
   op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
-  op.omap_cmp({{object_entry(key), {to_bl(c.raw), LIBRADOS_CMPXATTR_OP_EQ}}}, rv);
+  op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.versioning_raw));
+  std::map<std::string, std::pair<bufferlist, int>> cmp{{object_entry(key), {to_bl(c.raw), LIBRADOS_CMPXATTR_OP_EQ}}};
+  for (const auto& [name, raw] : also) cmp.emplace(name, std::make_pair(to_bl(raw), LIBRADOS_CMPXATTR_OP_EQ));
+  op.omap_cmp(cmp, rv);
 }
 
 // What to do after a guarded op returned r.
@@ -60,6 +82,96 @@ void drop_version(librados::ObjectWriteOperation& op, const Backend& b, const Ob
   if (!queued.empty()) op.omap_set(queued);
 }
 
+// Calls visit(vkey, value) on the key's V entries newest first, from cur's peek on and
+// then page by page, until it returns true. Returns whether it did.
+s3::Result<bool> scan_versions(Backend& b, const Current& cur, std::string_view key,
+                               const std::function<bool(const std::string&, const std::string&)>& visit) {
+  for (const auto& [vkey, value] : cur.versions)
+    if (visit(vkey, value)) return true;
+  if (!cur.more_versions || cur.versions.empty()) return false;
+  const std::string scope = versions_scope(key);
+  std::string after = scope + cur.versions.back().first;
+  for (bool more = true; more;) {
+    std::map<std::string, bufferlist> page;
+    int rv = 0;
+    librados::ObjectReadOperation op;
+    op.omap_get_vals2(after, scope, 1000, &page, &more, &rv);
+    if (int r = b.index.operate(cur.shard, &op, nullptr); r < 0) return rados_error("list versions in", cur.shard, r);
+    if (page.empty()) break;
+    for (const auto& [name, value] : page)
+      if (visit(name.substr(scope.size()), value.to_str())) return true;
+    after = page.rbegin()->first;
+  }
+  return false;
+}
+
+s3::Result<StoredVersion> decode_version(const Current& cur, std::string_view key, std::string raw) {
+  auto rec = decode_object_record(raw);
+  if (!rec)
+    return s3::Error(s3::Code::InternalError, "index version of " + std::string(key) + ": " + rec.error().message);
+  rec->info.key = std::string(key);
+  if (cur.rec) rec->info.bucket = cur.rec->info.bucket;
+  rec->info.is_latest = cur.rec && cur.rec->version_key == rec->version_key;
+  return StoredVersion{std::move(*rec), std::move(raw)};
+}
+
+// The newest version of the key other than the one of vkey `except`.
+s3::Result<std::optional<StoredVersion>> newest_except(Backend& b, const Current& cur, std::string_view key,
+                                                       std::string_view except) {
+  std::optional<std::string> found;
+  auto hit = scan_versions(b, cur, key, [&](const std::string& vkey, const std::string& value) {
+    if (vkey.size() != keys::kVersionKeyLen || vkey == except) return false;
+    found = value;
+    return true;
+  });
+  if (!hit) return hit.error();
+  if (!found) return std::optional<StoredVersion>();
+  auto v = decode_version(cur, key, std::move(*found));
+  if (!v) return v.error();
+  return std::optional<StoredVersion>(std::move(*v));
+}
+
+// Fills op (its guard included) and set/rm to make rec, its data stored or in
+// inline_data, the key's newest version over what cur shows: version id and vkey by
+// the bucket's versioning state; the null version it replaces dropped.
+s3::Status prepare_commit(Backend& b, const Current& cur, ObjectRecord& rec, const std::string* inline_data,
+                          librados::ObjectWriteOperation& op, int* rv, std::map<std::string, bufferlist>& set,
+                          std::set<std::string>& rm) {
+  const std::string& key = rec.info.key;
+  const bool null_version = cur.versioning != Versioning::Enabled;
+  rec.version_key = keys::version_key_after(cur.rec ? cur.rec->version_key : "", now_us(), null_version);
+  rec.info.version_id = null_version ? "null" : rec.version_key;
+  rec.info.is_latest = true;
+  std::map<std::string, std::string> also;
+  if (null_version) {
+    auto old = find_version(b, cur, key, "null");
+    if (!old) return old.error();
+    if (*old) {
+      drop_version(op, b, (*old)->rec, rm);
+      if (!(*old)->rec.info.is_latest) also.emplace(version_entry(key, (*old)->rec.version_key), (*old)->raw);
+    }
+  }
+  guard(op, cur, key, rv, also);
+  const std::string value = encode_index_record(rec);
+  set.emplace(object_entry(key), to_bl(value));
+  set.emplace(version_entry(key, rec.version_key), to_bl(value));
+  if (inline_data) {
+    // "" would read as absent; a zero-byte object needs no D entry at all.
+    if (!inline_data->empty()) set.emplace(inline_entry(rec.layout.data_id), to_bl(*inline_data));
+  } else if (!rec.layout.data_id.empty() && !rec.info.delete_marker) {
+    rm.insert(intent_entry(rec.layout.data_id));
+  }
+  return {};
+}
+
+// Applies set and rm to op: removals first, and never of an entry the op sets.
+void finish_op(librados::ObjectWriteOperation& op, const std::map<std::string, bufferlist>& set,
+               std::set<std::string>& rm) {
+  for (const auto& k : set) rm.erase(k.first);
+  if (!rm.empty()) op.omap_rm_keys(rm);
+  if (!set.empty()) op.omap_set(set);
+}
+
 }  // namespace
 
 s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key) {
@@ -67,21 +179,26 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
     auto shard = b.bucket_shard(bucket);
     if (!shard) return shard.error();
     librados::ObjectReadOperation op;
-    bufferlist state;
-    std::map<std::string, bufferlist> vals;
-    int rv_state = 0, rv_vals = 0;
-    const std::string entry = object_entry(key);
-    op.getxattr(kStateXattr, &state, &rv_state);
+    std::map<std::string, bufferlist> attrs, vals, versions;
+    int rv_attrs = 0, rv_vals = 0, rv_versions = 0;
+    const std::string entry = object_entry(key), scope = versions_scope(key);
+    op.getxattrs(&attrs, &rv_attrs);
     op.omap_get_vals_by_keys({entry}, &vals, &rv_vals);
+    Current c;
+    op.omap_get_vals2("", scope, kVersionPeek, &versions, &c.more_versions, &rv_versions);
     int r = b.index.operate(*shard, &op, nullptr);
     if (r == -ENOENT) {
       b.forget_bucket(bucket);
       continue;
     }
     if (r < 0) return rados_error("read", *shard, r);
-    Current c;
     c.shard = *shard;
-    c.live = state.to_str() == kLive;
+    if (auto it = attrs.find(kStateXattr); it != attrs.end()) c.live = it->second.to_str() == kLive;
+    if (auto it = attrs.find(kVersioningXattr); it != attrs.end()) c.versioning_raw = it->second.to_str();
+    auto v = decode_versioning(c.versioning_raw);
+    if (!v) return s3::Error(s3::Code::InternalError, "rados: corrupt versioning state in " + *shard);
+    c.versioning = v->state;
+    for (auto& [name, value] : versions) c.versions.emplace_back(name.substr(scope.size()), value.to_str());
     if (auto it = vals.find(entry); it != vals.end()) {
       c.raw = it->second.to_str();
       auto rec = decode_object_record(c.raw);
@@ -97,6 +214,34 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
   return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
 }
 
+s3::Result<std::optional<StoredVersion>> find_version(Backend& b, const Current& cur, std::string_view key,
+                                                      std::string_view version_id) {
+  using Found = std::optional<StoredVersion>;
+  if (!cur.rec) return Found();  // no O entry: the key has no version at all
+  if (version_id.empty() || cur.rec->info.version_id == version_id) return Found(StoredVersion{*cur.rec, cur.raw});
+  std::optional<std::string> raw;
+  if (version_id == "null") {
+    auto hit = scan_versions(b, cur, key, [&](const std::string& vkey, const std::string& value) {
+      if (!keys::is_null_version_key(vkey)) return false;
+      raw = value;
+      return true;
+    });
+    if (!hit) return hit.error();
+  } else if (keys::is_version_id(version_id)) {
+    const std::string entry = version_entry(key, version_id);
+    librados::ObjectReadOperation op;
+    std::map<std::string, bufferlist> vals;
+    int rv = 0;
+    op.omap_get_vals_by_keys({entry}, &vals, &rv);
+    if (int r = b.index.operate(cur.shard, &op, nullptr); r < 0) return rados_error("read", cur.shard, r);
+    if (auto it = vals.find(entry); it != vals.end()) raw = it->second.to_str();
+  }
+  if (!raw) return Found();
+  auto v = decode_version(cur, key, std::move(*raw));
+  if (!v) return v.error();
+  return Found(std::move(*v));
+}
+
 s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const WriteConditions& cond,
                                        const std::string* inline_data, const CommitExtra& extra) {
   const std::string bucket = rec.info.bucket, key = rec.info.key;
@@ -108,32 +253,14 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
       continue;
     }
     if (auto s = check_write_conditions(cur->rec, cond); !s) return s.error();
-    // Strictly newer than the version replaced, so a version sorts first even when
-    // the clock stands still or steps back.
-    const uint64_t newest = cur->rec ? keys::version_key_time(cur->rec->version_key) : 0;
-    rec.version_key = keys::make_version_key(std::max(now_us(), newest + 1), /*null_version=*/true);
-    rec.info.version_id = "null";
-    rec.info.is_latest = true;
-    const std::string value = encode_index_record(rec);
-
     librados::ObjectWriteOperation op;
     int rv = 0;
-    guard(op, *cur, key, &rv);
+    std::map<std::string, bufferlist> set;
     std::set<std::string> rm;
-    if (cur->rec) drop_version(op, b, *cur->rec, rm);
-    std::map<std::string, bufferlist> set{{object_entry(key), to_bl(value)},
-                                          {version_entry(key, rec.version_key), to_bl(value)}};
-    if (inline_data) {
-      // "" would read as absent; a zero-byte object needs no D entry at all.
-      if (!inline_data->empty()) set.emplace(inline_entry(rec.layout.data_id), to_bl(*inline_data));
-    } else if (!rec.layout.data_id.empty()) {
-      rm.insert(intent_entry(rec.layout.data_id));
-    }
+    if (auto s = prepare_commit(b, *cur, rec, inline_data, op, &rv, set, rm); !s) return s.error();
     if (extra)
       if (auto s = extra(attempt, op, set, rm); !s) return s.error();
-    for (const auto& k : set) rm.erase(k.first);
-    if (!rm.empty()) op.omap_rm_keys(rm);
-    op.omap_set(set);
+    finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
       case Next::Done: return rec;
@@ -148,10 +275,12 @@ s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::
                                       std::string_view version_id) {
   auto cur = read_current(b, bucket, key);
   if (!cur) return cur.error();
-  const bool latest = version_id.empty();
-  if (!cur->rec) return latest ? no_such_key() : no_such_version();
-  if (!latest && cur->rec->info.version_id != version_id) return no_such_version();
-  return std::move(*cur->rec);
+  auto v = find_version(b, *cur, key, version_id);
+  if (!v) return v.error();
+  if (!*v) return version_id.empty() ? no_such_key() : no_such_version();
+  if ((*v)->rec.info.delete_marker)
+    return delete_marker_error(version_id.empty() ? s3::Code::NoSuchKey : s3::Code::MethodNotAllowed, (*v)->rec);
+  return std::move((*v)->rec);
 }
 
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
@@ -159,19 +288,28 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
-    if (!cur->rec) return version_id.empty() ? no_such_key() : no_such_version();
-    if (!version_id.empty() && cur->rec->info.version_id != version_id) return no_such_version();
+    auto v = find_version(b, *cur, key, version_id);
+    if (!v) return v.error();
+    if (!*v) return version_id.empty() ? no_such_key() : no_such_version();
+    if ((*v)->rec.info.delete_marker)
+      return delete_marker_error(version_id.empty() ? s3::Code::NoSuchKey : s3::Code::MethodNotAllowed, (*v)->rec);
     if (!cur->live) {
       backoff(attempt);
       continue;
     }
-    ObjectRecord rec = *cur->rec;
+    ObjectRecord rec = std::move((*v)->rec);
+    const bool latest = rec.info.is_latest;
     change(rec);
     const std::string value = encode_index_record(rec);
+    const std::string ventry = version_entry(key, rec.version_key);
     librados::ObjectWriteOperation op;
     int rv = 0;
-    guard(op, *cur, key, &rv);
-    op.omap_set({{object_entry(key), to_bl(value)}, {version_entry(key, rec.version_key), to_bl(value)}});
+    std::map<std::string, std::string> also;
+    if (!latest) also.emplace(ventry, (*v)->raw);
+    guard(op, *cur, key, &rv, also);
+    std::map<std::string, bufferlist> set{{ventry, to_bl(value)}};
+    if (latest) set.emplace(object_entry(key), to_bl(value));
+    op.omap_set(set);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
       case Next::Done: return rec.info;
@@ -192,23 +330,54 @@ s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std
     if (cond)
       if (auto st = check_delete_conditions(cur->rec, *cond); !st) return st.error();
     const ObjectRecord* c = cur->rec ? &*cur->rec : nullptr;
-    if (if_current && (!version_id.empty() || !c || c->info.version_id != if_current->version_id ||
-                       c->info.etag != if_current->etag || c->info.mtime_ms != if_current->mtime_ms))
+    if (if_current &&
+        (!version_id.empty() || !c || c->info.delete_marker || c->info.version_id != if_current->version_id ||
+         c->info.etag != if_current->etag || c->info.mtime_ms != if_current->mtime_ms))
       return s3::Error(s3::Code::PreconditionFailed, "The object changed since the delete was decided.");
     DeleteOutcome out;
     out.version_id = std::string(version_id);
-    // Like a missing key: a version that is not there is nothing to delete.
-    if (!c || (!version_id.empty() && c->info.version_id != version_id)) return out;
-    if (!cur->live) {
-      backoff(attempt);
-      continue;
-    }
     librados::ObjectWriteOperation op;
     int rv = 0;
-    guard(op, *cur, key, &rv);
-    std::set<std::string> rm{object_entry(key)};
-    drop_version(op, b, *c, rm);
-    op.omap_rm_keys(rm);
+    std::map<std::string, bufferlist> set;
+    std::set<std::string> rm;
+    if (version_id.empty() && cur->versioning != Versioning::Unversioned) {
+      // A delete marker becomes the newest version, whether or not the key has one.
+      ObjectRecord marker;
+      marker.info.bucket = std::string(bucket);
+      marker.info.key = std::string(key);
+      marker.info.delete_marker = true;
+      marker.info.mtime_ms = now_ms();
+      marker.layout.data_id = random_id();  // names nothing stored: the record is all of it
+      if (!cur->live) {
+        backoff(attempt);
+        continue;
+      }
+      if (auto s = prepare_commit(b, *cur, marker, nullptr, op, &rv, set, rm); !s) return s.error();
+      out = {true, marker.info.version_id};
+    } else {
+      auto v = find_version(b, *cur, key, version_id);
+      if (!v) return v.error();
+      if (!*v) return out;  // like a missing key: nothing to delete
+      if (!cur->live) {
+        backoff(attempt);
+        continue;
+      }
+      const StoredVersion& target = **v;
+      out.delete_marker = !version_id.empty() && target.rec.info.delete_marker;
+      std::map<std::string, std::string> also;
+      if (!target.rec.info.is_latest) also.emplace(version_entry(key, target.rec.version_key), target.raw);
+      guard(op, *cur, key, &rv, also);
+      drop_version(op, b, target.rec, rm);
+      if (target.rec.info.is_latest) {  // the next newest, if any, becomes the latest
+        auto next = newest_except(b, *cur, key, target.rec.version_key);
+        if (!next) return next.error();
+        if (*next)
+          set.emplace(object_entry(key), to_bl((*next)->raw));
+        else
+          rm.insert(object_entry(key));
+      }
+    }
+    finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
       case Next::Done: return out;

@@ -1,10 +1,14 @@
 // Object versions in a bucket's index shard (rados/backend.h has the entries): the
-// commit of a new version, reads, metadata rewrites and deletes. Each mutation is one
-// ObjectWriteOperation on the shard, asserting the shard is live and the key's O
-// entry is byte for byte what was read (omap_cmp; "" when absent); when another
-// gateway got there first it fails with -ECANCELED and is decided again from a fresh
-// read. So write conditions (If-None-Match, If-Match) hold across any number of
-// gateways. Phase 1: unversioned buckets only (every version is "null").
+// commit of a new version, delete markers, reads, metadata rewrites and deletes, in
+// unversioned, Enabled and Suspended buckets with S3's semantics (the erasure backend's
+// index/index_objects.cpp is the model: O mirrors the key's newest V entry, the "null"
+// version is recognised by its vkey, versions order by keys::version_key_after).
+// Each mutation is one ObjectWriteOperation on the shard, asserting the shard is live,
+// its versioning state (rados/versioning.h) and the key's O entry byte for byte what
+// was read (omap_cmp; "" when absent), and the V entry it rewrites or removes when that
+// is not the latest; when another gateway got there first it fails with -ECANCELED and
+// is decided again from a fresh read. So write conditions (If-None-Match, If-Match) and
+// versions hold across any number of gateways: no version is lost, exactly one is latest.
 #pragma once
 
 #include <functional>
@@ -13,6 +17,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "common/object_model.h"
@@ -28,6 +34,11 @@ struct Current {
   std::optional<ObjectRecord> rec;
   std::string raw;   // the O entry as read ("" when absent)
   bool live = true;  // the shard's state; false while a DeleteBucket decides
+  Versioning versioning = Versioning::Unversioned;
+  std::string versioning_raw;  // the shard's versioning xattr as read ("" when absent)
+  // The key's first V entries (vkey -> value), newest first, read in the same op.
+  std::vector<std::pair<std::string, std::string>> versions;
+  bool more_versions = false;  // the key has more V entries than those
 };
 s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key);
 
@@ -43,15 +54,30 @@ using CommitExtra = std::function<s3::Status(int attempt, librados::ObjectWriteO
 s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const WriteConditions& cond,
                                        const std::string* inline_data, const CommitExtra& extra = {});
 
-// The latest version when version_id is empty, "null", or its id: NoSuchKey /
-// NoSuchVersion otherwise. Delete markers never exist in phase 1.
+// A version of a key as stored: its record and its V entry's bytes.
+struct StoredVersion {
+  ObjectRecord rec;
+  std::string raw;
+};
+// The version named by version_id ("" the latest, "null", or a version id) as cur
+// shows the key, is_latest set; nullopt when there is none.
+s3::Result<std::optional<StoredVersion>> find_version(Backend& b, const Current& cur, std::string_view key,
+                                                      std::string_view version_id);
+
+// The version named (empty: the latest): NoSuchKey / NoSuchVersion when there is none;
+// a delete marker is NoSuchKey (latest) or MethodNotAllowed (named), with DeleteMarker
+// and VersionId, as S3 answers GET and HEAD.
 s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::string_view key,
                                       std::string_view version_id);
 
-// Rewrites the record of that version with change applied, data untouched.
+// Rewrites the record of that version (empty: the latest) with change applied, data
+// untouched; delete markers refused as read_version does.
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
                                      std::string_view version_id, const std::function<void(ObjectRecord&)>& change);
 
+// Without version_id: unversioned buckets remove the key in place, versioned ones add a
+// delete marker (a "null" one replacing the null version when Suspended). With one:
+// that version goes for good (a missing one is no error); the next newest becomes latest.
 // cond: a client's conditions (ObjectLayer::delete_object_if), judged against the current
 // record inside the same guarded op as the delete; null for none.
 s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std::string_view key,

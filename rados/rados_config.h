@@ -40,6 +40,10 @@ struct RadosConfig {
   // reader that opened the old version can finish. 0: at the next GC pass.
   int64_t gc_grace_ms = 15 * 60 * 1000;
   int64_t gc_interval_ms = 60 * 1000;  // between GC passes; 0: no GC thread
+  // A write intent older than this belongs to a writer that is gone (a gateway killed
+  // mid-PUT): the GC pass reclaims its data. A live writer renews its intent at half
+  // this age, so only one stalled longer than this loses its write (500, retried).
+  int64_t intent_timeout_ms = 60 * 60 * 1000;
   std::vector<RadosPoolConfig> pools;
   // Storage class -> pool name; STANDARD must be mapped.
   std::vector<std::pair<std::string, std::string>> storage_classes;

@@ -10,6 +10,7 @@
 #include "rados/objects.h"
 #include "rados/reader.h"
 #include "rados/uploads.h"
+#include "rados/versioning.h"
 #include "rados/writer.h"
 #include "util/time.h"
 
@@ -97,14 +98,26 @@ s3::Result<std::unique_ptr<ObjectReader>> RadosObjectLayer::open_object(const Ob
                                                                         uint64_t length) {
   if (offset > info.size || length > info.size - offset)
     return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable");
+  // The version stat_object returned, as it stands now.
   auto cur = rados::read_current(*b_, info.bucket, info.key);
   if (!cur) return cur.error();
-  if (!cur->rec) return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.");
+  auto v = rados::find_version(*b_, *cur, info.key, info.version_id);
+  if (!v) return v.error();
+  // Gone since stat_object (an unversioned overwrite replaces the null version): as a missing key.
+  if (!*v)
+    return info.version_id.empty() || info.version_id == "null"
+               ? s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.")
+               : s3::Error(s3::Code::NoSuchVersion, "The specified version does not exist.");
+  const ObjectRecord& rec = (*v)->rec;
+  if (rec.info.delete_marker)
+    return s3::Error(s3::Code::NoSuchKey, "The specified key does not exist.")
+        .with("DeleteMarker", "true")
+        .with("VersionId", rec.info.version_id);
   // Same etag and size: the same bytes (a metadata update keeps the data). A real
   // overwrite since stat_object is a 503 clients retry, as on the erasure backend.
-  if (cur->rec->info.etag != info.etag || cur->rec->info.size != info.size)
+  if (rec.info.etag != info.etag || rec.info.size != info.size)
     return s3::Error(s3::Code::ServiceUnavailable, "The object was overwritten while being opened; please retry.");
-  return rados::open_reader(*b_, cur->shard, *cur->rec, offset, length);
+  return rados::open_reader(*b_, cur->shard, rec, offset, length);
 }
 
 s3::Result<ObjectInfo> RadosObjectLayer::update_metadata(std::string_view bucket, std::string_view key,
@@ -143,8 +156,9 @@ s3::Result<ListResult> RadosObjectLayer::list_objects(std::string_view bucket, c
   return rados::list_objects(*b_, bucket, p);
 }
 
-s3::Result<VersionListResult> RadosObjectLayer::list_object_versions(std::string_view, const VersionListParams&) {
-  return not_implemented("ListObjectVersions");
+s3::Result<VersionListResult> RadosObjectLayer::list_object_versions(std::string_view bucket,
+                                                                     const VersionListParams& p) {
+  return rados::list_versions(*b_, bucket, p);
 }
 
 bool RadosObjectLayer::has_storage_class(std::string_view name) const {
@@ -174,10 +188,8 @@ s3::Result<uint64_t> RadosObjectLayer::transition_object(std::string_view, std::
   return not_implemented("A storage class transition");
 }
 
-s3::Status RadosObjectLayer::set_versioning(std::string_view bucket, Versioning) {
-  // Still a NoSuchBucket for a bucket that is not there, as S3 answers first.
-  if (auto b = rados::read_bucket(*b_, bucket); !b) return b.error();
-  return not_implemented("Bucket versioning");
+s3::Status RadosObjectLayer::set_versioning(std::string_view bucket, Versioning state) {
+  return rados::set_versioning(*b_, bucket, state);
 }
 
 s3::Status RadosObjectLayer::put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) {
@@ -255,6 +267,7 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_rados_object_layer(const RadosConf
   if (cfg.writes_in_flight < 1 || cfg.writes_in_flight > 64) return bad("writes_in_flight must be 1 to 64");
   if (cfg.reads_ahead < 0 || cfg.reads_ahead > 64) return bad("reads_ahead must be 0 to 64");
   if (cfg.gc_grace_ms < 0 || cfg.gc_interval_ms < 0) return bad("GC times must not be negative");
+  if (cfg.intent_timeout_ms <= 0) return bad("the write-intent timeout must be positive");
   auto b = std::make_unique<rados::Backend>();
   b->cfg = cfg;
   auto conn = rados::Connection::open(cfg.ceph_conf, cfg.client_id);

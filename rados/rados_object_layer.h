@@ -4,10 +4,11 @@
 // one cluster at once: every change is one compare-and-set op on one RADOS object.
 // open_rados_object_layer (rados_config.h) builds one.
 //
-// It serves unversioned buckets: PUT (If-None-Match, If-Match), GET/HEAD/Range,
-// metadata, tags and ACL updates, DELETE, ListObjects, bucket configs and owners, and
-// multipart uploads (rados/uploads.h). The rest (versioning, version listings,
-// storage class transitions) answers NotImplemented, never a silent success.
+// It serves PUT (If-None-Match, If-Match), GET/HEAD/Range, metadata, tags and ACL
+// updates, DELETE, ListObjects, bucket configs and owners, multipart uploads
+// (rados/uploads.h), and versioning: Enabled and Suspended buckets, version ids, the
+// null version, delete markers, ListObjectVersions (rados/objects.h, rados/versioning.h).
+// Storage class transitions answer NotImplemented, never a silent success.
 #pragma once
 
 #include <atomic>

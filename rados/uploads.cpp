@@ -219,9 +219,10 @@ s3::Result<UploadInfo> get_upload(Backend& b, std::string_view bucket, std::stri
   return std::move(u->info);
 }
 
-s3::Status commit_part(Backend& b, const UploadedPart& part) {
+s3::Status commit_part(Backend& b, const UploadedPart& part, const std::string& intent_raw) {
   const std::string u_entry = upload_entry(part.key, part.upload_id);
   const std::string p_entry = part_entry(part.key, part.upload_id, part.info.number);
+  const std::string i_entry = intent_entry(part.layout.data_id);
   const std::string value = encode_uploaded_part(part);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto shard = b.bucket_shard(part.bucket);
@@ -231,7 +232,7 @@ s3::Status commit_part(Backend& b, const UploadedPart& part) {
     std::map<std::string, bufferlist> vals;
     int rv_state = 0, rv_vals = 0;
     rd.getxattr(kStateXattr, &state, &rv_state);
-    rd.omap_get_vals_by_keys({u_entry, p_entry}, &vals, &rv_vals);
+    rd.omap_get_vals_by_keys({u_entry, p_entry, i_entry}, &vals, &rv_vals);
     int r = b.index.operate(*shard, &rd, nullptr);
     if (r == -ENOENT) {
       b.forget_bucket(part.bucket);
@@ -240,6 +241,7 @@ s3::Status commit_part(Backend& b, const UploadedPart& part) {
     if (r < 0) return rados_error("read", *shard, r);
     auto u = vals.find(u_entry);
     if (u == vals.end() || upload_state(u->second.to_str()) != kOpen) return no_such_upload();
+    if (!intent_raw.empty() && (!vals.count(i_entry) || vals[i_entry].to_str() != intent_raw)) return intent_lost();
     if (state.to_str() != kLive) {
       backoff(attempt);
       continue;
@@ -249,8 +251,10 @@ s3::Status commit_part(Backend& b, const UploadedPart& part) {
     int rv = 0;
     op.assert_exists();
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
-    op.omap_cmp({{u_entry, {u->second, LIBRADOS_CMPXATTR_OP_EQ}}, {p_entry, {to_bl(old), LIBRADOS_CMPXATTR_OP_EQ}}},
-                &rv);
+    std::map<std::string, std::pair<bufferlist, int>> cmp{{u_entry, {u->second, LIBRADOS_CMPXATTR_OP_EQ}},
+                                                          {p_entry, {to_bl(old), LIBRADOS_CMPXATTR_OP_EQ}}};
+    if (!intent_raw.empty()) cmp.emplace(i_entry, std::make_pair(to_bl(intent_raw), LIBRADOS_CMPXATTR_OP_EQ));
+    op.omap_cmp(cmp, &rv);
     std::map<std::string, bufferlist> set{{p_entry, to_bl(value)}};
     if (!old.empty())  // a re-uploaded part: the data it replaces goes
       if (auto prev = decode_uploaded_part(old); prev && prev->layout.data_id != part.layout.data_id) {

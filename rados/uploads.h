@@ -36,7 +36,9 @@ s3::Result<UploadInfo> get_upload(Backend& b, std::string_view bucket, std::stri
 // Records an uploaded part whose data is stored (replacing the same number, whose data
 // is queued for GC) and drops its write intent, in one op asserting the upload is
 // open. NoSuchUpload when it is not (any more).
-s3::Status commit_part(Backend& b, const UploadedPart& part);
+// intent_raw: the part writer's intent as it wrote it ("" when it wrote none, a zero-byte
+// part); asserted unchanged (intent_lost when the sweeper took it).
+s3::Status commit_part(Backend& b, const UploadedPart& part, const std::string& intent_raw);
 // Parts after after_part, at most max_parts, ascending; truncated/next_marker as S3.
 s3::Result<PartList> list_parts(Backend& b, std::string_view bucket, std::string_view key, std::string_view upload_id,
                                 int after_part, int max_parts);

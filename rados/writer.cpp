@@ -106,7 +106,17 @@ class RadosObjectWriter final : public ObjectWriter {
     rec.info.stored_bytes = stored;
     std::string bytes;
     if (inlined) bytes = buf_.to_str();
-    auto done = commit_object(b_, std::move(rec), cond_, inlined ? &bytes : nullptr);
+    // A commit asserts our intent is still there: a sweeper that took it is removing our data.
+    CommitExtra keep_intent;
+    if (!intent_shard_.empty())
+      keep_intent = [this](int attempt, librados::ObjectWriteOperation& op, std::map<std::string, bufferlist>&,
+                           std::set<std::string>&) -> s3::Status {
+        if (attempt > 0)
+          if (auto s = intent_intact(); !s) return s;
+        op.omap_cmp({{intent_entry(data_id_), {to_bl(intent_raw_), LIBRADOS_CMPXATTR_OP_EQ}}}, &intent_rv_);
+        return {};
+      };
+    auto done = commit_object(b_, std::move(rec), cond_, inlined ? &bytes : nullptr, keep_intent);
     if (!done) {  // e.g. PreconditionFailed: the destructor frees our data
       error_ = done.error();
       return done.error();
@@ -127,7 +137,7 @@ class RadosObjectWriter final : public ObjectWriter {
     part.layout = ObjectLayout{
         prof.k, prof.m, b_.cfg.stripe_bytes, data_id_, identity_distribution(prof.k + prof.m), pool_.cfg.name,
         "",     stored};
-    if (auto s = rados::commit_part(b_, part); !s) {  // NoSuchUpload: the destructor frees our data
+    if (auto s = rados::commit_part(b_, part, intent_raw_); !s) {  // NoSuchUpload: the destructor frees our data
       error_ = s.error();
       return s.error();
     }
@@ -143,9 +153,10 @@ class RadosObjectWriter final : public ObjectWriter {
     return info;
   }
 
-  // Sends the buffered stripe as the next data object; the intent goes first.
+  // Sends the buffered stripe as the next data object; the intent goes first, and is
+  // renewed at half the timeout so the sweeper (rados/gc.h) leaves a live writer alone.
   s3::Status flush() {
-    if (intent_shard_.empty())
+    if (intent_shard_.empty() || now_ms() - intent_ms_ >= b_.cfg.intent_timeout_ms / 2)
       if (auto s = write_intent(); !s) return fail(s.error());
     Pending p{new_completion(), std::move(buf_)};
     buf_ = bufferlist();
@@ -158,20 +169,46 @@ class RadosObjectWriter final : public ObjectWriter {
     return {};
   }
 
+  // Records the intent, or renews it (asserting the sweeper has not taken it).
   s3::Status write_intent() {
-    auto shard = b_.bucket_shard(bucket_);
-    if (!shard) return shard.error();
-    nlohmann::json v{{"pool", pool_.cfg.name}, {"started_ms", now_ms()}};
+    const bool renew = !intent_shard_.empty();
+    std::string shard = intent_shard_;
+    if (!renew) {
+      auto s = b_.bucket_shard(bucket_);
+      if (!s) return s.error();
+      shard = *s;
+    }
+    const int64_t now = now_ms();
+    const std::string value = nlohmann::json{{"pool", pool_.cfg.name}, {"started_ms", now}}.dump();
     librados::ObjectWriteOperation op;
+    int rv = 0;
     op.assert_exists();
-    op.omap_set({{intent_entry(data_id_), to_bl(v.dump())}});
-    int r = b_.index.operate(*shard, &op);
+    if (renew) op.omap_cmp({{intent_entry(data_id_), {to_bl(intent_raw_), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv);
+    op.omap_set({{intent_entry(data_id_), to_bl(value)}});
+    int r = b_.index.operate(shard, &op);
     if (r == -ENOENT) {
       b_.forget_bucket(bucket_);
       return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
     }
-    if (r < 0) return rados_error("record write intent in", *shard, r);
-    intent_shard_ = *shard;
+    if (r == -ECANCELED) return intent_lost();
+    if (r < 0) return rados_error("record write intent in", shard, r);
+    intent_shard_ = shard;
+    intent_raw_ = value;
+    intent_ms_ = now;
+    return {};
+  }
+
+  // Whether our intent is still as we wrote it (not swept), for a commit that lost a race.
+  s3::Status intent_intact() {
+    librados::ObjectReadOperation rd;
+    std::map<std::string, bufferlist> vals;
+    int rv = 0;
+    const std::string entry = intent_entry(data_id_);
+    rd.omap_get_vals_by_keys({entry}, &vals, &rv);
+    if (int r = b_.index.operate(intent_shard_, &rd, nullptr); r < 0 && r != -ENOENT)
+      return rados_error("read", intent_shard_, r);
+    auto it = vals.find(entry);
+    if (it == vals.end() || it->second.to_str() != intent_raw_) return intent_lost();
     return {};
   }
 
@@ -211,6 +248,9 @@ class RadosObjectWriter final : public ObjectWriter {
   std::deque<Pending> inflight_;
   uint64_t objects_ = 0;      // data objects sent
   std::string intent_shard_;  // where the intent went; empty: none yet
+  std::string intent_raw_;    // its value as last written: commits assert it
+  int64_t intent_ms_ = 0;     // when it was last written
+  int intent_rv_ = 0;         // the commit op's assertion result
   uint64_t size_ = 0;
   Digest md5_;
   bool md5_done_ = false;

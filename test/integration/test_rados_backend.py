@@ -1,7 +1,7 @@
 """silt on RADOS (issue 17) through real clients: `silt server --backend rados` on the shared
 throwaway Ceph cluster (ceph_cluster fixture), exercised with boto3, raw signed requests and aws
 cli, plus two gateways on one cluster racing and reading each other's writes (conditional PUTs,
-multipart Complete against Abort).
+multipart Complete against Abort, versioned PUTs, versioning changes racing PUTs).
 
 Each module run uses a RADOS namespace of its own, so it shares the pools but no object."""
 import concurrent.futures
@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import threading
+import xml.etree.ElementTree as ET
 
 import pytest
 from botocore.exceptions import ClientError
@@ -162,14 +163,11 @@ def test_conditional_put(gateways, bucket):
     assert gw.alive()
 
 
-def test_bucket_refusals_and_not_implemented(gateways, s3, bucket):
+def test_bucket_refusals(gateways, s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     with pytest.raises(ClientError) as e:
         s3.delete_bucket(Bucket=bucket)
     assert error_code(e) == ("BucketNotEmpty", 409)
-    with pytest.raises(ClientError) as e:
-        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    assert error_code(e) == ("NotImplemented", 501)
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="g", Body=b"x", StorageClass="GLACIER")
     assert error_code(e)[0] == "InvalidStorageClass"
@@ -397,4 +395,177 @@ def test_aws_cli_multipart(gateways, tmp_path):
     out = gw.aws("s3api", "list-multipart-uploads", "--bucket", name).stdout
     assert "UploadId" not in out
     gw.aws("s3", "rm", f"s3://{name}/big.bin")
+    gw.aws("s3", "rb", f"s3://{name}")
+
+
+def enable_versioning(client, bucket, status="Enabled"):
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
+
+
+def all_versions(gw, bucket, page=1000):
+    """Every version and delete marker through gw's raw ListObjectVersions, paged with key and
+    version-id markers: [(key, version id, is latest, is delete marker)] in listing order."""
+    out, params = [], [("versions", None), ("max-keys", str(page))]
+    while True:
+        r = gw.request("GET", bucket, params=params)
+        assert r.status == 200, r.body
+        root = ET.fromstring(r.body)
+        ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        for el in root:
+            kind = el.tag[len(ns):]
+            if kind in ("Version", "DeleteMarker"):
+                out.append((el.findtext(ns + "Key"), el.findtext(ns + "VersionId"),
+                            el.findtext(ns + "IsLatest") == "true", kind == "DeleteMarker"))
+        if root.findtext(ns + "IsTruncated") != "true":
+            return out
+        params = [("versions", None), ("max-keys", str(page)), ("key-marker", root.findtext(ns + "NextKeyMarker")),
+                  ("version-id-marker", root.findtext(ns + "NextVersionIdMarker"))]
+
+
+def test_versioning_across_gateways(gateways, s3, s3b, bucket):
+    """Versioning turned on through one gateway holds on the other: versions PUT on A are
+    listed, read, copied and deleted on B; delete markers hide and reveal the key."""
+    assert "Status" not in s3b.get_bucket_versioning(Bucket=bucket)
+    enable_versioning(s3, bucket)
+    assert s3b.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    bodies = [os.urandom(n) for n in (10, 3 * STRIPE + 5, 20)]  # inline, pooled, inline
+    ids = [s3.put_object(Bucket=bucket, Key="k", Body=b)["VersionId"] for b in bodies]
+    assert len(set(ids)) == 3 and "null" not in ids
+    listed = s3b.list_object_versions(Bucket=bucket)["Versions"]
+    assert [v["VersionId"] for v in listed] == ids[::-1]
+    assert [v["IsLatest"] for v in listed] == [True, False, False]
+    for vid, body in zip(ids, bodies):
+        r = s3b.get_object(Bucket=bucket, Key="k", VersionId=vid)
+        assert r["Body"].read() == body and r["VersionId"] == vid
+    assert s3b.get_object(Bucket=bucket, Key="k", VersionId=ids[1], Range="bytes=5-9")["Body"].read() == bodies[1][5:10]
+    # CopyObject from an old version makes a new current version.
+    cp = s3b.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k", "VersionId": ids[1]})
+    assert cp["CopySourceVersionId"] == ids[1] and cp["VersionId"] not in ids
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == bodies[1]
+    # Multipart Complete creates a version too.
+    up = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    part = s3b.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=1, Body=b"multipart body")
+    done = s3b.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up,
+                                         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["VersionId"] not in ids and done["VersionId"] != "null"
+    ids.append(done["VersionId"])
+    # A delete marker on B hides the key on A; HEAD of the marker's id is 405.
+    marker = s3b.delete_object(Bucket=bucket, Key="k")
+    assert marker["DeleteMarker"] is True and marker["VersionId"] not in ids
+    r = gateways[0].request("GET", bucket, "k")
+    assert r.status == 404 and b"<Code>NoSuchKey</Code>" in r.body
+    assert r.header("x-amz-delete-marker") == "true"
+    assert r.header("x-amz-version-id") == marker["VersionId"]
+    r = gateways[0].request("HEAD", bucket, "k", params=[("versionId", marker["VersionId"])])
+    assert r.status == 405
+    assert "k" not in [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    dms = s3.list_object_versions(Bucket=bucket, Prefix="k")["DeleteMarkers"]
+    assert [(m["VersionId"], m["IsLatest"]) for m in dms] == [(marker["VersionId"], True)]
+    # Removing the marker (on A) brings the multipart version back (on B).
+    r = s3.delete_object(Bucket=bucket, Key="k", VersionId=marker["VersionId"])
+    assert r["DeleteMarker"] is True and r["VersionId"] == marker["VersionId"]
+    assert s3b.get_object(Bucket=bucket, Key="k")["Body"].read() == b"multipart body"
+    # Deleting a version for good: gone on both, the others stay.
+    s3b.delete_object(Bucket=bucket, Key="k", VersionId=ids[0])
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="k", VersionId=ids[0])
+    assert error_code(e) == ("NoSuchVersion", 404)
+    assert [v[1] for v in all_versions(gateways[0], bucket) if v[0] == "k"] == ids[:0:-1]
+    # Suspended: PUTs are the null version, replacing each other.
+    enable_versioning(s3b, bucket, "Suspended")
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
+    # (silt, like S3, sends no x-amz-version-id for the null version)
+    assert "VersionId" not in s3.put_object(Bucket=bucket, Key="k", Body=b"null 1")
+    assert "VersionId" not in s3b.put_object(Bucket=bucket, Key="k", Body=b"null 2")
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"null 2"
+    assert [v[1] for v in all_versions(gateways[1], bucket) if v[0] == "k"] == ["null"] + ids[:0:-1]
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Bogus"})
+    assert error_code(e) == ("MalformedXML", 400)
+    for gw in gateways:
+        assert gw.alive()
+
+
+def test_versioned_puts_racing_on_two_gateways(gateways, s3, bucket):
+    """Concurrent PUTs of one key spread over both gateways in an Enabled bucket: every PUT
+    gets a version of its own, every version is listed, exactly one is the latest and it is
+    what GET answers."""
+    enable_versioning(s3, bucket)
+
+    def put(i):
+        r = gateways[i % 2].request("PUT", bucket, "hot", body=f"writer {i}".encode(), timeout=60)
+        return r.status, r.header("x-amz-version-id")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(put, range(40)))
+    assert all(status == 200 for status, _ in results), results
+    ids = {vid for _, vid in results}
+    assert len(ids) == 40 and "null" not in ids
+    listed = all_versions(gateways[1], bucket, page=7)
+    assert {v[1] for v in listed} == ids and len(listed) == 40
+    latest = [v[1] for v in listed if v[2]]
+    assert len(latest) == 1 and listed[0][1] == latest[0]
+    for gw in gateways:
+        r = gw.request("GET", bucket, "hot")
+        assert r.status == 200 and r.header("x-amz-version-id") == latest[0]
+
+
+def test_versioning_change_racing_puts(gateways, s3, bucket):
+    """PUTs of one key on gateway B while gateway A toggles versioning Enabled/Suspended: no
+    acknowledged versioned PUT is lost, at most one null version is left, exactly one version is
+    the latest, and the record GetBucketVersioning reads ends in the last state set."""
+    enable_versioning(s3, bucket)
+    stop = threading.Event()
+    acked = []
+
+    def writer(n):
+        gw = gateways[1]
+        i = 0
+        while not stop.is_set():
+            r = gw.request("PUT", bucket, "k", body=f"w{n}-{i}".encode(), timeout=60)
+            assert r.status == 200, r.body
+            acked.append(r.header("x-amz-version-id", "null"))  # none for the null version
+            i += 1
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(writer, n) for n in range(3)]
+        for i in range(10):
+            enable_versioning(s3, bucket, "Suspended" if i % 2 == 0 else "Enabled")
+        stop.set()
+        for f in futures:
+            f.result()
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    listed = all_versions(gateways[1], bucket, page=5)
+    ids = [v[1] for v in listed]
+    real = {v for v in acked if v != "null"}
+    assert real <= set(ids), real - set(ids)  # no acknowledged version lost
+    assert ids.count("null") == (1 if "null" in acked else 0)
+    assert len(ids) == len(real) + ids.count("null")
+    assert [v[2] for v in listed].count(True) == 1 and listed[0][2]
+    # Enabled again: the next PUT on either gateway gets a version id.
+    assert gateways[0].request("PUT", bucket, "k", body=b"after").header("x-amz-version-id") != "null"
+    assert all(gw.alive() for gw in gateways)
+
+
+def test_aws_cli_list_object_versions(gateways):
+    gw = gateways[0]
+    name = bucket_name("awscli-versions")
+    gw.aws("s3", "mb", f"s3://{name}")
+    gw.aws("s3api", "put-bucket-versioning", "--bucket", name, "--versioning-configuration", "Status=Enabled")
+    got = json.loads(gateways[1].aws("s3api", "get-bucket-versioning", "--bucket", name).stdout)
+    assert got["Status"] == "Enabled"
+    ids = []
+    for body in (b"one", b"two"):
+        r = gw.request("PUT", name, "d/k", body=body)
+        assert r.status == 200
+        ids.append(r.header("x-amz-version-id"))
+    gateways[1].aws("s3", "rm", f"s3://{name}/d/k")  # a delete marker
+    out = json.loads(gateways[1].aws("s3api", "list-object-versions", "--bucket", name, "--prefix", "d/").stdout)
+    assert [v["VersionId"] for v in out["Versions"]] == ids[::-1]
+    assert [v["IsLatest"] for v in out["Versions"]] == [False, False]
+    assert len(out["DeleteMarkers"]) == 1 and out["DeleteMarkers"][0]["IsLatest"] is True
+    grouped = json.loads(gw.aws("s3api", "list-object-versions", "--bucket", name, "--delimiter", "/").stdout)
+    assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["d/"] and "Versions" not in grouped
+    for vid in ids + [out["DeleteMarkers"][0]["VersionId"]]:
+        gw.aws("s3api", "delete-object", "--bucket", name, "--key", "d/k", "--version-id", vid)
     gw.aws("s3", "rb", f"s3://{name}")

@@ -62,8 +62,8 @@ class RadosBackend final : public Backend {
   Capabilities capabilities() const override { return {.transitions = false}; }
 
   // Distinct data ids stored: those of the RADOS data objects (<data id>.<n>) in every
-  // pool, of inlined bytes (D entries), and of zero-byte versions and parts, which are
-  // nothing but their record.
+  // pool, of inlined bytes (D entries), and of zero-byte versions, delete markers and
+  // parts, which are nothing but their record.
   size_t data_items() override {
     rados::Backend& b = backend();
     if (auto n = rados_layer().collect_garbage(); !n) throw std::runtime_error(n.error().message);
@@ -120,11 +120,11 @@ class RadosBackend final : public Backend {
     return out;
   }
 
-  // The data id of a zero-byte version (V) or part (P) entry; "" otherwise.
+  // The data id of a zero-byte version or delete marker (V) or part (P) entry; "" otherwise.
   static std::string empty_item(char kind, const std::string& value) {
     if (kind == 'V') {
       auto rec = decode_object_record(value);
-      if (rec && !rec->info.delete_marker && rec->info.size == 0) return rec->primary_data_id();
+      if (rec && rec->info.size == 0) return rec->primary_data_id();
       return {};
     }
     auto part = decode_uploaded_part(value);
@@ -141,21 +141,9 @@ class RadosBackend final : public Backend {
 BackendFactory rados_backend() {
   // Every case that needs a feature the RADOS backend lacks (docs/cluster.md, "Not yet").
   std::vector<Skip> skipped = {
-      {"every acknowledged change survives restarts", "versioning (Enabled buckets, delete markers)"},
-      {"make_bucket records its owner; the admin's buckets record none", "versioning (PutBucketVersioning)"},
-      {"set_bucket_owner gives a bucket to another user or the admin, durably", "versioning (PutBucketVersioning)"},
-      {"if-match and if-none-match on put and complete", "versioning (conditions against delete markers)"},
-      {"tags: stored with the version, set without touching data or mtime", "versioning (tags per version)"},
-      {"acl: set per version without touching data, metadata or mtime", "versioning (ACLs per version)"},
-      {"versioning: versions, delete markers, deleting versions", "versioning"},
-      {"versioning: suspended buckets keep one null version", "versioning"},
-      {"versioning: unversioned buckets list null versions and delete in place", "ListObjectVersions"},
-      {"versioning: listings page through versions and hide deleted keys", "versioning"},
       {"a transition moves the data and keeps the version", "storage class transitions, gateway zstd"},
       {"a multipart object keeps its parts through a transition", "storage class transitions"},
       {"an overwrite racing a transition wins and leaves no copy behind", "storage class transitions"},
-      {"delete conditions in a versioned bucket compare with the current version", "versioning"},
-      {"delete if-match: of racing deleters in a versioned bucket exactly one wins", "versioning"},
   };
   return {"rados", [] { return std::unique_ptr<Backend>(std::make_unique<RadosBackend>()); }, std::move(skipped)};
 }
