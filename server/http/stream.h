@@ -70,6 +70,7 @@ class Stream {
         token, buffers);
   }
 
+ private:
   // A buffer sequence held by value: the first kMaxBuffers non-empty buffers of another one.
   // Fewer buffers than given is a shorter read or write, which *_some may always do.
   template <class Buffer>
@@ -102,7 +103,6 @@ class Stream {
   void read_some(const BufferList<boost::asio::mutable_buffer>& buffers, Handler handler);
   void write_some(const BufferList<boost::asio::const_buffer>& buffers, Handler handler);
 
- private:
   // The caller's executor is the connection's: sessions run their coroutines on get_executor().
   template <class H>
   Handler erase(H handler) {
