@@ -49,6 +49,7 @@ case "${1:-}" in
     wait $! || true
     cat "$dir/run.time"
     touch_rebuild "$dir/silt"
+    echo "load average (1, 5, 15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "build dir kept for inspection: $dir/silt/build (rm -rf $dir)"
     ;;
   touch) touch_rebuild "$repo" ;;

@@ -34,6 +34,14 @@ beast::tcp_stream& Stream::lowest() {
   return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, s_);
 }
 
+void Stream::read_some(const BufferList<asio::mutable_buffer>& buffers, Handler handler) {
+  std::visit([&](auto& s) { s.async_read_some(buffers, std::move(handler)); }, s_);
+}
+
+void Stream::write_some(const BufferList<asio::const_buffer>& buffers, Handler handler) {
+  std::visit([&](auto& s) { s.async_write_some(buffers, std::move(handler)); }, s_);
+}
+
 asio::awaitable<bool> Stream::handshake(std::chrono::steady_clock::duration timeout) {
   auto* tls = std::get_if<TlsStream>(&s_);
   if (!tls) co_return true;

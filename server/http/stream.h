@@ -3,8 +3,12 @@
 // close differ, and those are here.
 #pragma once
 
+#include <array>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/error.hpp>
@@ -45,25 +49,66 @@ class Stream {
                                      boost::asio::mutable_buffer scratch = {});
   static constexpr size_t kLingerBytes = 8 << 20;
 
-  // AsyncReadStream / AsyncWriteStream, for Beast's HTTP reads and writes.
-  template <class MutableBuffers, class Token>
-  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
-        [this](auto handler, const MutableBuffers& b) {
-          std::visit([&](auto& s) { s.async_read_some(b, std::move(handler)); }, s_);
+  // AsyncReadStream / AsyncWriteStream, for Beast's HTTP reads and writes. Each call erases its
+  // buffers and handler and goes through read_some/write_some below, so the TCP and TLS
+  // operations are compiled once, in stream.cpp, instead of under every Beast operation that
+  // reads or writes here (docs/performance.md, "Build time").
+  template <class MutableBufferSequence, class Token>
+  auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, Signature>(
+        [this](auto handler, const MutableBufferSequence& b) {
+          read_some(BufferList<boost::asio::mutable_buffer>(b), erase(std::move(handler)));
         },
         token, buffers);
   }
-  template <class ConstBuffers, class Token>
-  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-    return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
-        [this](auto handler, const ConstBuffers& b) {
-          std::visit([&](auto& s) { s.async_write_some(b, std::move(handler)); }, s_);
+  template <class ConstBufferSequence, class Token>
+  auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, Signature>(
+        [this](auto handler, const ConstBufferSequence& b) {
+          write_some(BufferList<boost::asio::const_buffer>(b), erase(std::move(handler)));
         },
         token, buffers);
   }
 
  private:
+  // A buffer sequence held by value: the first kMaxBuffers non-empty buffers of another one.
+  // Fewer buffers than given is a shorter read or write, which *_some may always do.
+  template <class Buffer>
+  class BufferList {
+   public:
+    static constexpr size_t kMaxBuffers = 16;
+    template <class Sequence>
+    explicit BufferList(const Sequence& seq) {
+      auto end = boost::asio::buffer_sequence_end(seq);
+      for (auto it = boost::asio::buffer_sequence_begin(seq); it != end && count_ < kMaxBuffers; ++it)
+        if (Buffer b(*it); b.size() > 0) items_[count_++] = b;
+    }
+    const Buffer* begin() const { return items_.data(); }
+    const Buffer* end() const { return items_.data() + count_; }
+
+   private:
+    std::array<Buffer, kMaxBuffers> items_{};
+    size_t count_ = 0;
+  };
+
+  using Signature = void(boost::beast::error_code, std::size_t);
+  // The caller's handler behind one type. Bound to the connection's executor: Beast's
+  // tcp_stream completes through the handler's executor with blocking.never, which Boost
+  // 1.81's any_completion_executor cannot take. The handler's cancellation slot and allocator
+  // still apply (any_completion_handler forwards them).
+  using Handler = boost::asio::executor_binder<boost::asio::any_completion_handler<Signature>, executor_type>;
+
+  // The one instance of each operation, over TCP or TLS. handler runs on the connection's
+  // executor once the operation completes, with what async_read_some/async_write_some give.
+  void read_some(const BufferList<boost::asio::mutable_buffer>& buffers, Handler handler);
+  void write_some(const BufferList<boost::asio::const_buffer>& buffers, Handler handler);
+
+  // The caller's executor is the connection's: sessions run their coroutines on get_executor().
+  template <class H>
+  Handler erase(H handler) {
+    return boost::asio::bind_executor(get_executor(),
+                                      boost::asio::any_completion_handler<Signature>(std::move(handler)));
+  }
   boost::beast::tcp_stream& lowest();
 
   std::shared_ptr<boost::asio::ssl::context> context_;
