@@ -93,8 +93,18 @@ class Index {
   // commit_object without conditions, returning the replaced version (tests, tools).
   s3::Result<std::optional<ObjectRecord>> put_object(const ObjectRecord& rec);
   // Rewrites the stored record of rec's version (rec.version_key; empty = the
-  // latest) while it still has data id expected_data_id: NoSuchKey otherwise.
-  s3::Status replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id);
+  // latest) while it still has data id expected_data_id: NoSuchKey otherwise. The
+  // stored Object Lock is kept whatever rec says (only set_lock changes it); written,
+  // when given, receives the record as stored.
+  s3::Status replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id,
+                               ObjectRecord* written = nullptr);
+  // Object Lock of one version (version_id empty: the latest), judged by
+  // apply_lock_change against the stored lock under the key lock, so two racing
+  // changes, or a change racing a delete, cannot both act on what the other replaced.
+  // NoSuchKey / NoSuchVersion; MethodNotAllowed for a delete marker. Returns the
+  // record as stored (the caller rewrites the drives' copies from it).
+  s3::Result<ObjectRecord> set_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                    const LockChange& change);
   // A storage class transition's commit: gives version `vkey` of bucket/key the
   // layout, parts and storage class of `moved` while its primary data id is still
   // expected_data_id (NoSuchKey otherwise), keeping the rest of the current record
@@ -106,7 +116,9 @@ class Index {
     std::vector<ObjectRecord> removed;  // free their data
   };
   // cond: a client's conditions on the current version, checked under the key lock in
-  // the delete's own batch (index/write_conditions.h).
+  // the delete's own batch (index/write_conditions.h). A version removed for good must
+  // pass check_version_removable in that batch too (cond->bypass_governance; none
+  // without cond): AccessDenied otherwise.
   s3::Result<Deleted> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id = {},
                                     const IfCurrent* if_current = nullptr, const DeleteConditions* cond = nullptr);
 
@@ -166,7 +178,8 @@ class Index {
                            leveldb::WriteBatch& b, std::vector<ObjectRecord>& replaced);
   s3::Result<std::vector<UploadedPart>> read_parts(std::string_view upload_id);
   // replace_object_if (relayout false) and replace_layout_if (true).
-  s3::Status replace_if(const ObjectRecord& rec, const std::string& expected_data_id, bool relayout);
+  s3::Status replace_if(const ObjectRecord& rec, const std::string& expected_data_id, bool relayout,
+                        ObjectRecord* written = nullptr);
 
   // Object changes of one key are serialized by one of these stripes.
   std::mutex& key_lock(std::string_view bucket, std::string_view key);

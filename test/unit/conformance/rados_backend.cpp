@@ -156,6 +156,9 @@ BackendFactory rados_backend() {
       {"an overwrite racing a transition wins and leaves no copy behind", "storage class transitions"},
       {"delete conditions in a versioned bucket compare with the current version", "versioning"},
       {"delete if-match: of racing deleters in a versioned bucket exactly one wins", "versioning"},
+      {"object lock: a locked version stays until its date passes, for every caller", "Object Lock"},
+      {"object lock: GOVERNANCE yields to a bypass, a legal hold to nothing", "Object Lock"},
+      {"object lock: a legal hold racing a delete of the version, never both", "Object Lock"},
   };
   return {"rados", [] { return std::unique_ptr<Backend>(std::make_unique<RadosBackend>()); }, std::move(skipped)};
 }
