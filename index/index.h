@@ -170,6 +170,11 @@ class Index {
   // The (vkey, record) of key's null version, if it has one. cur: the latest.
   s3::Result<std::optional<ObjectRecord>> find_null_version(std::string_view bucket, std::string_view key,
                                                             const std::optional<ObjectRecord>& cur);
+  // The version a client's version id names: "null" (find_null_version) or a version id;
+  // nullopt for none or an id that cannot be one. cur: the latest.
+  s3::Result<std::optional<ObjectRecord>> named_version(std::string_view bucket, std::string_view key,
+                                                        std::string_view version_id,
+                                                        const std::optional<ObjectRecord>& cur);
   // The newest version of key other than the one with vkey `except`.
   s3::Result<std::optional<ObjectRecord>> newest_version_except(std::string_view bucket, std::string_view key,
                                                                 std::string_view except);

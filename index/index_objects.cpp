@@ -62,6 +62,14 @@ s3::Result<std::optional<ObjectRecord>> Index::find_null_version(std::string_vie
   return std::optional<ObjectRecord>();
 }
 
+s3::Result<std::optional<ObjectRecord>> Index::named_version(std::string_view bucket, std::string_view key,
+                                                             std::string_view version_id,
+                                                             const std::optional<ObjectRecord>& cur) {
+  if (version_id == "null") return find_null_version(bucket, key, cur);
+  if (!keys::is_version_id(version_id)) return std::optional<ObjectRecord>();
+  return read_record(keys::version(bucket, key, version_id));
+}
+
 s3::Result<std::optional<ObjectRecord>> Index::newest_version_except(std::string_view bucket, std::string_view key,
                                                                      std::string_view except) {
   const std::string prefix = keys::versions_of(bucket, key);
@@ -81,16 +89,9 @@ s3::Result<ObjectRecord> Index::get_version(std::string_view bucket, std::string
                                             std::string_view version_id) {
   auto cur = read_record(keys::object(bucket, key));
   if (!cur) return cur.error();
-  std::optional<ObjectRecord> found;
-  if (version_id == "null") {
-    auto n = find_null_version(bucket, key, *cur);
-    if (!n) return n.error();
-    found = std::move(*n);
-  } else if (keys::is_version_id(version_id)) {
-    auto r = read_record(keys::version(bucket, key, version_id));
-    if (!r) return r.error();
-    found = std::move(*r);
-  }
+  auto named = named_version(bucket, key, version_id, *cur);
+  if (!named) return named.error();
+  std::optional<ObjectRecord> found = std::move(*named);
   if (!found) {
     if (!bucket_exists(bucket)) return dbu::no_such_bucket();
     return no_such_version();
@@ -215,17 +216,11 @@ s3::Result<ObjectRecord> Index::set_lock(std::string_view bucket, std::string_vi
   const std::string okey = keys::object(bucket, key);
   auto cur = read_record(okey);
   if (!cur) return cur.error();
-  std::optional<ObjectRecord> target;
-  if (version_id.empty()) {
-    target = *cur;
-  } else if (version_id == "null") {
-    auto n = find_null_version(bucket, key, *cur);
-    if (!n) return n.error();
-    target = std::move(*n);
-  } else if (keys::is_version_id(version_id)) {
-    auto r = read_record(keys::version(bucket, key, version_id));
-    if (!r) return r.error();
-    target = std::move(*r);
+  std::optional<ObjectRecord> target = *cur;
+  if (!version_id.empty()) {
+    auto named = named_version(bucket, key, version_id, *cur);
+    if (!named) return named.error();
+    target = std::move(*named);
   }
   if (!target) {
     if (!bucket_exists(bucket)) return dbu::no_such_bucket();
@@ -301,16 +296,9 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
   }
 
   // One version, for good.
-  std::optional<ObjectRecord> target;
-  if (version_id == "null") {
-    auto n = find_null_version(bucket, key, *cur);
-    if (!n) return n.error();
-    target = std::move(*n);
-  } else if (keys::is_version_id(version_id)) {
-    auto r = read_record(keys::version(bucket, key, version_id));
-    if (!r) return r.error();
-    target = std::move(*r);
-  }
+  auto named = named_version(bucket, key, version_id, *cur);
+  if (!named) return named.error();
+  std::optional<ObjectRecord> target = std::move(*named);
   out.outcome.version_id = std::string(version_id);
   if (!target) return out;  // like a missing key: nothing to do
   if (auto s = check_version_removable(*target, now_ms, bypass); !s) return s.error();

@@ -3,8 +3,8 @@
 #include "server/s3/access_check.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/request_xml.h"
-#include "server/s3/object_lock.h"
 #include "util/http_field.h"
 
 namespace silt::server::handlers {
@@ -12,16 +12,6 @@ namespace silt::server::handlers {
 namespace {
 constexpr size_t kMaxDeleteKeys = 1000;
 constexpr size_t kMaxDeleteBody = 2 << 20;
-
-// x-amz-bypass-governance-retention: honoured for a caller allowed
-// s3:BypassGovernanceRetention; ignored otherwise, so a GOVERNANCE-retained version stays
-// (the object layer answers AccessDenied), as on AWS.
-awaitable<s3::Status> governance_bypass(RequestContext& ctx, DeleteConditions& cond) {
-  if (!asks_bypass_governance(ctx.req)) co_return s3::Status{};
-  auto allowed = co_await may_bypass_governance(ctx.svc, ctx.identity, ctx.req);
-  cond.bypass_governance = static_cast<bool>(allowed);
-  co_return s3::Status{};
-}
 }  // namespace
 
 awaitable<Result> delete_object(RequestContext& ctx) {
@@ -31,7 +21,7 @@ awaitable<Result> delete_object(RequestContext& ctx) {
     co_return s3::Error(s3::Code::InvalidArgument, "Invalid version id specified").with("ArgumentName", "versionId");
   auto cond = delete_conditions(ctx.req);
   if (!cond) co_return cond.error();
-  if (auto st = co_await governance_bypass(ctx, *cond); !st) co_return st.error();
+  cond->bypass_governance = co_await governance_bypass(ctx);
   auto out = co_await run_blocking(ctx.svc.blocking, [&] {
     const std::string v = version ? *version : std::string();
     if (!cond->empty() || cond->bypass_governance)
@@ -60,8 +50,7 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
   for (const auto& t : targets) keys.emplace_back(t.key, t.version_id);
   auto verdicts = co_await authorize_keys(ctx.svc, ctx.identity, ctx.req, keys);
   if (!verdicts) co_return verdicts.error();
-  DeleteConditions bypass;
-  if (auto st = co_await governance_bypass(ctx, bypass); !st) co_return st.error();
+  const bool bypass = co_await governance_bypass(ctx);
   std::vector<s3::Result<DeleteOutcome>> results;
   results.reserve(targets.size());
   co_await run_blocking(ctx.svc.blocking, [&] {
@@ -71,7 +60,7 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
         continue;
       }
       DeleteConditions cond = targets[i].cond;
-      cond.bypass_governance = bypass.bypass_governance;
+      cond.bypass_governance = bypass;
       const DeleteTarget& t = targets[i];
       results.push_back(cond.empty() && !cond.bypass_governance
                             ? ctx.svc.objects.delete_object(ctx.req.bucket, t.key, t.version_id)

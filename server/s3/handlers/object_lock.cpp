@@ -7,7 +7,6 @@
 #include "server/http/blocking.h"
 #include "server/s3/access_check.h"
 #include "server/s3/handlers/handlers.h"
-#include "server/s3/handlers/object_headers.h"
 #include "server/s3/object_lock.h"
 #include "util/strings.h"
 #include "util/time.h"
@@ -81,6 +80,12 @@ s3::Status check_locked_put_integrity(const S3Request& req, const ObjectLock& lo
                    "parameters");
 }
 
+boost::asio::awaitable<bool> governance_bypass(RequestContext& ctx) {
+  if (!asks_bypass_governance(ctx.req)) co_return false;
+  auto allowed = co_await may_bypass_governance(ctx.svc, ctx.identity, ctx.req);
+  co_return static_cast<bool>(allowed);
+}
+
 namespace handlers {
 
 namespace {
@@ -88,11 +93,7 @@ namespace {
 // PutObjectRetention and PutObjectLegalHold: one lock change on the addressed version.
 awaitable<Result> change_lock(RequestContext& ctx, LockChange change) {
   const auto& req = ctx.req;
-  if (change.retention && asks_bypass_governance(req)) {
-    // Without the permission the header is ignored, so a change the lock forbids is refused.
-    auto allowed = co_await may_bypass_governance(ctx.svc, ctx.identity, req);
-    change.bypass_governance = static_cast<bool>(allowed);
-  }
+  if (change.retention) change.bypass_governance = co_await governance_bypass(ctx);
   auto info = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
     if (auto st = require_lock_bucket(ctx.svc.objects, req.bucket); !st) return st.error();
     return ctx.svc.objects.set_object_lock(req.bucket, req.key, version_of(req), change);
