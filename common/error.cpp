@@ -56,6 +56,8 @@ CodeInfo info(Code c) {
     case Code::NoSuchCORSConfiguration: return {"NoSuchCORSConfiguration", 404};
     case Code::NoSuchKey: return {"NoSuchKey", 404};
     case Code::NoSuchLifecycleConfiguration: return {"NoSuchLifecycleConfiguration", 404};
+    case Code::NoSuchObjectLockConfiguration: return {"NoSuchObjectLockConfiguration", 404};
+    case Code::ObjectLockConfigurationNotFoundError: return {"ObjectLockConfigurationNotFoundError", 404};
     case Code::NoSuchPublicAccessBlockConfiguration: return {"NoSuchPublicAccessBlockConfiguration", 404};
     case Code::NoSuchTagSet: return {"NoSuchTagSet", 404};
     case Code::NoSuchUpload: return {"NoSuchUpload", 404};

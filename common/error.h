@@ -77,6 +77,9 @@ enum class Code {
   NoSuchPublicAccessBlockConfiguration,
   NoSuchTagSet,
   OwnershipControlsNotFoundError,
+  // Object Lock (issue 19 item 2).
+  NoSuchObjectLockConfiguration,         // 404: a version without retention or legal hold
+  ObjectLockConfigurationNotFoundError,  // 404: a bucket without Object Lock
 };
 
 std::string_view code_name(Code c);

@@ -31,6 +31,26 @@ bool valid_region_name(std::string_view name);
 // as the server's own namespace).
 bool is_reserved_bucket_name(std::string_view name);
 
+// Object Lock on one version (docs/object-lock.md): a retention (mode and date) and a
+// legal hold, each independent. Judged by index/write_conditions.h inside every commit
+// that could remove the version.
+struct ObjectLock {
+  std::string mode;             // "", "GOVERNANCE" or "COMPLIANCE"; "" means no retention
+  int64_t retain_until_ms = 0;  // UTC; meaningful only with a mode
+  bool legal_hold = false;
+  bool operator==(const ObjectLock&) const = default;
+};
+
+// A change to one version's lock (PutObjectRetention or PutObjectLegalHold): only the
+// parts set change. bypass_governance: the caller sent x-amz-bypass-governance-retention
+// and holds s3:BypassGovernanceRetention, so a GOVERNANCE retention may be shortened or
+// removed.
+struct LockChange {
+  std::optional<ObjectLock> retention;  // mode "" removes the retention
+  std::optional<bool> legal_hold;
+  bool bypass_governance = false;
+};
+
 // What a client sets on an object and gets back on GET/HEAD.
 struct ObjectMeta {
   std::string content_type;  // empty: server answers binary/octet-stream
@@ -52,6 +72,9 @@ struct ObjectMeta {
   std::vector<std::pair<std::string, std::string>> tags;
   // Canned ACL (auth/acl.h): "" or "private", "public-read", "authenticated-read".
   std::string acl;
+  // Object Lock (retention, legal hold). Only an index commit that judges it changes it
+  // on a stored version (index/write_conditions.h).
+  ObjectLock lock;
 };
 
 // One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).
@@ -132,6 +155,9 @@ struct DeleteConditions {
   std::string if_match;            // an ETag, quoted or not, or "*"; empty: no condition
   std::optional<int64_t> mtime_s;  // Last-Modified in whole seconds since the epoch
   std::optional<int64_t> size;     // bytes
+  // Not a condition: the caller sent x-amz-bypass-governance-retention and holds
+  // s3:BypassGovernanceRetention, so a GOVERNANCE-retained version may be removed.
+  bool bypass_governance = false;
   bool empty() const { return if_match.empty() && !mtime_s && !size; }
 };
 

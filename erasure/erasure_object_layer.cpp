@@ -128,10 +128,12 @@ s3::Result<ObjectInfo> ErasureObjectLayer::modify_record(std::string_view bucket
     ObjectRecord rec = std::move(*cur);
     const std::string data_id = rec.primary_data_id();
     change(rec);
-    auto s = set_->index->replace_object_if(rec, data_id);
+    ObjectRecord written;
+    auto s = set_->index->replace_object_if(rec, data_id, &written);
     if (s) {
-      rewrite_drive_meta(rec);
-      return rec.info;
+      written.info.is_latest = rec.info.is_latest;
+      rewrite_drive_meta(written);
+      return written.info;
     }
     if (s.error().code != s3::Code::NoSuchKey || attempt == 2) return s.error();
   }
@@ -157,6 +159,15 @@ s3::Result<ObjectInfo> ErasureObjectLayer::set_tags(std::string_view bucket, std
 s3::Result<ObjectInfo> ErasureObjectLayer::set_acl(std::string_view bucket, std::string_view key,
                                                    std::string_view version_id, std::string_view acl) {
   return modify_record(bucket, key, version_id, [&](ObjectRecord& rec) { rec.info.meta.acl = acl; });
+}
+
+s3::Result<ObjectInfo> ErasureObjectLayer::set_object_lock(std::string_view bucket, std::string_view key,
+                                                           std::string_view version_id, const LockChange& change) {
+  auto rec = set_->index->set_lock(bucket, key, version_id, change);
+  if (!rec) return rec.error();
+  // The drives' copies carry the lock too, so rebuild-index restores it.
+  rewrite_drive_meta(*rec);
+  return rec->info;
 }
 
 s3::Result<DeleteOutcome> ErasureObjectLayer::delete_object(std::string_view bucket, std::string_view key,

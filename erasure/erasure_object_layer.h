@@ -36,6 +36,9 @@ class ErasureObjectLayer final : public ObjectLayer {
                                   const std::vector<std::pair<std::string, std::string>>& tags) override;
   s3::Result<ObjectInfo> set_acl(std::string_view bucket, std::string_view key, std::string_view version_id,
                                  std::string_view acl) override;
+  bool supports_object_lock() const override { return true; }
+  s3::Result<ObjectInfo> set_object_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                         const LockChange& change) override;
   s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id,
                                           const IfCurrent* if_current) override;
   s3::Result<DeleteOutcome> delete_object_if(std::string_view bucket, std::string_view key, std::string_view version_id,

@@ -94,8 +94,18 @@ class Index {
   // commit_object without conditions, returning the replaced version (tests, tools).
   s3::Result<std::optional<ObjectRecord>> put_object(const ObjectRecord& rec);
   // Rewrites the stored record of rec's version (rec.version_key; empty = the
-  // latest) while it still has data id expected_data_id: NoSuchKey otherwise.
-  s3::Status replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id);
+  // latest) while it still has data id expected_data_id: NoSuchKey otherwise. The
+  // stored Object Lock is kept whatever rec says (only set_lock changes it); written,
+  // when given, receives the record as stored.
+  s3::Status replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id,
+                               ObjectRecord* written = nullptr);
+  // Object Lock of one version (version_id empty: the latest), judged by
+  // apply_lock_change against the stored lock under the key lock, so two racing
+  // changes, or a change racing a delete, cannot both act on what the other replaced.
+  // NoSuchKey / NoSuchVersion; MethodNotAllowed for a delete marker. Returns the
+  // record as stored (the caller rewrites the drives' copies from it).
+  s3::Result<ObjectRecord> set_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                    const LockChange& change);
   // A storage class transition's commit: gives version `vkey` of bucket/key the
   // layout, parts and storage class of `moved` while its primary data id is still
   // expected_data_id (NoSuchKey otherwise), keeping the rest of the current record
@@ -112,7 +122,9 @@ class Index {
     std::vector<ObjectRecord> removed;  // free their data
   };
   // cond: a client's conditions on the current version, checked under the key lock in
-  // the delete's own batch (index/write_conditions.h).
+  // the delete's own batch (index/write_conditions.h). A version removed for good must
+  // pass check_version_removable in that batch too (cond->bypass_governance; none
+  // without cond): AccessDenied otherwise.
   s3::Result<Deleted> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id = {},
                                     const IfCurrent* if_current = nullptr, const DeleteConditions* cond = nullptr);
 
@@ -169,6 +181,11 @@ class Index {
   // The (vkey, record) of key's null version, if it has one. cur: the latest.
   s3::Result<std::optional<ObjectRecord>> find_null_version(std::string_view bucket, std::string_view key,
                                                             const std::optional<ObjectRecord>& cur);
+  // The version a client's version id names: "null" (find_null_version) or a version id;
+  // nullopt for none or an id that cannot be one. cur: the latest.
+  s3::Result<std::optional<ObjectRecord>> named_version(std::string_view bucket, std::string_view key,
+                                                        std::string_view version_id,
+                                                        const std::optional<ObjectRecord>& cur);
   // The newest version of key other than the one with vkey `except`.
   s3::Result<std::optional<ObjectRecord>> newest_version_except(std::string_view bucket, std::string_view key,
                                                                 std::string_view except);
@@ -179,8 +196,11 @@ class Index {
   // The body of the replace_*_if and move_segments_if: under the key lock, the version
   // rec.version_key names (empty: the latest) becomes change(its current record), kept
   // under its own vkey and version id, while its primary data id is expected_data_id.
+  // The stored Object Lock is kept whatever change returns (only set_lock changes it);
+  // written, when given, receives the record as stored.
   s3::Status replace_if(const ObjectRecord& rec, const std::string& expected_data_id,
-                        const std::function<s3::Result<ObjectRecord>(const ObjectRecord&)>& change);
+                        const std::function<s3::Result<ObjectRecord>(const ObjectRecord&)>& change,
+                        ObjectRecord* written = nullptr);
 
   // Object changes of one key are serialized by one of these stripes.
   std::mutex& key_lock(std::string_view bucket, std::string_view key);

@@ -58,6 +58,14 @@ s3::Result<std::optional<ObjectRecord>> Index::find_null_version(std::string_vie
   return std::optional<ObjectRecord>();
 }
 
+s3::Result<std::optional<ObjectRecord>> Index::named_version(std::string_view bucket, std::string_view key,
+                                                             std::string_view version_id,
+                                                             const std::optional<ObjectRecord>& cur) {
+  if (version_id == "null") return find_null_version(bucket, key, cur);
+  if (!keys::is_version_id(version_id)) return std::optional<ObjectRecord>();
+  return read_record(keys::version(bucket, key, version_id));
+}
+
 s3::Result<std::optional<ObjectRecord>> Index::newest_version_except(std::string_view bucket, std::string_view key,
                                                                      std::string_view except) {
   const std::string prefix = keys::versions_of(bucket, key);
@@ -77,16 +85,9 @@ s3::Result<ObjectRecord> Index::get_version(std::string_view bucket, std::string
                                             std::string_view version_id) {
   auto cur = read_record(keys::object(bucket, key));
   if (!cur) return cur.error();
-  std::optional<ObjectRecord> found;
-  if (version_id == "null") {
-    auto n = find_null_version(bucket, key, *cur);
-    if (!n) return n.error();
-    found = std::move(*n);
-  } else if (keys::is_version_id(version_id)) {
-    auto r = read_record(keys::version(bucket, key, version_id));
-    if (!r) return r.error();
-    found = std::move(*r);
-  }
+  auto named = named_version(bucket, key, version_id, *cur);
+  if (!named) return named.error();
+  std::optional<ObjectRecord> found = std::move(*named);
   if (!found) {
     if (!bucket_exists(bucket)) return dbu::no_such_bucket();
     return no_such_version();
@@ -119,6 +120,8 @@ s3::Status Index::commit_locked(ObjectRecord& rec, const BucketInfo& bucket, con
     auto old = find_null_version(rec.info.bucket, rec.info.key, *cur);
     if (!old) return old.error();
     if (old->has_value()) {
+      // Overwriting the null version in place removes it: a locked one stays.
+      if (auto s = check_version_removable(**old, static_cast<int64_t>(dbu::now_us() / 1000), false); !s) return s;
       b.Delete(keys::version(rec.info.bucket, rec.info.key, (*old)->version_key));
       replaced.push_back(std::move(**old));
     }
@@ -158,8 +161,10 @@ s3::Result<std::optional<ObjectRecord>> Index::put_object(const ObjectRecord& re
   return std::optional<ObjectRecord>(std::move(c->replaced.front()));
 }
 
-s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id) {
-  return replace_if(rec, expected_data_id, [&](const ObjectRecord&) -> s3::Result<ObjectRecord> { return rec; });
+s3::Status Index::replace_object_if(const ObjectRecord& rec, const std::string& expected_data_id,
+                                    ObjectRecord* written) {
+  return replace_if(
+      rec, expected_data_id, [&](const ObjectRecord&) -> s3::Result<ObjectRecord> { return rec; }, written);
 }
 
 s3::Status Index::replace_layout_if(const ObjectRecord& moved, const std::string& expected_data_id) {
@@ -188,7 +193,8 @@ s3::Status Index::move_segments_if(const ObjectRecord& seen, const std::vector<s
 }
 
 s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expected_data_id,
-                             const std::function<s3::Result<ObjectRecord>(const ObjectRecord&)>& change) {
+                             const std::function<s3::Result<ObjectRecord>(const ObjectRecord&)>& change,
+                             ObjectRecord* written) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(rec.info.bucket, rec.info.key));
   const std::string okey = keys::object(rec.info.bucket, rec.info.key);
@@ -206,13 +212,53 @@ s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expecte
   auto changed = change(*target);
   if (!changed) return changed.error();
   ObjectRecord out = std::move(*changed);
+  // A metadata or tag rewrite read the record before a lock change may have landed.
+  out.info.meta.lock = target->info.meta.lock;
   out.version_key = target->version_key;
   out.info.version_id = target->info.version_id;
   const std::string json = encode_index_record(out);
   leveldb::WriteBatch b;
   if (!out.version_key.empty()) b.Put(keys::version(rec.info.bucket, rec.info.key, out.version_key), json);
   if (cur->has_value() && (*cur)->version_key == out.version_key) b.Put(okey, json);
-  return write(b);
+  if (auto s = write(b); !s) return s;
+  if (written) *written = std::move(out);
+  return {};
+}
+
+s3::Result<ObjectRecord> Index::set_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                         const LockChange& change) {
+  std::shared_lock block(bucket_mu_);
+  std::lock_guard klock(key_lock(bucket, key));
+  const std::string okey = keys::object(bucket, key);
+  auto cur = read_record(okey);
+  if (!cur) return cur.error();
+  std::optional<ObjectRecord> target = *cur;
+  if (!version_id.empty()) {
+    auto named = named_version(bucket, key, version_id, *cur);
+    if (!named) return named.error();
+    target = std::move(*named);
+  }
+  if (!target) {
+    if (!bucket_exists(bucket)) return dbu::no_such_bucket();
+    return version_id.empty() ? no_such_key() : no_such_version();
+  }
+  if (target->info.delete_marker) {
+    if (version_id.empty()) return no_such_key();
+    return s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.");
+  }
+  auto lock = apply_lock_change(target->info.meta.lock, change, static_cast<int64_t>(dbu::now_us() / 1000));
+  if (!lock) return lock.error();
+  target->info.meta.lock = *lock;
+  target->info.bucket = std::string(bucket);
+  target->info.key = std::string(key);
+  const std::string json = encode_index_record(*target);
+  leveldb::WriteBatch b;
+  b.Put(keys::version(bucket, key, target->version_key), json);
+  const bool latest = cur->has_value() && (*cur)->version_key == target->version_key;
+  if (latest) b.Put(okey, json);
+  if (auto s = write(b); !s) return s.error();
+  target->info.is_latest = latest;
+  return std::move(*target);
 }
 
 s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::string_view key,
@@ -236,8 +282,11 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
   if (cond)
     if (auto s = check_delete_conditions(*cur, *cond); !s) return s.error();
 
+  const int64_t now_ms = static_cast<int64_t>(dbu::now_us() / 1000);
+  const bool bypass = cond && cond->bypass_governance;
   if (version_id.empty() && binfo->versioning == Versioning::Unversioned) {
     if (!cur->has_value()) return out;
+    if (auto s = check_version_removable(**cur, now_ms, bypass); !s) return s.error();
     b.Delete(okey);
     if (!(*cur)->version_key.empty()) b.Delete(keys::version(bucket, key, (*cur)->version_key));
     if (auto s = write(b); !s) return s.error();
@@ -263,18 +312,12 @@ s3::Result<Index::Deleted> Index::delete_object(std::string_view bucket, std::st
   }
 
   // One version, for good.
-  std::optional<ObjectRecord> target;
-  if (version_id == "null") {
-    auto n = find_null_version(bucket, key, *cur);
-    if (!n) return n.error();
-    target = std::move(*n);
-  } else if (keys::is_version_id(version_id)) {
-    auto r = read_record(keys::version(bucket, key, version_id));
-    if (!r) return r.error();
-    target = std::move(*r);
-  }
+  auto named = named_version(bucket, key, version_id, *cur);
+  if (!named) return named.error();
+  std::optional<ObjectRecord> target = std::move(*named);
   out.outcome.version_id = std::string(version_id);
   if (!target) return out;  // like a missing key: nothing to do
+  if (auto s = check_version_removable(*target, now_ms, bypass); !s) return s.error();
   out.outcome.delete_marker = target->info.delete_marker;
   b.Delete(keys::version(bucket, key, target->version_key));
   if (cur->has_value() && (*cur)->version_key == target->version_key) {

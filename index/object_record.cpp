@@ -66,6 +66,11 @@ json meta_to_json(const ObjectMeta& m) {
   if (!m.tags.empty()) j["tags"] = pairs_to_json(m.tags);
   if (!m.acl.empty()) j["acl"] = m.acl;
   if (!m.checksum_type.empty()) j["checksum_type"] = m.checksum_type;
+  if (!m.lock.mode.empty()) {
+    j["lock_mode"] = m.lock.mode;
+    j["lock_until_ms"] = m.lock.retain_until_ms;
+  }
+  if (m.lock.legal_hold) j["legal_hold"] = true;
   return j;
 }
 
@@ -84,6 +89,9 @@ ObjectMeta meta_from_json(const json& m) {
   om.tags = pairs_from_json(m.value("tags", json::array()));
   om.acl = m.value("acl", "");
   om.checksum_type = m.value("checksum_type", "");
+  om.lock.mode = m.value("lock_mode", "");
+  om.lock.retain_until_ms = m.value("lock_until_ms", int64_t{0});
+  om.lock.legal_hold = m.value("legal_hold", false);
   return om;
 }
 

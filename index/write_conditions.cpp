@@ -57,4 +57,36 @@ s3::Status check_delete_conditions(const std::optional<ObjectRecord>& cur, const
   return {};
 }
 
+namespace {
+s3::Error locked() {
+  return s3::Error(s3::Code::AccessDenied, "Access Denied because object protected by object lock.");
+}
+}  // namespace
+
+s3::Status check_version_removable(const ObjectRecord& rec, int64_t now_ms, bool bypass_governance) {
+  const ObjectLock& l = rec.info.meta.lock;
+  if (l.legal_hold) return locked();
+  if (l.mode.empty() || l.retain_until_ms <= now_ms) return {};
+  if (l.mode == "GOVERNANCE" && bypass_governance) return {};
+  return locked();
+}
+
+s3::Result<ObjectLock> apply_lock_change(const ObjectLock& cur, const LockChange& change, int64_t now_ms) {
+  ObjectLock out = cur;
+  if (change.legal_hold) out.legal_hold = *change.legal_hold;
+  if (!change.retention) return out;
+  const ObjectLock& want = *change.retention;
+  const bool in_force = !cur.mode.empty() && cur.retain_until_ms > now_ms;
+  // Keeping the mode and not moving the date earlier never weakens a lock; neither does
+  // raising GOVERNANCE to COMPLIANCE.
+  const bool at_least_as_strong = !want.mode.empty() && want.retain_until_ms >= cur.retain_until_ms &&
+                                  (want.mode == cur.mode || want.mode == "COMPLIANCE");
+  if (in_force && !at_least_as_strong) {
+    if (cur.mode == "COMPLIANCE" || !change.bypass_governance) return locked();
+  }
+  out.mode = want.mode;
+  out.retain_until_ms = want.mode.empty() ? 0 : want.retain_until_ms;
+  return out;
+}
+
 }  // namespace silt

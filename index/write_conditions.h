@@ -30,4 +30,17 @@ s3::Status check_write_conditions(const std::optional<ObjectRecord>& cur, const 
 // unless every condition set holds.
 s3::Status check_delete_conditions(const std::optional<ObjectRecord>& cur, const DeleteConditions& cond);
 
+// Object Lock: may rec, a stored version, be removed for good now (DeleteObject with its
+// versionId, lifecycle, a null version replaced in place)? AccessDenied while it has a
+// legal hold, a COMPLIANCE retention not yet past, or a GOVERNANCE one not yet past and
+// no bypass. Nobody is exempt: the caller's identity never reaches this.
+s3::Status check_version_removable(const ObjectRecord& rec, int64_t now_ms, bool bypass_governance);
+
+// Object Lock: cur's lock after change, as AWS allows it: a legal hold may always be
+// set or lifted; an unexpired COMPLIANCE retention may only be kept or extended
+// (COMPLIANCE, a date not earlier); an unexpired GOVERNANCE one may be extended or made
+// COMPLIANCE, and shortened, removed or otherwise changed only with bypass_governance.
+// AccessDenied otherwise.
+s3::Result<ObjectLock> apply_lock_change(const ObjectLock& cur, const LockChange& change, int64_t now_ms);
+
 }  // namespace silt

@@ -90,9 +90,26 @@ class ObjectLayer {
   // Canned ACL of one version (PutObjectAcl), leaving everything else alone.
   virtual s3::Result<ObjectInfo> set_acl(std::string_view bucket, std::string_view key, std::string_view version_id,
                                          std::string_view acl) = 0;
+  // Object Lock (docs/object-lock.md). A backend that keeps it enforces it in every
+  // commit that could remove a version (delete of a version, a null version replaced,
+  // lifecycle), for every caller; one that does not keeps these defaults, and server/
+  // refuses to enable Object Lock on its buckets.
+  virtual bool supports_object_lock() const { return false; }
+  // Retention and legal hold of one version (version_id empty: the latest), judged
+  // against the stored lock atomically with the change (index/write_conditions.h,
+  // apply_lock_change): AccessDenied for a change the lock forbids; NoSuchKey,
+  // NoSuchVersion, MethodNotAllowed (a delete marker). Data, metadata and mtime stay.
+  virtual s3::Result<ObjectInfo> set_object_lock(std::string_view bucket, std::string_view key,
+                                                 std::string_view version_id, const LockChange& change) {
+    (void)bucket, (void)key, (void)version_id, (void)change;
+    return s3::Error(s3::Code::NotImplemented,
+                     "A header you provided implies functionality that is not implemented: this storage backend "
+                     "does not implement Object Lock.");
+  }
   // Deleting a missing key succeeds (S3 semantics); NoSuchBucket when the bucket is gone.
   // Without version_id in a versioned bucket this adds a delete marker; with it, that
-  // version is removed for good.
+  // version is removed for good, unless its Object Lock forbids it (AccessDenied, for
+  // everyone; delete_object_if with bypass_governance for GOVERNANCE).
   // if_current (with an empty version_id only): PreconditionFailed unless the
   // current version is still that one.
   virtual s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,

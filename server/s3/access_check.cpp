@@ -333,6 +333,20 @@ boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
   co_return out;
 }
 
+boost::asio::awaitable<s3::Status> may_bypass_governance(Services& svc, const auth::Identity& id,
+                                                         const S3Request& req) {
+  const auth::Principal who = principal_of(id, svc);
+  if (who.admin) co_return s3::Status{};
+  auto facts = co_await bucket_facts(svc, req.bucket);
+  if (!facts) co_return facts.error();
+  if (!facts->exists) co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  const std::string* version_arg = req.query_value("versionId");
+  std::string version;
+  if (version_arg) version = *version_arg;
+  co_return co_await check(svc, who, req, "BypassGovernanceRetention", *facts, req.bucket,
+                           "s3:BypassGovernanceRetention", &req.key, version);
+}
+
 boost::asio::awaitable<s3::Status> may_learn_absence(Services& svc, const auth::Identity& id, const S3Request& req) {
   const auth::Principal who = principal_of(id, svc);
   if (who.admin) co_return s3::Status{};

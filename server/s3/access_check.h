@@ -61,6 +61,11 @@ boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
     Services& svc, const auth::Identity& id, const S3Request& req,
     const std::vector<std::pair<std::string, std::string>>& keys);
 
+// x-amz-bypass-governance-retention is honoured only for a caller allowed
+// s3:BypassGovernanceRetention on req's bucket/key (the admin is; a bucket owner is, as
+// for every action on its bucket). AccessDenied otherwise.
+boost::asio::awaitable<s3::Status> may_bypass_governance(Services& svc, const auth::Identity& id, const S3Request& req);
+
 // A read of a missing key is 404 NoSuchKey only to a caller who may s3:ListBucket the bucket;
 // to anyone else AWS answers 403 AccessDenied, so reading reveals nothing about which keys
 // exist. Returns that AccessDenied, or ok when the caller may learn of the absence.

@@ -24,6 +24,7 @@ constexpr Ops kGrants[] = {"CreateBucket", "PutBucketAcl",          "PutObject",
 constexpr Ops kConditionalWrites[] = {"PutObject", "CopyObject", "CompleteMultipartUpload"};
 constexpr Ops kCreateBucket[] = {"CreateBucket"};
 constexpr Ops kPutObject[] = {"PutObject"};
+constexpr Ops kPostObject[] = {"PostObject"};
 
 // AWS's own words where AWS refuses the same request; otherwise AWS's NotImplemented
 // sentence followed by what silt does not do, so the client's log says why.
@@ -40,11 +41,10 @@ constexpr Answer kSseCNotApplicable{s3::Code::InvalidRequest,
 constexpr Answer kSse{s3::Code::NotImplemented,
                       "A header you provided implies functionality that is not implemented: silt does not encrypt "
                       "objects at rest (SSE-S3, SSE-KMS, DSSE-KMS)."};
-// What AWS answers for a bucket created without Object Lock, which every silt bucket is.
-constexpr Answer kObjectLock{s3::Code::InvalidRequest, "Bucket is missing Object Lock Configuration"};
-constexpr Answer kBucketObjectLock{
-    s3::Code::NotImplemented,
-    "A header you provided implies functionality that is not implemented: silt does not implement Object Lock."};
+// Object Lock is the object headers' (docs/object-lock.md); a browser form's fields are not read for it.
+constexpr Answer kObjectLockForm{s3::Code::NotImplemented,
+                                 "A header you provided implies functionality that is not implemented: silt does not "
+                                 "take Object Lock fields in POST Object forms."};
 constexpr Answer kOwnership{s3::Code::NotImplemented,
                             "A header you provided implies functionality that is not implemented: silt does not "
                             "implement Object Ownership settings (objects belong to their bucket's owner)."};
@@ -69,9 +69,8 @@ constexpr Refusal kTable[] = {
     {"x-amz-server-side-encryption-aws-kms-key-id", kObjectWrites, Asks::AnyValue, kSse, kSse},
     {"x-amz-server-side-encryption-context", kObjectWrites, Asks::AnyValue, kSse, kSse},
     {"x-amz-server-side-encryption-bucket-key-enabled", kObjectWrites, Asks::True, kSse, kSse},
-    // Object Lock: retention and legal holds on objects, and buckets that could hold them.
-    {"x-amz-object-lock-*", kObjectWrites, Asks::AnyValue, kObjectLock, kObjectLock},
-    {"x-amz-bucket-object-lock-enabled", kCreateBucket, Asks::True, kBucketObjectLock, kBucketObjectLock},
+    // Object Lock in a form upload (the headers of the other writes are object_lock.h's).
+    {"x-amz-object-lock-*", kPostObject, Asks::AnyValue, kObjectLockForm, kObjectLockForm},
     {"x-amz-object-ownership", kCreateBucket, Asks::AnyValue, kOwnership, kOwnership},
     // ACL grants to named users and groups (canned ACLs are auth/acl.h's).
     {"x-amz-grant-*", kGrants, Asks::AnyValue, kGrant, kGrant},

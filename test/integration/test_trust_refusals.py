@@ -5,12 +5,13 @@ stores nothing, and silt goes on serving.
 - every row of the table in server/s3/unsupported_headers.cpp, for every operation it names,
   as a raw signed request, with what must not have happened checked afterwards (the rows
   are read from the source, so a new row is tested and must be documented);
-- the same refusals through real clients: aws cli (--sse, --sse-c, --object-lock-mode,
-  create-bucket --object-lock-enabled-for-bucket) and boto3 (SSECustomerKey=,
-  ServerSideEncryption=, ObjectLockMode=, Grant*=, ...), and POST Object form fields;
+- the same refusals through real clients: aws cli (--sse, --sse-c, --object-lock-mode on a
+  bucket without Object Lock) and boto3 (SSECustomerKey=, ServerSideEncryption=,
+  ObjectLockMode= likewise, Grant*=, ...), and POST Object form fields (Object Lock itself:
+  test_object_lock.py);
 - SSE-C over https (a second silt with a test CA): NotImplemented for writes, "not
   applicable" for reads;
-- the bucket-level endpoints of the same features (PutBucketEncryption, Object Lock, ...);
+- the bucket-level endpoints of the same features (PutBucketEncryption, website, replication);
 - the checks silt performs instead of refusing: x-amz-expected-bucket-owner,
   x-amz-source-expected-bucket-owner, x-amz-mp-object-size;
 - two users: x-amz-acl beyond private needs s3:PutObjectAcl; the bucket policy and ACL
@@ -210,18 +211,6 @@ def test_aws_cli_object_lock_is_refused(silt, s3, bucket, tmp_path):
     still_serving(s3, bucket)
 
 
-def test_aws_cli_create_bucket_with_object_lock_is_not_implemented(silt, s3):
-    name = bucket_name("locked-bucket")
-    p = silt.aws("s3api", "create-bucket", "--bucket", name, "--object-lock-enabled-for-bucket", check=False)
-    assert p.returncode != 0
-    assert "NotImplemented" in p.stderr, p.stderr
-    assert code(client_error(s3.head_bucket, Bucket=name)) == ("404", 404)
-    # rclone's CreateBucket says "false" every time: that still creates the bucket.
-    r = silt.request("PUT", name, headers={"x-amz-bucket-object-lock-enabled": "false"})
-    assert r.status == 200, r
-    s3.head_bucket(Bucket=name)
-
-
 def test_boto3_sse_c_over_http(s3, bucket):
     s3.put_object(Bucket=bucket, Key="plain", Body=b"plain bytes")
     ssec = dict(SSECustomerAlgorithm="AES256", SSECustomerKey=SSEC_KEY)
@@ -282,7 +271,7 @@ def test_boto3_object_lock_on_writes(s3, bucket, args):
 
 
 def test_boto3_bucket_options_silt_lacks(s3):
-    for args in (dict(ObjectLockEnabledForBucket=True), dict(ObjectOwnership="BucketOwnerEnforced"),
+    for args in (dict(ObjectOwnership="BucketOwnerEnforced"),
                  dict(GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"')):
         name = bucket_name("opt")
         refused(client_error(s3.create_bucket, Bucket=name, **args), "NotImplemented")
@@ -325,7 +314,7 @@ def post_upload(post, data=b"form upload", extra=None):
     ("x-amz-server-side-encryption", "AES256", "NotImplemented"),
     ("x-amz-server-side-encryption-aws-kms-key-id", "k", "NotImplemented"),
     ("x-amz-server-side-encryption-customer-algorithm", "AES256", "InvalidRequest"),
-    ("x-amz-object-lock-mode", "GOVERNANCE", "InvalidRequest"),
+    ("x-amz-object-lock-mode", "GOVERNANCE", "NotImplemented"),
     ("x-amz-website-redirect-location", "/x", "NotImplemented"),
 ])
 def test_post_object_form_fields(s3, bucket, field, value, want):
@@ -373,13 +362,6 @@ def test_feature_configuration_endpoints_are_not_implemented(s3, bucket):
         lambda: s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}),
         lambda: s3.get_bucket_encryption(Bucket=bucket),
-        lambda: s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}}),
-        lambda: s3.get_object_lock_configuration(Bucket=bucket),
-        lambda: s3.put_object_retention(Bucket=bucket, Key="k", Retention={
-            "Mode": "COMPLIANCE", "RetainUntilDate": datetime.datetime(2099, 1, 1)}),
-        lambda: s3.put_object_legal_hold(Bucket=bucket, Key="k", LegalHold={"Status": "ON"}),
         lambda: s3.put_bucket_website(Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "i.html"}}),
         lambda: s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={
             "Role": "arn:aws:iam::000000000000:role/r",

@@ -6,6 +6,8 @@
 #include "server/s3/bucket_access.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"
+#include "server/s3/object_lock.h"
+#include "util/strings.h"
 #include "util/xml.h"
 
 namespace silt::server::handlers {
@@ -58,6 +60,12 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
   }
   auto acl = acl_from_request(ctx.req);
   if (!acl) co_return acl.error();
+  const bool object_lock = iequals(ctx.req.header_value("x-amz-bucket-object-lock-enabled"), "true");
+  if (object_lock && !ctx.svc.objects.supports_object_lock())
+    co_return s3::Error(s3::Code::NotImplemented,
+                        "A header you provided implies functionality that is not implemented: this storage backend "
+                        "does not implement Object Lock.")
+        .with("Header", "x-amz-bucket-object-lock-enabled");
   const std::string owner = auth::owner_for_new_bucket(principal_of(ctx.identity, ctx.svc));
   auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
     auto made = ctx.svc.objects.make_bucket(bucket, owner);
@@ -67,6 +75,13 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
     if (!made) return made;
     if (!location.empty())
       if (auto st = ctx.svc.objects.put_bucket_config(bucket, kLocationConfig, location); !st) return st;
+    // Object Lock keeps every version: the bucket is versioned from the start (AWS).
+    if (object_lock) {
+      if (auto st = ctx.svc.objects.set_versioning(bucket, Versioning::Enabled); !st) return st;
+      if (auto st = ctx.svc.objects.put_bucket_config(bucket, kObjectLockConfig, object_lock_configuration_xml({}));
+          !st)
+        return st;
+    }
     if (acl->empty()) return made;
     return ctx.svc.objects.put_bucket_config(bucket, kAclConfig, *acl);
   });

@@ -4,6 +4,7 @@
 #include "server/s3/handlers/copy_source.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/tags.h"
 #include "server/s3/handlers/upload_body.h"
 #include "util/time.h"
@@ -67,7 +68,13 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   if (!acl) co_return acl.error();
   meta.acl = std::move(*acl);
 
-  auto bucket = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(req.bucket); });
+  auto bucket = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<BucketInfo> {
+    // The copy's lock is the request's or the destination's default, never the source's (AWS).
+    auto lock = lock_for_new_version(ctx.svc.objects, req);
+    if (!lock) return lock.error();
+    meta.lock = *lock;
+    return ctx.svc.objects.head_bucket(req.bucket);
+  });
   if (!bucket) co_return bucket.error();
   const bool self = source->bucket == req.bucket && source->key == req.key &&
                     (source->version_id.empty() || source->version_id == src->version_id) && src->is_latest;

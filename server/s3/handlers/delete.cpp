@@ -3,6 +3,7 @@
 #include "server/s3/access_check.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/request_xml.h"
 #include "util/http_field.h"
 
@@ -20,9 +21,11 @@ awaitable<Result> delete_object(RequestContext& ctx) {
     co_return s3::Error(s3::Code::InvalidArgument, "Invalid version id specified").with("ArgumentName", "versionId");
   auto cond = delete_conditions(ctx.req);
   if (!cond) co_return cond.error();
+  cond->bypass_governance = co_await governance_bypass(ctx);
   auto out = co_await run_blocking(ctx.svc.blocking, [&] {
     const std::string v = version ? *version : std::string();
-    if (!cond->empty()) return ctx.svc.objects.delete_object_if(ctx.req.bucket, ctx.req.key, v, *cond);
+    if (!cond->empty() || cond->bypass_governance)
+      return ctx.svc.objects.delete_object_if(ctx.req.bucket, ctx.req.key, v, *cond);
     return ctx.svc.objects.delete_object(ctx.req.bucket, ctx.req.key, v);
   });
   if (!out) co_return out.error();
@@ -47,6 +50,7 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
   for (const auto& t : targets) keys.emplace_back(t.key, t.version_id);
   auto verdicts = co_await authorize_keys(ctx.svc, ctx.identity, ctx.req, keys);
   if (!verdicts) co_return verdicts.error();
+  const bool bypass = co_await governance_bypass(ctx);
   std::vector<s3::Result<DeleteOutcome>> results;
   results.reserve(targets.size());
   co_await run_blocking(ctx.svc.blocking, [&] {
@@ -55,9 +59,12 @@ awaitable<Result> delete_objects(RequestContext& ctx) {
         results.push_back((*verdicts)[i].error());
         continue;
       }
+      DeleteConditions cond = targets[i].cond;
+      cond.bypass_governance = bypass;
       const DeleteTarget& t = targets[i];
-      results.push_back(t.cond.empty() ? ctx.svc.objects.delete_object(ctx.req.bucket, t.key, t.version_id)
-                                       : ctx.svc.objects.delete_object_if(ctx.req.bucket, t.key, t.version_id, t.cond));
+      results.push_back(cond.empty() && !cond.bypass_governance
+                            ? ctx.svc.objects.delete_object(ctx.req.bucket, t.key, t.version_id)
+                            : ctx.svc.objects.delete_object_if(ctx.req.bucket, t.key, t.version_id, cond));
     }
   });
   // A missing bucket fails the whole request, as S3 does.

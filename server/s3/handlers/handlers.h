@@ -82,6 +82,13 @@ awaitable<Result> delete_bucket_ownership_controls(RequestContext& ctx);
 awaitable<Result> put_bucket_tagging(RequestContext& ctx);
 awaitable<Result> get_bucket_tagging(RequestContext& ctx);
 awaitable<Result> delete_bucket_tagging(RequestContext& ctx);
+// object_lock.cpp
+awaitable<Result> put_object_lock_configuration(RequestContext& ctx);
+awaitable<Result> get_object_lock_configuration(RequestContext& ctx);
+awaitable<Result> put_object_retention(RequestContext& ctx);
+awaitable<Result> get_object_retention(RequestContext& ctx);
+awaitable<Result> put_object_legal_hold(RequestContext& ctx);
+awaitable<Result> get_object_legal_hold(RequestContext& ctx);
 // lifecycle.cpp
 awaitable<Result> put_bucket_lifecycle(RequestContext& ctx);
 awaitable<Result> get_bucket_lifecycle(RequestContext& ctx);

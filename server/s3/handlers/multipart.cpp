@@ -7,6 +7,7 @@
 #include "server/s3/handlers/copy_source.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/owner.h"
 #include "server/s3/handlers/range.h"
 #include "server/s3/handlers/request_xml.h"
@@ -149,8 +150,13 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
       co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-checksum-type header is invalid.");
     meta->checksum_type = std::string(type);
   }
-  auto up = co_await run_blocking(ctx.svc.blocking,
-                                  [&] { return ctx.svc.objects.create_upload(req.bucket, req.key, *meta); });
+  auto up = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<UploadInfo> {
+    // The completed object gets the lock the upload was created with (object_lock.h).
+    auto lock = lock_for_new_version(ctx.svc.objects, req);
+    if (!lock) return lock.error();
+    meta->lock = *lock;
+    return ctx.svc.objects.create_upload(req.bucket, req.key, *meta);
+  });
   if (!up) co_return up.error();
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "InitiateMultipartUploadResult");

@@ -140,6 +140,11 @@ void add_object_headers(Response& r, const ObjectInfo& info) {
   if (!info.meta.storage_class.empty() && info.meta.storage_class != "STANDARD")
     r.add("x-amz-storage-class", info.meta.storage_class);
   if (!info.meta.tags.empty()) r.add("x-amz-tagging-count", std::to_string(info.meta.tags.size()));
+  if (!info.meta.lock.mode.empty()) {
+    r.add("x-amz-object-lock-mode", info.meta.lock.mode);
+    r.add("x-amz-object-lock-retain-until-date", iso8601_ms(info.meta.lock.retain_until_ms));
+  }
+  if (info.meta.lock.legal_hold) r.add("x-amz-object-lock-legal-hold", "ON");
   add_version_header(r, info);
 }
 

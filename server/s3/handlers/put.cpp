@@ -3,6 +3,7 @@
 #include "server/s3/handlers/expiration.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/upload_body.h"
 
 namespace silt::server::handlers {
@@ -21,8 +22,13 @@ awaitable<Result> put_object(RequestContext& ctx) {
   if (expected && *expected > ctx.svc.config.max_object_size)
     co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
 
-  auto writer = co_await run_blocking(
-      ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class); });
+  auto writer = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<std::unique_ptr<ObjectWriter>> {
+    auto lock = lock_for_new_version(ctx.svc.objects, req);
+    if (!lock) return lock.error();
+    if (auto st = check_locked_put_integrity(req, *lock); !st) return st.error();
+    meta->lock = *lock;
+    return ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class);
+  });
   if (!writer) co_return writer.error();
   ObjectWriter& w = **writer;
 

@@ -2,6 +2,7 @@
 #include "server/http/blocking.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/request_xml.h"
+#include "server/s3/object_lock.h"
 
 namespace silt::server::handlers {
 
@@ -10,8 +11,18 @@ awaitable<Result> put_bucket_versioning(RequestContext& ctx) {
   if (!body) co_return body.error();
   auto state = parse_versioning(*body);
   if (!state) co_return state.error();
-  auto st =
-      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.set_versioning(ctx.req.bucket, *state); });
+  auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
+    // Object Lock needs every version kept: its buckets stay Enabled (AWS).
+    if (*state == Versioning::Suspended) {
+      auto lock = ctx.svc.objects.get_bucket_config(ctx.req.bucket, kObjectLockConfig);
+      if (!lock) return lock.error();
+      if (*lock)
+        return s3::Error(s3::Code::InvalidBucketState,
+                         "An Object Lock configuration is present on this bucket, so the versioning state cannot be "
+                         "changed.");
+    }
+    return ctx.svc.objects.set_versioning(ctx.req.bucket, *state);
+  });
   if (!st) co_return st.error();
   co_return empty_response(200);
 }

@@ -120,13 +120,19 @@ TEST_CASE("the router table names every operation", "[router]") {
   CHECK(op(verb::delete_, "/b?lifecycle") == "DeleteBucketLifecycle");
   CHECK(op(verb::options, "/b/k") == "Preflight");
   CHECK(op(verb::post, "/b", {{"content-type", "multipart/form-data; boundary=x"}}) == "PostObject");
+  CHECK(op(verb::put, "/b?object-lock") == "PutObjectLockConfiguration");
+  CHECK(op(verb::get, "/b?object-lock") == "GetObjectLockConfiguration");
+  CHECK(op(verb::put, "/b/k?retention") == "PutObjectRetention");
+  CHECK(op(verb::get, "/b/k?retention&versionId=v") == "GetObjectRetention");
+  CHECK(op(verb::put, "/b/k?legal-hold") == "PutObjectLegalHold");
+  CHECK(op(verb::get, "/b/k?legal-hold") == "GetObjectLegalHold");
 }
 
 TEST_CASE("operations silt does not serve are NotImplemented, never a wrong 200", "[router]") {
   using http::verb;
   CHECK(op(verb::get, "/b?website") == "NotImplemented");
   CHECK(op(verb::put, "/b?replication") == "NotImplemented");
-  CHECK(op(verb::get, "/b/k?legal-hold") == "NotImplemented");
+  CHECK(op(verb::post, "/b/k?legal-hold") == "NotImplemented");
   CHECK(op(verb::post, "/b?policy") == "NotImplemented");
   CHECK(op(verb::get, "/b/k?torrent") == "NotImplemented");
   CHECK(op(verb::get, "/b?list-type=1") == "NotImplemented");

@@ -76,14 +76,14 @@ TEST_CASE("SSE-S3 and SSE-KMS on object writes are NotImplemented and name the h
   CHECK(code(verb::put, "/b/k", {{"x-amz-server-side-encryption-bucket-key-enabled", "false"}}) == "PutObject");
 }
 
-TEST_CASE("Object Lock headers: the error AWS gives for a bucket without Object Lock") {
+TEST_CASE("Object Lock headers reach their handlers (docs/object-lock.md); POST Object's form fields do not") {
   for (auto h : {"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"}) {
-    CHECK(code(verb::put, "/b/k", {{h, "x"}}) == "InvalidRequest");
-    CHECK(code(verb::post, "/b/k?uploads", {{h, "x"}}) == "InvalidRequest");
-    CHECK(code(verb::put, "/b/k", {{"x-amz-copy-source", "/b/s"}, {h, "x"}}) == "InvalidRequest");
+    CHECK(code(verb::put, "/b/k", {{h, "x"}}) == "PutObject");
+    CHECK(code(verb::post, "/b/k?uploads", {{h, "x"}}) == "CreateMultipartUpload");
+    CHECK(code(verb::put, "/b/k", {{"x-amz-copy-source", "/b/s"}, {h, "x"}}) == "CopyObject");
+    CHECK(refuse_unsupported("PostObject", false, {{h, "x"}}).error().code == s3::Code::NotImplemented);
   }
-  CHECK(code(verb::put, "/b", {{"x-amz-bucket-object-lock-enabled", "True"}}) == "NotImplemented");
-  // rclone sends "false" with every CreateBucket.
+  CHECK(code(verb::put, "/b", {{"x-amz-bucket-object-lock-enabled", "True"}}) == "CreateBucket");
   CHECK(code(verb::put, "/b", {{"x-amz-bucket-object-lock-enabled", "false"}}) == "CreateBucket");
 }
 
