@@ -77,6 +77,9 @@ enum class Code {
   NoSuchPublicAccessBlockConfiguration,
   NoSuchTagSet,
   OwnershipControlsNotFoundError,
+  // Server-side encryption (issue 19 item 1).
+  ServerSideEncryptionConfigurationNotFoundError,  // 404: GetBucketEncryption of a bucket without one
+  KmsNotFound,                                     // 400 "KMS.NotFoundException": no keyring key of that id
 };
 
 std::string_view code_name(Code c);

@@ -31,6 +31,15 @@ bool valid_region_name(std::string_view name);
 // as the server's own namespace).
 bool is_reserved_bucket_name(std::string_view name);
 
+// Server-side encryption of one object (docs/encryption.md), written by server/s3 with
+// crypto/ and kept by the storage as given; an empty algorithm: stored in the clear.
+struct ObjectSse {
+  std::string algorithm;   // "AES256" (SSE-S3), "aws:kms" (SSE-KMS) or "SSE-C"
+  std::string key_id;      // the master key (SSE-S3) or keyring key (SSE-KMS) sealing the data key
+  std::string sealed_key;  // base64(nonce || AES-256-GCM(data key) || tag)
+  bool empty() const { return algorithm.empty(); }
+};
+
 // What a client sets on an object and gets back on GET/HEAD.
 struct ObjectMeta {
   std::string content_type;  // empty: server answers binary/octet-stream
@@ -52,6 +61,7 @@ struct ObjectMeta {
   std::vector<std::pair<std::string, std::string>> tags;
   // Canned ACL (auth/acl.h): "" or "private", "public-read", "authenticated-read".
   std::string acl;
+  ObjectSse sse;  // how the data is encrypted at rest
 };
 
 // One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).

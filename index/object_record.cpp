@@ -66,6 +66,8 @@ json meta_to_json(const ObjectMeta& m) {
   if (!m.tags.empty()) j["tags"] = pairs_to_json(m.tags);
   if (!m.acl.empty()) j["acl"] = m.acl;
   if (!m.checksum_type.empty()) j["checksum_type"] = m.checksum_type;
+  if (!m.sse.empty())
+    j["sse"] = {{"algorithm", m.sse.algorithm}, {"key_id", m.sse.key_id}, {"sealed_key", m.sse.sealed_key}};
   return j;
 }
 
@@ -84,6 +86,11 @@ ObjectMeta meta_from_json(const json& m) {
   om.tags = pairs_from_json(m.value("tags", json::array()));
   om.acl = m.value("acl", "");
   om.checksum_type = m.value("checksum_type", "");
+  if (auto sse = m.find("sse"); sse != m.end() && sse->is_object()) {
+    om.sse.algorithm = sse->value("algorithm", "");
+    om.sse.key_id = sse->value("key_id", "");
+    om.sse.sealed_key = sse->value("sealed_key", "");
+  }
   return om;
 }
 
