@@ -272,6 +272,25 @@ def test_sse_s3_multipart_etag_is_of_plaintext_parts(s3, bucket):
     assert got["Body"].read() == b"".join(parts)
 
 
+def test_full_object_crc_of_an_encrypted_multipart_object(s3, bucket):
+    """FULL_OBJECT CRCs combine the parts' plaintext CRCs by the plaintext lengths."""
+    import zlib
+    from silt_server import extra_headers
+    parts = [body(5 * MiB + 7, b"f1"), body(3 * PACKAGE + 1, b"f2")]
+    with extra_headers(s3, {"x-amz-checksum-type": "FULL_OBJECT"}, "CreateMultipartUpload"):
+        uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="CRC32",
+                                         ServerSideEncryption="AES256")["UploadId"]
+    done = [s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=i, Body=p, ChecksumAlgorithm="CRC32")
+            for i, p in enumerate(parts, 1)]
+    r = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": [
+        {"PartNumber": i, "ETag": d["ETag"], "ChecksumCRC32": d["ChecksumCRC32"]} for i, d in enumerate(done, 1)]})
+    whole = b"".join(parts)
+    want = base64.b64encode(zlib.crc32(whole).to_bytes(4, "big")).decode()
+    assert r["ChecksumCRC32"] == want
+    got = s3.get_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == want and got["Body"].read() == whole
+
+
 # --- copies ---------------------------------------------------------------------------------------
 
 def test_copy_object_between_encryptions(s3, bucket):
@@ -467,6 +486,34 @@ def test_master_key_rotation_keeps_old_objects_readable(silt, s3, bucket, keys_d
     s3 = silt.boto3()
     assert s3.get_object(Bucket=bucket, Key="old")["Body"].read() == data
     still_serving(s3, bucket)
+
+
+def test_rebuild_index_keeps_encrypted_objects_readable(silt, s3, bucket):
+    """The sealed data key lives in each object's meta.json: an index rebuilt from the
+    drives alone still decrypts, and lists plaintext sizes."""
+    from silt_server import silt_binary
+    import shutil
+    data = body(PACKAGE + 99, b"rebuild")
+    s3.put_object(Bucket=bucket, Key="s3", Body=data, ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key="c", Body=data, **SSEC)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1, Body=data)["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert silt.stop() == 0
+    shutil.rmtree(silt.data_dir / "index")
+    p = subprocess.run([str(silt_binary()), "admin", "rebuild-index", "--data", str(silt.data_dir)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    silt.start()
+    s3 = silt.boto3()
+    assert s3.get_object(Bucket=bucket, Key="s3")["Body"].read() == data
+    assert s3.get_object(Bucket=bucket, Key="c", **SSEC)["Body"].read() == data
+    got = s3.get_object(Bucket=bucket, Key="mp")
+    assert got["Body"].read() == data and got["ServerSideEncryption"] == "aws:kms"
+    assert {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]} == \
+        {"s3": len(data), "c": len(data), "mp": len(data)}
+    refused(client_error(s3.get_object, Bucket=bucket, Key="c"), "InvalidRequest", 400)
 
 
 def test_bad_key_file_stops_startup(tmp_path):

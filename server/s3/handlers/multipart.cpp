@@ -145,6 +145,21 @@ awaitable<s3::Result<ObjectInfo>> completed_before(RequestContext& ctx, const st
   }
   co_return std::move(*cur);
 }
+// A writer for part `number` of the request's upload, encrypting as the upload was created
+// (an SSE-C upload's key must come with the request); sse and key say how, for the answer's
+// headers. Blocking.
+s3::Result<std::unique_ptr<ObjectWriter>> part_writer(RequestContext& ctx, int number, ObjectSse& sse,
+                                                      s3::Result<DataKey>& key) {
+  const auto& req = ctx.req;
+  auto up = ctx.svc.objects.get_upload(req.bucket, req.key, upload_id(req));
+  if (!up) return up.error();
+  sse = up->meta.sse;
+  key = data_key_for(sse, req, *ctx.svc.keys);
+  if (!key) return key.error();
+  auto w = ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), number);
+  if (!w) return w.error();
+  return encrypt_writes(std::move(*w), sse, key->key, number);
+}
 }  // namespace
 
 awaitable<Result> create_multipart_upload(RequestContext& ctx) {
@@ -187,16 +202,7 @@ awaitable<Result> upload_part(RequestContext& ctx) {
     co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
   s3::Result<DataKey> key = DataKey{};
   ObjectSse sse;
-  auto writer = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<std::unique_ptr<ObjectWriter>> {
-    auto up = ctx.svc.objects.get_upload(req.bucket, req.key, upload_id(req));
-    if (!up) return up.error();
-    sse = up->meta.sse;
-    key = data_key_for(sse, req, *ctx.svc.keys);
-    if (!key) return key.error();
-    auto w = ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number);
-    if (!w) return w.error();
-    return encrypt_writes(std::move(*w), sse, key->key, *number);
-  });
+  auto writer = co_await run_blocking(ctx.svc.blocking, [&] { return part_writer(ctx, *number, sse, key); });
   if (!writer) co_return writer.error();
   ObjectWriter& w = **writer;
   auto st = co_await stream_body(ctx, w);
@@ -246,16 +252,10 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
   s3::Result<DataKey> key = DataKey{};
   ObjectSse sse;
   auto info = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
-    auto up = ctx.svc.objects.get_upload(req.bucket, req.key, upload_id(req));
-    if (!up) return up.error();
-    sse = up->meta.sse;
-    key = data_key_for(sse, req, *ctx.svc.keys);
-    if (!key) return key.error();
-    auto writer = ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number);
-    if (!writer) return writer.error();
-    auto w = encrypt_writes(std::move(*writer), sse, key->key, *number);
-    if (auto st = copy_range(ctx.svc.objects, *src, src_key->key, offset, length, *w); !st) return st.error();
-    return w->commit(ObjectMeta{});
+    auto w = part_writer(ctx, *number, sse, key);
+    if (!w) return w.error();
+    if (auto st = copy_range(ctx.svc.objects, *src, src_key->key, offset, length, **w); !st) return st.error();
+    return (*w)->commit(ObjectMeta{});
   });
   if (!info) co_return info.error();
   pugi::xml_document doc;
