@@ -50,7 +50,8 @@ ObjectInfo plain_view(ObjectInfo info);
 // on. size() counts plaintext. With etag_of_plaintext (SSE-S3, as AWS) the stored ETag is
 // the plaintext's MD5; otherwise (SSE-C, SSE-KMS, whose AWS ETags are no MD5 of the data)
 // the MD5 of what is stored. md5_raw() is the plaintext's MD5 either way (Content-MD5).
-// commit() returns the plaintext view of the new object or part.
+// commit() returns the plaintext view of a new object (a part's meta carries no sse, so a
+// part's answer keeps its stored size).
 std::unique_ptr<ObjectWriter> encrypting_writer(std::unique_ptr<ObjectWriter> inner, std::string data_key,
                                                 int part_number, bool etag_of_plaintext);
 

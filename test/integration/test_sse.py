@@ -9,12 +9,14 @@ import base64
 import hashlib
 import os
 import pathlib
+import shutil
 import subprocess
+import zlib
 
 import pytest
 
-from s3assert import client_error, code, hdrs
-from silt_server import bucket_name
+from s3assert import client_error, code
+from silt_server import bucket_name, extra_headers, silt_binary
 from test_tls import Pki, TlsSilt
 
 KiB = 1 << 10
@@ -148,7 +150,6 @@ def test_sse_s3_content_md5_is_of_the_plaintext(silt, s3, bucket):
 
 
 def test_unknown_algorithm_is_refused(s3, bucket):
-    from silt_server import extra_headers
     with extra_headers(s3, {"x-amz-server-side-encryption": "AES128"}, "PutObject"):
         e = client_error(s3.put_object, Bucket=bucket, Key="k", Body=b"x")
     refused(e, "InvalidArgument", 400)
@@ -274,8 +275,6 @@ def test_sse_s3_multipart_etag_is_of_plaintext_parts(s3, bucket):
 
 def test_full_object_crc_of_an_encrypted_multipart_object(s3, bucket):
     """FULL_OBJECT CRCs combine the parts' plaintext CRCs by the plaintext lengths."""
-    import zlib
-    from silt_server import extra_headers
     parts = [body(5 * MiB + 7, b"f1"), body(3 * PACKAGE + 1, b"f2")]
     with extra_headers(s3, {"x-amz-checksum-type": "FULL_OBJECT"}, "CreateMultipartUpload"):
         uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="CRC32",
@@ -491,8 +490,6 @@ def test_master_key_rotation_keeps_old_objects_readable(silt, s3, bucket, keys_d
 def test_rebuild_index_keeps_encrypted_objects_readable(silt, s3, bucket):
     """The sealed data key lives in each object's meta.json: an index rebuilt from the
     drives alone still decrypts, and lists plaintext sizes."""
-    from silt_server import silt_binary
-    import shutil
     data = body(PACKAGE + 99, b"rebuild")
     s3.put_object(Bucket=bucket, Key="s3", Body=data, ServerSideEncryption="AES256")
     s3.put_object(Bucket=bucket, Key="c", Body=data, **SSEC)
@@ -519,7 +516,6 @@ def test_rebuild_index_keeps_encrypted_objects_readable(silt, s3, bucket):
 def test_bad_key_file_stops_startup(tmp_path):
     bad = tmp_path / "bad.key"
     bad.write_text("m1:" + base64.b64encode(b"short").decode() + "\n")
-    from silt_server import silt_binary
     p = subprocess.run([str(silt_binary()), "server", "--data", str(tmp_path / "d"), "--address", "127.0.0.1:1",
                         "--sse-master-key-file", str(bad)], capture_output=True, text=True, timeout=30)
     assert p.returncode == 2
