@@ -17,6 +17,7 @@
 #include "cmd/config_file.h"
 #include "cmd/rebuild_index.h"
 #include "cmd/root_credentials.h"
+#include "cmd/sse_keys.h"
 #include "cmd/volume_args.h"
 #include "erasure/erasure_config.h"
 #include "erasure/erasure_object_layer.h"
@@ -68,8 +69,10 @@ struct ServerOptions {
   std::string access_log;          // empty: none; "-": stdout
   size_t max_connections = silt::server::Config{}.max_connections;
   size_t max_connections_per_ip = silt::server::Config{}.max_connections_per_ip;
-  std::string backend;    // empty: the config file's, else erasure
-  std::string ceph_conf;  // --backend rados
+  std::string backend;              // empty: the config file's, else erasure
+  std::string ceph_conf;            // --backend rados
+  std::string sse_master_key_file;  // empty: SILT_SSE_MASTER_KEY, else no SSE-S3
+  std::string sse_keyring_file;     // empty: no SSE-KMS
 };
 
 bool is_loopback(const std::string& host) {
@@ -243,6 +246,15 @@ int run_server(ServerOptions o) {
   cfg.max_connections = o.max_connections;
   cfg.max_connections_per_ip = o.max_connections_per_ip;
 
+  auto sse_keys = silt::load_sse_keys(o.sse_master_key_file, o.sse_keyring_file,
+                                      [](const char* name) { return std::getenv(name); });
+  if (!sse_keys) {
+    std::cerr << "silt: " << sse_keys.error().message << "\n";
+    return 2;
+  }
+  if (!sse_keys->master.empty()) spdlog::info("SSE-S3 master key {}", sse_keys->master.current()->id);
+  if (!sse_keys->keyring.empty()) spdlog::info("SSE-KMS keyring loaded");
+
   silt::FileConfig fc;
   silt::ErasureConfig& ec = fc.erasure;
   if (!o.config.empty()) {
@@ -372,7 +384,8 @@ int run_server(ServerOptions o) {
     healer->start();
   }
   spdlog::info("users {}", users_path);
-  int rc = silt::server::serve(cfg, *layer, **users, &worker, healer.get());
+  int rc = silt::server::serve(cfg, *layer, **users, &worker, healer.get(),
+                               std::make_shared<const silt::crypto::ServerKeys>(std::move(*sse_keys)));
   if (healer) healer->stop();
   worker.stop();
   return rc;
@@ -470,6 +483,11 @@ int main(int argc, char** argv) {
   auto* certs = server->add_option("--certs-dir", o.certs_dir,
                                    "Serve TLS only, with DIR/public.crt and DIR/private.key (reloaded on SIGHUP); env "
                                    "SILT_CERTS_DIR; default ~/.minio/certs when it holds both; empty: plain HTTP");
+  server->add_option("--sse-master-key-file", o.sse_master_key_file,
+                     "Master keys for SSE-S3, ID:BASE64 per line, the first sealing new objects (else "
+                     "SILT_SSE_MASTER_KEY; docs/encryption.md)");
+  server->add_option("--sse-keyring-file", o.sse_keyring_file,
+                     "Named keys for SSE-KMS (aws:kms), ID:BASE64 per line (docs/encryption.md)");
   server->add_option("--io-timeout", o.io_timeout, "Seconds a body read or write may stall")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();

@@ -65,6 +65,9 @@ CodeInfo info(Code c) {
     case Code::NotImplemented: return {"NotImplemented", 501};
     case Code::NotModified: return {"NotModified", 304};
     case Code::OwnershipControlsNotFoundError: return {"OwnershipControlsNotFoundError", 404};
+    case Code::ServerSideEncryptionConfigurationNotFoundError:
+      return {"ServerSideEncryptionConfigurationNotFoundError", 404};
+    case Code::KmsNotFound: return {"KMS.NotFoundException", 400};
     case Code::PreconditionFailed: return {"PreconditionFailed", 412};
     case Code::RequestHeaderSectionTooLarge: return {"RequestHeaderSectionTooLarge", 400};
     case Code::RequestTimeTooSkewed: return {"RequestTimeTooSkewed", 403};

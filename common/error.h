@@ -80,6 +80,9 @@ enum class Code {
   // Object Lock (issue 19 item 2).
   NoSuchObjectLockConfiguration,         // 404: a version without retention or legal hold
   ObjectLockConfigurationNotFoundError,  // 404: a bucket without Object Lock
+  // Server-side encryption (issue 19 item 1).
+  ServerSideEncryptionConfigurationNotFoundError,  // 404: GetBucketEncryption of a bucket without one
+  KmsNotFound,                                     // 400 "KMS.NotFoundException": no keyring key of that id
 };
 
 std::string_view code_name(Code c);

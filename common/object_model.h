@@ -51,6 +51,15 @@ struct LockChange {
   bool bypass_governance = false;
 };
 
+// Server-side encryption of one object (docs/encryption.md), written by server/s3 with
+// crypto/ and kept by the storage as given; an empty algorithm: stored in the clear.
+struct ObjectSse {
+  std::string algorithm;   // "AES256" (SSE-S3), "aws:kms" (SSE-KMS) or "SSE-C"
+  std::string key_id;      // the master key (SSE-S3) or keyring key (SSE-KMS) sealing the data key
+  std::string sealed_key;  // base64(nonce || AES-256-GCM(data key) || tag)
+  bool empty() const { return algorithm.empty(); }
+};
+
 // What a client sets on an object and gets back on GET/HEAD.
 struct ObjectMeta {
   std::string content_type;  // empty: server answers binary/octet-stream
@@ -75,6 +84,7 @@ struct ObjectMeta {
   // Object Lock (retention, legal hold). Only an index commit that judges it changes it
   // on a stored version (index/write_conditions.h).
   ObjectLock lock;
+  ObjectSse sse;  // how the data is encrypted at rest
 };
 
 // One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).

@@ -1,5 +1,7 @@
 #include "index/listing_header.h"
 
+#include "common/encrypted_size.h"
+
 namespace silt {
 
 namespace {
@@ -41,6 +43,15 @@ bool get_bytes(std::string_view& in, std::string_view& s) {
   return true;
 }
 
+// What a listing prints as Size: an encrypted version's plaintext size (the record keeps
+// the stored one, which reads need).
+uint64_t listed_size(const ObjectRecord& r) {
+  if (r.info.meta.sse.empty()) return r.info.size;
+  uint64_t plain = 0;
+  for (const auto& p : r.parts) plain += sse_plain_size(p.size);
+  return plain;
+}
+
 }  // namespace
 
 std::string encode_index_record(const ObjectRecord& r) {
@@ -51,7 +62,7 @@ std::string encode_index_record(const ObjectRecord& r) {
   bool no_data = r.layout.data_id.empty();
   for (const auto& p : r.parts) no_data = no_data && p.data_id.empty();
   out.push_back(static_cast<char>((r.info.delete_marker ? kDeleteMarker : 0) | (no_data ? kNoData : 0)));
-  put_varint(out, r.info.size);
+  put_varint(out, listed_size(r));
   put_varint(out, static_cast<uint64_t>(r.info.mtime_ms));
   put_bytes(out, r.info.etag);
   put_bytes(out, r.info.meta.storage_class);

@@ -21,7 +21,7 @@ struct ListingHeader {
   // The record names no data dir (no layout.data_id, no part data_id): the
   // startup sweep of orphans need not decode it.
   bool no_data = false;
-  uint64_t size = 0;
+  uint64_t size = 0;  // as a listing prints it: an encrypted version's plaintext size
   int64_t mtime_ms = 0;
   std::string_view etag;
   std::string_view storage_class;  // as in the record's meta ("" when absent there)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/encrypted_size.h"
 #include "index/write_conditions.h"
 #include "util/checksum.h"
 #include "util/hash.h"
@@ -37,7 +38,10 @@ std::vector<std::pair<std::string, std::string>> composite_checksums(const std::
 
 // FULL_OBJECT checksums: the CRC of the whole body, combined from the part CRCs
 // and sizes, for every CRC algorithm all parts carry.
-std::vector<std::pair<std::string, std::string>> full_object_checksums(const std::vector<PartRecord>& parts) {
+// encrypted: the parts' sizes are stored sizes, and the CRCs are of their plaintext
+// (common/encrypted_size.h).
+std::vector<std::pair<std::string, std::string>> full_object_checksums(const std::vector<PartRecord>& parts,
+                                                                       bool encrypted) {
   std::vector<std::pair<std::string, std::string>> out;
   for (ChecksumAlgo a : {ChecksumAlgo::CRC32, ChecksumAlgo::CRC32C, ChecksumAlgo::CRC64NVME}) {
     const std::string_view name = checksum_algo_name(a);
@@ -49,7 +53,7 @@ std::vector<std::pair<std::string, std::string>> full_object_checksums(const std
         crc.reset();
         break;
       }
-      crc = crc ? crc_combine(a, *crc, *part_crc, p.size) : part_crc;
+      crc = crc ? crc_combine(a, *crc, *part_crc, encrypted ? sse_plain_size(p.size) : p.size) : part_crc;
     }
     if (crc) out.emplace_back(std::string(name), crc_to_base64(a, *crc));
   }
@@ -123,7 +127,8 @@ s3::Result<ObjectRecord> assemble_multipart(const UploadInfo& upload, const std:
   // CRC64NVME exists only as a full-object checksum, so it implies that type.
   bool full = rec.info.meta.checksum_type == "FULL_OBJECT";
   for (const auto& [algo, value] : rec.info.meta.checksums) full = full || algo == "CRC64NVME";
-  rec.info.meta.checksums = full ? full_object_checksums(rec.parts) : composite_checksums(rec.parts);
+  rec.info.meta.checksums =
+      full ? full_object_checksums(rec.parts, !rec.info.meta.sse.empty()) : composite_checksums(rec.parts);
   rec.info.meta.checksum_type = rec.info.meta.checksums.empty() ? "" : full ? "FULL_OBJECT" : "COMPOSITE";
   rec.info.mtime_ms = now_ms;
 

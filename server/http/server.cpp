@@ -176,7 +176,7 @@ void watch_hangup(asio::signal_set& hangup, TlsCerts* tls) {
 }  // namespace
 
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle,
-          Maintenance* maintenance) {
+          Maintenance* maintenance, std::shared_ptr<const crypto::ServerKeys> keys) {
   int io_threads =
       config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Before the io_context: sessions it still holds at its destruction give their places back here.
@@ -185,6 +185,7 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
   Services services{config, objects, blocking, lifecycle, maintenance, &users};
+  if (keys) services.keys = std::move(keys);
   Metrics metrics;
   services.metrics = &metrics;
   std::unique_ptr<AccessLog> access_log;

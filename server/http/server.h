@@ -2,6 +2,8 @@
 // pool for disk work, and graceful stop on SIGINT/SIGTERM.
 #pragma once
 
+#include <memory>
+
 #include "auth/user_store.h"
 #include "object/object_layer.h"
 #include "server/http/config.h"
@@ -13,6 +15,10 @@ namespace silt::lifecycle {
 class Worker;
 }
 
+namespace silt::crypto {
+struct ServerKeys;
+}
+
 namespace silt::server {
 
 // Binds, logs "listening on http://host:port", serves until SIGINT/SIGTERM, lets
@@ -21,7 +27,8 @@ namespace silt::server {
 // maintenance: storage health behind the cluster probes and the admin API's status and heal calls
 // (object/maintenance.h; may be null).
 // users: the access keys requests are signed with, managed through the admin API.
+// keys: the master keys and keyring of encryption at rest (null: none).
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle = nullptr,
-          Maintenance* maintenance = nullptr);
+          Maintenance* maintenance = nullptr, std::shared_ptr<const crypto::ServerKeys> keys = nullptr);
 
 }  // namespace silt::server

@@ -7,6 +7,7 @@
 
 #include "auth/sigv4.h"
 #include "common/error.h"
+#include "crypto/key_set.h"
 #include "object/object_layer.h"
 #include "server/http/buffer_pool.h"
 #include "server/http/config.h"
@@ -45,6 +46,8 @@ struct Services {
   std::shared_ptr<BucketAccessCache> access = std::make_shared<BucketAccessCache>();
   // Response body buffers (server/http/buffer_pool.h); 32 idle ones cover 16 streaming GETs.
   std::shared_ptr<BufferPool> buffers = std::make_shared<BufferPool>(32);
+  // Keys for encryption at rest (crypto/key_set.h); empty sets: SSE-S3/SSE-KMS unavailable.
+  std::shared_ptr<const crypto::ServerKeys> keys = std::make_shared<crypto::ServerKeys>();
 };
 
 struct RequestContext {

@@ -14,10 +14,11 @@ using Ops = std::string_view;
 // Who a row applies to. Object writes are the operations whose request headers in AWS's
 // API reference carry the feature; PostObject stands for the form's fields.
 constexpr Ops kObjectWrites[] = {"PutObject", "CopyObject", "CreateMultipartUpload", "PostObject"};
-constexpr Ops kSseCWrites[] = {"PutObject",  "CopyObject",     "CreateMultipartUpload",
+// SSE-C is implemented for these (server/s3/sse.h), over TLS only; the rest still refuse it.
+constexpr Ops kSseCServed[] = {"PutObject",  "CopyObject",     "CreateMultipartUpload",
                                "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
-                               "PostObject"};
-constexpr Ops kSseCReads[] = {"GetObject", "HeadObject", "GetObjectAttributes"};
+                               "GetObject",  "HeadObject"};
+constexpr Ops kSseCUnserved[] = {"PostObject", "GetObjectAttributes"};
 constexpr Ops kCopies[] = {"CopyObject", "UploadPartCopy"};
 constexpr Ops kGrants[] = {"CreateBucket", "PutBucketAcl",          "PutObject",
                            "CopyObject",   "CreateMultipartUpload", "PutObjectAcl"};
@@ -33,14 +34,19 @@ constexpr Answer kSseCInsecure{s3::Code::InvalidRequest,
                                "over a secure connection."};
 constexpr Answer kSseCNotImplemented{
     s3::Code::NotImplemented,
-    "A header you provided implies functionality that is not implemented: silt does not encrypt objects with "
-    "customer-provided keys (SSE-C)."};
-// No object in silt was written with SSE-C, so a key offered to read one fits nothing.
-constexpr Answer kSseCNotApplicable{s3::Code::InvalidRequest,
-                                    "The encryption parameters are not applicable to this object."};
+    "A header you provided implies functionality that is not implemented: silt does not take customer-provided "
+    "keys (SSE-C) in browser form uploads or GetObjectAttributes."};
+// Over TLS the operation itself takes the customer's key (server/s3/sse.h).
+constexpr Answer kServed{s3::Code::InvalidRequest, "", true};
 constexpr Answer kSse{s3::Code::NotImplemented,
                       "A header you provided implies functionality that is not implemented: silt does not encrypt "
-                      "objects at rest (SSE-S3, SSE-KMS, DSSE-KMS)."};
+                      "browser form uploads at rest."};
+constexpr Answer kSseContext{s3::Code::NotImplemented,
+                             "A header you provided implies functionality that is not implemented: silt's keyring "
+                             "takes no encryption context."};
+constexpr Answer kBucketKey{s3::Code::NotImplemented,
+                            "A header you provided implies functionality that is not implemented: silt has no S3 "
+                            "Bucket Keys."};
 // Object Lock is the object headers' (docs/object-lock.md); a browser form's fields are not read for it.
 constexpr Answer kObjectLockForm{s3::Code::NotImplemented,
                                  "A header you provided implies functionality that is not implemented: silt does not "
@@ -61,14 +67,15 @@ constexpr Answer kAppend{s3::Code::NotImplemented,
 
 constexpr Refusal kTable[] = {
     // Server-side encryption with customer-provided keys: the key travels with each request.
-    {"x-amz-server-side-encryption-customer-*", kSseCWrites, Asks::AnyValue, kSseCInsecure, kSseCNotImplemented},
-    {"x-amz-server-side-encryption-customer-*", kSseCReads, Asks::AnyValue, kSseCInsecure, kSseCNotApplicable},
-    {"x-amz-copy-source-server-side-encryption-customer-*", kCopies, Asks::AnyValue, kSseCInsecure, kSseCNotApplicable},
-    // Server-side encryption with S3- or KMS-managed keys.
-    {"x-amz-server-side-encryption", kObjectWrites, Asks::AnyValue, kSse, kSse},
-    {"x-amz-server-side-encryption-aws-kms-key-id", kObjectWrites, Asks::AnyValue, kSse, kSse},
-    {"x-amz-server-side-encryption-context", kObjectWrites, Asks::AnyValue, kSse, kSse},
-    {"x-amz-server-side-encryption-bucket-key-enabled", kObjectWrites, Asks::True, kSse, kSse},
+    {"x-amz-server-side-encryption-customer-*", kSseCServed, Asks::AnyValue, kSseCInsecure, kServed},
+    {"x-amz-server-side-encryption-customer-*", kSseCUnserved, Asks::AnyValue, kSseCInsecure, kSseCNotImplemented},
+    {"x-amz-copy-source-server-side-encryption-customer-*", kCopies, Asks::AnyValue, kSseCInsecure, kServed},
+    // Server-side encryption with S3- or KMS-managed keys: the operations of server/s3/sse.h
+    // take them; a browser form does not.
+    {"x-amz-server-side-encryption", kPostObject, Asks::AnyValue, kSse, kSse},
+    {"x-amz-server-side-encryption-aws-kms-key-id", kPostObject, Asks::AnyValue, kSse, kSse},
+    {"x-amz-server-side-encryption-context", kObjectWrites, Asks::AnyValue, kSseContext, kSseContext},
+    {"x-amz-server-side-encryption-bucket-key-enabled", kObjectWrites, Asks::True, kBucketKey, kBucketKey},
     // Object Lock in a form upload (the headers of the other writes are object_lock.h's).
     {"x-amz-object-lock-*", kPostObject, Asks::AnyValue, kObjectLockForm, kObjectLockForm},
     {"x-amz-object-ownership", kCreateBucket, Asks::AnyValue, kOwnership, kOwnership},
@@ -120,6 +127,7 @@ s3::Status refuse_unsupported(std::string_view operation, bool secure, const std
     for (const auto& [name, value] : fields) {
       if (!names(row.header, name) || !asks(row.asks, value)) continue;
       const Answer& a = secure ? row.over_https : row.over_http;
+      if (a.served) continue;
       return s3::Error(a.code, std::string(a.message)).with("Header", to_lower(name));
     }
   }

@@ -34,6 +34,7 @@ enum class Asks {
 struct Answer {
   s3::Code code;  // its status is common/error.h's http_status()
   std::string_view message;
+  bool served = false;  // not a refusal: the operation does this (SSE-C over TLS)
 };
 
 struct Refusal {

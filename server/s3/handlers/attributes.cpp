@@ -1,9 +1,11 @@
 // GetObjectAttributes.
 #include <charconv>
 
+#include "crypto/object_cipher.h"
 #include "server/http/blocking.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/sse.h"
 #include "util/time.h"
 
 namespace silt::server::handlers {
@@ -33,6 +35,9 @@ awaitable<Result> get_object_attributes(RequestContext& ctx) {
     return ctx.svc.objects.stat_object(req.bucket, req.key, version ? *version : std::string());
   });
   if (!info) co_return info.error();
+  // An SSE-C object answers only to its key, which this operation does not take yet.
+  if (auto key = data_key_for(info->meta.sse, req, *ctx.svc.keys); !key) co_return key.error();
+  info = crypto::plain_view(std::move(*info));
 
   int marker = 0, max_parts = 1000;
   if (auto m = req.header_value("x-amz-part-number-marker"); !m.empty())

@@ -1,4 +1,5 @@
 // CopyObject: server-side, the bytes never leave silt.
+#include "crypto/object_cipher.h"
 #include "server/http/blocking.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/copy_source.h"
@@ -7,18 +8,23 @@
 #include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/tags.h"
 #include "server/s3/handlers/upload_body.h"
+#include "server/s3/sse.h"
 #include "util/time.h"
 
 namespace silt::server::handlers {
 
 namespace {
 
-s3::Result<ObjectInfo> copy_data(ObjectLayer& objects, const ObjectInfo& src, const S3Request& req,
-                                 const ObjectMeta& meta, const WriteConditions& cond) {
+// src: as stored; its plaintext is decrypted with src_key and encrypted as meta.sse says.
+s3::Result<ObjectInfo> copy_data(ObjectLayer& objects, const ObjectInfo& src, const std::string& src_key,
+                                 const S3Request& req, const ObjectMeta& meta, const std::string& data_key,
+                                 const WriteConditions& cond) {
   auto writer = objects.create_object(req.bucket, req.key, cond, meta.storage_class);
   if (!writer) return writer.error();
-  if (auto st = copy_range(objects, src, 0, src.size, **writer); !st) return st.error();
-  return (*writer)->commit(meta);
+  auto w = encrypt_writes(std::move(*writer), meta.sse, data_key, crypto::kSinglePart);
+  const uint64_t size = crypto::plain_view(src).size;
+  if (auto st = copy_range(objects, src, src_key, 0, size, *w); !st) return st.error();
+  return w->commit(meta);
 }
 
 bool one_of(std::string_view v, std::string_view a, std::string_view b) {
@@ -41,8 +47,10 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   auto src = co_await run_blocking(
       ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id); });
   if (!src) co_return src.error();
+  auto src_key = data_key_for(src->meta.sse, req, *ctx.svc.keys, kCopySourceSseCHeaders);
+  if (!src_key) co_return src_key.error();
   if (auto st = check_conditions(req, *src, "x-amz-copy-source-"); !st) co_return st.error();
-  if (src->size > kMaxCopySourceSize)
+  if (crypto::plain_view(*src).size > kMaxCopySourceSize)
     co_return s3::Error(
         s3::Code::InvalidRequest,
         "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
@@ -68,31 +76,41 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   if (!acl) co_return acl.error();
   meta.acl = std::move(*acl);
 
+  // The copy is encrypted as the request (or the destination bucket's default) says, never
+  // as the source was, as on AWS.
+  s3::Result<SseChoice> sse = SseChoice{};
   auto bucket = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<BucketInfo> {
     // The copy's lock is the request's or the destination's default, never the source's (AWS).
     auto lock = lock_for_new_version(ctx.svc.objects, req);
     if (!lock) return lock.error();
     meta.lock = *lock;
+    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects);
+    if (!sse) return sse.error();
     return ctx.svc.objects.head_bucket(req.bucket);
   });
   if (!bucket) co_return bucket.error();
+  meta.sse = sse->sse;
   const bool self = source->bucket == req.bucket && source->key == req.key &&
                     (source->version_id.empty() || source->version_id == src->version_id) && src->is_latest;
   s3::Result<ObjectInfo> info = s3::Error();
-  if (self && !replace && tag_directive != "REPLACE" && !req.has_header("x-amz-storage-class")) {
+  const bool same_encryption = src->meta.sse.empty() && meta.sse.empty();
+  if (self && !replace && tag_directive != "REPLACE" && !req.has_header("x-amz-storage-class") &&
+      !req.has_header("x-amz-server-side-encryption") && !req.has_header(std::string(kSseCHeaders) + "key")) {
     co_return s3::Error(s3::Code::InvalidRequest,
                         "This copy request is illegal because it is trying to copy an object to itself without "
                         "changing the object's metadata, storage class, website redirect location or encryption "
                         "attributes.");
   }
-  if (self && bucket->versioning == Versioning::Unversioned && !cond->if_none_match_any && cond->if_match.empty() &&
-      meta.storage_class == src->meta.storage_class) {
+  if (self && same_encryption && bucket->versioning == Versioning::Unversioned && !cond->if_none_match_any &&
+      cond->if_match.empty() && meta.storage_class == src->meta.storage_class) {
     // Same bytes, new metadata: rewrite the record, not the data (rclone touches mtimes this way).
     // A new storage class moves the data: that is a real copy.
     info = co_await run_blocking(ctx.svc.blocking,
                                  [&] { return ctx.svc.objects.update_metadata(req.bucket, req.key, meta); });
   } else {
-    info = co_await run_blocking(ctx.svc.blocking, [&] { return copy_data(ctx.svc.objects, *src, req, meta, *cond); });
+    info = co_await run_blocking(ctx.svc.blocking, [&] {
+      return copy_data(ctx.svc.objects, *src, src_key->key, req, meta, sse->data_key, *cond);
+    });
   }
   if (!info) co_return info.error();
 
@@ -103,6 +121,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   Response r = xml_response(to_string(doc));
   add_version_header(r, *info);
   if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
+  add_sse_headers(r, meta.sse, sse->customer_key_md5);
   co_return r;
 }
 

@@ -1,11 +1,13 @@
 // GetObject and HeadObject.
 #include <charconv>
 
+#include "crypto/object_cipher.h"
 #include "server/http/blocking.h"
 #include "server/s3/handlers/expiration.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
 #include "server/s3/handlers/range.h"
+#include "server/s3/sse.h"
 #include "util/http_field.h"
 #include "util/time.h"
 
@@ -81,7 +83,10 @@ constexpr uint64_t kSmallBody = 256 * 1024;
 // nothing else decides the answer first; false leaves it to the streaming path.
 bool read_small(RequestContext& ctx, const ObjectInfo& info, std::string& body, s3::Status& error) {
   const auto& req = ctx.req;
-  if (info.size > kSmallBody || !req.header_value("range").empty() || req.has_query("partNumber")) return false;
+  // An encrypted object takes the streaming path, which decrypts.
+  if (!info.meta.sse.empty() || info.size > kSmallBody || !req.header_value("range").empty() ||
+      req.has_query("partNumber"))
+    return false;
   if (!check_conditions(req, info, "")) return false;
   auto reader = ctx.svc.objects.open_object(info, 0, info.size);
   if (!reader) {
@@ -119,6 +124,14 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
     return i;
   });
   if (!info) co_return info.error();
+  auto key = data_key_for(info->meta.sse, req, *ctx.svc.keys);
+  if (!key) co_return key.error();
+  // Everything the client sees is the plaintext's; the storage reads the stored bytes.
+  ObjectInfo stored;
+  if (!key->key.empty()) {
+    stored = *info;
+    info = crypto::plain_view(std::move(*info));
+  }
   if (auto st = check_conditions(req, *info, ""); !st) {
     if (st.error().code != s3::Code::NotModified) co_return st.error();
     // A 304 still names the representation it refers to.
@@ -139,6 +152,7 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
 
   Response r;
   add_object_headers(r, *info);
+  add_sse_headers(r, info->meta.sse, key->customer_key_md5);
   if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   apply_overrides(r, req);
   uint64_t offset = 0, length = info->size;
@@ -164,8 +178,9 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
     r.length_only = true;
     co_return r;
   }
-  auto reader =
-      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.open_object(*info, offset, length); });
+  auto reader = co_await run_blocking(ctx.svc.blocking, [&] {
+    return open_plaintext(ctx.svc.objects, key->key.empty() ? *info : stored, key->key, offset, length);
+  });
   if (!reader) co_return reader.error();
   r.stream = std::move(*reader);
   co_return r;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "crypto/object_cipher.h"
 #include "server/http/blocking.h"
 #include "server/s3/handlers/copy_source.h"
 #include "server/s3/handlers/handlers.h"
@@ -12,6 +13,7 @@
 #include "server/s3/handlers/range.h"
 #include "server/s3/handlers/request_xml.h"
 #include "server/s3/handlers/upload_body.h"
+#include "server/s3/sse.h"
 #include "util/checksum.h"
 #include "util/hash.h"
 #include "util/strings.h"
@@ -85,7 +87,11 @@ awaitable<s3::Status> check_object_size(RequestContext& ctx, const std::vector<C
       return ctx.svc.objects.list_parts(req.bucket, req.key, upload_id(req), after, kMaxList);
     });
     if (!page) co_return page.error();
-    for (auto& p : page->parts) stored.push_back(std::move(p));
+    const bool encrypted = !page->upload.meta.sse.empty();
+    for (auto& p : page->parts) {
+      if (encrypted) p.size = crypto::plain_size(p.size);
+      stored.push_back(std::move(p));
+    }
     if (!page->truncated || page->next_marker <= after) break;
     after = page->next_marker;
   }
@@ -129,6 +135,7 @@ awaitable<s3::Result<ObjectInfo>> completed_before(RequestContext& ctx, const st
   const auto& req = ctx.req;
   auto cur = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(req.bucket, req.key); });
   if (!cur) co_return no_such_upload;
+  cur = crypto::plain_view(std::move(*cur));
   const bool same_upload = cur->upload_id.empty() ? !cur->parts.empty() : cur->upload_id == upload_id(req);
   if (!same_upload || listed.empty() || cur->etag != multipart_etag(listed)) co_return no_such_upload;
   if (req.has_header("x-amz-mp-object-size")) {  // the size check the client asked for still holds
@@ -138,6 +145,21 @@ awaitable<s3::Result<ObjectInfo>> completed_before(RequestContext& ctx, const st
     if (ec != std::errc() || end != text.data() + text.size() || want != cur->size) co_return no_such_upload;
   }
   co_return std::move(*cur);
+}
+// A writer for part `number` of the request's upload, encrypting as the upload was created
+// (an SSE-C upload's key must come with the request); sse and key say how, for the answer's
+// headers. Blocking.
+s3::Result<std::unique_ptr<ObjectWriter>> part_writer(RequestContext& ctx, int number, ObjectSse& sse,
+                                                      s3::Result<DataKey>& key) {
+  const auto& req = ctx.req;
+  auto up = ctx.svc.objects.get_upload(req.bucket, req.key, upload_id(req));
+  if (!up) return up.error();
+  sse = up->meta.sse;
+  key = data_key_for(sse, req, *ctx.svc.keys);
+  if (!key) return key.error();
+  auto w = ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), number);
+  if (!w) return w.error();
+  return encrypt_writes(std::move(*w), sse, key->key, number);
 }
 }  // namespace
 
@@ -150,11 +172,16 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
       co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-checksum-type header is invalid.");
     meta->checksum_type = std::string(type);
   }
+  s3::Result<SseChoice> sse = SseChoice{};
   auto up = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<UploadInfo> {
     // The completed object gets the lock the upload was created with (object_lock.h).
     auto lock = lock_for_new_version(ctx.svc.objects, req);
     if (!lock) return lock.error();
     meta->lock = *lock;
+    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects);
+    if (!sse) return sse.error();
+    // The upload's data key, sealed, travels in its meta: every part is encrypted with it.
+    meta->sse = sse->sse;
     return ctx.svc.objects.create_upload(req.bucket, req.key, *meta);
   });
   if (!up) co_return up.error();
@@ -167,6 +194,7 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
   if (auto algo = req.header_value("x-amz-checksum-algorithm"); !algo.empty())
     r.add("x-amz-checksum-algorithm", std::string(algo));
   if (!meta->checksum_type.empty()) r.add("x-amz-checksum-type", meta->checksum_type);
+  add_sse_headers(r, meta->sse, sse->customer_key_md5);
   co_return r;
 }
 
@@ -177,8 +205,9 @@ awaitable<Result> upload_part(RequestContext& ctx) {
   auto expected = ctx.body.expected_length();
   if (expected && *expected > ctx.svc.config.max_object_size)
     co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
-  auto writer = co_await run_blocking(
-      ctx.svc.blocking, [&] { return ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number); });
+  s3::Result<DataKey> key = DataKey{};
+  ObjectSse sse;
+  auto writer = co_await run_blocking(ctx.svc.blocking, [&] { return part_writer(ctx, *number, sse, key); });
   if (!writer) co_return writer.error();
   ObjectWriter& w = **writer;
   auto st = co_await stream_body(ctx, w);
@@ -195,6 +224,7 @@ awaitable<Result> upload_part(RequestContext& ctx) {
   Response r;
   r.add("ETag", quoted_etag(info->etag));
   add_checksum_headers(r, *info);
+  add_sse_headers(r, sse, key->customer_key_md5);
   co_return r;
 }
 
@@ -207,11 +237,14 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
   auto src = co_await run_blocking(
       ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(source->bucket, source->key, source->version_id); });
   if (!src) co_return src.error();
+  auto src_key = data_key_for(src->meta.sse, req, *ctx.svc.keys, kCopySourceSseCHeaders);
+  if (!src_key) co_return src_key.error();
   if (auto st = check_conditions(req, *src, "x-amz-copy-source-"); !st) co_return st.error();
+  const uint64_t src_size = crypto::plain_view(*src).size;
 
-  uint64_t offset = 0, length = src->size;
+  uint64_t offset = 0, length = src_size;
   if (auto h = req.header_value("x-amz-copy-source-range"); !h.empty()) {
-    auto range = parse_copy_range(h, src->size);
+    auto range = parse_copy_range(h, src_size);
     if (!range) co_return range.error();
     offset = range->offset;
     length = range->length;
@@ -221,11 +254,13 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
         s3::Code::InvalidRequest,
         "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120");
 
+  s3::Result<DataKey> key = DataKey{};
+  ObjectSse sse;
   auto info = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
-    auto writer = ctx.svc.objects.create_part(req.bucket, req.key, upload_id(req), *number);
-    if (!writer) return writer.error();
-    if (auto st = copy_range(ctx.svc.objects, *src, offset, length, **writer); !st) return st.error();
-    return (*writer)->commit(ObjectMeta{});
+    auto w = part_writer(ctx, *number, sse, key);
+    if (!w) return w.error();
+    if (auto st = copy_range(ctx.svc.objects, *src, src_key->key, offset, length, **w); !st) return st.error();
+    return (*w)->commit(ObjectMeta{});
   });
   if (!info) co_return info.error();
   pugi::xml_document doc;
@@ -234,6 +269,7 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
   add_text(root, "ETag", quoted_etag(info->etag));
   Response r = xml_response(to_string(doc));
   if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
+  add_sse_headers(r, sse, key->customer_key_md5);
   co_return r;
 }
 
@@ -265,6 +301,9 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   if (!info->meta.checksum_type.empty()) add_text(root, "ChecksumType", info->meta.checksum_type);
   Response r = xml_response(to_string(doc));
   add_version_header(r, *info);
+  // SSE-C: echoed only to a request that carried the key (and then a right one).
+  if (auto key = data_key_for(info->meta.sse, req, *ctx.svc.keys); key)
+    add_sse_headers(r, info->meta.sse, key->customer_key_md5);
   co_return r;
 }
 
@@ -306,7 +345,7 @@ awaitable<Result> list_parts(RequestContext& ctx) {
     add_text(node, "PartNumber", std::to_string(p.number));
     add_text(node, "LastModified", iso8601_ms(p.mtime_ms));
     add_text(node, "ETag", quoted_etag(p.etag));
-    add_text(node, "Size", std::to_string(p.size));
+    add_text(node, "Size", std::to_string(list->upload.meta.sse.empty() ? p.size : crypto::plain_size(p.size)));
     add_checksum_elements(node, p.checksums);
   }
   co_return xml_response(to_string(doc));

@@ -1,10 +1,12 @@
 // PutObject.
+#include "crypto/object_cipher.h"
 #include "server/http/blocking.h"
 #include "server/s3/handlers/expiration.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
 #include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/upload_body.h"
+#include "server/s3/sse.h"
 
 namespace silt::server::handlers {
 
@@ -22,14 +24,20 @@ awaitable<Result> put_object(RequestContext& ctx) {
   if (expected && *expected > ctx.svc.config.max_object_size)
     co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
 
+  s3::Result<SseChoice> sse = SseChoice{};
   auto writer = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<std::unique_ptr<ObjectWriter>> {
     auto lock = lock_for_new_version(ctx.svc.objects, req);
     if (!lock) return lock.error();
     if (auto st = check_locked_put_integrity(req, *lock); !st) return st.error();
     meta->lock = *lock;
-    return ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class);
+    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects);
+    if (!sse) return sse.error();
+    auto w = ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class);
+    if (!w) return w.error();
+    return encrypt_writes(std::move(*w), sse->sse, sse->data_key, crypto::kSinglePart);
   });
   if (!writer) co_return writer.error();
+  meta->sse = sse->sse;
   ObjectWriter& w = **writer;
 
   auto st = co_await stream_body(ctx, w);
@@ -51,6 +59,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
   r.add("ETag", quoted_etag(info->etag));
   add_version_header(r, *info);
   add_checksum_headers(r, *info);
+  add_sse_headers(r, meta->sse, sse->customer_key_md5);
   if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   co_return r;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/http/blocking.h"
+#include "server/s3/sse.h"
 #include "util/hash.h"
 
 namespace silt::server {
@@ -75,9 +76,9 @@ awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer) {
   co_return co_await store(ctx, writer, cur, n_cur);
 }
 
-s3::Status copy_range(ObjectLayer& objects, const ObjectInfo& src, uint64_t offset, uint64_t length,
-                      ObjectWriter& writer) {
-  auto reader = objects.open_object(src, offset, length);
+s3::Status copy_range(ObjectLayer& objects, const ObjectInfo& src, const std::string& src_key, uint64_t offset,
+                      uint64_t length, ObjectWriter& writer) {
+  auto reader = open_plaintext(objects, src, src_key, offset, length);
   if (!reader) return reader.error();
   std::string buf(kStripeBuffer, '\0');
   for (;;) {

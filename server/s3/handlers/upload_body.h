@@ -15,9 +15,10 @@ namespace silt::server {
 // the configured maximum object size. Two buffers of one stripe each.
 boost::asio::awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer);
 
-// Copies [offset, offset+length) of src into writer. Blocking: call on the pool.
-s3::Status copy_range(ObjectLayer& objects, const ObjectInfo& src, uint64_t offset, uint64_t length,
-                      ObjectWriter& writer);
+// Copies plaintext [offset, offset+length) of src (as stat_object gave it) into writer,
+// decrypting with src_key when src is encrypted (server/s3/sse.h). Blocking: call on the pool.
+s3::Status copy_range(ObjectLayer& objects, const ObjectInfo& src, const std::string& src_key, uint64_t offset,
+                      uint64_t length, ObjectWriter& writer);
 
 // Checks Content-MD5 (if sent) against what the writer received. InvalidDigest, BadDigest.
 s3::Status check_content_md5(const S3Request& req, ObjectWriter& writer);

@@ -83,6 +83,9 @@ const std::vector<Sample>& samples() {
       {verb::delete_, "/b?ownershipControls", "DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls"},
       {verb::put, "/b?object-lock", "PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration"},
       {verb::get, "/b?object-lock", "GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"},
+      {verb::put, "/b?encryption", "PutBucketEncryption", "s3:PutEncryptionConfiguration"},
+      {verb::get, "/b?encryption", "GetBucketEncryption", "s3:GetEncryptionConfiguration"},
+      {verb::delete_, "/b?encryption", "DeleteBucketEncryption", "s3:PutEncryptionConfiguration"},
       {verb::put, "/b?tagging", "PutBucketTagging", "s3:PutBucketTagging"},
       {verb::get, "/b?tagging", "GetBucketTagging", "s3:GetBucketTagging"},
       {verb::delete_, "/b?tagging", "DeleteBucketTagging", "s3:PutBucketTagging"},
@@ -192,7 +195,7 @@ TEST_CASE("a refused header still names the operation it addressed", "[endpoints
   h.method(verb::put);
   h.target("/b/k");
   h.set(http::field::host, "127.0.0.1:9000");
-  h.set("x-amz-server-side-encryption", "aws:kms");
+  h.set("x-amz-server-side-encryption-context", "e30=");
   auto req = parse_s3_request(h, "");
   REQUIRE(req.ok());
   auto r = route(*req);

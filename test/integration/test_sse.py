@@ -1,0 +1,578 @@
+"""Server-side encryption (issue 19 item 1; docs/encryption.md) against a real silt over
+https with a master key file and an SSE-KMS keyring: SSE-S3, SSE-C and SSE-KMS on
+PUT/GET/HEAD/Range, multipart, CopyObject and UploadPartCopy; bucket default encryption;
+every refusal as AWS answers it, each followed by a request that shows silt still serves;
+the drives hold no plaintext of an encrypted object; keys survive restarts and rotation.
+Clients: boto3 (Debian's), aws cli v1 (PATH) and v2 (/usr/bin/aws), rclone.
+"""
+import base64
+import hashlib
+import os
+import pathlib
+import shutil
+import subprocess
+import zlib
+
+import pytest
+
+from s3assert import client_error, code
+from silt_server import bucket_name, extra_headers, silt_binary
+from test_tls import Pki, TlsSilt
+
+KiB = 1 << 10
+MiB = 1 << 20
+PACKAGE = 64 * KiB
+SSEC_KEY = b"0123456789abcdef0123456789abcdef"  # 32 bytes, as AES256 takes
+OTHER_KEY = b"fedcba9876543210fedcba9876543210"
+SSEC = dict(SSECustomerAlgorithm="AES256", SSECustomerKey=SSEC_KEY)
+WRONG = dict(SSECustomerAlgorithm="AES256", SSECustomerKey=OTHER_KEY)
+AWS_V2 = "/usr/bin/aws"
+
+
+def key_line(name):
+    return f"{name}:{base64.b64encode(os.urandom(32)).decode()}\n"
+
+
+@pytest.fixture(scope="module")
+def keys_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("keys")
+    (d / "master.key").write_text(key_line("m1"))
+    (d / "keyring").write_text(key_line("lake-key") + key_line("other-key"))
+    return d
+
+
+@pytest.fixture(scope="module")
+def silt(tmp_path_factory, keys_dir):
+    server = TlsSilt(tmp_path_factory.mktemp("silt-sse"), Pki(tmp_path_factory.mktemp("pki")),
+                     extra=("--sse-master-key-file", str(keys_dir / "master.key"),
+                            "--sse-keyring-file", str(keys_dir / "keyring")))
+    try:
+        server.start()
+    except RuntimeError as e:
+        server.stop()
+        pytest.fail(str(e), pytrace=False)
+    yield server
+    assert server.stop(timeout=10) == 0, server.log_tail()
+
+
+@pytest.fixture(scope="module")
+def s3(silt):
+    return silt.boto3()
+
+
+@pytest.fixture
+def bucket(s3, request):
+    name = bucket_name(request.node.name)
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def body(size, seed=b""):
+    """size bytes that differ at every offset (a misplaced range shows)."""
+    out = bytearray()
+    i = 0
+    while len(out) < size:
+        out += hashlib.sha256(seed + i.to_bytes(8, "big")).digest()
+        i += 1
+    return bytes(out[:size])
+
+
+def refused(e, want_code, status):
+    assert code(e) == (want_code, status), e.response
+
+
+def still_serving(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="after-refusal", Body=b"fine")
+    assert s3.get_object(Bucket=bucket, Key="after-refusal")["Body"].read() == b"fine"
+
+
+def md5_b64(key):
+    return base64.b64encode(hashlib.md5(key).digest()).decode()
+
+
+def ranges_match(s3, bucket, key, data, extra=None):
+    """Ranges around package and stripe edges return exactly those plaintext bytes."""
+    n = len(data)
+    for first, last in [(0, 0), (0, PACKAGE - 1), (PACKAGE - 1, PACKAGE), (PACKAGE, 2 * PACKAGE + 10),
+                        (n - 1, n - 1), (n // 2, n - 1), (12345, 12345 + 3 * PACKAGE)]:
+        last = min(last, n - 1)
+        if first > last:
+            continue
+        r = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes={first}-{last}", **(extra or {}))
+        assert r["Body"].read() == data[first:last + 1], (first, last)
+        assert r["ContentRange"] == f"bytes {first}-{last}/{n}"
+    r = s3.get_object(Bucket=bucket, Key=key, Range="bytes=-100", **(extra or {}))
+    assert r["Body"].read() == data[-100:]
+
+
+# --- SSE-S3 ---------------------------------------------------------------------------------------
+
+def test_sse_s3_put_get_head_range(s3, bucket):
+    data = body(3 * PACKAGE + 777)
+    put = s3.put_object(Bucket=bucket, Key="k", Body=data, ServerSideEncryption="AES256")
+    assert put["ServerSideEncryption"] == "AES256"
+    # As on AWS, an SSE-S3 object's ETag is its plaintext's MD5.
+    assert put["ETag"] == '"' + hashlib.md5(data).hexdigest() + '"'
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert got["Body"].read() == data
+    assert got["ServerSideEncryption"] == "AES256"
+    assert got["ContentLength"] == len(data)
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert head["ContentLength"] == len(data) and head["ServerSideEncryption"] == "AES256"
+    assert head["ETag"] == put["ETag"]
+    ranges_match(s3, bucket, "k", data)
+    # Listings print the plaintext's size, as AWS.
+    assert [o["Size"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == [len(data)]
+    assert [o["Size"] for o in s3.list_objects(Bucket=bucket)["Contents"]] == [len(data)]
+    assert [v["Size"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == [len(data)]
+    # A plain object says nothing about encryption.
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    assert "ServerSideEncryption" not in s3.head_object(Bucket=bucket, Key="plain")
+
+
+@pytest.mark.parametrize("size", [0, 1, PACKAGE - 1, PACKAGE, PACKAGE + 1, 2 * PACKAGE, 300 * KiB + 5])
+def test_sse_s3_sizes_at_package_edges(s3, bucket, size):
+    data = body(size, b"edge")
+    s3.put_object(Bucket=bucket, Key="k", Body=data, ServerSideEncryption="AES256")
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == data
+    assert s3.head_object(Bucket=bucket, Key="k")["ContentLength"] == size
+
+
+def test_sse_s3_content_md5_is_of_the_plaintext(silt, s3, bucket):
+    data = body(1000)
+    good = base64.b64encode(hashlib.md5(data).digest()).decode()
+    r = silt.boto3().put_object(Bucket=bucket, Key="k", Body=data, ContentMD5=good, ServerSideEncryption="AES256")
+    assert r["ServerSideEncryption"] == "AES256"
+    bad = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    refused(client_error(s3.put_object, Bucket=bucket, Key="bad", Body=data, ContentMD5=bad,
+                         ServerSideEncryption="AES256"), "BadDigest", 400)
+    still_serving(s3, bucket)
+
+
+def test_unknown_algorithm_is_refused(s3, bucket):
+    with extra_headers(s3, {"x-amz-server-side-encryption": "AES128"}, "PutObject"):
+        e = client_error(s3.put_object, Bucket=bucket, Key="k", Body=b"x")
+    refused(e, "InvalidArgument", 400)
+    refused(client_error(s3.put_object, Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms:dsse"),
+            "NotImplemented", 501)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="k")) == ("404", 404)
+    still_serving(s3, bucket)
+
+
+# --- SSE-C ----------------------------------------------------------------------------------------
+
+def test_sse_c_put_get_head_range(s3, bucket):
+    data = body(2 * PACKAGE + 100, b"ssec")
+    put = s3.put_object(Bucket=bucket, Key="k", Body=data, **SSEC)
+    assert put["SSECustomerAlgorithm"] == "AES256"
+    assert put["SSECustomerKeyMD5"] == md5_b64(SSEC_KEY)
+    assert "ServerSideEncryption" not in put
+    # AWS's ETag of an SSE-C object is no MD5 of its data, which would tell of the plaintext.
+    assert put["ETag"] != '"' + hashlib.md5(data).hexdigest() + '"'
+    got = s3.get_object(Bucket=bucket, Key="k", **SSEC)
+    assert got["Body"].read() == data
+    assert got["SSECustomerKeyMD5"] == md5_b64(SSEC_KEY)
+    assert got["ETag"] == put["ETag"]
+    head = s3.head_object(Bucket=bucket, Key="k", **SSEC)
+    assert head["ContentLength"] == len(data) and head["SSECustomerAlgorithm"] == "AES256"
+    ranges_match(s3, bucket, "k", data, SSEC)
+
+
+def test_sse_c_object_is_unreadable_without_its_key(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"customer secret", **SSEC)
+    e = client_error(s3.get_object, Bucket=bucket, Key="k")
+    refused(e, "InvalidRequest", 400)
+    assert "correct parameters must be provided" in e.response["Error"]["Message"]
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="k")) == ("400", 400)
+    refused(client_error(s3.get_object, Bucket=bucket, Key="k", **WRONG), "AccessDenied", 403)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="k", **WRONG)) == ("403", 403)
+    refused(client_error(s3.get_object, Bucket=bucket, Key="k", Range="bytes=2-5", **WRONG), "AccessDenied", 403)
+    # SSE-S3 is not SSE-C: asking with a server-side header reads nothing either.
+    refused(client_error(s3.get_object, Bucket=bucket, Key="k"), "InvalidRequest", 400)
+    assert s3.get_object(Bucket=bucket, Key="k", **SSEC)["Body"].read() == b"customer secret"
+    still_serving(s3, bucket)
+
+
+def test_sse_c_bad_key_headers_are_refused(s3, bucket):
+    key_b64 = base64.b64encode(SSEC_KEY).decode()
+    cases = [
+        # The MD5 is not the key's.
+        (dict(SSECustomerAlgorithm="AES256", SSECustomerKey=key_b64, SSECustomerKeyMD5=md5_b64(b"nope")),
+         "The calculated MD5 hash of the key did not match the hash that was provided."),
+        # 16 bytes are no AES-256 key.
+        (dict(SSECustomerAlgorithm="AES256", SSECustomerKey=base64.b64encode(b"k" * 16).decode(),
+              SSECustomerKeyMD5=md5_b64(b"k" * 16)),
+         "The secret key was invalid for the specified algorithm."),
+        (dict(SSECustomerAlgorithm="AES128", SSECustomerKey=SSEC_KEY),
+         "Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption "
+         "algorithm."),
+    ]
+    for args, message in cases:
+        e = client_error(s3.put_object, Bucket=bucket, Key="k", Body=b"x", **args)
+        refused(e, "InvalidArgument", 400)
+        assert e.response["Error"]["Message"] == message
+    # SSE-C and SSE-S3 at once.
+    refused(client_error(s3.put_object, Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256", **SSEC),
+            "InvalidArgument", 400)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="k")) == ("404", 404)
+    # A key offered for a plain object fits nothing.
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"p")
+    e = client_error(s3.get_object, Bucket=bucket, Key="plain", **SSEC)
+    refused(e, "InvalidRequest", 400)
+    assert e.response["Error"]["Message"] == "The encryption parameters are not applicable to this object."
+    still_serving(s3, bucket)
+
+
+def test_sse_c_multipart(s3, bucket):
+    parts = [body(5 * MiB + 3, b"p1"), body(2 * PACKAGE + 9, b"p2")]
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp", **SSEC)
+    assert up["SSECustomerKeyMD5"] == md5_b64(SSEC_KEY)
+    uid = up["UploadId"]
+    # Each part needs the upload's key: none, or another, is refused and stores nothing.
+    refused(client_error(s3.upload_part, Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1, Body=parts[0]),
+            "InvalidRequest", 400)
+    refused(client_error(s3.upload_part, Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1, Body=parts[0],
+                         **WRONG), "AccessDenied", 403)
+    assert "Parts" not in s3.list_parts(Bucket=bucket, Key="mp", UploadId=uid)
+    etags = []
+    for i, p in enumerate(parts, 1):
+        r = s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=i, Body=p, **SSEC)
+        assert r["SSECustomerKeyMD5"] == md5_b64(SSEC_KEY)
+        etags.append(r["ETag"])
+    listed = s3.list_parts(Bucket=bucket, Key="mp", UploadId=uid)["Parts"]
+    assert [p["Size"] for p in listed] == [len(p) for p in parts]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": i, "ETag": e} for i, e in enumerate(etags, 1)]})
+    whole = b"".join(parts)
+    got = s3.get_object(Bucket=bucket, Key="mp", **SSEC)
+    assert got["ContentLength"] == len(whole)
+    assert s3.list_objects_v2(Bucket=bucket)["Contents"][0]["Size"] == len(whole)
+    assert got["Body"].read() == whole
+    edge = len(parts[0])
+    r = s3.get_object(Bucket=bucket, Key="mp", Range=f"bytes={edge - 10}-{edge + PACKAGE + 5}", **SSEC)
+    assert r["Body"].read() == whole[edge - 10:edge + PACKAGE + 6]
+    p2 = s3.get_object(Bucket=bucket, Key="mp", PartNumber=2, **SSEC)
+    assert p2["Body"].read() == parts[1]
+    refused(client_error(s3.get_object, Bucket=bucket, Key="mp"), "InvalidRequest", 400)
+    still_serving(s3, bucket)
+
+
+def test_sse_s3_multipart_etag_is_of_plaintext_parts(s3, bucket):
+    parts = [body(5 * MiB, b"a"), body(1000, b"b")]
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="AES256")["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=i, Body=p)["ETag"]
+             for i, p in enumerate(parts, 1)]
+    assert etags == ['"' + hashlib.md5(p).hexdigest() + '"' for p in parts]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": i, "ETag": e} for i, e in enumerate(etags, 1)]})
+    want = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest() + "-2"
+    assert done["ETag"] == f'"{want}"'
+    assert done["ServerSideEncryption"] == "AES256"
+    got = s3.get_object(Bucket=bucket, Key="mp")
+    assert got["ServerSideEncryption"] == "AES256"
+    assert got["Body"].read() == b"".join(parts)
+
+
+def test_full_object_crc_of_an_encrypted_multipart_object(s3, bucket):
+    """FULL_OBJECT CRCs combine the parts' plaintext CRCs by the plaintext lengths."""
+    parts = [body(5 * MiB + 7, b"f1"), body(3 * PACKAGE + 1, b"f2")]
+    with extra_headers(s3, {"x-amz-checksum-type": "FULL_OBJECT"}, "CreateMultipartUpload"):
+        uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="CRC32",
+                                         ServerSideEncryption="AES256")["UploadId"]
+    done = [s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=i, Body=p, ChecksumAlgorithm="CRC32")
+            for i, p in enumerate(parts, 1)]
+    r = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": [
+        {"PartNumber": i, "ETag": d["ETag"], "ChecksumCRC32": d["ChecksumCRC32"]} for i, d in enumerate(done, 1)]})
+    whole = b"".join(parts)
+    want = base64.b64encode(zlib.crc32(whole).to_bytes(4, "big")).decode()
+    assert r["ChecksumCRC32"] == want
+    got = s3.get_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32"] == want and got["Body"].read() == whole
+
+
+# --- copies ---------------------------------------------------------------------------------------
+
+def test_copy_object_between_encryptions(s3, bucket):
+    data = body(PACKAGE * 2 + 5, b"copy")
+    s3.put_object(Bucket=bucket, Key="c-src", Body=data, **SSEC)
+    src = {"Bucket": bucket, "Key": "c-src"}
+    src_key = dict(CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=SSEC_KEY)
+    # Without the source's key the copy reads nothing.
+    refused(client_error(s3.copy_object, Bucket=bucket, Key="x", CopySource=src), "InvalidRequest", 400)
+    refused(client_error(s3.copy_object, Bucket=bucket, Key="x", CopySource=src,
+                         CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=OTHER_KEY),
+            "AccessDenied", 403)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="x")) == ("404", 404)
+    # SSE-C -> SSE-S3.
+    r = s3.copy_object(Bucket=bucket, Key="s3", CopySource=src, ServerSideEncryption="AES256", **src_key)
+    assert r["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="s3")["Body"].read() == data
+    # SSE-S3 -> SSE-C with another key, and onto itself with a new key.
+    r = s3.copy_object(Bucket=bucket, Key="c2", CopySource={"Bucket": bucket, "Key": "s3"}, **WRONG)
+    assert r["SSECustomerKeyMD5"] == md5_b64(OTHER_KEY)
+    assert s3.get_object(Bucket=bucket, Key="c2", **WRONG)["Body"].read() == data
+    s3.copy_object(Bucket=bucket, Key="c-src", CopySource=src, **src_key, **WRONG)
+    assert s3.get_object(Bucket=bucket, Key="c-src", **WRONG)["Body"].read() == data
+    refused(client_error(s3.get_object, Bucket=bucket, Key="c-src", **SSEC), "AccessDenied", 403)
+    # SSE-C -> plain: the copy is stored as the request says, not as the source was.
+    s3.copy_object(Bucket=bucket, Key="clear", CopySource={"Bucket": bucket, "Key": "c2"},
+                   CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=OTHER_KEY)
+    got = s3.get_object(Bucket=bucket, Key="clear")
+    assert got["Body"].read() == data and "ServerSideEncryption" not in got
+    # Same bytes, new metadata, still encrypted (the record keeps its sealed key).
+    s3.copy_object(Bucket=bucket, Key="s3", CopySource={"Bucket": bucket, "Key": "s3"}, MetadataDirective="REPLACE",
+                   Metadata={"m": "1"}, ServerSideEncryption="AES256")
+    got = s3.get_object(Bucket=bucket, Key="s3")
+    assert got["Body"].read() == data and got["Metadata"] == {"m": "1"} and got["ServerSideEncryption"] == "AES256"
+    still_serving(s3, bucket)
+
+
+def test_upload_part_copy_decrypts_and_encrypts(s3, bucket):
+    first = body(5 * MiB + 1, b"upc")
+    s3.put_object(Bucket=bucket, Key="src", Body=first, **SSEC)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="AES256")["UploadId"]
+    src_key = dict(CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=SSEC_KEY)
+    refused(client_error(s3.upload_part_copy, Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1,
+                         CopySource={"Bucket": bucket, "Key": "src"}), "InvalidRequest", 400)
+    p1 = s3.upload_part_copy(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1,
+                             CopySource={"Bucket": bucket, "Key": "src"}, **src_key)
+    p2 = s3.upload_part_copy(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=2,
+                             CopySource={"Bucket": bucket, "Key": "src"}, CopySourceRange="bytes=100-70099",
+                             **src_key)
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": p1["CopyPartResult"]["ETag"]},
+        {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}]})
+    got = s3.get_object(Bucket=bucket, Key="mp")
+    assert got["ServerSideEncryption"] == "AES256"
+    assert got["Body"].read() == first + first[100:70100]
+
+
+# --- SSE-KMS with the local keyring ------------------------------------------------------------------
+
+def test_sse_kms_with_keyring(s3, bucket):
+    data = body(PACKAGE + 3, b"kms")
+    r = s3.put_object(Bucket=bucket, Key="k", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
+    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == "other-key"
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert got["Body"].read() == data and got["SSEKMSKeyId"] == "other-key"
+    # An ARN naming a keyring key, and no key id at all (the keyring's first key).
+    arn = "arn:aws:kms:us-east-1:000000000000:key/lake-key"
+    r = s3.put_object(Bucket=bucket, Key="arn", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=arn)
+    assert r["SSEKMSKeyId"] == "lake-key"
+    r = s3.put_object(Bucket=bucket, Key="default", Body=data, ServerSideEncryption="aws:kms")
+    assert r["SSEKMSKeyId"] == "lake-key"
+    assert s3.get_object(Bucket=bucket, Key="default")["Body"].read() == data
+    e = client_error(s3.put_object, Bucket=bucket, Key="nokey", Body=data, ServerSideEncryption="aws:kms",
+                     SSEKMSKeyId="no-such-key")
+    refused(e, "KMS.NotFoundException", 400)
+    # A key id without aws:kms.
+    refused(client_error(s3.put_object, Bucket=bucket, Key="nokey", Body=data, ServerSideEncryption="AES256",
+                         SSEKMSKeyId="lake-key"), "InvalidArgument", 400)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="nokey")) == ("404", 404)
+    still_serving(s3, bucket)
+
+
+# --- bucket default encryption --------------------------------------------------------------------
+
+def test_bucket_default_encryption(s3, bucket):
+    e = client_error(s3.get_bucket_encryption, Bucket=bucket)
+    refused(e, "ServerSideEncryptionConfigurationNotFoundError", 404)
+    s3.put_object(Bucket=bucket, Key="before", Body=b"b")
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    r = s3.put_object(Bucket=bucket, Key="after", Body=b"a")
+    assert r["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="after")["ServerSideEncryption"] == "AES256"
+    assert "ServerSideEncryption" not in s3.head_object(Bucket=bucket, Key="before")
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")
+    assert up["ServerSideEncryption"] == "AES256"
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"])
+    # A request's own choice wins over the default.
+    r = s3.put_object(Bucket=bucket, Key="own", Body=b"o", **SSEC)
+    assert "ServerSideEncryption" not in r and r["SSECustomerAlgorithm"] == "AES256"
+    # aws:kms default with a keyring key; an unknown one is refused when configured.
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"},
+        "BucketKeyEnabled": True}]})
+    r = s3.put_object(Bucket=bucket, Key="kms", Body=b"k")
+    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == "other-key"
+    refused(client_error(s3.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "missing"}}]}),
+        "KMS.NotFoundException", 400)
+    s3.delete_bucket_encryption(Bucket=bucket)
+    refused(client_error(s3.get_bucket_encryption, Bucket=bucket),
+            "ServerSideEncryptionConfigurationNotFoundError", 404)
+    assert "ServerSideEncryption" not in s3.put_object(Bucket=bucket, Key="later", Body=b"l")
+    still_serving(s3, bucket)
+
+
+def test_bucket_encryption_unknown_algorithm_is_malformed(s3, bucket):
+    e = client_error(s3.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "DES"}}]})
+    refused(e, "MalformedXML", 400)
+    refused(client_error(s3.get_bucket_encryption, Bucket=bucket),
+            "ServerSideEncryptionConfigurationNotFoundError", 404)
+    still_serving(s3, bucket)
+
+
+# --- what the drives hold ---------------------------------------------------------------------------
+
+def drive_files(silt):
+    for root, _, files in os.walk(silt.data_dir):
+        for f in files:
+            yield pathlib.Path(root) / f
+
+
+def drives_hold(silt, marker):
+    return [str(p) for p in drive_files(silt) if marker in p.read_bytes()]
+
+
+def test_drives_hold_no_plaintext_of_encrypted_objects(silt, s3, bucket):
+    def marked(name):
+        m = f"<<silt-marker-{name}-{os.urandom(6).hex()}>>".encode()
+        return m, os.urandom(1000) + m + os.urandom(PACKAGE)
+    control_marker, control = marked("control")
+    s3.put_object(Bucket=bucket, Key="control", Body=control)
+    secrets = {}
+    m, d = marked("sse-s3")
+    s3.put_object(Bucket=bucket, Key="sse-s3", Body=d, ServerSideEncryption="AES256")
+    secrets["sse-s3"] = m
+    m, d = marked("sse-c")
+    s3.put_object(Bucket=bucket, Key="sse-c", Body=d, **SSEC)
+    secrets["sse-c"] = m
+    m, d = marked("kms")
+    s3.put_object(Bucket=bucket, Key="kms", Body=d, ServerSideEncryption="aws:kms")
+    secrets["kms"] = m
+    m, d = marked("mp")
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", **SSEC)["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1, Body=d, **SSEC)["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    secrets["mp"] = m
+    # The control shows the search finds plaintext where there is some.
+    assert drives_hold(silt, control_marker), "the plaintext control object was not found on the drives"
+    for name, marker in secrets.items():
+        assert drives_hold(silt, marker) == [], f"plaintext of {name} on the drives"
+    # Nor does anything on the drives hold the customer's key.
+    assert drives_hold(silt, SSEC_KEY) == []
+    assert drives_hold(silt, base64.b64encode(SSEC_KEY)) == []
+
+
+# --- keys across restarts: rotation --------------------------------------------------------------
+
+def test_master_key_rotation_keeps_old_objects_readable(silt, s3, bucket, keys_dir):
+    data = body(PACKAGE + 1, b"rotate")
+    s3.put_object(Bucket=bucket, Key="old", Body=data, ServerSideEncryption="AES256")
+    master = keys_dir / "master.key"
+    original = master.read_text()
+    master.write_text(key_line("m2") + original)
+    try:
+        silt.restart()
+        s3 = silt.boto3()
+        assert s3.get_object(Bucket=bucket, Key="old")["Body"].read() == data
+        s3.put_object(Bucket=bucket, Key="new", Body=data, ServerSideEncryption="AES256")
+        assert "SSE-S3 master key m2" in silt.log_since_start()
+        # Without the old key, the old object cannot be read, and silt says so.
+        master.write_text(key_line("m2"))
+        silt.restart()
+        s3 = silt.boto3()
+        refused(client_error(s3.get_object, Bucket=bucket, Key="old"), "InternalError", 500)
+    finally:
+        master.write_text(original)
+        silt.restart()
+    s3 = silt.boto3()
+    assert s3.get_object(Bucket=bucket, Key="old")["Body"].read() == data
+    still_serving(s3, bucket)
+
+
+def test_rebuild_index_keeps_encrypted_objects_readable(silt, s3, bucket):
+    """The sealed data key lives in each object's meta.json: an index rebuilt from the
+    drives alone still decrypts, and lists plaintext sizes."""
+    data = body(PACKAGE + 99, b"rebuild")
+    s3.put_object(Bucket=bucket, Key="s3", Body=data, ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key="c", Body=data, **SSEC)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=1, Body=data)["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert silt.stop() == 0
+    shutil.rmtree(silt.data_dir / "index")
+    p = subprocess.run([str(silt_binary()), "admin", "rebuild-index", "--data", str(silt.data_dir)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    silt.start()
+    s3 = silt.boto3()
+    assert s3.get_object(Bucket=bucket, Key="s3")["Body"].read() == data
+    assert s3.get_object(Bucket=bucket, Key="c", **SSEC)["Body"].read() == data
+    got = s3.get_object(Bucket=bucket, Key="mp")
+    assert got["Body"].read() == data and got["ServerSideEncryption"] == "aws:kms"
+    assert {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]} == \
+        {"s3": len(data), "c": len(data), "mp": len(data)}
+    refused(client_error(s3.get_object, Bucket=bucket, Key="c"), "InvalidRequest", 400)
+
+
+def test_bad_key_file_stops_startup(tmp_path):
+    bad = tmp_path / "bad.key"
+    bad.write_text("m1:" + base64.b64encode(b"short").decode() + "\n")
+    p = subprocess.run([str(silt_binary()), "server", "--data", str(tmp_path / "d"), "--address", "127.0.0.1:1",
+                        "--sse-master-key-file", str(bad)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert "the key must be the base64 of 32 bytes" in p.stderr
+    assert base64.b64encode(b"short").decode() not in p.stderr
+
+
+# --- real clients ---------------------------------------------------------------------------------
+
+def aws_v2(silt, *args, check=True):
+    """aws cli v2 (/usr/bin/aws) against the TLS silt."""
+    return silt._run([AWS_V2, "--endpoint-url", silt.endpoint, "--ca-bundle", str(silt.ca), *args], silt.aws_env(),
+                     check, 300)
+
+
+@pytest.mark.parametrize("cli", ["v1", "v2"])
+def test_aws_cli_sse_and_sse_c(silt, s3, bucket, tmp_path, cli):
+    if cli == "v2" and not os.access(AWS_V2, os.X_OK):
+        pytest.skip("aws cli v2 not installed at /usr/bin/aws")
+
+    def aws(*args, check=True):
+        return silt.aws(*args, check=check) if cli == "v1" else aws_v2(silt, *args, check=check)
+
+    f = tmp_path / "f.bin"
+    data = body(9 * MiB + 5, b"cli")  # multipart with stock transfer settings
+    f.write_bytes(data)
+    out = tmp_path / "out.bin"
+    aws("s3", "cp", str(f), f"s3://{bucket}/s3.bin", "--sse", "AES256")
+    assert s3.head_object(Bucket=bucket, Key="s3.bin")["ServerSideEncryption"] == "AES256"
+    key = SSEC_KEY.decode()
+    aws("s3", "cp", str(f), f"s3://{bucket}/c.bin", "--sse-c", "AES256", "--sse-c-key", key)
+    aws("s3", "cp", f"s3://{bucket}/c.bin", str(out), "--sse-c", "AES256", "--sse-c-key", key)
+    assert out.read_bytes() == data
+    assert aws("s3", "cp", f"s3://{bucket}/c.bin", str(tmp_path / "nokey.bin"), check=False).returncode != 0
+    aws("s3api", "put-bucket-encryption", "--bucket", bucket, "--server-side-encryption-configuration",
+        '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}')
+    assert '"SSEAlgorithm": "AES256"' in aws("s3api", "get-bucket-encryption", "--bucket", bucket).stdout
+    aws("s3", "cp", str(f), f"s3://{bucket}/default.bin")
+    assert s3.head_object(Bucket=bucket, Key="default.bin")["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="default.bin")["Body"].read() == data
+
+
+def test_rclone_sse_c_and_sse_s3(silt, s3, bucket, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    data = body(300 * KiB, b"rclone")
+    (src / "a.bin").write_bytes(data)
+    key = SSEC_KEY.decode()
+    silt.rclone("copy", str(src), f"other:{bucket}/c", "--s3-sse-customer-algorithm", "AES256",
+                "--s3-sse-customer-key", key)
+    refused(client_error(s3.get_object, Bucket=bucket, Key="c/a.bin"), "InvalidRequest", 400)
+    dst = tmp_path / "dst"
+    silt.rclone("copy", f"other:{bucket}/c", str(dst), "--s3-sse-customer-algorithm", "AES256",
+                "--s3-sse-customer-key", key)
+    assert (dst / "a.bin").read_bytes() == data
+    silt.rclone("copy", str(src), f"other:{bucket}/s", "--s3-server-side-encryption", "AES256")
+    assert s3.head_object(Bucket=bucket, Key="s/a.bin")["ServerSideEncryption"] == "AES256"
+    dst2 = tmp_path / "dst2"
+    silt.rclone("copy", f"other:{bucket}/s", str(dst2))
+    assert (dst2 / "a.bin").read_bytes() == data
