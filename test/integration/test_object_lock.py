@@ -265,6 +265,33 @@ def test_governance_needs_the_bypass_header_and_permission(users):
     still_serving(alice, b)
 
 
+def test_lock_headers_are_shown_only_to_readers_of_the_lock(users):
+    # AWS: GET/HEAD carry a version's retention only for a caller allowed
+    # s3:GetObjectRetention, and its legal hold only for s3:GetObjectLegalHold.
+    alice, bob = users
+    b = lock_bucket(alice, "lock-hdrs")
+    until = utc_in(3600).replace(microsecond=0)
+    put(alice, b, "k", b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until,
+        ObjectLockLegalHoldStatus="ON")
+    lock_fields = ("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus")
+    h = alice.head_object(Bucket=b, Key="k")
+    assert (h["ObjectLockMode"], h["ObjectLockRetainUntilDate"], h["ObjectLockLegalHoldStatus"]) == (
+        "GOVERNANCE", until, "ON")
+    bob_may(alice, b, "s3:GetObject")
+    for call in (bob.head_object, bob.get_object):
+        r = call(Bucket=b, Key="k")
+        assert [f for f in lock_fields if f in r] == [], r
+    bob_may(alice, b, "s3:GetObject", "s3:GetObjectRetention")
+    r = bob.head_object(Bucket=b, Key="k")
+    assert (r["ObjectLockMode"], r["ObjectLockRetainUntilDate"]) == ("GOVERNANCE", until)
+    assert "ObjectLockLegalHoldStatus" not in r
+    bob_may(alice, b, "s3:GetObject", "s3:GetObjectLegalHold")
+    r = bob.get_object(Bucket=b, Key="k")
+    assert r["ObjectLockLegalHoldStatus"] == "ON" and "ObjectLockMode" not in r
+    assert r["Body"].read() == b"x"
+    still_serving(alice, b)
+
+
 def test_legal_hold_blocks_deletion_regardless_of_retention(s3):
     b = lock_bucket(s3, "lock-hold")
     v = put(s3, b, "k", b"h", ObjectLockLegalHoldStatus="ON")["VersionId"]
