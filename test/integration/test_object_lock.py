@@ -294,6 +294,13 @@ def test_lock_headers_are_shown_only_to_readers_of_the_lock(users):
 
 def test_legal_hold_blocks_deletion_regardless_of_retention(s3):
     b = lock_bucket(s3, "lock-hold")
+    # A version never held has no legal hold configuration at all (AWS: 404), and an
+    # explicit OFF is reported as OFF.
+    v0 = put(s3, b, "never", b"n")["VersionId"]
+    assert code(client_error(s3.get_object_legal_hold, Bucket=b, Key="never", VersionId=v0)) == (
+        "NoSuchObjectLockConfiguration", 404)
+    v0 = put(s3, b, "off", b"o", ObjectLockLegalHoldStatus="OFF")["VersionId"]
+    assert s3.get_object_legal_hold(Bucket=b, Key="off", VersionId=v0)["LegalHold"] == {"Status": "OFF"}
     v = put(s3, b, "k", b"h", ObjectLockLegalHoldStatus="ON")["VersionId"]
     assert s3.get_object_legal_hold(Bucket=b, Key="k")["LegalHold"] == {"Status": "ON"}
     assert s3.head_object(Bucket=b, Key="k")["ObjectLockLegalHoldStatus"] == "ON"
