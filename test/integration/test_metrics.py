@@ -359,8 +359,10 @@ def test_a_token_guards_the_metrics(guarded):
             status, _, body = get(guarded, path, headers)
             assert status == 403, (headers, status)
             assert "<Code>AccessDenied</Code>" in body
-    m = scrape(guarded, headers={"Authorization": "Bearer " + TOKEN})
-    assert m.value("silt_requests_total", operation="Metrics", status="403") == 8
+    # A request is counted once its answer is written, which the client may read first.
+    auth = {"Authorization": "Bearer " + TOKEN}
+    wait_for("the eight refusals counted", lambda: scrape(guarded, headers=auth).value(
+        "silt_requests_total", operation="Metrics", status="403") == 8)
     scrape(guarded, "/minio/v2/metrics/cluster", headers={"Authorization": "bearer " + TOKEN})
     # S3 is not affected.
     s3 = guarded.boto3()
