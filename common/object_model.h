@@ -38,6 +38,9 @@ struct ObjectLock {
   std::string mode;             // "", "GOVERNANCE" or "COMPLIANCE"; "" means no retention
   int64_t retain_until_ms = 0;  // UTC; meaningful only with a mode
   bool legal_hold = false;
+  // A hold was put on this version, ON or OFF (GetObjectLegalHold answers its status then,
+  // 404 NoSuchObjectLockConfiguration before, as AWS).
+  bool legal_hold_set = false;
   bool operator==(const ObjectLock&) const = default;
 };
 

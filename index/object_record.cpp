@@ -70,7 +70,7 @@ json meta_to_json(const ObjectMeta& m) {
     j["lock_mode"] = m.lock.mode;
     j["lock_until_ms"] = m.lock.retain_until_ms;
   }
-  if (m.lock.legal_hold) j["legal_hold"] = true;
+  if (m.lock.legal_hold_set) j["legal_hold"] = m.lock.legal_hold;
   if (!m.sse.empty())
     j["sse"] = {{"algorithm", m.sse.algorithm}, {"key_id", m.sse.key_id}, {"sealed_key", m.sse.sealed_key}};
   return j;
@@ -93,6 +93,7 @@ ObjectMeta meta_from_json(const json& m) {
   om.checksum_type = m.value("checksum_type", "");
   om.lock.mode = m.value("lock_mode", "");
   om.lock.retain_until_ms = m.value("lock_until_ms", int64_t{0});
+  om.lock.legal_hold_set = m.contains("legal_hold");
   om.lock.legal_hold = m.value("legal_hold", false);
   if (auto sse = m.find("sse"); sse != m.end() && sse->is_object()) {
     om.sse.algorithm = sse->value("algorithm", "");

@@ -73,7 +73,10 @@ s3::Status check_version_removable(const ObjectRecord& rec, int64_t now_ms, bool
 
 s3::Result<ObjectLock> apply_lock_change(const ObjectLock& cur, const LockChange& change, int64_t now_ms) {
   ObjectLock out = cur;
-  if (change.legal_hold) out.legal_hold = *change.legal_hold;
+  if (change.legal_hold) {
+    out.legal_hold = *change.legal_hold;
+    out.legal_hold_set = true;
+  }
   if (!change.retention) return out;
   const ObjectLock& want = *change.retention;
   const bool in_force = !cur.mode.empty() && cur.retain_until_ms > now_ms;

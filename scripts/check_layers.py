@@ -29,7 +29,8 @@ ALLOWED = {
     "erasure": {"object", "index", "common", "util"},
     "rados": {"object", "index", "common", "util"},  # the RADOS backend, when it lands
     "lifecycle": {"object", "common", "util"},  # never server/
-    "server": {"auth", "object", "lifecycle", "common", "util"},  # never erasure/ or index/
+    "crypto": {"object", "common", "util"},  # encryption at rest, wrapping any backend's streams
+    "server": {"auth", "object", "lifecycle", "crypto", "common", "util"},  # never erasure/ or index/
     "client": {"auth", "common", "util"},  # silt's own HTTP+SigV4 client; the server never dials out
     "cmd": ANYTHING,  # the executables put the layers together
     "bench": ANYTHING,

@@ -335,6 +335,11 @@ boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
 
 boost::asio::awaitable<s3::Status> may_bypass_governance(Services& svc, const auth::Identity& id,
                                                          const S3Request& req) {
+  co_return co_await may_act_on_object(svc, id, req, "BypassGovernanceRetention", "s3:BypassGovernanceRetention");
+}
+
+boost::asio::awaitable<s3::Status> may_act_on_object(Services& svc, const auth::Identity& id, const S3Request& req,
+                                                     std::string_view operation, std::string_view action) {
   const auth::Principal who = principal_of(id, svc);
   if (who.admin) co_return s3::Status{};
   auto facts = co_await bucket_facts(svc, req.bucket);
@@ -343,8 +348,7 @@ boost::asio::awaitable<s3::Status> may_bypass_governance(Services& svc, const au
   const std::string* version_arg = req.query_value("versionId");
   std::string version;
   if (version_arg) version = *version_arg;
-  co_return co_await check(svc, who, req, "BypassGovernanceRetention", *facts, req.bucket,
-                           "s3:BypassGovernanceRetention", &req.key, version);
+  co_return co_await check(svc, who, req, operation, *facts, req.bucket, action, &req.key, version);
 }
 
 boost::asio::awaitable<s3::Status> may_learn_absence(Services& svc, const auth::Identity& id, const S3Request& req) {

@@ -66,6 +66,13 @@ boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(
 // for every action on its bucket). AccessDenied otherwise.
 boost::asio::awaitable<s3::Status> may_bypass_governance(Services& svc, const auth::Identity& id, const S3Request& req);
 
+// Whether the caller may `action` (e.g. "s3:GetObjectRetention") on req's bucket/key and
+// version, as the endpoint `operation` would be judged: ok or AccessDenied. For answers
+// that only some callers see in full (GET/HEAD show a version's lock to those allowed to
+// read it, as AWS does).
+boost::asio::awaitable<s3::Status> may_act_on_object(Services& svc, const auth::Identity& id, const S3Request& req,
+                                                     std::string_view operation, std::string_view action);
+
 // A read of a missing key is 404 NoSuchKey only to a caller who may s3:ListBucket the bucket;
 // to anyone else AWS answers 403 AccessDenied, so reading reveals nothing about which keys
 // exist. Returns that AccessDenied, or ok when the caller may learn of the absence.

@@ -165,6 +165,7 @@ s3::Result<std::optional<ObjectLock>> lock_from_headers(const S3Request& req, in
     std::string_view v = req.header_value("x-amz-object-lock-legal-hold");
     if (v != "ON" && v != "OFF") return invalid_argument("Legal Hold must be either of 'ON' or 'OFF'");
     out.legal_hold = v == "ON";
+    out.legal_hold_set = true;
   }
   return std::optional<ObjectLock>(out);
 }

@@ -265,8 +265,42 @@ def test_governance_needs_the_bypass_header_and_permission(users):
     still_serving(alice, b)
 
 
+def test_lock_headers_are_shown_only_to_readers_of_the_lock(users):
+    # AWS: GET/HEAD carry a version's retention only for a caller allowed
+    # s3:GetObjectRetention, and its legal hold only for s3:GetObjectLegalHold.
+    alice, bob = users
+    b = lock_bucket(alice, "lock-hdrs")
+    until = utc_in(3600).replace(microsecond=0)
+    put(alice, b, "k", b"x", ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until,
+        ObjectLockLegalHoldStatus="ON")
+    lock_fields = ("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus")
+    h = alice.head_object(Bucket=b, Key="k")
+    assert (h["ObjectLockMode"], h["ObjectLockRetainUntilDate"], h["ObjectLockLegalHoldStatus"]) == (
+        "GOVERNANCE", until, "ON")
+    bob_may(alice, b, "s3:GetObject")
+    for call in (bob.head_object, bob.get_object):
+        r = call(Bucket=b, Key="k")
+        assert [f for f in lock_fields if f in r] == [], r
+    bob_may(alice, b, "s3:GetObject", "s3:GetObjectRetention")
+    r = bob.head_object(Bucket=b, Key="k")
+    assert (r["ObjectLockMode"], r["ObjectLockRetainUntilDate"]) == ("GOVERNANCE", until)
+    assert "ObjectLockLegalHoldStatus" not in r
+    bob_may(alice, b, "s3:GetObject", "s3:GetObjectLegalHold")
+    r = bob.get_object(Bucket=b, Key="k")
+    assert r["ObjectLockLegalHoldStatus"] == "ON" and "ObjectLockMode" not in r
+    assert r["Body"].read() == b"x"
+    still_serving(alice, b)
+
+
 def test_legal_hold_blocks_deletion_regardless_of_retention(s3):
     b = lock_bucket(s3, "lock-hold")
+    # A version never held has no legal hold configuration at all (AWS: 404), and an
+    # explicit OFF is reported as OFF.
+    v0 = put(s3, b, "never", b"n")["VersionId"]
+    assert code(client_error(s3.get_object_legal_hold, Bucket=b, Key="never", VersionId=v0)) == (
+        "NoSuchObjectLockConfiguration", 404)
+    v0 = put(s3, b, "off", b"o", ObjectLockLegalHoldStatus="OFF")["VersionId"]
+    assert s3.get_object_legal_hold(Bucket=b, Key="off", VersionId=v0)["LegalHold"] == {"Status": "OFF"}
     v = put(s3, b, "k", b"h", ObjectLockLegalHoldStatus="ON")["VersionId"]
     assert s3.get_object_legal_hold(Bucket=b, Key="k")["LegalHold"] == {"Status": "ON"}
     assert s3.head_object(Bucket=b, Key="k")["ObjectLockLegalHoldStatus"] == "ON"

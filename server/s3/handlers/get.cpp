@@ -3,6 +3,7 @@
 
 #include "crypto/object_cipher.h"
 #include "server/http/blocking.h"
+#include "server/s3/access_check.h"
 #include "server/s3/handlers/expiration.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
@@ -152,6 +153,17 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
 
   Response r;
   add_object_headers(r, *info);
+  if (const ObjectLock& lock = info->meta.lock; !lock.mode.empty() || lock.legal_hold) {
+    // Shown only to callers allowed to read them (AWS), which costs a policy check only here.
+    bool retention = false, hold = false;
+    if (!lock.mode.empty())
+      retention = static_cast<bool>(
+          co_await may_act_on_object(ctx.svc, ctx.identity, req, "GetObjectRetention", "s3:GetObjectRetention"));
+    if (lock.legal_hold)
+      hold = static_cast<bool>(
+          co_await may_act_on_object(ctx.svc, ctx.identity, req, "GetObjectLegalHold", "s3:GetObjectLegalHold"));
+    add_lock_headers(r, lock, retention, hold);
+  }
   add_sse_headers(r, info->meta.sse, key->customer_key_md5);
   if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   apply_overrides(r, req);

@@ -140,12 +140,15 @@ void add_object_headers(Response& r, const ObjectInfo& info) {
   if (!info.meta.storage_class.empty() && info.meta.storage_class != "STANDARD")
     r.add("x-amz-storage-class", info.meta.storage_class);
   if (!info.meta.tags.empty()) r.add("x-amz-tagging-count", std::to_string(info.meta.tags.size()));
-  if (!info.meta.lock.mode.empty()) {
-    r.add("x-amz-object-lock-mode", info.meta.lock.mode);
-    r.add("x-amz-object-lock-retain-until-date", iso8601_ms(info.meta.lock.retain_until_ms));
-  }
-  if (info.meta.lock.legal_hold) r.add("x-amz-object-lock-legal-hold", "ON");
   add_version_header(r, info);
+}
+
+void add_lock_headers(Response& r, const ObjectLock& lock, bool retention, bool legal_hold) {
+  if (retention && !lock.mode.empty()) {
+    r.add("x-amz-object-lock-mode", lock.mode);
+    r.add("x-amz-object-lock-retain-until-date", iso8601_ms(lock.retain_until_ms));
+  }
+  if (legal_hold && lock.legal_hold) r.add("x-amz-object-lock-legal-hold", "ON");
 }
 
 void add_version_header(Response& r, const ObjectInfo& info) {

@@ -32,6 +32,10 @@ s3::Result<ObjectMeta> meta_from_fields(const std::vector<std::pair<std::string,
 // Headers every GET/HEAD of an object carries: ETag, Last-Modified, Content-Type,
 // the stored content headers and user metadata.
 void add_object_headers(Response& r, const ObjectInfo& info);
+// A version's Object Lock headers: its retention when `retention` (the caller may
+// s3:GetObjectRetention), its legal hold when `legal_hold` (s3:GetObjectLegalHold), as AWS
+// shows them on GET and HEAD.
+void add_lock_headers(Response& r, const ObjectLock& lock, bool retention, bool legal_hold);
 // x-amz-checksum-* when the client asked for them (x-amz-checksum-mode: ENABLED).
 void add_checksum_headers(Response& r, const ObjectInfo& info);
 

@@ -61,6 +61,7 @@ s3::Result<ObjectLock> lock_for_new_version(ObjectLayer& objects, const S3Reques
     if (out.mode.empty() && (*config)->retention) {
       out = default_lock(*(*config)->retention, now);
       out.legal_hold = (*asked)->legal_hold;
+      out.legal_hold_set = (*asked)->legal_hold_set;
     }
     return out;
   }
@@ -179,6 +180,9 @@ awaitable<Result> put_object_legal_hold(RequestContext& ctx) {
 awaitable<Result> get_object_legal_hold(RequestContext& ctx) {
   auto info = co_await locked_version(ctx);
   if (!info) co_return info.error();
+  if (!info->meta.lock.legal_hold_set)
+    co_return s3::Error(s3::Code::NoSuchObjectLockConfiguration,
+                        "The specified object does not have a ObjectLock configuration");
   co_return xml_response(legal_hold_xml(info->meta.lock.legal_hold));
 }
 
