@@ -136,3 +136,18 @@ def test_refused_complete_keeps_serving(s3, bucket):
     assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == [uid]
     s3.put_object(Bucket=bucket, Key="after", Body=b"fine")
     assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"fine"
+
+
+def test_awscli_cp_with_crc32(silt, s3, bucket, tmp_path):
+    """aws cli v1 (botocore 1.43): a multipart `s3 cp` lists each part's CRC32 on Complete."""
+    src = tmp_path / "big.bin"
+    data = os.urandom(19 * MiB + 3)
+    src.write_bytes(data)
+    silt.aws("s3", "cp", str(src), f"s3://{bucket}/big.bin", "--checksum-algorithm", "CRC32")
+    head = s3.head_object(Bucket=bucket, Key="big.bin", ChecksumMode="ENABLED")
+    assert head["ContentLength"] == len(data)
+    assert head["ETag"].endswith('-3"')  # 8 MiB parts: multipart, so Complete was checked
+    assert head["ChecksumCRC32"].endswith("-3")
+    dst = tmp_path / "back.bin"
+    silt.aws("s3", "cp", f"s3://{bucket}/big.bin", str(dst))
+    assert dst.read_bytes() == data
