@@ -88,10 +88,8 @@ s3::Status check_claims(const CompleteClaims& claims, const ObjectRecord& rec, c
   for (const auto& [algo, value] : claims.checksums) {
     auto it = std::find_if(made.begin(), made.end(), [&](const auto& c) { return c.first == algo; });
     if (it == made.end())
-      return s3::Error(s3::Code::InvalidRequest,
-                       "The " + algo + " checksum you specified cannot be checked: the upload's parts do not all " +
-                           "carry a " + algo + " checksum of " + (composite ? "a COMPOSITE" : "the upload's") +
-                           " type.");
+      return s3::Error(s3::Code::InvalidRequest, "The object gets no " + algo + " checksum (its parts do not all " +
+                                                     "carry one of the upload's type) to check the one you specified.");
     // A composite value may come with or without its "-N" part count.
     const std::string bare = composite ? it->second.substr(0, it->second.rfind('-')) : it->second;
     if (value != it->second && value != bare)
