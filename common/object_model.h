@@ -232,6 +232,15 @@ struct CompletedPart {
   std::vector<std::pair<std::string, std::string>> checksums;
 };
 
+// What a CompleteMultipartUpload request claims about the object it makes; each claim is
+// checked against the parts the commit uses (index/multipart_record.h), none is stored.
+struct CompleteClaims {
+  std::string checksum_type;  // x-amz-checksum-type; empty: no claim
+  // ("CRC32", base64) from x-amz-checksum-<algo> headers of algorithms silt computes.
+  std::vector<std::pair<std::string, std::string>> checksums;
+  std::optional<uint64_t> object_size;  // x-amz-mp-object-size
+};
+
 struct UploadListParams {
   std::string prefix;
   std::string delimiter;

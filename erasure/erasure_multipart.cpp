@@ -41,8 +41,8 @@ s3::Result<PartList> ErasureObjectLayer::list_parts(std::string_view bucket, std
 s3::Result<ObjectInfo> ErasureObjectLayer::complete_upload(std::string_view bucket, std::string_view key,
                                                            std::string_view upload_id,
                                                            const std::vector<CompletedPart>& parts,
-                                                           const WriteConditions& cond) {
-  auto c = set_->index->complete_upload(bucket, key, upload_id, parts, cond);
+                                                           const WriteConditions& cond, const CompleteClaims& claims) {
+  auto c = set_->index->complete_upload(bucket, key, upload_id, parts, cond, claims);
   if (!c) return c.error();
   // The first part's meta.json already names the object: the index had the
   // drive mirror write it before the commit (SysMirror::before_complete_upload).

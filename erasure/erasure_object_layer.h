@@ -64,7 +64,8 @@ class ErasureObjectLayer final : public ObjectLayer {
   s3::Result<PartList> list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
                                   int after_part, int max_parts) override;
   s3::Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
-                                         const std::vector<CompletedPart>& parts, const WriteConditions& cond) override;
+                                         const std::vector<CompletedPart>& parts, const WriteConditions& cond = {},
+                                         const CompleteClaims& claims = {}) override;
   s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
   s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) override;
 

@@ -145,7 +145,8 @@ class Index {
     std::vector<std::string> freed;  // data ids of unnamed parts and replaced versions
   };
   s3::Result<Completed> complete_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
-                                        const std::vector<CompletedPart>& parts, const WriteConditions& cond);
+                                        const std::vector<CompletedPart>& parts, const WriteConditions& cond,
+                                        const CompleteClaims& claims = {});
   // Returns the data ids of every part. NoSuchUpload.
   s3::Result<std::vector<std::string>> abort_upload(std::string_view bucket, std::string_view key,
                                                     std::string_view upload_id);

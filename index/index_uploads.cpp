@@ -115,7 +115,7 @@ s3::Result<PartList> Index::list_parts(std::string_view bucket, std::string_view
 
 s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std::string_view key,
                                                     std::string_view upload_id, const std::vector<CompletedPart>& named,
-                                                    const WriteConditions& cond) {
+                                                    const WriteConditions& cond, const CompleteClaims& claims) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(bucket, key));
   auto binfo = read_bucket(bucket);
@@ -125,7 +125,7 @@ s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std
   if (named.empty()) return s3::Error(s3::Code::MalformedXML, "You must specify at least one part");
   auto stored = read_parts(upload_id);
   if (!stored) return stored.error();
-  auto made = assemble_multipart(*upload, named, *stored, static_cast<int64_t>(dbu::now_us() / 1000));
+  auto made = assemble_multipart(*upload, named, *stored, static_cast<int64_t>(dbu::now_us() / 1000), claims);
   if (!made) return made.error();
   ObjectRecord rec = std::move(*made);
   const UploadedPart* first = nullptr;

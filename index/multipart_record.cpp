@@ -60,10 +60,49 @@ std::vector<std::pair<std::string, std::string>> full_object_checksums(const std
   return out;
 }
 
+// The claims of a Complete against the object the parts make (rec, with its checksums
+// and type decided); declared_type: the upload's x-amz-checksum-type at creation.
+s3::Status check_claims(const CompleteClaims& claims, const ObjectRecord& rec, const std::string& declared_type) {
+  if (claims.object_size) {
+    uint64_t plain = 0;  // the size the client sees: SSE parts are stored larger
+    for (const auto& p : rec.parts) plain += rec.info.meta.sse.empty() ? p.size : sse_plain_size(p.size);
+    if (*claims.object_size != plain)
+      return s3::Error(s3::Code::InvalidRequest, "The provided x-amz-mp-object-size (" +
+                                                     std::to_string(*claims.object_size) +
+                                                     ") does not match the size of the object the listed parts make (" +
+                                                     std::to_string(plain) + ").");
+  }
+  if (!claims.checksum_type.empty()) {
+    if (claims.checksum_type != "COMPOSITE" && claims.checksum_type != "FULL_OBJECT")
+      return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-checksum-type header is invalid.")
+          .with("ArgumentName", "x-amz-checksum-type");
+    // An upload created without a type and whose parts carry no checksum has no type to
+    // contradict: AWS's default type depends on a default algorithm silt does not add.
+    const std::string& type = declared_type.empty() ? rec.info.meta.checksum_type : declared_type;
+    if (!type.empty() && claims.checksum_type != type)
+      return s3::Error(s3::Code::BadDigest, "The x-amz-checksum-type you specified (" + claims.checksum_type +
+                                                ") does not match the checksum type of the upload (" + type + ").");
+  }
+  const auto& made = rec.info.meta.checksums;
+  const bool composite = rec.info.meta.checksum_type == "COMPOSITE";
+  for (const auto& [algo, value] : claims.checksums) {
+    auto it = std::find_if(made.begin(), made.end(), [&](const auto& c) { return c.first == algo; });
+    if (it == made.end())
+      return s3::Error(s3::Code::InvalidRequest, "The object gets no " + algo + " checksum (its parts do not all " +
+                                                     "carry one of the upload's type) to check the one you specified.");
+    // A composite value may come with or without its "-N" part count.
+    const std::string bare = composite ? it->second.substr(0, it->second.rfind('-')) : it->second;
+    if (value != it->second && value != bare)
+      return s3::Error(s3::Code::BadDigest, "The " + algo + " you specified did not match the calculated checksum.");
+  }
+  return {};
+}
+
 }  // namespace
 
 s3::Result<ObjectRecord> assemble_multipart(const UploadInfo& upload, const std::vector<CompletedPart>& named,
-                                            const std::vector<UploadedPart>& stored, int64_t now_ms) {
+                                            const std::vector<UploadedPart>& stored, int64_t now_ms,
+                                            const CompleteClaims& claims) {
   std::map<int, const UploadedPart*> by_number;
   for (const auto& p : stored) by_number[p.info.number] = &p;
 
@@ -131,7 +170,7 @@ s3::Result<ObjectRecord> assemble_multipart(const UploadInfo& upload, const std:
       full ? full_object_checksums(rec.parts, !rec.info.meta.sse.empty()) : composite_checksums(rec.parts);
   rec.info.meta.checksum_type = rec.info.meta.checksums.empty() ? "" : full ? "FULL_OBJECT" : "COMPOSITE";
   rec.info.mtime_ms = now_ms;
-
+  if (auto st = check_claims(claims, rec, upload.meta.checksum_type); !st) return st.error();
   return rec;
 }
 

@@ -173,9 +173,12 @@ class ObjectLayer {
   // InvalidPart (unknown part or etag mismatch), InvalidPartOrder (not ascending),
   // EntityTooSmall (a part other than the last under 5 MiB), NoSuchUpload.
   // The object's etag is hex(md5(concat(binary part md5s)))-N. Parts not named are freed.
+  // claims: the client's checksums, checksum type and size, checked before the commit
+  // (index/multipart_record.h); a refusal leaves the upload open.
   virtual s3::Result<ObjectInfo> complete_upload(std::string_view bucket, std::string_view key,
                                                  std::string_view upload_id, const std::vector<CompletedPart>& parts,
-                                                 const WriteConditions& cond = {}) = 0;
+                                                 const WriteConditions& cond = {},
+                                                 const CompleteClaims& claims = {}) = 0;
   // Frees every part. NoSuchUpload.
   virtual s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) = 0;
   virtual s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) = 0;

@@ -239,8 +239,8 @@ s3::Result<PartList> RadosObjectLayer::list_parts(std::string_view bucket, std::
 s3::Result<ObjectInfo> RadosObjectLayer::complete_upload(std::string_view bucket, std::string_view key,
                                                          std::string_view upload_id,
                                                          const std::vector<CompletedPart>& parts,
-                                                         const WriteConditions& cond) {
-  return rados::complete_upload(*b_, bucket, key, upload_id, parts, cond);
+                                                         const WriteConditions& cond, const CompleteClaims& claims) {
+  return rados::complete_upload(*b_, bucket, key, upload_id, parts, cond, claims);
 }
 
 s3::Status RadosObjectLayer::abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) {

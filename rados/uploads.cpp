@@ -310,7 +310,7 @@ s3::Result<PartList> list_parts(Backend& b, std::string_view bucket, std::string
 
 s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std::string_view key,
                                        std::string_view upload_id, const std::vector<CompletedPart>& named,
-                                       const WriteConditions& cond) {
+                                       const WriteConditions& cond, const CompleteClaims& claims) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto u = read_upload(b, bucket, key, upload_id);
     if (!u) return u.error();
@@ -325,7 +325,7 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
     if (!entries) return entries.error();
     auto parts = decode_parts(*entries);
     if (!parts) return parts.error();
-    if (auto rec = assemble_multipart(u->info, named, *parts, now_ms()); !rec) return rec.error();
+    if (auto rec = assemble_multipart(u->info, named, *parts, now_ms(), claims); !rec) return rec.error();
     // 2. Freeze the parts: from here no part commit can change them.
     if (u->state == kOpen) {
       const std::string frozen = encode_upload(u->info, kCompleting);
@@ -343,7 +343,7 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       parts = decode_parts(*entries);
       if (!parts) return parts.error();
     }
-    auto rec = assemble_multipart(u->info, named, *parts, now_ms());
+    auto rec = assemble_multipart(u->info, named, *parts, now_ms(), claims);
     if (!rec) {  // a part changed between the judgement and the freeze
       unfreeze(b, *u);
       return rec.error();

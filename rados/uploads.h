@@ -45,7 +45,7 @@ s3::Result<PartList> list_parts(Backend& b, std::string_view bucket, std::string
 // The committed object (index/multipart_record.h decides it from the parts listed).
 s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std::string_view key,
                                        std::string_view upload_id, const std::vector<CompletedPart>& named,
-                                       const WriteConditions& cond);
+                                       const WriteConditions& cond, const CompleteClaims& claims = {});
 s3::Status abort_upload(Backend& b, std::string_view bucket, std::string_view key, std::string_view upload_id);
 
 // DeleteBucket, once the bucket's record is gone: removes the data of every part in

@@ -59,57 +59,26 @@ std::string storage_class(const ObjectMeta& m) {
   return m.storage_class.empty() ? "STANDARD" : m.storage_class;
 }
 
-// A listed part's ETag as complete_upload() compares it: quotes dropped, case ignored.
-bool same_etag(std::string_view sent, std::string_view stored) {
-  std::string plain;
-  for (char c : sent)
-    if (c != '"') plain.push_back(ascii_lower(c));
-  return plain == stored;
-}
-
-// x-amz-mp-object-size: the size the client expects the completed object to have, a check
-// it asked for and so must get (400 InvalidRequest on a mismatch, as AWS). The object is
-// made of the listed parts whose ETags match, and a part uploaded again between this check
-// and the commit matches only with the same bytes, so the sum taken here is its size. A
-// listed part that does not match is complete_upload()'s InvalidPart to report.
-awaitable<s3::Status> check_object_size(RequestContext& ctx, const std::vector<CompletedPart>& listed) {
-  const auto& req = ctx.req;
-  if (!req.has_header("x-amz-mp-object-size")) co_return s3::Status{};
-  auto text = req.header_value("x-amz-mp-object-size");
-  uint64_t want = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), want);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    co_return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-mp-object-size header is invalid.")
-        .with("ArgumentName", "x-amz-mp-object-size");
-  std::vector<PartInfo> stored;
-  for (int after = 0;;) {
-    auto page = co_await run_blocking(ctx.svc.blocking, [&] {
-      return ctx.svc.objects.list_parts(req.bucket, req.key, upload_id(req), after, kMaxList);
-    });
-    if (!page) co_return page.error();
-    const bool encrypted = !page->upload.meta.sse.empty();
-    for (auto& p : page->parts) {
-      if (encrypted) p.size = crypto::plain_size(p.size);
-      stored.push_back(std::move(p));
-    }
-    if (!page->truncated || page->next_marker <= after) break;
-    after = page->next_marker;
+// What the Complete request claims about the object (x-amz-checksum-<algo>,
+// x-amz-checksum-type, x-amz-mp-object-size), for the object layer to check against the
+// parts it commits. A size that is no number: InvalidArgument, as AWS.
+s3::Result<CompleteClaims> complete_claims(const S3Request& req) {
+  CompleteClaims claims;
+  claims.checksum_type = std::string(req.header_value("x-amz-checksum-type"));
+  for (ChecksumAlgo a :
+       {ChecksumAlgo::CRC32, ChecksumAlgo::CRC32C, ChecksumAlgo::CRC64NVME, ChecksumAlgo::SHA1, ChecksumAlgo::SHA256})
+    if (auto value = req.header_value(checksum_header_name(a)); !value.empty())
+      claims.checksums.emplace_back(std::string(checksum_algo_name(a)), std::string(value));
+  if (req.has_header("x-amz-mp-object-size")) {
+    auto text = req.header_value("x-amz-mp-object-size");
+    uint64_t size = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), size);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+      return s3::Error(s3::Code::InvalidArgument, "Value for x-amz-mp-object-size header is invalid.")
+          .with("ArgumentName", "x-amz-mp-object-size");
+    claims.object_size = size;
   }
-  uint64_t size = 0;
-  for (const auto& part : listed) {
-    // stored ascends by part number.
-    auto found = std::lower_bound(stored.begin(), stored.end(), part.number,
-                                  [](const PartInfo& p, int number) { return p.number < number; });
-    if (found == stored.end() || found->number != part.number || !same_etag(part.etag, found->etag))
-      co_return s3::Status{};
-    size += found->size;
-  }
-  if (size != want)
-    co_return s3::Error(s3::Code::InvalidRequest,
-                        "The provided x-amz-mp-object-size (" + std::string(text) +
-                            ") does not match the size of the object the listed parts make (" + std::to_string(size) +
-                            ").");
-  co_return s3::Status{};
+  return claims;
 }
 
 // The ETag the listed parts make: hex(md5(concat(binary part md5s)))-N; empty when a
@@ -129,21 +98,17 @@ std::string multipart_etag(const std::vector<CompletedPart>& listed) {
 // A CompleteMultipartUpload repeated after the upload completed (clients retry it after
 // a timeout) gets the first answer, as from AWS: the key's current version must be the
 // one this upload made (its recorded upload id; records older than that field: a
-// multipart version) with the ETag the listed parts make. Anything else: NoSuchUpload.
+// multipart version) with the ETag the listed parts make and the size claimed, if one
+// is. Anything else: NoSuchUpload.
 awaitable<s3::Result<ObjectInfo>> completed_before(RequestContext& ctx, const std::vector<CompletedPart>& listed,
-                                                   s3::Error no_such_upload) {
+                                                   const CompleteClaims& claims, s3::Error no_such_upload) {
   const auto& req = ctx.req;
   auto cur = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(req.bucket, req.key); });
   if (!cur) co_return no_such_upload;
   cur = crypto::plain_view(std::move(*cur));
   const bool same_upload = cur->upload_id.empty() ? !cur->parts.empty() : cur->upload_id == upload_id(req);
   if (!same_upload || listed.empty() || cur->etag != multipart_etag(listed)) co_return no_such_upload;
-  if (req.has_header("x-amz-mp-object-size")) {  // the size check the client asked for still holds
-    auto text = req.header_value("x-amz-mp-object-size");
-    uint64_t want = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), want);
-    if (ec != std::errc() || end != text.data() + text.size() || want != cur->size) co_return no_such_upload;
-  }
+  if (claims.object_size && *claims.object_size != cur->size) co_return no_such_upload;
   co_return std::move(*cur);
 }
 // A writer for part `number` of the request's upload, encrypting as the upload was created
@@ -281,15 +246,13 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   if (!body) co_return body.error();
   auto parts = parse_complete_multipart(*body);
   if (!parts) co_return parts.error();
-  s3::Result<ObjectInfo> info = s3::Error();
-  if (auto st = co_await check_object_size(ctx, *parts); !st)
-    info = st.error();
-  else
-    info = co_await run_blocking(ctx.svc.blocking, [&] {
-      return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), *parts, *cond);
-    });
+  auto claims = complete_claims(req);
+  if (!claims) co_return claims.error();
+  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
+    return ctx.svc.objects.complete_upload(req.bucket, req.key, upload_id(req), *parts, *cond, *claims);
+  });
   if (!info && info.error().code == s3::Code::NoSuchUpload)
-    info = co_await completed_before(ctx, *parts, std::move(info.error()));
+    info = co_await completed_before(ctx, *parts, *claims, std::move(info.error()));
   if (!info) co_return info.error();
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "CompleteMultipartUploadResult");

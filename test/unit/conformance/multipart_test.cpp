@@ -346,9 +346,24 @@ TEST_CASE("multipart: composite checksums from the parts' checksums", "[multipar
   auto parts = env.layer->list_parts("b", "k", up->upload_id, 0, 10);
   REQUIRE(parts.ok());
   CHECK(parts->parts[0].checksums.size() == 2);
-  auto done = env.layer->complete_upload("b", "k", up->upload_id, list);
-  REQUIRE(done.ok());
   const std::string want = base64_encode(crc(crc(p1) + crc(p2))) + "-2";
+  // The client's claims on Complete are checked before the commit; a refusal leaves the upload open.
+  auto refused = [&](CompleteClaims claims) {
+    auto r = env.layer->complete_upload("b", "k", up->upload_id, list, {}, claims);
+    REQUIRE(!r.ok());
+    CHECK(env.layer->list_parts("b", "k", up->upload_id, 0, 10).ok());
+    return r.error().code;
+  };
+  CHECK(refused({"", {{"CRC32", base64_encode(crc(p1 + p2))}}, {}}) == s3::Code::BadDigest);
+  CHECK(refused({"", {{"CRC32", want.substr(0, want.size() - 2) + "-3"}}, {}}) == s3::Code::BadDigest);
+  CHECK(refused({"", {{"SHA256", base64_encode(sha256_raw(p1))}}, {}}) == s3::Code::InvalidRequest);
+  CHECK(refused({"FULL_OBJECT", {}, {}}) == s3::Code::BadDigest);
+  CHECK(refused({"full", {}, {}}) == s3::Code::InvalidArgument);
+  CHECK(refused({"", {}, p1.size() + p2.size() + 1}) == s3::Code::InvalidRequest);
+  auto done =
+      env.layer->complete_upload("b", "k", up->upload_id, list, {},
+                                 {"COMPOSITE", {{"CRC32", want.substr(0, want.size() - 2)}}, p1.size() + p2.size()});
+  REQUIRE(done.ok());
   CHECK(done->meta.checksums == std::vector<std::pair<std::string, std::string>>{{"CRC32", want}});
   auto st = env.layer->stat_object("b", "k");
   REQUIRE(st.ok());
