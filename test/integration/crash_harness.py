@@ -447,6 +447,11 @@ def scan_segments(server, violation, dirs):
         for path in sorted(seg.iterdir()):
             try:
                 entries = read_segment(path)
+            except FileNotFoundError:
+                # The running server's reclaimer removed it after listing: its live and
+                # still-needed Dead entries were copied to a later segment first, which
+                # this sorted walk reads next.
+                continue
             except (OSError, ValueError) as e:
                 violation(str(e))
                 continue
