@@ -211,6 +211,22 @@ def xml():
     write("fuzz_xml_versioning", "suspended_mfa",
           '<VersioningConfiguration><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete></VersioningConfiguration>')
 
+    # fuzz_xml_bucket_documents: the first byte picks the parser (0 PAB, 1 ownership,
+    # 2 lock configuration, 3 retention, 4 legal hold).
+    write("fuzz_xml_bucket_documents", "public_access_block",
+          "\x00<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls>"
+          "<RestrictPublicBuckets>false</RestrictPublicBuckets></PublicAccessBlockConfiguration>")
+    write("fuzz_xml_bucket_documents", "ownership",
+          "\x01<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule>"
+          "</OwnershipControls>")
+    write("fuzz_xml_bucket_documents", "lock_configuration",
+          "\x02<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>"
+          "<Mode>GOVERNANCE</Mode><Days>30</Days></DefaultRetention></Rule></ObjectLockConfiguration>")
+    write("fuzz_xml_bucket_documents", "retention",
+          "\x03<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>2030-01-01T00:00:00.000Z</RetainUntilDate>"
+          "</Retention>")
+    write("fuzz_xml_bucket_documents", "legal_hold", "\x04<LegalHold><Status>ON</Status></LegalHold>")
+
 
 if __name__ == "__main__":
     sigv4(); sigv2(); aws_chunked(); request_parser(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()
