@@ -147,6 +147,8 @@ s3::Status prepare_commit(Backend& b, const Current& cur, ObjectRecord& rec, con
     auto old = find_version(b, cur, key, "null");
     if (!old) return old.error();
     if (*old) {
+      // Overwriting the null version in place removes it: a locked one stays.
+      if (auto s = check_version_removable((*old)->rec, now_ms(), false); !s) return s;
       drop_version(op, b, (*old)->rec, rm);
       if (!(*old)->rec.info.is_latest) also.emplace(version_entry(key, (*old)->rec.version_key), (*old)->raw);
     }
@@ -284,7 +286,8 @@ s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::
 }
 
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
-                                     std::string_view version_id, const std::function<void(ObjectRecord&)>& change) {
+                                     std::string_view version_id,
+                                     const std::function<s3::Status(ObjectRecord&)>& change) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
@@ -299,7 +302,7 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
     }
     ObjectRecord rec = std::move((*v)->rec);
     const bool latest = rec.info.is_latest;
-    change(rec);
+    if (auto s = change(rec); !s) return s.error();
     const std::string value = encode_index_record(rec);
     const std::string ventry = version_entry(key, rec.version_key);
     librados::ObjectWriteOperation op;
@@ -363,6 +366,9 @@ s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std
         continue;
       }
       const StoredVersion& target = **v;
+      // Judged on the entry the op is guarded on: a lock change racing this delete either
+      // lands first (and this attempt fails its guard and judges again) or after.
+      if (auto s = check_version_removable(target.rec, now_ms(), cond && cond->bypass_governance); !s) return s.error();
       out.delete_marker = !version_id.empty() && target.rec.info.delete_marker;
       std::map<std::string, std::string> also;
       if (!target.rec.info.is_latest) also.emplace(version_entry(key, target.rec.version_key), target.raw);

@@ -144,9 +144,6 @@ BackendFactory rados_backend() {
       {"a transition moves the data and keeps the version", "storage class transitions, gateway zstd"},
       {"a multipart object keeps its parts through a transition", "storage class transitions"},
       {"an overwrite racing a transition wins and leaves no copy behind", "storage class transitions"},
-      {"object lock: a locked version stays until its date passes, for every caller", "Object Lock"},
-      {"object lock: GOVERNANCE yields to a bypass, a legal hold to nothing", "Object Lock"},
-      {"object lock: a legal hold racing a delete of the version, never both", "Object Lock"},
   };
   return {"rados", [] { return std::unique_ptr<Backend>(std::make_unique<RadosBackend>()); }, std::move(skipped)};
 }
