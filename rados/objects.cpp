@@ -287,7 +287,7 @@ s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::
 
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
                                      std::string_view version_id,
-                                     const std::function<s3::Status(ObjectRecord&)>& change) {
+                                     const std::function<s3::Status(ObjectRecord&)>& change, const CommitExtra& extra) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
@@ -312,7 +312,10 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
     guard(op, *cur, key, &rv, also);
     std::map<std::string, bufferlist> set{{ventry, to_bl(value)}};
     if (latest) set.emplace(object_entry(key), to_bl(value));
-    op.omap_set(set);
+    std::set<std::string> rm;
+    if (extra)
+      if (auto s = extra(attempt, op, set, rm); !s) return s.error();
+    finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
       case Next::Done: return rec.info;

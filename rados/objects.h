@@ -72,10 +72,12 @@ s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::
 
 // Rewrites the record of that version (empty: the latest) with change applied, data
 // untouched; delete markers refused as read_version does. change may refuse (its error
-// is returned, nothing written); on a lost race it runs again on a fresh read.
+// is returned, nothing written); on a lost race it runs again on a fresh read. extra
+// adds to the same op (a transition: its intents dropped, the old data queued for GC).
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
                                      std::string_view version_id,
-                                     const std::function<s3::Status(ObjectRecord&)>& change);
+                                     const std::function<s3::Status(ObjectRecord&)>& change,
+                                     const CommitExtra& extra = {});
 
 // Without version_id: unversioned buckets remove the key in place, versioned ones add a
 // delete marker (a "null" one replacing the null version when Suspended). With one:

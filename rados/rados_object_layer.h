@@ -10,7 +10,7 @@
 // null version, delete markers, ListObjectVersions (rados/objects.h, rados/versioning.h),
 // and Object Lock: retention and legal hold live in the version's record, judged in the
 // guarded op of every change or removal of it.
-// Storage class transitions answer NotImplemented, never a silent success.
+// Storage class transitions copy the data into the target class's pool (rados/transition.h).
 #pragma once
 
 #include <atomic>

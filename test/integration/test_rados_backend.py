@@ -30,8 +30,10 @@ def rados_config(path, ceph_conf, namespace):
         "backend": "rados",
         "rados": {"ceph_conf": str(ceph_conf), "namespace": namespace, "stripe_bytes": STRIPE},
         "pools": [{"name": "standard", "rados_pool": "silt.std", "price_per_tb_month": 20},
-                  {"name": "cold", "rados_pool": "silt.cold", "price_per_tb_month": 20}],
+                  {"name": "cold", "rados_pool": "silt.cold", "zstd_level": 3, "price_per_tb_month": 20}],
         "storage_classes": {"STANDARD": "standard", "STANDARD_IA": "cold"},
+        # Lifecycle days of a second, passes only when asked (test_lifecycle_transition_...).
+        "lifecycle": {"day_seconds": 1, "interval_seconds": 0},
     }))
     return path
 
@@ -662,3 +664,46 @@ def test_legal_hold_racing_delete_across_gateways(gateways, s3, s3b):
         assert held != deleted, (i, held, deleted)
         assert exists == held, (i, held, exists)
     print(f"\nlegal hold vs delete outcomes (held, deleted): {sorted(outcomes)}")
+
+
+def test_lifecycle_transition_across_gateways(gateways, s3, s3b):
+    """A lifecycle transition on RADOS: the rule set on A, the pass run by A's worker, the data
+    copied into the cold pool with gateway zstd and the version flipped in one guarded op; B then
+    serves the same bytes, ETag and version as STANDARD_IA (whole and ranged), the inlined small
+    object is relabelled in place, and a second pass finds nothing left to do."""
+    import time
+    bucket = bucket_name("lc")
+    s3.create_bucket(Bucket=bucket)
+    line = b'{"ts": %d, "path": "/api/v1/items/%d", "status": 200, "ua": "boto3/1.26"}\n'
+    body = b"".join(line % (1_700_000_000_000 + i, i * 7919 % 1000003) for i in range(45000))
+    assert len(body) > 3 * STRIPE
+    put = s3.put_object(Bucket=bucket, Key="raw/big.jsonl", Body=body)
+    s3.put_object(Bucket=bucket, Key="raw/small", Body=b"small")
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "to-ia", "Status": "Enabled", "Filter": {"Prefix": "raw/"},
+         "Transitions": [{"Days": 1, "StorageClass": "STANDARD_IA"}]}]})
+    time.sleep(2.2)
+
+    def run_pass():
+        r = gateways[0].admin("--json", "lifecycle", "run", "--bucket", bucket)
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = gateways[0].admin("--json", "lifecycle", "status")
+        assert r.returncode == 0, r.stdout + r.stderr
+        return json.loads(r.stdout)["last"]
+
+    p = run_pass()
+    assert p["transitioned"] == 2 and p["errors"] == 0, p
+    assert p["bytes_transitioned"] == len(body), p  # the small one only changed its label
+    for key, want in (("raw/big.jsonl", body), ("raw/small", b"small")):
+        head = s3b.head_object(Bucket=bucket, Key=key)
+        assert head["StorageClass"] == "STANDARD_IA", (key, head)
+        assert s3b.get_object(Bucket=bucket, Key=key)["Body"].read() == want
+    assert s3b.head_object(Bucket=bucket, Key="raw/big.jsonl")["ETag"] == put["ETag"]
+    rng = f"bytes={STRIPE - 100}-{2 * STRIPE + 99}"
+    assert s3b.get_object(Bucket=bucket, Key="raw/big.jsonl", Range=rng)["Body"].read() == \
+        body[STRIPE - 100:2 * STRIPE + 100]
+    listed = s3b.list_objects_v2(Bucket=bucket)["Contents"]
+    assert {o["Key"]: o["StorageClass"] for o in listed} == {"raw/big.jsonl": "STANDARD_IA",
+                                                            "raw/small": "STANDARD_IA"}
+    p = run_pass()
+    assert p["transitioned"] == 0 and p["errors"] == 0, p

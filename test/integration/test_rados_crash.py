@@ -13,25 +13,14 @@ import signal
 import threading
 import time
 
-import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ceph_cluster import ceph_cluster  # noqa: F401
-from silt_server import SiltServer, bucket_name
+from silt_server import bucket_name
+from test_rados_backend import start_gateway as start
 
 STRIPE = 256 << 10  # a 1-2 MiB body spans 4-8 data objects: a kill lands between them
 INTENT_TIMEOUT = 6
-
-
-def start(workdir, config):
-    server = SiltServer(workdir)
-    server.args = ("--backend", "rados", "--config", str(config))
-    try:
-        server.start(timeout=60)
-    except RuntimeError as e:
-        server.stop()
-        pytest.fail(str(e), pytrace=False)
-    return server
 
 
 class Namespace:
