@@ -9,6 +9,7 @@
 #include "index/listing_header.h"
 #include "index/write_conditions.h"
 #include "rados/gc.h"
+#include "rados/record_copy.h"
 #include "rados/versioning.h"
 #include "util/time.h"
 
@@ -265,7 +266,7 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
     finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
-      case Next::Done: return rec;
+      case Next::Done: copy_record_to_data(b, bucket, key, rec); return rec;
       case Next::Retry: continue;
       case Next::Fail: return rados_error("commit object to", cur->shard, r);
     }
@@ -318,7 +319,7 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
     finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
-      case Next::Done: return rec.info;
+      case Next::Done: copy_record_to_data(b, bucket, key, rec); return rec.info;
       case Next::Retry: continue;
       case Next::Fail: return rados_error("update object in", cur->shard, r);
     }

@@ -2,8 +2,13 @@
 // by compare-and-set across gateways, metadata updates, deletes, and GC of replaced data.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <thread>
 
+#include "rados/objects.h"
+#include "rados/record_copy.h"
 #include "rados_env.h"
 #include "util/hash.h"
 
@@ -271,4 +276,60 @@ TEST_CASE("rados: gateway zstd frames per data object, ranges decode only what t
     CHECK(*env.get("b", "text", off, len) == text.substr(off, len));
     if (off + len <= noise.size()) CHECK(*env.get("b", "noise", off, len) == noise.substr(off, len));
   }
+}
+
+namespace {
+
+// The record copy on data object <id>.0 of the pool of storage_class, once it shows `until`
+// (the copy is sent asynchronously); nullopt after 10 s.
+std::optional<ObjectRecord> record_copy(RadosEnv& env, const std::string& storage_class, const std::string& data_id,
+                                        const std::function<bool(const ObjectRecord&)>& until) {
+  librados::IoCtx& io = env.backend().pool_for_class(storage_class)->io;
+  for (int i = 0; i < 200; ++i) {
+    librados::bufferlist bl;
+    if (io.getxattr(rados::data_oid(data_id, 0), rados::kRecordXattr, bl) > 0) {
+      auto rec = decode_object_record(bl.to_str());
+      if (rec && until(*rec)) return *rec;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("rados: each version's record travels with its data", "[rados][record-copy]") {
+  RadosEnv env([](RadosConfig& c) { c.gc_grace_ms = 0; });
+  auto& l = *env.layer;
+  REQUIRE(l.make_bucket("b").ok());
+  REQUIRE(l.set_versioning("b", Versioning::Enabled).ok());
+  const std::string data = random_bytes(2 * kStripe + 3, 11);
+  auto put = env.put("b", "k", data);
+  REQUIRE(put.ok());
+  auto rec = rados::read_version(env.backend(), "b", "k", put->version_id);
+  REQUIRE(rec.ok());
+  const std::string id = rec->primary_data_id();
+  auto copy = record_copy(env, "STANDARD", id, [](const ObjectRecord&) { return true; });
+  REQUIRE(copy);
+  CHECK(copy->info.bucket == "b");
+  CHECK(copy->info.key == "k");
+  CHECK(copy->info.version_id == put->version_id);
+  CHECK(copy->info.etag == put->etag);
+  CHECK(copy->info.size == data.size());
+  // A change of the record (tags, a legal hold) reaches the copy.
+  REQUIRE(l.set_tags("b", "k", put->version_id, {{"t", "1"}}).ok());
+  LockChange hold;
+  hold.legal_hold = true;
+  REQUIRE(l.set_object_lock("b", "k", put->version_id, hold).ok());
+  CHECK(record_copy(env, "STANDARD", id,
+                    [](const ObjectRecord& r) { return r.info.meta.lock.legal_hold && r.info.meta.tags.size() == 1; }));
+  // A transition writes the copy on the new data.
+  auto moved = l.transition_object("b", "k", put->version_id, "STANDARD_IA", {});
+  REQUIRE(moved.ok());
+  auto after = rados::read_version(env.backend(), "b", "k", put->version_id);
+  REQUIRE(after.ok());
+  REQUIRE(after->primary_data_id() != id);
+  CHECK(record_copy(env, "STANDARD_IA", after->primary_data_id(), [&](const ObjectRecord& r) {
+    return r.info.meta.storage_class == "STANDARD_IA" && r.info.version_id == put->version_id;
+  }));
 }
