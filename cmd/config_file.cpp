@@ -39,12 +39,17 @@ s3::Status load_rados_section(const json& j, const stdfs::path& base, RadosConfi
   out.gc_interval_ms = static_cast<int64_t>(r.value("gc_interval_seconds", out.gc_interval_ms / 1000.0) * 1000);
   out.intent_timeout_ms =
       static_cast<int64_t>(r.value("intent_timeout_seconds", out.intent_timeout_ms / 1000.0) * 1000);
+  out.failure_domain = r.value("failure_domain", out.failure_domain);
+  out.pg_num = r.value("pg_num", out.pg_num);
   for (const auto& p : j.at("pools")) {
     RadosPoolConfig pc;
     pc.name = p.at("name").get<std::string>();
     pc.rados_pool = p.at("rados_pool").get<std::string>();
     pc.zstd_level = p.value("zstd_level", 0);
     pc.price_per_tb_month = p.value("price_per_tb_month", 0.0);
+    pc.k = p.value("k", 0);
+    pc.m = p.value("m", 0);
+    pc.ec_profile = p.value("ec_profile", "");
     out.pools.push_back(std::move(pc));
   }
   return {};

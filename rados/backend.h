@@ -13,8 +13,9 @@
 //                              D<data id> -> the bytes of an inlined object
 //                              I<data id> -> write intent (JSON: pool, started_ms)
 //                              G<16 hex ms><data id> -> data to remove after the grace period
-// Data pools (EC): <data id>.<n>, the n-th stripe_bytes of a version's data, written
-// once with write_full and never changed.
+// Data pools (EC): <data id>.<n>, the n-th stripe_bytes of a version's data (one zstd
+// frame when the pool compresses and that is smaller, rados/frames.h), written once
+// with write_full and never changed.
 // Every entry of one object key is in its bucket's one shard object, so every S3
 // mutation is one atomic ObjectWriteOperation guarded by omap_cmp/cmpxattr.
 // Omap values are never empty: an absent entry compares equal to "" in omap_cmp.

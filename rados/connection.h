@@ -42,11 +42,14 @@ class Connection {
   // k+m of an EC pool, 1+(size-1) of a replicated one (mon commands; startup only).
   s3::Result<PoolProfile> profile(const std::string& pool);
 
+  // One mon command (JSON, as the `ceph` CLI sends it); its output. A refusal is an
+  // error carrying the mon's status text.
+  s3::Result<std::string> mon_json(const std::string& command);
+
   librados::Rados& cluster() { return rados_; }
 
  private:
   Connection() = default;
-  s3::Result<std::string> mon_json(const std::string& command);
   librados::Rados rados_;
   bool connected_ = false;
 };

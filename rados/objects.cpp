@@ -9,6 +9,7 @@
 #include "index/listing_header.h"
 #include "index/write_conditions.h"
 #include "rados/gc.h"
+#include "rados/record_copy.h"
 #include "rados/versioning.h"
 #include "util/time.h"
 
@@ -147,6 +148,8 @@ s3::Status prepare_commit(Backend& b, const Current& cur, ObjectRecord& rec, con
     auto old = find_version(b, cur, key, "null");
     if (!old) return old.error();
     if (*old) {
+      // Overwriting the null version in place removes it: a locked one stays.
+      if (auto s = check_version_removable((*old)->rec, now_ms(), false); !s) return s;
       drop_version(op, b, (*old)->rec, rm);
       if (!(*old)->rec.info.is_latest) also.emplace(version_entry(key, (*old)->rec.version_key), (*old)->raw);
     }
@@ -263,7 +266,7 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
     finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
-      case Next::Done: return rec;
+      case Next::Done: copy_record_to_data(b, bucket, key, rec); return rec;
       case Next::Retry: continue;
       case Next::Fail: return rados_error("commit object to", cur->shard, r);
     }
@@ -284,7 +287,8 @@ s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::
 }
 
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
-                                     std::string_view version_id, const std::function<void(ObjectRecord&)>& change) {
+                                     std::string_view version_id,
+                                     const std::function<s3::Status(ObjectRecord&)>& change, const CommitExtra& extra) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
@@ -299,7 +303,7 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
     }
     ObjectRecord rec = std::move((*v)->rec);
     const bool latest = rec.info.is_latest;
-    change(rec);
+    if (auto s = change(rec); !s) return s.error();
     const std::string value = encode_index_record(rec);
     const std::string ventry = version_entry(key, rec.version_key);
     librados::ObjectWriteOperation op;
@@ -309,10 +313,13 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
     guard(op, *cur, key, &rv, also);
     std::map<std::string, bufferlist> set{{ventry, to_bl(value)}};
     if (latest) set.emplace(object_entry(key), to_bl(value));
-    op.omap_set(set);
+    std::set<std::string> rm;
+    if (extra)
+      if (auto s = extra(attempt, op, set, rm); !s) return s.error();
+    finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
-      case Next::Done: return rec.info;
+      case Next::Done: copy_record_to_data(b, bucket, key, rec); return rec.info;
       case Next::Retry: continue;
       case Next::Fail: return rados_error("update object in", cur->shard, r);
     }
@@ -363,6 +370,9 @@ s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std
         continue;
       }
       const StoredVersion& target = **v;
+      // Judged on the entry the op is guarded on: a lock change racing this delete either
+      // lands first (and this attempt fails its guard and judges again) or after.
+      if (auto s = check_version_removable(target.rec, now_ms(), cond && cond->bypass_governance); !s) return s.error();
       out.delete_marker = !version_id.empty() && target.rec.info.delete_marker;
       std::map<std::string, std::string> also;
       if (!target.rec.info.is_latest) also.emplace(version_entry(key, target.rec.version_key), target.raw);

@@ -71,13 +71,19 @@ s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::
                                       std::string_view version_id);
 
 // Rewrites the record of that version (empty: the latest) with change applied, data
-// untouched; delete markers refused as read_version does.
+// untouched; delete markers refused as read_version does. change may refuse (its error
+// is returned, nothing written); on a lost race it runs again on a fresh read. extra
+// adds to the same op (a transition: its intents dropped, the old data queued for GC).
 s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::string_view key,
-                                     std::string_view version_id, const std::function<void(ObjectRecord&)>& change);
+                                     std::string_view version_id,
+                                     const std::function<s3::Status(ObjectRecord&)>& change,
+                                     const CommitExtra& extra = {});
 
 // Without version_id: unversioned buckets remove the key in place, versioned ones add a
 // delete marker (a "null" one replacing the null version when Suspended). With one:
 // that version goes for good (a missing one is no error); the next newest becomes latest.
+// A version Object Lock keeps (index/write_conditions.h, check_version_removable) is
+// AccessDenied, whether named or replaced as the null version.
 // cond: a client's conditions (ObjectLayer::delete_object_if), judged against the current
 // record inside the same guarded op as the delete; null for none.
 s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std::string_view key,

@@ -20,9 +20,16 @@ namespace silt {
 struct RadosPoolConfig {
   std::string name;
   std::string rados_pool;
-  // Gateway zstd is not implemented on RADOS yet: anything but 0 is refused at open.
+  // Gateway zstd (rados/frames.h): each data object a zstd frame at this level when
+  // that is smaller; 0: stored as written.
   int zstd_level = 0;
   double price_per_tb_month = 0;
+  // The EC profile `silt admin rados init` gives rados_pool (rados/pool_init.h): k data
+  // and m coding chunks with the ISA-L plugin. 0: not given (init refuses the pool).
+  // The server reads k+m from the cluster, not from here.
+  int k = 0;
+  int m = 0;
+  std::string ec_profile;  // the profile's name; empty: silt-isa-<k>-<m>
 };
 
 struct RadosConfig {
@@ -44,6 +51,10 @@ struct RadosConfig {
   // mid-PUT): the GC pass reclaims its data. A live writer renews its intent at half
   // this age, so only one stalled longer than this loses its write (500, retried).
   int64_t intent_timeout_ms = 60 * 60 * 1000;
+  // For `silt admin rados init` only: the CRUSH failure domain of the EC profiles it
+  // makes (a single-host test cluster needs "osd") and each new pool's PG count.
+  std::string failure_domain = "host";
+  int pg_num = 32;
   std::vector<RadosPoolConfig> pools;
   // Storage class -> pool name; STANDARD must be mapped.
   std::vector<std::pair<std::string, std::string>> storage_classes;
@@ -51,11 +62,15 @@ struct RadosConfig {
 
 // The test cluster's pools (scripts/ceph_cluster_admin.py): index silt.meta, pool
 // "standard" on silt.std for STANDARD and the other classes served at once, pool "cold"
-// on silt.cold (bluestore-compressed) for the infrequent-access classes.
+// on silt.cold with gateway zstd level 3 (as the drives' default cold pool) for the
+// infrequent-access classes.
 inline RadosConfig default_rados_config(std::string ceph_conf) {
   RadosConfig c;
   c.ceph_conf = std::move(ceph_conf);
-  c.pools = {{"standard", "silt.std", 0, 20.0}, {"cold", "silt.cold", 0, 20.0}};
+  c.pools = {{"standard", "silt.std", 0, 20.0, 2, 1, "silt-isa-2-1"},
+             {"cold", "silt.cold", 3, 20.0, 2, 1, "silt-isa-2-1"}};
+  c.failure_domain = "osd";
+  c.pg_num = 8;
   c.storage_classes = {{"STANDARD", "standard"},
                        {"STANDARD_IA", "cold"},
                        {"GLACIER_IR", "cold"},

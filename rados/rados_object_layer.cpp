@@ -4,26 +4,19 @@
 
 #include <set>
 
+#include "index/write_conditions.h"
 #include "rados/buckets.h"
 #include "rados/gc.h"
 #include "rados/listing.h"
 #include "rados/objects.h"
 #include "rados/reader.h"
+#include "rados/transition.h"
 #include "rados/uploads.h"
 #include "rados/versioning.h"
 #include "rados/writer.h"
 #include "util/time.h"
 
 namespace silt {
-
-namespace {
-
-s3::Error not_implemented(std::string_view what) {
-  return s3::Error(s3::Code::NotImplemented,
-                   std::string(what) + " is not implemented on the RADOS backend yet (docs/cluster.md).");
-}
-
-}  // namespace
 
 RadosObjectLayer::RadosObjectLayer(std::unique_ptr<rados::Backend> b) : b_(std::move(b)) {
   if (b_->cfg.gc_interval_ms > 0) gc_thread_ = std::thread([this] { gc_loop(); });
@@ -127,18 +120,37 @@ s3::Result<ObjectInfo> RadosObjectLayer::update_metadata(std::string_view bucket
     rec.info.meta = meta;
     rec.info.meta.storage_class = storage_class;
     rec.info.mtime_ms = now_ms();
+    return s3::Status{};
   });
 }
 
 s3::Result<ObjectInfo> RadosObjectLayer::set_tags(std::string_view bucket, std::string_view key,
                                                   std::string_view version_id,
                                                   const std::vector<std::pair<std::string, std::string>>& tags) {
-  return rados::modify_object(*b_, bucket, key, version_id, [&](ObjectRecord& rec) { rec.info.meta.tags = tags; });
+  return rados::modify_object(*b_, bucket, key, version_id, [&](ObjectRecord& rec) {
+    rec.info.meta.tags = tags;
+    return s3::Status{};
+  });
 }
 
 s3::Result<ObjectInfo> RadosObjectLayer::set_acl(std::string_view bucket, std::string_view key,
                                                  std::string_view version_id, std::string_view acl) {
-  return rados::modify_object(*b_, bucket, key, version_id, [&](ObjectRecord& rec) { rec.info.meta.acl = acl; });
+  return rados::modify_object(*b_, bucket, key, version_id, [&](ObjectRecord& rec) {
+    rec.info.meta.acl = acl;
+    return s3::Status{};
+  });
+}
+
+s3::Result<ObjectInfo> RadosObjectLayer::set_object_lock(std::string_view bucket, std::string_view key,
+                                                         std::string_view version_id, const LockChange& change) {
+  // Judged against the lock read in the same guarded op that writes the new one, so of
+  // two gateways changing it (or one deleting the version) each sees the other's result.
+  return rados::modify_object(*b_, bucket, key, version_id, [&](ObjectRecord& rec) -> s3::Status {
+    auto lock = apply_lock_change(rec.info.meta.lock, change, now_ms());
+    if (!lock) return lock.error();
+    rec.info.meta.lock = *lock;
+    return {};
+  });
 }
 
 s3::Result<DeleteOutcome> RadosObjectLayer::delete_object(std::string_view bucket, std::string_view key,
@@ -183,9 +195,12 @@ std::vector<PoolInfo> RadosObjectLayer::pools() const {
   return out;
 }
 
-s3::Result<uint64_t> RadosObjectLayer::transition_object(std::string_view, std::string_view, std::string_view,
-                                                         std::string_view, const std::function<void(uint64_t)>&) {
-  return not_implemented("A storage class transition");
+s3::Result<uint64_t> RadosObjectLayer::transition_object(std::string_view bucket, std::string_view key,
+                                                         std::string_view version_id, std::string_view storage_class,
+                                                         const std::function<void(uint64_t)>& before_chunk) {
+  auto pool = class_pool(storage_class);
+  if (!pool) return pool.error();
+  return rados::transition_version(*b_, bucket, key, version_id, storage_class, **pool, before_chunk);
 }
 
 s3::Status RadosObjectLayer::set_versioning(std::string_view bucket, Versioning state) {
@@ -283,10 +298,7 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_rados_object_layer(const RadosConf
   for (const auto& pc : cfg.pools) {
     if (pc.name.empty()) return bad("every pool needs a name");
     if (b->pool(pc.name)) return bad("pool " + pc.name + " is defined twice");
-    if (pc.zstd_level != 0)
-      return bad("pool " + pc.name +
-                 ": gateway zstd is not implemented on RADOS yet; set zstd_level 0 (the RADOS pool's own bluestore "
-                 "compression still applies)");
+    if (pc.zstd_level < 0 || pc.zstd_level > 19) return bad("pool " + pc.name + ": zstd_level must be 0 to 19");
     if (pc.price_per_tb_month < 0) return bad("pool " + pc.name + ": price must not be negative");
     auto dp = std::make_unique<rados::DataPool>();
     dp->cfg = pc;

@@ -7,8 +7,10 @@
 // It serves PUT (If-None-Match, If-Match), GET/HEAD/Range, metadata, tags and ACL
 // updates, DELETE, ListObjects, bucket configs and owners, multipart uploads
 // (rados/uploads.h), and versioning: Enabled and Suspended buckets, version ids, the
-// null version, delete markers, ListObjectVersions (rados/objects.h, rados/versioning.h).
-// Storage class transitions answer NotImplemented, never a silent success.
+// null version, delete markers, ListObjectVersions (rados/objects.h, rados/versioning.h),
+// and Object Lock: retention and legal hold live in the version's record, judged in the
+// guarded op of every change or removal of it.
+// Storage class transitions copy the data into the target class's pool (rados/transition.h).
 #pragma once
 
 #include <atomic>
@@ -46,6 +48,9 @@ class RadosObjectLayer final : public ObjectLayer {
                                   const std::vector<std::pair<std::string, std::string>>& tags) override;
   s3::Result<ObjectInfo> set_acl(std::string_view bucket, std::string_view key, std::string_view version_id,
                                  std::string_view acl) override;
+  bool supports_object_lock() const override { return true; }
+  s3::Result<ObjectInfo> set_object_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                         const LockChange& change) override;
   s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id,
                                           const IfCurrent* if_current) override;
   s3::Result<DeleteOutcome> delete_object_if(std::string_view bucket, std::string_view key, std::string_view version_id,

@@ -7,6 +7,8 @@
 #include <map>
 #include <vector>
 
+#include "rados/frames.h"
+
 namespace silt::rados {
 
 namespace {
@@ -26,12 +28,18 @@ class InlineReader final : public ObjectReader {
   size_t pos_ = 0;
 };
 
+// [offset, offset+length) of one data stream (a single PUT's or a part's data, of
+// stream_size bytes in stripe-byte objects). Compressed streams (rados/frames.h) read
+// each object whole and decode it; plain ones read just the range.
 class StripeReader final : public ObjectReader {
  public:
-  StripeReader(DataPool& pool, std::string data_id, uint32_t stripe, uint64_t offset, uint64_t length, int ahead)
+  StripeReader(DataPool& pool, std::string data_id, uint32_t stripe, uint64_t stream_size, bool compressed,
+               uint64_t offset, uint64_t length, int ahead)
       : pool_(pool),
         data_id_(std::move(data_id)),
         stripe_(stripe),
+        stream_size_(stream_size),
+        compressed_(compressed),
         next_(offset),
         end_(offset + length),
         window_(static_cast<size_t>(std::max(0, ahead)) + 1) {}
@@ -51,14 +59,20 @@ class StripeReader final : public ObjectReader {
     if (!front.done) {
       front.c->wait_for_complete();
       const int r = front.c->get_return_value();
-      if (r < 0) return fail(rados_error("read", data_oid(data_id_, front.object), r));
-      if (static_cast<uint64_t>(r) != front.len || front.bl.length() != front.len)
+      const std::string oid = data_oid(data_id_, front.object);
+      if (r < 0) return fail(rados_error("read", oid, r));
+      if (compressed_) {
+        auto raw = decode_stripe(std::move(front.bl), front.raw_len, oid);
+        if (!raw) return fail(raw.error());
+        front.bl = std::move(*raw);
+      }
+      if (front.bl.length() < front.skip + front.len)
         return fail(s3::Error(s3::Code::InternalError, "rados: data object " + data_oid(data_id_, front.object) +
                                                            " is shorter than its record says"));
       front.done = true;
     }
     const size_t take = static_cast<size_t>(std::min<uint64_t>(n, front.len - front.used));
-    front.bl.begin(static_cast<unsigned>(front.used)).copy(static_cast<unsigned>(take), buf);
+    front.bl.begin(static_cast<unsigned>(front.skip + front.used)).copy(static_cast<unsigned>(take), buf);
     front.used += take;
     if (front.used == front.len) {
       pending_.pop_front();
@@ -73,6 +87,8 @@ class StripeReader final : public ObjectReader {
     bufferlist bl;
     uint64_t object = 0;
     uint64_t len = 0;
+    uint64_t skip = 0;     // compressed: bytes of the decoded object before the range
+    uint64_t raw_len = 0;  // compressed: the object's decoded length
     uint64_t used = 0;
     bool done = false;
   };
@@ -87,7 +103,14 @@ class StripeReader final : public ObjectReader {
       req.c = new_completion();
       pending_.push_back(std::move(req));
       Request& r = pending_.back();
-      const int rc = pool_.io.aio_read(data_oid(data_id_, r.object), r.c.get(), &r.bl, r.len, in_obj);
+      int rc = 0;
+      if (compressed_) {
+        r.skip = in_obj;
+        r.raw_len = std::min<uint64_t>(stripe_, stream_size_ - r.object * stripe_);
+        rc = pool_.io.aio_read(data_oid(data_id_, r.object), r.c.get(), &r.bl, stripe_, 0);
+      } else {
+        rc = pool_.io.aio_read(data_oid(data_id_, r.object), r.c.get(), &r.bl, r.len, in_obj);
+      }
       if (rc < 0) {
         pending_.pop_back();
         error_ = rados_error("read", data_oid(data_id_, r.object), rc);
@@ -105,6 +128,8 @@ class StripeReader final : public ObjectReader {
   DataPool& pool_;
   std::string data_id_;
   uint64_t stripe_;
+  uint64_t stream_size_;
+  bool compressed_;
   uint64_t next_;  // first byte not yet requested
   uint64_t end_;
   size_t window_;
@@ -118,17 +143,19 @@ class PartsReader final : public ObjectReader {
  public:
   struct Piece {
     std::string data_id;
+    uint64_t size = 0;    // of the part
     uint64_t offset = 0;  // within the part
     uint64_t length = 0;
   };
-  PartsReader(DataPool& pool, uint32_t stripe, std::vector<Piece> pieces, int ahead)
-      : pool_(pool), stripe_(stripe), pieces_(std::move(pieces)), ahead_(ahead) {}
+  PartsReader(DataPool& pool, uint32_t stripe, bool compressed, std::vector<Piece> pieces, int ahead)
+      : pool_(pool), stripe_(stripe), compressed_(compressed), pieces_(std::move(pieces)), ahead_(ahead) {}
 
   s3::Result<size_t> read(char* buf, size_t n) override {
     while (next_ < pieces_.size() || current_) {
       if (!current_) {
         const Piece& p = pieces_[next_++];
-        current_ = std::make_unique<StripeReader>(pool_, p.data_id, stripe_, p.offset, p.length, ahead_);
+        current_ =
+            std::make_unique<StripeReader>(pool_, p.data_id, stripe_, p.size, compressed_, p.offset, p.length, ahead_);
       }
       auto got = current_->read(buf, n);
       if (!got || *got > 0) return got;
@@ -140,6 +167,7 @@ class PartsReader final : public ObjectReader {
  private:
   DataPool& pool_;
   uint32_t stripe_;
+  bool compressed_;
   std::vector<Piece> pieces_;
   int ahead_;
   size_t next_ = 0;
@@ -172,6 +200,9 @@ s3::Result<std::unique_ptr<ObjectReader>> open_reader(Backend& b, const std::str
     return s3::Error(s3::Code::InternalError, "rados: the version's pool " + rec.layout.pool + " is not configured");
   if (rec.layout.block_size == 0)
     return s3::Error(s3::Code::InternalError, "rados: the version's record has no stripe size");
+  if (!rec.layout.compression.empty() && rec.layout.compression != "zstd")
+    return s3::Error(s3::Code::InternalError, "rados: unknown compression " + rec.layout.compression);
+  const bool compressed = rec.layout.compression == "zstd";
   if (rec.multipart()) {
     std::vector<PartsReader::Piece> pieces;
     uint64_t start = 0;  // of the part in the object
@@ -179,15 +210,15 @@ s3::Result<std::unique_ptr<ObjectReader>> open_reader(Backend& b, const std::str
       const uint64_t end = start + part.size;
       if (end > offset && start < offset + length) {
         const uint64_t from = std::max(offset, start), to = std::min(offset + length, end);
-        pieces.push_back({part.data_id, from - start, to - from});
+        pieces.push_back({part.data_id, part.size, from - start, to - from});
       }
       start = end;
     }
     return std::unique_ptr<ObjectReader>(
-        std::make_unique<PartsReader>(*pool, rec.layout.block_size, std::move(pieces), b.cfg.reads_ahead));
+        std::make_unique<PartsReader>(*pool, rec.layout.block_size, compressed, std::move(pieces), b.cfg.reads_ahead));
   }
-  return std::unique_ptr<ObjectReader>(std::make_unique<StripeReader>(*pool, rec.layout.data_id, rec.layout.block_size,
-                                                                      offset, length, b.cfg.reads_ahead));
+  return std::unique_ptr<ObjectReader>(std::make_unique<StripeReader>(
+      *pool, rec.layout.data_id, rec.layout.block_size, rec.info.size, compressed, offset, length, b.cfg.reads_ahead));
 }
 
 }  // namespace silt::rados

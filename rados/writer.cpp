@@ -5,6 +5,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "rados/frames.h"
 #include "rados/gc.h"
 #include "rados/objects.h"
 #include "rados/uploads.h"
@@ -96,12 +97,17 @@ class RadosObjectWriter final : public ObjectWriter {
     rec.info.mtime_ms = now_ms();
     rec.info.meta = meta;
     const PoolProfile& prof = pool_.profile;
-    const uint64_t stored =
-        inlined ? size_ : size_ * static_cast<uint64_t>(prof.k + prof.m) / static_cast<uint64_t>(prof.k);
+    const uint64_t stored = inlined ? size_ : stored_bytes();
     // Inline data has one copy in the (replicated) index: 1+0 as far as the record goes.
     const int k = inlined ? 1 : prof.k, m = inlined ? 0 : prof.m;
-    rec.layout = ObjectLayout{
-        k, m, b_.cfg.stripe_bytes, data_id_, identity_distribution(k + m), inlined ? "" : pool_.cfg.name, "", 0};
+    rec.layout = ObjectLayout{k,
+                              m,
+                              b_.cfg.stripe_bytes,
+                              data_id_,
+                              identity_distribution(k + m),
+                              inlined ? "" : pool_.cfg.name,
+                              inlined ? "" : compression(pool_),
+                              0};
     rec.parts.push_back({1, size_, rec.info.etag, data_id_, {}, {}, stored});
     rec.info.stored_bytes = stored;
     std::string bytes;
@@ -133,10 +139,15 @@ class RadosObjectWriter final : public ObjectWriter {
     part.upload_id = upload_id_;
     part.info = PartInfo{part_number_, size_, hex_encode(md5_raw()), now_ms(), meta.checksums};
     const PoolProfile& prof = pool_.profile;
-    const uint64_t stored = size_ * static_cast<uint64_t>(prof.k + prof.m) / static_cast<uint64_t>(prof.k);
-    part.layout = ObjectLayout{
-        prof.k, prof.m, b_.cfg.stripe_bytes, data_id_, identity_distribution(prof.k + prof.m), pool_.cfg.name,
-        "",     stored};
+    const uint64_t stored = stored_bytes();
+    part.layout = ObjectLayout{prof.k,
+                               prof.m,
+                               b_.cfg.stripe_bytes,
+                               data_id_,
+                               identity_distribution(prof.k + prof.m),
+                               pool_.cfg.name,
+                               compression(pool_),
+                               stored};
     if (auto s = rados::commit_part(b_, part, intent_raw_); !s) {  // NoSuchUpload: the destructor frees our data
       error_ = s.error();
       return s.error();
@@ -158,8 +169,9 @@ class RadosObjectWriter final : public ObjectWriter {
   s3::Status flush() {
     if (intent_shard_.empty() || now_ms() - intent_ms_ >= b_.cfg.intent_timeout_ms / 2)
       if (auto s = write_intent(); !s) return fail(s.error());
-    Pending p{new_completion(), std::move(buf_)};
+    Pending p{new_completion(), encode_stripe(std::move(buf_), pool_.cfg.zstd_level)};
     buf_ = bufferlist();
+    written_ += p.bl.length();
     const std::string oid = data_oid(data_id_, objects_);
     if (int r = pool_.io.aio_write_full(oid, p.c.get(), p.bl); r < 0) return fail(rados_error("write", oid, r));
     ++objects_;
@@ -232,6 +244,9 @@ class RadosObjectWriter final : public ObjectWriter {
     return e;
   }
 
+  // What the pool holds of the data sent: the bytes written (after zstd), times (k+m)/k.
+  uint64_t stored_bytes() const { return stored_size(written_, pool_.profile); }
+
   struct Pending {
     Completion c;
     bufferlist bl;  // kept until the write completes
@@ -247,6 +262,7 @@ class RadosObjectWriter final : public ObjectWriter {
   bufferlist buf_;  // the stripe being filled
   std::deque<Pending> inflight_;
   uint64_t objects_ = 0;      // data objects sent
+  uint64_t written_ = 0;      // their bytes as stored (zstd frames or raw)
   std::string intent_shard_;  // where the intent went; empty: none yet
   std::string intent_raw_;    // its value as last written: commits assert it
   int64_t intent_ms_ = 0;     // when it was last written

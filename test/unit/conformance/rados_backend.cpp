@@ -3,7 +3,7 @@
 // suite with it set): the cluster's pools (scripts/ceph_cluster_admin.py), a RADOS
 // namespace of its own per deployment, 4 KiB stripes, GC with no grace period so the
 // counts see replaced data gone at once. STANDARD is on silt.std, STANDARD_IA on
-// silt.cold. The destructor removes every object of the namespace.
+// silt.cold with gateway zstd. The destructor removes every object of the namespace.
 //
 // The skip list below names the cases that need what the RADOS backend does not do
 // yet (docs/cluster.md, "Not yet"); CONFORMANCE_ENV prints each skip.
@@ -59,7 +59,7 @@ class RadosBackend final : public Backend {
     layer_ = std::move(*l);
   }
 
-  Capabilities capabilities() const override { return {.transitions = false}; }
+  Capabilities capabilities() const override { return {}; }
 
   // Distinct data ids stored: those of the RADOS data objects (<data id>.<n>) in every
   // pool, of inlined bytes (D entries), and of zero-byte versions, delete markers and
@@ -140,14 +140,7 @@ class RadosBackend final : public Backend {
 
 BackendFactory rados_backend() {
   // Every case that needs a feature the RADOS backend lacks (docs/cluster.md, "Not yet").
-  std::vector<Skip> skipped = {
-      {"a transition moves the data and keeps the version", "storage class transitions, gateway zstd"},
-      {"a multipart object keeps its parts through a transition", "storage class transitions"},
-      {"an overwrite racing a transition wins and leaves no copy behind", "storage class transitions"},
-      {"object lock: a locked version stays until its date passes, for every caller", "Object Lock"},
-      {"object lock: GOVERNANCE yields to a bypass, a legal hold to nothing", "Object Lock"},
-      {"object lock: a legal hold racing a delete of the version, never both", "Object Lock"},
-  };
+  std::vector<Skip> skipped = {};
   return {"rados", [] { return std::unique_ptr<Backend>(std::make_unique<RadosBackend>()); }, std::move(skipped)};
 }
 

@@ -124,7 +124,7 @@ TEST_CASE("rados: open refuses what it cannot serve", "[rados][config]") {
   CHECK_THAT(refused([](RadosConfig& c) { c.pools[0].rados_pool = "no-such-pool"; }),
              Catch::Contains("no-such-pool does not exist"));
   CHECK_THAT(refused([](RadosConfig& c) { c.index_pool = "silt.std"; }), Catch::Contains("replicated"));
-  CHECK_THAT(refused([](RadosConfig& c) { c.pools[1].zstd_level = 3; }), Catch::Contains("zstd"));
+  CHECK_THAT(refused([](RadosConfig& c) { c.pools[1].zstd_level = 20; }), Catch::Contains("zstd_level"));
   CHECK_THAT(refused([](RadosConfig& c) {
                c.storage_classes = {{"STANDARD_IA", "cold"}};
              }),

@@ -2,8 +2,13 @@
 // by compare-and-set across gateways, metadata updates, deletes, and GC of replaced data.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <thread>
 
+#include "rados/objects.h"
+#include "rados/record_copy.h"
 #include "rados_env.h"
 #include "util/hash.h"
 
@@ -228,12 +233,103 @@ TEST_CASE("rados: a grace period protects an open reader from GC", "[rados][gc]"
   CHECK(got == v1);
 }
 
-TEST_CASE("rados: what the backend does not serve yet says NotImplemented", "[rados][scope]") {
+TEST_CASE("rados: transitions refuse unmapped classes and missing versions", "[rados][scope]") {
   RadosEnv env;
   auto& l = *env.layer;
   REQUIRE(l.make_bucket("b").ok());
-  auto ni = [](const s3::Error& e) { return e.code == s3::Code::NotImplemented; };
-  CHECK(ni(l.transition_object("b", "k", "", "STANDARD_IA", {}).error()));
+  CHECK(l.transition_object("b", "k", "", "STANDARD_IA", {}).error().code == s3::Code::NoSuchKey);
+  CHECK(l.transition_object("b", "k", "", "GLACIER", {}).error().code == s3::Code::InvalidStorageClass);
   CHECK(l.create_object("b", "k", {}, "GLACIER").error().code == s3::Code::InvalidStorageClass);
   CHECK(l.head_bucket("b")->versioning == Versioning::Unversioned);
+}
+
+TEST_CASE("rados: gateway zstd frames per data object, ranges decode only what they touch", "[rados][zstd]") {
+  RadosEnv env;
+  auto& l = *env.layer;
+  REQUIRE(l.make_bucket("b").ok());
+  // Compressible text of 3.5 stripes into the zstd pool (STANDARD_IA: "cold", level 3).
+  std::string text;
+  for (int i = 0; text.size() < 3 * kStripe + kStripe / 2; ++i)
+    text += "{\"line\": " + std::to_string(i) + ", \"msg\": \"gateway zstd on rados\"}\n";
+  text.resize(3 * kStripe + kStripe / 2);
+  auto w = l.create_object("b", "text", {}, "STANDARD_IA");
+  REQUIRE(w.ok());
+  REQUIRE((*w)->write(text.data(), text.size()).ok());
+  auto info = (*w)->commit({});
+  REQUIRE(info.ok());
+  const uint64_t raw = text.size() * 3 / 2;  // EC 2+1
+  CHECK(info->stored_bytes < raw / 4);
+  // Incompressible bytes stay raw in the same pool.
+  const std::string noise = random_bytes(2 * kStripe + 5, 7);
+  auto w2 = l.create_object("b", "noise", {}, "STANDARD_IA");
+  REQUIRE(w2.ok());
+  REQUIRE((*w2)->write(noise.data(), noise.size()).ok());
+  auto info2 = (*w2)->commit({});
+  REQUIRE(info2.ok());
+  CHECK(info2->stored_bytes == noise.size() * 3 / 2);
+  CHECK(*env.get("b", "text") == text);
+  CHECK(*env.get("b", "noise") == noise);
+  for (auto [off, len] : {std::pair<uint64_t, uint64_t>{0, 1},
+                          {kStripe - 3, 7},
+                          {kStripe / 2, 2 * kStripe},
+                          {3 * kStripe + 1, kStripe / 2 - 1}}) {
+    CHECK(*env.get("b", "text", off, len) == text.substr(off, len));
+    if (off + len <= noise.size()) CHECK(*env.get("b", "noise", off, len) == noise.substr(off, len));
+  }
+}
+
+namespace {
+
+// The record copy on data object <id>.0 of the pool of storage_class, once it shows `until`
+// (the copy is sent asynchronously); nullopt after 10 s.
+std::optional<ObjectRecord> record_copy(RadosEnv& env, const std::string& storage_class, const std::string& data_id,
+                                        const std::function<bool(const ObjectRecord&)>& until) {
+  librados::IoCtx& io = env.backend().pool_for_class(storage_class)->io;
+  for (int i = 0; i < 200; ++i) {
+    librados::bufferlist bl;
+    if (io.getxattr(rados::data_oid(data_id, 0), rados::kRecordXattr, bl) > 0) {
+      auto rec = decode_object_record(bl.to_str());
+      if (rec && until(*rec)) return *rec;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("rados: each version's record travels with its data", "[rados][record-copy]") {
+  RadosEnv env([](RadosConfig& c) { c.gc_grace_ms = 0; });
+  auto& l = *env.layer;
+  REQUIRE(l.make_bucket("b").ok());
+  REQUIRE(l.set_versioning("b", Versioning::Enabled).ok());
+  const std::string data = random_bytes(2 * kStripe + 3, 11);
+  auto put = env.put("b", "k", data);
+  REQUIRE(put.ok());
+  auto rec = rados::read_version(env.backend(), "b", "k", put->version_id);
+  REQUIRE(rec.ok());
+  const std::string id = rec->primary_data_id();
+  auto copy = record_copy(env, "STANDARD", id, [](const ObjectRecord&) { return true; });
+  REQUIRE(copy);
+  CHECK(copy->info.bucket == "b");
+  CHECK(copy->info.key == "k");
+  CHECK(copy->info.version_id == put->version_id);
+  CHECK(copy->info.etag == put->etag);
+  CHECK(copy->info.size == data.size());
+  // A change of the record (tags, a legal hold) reaches the copy.
+  REQUIRE(l.set_tags("b", "k", put->version_id, {{"t", "1"}}).ok());
+  LockChange hold;
+  hold.legal_hold = true;
+  REQUIRE(l.set_object_lock("b", "k", put->version_id, hold).ok());
+  CHECK(record_copy(env, "STANDARD", id,
+                    [](const ObjectRecord& r) { return r.info.meta.lock.legal_hold && r.info.meta.tags.size() == 1; }));
+  // A transition writes the copy on the new data.
+  auto moved = l.transition_object("b", "k", put->version_id, "STANDARD_IA", {});
+  REQUIRE(moved.ok());
+  auto after = rados::read_version(env.backend(), "b", "k", put->version_id);
+  REQUIRE(after.ok());
+  REQUIRE(after->primary_data_id() != id);
+  CHECK(record_copy(env, "STANDARD_IA", after->primary_data_id(), [&](const ObjectRecord& r) {
+    return r.info.meta.storage_class == "STANDARD_IA" && r.info.version_id == put->version_id;
+  }));
 }

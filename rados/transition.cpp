@@ -1,0 +1,212 @@
+#include "rados/transition.h"
+
+#include <cerrno>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rados/frames.h"
+#include "rados/gc.h"
+#include "rados/objects.h"
+#include "rados/reader.h"
+#include "util/time.h"
+
+namespace silt::rados {
+
+namespace {
+
+std::string class_of(const ObjectRecord& rec) {
+  return rec.info.meta.storage_class.empty() ? "STANDARD" : rec.info.meta.storage_class;
+}
+
+s3::Error changed() {
+  return s3::Error(s3::Code::NoSuchKey, "The version changed or was deleted during its storage class transition.");
+}
+
+// The copy's write intents and data: recorded before the first data object, removed
+// unless the commit took them (the destructor runs on every failure path).
+class Copy {
+ public:
+  Copy(Backend& b, DataPool& to, std::string shard) : b_(b), to_(to), shard_(std::move(shard)) {}
+  ~Copy() {
+    if (committed_) return;
+    for (size_t i = 0; i < ids_.size(); ++i) (void)remove_data(to_, ids_[i], objects_[i]);
+    librados::ObjectWriteOperation op;
+    op.assert_exists();
+    op.omap_rm_keys(intent_keys());
+    (void)b_.index.operate(shard_, &op);
+  }
+
+  // One intent per new data id, in one op, before any data is written.
+  s3::Status start(size_t streams) {
+    intent_raw_ = nlohmann::json{{"pool", to_.cfg.name}, {"started_ms", now_ms()}}.dump();
+    std::map<std::string, bufferlist> set;
+    for (size_t i = 0; i < streams; ++i) {
+      ids_.push_back(random_id());
+      objects_.push_back(0);
+      set.emplace(intent_entry(ids_.back()), to_bl(intent_raw_));
+    }
+    librados::ObjectWriteOperation op;
+    op.assert_exists();
+    op.omap_set(set);
+    if (int r = b_.index.operate(shard_, &op); r == -ENOENT)
+      return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+    else if (r < 0)
+      return rados_error("record write intents in", shard_, r);
+    return {};
+  }
+
+  // Copies `size` bytes from reader as stream i's objects; returns the bytes stored.
+  s3::Result<uint64_t> stream(size_t i, ObjectReader& reader, uint64_t size,
+                              const std::function<void(uint64_t)>& before_chunk) {
+    const uint32_t stripe = b_.cfg.stripe_bytes;
+    std::string buf(stripe, '\0');
+    uint64_t done = 0, stored = 0;
+    while (done < size) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(stripe, size - done));
+      if (before_chunk) before_chunk(want);
+      size_t got = 0;
+      while (got < want) {
+        auto n = reader.read(buf.data() + got, want - got);
+        if (!n) return n.error();
+        if (*n == 0) return s3::Error(s3::Code::InternalError, "rados: the version's data ended early");
+        got += *n;
+      }
+      bufferlist bl = encode_stripe(to_bl(std::string_view(buf.data(), want)), to_.cfg.zstd_level);
+      const std::string oid = data_oid(ids_[i], objects_[i]);
+      ++objects_[i];  // counted before the write: a failed write's object is removed too
+      if (int r = to_.io.write_full(oid, bl); r < 0) return rados_error("write", oid, r);
+      stored += bl.length();
+      done += want;
+    }
+    return stored_size(stored, to_.profile);
+  }
+
+  // For the commit op: our intents must still be there (not swept as a dead writer's),
+  // and go with it.
+  void commit_into(librados::ObjectWriteOperation& op, std::set<std::string>& rm) {
+    std::map<std::string, std::pair<bufferlist, int>> cmp;
+    for (const auto& k : intent_keys()) {
+      cmp.emplace(k, std::make_pair(to_bl(intent_raw_), LIBRADOS_CMPXATTR_OP_EQ));
+      rm.insert(k);
+    }
+    op.omap_cmp(cmp, &cmp_rv_);
+  }
+  // Whether our intents are all still as written; a commit that lost a race asks, so
+  // a copy the sweeper took (a copy stalled past the intent timeout) stops retrying.
+  s3::Status intact() {
+    librados::ObjectReadOperation rd;
+    std::map<std::string, bufferlist> vals;
+    int rv = 0;
+    rd.omap_get_vals_by_keys(intent_keys(), &vals, &rv);
+    if (int r = b_.index.operate(shard_, &rd, nullptr); r < 0 && r != -ENOENT) return rados_error("read", shard_, r);
+    for (const auto& k : intent_keys()) {
+      auto it = vals.find(k);
+      if (it == vals.end() || it->second.to_str() != intent_raw_) return intent_lost();
+    }
+    return {};
+  }
+  void committed() { committed_ = true; }
+  const std::string& id(size_t i) const { return ids_[i]; }
+
+ private:
+  std::set<std::string> intent_keys() const {
+    std::set<std::string> keys;
+    for (const auto& id : ids_) keys.insert(intent_entry(id));
+    return keys;
+  }
+
+  Backend& b_;
+  DataPool& to_;
+  std::string shard_;
+  std::string intent_raw_;
+  std::vector<std::string> ids_;
+  std::vector<uint64_t> objects_;  // data objects written (or tried) per id
+  int cmp_rv_ = 0;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+s3::Result<uint64_t> transition_version(Backend& b, std::string_view bucket, std::string_view key,
+                                        std::string_view version_id, std::string_view storage_class, DataPool& to,
+                                        const std::function<void(uint64_t)>& before_chunk) {
+  auto found = read_version(b, bucket, key, version_id);
+  if (!found) return found.error();
+  const ObjectRecord old = std::move(*found);
+  if (class_of(old) == storage_class) return uint64_t{0};
+  const std::string first = old.primary_data_id();
+  const std::string vid = old.info.version_id;  // from here on, exactly this version
+
+  if (is_inline(old) || old.layout.pool == to.cfg.name || old.parts.empty()) {
+    // Nothing to move: the data stays where it is, the version changes its class.
+    // The hook still runs once, as for a copy: the caller paces by it (and tests race it).
+    if (before_chunk) before_chunk(old.info.size);
+    auto done = modify_object(b, bucket, key, vid, [&](ObjectRecord& r) -> s3::Status {
+      if (r.primary_data_id() != first) return changed();
+      r.info.meta.storage_class = std::string(storage_class);
+      return {};
+    });
+    if (!done) return done.error().code == s3::Code::NoSuchVersion ? changed() : done.error();
+    return uint64_t{0};
+  }
+  DataPool* from = b.pool(old.layout.pool);
+  if (!from) return s3::Error(s3::Code::InternalError, "rados: the version's pool " + old.layout.pool + " is gone");
+  auto shard = b.bucket_shard(bucket);
+  if (!shard) return shard.error();
+
+  Copy copy(b, to, *shard);
+  if (auto s = copy.start(old.parts.size()); !s) return s.error();
+  ObjectRecord moved = old;
+  moved.layout = ObjectLayout{to.profile.k, to.profile.m, b.cfg.stripe_bytes, "", {}, to.cfg.name, compression(to), 0};
+  moved.info.stored_bytes = 0;
+  for (size_t i = 0; i < moved.parts.size(); ++i) {
+    PartRecord& p = moved.parts[i];
+    // The old stream (a single PUT's data or one part) as a record of its own to read.
+    ObjectRecord one;
+    one.info.size = p.size;
+    one.layout = old.layout;
+    one.layout.data_id = p.data_id;
+    auto reader = open_reader(b, *shard, one, 0, p.size);
+    if (!reader) return reader.error();
+    auto stored = copy.stream(i, **reader, p.size, before_chunk);
+    if (!stored) return stored.error();
+    p.data_id = copy.id(i);
+    p.distribution = identity_distribution(to.profile.k + to.profile.m);
+    p.stored = *stored;
+    moved.info.stored_bytes += *stored;
+  }
+  if (!old.multipart()) {
+    moved.layout.data_id = moved.parts.front().data_id;
+    moved.layout.distribution = identity_distribution(to.profile.k + to.profile.m);
+    moved.parts.front().distribution.clear();
+  }
+
+  // The flip: only if the version still has the data copied, in one guarded op that
+  // also drops our intents and queues the old data for GC.
+  auto done = modify_object(
+      b, bucket, key, vid,
+      [&](ObjectRecord& r) -> s3::Status {
+        if (r.primary_data_id() != first) return changed();
+        r.layout = moved.layout;
+        r.parts = moved.parts;
+        r.info.stored_bytes = moved.info.stored_bytes;
+        r.info.meta.storage_class = std::string(storage_class);
+        return {};
+      },
+      [&](int attempt, librados::ObjectWriteOperation& op, std::map<std::string, bufferlist>& set,
+          std::set<std::string>& rm) -> s3::Status {
+        if (attempt > 0)
+          if (auto s = copy.intact(); !s) return s;
+        copy.commit_into(op, rm);
+        for (auto& [name, value] : gc_items(old, now_ms() + b.cfg.gc_grace_ms)) set.emplace(name, to_bl(value));
+        return {};
+      });
+  if (!done) return done.error().code == s3::Code::NoSuchVersion ? changed() : done.error();
+  copy.committed();
+  return old.info.size;
+}
+
+}  // namespace silt::rados
