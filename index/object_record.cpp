@@ -140,12 +140,29 @@ bool encoded_is_delete_marker(std::string_view text) {
 
 namespace {
 
+// Every number of the record is an integer; converting a fraction (or 4e96) to one is
+// undefined behaviour, so a document holding any is corrupt. Iterative: a hostile
+// document may nest deeply.
+bool has_fraction(const json& doc) {
+  std::vector<const json*> todo{&doc};
+  while (!todo.empty()) {
+    const json* j = todo.back();
+    todo.pop_back();
+    if (j->is_number_float()) return true;
+    if (j->is_structured())
+      for (const auto& child : *j) todo.push_back(&child);
+  }
+  return false;
+}
+
 // The JSON document (meta.json, and index values written before the binary record).
 s3::Status decode_json_record(std::string_view text, ObjectRecord& r) {
   json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("v", 0) != 1)
-    return s3::Error(s3::Code::InternalError, "corrupt object record");
+  const s3::Error corrupt(s3::Code::InternalError, "corrupt object record");
+  if (j.is_discarded() || !j.is_object() || has_fraction(j)) return corrupt;
   try {
+    // In the try: value() throws when "v" is there but not a number.
+    if (j.value("v", 0) != 1) return corrupt;
     r.info.bucket = j.at("bucket").get<std::string>();
     r.info.key = j.at("key").get<std::string>();
     r.info.version_id = j.value("version_id", "null");

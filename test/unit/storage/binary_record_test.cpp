@@ -203,6 +203,15 @@ TEST_CASE("malformed binary records are refused", "[binary-record]") {
     CAPTURE(cut);
     CHECK_FALSE(decode_object_record(std::string_view(v).substr(0, cut)).ok());
   }
+  // A JSON record with a fraction where an integer belongs (converting 4e96 to an integer is
+  // undefined behaviour; fuzz_index_record found it).
+  std::string json = encode_object_record(segment_record());
+  const size_t at = json.find("\"size\":4096");
+  REQUIRE(at != std::string::npos);
+  CHECK(decode_object_record(json).ok());
+  CHECK_FALSE(decode_object_record(json.replace(at, 11, "\"size\":4E096")).ok());
+  // A "v" that is not a number: refused, not thrown (fuzz_index_record found it).
+  CHECK_FALSE(decode_object_record(R"({"v":"b","size":1})").ok());
   // A well-formed record with a layout no reader could follow is still refused by decode_object_record.
   ObjectRecord bad = segment_record();
   bad.layout.segments.pop_back();
