@@ -8,9 +8,10 @@
 // away and does it again on the blocking pool. A would-block is never damage: no
 // repair is queued for it.
 //
-// The index (LevelDB) is read inline: it has no read that refuses to wait, and a
+// Not covered, read inline: the index (LevelDB has no read that refuses to wait; a
 // lookup is a memtable or block-cache hit, or a page of a table file that a busy
-// bucket keeps in the page cache (docs/performance.md, "GET path").
+// bucket keeps in the page cache) and the open() of a segment or shard file (a
+// directory lookup, cached for files in use). docs/performance.md, "GET path".
 #pragma once
 
 namespace silt::cached_read {
