@@ -195,8 +195,9 @@ s3::Status decode_json_record(std::string_view text, ObjectRecord& r) {
 s3::Result<ObjectRecord> finish_record(ObjectRecord r) {
   r.info.upload_id = r.upload_id;
   if (r.info.delete_marker) return r;  // no data, no layout
-  const size_t shards = static_cast<size_t>(r.layout.k + r.layout.m);
   bool ok = r.layout.k >= 1 && r.layout.m >= 0 && r.layout.block_size > 0;
+  // Summed as size_t: k and m come from the record and may be as large as int goes.
+  const size_t shards = ok ? static_cast<size_t>(r.layout.k) + static_cast<size_t>(r.layout.m) : 0;
   for (const auto& p : r.parts) ok = ok && r.distribution_of(p).size() == shards;
   if (!r.multipart()) ok = ok && r.layout.distribution.size() == shards;
   if (r.layout.in_segments()) ok = ok && !r.multipart() && r.layout.segments.size() == shards;

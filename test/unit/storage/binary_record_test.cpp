@@ -4,6 +4,7 @@
 #include "index/binary_record.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "index/keys.h"
 #include "index/listing_header.h"
@@ -212,6 +213,10 @@ TEST_CASE("malformed binary records are refused", "[binary-record]") {
   CHECK_FALSE(decode_object_record(json.replace(at, 11, "\"size\":4E096")).ok());
   // A "v" that is not a number: refused, not thrown (fuzz_index_record found it).
   CHECK_FALSE(decode_object_record(R"({"v":"b","size":1})").ok());
+  // k + m past int's range: refused, not overflowed.
+  ObjectRecord huge = segment_record();
+  huge.layout.k = std::numeric_limits<int>::max();
+  CHECK_FALSE(decode_object_record(encode_index_record(huge)).ok());
   // A well-formed record with a layout no reader could follow is still refused by decode_object_record.
   ObjectRecord bad = segment_record();
   bad.layout.segments.pop_back();
