@@ -13,6 +13,7 @@
 #include "erasure/parallel.h"
 #include "erasure/segment_store.h"
 #include "erasure/sys_mirror.h"
+#include "object/cached_read.h"
 #include "util/random_id.h"
 #include "util/time.h"
 
@@ -92,7 +93,12 @@ s3::Result<std::unique_ptr<ObjectReader>> ErasureObjectLayer::open_object(const 
                                                                           uint64_t length) {
   if (offset > info.size || length > info.size - offset)
     return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable");
-  std::shared_lock lock(set_->data_mu);
+  // A session thread does not wait for a writer's rename under data_mu (object/cached_read.h).
+  std::shared_lock lock(set_->data_mu, std::defer_lock);
+  if (!cached_read::active())
+    lock.lock();
+  else if (!lock.try_lock())
+    return fs::would_block("data_mu");
   auto rec = set_->index->get_object(info.bucket, info.key);
   if (rec && rec->info.version_id != info.version_id)
     rec = set_->index->get_version(info.bucket, info.key, info.version_id);

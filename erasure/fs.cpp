@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <vector>
+
+#include "object/cached_read.h"
 
 namespace silt::fs {
 
@@ -18,6 +21,11 @@ void Fd::reset() {
 
 s3::Error io_error(std::string_view what, const std::string& path) {
   return s3::Error(s3::Code::InternalError, std::string(what) + " " + path + ": " + std::strerror(errno));
+}
+
+s3::Error would_block(const std::string& what) {
+  cached_read::note_would_block();
+  return s3::Error(s3::Code::InternalError, "would wait: " + what);
 }
 
 s3::Status write_all(int fd, const void* data, size_t n, const std::string& path) {
@@ -37,9 +45,12 @@ s3::Status write_all(int fd, const void* data, size_t n, const std::string& path
 s3::Status pread_all(int fd, void* data, size_t n, uint64_t offset, const std::string& path) {
   char* p = static_cast<char*>(data);
   while (n > 0) {
-    ssize_t r = ::pread(fd, p, n, static_cast<off_t>(offset));
+    iovec iov{p, n};
+    ssize_t r = cached_read::active() ? ::preadv2(fd, &iov, 1, static_cast<off_t>(offset), RWF_NOWAIT)
+                                      : ::pread(fd, p, n, static_cast<off_t>(offset));
     if (r < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN && cached_read::active()) return would_block(path);
       return io_error("read", path);
     }
     if (r == 0) return s3::Error(s3::Code::InternalError, "short read " + path + ": file is truncated");

@@ -41,10 +41,14 @@ class Fd {
 
 // "<what> <path>: <strerror(errno)>" as an InternalError.
 s3::Error io_error(std::string_view what, const std::string& path);
+// A read (of the file or lock `what`) inside a cached_read::Scope that would have
+// waited: noted there, and an error for the caller (whose result is then thrown away).
+s3::Error would_block(const std::string& what);
 
 // Writes all of data at the current position; retries short writes and EINTR.
 s3::Status write_all(int fd, const void* data, size_t n, const std::string& path);
-// Reads exactly n bytes at offset; a short file is an error.
+// Reads exactly n bytes at offset; a short file is an error. Inside a
+// cached_read::Scope only from the page cache (else would_block).
 s3::Status pread_all(int fd, void* data, size_t n, uint64_t offset, const std::string& path);
 
 s3::Status fsync_fd(int fd, const std::string& path);

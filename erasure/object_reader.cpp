@@ -11,6 +11,7 @@
 
 #include "erasure/segment_file.h"
 #include "erasure/shard_file.h"
+#include "object/cached_read.h"
 
 namespace silt {
 namespace {
@@ -134,8 +135,13 @@ class ErasureObjectReader final : public ObjectReader {
   // A missing or damaged shard on a drive that is up: the client still gets its
   // bytes (rebuilt), and the version goes on the repair queue. Shards of offline
   // drives wait for the drive instead.
+  // On a session thread (object/cached_read.h) nothing is queued (a queue write may wait
+  // for the disk): the read counts as one that would wait, and the blocking pool redoes it.
   void degraded(size_t drive, const std::string& why) {
-    if (drive < pool_.drives.size() && pool_.drives[drive].usable()) set_.queue_heal(version_, "read: " + why);
+    if (cached_read::blocked()) return;  // a would-block, not damage
+    if (drive >= pool_.drives.size() || !pool_.drives[drive].usable()) return;
+    if (cached_read::refuse()) return;
+    set_.queue_heal(version_, "read: " + why);
   }
 
   // A whole uncompressed stripe that the range and the caller's buffer both hold:

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "object/cached_read.h"
 #include "util/checksum.h"
 
 namespace silt {
@@ -200,9 +201,12 @@ s3::Status ShardFileReader::read_block(uint64_t stripe, size_t len, uint8_t* out
     return s3::Error(s3::Code::InternalError, path_ + ": stripe " + std::to_string(stripe) + " beyond the shard image");
   off += base_;
   ssize_t r;
+  // Inside a cached_read::Scope only what the page cache holds (see object/cached_read.h).
+  const int flags = cached_read::active() ? RWF_NOWAIT : 0;
   do {
-    r = ::preadv(fd_.get(), iov, 2, static_cast<off_t>(off));
+    r = ::preadv2(fd_.get(), iov, 2, static_cast<off_t>(off), flags);
   } while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == EAGAIN && flags) return fs::would_block(path_);
   if (r < 0) return fs::io_error("read", path_);
   size_t got = static_cast<size_t>(r);
   if (got < len + 4) {

@@ -1,6 +1,8 @@
 #include "index/listing_header.h"
 
 #include "common/encrypted_size.h"
+#include "index/binary_record.h"
+#include "index/varint.h"
 
 namespace silt {
 
@@ -8,40 +10,6 @@ namespace {
 
 constexpr uint8_t kDeleteMarker = 1;
 constexpr uint8_t kNoData = 2;
-
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void put_bytes(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s);
-}
-
-// Reads from the front of in; false when it ends early or the number overflows.
-bool get_varint(std::string_view& in, uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in.empty()) return false;
-    const auto b = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return shift < 63 || b <= 1;
-  }
-  return false;
-}
-
-bool get_bytes(std::string_view& in, std::string_view& s) {
-  uint64_t n = 0;
-  if (!get_varint(in, n) || n > in.size()) return false;
-  s = in.substr(0, n);
-  in.remove_prefix(n);
-  return true;
-}
 
 // What a listing prints as Size: an encrypted version's plaintext size (the record keeps
 // the stored one, which reads need).
@@ -55,29 +23,31 @@ uint64_t listed_size(const ObjectRecord& r) {
 }  // namespace
 
 std::string encode_index_record(const ObjectRecord& r) {
-  std::string json = encode_object_record(r);
+  std::string record;
+  encode_binary_record(r, record);
   std::string out;
-  out.reserve(json.size() + 64);
-  out.push_back(kListingHeaderTag);
+  out.reserve(record.size() + 80);
+  out.push_back(kBinaryRecordTag);
   bool no_data = r.layout.data_id.empty();
   for (const auto& p : r.parts) no_data = no_data && p.data_id.empty();
   out.push_back(static_cast<char>((r.info.delete_marker ? kDeleteMarker : 0) | (no_data ? kNoData : 0)));
-  put_varint(out, listed_size(r));
-  put_varint(out, static_cast<uint64_t>(r.info.mtime_ms));
-  put_bytes(out, r.info.etag);
-  put_bytes(out, r.info.meta.storage_class);
-  put_bytes(out, r.info.version_id);
-  out += json;
+  varint::put(out, listed_size(r));
+  varint::put(out, static_cast<uint64_t>(r.info.mtime_ms));
+  varint::put_bytes(out, r.info.etag);
+  varint::put_bytes(out, r.info.meta.storage_class);
+  varint::put_bytes(out, r.info.version_id);
+  varint::put_bytes(out, record);
   return out;
 }
 
-bool split_index_value(std::string_view value, ListingHeader* h, std::string_view* json) {
-  if (value.empty() || value.front() != kListingHeaderTag) {
-    *json = value;
+bool split_index_value(std::string_view value, ListingHeader* h, std::string_view* record) {
+  if (value.empty() || (value.front() != kListingHeaderTag && value.front() != kBinaryRecordTag)) {
+    *record = value;
     return false;
   }
   std::string_view in = value.substr(1);
   ListingHeader tmp;
+  tmp.binary = value.front() == kBinaryRecordTag;
   uint64_t mtime = 0;
   bool ok = !in.empty();
   if (ok) {
@@ -85,22 +55,25 @@ bool split_index_value(std::string_view value, ListingHeader* h, std::string_vie
     tmp.no_data = static_cast<uint8_t>(in.front()) & kNoData;
     in.remove_prefix(1);
   }
-  ok = ok && get_varint(in, tmp.size) && get_varint(in, mtime) && get_bytes(in, tmp.etag) &&
-       get_bytes(in, tmp.storage_class) && get_bytes(in, tmp.version_id);
+  ok = ok && varint::get(in, tmp.size) && varint::get(in, mtime) && varint::get_bytes(in, tmp.etag) &&
+       varint::get_bytes(in, tmp.storage_class) && varint::get_bytes(in, tmp.version_id);
+  // A binary record is length-prefixed, so a value cut at a field boundary is caught.
+  std::string_view body = in;
+  if (ok && tmp.binary) ok = varint::get_bytes(in, body) && in.empty();
   if (!ok) {
-    *json = {};
+    *record = {};
     return false;
   }
   tmp.mtime_ms = static_cast<int64_t>(mtime);
   if (h) *h = tmp;
-  *json = in;
+  *record = body;
   return true;
 }
 
 s3::Status decode_listing_fields(std::string_view value, ObjectInfo& info) {
   ListingHeader h;
-  std::string_view json;
-  if (!split_index_value(value, &h, &json)) {
+  std::string_view record;
+  if (!split_index_value(value, &h, &record)) {
     auto rec = decode_object_record(value);
     if (!rec) return rec.error();
     info = std::move(rec->info);

@@ -1,8 +1,9 @@
-// The listing header: a few bytes in front of the object record JSON in the
-// index's O and V values (docs/format.md, "Listing header"), holding exactly
-// what a listing prints, so a listing page reads them without parsing JSON.
-// meta.json on the drives stays plain JSON; index values written by older
-// versions have no header and are decoded the old way.
+// The listing header: a few bytes in front of the object record in the index's
+// O and V values (docs/format.md, "Listing header"), holding exactly what a
+// listing prints, so a listing page reads them without decoding the record.
+// Values written now carry the binary record (index/binary_record.h) after it;
+// values of older versions carry JSON after it, or are plain JSON (no header).
+// meta.json on the drives stays plain JSON.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +14,11 @@
 
 namespace silt {
 
-// First byte of a value with a header. A JSON document starts with '{'.
+// First byte of a value with a header and a JSON record (written before the binary
+// record). A JSON document starts with '{'.
 inline constexpr char kListingHeaderTag = '\x01';
+// First byte of a value with a header and a binary record (what encode_index_record writes).
+inline constexpr char kBinaryRecordTag = '\x02';
 
 struct ListingHeader {
   bool delete_marker = false;
@@ -26,16 +30,20 @@ struct ListingHeader {
   std::string_view etag;
   std::string_view storage_class;  // as in the record's meta ("" when absent there)
   std::string_view version_id;
+  // The record after the header is binary (kBinaryRecordTag), not JSON.
+  bool binary = false;
 };
 
-// The index value of r: header + encode_object_record(r).
+// The index value of r: kBinaryRecordTag, the header, the length of the binary
+// record, the binary record.
 std::string encode_index_record(const ObjectRecord& r);
 
-// Splits an index value. With a header: fills h and json (the record after it)
-// and returns true. Without (older values, meta.json text): json = value, false.
-// A value that starts with the tag but is cut short also returns false, with
-// json empty, so the JSON decoder reports it corrupt.
-bool split_index_value(std::string_view value, ListingHeader* h, std::string_view* json);
+// Splits an index value. With a header: fills h and record (the record after it,
+// binary or JSON as h->binary says) and returns true. Without (older values,
+// meta.json text): record = value, false. A value that starts with a tag but is
+// cut short (or, binary, does not end where its length says) also returns false,
+// with record empty, so the JSON decoder reports it corrupt.
+bool split_index_value(std::string_view value, ListingHeader* h, std::string_view* record);
 
 // Fills what a listing prints (key and bucket excepted) into info: from the
 // header when there is one, else by decoding the whole record.

@@ -1,6 +1,6 @@
 // What we know about one stored object version: the client-visible ObjectInfo
-// plus where its bytes live. The same JSON document is the LevelDB value and
-// each drive's meta.json, so the index can be rebuilt from the drives alone.
+// plus where its bytes live. Each drive's meta.json holds it as JSON, the LevelDB
+// value in binary (the same fields), so the index can be rebuilt from the drives alone.
 // Multipart uploads in progress have their own records (index/upload_record.h).
 #pragma once
 
@@ -75,7 +75,8 @@ struct ObjectRecord {
 };
 
 // The JSON document (meta.json). The index stores it behind a listing header
-// (index/listing_header.h); decoding accepts both forms.
+// (index/listing_header.h) in binary (index/binary_record.h); decoding accepts
+// every form: meta.json, the old header + JSON values, the binary ones.
 std::string encode_object_record(const ObjectRecord& r);
 s3::Result<ObjectRecord> decode_object_record(std::string_view value);
 // Cheap test on an encoded record or index value (no JSON parse): is it a delete marker?

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "index/write_conditions.h"
+#include "object/cached_read.h"
 #include "rados/buckets.h"
 #include "rados/gc.h"
 #include "rados/listing.h"
@@ -82,6 +83,8 @@ s3::Result<std::unique_ptr<ObjectWriter>> RadosObjectLayer::create_object(std::s
 
 s3::Result<ObjectInfo> RadosObjectLayer::stat_object(std::string_view bucket, std::string_view key,
                                                      std::string_view version_id) {
+  // Every read here is a round trip to the cluster: never on a session thread (object/cached_read.h).
+  if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
   auto rec = rados::read_version(*b_, bucket, key, version_id);
   if (!rec) return rec.error();
   return std::move(rec->info);
@@ -91,6 +94,8 @@ s3::Result<std::unique_ptr<ObjectReader>> RadosObjectLayer::open_object(const Ob
                                                                         uint64_t length) {
   if (offset > info.size || length > info.size - offset)
     return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable");
+  // Every read here is a round trip to the cluster: never on a session thread (object/cached_read.h).
+  if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
   // The version stat_object returned, as it stands now.
   auto cur = rados::read_current(*b_, info.bucket, info.key);
   if (!cur) return cur.error();
@@ -213,6 +218,8 @@ s3::Status RadosObjectLayer::put_bucket_config(std::string_view bucket, std::str
 
 s3::Result<std::optional<std::string>> RadosObjectLayer::get_bucket_config(std::string_view bucket,
                                                                            std::string_view name) {
+  // Every read here is a round trip to the cluster: never on a session thread (object/cached_read.h).
+  if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
   return rados::get_bucket_config(*b_, bucket, name);
 }
 

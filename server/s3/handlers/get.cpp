@@ -2,6 +2,7 @@
 #include <charconv>
 
 #include "crypto/object_cipher.h"
+#include "object/cached_read.h"
 #include "server/http/blocking.h"
 #include "server/s3/access_check.h"
 #include "server/s3/handlers/expiration.h"
@@ -118,12 +119,30 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
   std::string small_body;
   s3::Status small_error;
   bool small = false;
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
+  auto lookup = [&] {
+    expiration.clear();
+    small = false;
+    small_error = s3::Status{};
     auto i = ctx.svc.objects.stat_object(req.bucket, req.key, version ? *version : std::string());
     if (i) expiration = expiration_for(ctx.svc, *i);
     if (i && !head) small = read_small(ctx, *i, small_body, small_error);
     return i;
-  });
+  };
+  // First on this session thread from memory and the page cache only: most small GETs
+  // end there, without the thread hand-off that cost more than the read. If anything
+  // would have waited (a disk read, a writer's lock, a repair to queue, another
+  // backend's round trip) the attempt is dropped and made again on the blocking pool.
+  std::optional<s3::Result<ObjectInfo>> found;
+  {
+    cached_read::Scope scope;  // no co_await inside: the scope belongs to this thread
+    auto i = lookup();
+    if (!scope.would_block()) found.emplace(std::move(i));
+  }
+  if (!found) {
+    auto i = co_await run_blocking(ctx.svc.blocking, lookup);
+    found.emplace(std::move(i));
+  }
+  auto info = std::move(*found);
   if (!info) co_return info.error();
   auto key = data_key_for(info->meta.sse, req, *ctx.svc.keys);
   if (!key) co_return key.error();

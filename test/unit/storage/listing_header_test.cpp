@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "index/binary_record.h"
 #include "index/index.h"
 #include "index/keys.h"
 #include "temp_dir.h"
@@ -32,15 +33,18 @@ ObjectRecord sample(const std::string& key, uint64_t size) {
 
 }  // namespace
 
-TEST_CASE("the listing header holds what a listing prints, and the JSON follows it", "[listing-header]") {
+TEST_CASE("the listing header holds what a listing prints, and the binary record follows it", "[listing-header]") {
   ObjectRecord r = sample("dir/a&b<c>", (1ull << 40) + 5);
   const std::string v = encode_index_record(r);
-  REQUIRE(v.front() == kListingHeaderTag);
+  REQUIRE(v.front() == kBinaryRecordTag);
 
   ListingHeader h;
   std::string_view json;
   REQUIRE(split_index_value(v, &h, &json));
-  CHECK(json == encode_object_record(r));  // exactly meta.json's document
+  CHECK(h.binary);
+  std::string binary;
+  encode_binary_record(r, binary);
+  CHECK(json == binary);  // exactly the binary record, after its length
   CHECK_FALSE(h.delete_marker);
   CHECK_FALSE(h.no_data);
   CHECK(h.size == (1ull << 40) + 5);
@@ -107,9 +111,9 @@ TEST_CASE("values without a header and cut-short headers", "[listing-header]") {
   CHECK(encoded_is_delete_marker(encode_object_record(m)));
   CHECK_FALSE(encoded_is_delete_marker(old));
 
+  // Cut anywhere, header or binary record: the length prefix catches a cut at a field boundary too.
   const std::string v = encode_index_record(r);
-  const size_t header_len = v.size() - old.size();
-  for (size_t cut = 1; cut < header_len; ++cut) {
+  for (size_t cut = 1; cut < v.size(); ++cut) {
     CAPTURE(cut);
     CHECK_FALSE(split_index_value(std::string_view(v).substr(0, cut), &h, &json));
     CHECK(json.empty());
@@ -148,7 +152,7 @@ TEST_CASE("an index written before the header lists and upgrades record by recor
   auto idx = Index::open(path);
   REQUIRE(idx.ok());
   Index& index = **idx;
-  // A new write next to the old ones: header + JSON.
+  // A new write next to the old ones: header + binary record.
   ObjectRecord fresh = sample("e", 22);
   fresh.version_key.clear();
   REQUIRE(index.put_object(fresh).ok());

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Two silt binaries and nginx side by side on the GET path (docs/performance.md, "GET
+# path"): bench/run.sh's get-4k-c16 (4 KiB GETs, 16 connections, 1000 keys) and
+# ranged-1m-c16 (16 parallel 1 MiB ranges of one 1 GiB object), ROUNDS rounds (default
+# 3), each round old, new, nginx in turn, so the machine's noise falls on all three.
+# Each silt runs on its own fresh data dir with its default flags, set up once; nginx
+# serves the very bytes silt-bench sends (sendfile on, as in bench/run.sh). Prints one
+# line per round and server: the rates, and for silt its CPU (user + system, from
+# /proc) per 4 KiB GET in ms and per 512 MiB of ranges in s, which a loaded machine moves
+# far less than the rates; take the medians. Needs nginx (scripts/install-deps.sh --bench).
+#
+#   bench/ab_get.sh OLD_SILT NEW_SILT [SILT_BENCH]
+set -euo pipefail
+OLD=${1:?old silt binary} NEW=${2:?new silt binary}
+BENCH=${3:-$(dirname "$0")/../build/bench/silt-bench}
+PORT=${PORT:-9491} AK=benchadmin SK=benchadmin-secret
+work=$(mktemp -d /tmp/silt-ab-get.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+declare -A EP KEY SECRET PID
+start_silt() {  # name binary port
+  mkdir -p "$work/$1"
+  SILT_ROOT_USER=$AK SILT_ROOT_PASSWORD=$SK SILT_CERTS_DIR= "$2" server --data "$work/$1/data" \
+    --address 127.0.0.1:$3 --log-level warn >"$work/$1/log" 2>&1 &
+  pids+=($!)
+  PID[$1]=$!
+  for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$3/_silt/health/ready && break; sleep 0.1; done
+  EP[$1]=http://127.0.0.1:$3 KEY[$1]=$AK SECRET[$1]=$SK
+  for a in "get --size 4K --objects 1000 --prefix g4k/" "get --size 1G --objects 1 --prefix g1g/"; do
+    # shellcheck disable=SC2086
+    "$BENCH" $a --setup-only --endpoint "${EP[$1]}" --access-key $AK --secret-key $SK >/dev/null
+  done
+}
+start_silt old "$OLD" "$PORT"
+start_silt new "$NEW" $((PORT + 1))
+mkdir -p "$work/nginx/www/silt-bench/g4k" "$work/nginx/www/silt-bench/g1g" "$work/nginx/tmp"
+"$BENCH" get --size 4K --write-body "$work/nginx/www/silt-bench/g4k/obj-00000000"
+for i in $(seq 1 999); do ln "$work/nginx/www/silt-bench/g4k/obj-00000000" "$(printf '%s/obj-%08d' "$work/nginx/www/silt-bench/g4k" "$i")"; done
+"$BENCH" get --size 1G --write-body "$work/nginx/www/silt-bench/g1g/obj-00000000"
+cat >"$work/nginx/nginx.conf" <<CONF
+user root;
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  server { listen 127.0.0.1:$((PORT + 2)); root $work/nginx/www; }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=($!)
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$((PORT + 2))/ && break; sleep 0.1; done
+EP[nginx]=http://127.0.0.1:$((PORT + 2)) KEY[nginx]=none SECRET[nginx]=none
+sync
+field() { /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j[sys.argv[2]])' "$@"; }
+ticks() {  # CPU ticks (user + system) of a silt; 0 for nginx
+  if [ -n "${PID[$1]:-}" ]; then awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; else echo 0; fi
+}
+hz=$(getconf CLK_TCK)
+for r in $(seq "${ROUNDS:-3}"); do
+  for s in old new nginx; do
+    common=(--endpoint "${EP[$s]}" --access-key "${KEY[$s]}" --secret-key "${SECRET[$s]}" --json)
+    t0=$(ticks $s)
+    "$BENCH" get --size 4K -c 16 -d 5 --objects 1000 --prefix g4k/ "${common[@]}" >"$work/g.json"
+    t1=$(ticks $s)
+    "$BENCH" ranged-get --size 1G -c 16 -n 512 --prefix g1g/ "${common[@]}" >"$work/r.json"
+    t2=$(ticks $s)
+    g=$(field "$work/g.json" ops_s) n=$(field "$work/g.json" ops) rg=$(field "$work/r.json" mib_s)
+    cpu=$(/usr/bin/python3 -c "import sys; a=[float(x) for x in sys.argv[1:]]; print('%.3f %.2f' % ((a[1]-a[0])/a[4]*1000/max(a[3],1), (a[2]-a[1])/a[4]))" "$t0" "$t1" "$t2" "$n" "$hz")
+    printf 'round %s %-5s get4k_c16 %6.0f ops/s (%s ms CPU/GET)  ranged1m_c16 %4.0f MiB/s (%s s CPU)  load %s\n' \
+      "$r" "$s" "$g" "${cpu% *}" "$rg" "${cpu#* }" "$(cut -d' ' -f1 /proc/loadavg)"
+  done
+done
