@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 # The first start's build (docs/performance.md, "Build time"), the same -O2 code as any build:
-#  -g1            line tables and symbols (backtraces, perf) without variables' locations, a
-#                 quarter less compile time than -g;
-#  -Dunity=on     each library's files compiled in chunks of four, parsing Boost, the standard
-#                 library and json once per chunk rather than once per file;
-#  -Drados=disabled  no RADOS backend (rados/ and librados): the default erasure-coded store
-#                 does not use it.
+#  -g1               line tables and symbols (backtraces, perf) without variables' locations,
+#                    a quarter less compile time than -g;
+#  -Dunity=on        each library compiled in chunks of four files, parsing and instantiating
+#                    Boost, json and the standard library once per chunk instead of per file;
+#  -Drados=disabled  no RADOS backend: rados/ and librados, which the default erasure-coded
+#                    store does not use (`meson configure build -Drados=auto` adds it).
 # scripts/test.sh turns unity off and rados back to auto in the build/ it finds; `meson configure
 # build -Dcpp_args=` gives a run.sh-made build/ the full -g.
 [ -f build/build.ninja ] || meson setup build -Dcpp_args=-g1 -Dunity=on -Drados=disabled
