@@ -100,7 +100,7 @@ print(shlex.join(a + ["-o", "/tmp/build_time_tu.o"]))' "$f")
     rm -rf "$dir"
     ;;
   *)
-    sed -n '2,15p' "$0"
+    sed -n '2,17p' "$0"
     exit 2
     ;;
 esac
