@@ -8,7 +8,12 @@
 #   bench/build_time.sh touch        in ./build: touch server/s3/handlers/tags.cpp, ninja silt
 #   bench/build_time.sh tu FILE...   compile FILE as ./build compiles it (output thrown away), CPU
 #                                    time; SILT_TU_FLAGS adds flags, e.g. -g0 or -include PCH.h
-#   bench/build_time.sh tus [N]      the N (default 15) slowest compiles of ./build/.ninja_log
+#   bench/build_time.sh tus [N] [DIR]  the N (default 15) slowest compiles of DIR/.ninja_log
+#                                    (default ./build)
+#   bench/build_time.sh apt          the apt step on a bare bookworm: the packages that
+#                                    scripts/install-deps.sh's build list adds to a minbase
+#                                    system, downloaded and unpacked (dpkg-deb -x) in a temp dir;
+#                                    nothing is installed
 # SILT_JOBS caps the parallel compiles as in scripts/run.sh (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,11 +76,31 @@ print(shlex.join(a + ["-o", "/tmp/build_time_tu.o"]))' "$f")
     ;;
   tus)
     # .ninja_log: start ms, end ms, mtime, output, hash; the last line per output wins.
-    awk -v OFS='\t' 'NR > 1 { t[$4] = ($2 - $1) / 1000 } END { for (o in t) print t[o], o }' build/.ninja_log |
+    awk -v OFS='\t' 'NR > 1 { t[$4] = ($2 - $1) / 1000 } END { for (o in t) print t[o], o }' "${3:-build}/.ninja_log" |
       sort -rn | head -"${2:-15}"
     ;;
+  apt)
+    dir=$(mktemp -d /tmp/silt-apt-time.XXXXXX)
+    eval "$(sed -n '/^build_pkgs=(/,/)$/p' scripts/install-deps.sh)"
+    closure() {  # PKG...: PKG and everything it depends on (no recommends), one a line
+      apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+        --no-replaces --no-enhances "$@" 2>/dev/null | grep -v '^[ <]' | sort -u
+    }
+    # A minbase system: the Essential and Priority: required packages, apt, and what they need.
+    closure apt $(apt-cache dumpavail | awk '/^Package:/ { p = $2 } /^(Priority: required|Essential: yes)/ { print p }' |
+      sort -u) >"$dir/base"
+    closure "${build_pkgs[@]}" | comm -23 - "$dir/base" >"$dir/new"
+    mkdir "$dir/debs" "$dir/root"
+    # apt-get warns that root downloads unsandboxed; the timing line is /usr/bin/time's stderr.
+    (cd "$dir/debs" && timed "apt-get download of $(wc -l <"$dir/new") packages" \
+      sh -c 'apt-get download -qq "$@" 2>/dev/null' sh $(cat "$dir/new"))
+    echo "downloaded: $(du -sm "$dir/debs" | cut -f1) MB"
+    timed "dpkg-deb -x of each" sh -c 'for d in "$1"/debs/*.deb; do dpkg-deb -x "$d" "$1/root"; done' sh "$dir"
+    echo "unpacked: $(du -sm "$dir/root" | cut -f1) MB"
+    rm -rf "$dir"
+    ;;
   *)
-    sed -n '2,10p' "$0"
+    sed -n '2,17p' "$0"
     exit 2
     ;;
 esac

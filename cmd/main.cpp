@@ -35,7 +35,7 @@ namespace {
 // Documented in README.md; refused anywhere but loopback.
 constexpr const char* kDevUser = "siltadmin";
 constexpr const char* kDevPassword = "siltadmin-secret";
-constexpr int kDefaultDrives = 6;
+constexpr int kDataDirDrives = 6;
 constexpr int kDefaultParity = 2;
 
 struct ServerOptions {
@@ -112,7 +112,7 @@ std::string certs_dir(const ServerOptions& o) {
 // The embedded default: DIR/drive-1 ... DIR/drive-6 and DIR/index, created on first start.
 std::vector<std::string> data_dir_drives(const fs::path& dir) {
   std::vector<std::string> drives;
-  for (int i = 1; i <= kDefaultDrives; i++) {
+  for (int i = 1; i <= kDataDirDrives; i++) {
     fs::path d = dir / ("drive-" + std::to_string(i));
     fs::create_directories(d);
     drives.push_back(d.string());

@@ -14,7 +14,7 @@ namespace {
 
 constexpr char kFileMagic[8] = {'S', 'I', 'L', 'T', 'S', 'E', 'G', 'F'};
 constexpr char kEntryMagic[8] = {'S', 'I', 'L', 'T', 'S', 'E', 'G', 'E'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kSegmentVersion = 1;
 constexpr size_t kDataIdLen = 32;
 // Larger entries are not ones silt wrote (a small object's shard is at most the
 // inline threshold, which --inline-threshold caps at 1 MiB; records are a few KiB).
@@ -84,7 +84,7 @@ bool parse_segment_name(std::string_view name, uint64_t& id) {
 std::string encode_segment_file_header(uint64_t id) {
   std::string h(kSegmentHeaderSize, '\0');
   std::memcpy(h.data(), kFileMagic, 8);
-  put32(h.data() + 8, kVersion);
+  put32(h.data() + 8, kSegmentVersion);
   put64(h.data() + 16, id);
   put32(h.data() + 28, crc32c(0, h.data(), 28));
   return h;

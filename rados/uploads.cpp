@@ -26,7 +26,7 @@ constexpr std::string_view kCompleted = "completed";
 constexpr size_t kBatch = 500;
 
 // Upload ids start with this, so one key's uploads sort by initiation.
-uint64_t now_us() {
+uint64_t upload_now_us() {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
@@ -194,7 +194,7 @@ s3::Result<UploadInfo> create_upload(Backend& b, std::string_view bucket, std::s
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto shard = b.bucket_shard(bucket);
     if (!shard) return shard.error();
-    UploadInfo u{std::string(bucket), std::string(key), keys::make_upload_id(now_us()), now, meta};
+    UploadInfo u{std::string(bucket), std::string(key), keys::make_upload_id(upload_now_us()), now, meta};
     librados::ObjectWriteOperation op;
     op.assert_exists();
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));

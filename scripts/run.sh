@@ -7,11 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-# -g1: line tables and symbols (backtraces, perf) without variables' locations, a quarter less
-# compile time than -g; the code is the same -O2 code. scripts/test.sh sets up with the full -g
-# when it creates build/ (docs/performance.md, "Build time"); `meson configure build -Dcpp_args=`
-# turns a run.sh-made build/ into that.
-[ -f build/build.ninja ] || meson setup build -Dcpp_args=-g1
+# The first start's build (docs/performance.md, "Build time"), the same -O2 code as any build:
+#  -g1               line tables and symbols (backtraces, perf) without variables' locations,
+#                    a quarter less compile time than -g;
+#  -Dunity=on        each library compiled in chunks of four files, parsing and instantiating
+#                    Boost, json and the standard library once per chunk instead of per file;
+#  -Drados=disabled  no RADOS backend: rados/ and librados, which the default erasure-coded
+#                    store does not use (`meson configure build -Drados=auto` adds it).
+# scripts/test.sh turns unity off and rados back to auto in the build/ it finds; `meson configure
+# build -Dcpp_args=` gives a run.sh-made build/ the full -g.
+[ -f build/build.ninja ] || meson setup build -Dcpp_args=-g1 -Dunity=on -Drados=disabled
 # Only the server: the unit tests, fuzzers and benches are scripts/test.sh's and
 # bench/run.sh's to build (docs/performance.md, "Build time").
 ninja -C build -j "${SILT_JOBS:-2}" silt

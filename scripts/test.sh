@@ -24,6 +24,9 @@ step "build"
 if [ ! -f build/build.ninja ]; then
   meson setup build || exit 1
 fi
+# A build/ made by scripts/run.sh compiles in unity chunks and without rados/; the tests build
+# each file on its own, and rados/ when librados is installed (docs/performance.md, "Build time").
+meson configure build -Dunity=off -Drados=auto >/dev/null || exit 1
 ninja -C build -j "${SILT_JOBS:-2}" || exit 1
 
 step "layer check (scripts/check_layers.py: each folder includes only what its arrows allow)"

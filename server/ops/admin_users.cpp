@@ -10,7 +10,7 @@ namespace silt::server {
 
 namespace {
 
-Response json_response(const nlohmann::json& j) {
+Response users_json_response(const nlohmann::json& j) {
   Response r;
   r.content_type = "application/json";
   r.body = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // never throws
@@ -110,7 +110,7 @@ s3::Result<Response> handle_admin_users(std::string_view method,
     nlohmann::json list = nlohmann::json::array();
     for (const auto& u : users.list())
       list.push_back({{"accessKey", u.access_key}, {"created", u.created_ms}, {"admin", u.admin}});
-    return json_response({{"users", list}});
+    return users_json_response({{"users", list}});
   }
   if (method == "PUT") {
     auto key = access_key_param(query);
@@ -128,7 +128,7 @@ s3::Result<Response> handle_admin_users(std::string_view method,
                                                      *key + " --reassign-to USER)");
     auto added = users.add(*key, *secret, now_ms());
     if (!added) return added.error();
-    return json_response({{"accessKey", added->access_key}, {"secretKey", added->secret_key}});
+    return users_json_response({{"accessKey", added->access_key}, {"secretKey", added->secret_key}});
   }
   if (method == "DELETE") {
     auto key = access_key_param(query);

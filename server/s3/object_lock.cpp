@@ -17,7 +17,7 @@ namespace silt::server {
 
 namespace {
 
-bool load(pugi::xml_document& doc, std::string_view xml) {
+bool load_lock_xml(pugi::xml_document& doc, std::string_view xml) {
   // A NUL would cut the text pugixml sees short of what was signed.
   return !xml_has_nul(xml) && doc.load_buffer(xml.data(), xml.size());
 }
@@ -69,7 +69,7 @@ constexpr int64_t kDayMs = 86400000;
 
 s3::Result<ObjectLockConfiguration> parse_object_lock_configuration(std::string_view xml) {
   pugi::xml_document doc;
-  if (!load(doc, xml)) return malformed_xml();
+  if (!load_lock_xml(doc, xml)) return malformed_xml();
   auto root = doc.child("ObjectLockConfiguration");
   if (!root || !children_within(root, {"ObjectLockEnabled", "Rule"})) return malformed_xml();
   if (std::string_view(root.child_value("ObjectLockEnabled")) != "Enabled") return malformed_xml();
@@ -106,7 +106,7 @@ std::string object_lock_configuration_xml(const ObjectLockConfiguration& c) {
 
 s3::Result<ObjectLock> parse_retention(std::string_view xml, int64_t now_ms) {
   pugi::xml_document doc;
-  if (!load(doc, xml)) return malformed_xml();
+  if (!load_lock_xml(doc, xml)) return malformed_xml();
   auto root = doc.child("Retention");
   if (!root || !children_within(root, {"Mode", "RetainUntilDate"})) return malformed_xml();
   ObjectLock out;
@@ -131,7 +131,7 @@ std::string retention_xml(const ObjectLock& lock) {
 
 s3::Result<bool> parse_legal_hold(std::string_view xml) {
   pugi::xml_document doc;
-  if (!load(doc, xml)) return malformed_xml();
+  if (!load_lock_xml(doc, xml)) return malformed_xml();
   auto root = doc.child("LegalHold");
   if (!root || !children_within(root, {"Status"}) || !root.child("Status")) return malformed_xml();
   std::string_view v = root.child_value("Status");

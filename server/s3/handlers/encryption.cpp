@@ -8,11 +8,11 @@
 namespace silt::server::handlers {
 
 namespace {
-constexpr size_t kMaxDocumentBytes = 64 * 1024;
+constexpr size_t kMaxEncryptionDocumentBytes = 64 * 1024;
 }
 
 awaitable<Result> put_bucket_encryption(RequestContext& ctx) {
-  auto body = co_await ctx.body.read_all(kMaxDocumentBytes);
+  auto body = co_await ctx.body.read_all(kMaxEncryptionDocumentBytes);
   if (!body) co_return body.error();
   auto config = parse_bucket_encryption(*body);
   if (!config) co_return config.error();

@@ -9,7 +9,7 @@
 namespace silt::server::handlers {
 
 namespace {
-constexpr std::string_view kConfig = "lifecycle";
+constexpr std::string_view kLifecycleConfig = "lifecycle";
 // 1000 rules with long IDs, prefixes and tags fit well within this.
 constexpr size_t kMaxBody = 1024 * 1024;
 }  // namespace
@@ -21,15 +21,15 @@ awaitable<Result> put_bucket_lifecycle(RequestContext& ctx) {
       *body, [&](std::string_view name) { return ctx.svc.objects.has_storage_class(name); });
   if (!config) co_return config.error();
   std::string doc = lifecycle::to_xml(*config);
-  auto st = co_await run_blocking(ctx.svc.blocking,
-                                  [&] { return ctx.svc.objects.put_bucket_config(ctx.req.bucket, kConfig, doc); });
+  auto st = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.put_bucket_config(ctx.req.bucket, kLifecycleConfig, doc); });
   if (!st) co_return st.error();
   co_return empty_response(200);
 }
 
 awaitable<Result> get_bucket_lifecycle(RequestContext& ctx) {
   auto doc = co_await run_blocking(ctx.svc.blocking,
-                                   [&] { return ctx.svc.objects.get_bucket_config(ctx.req.bucket, kConfig); });
+                                   [&] { return ctx.svc.objects.get_bucket_config(ctx.req.bucket, kLifecycleConfig); });
   if (!doc) co_return doc.error();
   if (!*doc)
     co_return s3::Error(s3::Code::NoSuchLifecycleConfiguration, "The lifecycle configuration does not exist")
@@ -38,8 +38,8 @@ awaitable<Result> get_bucket_lifecycle(RequestContext& ctx) {
 }
 
 awaitable<Result> delete_bucket_lifecycle(RequestContext& ctx) {
-  auto st = co_await run_blocking(ctx.svc.blocking,
-                                  [&] { return ctx.svc.objects.delete_bucket_config(ctx.req.bucket, kConfig); });
+  auto st = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.delete_bucket_config(ctx.req.bucket, kLifecycleConfig); });
   if (!st) co_return st.error();
   co_return empty_response(204);
 }

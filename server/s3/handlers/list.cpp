@@ -48,7 +48,7 @@ std::string enc(const ListRequest& lr, std::string_view s) {
   return lr.url_encode ? uri_encode(s, true) : std::string(s);
 }
 
-void add_owner(XmlWriter& x, std::string_view user) {
+void write_owner(XmlWriter& x, std::string_view user) {
   x.open("Owner");
   x.element("ID", user);
   x.element("DisplayName", user);
@@ -62,7 +62,7 @@ void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, con
     x.element("LastModified", iso8601_ms(o.mtime_ms));
     x.element("ETag", quoted_etag(o.etag));
     x.element("Size", std::to_string(o.size));
-    if (owner) add_owner(x, ctx.identity.user);
+    if (owner) write_owner(x, ctx.identity.user);
     x.element("StorageClass", o.meta.storage_class.empty() ? "STANDARD" : o.meta.storage_class);
     x.close("Contents");
   }
@@ -176,7 +176,7 @@ awaitable<Result> list_object_versions(RequestContext& ctx) {
       x.element("Size", std::to_string(v.size));
       x.element("StorageClass", v.meta.storage_class.empty() ? "STANDARD" : v.meta.storage_class);
     }
-    add_owner(x, ctx.identity.user);
+    write_owner(x, ctx.identity.user);
     x.close(kind);
   }
   for (const auto& pre : res->prefixes) {

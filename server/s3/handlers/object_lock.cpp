@@ -15,7 +15,7 @@ namespace silt::server {
 
 namespace {
 
-constexpr size_t kMaxDocumentBytes = 64 * 1024;
+constexpr size_t kMaxLockDocumentBytes = 64 * 1024;
 
 s3::Error missing_lock_configuration() {
   return s3::Error(s3::Code::InvalidRequest, "Bucket is missing Object Lock Configuration");
@@ -38,7 +38,7 @@ s3::Status require_lock_bucket(ObjectLayer& objects, std::string_view bucket) {
   return {};
 }
 
-std::string version_of(const S3Request& req) {
+std::string lock_version_of(const S3Request& req) {
   const std::string* v = req.query_value("versionId");
   return v ? *v : std::string();
 }
@@ -97,7 +97,7 @@ awaitable<Result> change_lock(RequestContext& ctx, LockChange change) {
   if (change.retention) change.bypass_governance = co_await governance_bypass(ctx);
   auto info = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
     if (auto st = require_lock_bucket(ctx.svc.objects, req.bucket); !st) return st.error();
-    return ctx.svc.objects.set_object_lock(req.bucket, req.key, version_of(req), change);
+    return ctx.svc.objects.set_object_lock(req.bucket, req.key, lock_version_of(req), change);
   });
   if (!info) co_return info.error();
   co_return empty_response(200);
@@ -108,14 +108,14 @@ awaitable<s3::Result<ObjectInfo>> locked_version(RequestContext& ctx) {
   const auto& req = ctx.req;
   co_return co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
     if (auto st = require_lock_bucket(ctx.svc.objects, req.bucket); !st) return st.error();
-    return ctx.svc.objects.stat_object(req.bucket, req.key, version_of(req));
+    return ctx.svc.objects.stat_object(req.bucket, req.key, lock_version_of(req));
   });
 }
 
 }  // namespace
 
 awaitable<Result> put_object_lock_configuration(RequestContext& ctx) {
-  auto body = co_await ctx.body.read_all(kMaxDocumentBytes);
+  auto body = co_await ctx.body.read_all(kMaxLockDocumentBytes);
   if (!body) co_return body.error();
   auto config = parse_object_lock_configuration(*body);
   if (!config) co_return config.error();
@@ -149,7 +149,7 @@ awaitable<Result> get_object_lock_configuration(RequestContext& ctx) {
 }
 
 awaitable<Result> put_object_retention(RequestContext& ctx) {
-  auto body = co_await ctx.body.read_all(kMaxDocumentBytes);
+  auto body = co_await ctx.body.read_all(kMaxLockDocumentBytes);
   if (!body) co_return body.error();
   auto retention = parse_retention(*body, now_ms());
   if (!retention) co_return retention.error();
@@ -168,7 +168,7 @@ awaitable<Result> get_object_retention(RequestContext& ctx) {
 }
 
 awaitable<Result> put_object_legal_hold(RequestContext& ctx) {
-  auto body = co_await ctx.body.read_all(kMaxDocumentBytes);
+  auto body = co_await ctx.body.read_all(kMaxLockDocumentBytes);
   if (!body) co_return body.error();
   auto on = parse_legal_hold(*body);
   if (!on) co_return on.error();

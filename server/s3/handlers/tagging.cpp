@@ -8,7 +8,7 @@
 namespace silt::server::handlers {
 
 namespace {
-std::string version_of(const S3Request& req) {
+std::string tagging_version_of(const S3Request& req) {
   const std::string* v = req.query_value("versionId");
   return v ? *v : std::string();
 }
@@ -16,7 +16,7 @@ std::string version_of(const S3Request& req) {
 awaitable<Result> set_tags(RequestContext& ctx, const Tags& tags, int status) {
   const auto& req = ctx.req;
   auto info = co_await run_blocking(
-      ctx.svc.blocking, [&] { return ctx.svc.objects.set_tags(req.bucket, req.key, version_of(req), tags); });
+      ctx.svc.blocking, [&] { return ctx.svc.objects.set_tags(req.bucket, req.key, tagging_version_of(req), tags); });
   if (!info) co_return info.error();
   Response r = empty_response(status);
   add_version_header(r, *info);
@@ -45,8 +45,8 @@ awaitable<Result> delete_object_tagging(RequestContext& ctx) {
 
 awaitable<Result> get_object_tagging(RequestContext& ctx) {
   const auto& req = ctx.req;
-  auto info = co_await run_blocking(ctx.svc.blocking,
-                                    [&] { return ctx.svc.objects.stat_object(req.bucket, req.key, version_of(req)); });
+  auto info = co_await run_blocking(
+      ctx.svc.blocking, [&] { return ctx.svc.objects.stat_object(req.bucket, req.key, tagging_version_of(req)); });
   if (!info) co_return info.error();
   Response r = xml_response(tags_to_xml(info->meta.tags));
   add_version_header(r, *info);
