@@ -272,8 +272,9 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
   if (operation == "DeleteObjects") {
     // Checked per key by the handler (authorize_keys). Without a policy or a bucket grant
     // nothing but ownership can allow a delete, so others are refused before they send the body.
-    const bool grants = !facts->access->acl.empty() && !facts->access->acls_disabled();
-    if (facts->access->policy || grants || auth::owns(who, facts->owner, svc.config.admin_user)) co_return s3::Status{};
+    const bool bucket_grants = !facts->access->acl.empty() && !facts->access->acls_disabled();
+    if (facts->access->policy || bucket_grants || auth::owns(who, facts->owner, svc.config.admin_user))
+      co_return s3::Status{};
     co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
   }
 
