@@ -42,9 +42,20 @@ s3::Status decide(const Principal& who, Action action, Owner owner, std::string_
   return denied();
 }
 
-bool is_object_read(std::string_view action) {
-  return action == "s3:GetObject" || action == "s3:GetObjectVersion";
+namespace {
+
+// Step 6 of decide(): what the ACLs give a non-owner.
+Decision acl_decision(const AccessRequest& r) {
+  auto need = acl_need(r.action);
+  if (r.acls_disabled || !need) return {denied()};
+  const Grantee who{r.who.anonymous, r.who.canonical_id};
+  const Grants* acl = need->object ? r.object_acl : r.bucket_acl;
+  if (need->object && !acl) return {denied(), true};
+  if (acl && grants_permission(*acl, who, need->permission, r.ignore_public_acls)) return {};
+  return {denied()};
 }
+
+}  // namespace
 
 Decision decide(const AccessRequest& r) {
   if (r.who.admin) return {};
@@ -62,21 +73,17 @@ Decision decide(const AccessRequest& r) {
   if (is_owner_only(r.action)) {
     if (effect == PolicyEffect::Allow && is_policy_action(r.action))
       return {s3::Error(s3::Code::MethodNotAllowed, "The specified method is not allowed against this resource.")};
+    // The owner's own WRITE_ACP grant (never a policy's) lets another rewrite the ACL.
+    if (r.action == "s3:PutBucketAcl") return acl_decision(r);
     return {denied()};
   }
   if (effect == PolicyEffect::Allow) return {};
-  if (r.acls_ignored) return {denied()};
-  if (r.action == "s3:ListBucket" && acl_grants_read(r.bucket_acl, r.who.anonymous)) return {};
-  if (is_object_read(r.action)) {
-    if (!r.object_acl) return {denied(), true};
-    if (acl_grants_read(*r.object_acl, r.who.anonymous)) return {};
-  }
-  return {denied()};
+  return acl_decision(r);
 }
 
 bool acl_needs_permission(std::string_view acl_value) {
   if (acl_value.empty()) return false;
-  return canned_acl(acl_value) != CannedAcl::Private;
+  return !is_canned_acl(acl_value) || !stored_canned(acl_value).empty();
 }
 
 bool owner_is(std::string_view expected, std::string_view recorded_owner, std::string_view admin_user) {

@@ -14,15 +14,19 @@
 //      rewrite the rules that admitted it. A policy call a policy Allow would admit is
 //      405 MethodNotAllowed, as AWS answers an identity outside the owner's account;
 //      anything else AccessDenied;
+//      A bucket ACL grant of WRITE_ACP (or FULL_CONTROL) is the one exception: the owner
+//      gave it, so PutBucketAcl is the grantee's too, as on AWS;
 //   5. a policy Allow admits, except that under RestrictPublicBuckets a public statement
 //      (Principal "*" without a narrowing condition, auth::is_public()) admits no one;
-//   6. an ACL grant admits reads: the bucket's for s3:ListBucket, the object's for
-//      s3:GetObject / s3:GetObjectVersion (public-read: anyone; authenticated-read:
-//      signed users), unless the bucket ignores ACLs (IgnorePublicAcls, or Object
-//      Ownership BucketOwnerEnforced);
+//   6. an ACL grant admits what acl_need() maps it to (auth/acl.h): the bucket's grants
+//      for bucket actions and object writes, the object's for object reads and its ACL;
+//      AllUsers is anyone, AuthenticatedUsers any signed user, a canonical id that user.
+//      Under Object Ownership BucketOwnerEnforced no ACL grants anything; under
+//      IgnorePublicAcls the AllUsers and AuthenticatedUsers grants grant nothing;
 //   7. else AccessDenied (implicit deny).
-// A write that sets a canned ACL granting more than private is decided twice: as its
-// own action and as s3:PutObjectAcl (acl_needs_permission(); server/s3/access_check.cpp).
+// A write that sets an ACL granting more than private (x-amz-acl, x-amz-grant-*) is
+// decided twice: as its own action and as s3:PutObjectAcl (acl_needs_permission();
+// server/s3/access_check.cpp).
 #pragma once
 
 #include <optional>
@@ -38,7 +42,8 @@ namespace silt::auth {
 struct Principal {
   std::string_view user;  // the user's name (its access key); empty when anonymous
   bool admin = false;
-  bool anonymous = false;  // an unsigned request
+  bool anonymous = false;    // an unsigned request
+  std::string canonical_id;  // what ACL grants name the user by; empty when anonymous
 };
 
 // What the request does, as far as access is concerned.
@@ -66,16 +71,17 @@ struct AccessRequest {
   std::string_view resource;  // "arn:aws:s3:::bucket" or "arn:aws:s3:::bucket/key"
   const Policy* policy = nullptr;
   const PolicyFacts* facts = nullptr;
-  CannedAcl bucket_acl = CannedAcl::Private;
-  std::optional<CannedAcl> object_acl;  // object reads: the object's ACL once looked up
-  bool acls_ignored = false;            // IgnorePublicAcls or BucketOwnerEnforced: ACLs grant nothing
-  bool restrict_public = false;         // RestrictPublicBuckets: public policy statements grant nothing
+  const Grants* bucket_acl = nullptr;  // null: private
+  const Grants* object_acl = nullptr;  // object actions: the object's ACL once looked up
+  bool acls_disabled = false;          // Object Ownership BucketOwnerEnforced: ACLs grant nothing
+  bool ignore_public_acls = false;     // IgnorePublicAcls: group grants grant nothing
+  bool restrict_public = false;        // RestrictPublicBuckets: public policy statements grant nothing
 };
 
 struct Decision {
   s3::Status status;
-  // Denied, but the object's ACL (not yet given) could still grant this read: look it up
-  // and decide again. Never set for the owner or the admin.
+  // Denied, but the object's ACL (not yet given) could still grant this: look it up and
+  // decide again. Never set for the owner or the admin.
   bool needs_object_acl = false;
 };
 
@@ -85,15 +91,13 @@ Decision decide(const AccessRequest& r);
 // CreateMultipartUpload; POST Object's acl field) also needs s3:PutObjectAcl, as AWS asks
 // of a grantee of s3:PutObject: any value that grants more than private, and any value
 // that is no canned ACL (the operation refuses those anyway). "" (absent) does not.
+// A write with x-amz-grant-* headers always does (access_check.cpp).
 bool acl_needs_permission(std::string_view acl_value);
 
 // Whether `expected` (x-amz-expected-bucket-owner, x-amz-source-expected-bucket-owner)
 // names the owner of a bucket with this recorded owner, as silt reports owners: the
 // user's name, admin_user for buckets recorded without one.
 bool owner_is(std::string_view expected, std::string_view recorded_owner, std::string_view admin_user);
-
-// Whether the action is an object read an object ACL's READ grant covers.
-bool is_object_read(std::string_view action);
 
 // Whether ListBuckets shows a bucket with this owner to who.
 bool visible_in_listing(const Principal& who, std::string_view owner, std::string_view admin_user);

@@ -51,6 +51,14 @@ std::optional<Credential> CredentialStore::find(std::string_view access_key) con
   return it->second;
 }
 
+// A scan: user stores hold tens of users, and only ACL writes and GetObjectAcl ask.
+std::optional<Credential> CredentialStore::find_by_canonical_id(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  for (const auto& [key, c] : creds_)
+    if (!id.empty() && c.canonical_id == id) return c;
+  return std::nullopt;
+}
+
 std::vector<Credential> CredentialStore::list() const {
   std::shared_lock lock(mu_);
   std::vector<Credential> out;

@@ -17,6 +17,11 @@ struct Credential {
   std::string secret_key;
   std::string user;
   int64_t created_ms = 0;  // 0: not recorded (the root user comes from the environment)
+  // How S3 documents name the user (Owner, ACL grants): 64 lowercase hex characters,
+  // fixed for the user's lifetime, and a free-form name shown beside it. (Initialised so
+  // positional initialisers of the first fields stay warning-free.)
+  std::string canonical_id{};
+  std::string display_name{};
 };
 
 class CredentialStore {
@@ -33,6 +38,8 @@ class CredentialStore {
   bool remove(std::string_view access_key);
   // A copy, so a concurrent remove() cannot pull it out from under the caller.
   std::optional<Credential> find(std::string_view access_key) const;
+  // The user an ACL grant names; nullopt when no user has that canonical id.
+  std::optional<Credential> find_by_canonical_id(std::string_view id) const;
   // Sorted by access key.
   std::vector<Credential> list() const;
 

@@ -1,7 +1,5 @@
 #include "auth/public_access.h"
 
-#include "auth/acl.h"
-
 namespace silt::auth {
 
 std::optional<ObjectOwnership> object_ownership(std::string_view name) {
@@ -20,16 +18,20 @@ std::string_view ownership_name(ObjectOwnership o) {
   return "BucketOwnerEnforced";
 }
 
-bool is_public_acl(std::string_view canned) {
-  auto acl = canned_acl(canned);
-  return acl && *acl != CannedAcl::Private;
-}
-
 s3::Status acl_write_allowed(std::string_view canned, const PublicAccessBlock& block,
                              std::optional<ObjectOwnership> ownership) {
   if (ownership == ObjectOwnership::BucketOwnerEnforced && !canned.empty() && canned != "bucket-owner-full-control")
     return s3::Error(s3::Code::AccessControlListNotSupported, "The bucket does not allow ACLs");
-  if (block.block_public_acls && is_public_acl(canned)) return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  if (block.block_public_acls && is_canned_acl(canned) && is_public_acl(stored_canned(canned)))
+    return s3::Error(s3::Code::AccessDenied, "Access Denied");
+  return {};
+}
+
+s3::Status acl_write_allowed(const Grants& grants, bool owner_only, const PublicAccessBlock& block,
+                             std::optional<ObjectOwnership> ownership) {
+  if (ownership == ObjectOwnership::BucketOwnerEnforced && !owner_only)
+    return s3::Error(s3::Code::AccessControlListNotSupported, "The bucket does not allow ACLs");
+  if (block.block_public_acls && is_public(grants)) return s3::Error(s3::Code::AccessDenied, "Access Denied");
   return {};
 }
 

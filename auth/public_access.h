@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "auth/acl.h"
 #include "common/error.h"
 
 namespace silt::auth {
@@ -30,14 +31,17 @@ enum class ObjectOwnership { ObjectWriter, BucketOwnerPreferred, BucketOwnerEnfo
 std::optional<ObjectOwnership> object_ownership(std::string_view name);
 std::string_view ownership_name(ObjectOwnership o);
 
-// Whether a canned ACL (x-amz-acl) grants to everyone or to every signed user.
-bool is_public_acl(std::string_view canned);
-
 // Whether a request may set the canned ACL `canned` ("" when it sets none) on this bucket
 // or one of its objects. BucketOwnerEnforced admits only none and bucket-owner-full-control
 // (400 AccessControlListNotSupported, AWS's answer); BlockPublicAcls refuses a public one
 // (403 AccessDenied). A value that is no canned ACL is the operation's to refuse.
 s3::Status acl_write_allowed(std::string_view canned, const PublicAccessBlock& block,
+                             std::optional<ObjectOwnership> ownership);
+// The same for an explicit grant list (x-amz-grant-* headers, a Put*Acl body): under
+// BucketOwnerEnforced only a list giving the owner FULL_CONTROL and no one anything
+// (owner_only, AWS's "equivalent" of bucket-owner-full-control) passes; under
+// BlockPublicAcls a list with a grant to AllUsers or AuthenticatedUsers is refused.
+s3::Status acl_write_allowed(const Grants& grants, bool owner_only, const PublicAccessBlock& block,
                              std::optional<ObjectOwnership> ownership);
 
 }  // namespace silt::auth

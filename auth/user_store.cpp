@@ -13,6 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "util/hash.h"
+#include "util/random_id.h"
+
 namespace silt::auth {
 
 namespace {
@@ -56,7 +59,31 @@ s3::Status sync_dir(const std::string& dir) {
   return {};
 }
 
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
 }  // namespace
+
+s3::Result<std::string> validate_canonical_id(std::string_view id) {
+  std::string out(id);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  if (out.size() != 64 || !std::all_of(out.begin(), out.end(), is_hex))
+    return invalid("A canonical id is 64 hexadecimal characters");
+  return out;
+}
+
+s3::Status validate_display_name(std::string_view name) {
+  if (name.empty() || name.size() > 128) return invalid("A display name must be 1 to 128 bytes long");
+  if (!std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; }))
+    return invalid("A display name may not contain control characters");
+  return {};
+}
+
+std::string derived_canonical_id(std::string_view name) {
+  return sha256_hex("silt canonical id\n" + std::string(name));
+}
 
 s3::Status validate_access_key(std::string_view key) {
   if (key.size() < kMinKey || key.size() > kMaxKey) return invalid("An access key must be 3 to 128 characters long");
@@ -93,6 +120,8 @@ s3::Result<std::string> generate_secret_key() {
 
 s3::Result<std::unique_ptr<UserStore>> UserStore::open(std::string path, Credential root) {
   std::unique_ptr<UserStore> store(new UserStore(std::move(path), std::move(root)));
+  if (store->root_.canonical_id.empty()) store->root_.canonical_id = derived_canonical_id(store->root_.access_key);
+  if (store->root_.display_name.empty()) store->root_.display_name = store->root_.user;
   store->creds_.add(store->root_);
   std::error_code ec;
   if (!std::filesystem::exists(store->path_, ec) && !ec) return store;  // no users added yet
@@ -102,6 +131,7 @@ s3::Result<std::unique_ptr<UserStore>> UserStore::open(std::string path, Credent
   text << in.rdbuf();
   auto j = nlohmann::json::parse(text.str(), nullptr, false);
   const std::string where = "users file " + store->path_ + ": ";
+  bool missing_ids = false;
   if (j.is_discarded() || !j.is_object() || !j.contains("users") || !j["users"].is_array())
     return s3::Error(s3::Code::InternalError, where + "not a JSON object with a \"users\" array");
   if (j.value("version", 0) != kFileVersion)
@@ -119,8 +149,22 @@ s3::Result<std::unique_ptr<UserStore>> UserStore::open(std::string path, Credent
     if (auto st = validate_secret_key(c.secret_key); !st)
       return s3::Error(st.error().code, where + c.access_key + ": " + st.error().message);
     if (c.access_key == store->root_.access_key) continue;  // the environment's root wins
+    c.display_name =
+        u.contains("displayName") && u["displayName"].is_string() ? u["displayName"].get<std::string>() : c.access_key;
+    if (u.contains("canonicalId") && u["canonicalId"].is_string()) {
+      auto id = validate_canonical_id(u["canonicalId"].get<std::string>());
+      if (!id) return s3::Error(id.error().code, where + c.access_key + ": " + id.error().message);
+      c.canonical_id = std::move(*id);
+    } else {
+      c.canonical_id = random_hex(64);
+      missing_ids = true;
+    }
+    if (store->creds_.find_by_canonical_id(c.canonical_id))
+      return s3::Error(s3::Code::InternalError, where + c.access_key + ": canonical id used twice");
     store->creds_.insert(std::move(c));
   }
+  if (missing_ids)
+    if (auto st = store->save(store->added_users()); !st) return st.error();
   return store;
 }
 
@@ -133,7 +177,11 @@ std::vector<Credential> UserStore::added_users() const {
 s3::Status UserStore::save(const std::vector<Credential>& users) const {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& c : users)
-    list.push_back({{"accessKey", c.access_key}, {"secretKey", c.secret_key}, {"created", c.created_ms}});
+    list.push_back({{"accessKey", c.access_key},
+                    {"secretKey", c.secret_key},
+                    {"created", c.created_ms},
+                    {"canonicalId", c.canonical_id},
+                    {"displayName", c.display_name}});
   std::string text = nlohmann::json{{"version", kFileVersion}, {"users", list}}.dump(2) + "\n";
 
   const std::string tmp = path_ + ".tmp";
@@ -154,12 +202,22 @@ s3::Status UserStore::save(const std::vector<Credential>& users) const {
   return sync_dir(dir.empty() ? "." : dir);
 }
 
-s3::Result<Credential> UserStore::add(std::string_view access_key, std::string_view secret, int64_t now_ms) {
+s3::Result<Credential> UserStore::add(std::string_view access_key, std::string_view secret, int64_t now_ms,
+                                      const UserNames& names) {
   if (auto st = validate_access_key(access_key); !st) return st.error();
   Credential c;
   c.access_key = std::string(access_key);
   c.user = c.access_key;
   c.created_ms = now_ms;
+  c.display_name = names.display_name.empty() ? c.access_key : names.display_name;
+  if (auto st = validate_display_name(c.display_name); !st) return st.error();
+  if (names.canonical_id.empty()) {
+    c.canonical_id = random_hex(64);
+  } else {
+    auto id = validate_canonical_id(names.canonical_id);
+    if (!id) return id.error();
+    c.canonical_id = std::move(*id);
+  }
   if (secret.empty()) {
     auto generated = generate_secret_key();
     if (!generated) return generated.error();
@@ -171,6 +229,8 @@ s3::Result<Credential> UserStore::add(std::string_view access_key, std::string_v
 
   std::lock_guard lock(write_mu_);
   if (creds_.find(access_key)) return invalid("The user " + c.access_key + " exists already");
+  if (creds_.find_by_canonical_id(c.canonical_id))
+    return invalid("Another user has the canonical id " + c.canonical_id);
   // On disk first: a user that could not be saved must not work until the next restart only.
   std::vector<Credential> users = added_users();
   users.push_back(c);
@@ -191,8 +251,9 @@ s3::Status UserStore::remove(std::string_view access_key) {
 }
 
 std::vector<UserEntry> UserStore::list() const {
-  std::vector<UserEntry> out{{root_.access_key, root_.created_ms, true}};
-  for (const auto& c : added_users()) out.push_back({c.access_key, c.created_ms, false});
+  std::vector<UserEntry> out{{root_.access_key, root_.created_ms, true, root_.canonical_id, root_.display_name}};
+  for (const auto& c : added_users())
+    out.push_back({c.access_key, c.created_ms, false, c.canonical_id, c.display_name});
   return out;
 }
 

@@ -250,6 +250,8 @@ void add_user_commands(CLI::App* admin, const std::shared_ptr<Options>& o) {
   auto add_key = std::make_shared<std::string>();
   auto add_secret = std::make_shared<std::string>();
   auto secret_stdin = std::make_shared<bool>(false);
+  auto display_name = std::make_shared<std::string>();
+  auto canonical_id = std::make_shared<std::string>();
   CLI::App* add =
       user->add_subcommand("add", "Add an access key; prints its secret (generated unless --secret-stdin gives one)");
   add->add_option("access_key", *add_key, "The new access key")->required();
@@ -257,12 +259,17 @@ void add_user_commands(CLI::App* admin, const std::shared_ptr<Options>& o) {
   add->add_option("secret_key", *add_secret, "Refused: a secret in argv shows in ps and shell history")->group("");
   add->add_flag("--secret-stdin", *secret_stdin,
                 "Read the secret (8 to 128 printable characters) from standard input, or prompt for it on a terminal");
+  add->add_option("--display-name", *display_name,
+                  "The name S3 documents show beside the user's canonical id (default: the access key)");
+  add->add_option("--canonical-id", *canonical_id,
+                  "The user's canonical id, 64 hex characters, to keep one from AWS or MinIO (default: a random one)");
   add->callback(command([=] {
     if (!add_secret->empty()) throw CommandError{secret_in_argv_message(*add_key)};
     std::string secret;
     if (*secret_stdin) secret = read_secret(*add_key);
     AdminClient c = client(*o);
-    std::string body = call(c, "PUT", "users", {{"accessKey", *add_key}}, user_add_body(secret));
+    std::string body =
+        call(c, "PUT", "users", {{"accessKey", *add_key}}, user_add_body(secret, *display_name, *canonical_id));
     if (o->json)
       print_raw(body);
     else

@@ -5,10 +5,14 @@
 
 namespace silt::admin {
 
-std::string user_add_body(std::string_view secret) {
-  if (secret.empty()) return {};
+std::string user_add_body(std::string_view secret, std::string_view display_name, std::string_view canonical_id) {
+  Json j = Json::object();
+  if (!secret.empty()) j["secretKey"] = secret;
+  if (!display_name.empty()) j["displayName"] = display_name;
+  if (!canonical_id.empty()) j["canonicalId"] = canonical_id;
+  if (j.empty()) return {};
   // Bytes that are not UTF-8 become U+FFFD, which the server refuses as not printable ASCII.
-  return Json{{"secretKey", secret}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::optional<std::string> secret_from_input(std::istream& in) {
@@ -43,7 +47,12 @@ std::string render_users(const Json& users) {
 }
 
 std::string render_added_user(const Json& added) {
-  return "access key: " + json_string(added, "accessKey") + "\nsecret key: " + json_string(added, "secretKey") + "\n";
+  std::string out =
+      "access key: " + json_string(added, "accessKey") + "\nsecret key: " + json_string(added, "secretKey") + "\n";
+  // What ACL grants name the user by (an older server sends neither).
+  if (auto id = json_string(added, "canonicalId"); !id.empty()) out += "canonical id: " + id + "\n";
+  if (auto name = json_string(added, "displayName"); !name.empty()) out += "display name: " + name + "\n";
+  return out;
 }
 
 }  // namespace silt::admin

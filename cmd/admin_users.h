@@ -11,8 +11,10 @@
 
 namespace silt::admin {
 
-// The PUT body: {"secretKey": S}, or empty (the server generates one) when secret is empty.
-std::string user_add_body(std::string_view secret);
+// The PUT body: {"secretKey": S, "displayName": D, "canonicalId": I}, each member only
+// when not empty (the server picks defaults), or empty when all are.
+std::string user_add_body(std::string_view secret, std::string_view display_name = {},
+                          std::string_view canonical_id = {});
 
 // The secret `user add --secret-stdin` reads: the first line of in, without its line end.
 // nullopt when there is none (end of input, or an empty line).

@@ -68,6 +68,8 @@ CodeInfo info(Code c) {
     case Code::ServerSideEncryptionConfigurationNotFoundError:
       return {"ServerSideEncryptionConfigurationNotFoundError", 404};
     case Code::KmsNotFound: return {"KMS.NotFoundException", 400};
+    case Code::UnresolvableGrantByEmailAddress: return {"UnresolvableGrantByEmailAddress", 400};
+    case Code::UnexpectedContent: return {"UnexpectedContent", 400};
     case Code::PreconditionFailed: return {"PreconditionFailed", 412};
     case Code::RequestHeaderSectionTooLarge: return {"RequestHeaderSectionTooLarge", 400};
     case Code::RequestTimeTooSkewed: return {"RequestTimeTooSkewed", 403};

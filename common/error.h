@@ -83,6 +83,9 @@ enum class Code {
   // Server-side encryption (issue 19 item 1).
   ServerSideEncryptionConfigurationNotFoundError,  // 404: GetBucketEncryption of a bucket without one
   KmsNotFound,                                     // 400 "KMS.NotFoundException": no keyring key of that id
+  // ACL grants (issue 19 item 4).
+  UnresolvableGrantByEmailAddress,  // 400: an emailAddress grantee (silt keeps no emails)
+  UnexpectedContent,                // 400: a Put*Acl with both a body and ACL headers
 };
 
 std::string_view code_name(Code c);

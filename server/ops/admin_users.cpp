@@ -29,18 +29,37 @@ s3::Result<std::string> access_key_param(const std::vector<std::pair<std::string
   return *key;
 }
 
-// {"secretKey": "..."} or nothing at all (a secret is generated).
-s3::Result<std::string> secret_from_body(std::string_view body) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::string();
+// What a PUT body asks for; empty fields: the defaults (a generated secret, the access
+// key as display name, a random canonical id).
+struct NewUser {
+  std::string secret;
+  auth::UserNames names;
+};
+
+// One optional string member; "" when absent or null.
+s3::Result<std::string> optional_string(const nlohmann::json& j, const char* name) {
+  if (!j.contains(name) || j[name].is_null()) return std::string();
+  if (!j[name].is_string()) return s3::Error(s3::Code::InvalidArgument, std::string(name) + " must be a string");
+  std::string v = j[name].get<std::string>();
+  if (v.empty())
+    return s3::Error(s3::Code::InvalidArgument, std::string(name) + " must not be empty; omit it for the default");
+  return v;
+}
+
+// {"secretKey": "...", "displayName": "...", "canonicalId": "..."}, each optional, or nothing at all.
+s3::Result<NewUser> new_user_from_body(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return NewUser{};
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return s3::Error(s3::Code::InvalidArgument, "The body must be a JSON object such as {\"secretKey\": \"...\"}");
-  if (!j.contains("secretKey") || j["secretKey"].is_null()) return std::string();
-  if (!j["secretKey"].is_string()) return s3::Error(s3::Code::InvalidArgument, "secretKey must be a string");
-  std::string secret = j["secretKey"].get<std::string>();
-  if (secret.empty())
-    return s3::Error(s3::Code::InvalidArgument, "secretKey must not be empty; omit it to generate one");
-  return secret;
+  NewUser u;
+  auto secret = optional_string(j, "secretKey");
+  if (!secret) return secret.error();
+  auto display = optional_string(j, "displayName");
+  if (!display) return display.error();
+  auto id = optional_string(j, "canonicalId");
+  if (!id) return id.error();
+  return NewUser{std::move(*secret), {std::move(*display), std::move(*id)}};
 }
 
 // The buckets owner holds, by name.
@@ -109,14 +128,18 @@ s3::Result<Response> handle_admin_users(std::string_view method,
   if (method == "GET") {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& u : users.list())
-      list.push_back({{"accessKey", u.access_key}, {"created", u.created_ms}, {"admin", u.admin}});
+      list.push_back({{"accessKey", u.access_key},
+                      {"created", u.created_ms},
+                      {"admin", u.admin},
+                      {"canonicalId", u.canonical_id},
+                      {"displayName", u.display_name}});
     return users_json_response({{"users", list}});
   }
   if (method == "PUT") {
     auto key = access_key_param(query);
     if (!key) return key.error();
-    auto secret = secret_from_body(body);
-    if (!secret) return secret.error();
+    auto wanted = new_user_from_body(body);
+    if (!wanted) return wanted.error();
     // Left from a removal before buckets were checked (or one racing a CreateBucket):
     // the new holder of the name must not get them.
     auto leftover = buckets_of(svc.objects, *key);
@@ -126,9 +149,12 @@ s3::Result<Response> handle_admin_users(std::string_view method,
                                                      name_list(*leftover) +
                                                      "): give them to another user first (silt admin user remove " +
                                                      *key + " --reassign-to USER)");
-    auto added = users.add(*key, *secret, now_ms());
+    auto added = users.add(*key, wanted->secret, now_ms(), wanted->names);
     if (!added) return added.error();
-    return users_json_response({{"accessKey", added->access_key}, {"secretKey", added->secret_key}});
+    return users_json_response({{"accessKey", added->access_key},
+                          {"secretKey", added->secret_key},
+                          {"canonicalId", added->canonical_id},
+                          {"displayName", added->display_name}});
   }
   if (method == "DELETE") {
     auto key = access_key_param(query);

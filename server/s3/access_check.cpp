@@ -6,8 +6,10 @@
 
 #include "server/http/blocking.h"
 #include "server/s3/bucket_access.h"
+#include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/copy_source.h"
 #include "server/s3/router.h"
+#include "server/s3/user_names.h"
 
 namespace silt::server {
 
@@ -72,7 +74,9 @@ boost::asio::awaitable<s3::Status> expected_owner_holds(Services& svc, std::stri
                                                         const std::string& bucket) {
   auto owner = co_await owner_of(svc, bucket);
   if (!owner) co_return owner.error();
-  if (*owner && !auth::owner_is(expected, **owner, svc.config.admin_user))
+  // The owner as ListBuckets shows it (its canonical id) or by its user name.
+  if (*owner && !auth::owner_is(expected, **owner, svc.config.admin_user) &&
+      expected != names_of(svc, **owner).canonical_id)
     co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
   co_return s3::Status{};
 }
@@ -175,8 +179,16 @@ void add_existing_tags(auth::PolicyFacts& f, Services& svc, const std::string& b
   for (const auto& [k, v] : info->meta.tags) f.set("s3:existingobjecttag/" + k, v);
 }
 
+// What the bucket's Block Public Access and Object Ownership say of setting acl.
+s3::Status acl_settable(const BucketAccess& access, const AclWrite& acl) {
+  if (!acl.canned.empty())
+    if (auto st = auth::acl_write_allowed(acl.canned, access.block, access.ownership); !st) return st;
+  if (acl.grants) return auth::acl_write_allowed(*acl.grants, acl.owner_only, access.block, access.ownership);
+  return {};
+}
+
 // Decides one (action, resource) on an existing bucket; looks the object's ACL up only
-// when nothing else admits the read.
+// when nothing else admits an object action its ACL could.
 boost::asio::awaitable<s3::Status> check(Services& svc, const auth::Principal& who, const S3Request& req,
                                          std::string_view operation, const BucketFacts& bucket,
                                          const std::string& bucket_name, std::string_view action,
@@ -197,8 +209,9 @@ boost::asio::awaitable<s3::Status> check(Services& svc, const auth::Principal& w
   ar.resource = arn;
   ar.policy = bucket.access->policy.get();
   ar.facts = &facts;
-  ar.bucket_acl = bucket.access->acl;
-  ar.acls_ignored = bucket.access->acls_ignored();
+  ar.bucket_acl = &bucket.access->acl;
+  ar.acls_disabled = bucket.access->acls_disabled();
+  ar.ignore_public_acls = bucket.access->block.ignore_public_acls;
   ar.restrict_public = bucket.access->block.restrict_public_buckets;
   auto d = auth::decide(ar);
   if (!d.needs_object_acl || !key) co_return d.status;
@@ -206,15 +219,16 @@ boost::asio::awaitable<s3::Status> check(Services& svc, const auth::Principal& w
       co_await run_blocking(svc.blocking, [&] { return svc.objects.stat_object(bucket_name, *key, version_id); });
   // A missing object stays AccessDenied for a caller that may not read it (no existence leak).
   if (!info) co_return d.status;
-  ar.object_acl = auth::canned_acl(info->meta.acl).value_or(auth::CannedAcl::Private);
+  const auth::Grants object_acl = auth::decode_acl(info->meta.acl, "");
+  ar.object_acl = &object_acl;
   co_return auth::decide(ar).status;
 }
 
 }  // namespace
 
 auth::Principal principal_of(const auth::Identity& id, const Services& svc) {
-  if (id.access_key.empty()) return {{}, false, true};
-  return {id.user, !id.user.empty() && id.user == svc.config.admin_user, false};
+  if (id.access_key.empty()) return {{}, false, true, {}};
+  return {id.user, !id.user.empty() && id.user == svc.config.admin_user, false, names_of(svc, id.user).canonical_id};
 }
 
 boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity& id, const S3Request& req,
@@ -223,15 +237,25 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
   if (auto st = co_await expected_owners_hold(svc, req, operation); !st) co_return st;
   // The bucket's Block Public Access and Object Ownership bind everyone, the admin too,
   // once the caller is otherwise admitted (so they tell a stranger nothing).
-  std::string_view acl_value;
-  if (sets_object_acl(operation) || operation == "PutBucketAcl" || operation == "PutObjectAcl")
-    acl_value = acl ? *acl : req.header_value("x-amz-acl");
+  AclWrite acl_write;
+  auth::Grants grants;
+  if (sets_object_acl(operation) || operation == "CreateBucket" || operation == "PutBucketAcl" ||
+      operation == "PutObjectAcl") {
+    acl_write.canned = acl ? *acl : req.header_value("x-amz-acl");
+    // A malformed grant header is the operation's to refuse (acl_from_request()).
+    if (auto g = grants_from_request(req); g && !g->empty()) {
+      grants = std::move(*g);
+      acl_write.grants = &grants;
+    }
+  }
   const auth::Principal who = principal_of(id, svc);
   const auth::Action kind = action_of(operation);
   // The admin may do everything, so its requests skip every lookup but that one.
   if (who.admin) {
-    if (acl_value.empty()) co_return s3::Status{};
-    co_return co_await acl_write_allowed(svc, req.bucket, acl_value);
+    if (acl_write.grants)
+      if (auto st = grantees_known(svc, grants); !st) co_return st;
+    if (acl_write.canned.empty() && !acl_write.grants) co_return s3::Status{};
+    co_return co_await acl_write_allowed(svc, req.bucket, acl_write);
   }
   if (kind == auth::Action::ListBuckets || req.bucket.empty())
     co_return auth::decide(who, auth::Action::ListBuckets, {}, svc.config.admin_user);
@@ -241,12 +265,16 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
   if (kind == auth::Action::CreateBucket || !facts->exists) {
     auth::Owner owner;
     if (facts->exists) owner = std::string_view(facts->owner);
-    co_return auth::decide(who, kind, owner, svc.config.admin_user);
+    auto st = auth::decide(who, kind, owner, svc.config.admin_user);
+    if (st && acl_write.grants) st = grantees_known(svc, grants);
+    co_return st;
   }
   if (operation == "DeleteObjects") {
-    // Checked per key by the handler (authorize_keys). Without a policy nothing but
-    // ownership can allow a delete, so others are refused before they send the body.
-    if (facts->access->policy || auth::owns(who, facts->owner, svc.config.admin_user)) co_return s3::Status{};
+    // Checked per key by the handler (authorize_keys). Without a policy or a bucket grant
+    // nothing but ownership can allow a delete, so others are refused before they send the body.
+    const bool bucket_grants = !facts->access->acl.empty() && !facts->access->acls_disabled();
+    if (facts->access->policy || bucket_grants || auth::owns(who, facts->owner, svc.config.admin_user))
+      co_return s3::Status{};
     co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
   }
 
@@ -265,11 +293,12 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
   const std::string* key = nullptr;
   if (endpoint.iam.object) key = &req.key;
   if (auto st = co_await check(svc, who, req, operation, *facts, req.bucket, action, key, version); !st) co_return st;
-  if (!acl_value.empty())
-    if (auto st = auth::acl_write_allowed(acl_value, facts->access->block, facts->access->ownership); !st) co_return st;
+  if (auto st = acl_settable(*facts->access, acl_write); !st) co_return st;
+  if (acl_write.grants)
+    if (auto st = grantees_known(svc, grants); !st) co_return st;
 
   // A grantee of s3:PutObject publishing what it writes also needs s3:PutObjectAcl (AWS's rule).
-  if (sets_object_acl(operation) && auth::acl_needs_permission(acl_value)) {
+  if (sets_object_acl(operation) && (acl_write.grants || auth::acl_needs_permission(acl_write.canned))) {
     const std::string no_version;
     if (auto st = co_await check(svc, who, req, operation, *facts, req.bucket, "s3:PutObjectAcl", &req.key, no_version);
         !st)
@@ -307,12 +336,17 @@ boost::asio::awaitable<s3::Status> authorize_request_tags(Services& svc, const a
   co_return co_await check(svc, who, req, endpoint.operation, *facts, req.bucket, action, &req.key, version, &tags);
 }
 
-boost::asio::awaitable<s3::Status> acl_write_allowed(Services& svc, const std::string& bucket,
-                                                     std::string_view canned) {
+boost::asio::awaitable<s3::Status> acl_write_allowed(Services& svc, const std::string& bucket, const AclWrite& acl) {
   auto facts = co_await bucket_facts(svc, bucket);
   if (!facts) co_return facts.error();
   if (!facts->exists) co_return s3::Status{};  // NoSuchBucket from the operation
-  co_return auth::acl_write_allowed(canned, facts->access->block, facts->access->ownership);
+  co_return acl_settable(*facts->access, acl);
+}
+
+s3::Status grantees_known(const Services& svc, const auth::Grants& grants) {
+  for (const auto& g : grants)
+    if (!g.group && !display_name_of_id(svc, g.grantee)) return s3::Error(s3::Code::InvalidArgument, "Invalid id");
+  return {};
 }
 
 boost::asio::awaitable<s3::Result<std::vector<s3::Status>>> authorize_keys(

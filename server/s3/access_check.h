@@ -27,13 +27,14 @@ auth::Principal principal_of(const auth::Identity& id, const Services& svc);
 // endpoint: the request's row of the endpoint table (server/s3/router.h), whose IAM action is
 // decided on (the versioned one for a request naming a version). CopyObject and
 // UploadPartCopy are checked as s3:GetObject on their source too; PutObject, CopyObject,
-// CreateMultipartUpload and PostObject that set a canned ACL granting more than private
-// as s3:PutObjectAcl too. acl: the ACL the request sets, when it is not the x-amz-acl
+// CreateMultipartUpload and PostObject that set a canned ACL granting more than private,
+// or any x-amz-grant-* grant, as s3:PutObjectAcl too. acl: the ACL the request sets, when it is not the x-amz-acl
 // header (POST Object's acl form field; "" for none). A request naming the owner it
 // expects (x-amz-expected-bucket-owner, and x-amz-source-expected-bucket-owner on a copy)
 // is AccessDenied, whoever sends it, when another user owns that bucket; so is a request
 // setting a public canned ACL under BlockPublicAcls (AccessControlListNotSupported: any
-// ACL but bucket-owner-full-control under BucketOwnerEnforced). Looks bucket
+// ACL but bucket-owner-full-control under BucketOwnerEnforced), and one whose
+// x-amz-grant-* name an unknown canonical id is InvalidArgument. Looks bucket
 // owners up on the blocking pool, and not at all for the admin unless such a header asks;
 // reads an object's ACL only for a non-owner's read that neither the policy nor the bucket
 // ACL admits.
@@ -41,12 +42,24 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
                                              const Endpoint& endpoint,
                                              std::optional<std::string_view> acl = std::nullopt);
 
-// A request that sets the canned ACL `canned` (not "") on bucket or one of its objects,
-// against the bucket's Block Public Access and Object Ownership (auth/public_access.h):
-// AccessDenied or AccessControlListNotSupported, for everyone. authorize() checks the
-// x-amz-acl header (and POST Object's acl field) itself; Put*Acl call this for an ACL in
-// their body, named as the canned ACL it maps to. A missing bucket passes.
-boost::asio::awaitable<s3::Status> acl_write_allowed(Services& svc, const std::string& bucket, std::string_view canned);
+// An ACL a request sets: a canned one (x-amz-acl, POST Object's acl field) or a grant list
+// (x-amz-grant-* headers, a Put*Acl body).
+struct AclWrite {
+  std::string_view canned;               // "" when none
+  const auth::Grants* grants = nullptr;  // null when none
+  bool owner_only = false;               // grants give the owner FULL_CONTROL and no one anything
+};
+
+// A request that sets `acl` on bucket or one of its objects, against the bucket's Block
+// Public Access and Object Ownership (auth/public_access.h): AccessDenied or
+// AccessControlListNotSupported, for everyone. authorize() checks the request's headers
+// (and POST Object's acl field) itself; Put*Acl call this for an ACL in their body. A
+// missing bucket passes.
+boost::asio::awaitable<s3::Status> acl_write_allowed(Services& svc, const std::string& bucket, const AclWrite& acl);
+
+// 400 InvalidArgument when a grant names a canonical id no silt user has (AWS's answer to
+// an unknown id); ok otherwise.
+s3::Status grantees_known(const Services& svc, const auth::Grants& grants);
 
 // PutObjectTagging on a bucket whose policy reads the tags a request sets
 // (s3:RequestObjectTag/<k>, s3:RequestObjectTagKeys): authorize() leaves the decision to

@@ -26,7 +26,8 @@ s3::Result<std::shared_ptr<const BucketAccess>> BucketAccessCache::get(ObjectLay
   }
   auto acl = objects.get_bucket_config(bucket, kAclConfig);
   if (!acl) return acl.error();
-  if (*acl) entry->acl = auth::canned_acl(**acl).value_or(auth::CannedAcl::Private);
+  // For decisions only: the owner's own grant is never needed (auth/access.h).
+  if (*acl) entry->acl = auth::decode_acl(**acl, "");
   // Both were checked when stored, like the policy: an unreadable one is no setting.
   auto block = objects.get_bucket_config(bucket, kPublicAccessBlockConfig);
   if (!block) return block.error();

@@ -38,14 +38,12 @@ inline constexpr std::string_view kTaggingConfig = "tagging";
 
 struct BucketAccess {
   int64_t created_ms = 0;
-  std::shared_ptr<const auth::Policy> policy;  // null: none
-  auth::CannedAcl acl = auth::CannedAcl::Private;
+  std::shared_ptr<const auth::Policy> policy;      // null: none
+  auth::Grants acl;                                // the bucket's grants to others (auth/acl.h); empty: private
   auth::PublicAccessBlock block;                   // all false: none
   std::optional<auth::ObjectOwnership> ownership;  // nullopt: none set
-  // Whether ACLs grant nothing here: IgnorePublicAcls, or BucketOwnerEnforced (ACLs disabled).
-  bool acls_ignored() const {
-    return block.ignore_public_acls || ownership == auth::ObjectOwnership::BucketOwnerEnforced;
-  }
+  // Whether ACLs grant nothing here: BucketOwnerEnforced (ACLs disabled).
+  bool acls_disabled() const { return ownership == auth::ObjectOwnership::BucketOwnerEnforced; }
 };
 
 class BucketAccessCache {

@@ -20,8 +20,6 @@ constexpr Ops kSseCServed[] = {"PutObject",  "CopyObject",     "CreateMultipartU
                                "GetObject",  "HeadObject"};
 constexpr Ops kSseCUnserved[] = {"PostObject", "GetObjectAttributes"};
 constexpr Ops kCopies[] = {"CopyObject", "UploadPartCopy"};
-constexpr Ops kGrants[] = {"CreateBucket", "PutBucketAcl",          "PutObject",
-                           "CopyObject",   "CreateMultipartUpload", "PutObjectAcl"};
 constexpr Ops kConditionalWrites[] = {"PutObject", "CopyObject", "CompleteMultipartUpload"};
 constexpr Ops kCreateBucket[] = {"CreateBucket"};
 constexpr Ops kPutObject[] = {"PutObject"};
@@ -57,9 +55,6 @@ constexpr Answer kOwnership{s3::Code::NotImplemented,
 constexpr Answer kWebsite{s3::Code::NotImplemented,
                           "A header you provided implies functionality that is not implemented: silt does not host "
                           "static websites, so it keeps no website redirect."};
-constexpr Answer kGrant{s3::Code::NotImplemented,
-                        "A header you provided implies functionality that is not implemented: silt supports canned "
-                        "ACLs (x-amz-acl) only, not x-amz-grant-* grants."};
 constexpr Answer kIfNoneMatch{s3::Code::NotImplemented, "If-None-Match on writes supports only *"};
 constexpr Answer kAppend{s3::Code::NotImplemented,
                          "A header you provided implies functionality that is not implemented: silt does not append "
@@ -79,8 +74,6 @@ constexpr Refusal kTable[] = {
     // Object Lock in a form upload (the headers of the other writes are object_lock.h's).
     {"x-amz-object-lock-*", kPostObject, Asks::AnyValue, kObjectLockForm, kObjectLockForm},
     {"x-amz-object-ownership", kCreateBucket, Asks::AnyValue, kOwnership, kOwnership},
-    // ACL grants to named users and groups (canned ACLs are auth/acl.h's).
-    {"x-amz-grant-*", kGrants, Asks::AnyValue, kGrant, kGrant},
     {"x-amz-website-redirect-location", kObjectWrites, Asks::AnyValue, kWebsite, kWebsite},
     // If-None-Match on writes takes "*" only, as on AWS (its API reference: "Expects the '*'
     // character"); appends do not exist.

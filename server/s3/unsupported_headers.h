@@ -1,7 +1,7 @@
 // What silt refuses: every request header (and POST Object form field of the same name)
 // that asks for a protection or a behaviour silt does not implement. A client told "yes"
 // must get what it asked for; a request asking for server-side encryption, Object Lock,
-// per-user ACL grants, ... therefore gets the S3 error AWS gives for an unavailable
+// a static website redirect, ... therefore gets the S3 error AWS gives for an unavailable
 // feature instead of a 200 for bytes stored without it.
 //
 // The table (unsupported_headers.cpp) is the one list: the router consults it for every

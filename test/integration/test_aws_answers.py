@@ -54,7 +54,8 @@ def test_create_owned_bucket_again_in_us_east_1_is_200_and_resets_its_acl(silt, 
     resp = s3.create_bucket(Bucket=name)
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert resp["Location"] == f"/{name}"
-    assert acl_grants(s3, name) == {(silt.access_key, "FULL_CONTROL")}
+    owner_id = s3.list_buckets()["Owner"]["ID"]  # the canonical id, not the access key (issue 19 item 4)
+    assert acl_grants(s3, name) == {(owner_id, "FULL_CONTROL")}
     assert requests.get(f"{silt.endpoint}/{name}", timeout=10).status_code == 403
     # A canned ACL on the repeated request is applied; the objects are untouched.
     s3.create_bucket(Bucket=name, ACL="public-read")
@@ -62,7 +63,7 @@ def test_create_owned_bucket_again_in_us_east_1_is_200_and_resets_its_acl(silt, 
     assert s3.get_object(Bucket=name, Key="k")["Body"].read() == b"kept"
     # Naming us-east-1 explicitly is the same request.
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-east-1"})
-    assert acl_grants(s3, name) == {(silt.access_key, "FULL_CONTROL")}
+    assert acl_grants(s3, name) == {(owner_id, "FULL_CONTROL")}
 
 
 def test_create_owned_bucket_again_elsewhere_is_409(silt, s3):

@@ -286,7 +286,7 @@ def test_expected_bucket_owner_on_bucket_and_multipart_operations(silt, s3, buck
     # Nothing above acted: the key is there, the upload still open.
     assert read(s3, bucket, "k") == b"v"
     assert [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == [up]
-    # The right owner (the admin's user name, as ListBuckets shows it) passes.
+    # The right owner (the admin's canonical id, as ListBuckets shows it) passes.
     owner = s3.list_buckets()["Owner"]["ID"]
     r = silt.request("GET", bucket, "", params=[("versioning", None)],
                      headers={"x-amz-expected-bucket-owner": owner})

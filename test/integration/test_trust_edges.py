@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import stat
 import subprocess
 import time
@@ -299,7 +300,10 @@ def test_user_add_refuses_a_secret_in_argv_and_reads_stdin(silt):
     users = [u["accessKey"] for u in json.loads(ok(silt.admin("--json", "user", "list")).stdout)["users"]]
     assert "argv-user" not in users
     out = ok(silt.admin("user", "add", "stdin-user", "--secret-stdin", input="stdin-secret-0123\n")).stdout
-    assert out == "access key: stdin-user\nsecret key: stdin-secret-0123\n"
+    # The canonical id and display name follow since issue 19 item 4 (test_acl_grants.py).
+    lines = out.splitlines()
+    assert lines[:2] == ["access key: stdin-user", "secret key: stdin-secret-0123"], out
+    assert re.fullmatch(r"canonical id: [0-9a-f]{64}", lines[2]) and lines[3:] == ["display name: stdin-user"], out
     assert client(silt, "stdin-user", "stdin-secret-0123").list_buckets()["Buckets"] == []
     r = silt.admin("user", "add", "empty-user", "--secret-stdin", input="")
     assert r.returncode != 0 and "no secret" in r.stderr, r.stderr

@@ -64,7 +64,6 @@ EXAMPLE = {
     "x-amz-server-side-encryption-customer-*": "x-amz-server-side-encryption-customer-algorithm",
     "x-amz-copy-source-server-side-encryption-customer-*": "x-amz-copy-source-server-side-encryption-customer-key",
     "x-amz-object-lock-*": "x-amz-object-lock-mode",
-    "x-amz-grant-*": "x-amz-grant-read",
 }
 VALUE = {"AnyValue": "AES256", "True": "true", "NotStar": '"0123456789abcdef0123456789abcdef"'}
 
@@ -167,8 +166,9 @@ def test_every_row_is_refused_and_nothing_happens(silt, s3, pattern, op, asks, w
     assert s3.get_object(Bucket=b, Key="src")["Body"].read() == b"source"
     assert "Parts" not in s3.list_parts(Bucket=b, Key="mp", UploadId=upload)
     assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=b).get("Uploads", [])] == ["mp"]
-    assert grants(s3.get_bucket_acl(Bucket=b)) == {(silt.access_key, "FULL_CONTROL")}
-    assert grants(s3.get_object_acl(Bucket=b, Key="src")) == {(silt.access_key, "FULL_CONTROL")}
+    owner_id = s3.list_buckets()["Owner"]["ID"]  # the root's canonical id (issue 19 item 4)
+    assert grants(s3.get_bucket_acl(Bucket=b)) == {(owner_id, "FULL_CONTROL")}
+    assert grants(s3.get_object_acl(Bucket=b, Key="src")) == {(owner_id, "FULL_CONTROL")}
     assert code(client_error(s3.head_bucket, Bucket=new_bucket)) == ("404", 404)
     still_serving(s3, b)
 
@@ -237,10 +237,7 @@ def test_boto3_sse_c_over_http(s3, bucket):
     dict(SSEKMSEncryptionContext="eyJhIjoiYiJ9"),
     dict(ServerSideEncryption="aws:kms", BucketKeyEnabled=True),
     dict(WebsiteRedirectLocation="/elsewhere"),
-    dict(GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"'),
-    dict(GrantFullControl='id="bob"'),
-], ids=["sse-s3", "sse-kms", "dsse-kms", "kms-context", "bucket-key", "website-redirect", "grant-read",
-        "grant-full-control"])
+], ids=["sse-s3", "sse-kms", "dsse-kms", "kms-context", "bucket-key", "website-redirect"])
 def test_boto3_write_options_silt_lacks_are_not_implemented(s3, bucket, args):
     refused(client_error(s3.put_object, Bucket=bucket, Key="k", Body=b"x", **args), "NotImplemented")
     assert absent(s3, bucket, "k")
@@ -273,20 +270,10 @@ def test_boto3_object_lock_on_writes(s3, bucket, args):
 
 
 def test_boto3_bucket_options_silt_lacks(s3):
-    for args in (dict(ObjectOwnership="BucketOwnerEnforced"),
-                 dict(GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"')):
-        name = bucket_name("opt")
-        refused(client_error(s3.create_bucket, Bucket=name, **args), "NotImplemented")
-        assert code(client_error(s3.head_bucket, Bucket=name)) == ("404", 404)
-    name = bucket_name("acl")
-    s3.create_bucket(Bucket=name)
-    s3.put_object(Bucket=name, Key="k", Body=b"v")
-    grant = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
-    refused(client_error(s3.put_bucket_acl, Bucket=name, GrantRead=grant), "NotImplemented")
-    refused(client_error(s3.put_object_acl, Bucket=name, Key="k", GrantRead=grant), "NotImplemented")
-    assert len(s3.get_bucket_acl(Bucket=name)["Grants"]) == 1
-    assert len(s3.get_object_acl(Bucket=name, Key="k")["Grants"]) == 1
-    still_serving(s3, name)
+    # x-amz-grant-* are served since issue 19 item 4 (test_acl_grants.py).
+    name = bucket_name("opt")
+    refused(client_error(s3.create_bucket, Bucket=name, ObjectOwnership="BucketOwnerEnforced"), "NotImplemented")
+    assert code(client_error(s3.head_bucket, Bucket=name)) == ("404", 404)
 
 
 # Conditional deletes (DeleteObject's If-Match / x-amz-if-match-*, DeleteObjects' per-key

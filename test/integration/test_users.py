@@ -175,7 +175,8 @@ def bucket_names(c):
 def test_list_buckets_shows_each_user_its_own(world, s3):
     alice = world["owner"].list_buckets()
     assert [b["Name"] for b in alice["Buckets"]] == [world["a"]]
-    assert alice["Owner"]["ID"] == "alice"
+    # The canonical id (issue 19 item 4), not the access key; the display name defaults to it.
+    assert re.fullmatch(r"[0-9a-f]{64}", alice["Owner"]["ID"]) and alice["Owner"]["DisplayName"] == "alice"
     assert bucket_names(world["other"]) == [world["b"]]
     everything = bucket_names(s3)
     assert world["a"] in everything and world["b"] in everything
@@ -222,7 +223,8 @@ def test_user_list(silt, world):
     raw = json.loads(ok(silt.admin("--json", "user", "list")).stdout)
     assert [u["accessKey"] for u in raw["users"]][0] == silt.access_key
     assert {u["accessKey"] for u in raw["users"]} >= {"alice", "bob"}
-    assert all(set(u) == {"accessKey", "created", "admin"} for u in raw["users"]), raw
+    # canonicalId and displayName since issue 19 item 4 (test_acl_grants.py).
+    assert all(set(u) == {"accessKey", "created", "admin", "canonicalId", "displayName"} for u in raw["users"]), raw
     assert ALICE_SECRET not in json.dumps(raw) and world["bob_secret"] not in json.dumps(raw)
 
 
@@ -273,7 +275,9 @@ def test_admin_api_body_must_match_its_signature(silt):
     r = silt.request("PUT", "_silt", "admin/v1/users", params=[("accessKey", "signedbody")],
                      body=b'{"secretKey": "signed-body-secret"}')
     assert r.status == 200, r
-    assert json.loads(r.body) == {"accessKey": "signedbody", "secretKey": "signed-body-secret"}
+    added = json.loads(r.body)
+    assert re.fullmatch(r"[0-9a-f]{64}", added.pop("canonicalId")), added
+    assert added == {"accessKey": "signedbody", "secretKey": "signed-body-secret", "displayName": "signedbody"}
     ok(silt.admin("user", "remove", "signedbody"))
 
 

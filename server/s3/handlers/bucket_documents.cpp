@@ -75,11 +75,12 @@ awaitable<Result> put_bucket_ownership_controls(RequestContext& ctx) {
   if (!ownership) co_return ownership.error();
   const auto& bucket = ctx.req.bucket;
   if (*ownership == auth::ObjectOwnership::BucketOwnerEnforced) {
-    // AWS refuses to disable ACLs while the bucket's own ACL still grants to others.
+    // AWS refuses to disable ACLs while the bucket's own ACL still grants to others
+    // (anything but private is stored non-empty, auth/acl.h).
     auto acl =
         co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.get_bucket_config(bucket, kAclConfig); });
     if (!acl) co_return acl.error();
-    if (*acl && auth::is_public_acl(**acl))
+    if (*acl && !(*acl)->empty())
       co_return s3::Error(s3::Code::InvalidBucketAclWithObjectOwnership,
                           "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
   }

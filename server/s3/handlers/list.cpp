@@ -2,10 +2,12 @@
 // straight into a string (server/s3/xml_writer.h): a page of 1000 entries as a DOM
 // cost more than reading it from the index.
 #include <charconv>
+#include <optional>
 
 #include "server/http/blocking.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/user_names.h"
 #include "server/s3/xml_writer.h"
 #include "util/hash.h"
 #include "util/time.h"
@@ -48,21 +50,24 @@ std::string enc(const ListRequest& lr, std::string_view s) {
   return lr.url_encode ? uri_encode(s, true) : std::string(s);
 }
 
-void write_owner(XmlWriter& x, std::string_view user) {
+void write_owner(XmlWriter& x, const ShownUser& user) {
   x.open("Owner");
-  x.element("ID", user);
-  x.element("DisplayName", user);
+  x.element("ID", user.canonical_id);
+  x.element("DisplayName", user.display_name);
   x.close("Owner");
 }
 
-void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, const RequestContext& ctx, bool owner) {
+void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, const RequestContext& ctx,
+                 bool fetch_owner) {
+  std::optional<ShownUser> owner;
+  if (fetch_owner) owner = names_of(ctx.svc, ctx.identity.user);
   for (const auto& o : res.objects) {
     x.open("Contents");
     x.element("Key", enc(lr, o.key));
     x.element("LastModified", iso8601_ms(o.mtime_ms));
     x.element("ETag", quoted_etag(o.etag));
     x.element("Size", std::to_string(o.size));
-    if (owner) write_owner(x, ctx.identity.user);
+    if (owner) write_owner(x, *owner);
     x.element("StorageClass", o.meta.storage_class.empty() ? "STANDARD" : o.meta.storage_class);
     x.close("Contents");
   }
@@ -164,6 +169,7 @@ awaitable<Result> list_object_versions(RequestContext& ctx) {
     x.element("NextVersionIdMarker", res->next_version_id_marker);
   }
   x.element("IsTruncated", res->truncated ? "true" : "false");
+  const ShownUser caller = names_of(ctx.svc, ctx.identity.user);
   for (const auto& v : res->versions) {
     const char* kind = v.delete_marker ? "DeleteMarker" : "Version";
     x.open(kind);
@@ -176,7 +182,7 @@ awaitable<Result> list_object_versions(RequestContext& ctx) {
       x.element("Size", std::to_string(v.size));
       x.element("StorageClass", v.meta.storage_class.empty() ? "STANDARD" : v.meta.storage_class);
     }
-    write_owner(x, ctx.identity.user);
+    write_owner(x, caller);
     x.close(kind);
   }
   for (const auto& pre : res->prefixes) {

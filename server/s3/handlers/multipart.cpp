@@ -293,10 +293,9 @@ awaitable<Result> list_parts(RequestContext& ctx) {
   add_text(root, "Bucket", req.bucket);
   add_text(root, "Key", req.key);
   add_text(root, "UploadId", upload_id(req));
-  auto initiator = root.append_child("Initiator");
-  add_text(initiator, "ID", ctx.identity.user);
-  add_text(initiator, "DisplayName", ctx.identity.user);
-  add_owner(root, ctx.identity.user);
+  const ShownUser caller = names_of(ctx.svc, ctx.identity.user);
+  add_owner(root, caller, "Initiator");
+  add_owner(root, caller);
   add_text(root, "StorageClass", storage_class(list->upload.meta));
   add_text(root, "PartNumberMarker", std::to_string(*marker));
   // Always present: some clients page on it without looking at IsTruncated.
@@ -346,14 +345,13 @@ awaitable<Result> list_multipart_uploads(RequestContext& ctx) {
   add_text(root, "MaxUploads", std::to_string(p.max_uploads));
   if (url) add_text(root, "EncodingType", "url");
   add_text(root, "IsTruncated", list->truncated ? "true" : "false");
+  const ShownUser caller = names_of(ctx.svc, ctx.identity.user);
   for (const auto& u : list->uploads) {
     auto node = root.append_child("Upload");
     add_text(node, "Key", enc(u.key));
     add_text(node, "UploadId", u.upload_id);
-    auto initiator = node.append_child("Initiator");
-    add_text(initiator, "ID", ctx.identity.user);
-    add_text(initiator, "DisplayName", ctx.identity.user);
-    add_owner(node, ctx.identity.user);
+    add_owner(node, caller, "Initiator");
+    add_owner(node, caller);
     add_text(node, "StorageClass", storage_class(u.meta));
     add_text(node, "Initiated", iso8601_ms(u.initiated_ms));
   }

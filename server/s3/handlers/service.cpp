@@ -50,7 +50,7 @@ awaitable<Result> list_buckets(RequestContext& ctx) {
   std::sort(buckets->begin(), buckets->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "ListAllMyBucketsResult");
-  add_owner(root, ctx.identity.user);
+  add_owner(root, names_of(ctx.svc, ctx.identity.user));
   auto list = root.append_child("Buckets");
   const auth::Principal who = principal_of(ctx.identity, ctx.svc);
   size_t shown = 0;

@@ -11,9 +11,9 @@ using silt::auth::Principal;
 namespace {
 
 constexpr std::string_view kAdmin = "root";
-const Principal admin{"root", true};
-const Principal alice{"alice", false};
-const Principal bob{"bob", false};
+const Principal admin{"root", true, false, {}};
+const Principal alice{"alice", false, false, {}};
+const Principal bob{"bob", false, false, {}};
 
 s3::Code code_of(const Principal& who, Action a, Owner owner) {
   auto st = decide(who, a, owner, kAdmin);
@@ -34,9 +34,9 @@ TEST_CASE("a bucket without an owner is the admin's") {
   CHECK(decide(admin, Action::Other, Owner(""), kAdmin).ok());
   CHECK(code_of(alice, Action::Other, Owner("")) == s3::Code::AccessDenied);
   // A user whose name happens to be empty never owns the admin's buckets.
-  CHECK(code_of(Principal{"", false}, Action::Other, Owner("")) == s3::Code::AccessDenied);
+  CHECK(code_of(Principal{"", false, false, {}}, Action::Other, Owner("")) == s3::Code::AccessDenied);
   // Nor does anyone own anything when no admin is configured.
-  CHECK_FALSE(decide(Principal{"", false}, Action::Other, Owner(""), "").ok());
+  CHECK_FALSE(decide(Principal{"", false, false, {}}, Action::Other, Owner(""), "").ok());
 }
 
 TEST_CASE("a missing bucket is let through, so the operation answers NoSuchBucket to anyone") {

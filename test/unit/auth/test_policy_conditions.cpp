@@ -168,12 +168,16 @@ TEST_CASE("RestrictPublicBuckets: public statements admit no one; named users st
 
 TEST_CASE("IgnorePublicAcls / BucketOwnerEnforced: ACL grants admit no one") {
   AccessRequest r;
-  r.who = Principal{"", false, true};
+  r.who = Principal{"", false, true, {}};
   r.action = "s3:ListBucket";
   r.resource = "arn:aws:s3:::b";
-  r.bucket_acl = CannedAcl::PublicRead;
+  const Grants public_read = canned_grants("public-read", "");
+  r.bucket_acl = &public_read;
   CHECK(decide(r).status.ok());
-  r.acls_ignored = true;
+  r.ignore_public_acls = true;
+  CHECK(decide(r).status.error().code == s3::Code::AccessDenied);
+  r.ignore_public_acls = false;
+  r.acls_disabled = true;
   CHECK(decide(r).status.error().code == s3::Code::AccessDenied);
   r.action = "s3:GetObject";
   r.resource = "arn:aws:s3:::b/k";
@@ -188,7 +192,7 @@ TEST_CASE("the settings that narrow access are the owner's alone") {
   for (auto action : {"s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls"}) {
     CAPTURE(action);
     AccessRequest r;
-    r.who = Principal{"bob"};
+    r.who = Principal{"bob", false, false, {}};
     r.action = action;
     r.resource = "arn:aws:s3:::b";
     r.policy = &grant_all;

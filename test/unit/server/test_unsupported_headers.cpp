@@ -89,10 +89,11 @@ TEST_CASE("Object Lock headers reach their handlers (docs/object-lock.md); POST 
 }
 
 TEST_CASE("grants, ownership, website redirects, appends and ETag conditions; conditional deletes pass") {
-  CHECK(code(verb::put, "/b/k", {{"x-amz-grant-read", "uri=\"x\""}}) == "NotImplemented");
-  CHECK(code(verb::put, "/b/k?acl", {{"x-amz-grant-full-control", "id=\"a\""}}) == "NotImplemented");
-  CHECK(code(verb::put, "/b?acl", {{"x-amz-grant-write", "id=\"a\""}}) == "NotImplemented");
-  CHECK(code(verb::put, "/b", {{"x-amz-grant-read-acp", "id=\"a\""}}) == "NotImplemented");
+  // Grants are served since issue 19 item 4: their operations check them (auth/acl.h).
+  CHECK(code(verb::put, "/b/k", {{"x-amz-grant-read", "uri=\"x\""}}) == "PutObject");
+  CHECK(code(verb::put, "/b/k?acl", {{"x-amz-grant-full-control", "id=\"a\""}}) == "PutObjectAcl");
+  CHECK(code(verb::put, "/b?acl", {{"x-amz-grant-write", "id=\"a\""}}) == "PutBucketAcl");
+  CHECK(code(verb::put, "/b", {{"x-amz-grant-read-acp", "id=\"a\""}}) == "CreateBucket");
   CHECK(code(verb::put, "/b", {{"x-amz-object-ownership", "BucketOwnerEnforced"}}) == "NotImplemented");
   CHECK(code(verb::put, "/b/k", {{"x-amz-website-redirect-location", "/x"}}) == "NotImplemented");
   CHECK(code(verb::put, "/b/k", {{"x-amz-write-offset-bytes", "0"}}) == "NotImplemented");
