@@ -461,6 +461,49 @@ def test_drives_hold_no_plaintext_of_encrypted_objects(silt, s3, bucket):
     assert drives_hold(silt, base64.b64encode(SSEC_KEY)) == []
 
 
+# --- sizes: everything a client or a rule sees is the plaintext's ------------------------------
+
+def test_multipart_minimum_part_size_is_on_the_plaintext(s3, bucket):
+    """A part 1 byte under 5 MiB is EntityTooSmall although its stored (sealed) size is over
+    5 MiB; a part of exactly 5 MiB is fine, as on AWS."""
+    def upload(first_size):
+        uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", **SSEC)["UploadId"]
+        parts = []
+        for n, data in ((1, body(first_size, b"p1")), (2, b"tail")):
+            etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=n, Body=data, **SSEC)["ETag"]
+            parts.append({"PartNumber": n, "ETag": etag})
+        return lambda: s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid,
+                                                    MultipartUpload={"Parts": parts})
+    e = client_error(upload(5 * MiB - 1))
+    refused(e, "EntityTooSmall", 400)
+    assert e.response["Error"]["ProposedSize"] == str(5 * MiB - 1)
+    upload(5 * MiB)()
+    assert s3.head_object(Bucket=bucket, Key="mp", **SSEC)["ContentLength"] == 5 * MiB + 4
+    still_serving(s3, bucket)
+
+
+def admin_json(silt, *args):
+    r = silt.admin("--json", "--ca-bundle", str(silt.ca), *args)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_lifecycle_size_filters_and_usage_see_the_plaintext_size(silt, s3, bucket):
+    """ObjectSizeGreaterThan/LessThan select an encrypted object by its plaintext size (it is
+    stored 28 bytes a package larger), and usage counts plaintext bytes as logical bytes."""
+    size = 4 * PACKAGE
+    s3.put_object(Bucket=bucket, Key="enc", Body=body(size, b"e"), ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key="clear", Body=body(size, b"c"))
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [{
+        "ID": "exactly-size", "Status": "Enabled", "Expiration": {"Days": 1},
+        "Filter": {"And": {"Prefix": "", "ObjectSizeGreaterThan": size - 1, "ObjectSizeLessThan": size + 1}}}]})
+    sim = admin_json(silt, "lifecycle", "simulate", "--bucket", bucket, "--days", "2")
+    h = sim["horizons"][0]
+    assert (h["expired_objects"], h["expired_bytes"]) == (2, 2 * size)
+    usage = admin_json(silt, "usage", "--bucket", bucket)["buckets"][0]["classes"]
+    assert [(c["objects"], c["logical_bytes"]) for c in usage] == [(2, 2 * size)]
+
+
 # --- compressed classes: compress, then encrypt ---------------------------------------------------
 
 def compressible(size, marker):
@@ -480,9 +523,7 @@ def compressible(size, marker):
 
 
 def stored_bytes(silt, bucket, storage_class):
-    r = silt.admin("--json", "--ca-bundle", str(silt.ca), "usage", "--bucket", bucket)
-    assert r.returncode == 0, r.stderr
-    classes = json.loads(r.stdout)["buckets"][0]["classes"]
+    classes = admin_json(silt, "usage", "--bucket", bucket)["buckets"][0]["classes"]
     return sum(c["stored_bytes"] for c in classes if c["storage_class"] == storage_class)
 
 
