@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "common/object_model.h"
+
 namespace silt {
 
 inline constexpr uint64_t kSsePackagePlain = 64 * 1024;
@@ -22,6 +24,17 @@ constexpr uint64_t sse_plain_size(uint64_t sealed) {
   constexpr uint64_t whole = kSsePackagePlain + kSsePackageOverhead;
   const uint64_t packages = (sealed + whole - 1) / whole;
   return sealed > packages * kSsePackageOverhead ? sealed - packages * kSsePackageOverhead : 0;
+}
+
+// The size a client sees of an object as the storage reports it (stored sizes): an
+// encrypted object's plaintext size, summed over its parts; size itself otherwise. What
+// listings, lifecycle size filters and usage count, as AWS does.
+inline uint64_t client_size(const ObjectInfo& info) {
+  if (info.meta.sse.empty()) return info.size;
+  if (info.parts.empty()) return sse_plain_size(info.size);
+  uint64_t plain = 0;
+  for (const auto& p : info.parts) plain += sse_plain_size(p.size);
+  return plain;
 }
 
 static_assert(sse_plain_size(sse_sealed_size(0)) == 0 && sse_plain_size(sse_sealed_size(1)) == 1);

@@ -140,6 +140,13 @@ struct BucketInfo {
   std::string owner;  // access key of the user that created it; "" for the admin (auth/access.h)
 };
 
+// What a bucket starts with, committed with it: CreateBucket's location, ACL and, for
+// Object Lock, versioning Enabled and the lock configuration.
+struct NewBucket {
+  Versioning versioning = Versioning::Unversioned;
+  std::vector<std::pair<std::string, std::string>> configs;  // ObjectLayer::put_bucket_config's (name, document)
+};
+
 // Conditions checked atomically with the commit of a new object (PutObject,
 // CompleteMultipartUpload): of two racing creators with if_none_match_any,
 // exactly one wins. PreconditionFailed otherwise.

@@ -1,5 +1,7 @@
 #include "crypto/object_cipher.h"
 
+#include <zstd.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -10,6 +12,29 @@ namespace silt::crypto {
 
 namespace {
 constexpr uint64_t kPackageSealed = kPackagePlain + kPackageOverhead;
+// Compressing data keys (docs/format.md "Encrypted objects"): the nonce's top bit says the
+// package holds a zstd frame, whose length is the package's last 4 bytes (big-endian).
+constexpr unsigned char kCompressedBit = 0x80;
+constexpr size_t kFrameLengthBytes = 4;
+
+// A data key as new_data_key() makes it: the AES key, and the zstd level (0: packages are
+// never compressed).
+struct KeyParts {
+  std::string aes;
+  int zstd_level = 0;
+};
+KeyParts split_key(std::string_view data_key) {
+  KeyParts k{std::string(data_key.substr(0, kKeyBytes)), 0};
+  if (data_key.size() > kKeyBytes) k.zstd_level = static_cast<unsigned char>(data_key[kKeyBytes]);
+  return k;
+}
+
+struct FreeCCtx {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct FreeDCtx {
+  void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+};
 
 // Binds a package to its place: a package moved to another index or part, or a stream cut
 // after a full package (the last one says it is last), fails to authenticate.
@@ -27,9 +52,13 @@ std::string key_aad(const ObjectSse& sse) {
 
 class EncryptingWriter final : public ObjectWriter {
  public:
-  EncryptingWriter(std::unique_ptr<ObjectWriter> inner, std::string key, int part, bool etag_of_plaintext)
-      : inner_(std::move(inner)), key_(std::move(key)), part_(part), etag_of_plaintext_(etag_of_plaintext) {
+  EncryptingWriter(std::unique_ptr<ObjectWriter> inner, std::string_view data_key, int part, bool etag_of_plaintext)
+      : inner_(std::move(inner)), key_(split_key(data_key)), part_(part), etag_of_plaintext_(etag_of_plaintext) {
     pending_.reserve(kPackagePlain);
+    if (key_.zstd_level > 0) {
+      cctx_.reset(ZSTD_createCCtx());
+      frame_.resize(kPackagePlain);
+    }
   }
 
   s3::Status write(const char* data, size_t n) override {
@@ -91,11 +120,34 @@ class EncryptingWriter final : public ObjectWriter {
     return finish_status_;
   }
 
+  // A package keeps the size of an uncompressed one whatever it holds, so sizes and range
+  // arithmetic are the same for every encrypted object; a compressed package is padded with
+  // zeros, which the compressed class's own per-stripe zstd then stores in a few bytes.
   void seal_pending(bool last) {
     std::string nonce = random_bytes(kNonceBytes);
-    out_ += nonce;
-    seal(key_, nonce, package_aad(part_, index_++, last), pending_.data(), pending_.size(), out_);
+    const auto aad = package_aad(part_, index_++, last);
+    const size_t frame = compress_pending();
+    if (frame == 0) {
+      if (cctx_) nonce[0] = static_cast<char>(static_cast<unsigned char>(nonce[0]) & ~kCompressedBit);
+      out_ += nonce;
+      seal(key_.aes, nonce, aad, pending_.data(), pending_.size(), out_);
+    } else {
+      nonce[0] = static_cast<char>(static_cast<unsigned char>(nonce[0]) | kCompressedBit);
+      out_ += nonce;
+      seal(key_.aes, nonce, aad, reinterpret_cast<const char*>(frame_.data()), frame, out_);
+      out_.append(pending_.size() - frame - kFrameLengthBytes, '\0');
+      for (int s = 24; s >= 0; s -= 8) out_.push_back(static_cast<char>((frame >> s) & 0xff));
+    }
     pending_.clear();
+  }
+
+  // The zstd frame of pending_ in frame_ and its length, or 0 when the key does not
+  // compress or the frame and its length would not be smaller than pending_.
+  size_t compress_pending() {
+    if (!cctx_ || pending_.size() <= kFrameLengthBytes) return 0;
+    const size_t r = ZSTD_compressCCtx(cctx_.get(), frame_.data(), pending_.size() - kFrameLengthBytes, pending_.data(),
+                                       pending_.size(), key_.zstd_level);
+    return ZSTD_isError(r) ? 0 : r;  // an error here is "does not fit": stored as is
   }
 
   // The ETag of a stream that is not the plaintext's MD5 is the MD5 of what is stored.
@@ -106,11 +158,13 @@ class EncryptingWriter final : public ObjectWriter {
   }
 
   std::unique_ptr<ObjectWriter> inner_;
-  std::string key_;
+  KeyParts key_;
   int part_;
   bool etag_of_plaintext_;
-  std::string pending_;  // plaintext not yet sealed: at most one package
-  std::string out_;      // packages sealed by the current call
+  std::unique_ptr<ZSTD_CCtx, FreeCCtx> cctx_;  // compressing keys only
+  std::vector<uint8_t> frame_;                 // the current package's zstd frame
+  std::string pending_;                        // plaintext not yet sealed: at most one package
+  std::string out_;                            // packages sealed by the current call
   uint64_t index_ = 0;
   uint64_t size_ = 0;
   Digest plain_md5_{Digest::Kind::MD5};
@@ -131,12 +185,12 @@ struct Stream {
 
 class DecryptingReader final : public ObjectReader {
  public:
-  DecryptingReader(ObjectLayer& objects, ObjectInfo stored, std::vector<Stream> streams, std::string key,
+  DecryptingReader(ObjectLayer& objects, ObjectInfo stored, std::vector<Stream> streams, std::string_view data_key,
                    uint64_t offset, uint64_t length)
       : objects_(objects),
         stored_(std::move(stored)),
         streams_(std::move(streams)),
-        key_(std::move(key)),
+        key_(split_key(data_key)),
         pos_(offset),
         end_(offset + length) {}
 
@@ -184,11 +238,7 @@ class DecryptingReader final : public ObjectReader {
       if (*got == 0) return s3::Error(s3::Code::InternalError, "encrypted object shorter than its size");
       filled += *got;
     }
-    plain_.clear();
-    std::string_view nonce(sealed_.data(), kNonceBytes);
-    if (!open(key_, nonce, package_aad(part_, next_index_, last), sealed_.data() + kNonceBytes,
-              sealed_.size() - kNonceBytes, plain_))
-      return s3::Error(s3::Code::InternalError, "an encrypted package of the object does not authenticate");
+    if (auto st = open_package(package_aad(part_, next_index_, last), plain_len); !st) return st;
     ++next_index_;
     // Skip what precedes pos_ in the package (the start of a range).
     const uint64_t skip = in_stream - index * kPackagePlain;
@@ -196,15 +246,45 @@ class DecryptingReader final : public ObjectReader {
     return {};
   }
 
+  // Opens the package in sealed_ into plain_ (plain_len bytes), decompressing it when it
+  // says it holds a zstd frame (only under a compressing key: other keys' nonces are
+  // random in every bit).
+  s3::Status open_package(const std::string& aad, uint64_t plain_len) {
+    const auto fail = [] {
+      return s3::Error(s3::Code::InternalError, "an encrypted package of the object does not authenticate");
+    };
+    plain_.clear();
+    std::string_view nonce(sealed_.data(), kNonceBytes);
+    const bool compressed = key_.zstd_level > 0 && (static_cast<unsigned char>(nonce[0]) & kCompressedBit);
+    if (!compressed) {
+      if (!open(key_.aes, nonce, aad, sealed_.data() + kNonceBytes, sealed_.size() - kNonceBytes, plain_))
+        return fail();
+      return {};
+    }
+    uint64_t frame = 0;
+    for (size_t i = sealed_.size() - kFrameLengthBytes; i < sealed_.size(); ++i)
+      frame = frame << 8 | static_cast<unsigned char>(sealed_[i]);
+    if (frame + kFrameLengthBytes > plain_len) return fail();
+    frame_.clear();
+    if (!open(key_.aes, nonce, aad, sealed_.data() + kNonceBytes, frame + kTagBytes, frame_)) return fail();
+    if (!dctx_) dctx_.reset(ZSTD_createDCtx());
+    plain_.resize(plain_len);
+    const size_t r = ZSTD_decompressDCtx(dctx_.get(), plain_.data(), plain_.size(), frame_.data(), frame_.size());
+    if (ZSTD_isError(r) || r != plain_len)
+      return s3::Error(s3::Code::InternalError, "a compressed package of the object does not decompress to its size");
+    return {};
+  }
+
   ObjectLayer& objects_;
   ObjectInfo stored_;
   std::vector<Stream> streams_;
-  std::string key_;
+  KeyParts key_;
   uint64_t pos_, end_;
   std::unique_ptr<ObjectReader> reader_;
   int part_ = -1;
   uint64_t next_index_ = 0;
-  std::string sealed_, plain_;
+  std::string sealed_, plain_, frame_;
+  std::unique_ptr<ZSTD_DCtx, FreeDCtx> dctx_;
   uint64_t avail_ = 0;  // plaintext bytes of plain_ not yet returned (its tail)
 };
 
@@ -224,8 +304,10 @@ std::vector<Stream> streams_of(const ObjectInfo& stored) {
 }
 }  // namespace
 
-std::string new_data_key() {
-  return random_bytes(kKeyBytes);
+std::string new_data_key(int zstd_level) {
+  std::string key = random_bytes(kKeyBytes);
+  if (zstd_level > 0) key.push_back(static_cast<char>(std::min(zstd_level, ZSTD_maxCLevel())));
+  return key;
 }
 
 std::string seal_data_key(std::string_view kek, const ObjectSse& sse, std::string_view data_key) {
@@ -238,7 +320,7 @@ std::string seal_data_key(std::string_view kek, const ObjectSse& sse, std::strin
 std::optional<std::string> open_data_key(std::string_view kek, const ObjectSse& sse) {
   std::string raw, key;
   if (kek.size() != kKeyBytes || !base64_decode(sse.sealed_key, raw) ||
-      raw.size() != kNonceBytes + kKeyBytes + kTagBytes)
+      (raw.size() != kNonceBytes + kKeyBytes + kTagBytes && raw.size() != kNonceBytes + kKeyBytes + 1 + kTagBytes))
     return std::nullopt;
   if (!open(kek, std::string_view(raw).substr(0, kNonceBytes), key_aad(sse), raw.data() + kNonceBytes,
             raw.size() - kNonceBytes, key))
@@ -260,15 +342,15 @@ ObjectInfo plain_view(ObjectInfo info) {
   return info;
 }
 
-std::unique_ptr<ObjectWriter> encrypting_writer(std::unique_ptr<ObjectWriter> inner, std::string data_key,
+std::unique_ptr<ObjectWriter> encrypting_writer(std::unique_ptr<ObjectWriter> inner, std::string_view data_key,
                                                 int part_number, bool etag_of_plaintext) {
-  return std::make_unique<EncryptingWriter>(std::move(inner), std::move(data_key), part_number, etag_of_plaintext);
+  return std::make_unique<EncryptingWriter>(std::move(inner), data_key, part_number, etag_of_plaintext);
 }
 
 s3::Result<std::unique_ptr<ObjectReader>> open_decrypting(ObjectLayer& objects, const ObjectInfo& stored,
-                                                          std::string data_key, uint64_t offset, uint64_t length) {
+                                                          std::string_view data_key, uint64_t offset, uint64_t length) {
   return std::unique_ptr<ObjectReader>(
-      std::make_unique<DecryptingReader>(objects, stored, streams_of(stored), std::move(data_key), offset, length));
+      std::make_unique<DecryptingReader>(objects, stored, streams_of(stored), data_key, offset, length));
 }
 
 }  // namespace silt::crypto

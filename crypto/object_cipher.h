@@ -5,6 +5,9 @@
 // touches. The data key is random per object (per upload), and stored only sealed by a
 // key-encryption key: a master key (SSE-S3), a keyring key (SSE-KMS) or the customer's
 // key (SSE-C). This sits above the ObjectLayer, so every backend stores ciphertext only.
+// In a compressed storage class the data key says so, and each package's plaintext is
+// compressed (zstd) before it is sealed: ciphertext does not compress, so the storage's
+// own compression could not (docs/format.md).
 #pragma once
 
 #include <cstdint>
@@ -33,8 +36,10 @@ constexpr uint64_t plain_size(uint64_t sealed) {
   return sse_plain_size(sealed);
 }
 
-// A fresh random data key.
-std::string new_data_key();
+// A fresh random data key, opaque outside crypto/: 32 random bytes, then one byte of zstd
+// level when zstd_level > 0 (a compressed class: every package is compressed when that
+// makes it smaller). It is sealed whole, so the choice is authenticated with the key.
+std::string new_data_key(int zstd_level = 0);
 // The data key sealed by kek (32 bytes), bound to sse.algorithm and sse.key_id, as
 // ObjectSse::sealed_key holds it.
 std::string seal_data_key(std::string_view kek, const ObjectSse& sse, std::string_view data_key);
@@ -52,13 +57,13 @@ ObjectInfo plain_view(ObjectInfo info);
 // the MD5 of what is stored. md5_raw() is the plaintext's MD5 either way (Content-MD5).
 // commit() returns the plaintext view of a new object (a part's meta carries no sse, so a
 // part's answer keeps its stored size).
-std::unique_ptr<ObjectWriter> encrypting_writer(std::unique_ptr<ObjectWriter> inner, std::string data_key,
+std::unique_ptr<ObjectWriter> encrypting_writer(std::unique_ptr<ObjectWriter> inner, std::string_view data_key,
                                                 int part_number, bool etag_of_plaintext);
 
 // Reads plaintext [offset, offset+length) of the object `stored` (stored sizes, as
 // stat_object returned it) by opening, for each part touched, only the packages that hold
 // those bytes. A package that does not authenticate fails the read with InternalError.
 s3::Result<std::unique_ptr<ObjectReader>> open_decrypting(ObjectLayer& objects, const ObjectInfo& stored,
-                                                          std::string data_key, uint64_t offset, uint64_t length);
+                                                          std::string_view data_key, uint64_t offset, uint64_t length);
 
 }  // namespace silt::crypto

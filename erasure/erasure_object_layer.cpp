@@ -23,6 +23,11 @@ s3::Status ErasureObjectLayer::make_bucket(std::string_view bucket, std::string_
   return set_->index->create_bucket(bucket, now_ms(), owner);
 }
 
+s3::Status ErasureObjectLayer::make_bucket_with(std::string_view bucket, std::string_view owner,
+                                                const NewBucket& init) {
+  return set_->index->create_bucket(bucket, now_ms(), owner, init);
+}
+
 s3::Result<BucketInfo> ErasureObjectLayer::head_bucket(std::string_view bucket) {
   return set_->index->get_bucket(bucket);
 }
@@ -169,10 +174,12 @@ s3::Result<ObjectInfo> ErasureObjectLayer::set_acl(std::string_view bucket, std:
 
 s3::Result<ObjectInfo> ErasureObjectLayer::set_object_lock(std::string_view bucket, std::string_view key,
                                                            std::string_view version_id, const LockChange& change) {
-  auto rec = set_->index->set_lock(bucket, key, version_id, change);
+  // The drives' copies carry the lock too, so rebuild-index restores it; they are written
+  // before the index commits it, so a crash between leaves the drives holding the newer
+  // lock (a change never acknowledged), never a rebuild restoring the older one.
+  auto rec = set_->index->set_lock(bucket, key, version_id, change,
+                                   [this](const ObjectRecord& changed) { rewrite_drive_meta(changed); });
   if (!rec) return rec.error();
-  // The drives' copies carry the lock too, so rebuild-index restores it.
-  rewrite_drive_meta(*rec);
   return rec->info;
 }
 

@@ -19,6 +19,7 @@ class ErasureObjectLayer final : public ObjectLayer {
   static s3::Result<std::unique_ptr<ErasureObjectLayer>> open(const ErasureConfig& cfg);
 
   s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) override;
+  s3::Status make_bucket_with(std::string_view bucket, std::string_view owner, const NewBucket& init) override;
   s3::Result<BucketInfo> head_bucket(std::string_view bucket) override;
   s3::Status delete_bucket(std::string_view bucket) override;
   s3::Result<std::vector<BucketInfo>> list_buckets() override;

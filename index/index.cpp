@@ -104,7 +104,8 @@ std::mutex& Index::key_lock(std::string_view bucket, std::string_view key) {
   return key_mu_[h % key_mu_.size()];
 }
 
-s3::Status Index::create_bucket(std::string_view name, int64_t created_ms, std::string_view owner) {
+s3::Status Index::create_bucket(std::string_view name, int64_t created_ms, std::string_view owner,
+                                const NewBucket& init) {
   std::unique_lock lock(bucket_mu_);
   if (auto existing = read_bucket(name)) {
     // Decided under the lock, so of two users racing for a name the loser hears it is taken.
@@ -113,8 +114,14 @@ s3::Status Index::create_bucket(std::string_view name, int64_t created_ms, std::
     return s3::Error(s3::Code::BucketAlreadyOwnedByYou, "bucket already exists");
   }
   leveldb::WriteBatch b;
-  const std::string record =
-      encode_bucket({std::string(name), created_ms, Versioning::Unversioned, std::string(owner)});
+  const std::string record = encode_bucket({std::string(name), created_ms, init.versioning, std::string(owner)});
+  // rebuild-index keeps a config copy only for a bucket whose copy exists: the bucket's
+  // goes last, so a crash in between leaves no bucket rather than one missing a document.
+  for (const auto& [config, value] : init.configs) {
+    if (mirror_)
+      if (auto s = mirror_->before_put_config(name, config, value); !s) return s;
+    b.Put(keys::config(name, config), value);
+  }
   if (mirror_)
     if (auto s = mirror_->before_put_bucket(name, record); !s) return s;
   b.Put(keys::bucket(name), record);

@@ -54,8 +54,11 @@ class Index {
   // Keeps the drives able to rebuild this index (index/drive_mirror.h); unset: no copies.
   void set_mirror(DriveMirror* mirror) { mirror_ = mirror; }
 
-  // Buckets. BucketAlreadyOwnedByYou when it exists.
-  s3::Status create_bucket(std::string_view name, int64_t created_ms, std::string_view owner = {});
+  // Buckets. BucketAlreadyOwnedByYou when it exists. The bucket, its versioning state and
+  // the config documents of init are one batch; the drives' copies of the documents are
+  // written before the bucket's own, which rebuild-index needs to restore them.
+  s3::Status create_bucket(std::string_view name, int64_t created_ms, std::string_view owner = {},
+                           const NewBucket& init = {});
   s3::Result<BucketInfo> get_bucket(std::string_view name);
   // NoSuchBucket; BucketNotEmpty while any version (delete markers included) exists.
   // Removes config docs and every upload in progress with its part records, in the
@@ -103,9 +106,11 @@ class Index {
   // apply_lock_change against the stored lock under the key lock, so two racing
   // changes, or a change racing a delete, cannot both act on what the other replaced.
   // NoSuchKey / NoSuchVersion; MethodNotAllowed for a delete marker. Returns the
-  // record as stored (the caller rewrites the drives' copies from it).
+  // record as stored. before_write gets the changed record under the key lock before
+  // the index write (the caller rewrites the drives' copies from it).
   s3::Result<ObjectRecord> set_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
-                                    const LockChange& change);
+                                    const LockChange& change,
+                                    const std::function<void(const ObjectRecord&)>& before_write = {});
   // A storage class transition's commit: gives version `vkey` of bucket/key the
   // layout, parts and storage class of `moved` while its primary data id is still
   // expected_data_id (NoSuchKey otherwise), keeping the rest of the current record

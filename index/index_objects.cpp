@@ -226,7 +226,8 @@ s3::Status Index::replace_if(const ObjectRecord& rec, const std::string& expecte
 }
 
 s3::Result<ObjectRecord> Index::set_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
-                                         const LockChange& change) {
+                                         const LockChange& change,
+                                         const std::function<void(const ObjectRecord&)>& before_write) {
   std::shared_lock block(bucket_mu_);
   std::lock_guard klock(key_lock(bucket, key));
   const std::string okey = keys::object(bucket, key);
@@ -251,13 +252,14 @@ s3::Result<ObjectRecord> Index::set_lock(std::string_view bucket, std::string_vi
   target->info.meta.lock = *lock;
   target->info.bucket = std::string(bucket);
   target->info.key = std::string(key);
+  const bool latest = cur->has_value() && (*cur)->version_key == target->version_key;
+  target->info.is_latest = latest;
+  if (before_write) before_write(*target);
   const std::string json = encode_index_record(*target);
   leveldb::WriteBatch b;
   b.Put(keys::version(bucket, key, target->version_key), json);
-  const bool latest = cur->has_value() && (*cur)->version_key == target->version_key;
   if (latest) b.Put(okey, json);
   if (auto s = write(b); !s) return s.error();
-  target->info.is_latest = latest;
   return std::move(*target);
 }
 

@@ -136,10 +136,12 @@ s3::Result<ObjectRecord> assemble_multipart(const UploadInfo& upload, const std:
                                                     " does not match the checksum of the uploaded part.")
             .with("PartNumber", std::to_string(c.number));
     }
-    if (i + 1 < named.size() && p.info.size < kMinPartSize)
+    // The 5 MiB rule is on what the client sent: an encrypted part is stored larger.
+    const uint64_t part_size = upload.meta.sse.empty() ? p.info.size : sse_plain_size(p.info.size);
+    if (i + 1 < named.size() && part_size < kMinPartSize)
       return s3::Error(s3::Code::EntityTooSmall, "Your proposed upload is smaller than the minimum allowed size")
           .with("PartNumber", std::to_string(c.number))
-          .with("ProposedSize", std::to_string(p.info.size))
+          .with("ProposedSize", std::to_string(part_size))
           .with("MinSizeAllowed", std::to_string(kMinPartSize));
     if (i == 0) {
       rec.layout = p.layout;

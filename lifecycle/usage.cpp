@@ -118,7 +118,7 @@ s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const s
     Tally tally(pools);
     auto walked = walk_versions(objects, b.name, b.versioning != Versioning::Unversioned, {},
                                 [&](const ObjectInfo& v, const ObjectState& s) {
-                                  if (!v.delete_marker) tally.add(s.storage_class, v.size, v.stored_bytes);
+                                  if (!v.delete_marker) tally.add(s.storage_class, s.size, v.stored_bytes);
                                   return true;
                                 });
     if (!walked) return walked.error();
@@ -172,18 +172,18 @@ s3::Result<Simulation> simulate(ObjectLayer& objects, const std::string& bucket,
       }
       if (a.kind == ActionKind::Expire || a.kind == ActionKind::DeleteVersion) {
         ++expired;
-        expired_bytes += v.size;
+        expired_bytes += s.size;
         return true;
       }
       if (a.kind == ActionKind::Transition) {
         if (const PoolInfo* p = pool_of_class(pools, a.storage_class)) {
           ++moved;
-          moved_bytes += v.size;
-          tally.add(a.storage_class, v.size, estimate.estimate(*p, v));
+          moved_bytes += s.size;
+          tally.add(a.storage_class, s.size, estimate.estimate(*p, v));
           return true;
         }
       }
-      tally.add(s.storage_class, v.size, v.stored_bytes);
+      tally.add(s.storage_class, s.size, v.stored_bytes);
       return true;
     });
     if (!walked) return walked.error();

@@ -2,12 +2,14 @@
 
 #include <optional>
 
+#include "common/encrypted_size.h"
+
 namespace silt::lifecycle {
 
 ObjectState state_of(const ObjectInfo& v, bool versioned) {
   ObjectState s;
   s.key = v.key;
-  s.size = v.size;
+  s.size = client_size(v);  // size filters compare what the client stored, as AWS
   s.tags = v.meta.tags;
   s.mtime_ms = v.mtime_ms;
   s.is_latest = v.is_latest;

@@ -55,6 +55,17 @@ class ObjectLayer {
   // Buckets. make_bucket: BucketAlreadyOwnedByYou when it exists with this owner,
   // BucketAlreadyExists when another owns it. owner "": the admin.
   virtual s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) = 0;
+  // make_bucket with its initial state. A backend that keeps Object Lock commits it with
+  // the bucket, so no crash leaves a bucket that exists without its versioning or lock
+  // configuration; this default takes the steps one after the other.
+  virtual s3::Status make_bucket_with(std::string_view bucket, std::string_view owner, const NewBucket& init) {
+    if (auto st = make_bucket(bucket, owner); !st) return st;
+    if (init.versioning != Versioning::Unversioned)
+      if (auto st = set_versioning(bucket, init.versioning); !st) return st;
+    for (const auto& [name, doc] : init.configs)
+      if (auto st = put_bucket_config(bucket, name, doc); !st) return st;
+    return {};
+  }
   virtual s3::Result<BucketInfo> head_bucket(std::string_view bucket) = 0;
   // BucketNotEmpty while any version (delete markers included) remains; NoSuchBucket.
   // Multipart uploads in progress do not keep a bucket (AWS): they are aborted with it,

@@ -32,17 +32,17 @@ const crypto::NamedKey* keyring_key(const crypto::KeySet& ring, std::string_view
   return nullptr;
 }
 
-s3::Result<SseChoice> sealed_by(std::string_view algorithm, const crypto::NamedKey& kek) {
+s3::Result<SseChoice> sealed_by(std::string_view algorithm, const crypto::NamedKey& kek, int zstd_level) {
   SseChoice c;
   c.sse.algorithm = std::string(algorithm);
   c.sse.key_id = kek.id;
-  c.data_key = crypto::new_data_key();
+  c.data_key = crypto::new_data_key(zstd_level);
   c.sse.sealed_key = crypto::seal_data_key(kek.key, c.sse, c.data_key);
   return c;
 }
 
 s3::Result<SseChoice> server_side(std::string_view algorithm, std::string_view kms_key_id,
-                                  const crypto::ServerKeys& keys) {
+                                  const crypto::ServerKeys& keys, int zstd_level) {
   if (algorithm == kSseS3) {
     if (!kms_key_id.empty())
       return invalid(
@@ -53,7 +53,7 @@ s3::Result<SseChoice> server_side(std::string_view algorithm, std::string_view k
       return s3::Error(s3::Code::NotImplemented,
                        "A header you provided implies functionality that is not implemented: this silt was started "
                        "without a master key (--sse-master-key-file), so it cannot encrypt with SSE-S3.");
-    return sealed_by(kSseS3, *keys.master.current());
+    return sealed_by(kSseS3, *keys.master.current(), zstd_level);
   }
   if (algorithm == kSseKms) {
     if (keys.keyring.empty())
@@ -62,13 +62,23 @@ s3::Result<SseChoice> server_side(std::string_view algorithm, std::string_view k
                        "without a keyring (--sse-keyring-file), so it cannot encrypt with SSE-KMS.");
     const auto* k = keyring_key(keys.keyring, kms_key_id);
     if (!k) return s3::Error(s3::Code::KmsNotFound, "Invalid keyId '" + std::string(kms_key_id) + "'");
-    return sealed_by(kSseKms, *k);
+    return sealed_by(kSseKms, *k, zstd_level);
   }
   if (algorithm == "aws:kms:dsse")
     return s3::Error(s3::Code::NotImplemented,
                      "A header you provided implies functionality that is not implemented: silt does not encrypt "
                      "twice (DSSE-KMS).");
   return invalid("The encryption method specified is not supported", "x-amz-server-side-encryption");
+}
+
+// The zstd level of the pool storage_class ("": STANDARD) is stored in; 0 when that pool
+// does not compress.
+int zstd_level_of(const ObjectLayer& objects, std::string_view storage_class) {
+  if (storage_class.empty()) storage_class = "STANDARD";
+  for (const auto& pool : objects.pools())
+    for (const auto& cls : pool.storage_classes)
+      if (cls == storage_class) return pool.zstd_level;
+  return 0;
 }
 
 bool is_true(std::string_view v) {
@@ -113,7 +123,7 @@ std::string bucket_encryption_xml(const BucketEncryption& e) {
 }
 
 s3::Status can_apply(const BucketEncryption& e, const crypto::ServerKeys& keys) {
-  auto c = server_side(e.algorithm, e.kms_key_id, keys);
+  auto c = server_side(e.algorithm, e.kms_key_id, keys, 0);
   if (!c) return c.error();
   return {};
 }
@@ -149,7 +159,7 @@ s3::Result<std::optional<CustomerKey>> customer_key(const S3Request& req, std::s
 }
 
 s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys,
-                                 const std::optional<std::string>& bucket_default) {
+                                 const std::optional<std::string>& bucket_default, int zstd_level) {
   auto customer = customer_key(req, kSseCHeaders);
   if (!customer) return customer.error();
   const bool asks_server_side = req.has_header("x-amz-server-side-encryption");
@@ -162,12 +172,13 @@ s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys&
           "x-amz-server-side-encryption");
     SseChoice c;
     c.sse.algorithm = std::string(kSseC);
-    c.data_key = crypto::new_data_key();
+    c.data_key = crypto::new_data_key(zstd_level);
     c.sse.sealed_key = crypto::seal_data_key((*customer)->key, c.sse, c.data_key);
     c.customer_key_md5 = (*customer)->md5;
     return c;
   }
-  if (asks_server_side) return server_side(req.header_value("x-amz-server-side-encryption"), kms_key_id, keys);
+  if (asks_server_side)
+    return server_side(req.header_value("x-amz-server-side-encryption"), kms_key_id, keys, zstd_level);
   if (!kms_key_id.empty())
     return invalid(
         "Server Side Encryption with AWS KMS managed key requires HTTP header "
@@ -176,12 +187,13 @@ s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys&
   if (bucket_default) {
     auto d = parse_bucket_encryption(*bucket_default);
     if (!d) return d.error();
-    return server_side(d->algorithm, d->kms_key_id, keys);
+    return server_side(d->algorithm, d->kms_key_id, keys, zstd_level);
   }
   return SseChoice{};
 }
 
-s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys, ObjectLayer& objects) {
+s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys, ObjectLayer& objects,
+                                 std::string_view storage_class) {
   std::optional<std::string> bucket_default;
   const bool names_own =
       req.has_header("x-amz-server-side-encryption") || req.has_header("x-amz-server-side-encryption-aws-kms-key-id") ||
@@ -192,7 +204,7 @@ s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys&
     if (!doc) return doc.error();
     bucket_default = std::move(*doc);
   }
-  return choose_sse(req, keys, bucket_default);
+  return choose_sse(req, keys, bucket_default, zstd_level_of(objects, storage_class));
 }
 
 std::unique_ptr<ObjectWriter> encrypt_writes(std::unique_ptr<ObjectWriter> writer, const ObjectSse& sse,

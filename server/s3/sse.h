@@ -54,19 +54,22 @@ s3::Result<std::optional<CustomerKey>> customer_key(const S3Request& req, std::s
 // What a new object or upload is encrypted with.
 struct SseChoice {
   ObjectSse sse;                 // for the object's meta; empty: stored in the clear
-  std::string data_key;          // raw; empty when sse is
+  std::string data_key;          // crypto::new_data_key's, opaque; empty when sse is
   std::string customer_key_md5;  // SSE-C: echoed in the response
 };
 // PutObject, CopyObject (its destination), CreateMultipartUpload: the request's headers,
 // else bucket_default (the stored kEncryptionConfig document, if any). InvalidArgument for
 // an unknown algorithm or conflicting headers, KMS.NotFoundException for a key id not in
-// the keyring, NotImplemented when silt holds no key of the kind asked for.
+// the keyring, NotImplemented when silt holds no key of the kind asked for. zstd_level > 0:
+// the data key compresses each package before sealing it (crypto::new_data_key).
 s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys,
-                                 const std::optional<std::string>& bucket_default);
+                                 const std::optional<std::string>& bucket_default, int zstd_level = 0);
 
 // choose_sse with the bucket's stored default, read only when the request names no
-// encryption of its own. Blocking: call on the pool.
-s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys, ObjectLayer& objects);
+// encryption of its own, for an object (or upload) stored in storage_class: its data key
+// compresses when that class's pool does. Blocking: call on the pool.
+s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys, ObjectLayer& objects,
+                                 std::string_view storage_class);
 
 // writer, encrypting with data_key when there is one (crypto/object_cipher.h): the stored
 // ETag is the plaintext's MD5 for SSE-S3 only, as on AWS. part: the part number, or
@@ -84,7 +87,7 @@ s3::Result<std::unique_ptr<ObjectReader>> open_plaintext(ObjectLayer& objects, c
 // an empty key, and InvalidRequest if a customer key was sent for it. SSE-C: InvalidRequest
 // without a key, AccessDenied for a key that is not the one it was written with.
 struct DataKey {
-  std::string key;               // raw; empty: not encrypted
+  std::string key;               // the data key (crypto/object_cipher.h); empty: not encrypted
   std::string customer_key_md5;  // SSE-C: as the request sent it
 };
 s3::Result<DataKey> data_key_for(const ObjectSse& sse, const S3Request& req, const crypto::ServerKeys& keys,

@@ -477,6 +477,14 @@ def test_lifecycle_expiration_of_a_locked_current_version_adds_a_delete_marker(s
     assert [x["VersionId"] for x in listed["Versions"]] == [v]
 
 
+def rebuild_index(data_dir):
+    """Throws the index of a stopped silt away and rebuilds it from the drives."""
+    shutil.rmtree(data_dir / "index")
+    r = subprocess.run([str(silt_binary()), "admin", "rebuild-index", "--data", str(data_dir)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
 # --- persistence ---------------------------------------------------------------------------------
 
 def test_locks_survive_restart_and_rebuild_index(tmp_path):
@@ -513,12 +521,101 @@ def test_locks_survive_restart_and_rebuild_index(tmp_path):
         server.start()
         check()
         assert server.stop() == 0
-        shutil.rmtree(server.data_dir / "index")
-        r = subprocess.run([str(silt_binary()), "admin", "rebuild-index", "--data", str(server.data_dir)],
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
+        rebuild_index(server.data_dir)
         server.start()
         check()
+    finally:
+        server.stop()
+
+
+# --- kill -9 in the middle of a lock's commits -----------------------------------------------------
+
+def kill_when_reached(server, function, request):
+    """Runs request() with gdb attached to silt and SIGKILLs silt the moment a thread enters
+    function (a symbol of the binary), or after the request when it never does. Returns
+    whether function was reached. The restart is the caller's."""
+    if not shutil.which("gdb"):
+        pytest.skip("gdb missing: it is what stops silt at an exact point")
+    ready = server.workdir / f"gdb-ready-{time.monotonic_ns()}"
+    # gdb's own output is buffered in a pipe: the file says the breakpoint is set (silt is
+    # still stopped then; a request sent meanwhile waits in the listen queue).
+    gdb = subprocess.Popen(["gdb", "-nx", "-batch", "-p", str(server.proc.pid), "-ex", "set pagination off",
+                            "-ex", f"break {function}", "-ex", f"shell touch {ready}", "-ex", "continue",
+                            "-ex", "kill"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        if gdb.poll() is not None or time.monotonic() > deadline:
+            gdb.kill()
+            pytest.fail("gdb did not attach:\n" + gdb.communicate()[0])
+        time.sleep(0.1)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        done = pool.submit(request)
+        try:
+            done.result(timeout=60)
+        except Exception:  # noqa: BLE001 (the kill cuts the request: any client error)
+            pass
+        server.proc.kill()  # when function was never reached
+        server.proc.wait(timeout=30)
+    out, _ = gdb.communicate(timeout=60)
+    return "Breakpoint 1," in out
+
+
+def test_kill_during_create_bucket_never_leaves_a_bucket_without_lock(tmp_path):
+    """CreateBucket with Object Lock commits the bucket, its versioning and its lock
+    configuration at once: silt killed when the create reaches a versioning change (a later,
+    separate commit, as before this was one) leaves no bucket without lock."""
+    server = SiltServer(tmp_path)
+    server.start()
+    try:
+        s3 = server.boto3()
+        name = bucket_name("lock-crash")
+        kill_when_reached(server, "silt::Index::set_versioning",
+                          lambda: s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True))
+        server.start()
+        s3 = server.boto3()
+        if name in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+            assert s3.get_bucket_versioning(Bucket=name).get("Status") == "Enabled"
+            assert s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]["ObjectLockEnabled"] == \
+                "Enabled"
+        # Either way the create can be finished, as a client retrying it would.
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+        assert s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]["ObjectLockEnabled"] == \
+            "Enabled"
+    finally:
+        server.stop()
+
+
+def test_kill_during_a_lock_change_never_lets_rebuild_index_weaken_it(tmp_path):
+    """A legal hold is written to the drives' record copies before the index commits it:
+    silt killed when the change reaches the drive copy, then the index rebuilt from the
+    drives, never shows a weaker lock than the index did after the restart."""
+    server = SiltServer(tmp_path)
+    server.start()
+    try:
+        s3 = server.boto3()
+        b = lock_bucket(s3, "hold-crash")
+        v = put(s3, b, "k", b"held")["VersionId"]
+        kill_when_reached(server, "silt::rewrite_drive_meta",
+                          lambda: s3.put_object_legal_hold(Bucket=b, Key="k", VersionId=v,
+                                                           LegalHold={"Status": "ON"}))
+        # The drives as the kill left them, rebuilt into an index of their own (a restart
+        # would first bring the drives in line with the index).
+        rebuilt_server = SiltServer(tmp_path / "rebuilt")
+        shutil.copytree(server.data_dir, rebuilt_server.data_dir)
+        rebuild_index(rebuilt_server.data_dir)
+        server.start()
+        s3 = server.boto3()
+        held = s3.head_object(Bucket=b, Key="k", VersionId=v).get("ObjectLockLegalHoldStatus") == "ON"
+        rebuilt_server.start()
+        try:
+            head = rebuilt_server.boto3().head_object(Bucket=b, Key="k", VersionId=v)
+            rebuilt = head.get("ObjectLockLegalHoldStatus") == "ON"
+        finally:
+            rebuilt_server.stop()
+        assert rebuilt or not held, "rebuild-index restored the version without the hold the index had"
+        # The hold can be set again, and then both agree.
+        s3.put_object_legal_hold(Bucket=b, Key="k", VersionId=v, LegalHold={"Status": "ON"})
+        denied(client_error(s3.delete_object, Bucket=b, Key="k", VersionId=v))
     finally:
         server.stop()
 

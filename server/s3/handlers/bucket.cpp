@@ -67,23 +67,22 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
                         "does not implement Object Lock.")
         .with("Header", "x-amz-bucket-object-lock-enabled");
   const std::string owner = auth::owner_for_new_bucket(principal_of(ctx.identity, ctx.svc));
+  // Everything the bucket starts with is committed with it: a crash cannot leave an Object
+  // Lock bucket unversioned or without its configuration.
+  NewBucket init;
+  if (!location.empty()) init.configs.emplace_back(std::string(kLocationConfig), location);
+  // Object Lock keeps every version: the bucket is versioned from the start (AWS).
+  if (object_lock) {
+    init.versioning = Versioning::Enabled;
+    init.configs.emplace_back(std::string(kObjectLockConfig), object_lock_configuration_xml({}));
+  }
+  if (!acl->empty()) init.configs.emplace_back(std::string(kAclConfig), *acl);
   auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
-    auto made = ctx.svc.objects.make_bucket(bucket, owner);
+    auto made = ctx.svc.objects.make_bucket_with(bucket, owner, init);
     ctx.svc.access->invalidate(bucket);
     if (!made && made.error().code == s3::Code::BucketAlreadyOwnedByYou)
       return recreate_owned_bucket(ctx, location, *acl);
-    if (!made) return made;
-    if (!location.empty())
-      if (auto st = ctx.svc.objects.put_bucket_config(bucket, kLocationConfig, location); !st) return st;
-    // Object Lock keeps every version: the bucket is versioned from the start (AWS).
-    if (object_lock) {
-      if (auto st = ctx.svc.objects.set_versioning(bucket, Versioning::Enabled); !st) return st;
-      if (auto st = ctx.svc.objects.put_bucket_config(bucket, kObjectLockConfig, object_lock_configuration_xml({}));
-          !st)
-        return st;
-    }
-    if (acl->empty()) return made;
-    return ctx.svc.objects.put_bucket_config(bucket, kAclConfig, *acl);
+    return made;
   });
   if (!st) co_return st.error();
   Response r;

@@ -84,7 +84,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
     auto lock = lock_for_new_version(ctx.svc.objects, req);
     if (!lock) return lock.error();
     meta.lock = *lock;
-    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects);
+    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects, meta.storage_class);
     if (!sse) return sse.error();
     return ctx.svc.objects.head_bucket(req.bucket);
   });

@@ -143,7 +143,7 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
     auto lock = lock_for_new_version(ctx.svc.objects, req);
     if (!lock) return lock.error();
     meta->lock = *lock;
-    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects);
+    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects, meta->storage_class);
     if (!sse) return sse.error();
     // The upload's data key, sealed, travels in its meta: every part is encrypted with it.
     meta->sse = sse->sse;

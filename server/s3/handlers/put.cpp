@@ -30,7 +30,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
     if (!lock) return lock.error();
     if (auto st = check_locked_put_integrity(req, *lock); !st) return st.error();
     meta->lock = *lock;
-    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects);
+    sse = choose_sse(req, *ctx.svc.keys, ctx.svc.objects, meta->storage_class);
     if (!sse) return sse.error();
     auto w = ctx.svc.objects.create_object(req.bucket, req.key, *cond, meta->storage_class);
     if (!w) return w.error();

@@ -1,4 +1,5 @@
 // crypto/: key sets, AES-256-GCM, sealed data keys, and encrypted streams on real drives.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -97,6 +98,11 @@ TEST_CASE("a sealed data key opens only with its key and only for its algorithm 
   moved = sse;
   moved.sealed_key = "not base64!";
   CHECK_FALSE(crypto::open_data_key(kek, moved));
+  // A compressing key (its zstd level sealed with it) round-trips whole.
+  const std::string zk = crypto::new_data_key(3);
+  CHECK(zk.size() == 33);
+  sse.sealed_key = crypto::seal_data_key(kek, sse, zk);
+  CHECK(crypto::open_data_key(kek, sse) == zk);
 }
 
 TEST_CASE("encrypted streams on real drives: whole and ranged reads, nothing readable without the key") {
@@ -127,6 +133,57 @@ TEST_CASE("encrypted streams on real drives: whole and ranged reads, nothing rea
       CHECK(got.error().code == s3::Code::InternalError);
     }
   }
+}
+
+TEST_CASE("a compressing key: packages shrink inside, keep their sizes, read back whole and by ranges") {
+  StorageEnv env;
+  REQUIRE(env.layer->make_bucket("b").ok());
+  const std::string dk = crypto::new_data_key(3);
+  ObjectMeta meta;
+  meta.sse = {"AES256", "m1", "sealed"};
+  // Compressible text, then random bytes (packages stored raw), then text again: both
+  // kinds of package in one stream, and a short last one.
+  std::string data;
+  while (data.size() < 150000) data += "row " + std::to_string(data.size()) + ",silt,compressible;";
+  data += random_bytes(70000, 7);
+  while (data.size() < 300001) data += "tail " + std::to_string(data.size()) + ";";
+  auto info = put_encrypted(env, "z", data, dk, meta, 5000);
+  CHECK(info.size == data.size());
+  auto stored = env.layer->stat_object("b", "z");
+  REQUIRE(stored.ok());
+  CHECK(stored->size == crypto::sealed_size(data.size()));
+  CHECK(read_plain(env, *stored, dk, 0, data.size()) == data);
+  const uint64_t size = data.size();
+  for (auto [off, len] : {std::pair<uint64_t, uint64_t>{0, 1},
+                          {65535, 2},
+                          {100000, 100000},
+                          {150000, 70000},
+                          {size - 1, 1},
+                          {131072, 65536}})
+    CHECK(read_plain(env, *stored, dk, off, std::min<uint64_t>(len, size - off)) == data.substr(off, len));
+  // The stored stream: the text's packages are mostly zero padding, no plaintext anywhere.
+  std::string raw;
+  {
+    auto r = env.layer->open_object(*stored, 0, stored->size);
+    REQUIRE(r.ok());
+    std::string buf(65536, '\0');
+    for (;;) {
+      auto got = (*r)->read(buf.data(), buf.size());
+      REQUIRE(got.ok());
+      if (*got == 0) break;
+      raw.append(buf.data(), *got);
+    }
+  }
+  CHECK(raw.find("compressible") == std::string::npos);
+  CHECK(raw.find("tail 3") == std::string::npos);
+  CHECK(std::count(raw.begin(), raw.end(), '\0') > 150000);
+  // Another key fails the first (compressed) package: an error, never bytes.
+  auto r = crypto::open_decrypting(*env.layer, *stored, crypto::new_data_key(3), 0, size);
+  REQUIRE(r.ok());
+  std::string buf(100, '\0');
+  auto got = (*r)->read(buf.data(), buf.size());
+  REQUIRE_FALSE(got.ok());
+  CHECK(got.error().code == s3::Code::InternalError);
 }
 
 }  // namespace silt::test
