@@ -14,7 +14,8 @@ test_pkgs=(rclone s3cmd awscli python3-boto3 python3-pytest python3-requests pyt
   docker.io docker-compose mmdebstrap  # a private engine runs the image (test_docker.py, scripts/docker-engine.sh)
   clang libclang-rt-14-dev  # clang + its runtimes: the libFuzzer targets (test/fuzz)
   chromium  # headless, driven by playwright-core: the web console test (test_console.py)
-  s3fs restic)  # SSE-C through a FUSE mount, backups on encrypted buckets (test_sse_clients.py)
+  s3fs restic  # SSE-C through a FUSE mount, backups on encrypted buckets (test_sse_clients.py)
+  gdb)  # stops silt at an exact function for a kill -9 there (test_object_lock.py)
 # The throwaway Ceph cluster (scripts/ceph-cluster.sh): one mon and three OSDs, no mgr and no
 # radosgw; the `rados` Python binding issues the pool commands, librados-dev/libradospp-dev
 # build test/rados_smoke (meson -Drados=auto finds them).

@@ -65,6 +65,19 @@ else
   status=1
 fi
 
+# --- the README's first command builds silt otherwise (unity chunks, no rados/): a name two
+# files of one library both keep file-local compiles here but not there, so build it that way too.
+step "first-start build (scripts/run.sh --build-only build-run)"
+first_start_fail=0
+if ! scripts/run.sh --build-only build-run >build/first-start-build.log 2>&1; then
+  tail -30 build/first-start-build.log
+  echo "the first start's unity build failed: see build/first-start-build.log"
+  first_start_fail=1
+  status=1
+else
+  echo "build-run/silt: built"
+fi
+
 # One closing line over both runners: unit test executables plus pytest cases.
 count() {  # count LOG REGEX -> the number captured by REGEX's first group, or 0
   local n
@@ -81,7 +94,7 @@ unit_fail=$(( $(count build/meson-test.log '^Fail: +[0-9]+') + $(count build/mes
 fuzz_targets=$(count build/fuzz.log '^fuzz: [0-9]+ targets')
 fuzz_fail=$(count build/fuzz.log '[0-9]+ failed, [0-9]+ executions$')
 passed=$(( ${py_passed:-0} + unit_ok + fuzz_targets - fuzz_fail ))
-failed=$(( ${py_failed:-0} + ${py_errors:-0} + unit_fail + fuzz_fail + layers_fail ))
+failed=$(( ${py_failed:-0} + ${py_errors:-0} + unit_fail + fuzz_fail + layers_fail + first_start_fail ))
 if [ $status -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi  # e.g. compose file or pytest crash
 echo
 echo "=== summary"
@@ -89,5 +102,6 @@ echo "pytest: ${summary:-no summary (see build/pytest.log)}"
 echo "unit test executables: ${unit_ok} ok, ${unit_fail} failed"
 echo "fuzz targets: $(( fuzz_targets - fuzz_fail )) ok, ${fuzz_fail} failed"
 echo "layer check: $([ $layers_fail -eq 0 ] && echo ok || echo "failed (see build/layers.log)")"
+echo "first-start build: $([ $first_start_fail -eq 0 ] && echo ok || echo "failed (see build/first-start-build.log)")"
 echo "total: ${passed} passed, ${failed} failed, ${py_skipped:-0} skipped"
 exit $status
