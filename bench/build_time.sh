@@ -14,6 +14,11 @@
 #                                    scripts/install-deps.sh's build list adds to a minbase
 #                                    system, downloaded and unpacked (dpkg-deb -x) in a temp dir;
 #                                    nothing is installed
+#   bench/build_time.sh fresh [REF]  the whole first start on a fresh Debian: a git clone of REF
+#                                    mounted into a bare bookworm container (minbase, made by
+#                                    scripts/docker-engine.sh, host network for the mirror), where
+#                                    the README's first command runs apt and the build until silt
+#                                    answers; wall time from `docker run` to the first answer
 # SILT_JOBS caps the parallel compiles as in scripts/run.sh (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +61,32 @@ case "${1:-}" in
     touch_rebuild "$dir/silt"
     echo "load average (1, 5, 15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "build dir kept for inspection: $dir/silt/build (rm -rf $dir)"
+    ;;
+  fresh)
+    ref=${2:-HEAD}
+    dir=$(mktemp -d /tmp/silt-fresh.XXXXXX)
+    engine=${SILT_DOCKER_DIR:-$repo/build/docker-engine}
+    port=$((20000 + RANDOM % 20000))
+    git clone -q "$repo" "$dir/silt"
+    git -C "$dir/silt" checkout -q "$(git rev-parse "$ref")"
+    scripts/docker-engine.sh start "$engine"
+    trap 'scripts/docker-engine.sh stop "$engine"' EXIT
+    export DOCKER_HOST=unix://$engine/docker.sock DOCKER_CONFIG=$engine/client
+    start=$(date +%s.%N)
+    /usr/bin/docker run -d --name "silt-fresh-$port" --network host -v "$dir/silt:/silt" -w /silt \
+      debian:bookworm scripts/run.sh --address "127.0.0.1:$port" >/dev/null
+    until curl -fsS "http://127.0.0.1:$port/_silt/health/live" >/dev/null 2>&1; do
+      if [ "$(/usr/bin/docker inspect -f '{{.State.Running}}' "silt-fresh-$port")" != true ]; then
+        /usr/bin/docker logs "silt-fresh-$port" 2>&1 | tail -20
+        exit 1
+      fi
+      sleep 1
+    done
+    echo "fresh bookworm container to serving (apt + build + start): wall=$(echo "$(date +%s.%N) - $start" | bc)s"
+    /usr/bin/docker logs "silt-fresh-$port" 2>&1 | grep -E '^installing:' | cut -c1-200 || true
+    /usr/bin/docker rm -f "silt-fresh-$port" >/dev/null
+    echo "load average (1, 5, 15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    rm -rf "$dir" 2>/dev/null || echo "left $dir (files the container's root made)"
     ;;
   touch) touch_rebuild "$repo" ;;
   tu)
