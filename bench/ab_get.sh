@@ -11,6 +11,7 @@
 #
 #   bench/ab_get.sh OLD_SILT NEW_SILT [SILT_BENCH]
 set -euo pipefail
+. "$(dirname "$0")/nginx_conf.sh"
 OLD=${1:?old silt binary} NEW=${2:?new silt binary}
 BENCH=${3:-$(dirname "$0")/../build/bench/silt-bench}
 PORT=${PORT:-9491} AK=benchadmin SK=benchadmin-secret
@@ -42,28 +43,7 @@ mkdir -p "$work/nginx/www/silt-bench/g4k" "$work/nginx/www/silt-bench/g1g" "$wor
 "$BENCH" get --size 4K --write-body "$work/nginx/www/silt-bench/g4k/obj-00000000"
 for i in $(seq 1 999); do ln "$work/nginx/www/silt-bench/g4k/obj-00000000" "$(printf '%s/obj-%08d' "$work/nginx/www/silt-bench/g4k" "$i")"; done
 "$BENCH" get --size 1G --write-body "$work/nginx/www/silt-bench/g1g/obj-00000000"
-cat >"$work/nginx/nginx.conf" <<CONF
-user root;
-worker_processes auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  server { listen 127.0.0.1:$((PORT + 2)); root $work/nginx/www; }
-}
-CONF
+nginx_conf "$work/nginx" "$((PORT + 2))"
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 pids+=($!)
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$((PORT + 2))/ && break; sleep 0.1; done

@@ -17,6 +17,7 @@
 # Needs: scripts/install-deps.sh --bench (nginx-light, wrk, the Ceph packages, npm for s3rver).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/nginx_conf.sh"
 QUICK=0 RECORD=0 REPS=3 KEEP=0 WANT_RGW=1 WANT_S3RVER=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -104,29 +105,7 @@ start_silt() {  # [seconds to wait for readiness, default 10: an index of millio
 }
 
 start_nginx() {
-  mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp"
-  cat >"$WORK/nginx/nginx.conf" <<EOF
-user root;
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path $WORK/nginx/tmp/body;
-  proxy_temp_path $WORK/nginx/tmp/proxy;
-  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-  scgi_temp_path $WORK/nginx/tmp/scgi;
-  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/nginx/www; }
-}
-EOF
+  nginx_conf "$WORK/nginx" "$NGINX_PORT"
   nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
   NGINX_PID=$!
   for _ in $(seq 50); do curl -s -o /dev/null "${EP[nginx]}/" && return 0; sleep 0.1; done
