@@ -49,6 +49,9 @@ constexpr Answer kBucketKey{s3::Code::NotImplemented,
 constexpr Answer kObjectLockForm{s3::Code::NotImplemented,
                                  "A header you provided implies functionality that is not implemented: silt does not "
                                  "take Object Lock fields in POST Object forms."};
+constexpr Answer kGrantForm{s3::Code::NotImplemented,
+                            "A header you provided implies functionality that is not implemented: silt does not "
+                            "take x-amz-grant-* fields in POST Object forms; use the acl field or PutObjectAcl."};
 constexpr Answer kOwnership{s3::Code::NotImplemented,
                             "A header you provided implies functionality that is not implemented: silt does not "
                             "implement Object Ownership settings (objects belong to their bucket's owner)."};
@@ -73,6 +76,8 @@ constexpr Refusal kTable[] = {
     {"x-amz-server-side-encryption-bucket-key-enabled", kObjectWrites, Asks::True, kBucketKey, kBucketKey},
     // Object Lock in a form upload (the headers of the other writes are object_lock.h's).
     {"x-amz-object-lock-*", kPostObject, Asks::AnyValue, kObjectLockForm, kObjectLockForm},
+    // Grants in a form upload (the other writes take them: server/s3/handlers/acl_headers.h).
+    {"x-amz-grant-*", kPostObject, Asks::AnyValue, kGrantForm, kGrantForm},
     {"x-amz-object-ownership", kCreateBucket, Asks::AnyValue, kOwnership, kOwnership},
     {"x-amz-website-redirect-location", kObjectWrites, Asks::AnyValue, kWebsite, kWebsite},
     // If-None-Match on writes takes "*" only, as on AWS (its API reference: "Expects the '*'

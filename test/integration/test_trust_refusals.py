@@ -64,6 +64,7 @@ EXAMPLE = {
     "x-amz-server-side-encryption-customer-*": "x-amz-server-side-encryption-customer-algorithm",
     "x-amz-copy-source-server-side-encryption-customer-*": "x-amz-copy-source-server-side-encryption-customer-key",
     "x-amz-object-lock-*": "x-amz-object-lock-mode",
+    "x-amz-grant-*": "x-amz-grant-read",
 }
 VALUE = {"AnyValue": "AES256", "True": "true", "NotStar": '"0123456789abcdef0123456789abcdef"'}
 
@@ -304,6 +305,8 @@ def post_upload(post, data=b"form upload", extra=None):
     ("x-amz-server-side-encryption-aws-kms-key-id", "k", "NotImplemented"),
     ("x-amz-server-side-encryption-customer-algorithm", "AES256", "InvalidRequest"),
     ("x-amz-object-lock-mode", "GOVERNANCE", "NotImplemented"),
+    # A grant the form would silently drop (it was stored without it before).
+    ("x-amz-grant-read", 'uri="http://acs.amazonaws.com/groups/global/AllUsers"', "NotImplemented"),
     ("x-amz-website-redirect-location", "/x", "NotImplemented"),
 ])
 def test_post_object_form_fields(s3, bucket, field, value, want):
