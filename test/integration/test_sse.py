@@ -351,18 +351,26 @@ def test_upload_part_copy_decrypts_and_encrypts(s3, bucket):
 
 # --- SSE-KMS with the local keyring ------------------------------------------------------------------
 
-def test_sse_kms_with_keyring(s3, bucket):
+def arn(silt, key_id):
+    """The ARN AWS (and silt) answers SSEKMSKeyId with, whichever form the request named."""
+    return f"arn:aws:kms:{silt.region}:000000000000:key/{key_id}"
+
+
+def test_sse_kms_with_keyring(silt, s3, bucket):
     data = body(PACKAGE + 3, b"kms")
     r = s3.put_object(Bucket=bucket, Key="k", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
-    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == "other-key"
+    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == arn(silt, "other-key")
     got = s3.get_object(Bucket=bucket, Key="k")
-    assert got["Body"].read() == data and got["SSEKMSKeyId"] == "other-key"
-    # An ARN naming a keyring key, and no key id at all (the keyring's first key).
-    arn = "arn:aws:kms:us-east-1:000000000000:key/lake-key"
-    r = s3.put_object(Bucket=bucket, Key="arn", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=arn)
-    assert r["SSEKMSKeyId"] == "lake-key"
+    assert got["Body"].read() == data and got["SSEKMSKeyId"] == arn(silt, "other-key")
+    # An ARN naming a keyring key, an alias, and no key id at all (the keyring's first key).
+    r = s3.put_object(Bucket=bucket, Key="arn", Body=data, ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=arn(silt, "lake-key"))
+    assert r["SSEKMSKeyId"] == arn(silt, "lake-key")
+    r = s3.put_object(Bucket=bucket, Key="alias", Body=data, ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId="alias/other-key")
+    assert r["SSEKMSKeyId"] == arn(silt, "other-key")
     r = s3.put_object(Bucket=bucket, Key="default", Body=data, ServerSideEncryption="aws:kms")
-    assert r["SSEKMSKeyId"] == "lake-key"
+    assert r["SSEKMSKeyId"] == arn(silt, "lake-key")
     assert s3.get_object(Bucket=bucket, Key="default")["Body"].read() == data
     e = client_error(s3.put_object, Bucket=bucket, Key="nokey", Body=data, ServerSideEncryption="aws:kms",
                      SSEKMSKeyId="no-such-key")
@@ -374,9 +382,36 @@ def test_sse_kms_with_keyring(s3, bucket):
     still_serving(s3, bucket)
 
 
+def test_sse_kms_key_arn_is_echoed_by_every_operation(silt, s3, bucket):
+    want = arn(silt, "other-key")
+    kms = dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"v", **kms)["SSEKMSKeyId"] == want
+    assert s3.head_object(Bucket=bucket, Key="k")["SSEKMSKeyId"] == want
+    assert s3.get_object(Bucket=bucket, Key="k", Range="bytes=0-0")["SSEKMSKeyId"] == want
+    copy = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k"}, **kms)
+    assert copy["SSEKMSKeyId"] == want
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp", **kms)
+    assert up["SSEKMSKeyId"] == want
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=b"p")
+    assert part["SSEKMSKeyId"] == want
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["SSEKMSKeyId"] == want
+    # GetBucketEncryption answers the key id as it was configured, as AWS does.
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/other-key"}}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == "alias/other-key"
+    assert s3.put_object(Bucket=bucket, Key="d", Body=b"d")["SSEKMSKeyId"] == want
+    # aws cli shows the same ARN.
+    out = json.loads(silt.aws("s3api", "head-object", "--bucket", bucket, "--key", "d").stdout)
+    assert out["SSEKMSKeyId"] == want
+    still_serving(s3, bucket)
+
+
 # --- bucket default encryption --------------------------------------------------------------------
 
-def test_bucket_default_encryption(s3, bucket):
+def test_bucket_default_encryption(silt, s3, bucket):
     e = client_error(s3.get_bucket_encryption, Bucket=bucket)
     refused(e, "ServerSideEncryptionConfigurationNotFoundError", 404)
     s3.put_object(Bucket=bucket, Key="before", Body=b"b")
@@ -399,7 +434,7 @@ def test_bucket_default_encryption(s3, bucket):
         "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"},
         "BucketKeyEnabled": True}]})
     r = s3.put_object(Bucket=bucket, Key="kms", Body=b"k")
-    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == "other-key"
+    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == arn(silt, "other-key")
     refused(client_error(s3.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
         "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "missing"}}]}),
         "KMS.NotFoundException", 400)
@@ -480,7 +515,7 @@ def test_post_object_sse_s3_and_kms(silt, s3, bucket):
                                               "x-amz-server-side-encryption-aws-kms-key-id": "other-key"}, data)
     assert r.status_code == 204, r.text
     got = s3.get_object(Bucket=bucket, Key="kms")
-    assert got["ServerSideEncryption"] == "aws:kms" and got["SSEKMSKeyId"].endswith("other-key")
+    assert got["ServerSideEncryption"] == "aws:kms" and got["SSEKMSKeyId"] == arn(silt, "other-key")
     assert got["Body"].read() == data
     # What PutObject refuses, the form does too, and stores nothing.
     r = post_upload(silt, s3, bucket, "bad", {"x-amz-server-side-encryption": "DES"}, data)
@@ -559,7 +594,7 @@ def test_post_object_takes_the_bucket_default(silt, s3, bucket):
     assert r.status_code == 204, r.text
     assert r.headers["x-amz-server-side-encryption"] == "aws:kms"
     head = s3.head_object(Bucket=bucket, Key="d")
-    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"].endswith("other-key")
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == arn(silt, "other-key")
     assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == data
     assert drives_hold(silt, marker) == []
     # The form's own choice wins over the default, as a PutObject's does.

@@ -143,12 +143,12 @@ std::optional<std::string> redirect_url(std::string_view url) {
 }
 
 Response post_response(const S3Request& req, const FormFields& fields, const std::string& key, const ObjectInfo& info,
-                       const SseChoice& sse) {
+                       const SseChoice& sse, std::string_view region) {
   Response r;
   std::string etag = quoted_etag(info.etag);
   r.add("ETag", etag);
   add_version_header(r, info);
-  add_sse_headers(r, sse.sse, sse.customer_key_md5);
+  add_sse_headers(r, sse.sse, sse.customer_key_md5, region);
 
   auto field = auth::form_field(fields, "success_action_redirect");
   if (!field) field = auth::form_field(fields, "redirect");
@@ -395,7 +395,7 @@ awaitable<Result> post_object(RequestContext& ctx) {
   if (!info) co_return info.error();
 
   co_await form.skip_rest();
-  co_return post_response(req, fields, *key, *info, *sse);
+  co_return post_response(req, fields, *key, *info, *sse, ctx.svc.config.region);
 }
 
 }  // namespace silt::server::handlers
