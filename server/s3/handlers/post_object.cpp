@@ -100,8 +100,8 @@ S3Request encryption_request(const S3Request& req, const FormFields& fields) {
   out.bucket = req.bucket;
   out.secure_transport = req.secure_transport;
   constexpr std::string_view kPrefix = "x-amz-server-side-encryption";
-  for (const auto& [k, v] : fields) {
-    std::string name = to_lower(k);
+  for (const auto& field : fields) {
+    std::string name = to_lower(field.first);
     if (name.rfind(kPrefix, 0) != 0) continue;
     bool seen = false;
     for (const auto& [n, _] : out.query_headers) seen = seen || n == name;
