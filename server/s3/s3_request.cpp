@@ -27,13 +27,14 @@ const std::pair<std::string, std::string>* find_query_header(const S3Request& r,
 }  // namespace
 
 std::string_view S3Request::header_value(std::string_view name) const {
-  if (auto it = header->find(name); it != header->end()) return it->value();
+  if (header)
+    if (auto it = header->find(name); it != header->end()) return it->value();
   const auto* qh = find_query_header(*this, name);
   return qh ? std::string_view(qh->second) : std::string_view{};
 }
 
 bool S3Request::has_header(std::string_view name) const {
-  return header->find(name) != header->end() || find_query_header(*this, name);
+  return (header && header->find(name) != header->end()) || find_query_header(*this, name);
 }
 
 std::vector<std::pair<std::string_view, std::string_view>> S3Request::fields() const {

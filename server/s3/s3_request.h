@@ -17,6 +17,8 @@ namespace http = boost::beast::http;
 using RequestHeader = http::request_header<>;
 
 struct S3Request {
+  // nullptr for a request built from other fields than its HTTP headers (a POST form's
+  // encryption fields); header_value and has_header then read query_headers alone.
   const RequestHeader* header = nullptr;
   http::verb method = http::verb::unknown;
   std::string target;                                      // raw request-target, as signed

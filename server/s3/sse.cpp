@@ -254,7 +254,11 @@ s3::Result<DataKey> data_key_for(const ObjectSse& sse, const S3Request& req, con
   return out;
 }
 
-void add_sse_headers(Response& r, const ObjectSse& sse, std::string_view customer_key_md5) {
+std::string kms_key_arn(std::string_view region, std::string_view key_id) {
+  return "arn:aws:kms:" + std::string(region) + ":" + std::string(kKmsAccount) + ":key/" + std::string(key_id);
+}
+
+void add_sse_headers(Response& r, const ObjectSse& sse, std::string_view customer_key_md5, std::string_view region) {
   if (sse.empty()) return;
   if (sse.algorithm == kSseC) {
     // Only a request that carried the key hears it back.
@@ -264,7 +268,7 @@ void add_sse_headers(Response& r, const ObjectSse& sse, std::string_view custome
     return;
   }
   r.add("x-amz-server-side-encryption", sse.algorithm);
-  if (sse.algorithm == kSseKms) r.add("x-amz-server-side-encryption-aws-kms-key-id", sse.key_id);
+  if (sse.algorithm == kSseKms) r.add("x-amz-server-side-encryption-aws-kms-key-id", kms_key_arn(region, sse.key_id));
 }
 
 }  // namespace silt::server

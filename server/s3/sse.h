@@ -93,9 +93,16 @@ struct DataKey {
 s3::Result<DataKey> data_key_for(const ObjectSse& sse, const S3Request& req, const crypto::ServerKeys& keys,
                                  std::string_view prefix = kSseCHeaders);
 
-// x-amz-server-side-encryption (+ -aws-kms-key-id), or for SSE-C
+// The account id in the ARNs silt gives its keyring keys: silt has no AWS account, and a
+// fixed one keeps the ARN of a key the same on every server (docs/encryption.md).
+inline constexpr std::string_view kKmsAccount = "000000000000";
+// "arn:aws:kms:<region>:<kKmsAccount>:key/<key_id>": the form AWS answers
+// x-amz-server-side-encryption-aws-kms-key-id in, whichever form the request named it by.
+std::string kms_key_arn(std::string_view region, std::string_view key_id);
+
+// x-amz-server-side-encryption (+ -aws-kms-key-id, the key's ARN in region), or for SSE-C
 // x-amz-server-side-encryption-customer-algorithm and -customer-key-MD5, as AWS answers
 // a write or read of such an object. Nothing for an object in the clear.
-void add_sse_headers(Response& r, const ObjectSse& sse, std::string_view customer_key_md5);
+void add_sse_headers(Response& r, const ObjectSse& sse, std::string_view customer_key_md5, std::string_view region);
 
 }  // namespace silt::server

@@ -14,11 +14,10 @@ using Ops = std::string_view;
 // Who a row applies to. Object writes are the operations whose request headers in AWS's
 // API reference carry the feature; PostObject stands for the form's fields.
 constexpr Ops kObjectWrites[] = {"PutObject", "CopyObject", "CreateMultipartUpload", "PostObject"};
-// SSE-C is implemented for these (server/s3/sse.h), over TLS only; the rest still refuse it.
-constexpr Ops kSseCServed[] = {"PutObject",  "CopyObject",     "CreateMultipartUpload",
-                               "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
-                               "GetObject",  "HeadObject"};
-constexpr Ops kSseCUnserved[] = {"PostObject", "GetObjectAttributes"};
+// SSE-C is implemented for these (server/s3/sse.h), over TLS only.
+constexpr Ops kSseCServed[] = {
+    "PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
+    "GetObject", "HeadObject", "GetObjectAttributes",   "PostObject"};
 constexpr Ops kCopies[] = {"CopyObject", "UploadPartCopy"};
 constexpr Ops kConditionalWrites[] = {"PutObject", "CopyObject", "CompleteMultipartUpload"};
 constexpr Ops kCreateBucket[] = {"CreateBucket"};
@@ -30,15 +29,8 @@ constexpr Ops kPostObject[] = {"PostObject"};
 constexpr Answer kSseCInsecure{s3::Code::InvalidRequest,
                                "Requests specifying Server Side Encryption with Customer provided keys must be made "
                                "over a secure connection."};
-constexpr Answer kSseCNotImplemented{
-    s3::Code::NotImplemented,
-    "A header you provided implies functionality that is not implemented: silt does not take customer-provided "
-    "keys (SSE-C) in browser form uploads or GetObjectAttributes."};
 // Over TLS the operation itself takes the customer's key (server/s3/sse.h).
 constexpr Answer kServed{s3::Code::InvalidRequest, "", true};
-constexpr Answer kSse{s3::Code::NotImplemented,
-                      "A header you provided implies functionality that is not implemented: silt does not encrypt "
-                      "browser form uploads at rest."};
 constexpr Answer kSseContext{s3::Code::NotImplemented,
                              "A header you provided implies functionality that is not implemented: silt's keyring "
                              "takes no encryption context."};
@@ -66,12 +58,8 @@ constexpr Answer kAppend{s3::Code::NotImplemented,
 constexpr Refusal kTable[] = {
     // Server-side encryption with customer-provided keys: the key travels with each request.
     {"x-amz-server-side-encryption-customer-*", kSseCServed, Asks::AnyValue, kSseCInsecure, kServed},
-    {"x-amz-server-side-encryption-customer-*", kSseCUnserved, Asks::AnyValue, kSseCInsecure, kSseCNotImplemented},
     {"x-amz-copy-source-server-side-encryption-customer-*", kCopies, Asks::AnyValue, kSseCInsecure, kServed},
-    // Server-side encryption with S3- or KMS-managed keys: the operations of server/s3/sse.h
-    // take them; a browser form does not.
-    {"x-amz-server-side-encryption", kPostObject, Asks::AnyValue, kSse, kSse},
-    {"x-amz-server-side-encryption-aws-kms-key-id", kPostObject, Asks::AnyValue, kSse, kSse},
+    // Server-side encryption with S3- or KMS-managed keys (server/s3/sse.h): what it does not do.
     {"x-amz-server-side-encryption-context", kObjectWrites, Asks::AnyValue, kSseContext, kSseContext},
     {"x-amz-server-side-encryption-bucket-key-enabled", kObjectWrites, Asks::True, kBucketKey, kBucketKey},
     // Object Lock in a form upload (the headers of the other writes are object_lock.h's).

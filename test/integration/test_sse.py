@@ -15,6 +15,7 @@ import subprocess
 import zlib
 
 import pytest
+import requests
 
 from s3assert import client_error, code
 from silt_server import bucket_name, extra_headers, silt_binary
@@ -350,18 +351,26 @@ def test_upload_part_copy_decrypts_and_encrypts(s3, bucket):
 
 # --- SSE-KMS with the local keyring ------------------------------------------------------------------
 
-def test_sse_kms_with_keyring(s3, bucket):
+def arn(silt, key_id):
+    """The ARN AWS (and silt) answers SSEKMSKeyId with, whichever form the request named."""
+    return f"arn:aws:kms:{silt.region}:000000000000:key/{key_id}"
+
+
+def test_sse_kms_with_keyring(silt, s3, bucket):
     data = body(PACKAGE + 3, b"kms")
     r = s3.put_object(Bucket=bucket, Key="k", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
-    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == "other-key"
+    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == arn(silt, "other-key")
     got = s3.get_object(Bucket=bucket, Key="k")
-    assert got["Body"].read() == data and got["SSEKMSKeyId"] == "other-key"
-    # An ARN naming a keyring key, and no key id at all (the keyring's first key).
-    arn = "arn:aws:kms:us-east-1:000000000000:key/lake-key"
-    r = s3.put_object(Bucket=bucket, Key="arn", Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=arn)
-    assert r["SSEKMSKeyId"] == "lake-key"
+    assert got["Body"].read() == data and got["SSEKMSKeyId"] == arn(silt, "other-key")
+    # An ARN naming a keyring key, an alias, and no key id at all (the keyring's first key).
+    r = s3.put_object(Bucket=bucket, Key="arn", Body=data, ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=arn(silt, "lake-key"))
+    assert r["SSEKMSKeyId"] == arn(silt, "lake-key")
+    r = s3.put_object(Bucket=bucket, Key="alias", Body=data, ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId="alias/other-key")
+    assert r["SSEKMSKeyId"] == arn(silt, "other-key")
     r = s3.put_object(Bucket=bucket, Key="default", Body=data, ServerSideEncryption="aws:kms")
-    assert r["SSEKMSKeyId"] == "lake-key"
+    assert r["SSEKMSKeyId"] == arn(silt, "lake-key")
     assert s3.get_object(Bucket=bucket, Key="default")["Body"].read() == data
     e = client_error(s3.put_object, Bucket=bucket, Key="nokey", Body=data, ServerSideEncryption="aws:kms",
                      SSEKMSKeyId="no-such-key")
@@ -373,9 +382,36 @@ def test_sse_kms_with_keyring(s3, bucket):
     still_serving(s3, bucket)
 
 
+def test_sse_kms_key_arn_is_echoed_by_every_operation(silt, s3, bucket):
+    want = arn(silt, "other-key")
+    kms = dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"v", **kms)["SSEKMSKeyId"] == want
+    assert s3.head_object(Bucket=bucket, Key="k")["SSEKMSKeyId"] == want
+    assert s3.get_object(Bucket=bucket, Key="k", Range="bytes=0-0")["SSEKMSKeyId"] == want
+    copy = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k"}, **kms)
+    assert copy["SSEKMSKeyId"] == want
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp", **kms)
+    assert up["SSEKMSKeyId"] == want
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=b"p")
+    assert part["SSEKMSKeyId"] == want
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["SSEKMSKeyId"] == want
+    # GetBucketEncryption answers the key id as it was configured, as AWS does.
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/other-key"}}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == "alias/other-key"
+    assert s3.put_object(Bucket=bucket, Key="d", Body=b"d")["SSEKMSKeyId"] == want
+    # aws cli shows the same ARN.
+    out = json.loads(silt.aws("s3api", "head-object", "--bucket", bucket, "--key", "d").stdout)
+    assert out["SSEKMSKeyId"] == want
+    still_serving(s3, bucket)
+
+
 # --- bucket default encryption --------------------------------------------------------------------
 
-def test_bucket_default_encryption(s3, bucket):
+def test_bucket_default_encryption(silt, s3, bucket):
     e = client_error(s3.get_bucket_encryption, Bucket=bucket)
     refused(e, "ServerSideEncryptionConfigurationNotFoundError", 404)
     s3.put_object(Bucket=bucket, Key="before", Body=b"b")
@@ -398,7 +434,7 @@ def test_bucket_default_encryption(s3, bucket):
         "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"},
         "BucketKeyEnabled": True}]})
     r = s3.put_object(Bucket=bucket, Key="kms", Body=b"k")
-    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == "other-key"
+    assert r["ServerSideEncryption"] == "aws:kms" and r["SSEKMSKeyId"] == arn(silt, "other-key")
     refused(client_error(s3.put_bucket_encryption, Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
         "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "missing"}}]}),
         "KMS.NotFoundException", 400)
@@ -415,6 +451,156 @@ def test_bucket_encryption_unknown_algorithm_is_malformed(s3, bucket):
     refused(e, "MalformedXML", 400)
     refused(client_error(s3.get_bucket_encryption, Bucket=bucket),
             "ServerSideEncryptionConfigurationNotFoundError", 404)
+    still_serving(s3, bucket)
+
+
+# --- GetObjectAttributes and POST Object (browser forms) -----------------------------------------
+
+def encoded(key):
+    """SSE-C parameters as sent: Debian's botocore encodes the key for GET/HEAD/PUT, not for
+    GetObjectAttributes."""
+    return dict(SSECustomerAlgorithm="AES256", SSECustomerKey=base64.b64encode(key).decode(),
+                SSECustomerKeyMD5=md5_b64(key))
+
+
+def test_sse_c_get_object_attributes(silt, s3, bucket):
+    data = body(PACKAGE + 7, b"attrs")
+    put = s3.put_object(Bucket=bucket, Key="k", Body=data, **SSEC)
+    r = s3.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ETag", "ObjectSize"],
+                                 **encoded(SSEC_KEY))
+    assert r["ObjectSize"] == len(data) and '"' + r["ETag"] + '"' == put["ETag"]
+    # As GET and HEAD: no key 400, another key 403, a key for an object written without one 400.
+    e = client_error(s3.get_object_attributes, Bucket=bucket, Key="k", ObjectAttributes=["ObjectSize"])
+    refused(e, "InvalidRequest", 400)
+    e = client_error(s3.get_object_attributes, Bucket=bucket, Key="k", ObjectAttributes=["ObjectSize"],
+                     **encoded(OTHER_KEY))
+    refused(e, "AccessDenied", 403)
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"plain")
+    e = client_error(s3.get_object_attributes, Bucket=bucket, Key="plain", ObjectAttributes=["ObjectSize"],
+                     **encoded(SSEC_KEY))
+    refused(e, "InvalidRequest", 400)
+    # aws cli takes the key for it too; its botocore, like boto3's, encodes no key for this
+    # operation, so the key goes base64 with its MD5 (as AWS needs them).
+    out = silt.aws("s3api", "get-object-attributes", "--bucket", bucket, "--key", "k", "--object-attributes",
+                   "ObjectSize", "--sse-customer-algorithm", "AES256", "--sse-customer-key",
+                   base64.b64encode(SSEC_KEY).decode(), "--sse-customer-key-md5", md5_b64(SSEC_KEY)).stdout
+    assert json.loads(out)["ObjectSize"] == len(data)
+    still_serving(s3, bucket)
+
+
+def post_upload(silt, s3, bucket, key, fields, data, conditions=None):
+    """A browser form upload as boto3 signs it, every field in the policy."""
+    post = s3.generate_presigned_post(bucket, key, Fields=fields, ExpiresIn=600,
+                                      Conditions=[{k: v} for k, v in fields.items()] if conditions is None
+                                      else conditions)
+    return requests.post(post["url"], data=post["fields"], files={"file": ("f.bin", data)},
+                         verify=str(silt.ca), timeout=30)
+
+
+def xml_code(r):
+    return r.text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in r.text else None
+
+
+def test_post_object_sse_s3_and_kms(silt, s3, bucket):
+    data = body(PACKAGE + 11, b"post")
+    r = post_upload(silt, s3, bucket, "s3", {"x-amz-server-side-encryption": "AES256"}, data)
+    assert r.status_code == 204, r.text
+    assert r.headers["x-amz-server-side-encryption"] == "AES256"
+    head = s3.head_object(Bucket=bucket, Key="s3")
+    assert head["ServerSideEncryption"] == "AES256"
+    # The same ETag a PutObject with the same header gets: SSE-S3's is the plaintext's MD5.
+    assert head["ETag"] == '"' + hashlib.md5(data).hexdigest() + '"'
+    assert s3.get_object(Bucket=bucket, Key="s3")["Body"].read() == data
+    r = post_upload(silt, s3, bucket, "kms", {"x-amz-server-side-encryption": "aws:kms",
+                                              "x-amz-server-side-encryption-aws-kms-key-id": "other-key"}, data)
+    assert r.status_code == 204, r.text
+    got = s3.get_object(Bucket=bucket, Key="kms")
+    assert got["ServerSideEncryption"] == "aws:kms" and got["SSEKMSKeyId"] == arn(silt, "other-key")
+    assert got["Body"].read() == data
+    # What PutObject refuses, the form does too, and stores nothing.
+    r = post_upload(silt, s3, bucket, "bad", {"x-amz-server-side-encryption": "DES"}, data)
+    assert (r.status_code, xml_code(r)) == (400, "InvalidArgument"), r.text
+    r = post_upload(silt, s3, bucket, "bad", {"x-amz-server-side-encryption": "aws:kms",
+                                              "x-amz-server-side-encryption-aws-kms-key-id": "no-such-key"}, data)
+    assert (r.status_code, xml_code(r)) == (400, "KMS.NotFoundException"), r.text
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="bad")) == ("404", 404)
+    still_serving(s3, bucket)
+
+
+def test_post_object_sse_field_must_be_in_the_policy(silt, s3, bucket):
+    # A field the policy does not cover is refused as every other field is: the encryption
+    # is the signer's choice, not the form filler's.
+    post = s3.generate_presigned_post(bucket, "k", ExpiresIn=600)
+    fields = dict(post["fields"], **{"x-amz-server-side-encryption": "AES256"})
+    r = requests.post(post["url"], data=fields, files={"file": ("f.bin", b"x")}, verify=str(silt.ca), timeout=30)
+    assert (r.status_code, xml_code(r)) == (403, "AccessDenied"), r.text
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="k")) == ("404", 404)
+    # The POST's own HTTP headers are not signed: they choose no encryption.
+    post = s3.generate_presigned_post(bucket, "hdr", ExpiresIn=600)
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("f.bin", b"x")},
+                      headers={"x-amz-server-side-encryption": "AES256"}, verify=str(silt.ca), timeout=30)
+    assert r.status_code == 204, r.text
+    assert "ServerSideEncryption" not in s3.head_object(Bucket=bucket, Key="hdr")
+    still_serving(s3, bucket)
+
+
+def test_post_object_sse_c(silt, s3, bucket):
+    data = body(2 * PACKAGE + 1, b"post-c")
+    fields = {"x-amz-server-side-encryption-customer-algorithm": "AES256",
+              "x-amz-server-side-encryption-customer-key": base64.b64encode(SSEC_KEY).decode(),
+              "x-amz-server-side-encryption-customer-key-MD5": md5_b64(SSEC_KEY)}
+    r = post_upload(silt, s3, bucket, "c", fields, data)
+    assert r.status_code == 204, r.text
+    assert r.headers["x-amz-server-side-encryption-customer-key-MD5"] == md5_b64(SSEC_KEY)
+    assert s3.get_object(Bucket=bucket, Key="c", **SSEC)["Body"].read() == data
+    refused(client_error(s3.get_object, Bucket=bucket, Key="c"), "InvalidRequest", 400)
+    refused(client_error(s3.get_object, Bucket=bucket, Key="c", **WRONG), "AccessDenied", 403)
+    # An MD5 that is not the key's: InvalidArgument, as on PutObject.
+    bad = dict(fields, **{"x-amz-server-side-encryption-customer-key-MD5": md5_b64(OTHER_KEY)})
+    r = post_upload(silt, s3, bucket, "bad", bad, data)
+    assert (r.status_code, xml_code(r)) == (400, "InvalidArgument"), r.text
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="bad", **SSEC)) == ("404", 404)
+    still_serving(s3, bucket)
+
+
+def test_post_object_sse_c_is_refused_over_http(tmp_path_factory):
+    from silt_server import SiltServer
+    server = SiltServer(tmp_path_factory.mktemp("silt-sse-http"))
+    server.start()
+    try:
+        plain = server.boto3()
+        b = bucket_name("post-ssec-http")
+        plain.create_bucket(Bucket=b)
+        fields = {"x-amz-server-side-encryption-customer-algorithm": "AES256",
+                  "x-amz-server-side-encryption-customer-key": base64.b64encode(SSEC_KEY).decode(),
+                  "x-amz-server-side-encryption-customer-key-MD5": md5_b64(SSEC_KEY)}
+        post = plain.generate_presigned_post(b, "c", Fields=fields, Conditions=[{k: v} for k, v in fields.items()],
+                                             ExpiresIn=600)
+        r = requests.post(post["url"], data=post["fields"], files={"file": ("f.bin", b"x")}, timeout=30)
+        assert (r.status_code, xml_code(r)) == (400, "InvalidRequest"), r.text
+        assert "secure connection" in r.text
+        assert code(client_error(plain.head_object, Bucket=b, Key="c")) == ("404", 404)
+        still_serving(plain, b)
+    finally:
+        server.stop()
+
+
+def test_post_object_takes_the_bucket_default(silt, s3, bucket):
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"}}]})
+    marker = f"<<silt-marker-post-{os.urandom(6).hex()}>>".encode()
+    data = os.urandom(1000) + marker + os.urandom(PACKAGE)
+    r = post_upload(silt, s3, bucket, "d", {}, data)
+    assert r.status_code == 204, r.text
+    assert r.headers["x-amz-server-side-encryption"] == "aws:kms"
+    head = s3.head_object(Bucket=bucket, Key="d")
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == arn(silt, "other-key")
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == data
+    assert drives_hold(silt, marker) == []
+    # The form's own choice wins over the default, as a PutObject's does.
+    r = post_upload(silt, s3, bucket, "own", {"x-amz-server-side-encryption": "AES256"}, data)
+    assert r.status_code == 204, r.text
+    assert s3.head_object(Bucket=bucket, Key="own")["ServerSideEncryption"] == "AES256"
     still_serving(s3, bucket)
 
 

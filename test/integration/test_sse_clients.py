@@ -198,4 +198,4 @@ def test_restic_on_a_default_encrypted_bucket(silt, s3, tmp_path, default):
         head = s3.head_object(Bucket=bucket, Key=key)
         assert head["ServerSideEncryption"] == algorithm, key
         if kms_key:
-            assert head["SSEKMSKeyId"] == kms_key, key
+            assert head["SSEKMSKeyId"] == f"arn:aws:kms:{silt.region}:000000000000:key/{kms_key}", key

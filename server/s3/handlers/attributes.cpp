@@ -35,7 +35,7 @@ awaitable<Result> get_object_attributes(RequestContext& ctx) {
     return ctx.svc.objects.stat_object(req.bucket, req.key, version ? *version : std::string());
   });
   if (!info) co_return info.error();
-  // An SSE-C object answers only to its key, which this operation does not take yet.
+  // An SSE-C object answers only to its key, as on GET and HEAD (AWS: 400 without it).
   if (auto key = data_key_for(info->meta.sse, req, *ctx.svc.keys); !key) co_return key.error();
   info = crypto::plain_view(std::move(*info));
 

@@ -121,7 +121,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   Response r = xml_response(to_string(doc));
   add_version_header(r, *info);
   if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
-  add_sse_headers(r, meta.sse, sse->customer_key_md5);
+  add_sse_headers(r, meta.sse, sse->customer_key_md5, ctx.svc.config.region);
   co_return r;
 }
 

@@ -183,7 +183,7 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
           co_await may_act_on_object(ctx.svc, ctx.identity, req, "GetObjectLegalHold", "s3:GetObjectLegalHold"));
     add_lock_headers(r, lock, retention, hold);
   }
-  add_sse_headers(r, info->meta.sse, key->customer_key_md5);
+  add_sse_headers(r, info->meta.sse, key->customer_key_md5, ctx.svc.config.region);
   if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   apply_overrides(r, req);
   uint64_t offset = 0, length = info->size;

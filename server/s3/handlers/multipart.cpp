@@ -159,7 +159,7 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
   if (auto algo = req.header_value("x-amz-checksum-algorithm"); !algo.empty())
     r.add("x-amz-checksum-algorithm", std::string(algo));
   if (!meta->checksum_type.empty()) r.add("x-amz-checksum-type", meta->checksum_type);
-  add_sse_headers(r, meta->sse, sse->customer_key_md5);
+  add_sse_headers(r, meta->sse, sse->customer_key_md5, ctx.svc.config.region);
   co_return r;
 }
 
@@ -189,7 +189,7 @@ awaitable<Result> upload_part(RequestContext& ctx) {
   Response r;
   r.add("ETag", quoted_etag(info->etag));
   add_checksum_headers(r, *info);
-  add_sse_headers(r, sse, key->customer_key_md5);
+  add_sse_headers(r, sse, key->customer_key_md5, ctx.svc.config.region);
   co_return r;
 }
 
@@ -234,7 +234,7 @@ awaitable<Result> upload_part_copy(RequestContext& ctx) {
   add_text(root, "ETag", quoted_etag(info->etag));
   Response r = xml_response(to_string(doc));
   if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
-  add_sse_headers(r, sse, key->customer_key_md5);
+  add_sse_headers(r, sse, key->customer_key_md5, ctx.svc.config.region);
   co_return r;
 }
 
@@ -266,7 +266,7 @@ awaitable<Result> complete_multipart_upload(RequestContext& ctx) {
   add_version_header(r, *info);
   // SSE-C: echoed only to a request that carried the key (and then a right one).
   if (auto key = data_key_for(info->meta.sse, req, *ctx.svc.keys); key)
-    add_sse_headers(r, info->meta.sse, key->customer_key_md5);
+    add_sse_headers(r, info->meta.sse, key->customer_key_md5, ctx.svc.config.region);
   co_return r;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "auth/post_policy.h"
+#include "crypto/object_cipher.h"
 #include "server/http/blocking.h"
 #include "server/s3/access_check.h"
 #include "server/s3/form_data.h"
@@ -19,6 +20,7 @@
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
 #include "server/s3/handlers/tags.h"
+#include "server/s3/sse.h"
 #include "server/s3/unsupported_headers.h"
 #include "util/hash.h"
 #include "util/http_field.h"
@@ -89,6 +91,25 @@ s3::Result<ObjectMeta> meta_from_form(const FormFields& fields) {
   return m;
 }
 
+// The form's encryption fields (x-amz-server-side-encryption*) as the headers of the
+// PutObject they stand for, so choose_sse applies PutObject's rules and the bucket's
+// default alike. Only the fields act, which the policy covers; the POST's own HTTP
+// headers are not signed, so they do not.
+S3Request encryption_request(const S3Request& req, const FormFields& fields) {
+  S3Request out;
+  out.bucket = req.bucket;
+  out.secure_transport = req.secure_transport;
+  constexpr std::string_view kPrefix = "x-amz-server-side-encryption";
+  for (const auto& field : fields) {
+    std::string name = to_lower(field.first);
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    bool seen = false;
+    for (const auto& [n, _] : out.query_headers) seen = seen || n == name;
+    if (!seen) out.query_headers.emplace_back(name, *auth::form_field(fields, name));
+  }
+  return out;
+}
+
 // The object's URL for Location: S3 percent-encodes the whole key, '/' included.
 std::string object_url(const S3Request& req, std::string_view key) {
   std::string url = "http://" + std::string(req.header_value("host"));
@@ -121,11 +142,13 @@ std::optional<std::string> redirect_url(std::string_view url) {
   return out;
 }
 
-Response post_response(const S3Request& req, const FormFields& fields, const std::string& key, const ObjectInfo& info) {
+Response post_response(const S3Request& req, const FormFields& fields, const std::string& key, const ObjectInfo& info,
+                       const SseChoice& sse, std::string_view region) {
   Response r;
   std::string etag = quoted_etag(info.etag);
   r.add("ETag", etag);
   add_version_header(r, info);
+  add_sse_headers(r, sse.sse, sse.customer_key_md5, region);
 
   auto field = auth::form_field(fields, "success_action_redirect");
   if (!field) field = auth::form_field(fields, "redirect");
@@ -340,13 +363,21 @@ awaitable<Result> post_object(RequestContext& ctx) {
       co_return s3::Error(s3::Code::InvalidDigest, "The Content-MD5 you specified was invalid.");
   }
 
-  // The file.
-  auto writer = co_await run_blocking(
-      ctx.svc.blocking, [&] { return ctx.svc.objects.create_object(req.bucket, *key, {}, meta->storage_class); });
+  // The file, encrypted as a PutObject with the form's encryption fields would be.
+  const S3Request encryption = encryption_request(req, fields);
+  s3::Result<SseChoice> sse = SseChoice{};
+  auto writer = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<std::unique_ptr<ObjectWriter>> {
+    sse = choose_sse(encryption, *ctx.svc.keys, ctx.svc.objects, meta->storage_class);
+    if (!sse) return sse.error();
+    auto w = ctx.svc.objects.create_object(req.bucket, *key, {}, meta->storage_class);
+    if (!w) return w.error();
+    return encrypt_writes(std::move(*w), sse->sse, sse->data_key, crypto::kSinglePart);
+  });
   if (!writer) {
     if (writer.error().code == s3::Code::NoSuchBucket) writer.error().with("BucketName", req.bucket);
     co_return writer.error();
   }
+  meta->sse = sse->sse;
   ObjectWriter& w = **writer;
   auto stored = co_await form.store_file(w, auth::post_max_content_length(*policy), *policy);
   s3::Result<ObjectInfo> info = s3::Error{};
@@ -364,7 +395,7 @@ awaitable<Result> post_object(RequestContext& ctx) {
   if (!info) co_return info.error();
 
   co_await form.skip_rest();
-  co_return post_response(req, fields, *key, *info);
+  co_return post_response(req, fields, *key, *info, *sse, ctx.svc.config.region);
 }
 
 }  // namespace silt::server::handlers

@@ -59,7 +59,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
   r.add("ETag", quoted_etag(info->etag));
   add_version_header(r, *info);
   add_checksum_headers(r, *info);
-  add_sse_headers(r, meta->sse, sse->customer_key_md5);
+  add_sse_headers(r, meta->sse, sse->customer_key_md5, ctx.svc.config.region);
   if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   co_return r;
 }
