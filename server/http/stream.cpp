@@ -37,6 +37,7 @@ beast::tcp_stream& Stream::lowest() {
 }
 
 void Stream::read_some(const BufferList<asio::mutable_buffer>& buffers, Handler handler) {
+  batch_.release();  // reading: the response is out, its batch memory can go
   std::visit([&](auto& s) { s.async_read_some(buffers, std::move(handler)); }, s_);
 }
 

@@ -1,6 +1,7 @@
 #include "server/http/tls_records.h"
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 
 #include <algorithm>
@@ -61,6 +62,17 @@ boost::asio::const_buffer TlsRecordBatch::records() const {
 
 void TlsRecordBatch::clear() {
   (void)BIO_reset(mem_);
+}
+
+void TlsRecordBatch::release() {
+  BUF_MEM* held = nullptr;
+  BIO_get_mem_ptr(mem_, &held);
+  // Nothing grown since the last release (the common case), or records still to be written.
+  if (!held || held->max == 0 || BIO_pending(mem_) > 0) return;
+  BIO* fresh = BIO_new(BIO_s_mem());
+  if (!fresh) return;  // keeping the old memory is correct, only larger
+  BIO_free(mem_);
+  mem_ = fresh;
 }
 
 }  // namespace silt::server

@@ -16,8 +16,8 @@ namespace silt::server {
 
 class TlsRecordBatch {
  public:
-  // Plaintext per batch: 16 records of 16 KiB, about the records of 256 KiB in memory per
-  // connection while its batch is on the socket.
+  // Plaintext per batch: 16 records of 16 KiB, so about 256 KiB of memory per connection while
+  // it writes a body (1 MiB batches measured no faster: docs/performance.md, "TLS").
   static constexpr size_t kMaxBatch = 256 << 10;
 
   TlsRecordBatch();
@@ -36,8 +36,12 @@ class TlsRecordBatch {
   // The records of the last encrypt, in order: to go on the socket whole, before anything else
   // this SSL writes. Valid until clear().
   boost::asio::const_buffer records() const;
-  // Empties the batch (its memory is kept for the next one) once records() are written.
+  // Empties the batch once records() are written; its memory is kept for the next batch.
   void clear();
+  // Empties the batch and frees its memory: for a connection that goes back to reading, so
+  // idle keep-alive connections do not each hold a batch's worth. Nothing while records() are
+  // not yet cleared.
+  void release();
 
  private:
   BIO* mem_;
