@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 namespace silt::server {
 
@@ -35,10 +37,25 @@ beast::tcp_stream& Stream::lowest() {
 }
 
 void Stream::read_some(const BufferList<asio::mutable_buffer>& buffers, Handler handler) {
+  batch_.release();  // reading: the response is out, its batch memory can go
   std::visit([&](auto& s) { s.async_read_some(buffers, std::move(handler)); }, s_);
 }
 
 void Stream::write_some(const BufferList<asio::const_buffer>& buffers, Handler handler) {
+  if (auto* tls = std::get_if<TlsStream>(&s_); tls && handshake_done_) {
+    if (size_t n = batch_.encrypt(tls->native_handle(), {buffers.begin(), buffers.end()}); n > 0) {
+      auto slot = asio::get_associated_cancellation_slot(handler);
+      // Reports n only once every record is on the socket: a shorter write would lose the
+      // records after it, whose plaintext the SSL has already consumed.
+      asio::async_write(lowest(), batch_.records(),
+                        asio::bind_cancellation_slot(
+                            slot, [this, n, handler = std::move(handler)](beast::error_code ec, size_t) mutable {
+                              batch_.clear();
+                              std::move(handler)(ec, ec ? 0 : n);
+                            }));
+      return;
+    }
+  }
   std::visit([&](auto& s) { s.async_write_some(buffers, std::move(handler)); }, s_);
 }
 

@@ -20,6 +20,8 @@
 #include <utility>
 #include <variant>
 
+#include "server/http/tls_records.h"
+
 namespace silt::server {
 
 class Stream {
@@ -100,6 +102,7 @@ class Stream {
 
   // The one instance of each operation, over TCP or TLS. handler runs on the connection's
   // executor once the operation completes, with what async_read_some/async_write_some give.
+  // TLS writes after the handshake go out as one batch of records per socket write (batch_).
   void read_some(const BufferList<boost::asio::mutable_buffer>& buffers, Handler handler);
   void write_some(const BufferList<boost::asio::const_buffer>& buffers, Handler handler);
 
@@ -114,6 +117,7 @@ class Stream {
   std::shared_ptr<boost::asio::ssl::context> context_;
   std::variant<boost::beast::tcp_stream, TlsStream> s_;
   bool handshake_done_ = false;
+  TlsRecordBatch batch_;  // TLS only; empty between writes
 };
 
 }  // namespace silt::server

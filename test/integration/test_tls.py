@@ -277,6 +277,43 @@ def test_boto3_over_https(silt, tmp_path):
     s3.delete_bucket(Bucket=bucket)
 
 
+def test_large_bodies_over_one_connection_tls_1_2_and_1_3(silt):
+    # Bodies go out as batches of TLS records (server/http/tls_records.h): several batches per
+    # body, a range, and the next request on the same connection must all decrypt in order.
+    s3 = silt.boto3()
+    bucket = bucket_name("batches-tls")
+    s3.create_bucket(Bucket=bucket)
+    body = os.urandom(3 * MiB + 5)
+    s3.put_object(Bucket=bucket, Key="big", Body=body)
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "big"}, ExpiresIn=600)
+    path = url[url.index("/", len("https://")):]
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        ctx = silt.ssl_context()
+        ctx.minimum_version = ctx.maximum_version = version
+        c = http.client.HTTPSConnection("127.0.0.1", silt.port, timeout=30, context=ctx)
+        c.request("GET", path)
+        r = c.getresponse()
+        assert (r.status, r.read()) == (200, body)
+        assert c.sock.version() == ("TLSv1.2" if version == ssl.TLSVersion.TLSv1_2 else "TLSv1.3")
+        c.request("GET", path, headers={"Range": "bytes=1000-2097170"})
+        r = c.getresponse()
+        assert (r.status, r.read()) == (206, body[1000:2097171])
+        c.request("GET", path)
+        r = c.getresponse()
+        assert (r.status, r.read()) == (200, body)
+        c.close()
+    # A client that stops reading mid-body and leaves: the server goes on.
+    c = http.client.HTTPSConnection("127.0.0.1", silt.port, timeout=30, context=silt.ssl_context())
+    c.request("GET", path)
+    r = c.getresponse()
+    assert r.status == 200 and r.read(100 << 10) == body[:100 << 10]
+    c.close()
+    assert silt.health("live") == 200
+    assert s3.get_object(Bucket=bucket, Key="big")["Body"].read() == body
+    s3.delete_object(Bucket=bucket, Key="big")
+    s3.delete_bucket(Bucket=bucket)
+
+
 def test_boto3_refuses_the_server_without_the_ca(silt):
     s3 = boto3.session.Session().client(
         "s3", endpoint_url=silt.endpoint, aws_access_key_id=silt.access_key,
