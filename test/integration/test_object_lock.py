@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from gdb_kill import kill_when_reached
 from s3assert import client, client_error, code, hdrs, ok
 from silt_server import SiltServer, bucket_name, silt_binary
 
@@ -529,36 +530,6 @@ def test_locks_survive_restart_and_rebuild_index(tmp_path):
 
 
 # --- kill -9 in the middle of a lock's commits -----------------------------------------------------
-
-def kill_when_reached(server, function, request):
-    """Runs request() with gdb attached to silt and SIGKILLs silt the moment a thread enters
-    function (a symbol of the binary), or after the request when it never does. Returns
-    whether function was reached. The restart is the caller's."""
-    if not shutil.which("gdb"):
-        pytest.skip("gdb missing: it is what stops silt at an exact point")
-    ready = server.workdir / f"gdb-ready-{time.monotonic_ns()}"
-    # gdb's own output is buffered in a pipe: the file says the breakpoint is set (silt is
-    # still stopped then; a request sent meanwhile waits in the listen queue).
-    gdb = subprocess.Popen(["gdb", "-nx", "-batch", "-p", str(server.proc.pid), "-ex", "set pagination off",
-                            "-ex", f"break {function}", "-ex", f"shell touch {ready}", "-ex", "continue",
-                            "-ex", "kill"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 120
-    while not ready.exists():
-        if gdb.poll() is not None or time.monotonic() > deadline:
-            gdb.kill()
-            pytest.fail("gdb did not attach:\n" + gdb.communicate()[0])
-        time.sleep(0.1)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        done = pool.submit(request)
-        try:
-            done.result(timeout=60)
-        except Exception:  # noqa: BLE001 (the kill cuts the request: any client error)
-            pass
-        server.proc.kill()  # when function was never reached
-        server.proc.wait(timeout=30)
-    out, _ = gdb.communicate(timeout=60)
-    return "Breakpoint 1," in out
-
 
 def test_kill_during_create_bucket_never_leaves_a_bucket_without_lock(tmp_path):
     """CreateBucket with Object Lock commits the bucket, its versioning and its lock
