@@ -1,0 +1,127 @@
+"""Server-side encryption on a RADOS-backed silt (issue 17 item 6; docs/encryption.md): the
+handlers seal data above the object layer, so SSE-S3, SSE-C and SSE-KMS behave on RADOS as on
+the erasure backend. The core of test_sse.py is borrowed unchanged (rados_reuse.borrow) and run
+against one `silt server --backend rados` over https with a master key file and a keyring, on
+the suite's shared Ceph cluster in a RADOS namespace of its own; and the cluster holds no
+plaintext of an encrypted object: read back through python3-rados (every object's data and
+xattrs in the data pools and the index pool, every omap key and value of the index, where
+small objects are inlined), while plaintext controls stored the same ways are found there."""
+import base64
+import hashlib
+import os
+
+import pytest
+
+import test_sse
+from ceph_cluster import ceph_cluster  # noqa: F401  (the fixture, by name)
+from rados_reuse import borrow, namespace_holds, rados_args
+from test_rados_backend import STRIPE
+from test_sse import SSEC, SSEC_KEY, compressible, keys_dir  # noqa: F401  (keys_dir: a fixture)
+from test_tls import Pki, TlsSilt
+
+KiB = 1 << 10
+MiB = 1 << 20
+INLINE = 4096  # rados.inline_bytes' default: objects up to it live in the index entry
+
+
+@pytest.fixture(scope="module")
+def silt(ceph_cluster, tmp_path_factory, keys_dir):  # noqa: F811
+    """One RADOS-backed silt over https with test_sse's keys (overrides conftest's silt, so
+    the borrowed tests and conftest's s3/bucket fixtures talk to it)."""
+    workdir = tmp_path_factory.mktemp("silt-rados-sse")
+    backend, namespace = rados_args(ceph_cluster.conf, workdir)
+    server = TlsSilt(workdir, Pki(tmp_path_factory.mktemp("pki")),
+                     extra=("--sse-master-key-file", str(keys_dir / "master.key"),
+                            "--sse-keyring-file", str(keys_dir / "keyring"), *backend))
+    server.namespace, server.ceph_conf = namespace, ceph_cluster.conf
+    try:
+        server.start(timeout=60)
+    except RuntimeError as e:
+        server.stop()
+        pytest.fail(str(e), pytrace=False)
+    yield server
+    assert server.stop(timeout=10) == 0, server.log_tail()
+
+
+borrow(globals(), test_sse,
+       "test_sse_s3_put_get_head_range", "test_sse_s3_sizes_at_package_edges",
+       "test_sse_s3_content_md5_is_of_the_plaintext", "test_sse_c_put_get_head_range",
+       "test_sse_c_object_is_unreadable_without_its_key", "test_sse_c_multipart",
+       "test_sse_s3_multipart_etag_is_of_plaintext_parts",
+       "test_full_object_crc_of_an_encrypted_multipart_object",
+       "test_copy_object_between_encryptions", "test_upload_part_copy_decrypts_and_encrypts",
+       "test_sse_kms_with_keyring", "test_sse_kms_key_arn_is_echoed_by_every_operation",
+       "test_bucket_default_encryption", "test_sse_c_get_object_attributes",
+       "test_post_object_sse_s3_and_kms", "test_multipart_minimum_part_size_is_on_the_plaintext",
+       "test_lifecycle_size_filters_and_usage_see_the_plaintext_size",
+       "test_master_key_rotation_keeps_old_objects_readable", "test_aws_cli_sse_and_sse_c",
+       "test_rclone_sse_c_and_sse_s3")
+
+
+def marked(name, size):
+    """(marker, body of SIZE bytes): random bytes with the marker every 256 KiB from offset
+    100, so no copy of it straddles a stripe (1 MiB) and the search cannot miss one."""
+    marker = f"<<silt-rados-marker-{name}-{os.urandom(6).hex()}>>".encode()
+    data = bytearray(os.urandom(size))
+    for at in range(100, size - len(marker), 256 * KiB):
+        data[at:at + len(marker)] = marker
+    assert marker in data
+    return marker, bytes(data)
+
+
+def test_cluster_holds_no_plaintext_of_encrypted_objects(silt, s3, bucket):
+    ns, conf = silt.namespace, silt.ceph_conf
+    sizes = {"inline": 1000, "package": 64 * KiB + 1000, "stripes": 2 * STRIPE + 5000}
+    secrets, controls = {}, {}
+    for label, size in sizes.items():
+        controls[label], data = marked(f"control-{label}", size)
+        s3.put_object(Bucket=bucket, Key=f"control-{label}", Body=data)
+        for kind, enc in (("sse-s3", dict(ServerSideEncryption="AES256")), ("sse-c", SSEC),
+                          ("kms", dict(ServerSideEncryption="aws:kms",
+                                       SSEKMSKeyId="lake-key"))):
+            key = f"{kind}-{label}"
+            secrets[key], data = marked(key, size)
+            s3.put_object(Bucket=bucket, Key=key, Body=data, **enc)
+            read_key = SSEC if enc is SSEC else {}
+            assert s3.get_object(Bucket=bucket, Key=key, **read_key)["Body"].read() == data
+    # Multipart over two parts and several stripes, SSE-C.
+    secrets["mp"], mp = marked("mp", 5 * MiB + 300 * KiB)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", **SSEC)["UploadId"]
+    parts = []
+    for n, off in enumerate(range(0, len(mp), 5 * MiB), start=1):
+        etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=n,
+                              Body=mp[off:off + 5 * MiB], **SSEC)["ETag"]
+        parts.append({"PartNumber": n, "ETag": etag})
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": parts})
+    r = s3.get_object(Bucket=bucket, Key="mp", Range=f"bytes={5 * MiB - 10}-{5 * MiB + 9}", **SSEC)
+    assert r["Body"].read() == mp[5 * MiB - 10:5 * MiB + 10]
+    # A plaintext object copied into SSE-KMS: the copy is sealed.
+    secrets["copied"], data = marked("copied", 70 * KiB)
+    s3.put_object(Bucket=bucket, Key="plain-src", Body=data)
+    controls["copy-source"] = secrets.pop("copied")
+    s3.copy_object(Bucket=bucket, Key="copied", CopySource={"Bucket": bucket, "Key": "plain-src"},
+                   ServerSideEncryption="aws:kms")
+    assert s3.head_object(Bucket=bucket, Key="copied")["ServerSideEncryption"] == "aws:kms"
+    # The zstd class (gateway-side frames on silt.cold): compressed, then sealed.
+    zmarker = f"silt-rados-zmarker-{os.urandom(6).hex()}".encode()
+    zdata = compressible(3 * MiB + 7, zmarker)
+    s3.put_object(Bucket=bucket, Key="zstd-sse-s3", Body=zdata, StorageClass="STANDARD_IA",
+                  ServerSideEncryption="AES256")
+    secrets["zstd-sse-s3"] = zmarker
+    zcontrol = f"silt-rados-zcontrol-{os.urandom(6).hex()}".encode()
+    s3.put_object(Bucket=bucket, Key="zstd-control", Body=compressible(3 * MiB + 7, zcontrol),
+                  StorageClass="STANDARD_IA")
+    controls["zstd"] = zcontrol
+    got = s3.get_object(Bucket=bucket, Key="zstd-sse-s3", Range=f"bytes={MiB - 3}-{2 * MiB + 3}")
+    assert got["Body"].read() == zdata[MiB - 3:2 * MiB + 4]
+
+    # The controls show the search finds plaintext wherever silt keeps it: inlined in the index
+    # omap, in one data object, across stripes, in the zstd pool.
+    for name, marker in controls.items():
+        assert namespace_holds(conf, ns, marker), f"plaintext control {name} not found in the cluster"
+    for name, marker in secrets.items():
+        assert namespace_holds(conf, ns, marker) == [], f"plaintext of {name} in the cluster"
+    # Nor does anything in the cluster hold the customer's key (raw, base64, or its MD5).
+    for secret in (SSEC_KEY, base64.b64encode(SSEC_KEY), hashlib.md5(SSEC_KEY).digest()):
+        assert namespace_holds(conf, ns, secret) == []
+    test_sse.still_serving(s3, bucket)
