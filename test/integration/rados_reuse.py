@@ -12,6 +12,8 @@ for the checks that the cluster holds no plaintext of an encrypted object.
 import os
 import types
 
+import pytest
+
 from test_rados_backend import rados_config
 
 # The pools of test_rados_backend.rados_config: the index (omap) pool and the data pools.
@@ -19,13 +21,17 @@ INDEX_POOL = "silt.meta"
 DATA_POOLS = ("silt.std", "silt.cold")
 
 
-def borrow(namespace, module, *names, tag=None):
+def borrow(namespace, module, *names, tag=None, params=None):
     """Puts copies of module's test functions NAMES into namespace (the borrowing module's
     globals()), each as test_TAG_<rest of its name> when TAG is given (two home modules with
-    a test of one name); a name already taken there raises ValueError. A copy keeps its own marks (parametrize, ...) and gains the module-level
-    pytestmark of its home module (e.g. a skip when node_modules is missing); the original
-    is left untouched, so its home module runs it exactly as before. The copy's helpers
-    are its home module's (same globals). Fixtures a test needs besides the borrowing
+    a test of one name); a name already taken there raises ValueError.
+
+    A copy keeps its own marks (parametrize, ...) and gains the module-level pytestmark of
+    its home module (e.g. a skip when node_modules is missing); its helpers are its home
+    module's (same globals). The original is left untouched, so its home module runs it
+    exactly as before. PARAMS ({argument: values}) keeps, of a parametrized argument's home
+    values, only those in values (dropping what only costs time here, e.g. a pure-Python
+    CRC32C over 10 MiB); keeping none raises. Fixtures a test needs besides the borrowing
     module's (a home module's own fixtures) are imported by name next to the borrow()."""
     home_marks = getattr(module, "pytestmark", [])
     if not isinstance(home_marks, list):
@@ -38,8 +44,17 @@ def borrow(namespace, module, *names, tag=None):
         copy = types.FunctionType(f.__code__, f.__globals__, as_name, f.__defaults__, f.__closure__)
         copy.__dict__.update(f.__dict__)
         copy.__doc__ = f.__doc__
-        copy.pytestmark = list(getattr(f, "pytestmark", [])) + home_marks
+        copy.pytestmark = [_narrowed(m, params or {}) for m in getattr(f, "pytestmark", [])] + home_marks
         namespace[as_name] = copy
+
+
+def _narrowed(mark, params):
+    if mark.name != "parametrize" or mark.args[0] not in params:
+        return mark
+    values = [v for v in mark.args[1] if v in params[mark.args[0]]]
+    if not values or isinstance(mark.kwargs.get("ids"), (list, tuple)):
+        raise ValueError(f"borrow: cannot narrow {mark.args} {mark.kwargs} to {params[mark.args[0]]}")
+    return pytest.mark.parametrize(mark.args[0], values, **mark.kwargs).mark
 
 
 def rados_args(ceph_conf, workdir):
@@ -93,6 +108,12 @@ def _omap(io, oid, where):
         after = entries[-1][0]
 
 
-def namespace_holds(ceph_conf, namespace, marker):
-    """Where in NAMESPACE the bytes MARKER occur (empty when nowhere)."""
-    return [where for where, blob in namespace_blobs(ceph_conf, namespace) if marker in blob]
+def namespace_holds(ceph_conf, namespace, markers):
+    """{marker: [where in NAMESPACE it occurs]} for each bytes of MARKERS, in one read of the
+    namespace."""
+    found = {m: [] for m in markers}
+    for where, blob in namespace_blobs(ceph_conf, namespace):
+        for m in markers:
+            if m in blob:
+                found[m].append(where)
+    return found
