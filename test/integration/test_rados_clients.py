@@ -4,12 +4,12 @@ run here against one `silt server --backend rados` on the suite's shared Ceph cl
 (ceph_cluster fixture), in a RADOS namespace of its own.
 
 Borrowed: the Spark s3a request patterns, the JS SDK v3, every boto3/raw payload mode
-(unsigned, signed, aws-chunked, trailers, header checksums), boto3 core object calls, aws cli v1
-and v2 (cp/sync/ls/rm, multipart cp) and the multipart checksums (COMPOSITE / FULL_OBJECT).
+(unsigned, signed, aws-chunked, trailers, header checksums), boto3 core object calls, aws cli v2
+(cp/sync/ls/rm, multipart cp; v1's are in test_rados_backend.py) and the multipart checksums
+(COMPOSITE / FULL_OBJECT, aws cli v1 multipart cp with CRC32).
 Encryption on RADOS is test_rados_sse.py (it needs https)."""
 import pytest
 
-import test_awscli
 import test_awscli_v2
 import test_boto3
 import test_multipart_checksums
@@ -78,10 +78,10 @@ borrow(globals(), test_boto3,
        "test_copy_source_conditions", "test_list_v2_prefix_delimiter",
        "test_list_v1_marker_and_next_marker", "test_presigned_get_and_put")
 
-# aws cli: v1 cp up and down (a 9 MiB multipart upload, ranged GETs down), ls, sync; v2 the
-# same plus rm and rb.
-borrow(globals(), test_awscli, "test_cp_up_ls_cp_down", "test_sync_twice_transfers_nothing_the_second_time")
-
+# aws cli v2: mb, cp up (a 9 MiB multipart upload) and down, ls, rm, rb, sync. v1's cp, ls, rm,
+# rb, sync and multipart cp already run on RADOS in test_rados_backend.py; its multipart cp
+# with CRC32 is borrowed from test_multipart_checksums below. (Each cli call costs seconds of
+# interpreter start here, so no call is made twice.)
 borrow(globals(), test_awscli_v2,
        "test_mb_cp_ls_cp_down_rm_rb", "test_sync_twice_transfers_nothing_the_second_time", tag="v2")
 
