@@ -9,6 +9,7 @@ small objects are inlined), while plaintext controls stored the same ways are fo
 import base64
 import hashlib
 import os
+import time
 
 import pytest
 
@@ -21,7 +22,6 @@ from test_tls import Pki, TlsSilt
 
 KiB = 1 << 10
 MiB = 1 << 20
-INLINE = 4096  # rados.inline_bytes' default: objects up to it live in the index entry
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +94,14 @@ def test_cluster_holds_no_plaintext_of_encrypted_objects(silt, s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": parts})
     r = s3.get_object(Bucket=bucket, Key="mp", Range=f"bytes={5 * MiB - 10}-{5 * MiB + 9}", **SSEC)
     assert r["Body"].read() == mp[5 * MiB - 10:5 * MiB + 10]
-    # A plaintext object copied into SSE-KMS: the copy is sealed.
+    # An SSE-C object copied into SSE-KMS: decrypted with the source's key, sealed again.
     secrets["copied"], data = marked("copied", 70 * KiB)
-    s3.put_object(Bucket=bucket, Key="plain-src", Body=data)
-    controls["copy-source"] = secrets.pop("copied")
-    s3.copy_object(Bucket=bucket, Key="copied", CopySource={"Bucket": bucket, "Key": "plain-src"},
+    s3.put_object(Bucket=bucket, Key="ssec-src", Body=data, **SSEC)
+    s3.copy_object(Bucket=bucket, Key="copied", CopySource={"Bucket": bucket, "Key": "ssec-src"},
+                   CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=SSEC_KEY,
                    ServerSideEncryption="aws:kms")
-    assert s3.head_object(Bucket=bucket, Key="copied")["ServerSideEncryption"] == "aws:kms"
+    got = s3.get_object(Bucket=bucket, Key="copied")
+    assert got["ServerSideEncryption"] == "aws:kms" and got["Body"].read() == data
     # The zstd class (gateway-side frames on silt.cold): compressed, then sealed.
     zmarker = f"silt-rados-zmarker-{os.urandom(6).hex()}".encode()
     zdata = compressible(3 * MiB + 7, zmarker)
@@ -133,7 +134,6 @@ def test_lifecycle_transition_of_encrypted_objects(silt, s3, bucket):
     silt.cold with gateway zstd frames, or an inlined one relabelled): each still decrypts whole
     and by ranges across stripes with its own key, a wrong SSE-C key is still refused, and the
     cluster holds no plaintext of any of them afterwards."""
-    import time
     objects = {}
     for name, size, enc in (("sse-s3", 2 * STRIPE + 777, dict(ServerSideEncryption="AES256")),
                             ("kms", STRIPE + 5, dict(ServerSideEncryption="aws:kms")),
