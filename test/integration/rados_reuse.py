@@ -66,6 +66,19 @@ def rados_args(ceph_conf, workdir):
     return ("--backend", "rados", "--config", str(config)), namespace
 
 
+def serve(server, timeout=60):
+    """A module fixture's body: starts SERVER (a start that fails fails the test with silt's
+    log), yields it, and on teardown asserts that SIGTERM ends it with exit code 0."""
+    try:
+        server.start(timeout=timeout)
+    except RuntimeError as e:
+        server.stop()
+        pytest.fail(str(e), pytrace=False)
+    yield server
+    code = server.stop(timeout=10)
+    assert code == 0, f"silt exit code after SIGTERM: {code}\n{server.log_tail()}"
+
+
 def namespace_blobs(ceph_conf, namespace):
     """Every byte string silt keeps in NAMESPACE, as (where, bytes): each object's data and
     xattrs in the data pools and the index pool, and every omap key and value of the index

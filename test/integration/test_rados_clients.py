@@ -17,7 +17,7 @@ import test_node_sdk
 import test_payload_modes
 import test_s3a_patterns
 from ceph_cluster import ceph_cluster  # noqa: F401  (the fixture, by name)
-from rados_reuse import borrow, rados_args
+from rados_reuse import borrow, rados_args, serve
 from silt_server import SiltServer
 from test_boto3 import thousand, tree  # noqa: F401  (fixtures of borrowed tests)
 from test_node_sdk import uploaded  # noqa: F401
@@ -31,14 +31,7 @@ def silt(ceph_cluster, tmp_path_factory):  # noqa: F811
     workdir = tmp_path_factory.mktemp("silt-rados")
     server = SiltServer(workdir)
     server.args, server.namespace = rados_args(ceph_cluster.conf, workdir)
-    try:
-        server.start(timeout=60)
-    except RuntimeError as e:
-        server.stop()
-        pytest.fail(str(e), pytrace=False)
-    yield server
-    code = server.stop(timeout=10)
-    assert code == 0, f"silt exit code after SIGTERM: {code}\n{server.log_tail()}"
+    yield from serve(server)
 
 
 borrow(globals(), test_s3a_patterns,

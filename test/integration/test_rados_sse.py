@@ -15,7 +15,7 @@ import pytest
 
 import test_sse
 from ceph_cluster import ceph_cluster  # noqa: F401  (the fixture, by name)
-from rados_reuse import borrow, namespace_holds, rados_args
+from rados_reuse import borrow, namespace_holds, rados_args, serve
 from test_rados_backend import STRIPE
 from test_sse import SSEC, SSEC_KEY, compressible, keys_dir  # noqa: F401  (keys_dir: a fixture)
 from test_tls import Pki, TlsSilt
@@ -34,13 +34,7 @@ def silt(ceph_cluster, tmp_path_factory, keys_dir):  # noqa: F811
                      extra=("--sse-master-key-file", str(keys_dir / "master.key"),
                             "--sse-keyring-file", str(keys_dir / "keyring"), *backend))
     server.namespace, server.ceph_conf = namespace, ceph_cluster.conf
-    try:
-        server.start(timeout=60)
-    except RuntimeError as e:
-        server.stop()
-        pytest.fail(str(e), pytrace=False)
-    yield server
-    assert server.stop(timeout=10) == 0, server.log_tail()
+    yield from serve(server)
 
 
 borrow(globals(), test_sse,
