@@ -33,7 +33,16 @@ def silt(ceph_cluster, tmp_path_factory, keys_dir):  # noqa: F811
     server = TlsSilt(workdir, Pki(tmp_path_factory.mktemp("pki")),
                      extra=("--sse-master-key-file", str(keys_dir / "master.key"),
                             "--sse-keyring-file", str(keys_dir / "keyring"), *backend))
-    server.namespace, server.ceph_conf = namespace, ceph_cluster.conf
+    server.namespace, server.ceph_conf, server.backend = namespace, ceph_cluster.conf, backend
+    yield from serve(server)
+
+
+@pytest.fixture(scope="module")
+def silt_b(silt, tmp_path_factory, keys_dir):  # noqa: F811
+    """A second gateway on silt's namespace with the same keys (and a CA of its own)."""
+    server = TlsSilt(tmp_path_factory.mktemp("silt-rados-sse-b"), Pki(tmp_path_factory.mktemp("pki-b")),
+                     extra=("--sse-master-key-file", str(keys_dir / "master.key"),
+                            "--sse-keyring-file", str(keys_dir / "keyring"), *silt.backend))
     yield from serve(server)
 
 
@@ -161,3 +170,37 @@ def test_lifecycle_transition_of_encrypted_objects(silt, s3, bucket):
     found = namespace_holds(silt.ceph_conf, silt.namespace, [m for m, _, _ in objects.values()])
     assert {m: w for m, w in found.items() if w} == {}, "plaintext of a transitioned object"
     test_sse.still_serving(s3, bucket)
+
+
+def test_default_encryption_set_on_one_gateway_applies_on_the_other(silt, silt_b, s3, bucket):
+    """PutBucketEncryption answered by one gateway governs the next PUT on the other, and
+    DeleteBucketEncryption ends it there as promptly: a gateway holding a stale bucket config
+    would store plaintext the owner was told is encrypted. SSE-C multipart with parts through
+    both gateways decrypts on either."""
+    sb = silt_b.boto3()
+    sb.put_object(Bucket=bucket, Key="warm", Body=b"b has seen the bucket")
+    secrets = []
+    for i, algo in enumerate(["AES256", "aws:kms"] * 3):
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algo}}]})
+        marker, data = marked(f"default-{i}", 2000 + i * 40000)
+        assert sb.put_object(Bucket=bucket, Key=f"enc-{i}", Body=data)["ServerSideEncryption"] == algo
+        assert s3.head_object(Bucket=bucket, Key=f"enc-{i}")["ServerSideEncryption"] == algo
+        secrets.append(marker)
+        s3.delete_bucket_encryption(Bucket=bucket)
+        assert "ServerSideEncryption" not in sb.put_object(Bucket=bucket, Key=f"plain-{i}", Body=b"p")
+    # Multipart SSE-C: created on one gateway, parts through both, completed on the second.
+    marker, data = marked("mp-two", 5 * MiB + 5000)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="mp", **SSEC)["UploadId"]
+    parts = []
+    for n, (client, chunk) in enumerate(((sb, data[:5 * MiB]), (s3, data[5 * MiB:])), start=1):
+        etag = client.upload_part(Bucket=bucket, Key="mp", UploadId=uid, PartNumber=n, Body=chunk, **SSEC)["ETag"]
+        parts.append({"PartNumber": n, "ETag": etag})
+    sb.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=uid, MultipartUpload={"Parts": parts})
+    assert s3.get_object(Bucket=bucket, Key="mp", **SSEC)["Body"].read() == data
+    rng = f"bytes={5 * MiB - 10}-{5 * MiB + 9}"
+    assert sb.get_object(Bucket=bucket, Key="mp", Range=rng, **SSEC)["Body"].read() == data[5 * MiB - 10:5 * MiB + 10]
+    secrets.append(marker)
+    found = namespace_holds(silt.ceph_conf, silt.namespace, secrets)
+    assert {m: w for m, w in found.items() if w} == {}, "plaintext of an encrypted object"
+    test_sse.still_serving(sb, bucket)
