@@ -8,10 +8,11 @@
 #                               harness works, its figures mean nothing. Not run by scripts/test.sh.
 # Options: --reps N (default 3; --quick: 1), --big "100k 1m" (bucket sizes for the big listing,
 # in increasing order; the bucket grows from one to the next; --quick: "2k 5k 20k"), --keep
-# (keep the work dir).
+# (keep the work dir), --serve (start the cluster and both gateways, print their endpoints and
+# keys, measure nothing, and keep serving until interrupted: for profiling by hand).
 # Env: SILT_BIN (default build/silt, built with librados), BENCH_BIN (default
 # build-bench/bench/silt-bench, built if missing), SEEDER_BIN (default silt-seed-rados beside
-# SILT_BIN, built if missing), SILT_PORT (9460), RGW_PORT (9461), SEED_CONNS (connections per
+# SILT_BIN, built if missing), SILT_THREADS (silt's --blocking-threads, default 64), SILT_PORT (9460), RGW_PORT (9461), SEED_CONNS (connections per
 # gateway while PUTs seed the big bucket, default 32), RGW_MAX_KEYS (the biggest bucket seeded
 # through PUTs into both; past it silt alone, by silt-seed-rados: default 100000, --quick 5000).
 #
@@ -25,14 +26,15 @@
 # Needs: scripts/install-deps.sh --bench (radosgw and the Ceph packages).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-QUICK=0 REPS="" KEEP=0 BIG=""
+QUICK=0 REPS="" KEEP=0 BIG="" SERVE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --reps) REPS=$2; shift ;;
     --big) BIG=$2; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --serve) SERVE=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -47,6 +49,10 @@ SILT_BIN=${SILT_BIN:-$ROOT/build/silt}
 BENCH=${BENCH_BIN:-$ROOT/build-bench/bench/silt-bench}
 SEEDER=${SEEDER_BIN:-$(dirname "$SILT_BIN")/bench/silt-seed-rados}
 SILT_PORT=${SILT_PORT:-9460} RGW_PORT=${RGW_PORT:-9461} SEED_CONNS=${SEED_CONNS:-32}
+# silt's blocking pool, where a GET waits on its RADOS reads (default 8, sized for local drives):
+# as many threads as radosgw runs (rgw thread pool size 64, start-rgw.sh's setting), so that 16
+# concurrent requests are not 8 at a time (docs/performance.md, "silt on RADOS against Ceph RGW").
+SILT_THREADS=${SILT_THREADS:-64}
 PY=/usr/bin/python3
 command -v radosgw >/dev/null || { echo "radosgw not installed: scripts/install-deps.sh --bench" >&2; exit 1; }
 [ -x "$SILT_BIN" ] || { echo "no silt binary at $SILT_BIN (set SILT_BIN)" >&2; exit 1; }
@@ -131,7 +137,7 @@ EOF
 radosgw -c "$CONF" -n client.rgw.bench -f </dev/null >"$WORK/radosgw.out" 2>&1 &
 RGW_PID=$!
 "$SILT_BIN" server --config "$WORK/silt.json" --data "$WORK/silt-data" --address 127.0.0.1:$SILT_PORT \
-  --log-level warn </dev/null >"$WORK/silt.log" 2>&1 &
+  --blocking-threads "$SILT_THREADS" --log-level warn </dev/null >"$WORK/silt.log" 2>&1 &
 SILT_PID=$!
 wait_http() {  # pid url name
   for _ in $(seq 1200); do
@@ -153,6 +159,13 @@ declare -A EP AK SK
 EP[silt]=http://127.0.0.1:$SILT_PORT AK[silt]=siltadmin SK[silt]=siltadmin-secret
 EP[rgw]=http://127.0.0.1:$RGW_PORT AK[rgw]=$RGW_AK SK[rgw]=$RGW_SK
 SERVERS=(silt rgw)
+if [ $SERVE = 1 ]; then
+  for s in "${SERVERS[@]}"; do echo "$s: --endpoint ${EP[$s]} --access-key ${AK[$s]} --secret-key ${SK[$s]}"; done
+  echo "cluster: $CONF; silt pid $SILT_PID, radosgw pid $RGW_PID; interrupt to stop"
+  sleep infinity &
+  wait $!
+  exit 0
+fi
 
 # ---------- measuring ----------
 bench() {  # server silt-bench-args...: runs silt-bench against that server, prints its output
