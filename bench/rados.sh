@@ -12,9 +12,10 @@
 # keys, measure nothing, and keep serving until interrupted: for profiling by hand).
 # Env: SILT_BIN (default build/silt, built with librados), BENCH_BIN (default
 # build-bench/bench/silt-bench, built if missing), SEEDER_BIN (default silt-seed-rados beside
-# SILT_BIN, built if missing), SILT_THREADS (silt's --blocking-threads, default 64), SILT_PORT (9460), RGW_PORT (9461), SEED_CONNS (connections per
-# gateway while PUTs seed the big bucket, default 32), RGW_MAX_KEYS (the biggest bucket seeded
-# through PUTs into both; past it silt alone, by silt-seed-rados: default 100000, --quick 5000).
+# SILT_BIN, built if missing), SILT_THREADS (silt's --blocking-threads, default 64), SILT_PORT
+# (9460), RGW_PORT (9461), SEED_CONNS (connections per gateway while PUTs seed the big bucket,
+# default 32), RGW_MAX_KEYS (the biggest bucket seeded through PUTs into both; past it silt
+# alone, by silt-seed-rados: default 100000, --quick 5000).
 #
 # One cluster: scripts/ceph-cluster.sh (mon + 3 OSDs on 127.0.0.1, bluestore on sparse files,
 # the test suite's recipe), stopped by PID at exit. Both gateways get the same pools: an index
