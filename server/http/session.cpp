@@ -486,7 +486,7 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
   uint64_t remaining = r.stream_length;
   s3::Status st;
   // Over plain http, verified blocks go from the page cache to the socket without a copy,
-  // one pipeful at a time, for as long as the reader can (see ObjectReader::splice); the
+  // one pipeful at a time, for as long as the reader can (object/splice_source.h); the
   // first bytes it cannot splice (compressed, encrypted, a rebuilt stripe) and all after
   // them take the buffers below.
   bool buffered = false;  // cur holds the first bytes that could not be spliced
