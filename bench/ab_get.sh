@@ -1,12 +1,13 @@
 #!/bin/bash
 # Two silt binaries and nginx side by side on the GET path (docs/performance.md, "GET
-# path"): bench/run.sh's get-4k-c16 (4 KiB GETs, 16 connections, 1000 keys) and
-# ranged-1m-c16 (16 parallel 1 MiB ranges of one 1 GiB object), ROUNDS rounds (default
+# path"): bench/run.sh's get-4k-c16 (4 KiB GETs, 16 connections, 1000 keys),
+# ranged-1m-c16 (16 parallel 1 MiB ranges of one 1 GiB object) and get-1g (the 1 GiB
+# object twice, one stream), ROUNDS rounds (default
 # 3), each round old, new, nginx in turn, so the machine's noise falls on all three.
 # Each silt runs on its own fresh data dir with its default flags, set up once; nginx
 # serves the very bytes silt-bench sends (sendfile on, as in bench/run.sh). Prints one
 # line per round and server: the rates, and for silt its CPU (user + system, from
-# /proc) per 4 KiB GET in ms and per 512 MiB of ranges in s, which a loaded machine moves
+# /proc) per 4 KiB GET in ms, per 512 MiB of ranges and per GiB of whole GET in s, which a loaded machine moves
 # far less than the rates; take the medians. Needs nginx (scripts/install-deps.sh --bench).
 #
 #   bench/ab_get.sh OLD_SILT NEW_SILT [SILT_BENCH]
@@ -62,9 +63,13 @@ for r in $(seq "${ROUNDS:-3}"); do
     t1=$(ticks $s)
     "$BENCH" ranged-get --size 1G -c 16 -n 512 --prefix g1g/ "${common[@]}" >"$work/r.json"
     t2=$(ticks $s)
+    "$BENCH" get --size 1G -n 2 --objects 1 --prefix g1g/ "${common[@]}" >"$work/w.json"
+    t3=$(ticks $s)
     g=$(field "$work/g.json" ops_s) n=$(field "$work/g.json" ops) rg=$(field "$work/r.json" mib_s)
-    cpu=$(/usr/bin/python3 -c "import sys; a=[float(x) for x in sys.argv[1:]]; print('%.3f %.2f' % ((a[1]-a[0])/a[4]*1000/max(a[3],1), (a[2]-a[1])/a[4]))" "$t0" "$t1" "$t2" "$n" "$hz")
-    printf 'round %s %-5s get4k_c16 %6.0f ops/s (%s ms CPU/GET)  ranged1m_c16 %4.0f MiB/s (%s s CPU)  load %s\n' \
-      "$r" "$s" "$g" "${cpu% *}" "$rg" "${cpu#* }" "$(cut -d' ' -f1 /proc/loadavg)"
+    wg=$(field "$work/w.json" mib_s)
+    cpu=$(/usr/bin/python3 -c "import sys; a=[float(x) for x in sys.argv[1:]]; print('%.3f %.2f %.2f' % ((a[1]-a[0])/a[5]*1000/max(a[4],1), (a[2]-a[1])/a[5], (a[3]-a[2])/a[5]/2))" "$t0" "$t1" "$t2" "$t3" "$n" "$hz")
+    read -r cg cr cw <<<"$cpu"
+    printf 'round %s %-5s get4k_c16 %6.0f ops/s (%s ms CPU/GET)  ranged1m_c16 %4.0f MiB/s (%s s CPU)  get1g %4.0f MiB/s (%s s CPU/GiB)  load %s\n' \
+      "$r" "$s" "$g" "$cg" "$rg" "$cr" "$wg" "$cw" "$(cut -d' ' -f1 /proc/loadavg)"
   done
 done

@@ -26,6 +26,7 @@
 #include "lifecycle/worker.h"
 #include "rados/rados_config.h"
 #include "server/http/server.h"
+#include "server/http/zero_copy.h"
 #include "util/parse.h"
 
 namespace fs = std::filesystem;
@@ -70,6 +71,7 @@ struct ServerOptions {
   std::string access_log;          // empty: none; "-": stdout
   size_t max_connections = silt::server::Config{}.max_connections;
   size_t max_connections_per_ip = silt::server::Config{}.max_connections_per_ip;
+  bool no_zero_copy = false;        // --no-zero-copy
   std::string backend;              // empty: the config file's, else erasure
   std::string ceph_conf;            // --backend rados
   std::string sse_master_key_file;  // empty: SILT_SSE_MASTER_KEY, else no SSE-S3
@@ -246,6 +248,7 @@ int run_server(ServerOptions o) {
   cfg.access_log = o.access_log;
   cfg.max_connections = o.max_connections;
   cfg.max_connections_per_ip = o.max_connections_per_ip;
+  silt::server::SplicePipe::set_enabled(!o.no_zero_copy);
 
   auto sse_keys = silt::load_sse_keys(o.sse_master_key_file, o.sse_keyring_file,
                                       [](const char* name) { return std::getenv(name); });
@@ -501,6 +504,8 @@ int main(int argc, char** argv) {
                    "Connections held open at once from one client address (IPv6: one /64); past it a new one gets "
                    "503 SlowDown (0: no limit)")
       ->capture_default_str();
+  server->add_flag("--no-zero-copy", o.no_zero_copy,
+                   "Send plain http GET bodies through a buffer instead of splicing verified page-cache pages");
 
   silt::admin::add_admin_commands(app);  // runs from its callbacks while parsing
   silt::add_rebuild_index_command(*app.get_subcommand("admin"));

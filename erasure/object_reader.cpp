@@ -12,6 +12,7 @@
 #include "erasure/segment_file.h"
 #include "erasure/shard_file.h"
 #include "object/cached_read.h"
+#include "object/splice_source.h"
 
 namespace silt {
 namespace {
@@ -36,7 +37,7 @@ struct Segment {
   std::string first_error;
 };
 
-class ErasureObjectReader final : public ObjectReader {
+class ErasureObjectReader final : public ObjectReader, public SpliceSource {
  public:
   ErasureObjectReader(ErasureSet& set, Pool& pool, const ObjectRecord& rec, std::vector<Segment> segs, uint64_t offset,
                       uint64_t length)
@@ -127,6 +128,42 @@ class ErasureObjectReader final : public ObjectReader {
       std::memcpy(buf + done, stripe_data_ + in, take);
       done += take;
       pos_ += take;
+    }
+    return done;
+  }
+
+  size_t splice(int pipe_fd, size_t n) override {
+    const uint64_t start = pos_;
+    const size_t start_seg = seg_;
+    size_t done = 0;
+    while (done < n && pos_ < end_) {
+      while (seg_ < segs_.size() && pos_ >= segs_[seg_].start + segs_[seg_].size) ++seg_;
+      if (seg_ == segs_.size()) break;
+      Segment& seg = segs_[seg_];
+      // A late part (see kEagerParts) is opened by read(), which reports failures.
+      if (!seg.opened || compressed_ || !seg.in_segments.empty()) break;
+      // Object bytes [s*B + i*L, s*B + (i+1)*L) are shard i's block of stripe s.
+      const uint64_t rel = pos_ - seg.start;
+      const uint64_t stripe = rel / layout_.block_size;
+      const uint64_t len = std::min<uint64_t>(layout_.block_size, seg.size - stripe * layout_.block_size);
+      const size_t block = static_cast<size_t>((len + k_ - 1) / k_);
+      const uint64_t in = rel - stripe * layout_.block_size;
+      const size_t i = static_cast<size_t>(in / block);
+      const size_t from = static_cast<size_t>(in - i * block);
+      const size_t take = static_cast<size_t>(
+          std::min<uint64_t>({block - from, len - in, end_ - pos_, static_cast<uint64_t>(n - done)}));
+      if (!seg.shards[i]) break;  // a degraded stripe: read() rebuilds it
+      auto got = seg.shards[i]->splice_block(stripe, block, from, from + take, pipe_fd);
+      if (!got) {
+        // Damaged (or unmappable): nothing of this call may leave (the caller empties the
+        // pipe). read() redoes these bytes, rebuilding the block and queueing the repair.
+        pos_ = start;
+        seg_ = start_seg;
+        return 0;
+      }
+      done += *got;
+      pos_ += *got;
+      if (*got < take) break;  // the pipe is full
     }
     return done;
   }

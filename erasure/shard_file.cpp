@@ -222,4 +222,24 @@ s3::Status ShardFileReader::read_block(uint64_t stripe, size_t len, uint8_t* out
   return {};
 }
 
+s3::Result<size_t> ShardFileReader::splice_block(uint64_t stripe, size_t len, size_t from, size_t to,
+                                                 int pipe_fd) const {
+  if (header_.variable) return s3::Error(s3::Code::InternalError, path_ + ": compressed shards are not spliced");
+  if (!map_) {
+    uint64_t end = size_ ? base_ + size_ : 0;
+    if (end == 0) {
+      struct stat st;
+      if (::fstat(fd_.get(), &st) != 0) return fs::io_error("stat", path_);
+      end = static_cast<uint64_t>(st.st_size);
+    }
+    auto m = ShardMapping::map(fd_.get(), end, path_);
+    if (!m) return m.error();
+    map_ = std::make_unique<ShardMapping>(std::move(*m));
+  }
+  const uint64_t off = header_.block_offset(stripe);
+  if (size_ != 0 && off + len + 4 > size_)
+    return s3::Error(s3::Code::InternalError, path_ + ": stripe " + std::to_string(stripe) + " beyond the shard image");
+  return map_->splice_verified(base_ + off, len, from, to, pipe_fd);
+}
+
 }  // namespace silt

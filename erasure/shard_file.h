@@ -6,11 +6,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "erasure/fs.h"
+#include "erasure/shard_splice.h"
 
 namespace silt {
 
@@ -66,6 +68,11 @@ class ShardFileReader {
                                              const ShardHeader& expect);
   // Reads stripe's block of len bytes into out and verifies its CRC.
   s3::Status read_block(uint64_t stripe, size_t len, uint8_t* out) const;
+  // Zero-copy: bytes [from, to) of stripe's block (len bytes) into pipe_fd, pinned there
+  // before the block's CRC is checked (erasure/shard_splice.h). Fixed-length files only.
+  // Returns the bytes the pipe took; an error (the pipe may hold some of them, to be
+  // drained, never sent) when the block is damaged or cannot be mapped.
+  s3::Result<size_t> splice_block(uint64_t stripe, size_t len, size_t from, size_t to, int pipe_fd) const;
   // Variable files: stored length of every stripe (the frame, before splitting into k blocks).
   const std::vector<uint32_t>& stripe_lens() const { return lens_; }
 
@@ -80,6 +87,8 @@ class ShardFileReader {
   uint64_t size_ = 0;  // image bytes; 0: to the end of the file
   std::vector<uint32_t> lens_;
   std::vector<uint64_t> offsets_;  // variable files: offset of each stripe's block
+  // splice_block's mapping of the file, made on its first use (most readers never splice).
+  mutable std::unique_ptr<ShardMapping> map_;
 };
 
 std::string encode_shard_header(const ShardHeader& h);

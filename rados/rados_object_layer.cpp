@@ -50,6 +50,8 @@ s3::Status RadosObjectLayer::make_bucket(std::string_view bucket, std::string_vi
 }
 
 s3::Result<BucketInfo> RadosObjectLayer::head_bucket(std::string_view bucket) {
+  // A round trip to the cluster: never on a session thread (object/cached_read.h).
+  if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
   auto b = rados::read_bucket(*b_, bucket);
   if (!b) return b.error();
   return b->record.info;

@@ -10,11 +10,13 @@
 #include <cstring>
 #include <functional>
 
+#include "object/splice_source.h"
 #include "server/http/blocking.h"
 #include "server/http/exception_boundary.h"
 #include "server/http/header_guard.h"
 #include "server/http/session_registry.h"
 #include "server/ops/admin.h"
+#include "server/ops/metrics.h"
 #include "server/ops/metrics_endpoint.h"
 #include "server/ops/own_context.h"
 #include "server/s3/access_check.h"
@@ -454,18 +456,20 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
     BufferPool::Buffer mem;
     size_t size = 0;
   };
-  auto load = [&](Chunk& buf, uint64_t remaining) -> awaitable<s3::Status> {
+  // Blocking: fills buf with the next bytes of the body.
+  auto fill = [&](Chunk& buf, uint64_t remaining) -> s3::Status {
     if (!buf.mem) buf.mem = shared_.services.buffers->take();
     buf.size = static_cast<size_t>(std::min<uint64_t>(remaining, BufferPool::kBufferSize));
-    size_t filled = 0;
-    while (filled < buf.size) {
-      auto got =
-          co_await run_blocking(pool, [&] { return r.stream->read(buf.mem.data() + filled, buf.size - filled); });
-      if (!got) co_return got.error();
-      if (*got == 0) co_return s3::Error(s3::Code::InternalError, "object shorter than its index entry");
+    for (size_t filled = 0; filled < buf.size;) {
+      auto got = r.stream->read(buf.mem.data() + filled, buf.size - filled);
+      if (!got) return got.error();
+      if (*got == 0) return s3::Error(s3::Code::InternalError, "object shorter than its index entry");
       filled += *got;
     }
-    co_return s3::Status{};
+    return {};
+  };
+  auto load = [&](Chunk& buf, uint64_t remaining) -> awaitable<s3::Status> {
+    co_return co_await run_blocking(pool, [&] { return fill(buf, remaining); });
   };
   auto send = [&](Chunk& buf) -> awaitable<s3::Status> {
     res.body().data = buf.mem.data();
@@ -481,7 +485,38 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
   Chunk cur, next;
   uint64_t remaining = r.stream_length;
   s3::Status st;
-  if (remaining) st = co_await load(cur, remaining);
+  // Over plain http, verified blocks go from the page cache to the socket without a copy,
+  // one pipeful at a time, for as long as the reader can (object/splice_source.h); the
+  // first bytes it cannot splice (compressed, encrypted, a rebuilt stripe) and all after
+  // them take the buffers below.
+  bool buffered = false;  // cur holds the first bytes that could not be spliced
+  auto* source = dynamic_cast<SpliceSource*>(r.stream.get());
+  if (remaining && source && SplicePipe::enabled() && !stream_.is_tls() && pipe_.open()) {
+    while (remaining > 0) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, pipe_.capacity()));
+      // In the same trip to the pool, the buffer path takes over where splicing stops.
+      size_t moved = co_await run_blocking(pool, [&] {
+        size_t m = source->splice(pipe_.write_fd(), want);
+        if (m == 0) {
+          pipe_.discard();  // what a damaged block left there
+          st = fill(cur, remaining);
+        }
+        return m;
+      });
+      if (moved == 0) {
+        buffered = true;
+        break;
+      }
+      if (!co_await pipe_.send(stream_.socket(), moved, io_timeout_)) {
+        st = s3::Error(s3::Code::RequestTimeout, "client stopped taking the body");
+        break;
+      }
+      remaining -= moved;
+      rec_.bytes_out += moved;
+      if (auto* m = shared_.services.metrics) m->count_zero_copy(moved);
+    }
+  }
+  if (st && remaining && !buffered) st = co_await load(cur, remaining);
   while (st && remaining > 0) {
     remaining -= cur.size;
     if (remaining == 0) {

@@ -18,6 +18,7 @@
 #include "server/http/connection_limiter.h"
 #include "server/http/request_parser.h"
 #include "server/http/stream.h"
+#include "server/http/zero_copy.h"
 #include "server/ops/request_record.h"
 #include "server/s3/handler.h"
 #include "server/s3/router.h"
@@ -102,6 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool body_done_ = false;             // this request's body was read to its end past the parser
   bool unread_input_ = false;          // closing with request bytes possibly unread: linger on close
   RequestRecord rec_;                  // the request being served, for metrics and the access log
+  SplicePipe pipe_;                    // zero-copy bodies (plain http only), opened on first use
   ConnectionLimiter::Slot slot_;
 };
 

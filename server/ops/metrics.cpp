@@ -132,6 +132,9 @@ void Metrics::write_requests(prom::Exposition& out) const {
       {Escape::Request, "request"}, {Escape::Session, "session"}, {Escape::Accept, "accept"}};
   for (const auto& [where, name] : kWhere)
     out.sample("silt_uncaught_exceptions_total", {{"where", name}}, exceptions(where));
+  out.family("silt_zero_copy_sent_bytes_total", "counter",
+             "Response body bytes spliced from verified page-cache pages to the socket (plain http GETs).");
+  out.sample("silt_zero_copy_sent_bytes_total", {}, zero_copy_bytes_.load(std::memory_order_relaxed));
 }
 
 std::string Metrics::render(Services& svc) {

@@ -41,6 +41,9 @@ class Metrics {
   // silt_uncaught_exceptions_total{where}: every one is a bug to report.
   void count_exception(Escape where);
   uint64_t exceptions(Escape where) const;
+  // silt_zero_copy_sent_bytes_total: response body bytes spliced from verified page-cache
+  // pages to the socket instead of copied (server/http/zero_copy.h).
+  void count_zero_copy(uint64_t bytes) { zero_copy_bytes_.fetch_add(bytes, std::memory_order_relaxed); }
 
   // Cumulative since start: {"requests", "errors" (status >= 400), "bytes_in", "bytes_out"}.
   nlohmann::json request_totals() const;
@@ -70,6 +73,7 @@ class Metrics {
   std::unordered_map<std::string_view, Operation*> known_;  // fixed after construction: read without a lock
   std::mutex add_mu_;                                       // adds an operation not known at start
   std::array<std::atomic<uint64_t>, 3> exceptions_{};       // by Escape
+  std::atomic<uint64_t> zero_copy_bytes_{0};
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ClusterMetrics cluster_;
 };

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "object/cached_read.h"
 #include "server/http/blocking.h"
 #include "server/s3/bucket_access.h"
 #include "server/s3/handlers/acl_headers.h"
@@ -39,8 +40,14 @@ struct BucketFacts {
   std::shared_ptr<const BucketAccess> access;
 };
 
+// On the session thread first, as GET's lookup (object/cached_read.h): the bucket record is
+// an index read and its policy and ACL are usually in svc.access already, so most requests
+// are decided without a blocking-pool hand-off (two thread switches, the largest cost left
+// in a 4 KiB GET). A backend that would wait (rados) refuses inside the scope, and the
+// facts are then read on the pool. Nothing is cached here: every request reads the bucket
+// record and svc.access as they are now, so a policy change applies to the next request.
 boost::asio::awaitable<s3::Result<BucketFacts>> bucket_facts(Services& svc, const std::string& bucket) {
-  co_return co_await run_blocking(svc.blocking, [&]() -> s3::Result<BucketFacts> {
+  auto read = [&]() -> s3::Result<BucketFacts> {
     BucketFacts f;
     auto info = svc.objects.head_bucket(bucket);
     if (!info) {
@@ -53,7 +60,13 @@ boost::asio::awaitable<s3::Result<BucketFacts>> bucket_facts(Services& svc, cons
     if (!access) return access.error();
     f.access = std::move(*access);
     return f;
-  });
+  };
+  {
+    cached_read::Scope scope;  // no co_await inside: the scope belongs to this thread
+    auto f = read();
+    if (!scope.would_block()) co_return f;
+  }
+  co_return co_await run_blocking(svc.blocking, read);
 }
 
 // The recorded owner of a bucket ("" for the admin's); nullopt when there is no such bucket.

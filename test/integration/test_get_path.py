@@ -6,6 +6,7 @@ thread still reaches the client rebuilt and the repair queue reaches the healer.
 import os
 import re
 import subprocess
+import urllib.error
 import urllib.request
 
 import pytest
@@ -96,3 +97,34 @@ def test_damage_found_on_the_session_thread_is_rebuilt_and_repaired(server):
     assert shard_places(server, "rot", "k")[1:] == places[1:]
     assert heal_counters(server)[1] == 1
     assert s3.get_object(Bucket="rot", Key="k")["Body"].read() == data
+
+
+def test_bucket_policy_changes_apply_to_the_next_get(server):
+    """The access check reads the bucket's facts on the session thread (server/s3/access_check.cpp):
+    a policy put or deleted, a public access block set, decide the very next request."""
+    s3 = server.boto3()
+    s3.create_bucket(Bucket="facts")
+    s3.put_object(Bucket="facts", Key="k", Body=b"public?")
+    url = f"http://127.0.0.1:{server.port}/facts/k"
+
+    def anonymous_get():
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, re.search(rb"<Code>(\w+)</Code>", e.read()).group(1)
+
+    assert anonymous_get() == (403, b"AccessDenied")
+    policy = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
+              '"Action":"s3:GetObject","Resource":"arn:aws:s3:::facts/*"}]}')
+    s3.put_bucket_policy(Bucket="facts", Policy=policy)
+    assert anonymous_get() == (200, b"public?")
+    s3.put_public_access_block(Bucket="facts", PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": True})
+    assert anonymous_get() == (403, b"AccessDenied")
+    s3.delete_public_access_block(Bucket="facts")
+    assert anonymous_get() == (200, b"public?")
+    s3.delete_bucket_policy(Bucket="facts")
+    assert anonymous_get() == (403, b"AccessDenied")
+    assert anonymous_get() == (403, b"AccessDenied")  # silt keeps serving
