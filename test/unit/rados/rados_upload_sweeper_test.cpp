@@ -23,6 +23,11 @@ namespace {
 
 constexpr int64_t kTimeout = 60 * 1000;
 
+void short_grace(RadosConfig& c) {
+  c.intent_timeout_ms = kTimeout;
+  c.gc_grace_ms = 0;  // queued data goes at the next pass
+}
+
 // The U entry of the one upload in bucket b, as it is stored.
 std::pair<std::string, std::string> only_upload(RadosEnv& env) {
   auto names = env.shard_entries("b", "U");
@@ -74,10 +79,7 @@ std::string start_upload_with_parts(RadosEnv& env, const std::string& p1, const 
 
 TEST_CASE("rados upload sweeper: an abort cut short is finished after the timeout, and nothing leaks",
           "[rados][sweeper][multipart]") {
-  RadosEnv env([](RadosConfig& c) {
-    c.intent_timeout_ms = kTimeout;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv env(short_grace);
   REQUIRE(env.layer->make_bucket("b").ok());
   REQUIRE(data_objects(env) == 0);
   const std::string p1 = random_bytes(5u << 20, 1), p2 = random_bytes(1000, 2);
@@ -105,10 +107,7 @@ TEST_CASE("rados upload sweeper: an abort cut short is finished after the timeou
 
 TEST_CASE("rados upload sweeper: a completed upload whose part removal was cut short is finished",
           "[rados][sweeper][multipart]") {
-  RadosEnv env([](RadosConfig& c) {
-    c.intent_timeout_ms = kTimeout;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv env(short_grace);
   REQUIRE(env.layer->make_bucket("b").ok());
   const std::string p1 = random_bytes(5u << 20, 3), p2 = random_bytes(1000, 4), p3 = random_bytes(700, 5);
   const std::string id = start_upload_with_parts(env, p1, p2);
@@ -181,10 +180,7 @@ TEST_CASE("rados upload sweeper: a completed upload whose part removal was cut s
 
 TEST_CASE("rados upload sweeper: a Complete cut short after the freeze gives the upload back",
           "[rados][sweeper][multipart]") {
-  RadosEnv env([](RadosConfig& c) {
-    c.intent_timeout_ms = kTimeout;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv env(short_grace);
   REQUIRE(env.layer->make_bucket("b").ok());
   const std::string p1 = random_bytes(5u << 20, 7), p2 = random_bytes(1000, 8), p2new = random_bytes(1500, 9);
   const std::string id = start_upload_with_parts(env, p1, p2);
@@ -222,10 +218,7 @@ TEST_CASE("rados upload sweeper: a Complete cut short after the freeze gives the
 
 TEST_CASE("rados upload sweeper: a transient upload from before the sweeper starts its clock at first sight",
           "[rados][sweeper][multipart]") {
-  RadosEnv env([](RadosConfig& c) {
-    c.intent_timeout_ms = kTimeout;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv env(short_grace);
   REQUIRE(env.layer->make_bucket("b").ok());
   start_upload_with_parts(env, random_bytes(5u << 20, 10), random_bytes(10, 11));
   leave_state(env, "aborting", -1);  // no state_ms
