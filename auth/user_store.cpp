@@ -1,18 +1,12 @@
 #include "auth/user_store.h"
 
-#include <fcntl.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <set>
 
+#include "auth/user_file.h"
 #include "util/hash.h"
 #include "util/random_id.h"
 
@@ -24,39 +18,14 @@ constexpr size_t kMinKey = 3, kMaxKey = 128;
 constexpr size_t kMinSecret = 8, kMaxSecret = 128;
 constexpr size_t kGeneratedSecret = 40;
 constexpr std::string_view kSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-constexpr int kFileVersion = 1;
 
 s3::Error invalid(std::string message) {
   return s3::Error(s3::Code::InvalidArgument, std::move(message));
 }
 
-s3::Error io_error(const std::string& what, const std::string& path) {
-  return s3::Error(s3::Code::InternalError, what + " " + path + ": " + std::strerror(errno));
-}
-
 bool key_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
          std::string_view("_+=,.@-").find(c) != std::string_view::npos;
-}
-
-s3::Status write_all(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("cannot write", path);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return {};
-}
-
-// The directory entry of a renamed file is durable only once its directory is synced.
-s3::Status sync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return io_error("cannot sync", dir);
-  return {};
 }
 
 bool is_hex(char c) {
@@ -118,88 +87,73 @@ s3::Result<std::string> generate_secret_key() {
   return out;
 }
 
+std::string encode_user(const Credential& c) {
+  return nlohmann::json{{"accessKey", c.access_key},
+                        {"secretKey", c.secret_key},
+                        {"created", c.created_ms},
+                        {"canonicalId", c.canonical_id},
+                        {"displayName", c.display_name}}
+      .dump();
+}
+
+s3::Result<Credential> decode_user(const std::string& json_text, const std::string& where) {
+  auto u = nlohmann::json::parse(json_text, nullptr, false);
+  if (!u.is_object() || !u.contains("accessKey") || !u["accessKey"].is_string() || !u.contains("secretKey") ||
+      !u["secretKey"].is_string())
+    return s3::Error(s3::Code::InternalError, where + "a user without accessKey and secretKey strings");
+  Credential c;
+  c.access_key = u["accessKey"].get<std::string>();
+  c.secret_key = u["secretKey"].get<std::string>();
+  c.user = c.access_key;
+  c.created_ms = u.contains("created") && u["created"].is_number_integer() ? u["created"].get<int64_t>() : 0;
+  if (auto st = validate_access_key(c.access_key); !st) return s3::Error(st.error().code, where + st.error().message);
+  if (auto st = validate_secret_key(c.secret_key); !st)
+    return s3::Error(st.error().code, where + c.access_key + ": " + st.error().message);
+  c.display_name =
+      u.contains("displayName") && u["displayName"].is_string() ? u["displayName"].get<std::string>() : c.access_key;
+  if (u.contains("canonicalId") && u["canonicalId"].is_string()) {
+    auto id = validate_canonical_id(u["canonicalId"].get<std::string>());
+    if (!id) return s3::Error(id.error().code, where + c.access_key + ": " + id.error().message);
+    c.canonical_id = std::move(*id);
+  }
+  return c;
+}
+
 s3::Result<std::unique_ptr<UserStore>> UserStore::open(std::string path, Credential root) {
-  std::unique_ptr<UserStore> store(new UserStore(std::move(path), std::move(root)));
+  return open(std::make_unique<UserFile>(std::move(path)), std::move(root));
+}
+
+s3::Result<std::unique_ptr<UserStore>> UserStore::open(std::unique_ptr<UserBacking> backing, Credential root) {
+  std::unique_ptr<UserStore> store(new UserStore(std::move(backing), std::move(root)));
   if (store->root_.canonical_id.empty()) store->root_.canonical_id = derived_canonical_id(store->root_.access_key);
   if (store->root_.display_name.empty()) store->root_.display_name = store->root_.user;
   store->creds_.add(store->root_);
-  std::error_code ec;
-  if (!std::filesystem::exists(store->path_, ec) && !ec) return store;  // no users added yet
-  std::ifstream in(store->path_, std::ios::binary);
-  if (!in) return io_error("cannot read", store->path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, false);
-  const std::string where = "users file " + store->path_ + ": ";
-  bool missing_ids = false;
-  if (j.is_discarded() || !j.is_object() || !j.contains("users") || !j["users"].is_array())
-    return s3::Error(s3::Code::InternalError, where + "not a JSON object with a \"users\" array");
-  if (j.value("version", 0) != kFileVersion)
-    return s3::Error(s3::Code::InternalError, where + "unknown version (this silt reads version 1)");
-  for (const auto& u : j["users"]) {
-    if (!u.is_object() || !u.contains("accessKey") || !u["accessKey"].is_string() || !u.contains("secretKey") ||
-        !u["secretKey"].is_string())
-      return s3::Error(s3::Code::InternalError, where + "a user without accessKey and secretKey strings");
-    Credential c;
-    c.access_key = u["accessKey"].get<std::string>();
-    c.secret_key = u["secretKey"].get<std::string>();
-    c.user = c.access_key;
-    c.created_ms = u.value("created", int64_t{0});
-    if (auto st = validate_access_key(c.access_key); !st) return s3::Error(st.error().code, where + st.error().message);
-    if (auto st = validate_secret_key(c.secret_key); !st)
-      return s3::Error(st.error().code, where + c.access_key + ": " + st.error().message);
-    if (c.access_key == store->root_.access_key) continue;  // the environment's root wins
-    c.display_name =
-        u.contains("displayName") && u["displayName"].is_string() ? u["displayName"].get<std::string>() : c.access_key;
-    if (u.contains("canonicalId") && u["canonicalId"].is_string()) {
-      auto id = validate_canonical_id(u["canonicalId"].get<std::string>());
-      if (!id) return s3::Error(id.error().code, where + c.access_key + ": " + id.error().message);
-      c.canonical_id = std::move(*id);
-    } else {
-      c.canonical_id = random_hex(64);
-      missing_ids = true;
-    }
-    if (store->creds_.find_by_canonical_id(c.canonical_id))
-      return s3::Error(s3::Code::InternalError, where + c.access_key + ": canonical id used twice");
-    store->creds_.insert(std::move(c));
-  }
-  if (missing_ids)
-    if (auto st = store->save(store->added_users()); !st) return st.error();
+  if (auto st = store->reload(); !st) return st.error();
   return store;
 }
 
-std::vector<Credential> UserStore::added_users() const {
-  std::vector<Credential> out = creds_.list();
-  std::erase_if(out, [&](const Credential& c) { return c.access_key == root_.access_key; });
-  return out;
-}
-
-s3::Status UserStore::save(const std::vector<Credential>& users) const {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : users)
-    list.push_back({{"accessKey", c.access_key},
-                    {"secretKey", c.secret_key},
-                    {"created", c.created_ms},
-                    {"canonicalId", c.canonical_id},
-                    {"displayName", c.display_name}});
-  std::string text = nlohmann::json{{"version", kFileVersion}, {"users", list}}.dump(2) + "\n";
-
-  const std::string tmp = path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error("cannot create", tmp);
-  // O_CREAT's mode only applies to a new file; a leftover tmp keeps its own.
-  s3::Status st;
-  if (::fchmod(fd, 0600) != 0) st = io_error("cannot chmod", tmp);
-  if (st) st = write_all(fd, text, tmp);
-  if (st && ::fsync(fd) != 0) st = io_error("cannot sync", tmp);
-  ::close(fd);
-  if (st && ::rename(tmp.c_str(), path_.c_str()) != 0) st = io_error("cannot rename to", path_);
-  if (!st) {
-    ::unlink(tmp.c_str());
-    return st;
+s3::Status UserStore::reload() {
+  std::lock_guard lock(reload_mu_);
+  auto stored = backing_->load();
+  if (!stored) return stored.error();
+  std::vector<Credential> all{root_};
+  for (auto& c : *stored) {
+    if (c.access_key == root_.access_key) continue;  // the environment's root wins
+    if (std::any_of(all.begin(), all.end(), [&](const Credential& o) { return o.canonical_id == c.canonical_id; }))
+      return s3::Error(s3::Code::InternalError,
+                       "users in " + backing_->where() + ": " + c.access_key + ": canonical id used twice");
+    all.push_back(std::move(c));
   }
-  std::string dir = std::filesystem::path(path_).parent_path().string();
-  return sync_dir(dir.empty() ? "." : dir);
+  // Changed and new users replace theirs in place, then the gone ones go: a user in
+  // both sets is never missing for a moment.
+  std::set<std::string, std::less<>> keep;
+  for (auto& c : all) {
+    keep.insert(c.access_key);
+    creds_.add(std::move(c));
+  }
+  for (const auto& c : creds_.list())
+    if (!keep.count(c.access_key)) creds_.remove(c.access_key);
+  return {};
 }
 
 s3::Result<Credential> UserStore::add(std::string_view access_key, std::string_view secret, int64_t now_ms,
@@ -227,33 +181,29 @@ s3::Result<Credential> UserStore::add(std::string_view access_key, std::string_v
     c.secret_key = std::string(secret);
   }
 
-  std::lock_guard lock(write_mu_);
   if (creds_.find(access_key)) return invalid("The user " + c.access_key + " exists already");
   if (creds_.find_by_canonical_id(c.canonical_id))
     return invalid("Another user has the canonical id " + c.canonical_id);
-  // On disk first: a user that could not be saved must not work until the next restart only.
-  std::vector<Credential> users = added_users();
-  users.push_back(c);
-  if (auto st = save(users); !st) return st.error();
-  creds_.insert(c);
+  // Stored first (the store decides a race between gateways): a user that could not be
+  // saved must not work until the next restart only.
+  if (auto st = backing_->insert(c); !st) return st.error();
+  creds_.add(c);
   return c;
 }
 
 s3::Status UserStore::remove(std::string_view access_key) {
   if (access_key == root_.access_key) return invalid("The admin user cannot be removed");
-  std::lock_guard lock(write_mu_);
   if (!creds_.find(access_key)) return invalid("There is no user " + std::string(access_key));
-  std::vector<Credential> users = added_users();
-  std::erase_if(users, [&](const Credential& c) { return c.access_key == access_key; });
-  if (auto st = save(users); !st) return st;
+  if (auto st = backing_->erase(access_key); !st) return st;
   creds_.remove(access_key);
   return {};
 }
 
 std::vector<UserEntry> UserStore::list() const {
   std::vector<UserEntry> out{{root_.access_key, root_.created_ms, true, root_.canonical_id, root_.display_name}};
-  for (const auto& c : added_users())
-    out.push_back({c.access_key, c.created_ms, false, c.canonical_id, c.display_name});
+  for (const auto& c : creds_.list())
+    if (c.access_key != root_.access_key)
+      out.push_back({c.access_key, c.created_ms, false, c.canonical_id, c.display_name});
   return out;
 }
 

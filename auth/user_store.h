@@ -1,9 +1,10 @@
 // The access keys silt admits: the root (admin) credential from the environment, which is
 // always there and cannot be removed, plus the users `silt admin user add` created.
 //
-// The added users live in a JSON file (users.json beside the index directory, mode 0600),
-// not in LevelDB, so rebuilding the index never has to restore them. Secrets are kept in
-// plain text because SigV4 verification needs the secret itself, not a hash of it.
+// The added users are kept by a UserBacking (auth/user_backing.h): users.json on one
+// machine, the cluster with the RADOS backend. This class validates, decides and keeps
+// the set signature verification looks up; reload() takes the store's current set
+// (the RADOS wiring calls it when another gateway changed a user).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "auth/credentials.h"
+#include "auth/user_backing.h"
 #include "common/error.h"
 
 namespace silt::auth {
@@ -56,15 +58,22 @@ class UserStore {
   // malformed file rather than starting without users that exist. Users stored before
   // canonical ids get one now, written back at once so it never changes.
   static s3::Result<std::unique_ptr<UserStore>> open(std::string path, Credential root);
+  // The same over any backing (the RADOS one: cmd/rados_users.h).
+  static s3::Result<std::unique_ptr<UserStore>> open(std::unique_ptr<UserBacking> backing, Credential root);
+
+  // Replaces the looked-up set with the store's, all at once. On an error the set stays
+  // as it was. Safe beside add/remove: a reload that read before an add and lands after
+  // it is followed by the reload that add's notify causes.
+  s3::Status reload();
 
   // What signature verification looks up; sees adds and removes at once.
   const CredentialStore& credentials() const { return creds_; }
   const std::string& admin_user() const { return root_.user; }
-  const std::string& path() const { return path_; }
+  std::string where() const { return backing_->where(); }
 
   // Empty secret: one is generated. Returns the stored credential (with its secret).
   // InvalidArgument for a bad key, secret, display name or canonical id, or a key or
-  // canonical id that exists already.
+  // canonical id that exists already (in the store: another gateway's add counts).
   s3::Result<Credential> add(std::string_view access_key, std::string_view secret, int64_t now_ms,
                              const UserNames& names = {});
   // InvalidArgument for the root key or an unknown key.
@@ -73,15 +82,13 @@ class UserStore {
   std::vector<UserEntry> list() const;
 
  private:
-  UserStore(std::string path, Credential root) : path_(std::move(path)), root_(std::move(root)) {}
-  // Writes every non-root credential in `users` to path_ atomically.
-  s3::Status save(const std::vector<Credential>& users) const;
-  std::vector<Credential> added_users() const;
+  UserStore(std::unique_ptr<UserBacking> backing, Credential root)
+      : backing_(std::move(backing)), root_(std::move(root)) {}
 
-  std::string path_;
+  std::unique_ptr<UserBacking> backing_;
   Credential root_;
   CredentialStore creds_;
-  std::mutex write_mu_;  // one add/remove (and its file write) at a time
+  std::mutex reload_mu_;  // one reload at a time, so the last one read last
 };
 
 }  // namespace silt::auth

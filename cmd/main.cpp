@@ -16,6 +16,7 @@
 #include "cmd/bootstrap_buckets.h"
 #include "cmd/config_file.h"
 #include "cmd/rados_init.h"
+#include "cmd/rados_users.h"
 #include "cmd/rebuild_index.h"
 #include "cmd/root_credentials.h"
 #include "cmd/sse_keys.h"
@@ -141,6 +142,16 @@ s3::Result<std::unique_ptr<silt::ObjectLayer>> open_rados(const silt::RadosConfi
   return s3::Error(s3::Code::InternalError,
                    "this silt was built without librados (meson -Drados=enabled needs librados-dev and "
                    "libradospp-dev)");
+#endif
+}
+
+// Only a RADOS layer reaches here (open_rados refused otherwise).
+s3::Result<silt::ClusterUsers> open_users_in_cluster(silt::ObjectLayer& layer, const silt::auth::Credential& root) {
+#ifdef SILT_HAVE_RADOS
+  return silt::open_cluster_users(layer, root);
+#else
+  (void)layer, (void)root;
+  return s3::Error(s3::Code::InternalError, "this silt was built without librados");
 #endif
 }
 
@@ -318,21 +329,33 @@ int run_server(ServerOptions o) {
   }
 
   // Beside the index directory, outside LevelDB: rebuilding the index leaves users alone.
+  // With RADOS the users are in the cluster (opened with the backend, below).
   std::string users_path = o.users_file;
-  if (users_path.empty() && rados) {
-    fs::path dir = o.data.empty() ? fs::path("data") : fs::path(o.data);
+  std::unique_ptr<silt::auth::UserStore> file_users;
+  if (rados && !users_path.empty()) {
+    std::cerr << "silt: --users-file does not go with --backend rados: the users are in the cluster "
+                 "(docs/cluster.md, \"Users\")\n";
+    return 2;
+  } else if (rados) {
+    fs::path old = (o.data.empty() ? fs::path("data") : fs::path(o.data)) / "users.json";
     std::error_code err;
-    fs::create_directories(dir, err);
-    users_path = (dir / "users.json").string();
-  } else if (users_path.empty()) {
-    fs::path index = fs::path(ec.index_dir).lexically_normal();
-    if (!index.has_filename()) index = index.parent_path();  // "data/index/"
-    users_path = (index.parent_path() / "users.json").string();
-  }
-  auto users = silt::auth::UserStore::open(users_path, root);
-  if (!users) {
-    std::cerr << "silt: " << users.error().message << "\n";
-    return 1;
+    if (fs::exists(old, err))
+      spdlog::warn(
+          "{} is not read with --backend rados: users are in the cluster; add them again with "
+          "`silt admin user add` (docs/cluster.md, \"Users\")",
+          old.string());
+  } else {
+    if (users_path.empty()) {
+      fs::path index = fs::path(ec.index_dir).lexically_normal();
+      if (!index.has_filename()) index = index.parent_path();  // "data/index/"
+      users_path = (index.parent_path() / "users.json").string();
+    }
+    auto opened = silt::auth::UserStore::open(users_path, root);
+    if (!opened) {
+      std::cerr << "silt: " << opened.error().message << "\n";
+      return 1;
+    }
+    file_users = std::move(*opened);
   }
 
   // The erasure backend is opened concretely: its healer (the server's Maintenance) works
@@ -358,6 +381,16 @@ int run_server(ServerOptions o) {
     drives = opened->get();
     layer = std::move(*opened);
   }
+  silt::ClusterUsers cluster_users;
+  if (rados) {
+    auto opened = open_users_in_cluster(*layer, root);
+    if (!opened) {
+      std::cerr << "silt: cannot read the users in the cluster: " << opened.error().message << "\n";
+      return 1;
+    }
+    cluster_users = std::move(*opened);
+  }
+  silt::auth::UserStore& users = rados ? *cluster_users.store : *file_users;
   for (const auto& p : layer->pools())
     spdlog::info("pool {}: {} drives, {}+{}{}, classes {}", p.name, p.drives, p.k, p.m,
                  p.zstd_level ? ", zstd " + std::to_string(p.zstd_level) : std::string(),
@@ -387,9 +420,16 @@ int run_server(ServerOptions o) {
     healer = std::make_unique<silt::Healer>(*drives, heal_opt);
     healer->start();
   }
-  spdlog::info("users {}", users_path);
-  int rc = silt::server::serve(cfg, *layer, **users, &worker, healer.get(),
-                               std::make_shared<const silt::crypto::ServerKeys>(std::move(*sse_keys)));
+  spdlog::info("users {}", users.where());
+  silt::server::BucketChangeHook bucket_changes;
+#ifdef SILT_HAVE_RADOS
+  if (rados)
+    bucket_changes = [&layer](std::function<void(std::string_view)> cb) {
+      silt::on_cluster_bucket_change(*layer, std::move(cb));
+    };
+#endif
+  int rc = silt::server::serve(cfg, *layer, users, &worker, healer.get(),
+                               std::make_shared<const silt::crypto::ServerKeys>(std::move(*sse_keys)), bucket_changes);
   if (healer) healer->stop();
   worker.stop();
   return rc;

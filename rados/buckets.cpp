@@ -97,6 +97,10 @@ s3::Result<bool> shard_has_entries(Backend& b, const std::string& oid) {
 
 }  // namespace
 
+s3::Result<BucketRecord> parse_bucket_record(std::string_view name, const std::string& value) {
+  return decode_bucket(name, value);
+}
+
 s3::Result<StoredBucket> read_bucket(Backend& b, std::string_view name) {
   librados::ObjectReadOperation op;
   std::map<std::string, bufferlist> vals;

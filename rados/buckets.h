@@ -27,6 +27,8 @@ struct StoredBucket {
   std::string raw;  // the omap value as read: what a guarded update compares against
 };
 
+// A root B entry's value as a record (InternalError when it is not one).
+s3::Result<BucketRecord> parse_bucket_record(std::string_view name, const std::string& value);
 // NoSuchBucket when there is none.
 s3::Result<StoredBucket> read_bucket(Backend& b, std::string_view name);
 // BucketAlreadyOwnedByYou (same owner) / BucketAlreadyExists.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rados/buckets.h"
+#include "rados/uploads.h"
 #include "util/parse.h"
 
 namespace silt::rados {
@@ -186,6 +187,7 @@ s3::Result<uint64_t> gc_pass(Backend& b, int64_t now_ms) {
     auto shard = b.bucket_shard(info.name);
     if (!shard) continue;  // deleted meanwhile
     if (auto s = sweep_intents(b, *shard, now_ms); !s) return s.error();
+    if (auto s = sweep_uploads(b, *shard, now_ms); !s) return s.error();
     auto n = collect(b, *shard, now_ms);
     if (!n) return n.error();
     done += *n;

@@ -51,6 +51,10 @@ struct RadosConfig {
   // mid-PUT): the GC pass reclaims its data. A live writer renews its intent at half
   // this age, so only one stalled longer than this loses its write (500, retried).
   int64_t intent_timeout_ms = 60 * 60 * 1000;
+  // The OSD drops a gateway's watch (rados/watch.h) after this long without a ping from
+  // it; a gateway trusts its cached bucket configs and users only while its watch was
+  // confirmed within half of it. At least 10 s (librados pings every 5 s).
+  uint32_t watch_timeout_s = 30;
   // For `silt admin rados init` only: the CRUSH failure domain of the EC profiles it
   // makes (a single-host test cluster needs "osd") and each new pool's PG count.
   std::string failure_domain = "host";

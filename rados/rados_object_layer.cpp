@@ -19,7 +19,8 @@
 
 namespace silt {
 
-RadosObjectLayer::RadosObjectLayer(std::unique_ptr<rados::Backend> b) : b_(std::move(b)) {
+RadosObjectLayer::RadosObjectLayer(std::unique_ptr<rados::Backend> b)
+    : b_(std::move(b)), cache_(std::make_unique<rados::RootCache>(*b_, b_->cfg.watch_timeout_s)) {
   if (b_->cfg.gc_interval_ms > 0) gc_thread_ = std::thread([this] { gc_loop(); });
 }
 
@@ -46,19 +47,29 @@ s3::Result<uint64_t> RadosObjectLayer::collect_garbage() {
 }
 
 s3::Status RadosObjectLayer::make_bucket(std::string_view bucket, std::string_view owner) {
-  return rados::create_bucket(*b_, bucket, owner, now_ms());
+  auto st = rados::create_bucket(*b_, bucket, owner, now_ms());
+  root_changed(bucket);
+  return st;
 }
 
 s3::Result<BucketInfo> RadosObjectLayer::head_bucket(std::string_view bucket) {
-  // A round trip to the cluster: never on a session thread (object/cached_read.h).
+  // The cache may miss, and a miss is a round trip to the cluster: never on a session
+  // thread (object/cached_read.h).
   if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
-  auto b = rados::read_bucket(*b_, bucket);
-  if (!b) return b.error();
-  return b->record.info;
+  const std::string be = rados::bucket_entry(bucket);
+  auto vals = cache_->read(bucket, {be});
+  if (!vals) return vals.error();
+  auto it = vals->find(be);
+  if (it == vals->end()) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+  auto rec = rados::parse_bucket_record(bucket, it->second);
+  if (!rec) return rec.error();
+  return rec->info;
 }
 
 s3::Status RadosObjectLayer::delete_bucket(std::string_view bucket) {
-  return rados::delete_bucket(*b_, bucket);
+  auto st = rados::delete_bucket(*b_, bucket);
+  root_changed(bucket);
+  return st;
 }
 
 s3::Result<std::vector<BucketInfo>> RadosObjectLayer::list_buckets() {
@@ -66,7 +77,9 @@ s3::Result<std::vector<BucketInfo>> RadosObjectLayer::list_buckets() {
 }
 
 s3::Status RadosObjectLayer::set_bucket_owner(std::string_view bucket, std::string_view owner) {
-  return rados::set_bucket_owner(*b_, bucket, owner);
+  auto st = rados::set_bucket_owner(*b_, bucket, owner);
+  root_changed(bucket);
+  return st;
 }
 
 s3::Result<std::unique_ptr<ObjectWriter>> RadosObjectLayer::create_object(std::string_view bucket, std::string_view key,
@@ -211,22 +224,34 @@ s3::Result<uint64_t> RadosObjectLayer::transition_object(std::string_view bucket
 }
 
 s3::Status RadosObjectLayer::set_versioning(std::string_view bucket, Versioning state) {
-  return rados::set_versioning(*b_, bucket, state);
+  auto st = rados::set_versioning(*b_, bucket, state);
+  root_changed(bucket);
+  return st;
 }
 
 s3::Status RadosObjectLayer::put_bucket_config(std::string_view bucket, std::string_view name, std::string_view value) {
-  return rados::put_bucket_config(*b_, bucket, name, value);
+  auto st = rados::put_bucket_config(*b_, bucket, name, value);
+  root_changed(bucket);
+  return st;
 }
 
 s3::Result<std::optional<std::string>> RadosObjectLayer::get_bucket_config(std::string_view bucket,
                                                                            std::string_view name) {
   // Every read here is a round trip to the cluster: never on a session thread (object/cached_read.h).
   if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
-  return rados::get_bucket_config(*b_, bucket, name);
+  const std::string be = rados::bucket_entry(bucket), ce = rados::config_entry(bucket, name);
+  auto vals = cache_->read(bucket, {be, ce});
+  if (!vals) return vals.error();
+  if (!vals->count(be)) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+  auto it = vals->find(ce);
+  if (it == vals->end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
 }
 
 s3::Status RadosObjectLayer::delete_bucket_config(std::string_view bucket, std::string_view name) {
-  return rados::delete_bucket_config(*b_, bucket, name);
+  auto st = rados::delete_bucket_config(*b_, bucket, name);
+  root_changed(bucket);
+  return st;
 }
 
 s3::Result<UploadInfo> RadosObjectLayer::create_upload(std::string_view bucket, std::string_view key,
@@ -292,6 +317,7 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_rados_object_layer(const RadosConf
   if (cfg.reads_ahead < 0 || cfg.reads_ahead > 64) return bad("reads_ahead must be 0 to 64");
   if (cfg.gc_grace_ms < 0 || cfg.gc_interval_ms < 0) return bad("GC times must not be negative");
   if (cfg.intent_timeout_ms <= 0) return bad("the write-intent timeout must be positive");
+  if (cfg.watch_timeout_s < 10 || cfg.watch_timeout_s > 3600) return bad("watch_timeout_seconds must be 10 to 3600");
   auto b = std::make_unique<rados::Backend>();
   b->cfg = cfg;
   auto conn = rados::Connection::open(cfg.ceph_conf, cfg.client_id);

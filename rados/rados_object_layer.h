@@ -21,6 +21,7 @@
 
 #include "object/object_layer.h"
 #include "rados/backend.h"
+#include "rados/root_cache.h"
 
 namespace silt {
 
@@ -49,6 +50,7 @@ class RadosObjectLayer final : public ObjectLayer {
   s3::Result<ObjectInfo> set_acl(std::string_view bucket, std::string_view key, std::string_view version_id,
                                  std::string_view acl) override;
   bool supports_object_lock() const override { return true; }
+
   s3::Result<ObjectInfo> set_object_lock(std::string_view bucket, std::string_view key, std::string_view version_id,
                                          const LockChange& change) override;
   s3::Result<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key, std::string_view version_id,
@@ -83,6 +85,8 @@ class RadosObjectLayer final : public ObjectLayer {
 
   // For tests and tools: the backend's state, and one GC pass now (returns entries done).
   rados::Backend& backend() { return *b_; }
+  // The server's caches derived from bucket configs follow this gateway's (root_cache.h).
+  void on_bucket_change(std::function<void(std::string_view bucket)> cb) { cache_->on_change(std::move(cb)); }
   s3::Result<uint64_t> collect_garbage();
 
  private:
@@ -90,7 +94,12 @@ class RadosObjectLayer final : public ObjectLayer {
   // The data pool of a storage class ("" is STANDARD); InvalidStorageClass.
   s3::Result<rados::DataPool*> class_pool(std::string_view storage_class) const;
 
+  // After a change of bucket's root entries (whether or not it succeeded: a failed
+  // delete may have removed some): drops them here and on every other gateway.
+  void root_changed(std::string_view bucket) { cache_->changed(bucket); }
+
   std::unique_ptr<rados::Backend> b_;
+  std::unique_ptr<rados::RootCache> cache_;  // bucket records and configs (rados/root_cache.h)
   std::mutex gc_mu_;
   std::condition_variable gc_cv_;
   bool stopping_ = false;

@@ -38,11 +38,13 @@ s3::Error no_such_upload() {
                    "upload might have been aborted or completed.");
 }
 
-// The U value: the upload JSON (index/upload_record.h), its state, and for a completed
-// upload whose parts are removed in batches, the data ids of the parts to free.
+// The U value: the upload JSON (index/upload_record.h), its state, since when it is in
+// a state other than open (the upload sweeper's clock), and for a completed upload whose
+// parts are removed in batches, the data ids of the parts to free.
 std::string encode_upload(const UploadInfo& u, std::string_view state, const std::vector<std::string>& free = {}) {
   json j = json::parse(encode_upload_info(u));
   j["state"] = state;
+  if (state != kOpen) j["state_ms"] = now_ms();
   if (!free.empty()) j["free"] = free;
   return j.dump();
 }
@@ -443,6 +445,74 @@ s3::Status drop_all_parts(Backend& b, const std::string& shard) {
     after = page.rbegin()->first;
   }
   return {};
+}
+
+namespace {
+
+// The key and upload id a U entry name carries; false when it is malformed.
+bool split_upload_entry(std::string_view name, std::string& key, std::string& upload_id) {
+  const std::string_view rest = name.substr(1);
+  const size_t tail = keys::kUploadIdLen + keys::kKeyEnd.size();
+  if (rest.size() < tail || rest.substr(rest.size() - tail, keys::kKeyEnd.size()) != keys::kKeyEnd) return false;
+  key = keys::unescape_key(rest.substr(0, rest.size() - tail));
+  upload_id = std::string(rest.substr(rest.size() - keys::kUploadIdLen));
+  return true;
+}
+
+// One upload a dead gateway left in a transient state; true when it was acted on.
+s3::Result<bool> sweep_upload(Backend& b, const std::string& shard, const std::string& name, const std::string& raw,
+                              int64_t now) {
+  StoredUpload u;
+  u.shard = shard;
+  u.raw = raw;
+  u.state = upload_state(raw);
+  if (u.state == kOpen || u.state.empty()) return false;
+  json j = json::parse(raw, nullptr, false);
+  auto info = decode_upload_info(raw);
+  if (!j.is_object() || !info || !split_upload_entry(name, info->key, info->upload_id)) return false;
+  u.info = std::move(*info);
+  if (!j.contains("state_ms") || !j["state_ms"].is_number_integer()) {
+    // Left by a silt before the sweeper: its clock starts now.
+    j["state_ms"] = now;
+    (void)swap_upload(b, u, j.dump(), false);
+    return false;
+  }
+  if (j["state_ms"].get<int64_t>() + b.cfg.intent_timeout_ms > now) return false;  // its gateway may be at it
+  if (u.state == kAborting || u.state == kCompleted) {
+    if (auto s = finish_upload(b, u); !s) return s.error();
+    return true;
+  }
+  // completing: the Complete's gateway died after the freeze. Its client got no answer,
+  // and the part list it sent is not kept, so nothing may be made of it here: as on S3
+  // after a failed Complete, the upload is in progress again (open: parts may be sent,
+  // the client retries its Complete or aborts; a lifecycle rule aborts it when due).
+  const int r = swap_upload(b, u, encode_upload(u.info, kOpen), false);
+  if (r < 0 && r != -ECANCELED && r != -ENOENT) return rados_error("reopen upload in", shard, r);
+  return r == 0;
+}
+
+}  // namespace
+
+s3::Result<uint64_t> sweep_uploads(Backend& b, const std::string& shard, int64_t now) {
+  uint64_t done = 0;
+  std::string after;
+  for (bool more = true; more;) {
+    std::map<std::string, bufferlist> page;
+    librados::ObjectReadOperation rd;
+    int rv = 0;
+    rd.omap_get_vals2(after, "U", 256, &page, &more, &rv);
+    const int r = b.index.operate(shard, &rd, nullptr);
+    if (r == -ENOENT) return done;
+    if (r < 0) return rados_error("list uploads of", shard, r);
+    for (const auto& [name, value] : page) {
+      auto acted = sweep_upload(b, shard, name, value.to_str(), now);
+      if (!acted) return acted.error();
+      done += *acted ? 1 : 0;
+    }
+    if (page.empty()) break;
+    after = page.rbegin()->first;
+  }
+  return done;
 }
 
 }  // namespace silt::rados

@@ -13,7 +13,9 @@
 //
 // A crash leaves at most one upload in a transient state: completing (visible, a
 // repeated Complete continues, Abort is allowed), aborting/completed (invisible; the
-// next Abort, Complete or DeleteBucket of it finishes the removal).
+// next Abort, Complete or DeleteBucket of it finishes the removal). Each transient
+// state records since when (state_ms); sweep_uploads, in every GC pass, finishes what
+// is older than the write-intent timeout.
 #pragma once
 
 #include <string>
@@ -51,6 +53,15 @@ s3::Status abort_upload(Backend& b, std::string_view bucket, std::string_view ke
 // DeleteBucket, once the bucket's record is gone: removes the data of every part in
 // the shard (no commit can reach it any more). Entries go with the shard.
 s3::Status drop_all_parts(Backend& b, const std::string& shard);
+
+// The upload sweeper (GC pass): every upload of the shard in a transient state for
+// longer than intent_timeout_ms: aborting and completed ones are finished (their parts'
+// entries removed, data queued for GC as an Abort or Complete would); a completing one
+// is opened again (its Complete's client got no answer and its part list is not kept:
+// the client retries the Complete or aborts, as after a failed Complete on S3). A
+// transient upload without state_ms (written before the sweeper) gets one now. Returns
+// the uploads acted on.
+s3::Result<uint64_t> sweep_uploads(Backend& b, const std::string& shard, int64_t now_ms);
 
 // Upload values: the upload JSON with its state ("open", "completing", ...).
 std::string upload_state(std::string_view value);

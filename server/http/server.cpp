@@ -176,7 +176,8 @@ void watch_hangup(asio::signal_set& hangup, TlsCerts* tls) {
 }  // namespace
 
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle,
-          Maintenance* maintenance, std::shared_ptr<const crypto::ServerKeys> keys) {
+          Maintenance* maintenance, std::shared_ptr<const crypto::ServerKeys> keys,
+          const BucketChangeHook& bucket_changes) {
   int io_threads =
       config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Before the io_context: sessions it still holds at its destruction give their places back here.
@@ -185,6 +186,9 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
   Services services{config, objects, blocking, lifecycle, maintenance, &users};
+  // Another gateway's change of a bucket's policy, ACL or settings reaches this one's cache.
+  if (bucket_changes)
+    bucket_changes([access = services.access](std::string_view bucket) { access->invalidate(bucket); });
   if (keys) services.keys = std::move(keys);
   Metrics metrics;
   services.metrics = &metrics;

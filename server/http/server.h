@@ -2,7 +2,9 @@
 // pool for disk work, and graceful stop on SIGINT/SIGTERM.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include "auth/user_store.h"
 #include "object/object_layer.h"
@@ -28,7 +30,12 @@ namespace silt::server {
 // (object/maintenance.h; may be null).
 // users: the access keys requests are signed with, managed through the admin API.
 // keys: the master keys and keyring of encryption at rest (null: none).
+// bucket_changes: for a backend several processes serve (RADOS), registers the callback
+// it must call with a bucket whose policy, ACL or settings another process changed ("":
+// every bucket), so the cached access decisions follow (empty: none, one process).
+using BucketChangeHook = std::function<void(std::function<void(std::string_view bucket)>)>;
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle = nullptr,
-          Maintenance* maintenance = nullptr, std::shared_ptr<const crypto::ServerKeys> keys = nullptr);
+          Maintenance* maintenance = nullptr, std::shared_ptr<const crypto::ServerKeys> keys = nullptr,
+          const BucketChangeHook& bucket_changes = {});
 
 }  // namespace silt::server

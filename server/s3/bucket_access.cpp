@@ -42,9 +42,13 @@ s3::Result<std::shared_ptr<const BucketAccess>> BucketAccessCache::get(ObjectLay
   return std::shared_ptr<const BucketAccess>(entry);
 }
 
+// "": every bucket (a RADOS gateway that may have missed changes, server::serve's bucket_changes).
 void BucketAccessCache::invalidate(std::string_view bucket) {
   std::lock_guard lock(mu_);
-  entries_.erase(std::string(bucket));
+  if (bucket.empty())
+    entries_.clear();
+  else
+    entries_.erase(std::string(bucket));
   ++generation_;
 }
 
