@@ -8,11 +8,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "server/http/blocking.h"
+#include "util/strings.h"
 
 namespace silt::server {
 
@@ -29,6 +31,8 @@ struct Slot {
 };
 
 enum Stage : size_t { kVerify, kHash, kWrite, kStages, kReader = kStages };
+// consumed[] of a stage that does not run: never the slowest.
+constexpr uint64_t kSkipped = std::numeric_limits<uint64_t>::max();
 
 // The ring's shared state. Every coroutine runs on the session's strand, so no
 // locks: the blocking jobs touch only their slot and their own stage's state.
@@ -61,6 +65,18 @@ struct Ring {
     co_await wake[who].async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
   }
 };
+
+// An UNSIGNED-PAYLOAD body that declares no checksum has nothing to verify: its
+// verifying stage is skipped rather than handed every buffer for nothing. (Any
+// x-amz-checksum-* header or x-amz-trailer keeps it, whatever its algorithm.)
+bool needs_verifying(const RequestContext& ctx) {
+  if (ctx.identity.payload != auth::PayloadMode::Unsigned || ctx.req.has_header("x-amz-trailer")) return true;
+  for (const auto& [field, value] : ctx.req.fields()) {
+    (void)value;
+    if (to_lower(field).rfind("x-amz-checksum-", 0) == 0) return true;
+  }
+  return false;
+}
 
 awaitable<void> read_stage(Ring& ring, RequestContext& ctx) {
   uint64_t total = 0;
@@ -101,6 +117,7 @@ awaitable<void> read_stage(Ring& ring, RequestContext& ctx) {
 // Runs work(slot) on the pool for every slot in order, as soon as the reader hands it on.
 template <class Work>
 awaitable<void> consume_stage(Ring& ring, size_t stage, boost::asio::thread_pool& pool, Work work) {
+  if (ring.consumed[stage] == kSkipped) co_return;
   for (uint64_t seq = 0;; ++seq) {
     while (!ring.halted(stage, seq) && seq >= ring.produced && !ring.ended) co_await ring.wait(stage);
     if (ring.halted(stage, seq) || seq >= ring.produced) co_return;
@@ -134,6 +151,7 @@ awaitable<s3::Status> pipeline_body(RequestContext& ctx, ObjectWriter& writer, R
   (void)ring_lease;  // held until the ring is freed below
   ctx.body.defer_verification();
   auto ring = std::make_unique<Ring>(co_await boost::asio::this_coro::executor);
+  if (!needs_verifying(ctx)) ring->consumed[kVerify] = kSkipped;
   auto& pool = ctx.svc.blocking;
   co_await (read_stage(*ring, ctx) &&
             consume_stage(*ring, kVerify, pool,

@@ -309,3 +309,25 @@ def test_kill9_during_pipelined_put(tmp_path, sent_fraction):
         s3.put_object(Bucket="crash", Key="after", Body=b"x")
     finally:
         server.stop()
+
+
+# --- UNSIGNED-PAYLOAD: verifying stage skipped unless a checksum is declared ---------
+
+@pytest.mark.parametrize("checksum", [None, "good", "bad"])
+def test_unsigned_payload_through_ring(silt, s3, bucket, checksum):
+    data = body_of(3 * MiB + 1, 18)
+    path = key_path(bucket, "u")
+    h = {}
+    if checksum:
+        h["x-amz-checksum-crc32c"] = checksums.b64("CRC32C", data if checksum == "good" else data + b"!")
+    h = silt.signer().sign("PUT", path, headers=h, payload_hash=s3raw.UNSIGNED)
+    h["Content-Length"] = str(len(data))
+    r = send_request(silt, path, h, data)
+    if checksum == "bad":
+        assert r.status == 400, r
+        assert r.error_code() == "BadDigest"
+        assert_absent(s3, bucket, "u")
+        wait_tmp_empty(silt)
+        return
+    assert r.status == 200, r
+    assert read_back(s3, bucket, "u") == data
