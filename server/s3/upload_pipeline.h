@@ -7,8 +7,11 @@
 // never wait for it in lock step; a signed upload keeps both cores busy.
 //
 // Memory: kSlots buffers of kSlotBytes per upload (4 MiB), taken from a budget of
-// kBudgetBytes (64 MiB, 16 uploads) shared by all connections; an upload that finds
-// the budget spent streams with the two-buffer path (upload_body.h) instead.
+// kBudgetBytes (16 MiB, 4 uploads) shared by all connections; an upload that finds
+// the budget spent streams with the two-buffer path (upload_body.h) instead. The ring
+// is for the few-streams case, where a core would otherwise idle: with many uploads
+// in flight both cores are busy anyway (docs/performance.md, "Signed uploads in a
+// pipeline", measured 16 streams a little slower with a ring each).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -24,7 +27,7 @@ namespace silt::server {
 
 inline constexpr size_t kSlotBytes = 1 << 20;
 inline constexpr size_t kSlots = 4;
-inline constexpr size_t kBudgetBytes = 64 << 20;
+inline constexpr size_t kBudgetBytes = 16 << 20;
 // A slot is handed on after this many aws-chunked chunk claims even if not full: tiny
 // chunks must not let one buffer's claim list grow with the body.
 inline constexpr size_t kMaxClaimsPerSlot = 1024;
