@@ -93,6 +93,15 @@ def wait_tmp_empty(silt, timeout=20):
     assert not tmp_entries(silt), tmp_entries(silt)[:5]
 
 
+def assert_refused(silt, s3, r, status, code, bucket, key):
+    """The exact S3 error, no object, no temporary shards left."""
+    assert r.status == status, r
+    assert r.error_code() == code
+    assert r.header("x-amz-request-id")
+    assert_absent(s3, bucket, key)
+    wait_tmp_empty(silt)
+
+
 def assert_serving(silt, s3, bucket):
     s3.put_object(Bucket=bucket, Key="after", Body=b"still here")
     assert read_back(s3, bucket, "after") == b"still here"
@@ -126,10 +135,7 @@ def test_signed_trailer_wrong_checksum(silt, s3, bucket):
     data = body_of(3 * MiB + 5, 2)
     r = put_streaming(silt, bucket, "t", data, SIGNED_TRAILER,
                       trailer=("CRC32", checksums.b64("CRC32", data + b"x")))
-    assert r.status == 400, r
-    assert r.error_code() == "BadDigest"
-    assert_absent(s3, bucket, "t")
-    wait_tmp_empty(silt)
+    assert_refused(silt, s3, r, 400, "BadDigest", bucket, "t")
 
 
 def test_signed_chunked_100mib(silt, s3, bucket):
@@ -171,10 +177,7 @@ def test_boto3_wrong_sha256_refused(silt, s3, bucket):
     h = silt.signer().sign("PUT", path, payload_hash=hashlib.sha256(data[:-1] + b"?").hexdigest())
     h["Content-Length"] = str(len(data))
     r = send_request(silt, path, h, data)
-    assert r.status == 400, r
-    assert r.error_code() == "XAmzContentSHA256Mismatch"
-    assert_absent(s3, bucket, "x")
-    wait_tmp_empty(silt)
+    assert_refused(silt, s3, r, 400, "XAmzContentSHA256Mismatch", bucket, "x")
 
 
 def test_awscli_multipart_through_ring(silt, s3, bucket, rand):
@@ -223,11 +226,7 @@ def test_bad_chunk_signature_leaves_nothing(silt, s3, bucket, where):
     index = {"first": 0, "middle": 40, "last-data": 80, "final-empty": 81}[where]
     data = body_of(REFUSED_SIZE, 10)
     r = put_streaming(silt, bucket, "bad", data, corrupt_chunk=index)
-    assert r.status == 403, r
-    assert r.error_code() == "SignatureDoesNotMatch"
-    assert r.header("x-amz-request-id")
-    assert_absent(s3, bucket, "bad")
-    wait_tmp_empty(silt)
+    assert_refused(silt, s3, r, 403, "SignatureDoesNotMatch", bucket, "bad")
     assert_serving(silt, s3, bucket)
 
 
@@ -268,10 +267,7 @@ def test_body_shorter_than_declared(silt, s3, bucket):
     body = s3raw.aws_chunked(data, 64 * KiB, signing=signer.last)
     h["Content-Length"] = str(len(body))
     r = send_request(silt, path, h, body)
-    assert r.status == 400, r
-    assert r.error_code() == "IncompleteBody"
-    assert_absent(s3, bucket, "short")
-    wait_tmp_empty(silt)
+    assert_refused(silt, s3, r, 400, "IncompleteBody", bucket, "short")
 
 
 # --- kill -9 during a pipelined PUT ---------------------------------------------------
@@ -324,10 +320,7 @@ def test_unsigned_payload_through_ring(silt, s3, bucket, checksum):
     h["Content-Length"] = str(len(data))
     r = send_request(silt, path, h, data)
     if checksum == "bad":
-        assert r.status == 400, r
-        assert r.error_code() == "BadDigest"
-        assert_absent(s3, bucket, "u")
-        wait_tmp_empty(silt)
+        assert_refused(silt, s3, r, 400, "BadDigest", bucket, "u")
         return
     assert r.status == 200, r
     assert read_back(s3, bucket, "u") == data
