@@ -75,7 +75,8 @@ struct AwsChunkedDecoder::Impl {
   std::string signing_key;
   std::string amz_date;
   std::string scope;
-  std::string prev_signature;  // chain: seed, then each verified chunk signature
+  std::string prev_signature;  // chain: seed, then each verified (or, deferred, claimed) chunk signature
+  std::vector<ChunkClaim>* deferred = nullptr;  // set: chunks are verified by the caller
 
   State state = State::ChunkHeader;
   bool done = false;
@@ -108,10 +109,8 @@ struct AwsChunkedDecoder::Impl {
 
   // Called once a chunk's data (possibly empty) is complete.
   s3::Status verify_chunk(std::string_view data_sha256_hex) {
-    if (!signed_chunks) return {};
-    std::string sts = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date + "\n" + scope + "\n" + prev_signature + "\n" +
-                      std::string(kEmptySha256) + "\n" + std::string(data_sha256_hex);
-    std::string expected = sign(sts);
+    if (!signed_chunks || deferred) return {};
+    std::string expected = expected_chunk_signature(signing_key, amz_date, scope, prev_signature, data_sha256_hex);
     if (!constant_time_equal(expected, chunk_signature)) return fail(bad_signature("(chunk signature)"));
     prev_signature = std::move(expected);
     return {};
@@ -158,6 +157,10 @@ struct AwsChunkedDecoder::Impl {
     }
     if (signed_chunks && !have_signature) return fail(bad_signature("(missing chunk-signature)"));
     line.clear();
+    if (signed_chunks && deferred) {
+      deferred->push_back({size, chunk_signature});
+      prev_signature = chunk_signature;
+    }
     if (size > 0) {
       remaining = size;
       state = State::ChunkData;
@@ -240,7 +243,7 @@ struct AwsChunkedDecoder::Impl {
         case State::ChunkData: {
           size_t n = static_cast<size_t>(std::min<uint64_t>(remaining, in.size()));
           out.append(in.data(), n);
-          if (signed_chunks) chunk_hash.update(in.data(), n);
+          if (signed_chunks && !deferred) chunk_hash.update(in.data(), n);
           in.remove_prefix(n);
           remaining -= n;
           decoded += n;
@@ -268,7 +271,7 @@ struct AwsChunkedDecoder::Impl {
             break;
           }
           state = State::ChunkHeader;
-          if (signed_chunks) {
+          if (signed_chunks && !deferred) {
             auto st = verify_chunk(hex_encode(chunk_hash.finish()));
             if (!st) return st;
           }
@@ -286,6 +289,10 @@ AwsChunkedDecoder::~AwsChunkedDecoder() = default;
 
 s3::Status AwsChunkedDecoder::feed(std::string_view in, std::string& out) {
   return impl_->feed(in, out);
+}
+
+void AwsChunkedDecoder::defer_chunk_signatures(std::vector<ChunkClaim>* claims) {
+  impl_->deferred = claims;
 }
 
 bool AwsChunkedDecoder::done() const {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/chunk_verifier.h"
 #include "auth/sigv4.h"
 #include "common/error.h"
 
@@ -40,6 +41,14 @@ class AwsChunkedDecoder {
   // MalformedTrailerError (a trailer not declared, repeated, or past kMaxTrailerLines),
   // SignatureDoesNotMatch.
   s3::Status feed(std::string_view in, std::string& out);
+
+  // From now on chunk data is not hashed here: each chunk header's claim is appended to
+  // *claims instead, for a ChunkVerifier to check beside the decoding (the trailer
+  // signature, over a few bytes, is still checked here, chained to the claimed
+  // signatures). done() then means framed and the trailer verified, not the chunks:
+  // nothing may be committed before the verifier's finish() passes too. Call before
+  // the first feed(); claims must outlive the decoder's use.
+  void defer_chunk_signatures(std::vector<ChunkClaim>* claims);
 
   // The final chunk and any trailers have been read and verified.
   bool done() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include "util/strings.h"
 
@@ -88,8 +89,7 @@ boost::asio::awaitable<s3::Result<size_t>> BodyReader::read(char* buf, size_t n)
       if (!got) co_return got.error();
       if (*got == 0) continue;
       decoded_ += *got;
-      if (sha256_) sha256_->update(buf, *got);
-      for (auto& c : checksums_) c.sum.update(buf, *got);
+      if (!deferred_) hash_payload(buf, *got);
       co_return *got;
     }
     raw_.resize(kRawChunk);
@@ -102,9 +102,39 @@ boost::asio::awaitable<s3::Result<size_t>> BodyReader::read(char* buf, size_t n)
   std::copy_n(pending_.data() + pending_pos_, take, buf);
   pending_pos_ += take;
   decoded_ += take;
-  if (sha256_) sha256_->update(buf, take);
-  for (auto& c : checksums_) c.sum.update(buf, take);
+  if (!deferred_) hash_payload(buf, take);
   co_return take;
+}
+
+void BodyReader::hash_payload(const char* data, size_t n) {
+  if (sha256_) sha256_->update(data, n);
+  for (auto& c : checksums_) c.sum.update(data, n);
+}
+
+void BodyReader::defer_verification() {
+  deferred_ = true;
+  if (chunked_ &&
+      (id_.payload == auth::PayloadMode::StreamingSigned || id_.payload == auth::PayloadMode::StreamingSignedTrailer)) {
+    chunked_->defer_chunk_signatures(&claims_);
+    verifier_.emplace(id_);
+  }
+}
+
+std::vector<auth::ChunkClaim> BodyReader::take_claims() {
+  return std::exchange(claims_, {});
+}
+
+s3::Status BodyReader::verify_update(std::vector<auth::ChunkClaim> claims, const char* data, size_t n) {
+  hash_payload(data, n);
+  if (!verifier_) return {};
+  for (auto& c : claims) verifier_->expect(std::move(c));
+  return verifier_->update(data, n);
+}
+
+s3::Status BodyReader::verify_finish() {
+  if (verifier_)
+    if (auto st = verifier_->finish(); !st) return st;
+  return check_digests();
 }
 
 s3::Status BodyReader::finish() {
@@ -112,6 +142,11 @@ s3::Status BodyReader::finish() {
   if (expected_ && *expected_ != decoded_)
     return s3::Error(s3::Code::IncompleteBody,
                      "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+  // Deferred: the digests are verify_finish()'s, once the verifying stage has seen every byte.
+  return deferred_ ? s3::Status{} : check_digests();
+}
+
+s3::Status BodyReader::check_digests() {
   if (sha256_) {
     if (hex_encode(sha256_->finish()) != id_.payload_sha256_hex)
       return s3::Error(s3::Code::XAmzContentSHA256Mismatch,

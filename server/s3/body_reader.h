@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "auth/aws_chunked.h"
+#include "auth/chunk_verifier.h"
 #include "auth/sigv4.h"
 #include "common/error.h"
 #include "server/s3/s3_request.h"
@@ -49,8 +50,26 @@ class BodyReader {
   const std::vector<std::pair<std::string, std::string>>& verified_checksums() const { return verified_; }
   bool finished() const { return finished_; }
 
+  // Pipelined uploads (server/s3/upload_pipeline.h): from now on read() only frames the
+  // body and checks its length; the hashing (chunk signatures, x-amz-content-sha256,
+  // x-amz-checksum-*) is left to verify_update(), which may run on another thread, one
+  // call at a time, over the bytes read() gave in the same order. Call after prepare(),
+  // before the first read().
+  void defer_verification();
+  // The chunk claims read() collected since the last call (signed aws-chunked bodies
+  // only): they go to verify_update() with the bytes read together with them.
+  std::vector<auth::ChunkClaim> take_claims();
+  size_t pending_claims() const { return claims_.size(); }
+  // Checks the next n bytes of payload, after queueing claims. SignatureDoesNotMatch.
+  s3::Status verify_update(std::vector<auth::ChunkClaim> claims, const char* data, size_t n);
+  // After read() returned 0 and every byte went through verify_update(): every chunk
+  // verified, then what finish() checks in the direct mode.
+  s3::Status verify_finish();
+
  private:
   s3::Status finish();
+  void hash_payload(const char* data, size_t n);
+  s3::Status check_digests();
 
   RawBodySource& src_;
   const S3Request& req_;
@@ -68,6 +87,9 @@ class BodyReader {
   std::optional<uint64_t> expected_;
   uint64_t decoded_ = 0;
   bool finished_ = false;
+  bool deferred_ = false;
+  std::vector<auth::ChunkClaim> claims_;
+  std::optional<auth::ChunkVerifier> verifier_;
 };
 
 }  // namespace silt::server

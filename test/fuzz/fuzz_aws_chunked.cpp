@@ -3,11 +3,14 @@
 // feed() calls; the same bytes are also decoded in one piece, and the two runs must
 // agree: the decoder is a state machine that must not care where the socket split its
 // input. Whatever it accepts keeps to its limits: at most kMaxTrailerLines trailers,
-// each declared and none twice, and never more output than input.
+// each declared and none twice, and never more output than input. A third run defers
+// the chunk signatures to a ChunkVerifier (pipelined uploads): it must accept a whole
+// body exactly when the direct decoder does, with the same bytes.
 #include <algorithm>
 #include <cstdlib>
 
 #include "auth/aws_chunked.h"
+#include "auth/chunk_verifier.h"
 #include "fuzz_input.h"
 
 using namespace silt;
@@ -47,6 +50,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   s3::Status st_split;
   for (size_t off = 0; off < in.size() && st_split; off += piece)
     st_split = split.feed(in.substr(off, piece), out_split);
+
+  const bool signed_chunks = id.payload != auth::PayloadMode::StreamingUnsignedTrailer;
+  auth::AwsChunkedDecoder deferred(id, declared);
+  std::vector<auth::ChunkClaim> claims;
+  deferred.defer_chunk_signatures(&claims);
+  auth::ChunkVerifier verifier(id);
+  std::string out_deferred;
+  s3::Status st_deferred;
+  for (size_t off = 0; off < in.size() && st_deferred; off += piece) {
+    std::string got;
+    st_deferred = deferred.feed(in.substr(off, piece), got);
+    for (auto& c : claims) verifier.expect(std::move(c));
+    claims.clear();
+    // As BodyReader does: only the signed modes have chunk signatures to verify.
+    if (st_deferred && signed_chunks) st_deferred = verifier.update(got.data(), got.size());
+    out_deferred += got;
+  }
+  const bool accepted_direct = st_split && split.done();
+  const bool accepted_deferred = st_deferred && deferred.done() && (!signed_chunks || verifier.finish());
+  if (accepted_direct != accepted_deferred) std::abort();
+  if (accepted_direct && out_deferred != out_split) std::abort();
 
   if (static_cast<bool>(st_whole) != static_cast<bool>(st_split)) std::abort();
   if (out_whole.size() > in.size()) std::abort();

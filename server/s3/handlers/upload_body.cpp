@@ -6,6 +6,7 @@
 
 #include "server/http/blocking.h"
 #include "server/s3/sse.h"
+#include "server/s3/upload_pipeline.h"
 #include "util/hash.h"
 
 namespace silt::server {
@@ -56,9 +57,14 @@ awaitable<s3::Status> hash(RequestContext& ctx, ObjectWriter& writer, const std:
 // thread and MD5-hashed on another, the next one is read from the socket. A
 // single stream then runs at about the speed of MD5 alone.
 awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer) {
+  // A body of more than one buffer (or of unknown length) goes through the ring, while
+  // the global budget has room for one.
+  auto len = ctx.body.expected_length();
+  if (!len || *len > kStripeBuffer)
+    if (auto ring = lease_ring()) co_return co_await pipeline_body(ctx, writer, std::move(*ring));
   // A small body needs small buffers: many small PUTs in flight must not hold 2 MiB each.
   size_t size = kStripeBuffer;
-  if (auto len = ctx.body.expected_length()) size = static_cast<size_t>(std::clamp<uint64_t>(*len, 1, kStripeBuffer));
+  if (len) size = static_cast<size_t>(std::clamp<uint64_t>(*len, 1, kStripeBuffer));
   std::string cur(size, '\0'), next(size, '\0');
   size_t n_cur = 0;
   bool end = false;

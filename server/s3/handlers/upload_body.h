@@ -12,7 +12,9 @@
 namespace silt::server {
 
 // Streams the whole request body into writer, verifying it on the way; enforces
-// the configured maximum object size. Two buffers of one stripe each.
+// the configured maximum object size. A body over one stripe buffer (1 MiB) goes
+// through the ring of upload_pipeline.h; smaller ones, or any while the ring budget
+// is spent, through two buffers of at most one stripe each.
 boost::asio::awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer);
 
 // Copies plaintext [offset, offset+length) of src (as stat_object gave it) into writer,
