@@ -186,6 +186,8 @@ void meta_fields(Io& io, R& m) {
     sub.str(1, s.algorithm);
     sub.str(2, s.key_id);
     sub.str(3, s.sealed_key);
+    sub.str(4, s.context);
+    sub.num(5, s.bucket_key);
   });
 }
 

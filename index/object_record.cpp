@@ -72,8 +72,11 @@ json meta_to_json(const ObjectMeta& m) {
     j["lock_until_ms"] = m.lock.retain_until_ms;
   }
   if (m.lock.legal_hold_set) j["legal_hold"] = m.lock.legal_hold;
-  if (!m.sse.empty())
+  if (!m.sse.empty()) {
     j["sse"] = {{"algorithm", m.sse.algorithm}, {"key_id", m.sse.key_id}, {"sealed_key", m.sse.sealed_key}};
+    if (!m.sse.context.empty()) j["sse"]["context"] = m.sse.context;
+    if (m.sse.bucket_key) j["sse"]["bucket_key"] = true;
+  }
   return j;
 }
 
@@ -100,6 +103,8 @@ ObjectMeta meta_from_json(const json& m) {
     om.sse.algorithm = sse->value("algorithm", "");
     om.sse.key_id = sse->value("key_id", "");
     om.sse.sealed_key = sse->value("sealed_key", "");
+    om.sse.context = sse->value("context", "");
+    om.sse.bucket_key = sse->value("bucket_key", false);
   }
   return om;
 }

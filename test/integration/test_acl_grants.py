@@ -12,6 +12,7 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 
 from s3assert import client, client_error, code, ok
 from silt_server import bucket_name
@@ -397,4 +398,52 @@ def test_hostile_grant_headers(silt, world):
     assert (r.status, r.error_code()) == (403, "AccessDenied")
     assert not can(world["anonymous"].get_object, Bucket=b, Key="unsigned")
     assert code(client_error(alice.head_object, Bucket=b, Key="unsigned")) == ("404", 404)
+    still_serving(alice, b)
+
+
+# --- grants in POST Object forms ----------------------------------------------------------------
+
+def post_form_upload(s3, bucket, key, fields, data=b"form", conditions=None):
+    """A browser form upload as boto3 signs it; conditions default to every field."""
+    post = s3.generate_presigned_post(bucket, key, Fields=fields, ExpiresIn=600,
+                                      Conditions=[{k: v} for k, v in fields.items()] if conditions is None
+                                      else conditions)
+    return requests.post(post["url"], data=post["fields"], files={"file": ("f.bin", data)}, timeout=30)
+
+
+def form_answer(r):
+    c = r.text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in r.text else None
+    return c, r.status_code
+
+
+def test_grant_fields_in_post_object_forms(world):
+    alice, bob, ids = world["alice"], world["bob"], world["ids"]
+    b = alice_bucket(world, "post-grants")
+    r = post_form_upload(alice, b, "granted", {"x-amz-grant-read": f'id="{ids["bob"]}"'})
+    assert r.status_code == 204, r.text
+    assert can(bob.get_object, Bucket=b, Key="granted")
+    assert grant_set(alice.get_object_acl(Bucket=b, Key="granted")) == {(ids["bob"], "READ")}
+    r = post_form_upload(alice, b, "public", {"x-amz-grant-read": f'uri="{ALL_USERS}"'})
+    assert r.status_code == 204, r.text
+    assert can(world["anonymous"].get_object, Bucket=b, Key="public")
+    # As PutObject's headers: with the acl field, an unknown id, a malformed grant.
+    for fields, want in [
+        ({"x-amz-grant-read": f'id="{ids["bob"]}"', "acl": "private"}, ("InvalidRequest", 400)),
+        ({"x-amz-grant-read": f'id="{"f" * 64}"'}, ("InvalidArgument", 400)),
+        ({"x-amz-grant-read": "bob"}, ("InvalidArgument", 400)),
+    ]:
+        assert form_answer(post_form_upload(alice, b, "bad", fields)) == want, fields
+    # A grant field the signed policy does not cover: 403, nothing stored.
+    r = post_form_upload(alice, b, "bad", {"x-amz-grant-read": f'uri="{ALL_USERS}"'}, conditions=[])
+    assert form_answer(r) == ("AccessDenied", 403), r.text
+    assert code(client_error(alice.head_object, Bucket=b, Key="bad")) == ("404", 404)
+    # A writer with s3:PutObject alone may not grant (s3:PutObjectAcl, AWS's rule).
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ["bob"]}, "Action": ["s3:PutObject"],
+        "Resource": [f"arn:aws:s3:::{b}/*"]}]}))
+    assert post_form_upload(bob, b, "bobs", {}).status_code == 204
+    r = post_form_upload(bob, b, "bobs-granted", {"x-amz-grant-read": f'uri="{ALL_USERS}"'})
+    assert form_answer(r) == ("AccessDenied", 403), r.text
+    assert code(client_error(alice.head_object, Bucket=b, Key="bobs-granted")) == ("404", 404)
+    alice.delete_bucket_policy(Bucket=b)
     still_serving(alice, b)

@@ -122,6 +122,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   add_version_header(r, *info);
   if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
   add_sse_headers(r, meta.sse, sse->customer_key_md5, ctx.svc.config.region);
+  add_sse_context_header(r, meta.sse);
   co_return r;
 }
 

@@ -160,6 +160,7 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
     r.add("x-amz-checksum-algorithm", std::string(algo));
   if (!meta->checksum_type.empty()) r.add("x-amz-checksum-type", meta->checksum_type);
   add_sse_headers(r, meta->sse, sse->customer_key_md5, ctx.svc.config.region);
+  add_sse_context_header(r, meta->sse);
   co_return r;
 }
 
