@@ -93,6 +93,10 @@ struct ObjectMeta {
   // on a stored version (index/write_conditions.h).
   ObjectLock lock;
   ObjectSse sse;  // how the data is encrypted at rest
+  // The user (name; the admin's too) whose request created this version or upload; empty
+  // in records older than the field. Objects are their bucket owner's whoever wrote them
+  // (docs/acl.md); an upload's writer is its Initiator (ListMultipartUploads, ListParts).
+  std::string writer;
 };
 
 // One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).

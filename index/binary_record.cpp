@@ -189,6 +189,7 @@ void meta_fields(Io& io, R& m) {
     sub.str(4, s.context);
     sub.num(5, s.bucket_key);
   });
+  io.str(15, m.writer);
 }
 
 template <class Io, class R>

@@ -66,6 +66,7 @@ json meta_to_json(const ObjectMeta& m) {
             {"storage_class", m.storage_class}};
   if (!m.tags.empty()) j["tags"] = pairs_to_json(m.tags);
   if (!m.acl.empty()) j["acl"] = m.acl;
+  if (!m.writer.empty()) j["writer"] = m.writer;
   if (!m.checksum_type.empty()) j["checksum_type"] = m.checksum_type;
   if (!m.lock.mode.empty()) {
     j["lock_mode"] = m.lock.mode;
@@ -94,6 +95,7 @@ ObjectMeta meta_from_json(const json& m) {
   om.storage_class = m.value("storage_class", "STANDARD");
   om.tags = pairs_from_json(m.value("tags", json::array()));
   om.acl = m.value("acl", "");
+  om.writer = m.value("writer", "");
   om.checksum_type = m.value("checksum_type", "");
   om.lock.mode = m.value("lock_mode", "");
   om.lock.retain_until_ms = m.value("lock_until_ms", int64_t{0});

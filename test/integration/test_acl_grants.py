@@ -447,3 +447,43 @@ def test_grant_fields_in_post_object_forms(world):
     assert code(client_error(alice.head_object, Bucket=b, Key="bobs-granted")) == ("404", 404)
     alice.delete_bucket_policy(Bucket=b)
     still_serving(alice, b)
+
+
+# --- owners and initiators in listings ----------------------------------------------------------
+
+def test_listings_show_the_owner_and_the_real_initiator_not_the_caller(silt, world):
+    alice, bob, ids = world["alice"], world["bob"], world["ids"]
+    b = alice_bucket(world, "owners")
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ["bob"]},
+        "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:PutObject",
+                   "s3:ListMultipartUploadParts"],
+        "Resource": [f"arn:aws:s3:::{b}", f"arn:aws:s3:::{b}/*"]}]}))
+    alice_shown = {"ID": ids["alice"], "DisplayName": "Alice Example"}
+    bob_shown = {"ID": ids["bob"], "DisplayName": "bob"}
+    bob.put_object(Bucket=b, Key="bobs", Body=b"b")
+    # Objects are the bucket owner's whoever wrote or lists them (docs/acl.md), as GetObjectAcl says.
+    assert alice.get_object_acl(Bucket=b, Key="bobs")["Owner"] == alice_shown
+    for lister in (alice, bob):
+        for o in lister.list_objects_v2(Bucket=b, FetchOwner=True)["Contents"]:
+            assert o["Owner"] == alice_shown, o
+        for o in lister.list_objects(Bucket=b)["Contents"]:
+            assert o["Owner"] == alice_shown, o
+        for v in lister.list_object_versions(Bucket=b)["Versions"]:
+            assert v["Owner"] == alice_shown, v
+    assert "Owner" not in bob.list_objects_v2(Bucket=b)["Contents"][0]
+    # An upload's Initiator is who started it; its Owner the bucket's, whoever asks.
+    up_bob = bob.create_multipart_upload(Bucket=b, Key="bob-mp")["UploadId"]
+    up_alice = alice.create_multipart_upload(Bucket=b, Key="alice-mp")["UploadId"]
+    for lister in (alice, bob):
+        uploads = {u["UploadId"]: u for u in lister.list_multipart_uploads(Bucket=b)["Uploads"]}
+        assert uploads[up_bob]["Initiator"] == bob_shown and uploads[up_bob]["Owner"] == alice_shown
+        assert uploads[up_alice]["Initiator"] == alice_shown and uploads[up_alice]["Owner"] == alice_shown
+        parts = lister.list_parts(Bucket=b, Key="bob-mp", UploadId=up_bob)
+        assert parts["Initiator"] == bob_shown and parts["Owner"] == alice_shown
+    # The initiator is in the upload's record: it survives a restart.
+    silt.restart()
+    again = client(silt, "alice", SECRETS["alice"])
+    assert again.list_parts(Bucket=b, Key="bob-mp", UploadId=up_bob)["Initiator"] == bob_shown
+    again.delete_bucket_policy(Bucket=b)
+    still_serving(again, b)

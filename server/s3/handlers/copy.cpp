@@ -90,6 +90,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   });
   if (!bucket) co_return bucket.error();
   meta.sse = sse->sse;
+  meta.writer = ctx.identity.user;
   const bool self = source->bucket == req.bucket && source->key == req.key &&
                     (source->version_id.empty() || source->version_id == src->version_id) && src->is_latest;
   s3::Result<ObjectInfo> info = s3::Error();

@@ -411,6 +411,7 @@ awaitable<Result> post_object(RequestContext& ctx) {
     co_return writer.error();
   }
   meta->sse = sse->sse;
+  meta->writer = id->user;
   ObjectWriter& w = **writer;
   auto stored = co_await form.store_file(w, auth::post_max_content_length(*policy), *policy);
   s3::Result<ObjectInfo> info = s3::Error{};

@@ -38,6 +38,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
   });
   if (!writer) co_return writer.error();
   meta->sse = sse->sse;
+  meta->writer = ctx.identity.user;
   ObjectWriter& w = **writer;
 
   auto st = co_await stream_body(ctx, w);
