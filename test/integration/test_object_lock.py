@@ -748,3 +748,52 @@ def test_lock_on_a_new_version_needs_the_lock_permissions(users):
     assert r.status_code == 204, r.text
     assert alice.head_object(Bucket=b, Key="f")["ObjectLockLegalHoldStatus"] == "ON"
     still_serving(alice, b)
+
+
+def test_upload_part_of_a_locked_upload_needs_content_md5_or_a_checksum(silt, s3, tmp_path):
+    b = lock_bucket(s3, "lock-part-md5")
+    until = utc_in(3600).replace(microsecond=0)
+    up = s3.create_multipart_upload(Bucket=b, Key="mp", ObjectLockMode="GOVERNANCE",
+                                    ObjectLockRetainUntilDate=until)["UploadId"]
+    # (boto3 adds Content-MD5 to UploadPart by itself: the hostile request is raw.)
+    params = [("partNumber", "1"), ("uploadId", up)]
+    r = silt.request("PUT", b, "mp", params=params, body=b"part")
+    assert (r.status, r.error_code()) == (400, "InvalidRequest"), r
+    assert ("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock "
+            "parameters") in r.text
+    assert "Parts" not in s3.list_parts(Bucket=b, Key="mp", UploadId=up)
+    # Content-MD5 or an x-amz-checksum-* header will do.
+    r = silt.request("PUT", b, "mp", params=params, body=b"part", headers={"Content-MD5": md5_b64(b"part")})
+    assert r.status == 200, r
+    r = silt.request("PUT", b, "mp", params=[("partNumber", "2"), ("uploadId", up)], body=b"two", headers={
+        "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(b"two").digest()).decode()})
+    assert r.status == 200, r
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=b, Key="mp", UploadId=up)["Parts"]] == [1, 2]
+    s3.abort_multipart_upload(Bucket=b, Key="mp", UploadId=up)
+    # An upload into a bucket with default retention (no lock headers) gets the lock too.
+    s3.put_object_lock_configuration(Bucket=b, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    up = s3.create_multipart_upload(Bucket=b, Key="dflt")["UploadId"]
+    r = silt.request("PUT", b, "dflt", params=[("partNumber", "1"), ("uploadId", up)], body=b"x")
+    assert (r.status, r.error_code()) == (400, "InvalidRequest"), r
+    s3.abort_multipart_upload(Bucket=b, Key="dflt", UploadId=up)
+    # Uploads without a lock need nothing.
+    plain = bucket_name("lock-part-plain")
+    s3.create_bucket(Bucket=plain)
+    up = s3.create_multipart_upload(Bucket=plain, Key="mp")["UploadId"]
+    r = silt.request("PUT", plain, "mp", params=[("partNumber", "1"), ("uploadId", up)], body=b"x")
+    assert r.status == 200, r
+    # Real clients send one by themselves: Debian's boto3 (Content-MD5), aws cli v1's newer
+    # botocore (a CRC32) for a multipart `s3 cp` into the default-retention bucket.
+    up = s3.create_multipart_upload(Bucket=b, Key="boto")["UploadId"]
+    e = s3.upload_part(Bucket=b, Key="boto", UploadId=up, PartNumber=1, Body=b"boto3 part")["ETag"]
+    s3.complete_multipart_upload(Bucket=b, Key="boto", UploadId=up,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})
+    assert s3.head_object(Bucket=b, Key="boto")["ObjectLockMode"] == "GOVERNANCE"
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(9 << 20))
+    ok(silt.aws("s3", "cp", str(big), f"s3://{b}/cli-mp", "--only-show-errors"))
+    head = s3.head_object(Bucket=b, Key="cli-mp")
+    assert head["ObjectLockMode"] == "GOVERNANCE" and head["ContentLength"] == 9 << 20
+    assert "-" in head["ETag"]  # it was a multipart upload
+    still_serving(s3, b)

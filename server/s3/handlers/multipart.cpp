@@ -119,6 +119,8 @@ s3::Result<std::unique_ptr<ObjectWriter>> part_writer(RequestContext& ctx, int n
   const auto& req = ctx.req;
   auto up = ctx.svc.objects.get_upload(req.bucket, req.key, upload_id(req));
   if (!up) return up.error();
+  // The completed object gets the upload's lock, so each part's body is checked as a locked PutObject's.
+  if (auto st = check_locked_put_integrity(req, up->meta.lock, "Put Part"); !st) return st.error();
   sse = up->meta.sse;
   key = data_key_for(sse, req, *ctx.svc.keys);
   if (!key) return key.error();
