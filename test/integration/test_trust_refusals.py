@@ -5,13 +5,17 @@ stores nothing, and silt goes on serving.
 - every row of the table in server/s3/unsupported_headers.cpp, for every operation it names,
   as a raw signed request, with what must not have happened checked afterwards (the rows
   are read from the source, so a new row is tested and must be documented);
-- the same refusals through real clients: aws cli (--sse, --sse-c, --object-lock-mode on a
-  bucket without Object Lock) and boto3 (SSECustomerKey=, ServerSideEncryption=,
-  ObjectLockMode= likewise, Grant*=, ...), and POST Object form fields (Object Lock itself:
-  test_object_lock.py);
-- SSE-C over https (a second silt with a test CA): NotImplemented for writes, "not
-  applicable" for reads;
-- the bucket-level endpoints of the same features (PutBucketEncryption, website, replication);
+- the same refusals through real clients: aws cli (--sse-c over http; --sse on a silt
+  started without master key or keyring; --object-lock-mode / --object-lock-legal-hold-status
+  on a bucket without Object Lock) and boto3 (SSECustomerKey= over http, ServerSideEncryption=
+  with a context or Bucket Key on a silt without keys, WebsiteRedirectLocation=, ObjectLockMode=
+  on a bucket without Object Lock, ObjectOwnership= on CreateBucket), and POST Object form
+  fields, which act as PutObject's headers (what they do: test_sse.py, test_object_lock.py,
+  test_acl_grants.py);
+- over https, where SSE-C is served (test_sse.py): a customer key for an object written
+  without one is "not applicable";
+- the bucket-level endpoints of features silt lacks: PutBucketEncryption on a silt without
+  keys, website, replication;
 - the checks silt performs instead of refusing: x-amz-expected-bucket-owner,
   x-amz-source-expected-bucket-owner, x-amz-mp-object-size;
 - two users: x-amz-acl beyond private needs s3:PutObjectAcl; the bucket policy and ACL
