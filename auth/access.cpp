@@ -61,7 +61,7 @@ Decision decide(const AccessRequest& r) {
   if (r.who.admin) return {};
   PolicyEffect effect = PolicyEffect::None;
   if (r.policy) {
-    PolicyQuery q{r.who.anonymous, r.who.user, r.action, r.resource, r.facts, r.restrict_public};
+    PolicyQuery q{r.who.anonymous, r.who.user, r.action, r.resource, r.facts, r.restrict_public, r.who.canonical_id};
     effect = evaluate(*r.policy, q);
   }
   if (effect == PolicyEffect::Deny) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "auth/user_store.h"
 #include "util/strings.h"
 
 namespace silt::auth {
@@ -143,11 +144,20 @@ s3::Status parse_principal(const json& p, PolicyStatement& st) {
   }
   if (!p.is_object() || p.empty()) return malformed(bad);
   for (const auto& [kind, value] : p.items()) {
-    // silt has one kind of principal, its users; a canonical user id is the user's name
-    // too (GetBucketAcl shows the owner's ID as its name).
+    // silt's principals are its users, named by user name or ARN ("AWS") or by the
+    // canonical id GetBucketAcl shows them by ("CanonicalUser": 64 hex digits, as AWS
+    // takes only that form; a user name there is an invalid principal).
     if (kind != "AWS" && kind != "CanonicalUser") return malformed(bad);
     auto names = strings_of(value, "principal");
     if (!names) return malformed(bad);
+    if (kind == "CanonicalUser") {
+      for (auto& n : *names) {
+        auto id = validate_canonical_id(n);
+        if (!id) return malformed(bad);
+        st.canonical_ids.push_back(std::move(*id));
+      }
+      continue;
+    }
     for (auto& n : *names) {
       if (n == "*") {
         st.any_principal = true;
@@ -365,6 +375,9 @@ bool condition_holds(const PolicyCondition& c, const PolicyFacts* facts) {
 bool principal_matches(const PolicyStatement& st, const PolicyQuery& q) {
   if (st.any_principal) return true;
   if (q.anonymous) return false;
+  if (!q.canonical_id.empty() &&
+      std::find(st.canonical_ids.begin(), st.canonical_ids.end(), q.canonical_id) != st.canonical_ids.end())
+    return true;
   return std::find(st.principals.begin(), st.principals.end(), q.user) != st.principals.end();
 }
 

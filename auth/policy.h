@@ -62,8 +62,9 @@ struct PolicyCondition {
 struct PolicyStatement {
   std::string sid;
   bool allow = false;
-  bool any_principal = false;           // "*" or {"AWS": "*"}
-  std::vector<std::string> principals;  // user names (access keys); "arn:...:root" kept as given
+  bool any_principal = false;              // "*" or {"AWS": "*"}
+  std::vector<std::string> principals;     // user names (access keys); "arn:...:root" kept as given
+  std::vector<std::string> canonical_ids;  // {"CanonicalUser": ...}: lowercase canonical user ids
   bool not_action = false;
   std::vector<std::string> actions;  // lowercase patterns: "s3:get*", "*"
   bool not_resource = false;
@@ -104,6 +105,7 @@ struct PolicyQuery {
   const PolicyFacts* facts = nullptr;
   // RestrictPublicBuckets: a public statement (statement_is_public()) admits no one.
   bool restrict_public = false;
+  std::string_view canonical_id;  // the signed user's canonical id (CanonicalUser principals)
 };
 
 enum class PolicyEffect { None, Allow, Deny };

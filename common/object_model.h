@@ -60,6 +60,11 @@ struct ObjectSse {
   std::string algorithm;   // "AES256" (SSE-S3), "aws:kms" (SSE-KMS) or "SSE-C"
   std::string key_id;      // the master key (SSE-S3) or keyring key (SSE-KMS) sealing the data key
   std::string sealed_key;  // base64(nonce || AES-256-GCM(data key) || tag)
+  // SSE-KMS: the encryption context (a JSON object of string pairs, as server/s3/sse.h
+  // writes it), bound to sealed_key: a record whose context was altered does not open.
+  std::string context;
+  // SSE-KMS: the object asked for an S3 Bucket Key (docs/encryption.md); echoed only.
+  bool bucket_key = false;
   bool empty() const { return algorithm.empty(); }
 };
 
@@ -88,6 +93,10 @@ struct ObjectMeta {
   // on a stored version (index/write_conditions.h).
   ObjectLock lock;
   ObjectSse sse;  // how the data is encrypted at rest
+  // The user (name; the admin's too) whose request created this version or upload; empty
+  // in records older than the field. Objects are their bucket owner's whoever wrote them
+  // (docs/acl.md); an upload's writer is its Initiator (ListMultipartUploads, ListParts).
+  std::string writer;
 };
 
 // One part of a multipart object as it was completed (GetObjectAttributes, ?partNumber=).

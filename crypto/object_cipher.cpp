@@ -46,8 +46,12 @@ std::string package_aad(int part, uint64_t index, bool last) {
   return aad;
 }
 
+// The context is bound only when there is one, so records written before it existed
+// (and SSE-S3/SSE-C records, which have none) keep the AAD they were sealed with.
 std::string key_aad(const ObjectSse& sse) {
-  return "silt-sse-1 data key|" + sse.algorithm + "|" + sse.key_id;
+  std::string aad = "silt-sse-1 data key|" + sse.algorithm + "|" + sse.key_id;
+  if (!sse.context.empty()) aad += "|context|" + sse.context;
+  return aad;
 }
 
 class EncryptingWriter final : public ObjectWriter {

@@ -40,7 +40,8 @@ constexpr uint64_t plain_size(uint64_t sealed) {
 // level when zstd_level > 0 (a compressed class: every package is compressed when that
 // makes it smaller). It is sealed whole, so the choice is authenticated with the key.
 std::string new_data_key(int zstd_level = 0);
-// The data key sealed by kek (32 bytes), bound to sse.algorithm and sse.key_id, as
+// The data key sealed by kek (32 bytes), bound to sse.algorithm, sse.key_id and
+// sse.context (the SSE-KMS encryption context, when there is one), as
 // ObjectSse::sealed_key holds it.
 std::string seal_data_key(std::string_view kek, const ObjectSse& sse, std::string_view data_key);
 // The data key, or nullopt when kek is not the key that sealed it (or the record was

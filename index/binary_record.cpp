@@ -186,7 +186,10 @@ void meta_fields(Io& io, R& m) {
     sub.str(1, s.algorithm);
     sub.str(2, s.key_id);
     sub.str(3, s.sealed_key);
+    sub.str(4, s.context);
+    sub.num(5, s.bucket_key);
   });
+  io.str(15, m.writer);
 }
 
 template <class Io, class R>

@@ -66,14 +66,18 @@ json meta_to_json(const ObjectMeta& m) {
             {"storage_class", m.storage_class}};
   if (!m.tags.empty()) j["tags"] = pairs_to_json(m.tags);
   if (!m.acl.empty()) j["acl"] = m.acl;
+  if (!m.writer.empty()) j["writer"] = m.writer;
   if (!m.checksum_type.empty()) j["checksum_type"] = m.checksum_type;
   if (!m.lock.mode.empty()) {
     j["lock_mode"] = m.lock.mode;
     j["lock_until_ms"] = m.lock.retain_until_ms;
   }
   if (m.lock.legal_hold_set) j["legal_hold"] = m.lock.legal_hold;
-  if (!m.sse.empty())
+  if (!m.sse.empty()) {
     j["sse"] = {{"algorithm", m.sse.algorithm}, {"key_id", m.sse.key_id}, {"sealed_key", m.sse.sealed_key}};
+    if (!m.sse.context.empty()) j["sse"]["context"] = m.sse.context;
+    if (m.sse.bucket_key) j["sse"]["bucket_key"] = true;
+  }
   return j;
 }
 
@@ -91,6 +95,7 @@ ObjectMeta meta_from_json(const json& m) {
   om.storage_class = m.value("storage_class", "STANDARD");
   om.tags = pairs_from_json(m.value("tags", json::array()));
   om.acl = m.value("acl", "");
+  om.writer = m.value("writer", "");
   om.checksum_type = m.value("checksum_type", "");
   om.lock.mode = m.value("lock_mode", "");
   om.lock.retain_until_ms = m.value("lock_until_ms", int64_t{0});
@@ -100,6 +105,8 @@ ObjectMeta meta_from_json(const json& m) {
     om.sse.algorithm = sse->value("algorithm", "");
     om.sse.key_id = sse->value("key_id", "");
     om.sse.sealed_key = sse->value("sealed_key", "");
+    om.sse.context = sse->value("context", "");
+    om.sse.bucket_key = sse->value("bucket_key", false);
   }
   return om;
 }

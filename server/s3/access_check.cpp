@@ -318,6 +318,24 @@ boost::asio::awaitable<s3::Status> authorize(Services& svc, const auth::Identity
       co_return st;
   }
 
+  // A version written with a lock also needs the permission that would set it afterwards
+  // (AWS's rule): s3:PutObjectRetention for a retention, s3:PutObjectLegalHold for a hold.
+  if (sets_object_acl(operation)) {
+    const std::string no_version;
+    const bool retention =
+        req.has_header("x-amz-object-lock-mode") || req.has_header("x-amz-object-lock-retain-until-date");
+    if (retention)
+      if (auto st = co_await check(svc, who, req, operation, *facts, req.bucket, "s3:PutObjectRetention", &req.key,
+                                   no_version);
+          !st)
+        co_return st;
+    if (req.has_header("x-amz-object-lock-legal-hold"))
+      if (auto st = co_await check(svc, who, req, operation, *facts, req.bucket, "s3:PutObjectLegalHold", &req.key,
+                                   no_version);
+          !st)
+        co_return st;
+  }
+
   if (operation == "CopyObject" || operation == "UploadPartCopy") {
     // Reading the source is s3:GetObject on it. A malformed header is the operation's to report.
     auto src = parse_copy_source(req.header_value("x-amz-copy-source"));

@@ -28,12 +28,12 @@ auth::Principal principal_of(const auth::Identity& id, const Services& svc);
 // decided on (the versioned one for a request naming a version). CopyObject and
 // UploadPartCopy are checked as s3:GetObject on their source too; PutObject, CopyObject,
 // CreateMultipartUpload and PostObject that set a canned ACL granting more than private,
-// or any x-amz-grant-* grant, as s3:PutObjectAcl too. acl: the ACL the request sets, when it is not the x-amz-acl
-// header (POST Object's acl form field; "" for none). A request naming the owner it
-// expects (x-amz-expected-bucket-owner, and x-amz-source-expected-bucket-owner on a copy)
-// is AccessDenied, whoever sends it, when another user owns that bucket; so is a request
-// setting a public canned ACL under BlockPublicAcls (AccessControlListNotSupported: any
-// ACL but bucket-owner-full-control under BucketOwnerEnforced), and one whose
+// or any x-amz-grant-* grant, as s3:PutObjectAcl too, and those asking for a lock
+// (x-amz-object-lock-*) as s3:PutObjectRetention / s3:PutObjectLegalHold too. acl: the ACL the request sets, when it is
+// not the x-amz-acl header (POST Object's acl form field; "" for none). A request naming the owner it expects
+// (x-amz-expected-bucket-owner, and x-amz-source-expected-bucket-owner on a copy) is AccessDenied, whoever sends it,
+// when another user owns that bucket; so is a request setting a public canned ACL under BlockPublicAcls
+// (AccessControlListNotSupported: any ACL but bucket-owner-full-control under BucketOwnerEnforced), and one whose
 // x-amz-grant-* name an unknown canonical id is InvalidArgument. Looks bucket
 // owners up on the blocking pool, and not at all for the admin unless such a header asks;
 // reads an object's ACL only for a non-owner's read that neither the policy nor the bucket

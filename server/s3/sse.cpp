@@ -1,5 +1,6 @@
 #include "server/s3/sse.h"
 
+#include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
 #include "crypto/aes_gcm.h"
@@ -7,6 +8,7 @@
 #include "server/s3/handlers/request_xml.h"
 #include "server/s3/xml_writer.h"
 #include "util/hash.h"
+#include "util/strings.h"
 #include "util/utf8.h"
 
 namespace silt::server {
@@ -16,6 +18,13 @@ namespace {
 constexpr std::string_view kSseS3 = "AES256";
 constexpr std::string_view kSseKms = "aws:kms";
 constexpr std::string_view kSseC = "SSE-C";
+constexpr std::string_view kContextHeader = "x-amz-server-side-encryption-context";
+constexpr std::string_view kBucketKeyHeader = "x-amz-server-side-encryption-bucket-key-enabled";
+// The context is request input kept in the record and echoed: bounded like any header
+// value that is stored (docs/security.md).
+constexpr size_t kMaxContextHeaderBytes = 8192;
+constexpr std::string_view kKmsRequired =
+    "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms";
 
 s3::Error invalid(std::string message, std::string_view header) {
   return s3::Error(s3::Code::InvalidArgument, std::move(message)).with("ArgumentName", std::string(header));
@@ -32,23 +41,54 @@ const crypto::NamedKey* keyring_key(const crypto::KeySet& ring, std::string_view
   return nullptr;
 }
 
-s3::Result<SseChoice> sealed_by(std::string_view algorithm, const crypto::NamedKey& kek, int zstd_level) {
+// The encryption context an SSE-KMS object is sealed with: the request's (base64 of a
+// JSON object of string pairs), plus "aws:s3:arn" = the object's ARN unless given, as AWS
+// adds it. Canonical JSON (keys sorted), so the stored text is what the AAD binds.
+s3::Result<std::string> kms_context(const S3Request& req) {
+  using nlohmann::json;
+  auto bad = [] {
+    return invalid(
+        "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which "
+        "represents a string-string map",
+        kContextHeader);
+  };
+  json ctx = json::object();
+  if (req.has_header(kContextHeader)) {
+    const auto sent = req.header_value(kContextHeader);
+    if (sent.size() > kMaxContextHeaderBytes)
+      return invalid("The header 'x-amz-server-side-encryption-context' is longer than " +
+                         std::to_string(kMaxContextHeaderBytes) + " bytes.",
+                     kContextHeader);
+    std::string text;
+    if (!base64_decode(sent, text) || !valid_utf8(text)) return bad();
+    ctx = json::parse(text, nullptr, false);
+    if (ctx.is_discarded() || !ctx.is_object()) return bad();
+    for (const auto& [k, v] : ctx.items())
+      if (!v.is_string()) return bad();
+  }
+  if (!ctx.contains("aws:s3:arn")) ctx["aws:s3:arn"] = "arn:aws:s3:::" + req.bucket + "/" + req.key;
+  // A key that is not UTF-8 cannot be named in JSON: its bytes are replaced in the ARN.
+  return ctx.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// context: SSE-KMS's encryption context, sealed into the data key's AAD.
+s3::Result<SseChoice> sealed_by(std::string_view algorithm, const crypto::NamedKey& kek, int zstd_level,
+                                std::string context = {}) {
   SseChoice c;
   c.sse.algorithm = std::string(algorithm);
   c.sse.key_id = kek.id;
+  c.sse.context = std::move(context);
   c.data_key = crypto::new_data_key(zstd_level);
   c.sse.sealed_key = crypto::seal_data_key(kek.key, c.sse, c.data_key);
   return c;
 }
 
+// req: the request whose object is encrypted (its encryption context and ARN), or null
+// for a check that seals nothing kept (can_apply).
 s3::Result<SseChoice> server_side(std::string_view algorithm, std::string_view kms_key_id,
-                                  const crypto::ServerKeys& keys, int zstd_level) {
+                                  const crypto::ServerKeys& keys, int zstd_level, const S3Request* req) {
   if (algorithm == kSseS3) {
-    if (!kms_key_id.empty())
-      return invalid(
-          "Server Side Encryption with AWS KMS managed key requires HTTP header "
-          "x-amz-server-side-encryption : aws:kms",
-          "x-amz-server-side-encryption-aws-kms-key-id");
+    if (!kms_key_id.empty()) return invalid(std::string(kKmsRequired), "x-amz-server-side-encryption-aws-kms-key-id");
     if (keys.master.empty())
       return s3::Error(s3::Code::NotImplemented,
                        "A header you provided implies functionality that is not implemented: this silt was started "
@@ -62,7 +102,13 @@ s3::Result<SseChoice> server_side(std::string_view algorithm, std::string_view k
                        "without a keyring (--sse-keyring-file), so it cannot encrypt with SSE-KMS.");
     const auto* k = keyring_key(keys.keyring, kms_key_id);
     if (!k) return s3::Error(s3::Code::KmsNotFound, "Invalid keyId '" + std::string(kms_key_id) + "'");
-    return sealed_by(kSseKms, *k, zstd_level);
+    std::string context;
+    if (req) {
+      auto c = kms_context(*req);
+      if (!c) return c.error();
+      context = std::move(*c);
+    }
+    return sealed_by(kSseKms, *k, zstd_level, std::move(context));
   }
   if (algorithm == "aws:kms:dsse")
     return s3::Error(s3::Code::NotImplemented,
@@ -83,6 +129,15 @@ int zstd_level_of(const ObjectLayer& objects, std::string_view storage_class) {
 
 bool is_true(std::string_view v) {
   return v == "true" || v == "1";
+}
+
+// x-amz-server-side-encryption-bucket-key-enabled as sent: nullopt when absent.
+s3::Result<std::optional<bool>> bucket_key_header(const S3Request& req) {
+  if (!req.has_header(kBucketKeyHeader)) return std::optional<bool>{};
+  const auto v = req.header_value(kBucketKeyHeader);
+  if (iequals(v, "true")) return std::optional<bool>{true};
+  if (iequals(v, "false")) return std::optional<bool>{false};
+  return invalid("Invalid value for header x-amz-server-side-encryption-bucket-key-enabled", kBucketKeyHeader);
 }
 
 }  // namespace
@@ -123,7 +178,7 @@ std::string bucket_encryption_xml(const BucketEncryption& e) {
 }
 
 s3::Status can_apply(const BucketEncryption& e, const crypto::ServerKeys& keys) {
-  auto c = server_side(e.algorithm, e.kms_key_id, keys, 0);
+  auto c = server_side(e.algorithm, e.kms_key_id, keys, 0, nullptr);
   if (!c) return c.error();
   return {};
 }
@@ -162,34 +217,43 @@ s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys&
                                  const std::optional<std::string>& bucket_default, int zstd_level) {
   auto customer = customer_key(req, kSseCHeaders);
   if (!customer) return customer.error();
+  auto bucket_key = bucket_key_header(req);
+  if (!bucket_key) return bucket_key.error();
+  std::optional<BucketEncryption> by_default;
+  if (bucket_default) {
+    auto d = parse_bucket_encryption(*bucket_default);
+    if (!d) return d.error();
+    by_default = std::move(*d);
+  }
   const bool asks_server_side = req.has_header("x-amz-server-side-encryption");
   const auto kms_key_id = req.header_value("x-amz-server-side-encryption-aws-kms-key-id");
+  s3::Result<SseChoice> c = SseChoice{};
   if (*customer) {
     if (asks_server_side)
       return invalid(
           "Server Side Encryption with Customer provided key is incompatible with the encryption method "
           "specified",
           "x-amz-server-side-encryption");
-    SseChoice c;
-    c.sse.algorithm = std::string(kSseC);
-    c.data_key = crypto::new_data_key(zstd_level);
-    c.sse.sealed_key = crypto::seal_data_key((*customer)->key, c.sse, c.data_key);
-    c.customer_key_md5 = (*customer)->md5;
+    c->sse.algorithm = std::string(kSseC);
+    c->data_key = crypto::new_data_key(zstd_level);
+    c->sse.sealed_key = crypto::seal_data_key((*customer)->key, c->sse, c->data_key);
+    c->customer_key_md5 = (*customer)->md5;
+  } else if (asks_server_side) {
+    c = server_side(req.header_value("x-amz-server-side-encryption"), kms_key_id, keys, zstd_level, &req);
+  } else if (!kms_key_id.empty()) {
+    return invalid(std::string(kKmsRequired), "x-amz-server-side-encryption-aws-kms-key-id");
+  } else if (by_default) {
+    c = server_side(by_default->algorithm, by_default->kms_key_id, keys, zstd_level, &req);
+  }
+  if (!c) return c;
+  if (c->sse.algorithm != kSseKms) {
+    // A context only means something to a KMS key, as AWS answers.
+    if (req.has_header(kContextHeader)) return invalid(std::string(kKmsRequired), kContextHeader);
     return c;
   }
-  if (asks_server_side)
-    return server_side(req.header_value("x-amz-server-side-encryption"), kms_key_id, keys, zstd_level);
-  if (!kms_key_id.empty())
-    return invalid(
-        "Server Side Encryption with AWS KMS managed key requires HTTP header "
-        "x-amz-server-side-encryption : aws:kms",
-        "x-amz-server-side-encryption-aws-kms-key-id");
-  if (bucket_default) {
-    auto d = parse_bucket_encryption(*bucket_default);
-    if (!d) return d.error();
-    return server_side(d->algorithm, d->kms_key_id, keys, zstd_level);
-  }
-  return SseChoice{};
+  // An SSE-KMS object asks for a Bucket Key by header, else as the bucket's default says.
+  c->sse.bucket_key = bucket_key->value_or(by_default && by_default->bucket_key);
+  return c;
 }
 
 s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys, ObjectLayer& objects,
@@ -199,7 +263,9 @@ s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys&
       req.has_header("x-amz-server-side-encryption") || req.has_header("x-amz-server-side-encryption-aws-kms-key-id") ||
       req.has_header(std::string(kSseCHeaders) + "algorithm") || req.has_header(std::string(kSseCHeaders) + "key") ||
       req.has_header(std::string(kSseCHeaders) + "key-md5");
-  if (!names_own) {
+  // Read also when the request names its own encryption but not whether it wants a Bucket
+  // Key: then the bucket's default says (AWS).
+  if (!names_own || !req.has_header(kBucketKeyHeader)) {
     auto doc = objects.get_bucket_config(req.bucket, kEncryptionConfig);
     if (!doc) return doc.error();
     bucket_default = std::move(*doc);
@@ -268,7 +334,14 @@ void add_sse_headers(Response& r, const ObjectSse& sse, std::string_view custome
     return;
   }
   r.add("x-amz-server-side-encryption", sse.algorithm);
-  if (sse.algorithm == kSseKms) r.add("x-amz-server-side-encryption-aws-kms-key-id", kms_key_arn(region, sse.key_id));
+  if (sse.algorithm != kSseKms) return;
+  r.add("x-amz-server-side-encryption-aws-kms-key-id", kms_key_arn(region, sse.key_id));
+  if (sse.bucket_key) r.add(std::string(kBucketKeyHeader), "true");
+}
+
+void add_sse_context_header(Response& r, const ObjectSse& sse) {
+  // Stored as silt wrote it (kms_context), so it is JSON of valid UTF-8; base64 keeps it one header line.
+  if (sse.algorithm == kSseKms && !sse.context.empty()) r.add(std::string(kContextHeader), base64_encode(sse.context));
 }
 
 }  // namespace silt::server

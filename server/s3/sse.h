@@ -31,7 +31,7 @@ inline constexpr std::string_view kCopySourceSseCHeaders = "x-amz-copy-source-se
 struct BucketEncryption {
   std::string algorithm;    // "AES256" or "aws:kms"
   std::string kms_key_id;   // aws:kms only; empty: the keyring's first key
-  bool bucket_key = false;  // kept and echoed; silt seals every data key alike
+  bool bucket_key = false;  // new SSE-KMS objects ask for a Bucket Key (docs/encryption.md)
 };
 // MalformedXML for anything but exactly one such rule; InvalidArgument for another algorithm.
 s3::Result<BucketEncryption> parse_bucket_encryption(std::string_view xml);
@@ -62,12 +62,17 @@ struct SseChoice {
 // an unknown algorithm or conflicting headers, KMS.NotFoundException for a key id not in
 // the keyring, NotImplemented when silt holds no key of the kind asked for. zstd_level > 0:
 // the data key compresses each package before sealing it (crypto::new_data_key).
+// SSE-KMS: the data key is sealed with the encryption context (x-amz-server-side-encryption-
+// context, plus aws:s3:arn of req.bucket/req.key unless given; InvalidArgument, AWS's words,
+// for one that is not base64 of a JSON object of strings, or longer than 8 KiB, or sent
+// without aws:kms), and sse.bucket_key is x-amz-server-side-encryption-bucket-key-enabled,
+// else bucket_default's BucketKeyEnabled.
 s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys,
                                  const std::optional<std::string>& bucket_default, int zstd_level = 0);
 
-// choose_sse with the bucket's stored default, read only when the request names no
-// encryption of its own, for an object (or upload) stored in storage_class: its data key
-// compresses when that class's pool does. Blocking: call on the pool.
+// choose_sse with the bucket's stored default, read when the request names no encryption
+// of its own or does not say whether it wants a Bucket Key, for an object (or upload) stored in storage_class: its data
+// key compresses when that class's pool does. Blocking: call on the pool.
 s3::Result<SseChoice> choose_sse(const S3Request& req, const crypto::ServerKeys& keys, ObjectLayer& objects,
                                  std::string_view storage_class);
 
@@ -102,7 +107,12 @@ std::string kms_key_arn(std::string_view region, std::string_view key_id);
 
 // x-amz-server-side-encryption (+ -aws-kms-key-id, the key's ARN in region), or for SSE-C
 // x-amz-server-side-encryption-customer-algorithm and -customer-key-MD5, as AWS answers
-// a write or read of such an object. Nothing for an object in the clear.
+// a write or read of such an object, and x-amz-server-side-encryption-bucket-key-enabled
+// for an SSE-KMS object that asked for a Bucket Key. Nothing for an object in the clear.
 void add_sse_headers(Response& r, const ObjectSse& sse, std::string_view customer_key_md5, std::string_view region);
+
+// x-amz-server-side-encryption-context (base64 of the stored context) for an SSE-KMS
+// object: AWS answers it to PutObject, CopyObject and CreateMultipartUpload only.
+void add_sse_context_header(Response& r, const ObjectSse& sse);
 
 }  // namespace silt::server

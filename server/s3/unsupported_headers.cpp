@@ -22,7 +22,6 @@ constexpr Ops kCopies[] = {"CopyObject", "UploadPartCopy"};
 constexpr Ops kConditionalWrites[] = {"PutObject", "CopyObject", "CompleteMultipartUpload"};
 constexpr Ops kCreateBucket[] = {"CreateBucket"};
 constexpr Ops kPutObject[] = {"PutObject"};
-constexpr Ops kPostObject[] = {"PostObject"};
 
 // AWS's own words where AWS refuses the same request; otherwise AWS's NotImplemented
 // sentence followed by what silt does not do, so the client's log says why.
@@ -31,19 +30,6 @@ constexpr Answer kSseCInsecure{s3::Code::InvalidRequest,
                                "over a secure connection."};
 // Over TLS the operation itself takes the customer's key (server/s3/sse.h).
 constexpr Answer kServed{s3::Code::InvalidRequest, "", true};
-constexpr Answer kSseContext{s3::Code::NotImplemented,
-                             "A header you provided implies functionality that is not implemented: silt's keyring "
-                             "takes no encryption context."};
-constexpr Answer kBucketKey{s3::Code::NotImplemented,
-                            "A header you provided implies functionality that is not implemented: silt has no S3 "
-                            "Bucket Keys."};
-// Object Lock is the object headers' (docs/object-lock.md); a browser form's fields are not read for it.
-constexpr Answer kObjectLockForm{s3::Code::NotImplemented,
-                                 "A header you provided implies functionality that is not implemented: silt does not "
-                                 "take Object Lock fields in POST Object forms."};
-constexpr Answer kGrantForm{s3::Code::NotImplemented,
-                            "A header you provided implies functionality that is not implemented: silt does not "
-                            "take x-amz-grant-* fields in POST Object forms; use the acl field or PutObjectAcl."};
 constexpr Answer kOwnership{s3::Code::NotImplemented,
                             "A header you provided implies functionality that is not implemented: silt does not "
                             "implement Object Ownership settings (objects belong to their bucket's owner)."};
@@ -59,13 +45,6 @@ constexpr Refusal kTable[] = {
     // Server-side encryption with customer-provided keys: the key travels with each request.
     {"x-amz-server-side-encryption-customer-*", kSseCServed, Asks::AnyValue, kSseCInsecure, kServed},
     {"x-amz-copy-source-server-side-encryption-customer-*", kCopies, Asks::AnyValue, kSseCInsecure, kServed},
-    // Server-side encryption with S3- or KMS-managed keys (server/s3/sse.h): what it does not do.
-    {"x-amz-server-side-encryption-context", kObjectWrites, Asks::AnyValue, kSseContext, kSseContext},
-    {"x-amz-server-side-encryption-bucket-key-enabled", kObjectWrites, Asks::True, kBucketKey, kBucketKey},
-    // Object Lock in a form upload (the headers of the other writes are object_lock.h's).
-    {"x-amz-object-lock-*", kPostObject, Asks::AnyValue, kObjectLockForm, kObjectLockForm},
-    // Grants in a form upload (the other writes take them: server/s3/handlers/acl_headers.h).
-    {"x-amz-grant-*", kPostObject, Asks::AnyValue, kGrantForm, kGrantForm},
     {"x-amz-object-ownership", kCreateBucket, Asks::AnyValue, kOwnership, kOwnership},
     {"x-amz-website-redirect-location", kObjectWrites, Asks::AnyValue, kWebsite, kWebsite},
     // If-None-Match on writes takes "*" only, as on AWS (its API reference: "Expects the '*'
@@ -85,7 +64,6 @@ bool names(std::string_view pattern, std::string_view name) {
 bool asks(Asks a, std::string_view value) {
   switch (a) {
     case Asks::AnyValue: return true;
-    case Asks::True: return iequals(value, "true");
     case Asks::NotStar: {
       // As write_conditions() reads it: "*" may come quoted.
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);

@@ -27,7 +27,6 @@ namespace silt::server {
 // Which values of a header ask for the missing feature.
 enum class Asks {
   AnyValue,  // present at all, even empty
-  True,      // "true" in any case ("false" asks for nothing: rclone always sends it)
   NotStar,   // anything but "*" (an ETag where silt only supports "*")
 };
 

@@ -12,6 +12,7 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 
 from s3assert import client, client_error, code, ok
 from silt_server import bucket_name
@@ -398,3 +399,91 @@ def test_hostile_grant_headers(silt, world):
     assert not can(world["anonymous"].get_object, Bucket=b, Key="unsigned")
     assert code(client_error(alice.head_object, Bucket=b, Key="unsigned")) == ("404", 404)
     still_serving(alice, b)
+
+
+# --- grants in POST Object forms ----------------------------------------------------------------
+
+def post_form_upload(s3, bucket, key, fields, data=b"form", conditions=None):
+    """A browser form upload as boto3 signs it; conditions default to every field."""
+    post = s3.generate_presigned_post(bucket, key, Fields=fields, ExpiresIn=600,
+                                      Conditions=[{k: v} for k, v in fields.items()] if conditions is None
+                                      else conditions)
+    return requests.post(post["url"], data=post["fields"], files={"file": ("f.bin", data)}, timeout=30)
+
+
+def form_answer(r):
+    c = r.text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in r.text else None
+    return c, r.status_code
+
+
+def test_grant_fields_in_post_object_forms(world):
+    alice, bob, ids = world["alice"], world["bob"], world["ids"]
+    b = alice_bucket(world, "post-grants")
+    r = post_form_upload(alice, b, "granted", {"x-amz-grant-read": f'id="{ids["bob"]}"'})
+    assert r.status_code == 204, r.text
+    assert can(bob.get_object, Bucket=b, Key="granted")
+    assert grant_set(alice.get_object_acl(Bucket=b, Key="granted")) == {(ids["bob"], "READ")}
+    r = post_form_upload(alice, b, "public", {"x-amz-grant-read": f'uri="{ALL_USERS}"'})
+    assert r.status_code == 204, r.text
+    assert can(world["anonymous"].get_object, Bucket=b, Key="public")
+    # As PutObject's headers: with the acl field, an unknown id, a malformed grant.
+    for fields, want in [
+        ({"x-amz-grant-read": f'id="{ids["bob"]}"', "acl": "private"}, ("InvalidRequest", 400)),
+        ({"x-amz-grant-read": f'id="{"f" * 64}"'}, ("InvalidArgument", 400)),
+        ({"x-amz-grant-read": "bob"}, ("InvalidArgument", 400)),
+    ]:
+        assert form_answer(post_form_upload(alice, b, "bad", fields)) == want, fields
+    # A grant field the signed policy does not cover: 403, nothing stored.
+    r = post_form_upload(alice, b, "bad", {"x-amz-grant-read": f'uri="{ALL_USERS}"'}, conditions=[])
+    assert form_answer(r) == ("AccessDenied", 403), r.text
+    assert code(client_error(alice.head_object, Bucket=b, Key="bad")) == ("404", 404)
+    # A writer with s3:PutObject alone may not grant (s3:PutObjectAcl, AWS's rule).
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ["bob"]}, "Action": ["s3:PutObject"],
+        "Resource": [f"arn:aws:s3:::{b}/*"]}]}))
+    assert post_form_upload(bob, b, "bobs", {}).status_code == 204
+    r = post_form_upload(bob, b, "bobs-granted", {"x-amz-grant-read": f'uri="{ALL_USERS}"'})
+    assert form_answer(r) == ("AccessDenied", 403), r.text
+    assert code(client_error(alice.head_object, Bucket=b, Key="bobs-granted")) == ("404", 404)
+    alice.delete_bucket_policy(Bucket=b)
+    still_serving(alice, b)
+
+
+# --- owners and initiators in listings ----------------------------------------------------------
+
+def test_listings_show_the_owner_and_the_real_initiator_not_the_caller(silt, world):
+    alice, bob, ids = world["alice"], world["bob"], world["ids"]
+    b = alice_bucket(world, "owners")
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ["bob"]},
+        "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:PutObject",
+                   "s3:ListMultipartUploadParts"],
+        "Resource": [f"arn:aws:s3:::{b}", f"arn:aws:s3:::{b}/*"]}]}))
+    alice_shown = {"ID": ids["alice"], "DisplayName": "Alice Example"}
+    bob_shown = {"ID": ids["bob"], "DisplayName": "bob"}
+    bob.put_object(Bucket=b, Key="bobs", Body=b"b")
+    # Objects are the bucket owner's whoever wrote or lists them (docs/acl.md), as GetObjectAcl says.
+    assert alice.get_object_acl(Bucket=b, Key="bobs")["Owner"] == alice_shown
+    for lister in (alice, bob):
+        for o in lister.list_objects_v2(Bucket=b, FetchOwner=True)["Contents"]:
+            assert o["Owner"] == alice_shown, o
+        for o in lister.list_objects(Bucket=b)["Contents"]:
+            assert o["Owner"] == alice_shown, o
+        for v in lister.list_object_versions(Bucket=b)["Versions"]:
+            assert v["Owner"] == alice_shown, v
+    assert "Owner" not in bob.list_objects_v2(Bucket=b)["Contents"][0]
+    # An upload's Initiator is who started it; its Owner the bucket's, whoever asks.
+    up_bob = bob.create_multipart_upload(Bucket=b, Key="bob-mp")["UploadId"]
+    up_alice = alice.create_multipart_upload(Bucket=b, Key="alice-mp")["UploadId"]
+    for lister in (alice, bob):
+        uploads = {u["UploadId"]: u for u in lister.list_multipart_uploads(Bucket=b)["Uploads"]}
+        assert uploads[up_bob]["Initiator"] == bob_shown and uploads[up_bob]["Owner"] == alice_shown
+        assert uploads[up_alice]["Initiator"] == alice_shown and uploads[up_alice]["Owner"] == alice_shown
+        parts = lister.list_parts(Bucket=b, Key="bob-mp", UploadId=up_bob)
+        assert parts["Initiator"] == bob_shown and parts["Owner"] == alice_shown
+    # The initiator is in the upload's record: it survives a restart.
+    silt.restart()
+    again = client(silt, "alice", SECRETS["alice"])
+    assert again.list_parts(Bucket=b, Key="bob-mp", UploadId=up_bob)["Initiator"] == bob_shown
+    again.delete_bucket_policy(Bucket=b)
+    still_serving(again, b)

@@ -17,6 +17,7 @@ import subprocess
 import time
 
 import pytest
+import requests
 
 from gdb_kill import kill_when_reached
 from s3assert import client, client_error, code, hdrs, ok
@@ -641,3 +642,129 @@ def test_rclone_style_create_bucket_false_creates_a_plain_bucket(silt, s3):
     assert "Status" not in s3.get_bucket_versioning(Bucket=name)
     assert code(client_error(s3.get_object_lock_configuration, Bucket=name)) == (
         "ObjectLockConfigurationNotFoundError", 404)
+
+
+# --- POST Object form fields and the permissions a lock on a new version needs ------------------
+
+def post_form_upload(s3, bucket, key, fields, data, conditions=None):
+    """A browser form upload as boto3 signs it; conditions default to every field."""
+    post = s3.generate_presigned_post(bucket, key, Fields=fields, ExpiresIn=600,
+                                      Conditions=[{k: v} for k, v in fields.items()] if conditions is None
+                                      else conditions)
+    return requests.post(post["url"], data=post["fields"], files={"file": ("f.bin", data)}, timeout=30)
+
+
+def xml_code(r):
+    return r.text.split("<Code>")[1].split("</Code>")[0] if "<Code>" in r.text else None
+
+
+def test_post_object_lock_fields(silt, s3):
+    b = lock_bucket(s3, "lock-post")
+    until = utc_in(3600).replace(microsecond=0)
+    fields = {"x-amz-object-lock-mode": "COMPLIANCE",
+              "x-amz-object-lock-retain-until-date": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "x-amz-object-lock-legal-hold": "ON"}
+    r = post_form_upload(s3, b, "k", fields, b"form data")
+    assert r.status_code == 204, r.text
+    head = s3.head_object(Bucket=b, Key="k")
+    assert (head["ObjectLockMode"], head["ObjectLockRetainUntilDate"], head["ObjectLockLegalHoldStatus"]) == (
+        "COMPLIANCE", until, "ON")
+    denied(client_error(s3.delete_object, Bucket=b, Key="k", VersionId=head["VersionId"]))
+    # The same validation as PutObject's headers: a mode without a date, a bad hold value.
+    r = post_form_upload(s3, b, "bad", {"x-amz-object-lock-mode": "GOVERNANCE"}, b"x")
+    assert (r.status_code, xml_code(r)) == (400, "InvalidArgument"), r.text
+    r = post_form_upload(s3, b, "bad", {"x-amz-object-lock-legal-hold": "MAYBE"}, b"x")
+    assert (r.status_code, xml_code(r)) == (400, "InvalidArgument"), r.text
+    # A lock field the signed policy does not cover: 403, nothing stored.
+    r = post_form_upload(s3, b, "uncovered", {"x-amz-object-lock-legal-hold": "ON"}, b"x", conditions=[])
+    assert (r.status_code, xml_code(r)) == (403, "AccessDenied"), r.text
+    # On a bucket without Object Lock, as PutObject.
+    plain = bucket_name("lock-post-plain")
+    s3.create_bucket(Bucket=plain)
+    r = post_form_upload(s3, plain, "k", {"x-amz-object-lock-legal-hold": "ON"}, b"x")
+    assert (r.status_code, xml_code(r)) == (400, "InvalidRequest"), r.text
+    assert "Bucket is missing Object Lock Configuration" in r.text
+    # An unsigned HTTP header of the POST does not act: only the covered fields do.
+    post = s3.generate_presigned_post(b, "hdr", ExpiresIn=600)
+    r = requests.post(post["url"], data=post["fields"], files={"file": ("f.bin", b"h")},
+                      headers={"x-amz-object-lock-legal-hold": "ON"}, timeout=30)
+    assert r.status_code == 204, r.text
+    assert "ObjectLockLegalHoldStatus" not in s3.head_object(Bucket=b, Key="hdr")
+    assert version_ids(s3, b, "bad") == [] and version_ids(s3, b, "uncovered") == []
+    assert version_ids(s3, plain, "k") == []
+    still_serving(s3, b)
+
+
+def test_lock_on_a_new_version_needs_the_lock_permissions(users):
+    alice, bob = users
+    b = lock_bucket(alice, "lock-perm")
+    until = utc_in(3600).replace(microsecond=0)
+    retention = dict(ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=until)
+    bob_may(alice, b, "s3:PutObject", "s3:GetObject")
+    # s3:PutObject alone writes plain versions, not locked ones (AWS's rule).
+    put(bob, b, "plain", b"p")
+    assert code(client_error(put, bob, b, "r", b"r", **retention)) == ("AccessDenied", 403)
+    assert code(client_error(put, bob, b, "h", b"h", ObjectLockLegalHoldStatus="ON")) == ("AccessDenied", 403)
+    assert code(client_error(bob.create_multipart_upload, Bucket=b, Key="m", **retention)) == ("AccessDenied", 403)
+    r = post_form_upload(bob, b, "f", {"x-amz-object-lock-legal-hold": "ON"}, b"f")
+    assert (r.status_code, xml_code(r)) == (403, "AccessDenied"), r.text
+    assert all(version_ids(alice, b, k) == [] for k in ("r", "h", "m", "f"))
+    # Each permission admits what it sets.
+    bob_may(alice, b, "s3:PutObject", "s3:GetObject", "s3:PutObjectRetention")
+    put(bob, b, "r", b"r", **retention)
+    assert code(client_error(put, bob, b, "h", b"h", ObjectLockLegalHoldStatus="ON")) == ("AccessDenied", 403)
+    bob_may(alice, b, "s3:PutObject", "s3:GetObject", "s3:PutObjectLegalHold")
+    put(bob, b, "h", b"h", ObjectLockLegalHoldStatus="ON")
+    r = post_form_upload(bob, b, "f", {"x-amz-object-lock-legal-hold": "ON"}, b"f")
+    assert r.status_code == 204, r.text
+    assert alice.head_object(Bucket=b, Key="f")["ObjectLockLegalHoldStatus"] == "ON"
+    still_serving(alice, b)
+
+
+def test_upload_part_of_a_locked_upload_needs_content_md5_or_a_checksum(silt, s3, tmp_path):
+    b = lock_bucket(s3, "lock-part-md5")
+    until = utc_in(3600).replace(microsecond=0)
+    up = s3.create_multipart_upload(Bucket=b, Key="mp", ObjectLockMode="GOVERNANCE",
+                                    ObjectLockRetainUntilDate=until)["UploadId"]
+    # (boto3 adds Content-MD5 to UploadPart by itself: the hostile request is raw.)
+    params = [("partNumber", "1"), ("uploadId", up)]
+    r = silt.request("PUT", b, "mp", params=params, body=b"part")
+    assert (r.status, r.error_code()) == (400, "InvalidRequest"), r
+    assert ("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock "
+            "parameters") in r.text
+    assert "Parts" not in s3.list_parts(Bucket=b, Key="mp", UploadId=up)
+    # Content-MD5 or an x-amz-checksum-* header will do.
+    r = silt.request("PUT", b, "mp", params=params, body=b"part", headers={"Content-MD5": md5_b64(b"part")})
+    assert r.status == 200, r
+    r = silt.request("PUT", b, "mp", params=[("partNumber", "2"), ("uploadId", up)], body=b"two", headers={
+        "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(b"two").digest()).decode()})
+    assert r.status == 200, r
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=b, Key="mp", UploadId=up)["Parts"]] == [1, 2]
+    s3.abort_multipart_upload(Bucket=b, Key="mp", UploadId=up)
+    # An upload into a bucket with default retention (no lock headers) gets the lock too.
+    s3.put_object_lock_configuration(Bucket=b, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    up = s3.create_multipart_upload(Bucket=b, Key="dflt")["UploadId"]
+    r = silt.request("PUT", b, "dflt", params=[("partNumber", "1"), ("uploadId", up)], body=b"x")
+    assert (r.status, r.error_code()) == (400, "InvalidRequest"), r
+    s3.abort_multipart_upload(Bucket=b, Key="dflt", UploadId=up)
+    # Uploads without a lock need nothing.
+    plain = bucket_name("lock-part-plain")
+    s3.create_bucket(Bucket=plain)
+    up = s3.create_multipart_upload(Bucket=plain, Key="mp")["UploadId"]
+    r = silt.request("PUT", plain, "mp", params=[("partNumber", "1"), ("uploadId", up)], body=b"x")
+    assert r.status == 200, r
+    # Real clients send one by themselves: Debian's boto3 (Content-MD5), aws cli v1's newer
+    # botocore (a CRC32) for a multipart `s3 cp` into the default-retention bucket.
+    up = s3.create_multipart_upload(Bucket=b, Key="boto")["UploadId"]
+    e = s3.upload_part(Bucket=b, Key="boto", UploadId=up, PartNumber=1, Body=b"boto3 part")["ETag"]
+    s3.complete_multipart_upload(Bucket=b, Key="boto", UploadId=up,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})
+    assert s3.head_object(Bucket=b, Key="boto")["ObjectLockMode"] == "GOVERNANCE"
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(9 << 20))
+    ok(silt.aws("s3", "cp", str(big), f"s3://{b}/cli-mp", "--only-show-errors"))
+    head = s3.head_object(Bucket=b, Key="cli-mp")
+    assert head["ObjectLockMode"] == "GOVERNANCE" and head["ContentLength"] == 9 << 20
+    assert "-" in head["ETag"]  # it was a multipart upload
+    still_serving(s3, b)

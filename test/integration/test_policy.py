@@ -484,3 +484,29 @@ def test_rclone_with_acl(silt, s3, tmp_path):
     assert requests.get(f"{silt.endpoint}/{b}/d/a.txt", timeout=30).status_code == 403
     silt.rclone("copy", "--s3-acl", "public-read", str(src), f"other:{b}/p")
     assert requests.get(f"{silt.endpoint}/{b}/p/a.txt", timeout=30).content == b"rclone a"
+
+
+def test_canonical_user_principal_is_the_users_canonical_id(silt, world):
+    owner, other, anonymous = world["owner"], world["other"], world["anonymous"]
+    users = {u["accessKey"]: u for u in json.loads(ok(silt.admin("--json", "user", "list")).stdout)["users"]}
+    bob_id = users["bob"]["canonicalId"]
+    b = new_bucket(world, "canon")
+    # The id GetObjectAcl names a user by is the one a policy names it by.
+    owner.put_bucket_policy(Bucket=b, Policy=policy({
+        "Effect": "Allow", "Principal": {"CanonicalUser": bob_id.upper()}, "Action": "s3:GetObject",
+        "Resource": arn(b, "*")}))
+    assert other.get_object(Bucket=b, Key="obj")["Body"].read() == b"alice's data"
+    assert code(client_error(anonymous.get_object, Bucket=b, Key="obj")) == ("AccessDenied", 403)
+    # Another user's id admits that user, not bob.
+    owner.put_bucket_policy(Bucket=b, Policy=policy({
+        "Effect": "Allow", "Principal": {"CanonicalUser": users["alice"]["canonicalId"]}, "Action": "s3:GetObject",
+        "Resource": arn(b, "*")}))
+    assert code(client_error(other.get_object, Bucket=b, Key="obj")) == ("AccessDenied", 403)
+    # A user name where AWS takes a canonical id is an invalid principal, and the old policy stays.
+    e = client_error(owner.put_bucket_policy, Bucket=b, Policy=policy({
+        "Effect": "Allow", "Principal": {"CanonicalUser": "bob"}, "Action": "s3:GetObject",
+        "Resource": arn(b, "*")}))
+    assert code(e) == ("MalformedPolicy", 400)
+    assert e.response["Error"]["Message"] == "Invalid principal in policy"
+    assert code(client_error(other.get_object, Bucket=b, Key="obj")) == ("AccessDenied", 403)
+    assert owner.get_object(Bucket=b, Key="obj")["Body"].read() == b"alice's data"

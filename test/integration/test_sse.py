@@ -409,6 +409,149 @@ def test_sse_kms_key_arn_is_echoed_by_every_operation(silt, s3, bucket):
     still_serving(s3, bucket)
 
 
+def b64json(obj):
+    return base64.b64encode(json.dumps(obj).encode()).decode()
+
+
+def context_of(r):
+    """The encryption context a response echoed, decoded."""
+    return json.loads(base64.b64decode(r["SSEKMSEncryptionContext"]))
+
+
+def test_sse_kms_encryption_context(silt, s3, bucket):
+    data = body(PACKAGE + 5, b"ctx")
+    mine = {"team": "lake", "stage": "raw"}
+    r = s3.put_object(Bucket=bucket, Key="k", Body=data, ServerSideEncryption="aws:kms",
+                      SSEKMSEncryptionContext=b64json(mine))
+    # AWS adds the object's ARN to the context it was given.
+    assert context_of(r) == {**mine, "aws:s3:arn": f"arn:aws:s3:::{bucket}/k"}
+    got = s3.get_object(Bucket=bucket, Key="k", Range="bytes=65530-65539")
+    assert got["Body"].read() == data[65530:65540] and got["ServerSideEncryption"] == "aws:kms"
+    # Without one, the context is the ARN alone; an aws:s3:arn of the client's own is kept.
+    r = s3.put_object(Bucket=bucket, Key="plain", Body=b"p", ServerSideEncryption="aws:kms")
+    assert context_of(r) == {"aws:s3:arn": f"arn:aws:s3:::{bucket}/plain"}
+    r = s3.put_object(Bucket=bucket, Key="own", Body=b"o", ServerSideEncryption="aws:kms",
+                      SSEKMSEncryptionContext=b64json({"aws:s3:arn": "arn:aws:s3:::elsewhere"}))
+    assert context_of(r) == {"aws:s3:arn": "arn:aws:s3:::elsewhere"}
+    assert s3.get_object(Bucket=bucket, Key="own")["Body"].read() == b"o"
+    # A copy takes the request's context (or its own ARN), never the source's, as on AWS.
+    c = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k"},
+                       ServerSideEncryption="aws:kms")
+    assert context_of(c) == {"aws:s3:arn": f"arn:aws:s3:::{bucket}/copy"}
+    c = s3.copy_object(Bucket=bucket, Key="copy2", CopySource={"Bucket": bucket, "Key": "k"},
+                       ServerSideEncryption="aws:kms", SSEKMSEncryptionContext=b64json({"v": "2"}))
+    assert context_of(c) == {"v": "2", "aws:s3:arn": f"arn:aws:s3:::{bucket}/copy2"}
+    assert s3.get_object(Bucket=bucket, Key="copy2")["Body"].read() == data
+    # Multipart: the upload's context seals the data key every part is written with.
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms",
+                                    SSEKMSEncryptionContext=b64json(mine))
+    assert context_of(up) == {**mine, "aws:s3:arn": f"arn:aws:s3:::{bucket}/mp"}
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=data)
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == data
+    # The context survives a restart (it is in the record, and the data key opens with it).
+    silt.restart()
+    s3b = silt.boto3()
+    assert s3b.get_object(Bucket=bucket, Key="k")["Body"].read() == data
+    assert s3b.get_object(Bucket=bucket, Key="mp")["Body"].read() == data
+    # aws cli passes it as given and shows it back.
+    out = json.loads(silt.aws("s3api", "put-object", "--bucket", bucket, "--key", "cli", "--server-side-encryption",
+                              "aws:kms", "--ssekms-encryption-context", b64json({"tool": "cli"})).stdout)
+    assert json.loads(base64.b64decode(out["SSEKMSEncryptionContext"]))["tool"] == "cli"
+
+
+CONTEXT_MESSAGE = ("The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string "
+                   "holding JSON which represents a string-string map")
+
+
+@pytest.mark.parametrize("value", [
+    "not base64!",
+    base64.b64encode(b"not json").decode(),
+    b64json(["a", "b"]),
+    b64json({"a": 1}),
+    b64json({"a": {"b": "c"}}),
+    base64.b64encode(b'{"a":"\xff"}').decode(),
+], ids=["base64", "json", "array", "number", "nested", "not-utf8"])
+def test_sse_kms_bad_context_is_invalid_argument(silt, s3, bucket, value):
+    e = client_error(s3.put_object, Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms",
+                     SSEKMSEncryptionContext=value)
+    refused(e, "InvalidArgument", 400)
+    assert e.response["Error"]["Message"] == CONTEXT_MESSAGE
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="k")) == ("404", 404)
+    still_serving(s3, bucket)
+
+
+def signed_with(silt, operation, headers):
+    """A boto3 client that adds headers (signed) to every request of operation: the
+    hostile values boto3's own parameters cannot carry."""
+    client = silt.boto3()
+
+    def add(request, **_):
+        for k, v in headers.items():
+            request.headers[k] = v
+    client.meta.events.register(f"before-sign.s3.{operation}", add)
+    return client
+
+
+def test_sse_context_refusals(silt, s3, bucket):
+    # Longer than 8 KiB: refused before anything is stored.
+    e = client_error(s3.put_object, Bucket=bucket, Key="big", Body=b"x", ServerSideEncryption="aws:kms",
+                     SSEKMSEncryptionContext=b64json({"k": "v" * 8200}))
+    refused(e, "InvalidArgument", 400)
+    assert e.response["ResponseMetadata"]["RequestId"]
+    # A context without aws:kms (none, SSE-S3, SSE-C) is AWS's InvalidArgument.
+    for sse in ({}, dict(ServerSideEncryption="AES256"), SSEC):
+        e = client_error(s3.put_object, Bucket=bucket, Key="nokms", Body=b"x", SSEKMSEncryptionContext=b64json({}),
+                         **sse)
+        refused(e, "InvalidArgument", 400)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="nokms")) == ("404", 404)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="big")) == ("404", 404)
+    still_serving(s3, bucket)
+
+
+def test_sse_kms_bucket_keys(silt, s3, bucket):
+    kms = dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key")
+    r = s3.put_object(Bucket=bucket, Key="k", Body=b"v", BucketKeyEnabled=True, **kms)
+    assert r["BucketKeyEnabled"] is True
+    assert s3.head_object(Bucket=bucket, Key="k")["BucketKeyEnabled"] is True
+    assert s3.get_object(Bucket=bucket, Key="k")["BucketKeyEnabled"] is True
+    r = s3.put_object(Bucket=bucket, Key="off", Body=b"v", BucketKeyEnabled=False, **kms)
+    assert "BucketKeyEnabled" not in r and "BucketKeyEnabled" not in s3.head_object(Bucket=bucket, Key="off")
+    c = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k"}, BucketKeyEnabled=True,
+                       **kms)
+    assert c["BucketKeyEnabled"] is True
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp", BucketKeyEnabled=True, **kms)
+    assert up["BucketKeyEnabled"] is True
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=b"p")
+    assert part["BucketKeyEnabled"] is True
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["BucketKeyEnabled"] is True
+    # SSE-S3 objects have no bucket key to echo, as on AWS.
+    r = s3.put_object(Bucket=bucket, Key="s3", Body=b"v", ServerSideEncryption="AES256", BucketKeyEnabled=True)
+    assert "BucketKeyEnabled" not in r
+    # The default's BucketKeyEnabled applies to new SSE-KMS objects (and is answered as put).
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"},
+        "BucketKeyEnabled": True}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["BucketKeyEnabled"] is True
+    assert s3.put_object(Bucket=bucket, Key="d", Body=b"d")["BucketKeyEnabled"] is True
+    assert s3.put_object(Bucket=bucket, Key="d2", Body=b"d", **kms)["BucketKeyEnabled"] is True
+    assert "BucketKeyEnabled" not in s3.put_object(Bucket=bucket, Key="d3", Body=b"d", BucketKeyEnabled=False, **kms)
+    # A value that is no boolean is refused, and nothing is stored.
+    hostile = signed_with(silt, "PutObject", {"x-amz-server-side-encryption-bucket-key-enabled": "yes"})
+    refused(client_error(hostile.put_object, Bucket=bucket, Key="bad", Body=b"x", ServerSideEncryption="aws:kms"),
+            "InvalidArgument", 400)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="bad")) == ("404", 404)
+    # aws cli (--bucket-key-enabled) too.
+    out = json.loads(silt.aws("s3api", "put-object", "--bucket", bucket, "--key", "cli", "--server-side-encryption",
+                              "aws:kms", "--bucket-key-enabled").stdout)
+    assert out["BucketKeyEnabled"] is True
+    still_serving(s3, bucket)
+
+
 # --- bucket default encryption --------------------------------------------------------------------
 
 def test_bucket_default_encryption(silt, s3, bucket):

@@ -128,9 +128,7 @@ awaitable<s3::Result<std::string>> requested_acl(RequestContext& ctx, std::strin
 
 // The recorded owner of the request's bucket, as S3 names it.
 awaitable<s3::Result<ShownUser>> bucket_owner(RequestContext& ctx) {
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.head_bucket(ctx.req.bucket); });
-  if (!info) co_return info.error();
-  co_return names_of(ctx.svc, info->owner);
+  co_return co_await run_blocking(ctx.svc.blocking, [&] { return bucket_owner_of(ctx.svc, ctx.req.bucket); });
 }
 
 }  // namespace

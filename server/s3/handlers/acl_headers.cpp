@@ -4,7 +4,6 @@ namespace silt::server {
 
 std::vector<std::pair<std::string_view, std::string_view>> grant_headers(const S3Request& req) {
   std::vector<std::pair<std::string_view, std::string_view>> out;
-  if (!req.header) return out;
   for (auto name : auth::kGrantHeaders)
     if (req.has_header(name)) out.emplace_back(name, req.header_value(name));
   return out;

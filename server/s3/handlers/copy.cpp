@@ -90,6 +90,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   });
   if (!bucket) co_return bucket.error();
   meta.sse = sse->sse;
+  meta.writer = ctx.identity.user;
   const bool self = source->bucket == req.bucket && source->key == req.key &&
                     (source->version_id.empty() || source->version_id == src->version_id) && src->is_latest;
   s3::Result<ObjectInfo> info = s3::Error();
@@ -122,6 +123,7 @@ awaitable<Result> copy_object(RequestContext& ctx) {
   add_version_header(r, *info);
   if (src->version_id != "null") r.add("x-amz-copy-source-version-id", src->version_id);
   add_sse_headers(r, meta.sse, sse->customer_key_md5, ctx.svc.config.region);
+  add_sse_context_header(r, meta.sse);
   co_return r;
 }
 

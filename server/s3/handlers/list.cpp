@@ -7,6 +7,7 @@
 #include "server/http/blocking.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/owner.h"
 #include "server/s3/user_names.h"
 #include "server/s3/xml_writer.h"
 #include "util/hash.h"
@@ -57,10 +58,8 @@ void write_owner(XmlWriter& x, const ShownUser& user) {
   x.close("Owner");
 }
 
-void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, const RequestContext& ctx,
-                 bool fetch_owner) {
-  std::optional<ShownUser> owner;
-  if (fetch_owner) owner = names_of(ctx.svc, ctx.identity.user);
+// owner: the objects' owner when the listing shows it (bucket_owner_of).
+void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, const std::optional<ShownUser>& owner) {
   for (const auto& o : res.objects) {
     x.open("Contents");
     x.element("Key", enc(lr, o.key));
@@ -89,8 +88,17 @@ void add_header_fields(XmlWriter& x, const ListRequest& lr, const RequestContext
 // About what one listed entry takes in the response, to size the buffer once.
 constexpr size_t kEntryBytes = 256;
 
-awaitable<s3::Result<ListResult>> run_list(RequestContext& ctx, const ListParams& p) {
-  co_return co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_objects(ctx.req.bucket, p); });
+// The page, and the objects' owner when fetch_owner asks for it.
+awaitable<s3::Result<ListResult>> run_list(RequestContext& ctx, const ListParams& p, bool fetch_owner,
+                                           std::optional<ShownUser>& owner) {
+  co_return co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ListResult> {
+    auto res = ctx.svc.objects.list_objects(ctx.req.bucket, p);
+    if (!res || !fetch_owner) return res;
+    auto o = bucket_owner_of(ctx.svc, ctx.req.bucket);
+    if (!o) return o.error();
+    owner = std::move(*o);
+    return res;
+  });
 }
 }  // namespace
 
@@ -100,7 +108,8 @@ awaitable<Result> list_objects_v1(RequestContext& ctx) {
   std::string marker;
   if (auto* m = ctx.req.query_value("marker")) marker = *m;
   lr->params.after = marker;
-  auto res = co_await run_list(ctx, lr->params);
+  std::optional<ShownUser> owner;
+  auto res = co_await run_list(ctx, lr->params, true, owner);
   if (!res) co_return res.error();
 
   XmlWriter x("ListBucketResult", (res->objects.size() + res->prefixes.size()) * kEntryBytes);
@@ -109,7 +118,7 @@ awaitable<Result> list_objects_v1(RequestContext& ctx) {
   // NextMarker whenever truncated, not only with a delimiter: clients page on it (X-LST-02).
   if (res->truncated) x.element("NextMarker", enc(*lr, res->last));
   x.element("IsTruncated", res->truncated ? "true" : "false");
-  add_entries(x, *lr, *res, ctx, true);
+  add_entries(x, *lr, *res, owner);
   co_return xml_response(x.finish());
 }
 
@@ -129,7 +138,8 @@ awaitable<Result> list_objects_v2(RequestContext& ctx) {
   }
   bool fetch_owner = false;
   if (auto* f = ctx.req.query_value("fetch-owner")) fetch_owner = *f == "true";
-  auto res = co_await run_list(ctx, lr->params);
+  std::optional<ShownUser> owner;
+  auto res = co_await run_list(ctx, lr->params, fetch_owner, owner);
   if (!res) co_return res.error();
 
   XmlWriter x("ListBucketResult", (res->objects.size() + res->prefixes.size()) * kEntryBytes);
@@ -140,7 +150,7 @@ awaitable<Result> list_objects_v2(RequestContext& ctx) {
   if (res->truncated) x.element("NextContinuationToken", base64_encode(res->last));
   if (!start_after.empty()) x.element("StartAfter", enc(*lr, start_after));
   x.element("IsTruncated", res->truncated ? "true" : "false");
-  add_entries(x, *lr, *res, ctx, fetch_owner);
+  add_entries(x, *lr, *res, owner);
   co_return xml_response(x.finish());
 }
 
@@ -156,8 +166,15 @@ awaitable<Result> list_object_versions(RequestContext& ctx) {
   if (auto* v = ctx.req.query_value("version-id-marker")) p.version_id_marker = *v;
   if (!p.version_id_marker.empty() && p.key_marker.empty())
     co_return s3::Error(s3::Code::InvalidArgument, "A version-id marker cannot be specified without a key marker.");
-  auto res =
-      co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_object_versions(ctx.req.bucket, p); });
+  ShownUser owner;
+  auto res = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<VersionListResult> {
+    auto list = ctx.svc.objects.list_object_versions(ctx.req.bucket, p);
+    if (!list) return list;
+    auto o = bucket_owner_of(ctx.svc, ctx.req.bucket);
+    if (!o) return o.error();
+    owner = std::move(*o);
+    return list;
+  });
   if (!res) co_return res.error();
 
   XmlWriter x("ListVersionsResult", (res->versions.size() + res->prefixes.size()) * kEntryBytes);
@@ -169,7 +186,6 @@ awaitable<Result> list_object_versions(RequestContext& ctx) {
     x.element("NextVersionIdMarker", res->next_version_id_marker);
   }
   x.element("IsTruncated", res->truncated ? "true" : "false");
-  const ShownUser caller = names_of(ctx.svc, ctx.identity.user);
   for (const auto& v : res->versions) {
     const char* kind = v.delete_marker ? "DeleteMarker" : "Version";
     x.open(kind);
@@ -182,7 +198,7 @@ awaitable<Result> list_object_versions(RequestContext& ctx) {
       x.element("Size", std::to_string(v.size));
       x.element("StorageClass", v.meta.storage_class.empty() ? "STANDARD" : v.meta.storage_class);
     }
-    write_owner(x, caller);
+    write_owner(x, owner);
     x.close(kind);
   }
   for (const auto& pre : res->prefixes) {

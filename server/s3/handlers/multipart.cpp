@@ -119,6 +119,8 @@ s3::Result<std::unique_ptr<ObjectWriter>> part_writer(RequestContext& ctx, int n
   const auto& req = ctx.req;
   auto up = ctx.svc.objects.get_upload(req.bucket, req.key, upload_id(req));
   if (!up) return up.error();
+  // The completed object gets the upload's lock, so each part's body is checked as a locked PutObject's.
+  if (auto st = check_locked_put_integrity(req, up->meta.lock, "Put Part"); !st) return st.error();
   sse = up->meta.sse;
   key = data_key_for(sse, req, *ctx.svc.keys);
   if (!key) return key.error();
@@ -147,6 +149,7 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
     if (!sse) return sse.error();
     // The upload's data key, sealed, travels in its meta: every part is encrypted with it.
     meta->sse = sse->sse;
+    meta->writer = ctx.identity.user;
     return ctx.svc.objects.create_upload(req.bucket, req.key, *meta);
   });
   if (!up) co_return up.error();
@@ -160,6 +163,7 @@ awaitable<Result> create_multipart_upload(RequestContext& ctx) {
     r.add("x-amz-checksum-algorithm", std::string(algo));
   if (!meta->checksum_type.empty()) r.add("x-amz-checksum-type", meta->checksum_type);
   add_sse_headers(r, meta->sse, sse->customer_key_md5, ctx.svc.config.region);
+  add_sse_context_header(r, meta->sse);
   co_return r;
 }
 
@@ -284,8 +288,14 @@ awaitable<Result> list_parts(RequestContext& ctx) {
   if (!marker) co_return marker.error();
   auto max_parts = int_param(req, "max-parts", kMaxList, 0, kMaxList);
   if (!max_parts) co_return max_parts.error();
-  auto list = co_await run_blocking(ctx.svc.blocking, [&] {
-    return ctx.svc.objects.list_parts(req.bucket, req.key, upload_id(req), *marker, *max_parts);
+  ShownUser owner;
+  auto list = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<PartList> {
+    auto parts = ctx.svc.objects.list_parts(req.bucket, req.key, upload_id(req), *marker, *max_parts);
+    if (!parts) return parts;
+    auto o = bucket_owner_of(ctx.svc, req.bucket);
+    if (!o) return o.error();
+    owner = std::move(*o);
+    return parts;
   });
   if (!list) co_return list.error();
   pugi::xml_document doc;
@@ -293,9 +303,8 @@ awaitable<Result> list_parts(RequestContext& ctx) {
   add_text(root, "Bucket", req.bucket);
   add_text(root, "Key", req.key);
   add_text(root, "UploadId", upload_id(req));
-  const ShownUser caller = names_of(ctx.svc, ctx.identity.user);
-  add_owner(root, caller, "Initiator");
-  add_owner(root, caller);
+  add_owner(root, initiator_of(ctx.svc, list->upload.meta, owner), "Initiator");
+  add_owner(root, owner);
   add_text(root, "StorageClass", storage_class(list->upload.meta));
   add_text(root, "PartNumberMarker", std::to_string(*marker));
   // Always present: some clients page on it without looking at IsTruncated.
@@ -329,7 +338,15 @@ awaitable<Result> list_multipart_uploads(RequestContext& ctx) {
     url = true;
   }
   auto enc = [&](std::string_view s) { return url ? uri_encode(s, true) : std::string(s); };
-  auto list = co_await run_blocking(ctx.svc.blocking, [&] { return ctx.svc.objects.list_uploads(req.bucket, p); });
+  ShownUser owner;
+  auto list = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<UploadList> {
+    auto uploads = ctx.svc.objects.list_uploads(req.bucket, p);
+    if (!uploads) return uploads;
+    auto o = bucket_owner_of(ctx.svc, req.bucket);
+    if (!o) return o.error();
+    owner = std::move(*o);
+    return uploads;
+  });
   if (!list) co_return list.error();
   pugi::xml_document doc;
   auto root = new_s3_document(doc, "ListMultipartUploadsResult");
@@ -345,13 +362,12 @@ awaitable<Result> list_multipart_uploads(RequestContext& ctx) {
   add_text(root, "MaxUploads", std::to_string(p.max_uploads));
   if (url) add_text(root, "EncodingType", "url");
   add_text(root, "IsTruncated", list->truncated ? "true" : "false");
-  const ShownUser caller = names_of(ctx.svc, ctx.identity.user);
   for (const auto& u : list->uploads) {
     auto node = root.append_child("Upload");
     add_text(node, "Key", enc(u.key));
     add_text(node, "UploadId", u.upload_id);
-    add_owner(node, caller, "Initiator");
-    add_owner(node, caller);
+    add_owner(node, initiator_of(ctx.svc, u.meta, owner), "Initiator");
+    add_owner(node, owner);
     add_text(node, "StorageClass", storage_class(u.meta));
     add_text(node, "Initiated", iso8601_ms(u.initiated_ms));
   }

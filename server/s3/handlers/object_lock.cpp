@@ -69,16 +69,15 @@ s3::Result<ObjectLock> lock_for_new_version(ObjectLayer& objects, const S3Reques
   return ObjectLock{};
 }
 
-s3::Status check_locked_put_integrity(const S3Request& req, const ObjectLock& lock) {
+s3::Status check_locked_put_integrity(const S3Request& req, const ObjectLock& lock, std::string_view what) {
   if (lock.mode.empty() && !lock.legal_hold) return {};
   if (req.has_header("content-md5")) return {};
   for (const auto& [name, value] : req.fields()) {
     if (name.size() > 15 && iequals(name.substr(0, 15), "x-amz-checksum-")) return {};
     if (iequals(name, "x-amz-trailer") && to_lower(value).find("x-amz-checksum-") != std::string::npos) return {};
   }
-  return s3::Error(s3::Code::InvalidRequest,
-                   "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock "
-                   "parameters");
+  return s3::Error(s3::Code::InvalidRequest, "Content-MD5 OR x-amz-checksum- HTTP header is required for " +
+                                                 std::string(what) + " requests with Object Lock parameters");
 }
 
 boost::asio::awaitable<bool> governance_bypass(RequestContext& ctx) {

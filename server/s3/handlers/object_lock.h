@@ -19,9 +19,11 @@ namespace silt::server {
 // bucket's configuration.
 s3::Result<ObjectLock> lock_for_new_version(ObjectLayer& objects, const S3Request& req);
 
-// AWS's rule for a PutObject that gets a lock: the body must carry an integrity check
-// (Content-MD5, an x-amz-checksum-* header or trailer). InvalidRequest otherwise.
-s3::Status check_locked_put_integrity(const S3Request& req, const ObjectLock& lock);
+// AWS's rule for a PutObject that gets a lock, and an UploadPart of an upload that will:
+// the body must carry an integrity check (Content-MD5, an x-amz-checksum-* header or
+// trailer). InvalidRequest otherwise, naming the request as `what` ("Put Object", "Put Part").
+s3::Status check_locked_put_integrity(const S3Request& req, const ObjectLock& lock,
+                                      std::string_view what = "Put Object");
 
 // Whether the request's x-amz-bypass-governance-retention: true is honoured: it is for a
 // caller allowed s3:BypassGovernanceRetention (access_check.h) and ignored otherwise, so

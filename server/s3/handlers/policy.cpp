@@ -8,6 +8,7 @@
 #include "server/s3/bucket_access.h"
 #include "server/s3/bucket_settings.h"
 #include "server/s3/handlers/handlers.h"
+#include "server/s3/user_names.h"
 
 namespace silt::server::handlers {
 
@@ -18,13 +19,17 @@ s3::Error no_policy(const std::string& bucket) {
 }
 
 // The principals a policy names must be users silt knows (AWS refuses unknown IAM users
-// the same way); "arn:aws:iam::...:root" is the account, i.e. the admin.
+// the same way), and so must the canonical ids of CanonicalUser principals;
+// "arn:aws:iam::...:root" is the account, i.e. the admin.
 s3::Status check_principals(const auth::Policy& policy, const RequestContext& ctx) {
   if (!ctx.credentials) return {};
   for (const auto& st : policy.statements)
     for (const auto& p : st.principals)
       if (p.rfind("arn:", 0) != 0 && !ctx.credentials->find(p))
         return s3::Error(s3::Code::MalformedPolicy, "Invalid principal in policy");
+  for (const auto& st : policy.statements)
+    for (const auto& id : st.canonical_ids)
+      if (!display_name_of_id(ctx.svc, id)) return s3::Error(s3::Code::MalformedPolicy, "Invalid principal in policy");
   return {};
 }
 

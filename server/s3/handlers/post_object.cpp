@@ -19,6 +19,7 @@
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/handlers/object_headers.h"
+#include "server/s3/handlers/object_lock.h"
 #include "server/s3/handlers/tags.h"
 #include "server/s3/sse.h"
 #include "server/s3/unsupported_headers.h"
@@ -91,23 +92,53 @@ s3::Result<ObjectMeta> meta_from_form(const FormFields& fields) {
   return m;
 }
 
-// The form's encryption fields (x-amz-server-side-encryption*) as the headers of the
-// PutObject they stand for, so choose_sse applies PutObject's rules and the bucket's
-// default alike. Only the fields act, which the policy covers; the POST's own HTTP
-// headers are not signed, so they do not.
-S3Request encryption_request(const S3Request& req, const FormFields& fields) {
-  S3Request out;
-  out.bucket = req.bucket;
-  out.secure_transport = req.secure_transport;
-  constexpr std::string_view kPrefix = "x-amz-server-side-encryption";
+// The form fields that act as the PutObject headers of their names: encryption, Object
+// Lock and grants, as AWS takes them in a POST Object form.
+bool acting_field(std::string_view name) {
+  for (std::string_view prefix : {"x-amz-server-side-encryption", "x-amz-object-lock-", "x-amz-grant-"})
+    if (name.size() >= prefix.size() && iequals(name.substr(0, prefix.size()), prefix)) return true;
+  return false;
+}
+
+// req as the PutObject the form stands for: its key, and its acting fields as the headers
+// of their names, so choose_sse, lock_for_new_version, the grant parser and authorize()
+// apply PutObject's rules alike. Only the fields act, which the policy covers: the POST's
+// own headers (and URL parameters) of those names are not signed, so they are dropped
+// (header: where the filtered copy of req's header lives).
+S3Request form_request(const S3Request& req, const FormFields& fields, std::string_view key, RequestHeader& header) {
+  S3Request out = req;
+  out.key = std::string(key);
+  out.has_key = true;
+  if (req.header) {
+    header = *req.header;
+    std::vector<std::string> unsigned_names;
+    for (const auto& f : header)
+      if (acting_field(f.name_string())) unsigned_names.emplace_back(f.name_string());
+    for (const auto& name : unsigned_names) header.erase(name);
+    out.header = &header;
+  }
+  std::erase_if(out.query_headers, [](const auto& q) { return acting_field(q.first); });
   for (const auto& field : fields) {
     std::string name = to_lower(field.first);
-    if (name.rfind(kPrefix, 0) != 0) continue;
+    if (!acting_field(name)) continue;
     bool seen = false;
     for (const auto& [n, _] : out.query_headers) seen = seen || n == name;
     if (!seen) out.query_headers.emplace_back(name, *auth::form_field(fields, name));
   }
   return out;
+}
+
+// The ACL the form sets: its acl field (meta_from_form), or its x-amz-grant-* fields,
+// never both (InvalidRequest, as PutObject's headers).
+s3::Status add_form_grants(const S3Request& target, const FormFields& fields, ObjectMeta& meta) {
+  auto headers = grant_headers(target);
+  if (headers.empty()) return {};
+  if (auth::form_field(fields, "acl"))
+    return s3::Error(s3::Code::InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed");
+  auto grants = auth::parse_grant_headers(headers);
+  if (!grants) return grants.error();
+  meta.acl = auth::encode_grants(*grants, "");
+  return {};
 }
 
 // The object's URL for Location: S3 percent-encodes the whole key, '/' included.
@@ -344,9 +375,8 @@ awaitable<Result> post_object(RequestContext& ctx) {
   // (its own object ARN, so a policy's key patterns apply) with this ACL.
   std::vector<SentField> sent(fields.begin(), fields.end());
   if (auto st = refuse_unsupported("PostObject", req.secure_transport, sent); !st) co_return st.error();
-  S3Request target = req;
-  target.key = *key;
-  target.has_key = true;
+  RequestHeader target_header;
+  const S3Request target = form_request(req, fields, *key, target_header);
   const std::string acl = auth::form_field(fields, "acl").value_or("");
   if (!ctx.endpoint) co_return s3::Error(s3::Code::AccessDenied, "Access Denied");
   if (auto st = co_await authorize(ctx.svc, *id, target, *ctx.endpoint, acl); !st) co_return st.error();
@@ -357,17 +387,20 @@ awaitable<Result> post_object(RequestContext& ctx) {
   if (auto st = auth::check_post_policy(*policy, fields, req.bucket, now_ms()); !st) co_return st.error();
   auto meta = meta_from_form(fields);
   if (!meta) co_return meta.error();
+  if (auto st = add_form_grants(target, fields, *meta); !st) co_return st.error();
   std::string want_md5;
   if (auto md5 = auth::form_field(fields, "content-md5")) {
     if (!base64_decode(*md5, want_md5) || want_md5.size() != 16)
       co_return s3::Error(s3::Code::InvalidDigest, "The Content-MD5 you specified was invalid.");
   }
 
-  // The file, encrypted as a PutObject with the form's encryption fields would be.
-  const S3Request encryption = encryption_request(req, fields);
+  // The file, locked and encrypted as a PutObject with the form's fields would be.
   s3::Result<SseChoice> sse = SseChoice{};
   auto writer = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<std::unique_ptr<ObjectWriter>> {
-    sse = choose_sse(encryption, *ctx.svc.keys, ctx.svc.objects, meta->storage_class);
+    auto lock = lock_for_new_version(ctx.svc.objects, target);
+    if (!lock) return lock.error();
+    meta->lock = *lock;
+    sse = choose_sse(target, *ctx.svc.keys, ctx.svc.objects, meta->storage_class);
     if (!sse) return sse.error();
     auto w = ctx.svc.objects.create_object(req.bucket, *key, {}, meta->storage_class);
     if (!w) return w.error();
@@ -378,6 +411,7 @@ awaitable<Result> post_object(RequestContext& ctx) {
     co_return writer.error();
   }
   meta->sse = sse->sse;
+  meta->writer = id->user;
   ObjectWriter& w = **writer;
   auto stored = co_await form.store_file(w, auth::post_max_content_length(*policy), *policy);
   s3::Result<ObjectInfo> info = s3::Error{};

@@ -38,6 +38,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
   });
   if (!writer) co_return writer.error();
   meta->sse = sse->sse;
+  meta->writer = ctx.identity.user;
   ObjectWriter& w = **writer;
 
   auto st = co_await stream_body(ctx, w);
@@ -60,6 +61,7 @@ awaitable<Result> put_object(RequestContext& ctx) {
   add_version_header(r, *info);
   add_checksum_headers(r, *info);
   add_sse_headers(r, meta->sse, sse->customer_key_md5, ctx.svc.config.region);
+  add_sse_context_header(r, meta->sse);
   if (!expiration.empty()) r.add("x-amz-expiration", expiration);
   co_return r;
 }

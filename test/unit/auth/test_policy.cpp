@@ -29,7 +29,7 @@ Policy parsed(const std::string& doc) {
 
 PolicyEffect eval(const Policy& p, std::string_view user, std::string_view action, std::string_view resource,
                   const PolicyFacts* facts = nullptr) {
-  return evaluate(p, PolicyQuery{user.empty(), user, action, resource, facts});
+  return evaluate(p, PolicyQuery{user.empty(), user, action, resource, facts, false, {}});
 }
 
 const std::string kPublicRead =
@@ -129,6 +129,25 @@ TEST_CASE("named principals never match anonymous callers; * does") {
   CHECK(eval(p, "bob", "s3:GetObject", "arn:aws:s3:::b/k") == PolicyEffect::None);
   CHECK(eval(p, "", "s3:GetObject", "arn:aws:s3:::b/k") == PolicyEffect::None);
   CHECK(eval(parsed(kPublicRead), "", "s3:GetObject", "arn:aws:s3:::b/k") == PolicyEffect::Allow);
+}
+
+TEST_CASE("a CanonicalUser principal matches the user's canonical id, never a name") {
+  const std::string alice_id(64, 'a'), bob_id(64, 'b');
+  auto p = parsed(one(R"({"Effect":"Allow","Principal":{"CanonicalUser":")" + std::string(64, 'A') +
+                      R"("},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"})"));
+  auto as = [&](std::string_view user, std::string_view id) {
+    return evaluate(p, PolicyQuery{false, user, "s3:GetObject", "arn:aws:s3:::b/k", nullptr, false, id});
+  };
+  CHECK(as("alice", alice_id) == PolicyEffect::Allow);
+  CHECK(as("bob", bob_id) == PolicyEffect::None);
+  // A user whose name is the id matches only by its own id.
+  CHECK(as(alice_id, bob_id) == PolicyEffect::None);
+  CHECK(eval(p, "", "s3:GetObject", "arn:aws:s3:::b/k") == PolicyEffect::None);
+  // A user name where AWS takes a canonical id is an invalid principal.
+  CHECK(
+      malformed_message(one(
+          R"({"Effect":"Allow","Principal":{"CanonicalUser":"alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"})")) ==
+      "Invalid principal in policy");
 }
 
 TEST_CASE("NotAction and NotResource invert the match") {

@@ -28,7 +28,8 @@ Policy allow_if(const std::string& condition) {
 }
 
 bool allows(const Policy& p, const PolicyFacts& facts) {
-  return evaluate(p, PolicyQuery{false, "u", "s3:PutObject", "arn:aws:s3:::b/k", &facts}) == PolicyEffect::Allow;
+  return evaluate(p, PolicyQuery{false, "u", "s3:PutObject", "arn:aws:s3:::b/k", &facts, false, {}}) ==
+         PolicyEffect::Allow;
 }
 
 s3::Code refusal(const std::string& condition) {
@@ -98,9 +99,12 @@ TEST_CASE("tag keys: s3:ExistingObjectTag/<k> and s3:RequestObjectTag/<k> compar
   PolicyFacts tagged, wrong_case, untagged;
   tagged.set("s3:existingobjecttag/Project", "lake");
   wrong_case.set("s3:existingobjecttag/project", "lake");
-  CHECK(evaluate(*p, PolicyQuery{true, "", "s3:GetObject", "arn:aws:s3:::b/k", &tagged}) == PolicyEffect::Allow);
-  CHECK(evaluate(*p, PolicyQuery{true, "", "s3:GetObject", "arn:aws:s3:::b/k", &wrong_case}) == PolicyEffect::None);
-  CHECK(evaluate(*p, PolicyQuery{true, "", "s3:GetObject", "arn:aws:s3:::b/k", &untagged}) == PolicyEffect::None);
+  CHECK(evaluate(*p, PolicyQuery{true, "", "s3:GetObject", "arn:aws:s3:::b/k", &tagged, false, {}}) ==
+        PolicyEffect::Allow);
+  CHECK(evaluate(*p, PolicyQuery{true, "", "s3:GetObject", "arn:aws:s3:::b/k", &wrong_case, false, {}}) ==
+        PolicyEffect::None);
+  CHECK(evaluate(*p, PolicyQuery{true, "", "s3:GetObject", "arn:aws:s3:::b/k", &untagged, false, {}}) ==
+        PolicyEffect::None);
 
   auto r = allow_if(R"({"StringEquals":{"s3:RequestObjectTag/env":["dev","test"]}})");
   PolicyFacts dev, prod;
@@ -154,7 +158,7 @@ TEST_CASE("RestrictPublicBuckets: public statements admit no one; named users st
   PolicyFacts facts;
   facts.set("aws:sourceip", "10.1.2.3");
   auto q = [&](bool anon, std::string_view user, std::string_view action, std::string_view res, bool restrict) {
-    PolicyQuery query{anon, user, action, res, &facts};
+    PolicyQuery query{anon, user, action, res, &facts, false, {}};
     query.restrict_public = restrict;
     return evaluate(p, query);
   };

@@ -87,7 +87,7 @@ TEST_CASE("stored and plaintext sizes are inverse at every package edge") {
 }
 
 TEST_CASE("a sealed data key opens only with its key and only for its algorithm and key id") {
-  ObjectSse sse{"AES256", "m1", ""};
+  ObjectSse sse{"AES256", "m1", "", ""};
   const std::string kek(32, 'm'), dk = crypto::new_data_key();
   sse.sealed_key = crypto::seal_data_key(kek, sse, dk);
   CHECK(crypto::open_data_key(kek, sse) == dk);
@@ -105,12 +105,28 @@ TEST_CASE("a sealed data key opens only with its key and only for its algorithm 
   CHECK(crypto::open_data_key(kek, sse) == zk);
 }
 
+TEST_CASE("an SSE-KMS data key is bound to its encryption context") {
+  ObjectSse sse{"aws:kms", "k1", "", R"({"aws:s3:arn":"arn:aws:s3:::b/k","team":"a"})"};
+  const std::string kek(32, 'k'), dk = crypto::new_data_key();
+  sse.sealed_key = crypto::seal_data_key(kek, sse, dk);
+  CHECK(crypto::open_data_key(kek, sse) == dk);
+  ObjectSse altered = sse;
+  altered.context = R"({"aws:s3:arn":"arn:aws:s3:::b/k","team":"b"})";  // a record edited to claim another context
+  CHECK_FALSE(crypto::open_data_key(kek, altered));
+  altered.context.clear();  // or to drop it
+  CHECK_FALSE(crypto::open_data_key(kek, altered));
+  // A key sealed without a context (records older than the field) opens as before.
+  ObjectSse plain{"aws:kms", "k1", "", ""};
+  plain.sealed_key = crypto::seal_data_key(kek, plain, dk);
+  CHECK(crypto::open_data_key(kek, plain) == dk);
+}
+
 TEST_CASE("encrypted streams on real drives: whole and ranged reads, nothing readable without the key") {
   StorageEnv env;
   REQUIRE(env.layer->make_bucket("b").ok());
   const std::string dk = crypto::new_data_key();
   ObjectMeta meta;
-  meta.sse = {"AES256", "m1", "sealed"};
+  meta.sse = {"AES256", "m1", "sealed", ""};
   for (size_t size : {size_t{0}, size_t{1}, size_t{65536}, size_t{65537}, size_t{200000}}) {
     const std::string data = random_bytes(size, static_cast<unsigned>(size));
     auto info = put_encrypted(env, "k" + std::to_string(size), data, dk, meta, 3000);
@@ -140,7 +156,7 @@ TEST_CASE("a compressing key: packages shrink inside, keep their sizes, read bac
   REQUIRE(env.layer->make_bucket("b").ok());
   const std::string dk = crypto::new_data_key(3);
   ObjectMeta meta;
-  meta.sse = {"AES256", "m1", "sealed"};
+  meta.sse = {"AES256", "m1", "sealed", ""};
   // Compressible text, then random bytes (packages stored raw), then text again: both
   // kinds of package in one stream, and a short last one.
   std::string data;

@@ -195,7 +195,7 @@ TEST_CASE("a refused header still names the operation it addressed", "[endpoints
   h.method(verb::put);
   h.target("/b/k");
   h.set(http::field::host, "127.0.0.1:9000");
-  h.set("x-amz-server-side-encryption-context", "e30=");
+  h.set("x-amz-website-redirect-location", "/x");
   auto req = parse_s3_request(h, "");
   REQUIRE(req.ok());
   auto r = route(*req);

@@ -36,8 +36,9 @@ ObjectRecord full_record() {
   m.storage_class = "STANDARD_IA";
   m.tags = {{"k1", "v1"}, {"k2", ""}};
   m.acl = "public-read";
+  m.writer = "alice";
   m.lock = {"COMPLIANCE", 1900000000000, true, true};
-  m.sse = {"aws:kms", "key-1", "c2VhbGVk"};
+  m.sse = {"aws:kms", "key-1", "c2VhbGVk", R"({"aws:s3:arn":"arn:aws:s3:::b/k"})", true};
   r.layout.k = 4;
   r.layout.m = 2;
   r.layout.block_size = 1 << 20;
@@ -115,8 +116,16 @@ TEST_CASE("every field of a record survives the binary index value", "[binary-re
   CHECK(back->info.parts.size() == 2);  // derived for multipart objects, as from JSON
   CHECK(back->info.stored_bytes == 99);
   CHECK(back->parts[0].distribution == std::vector<int>{5, 4, 3, 2, 1, 0});
+  CHECK(back->info.meta.writer == "alice");
+  CHECK(decode_object_record(encode_object_record(full_record()))->info.meta.writer == "alice");
   CHECK(back->info.meta.lock.retain_until_ms == 1900000000000);
   CHECK(back->info.meta.sse.sealed_key == "c2VhbGVk");
+  CHECK(back->info.meta.sse.context == R"({"aws:s3:arn":"arn:aws:s3:::b/k"})");
+  CHECK(back->info.meta.sse.bucket_key);
+  auto json_back = decode_object_record(encode_object_record(full_record()));
+  REQUIRE(json_back.ok());
+  CHECK(json_back->info.meta.sse.context == back->info.meta.sse.context);
+  CHECK(json_back->info.meta.sse.bucket_key);
 }
 
 TEST_CASE("delete markers, negative times and non-UTF-8 keys in binary", "[binary-record]") {
