@@ -106,18 +106,21 @@ s3::Result<StoredUpload> read_upload(Backend& b, std::string_view bucket, std::s
   return contention("reading an upload");
 }
 
-// Every P entry of an upload: name -> value, in part order.
-s3::Result<std::map<std::string, std::string>> part_entries(Backend& b, const std::string& shard, std::string_view key,
-                                                            std::string_view upload_id) {
+// Every P entry of an upload: name -> value, in part order, read from u's shard as long
+// as it has the generation u read (SlowDown when it split meanwhile: read u again).
+s3::Result<std::map<std::string, std::string>> part_entries(Backend& b, const StoredUpload& u) {
   std::map<std::string, std::string> out;
-  const std::string scope = parts_scope(key, upload_id);
+  const std::string scope = parts_scope(u.info.key, u.info.upload_id);
   std::string after;
   for (bool more = true; more;) {
     std::map<std::string, bufferlist> page;
     librados::ObjectReadOperation op;
     int rv = 0;
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(u.gen));
     op.omap_get_vals2(after, scope, 1000, &page, &more, &rv);
-    if (int r = b.index.operate(shard, &op, nullptr); r < 0) return rados_error("list parts in", shard, r);
+    const int r = b.index.operate(u.shard, &op, nullptr);
+    if (r == -ECANCELED) return contention("reading the parts of an upload");
+    if (r < 0) return rados_error("list parts in", u.shard, r);
     for (auto& [k, v] : page) out.emplace(k, v.to_str());
     if (page.empty()) break;
     after = page.rbegin()->first;
@@ -161,8 +164,18 @@ s3::Status finish_upload(Backend& b, const StoredUpload& first) {
         if (id.is_string()) free.insert(id.get<std::string>());
   }
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto entries = part_entries(b, u.shard, u.info.key, u.info.upload_id);
-    if (!entries) return entries.error();
+    if (attempt > 0) {  // the shard splits or split: go on where the upload is now
+      backoff(attempt);
+      auto again = read_upload(b, u.info.bucket, u.info.key, u.info.upload_id);
+      if (!again) return again.error().code == s3::Code::NoSuchUpload ? s3::Status() : s3::Status(again.error());
+      u.shard = again->shard;
+      u.gen = again->gen;
+    }
+    auto entries = part_entries(b, u);
+    if (!entries) {
+      if (entries.error().code == s3::Code::SlowDown) continue;
+      return entries.error();
+    }
     const int64_t now = now_ms();  // parts are never read by anyone: no grace period
     auto it = entries->begin();
     int r = 0;
@@ -186,12 +199,6 @@ s3::Status finish_upload(Backend& b, const StoredUpload& first) {
     } while (r == 0 && it != entries->end());
     if (r == 0 || r == -ENOENT) return {};
     if (r != -ECANCELED) return rados_error("drop parts in", u.shard, r);
-    // The shard splits or split: go on where the upload is now.
-    backoff(attempt);
-    auto again = read_upload(b, u.info.bucket, u.info.key, u.info.upload_id);
-    if (!again) return again.error().code == s3::Code::NoSuchUpload ? s3::Status() : s3::Status(again.error());
-    u.shard = again->shard;
-    u.gen = again->gen;
   }
   return contention("removing an upload's parts");
 }
@@ -316,8 +323,11 @@ s3::Result<PartList> list_parts(Backend& b, std::string_view bucket, std::string
     std::map<std::string, bufferlist> page;
     librados::ObjectReadOperation op;
     int rv = 0;
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(u->gen));  // not split meanwhile
     op.omap_get_vals2(after, scope, static_cast<uint64_t>(max_parts) + 1 - out.parts.size(), &page, &more, &rv);
-    if (int r = b.index.operate(u->shard, &op, nullptr); r < 0) return rados_error("list parts in", u->shard, r);
+    const int r = b.index.operate(u->shard, &op, nullptr);
+    if (r == -ECANCELED) return contention("ListParts");  // the client retries; the map is read again
+    if (r < 0) return rados_error("list parts in", u->shard, r);
     for (const auto& [name, value] : page) {
       auto p = decode_uploaded_part(value.to_str());
       if (!p) return p.error();
@@ -347,7 +357,11 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
     }
     if (named.empty()) return s3::Error(s3::Code::MalformedXML, "You must specify at least one part");
     // 1. Judge the list against the parts as they are: a refused list changes nothing.
-    auto entries = part_entries(b, u->shard, key, upload_id);
+    auto entries = part_entries(b, *u);
+    if (!entries && entries.error().code == s3::Code::SlowDown) {  // split meanwhile: read again
+      backoff(attempt);
+      continue;
+    }
     if (!entries) return entries.error();
     auto parts = decode_parts(*entries);
     if (!parts) return parts.error();
@@ -364,7 +378,11 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       if (r < 0) return rados_error("freeze upload in", u->shard, r);
       u->raw = frozen;
       u->state = std::string(kCompleting);
-      entries = part_entries(b, u->shard, key, upload_id);
+      entries = part_entries(b, *u);
+      if (!entries && entries.error().code == s3::Code::SlowDown) {  // frozen, so retried from here
+        backoff(attempt);
+        continue;
+      }
       if (!entries) return entries.error();
       parts = decode_parts(*entries);
       if (!parts) return parts.error();
