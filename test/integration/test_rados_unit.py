@@ -32,7 +32,7 @@ def test_rados_split_of_1m_keys(ceph_cluster):
     binary = unit_binary()
     if not binary.exists():
         pytest.fail(f"{binary} not built", pytrace=False)
-    r = subprocess.run([str(binary), "rados split: 1M keys seeded and split under concurrent PUTs, each listed once"],
+    r = subprocess.run([str(binary), "rados split: 1M keys seeded and split under concurrent PUTs are each listed once"],
                        capture_output=True, text=True, timeout=3600,
                        env=dict(os.environ, SILT_CEPH_CONF=str(ceph_cluster.conf)))
     assert r.returncode == 0, r.stdout[-20000:] + r.stderr[-5000:]

@@ -324,11 +324,11 @@ void seed_under_puts(int n, uint64_t split_entries) {
 
 }  // namespace
 
-TEST_CASE("rados split: 20k keys seeded and split under concurrent PUTs, each listed once", "[rados][split]") {
+TEST_CASE("rados split: 20k keys seeded and split under concurrent PUTs are each listed once", "[rados][split]") {
   seed_under_puts(20000, 2000);
 }
 
-TEST_CASE("rados split: 1M keys seeded and split under concurrent PUTs, each listed once", "[.slow][rados][split]") {
+TEST_CASE("rados split: 1M keys seeded and split under concurrent PUTs are each listed once", "[.slow][rados][split]") {
   seed_under_puts(1000000, 100000);
 }
 
