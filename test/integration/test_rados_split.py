@@ -13,7 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ceph_cluster import ceph_cluster  # noqa: F401
-from silt_server import SiltServer, bucket_name
+# The fixtures s3, s3b (a client of each gateway) and bucket (a fresh one) work on this
+# module's gateways.
+from test_rados_backend import bucket, s3, s3b, start_gateway  # noqa: F401
 
 SPLIT_ENTRIES = 200
 
@@ -26,17 +28,6 @@ def rados_config(path, ceph_conf, namespace):
         "storage_classes": {"STANDARD": "standard"},
     }))
     return path
-
-
-def start_gateway(workdir, config):
-    server = SiltServer(workdir)
-    server.args = ("--backend", "rados", "--config", str(config))
-    try:
-        server.start(timeout=60)
-    except RuntimeError as e:
-        server.stop()
-        pytest.fail(str(e), pytrace=False)
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -53,23 +44,6 @@ def gateways(ceph_cluster, namespace, tmp_path_factory):  # noqa: F811
     for s in servers:
         code = s.stop(timeout=10)
         assert code == 0, f"silt exit code after SIGTERM: {code}\n{s.log_tail()}"
-
-
-@pytest.fixture(scope="module")
-def s3(gateways):
-    return gateways[0].boto3()
-
-
-@pytest.fixture(scope="module")
-def s3b(gateways):
-    return gateways[1].boto3()
-
-
-@pytest.fixture
-def bucket(s3, request):
-    name = bucket_name(request.node.name)
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.fixture
