@@ -354,7 +354,7 @@ TEST_CASE("rados split: list page of 1000 at 10k and 1M keys", "[.bench]") {
     double med[2];
     for (size_t bi = 0; bi < buckets.size(); ++bi) {
       std::vector<double> ms;
-      for (int page = 0; page < 40; ++page) {
+      for (int page = 0; page < 100; ++page) {
         ListParams p;
         p.max_keys = 1000;
         p.after = seeded_key(static_cast<int>(rng() % static_cast<unsigned>(buckets[bi].second - 1000)));
@@ -367,7 +367,7 @@ TEST_CASE("rados split: list page of 1000 at 10k and 1M keys", "[.bench]") {
       med[bi] = median(ms);
     }
     std::printf(
-        "run %d: page of 1000, median of 40 at random positions: 10k keys %.2f ms, 1M keys %.2f ms, "
+        "run %d: page of 1000, median of 100 at random positions: 10k keys %.2f ms, 1M keys %.2f ms, "
         "ratio %.2f\n",
         run + 1, med[0], med[1], med[1] / med[0]);
   }
