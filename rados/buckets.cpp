@@ -7,6 +7,7 @@
 #include <set>
 
 #include "rados/gc.h"
+#include "rados/split.h"
 #include "rados/uploads.h"
 #include "rados/versioning.h"
 
@@ -170,15 +171,19 @@ s3::Status delete_bucket(Backend& b, std::string_view name) {
     };
     // 1. Close every shard: from now on every commit to them fails its state assertion.
     int r = 0;
+    std::string busy_oid;
     for (const auto& range : map->ranges) {
       r = flip_state(b, range.shard.oid, kLive, kClosing);
       if (r == 0) closed.push_back(range.shard.oid);
-      if (r != 0 && r != -ENOENT) break;
+      if (r != 0 && r != -ENOENT) {
+        busy_oid = range.shard.oid;
+        break;
+      }
       r = 0;
     }
     if (r == -ECANCELED) {  // another DeleteBucket is at it, or a shard splits: wait for the outcome
       reopen();
-      backoff(attempt);
+      settle(b, name, busy_oid, attempt);  // finishes a dead gateway's split
       continue;
     }
     if (r < 0) {

@@ -372,3 +372,21 @@ TEST_CASE("rados split: list page of 1000 at 10k and 1M keys", "[.bench]") {
         run + 1, med[0], med[1], med[1] / med[0]);
   }
 }
+
+TEST_CASE("rados split: DeleteBucket meeting a dead gateway's split finishes it, then decides", "[rados][split]") {
+  RadosEnv dying = small_shards("", "copied");
+  RadosEnv next = small_shards(dying.cfg.name_space, "", 300);
+  REQUIRE(dying.layer->make_bucket("b").ok());
+  for (int i = 0; i < 40; ++i) REQUIRE(next.put("b", key_of(i), "x").ok());
+  auto m = dying.backend().shard_map("b");
+  REQUIRE(m.ok());
+  REQUIRE(!rados::split_shard(dying.backend(), "b", (*m)->ranges.front().shard).ok());
+  // Not SlowDown: the delete finishes the split after the timeout and sees both shards.
+  auto busy = next.layer->delete_bucket("b");
+  REQUIRE(!busy.ok());
+  CHECK(busy.error().code == s3::Code::BucketNotEmpty);
+  CHECK(shard_count(next, "b") == 2);
+  for (int i = 0; i < 40; ++i) REQUIRE(next.layer->delete_object("b", key_of(i), "", nullptr).ok());
+  REQUIRE(next.layer->delete_bucket("b").ok());
+  CHECK(next.layer->head_bucket("b").error().code == s3::Code::NoSuchBucket);
+}
