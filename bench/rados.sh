@@ -247,7 +247,7 @@ for size in $BIG; do
     [ ${#SERVERS[@]} = 1 ] || log "RGW stays at $have keys (RGW_MAX_KEYS)"
     SERVERS=(silt)
     log "seeding $((want - have)) keys into lb/ on silt through silt-seed-rados (load $(loadavg))"
-    out=$("$SEEDER" --ceph-conf "$CONF" --index-pool bench.silt.index --bucket silt-bench --template lb/s1-obj-00000000 \
+    out=$("$SEEDER" --ceph-conf "$CONF" --index-pool bench.silt.index --bucket silt-bench \
       --prefix "lb/s$stage-" -n $((want - have))) || { log "silt-seed-rados failed"; exit 1; }
     echo "silt $(($(date +%s) - t0)) s: $out" >"$WORK/setup-silt.time"
   fi

@@ -99,22 +99,30 @@ DataPool* Backend::pool_for_class(std::string_view storage_class) const {
   return nullptr;
 }
 
-s3::Result<std::string> Backend::bucket_shard(std::string_view bucket) {
+s3::Result<std::shared_ptr<const ShardMap>> Backend::shard_map(std::string_view bucket) {
   {
     std::lock_guard lock(cache_mu_);
-    if (auto it = shard_of_.find(bucket); it != shard_of_.end()) return it->second;
+    if (auto it = maps_.find(bucket); it != maps_.end()) return it->second;
   }
   auto rec = read_bucket(*this, bucket);
   if (!rec) return rec.error();
-  std::string oid = shard_oid(rec->record.id);
+  auto m = load_shard_map(*this, rec->record.id);
+  if (!m) return m.error();
+  auto shared = std::make_shared<const ShardMap>(std::move(*m));
   std::lock_guard lock(cache_mu_);
-  shard_of_[std::string(bucket)] = oid;
-  return oid;
+  maps_[std::string(bucket)] = shared;
+  return shared;
+}
+
+s3::Result<ShardRef> Backend::shard_for(std::string_view bucket, std::string_view key) {
+  auto m = shard_map(bucket);
+  if (!m) return m.error();
+  return (*m)->ranges[(*m)->index_of(key)].shard;
 }
 
 void Backend::forget_bucket(std::string_view bucket) {
   std::lock_guard lock(cache_mu_);
-  if (auto it = shard_of_.find(bucket); it != shard_of_.end()) shard_of_.erase(it);
+  if (auto it = maps_.find(bucket); it != maps_.end()) maps_.erase(it);
 }
 
 }  // namespace silt::rados

@@ -5,7 +5,9 @@
 // Index pool (replicated), all in the configured namespace:
 //   silt.root            omap  B<bucket> -> bucket record (JSON: id, created, versioning, owner)
 //                              C<bucket>\0<name> -> bucket config document, as given
-//   silt.b.<id>.s.0      one bucket's index shard. xattr "state": "live" | "closing".
+//   silt.b.<id>.map      the bucket's shard map (rados/shard_map.h); absent until its first split
+//   silt.b.<id>.s.<n>    one index shard (s.0 the first): the keys of one range of the map.
+//                        xattrs "state": "live" | "splitting" | "closing", "gen", "versioning".
 //                        omap  O<key> -> latest version (listing header + object record JSON)
 //                              V<ekey>\0\1<vkey> -> every version (same value)
 //                              U<ekey>\0\1<upload id> -> multipart upload (upload JSON + "state")
@@ -16,7 +18,7 @@
 // Data pools (EC): <data id>.<n>, the n-th stripe_bytes of a version's data (one zstd
 // frame when the pool compresses and that is smaller, rados/frames.h), written once
 // with write_full and never changed.
-// Every entry of one object key is in its bucket's one shard object, so every S3
+// Every entry of one object key is in one shard object (rados/shard_map.h), so every S3
 // mutation is one atomic ObjectWriteOperation guarded by omap_cmp/cmpxattr.
 // Omap values are never empty: an absent entry compares equal to "" in omap_cmp.
 #pragma once
@@ -32,6 +34,7 @@
 #include "index/object_record.h"
 #include "rados/connection.h"
 #include "rados/rados_config.h"
+#include "rados/shard_map.h"
 
 namespace silt::rados {
 
@@ -99,15 +102,21 @@ struct Backend {
   DataPool* pool(std::string_view name) const;
   DataPool* pool_for_class(std::string_view storage_class) const;
 
-  // Bucket name -> shard object id. A cached id stays right: a deleted bucket's shard
-  // object is removed, so using a stale id fails with ENOENT and the caller forgets
-  // it (forget_bucket) and looks again.
-  s3::Result<std::string> bucket_shard(std::string_view bucket);
+  // The one answer to "which shard": bucket name -> its shard map (cached), and the
+  // shard of one key. A cached map may be stale: a deleted bucket's shards are gone
+  // (ENOENT) and a split shard's generation changed (rados/shard_map.h); the caller
+  // then forgets it (forget_bucket) and looks again.
+  s3::Result<std::shared_ptr<const ShardMap>> shard_map(std::string_view bucket);
+  s3::Result<ShardRef> shard_for(std::string_view bucket, std::string_view key);
   void forget_bucket(std::string_view bucket);
+
+  // Commits per shard object since this gateway last counted its entries (rados/split.h).
+  std::mutex split_mu;
+  std::map<std::string, uint64_t, std::less<>> commits_since_count;
 
  private:
   std::mutex cache_mu_;
-  std::map<std::string, std::string, std::less<>> shard_of_;
+  std::map<std::string, std::shared_ptr<const ShardMap>, std::less<>> maps_;
 };
 
 }  // namespace silt::rados

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "rados/gc.h"
+#include "rados/split.h"
 #include "rados/uploads.h"
 #include "rados/versioning.h"
 
@@ -166,25 +167,54 @@ s3::Status delete_bucket(Backend& b, std::string_view name) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_bucket(b, name);
     if (!cur) return cur.error();
-    const std::string oid = shard_oid(cur->record.id);
-    // 1. Close the shard: from now on every commit to it fails its state assertion.
-    int r = flip_state(b, oid, kLive, kClosing);
-    if (r == -ECANCELED) {  // another DeleteBucket is at it: wait for its outcome
+    auto map = load_shard_map(b, cur->record.id);
+    if (!map) return map.error();
+    std::vector<std::string> closed;
+    auto reopen = [&] {
+      for (const auto& oid : closed) (void)flip_state(b, oid, kClosing, kLive);
+    };
+    // 1. Close every shard: from now on every commit to them fails its state assertion.
+    int r = 0;
+    std::string busy_oid;
+    for (const auto& range : map->ranges) {
+      r = flip_state(b, range.shard.oid, kLive, kClosing);
+      if (r == 0) closed.push_back(range.shard.oid);
+      if (r != 0 && r != -ENOENT) {
+        busy_oid = range.shard.oid;
+        break;
+      }
+      r = 0;
+    }
+    if (r == -ECANCELED) {  // another DeleteBucket is at it, or a shard splits: wait for the outcome
+      reopen();
+      settle(b, name, busy_oid, attempt);  // finishes a dead gateway's split
+      continue;
+    }
+    if (r < 0) {
+      reopen();
+      return rados_error("close shards of bucket", name, r);
+    }
+    // A split finished between reading the map and closing: its new shard is open.
+    auto now = load_shard_map(b, cur->record.id);
+    if (!now || now->gen != map->gen) {
+      reopen();
+      if (!now) return now.error();
       backoff(attempt);
       continue;
     }
-    if (r < 0 && r != -ENOENT) return rados_error("close shard", oid, r);
-    // 2. Empty? Otherwise reopen it.
-    auto busy = shard_has_entries(b, oid);
-    if (!busy || *busy) {
-      (void)flip_state(b, oid, kClosing, kLive);
-      if (!busy) return busy.error();
-      return s3::Error(s3::Code::BucketNotEmpty, "The bucket you tried to delete is not empty");
+    // 2. Empty? Otherwise reopen them.
+    for (const auto& range : map->ranges) {
+      auto busy = shard_has_entries(b, range.shard.oid);
+      if (!busy || *busy) {
+        reopen();
+        if (!busy) return busy.error();
+        return s3::Error(s3::Code::BucketNotEmpty, "The bucket you tried to delete is not empty");
+      }
     }
     // 3. The record and its configs go in one op, guarded by the record as read.
     auto configs = config_entries(b, name);
     if (!configs) {
-      (void)flip_state(b, oid, kClosing, kLive);
+      reopen();
       return configs.error();
     }
     configs->insert(bucket_entry(name));
@@ -194,17 +224,22 @@ s3::Status delete_bucket(Backend& b, std::string_view name) {
     op.omap_rm_keys(*configs);
     r = b.index.operate(kRootObject, &op);
     if (r < 0) {
-      (void)flip_state(b, oid, kClosing, kLive);
+      reopen();
       if (r != -ECANCELED) return rados_error("remove bucket from", kRootObject, r);
       backoff(attempt);  // the owner changed meanwhile: decide again
       continue;
     }
-    // 4. No record names the shard now: free the data of its uploads' parts and what it
-    // still queues for GC, then it.
+    // 4. No record names the shards now: free the data of their uploads' parts and what
+    // they still queue for GC, then them and the map.
     b.forget_bucket(name);
-    if (auto s = drop_all_parts(b, oid); !s) return s;
-    if (auto s = drain_gc(b, oid); !s) return s;
-    if (r = b.index.remove(oid); r < 0 && r != -ENOENT) return rados_error("remove shard", oid, r);
+    for (const auto& range : map->ranges) {
+      const std::string& oid = range.shard.oid;
+      if (auto s = drop_all_parts(b, oid); !s) return s;
+      if (auto s = drain_gc(b, oid); !s) return s;
+      if (r = b.index.remove(oid); r < 0 && r != -ENOENT) return rados_error("remove shard", oid, r);
+    }
+    if (r = b.index.remove(map_oid(cur->record.id)); r < 0 && r != -ENOENT)
+      return rados_error("remove shard map of bucket", name, r);
     return {};
   }
   return contention("DeleteBucket");
@@ -260,7 +295,10 @@ s3::Status set_bucket_owner(Backend& b, std::string_view name, std::string_view 
 
 s3::Status publish_versioning(Backend& b, std::string_view name, uint64_t epoch, Versioning state) {
   return update_root(b, name, "set bucket versioning", [&](StoredBucket& cur, librados::ObjectWriteOperation& op) {
-    if (cur.record.versioning_epoch >= epoch) return s3::Status();  // a later change's copy: keep it
+    // A later change's copy stays (at one epoch, the shards' order: rados/versioning.h).
+    if (cur.record.versioning_epoch > epoch ||
+        (cur.record.versioning_epoch == epoch && versioning_name(cur.record.info.versioning) >= versioning_name(state)))
+      return s3::Status();
     cur.record.versioning_epoch = epoch;
     cur.record.info.versioning = state;
     op.omap_set({{bucket_entry(name), to_bl(encode_bucket(cur.record))}});

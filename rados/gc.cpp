@@ -184,13 +184,16 @@ s3::Result<uint64_t> gc_pass(Backend& b, int64_t now_ms) {
   if (!buckets) return buckets.error();
   uint64_t done = 0;
   for (const auto& info : *buckets) {
-    auto shard = b.bucket_shard(info.name);
-    if (!shard) continue;  // deleted meanwhile
-    if (auto s = sweep_intents(b, *shard, now_ms); !s) return s.error();
-    if (auto s = sweep_uploads(b, *shard, now_ms); !s) return s.error();
-    auto n = collect(b, *shard, now_ms);
-    if (!n) return n.error();
-    done += *n;
+    b.forget_bucket(info.name);  // every shard, as the map is now
+    auto m = b.shard_map(info.name);
+    if (!m) continue;  // deleted meanwhile
+    for (const auto& range : (*m)->ranges) {
+      if (auto s = sweep_intents(b, range.shard.oid, now_ms); !s) return s.error();
+      if (auto s = sweep_uploads(b, info.name, range.shard.oid, now_ms); !s) return s.error();
+      auto n = collect(b, range.shard.oid, now_ms);
+      if (!n) return n.error();
+      done += *n;
+    }
   }
   return done;
 }

@@ -43,7 +43,7 @@ s3::Result<uint64_t> sweep_intents(Backend& b, const std::string& shard, int64_t
 s3::Result<uint64_t> gc_shard(Backend& b, const std::string& shard, int64_t now_ms);
 // Every entry, due or not: the bucket is gone and its shard is about to be removed.
 s3::Status drain_gc(Backend& b, const std::string& shard);
-// One pass over every bucket's shard (the GC thread): stale intents swept, due entries done.
+// One pass over every shard of every bucket (the GC thread): stale intents swept, due entries done.
 s3::Result<uint64_t> gc_pass(Backend& b, int64_t now_ms);
 
 // Removes data objects <data_id>.0 .. <data_id>.<count-1> of pool (absent ones too).

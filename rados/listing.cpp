@@ -9,6 +9,7 @@
 #include "index/upload_record.h"
 #include "index/version_page.h"
 #include "rados/objects.h"
+#include "rados/split.h"
 #include "rados/uploads.h"
 
 namespace silt::rados {
@@ -21,18 +22,20 @@ std::string past_all_under(const std::string& s) {
   return s + std::string(2 * kMaxKeyLength + 64, '\xff');
 }
 
-// Entries of one shard starting with scope, in order, fetched a page at a time.
+// Entries of a bucket starting with scope, in order, across its shards: a page of 1000
+// from the shard holding the position, and the next shard only at its range's start
+// (rados/shard_map.h). A shard that split meanwhile (its generation changed) makes the
+// cursor read the map again and go on from the same position.
 class Cursor {
  public:
-  Cursor(Backend& b, std::string shard, std::string scope)
-      : b_(b), shard_(std::move(shard)), scope_(std::move(scope)) {}
+  Cursor(Backend& b, std::string bucket, std::string scope)
+      : b_(b), bucket_(std::move(bucket)), scope_(std::move(scope)) {}
 
-  // Positions on the first entry greater than start_after (within scope).
+  // Positions on the first entry greater than start_after (within scope). -ENOENT: the
+  // bucket is gone; other errors as librados gives them.
   int seek(const std::string& start_after) {
-    page_.clear();
-    it_ = page_.end();
-    more_ = true;
     after_ = start_after;
+    if (int r = position(); r < 0) return r;
     return fetch();
   }
   bool valid() const { return it_ != page_.end(); }
@@ -43,25 +46,70 @@ class Cursor {
     if (++it_ != page_.end()) return 0;
     return fetch();
   }
+  const std::string& shard() const { return oid_; }
 
  private:
-  int fetch() {
-    page_.clear();
-    it_ = page_.end();
-    if (!more_) return 0;
-    librados::ObjectReadOperation op;
-    int rv = 0;
-    op.omap_get_vals2(after_, scope_, 1000, &page_, &more_, &rv);
-    int r = b_.index.operate(shard_, &op, nullptr);
-    if (r < 0) return r;
-    if (rv < 0) return rv;
-    it_ = page_.begin();
-    if (page_.empty()) more_ = false;
+  // The map as it is, and the range holding after_ (or the scope's start).
+  int position() {
+    auto m = b_.shard_map(bucket_);
+    if (!m) return m.error().code == s3::Code::NoSuchBucket ? -ENOENT : -EIO;
+    map_ = *m;
+    const std::string pos = std::max(after_, scope_);
+    shard_ = 0;
+    while (shard_ + 1 < map_->ranges.size() && map_->entry_floor(shard_ + 1, scope_[0]) <= pos) ++shard_;
+    more_ = true;
     return 0;
+  }
+  // Moves to the next range unless it starts past every entry of the scope.
+  bool advance() {
+    if (shard_ + 1 >= map_->ranges.size()) return false;
+    const std::string floor = map_->entry_floor(shard_ + 1, scope_[0]);
+    if (floor > scope_ && floor.compare(0, scope_.size(), scope_) != 0) return false;
+    ++shard_;
+    more_ = true;
+    return true;
+  }
+  int fetch() {
+    for (int stale = 0;;) {
+      page_.clear();
+      it_ = page_.end();
+      if (!more_ && !advance()) return 0;
+      const ShardRef& s = map_->ranges[shard_].shard;
+      oid_ = s.oid;
+      librados::ObjectReadOperation op;
+      int rv = 0;
+      op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+      op.omap_get_vals2(after_, scope_, 1000, &page_, &more_, &rv);
+      int r = b_.index.operate(s.oid, &op, nullptr);
+      if (r == -ECANCELED && ++stale < kMaxAttempts) {  // split since we read the map
+        settle(b_, bucket_, s.oid, stale);
+        if (r = position(); r < 0) return r;
+        continue;
+      }
+      if (r < 0) return r;
+      if (rv < 0) return rv;
+      // What sorts at or past the next range's start is not this shard's (a split's
+      // leftovers, being removed): the next range has it.
+      if (shard_ + 1 < map_->ranges.size()) {
+        auto cut = page_.lower_bound(map_->entry_floor(shard_ + 1, scope_[0]));
+        if (cut != page_.end()) {
+          page_.erase(cut, page_.end());
+          more_ = false;
+        }
+      }
+      if (page_.empty()) {
+        more_ = false;
+        continue;
+      }
+      it_ = page_.begin();
+      return 0;
+    }
   }
 
   Backend& b_;
-  std::string shard_, scope_, after_;
+  std::string bucket_, scope_, after_, oid_;
+  std::shared_ptr<const ShardMap> map_;
+  size_t shard_ = 0;
   std::map<std::string, bufferlist> page_;
   std::map<std::string, bufferlist>::iterator it_ = page_.end();
   bool more_ = true;
@@ -71,21 +119,20 @@ class Cursor {
 
 s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const ListParams& p) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto shard = b.bucket_shard(bucket);
-    if (!shard) return shard.error();
+    if (auto m = b.shard_map(bucket); !m) return m.error();
     ListResult res;
     const std::string scope = object_entry(p.prefix);
     // Entries after "O<after>", or from the scope's start when that is later.
     std::string start = p.after.empty() ? std::string() : object_entry(p.after);
     if (start < scope) start.clear();  // omap_get_vals2 starts at the filter prefix then
-    Cursor c(b, *shard, scope);
+    Cursor c(b, std::string(bucket), scope);
     int r = c.seek(start);
     if (r == -ENOENT) {
       b.forget_bucket(bucket);
       continue;
     }
     if (p.max_keys <= 0) {  // S3 answers max-keys=0 with nothing and IsTruncated=false
-      if (r < 0) return rados_error("list", *shard, r);
+      if (r < 0) return rados_error("list", c.shard(), r);
       return res;
     }
     int count = 0;
@@ -128,7 +175,7 @@ s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const L
       b.forget_bucket(bucket);
       continue;
     }
-    if (r < 0) return rados_error("list", *shard, r);
+    if (r < 0) return rados_error("list", c.shard(), r);
     return res;
   }
   return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
@@ -152,8 +199,7 @@ s3::Result<std::string> marker_vkey(Backend& b, std::string_view bucket, std::st
 
 s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket, const VersionListParams& p) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto shard = b.bucket_shard(bucket);
-    if (!shard) return shard.error();
+    if (auto m = b.shard_map(bucket); !m) return m.error();
     if (p.max_keys <= 0) return VersionListResult();
     const std::string scope = "V" + keys::escape_key(p.prefix);
     // As in list_uploads: start at key_marker's entries (or inside them, after the
@@ -174,7 +220,7 @@ s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket,
       if (!cur) return cur.error();
       return cur->rec ? cur->rec->version_key : std::string();
     });
-    Cursor c(b, *shard, scope);
+    Cursor c(b, std::string(bucket), scope);
     int r = c.seek(start);
     while (r == 0 && c.valid()) {
       auto next = page.offer(std::string_view(c.name()).substr(1), c.value());
@@ -187,7 +233,7 @@ s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket,
       b.forget_bucket(bucket);
       continue;
     }
-    if (r < 0) return rados_error("list versions in", *shard, r);
+    if (r < 0) return rados_error("list versions in", c.shard(), r);
     return page.finish();
   }
   return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
@@ -195,8 +241,7 @@ s3::Result<VersionListResult> list_versions(Backend& b, std::string_view bucket,
 
 s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const UploadListParams& p) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto shard = b.bucket_shard(bucket);
-    if (!shard) return shard.error();
+    if (auto m = b.shard_map(bucket); !m) return m.error();
     UploadList res;
     if (p.max_uploads <= 0) return res;
     const std::string scope = upload_scope(p.prefix);
@@ -204,7 +249,7 @@ s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const U
     // there and skip them one by one below, as the LevelDB index does.
     std::string start = p.key_marker.empty() ? std::string() : upload_scope(p.key_marker);
     if (start < scope) start.clear();
-    Cursor c(b, *shard, scope);
+    Cursor c(b, std::string(bucket), scope);
     int r = c.seek(start);
     int count = 0;
     while (r == 0 && c.valid()) {
@@ -261,7 +306,7 @@ s3::Result<UploadList> list_uploads(Backend& b, std::string_view bucket, const U
       b.forget_bucket(bucket);
       continue;
     }
-    if (r < 0) return rados_error("list uploads in", *shard, r);
+    if (r < 0) return rados_error("list uploads in", c.shard(), r);
     if (!res.truncated) {
       res.next_key_marker.clear();
       res.next_upload_id_marker.clear();

@@ -10,6 +10,7 @@
 #include "index/write_conditions.h"
 #include "rados/gc.h"
 #include "rados/record_copy.h"
+#include "rados/split.h"
 #include "rados/versioning.h"
 #include "util/time.h"
 
@@ -50,6 +51,7 @@ std::string versions_scope(std::string_view key) {
 void guard(librados::ObjectWriteOperation& op, const Current& c, std::string_view key, int* rv,
            const std::map<std::string, std::string>& also = {}) {
   op.assert_exists();
+  op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.gen));
   op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
   op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.versioning_raw));
   std::map<std::string, std::pair<bufferlist, int>> cmp{{object_entry(key), {to_bl(c.raw), LIBRADOS_CMPXATTR_OP_EQ}}};
@@ -178,8 +180,8 @@ void finish_op(librados::ObjectWriteOperation& op, const std::map<std::string, b
 }  // namespace
 
 s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto shard = b.bucket_shard(bucket);
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto shard = b.shard_for(bucket, key);
     if (!shard) return shard.error();
     librados::ObjectReadOperation op;
     std::map<std::string, bufferlist> attrs, vals, versions;
@@ -189,17 +191,32 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
     op.omap_get_vals_by_keys({entry}, &vals, &rv_vals);
     Current c;
     op.omap_get_vals2("", scope, kVersionPeek, &versions, &c.more_versions, &rv_versions);
-    int r = b.index.operate(*shard, &op, nullptr);
+    int r = b.index.operate(shard->oid, &op, nullptr);
     if (r == -ENOENT) {
+      b.forget_bucket(bucket);
+      if (attempt > 0) backoff(attempt);
+      continue;
+    }
+    if (r < 0) return rados_error("read", shard->oid, r);
+    auto attr = [&](const char* name) {
+      auto it = attrs.find(name);
+      return it == attrs.end() ? std::string() : it->second.to_str();
+    };
+    c.gen = attr(kGenXattr);
+    if (c.gen != shard->gen) {  // split since this gateway read the map, or splitting
+      if (attr(kStateXattr) == kSplitting)
+        await_live(b, bucket, shard->oid, attr(kSplitXattr), attempt);
+      else
+        backoff(attempt);
       b.forget_bucket(bucket);
       continue;
     }
-    if (r < 0) return rados_error("read", *shard, r);
-    c.shard = *shard;
-    if (auto it = attrs.find(kStateXattr); it != attrs.end()) c.live = it->second.to_str() == kLive;
-    if (auto it = attrs.find(kVersioningXattr); it != attrs.end()) c.versioning_raw = it->second.to_str();
+    c.shard = shard->oid;
+    c.live = attr(kStateXattr) == kLive;
+    if (attr(kStateXattr) == kSplitting) c.split = attr(kSplitXattr);
+    c.versioning_raw = attr(kVersioningXattr);
     auto v = decode_versioning(c.versioning_raw);
-    if (!v) return s3::Error(s3::Code::InternalError, "rados: corrupt versioning state in " + *shard);
+    if (!v) return s3::Error(s3::Code::InternalError, "rados: corrupt versioning state in " + shard->oid);
     c.versioning = v->state;
     for (auto& [name, value] : versions) c.versions.emplace_back(name.substr(scope.size()), value.to_str());
     if (auto it = vals.find(entry); it != vals.end()) {
@@ -214,7 +231,7 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
     }
     return c;
   }
-  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+  return contention("reading the index");
 }
 
 s3::Result<std::optional<StoredVersion>> find_version(Backend& b, const Current& cur, std::string_view key,
@@ -251,8 +268,8 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
-    if (!cur->live) {  // a DeleteBucket is deciding: it either gives up or the bucket goes
-      backoff(attempt);
+    if (!cur->live) {  // a DeleteBucket is deciding, or the shard splits: wait for either
+      await_live(b, bucket, cur->shard, cur->split, attempt);
       continue;
     }
     if (auto s = check_write_conditions(cur->rec, cond); !s) return s.error();
@@ -266,7 +283,10 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
     finish_op(op, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
-      case Next::Done: copy_record_to_data(b, bucket, key, rec); return rec;
+      case Next::Done:
+        copy_record_to_data(b, bucket, key, rec);
+        note_commit(b, bucket, ShardRef{cur->shard, cur->gen});
+        return rec;
       case Next::Retry: continue;
       case Next::Fail: return rados_error("commit object to", cur->shard, r);
     }
@@ -298,7 +318,7 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
     if ((*v)->rec.info.delete_marker)
       return delete_marker_error(version_id.empty() ? s3::Code::NoSuchKey : s3::Code::MethodNotAllowed, (*v)->rec);
     if (!cur->live) {
-      backoff(attempt);
+      await_live(b, bucket, cur->shard, cur->split, attempt);
       continue;
     }
     ObjectRecord rec = std::move((*v)->rec);
@@ -356,7 +376,7 @@ s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std
       marker.info.mtime_ms = now_ms();
       marker.layout.data_id = random_id();  // names nothing stored: the record is all of it
       if (!cur->live) {
-        backoff(attempt);
+        await_live(b, bucket, cur->shard, cur->split, attempt);
         continue;
       }
       if (auto s = prepare_commit(b, *cur, marker, nullptr, op, &rv, set, rm); !s) return s.error();
@@ -366,7 +386,7 @@ s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std
       if (!v) return v.error();
       if (!*v) return out;  // like a missing key: nothing to delete
       if (!cur->live) {
-        backoff(attempt);
+        await_live(b, bucket, cur->shard, cur->split, attempt);
         continue;
       }
       const StoredVersion& target = **v;

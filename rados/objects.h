@@ -30,10 +30,12 @@ namespace silt::rados {
 // The latest version of bucket/key, with the shard it came from. NoSuchBucket;
 // nullopt record when the key has none.
 struct Current {
-  std::string shard;
+  std::string shard;  // the key's shard object (rados/shard_map.h)
+  std::string gen;    // its generation as read: every op on it asserts it
   std::optional<ObjectRecord> rec;
-  std::string raw;   // the O entry as read ("" when absent)
-  bool live = true;  // the shard's state; false while a DeleteBucket decides
+  std::string raw;    // the O entry as read ("" when absent)
+  bool live = true;   // the shard's state; false while a DeleteBucket decides or it splits
+  std::string split;  // its split record while it splits (rados/split.h), else ""
   Versioning versioning = Versioning::Unversioned;
   std::string versioning_raw;  // the shard's versioning xattr as read ("" when absent)
   // The key's first V entries (vkey -> value), newest first, read in the same op.

@@ -55,6 +55,15 @@ struct RadosConfig {
   // it; a gateway trusts its cached bucket configs and users only while its watch was
   // confirmed within half of it. At least 10 s (librados pings every 5 s).
   uint32_t watch_timeout_s = 30;
+  // A shard whose omap passes this many entries splits in two (docs/cluster.md, "Index
+  // shards"): half the OSD's large-omap warning. 0: shards never split.
+  uint64_t split_entries = 100000;
+  // A split recorded longer ago than this is a dead gateway's: the next gateway that
+  // meets the shard finishes it.
+  int64_t split_timeout_ms = 30 * 1000;
+  // Tests only: the step after which a split stops as if its gateway died ("copied",
+  // "mapped", "regen", "trimmed"); empty: none.
+  std::string split_failpoint;
   // For `silt admin rados init` only: the CRUSH failure domain of the EC profiles it
   // makes (a single-host test cluster needs "osd") and each new pool's PG count.
   std::string failure_domain = "host";

@@ -11,6 +11,7 @@
 #include "rados/gc.h"
 #include "rados/objects.h"
 #include "rados/reader.h"
+#include "rados/split.h"
 #include "util/time.h"
 
 namespace silt::rados {
@@ -29,33 +30,42 @@ s3::Error changed() {
 // unless the commit took them (the destructor runs on every failure path).
 class Copy {
  public:
-  Copy(Backend& b, DataPool& to, std::string shard) : b_(b), to_(to), shard_(std::move(shard)) {}
+  // The intents go where bucket/key lives, and move with it when its shard splits.
+  Copy(Backend& b, DataPool& to, std::string bucket, std::string key)
+      : b_(b), to_(to), bucket_(std::move(bucket)), key_(std::move(key)) {}
   ~Copy() {
     if (committed_) return;
     for (size_t i = 0; i < ids_.size(); ++i) (void)remove_data(to_, ids_[i], objects_[i]);
+    auto shard = b_.shard_for(bucket_, key_);
+    if (!shard) return;
     librados::ObjectWriteOperation op;
     op.assert_exists();
     op.omap_rm_keys(intent_keys());
-    (void)b_.index.operate(shard_, &op);
+    (void)b_.index.operate(shard->oid, &op);
   }
 
   // One intent per new data id, in one op, before any data is written.
   s3::Status start(size_t streams) {
-    intent_raw_ = nlohmann::json{{"pool", to_.cfg.name}, {"started_ms", now_ms()}}.dump();
+    intent_raw_ = nlohmann::json{{"pool", to_.cfg.name}, {"started_ms", now_ms()}, {"key", key_}}.dump();
     std::map<std::string, bufferlist> set;
     for (size_t i = 0; i < streams; ++i) {
       ids_.push_back(random_id());
       objects_.push_back(0);
       set.emplace(intent_entry(ids_.back()), to_bl(intent_raw_));
     }
-    librados::ObjectWriteOperation op;
-    op.assert_exists();
-    op.omap_set(set);
-    if (int r = b_.index.operate(shard_, &op); r == -ENOENT)
-      return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
-    else if (r < 0)
-      return rados_error("record write intents in", shard_, r);
-    return {};
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      auto shard = b_.shard_for(bucket_, key_);
+      if (!shard) return shard.error();
+      librados::ObjectWriteOperation op;
+      guard_shard(op, *shard);
+      op.omap_set(set);
+      const int r = b_.index.operate(shard->oid, &op);
+      if (r == 0) return {};
+      if (r == -ENOENT) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+      if (r != -ECANCELED) return rados_error("record write intents in", shard->oid, r);
+      settle(b_, bucket_, shard->oid, attempt + 4);  // the shard splits or split
+    }
+    return contention("recording write intents");
   }
 
   // Copies `size` bytes from reader as stream i's objects; returns the bytes stored.
@@ -97,11 +107,19 @@ class Copy {
   // Whether our intents are all still as written; a commit that lost a race asks, so
   // a copy the sweeper took (a copy stalled past the intent timeout) stops retrying.
   s3::Status intact() {
+    auto shard = b_.shard_for(bucket_, key_);
+    if (!shard) return shard.error();
     librados::ObjectReadOperation rd;
-    std::map<std::string, bufferlist> vals;
-    int rv = 0;
+    std::map<std::string, bufferlist> vals, attrs;
+    int rv = 0, rv_attrs = 0;
+    rd.getxattrs(&attrs, &rv_attrs);
     rd.omap_get_vals_by_keys(intent_keys(), &vals, &rv);
-    if (int r = b_.index.operate(shard_, &rd, nullptr); r < 0 && r != -ENOENT) return rados_error("read", shard_, r);
+    if (int r = b_.index.operate(shard->oid, &rd, nullptr); r < 0 && r != -ENOENT)
+      return rados_error("read", shard->oid, r);
+    if ((attrs.count(kGenXattr) ? attrs[kGenXattr].to_str() : std::string()) != shard->gen) {
+      b_.forget_bucket(bucket_);  // a stale map: the next attempt knows better
+      return {};
+    }
     for (const auto& k : intent_keys()) {
       auto it = vals.find(k);
       if (it == vals.end() || it->second.to_str() != intent_raw_) return intent_lost();
@@ -120,7 +138,7 @@ class Copy {
 
   Backend& b_;
   DataPool& to_;
-  std::string shard_;
+  std::string bucket_, key_;
   std::string intent_raw_;
   std::vector<std::string> ids_;
   std::vector<uint64_t> objects_;  // data objects written (or tried) per id
@@ -154,10 +172,10 @@ s3::Result<uint64_t> transition_version(Backend& b, std::string_view bucket, std
   }
   DataPool* from = b.pool(old.layout.pool);
   if (!from) return s3::Error(s3::Code::InternalError, "rados: the version's pool " + old.layout.pool + " is gone");
-  auto shard = b.bucket_shard(bucket);
+  auto shard = b.shard_for(bucket, key);
   if (!shard) return shard.error();
 
-  Copy copy(b, to, *shard);
+  Copy copy(b, to, std::string(bucket), std::string(key));
   if (auto s = copy.start(old.parts.size()); !s) return s.error();
   ObjectRecord moved = old;
   moved.layout = ObjectLayout{to.profile.k, to.profile.m, b.cfg.stripe_bytes, "", {}, to.cfg.name, compression(to), 0};
@@ -169,7 +187,7 @@ s3::Result<uint64_t> transition_version(Backend& b, std::string_view bucket, std
     one.info.size = p.size;
     one.layout = old.layout;
     one.layout.data_id = p.data_id;
-    auto reader = open_reader(b, *shard, one, 0, p.size);
+    auto reader = open_reader(b, shard->oid, one, 0, p.size);
     if (!reader) return reader.error();
     auto stored = copy.stream(i, **reader, p.size, before_chunk);
     if (!stored) return stored.error();

@@ -10,6 +10,7 @@
 #include "index/multipart_record.h"
 #include "rados/gc.h"
 #include "rados/objects.h"
+#include "rados/split.h"
 #include "util/time.h"
 
 namespace silt::rados {
@@ -51,6 +52,7 @@ std::string encode_upload(const UploadInfo& u, std::string_view state, const std
 
 struct StoredUpload {
   std::string shard;
+  std::string gen;  // the shard's generation as read: changes assert it
   std::string raw;  // the U value as read: what a guarded change compares against
   std::string state;
   UploadInfo info;
@@ -65,28 +67,34 @@ bool in_progress(const StoredUpload& u) {
 // id), NoSuchBucket.
 s3::Result<StoredUpload> read_upload(Backend& b, std::string_view bucket, std::string_view key,
                                      std::string_view upload_id) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto shard = b.bucket_shard(bucket);
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto shard = b.shard_for(bucket, key);
     if (!shard) return shard.error();
     if (!keys::is_upload_id(upload_id)) return no_such_upload();
     const std::string entry = upload_entry(key, upload_id);
     librados::ObjectReadOperation op;
-    bufferlist state;
-    std::map<std::string, bufferlist> vals;
-    int rv_state = 0, rv_vals = 0;
-    op.getxattr(kStateXattr, &state, &rv_state);
+    std::map<std::string, bufferlist> attrs, vals;
+    int rv_attrs = 0, rv_vals = 0;
+    op.getxattrs(&attrs, &rv_attrs);
     op.omap_get_vals_by_keys({entry}, &vals, &rv_vals);
-    const int r = b.index.operate(*shard, &op, nullptr);
+    const int r = b.index.operate(shard->oid, &op, nullptr);
     if (r == -ENOENT) {
       b.forget_bucket(bucket);
+      if (attempt > 0) backoff(attempt);
       continue;
     }
-    if (r < 0) return rados_error("read", *shard, r);
+    if (r < 0) return rados_error("read", shard->oid, r);
+    const std::string gen = attrs.count(kGenXattr) ? attrs[kGenXattr].to_str() : std::string();
+    if (gen != shard->gen) {  // split since this gateway read the map
+      settle(b, bucket, shard->oid, attempt);
+      continue;
+    }
     auto it = vals.find(entry);
     if (it == vals.end()) return no_such_upload();
     StoredUpload u;
-    u.shard = *shard;
-    u.live = state.to_str() == kLive;
+    u.shard = shard->oid;
+    u.gen = gen;
+    u.live = attrs.count(kStateXattr) && attrs[kStateXattr].to_str() == kLive;
     u.raw = it->second.to_str();
     u.state = upload_state(u.raw);
     auto info = decode_upload_info(u.raw);
@@ -97,21 +105,24 @@ s3::Result<StoredUpload> read_upload(Backend& b, std::string_view bucket, std::s
     u.info.upload_id = std::string(upload_id);
     return u;
   }
-  return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+  return contention("reading an upload");
 }
 
-// Every P entry of an upload: name -> value, in part order.
-s3::Result<std::map<std::string, std::string>> part_entries(Backend& b, const std::string& shard, std::string_view key,
-                                                            std::string_view upload_id) {
+// Every P entry of an upload: name -> value, in part order, read from u's shard as long
+// as it has the generation u read (SlowDown when it split meanwhile: read u again).
+s3::Result<std::map<std::string, std::string>> part_entries(Backend& b, const StoredUpload& u) {
   std::map<std::string, std::string> out;
-  const std::string scope = parts_scope(key, upload_id);
+  const std::string scope = parts_scope(u.info.key, u.info.upload_id);
   std::string after;
   for (bool more = true; more;) {
     std::map<std::string, bufferlist> page;
     librados::ObjectReadOperation op;
     int rv = 0;
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(u.gen));
     op.omap_get_vals2(after, scope, 1000, &page, &more, &rv);
-    if (int r = b.index.operate(shard, &op, nullptr); r < 0) return rados_error("list parts in", shard, r);
+    const int r = b.index.operate(u.shard, &op, nullptr);
+    if (r == -ECANCELED) return contention("reading the parts of an upload");
+    if (r < 0) return rados_error("list parts in", u.shard, r);
     for (auto& [k, v] : page) out.emplace(k, v.to_str());
     if (page.empty()) break;
     after = page.rbegin()->first;
@@ -134,7 +145,7 @@ s3::Result<std::vector<UploadedPart>> decode_parts(const std::map<std::string, s
 int swap_upload(Backend& b, const StoredUpload& u, const std::string& value, bool need_live) {
   librados::ObjectWriteOperation op;
   int rv = 0;
-  op.assert_exists();
+  guard_shard(op, ShardRef{u.shard, u.gen});
   if (need_live) op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
   op.omap_cmp({{upload_entry(u.info.key, u.info.upload_id), {to_bl(u.raw), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv);
   op.omap_set({{upload_entry(u.info.key, u.info.upload_id), to_bl(value)}});
@@ -144,7 +155,8 @@ int swap_upload(Backend& b, const StoredUpload& u, const std::string& value, boo
 // Removes the P entries of an upload that is aborting (every part's data queued for
 // GC) or completed (the data ids its "free" list names queued), kBatch per op, then U.
 // Idempotent: a crash midway leaves U, and the next call finishes.
-s3::Status finish_upload(Backend& b, const StoredUpload& u) {
+s3::Status finish_upload(Backend& b, const StoredUpload& first) {
+  StoredUpload u = first;
   std::set<std::string> free;
   const bool free_all = u.state == kAborting;
   if (!free_all) {
@@ -153,29 +165,44 @@ s3::Status finish_upload(Backend& b, const StoredUpload& u) {
       for (const auto& id : j["free"])
         if (id.is_string()) free.insert(id.get<std::string>());
   }
-  auto entries = part_entries(b, u.shard, u.info.key, u.info.upload_id);
-  if (!entries) return entries.error();
-  const int64_t now = now_ms();  // parts are never read by anyone: no grace period
-  auto it = entries->begin();
-  do {
-    librados::ObjectWriteOperation op;
-    op.assert_exists();
-    std::set<std::string> rm;
-    std::map<std::string, bufferlist> queued;
-    for (size_t n = 0; n < kBatch && it != entries->end(); ++n, ++it) {
-      rm.insert(it->first);
-      auto p = decode_uploaded_part(it->second);
-      if (p && (free_all || free.count(p->layout.data_id))) {
-        auto [name, value] = gc_data_item(p->layout.pool, p->layout.data_id, p->info.size, p->layout.block_size, now);
-        queued.emplace(name, to_bl(value));
-      }
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (attempt > 0) {  // the shard splits or split: go on where the upload is now
+      backoff(attempt);
+      auto again = read_upload(b, u.info.bucket, u.info.key, u.info.upload_id);
+      if (!again) return again.error().code == s3::Code::NoSuchUpload ? s3::Status() : s3::Status(again.error());
+      u.shard = again->shard;
+      u.gen = again->gen;
     }
-    if (it == entries->end()) rm.insert(upload_entry(u.info.key, u.info.upload_id));
-    op.omap_rm_keys(rm);
-    if (!queued.empty()) op.omap_set(queued);
-    if (int r = b.index.operate(u.shard, &op); r < 0 && r != -ENOENT) return rados_error("drop parts in", u.shard, r);
-  } while (it != entries->end());
-  return {};
+    auto entries = part_entries(b, u);
+    if (!entries) {
+      if (entries.error().code == s3::Code::SlowDown) continue;
+      return entries.error();
+    }
+    const int64_t now = now_ms();  // parts are never read by anyone: no grace period
+    auto it = entries->begin();
+    int r = 0;
+    do {
+      librados::ObjectWriteOperation op;
+      guard_shard(op, ShardRef{u.shard, u.gen});
+      std::set<std::string> rm;
+      std::map<std::string, bufferlist> queued;
+      for (size_t n = 0; n < kBatch && it != entries->end(); ++n, ++it) {
+        rm.insert(it->first);
+        auto p = decode_uploaded_part(it->second);
+        if (p && (free_all || free.count(p->layout.data_id))) {
+          auto [name, value] = gc_data_item(p->layout.pool, p->layout.data_id, p->info.size, p->layout.block_size, now);
+          queued.emplace(name, to_bl(value));
+        }
+      }
+      if (it == entries->end()) rm.insert(upload_entry(u.info.key, u.info.upload_id));
+      op.omap_rm_keys(rm);
+      if (!queued.empty()) op.omap_set(queued);
+      r = b.index.operate(u.shard, &op);
+    } while (r == 0 && it != entries->end());
+    if (r == 0 || r == -ENOENT) return {};
+    if (r != -ECANCELED) return rados_error("drop parts in", u.shard, r);
+  }
+  return contention("removing an upload's parts");
 }
 
 // Gives a frozen upload back to clients (open again) after its Complete was refused.
@@ -194,21 +221,22 @@ std::string upload_state(std::string_view value) {
 s3::Result<UploadInfo> create_upload(Backend& b, std::string_view bucket, std::string_view key, const ObjectMeta& meta,
                                      int64_t now) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto shard = b.bucket_shard(bucket);
+    auto shard = b.shard_for(bucket, key);
     if (!shard) return shard.error();
     UploadInfo u{std::string(bucket), std::string(key), keys::make_upload_id(upload_now_us()), now, meta};
     librados::ObjectWriteOperation op;
-    op.assert_exists();
+    guard_shard(op, *shard);
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
     op.omap_set({{upload_entry(key, u.upload_id), to_bl(encode_upload(u, kOpen))}});
-    const int r = b.index.operate(*shard, &op);
+    const int r = b.index.operate(shard->oid, &op);
     if (r == 0) return u;
     if (r == -ENOENT) {
       b.forget_bucket(bucket);
       continue;
     }
-    if (r != -ECANCELED) return rados_error("create upload in", *shard, r);
-    backoff(attempt);  // a DeleteBucket is deciding
+    if (r != -ECANCELED) return rados_error("create upload in", shard->oid, r);
+    // A DeleteBucket is deciding, the shard splits, or our map is stale.
+    settle(b, bucket, shard->oid, attempt);
   }
   return contention("CreateMultipartUpload");
 }
@@ -227,31 +255,36 @@ s3::Status commit_part(Backend& b, const UploadedPart& part, const std::string& 
   const std::string i_entry = intent_entry(part.layout.data_id);
   const std::string value = encode_uploaded_part(part);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto shard = b.bucket_shard(part.bucket);
+    auto shard = b.shard_for(part.bucket, part.key);
     if (!shard) return shard.error();
     librados::ObjectReadOperation rd;
-    bufferlist state;
-    std::map<std::string, bufferlist> vals;
-    int rv_state = 0, rv_vals = 0;
-    rd.getxattr(kStateXattr, &state, &rv_state);
+    std::map<std::string, bufferlist> attrs, vals;
+    int rv_attrs = 0, rv_vals = 0;
+    rd.getxattrs(&attrs, &rv_attrs);
     rd.omap_get_vals_by_keys({u_entry, p_entry, i_entry}, &vals, &rv_vals);
-    int r = b.index.operate(*shard, &rd, nullptr);
+    int r = b.index.operate(shard->oid, &rd, nullptr);
     if (r == -ENOENT) {
       b.forget_bucket(part.bucket);
       continue;
     }
-    if (r < 0) return rados_error("read", *shard, r);
+    if (r < 0) return rados_error("read", shard->oid, r);
+    const std::string gen = attrs.count(kGenXattr) ? attrs[kGenXattr].to_str() : std::string();
+    const std::string state = attrs.count(kStateXattr) ? attrs[kStateXattr].to_str() : std::string();
+    if (gen != shard->gen) {  // split since this gateway read the map
+      settle(b, part.bucket, shard->oid, attempt);
+      continue;
+    }
     auto u = vals.find(u_entry);
     if (u == vals.end() || upload_state(u->second.to_str()) != kOpen) return no_such_upload();
     if (!intent_raw.empty() && (!vals.count(i_entry) || vals[i_entry].to_str() != intent_raw)) return intent_lost();
-    if (state.to_str() != kLive) {
-      backoff(attempt);
+    if (state != kLive) {
+      await_live(b, part.bucket, shard->oid, attrs.count(kSplitXattr) ? attrs[kSplitXattr].to_str() : "", attempt);
       continue;
     }
     const std::string old = vals.count(p_entry) ? vals[p_entry].to_str() : std::string();
     librados::ObjectWriteOperation op;
     int rv = 0;
-    op.assert_exists();
+    guard_shard(op, *shard);
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
     std::map<std::string, std::pair<bufferlist, int>> cmp{{u_entry, {u->second, LIBRADOS_CMPXATTR_OP_EQ}},
                                                           {p_entry, {to_bl(old), LIBRADOS_CMPXATTR_OP_EQ}}};
@@ -266,13 +299,13 @@ s3::Status commit_part(Backend& b, const UploadedPart& part, const std::string& 
       }
     op.omap_rm_keys({intent_entry(part.layout.data_id)});
     op.omap_set(set);
-    r = b.index.operate(*shard, &op);
+    r = b.index.operate(shard->oid, &op);
     if (r == 0) return {};
     if (r == -ENOENT) {
       b.forget_bucket(part.bucket);
       continue;
     }
-    if (r != -ECANCELED) return rados_error("commit part to", *shard, r);
+    if (r != -ECANCELED) return rados_error("commit part to", shard->oid, r);
     backoff(attempt);
   }
   return contention("UploadPart");
@@ -292,8 +325,11 @@ s3::Result<PartList> list_parts(Backend& b, std::string_view bucket, std::string
     std::map<std::string, bufferlist> page;
     librados::ObjectReadOperation op;
     int rv = 0;
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(u->gen));  // not split meanwhile
     op.omap_get_vals2(after, scope, static_cast<uint64_t>(max_parts) + 1 - out.parts.size(), &page, &more, &rv);
-    if (int r = b.index.operate(u->shard, &op, nullptr); r < 0) return rados_error("list parts in", u->shard, r);
+    const int r = b.index.operate(u->shard, &op, nullptr);
+    if (r == -ECANCELED) return contention("ListParts");  // the client retries; the map is read again
+    if (r < 0) return rados_error("list parts in", u->shard, r);
     for (const auto& [name, value] : page) {
       auto p = decode_uploaded_part(value.to_str());
       if (!p) return p.error();
@@ -323,7 +359,11 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
     }
     if (named.empty()) return s3::Error(s3::Code::MalformedXML, "You must specify at least one part");
     // 1. Judge the list against the parts as they are: a refused list changes nothing.
-    auto entries = part_entries(b, u->shard, key, upload_id);
+    auto entries = part_entries(b, *u);
+    if (!entries && entries.error().code == s3::Code::SlowDown) {  // split meanwhile: read again
+      backoff(attempt);
+      continue;
+    }
     if (!entries) return entries.error();
     auto parts = decode_parts(*entries);
     if (!parts) return parts.error();
@@ -340,7 +380,11 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       if (r < 0) return rados_error("freeze upload in", u->shard, r);
       u->raw = frozen;
       u->state = std::string(kCompleting);
-      entries = part_entries(b, u->shard, key, upload_id);
+      entries = part_entries(b, *u);
+      if (!entries && entries.error().code == s3::Code::SlowDown) {  // frozen, so retried from here
+        backoff(attempt);
+        continue;
+      }
       if (!entries) return entries.error();
       parts = decode_parts(*entries);
       if (!parts) return parts.error();
@@ -460,10 +504,11 @@ bool split_upload_entry(std::string_view name, std::string& key, std::string& up
 }
 
 // One upload a dead gateway left in a transient state; true when it was acted on.
-s3::Result<bool> sweep_upload(Backend& b, const std::string& shard, const std::string& name, const std::string& raw,
-                              int64_t now) {
+s3::Result<bool> sweep_upload(Backend& b, std::string_view bucket, const ShardRef& shard, const std::string& name,
+                              const std::string& raw, int64_t now) {
   StoredUpload u;
-  u.shard = shard;
+  u.shard = shard.oid;
+  u.gen = shard.gen;  // as read with the page: a split since then fails the guarded changes
   u.raw = raw;
   u.state = upload_state(raw);
   if (u.state == kOpen || u.state.empty()) return false;
@@ -471,6 +516,7 @@ s3::Result<bool> sweep_upload(Backend& b, const std::string& shard, const std::s
   auto info = decode_upload_info(raw);
   if (!j.is_object() || !info || !split_upload_entry(name, info->key, info->upload_id)) return false;
   u.info = std::move(*info);
+  u.info.bucket = std::string(bucket);  // finish_upload reads the upload again after a split
   if (!j.contains("state_ms") || !j["state_ms"].is_number_integer()) {
     // Left by a silt before the sweeper: its clock starts now.
     j["state_ms"] = now;
@@ -487,25 +533,27 @@ s3::Result<bool> sweep_upload(Backend& b, const std::string& shard, const std::s
   // after a failed Complete, the upload is in progress again (open: parts may be sent,
   // the client retries its Complete or aborts; a lifecycle rule aborts it when due).
   const int r = swap_upload(b, u, encode_upload(u.info, kOpen), false);
-  if (r < 0 && r != -ECANCELED && r != -ENOENT) return rados_error("reopen upload in", shard, r);
+  if (r < 0 && r != -ECANCELED && r != -ENOENT) return rados_error("reopen upload in", shard.oid, r);
   return r == 0;
 }
 
 }  // namespace
 
-s3::Result<uint64_t> sweep_uploads(Backend& b, const std::string& shard, int64_t now) {
+s3::Result<uint64_t> sweep_uploads(Backend& b, std::string_view bucket, const std::string& shard, int64_t now) {
   uint64_t done = 0;
   std::string after;
   for (bool more = true; more;) {
-    std::map<std::string, bufferlist> page;
+    std::map<std::string, bufferlist> page, attrs;
     librados::ObjectReadOperation rd;
-    int rv = 0;
+    int rv = 0, rv_attrs = 0;
+    rd.getxattrs(&attrs, &rv_attrs);
     rd.omap_get_vals2(after, "U", 256, &page, &more, &rv);
     const int r = b.index.operate(shard, &rd, nullptr);
     if (r == -ENOENT) return done;
     if (r < 0) return rados_error("list uploads of", shard, r);
+    const ShardRef ref{shard, attrs.count(kGenXattr) ? attrs[kGenXattr].to_str() : std::string()};
     for (const auto& [name, value] : page) {
-      auto acted = sweep_upload(b, shard, name, value.to_str(), now);
+      auto acted = sweep_upload(b, bucket, ref, name, value.to_str(), now);
       if (!acted) return acted.error();
       done += *acted ? 1 : 0;
     }

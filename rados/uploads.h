@@ -61,7 +61,7 @@ s3::Status drop_all_parts(Backend& b, const std::string& shard);
 // the client retries the Complete or aborts, as after a failed Complete on S3). A
 // transient upload without state_ms (written before the sweeper) gets one now. Returns
 // the uploads acted on.
-s3::Result<uint64_t> sweep_uploads(Backend& b, const std::string& shard, int64_t now_ms);
+s3::Result<uint64_t> sweep_uploads(Backend& b, std::string_view bucket, const std::string& shard, int64_t now_ms);
 
 // Upload values: the upload JSON with its state ("open", "completing", ...).
 std::string upload_state(std::string_view value);

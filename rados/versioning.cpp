@@ -5,6 +5,7 @@
 #include <map>
 
 #include "rados/buckets.h"
+#include "rados/split.h"
 
 namespace silt::rados {
 
@@ -37,16 +38,8 @@ std::optional<VersioningState> decode_versioning(std::string_view raw) {
 
 namespace {
 
-// The shard's versioning xattr as stored ("" when absent); -ENOENT when the shard is gone.
-int read_shard_versioning(Backend& b, const std::string& oid, std::string& raw) {
-  librados::ObjectReadOperation op;
-  std::map<std::string, bufferlist> attrs;
-  int rv = 0;
-  op.getxattrs(&attrs, &rv);
-  if (int r = b.index.operate(oid, &op, nullptr); r < 0) return r;
-  auto it = attrs.find(kVersioningXattr);
-  raw = it == attrs.end() ? std::string() : it->second.to_str();
-  return 0;
+bool before(const VersioningState& a, const VersioningState& b) {
+  return a.epoch != b.epoch ? a.epoch < b.epoch : versioning_name(a.state) < versioning_name(b.state);
 }
 
 }  // namespace
@@ -54,43 +47,79 @@ int read_shard_versioning(Backend& b, const std::string& oid, std::string& raw) 
 s3::Status set_versioning(Backend& b, std::string_view bucket, Versioning state) {
   if (state == Versioning::Unversioned)
     return s3::Error(s3::Code::InvalidArgument, "Versioning can only be Enabled or Suspended");
-  std::optional<VersioningState> done;
-  // 1. The shard: the change takes effect for commits here, in one compare-and-set.
-  for (int attempt = 0; attempt < kMaxAttempts && !done; ++attempt) {
+  std::optional<VersioningState> target;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_bucket(b, bucket);
     if (!cur) return cur.error();
-    const std::string oid = shard_oid(cur->record.id);
-    std::string raw;
-    int r = read_shard_versioning(b, oid, raw);
-    if (r == -ENOENT) {  // deleted meanwhile (maybe re-created): look again
-      b.forget_bucket(bucket);
+    auto map = load_shard_map(b, cur->record.id);
+    if (!map) return map.error();
+    // 1. Every shard's state as it is; a splitting shard is waited for.
+    std::vector<std::pair<std::string, std::string>> raws;  // oid, versioning xattr
+    std::optional<VersioningState> newest;
+    bool same = true, retry = false;
+    for (const auto& range : map->ranges) {
+      std::map<std::string, bufferlist> attrs;
+      librados::ObjectReadOperation op;
+      int rv = 0;
+      op.getxattrs(&attrs, &rv);
+      const int r = b.index.operate(range.shard.oid, &op, nullptr);
+      if (r == -ENOENT) {  // deleted meanwhile (maybe re-created), or split: look again
+        retry = true;
+        break;
+      }
+      if (r < 0) return rados_error("read", range.shard.oid, r);
+      auto get = [&](const char* name) { return attrs.count(name) ? attrs[name].to_str() : std::string(); };
+      if (get(kStateXattr) == kSplitting) {
+        await_live(b, bucket, range.shard.oid, get(kSplitXattr), attempt);
+        retry = true;
+        break;
+      }
+      auto v = decode_versioning(get(kVersioningXattr));
+      if (!v)
+        return s3::Error(s3::Code::InternalError, "rados: corrupt versioning state of bucket " + std::string(bucket));
+      if (newest && (newest->epoch != v->epoch || newest->state != v->state)) same = false;
+      if (!newest || before(*newest, *v)) newest = *v;
+      raws.emplace_back(range.shard.oid, get(kVersioningXattr));
+    }
+    if (retry) {
+      backoff(attempt);
       continue;
     }
-    if (r < 0) return rados_error("read", oid, r);
-    auto v = decode_versioning(raw);
-    if (!v)
-      return s3::Error(s3::Code::InternalError, "rados: corrupt versioning state of bucket " + std::string(bucket));
-    if (v->state == state) {  // nothing to change; still make sure the record shows it
-      done = *v;
-      break;
+    if (!target) {
+      if (same && newest->state == state) {  // nothing to change; still make sure the record shows it
+        target = *newest;
+      } else {
+        target = VersioningState{newest->epoch + 1, state};
+      }
     }
-    const VersioningState next{v->epoch + 1, state};
-    librados::ObjectWriteOperation op;
-    op.assert_exists();
-    op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(raw));
-    op.setxattr(kVersioningXattr, to_bl(encode_versioning(next)));
-    r = b.index.operate(oid, &op);
-    if (r == 0) {
-      done = next;
-    } else if (r == -ECANCELED || r == -ENOENT) {
+    // A later change (another gateway's PutBucketVersioning) wins: help it along.
+    if (before(*target, *newest)) target = *newest;
+    // 2. Each shard behind takes the target in one compare-and-set: commits there
+    // decided under the old state fail their assertion and decide again.
+    const std::string value = encode_versioning(*target);
+    int r = 0;
+    for (const auto& [oid, raw] : raws) {
+      if (raw == value) continue;
+      librados::ObjectWriteOperation op;
+      op.assert_exists();
+      op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_NE, to_bl(kSplitting));
+      op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(raw));
+      op.setxattr(kVersioningXattr, to_bl(value));
+      if (r = b.index.operate(oid, &op); r < 0) break;
+    }
+    if (r == -ECANCELED || r == -ENOENT) {
       backoff(attempt);
-    } else {
-      return rados_error("set versioning on", oid, r);
+      continue;
     }
+    if (r < 0) return rados_error("set versioning of bucket", bucket, r);
+    // 3. Done when no split added a shard meanwhile (it copies the state it froze).
+    auto again = load_shard_map(b, cur->record.id);
+    if (!again) return again.error();
+    if (again->gen != map->gen) continue;
+    // 4. The record's copy, unless it already shows this epoch or a later one.
+    return publish_versioning(b, bucket, target->epoch, target->state);
   }
-  if (!done) return contention("PutBucketVersioning");
-  // 2. The record's copy, unless it already shows this epoch or a later one.
-  return publish_versioning(b, bucket, done->epoch, done->state);
+  return contention("PutBucketVersioning");
 }
 
 }  // namespace silt::rados

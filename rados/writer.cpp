@@ -8,6 +8,7 @@
 #include "rados/frames.h"
 #include "rados/gc.h"
 #include "rados/objects.h"
+#include "rados/split.h"
 #include "rados/uploads.h"
 #include "util/hash.h"
 #include "util/time.h"
@@ -35,11 +36,12 @@ class RadosObjectWriter final : public ObjectWriter {
     // Nothing of an uncommitted write may stay: its data objects, then its intent.
     (void)drain();
     (void)remove_data(pool_, data_id_, objects_);
-    if (!intent_shard_.empty()) {
+    if (!intent_shard_.empty()) {  // where our key lives now (a split moves intents)
+      auto shard = b_.shard_for(bucket_, key_);
       librados::ObjectWriteOperation op;
       op.assert_exists();
       op.omap_rm_keys({intent_entry(data_id_)});
-      (void)b_.index.operate(intent_shard_, &op);
+      (void)b_.index.operate(shard ? shard->oid : intent_shard_, &op);
     }
   }
 
@@ -181,44 +183,57 @@ class RadosObjectWriter final : public ObjectWriter {
     return {};
   }
 
-  // Records the intent, or renews it (asserting the sweeper has not taken it).
+  // Records the intent, or renews it (asserting the sweeper has not taken it), in the
+  // shard that holds our key now: a split moves intents with their keys ("key").
   s3::Status write_intent() {
     const bool renew = !intent_shard_.empty();
-    std::string shard = intent_shard_;
-    if (!renew) {
-      auto s = b_.bucket_shard(bucket_);
-      if (!s) return s.error();
-      shard = *s;
-    }
     const int64_t now = now_ms();
-    const std::string value = nlohmann::json{{"pool", pool_.cfg.name}, {"started_ms", now}}.dump();
-    librados::ObjectWriteOperation op;
-    int rv = 0;
-    op.assert_exists();
-    if (renew) op.omap_cmp({{intent_entry(data_id_), {to_bl(intent_raw_), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv);
-    op.omap_set({{intent_entry(data_id_), to_bl(value)}});
-    int r = b_.index.operate(shard, &op);
-    if (r == -ENOENT) {
-      b_.forget_bucket(bucket_);
-      return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+    const std::string value = nlohmann::json{{"pool", pool_.cfg.name}, {"started_ms", now}, {"key", key_}}.dump();
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      auto shard = b_.shard_for(bucket_, key_);
+      if (!shard) return shard.error();
+      librados::ObjectWriteOperation op;
+      int rv = 0;
+      guard_shard(op, *shard);
+      if (renew) op.omap_cmp({{intent_entry(data_id_), {to_bl(intent_raw_), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv);
+      op.omap_set({{intent_entry(data_id_), to_bl(value)}});
+      int r = b_.index.operate(shard->oid, &op);
+      if (r == -ENOENT) {
+        b_.forget_bucket(bucket_);
+        return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+      }
+      if (r == -ECANCELED) {  // swept, or the shard splits or split: which?
+        if (renew)
+          if (auto s = intent_intact(); !s) return s;
+        settle(b_, bucket_, shard->oid, attempt + 4);
+        continue;
+      }
+      if (r < 0) return rados_error("record write intent in", shard->oid, r);
+      intent_shard_ = shard->oid;
+      intent_raw_ = value;
+      intent_ms_ = now;
+      return {};
     }
-    if (r == -ECANCELED) return intent_lost();
-    if (r < 0) return rados_error("record write intent in", shard, r);
-    intent_shard_ = shard;
-    intent_raw_ = value;
-    intent_ms_ = now;
-    return {};
+    return contention("recording a write intent");
   }
 
   // Whether our intent is still as we wrote it (not swept), for a commit that lost a race.
   s3::Status intent_intact() {
+    auto shard = b_.shard_for(bucket_, key_);
+    if (!shard) return shard.error();
     librados::ObjectReadOperation rd;
-    std::map<std::string, bufferlist> vals;
-    int rv = 0;
+    std::map<std::string, bufferlist> vals, attrs;
+    int rv = 0, rv_attrs = 0;
     const std::string entry = intent_entry(data_id_);
+    rd.getxattrs(&attrs, &rv_attrs);
     rd.omap_get_vals_by_keys({entry}, &vals, &rv);
-    if (int r = b_.index.operate(intent_shard_, &rd, nullptr); r < 0 && r != -ENOENT)
-      return rados_error("read", intent_shard_, r);
+    if (int r = b_.index.operate(shard->oid, &rd, nullptr); r < 0 && r != -ENOENT)
+      return rados_error("read", shard->oid, r);
+    const std::string gen = attrs.count(kGenXattr) ? attrs[kGenXattr].to_str() : std::string();
+    if (gen != shard->gen) {  // a stale map: the next attempt knows better
+      b_.forget_bucket(bucket_);
+      return {};
+    }
     auto it = vals.find(entry);
     if (it == vals.end() || it->second.to_str() != intent_raw_) return intent_lost();
     return {};

@@ -70,7 +70,7 @@ TEST_CASE("rados: bucket delete only when empty; a re-created bucket starts empt
   RadosEnv env;
   auto& l = *env.layer;
   REQUIRE(l.make_bucket("b").ok());
-  const std::string old_shard = *env.backend().bucket_shard("b");
+  const std::string old_shard = env.backend().shard_for("b", "")->oid;
   REQUIRE(env.put("b", "k", "data").ok());
   auto busy = l.delete_bucket("b");
   REQUIRE(!busy.ok());
@@ -87,7 +87,7 @@ TEST_CASE("rados: bucket delete only when empty; a re-created bucket starts empt
   CHECK(env.backend().index.stat(old_shard, &size, &mtime) == -ENOENT);  // no orphan shard
 
   REQUIRE(l.make_bucket("b").ok());
-  CHECK(*env.backend().bucket_shard("b") != old_shard);
+  CHECK(env.backend().shard_for("b", "")->oid != old_shard);
   auto list = l.list_objects("b", {});
   REQUIRE(list.ok());
   CHECK(list->objects.empty());

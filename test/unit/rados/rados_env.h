@@ -10,6 +10,7 @@
 #include "rados/backend.h"
 #include "rados/rados_config.h"
 #include "rados/rados_object_layer.h"
+#include "rados/split.h"
 #include "storage_env.h"
 
 namespace silt::test {
@@ -69,24 +70,41 @@ struct RadosEnv {
     return backend().pool_for_class("STANDARD")->io.stat(rados::data_oid(data_id, n), &size, &mtime) == 0;
   }
 
-  // Entry names of a bucket's shard starting with prefix (paged: the OSD answers at most
-  // 1024 entries per request).
+  // Entry names of every shard of a bucket starting with prefix, shard after shard
+  // (paged: the OSD answers at most 1024 entries per request).
   std::vector<std::string> shard_entries(const std::string& bucket, const std::string& prefix) {
-    auto shard = backend().bucket_shard(bucket);
-    if (!shard) throw std::runtime_error(shard.error().message);
+    backend().forget_bucket(bucket);
+    auto map = backend().shard_map(bucket);
+    if (!map) throw std::runtime_error(map.error().message);
     std::vector<std::string> out;
-    std::string after;
-    for (bool more = true; more;) {
-      std::map<std::string, librados::bufferlist> vals;
-      int rv = 0;
-      librados::ObjectReadOperation op;
-      op.omap_get_vals2(after, prefix, 1000, &vals, &more, &rv);
-      if (int r = backend().index.operate(*shard, &op, nullptr); r < 0) throw std::runtime_error("omap read");
-      for (const auto& [k, v] : vals) out.push_back(k);
-      if (vals.empty()) break;
-      after = out.back();
+    for (const auto& range : (*map)->ranges) {
+      std::string after;
+      for (bool more = true; more;) {
+        std::map<std::string, librados::bufferlist> vals;
+        int rv = 0;
+        librados::ObjectReadOperation op;
+        op.omap_get_vals2(after, prefix, 1000, &vals, &more, &rv);
+        if (int r = backend().index.operate(range.shard.oid, &op, nullptr); r < 0)
+          throw std::runtime_error("omap read");
+        for (const auto& [k, v] : vals) out.push_back(k);
+        if (vals.empty()) break;
+        after = vals.rbegin()->first;
+      }
     }
     return out;
+  }
+
+  // Splits every shard of bucket that has two keys or more, `rounds` times over:
+  // up to 2^rounds shards, whatever the threshold.
+  void split_everywhere(const std::string& bucket, int rounds) {
+    for (int round = 0; round < rounds; ++round) {
+      backend().forget_bucket(bucket);
+      auto map = backend().shard_map(bucket);
+      if (!map) throw std::runtime_error(map.error().message);
+      for (const auto& range : (*map)->ranges)
+        if (auto s = rados::split_shard(backend(), bucket, range.shard); !s)
+          throw std::runtime_error(s.error().message);
+    }
   }
 
   RadosConfig cfg;

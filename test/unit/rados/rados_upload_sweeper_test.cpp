@@ -32,13 +32,13 @@ void short_grace(RadosConfig& c) {
 std::pair<std::string, std::string> only_upload(RadosEnv& env) {
   auto names = env.shard_entries("b", "U");
   REQUIRE(names.size() == 1);
-  auto shard = env.backend().bucket_shard("b");
+  auto shard = env.backend().shard_for("b", "");
   REQUIRE(shard.ok());
   std::map<std::string, librados::bufferlist> vals;
   int rv = 0;
   librados::ObjectReadOperation op;
   op.omap_get_vals_by_keys({names[0]}, &vals, &rv);
-  REQUIRE(env.backend().index.operate(*shard, &op, nullptr) == 0);
+  REQUIRE(env.backend().index.operate(shard->oid, &op, nullptr) == 0);
   return {names[0], vals[names[0]].to_str()};
 }
 
@@ -49,10 +49,10 @@ void leave_state(RadosEnv& env, const std::string& state, int64_t since_ms) {
   auto j = nlohmann::json::parse(value);
   j["state"] = state;
   if (since_ms >= 0) j["state_ms"] = since_ms;
-  auto shard = env.backend().bucket_shard("b");
+  auto shard = env.backend().shard_for("b", "");
   librados::ObjectWriteOperation op;
   op.omap_set({{name, rados::to_bl(j.dump())}});
-  REQUIRE(env.backend().index.operate(*shard, &op) == 0);
+  REQUIRE(env.backend().index.operate(shard->oid, &op) == 0);
 }
 
 size_t data_objects(RadosEnv& env) {
@@ -141,12 +141,12 @@ TEST_CASE("rados upload sweeper: a completed upload whose part removal was cut s
     REQUIRE(names.size() == 1);
     auto parts = env.shard_entries("b", "P");
     REQUIRE(parts.size() == 1);
-    auto shard = env.backend().bucket_shard("b");
+    auto shard = env.backend().shard_for("b", "");
     std::map<std::string, librados::bufferlist> vals;
     int rv = 0;
     librados::ObjectReadOperation op;
     op.omap_get_vals_by_keys({names[0], parts[0]}, &vals, &rv);
-    REQUIRE(env.backend().index.operate(*shard, &op, nullptr) == 0);
+    REQUIRE(env.backend().index.operate(shard->oid, &op, nullptr) == 0);
     auto part = nlohmann::json::parse(vals[parts[0]].to_str());
     auto u = nlohmann::json::parse(vals[names[0]].to_str());
     u["state"] = "completed";
@@ -163,7 +163,7 @@ TEST_CASE("rados upload sweeper: a completed upload whose part removal was cut s
     REQUIRE(u.contains("free"));
     librados::ObjectWriteOperation w;
     w.omap_set({{names[0], rados::to_bl(u.dump())}});
-    REQUIRE(env.backend().index.operate(*shard, &w) == 0);
+    REQUIRE(env.backend().index.operate(shard->oid, &w) == 0);
   }
   CHECK(data_objects(env) == object_only + 1);
   REQUIRE(rados::gc_pass(env.backend(), died + kTimeout - 1000).ok());
