@@ -185,6 +185,7 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   make_room_for_connections(config.max_connections);
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
+  spdlog::info("{} I/O threads, {} blocking threads", io_threads, config.blocking_threads);
   Services services{config, objects, blocking, lifecycle, maintenance, &users};
   // Another gateway's change of a bucket's policy, ACL or settings reaches this one's cache.
   if (bucket_changes)
