@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "cmd/config_file.h"
 #ifdef SILT_HAVE_RADOS
 #include "rados/pool_init.h"
+#include "rados/rebuild.h"
 #endif
 
 namespace silt {
@@ -20,6 +22,10 @@ struct InitOptions {
   std::string config;
   std::string ceph_conf;
 };
+
+[[maybe_unused]] unsigned long long ull(uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
 
 [[noreturn]] void fail(const std::string& why, int code) {
   std::cerr << "silt admin rados init: " << why << "\n";
@@ -48,6 +54,59 @@ void run(const InitOptions& o) {
 #endif
 }
 
+struct RebuildOptions {
+  std::string config;
+  std::string ceph_conf;
+  std::string bucket;
+};
+
+[[noreturn]] void rebuild_fail(const std::string& why, int code) {
+  std::cerr << "silt admin rados rebuild-index: " << why << "\n";
+  throw CLI::RuntimeError(code);
+}
+
+void run_rebuild(const RebuildOptions& o) {
+  auto fc = load_config_file(o.config);
+  if (!fc) rebuild_fail(fc.error().message, 2);
+  if (fc->backend != "rados") rebuild_fail(o.config + ": needs \"backend\": \"rados\" (docs/cluster.md)", 2);
+  if (!o.ceph_conf.empty()) fc->rados.ceph_conf = o.ceph_conf;
+#ifdef SILT_HAVE_RADOS
+  const auto start = std::chrono::steady_clock::now();
+  rados::Backend b;
+  b.cfg = fc->rados;
+  auto conn = rados::Connection::open(b.cfg.ceph_conf, b.cfg.client_id);
+  if (!conn) rebuild_fail(conn.error().message, 1);
+  b.conn = std::move(*conn);
+  auto index = b.conn->ioctx(b.cfg.index_pool, b.cfg.name_space);
+  if (!index) rebuild_fail(index.error().message, 1);
+  b.index = std::move(*index);
+  for (const auto& pc : b.cfg.pools) {
+    auto io = b.conn->ioctx(pc.rados_pool, b.cfg.name_space);
+    if (!io) rebuild_fail(io.error().message, 1);
+    auto dp = std::make_unique<rados::DataPool>();
+    dp->cfg = pc;
+    dp->io = std::move(*io);
+    b.pools.push_back(std::move(dp));
+  }
+  auto rep = rados::rebuild_from_data(b, o.bucket);
+  if (!rep) rebuild_fail(rep.error().message, 1);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("restored index entries from %zu data pools in %.2f s\n", b.pools.size(), secs);
+  std::printf("  data objects     %llu looked at, %llu with a record copy\n", ull(rep->objects), ull(rep->records));
+  std::printf("  versions         %llu restored, %llu already present\n", ull(rep->restored), ull(rep->present));
+  std::printf("  latest (O)       %llu restored\n", ull(rep->latest_restored));
+  std::printf("  skipped          %llu data objects missing, %llu awaiting GC, %llu unreadable records\n",
+              ull(rep->skipped_missing_data), ull(rep->skipped_gc), ull(rep->skipped_unreadable));
+  std::printf("  missing buckets  %zu (%llu records; not recreated)", rep->missing_buckets.size(),
+              ull(rep->skipped_no_bucket));
+  for (const auto& name : rep->missing_buckets) std::printf(" %s", name.c_str());
+  std::printf("\n");
+  std::printf("inlined versions (<= inline_bytes) and delete markers have no data object: not restorable\n");
+#else
+  rebuild_fail("this silt was built without librados (meson -Drados=enabled needs librados-dev and libradospp-dev)", 2);
+#endif
+}
+
 }  // namespace
 
 void add_rados_init_command(CLI::App& admin) {
@@ -59,6 +118,14 @@ void add_rados_init_command(CLI::App& admin) {
   init->add_option("--config", o->config, "silt's config file with \"backend\": \"rados\"")->required();
   init->add_option("--ceph-conf", o->ceph_conf, "The cluster's ceph.conf (default: the config's rados.ceph_conf)");
   init->callback([o] { run(*o); });
+
+  auto ro = std::make_shared<RebuildOptions>();
+  CLI::App* rebuild = rados->add_subcommand(
+      "rebuild-index", "Restore missing O/V index entries from the record copies on the data (idempotent)");
+  rebuild->add_option("--config", ro->config, "silt's config file with \"backend\": \"rados\"")->required();
+  rebuild->add_option("--ceph-conf", ro->ceph_conf, "The cluster's ceph.conf (default: the config's rados.ceph_conf)");
+  rebuild->add_option("--bucket", ro->bucket, "Only this bucket (default: every bucket of silt.root)");
+  rebuild->callback([ro] { run_rebuild(*ro); });
 }
 
 }  // namespace silt
