@@ -194,12 +194,16 @@ def test_rebuild_restores_removed_entries(env):
     assert e.value.response["Error"]["Code"] == "NoSuchKey"
     assert s3.list_object_versions(Bucket=versioned).get("Versions", []) == []
 
-    c = counts(run())
+    out = run()
+    print(out)  # the timing line: docs/cluster.md quotes it
+    c = counts(out)
     assert (c["restored"], c["present"], c["latest"]) == (6, 0, 4), c
     assert (c["missing_data"], c["gc"], c["unreadable"], c["missing_buckets"]) == (0, 0, 0, 0), c
     assert {b: view(s3, b) for b in (plain, versioned)} == before
 
-    again = counts(run())  # idempotent
+    out = run()
+    print(out)
+    again = counts(out)  # idempotent
     assert (again["restored"], again["present"], again["latest"]) == (0, 6, 0), again
     assert {b: view(s3, b) for b in (plain, versioned)} == before
     s3.put_object(Bucket=versioned, Key="doc", Body=b"after the rebuild" * 1000)  # still writable
