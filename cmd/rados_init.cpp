@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "cmd/config_file.h"
 #ifdef SILT_HAVE_RADOS
@@ -27,21 +28,31 @@ struct InitOptions {
   return static_cast<unsigned long long>(v);
 }
 
-[[noreturn]] void fail(const std::string& why, int code) {
-  std::cerr << "silt admin rados init: " << why << "\n";
+[[noreturn]] void fail(std::string_view command, const std::string& why, int code) {
+  std::cerr << "silt admin rados " << command << ": " << why << "\n";
   throw CLI::RuntimeError(code);
 }
 
+[[noreturn]] void fail(const std::string& why, int code) {
+  fail("init", why, code);
+}
+
+// The config file of a `rados` command, with --ceph-conf applied; exits 2 when unusable.
+FileConfig load_rados_config(std::string_view command, const std::string& path, const std::string& ceph_conf) {
+  auto fc = load_config_file(path);
+  if (!fc) fail(command, fc.error().message, 2);
+  if (fc->backend != "rados") fail(command, path + ": needs \"backend\": \"rados\" (docs/cluster.md)", 2);
+  if (!ceph_conf.empty()) fc->rados.ceph_conf = ceph_conf;
+  return std::move(*fc);
+}
+
 void run(const InitOptions& o) {
-  auto fc = load_config_file(o.config);
-  if (!fc) fail(fc.error().message, 2);
-  if (fc->backend != "rados") fail(o.config + ": needs \"backend\": \"rados\" (docs/cluster.md)", 2);
-  if (!o.ceph_conf.empty()) fc->rados.ceph_conf = o.ceph_conf;
+  auto fc = load_rados_config("init", o.config, o.ceph_conf);
 #ifdef SILT_HAVE_RADOS
   const auto start = std::chrono::steady_clock::now();
-  auto conn = rados::Connection::open(fc->rados.ceph_conf, fc->rados.client_id);
+  auto conn = rados::Connection::open(fc.rados.ceph_conf, fc.rados.client_id);
   if (!conn) fail(conn.error().message, 1);
-  auto report = rados::init_pools(**conn, fc->rados);
+  auto report = rados::init_pools(**conn, fc.rados);
   if (!report) fail(report.error().message, 1);
   for (const auto& s : report->steps) std::printf("%s: %s\n", s.what.c_str(), s.note.c_str());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -61,19 +72,15 @@ struct RebuildOptions {
 };
 
 [[noreturn]] void rebuild_fail(const std::string& why, int code) {
-  std::cerr << "silt admin rados rebuild-index: " << why << "\n";
-  throw CLI::RuntimeError(code);
+  fail("rebuild-index", why, code);
 }
 
 void run_rebuild(const RebuildOptions& o) {
-  auto fc = load_config_file(o.config);
-  if (!fc) rebuild_fail(fc.error().message, 2);
-  if (fc->backend != "rados") rebuild_fail(o.config + ": needs \"backend\": \"rados\" (docs/cluster.md)", 2);
-  if (!o.ceph_conf.empty()) fc->rados.ceph_conf = o.ceph_conf;
+  auto fc = load_rados_config("rebuild-index", o.config, o.ceph_conf);
 #ifdef SILT_HAVE_RADOS
   const auto start = std::chrono::steady_clock::now();
   rados::Backend b;
-  b.cfg = fc->rados;
+  b.cfg = fc.rados;
   auto conn = rados::Connection::open(b.cfg.ceph_conf, b.cfg.client_id);
   if (!conn) rebuild_fail(conn.error().message, 1);
   b.conn = std::move(*conn);
