@@ -288,7 +288,7 @@ int run_server(ServerOptions o) {
   // "silt on RADOS against Ceph RGW": 102 -> 151 MiB/s at 32 threads).
   if (o.blocking_threads == 0) cfg.blocking_threads = rados ? kBlockingThreadsRados : kBlockingThreadsDrives;
   if (rados) {
-    // The cluster holds everything but users.json, which stays in --data (default ./data).
+    // The cluster holds everything, users included (docs/cluster.md, "Users").
     if (o.config.empty())
       fc.rados = silt::default_rados_config("");
     else if (fc.backend != "rados") {
