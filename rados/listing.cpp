@@ -1,5 +1,6 @@
 #include "rados/listing.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 
@@ -22,14 +23,14 @@ std::string past_all_under(const std::string& s) {
   return s + std::string(2 * kMaxKeyLength + 64, '\xff');
 }
 
-// Entries of a bucket starting with scope, in order, across its shards: a page of 1000
-// from the shard holding the position, and the next shard only at its range's start
+// Entries of a bucket starting with scope, in order, across its shards: a page of `batch`
+// (at most 1000) from the shard holding the position, and the next shard only at its range's start
 // (rados/shard_map.h). A shard that split meanwhile (its generation changed) makes the
 // cursor read the map again and go on from the same position.
 class Cursor {
  public:
-  Cursor(Backend& b, std::string bucket, std::string scope)
-      : b_(b), bucket_(std::move(bucket)), scope_(std::move(scope)) {}
+  Cursor(Backend& b, std::string bucket, std::string scope, uint64_t batch = 1000)
+      : b_(b), bucket_(std::move(bucket)), scope_(std::move(scope)), batch_(batch) {}
 
   // Positions on the first entry greater than start_after (within scope). -ENOENT: the
   // bucket is gone; other errors as librados gives them.
@@ -79,7 +80,7 @@ class Cursor {
       librados::ObjectReadOperation op;
       int rv = 0;
       op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
-      op.omap_get_vals2(after_, scope_, 1000, &page_, &more_, &rv);
+      op.omap_get_vals2(after_, scope_, batch_, &page_, &more_, &rv);
       int r = b_.index.operate(s.oid, &op, nullptr);
       if (r == -ECANCELED && ++stale < kMaxAttempts) {  // split since we read the map
         settle(b_, bucket_, s.oid, stale);
@@ -113,6 +114,7 @@ class Cursor {
   std::map<std::string, bufferlist> page_;
   std::map<std::string, bufferlist>::iterator it_ = page_.end();
   bool more_ = true;
+  uint64_t batch_;
 };
 
 }  // namespace
@@ -125,7 +127,10 @@ s3::Result<ListResult> list_objects(Backend& b, std::string_view bucket, const L
     // Entries after "O<after>", or from the scope's start when that is later.
     std::string start = p.after.empty() ? std::string() : object_entry(p.after);
     if (start < scope) start.clear();  // omap_get_vals2 starts at the filter prefix then
-    Cursor c(b, std::string(bucket), scope);
+    // A page of max-keys needs max-keys + 1 entries to know whether it is truncated; a read
+    // of 1000 for a page of 1000 made every page cost two round trips.
+    Cursor c(b, std::string(bucket), scope,
+             std::clamp<uint64_t>(static_cast<uint64_t>(std::max(p.max_keys, 0)) + 1, 1, 1001));
     int r = c.seek(start);
     if (r == -ENOENT) {
       b.forget_bucket(bucket);

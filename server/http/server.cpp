@@ -16,6 +16,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -178,6 +179,10 @@ void watch_hangup(asio::signal_set& hangup, TlsCerts* tls) {
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle,
           Maintenance* maintenance, std::shared_ptr<const crypto::ServerKeys> keys,
           const BucketChangeHook& bucket_changes) {
+  // A zero-copy body is splice()d to the socket (server/http/zero_copy.h), and splice takes
+  // no MSG_NOSIGNAL: a client gone mid-body would kill the process with SIGPIPE instead of
+  // failing that one write with EPIPE, which the session handles like any closed connection.
+  std::signal(SIGPIPE, SIG_IGN);
   int io_threads =
       config.io_threads > 0 ? config.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Before the io_context: sessions it still holds at its destruction give their places back here.
@@ -185,6 +190,7 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   make_room_for_connections(config.max_connections);
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
+  spdlog::info("{} I/O threads, {} blocking threads", io_threads, config.blocking_threads);
   Services services{config, objects, blocking, lifecycle, maintenance, &users};
   // Another gateway's change of a bucket's policy, ACL or settings reaches this one's cache.
   if (bucket_changes)

@@ -20,7 +20,6 @@ constexpr Ops kSseCServed[] = {
     "GetObject", "HeadObject", "GetObjectAttributes",   "PostObject"};
 constexpr Ops kCopies[] = {"CopyObject", "UploadPartCopy"};
 constexpr Ops kConditionalWrites[] = {"PutObject", "CopyObject", "CompleteMultipartUpload"};
-constexpr Ops kCreateBucket[] = {"CreateBucket"};
 constexpr Ops kPutObject[] = {"PutObject"};
 
 // AWS's own words where AWS refuses the same request; otherwise AWS's NotImplemented
@@ -30,9 +29,6 @@ constexpr Answer kSseCInsecure{s3::Code::InvalidRequest,
                                "over a secure connection."};
 // Over TLS the operation itself takes the customer's key (server/s3/sse.h).
 constexpr Answer kServed{s3::Code::InvalidRequest, "", true};
-constexpr Answer kOwnership{s3::Code::NotImplemented,
-                            "A header you provided implies functionality that is not implemented: silt does not "
-                            "implement Object Ownership settings (objects belong to their bucket's owner)."};
 constexpr Answer kWebsite{s3::Code::NotImplemented,
                           "A header you provided implies functionality that is not implemented: silt does not host "
                           "static websites, so it keeps no website redirect."};
@@ -45,7 +41,6 @@ constexpr Refusal kTable[] = {
     // Server-side encryption with customer-provided keys: the key travels with each request.
     {"x-amz-server-side-encryption-customer-*", kSseCServed, Asks::AnyValue, kSseCInsecure, kServed},
     {"x-amz-copy-source-server-side-encryption-customer-*", kCopies, Asks::AnyValue, kSseCInsecure, kServed},
-    {"x-amz-object-ownership", kCreateBucket, Asks::AnyValue, kOwnership, kOwnership},
     {"x-amz-website-redirect-location", kObjectWrites, Asks::AnyValue, kWebsite, kWebsite},
     // If-None-Match on writes takes "*" only, as on AWS (its API reference: "Expects the '*'
     // character"); appends do not exist.

@@ -10,11 +10,12 @@ import time
 import pytest
 
 
-def kill_when_reached(server, function, request, condition=None, ignore=0):
+def kill_when_reached(server, function, request, condition=None, ignore=0, settle=0):
     """Runs request() with gdb attached to silt and SIGKILLs silt the moment a thread enters
     function (a symbol of the binary or of a library it loads), when condition (a gdb
-    expression) holds, after ignore earlier hits; or after the request when it never does.
-    Returns whether the breakpoint was reached. The restart is the caller's."""
+    expression) holds, after ignore earlier hits; or, when it never does, settle seconds
+    after the request (for work the request starts but does not wait for). Returns whether
+    the breakpoint was reached. The restart is the caller's."""
     if not shutil.which("gdb"):
         pytest.skip("gdb missing: it is what stops silt at an exact point")
     ready = server.workdir / f"gdb-ready-{time.monotonic_ns()}"
@@ -41,8 +42,15 @@ def kill_when_reached(server, function, request, condition=None, ignore=0):
             done.result(timeout=60)
         except Exception:  # noqa: BLE001 (the kill cuts the request: any client error)
             pass
+        out = None
+        if settle:
+            try:  # gdb ends by itself once the breakpoint is hit (it kills silt there)
+                out, _ = gdb.communicate(timeout=settle)
+            except subprocess.TimeoutExpired:
+                pass
         server.proc.kill()  # when function was never reached
         server.proc.wait(timeout=30)
-    out, _ = gdb.communicate(timeout=60)
+    if out is None:
+        out, _ = gdb.communicate(timeout=60)
     # "Breakpoint 1," or, for a function with several locations (libc's), "Breakpoint 1.3,".
     return re.search(r"Breakpoint 1[.,]", out) is not None

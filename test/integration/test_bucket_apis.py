@@ -250,6 +250,36 @@ def test_bucket_owner_enforced_disables_acls(world):
     still_serving(alice, b)
 
 
+def test_object_ownership_on_create_bucket(silt, s3):
+    """x-amz-object-ownership on CreateBucket (boto3's ObjectOwnership=, aws s3api
+    create-bucket --object-ownership) is set with the bucket, as PutBucketOwnershipControls."""
+    for setting in ("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"):
+        b = bucket_name("own-create")
+        s3.create_bucket(Bucket=b, ObjectOwnership=setting)
+        got = s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]
+        assert got == {"Rules": [{"ObjectOwnership": setting}]}
+        if setting == "BucketOwnerEnforced":
+            e = client_error(s3.put_object, Bucket=b, Key="k", Body=b"x", ACL="public-read")
+            assert code(e) == ("AccessControlListNotSupported", 400)
+        s3.put_object(Bucket=b, Key="k", Body=b"x")
+    b = bucket_name("own-cli")
+    silt.aws("s3api", "create-bucket", "--bucket", b, "--object-ownership", "BucketOwnerEnforced",
+             cli="/usr/bin/aws")
+    assert s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}]
+    # ACLs off and a granting ACL in one request: refused, and no bucket.
+    b = bucket_name("own-acl")
+    e = client_error(s3.create_bucket, Bucket=b, ObjectOwnership="BucketOwnerEnforced", ACL="public-read")
+    assert code(e) == ("InvalidBucketAclWithObjectOwnership", 400)
+    assert code(client_error(s3.head_bucket, Bucket=b)) == ("404", 404)
+    # A setting that does not exist (raw: a client may send any string).
+    b = bucket_name("own-bad")
+    r = silt.request("PUT", b, headers={"x-amz-object-ownership": "Everyone"})
+    assert (r.status, r.error_code()) == (400, "InvalidArgument")
+    assert code(client_error(s3.head_bucket, Bucket=b)) == ("404", 404)
+    s3.list_buckets()  # still serving
+
+
 def test_bucket_owner_enforced_refused_while_the_bucket_acl_is_public(s3, bucket):
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
     e = client_error(s3.put_bucket_ownership_controls, Bucket=bucket, OwnershipControls={

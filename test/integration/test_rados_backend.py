@@ -86,6 +86,12 @@ def error_code(excinfo):
     return client_error(excinfo.value)
 
 
+def test_rados_gateway_has_32_blocking_threads(gateways):
+    """A RADOS read holds a blocking thread for a round trip: the default pool is larger
+    than on drives (docs/operations.md)."""
+    assert all(", 32 blocking threads" in g.log_text() for g in gateways)
+
+
 def test_put_get_head_range_delete(s3, bucket):
     small = b"tiny object"
     big = os.urandom(3 * STRIPE + 12345)

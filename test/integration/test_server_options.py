@@ -68,6 +68,13 @@ def test_reported_region_is_configurable(server):
     assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "eu-central-1"
 
 
+def test_blocking_threads_default_and_flag(server):
+    """8 blocking threads on drives unless --blocking-threads says otherwise (RADOS's 32:
+    test_rados_backend.py)."""
+    assert ", 8 blocking threads" in server().log_text()
+    assert ", 3 blocking threads" in server("--blocking-threads", "3").log_text()
+
+
 def test_explicit_drives_and_parity(server, tmp_path):
     drives = [tmp_path / f"disk{i}" for i in range(5)]
     args = []

@@ -303,7 +303,8 @@ def test_kill_during_compaction_loses_nothing(tmp_path, point):
         deleted = []
 
         def delete_then_heal():
-            # The reclaimer starts on its own once enough is dead, or with the heal pass.
+            # The reclaimer starts on its own once enough is dead, or after the heal pass
+            # (which answers first: hence the settle time below).
             for k in doomed:
                 s3.delete_object(Bucket="cmp", Key=k)
                 deleted.append(k)
@@ -311,7 +312,7 @@ def test_kill_during_compaction_loses_nothing(tmp_path, point):
 
         function, condition, ignore = COMPACTION_POINTS[point]
         condition = condition and condition(s.data_dir)
-        assert kill_when_reached(s, function, delete_then_heal, condition, ignore), s.log_tail()
+        assert kill_when_reached(s, function, delete_then_heal, condition, ignore, settle=30), s.log_tail()
 
         def check():
             listed = {o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket="cmp")

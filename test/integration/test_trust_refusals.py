@@ -9,7 +9,7 @@ stores nothing, and silt goes on serving.
   started without master key or keyring; --object-lock-mode / --object-lock-legal-hold-status
   on a bucket without Object Lock) and boto3 (SSECustomerKey= over http, ServerSideEncryption=
   with a context or Bucket Key on a silt without keys, WebsiteRedirectLocation=, ObjectLockMode=
-  on a bucket without Object Lock, ObjectOwnership= on CreateBucket), and POST Object form
+  on a bucket without Object Lock), and POST Object form
   fields, which act as PutObject's headers (what they do: test_sse.py, test_object_lock.py,
   test_acl_grants.py);
 - over https, where SSE-C is served (test_sse.py): a customer key for an object written
@@ -275,11 +275,8 @@ def test_boto3_object_lock_on_writes(s3, bucket, args):
     still_serving(s3, bucket)
 
 
-def test_boto3_bucket_options_silt_lacks(s3):
-    # x-amz-grant-* are served since issue 19 item 4 (test_acl_grants.py).
-    name = bucket_name("opt")
-    refused(client_error(s3.create_bucket, Bucket=name, ObjectOwnership="BucketOwnerEnforced"), "NotImplemented")
-    assert code(client_error(s3.head_bucket, Bucket=name)) == ("404", 404)
+# CreateBucket's options are all served: x-amz-grant-* since issue 19 item 4 (test_acl_grants.py),
+# x-amz-object-ownership since issue 19 item 5 (test_bucket_apis.py).
 
 
 # Conditional deletes (DeleteObject's If-Match / x-amz-if-match-*, DeleteObjects' per-key

@@ -1,9 +1,11 @@
 // CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
 #include "auth/access.h"
+#include "auth/public_access.h"
 #include "common/object_model.h"
 #include "server/http/blocking.h"
 #include "server/s3/access_check.h"
 #include "server/s3/bucket_access.h"
+#include "server/s3/bucket_settings.h"
 #include "server/s3/handlers/acl_headers.h"
 #include "server/s3/handlers/handlers.h"
 #include "server/s3/object_lock.h"
@@ -60,6 +62,17 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
   }
   auto acl = acl_from_request(ctx.req);
   if (!acl) co_return acl.error();
+  std::optional<auth::ObjectOwnership> ownership;
+  if (ctx.req.has_header("x-amz-object-ownership")) {
+    ownership = auth::object_ownership(ctx.req.header_value("x-amz-object-ownership"));
+    if (!ownership)
+      co_return s3::Error(s3::Code::InvalidArgument, "Invalid x-amz-object-ownership header")
+          .with("ArgumentName", "x-amz-object-ownership");
+    // As PutBucketOwnershipControls: ACLs off, so the bucket cannot start with one that grants.
+    if (*ownership == auth::ObjectOwnership::BucketOwnerEnforced && !acl->empty())
+      co_return s3::Error(s3::Code::InvalidBucketAclWithObjectOwnership,
+                          "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+  }
   const bool object_lock = iequals(ctx.req.header_value("x-amz-bucket-object-lock-enabled"), "true");
   if (object_lock && !ctx.svc.objects.supports_object_lock())
     co_return s3::Error(s3::Code::NotImplemented,
@@ -77,6 +90,7 @@ awaitable<Result> create_bucket(RequestContext& ctx) {
     init.configs.emplace_back(std::string(kObjectLockConfig), object_lock_configuration_xml({}));
   }
   if (!acl->empty()) init.configs.emplace_back(std::string(kAclConfig), *acl);
+  if (ownership) init.configs.emplace_back(std::string(kOwnershipConfig), ownership_controls_xml(*ownership));
   auto st = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Status {
     auto made = ctx.svc.objects.make_bucket_with(bucket, owner, init);
     ctx.svc.access->invalidate(bucket);

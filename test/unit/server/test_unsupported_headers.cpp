@@ -95,7 +95,8 @@ TEST_CASE("grants, ownership, website redirects, appends and ETag conditions; co
   CHECK(code(verb::put, "/b?acl", {{"x-amz-grant-write", "id=\"a\""}}) == "PutBucketAcl");
   CHECK(code(verb::put, "/b", {{"x-amz-grant-read-acp", "id=\"a\""}}) == "CreateBucket");
   CHECK(refuse_unsupported("PostObject", false, {{"x-amz-grant-read", "uri=\"x\""}}).ok());
-  CHECK(code(verb::put, "/b", {{"x-amz-object-ownership", "BucketOwnerEnforced"}}) == "NotImplemented");
+  // Object Ownership on CreateBucket is served since issue 19 (test_bucket_apis.py).
+  CHECK(code(verb::put, "/b", {{"x-amz-object-ownership", "BucketOwnerEnforced"}}) == "CreateBucket");
   CHECK(code(verb::put, "/b/k", {{"x-amz-website-redirect-location", "/x"}}) == "NotImplemented");
   CHECK(code(verb::put, "/b/k", {{"x-amz-write-offset-bytes", "0"}}) == "NotImplemented");
   CHECK(code(verb::put, "/b/k", {{"if-none-match", "\"abc\""}}) == "NotImplemented");
