@@ -16,23 +16,11 @@ set -euo pipefail
 OLD=${1:?old silt binary} NEW=${2:?new silt binary}
 BENCH=${3:-$(dirname "$0")/../build/bench/silt-bench}
 PORT=${PORT:-9491} AK=benchadmin SK=benchadmin-secret
-work=$(mktemp -d /tmp/silt-ab-get.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-declare -A EP KEY SECRET PID
-start_silt() {  # name binary port
-  mkdir -p "$work/$1"
-  SILT_ROOT_USER=$AK SILT_ROOT_PASSWORD=$SK SILT_CERTS_DIR= "$2" server --data "$work/$1/data" \
-    --address 127.0.0.1:$3 --log-level warn >"$work/$1/log" 2>&1 &
-  pids+=($!)
-  PID[$1]=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$3/_silt/health/ready && break; sleep 0.1; done
-  EP[$1]=http://127.0.0.1:$3 KEY[$1]=$AK SECRET[$1]=$SK
+. "$(dirname "$0")/ab_common.sh" ab-get
+declare -A KEY SECRET
+start_silt() {  # name binary port, then the objects the rounds read
+  start_silt_process "$@"
+  KEY[$1]=$AK SECRET[$1]=$SK
   for a in "get --size 4K --objects 1000 --prefix g4k/" "get --size 1G --objects 1 --prefix g1g/"; do
     # shellcheck disable=SC2086
     "$BENCH" $a --setup-only --endpoint "${EP[$1]}" --access-key $AK --secret-key $SK >/dev/null
@@ -50,7 +38,6 @@ pids+=($!)
 for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$((PORT + 2))/ && break; sleep 0.1; done
 EP[nginx]=http://127.0.0.1:$((PORT + 2)) KEY[nginx]=none SECRET[nginx]=none
 sync
-field() { /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j[sys.argv[2]])' "$@"; }
 ticks() {  # CPU ticks (user + system) of a silt; 0 for nginx
   if [ -n "${PID[$1]:-}" ]; then awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; else echo 0; fi
 }

@@ -13,30 +13,15 @@ set -euo pipefail
 OLD=${1:?old silt binary} NEW=${2:?new silt binary}
 BENCH=${3:-$(dirname "$0")/../build/bench/silt-bench}
 PORT=${PORT:-9591} AK=benchadmin SK=benchadmin-secret
-work=$(mktemp -d /tmp/silt-ab-put.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-declare -A EP PID
-start_silt() {  # name binary port
-  mkdir -p "$work/$1"
-  SILT_ROOT_USER=$AK SILT_ROOT_PASSWORD=$SK SILT_CERTS_DIR= "$2" server --data "$work/$1/data" \
-    --address 127.0.0.1:$3 --log-level warn >"$work/$1/log" 2>&1 &
-  pids+=($!)
-  PID[$1]=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$3/_silt/health/ready && break; sleep 0.1; done
-  EP[$1]=http://127.0.0.1:$3
+. "$(dirname "$0")/ab_common.sh" ab-put
+start_silt() {  # name binary port, then its bucket
+  start_silt_process "$@"
   "$BENCH" put --size 1K -n 1 --objects 1 --prefix setup/ --setup --endpoint "${EP[$1]}" --access-key $AK \
     --secret-key $SK >/dev/null  # creates the bucket
 }
 start_silt old "$OLD" "$PORT"
 start_silt new "$NEW" $((PORT + 1))
 "$BENCH" put --size 1G --write-body "$work/md5.in"
-field() { /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j[sys.argv[2]])' "$@"; }
 ticks() { awk '{print $14 + $15}' "/proc/${PID[$1]}/stat"; }
 hz=$(getconf CLK_TCK)
 for r in $(seq "${ROUNDS:-3}"); do
