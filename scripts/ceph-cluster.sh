@@ -43,6 +43,18 @@ alive() {
   tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "-c $conf "
 }
 
+# exiting PID -> true while a daemon we signalled has not finished exiting: PID runs (not a
+# zombie) with our command line or with none, because a process past releasing its memory
+# reads an empty cmdline while the kernel still tears it down (and its ports and files may
+# still be held). stop waits on this, not on alive, so it never returns before the end.
+exiting() {
+  local st cmd
+  st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] || return 1
+  cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+  [ -z "$cmd" ] || [[ "$cmd" == *"-c $conf "* ]]
+}
+
 # record NAME: after a daemon has forked and written DIR/run/NAME.pid, append "NAME PID" to
 # DIR/daemons. ceph removes its pid file on exit; DIR/daemons stays, so stop and tests know
 # afterwards which PIDs were ours.
@@ -64,7 +76,7 @@ stop_cluster() {
   if [ ${#pids[@]} -gt 0 ]; then kill -TERM "${pids[@]}" 2>/dev/null || true; fi
   for ((i = 0; i < timeout * 10; i++)); do
     left=()
-    for pid in "${pids[@]}"; do alive "$pid" && left+=("$pid"); done
+    for pid in "${pids[@]}"; do exiting "$pid" && left+=("$pid"); done
     [ ${#left[@]} -eq 0 ] && break
     sleep 0.1
   done
@@ -73,13 +85,13 @@ stop_cluster() {
   if [ ${#left[@]} -gt 0 ]; then
     echo "still running after ${timeout} s, KILL: ${left[*]}" >&2
     kill -KILL "${left[@]}" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      left=()
-      for pid in "${pids[@]}"; do alive "$pid" && left+=("$pid"); done
-      [ ${#left[@]} -eq 0 ] && break
-      sleep 0.1
-    done
   fi
+  for ((i = 0; i < 50; i++)); do
+    left=()
+    for pid in "${pids[@]}"; do exiting "$pid" && left+=("$pid"); done
+    [ ${#left[@]} -eq 0 ] && break
+    sleep 0.1
+  done
   [ ${#left[@]} -eq 0 ] || { echo "could not stop: ${left[*]}" >&2; return 1; }
   echo "stopped ${#pids[@]} daemons in $(since "$t0") s"
 }
