@@ -9,6 +9,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import random
 import signal
 import threading
 import time
@@ -105,20 +106,35 @@ def test_kill_9_gateway_under_put_load(ceph_cluster, tmp_path):  # noqa: F811
             deadline = time.monotonic() + 60
             while len(acked) < 12 and time.monotonic() < deadline:  # load on both before the kill
                 time.sleep(0.2)
-            # Mid-PUT on B: A's two writers hold at most two intents, so a third is B's.
-            while ns.entries("I") < 3 and time.monotonic() < deadline:
-                pass
+            # Mid-PUT on B, proven before the kill: with A idle every intent is B's, and B frozen
+            # (SIGSTOP) holds still while its intents are counted. The pause lets ops B had
+            # already sent land, so the count is what a kill there leaves.
+            stop_a.set()
+            for f in loops[:2]:
+                f.result()
+            caught = 0
+            for _ in range(100):
+                os.kill(b.proc.pid, signal.SIGSTOP)
+                time.sleep(0.3)
+                caught = ns.entries("I")
+                if caught:
+                    break
+                os.kill(b.proc.pid, signal.SIGCONT)
+                time.sleep(random.uniform(0.01, 0.1))
             os.kill(b.proc.pid, signal.SIGKILL)
             b.proc.wait()
             killed_at = time.monotonic()
             stop_b.set()
-            time.sleep(1)  # A keeps writing past the kill
+            assert caught, "B was never caught mid-PUT: nothing for the sweeper to prove"
+            stop_a = threading.Event()  # A keeps writing past the kill
+            loops += [pool.submit(put_loop, sa, bucket, f"c{t}", stop_a, acked, attempted, lock) for t in range(2)]
+            time.sleep(1)
             stop_a.set()
             for f in loops:
                 f.result()
         # A is idle and B dead: the intents left are B's, swept only after INTENT_TIMEOUT.
         leaked = ns.entries("I")
-        assert leaked >= 1, "the kill landed between PUTs: nothing for the sweeper to prove"
+        assert leaked >= caught, (leaked, caught)
         b.proc = None
         b.start(timeout=60)  # the same config: the restarted gateway serves the same namespace
         unacked = {k: v for k, v in attempted.items() if k not in acked}
