@@ -124,8 +124,51 @@ def targets(m, wl):
     return rows
 
 
+def targets_21(m, wl, previous):
+    """Issue 21's targets, and each silt figure against the one the previous full run recorded
+    (PREVIOUS: bench/last.json's "full" figures before this run replaces them)."""
+    def med(w, s):
+        e = m.get((w, s))
+        return e["median"] if e else None
+
+    metric = {w["name"]: w["metric"] for w in wl}
+    md5 = med("ceil-md5sum", "machine")
+    rows = []
+
+    def add(what, got, goal):
+        if got is None:
+            rows.append((what, "—", f">= {goal}", "not measured"))
+        else:
+            rows.append((what, f"{got:.2f}", f">= {goal}", "met" if got >= goal else "**missed**"))
+
+    for w in ("put-4k-c16", "put-4k-c64"):
+        add(f"{w}: silt / RGW", ratio(med(w, "silt"), med(w, "rgw"), "ops_s"), 5)
+        add(f"{w}: silt / s3rver", ratio(med(w, "silt"), med(w, "s3rver"), "ops_s"), 3)
+    add("get-4k-c16: silt / nginx", ratio(med("get-4k-c16", "silt"), med("get-4k-c16", "nginx"), "ops_s"), 0.5)
+    add("put-1g-chunked: silt / md5sum (1 core)", ratio(med("put-1g-chunked", "silt"), md5, "mib_s"), 0.75)
+    add("put-64m-c16: silt / md5sum (1 core)", ratio(med("put-64m-c16", "silt"), md5, "mib_s"), 1.2)
+    add("ranged-1m-c16: silt / nginx", ratio(med("ranged-1m-c16", "silt"), med("ranged-1m-c16", "nginx"), "mib_s"), 0.8)
+    add("get-1g-https: silt https / silt http (get-1g)", ratio(med("get-1g-https", "silt_tls"), med("get-1g", "silt"), "mib_s"), 0.7)
+    # Machine speed differs between runs: each figure is divided by the run's md5sum rate first
+    # (as --quick does) where the run recorded one.
+    old_md5 = previous.get("ceil-md5sum@machine", {}).get("median")
+    for key, e in previous.items():
+        name, server = key.split("@", 1)
+        if server != "silt" or name.startswith(("ceil-", "mem-", "load-")) or name not in metric:
+            continue
+        now = med(name, "silt")
+        if now is None or not e.get("median"):
+            continue
+        r = ratio(now, e["median"], metric[name])
+        if md5 and old_md5 and metric[name] != "p50":
+            r = r * old_md5 / md5
+        add(f"{name}: silt now / last full run (md5sum-normalized)", r, 1.0)
+    return rows
+
+
 def full(args, results, wl, meta):
     m = medians(results, wl)
+    previous = read_last(args.last).get("full", {}).get("figures", {})
     lines = [BEGIN, ""]
     lines.append(f"Run of {meta['date']}: {meta['cores']} × {meta['cpu']}, Linux {meta['kernel']}; silt "
                  f"`{meta['silt_bin']}` (tree at {meta['silt_commit']}); servers {', '.join(meta['servers'])}"
@@ -150,7 +193,7 @@ def full(args, results, wl, meta):
             continue
         cells = []
         for s in SERVERS:
-            e = m.get((n, s))
+            e = m.get((n, s)) or (m.get((n, "silt_tls")) if s == "silt" else None)  # https: silt's column
             if not e:
                 cells.append("—")
                 continue
@@ -164,6 +207,9 @@ def full(args, results, wl, meta):
         lines.append(f"| {n}: {w['what']} | {UNITS[met]} | " + " | ".join(cells) + " | " + " | ".join(rs) + " |")
     lines += ["", "### Targets (issue 6)", "", "| target | measured | goal | |", "|---|---|---|---|"]
     for t in targets(m, wl):
+        lines.append("| " + " | ".join(t) + " |")
+    lines += ["", "### Targets (issue 21)", "", "| target | measured | goal | |", "|---|---|---|---|"]
+    for t in targets_21(m, wl, previous):
         lines.append("| " + " | ".join(t) + " |")
     errs = [(k, e["first_error"]) for k, e in m.items() if e["errors"]]
     if errs:

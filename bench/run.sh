@@ -59,10 +59,11 @@ START_TS=$(date +%s)
 log() { echo "[$(($(date +%s) - START_TS))s] $*" >&2; }
 note() { echo "$*" >>"$NOTES"; log "note: $*"; }
 
-SILT_PID="" NGINX_PID=""
+SILT_PID="" NGINX_PID="" TLS_PID=""
 cleanup() {
   log "stopping servers"
   [ -n "$SILT_PID" ] && kill "$SILT_PID" 2>/dev/null
+  [ -n "$TLS_PID" ] && kill "$TLS_PID" 2>/dev/null
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
   if [ -f "$WORK/peers/s3rver/loop.pid" ]; then
     touch "$WORK/peers/s3rver/stop.flag"
@@ -182,7 +183,8 @@ workload() {
   shift 4
   local servers=()
   for s in $who; do
-    if [ "$s" = s3 ]; then servers+=("${SERVERS[@]}"); elif [ "$s" = silt ]; then servers+=(silt); elif [ "$s" = nginx ] && [ -n "$NGINX_PID" ]; then servers+=(nginx); fi
+    if [ "$s" = s3 ]; then servers+=("${SERVERS[@]}"); elif [ "$s" = silt ]; then servers+=(silt); elif [ "$s" = nginx ] && [ -n "$NGINX_PID" ]; then servers+=(nginx)
+    elif [ "$s" = silt_tls ] && [ -n "$TLS_PID" ]; then servers+=(silt_tls); fi
   done
   printf '{"name":"%s","metric":"%s","what":"%s"}\n' "$name" "$metric" "$what" >>"$WORKLOADS"
   for r in $(seq "$REPS"); do
@@ -293,6 +295,33 @@ PYEOF
   rm -rf "$dir"
 }
 
+# https against http (issue 21: a 1 GiB GET over https at >= 0.7x the http figure): a second silt,
+# its own data dir on the same disk, serving TLS with a certificate made for this run; the same
+# 1 GiB GET as get-1g, in the same run.
+https_get() {
+  local dir=$WORK/silt-tls port=$((SILT_PORT + 2))
+  mkdir -p "$dir/certs"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=bench-ca \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+      -keyout "$dir/certs/private.key" -out "$dir/server.csr" 2>/dev/null &&
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 1 \
+      -extfile <(printf 'subjectAltName=IP:127.0.0.1') -out "$dir/certs/public.crt" 2>/dev/null ||
+    { note "https: openssl could not make a certificate: get-1g-https not measured"; return; }
+  "$SILT_BIN" server --data "$dir/data" --address 127.0.0.1:$port --certs-dir "$dir/certs" --log-level warn \
+    >"$WORK/silt-tls.log" 2>&1 &
+  TLS_PID=$!
+  EP[silt_tls]=https://127.0.0.1:$port AK[silt_tls]=${AK[silt]} SK[silt_tls]=${SK[silt]}
+  for _ in $(seq 100); do curl -sf --cacert "$dir/ca.pem" -o /dev/null "${EP[silt_tls]}/_silt/health/ready" && break; sleep 0.1; done
+  setup_bench silt_tls get --size 1G --objects 1 --prefix g1g/ --ca-bundle "$dir/ca.pem"
+  workload get-1g-https mib_s "silt_tls" "GET 1 GiB, 1 stream, https (a second silt with --certs-dir)" \
+    get --size 1G -n 2 --objects 1 --prefix g1g/ --ca-bundle "$dir/ca.pem"
+  kill "$TLS_PID"
+  wait "$TLS_PID" 2>/dev/null
+  TLS_PID=""
+  rm -rf "$dir"
+}
+
 # Listing pages over 1M / 10M keys, written by silt-load-index into the stopped silt's index
 # (bench/load_index.cpp: data-lake keys, 2000 part files per host directory, zero-byte records
 # without data dirs). The page lists one host directory: 1000 keys with delimiter /.
@@ -362,6 +391,7 @@ else
   workload put-1g-unsigned mib_s "s3" "PUT 1 GiB, 1 stream, UNSIGNED-PAYLOAD" put --size 1G -n 1 --objects 1 --prefix p1g/
   workload put-1g-chunked mib_s "s3" "PUT 1 GiB, 1 stream, STREAMING-AWS4-HMAC-SHA256-PAYLOAD (64 KiB chunks)" put --size 1G -n 1 --objects 1 --prefix p1g/ --payload chunked
   workload get-1g mib_s "s3 nginx" "GET 1 GiB, 1 stream" get --size 1G -n 2 --objects 1 --prefix g1g/
+  https_get
   workload put-64m-c16 mib_s "s3" "PUT 64 MiB, 16 streams (16 objects)" put --size 64M -c 16 -n 16 --objects 16 --prefix p64m/
   workload get-64m-c16 mib_s "s3 nginx" "GET 64 MiB, 16 streams (16 objects, 2 each)" get --size 64M -c 16 -n 32 --objects 16 --prefix g64m/
   workload put-4k-c16 ops_s "s3" "PUT 4 KiB, 16 connections, 5 s" put --size 4K -c 16 -d 5 --prefix p4k16/r{rep}/
