@@ -46,7 +46,8 @@ class Copy {
 
   // One intent per new data id, in one op, before any data is written.
   s3::Status start(size_t streams) {
-    intent_raw_ = nlohmann::json{{"pool", to_.cfg.name}, {"started_ms", now_ms()}, {"key", key_}}.dump();
+    intent_ms_ = now_ms();
+    intent_raw_ = intent_value(intent_ms_);
     std::map<std::string, bufferlist> set;
     for (size_t i = 0; i < streams; ++i) {
       ids_.push_back(random_id());
@@ -84,6 +85,7 @@ class Copy {
         if (*n == 0) return s3::Error(s3::Code::InternalError, "rados: the version's data ended early");
         got += *n;
       }
+      if (auto s = renew_if_due(); !s) return s.error();
       bufferlist bl = encode_stripe(to_bl(std::string_view(buf.data(), want)), to_.cfg.zstd_level);
       const std::string oid = data_oid(ids_[i], objects_[i]);
       ++objects_[i];  // counted before the write: a failed write's object is removed too
@@ -130,6 +132,45 @@ class Copy {
   const std::string& id(size_t i) const { return ids_[i]; }
 
  private:
+  std::string intent_value(int64_t started_ms) const {
+    return nlohmann::json{{"pool", to_.cfg.name}, {"started_ms", started_ms}, {"key", key_}}.dump();
+  }
+
+  // A copy running past half the intent timeout renews its intents, as a PUT does
+  // (rados/writer.cpp), in one op that asserts the sweeper has not taken them: a long
+  // move of a big version is a live writer, not a dead one.
+  s3::Status renew_if_due() {
+    const int64_t now = now_ms();
+    if (now - intent_ms_ < b_.cfg.intent_timeout_ms / 2) return {};
+    const std::string value = intent_value(now);
+    std::map<std::string, std::pair<bufferlist, int>> cmp;
+    std::map<std::string, bufferlist> set;
+    for (const auto& k : intent_keys()) {
+      cmp.emplace(k, std::make_pair(to_bl(intent_raw_), LIBRADOS_CMPXATTR_OP_EQ));
+      set.emplace(k, to_bl(value));
+    }
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      auto shard = b_.shard_for(bucket_, key_);
+      if (!shard) return shard.error();
+      librados::ObjectWriteOperation op;
+      int rv = 0;
+      guard_shard(op, *shard);
+      op.omap_cmp(cmp, &rv);
+      op.omap_set(set);
+      const int r = b_.index.operate(shard->oid, &op);
+      if (r == 0) {
+        intent_raw_ = value;
+        intent_ms_ = now;
+        return {};
+      }
+      if (r == -ENOENT) return s3::Error(s3::Code::NoSuchBucket, "The specified bucket does not exist");
+      if (r != -ECANCELED) return rados_error("renew write intents in", shard->oid, r);
+      if (auto s = intact(); !s) return s;           // swept: this copy is over
+      settle(b_, bucket_, shard->oid, attempt + 4);  // the shard splits or split
+    }
+    return contention("renewing write intents");
+  }
+
   std::set<std::string> intent_keys() const {
     std::set<std::string> keys;
     for (const auto& id : ids_) keys.insert(intent_entry(id));
@@ -140,6 +181,7 @@ class Copy {
   DataPool& to_;
   std::string bucket_, key_;
   std::string intent_raw_;
+  int64_t intent_ms_ = 0;  // when intent_raw_ was written
   std::vector<std::string> ids_;
   std::vector<uint64_t> objects_;  // data objects written (or tried) per id
   int cmp_rv_ = 0;
