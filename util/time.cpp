@@ -1,5 +1,6 @@
 #include "util/time.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -55,12 +56,54 @@ std::string http_date(int64_t epoch_ms) {
 }
 
 std::string iso8601_ms(int64_t epoch_ms) {
-  std::tm tm = utc(epoch_ms);
-  char buf[96];
-  int ms = static_cast<int>(((epoch_ms % 1000) + 1000) % 1000);
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-           tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
+  std::array<char, 32> buf;
+  return std::string(iso8601_ms(epoch_ms, buf));
+}
+
+std::string_view iso8601_ms(int64_t epoch_ms, std::array<char, 32>& buf) {
+  // Days and milliseconds of the day, floored (a negative time is before 1970).
+  int64_t days = epoch_ms / 86400000, in_day = epoch_ms % 86400000;
+  if (in_day < 0) {
+    in_day += 86400000;
+    --days;
+  }
+  // Howard Hinnant's civil_from_days: the proleptic Gregorian date of a day number.
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = static_cast<int64_t>(yoe) + era * 400 + (month <= 2);
+  if (year < 0 || year > 9999) {  // not a date any client sends: the libc way, whatever it prints
+    std::tm tm = utc(epoch_ms);
+    const int n =
+        snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(in_day % 1000));
+    return {buf.data(), static_cast<size_t>(std::clamp(n, 0, static_cast<int>(buf.size()) - 1))};
+  }
+  char* p = buf.data();
+  auto put = [&p](int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+    p += width;
+  };
+  put(year, 4);
+  *p++ = '-';
+  put(month, 2);
+  *p++ = '-';
+  put(day, 2);
+  *p++ = 'T';
+  put(in_day / 3600000, 2);
+  *p++ = ':';
+  put(in_day / 60000 % 60, 2);
+  *p++ = ':';
+  put(in_day / 1000 % 60, 2);
+  *p++ = '.';
+  put(in_day % 1000, 3);
+  *p++ = 'Z';
+  return {buf.data(), static_cast<size_t>(p - buf.data())};
 }
 
 std::string amz_date(int64_t epoch_ms) {

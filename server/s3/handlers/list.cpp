@@ -1,6 +1,7 @@
 // ListObjects (v1), ListObjectsV2 and ListObjectVersions. The response is written
 // straight into a string (server/s3/xml_writer.h): a page of 1000 entries as a DOM
 // cost more than reading it from the index.
+#include <array>
 #include <charconv>
 #include <optional>
 
@@ -58,14 +59,22 @@ void write_owner(XmlWriter& x, const ShownUser& user) {
   x.close("Owner");
 }
 
-// owner: the objects' owner when the listing shows it (bucket_owner_of).
+// owner: the objects' owner when the listing shows it (bucket_owner_of). Each entry's
+// text is written from buffers reused across the page: a page has a thousand entries.
 void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, const std::optional<ShownUser>& owner) {
+  std::array<char, 32> date;
+  char size[24];
+  std::string etag;
   for (const auto& o : res.objects) {
     x.open("Contents");
-    x.element("Key", enc(lr, o.key));
-    x.element("LastModified", iso8601_ms(o.mtime_ms));
-    x.element("ETag", quoted_etag(o.etag));
-    x.element("Size", std::to_string(o.size));
+    if (lr.url_encode)
+      x.element("Key", enc(lr, o.key));
+    else
+      x.element("Key", o.key);
+    x.element("LastModified", iso8601_ms(o.mtime_ms, date));
+    etag.assign(1, '"').append(o.etag).push_back('"');  // quoted_etag's text
+    x.element("ETag", etag);
+    x.element("Size", std::string_view(size, std::to_chars(size, size + sizeof size, o.size).ptr - size));
     if (owner) write_owner(x, *owner);
     x.element("StorageClass", o.meta.storage_class.empty() ? "STANDARD" : o.meta.storage_class);
     x.close("Contents");
