@@ -1,0 +1,72 @@
+#!/bin/bash
+# ListObjectsV2 pages of 1000 at 1M keys, A/B on one cluster, against RGW's page (docs/performance.md,
+# "Listing pages: L entries"). Needs `bench/rados.sh --serve` running with SILT_BIN=A (gateway A on
+# :9460, RGW on :9461). Starts gateway B (this build) on the same cluster, makes bucket lista through A
+# and listb through B, seeds 1M keys into each (bench/silt-seed-rados: L entries only where the bucket
+# lists from them, as each binary's PUTs wrote them), and an RGW bucket of RGW_KEYS keys by PUTs; then
+# ROUNDS rounds, each running in turn: A on lista, B on listb, B on lista (an older bucket: O entries),
+# RGW. Per run: silt-bench's p50 over N pages, and per page the gateway's and the three OSDs' CPU
+# (/proc/PID/stat) and the OSDs' read ops (perf dump op_r).
+#   bench/rados_list_ab.sh WORK          (WORK: the directory --serve printed, /tmp/srb.XXXXXX)
+# Env: B_PORT (9563), KEYS (1000000), RGW_KEYS (10000), N (100), ROUNDS (3), SKIP_SETUP=1 (buckets
+# seeded already), A_BUCKET / B_BUCKET / RGW_BUCKET (lista / listb / listr).
+set -euo pipefail
+W=$1
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$ROOT/build
+BENCH=$BUILD/bench/silt-bench
+PA=9460 PR=9461 PB=${B_PORT:-9563} N=${N:-100} ROUNDS=${ROUNDS:-3}
+BA=${A_BUCKET:-lista} BB=${B_BUCKET:-listb} BR=${RGW_BUCKET:-listr}
+SILT="--access-key siltadmin --secret-key siltadmin-secret"
+RGW="--access-key bench-rgw-access --secret-key bench-rgw-secret-0123456789"
+pid_of_port() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+if [ -z "$(pid_of_port $PB)" ]; then  # started here, stopped at exit (by its PID)
+  "$BUILD/silt" server --config "$W/silt.json" --data "$W/silt-data-b" --address 127.0.0.1:$PB \
+    --blocking-threads 64 --log-level warn </dev/null >"$W/silt-b.log" 2>&1 &
+  trap "kill $! 2>/dev/null" EXIT
+  for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$PB/_silt/health/ready" && break; sleep 0.2; done
+fi
+PIDA=$(pid_of_port $PA) PIDB=$(pid_of_port $PB) PIDR=$(pid_of_port $PR)
+[ "$(readlink -f /proc/$PIDB/exe)" = "$(readlink -f "$BUILD/silt")" ] ||
+  { echo "port $PB is another program's ($(readlink -f /proc/$PIDB/exe)): set B_PORT" >&2; exit 1; }
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  "$BENCH" list --endpoint http://127.0.0.1:$PA $SILT --bucket $BA --size 0 --objects 1 --prefix x/ --setup-only
+  "$BENCH" list --endpoint http://127.0.0.1:$PB $SILT --bucket $BB --size 0 --objects 1 --prefix x/ --setup-only
+  for b in $BA $BB; do
+    "$BUILD/bench/silt-seed-rados" --ceph-conf "$W/ceph/ceph.conf" --index-pool bench.silt.index --bucket $b \
+      --prefix lb/s1- -n "${KEYS:-1000000}"
+  done
+  "$BENCH" list --endpoint http://127.0.0.1:$PR $RGW --bucket $BR --size 0 --objects "${RGW_KEYS:-10000}" \
+    --prefix l10k/ -c 16 --setup-only
+fi
+osds=$(awk '/^osd/ {print $2}' "$W/ceph/daemons")
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
+op_r() {
+  local t=0 a
+  for a in "$W"/ceph/asok/osd.*.asok; do
+    t=$((t + $(ceph --admin-daemon "$a" perf dump | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["osd"]["op_r"])')))
+  done
+  echo $t
+}
+run() {  # label port bucket gateway-pid prefix credentials...
+  local label=$1 port=$2 bucket=$3 pid=$4 prefix=$5 o0 g0 r0 out
+  shift 5
+  o0=$(ticks $osds) g0=$(ticks "$pid") r0=$(op_r)
+  out=$("$BENCH" list --endpoint "http://127.0.0.1:$port" "$@" --bucket "$bucket" --max-keys 1000 --prefix "$prefix" \
+    -n "$N" --json)
+  HZ=$(getconf CLK_TCK) N=$N OSD=$(($(ticks $osds) - o0)) GW=$(($(ticks "$pid") - g0)) OPR=$(($(op_r) - r0)) \
+    LABEL=$label /usr/bin/python3 -c '
+import json, os, sys
+j, e = json.load(sys.stdin), os.environ
+per = lambda t: int(t) * 1000 / int(e["HZ"]) / int(e["N"])
+print("%-8s p50 %6.2f ms  OSD CPU %4.2f ms/page  gateway CPU %4.2f ms/page  op_r/page %4.2f  errors %d  load %s" % (
+    e["LABEL"], j["latency_ms"]["p50"], per(e["OSD"]), per(e["GW"]), int(e["OPR"]) / int(e["N"]), j["errors"],
+    open("/proc/loadavg").read().split()[0]))' <<<"$out"
+}
+for r in $(seq "$ROUNDS"); do
+  echo "round $r"
+  run A-O $PA $BA "$PIDA" lb/ $SILT
+  run B-L $PB $BB "$PIDB" lb/ $SILT
+  run B-O $PB $BA "$PIDB" lb/ $SILT
+  run RGW $PR $BR "$PIDR" l10k/ $RGW
+done
