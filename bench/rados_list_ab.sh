@@ -1,10 +1,9 @@
 #!/bin/bash
 # ListObjectsV2 pages of 1000 at 1M keys, A/B on one cluster, against RGW's page (docs/performance.md,
-# "Listing pages: L entries"). Needs `bench/rados.sh --serve` running with SILT_BIN=A (gateway A on
+# "Listing pages: the page's XML, and L entries tried"). Needs `bench/rados.sh --serve` running with SILT_BIN=A (gateway A on
 # :9460, RGW on :9461). Starts gateway B (this build) on the same cluster, makes bucket lista through A
-# and listb through B, seeds 1M keys into each (bench/silt-seed-rados: L entries only where the bucket
-# lists from them, as each binary's PUTs wrote them), and an RGW bucket of RGW_KEYS keys by PUTs; then
-# ROUNDS rounds, each running in turn: A on lista, B on listb, B on lista (an older bucket: O entries),
+# and listb through B, seeds 1M keys into each (bench/silt-seed-rados), and an RGW bucket of RGW_KEYS keys by PUTs; then
+# ROUNDS rounds, each running in turn: A on lista, B on listb, B on lista (a bucket A made),
 # RGW. Per run: silt-bench's p50 over N pages, and per page the gateway's and the three OSDs' CPU
 # (/proc/PID/stat) and the OSDs' read ops (perf dump op_r).
 #   bench/rados_list_ab.sh WORK          (WORK: the directory --serve printed, /tmp/srb.XXXXXX)
