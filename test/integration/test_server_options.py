@@ -69,9 +69,9 @@ def test_reported_region_is_configurable(server):
 
 
 def test_blocking_threads_default_and_flag(server):
-    """8 blocking threads on drives unless --blocking-threads says otherwise (RADOS's 32:
-    test_rados_backend.py)."""
-    assert ", 8 blocking threads" in server().log_text()
+    """64 blocking threads on drives (a PUT holds one while it waits for its group
+    commit) unless --blocking-threads says otherwise (RADOS's 32: test_rados_backend.py)."""
+    assert ", 64 blocking threads" in server().log_text()
     assert ", 3 blocking threads" in server("--blocking-threads", "3").log_text()
 
 
