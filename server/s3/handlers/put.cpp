@@ -53,7 +53,8 @@ awaitable<Result> put_object(RequestContext& ctx) {
   }
 
   std::string expiration;
-  auto info = co_await run_blocking(ctx.svc.blocking, [&]() -> s3::Result<ObjectInfo> {
+  // On the commit pool: the trip mostly waits for the group commit (server/http/config.h).
+  auto info = co_await run_blocking(ctx.svc.commit_pool(), [&]() -> s3::Result<ObjectInfo> {
     auto i = [&]() -> s3::Result<ObjectInfo> {
       if (const auto& body = *small) {
         if (auto st = w.write(body->data(), body->size()); !st) return st.error();
