@@ -53,6 +53,7 @@ struct ServerOptions {
   bool parity_given = false;
   std::string region = "us-east-1";
   int blocking_threads = 0;  // 0: by backend (kBlockingThreadsDrives / kBlockingThreadsRados)
+  int commit_threads = silt::server::Config{}.commit_threads;
   std::string domain;
   uint32_t block_size = 1 << 20;
   uint64_t inline_threshold = 128 * 1024;  // bytes; 0: small objects get data dirs like the rest
@@ -252,6 +253,7 @@ int run_server(ServerOptions o) {
   if (!resolve_positional(o)) return 2;
   cfg.region = o.region;
   cfg.blocking_threads = o.blocking_threads;
+  cfg.commit_threads = o.commit_threads;
   cfg.domain = o.domain;
   cfg.idle_timeout_s = o.idle_timeout;
   cfg.io_timeout_s = o.io_timeout;
@@ -491,8 +493,13 @@ int main(int argc, char** argv) {
   server->add_option("--region", o.region, "Region reported to clients")->capture_default_str();
   server
       ->add_option("--blocking-threads", o.blocking_threads,
-                   "Threads for disk work; a PUT holds one while it waits for its group commit "
-                   "(default 8 on drives, 32 with --backend rados)")
+                   "Threads for disk work (default 8 on drives, 32 with --backend rados)")
+      ->check(CLI::Range(1, 1024));
+  server
+      ->add_option("--commit-threads", o.commit_threads,
+                   "Threads for PUT commits; a commit holds one while it waits for its group commit, so "
+                   "this caps how many PUTs one syncfs covers")
+      ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   server->add_option("--domain", o.domain, "Base domain for virtual-host addressing (bucket.DOMAIN)");
   server->add_option("--block-size", o.block_size, "Bytes of object data per erasure stripe")

@@ -14,6 +14,9 @@ struct Config {
   std::string domain;                // base domain for virtual-host addressing; empty: path style only
   int io_threads = 0;                // 0: one per core
   int blocking_threads = 8;          // disk work (erasure coding, fsync, LevelDB)
+  // PUT commits, each of which waits for its group commit (syncfs, LevelDB's sync):
+  // a pool of their own, so waiting commits neither cap a batch nor queue other work.
+  int commit_threads = 64;
   uint64_t max_object_size = 5ULL << 30;
   std::string admin_user;  // the only user the admin API (/_silt/admin/) admits
   // A connection may wait this long for its next request, and a request head must arrive

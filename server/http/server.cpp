@@ -190,8 +190,11 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
   make_room_for_connections(config.max_connections);
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking(static_cast<size_t>(config.blocking_threads));
-  spdlog::info("{} I/O threads, {} blocking threads", io_threads, config.blocking_threads);
+  asio::thread_pool commits(static_cast<size_t>(config.commit_threads));
+  spdlog::info("{} I/O threads, {} blocking threads, {} commit threads", io_threads, config.blocking_threads,
+               config.commit_threads);
   Services services{config, objects, blocking, lifecycle, maintenance, &users};
+  services.commits = &commits;
   // Another gateway's change of a bucket's policy, ACL or settings reaches this one's cache.
   if (bucket_changes)
     bucket_changes([access = services.access](std::string_view bucket) { access->invalidate(bucket); });

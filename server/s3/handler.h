@@ -48,6 +48,9 @@ struct Services {
   std::shared_ptr<BufferPool> buffers = std::make_shared<BufferPool>(32);
   // Keys for encryption at rest (crypto/key_set.h); empty sets: SSE-S3/SSE-KMS unavailable.
   std::shared_ptr<const crypto::ServerKeys> keys = std::make_shared<crypto::ServerKeys>();
+  // Runs PUT commits, which mostly wait for the group commit; null: they run on blocking.
+  boost::asio::thread_pool* commits = nullptr;
+  boost::asio::thread_pool& commit_pool() { return commits ? *commits : blocking; }
 };
 
 struct RequestContext {

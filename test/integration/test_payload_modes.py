@@ -198,6 +198,19 @@ def test_streaming_decoded_length_mismatch(silt, s3, bucket):
     assert_absent(s3, bucket, "short")
 
 
+@pytest.mark.parametrize("declared", [len(DATA) - 1, 5, 0])
+def test_streaming_body_longer_than_decoded_length(silt, s3, bucket, declared):
+    """A small body read whole before the commit (put.cpp read_small_body) still ends in
+    the reader's length check when more bytes come than x-amz-decoded-content-length
+    promised: 400 IncompleteBody, nothing stored, and the server keeps serving."""
+    r = put_streaming(silt, bucket, "long", DATA, s3raw.STREAMING_SIGNED, chunk=4096, decoded_length=declared)
+    assert r.status == 400 and r.error_code() == "IncompleteBody", r
+    assert_absent(s3, bucket, "long")
+    r = put_streaming(silt, bucket, "long", DATA, s3raw.STREAMING_SIGNED, chunk=4096)
+    assert r.status == 200, r
+    assert_stored(s3, bucket, "long", DATA)
+
+
 # --- trailer modes -------------------------------------------------------------------
 
 @pytest.mark.parametrize("algo", checksums.ALGORITHMS)

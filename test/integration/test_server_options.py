@@ -70,9 +70,12 @@ def test_reported_region_is_configurable(server):
 
 def test_blocking_threads_default_and_flag(server):
     """8 blocking threads on drives unless --blocking-threads says otherwise (RADOS's 32:
-    test_rados_backend.py)."""
-    assert ", 8 blocking threads" in server().log_text()
-    assert ", 3 blocking threads" in server("--blocking-threads", "3").log_text()
+    test_rados_backend.py), and 64 for PUT commits, which wait for their group commit,
+    unless --commit-threads says otherwise."""
+    log = server().log_text()
+    assert ", 8 blocking threads, 64 commit threads" in log
+    log = server("--blocking-threads", "3", "--commit-threads", "5").log_text()
+    assert ", 3 blocking threads, 5 commit threads" in log
 
 
 def test_explicit_drives_and_parity(server, tmp_path):

@@ -41,19 +41,33 @@ awaitable<Result> put_object(RequestContext& ctx) {
   meta->writer = ctx.identity.user;
   ObjectWriter& w = **writer;
 
-  auto st = co_await stream_body(ctx, w);
-  if (!st) co_return st.error();
-  if (st = check_content_md5(req, w); !st) co_return st.error();
-  meta->checksums = ctx.body.verified_checksums();
+  // A small body is read whole first, then written, checked and committed in the
+  // same pool trip; a larger one streams into the writer as it arrives.
+  auto small = co_await read_small_body(ctx);
+  if (!small) co_return small.error();
+  if (!*small) {
+    auto st = co_await stream_body(ctx, w);
+    if (!st) co_return st.error();
+    if (st = check_content_md5(req, w); !st) co_return st.error();
+    meta->checksums = ctx.body.verified_checksums();
+  }
 
   std::string expiration;
-  auto info = co_await run_blocking(ctx.svc.blocking, [&] {
-    auto i = w.commit(*meta);
+  // On the commit pool: the trip mostly waits for the group commit (server/http/config.h).
+  auto info = co_await run_blocking(ctx.svc.commit_pool(), [&]() -> s3::Result<ObjectInfo> {
+    auto i = [&]() -> s3::Result<ObjectInfo> {
+      if (const auto& body = *small) {
+        if (auto st = w.write(body->data(), body->size()); !st) return st.error();
+        if (auto st = check_content_md5(req, w); !st) return st.error();
+        meta->checksums = ctx.body.verified_checksums();
+      }
+      return w.commit(*meta);
+    }();
     if (i) expiration = expiration_for(ctx.svc, *i);
+    // Destroyed here, on the pool (destroying it may touch the drives), without a trip of its own.
+    writer->reset();
     return i;
   });
-  // The writer is destroyed on a pool thread too: destroying it may touch the drives.
-  co_await run_blocking(ctx.svc.blocking, [&] { writer->reset(); });
   if (!info) co_return info.error();
 
   Response r;

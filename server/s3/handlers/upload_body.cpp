@@ -82,6 +82,29 @@ awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer) {
   co_return co_await store(ctx, writer, cur, n_cur);
 }
 
+awaitable<s3::Result<std::optional<std::string>>> read_small_body(RequestContext& ctx) {
+  auto len = ctx.body.expected_length();
+  if (!len || *len > kStripeBuffer) co_return std::optional<std::string>();
+  std::string body(static_cast<size_t>(*len), '\0');
+  // Bytes past the declared length (an aws-chunked body longer than its decoded
+  // length) are read and dropped: the reader's end check then refuses the body,
+  // as the streaming path does, bounded by the maximum object size as there.
+  char scratch[4096];
+  uint64_t n = 0;
+  for (;;) {
+    const bool over = n >= body.size();
+    char* at = over ? scratch : body.data() + n;
+    const size_t room = over ? sizeof scratch : body.size() - static_cast<size_t>(n);
+    auto got = co_await ctx.body.read(at, room);
+    if (!got) co_return got.error();
+    if (*got == 0) break;
+    n += *got;
+    if (n > ctx.svc.config.max_object_size)
+      co_return s3::Error(s3::Code::EntityTooLarge, "Your proposed upload exceeds the maximum allowed object size.");
+  }
+  co_return std::optional<std::string>(std::move(body));
+}
+
 s3::Status copy_range(ObjectLayer& objects, const ObjectInfo& src, const std::string& src_key, uint64_t offset,
                       uint64_t length, ObjectWriter& writer) {
   auto reader = open_plaintext(objects, src, src_key, offset, length);

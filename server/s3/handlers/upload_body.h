@@ -4,6 +4,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "common/error.h"
 #include "object/object_layer.h"
@@ -16,6 +18,13 @@ namespace silt::server {
 // through the ring of upload_pipeline.h; smaller ones, or any while the ring budget
 // is spent, through two buffers of at most one stripe each.
 boost::asio::awaitable<s3::Status> stream_body(RequestContext& ctx, ObjectWriter& writer);
+
+// A body of known length up to one stripe buffer (1 MiB), read whole and verified
+// (chunk signatures, sha256, checksums, length) on the I/O thread, so that the caller
+// can write and commit it in one blocking-pool trip instead of three: for small
+// PUTs the hand-offs between threads cost more CPU than the work. nullopt, with
+// nothing read, for a larger body or one of unknown length (use stream_body).
+boost::asio::awaitable<s3::Result<std::optional<std::string>>> read_small_body(RequestContext& ctx);
 
 // Copies plaintext [offset, offset+length) of src (as stat_object gave it) into writer,
 // decrypting with src_key when src is encrypted (server/s3/sse.h). Blocking: call on the pool.
