@@ -63,7 +63,8 @@ void CommitBatcher::lead(librados::IoCtx& index, std::unique_lock<std::mutex>& l
       failed = s;
     }
   int r = -ECANCELED;
-  if (failed.ok()) {
+  const bool too_big = batch.size() > 1 && set.size() + rm.size() > kMaxBatchEntries;
+  if (failed.ok() && !too_big) {
     for (const auto& k : set) rm.erase(k.first);
     if (!rm.empty()) op.omap_rm_keys(rm);
     if (!set.empty()) op.omap_set(set);

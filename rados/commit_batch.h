@@ -35,12 +35,16 @@ class CommitBatcher {
   // At most this many commits share an op: bounds its size (inlined objects are up to
   // 64 KiB each) and what one failing assertion sends back to the read path.
   static constexpr size_t kMaxBatch = 32;
+  // A batch whose commits set or remove more entries than this together is not sent; each
+  // of its commits decides alone (a CompleteMultipartUpload removes up to 500 P entries).
+  static constexpr size_t kMaxBatchEntries = 2048;
 
   // Commits fill on shard (with the generation and versioning state the commit was
   // decided under, asserted for the whole op), together with the commits of other keys
   // queued for the same shard, generation and state meanwhile. Blocks until the op that
   // carried it returns. Returns the op's result (0: committed; -ECANCELED: an assertion
-  // failed, maybe another commit's) or fill's error (nothing sent for it).
+  // failed, maybe another commit's, or the batch was not sent: too big, or another
+  // commit's fill failed) or fill's error (nothing sent for it).
   s3::Result<int> commit(librados::IoCtx& index, const ShardRef& shard, const std::string& versioning_raw,
                          const std::string& key, BatchFill fill);
 
