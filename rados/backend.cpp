@@ -125,4 +125,20 @@ void Backend::forget_bucket(std::string_view bucket) {
   if (auto it = maps_.find(bucket); it != maps_.end()) maps_.erase(it);
 }
 
+std::optional<std::string> Backend::versioning_hint(std::string_view oid) {
+  std::lock_guard lock(hint_mu_);
+  if (auto it = versioning_hints_.find(oid); it != versioning_hints_.end()) return it->second;
+  return std::nullopt;
+}
+
+void Backend::note_versioning(std::string_view oid, std::string_view raw) {
+  std::lock_guard lock(hint_mu_);
+  if (auto it = versioning_hints_.find(oid); it != versioning_hints_.end()) {
+    it->second = std::string(raw);
+    return;
+  }
+  if (versioning_hints_.size() >= kMaxHints) versioning_hints_.clear();
+  versioning_hints_.emplace(std::string(oid), std::string(raw));
+}
+
 }  // namespace silt::rados

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "index/object_record.h"
+#include "rados/commit_batch.h"
 #include "rados/connection.h"
 #include "rados/rados_config.h"
 #include "rados/shard_map.h"
@@ -114,9 +115,22 @@ struct Backend {
   std::mutex split_mu;
   std::map<std::string, uint64_t, std::less<>> commits_since_count;
 
+  // The versioning xattr ("" when absent) shard object oid last showed this gateway, so a
+  // PUT of a new key can commit without reading first (commit_object). Only a hint: the
+  // commit asserts it, and a wrong one costs that attempt. nullopt: never seen.
+  std::optional<std::string> versioning_hint(std::string_view oid);
+  // Records it. At most kMaxHints shards are remembered: past that all are forgotten
+  // and each is relearnt by one read (simpler than an LRU, and as rare as 4096 shards).
+  void note_versioning(std::string_view oid, std::string_view raw);
+  static constexpr size_t kMaxHints = 4096;
+  // Concurrent commits of new keys to one shard share an op (rados/commit_batch.h).
+  CommitBatcher batcher;
+
  private:
   std::mutex cache_mu_;
   std::map<std::string, std::shared_ptr<const ShardMap>, std::less<>> maps_;
+  std::mutex hint_mu_;
+  std::map<std::string, std::string, std::less<>> versioning_hints_;
 };
 
 }  // namespace silt::rados

@@ -48,12 +48,16 @@ std::string versions_scope(std::string_view key) {
 // The assertions every mutation of one key carries: the shard exists and is live, its
 // versioning state and the key's O entry are still what c read, and so are the V
 // entries in `also` (name -> bytes read) the op rewrites or removes.
+// The shard's part (assert_exists and the cmpxattrs) only with_shard: a batched commit's
+// op carries it once for all its commits (rados/commit_batch.h).
 void guard(librados::ObjectWriteOperation& op, const Current& c, std::string_view key, int* rv,
-           const std::map<std::string, std::string>& also = {}) {
-  op.assert_exists();
-  op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.gen));
-  op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
-  op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.versioning_raw));
+           const std::map<std::string, std::string>& also = {}, bool with_shard = true) {
+  if (with_shard) {
+    op.assert_exists();
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.gen));
+    op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
+    op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.versioning_raw));
+  }
   std::map<std::string, std::pair<bufferlist, int>> cmp{{object_entry(key), {to_bl(c.raw), LIBRADOS_CMPXATTR_OP_EQ}}};
   for (const auto& [name, raw] : also) cmp.emplace(name, std::make_pair(to_bl(raw), LIBRADOS_CMPXATTR_OP_EQ));
   op.omap_cmp(cmp, rv);
@@ -136,10 +140,11 @@ s3::Result<std::optional<StoredVersion>> newest_except(Backend& b, const Current
 
 // Fills op (its guard included) and set/rm to make rec, its data stored or in
 // inline_data, the key's newest version over what cur shows: version id and vkey by
-// the bucket's versioning state; the null version it replaces dropped.
+// the bucket's versioning state; the null version it replaces dropped. with_shard: as
+// for guard.
 s3::Status prepare_commit(Backend& b, const Current& cur, ObjectRecord& rec, const std::string* inline_data,
                           librados::ObjectWriteOperation& op, int* rv, std::map<std::string, bufferlist>& set,
-                          std::set<std::string>& rm) {
+                          std::set<std::string>& rm, bool with_shard = true) {
   const std::string& key = rec.info.key;
   const bool null_version = cur.versioning != Versioning::Enabled;
   rec.version_key = keys::version_key_after(cur.rec ? cur.rec->version_key : "", now_us(), null_version);
@@ -156,7 +161,7 @@ s3::Status prepare_commit(Backend& b, const Current& cur, ObjectRecord& rec, con
       if (!(*old)->rec.info.is_latest) also.emplace(version_entry(key, (*old)->rec.version_key), (*old)->raw);
     }
   }
-  guard(op, cur, key, rv, also);
+  guard(op, cur, key, rv, also, with_shard);
   const std::string value = encode_index_record(rec);
   set.emplace(object_entry(key), to_bl(value));
   set.emplace(version_entry(key, rec.version_key), to_bl(value));
@@ -175,6 +180,55 @@ void finish_op(librados::ObjectWriteOperation& op, const std::map<std::string, b
   for (const auto& k : set) rm.erase(k.first);
   if (!rm.empty()) op.omap_rm_keys(rm);
   if (!set.empty()) op.omap_set(set);
+}
+
+// The first attempt of a commit without reading the shard first, for a key expected to
+// be new (most PUTs): the op asserts what the read would have had to show for rec to be
+// the key's first version, its O entry absent (omap_cmp with ""), the shard live under
+// the cached map's generation, and its versioning state the one this gateway last saw
+// there (Backend::versioning_hint). Any of them wrong (the key exists, a split, a state
+// change, a DeleteBucket deciding) fails the op with -ECANCELED and nothing is applied;
+// so does a lost race with another writer of the key. The op may carry other new keys'
+// commits to the same shard (rados/commit_batch.h): one failing assertion fails all.
+// Not sent (no hint yet, or cond needs an existing key: If-Match, a 409 to give), or
+// sent and lost (the caller reads and decides as usual, its next attempt numbered 1:
+// extra was called with 0), or committed to `committed`.
+struct Blind {
+  bool sent = false;
+  std::optional<ShardRef> committed;
+};
+s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditions& cond,
+                               const std::string* inline_data, const CommitExtra& extra) {
+  if (!check_write_conditions(std::nullopt, cond)) return Blind{};
+  auto shard = b.shard_for(rec.info.bucket, rec.info.key);
+  if (!shard) return Blind{};  // the read path gives the error
+  auto hint = b.versioning_hint(shard->oid);
+  if (!hint) return Blind{};
+  auto v = decode_versioning(*hint);
+  if (!v) return Blind{};
+  Current absent;
+  absent.shard = shard->oid;
+  absent.gen = shard->gen;
+  absent.versioning_raw = *hint;
+  absent.versioning = v->state;
+  int rv = 0;  // filled when the shared op returns: commit() blocks until then
+  auto fill = [&](librados::ObjectWriteOperation& op, std::map<std::string, bufferlist>& set,
+                  std::set<std::string>& rm) -> s3::Status {
+    std::map<std::string, bufferlist> mine_set;
+    std::set<std::string> mine_rm;
+    if (auto s = prepare_commit(b, absent, rec, inline_data, op, &rv, mine_set, mine_rm, false); !s) return s;
+    if (extra)
+      if (auto s = extra(0, op, mine_set, mine_rm); !s) return s;
+    for (const auto& k : mine_set) mine_rm.erase(k.first);
+    set.merge(mine_set);
+    rm.merge(mine_rm);
+    return {};
+  };
+  auto r = b.batcher.commit(b.index, *shard, *hint, rec.info.key, fill);
+  if (!r) return r.error();
+  if (*r == -ENOENT) b.forget_bucket(rec.info.bucket);
+  if (*r < 0) return Blind{true, std::nullopt};  // -ECANCELED mostly: the read path finds out why
+  return Blind{true, *shard};
 }
 
 }  // namespace
@@ -265,9 +319,17 @@ s3::Result<std::optional<StoredVersion>> find_version(Backend& b, const Current&
 s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const WriteConditions& cond,
                                        const std::string* inline_data, const CommitExtra& extra) {
   const std::string bucket = rec.info.bucket, key = rec.info.key;
-  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+  auto blind = commit_blind(b, rec, cond, inline_data, extra);
+  if (!blind) return blind.error();
+  if (blind->committed) {
+    copy_record_to_data(b, bucket, key, rec);
+    note_commit(b, bucket, *blind->committed);
+    return rec;
+  }
+  for (int attempt = blind->sent ? 1 : 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
+    b.note_versioning(cur->shard, cur->versioning_raw);
     if (!cur->live) {  // a DeleteBucket is deciding, or the shard splits: wait for either
       await_live(b, bucket, cur->shard, cur->split, attempt);
       continue;

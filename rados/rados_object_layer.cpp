@@ -87,12 +87,18 @@ s3::Result<std::unique_ptr<ObjectWriter>> RadosObjectLayer::create_object(std::s
                                                                           std::string_view storage_class) {
   auto pool = class_pool(storage_class);
   if (!pool) return pool.error();
-  // Fail early (and learn whether the key exists, for the 409 of a key deleted
-  // mid-write); the commit decides again.
-  auto cur = rados::read_current(*b_, bucket, key);
-  if (!cur) return cur.error();
   WriteConditions c = cond;
-  if (c.if_none_match_any || !c.if_match.empty()) c.existed_at_start = cur->rec && !cur->rec->info.delete_marker;
+  if (c.if_none_match_any || !c.if_match.empty()) {
+    // Fail early (and learn whether the key exists, for the 409 of a key deleted
+    // mid-write); the commit decides again.
+    auto cur = rados::read_current(*b_, bucket, key);
+    if (!cur) return cur.error();
+    c.existed_at_start = cur->rec && !cur->rec->info.delete_marker;
+  } else if (auto shard = b_->shard_for(bucket, key); !shard) {
+    // Nothing to decide before the commit, which reads only if it must: only a missing
+    // bucket is refused now (from the cached map), before any data is sent.
+    return shard.error();
+  }
   return rados::start_writer(*b_, **pool, std::string(bucket), std::string(key), std::move(c));
 }
 

@@ -233,6 +233,59 @@ def test_if_none_match_race_over_two_gateways(gateways, bucket):
         assert gw.alive()
 
 
+def test_if_none_match_races_on_warm_gateways(gateways, bucket):
+    """The same race once both gateways commit new keys without reading first (a PUT through each
+    teaches them the shard's state): 5 keys x 10 writers, a key's writers sent one after the other
+    so one gateway's batched op could hold several of them. Exactly one 200 per key, the rest 412
+    PreconditionFailed, each key's body its winner's."""
+    for i, gw in enumerate(gateways):
+        assert gw.request("PUT", bucket, f"warm-{i}", body=b"w").status == 200
+
+    def put(i):
+        gw, key = gateways[i % 2], f"hot-{i // 10}"
+        r = gw.request("PUT", bucket, key, headers={"If-None-Match": "*"}, body=f"writer {i}".encode(), timeout=60)
+        return i, key, r.status, r.body
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(put, range(50)))
+    for k in range(5):
+        key = f"hot-{k}"
+        won = [i for i, kk, status, _ in results if kk == key and status == 200]
+        refused = [body for _, kk, status, body in results if kk == key and status == 412]
+        assert len(won) == 1, [(i, s) for i, kk, s, _ in results if kk == key]
+        assert len(refused) == 9 and all(b"<Code>PreconditionFailed</Code>" in b for b in refused)
+        for gw in gateways:
+            r = gw.request("GET", bucket, key)
+            assert r.status == 200 and r.body == f"writer {won[0]}".encode()
+    assert all(gw.alive() for gw in gateways)
+
+
+def test_overwrites_racing_a_create_on_warm_gateways(gateways, s3, bucket):
+    """20 unconditional PUTs of one new key (8 KiB: data objects, not inline) at once over both
+    warm gateways: the first to land creates it, each later one must replace the one before
+    (a blind commit asserts the key absent, so every other one fails it and overwrites from a
+    read). All answer 200; the key ends as exactly one of the bodies, listed once, its ETag that
+    body's MD5."""
+    for i, gw in enumerate(gateways):
+        assert gw.request("PUT", bucket, f"warm-{i}", body=b"w").status == 200
+    bodies = [bytes([65 + i]) * 8192 for i in range(20)]
+
+    def put(i):
+        return gateways[i % 2].request("PUT", bucket, "racy", body=bodies[i], timeout=60).status
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        assert list(pool.map(put, range(20))) == [200] * 20
+    got = s3.get_object(Bucket=bucket, Key="racy")
+    body = got["Body"].read()
+    assert body in bodies
+    assert got["ETag"].strip('"') == hashlib.md5(body).hexdigest()
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="racy")["Contents"]
+    assert [o["Key"] for o in listed] == ["racy"]
+    versions = s3.list_object_versions(Bucket=bucket, Prefix="racy").get("Versions", [])
+    assert [v["VersionId"] for v in versions] == ["null"]
+    assert all(gw.alive() for gw in gateways)
+
+
 def test_aws_cli_round_trip(gateways, tmp_path):
     gw = gateways[1]
     name = bucket_name("awscli-rados")
