@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "auth/signed_headers.h"
+#include "auth/signing_keys.h"
 #include "auth/sigv2.h"
 #include "util/hash.h"
 #include "util/parse.h"
@@ -177,7 +178,9 @@ s3::Result<Identity> verify(const RequestView& req, const CredentialStore& store
       canonical_request(req.method, t.path, cq, covered.canonical, claim.signed_headers_raw, claim.payload_hash);
   std::string scope = claim.cred.scope();
   std::string sts = string_to_sign(claim.amz_date, scope, cr);
-  std::string key = derive_signing_key(user->secret_key, claim.cred.date, claim.cred.region, claim.cred.service);
+  auto& keys = SigningKeys::instance();
+  std::string key =
+      keys.key(claim.cred.access_key, user->secret_key, claim.cred.date, claim.cred.region, claim.cred.service);
   std::string expected = hex_encode(hmac_sha256_raw(key, sts));
   if (!constant_time_equal(expected, claim.signature)) {
     // Like S3, hand back what we signed so a client author can diff it against theirs.
@@ -190,6 +193,7 @@ s3::Result<Identity> verify(const RequestView& req, const CredentialStore& store
     echo(e, "CanonicalRequest", cr);
     return e;
   }
+  keys.remember(claim.cred.access_key, user->secret_key, claim.cred.date, claim.cred.region, claim.cred.service, key);
   Identity id;
   id.access_key = user->access_key;
   id.user = user->user;

@@ -122,6 +122,22 @@ s3::Result<std::unique_ptr<ObjectReader>> ErasureObjectLayer::open_object(const 
   return open_object_reader(*set_, *rec, offset, length);
 }
 
+s3::Result<ObjectInfo> ErasureObjectLayer::stat_and_open(
+    std::string_view bucket, std::string_view key, std::string_view version_id,
+    const std::function<bool(const ObjectInfo&)>& want,
+    std::optional<s3::Result<std::unique_ptr<ObjectReader>>>& opened) {
+  // As open_object: the record and the files it names are read with no removal between.
+  std::shared_lock lock(set_->data_mu, std::defer_lock);
+  if (!cached_read::active())
+    lock.lock();
+  else if (!lock.try_lock())
+    return fs::would_block("data_mu");
+  auto rec = live_version(*set_->index, bucket, key, version_id);
+  if (!rec) return rec.error();
+  if (want(rec->info)) opened.emplace(open_object_reader(*set_, *rec, 0, rec->info.size));
+  return std::move(rec->info);
+}
+
 void ErasureObjectLayer::rewrite_drive_meta(const ObjectRecord& rec) {
   // Best effort on the drives (a wiped drive has no directory to update); the
   // index is the authority.

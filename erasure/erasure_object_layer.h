@@ -31,6 +31,10 @@ class ErasureObjectLayer final : public ObjectLayer {
                                      std::string_view version_id) override;
   s3::Result<std::unique_ptr<ObjectReader>> open_object(const ObjectInfo& info, uint64_t offset,
                                                         uint64_t length) override;
+  // One index lookup under data_mu (shared) for both.
+  s3::Result<ObjectInfo> stat_and_open(std::string_view bucket, std::string_view key, std::string_view version_id,
+                                       const std::function<bool(const ObjectInfo&)>& want,
+                                       std::optional<s3::Result<std::unique_ptr<ObjectReader>>>& opened) override;
   s3::Result<ObjectInfo> update_metadata(std::string_view bucket, std::string_view key,
                                          const ObjectMeta& meta) override;
   s3::Result<ObjectInfo> set_tags(std::string_view bucket, std::string_view key, std::string_view version_id,

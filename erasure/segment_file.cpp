@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "erasure/fs.h"
+#include "erasure/segment_fds.h"
 #include "util/checksum.h"
 
 namespace silt {
@@ -111,19 +112,23 @@ std::string encode_segment_entry(SegmentEntryKind kind, uint32_t shard_index, co
 
 s3::Result<ShardFileReader> open_segment_shard(const std::string& drive_root, const SegmentRef& ref,
                                                const std::string& data_id, const ShardHeader& expect) {
-  const std::string path = segment_path(drive_root, ref.segment);
   if (ref.length == 0) return s3::Error(s3::Code::InternalError, "no shard " + std::to_string(expect.shard_index));
-  fs::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return fs::io_error("open", path);
-  char h[kSegmentEntryHeader];
-  if (auto s = fs::pread_all(fd.get(), h, sizeof h, ref.offset, path); !s) return s.error();
+  auto file = SegmentFds::instance().open(drive_root, ref.segment);
+  if (!file) return file.error();
+  const std::string& path = (*file)->path;
+  // A small image comes in the same read as its entry header (one pread, not three).
+  const bool whole = !expect.variable && ref.length <= kSegmentImagePrefetch;
+  std::string head(kSegmentEntryHeader + (whole ? ref.length : 0), '\0');
+  if (auto s = fs::pread_all((*file)->fd.get(), head.data(), head.size(), ref.offset, path); !s) return s.error();
   SegmentEntry e;
   uint32_t record_len = 0;
-  if (!decode_entry_header(h, e, record_len) || e.kind != SegmentEntryKind::Shard || e.data_id != data_id ||
+  if (!decode_entry_header(head.data(), e, record_len) || e.kind != SegmentEntryKind::Shard || e.data_id != data_id ||
       e.shard_index != expect.shard_index || e.shard_len != ref.length)
     return s3::Error(s3::Code::InternalError, path + " at " + std::to_string(ref.offset) + ": not shard " +
                                                   std::to_string(expect.shard_index) + " of " + data_id);
-  return ShardFileReader::open_at(std::move(fd), path, ref.offset + kSegmentEntryHeader, ref.length, expect);
+  const uint64_t base = ref.offset + kSegmentEntryHeader;
+  if (whole) return ShardFileReader::from_image(std::move(*file), base, std::move(head), kSegmentEntryHeader, expect);
+  return ShardFileReader::open_at(std::move(*file), base, ref.length, expect);
 }
 
 s3::Result<uint64_t> scan_segment(const std::string& path, const std::function<void(const SegmentEntry&)>& fn) {

@@ -19,6 +19,8 @@ namespace silt {
 inline constexpr size_t kSegmentHeaderSize = 32;   // file header
 inline constexpr size_t kSegmentEntryHeader = 60;  // entry header, before the shard image
 inline constexpr uint32_t kSegmentNoShard = 0xffffffffu;
+// Shard images up to this size are read whole with their entry header when opened.
+inline constexpr uint32_t kSegmentImagePrefetch = 16 * 1024;
 
 enum class SegmentEntryKind : uint32_t {
   Shard = 1,   // a shard image followed by the object record
@@ -50,7 +52,8 @@ std::string encode_segment_file_header(uint64_t id);
 std::string encode_segment_entry(SegmentEntryKind kind, uint32_t shard_index, const std::string& data_id,
                                  std::string_view shard_image, std::string_view record);
 
-// Opens the shard a SegmentRef names, after checking that the entry there is
+// Opens the shard a SegmentRef names (through the descriptor cache, erasure/segment_fds.h;
+// an image of at most kSegmentImagePrefetch bytes is read into memory at once), after checking that the entry there is
 // intact and is shard `expect.shard_index` of data_id: anything else (another
 // entry, a torn or damaged header) is an error, i.e. the shard counts as missing.
 s3::Result<ShardFileReader> open_segment_shard(const std::string& drive_root, const SegmentRef& ref,

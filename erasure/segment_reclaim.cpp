@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "erasure/fs.h"
+#include "erasure/segment_fds.h"
 #include "erasure/segment_file.h"
 #include "erasure/segment_store.h"
 
@@ -252,7 +253,8 @@ class DriveReclaimer {
   }
 
   // Removes the compacted segments. Readers look a record up and open its
-  // files under data_mu shared, so none is between the two for a removed file.
+  // files under data_mu shared, so none is between the two for a removed file;
+  // a cached descriptor goes too, so the space comes back once its readers finish.
   void remove_done() {
     std::vector<Candidate> gone;
     {
@@ -261,6 +263,7 @@ class DriveReclaimer {
         if (c.keep) continue;
         const std::string path = segment_path(root_, c.id);
         if (::unlink(path.c_str()) == 0) gone.push_back(c);
+        SegmentFds::instance().forget(root_, c.id);
       }
     }
     if (gone.empty()) return;

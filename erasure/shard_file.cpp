@@ -137,23 +137,47 @@ s3::Status ShardFileWriter::finish(bool sync) {
 }
 
 s3::Result<ShardFileReader> ShardFileReader::open(const std::string& path, const ShardHeader& expect) {
-  fs::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return fs::io_error("open", path);
-  return open_at(std::move(fd), path, 0, 0, expect);
+  auto file = std::make_shared<OpenFile>();
+  file->fd = fs::Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file->fd.valid()) return fs::io_error("open", path);
+  file->path = path;
+  return open_at(std::move(file), 0, 0, expect);
 }
 
-s3::Result<ShardFileReader> ShardFileReader::open_at(fs::Fd fd, const std::string& path, uint64_t base, uint64_t size,
-                                                     const ShardHeader& expect) {
-  uint8_t b[ShardHeader::kSize];
-  if (size != 0 && size < sizeof b) return s3::Error(s3::Code::InternalError, "shard image too short in " + path);
-  if (auto s = fs::pread_all(fd.get(), b, sizeof b, base, path); !s) return s.error();
+namespace {
+// The header at p as the one expected, or why not.
+s3::Status check_header(const uint8_t* p, const ShardHeader& expect, const std::string& path) {
   ShardHeader h;
-  if (!decode_shard_header(b, h)) return s3::Error(s3::Code::InternalError, "bad shard header in " + path);
+  if (!decode_shard_header(p, h)) return s3::Error(s3::Code::InternalError, "bad shard header in " + path);
   if (!(h == expect))
     return s3::Error(s3::Code::InternalError, "shard header of " + path + " does not match the object layout");
-  ShardFileReader r(std::move(fd), path, h, base, size);
-  if (h.variable)
+  return {};
+}
+}  // namespace
+
+s3::Result<ShardFileReader> ShardFileReader::open_at(std::shared_ptr<const OpenFile> file, uint64_t base, uint64_t size,
+                                                     const ShardHeader& expect) {
+  uint8_t b[ShardHeader::kSize];
+  if (size != 0 && size < sizeof b) return s3::Error(s3::Code::InternalError, "shard image too short in " + file->path);
+  if (auto s = fs::pread_all(file->fd.get(), b, sizeof b, base, file->path); !s) return s.error();
+  if (auto s = check_header(b, expect, file->path); !s) return s.error();
+  ShardFileReader r(std::move(file), expect, base, size);
+  if (expect.variable)
     if (auto s = r.load_table(); !s) return s.error();
+  return r;
+}
+
+s3::Result<ShardFileReader> ShardFileReader::from_image(std::shared_ptr<const OpenFile> file, uint64_t base,
+                                                        std::string image, size_t at, const ShardHeader& expect) {
+  if (expect.variable) return s3::Error(s3::Code::InternalError, "compressed shards are read from their file");
+  if (image.size() < at + ShardHeader::kSize)
+    return s3::Error(s3::Code::InternalError, "shard image too short in " + file->path);
+  if (auto s = check_header(reinterpret_cast<const uint8_t*>(image.data() + at), expect, file->path); !s)
+    return s.error();
+  const uint64_t size = image.size() - at;
+  ShardFileReader r(std::move(file), expect, base, size);
+  r.image_ = std::move(image);
+  r.image_at_ = at;
   return r;
 }
 
@@ -161,20 +185,19 @@ s3::Status ShardFileReader::load_table() {
   uint64_t size = size_;
   if (size == 0) {
     struct stat st;
-    if (::fstat(fd_.get(), &st) != 0) return fs::io_error("stat", path_);
+    if (::fstat(fd(), &st) != 0) return fs::io_error("stat", path());
     size = static_cast<uint64_t>(st.st_size);
   }
-  auto bad = [&](const char* why) { return s3::Error(s3::Code::InternalError, path_ + ": " + why); };
+  auto bad = [&](const char* why) { return s3::Error(s3::Code::InternalError, path() + ": " + why); };
   if (size < ShardHeader::kSize + kTableTail) return bad("too short for a stripe table");
   uint8_t tail[kTableTail];
-  if (auto s = fs::pread_all(fd_.get(), tail, sizeof tail, base_ + size - kTableTail, path_); !s) return s;
+  if (auto s = fs::pread_all(fd(), tail, sizeof tail, base_ + size - kTableTail, path()); !s) return s;
   const uint64_t count = get64(tail);
   if (std::memcmp(tail + 12, kTableMagic, 8) != 0 || count > kMaxStripes ||
       size < ShardHeader::kSize + kTableTail + count * 4)
     return bad("bad stripe table");
   std::vector<uint8_t> t(count * 4 + 8);
-  if (auto s = fs::pread_all(fd_.get(), t.data(), count * 4, base_ + size - kTableTail - count * 4, path_); !s)
-    return s;
+  if (auto s = fs::pread_all(fd(), t.data(), count * 4, base_ + size - kTableTail - count * 4, path()); !s) return s;
   std::memcpy(t.data() + count * 4, tail, 8);
   if (crc32c(0, t.data(), t.size()) != get32(tail + 8)) return bad("stripe table CRC mismatch");
   lens_.resize(count);
@@ -195,50 +218,60 @@ s3::Status ShardFileReader::read_block(uint64_t stripe, size_t len, uint8_t* out
   uint8_t crc[4];
   iovec iov[2] = {{out, len}, {crc, 4}};
   if (header_.variable && stripe >= offsets_.size())
-    return s3::Error(s3::Code::InternalError, path_ + ": no stripe " + std::to_string(stripe));
+    return s3::Error(s3::Code::InternalError, path() + ": no stripe " + std::to_string(stripe));
   uint64_t off = header_.variable ? offsets_[stripe] : header_.block_offset(stripe);
   if (size_ != 0 && off + len + 4 > size_)
-    return s3::Error(s3::Code::InternalError, path_ + ": stripe " + std::to_string(stripe) + " beyond the shard image");
+    return s3::Error(s3::Code::InternalError,
+                     path() + ": stripe " + std::to_string(stripe) + " beyond the shard image");
+  if (!image_.empty()) {
+    // size_ bounds off + len + 4 (above): the block and its CRC are in the image.
+    const char* p = image_.data() + image_at_ + off;
+    std::memcpy(out, p, len);
+    if (get32(reinterpret_cast<const uint8_t*>(p + len)) != crc32c(0, out, len))
+      return s3::Error(s3::Code::InternalError, "CRC mismatch in " + path() + " stripe " + std::to_string(stripe));
+    return {};
+  }
   off += base_;
   ssize_t r;
   // Inside a cached_read::Scope only what the page cache holds (see object/cached_read.h).
   const int flags = cached_read::active() ? RWF_NOWAIT : 0;
   do {
-    r = ::preadv2(fd_.get(), iov, 2, static_cast<off_t>(off), flags);
+    r = ::preadv2(fd(), iov, 2, static_cast<off_t>(off), flags);
   } while (r < 0 && errno == EINTR);
-  if (r < 0 && errno == EAGAIN && flags) return fs::would_block(path_);
-  if (r < 0) return fs::io_error("read", path_);
+  if (r < 0 && errno == EAGAIN && flags) return fs::would_block(path());
+  if (r < 0) return fs::io_error("read", path());
   size_t got = static_cast<size_t>(r);
   if (got < len + 4) {
     // preadv may legally stop early; finish with plain reads (a real EOF is an error).
     if (got < len) {
-      if (auto s = fs::pread_all(fd_.get(), out + got, len - got, off + got, path_); !s) return s;
+      if (auto s = fs::pread_all(fd(), out + got, len - got, off + got, path()); !s) return s;
       got = len;
     }
-    if (auto s = fs::pread_all(fd_.get(), crc + (got - len), len + 4 - got, off + got, path_); !s) return s;
+    if (auto s = fs::pread_all(fd(), crc + (got - len), len + 4 - got, off + got, path()); !s) return s;
   }
   if (get32(crc) != crc32c(0, out, len))
-    return s3::Error(s3::Code::InternalError, "CRC mismatch in " + path_ + " stripe " + std::to_string(stripe));
+    return s3::Error(s3::Code::InternalError, "CRC mismatch in " + path() + " stripe " + std::to_string(stripe));
   return {};
 }
 
 s3::Result<size_t> ShardFileReader::splice_block(uint64_t stripe, size_t len, size_t from, size_t to,
                                                  int pipe_fd) const {
-  if (header_.variable) return s3::Error(s3::Code::InternalError, path_ + ": compressed shards are not spliced");
+  if (header_.variable) return s3::Error(s3::Code::InternalError, path() + ": compressed shards are not spliced");
   if (!map_) {
     uint64_t end = size_ ? base_ + size_ : 0;
     if (end == 0) {
       struct stat st;
-      if (::fstat(fd_.get(), &st) != 0) return fs::io_error("stat", path_);
+      if (::fstat(fd(), &st) != 0) return fs::io_error("stat", path());
       end = static_cast<uint64_t>(st.st_size);
     }
-    auto m = ShardMapping::map(fd_.get(), end, path_);
+    auto m = ShardMapping::map(fd(), end, path());
     if (!m) return m.error();
     map_ = std::make_unique<ShardMapping>(std::move(*m));
   }
   const uint64_t off = header_.block_offset(stripe);
   if (size_ != 0 && off + len + 4 > size_)
-    return s3::Error(s3::Code::InternalError, path_ + ": stripe " + std::to_string(stripe) + " beyond the shard image");
+    return s3::Error(s3::Code::InternalError,
+                     path() + ": stripe " + std::to_string(stripe) + " beyond the shard image");
   return map_->splice_verified(base_ + off, len, from, to, pipe_fd);
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "erasure/fs.h"
+#include "erasure/segment_fds.h"
 #include "erasure/shard_splice.h"
 
 namespace silt {
@@ -64,8 +65,13 @@ class ShardFileReader {
   static s3::Result<ShardFileReader> open(const std::string& path, const ShardHeader& expect);
   // The same for a shard image of `size` bytes starting at byte `base` of an
   // open file (a segment file entry, erasure/segment_file.h).
-  static s3::Result<ShardFileReader> open_at(fs::Fd fd, const std::string& path, uint64_t base, uint64_t size,
+  static s3::Result<ShardFileReader> open_at(std::shared_ptr<const OpenFile> file, uint64_t base, uint64_t size,
                                              const ShardHeader& expect);
+  // The same for a shard image already read into memory: image holds the image's
+  // bytes from byte `at` on (file stays the image's file, for errors and splicing).
+  // Fixed-length shards only. Blocks are checked against their CRCs when read, as always.
+  static s3::Result<ShardFileReader> from_image(std::shared_ptr<const OpenFile> file, uint64_t base, std::string image,
+                                                size_t at, const ShardHeader& expect);
   // Reads stripe's block of len bytes into out and verifies its CRC.
   s3::Status read_block(uint64_t stripe, size_t len, uint8_t* out) const;
   // Zero-copy: bytes [from, to) of stripe's block (len bytes) into pipe_fd, pinned there
@@ -77,12 +83,17 @@ class ShardFileReader {
   const std::vector<uint32_t>& stripe_lens() const { return lens_; }
 
  private:
-  ShardFileReader(fs::Fd fd, std::string path, ShardHeader h, uint64_t base = 0, uint64_t size = 0)
-      : fd_(std::move(fd)), path_(std::move(path)), header_(h), base_(base), size_(size) {}
+  ShardFileReader(std::shared_ptr<const OpenFile> file, ShardHeader h, uint64_t base = 0, uint64_t size = 0)
+      : file_(std::move(file)), header_(h), base_(base), size_(size) {}
   s3::Status load_table();
-  fs::Fd fd_;
-  std::string path_;
+  int fd() const { return file_->fd.get(); }
+  const std::string& path() const { return file_->path; }
+  // Shared with the segment descriptor cache (erasure/segment_fds.h) for segment entries.
+  std::shared_ptr<const OpenFile> file_;
   ShardHeader header_;
+  // from_image: the image's bytes from image_at_ on; empty: blocks are read from the file.
+  std::string image_;
+  size_t image_at_ = 0;
   uint64_t base_ = 0;  // where the image starts in the file
   uint64_t size_ = 0;  // image bytes; 0: to the end of the file
   std::vector<uint32_t> lens_;

@@ -81,6 +81,11 @@ std::optional<BucketInfo> Index::read_bucket(std::string_view name, const leveld
   return decode_bucket(name, v);
 }
 
+bool Index::bucket_exists(std::string_view name) {
+  std::string v;
+  return db_->Get(leveldb::ReadOptions(), keys::bucket(name), &v).ok();
+}
+
 bool Index::scope_empty(const std::string& prefix, std::string* err) {
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   it->Seek(prefix);

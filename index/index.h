@@ -180,7 +180,8 @@ class Index {
  private:
   explicit Index(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
   std::optional<BucketInfo> read_bucket(std::string_view name, const leveldb::ReadOptions& ro = {});
-  bool bucket_exists(std::string_view name) { return read_bucket(name).has_value(); }
+  // Whether the bucket's record is there (read_bucket without decoding it).
+  bool bucket_exists(std::string_view name);
   bool scope_empty(const std::string& prefix, std::string* err);
   s3::Result<std::optional<ObjectRecord>> read_record(const std::string& key);
   s3::Status write(leveldb::WriteBatch& batch);

@@ -91,6 +91,17 @@ class ObjectLayer {
   // Range [offset, offset+length) of the version described by info (from stat_object).
   virtual s3::Result<std::unique_ptr<ObjectReader>> open_object(const ObjectInfo& info, uint64_t offset,
                                                                 uint64_t length) = 0;
+  // stat_object, and when want(info) says so, open_object of the whole version it found
+  // into *opened (its error there, if the open fails): a small GET's one lookup where
+  // the two calls make two. The default makes the two calls.
+  virtual s3::Result<ObjectInfo> stat_and_open(std::string_view bucket, std::string_view key,
+                                               std::string_view version_id,
+                                               const std::function<bool(const ObjectInfo&)>& want,
+                                               std::optional<s3::Result<std::unique_ptr<ObjectReader>>>& opened) {
+    auto info = stat_object(bucket, key, version_id);
+    if (info && want(*info)) opened.emplace(open_object(*info, 0, info->size));
+    return info;
+  }
   // Replaces metadata of an existing object without touching its data (copy onto
   // itself with REPLACE); mtime becomes now. Returns the updated info.
   virtual s3::Result<ObjectInfo> update_metadata(std::string_view bucket, std::string_view key,

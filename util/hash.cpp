@@ -2,7 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+
+#include <cstring>
 
 #include "util/strings.h"
 
@@ -14,13 +15,24 @@ struct Digest::Impl {
   ~Impl() { EVP_MD_CTX_free(ctx); }
 };
 
+// Fetched once: OpenSSL 3 looks a digest up in its provider store (locks, a name
+// lookup) on every init with EVP_sha256() and the like, and on every one-shot HMAC(),
+// which cost more than hashing a request's few hundred bytes (docs/performance.md).
+static const EVP_MD* fetched(const char* name, const EVP_MD* fallback) {
+  const EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  return md ? md : fallback;  // kept for the process's lifetime
+}
+
 static const EVP_MD* md_for(Digest::Kind k) {
+  static const EVP_MD* md5 = fetched("MD5", EVP_md5());
+  static const EVP_MD* sha1 = fetched("SHA1", EVP_sha1());
+  static const EVP_MD* sha256 = fetched("SHA256", EVP_sha256());
   switch (k) {
-    case Digest::Kind::MD5: return EVP_md5();
-    case Digest::Kind::SHA1: return EVP_sha1();
-    case Digest::Kind::SHA256: return EVP_sha256();
+    case Digest::Kind::MD5: return md5;
+    case Digest::Kind::SHA1: return sha1;
+    case Digest::Kind::SHA256: return sha256;
   }
-  return EVP_sha256();
+  return sha256;
 }
 
 Digest::Digest(Kind k) : impl_(std::make_unique<Impl>()) {
@@ -45,9 +57,10 @@ std::string Digest::finish() {
 }
 
 static std::string one_shot(Digest::Kind k, std::string_view data) {
-  Digest d(k);
-  d.update(data);
-  return d.finish();
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, md_for(k), nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
 }
 
 std::string md5_raw(std::string_view data) {
@@ -60,11 +73,34 @@ std::string sha256_hex(std::string_view data) {
   return hex_encode(sha256_raw(data));
 }
 
+// RFC 2104 over the fetched SHA-256 (see md_for): H((K ^ opad) || H((K ^ ipad) || data)).
 std::string hmac_sha256_raw(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
+  constexpr size_t kBlock = 64;  // SHA-256's block size
+  unsigned char k[kBlock] = {};
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
+  const EVP_MD* md = md_for(Digest::Kind::SHA256);
+  if (key.size() > kBlock) {
+    EVP_Digest(key.data(), key.size(), k, &len, md, nullptr);
+  } else {
+    std::memcpy(k, key.data(), key.size());
+  }
+  unsigned char pad[kBlock];
+  unsigned char inner[EVP_MAX_MD_SIZE];
+  unsigned char out[EVP_MAX_MD_SIZE];
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> held(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_MD_CTX* ctx = held.get();  // one per thread, reused
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x36;
+  EVP_DigestInit_ex(ctx, md, nullptr);
+  EVP_DigestUpdate(ctx, pad, kBlock);
+  EVP_DigestUpdate(ctx, data.data(), data.size());
+  EVP_DigestFinal_ex(ctx, inner, &len);
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x5c;
+  EVP_DigestInit_ex(ctx, md, nullptr);
+  EVP_DigestUpdate(ctx, pad, kBlock);
+  EVP_DigestUpdate(ctx, inner, len);
+  EVP_DigestFinal_ex(ctx, out, &len);
+  OPENSSL_cleanse(k, sizeof k);
+  OPENSSL_cleanse(pad, sizeof pad);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 

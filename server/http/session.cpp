@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +16,7 @@
 #include "server/http/blocking.h"
 #include "server/http/exception_boundary.h"
 #include "server/http/header_guard.h"
+#include "server/http/response_head.h"
 #include "server/http/session_registry.h"
 #include "server/ops/admin.h"
 #include "server/ops/metrics.h"
@@ -410,45 +413,27 @@ awaitable<bool> Session::write(Response& r, unsigned version, bool keep_alive, c
   }
   add_browser_defaults(r);
   if (r.stream) co_return co_await write_stream(r, version, keep_alive, request_id);
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "silt");
-  res.set(http::field::date, http_date(now_ms()));
-  res.set("x-amz-request-id", request_id);
-  res.set("x-amz-id-2", shared_.host_id);
-  for (const auto& [k, v] : r.headers) res.insert(k, v);
-  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-  res.keep_alive(keep_alive);
-  if (r.length_only) {
-    res.content_length(r.stream_length);  // HEAD: announce the object's length, send nothing
-  } else if (r.status != 204 && r.status != 304) {
-    res.body() = std::move(r.body);
-    res.content_length(res.body().size());
-  }
+  const bool body = !r.length_only && r.status != 204 && r.status != 304;
+  std::optional<uint64_t> length;
+  if (r.length_only)
+    length = r.stream_length;  // HEAD: announce the object's length, send nothing
+  else if (body)
+    length = r.body.size();
+  const std::string date = http_date(now_ms());
+  const std::string head = response_head(r, {version, keep_alive, date, request_id, shared_.host_id, length});
+  // Head and body in one write (one TCP segment for a small body).
+  const std::array<asio::const_buffer, 2> out{asio::buffer(head), body ? asio::buffer(r.body) : asio::const_buffer()};
   stream_.expires_after(io_timeout_);
-  http::response_serializer<http::string_body> sr{res};
-  if (r.length_only) {
-    auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable);
-    co_return !ec;
-  }
-  auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
-  if (!ec) rec_.bytes_out += res.body().size();
+  auto [ec, n] = co_await asio::async_write(stream_, out, tuple_awaitable);
+  if (!ec && body) rec_.bytes_out += r.body.size();
   co_return !ec;
 }
 
 awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_alive, const std::string& request_id) {
-  http::response<http::buffer_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "silt");
-  res.set(http::field::date, http_date(now_ms()));
-  res.set("x-amz-request-id", request_id);
-  res.set("x-amz-id-2", shared_.host_id);
-  for (const auto& [k, v] : r.headers) res.insert(k, v);
-  res.keep_alive(keep_alive);
-  res.content_length(r.stream_length);
-  res.body().data = nullptr;
-  res.body().more = true;
-  http::response_serializer<http::buffer_body> sr{res};
+  const std::string date = http_date(now_ms());
+  const std::string head = response_head(r, {version, keep_alive, date, request_id, shared_.host_id, r.stream_length});
   stream_.expires_after(io_timeout_);
-  if (auto [ec, n] = co_await http::async_write_header(stream_, sr, tuple_awaitable); ec) co_return false;
+  if (auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), tuple_awaitable); ec) co_return false;
 
   // While one buffer goes out on the socket, the blocking pool decodes the next.
   auto& pool = shared_.services.blocking;
@@ -471,13 +456,11 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
   auto load = [&](Chunk& buf, uint64_t remaining) -> awaitable<s3::Status> {
     co_return co_await run_blocking(pool, [&] { return fill(buf, remaining); });
   };
+  // The body goes out as it is: a Content-Length body has no framing of its own.
   auto send = [&](Chunk& buf) -> awaitable<s3::Status> {
-    res.body().data = buf.mem.data();
-    res.body().size = buf.size;
-    res.body().more = true;
     stream_.expires_after(io_timeout_);
-    auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
-    if (ec && ec != http::error::need_buffer) co_return s3::Error(s3::Code::RequestTimeout, ec.message());
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(buf.mem.data(), buf.size), tuple_awaitable);
+    if (ec) co_return s3::Error(s3::Code::RequestTimeout, ec.message());
     rec_.bytes_out += buf.size;
     co_return s3::Status{};
   };
@@ -533,11 +516,7 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
     spdlog::warn("{}: response body cut short: {}", request_id, st.error().message);
     co_return false;
   }
-  res.body().data = nullptr;
-  res.body().size = 0;
-  res.body().more = false;
-  auto [ec, n] = co_await http::async_write(stream_, sr, tuple_awaitable);
-  co_return !ec;
+  co_return true;
 }
 
 }  // namespace silt::server

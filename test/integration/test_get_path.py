@@ -128,3 +128,22 @@ def test_bucket_policy_changes_apply_to_the_next_get(server):
     s3.delete_bucket_policy(Bucket="facts")
     assert anonymous_get() == (403, b"AccessDenied")
     assert anonymous_get() == (403, b"AccessDenied")  # silt keeps serving
+
+
+def test_a_segment_file_removed_after_a_read_is_missing_for_the_next(server):
+    """Segment files stay open between GETs (erasure/segment_fds.h). One removed behind
+    silt's back (a lost disk) must not be read on through the descriptor a GET left
+    open: the next GET finds the shard missing, rebuilds it from parity and queues the
+    repair, and the healer writes the shard to a new place."""
+    s3 = server.boto3()
+    s3.create_bucket(Bucket="gone")
+    data = os.urandom(4096)
+    s3.put_object(Bucket="gone", Key="k", Body=data)
+    assert s3.get_object(Bucket="gone", Key="k")["Body"].read() == data  # opens (and keeps) every segment
+    places = shard_places(server, "gone", "k")
+    os.unlink(places[0][0])
+    assert s3.get_object(Bucket="gone", Key="k")["Body"].read() == data
+    wait_for("the repair of shard 0", lambda: (lambda p: p if len(p) == len(places) and p[0] != places[0] else None)(
+        shard_places(server, "gone", "k")))
+    assert heal_counters(server)[1] >= 1
+    assert s3.get_object(Bucket="gone", Key="k")["Body"].read() == data

@@ -81,16 +81,18 @@ s3::Result<std::optional<ByteRange>> part_range(const S3Request& req, const Obje
 // the read itself.
 constexpr uint64_t kSmallBody = 256 * 1024;
 
-// Reads the whole object into body when the request wants exactly that and
-// nothing else decides the answer first; false leaves it to the streaming path.
-bool read_small(RequestContext& ctx, const ObjectInfo& info, std::string& body, s3::Status& error) {
-  const auto& req = ctx.req;
+// Whether the request wants exactly the whole object, small enough to send as one buffer.
+bool wants_small(const S3Request& req, const ObjectInfo& info) {
   // An encrypted object takes the streaming path, which decrypts.
-  if (!info.meta.sse.empty() || info.size > kSmallBody || !req.header_value("range").empty() ||
-      req.has_query("partNumber"))
-    return false;
-  if (!check_conditions(req, info, "")) return false;
-  auto reader = ctx.svc.objects.open_object(info, 0, info.size);
+  return info.meta.sse.empty() && info.size <= kSmallBody && req.header_value("range").empty() &&
+         !req.has_query("partNumber");
+}
+
+// Reads the whole object into body from the reader opened with its lookup, unless a
+// condition decides the answer first (false: left to the path below, which answers it).
+bool read_small(RequestContext& ctx, const ObjectInfo& info, s3::Result<std::unique_ptr<ObjectReader>> reader,
+                std::string& body, s3::Status& error) {
+  if (!check_conditions(ctx.req, info, "")) return false;
   if (!reader) {
     error = reader.error();
     return true;
@@ -123,9 +125,13 @@ awaitable<Result> read_object(RequestContext& ctx, bool head) {
     expiration.clear();
     small = false;
     small_error = s3::Status{};
-    auto i = ctx.svc.objects.stat_object(req.bucket, req.key, version ? *version : std::string());
+    // A small whole-object GET opens its reader with the same lookup (one index read).
+    std::optional<s3::Result<std::unique_ptr<ObjectReader>>> opened;
+    auto i = ctx.svc.objects.stat_and_open(
+        req.bucket, req.key, version ? *version : std::string(),
+        [&](const ObjectInfo& info) { return !head && wants_small(req, info); }, opened);
     if (i) expiration = expiration_for(ctx.svc, *i);
-    if (i && !head) small = read_small(ctx, *i, small_body, small_error);
+    if (i && opened) small = read_small(ctx, *i, std::move(*opened), small_body, small_error);
     return i;
   };
   // First on this session thread from memory and the page cache only: most small GETs
