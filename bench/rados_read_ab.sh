@@ -7,7 +7,7 @@
 # the CPU seconds of the gateway and of the OSDs per run (/proc/PID/stat).
 #
 #   bench/rados_read_ab.sh A_BIN B_BIN        e.g. /work/notes/silt-main-45e257c build/silt
-# Env: ROUNDS (3), BENCH_BIN (build/bench/silt-bench), SILT_THREADS (B's and A's
+# Env: ROUNDS (3), ONLY (one workload: ranged, get-64m or get-4k), BENCH_BIN (build/bench/silt-bench), SILT_THREADS (B's and A's
 # --blocking-threads; default 32, the rados default), OUT (JSON lines, default /tmp/rados-read-ab.jsonl).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +21,7 @@ SERVE=$!
 A_PID=""
 cleanup() {
   [ -n "$A_PID" ] && kill "$A_PID" 2>/dev/null && wait "$A_PID" 2>/dev/null
-  kill -INT "$SERVE" 2>/dev/null
+  kill -TERM "$SERVE" 2>/dev/null  # a background job ignores SIGINT
   wait "$SERVE" 2>/dev/null
 }
 trap cleanup EXIT
@@ -67,18 +67,20 @@ WORKLOADS=(
   "get-64m|get --size 64M -n 8 --objects 4 --prefix g64m/"
   "get-4k|get --size 4K -c 16 -d 5 --objects 1000 --prefix g4k/"
 )
+ONLY=${ONLY:-}  # a workload name: run only that one
 ORDERS=("a b rgw" "b rgw a" "rgw a b")
 for r in $(seq "$ROUNDS"); do
   for w in "${WORKLOADS[@]}"; do
     name=${w%%|*} args=${w#*|}
+    [ -z "$ONLY" ] || [ "$ONLY" = "$name" ] || continue
     for s in ${ORDERS[$(((r - 1) % 3))]}; do
       g0=$(cpu "${PID[$s]}") o0=$(cpu $OSDS)
       # shellcheck disable=SC2086
       out=$(bench $s $args --json --label "$name")
       g1=$(cpu "${PID[$s]}") o1=$(cpu $OSDS)
       printf '{"round":%s,"workload":"%s","server":"%s","load":"%s","gw_cpu_s":%s,"osd_cpu_s":%s,"result":%s}\n' \
-        "$r" "$name" "$s" "$(cut -d' ' -f1 /proc/loadavg)" "$(echo "($g1 - $g0) / 100" | bc -l)" \
-        "$(echo "($o1 - $o0) / 100" | bc -l)" "${out:-null}" | tee -a "$OUT" >&2
+        "$r" "$name" "$s" "$(cut -d' ' -f1 /proc/loadavg)" "$(awk -v a="$g0" -v b="$g1" 'BEGIN { printf "%.2f", (b - a) / 100 }')" \
+        "$(awk -v a="$o0" -v b="$o1" 'BEGIN { printf "%.2f", (b - a) / 100 }')" "${out:-null}" | tee -a "$OUT" >&2
     done
   done
 done

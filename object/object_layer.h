@@ -49,9 +49,10 @@ class ObjectReader {
 
   // Whether the next read() would wait, for a caller that would rather not hold a thread
   // while a network answers (server/http/session.cpp). Ready: read() returns now, doing
-  // no more than a copy. Pending: wake (when given) is called once, from any thread, as
+  // no more than a copy; once every byte of the range was read, destroying the reader
+  // does not wait either. Pending: wake (when given) is called once, from any thread, as
   // soon as that holds; an empty wake only asks. Unsupported (the default): read() may
-  // wait or compute (disk, decoding): call it on the blocking pool.
+  // wait or compute (disk, decoding): call it, and destroy the reader, on the blocking pool.
   enum class Wait { Unsupported, Ready, Pending };
   virtual Wait when_ready(std::function<void()> wake) {
     (void)wake;

@@ -548,7 +548,11 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
     st = !sent ? sent : loaded;
     std::swap(cur, next);
   }
-  co_await run_blocking(pool, [&] { r.stream.reset(); });
+  // A reader read to its end that can tell has nothing left to wait for when destroyed.
+  if (st && r.stream->when_ready({}) == ObjectReader::Wait::Ready)
+    r.stream.reset();
+  else
+    co_await run_blocking(pool, [&] { r.stream.reset(); });
   if (!st) {
     // Headers are gone already; the only honest signal left is a cut connection.
     spdlog::warn("{}: response body cut short: {}", request_id, st.error().message);
