@@ -46,6 +46,18 @@ class ObjectReader {
   // Fills up to n bytes; returns 0 at the end of the requested range. Missing or
   // corrupt shards are rebuilt from the others; InternalError when fewer than k are good.
   virtual s3::Result<size_t> read(char* buf, size_t n) = 0;
+
+  // Whether the next read() would wait, for a caller that would rather not hold a thread
+  // while a network answers (server/http/session.cpp). Ready: read() returns now, doing
+  // no more than a copy; once every byte of the range was read, destroying the reader
+  // does not wait either. Pending: wake (when given) is called once, from any thread, as
+  // soon as that holds; an empty wake only asks. Unsupported (the default): read() may
+  // wait or compute (disk, decoding): call it, and destroy the reader, on the blocking pool.
+  enum class Wait { Unsupported, Ready, Pending };
+  virtual Wait when_ready(std::function<void()> wake) {
+    (void)wake;
+    return Wait::Unsupported;
+  }
 };
 
 class ObjectLayer {

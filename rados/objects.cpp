@@ -95,9 +95,9 @@ s3::Result<bool> scan_versions(Backend& b, const Current& cur, std::string_view 
                                const std::function<bool(const std::string&, const std::string&)>& visit) {
   for (const auto& [vkey, value] : cur.versions)
     if (visit(vkey, value)) return true;
-  if (!cur.more_versions || cur.versions.empty()) return false;
+  if (!cur.more_versions) return false;
   const std::string scope = versions_scope(key);
-  std::string after = scope + cur.versions.back().first;
+  std::string after = cur.versions.empty() ? scope : scope + cur.versions.back().first;
   for (bool more = true; more;) {
     std::map<std::string, bufferlist> page;
     int rv = 0;
@@ -233,7 +233,7 @@ s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditi
 
 }  // namespace
 
-s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key) {
+s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key, bool with_versions) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto shard = b.shard_for(bucket, key);
     if (!shard) return shard.error();
@@ -244,7 +244,10 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
     op.getxattrs(&attrs, &rv_attrs);
     op.omap_get_vals_by_keys({entry}, &vals, &rv_vals);
     Current c;
-    op.omap_get_vals2("", scope, kVersionPeek, &versions, &c.more_versions, &rv_versions);
+    if (with_versions)
+      op.omap_get_vals2("", scope, kVersionPeek, &versions, &c.more_versions, &rv_versions);
+    else
+      c.more_versions = true;
     int r = b.index.operate(shard->oid, &op, nullptr);
     if (r == -ENOENT) {
       b.forget_bucket(bucket);
@@ -357,9 +360,11 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
 }
 
 s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::string_view key,
-                                      std::string_view version_id) {
-  auto cur = read_current(b, bucket, key);
+                                      std::string_view version_id, std::string* shard) {
+  // Without the V peek: only a non-latest null version needs V entries (paged then).
+  auto cur = read_current(b, bucket, key, false);
   if (!cur) return cur.error();
+  if (shard) *shard = cur->shard;
   auto v = find_version(b, *cur, key, version_id);
   if (!v) return v.error();
   if (!*v) return version_id.empty() ? no_such_key() : no_such_version();

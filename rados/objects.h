@@ -40,9 +40,11 @@ struct Current {
   std::string versioning_raw;  // the shard's versioning xattr as read ("" when absent)
   // The key's first V entries (vkey -> value), newest first, read in the same op.
   std::vector<std::pair<std::string, std::string>> versions;
-  bool more_versions = false;  // the key has more V entries than those
+  bool more_versions = false;  // the key has more V entries than those (all of them when not read)
 };
-s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key);
+// with_versions false: the V entries are not read (a GET needs the O entry, or one V
+// entry by name; only a lookup of a non-latest null version pages them, from the first).
+s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key, bool with_versions = true);
 
 // What a caller adds to a commit op (CompleteMultipartUpload: its upload's assertion
 // and removal). Called before every attempt with the attempt number (a retry follows
@@ -68,9 +70,9 @@ s3::Result<std::optional<StoredVersion>> find_version(Backend& b, const Current&
 
 // The version named (empty: the latest): NoSuchKey / NoSuchVersion when there is none;
 // a delete marker is NoSuchKey (latest) or MethodNotAllowed (named), with DeleteMarker
-// and VersionId, as S3 answers GET and HEAD.
+// and VersionId, as S3 answers GET and HEAD. shard (when given): the shard object read.
 s3::Result<ObjectRecord> read_version(Backend& b, std::string_view bucket, std::string_view key,
-                                      std::string_view version_id);
+                                      std::string_view version_id, std::string* shard = nullptr);
 
 // Rewrites the record of that version (empty: the latest) with change applied, data
 // untouched; delete markers refused as read_version does. change may refuse (its error

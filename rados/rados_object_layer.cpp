@@ -20,7 +20,9 @@
 namespace silt {
 
 RadosObjectLayer::RadosObjectLayer(std::unique_ptr<rados::Backend> b)
-    : b_(std::move(b)), cache_(std::make_unique<rados::RootCache>(*b_, b_->cfg.watch_timeout_s)) {
+    : b_(std::move(b)),
+      cache_(std::make_unique<rados::RootCache>(*b_, b_->cfg.watch_timeout_s)),
+      handoff_(b_->cfg.gc_grace_ms) {
   if (b_->cfg.gc_interval_ms > 0) gc_thread_ = std::thread([this] { gc_loop(); });
 }
 
@@ -106,8 +108,10 @@ s3::Result<ObjectInfo> RadosObjectLayer::stat_object(std::string_view bucket, st
                                                      std::string_view version_id) {
   // Every read here is a round trip to the cluster: never on a session thread (object/cached_read.h).
   if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
-  auto rec = rados::read_version(*b_, bucket, key, version_id);
+  std::string shard;
+  auto rec = rados::read_version(*b_, bucket, key, version_id, &shard);
   if (!rec) return rec.error();
+  handoff_.put(*rec, shard, now_ms());  // for the open_object of this GET
   return std::move(rec->info);
 }
 
@@ -117,8 +121,10 @@ s3::Result<std::unique_ptr<ObjectReader>> RadosObjectLayer::open_object(const Ob
     return s3::Error(s3::Code::InvalidRange, "The requested range is not satisfiable");
   // Every read here is a round trip to the cluster: never on a session thread (object/cached_read.h).
   if (cached_read::refuse()) return s3::Error(s3::Code::InternalError, "would wait: rados");
-  // The version stat_object returned, as it stands now.
-  auto cur = rados::read_current(*b_, info.bucket, info.key);
+  // The version stat_object just read: its data outlives it by the GC grace (rados/stat_handoff.h).
+  if (auto kept = handoff_.find(info, now_ms())) return rados::open_reader(*b_, kept->shard, kept->rec, offset, length);
+  // Else the version stat_object returned, as it stands now.
+  auto cur = rados::read_current(*b_, info.bucket, info.key, false);
   if (!cur) return cur.error();
   auto v = rados::find_version(*b_, *cur, info.key, info.version_id);
   if (!v) return v.error();

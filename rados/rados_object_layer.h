@@ -22,6 +22,7 @@
 #include "object/object_layer.h"
 #include "rados/backend.h"
 #include "rados/root_cache.h"
+#include "rados/stat_handoff.h"
 
 namespace silt {
 
@@ -100,6 +101,7 @@ class RadosObjectLayer final : public ObjectLayer {
 
   std::unique_ptr<rados::Backend> b_;
   std::unique_ptr<rados::RootCache> cache_;  // bucket records and configs (rados/root_cache.h)
+  rados::StatHandoff handoff_;               // stat_object's record for open_object
   std::mutex gc_mu_;
   std::condition_variable gc_cv_;
   bool stopping_ = false;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "rados/frames.h"
@@ -22,6 +23,7 @@ class InlineReader final : public ObjectReader {
     pos_ += take;
     return take;
   }
+  Wait when_ready(std::function<void()>) override { return Wait::Ready; }
 
  private:
   std::string bytes_;
@@ -45,7 +47,10 @@ class StripeReader final : public ObjectReader {
         window_(static_cast<size_t>(std::max(0, ahead)) + 1) {}
 
   ~StripeReader() override {
-    for (auto& p : pending_) p.c->wait_for_complete();  // librados still writes into p.bl
+    for (auto& p : pending_) {
+      p.arrival->forget();
+      p.c->wait_for_complete_and_cb();  // librados still writes into p.bl, then calls back
+    }
   }
 
   s3::Result<size_t> read(char* buf, size_t n) override {
@@ -57,7 +62,7 @@ class StripeReader final : public ObjectReader {
     }
     Request& front = pending_.front();
     if (!front.done) {
-      front.c->wait_for_complete();
+      front.c->wait_for_complete_and_cb();
       const int r = front.c->get_return_value();
       const std::string oid = data_oid(data_id_, front.object);
       if (r < 0) return fail(rados_error("read", oid, r));
@@ -81,8 +86,54 @@ class StripeReader final : public ObjectReader {
     return take;
   }
 
+  // Decoding a compressed object is work for the blocking pool, so only plain streams
+  // tell; a finished or failed one is ready (read() returns at once).
+  Wait when_ready(std::function<void()> wake) override {
+    if (compressed_) return Wait::Unsupported;
+    if (!error_.ok()) return Wait::Ready;
+    fill_window();
+    if (pending_.empty() || pending_.front().done) return Wait::Ready;
+    return pending_.front().arrival->wake_on_arrival(std::move(wake)) ? Wait::Pending : Wait::Ready;
+  }
+
+  // Everything read: read() answers 0.
+  bool exhausted() const { return error_.ok() && pending_.empty() && next_ >= end_; }
+
  private:
+  // Whether one aio read has completed, told by librados' callback, and whom to wake then.
+  class Arrival {
+   public:
+    static void on_complete(librados::completion_t, void* arg) {
+      auto* a = static_cast<Arrival*>(arg);
+      std::function<void()> wake;
+      {
+        std::lock_guard lock(a->mu_);
+        a->arrived_ = true;
+        wake = std::move(a->wake_);
+      }
+      if (wake) wake();
+    }
+    // False when the read has arrived already; else wake (if any) is called when it does.
+    bool wake_on_arrival(std::function<void()> wake) {
+      std::lock_guard lock(mu_);
+      if (arrived_) return false;
+      wake_ = std::move(wake);
+      return true;
+    }
+    // The waiter is going away: no wake after this.
+    void forget() {
+      std::lock_guard lock(mu_);
+      wake_ = nullptr;
+    }
+
+   private:
+    std::mutex mu_;
+    bool arrived_ = false;
+    std::function<void()> wake_;
+  };
+
   struct Request {
+    std::unique_ptr<Arrival> arrival;  // the completion's callback argument: outlives it
     Completion c;
     bufferlist bl;
     uint64_t object = 0;
@@ -100,7 +151,8 @@ class StripeReader final : public ObjectReader {
       req.object = next_ / stripe_;
       const uint64_t in_obj = next_ % stripe_;
       req.len = std::min<uint64_t>(end_ - next_, stripe_ - in_obj);
-      req.c = new_completion();
+      req.arrival = std::make_unique<Arrival>();
+      req.c = Completion(librados::Rados::aio_create_completion(req.arrival.get(), &Arrival::on_complete));
       pending_.push_back(std::move(req));
       Request& r = pending_.back();
       int rc = 0;
@@ -162,6 +214,18 @@ class PartsReader final : public ObjectReader {
       current_.reset();  // this part is done: on to the next
     }
     return size_t{0};
+  }
+
+  Wait when_ready(std::function<void()> wake) override {
+    // read() moves past exhausted parts before it reads: so does this (no waiting: a
+    // part's first reads are only sent here).
+    while ((!current_ || current_->exhausted()) && next_ < pieces_.size()) {
+      const Piece& p = pieces_[next_++];
+      current_ =
+          std::make_unique<StripeReader>(pool_, p.data_id, stripe_, p.size, compressed_, p.offset, p.length, ahead_);
+    }
+    if (!current_ || current_->exhausted()) return Wait::Ready;  // read() answers 0
+    return current_->when_ready(std::move(wake));
   }
 
  private:

@@ -16,6 +16,7 @@
 #include "server/http/blocking.h"
 #include "server/http/exception_boundary.h"
 #include "server/http/header_guard.h"
+#include "server/http/reader_wait.h"
 #include "server/http/response_head.h"
 #include "server/http/session_registry.h"
 #include "server/ops/admin.h"
@@ -441,20 +442,40 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
     BufferPool::Buffer mem;
     size_t size = 0;
   };
-  // Blocking: fills buf with the next bytes of the body.
-  auto fill = [&](Chunk& buf, uint64_t remaining) -> s3::Status {
+  auto prepare = [&](Chunk& buf, uint64_t remaining) {
     if (!buf.mem) buf.mem = shared_.services.buffers->take();
     buf.size = static_cast<size_t>(std::min<uint64_t>(remaining, BufferPool::kBufferSize));
-    for (size_t filled = 0; filled < buf.size;) {
-      auto got = r.stream->read(buf.mem.data() + filled, buf.size - filled);
-      if (!got) return got.error();
-      if (*got == 0) return s3::Error(s3::Code::InternalError, "object shorter than its index entry");
-      filled += *got;
-    }
+  };
+  // One read into buf after its first `filled` bytes; adds what it got to filled.
+  auto read_some = [&](Chunk& buf, size_t& filled) -> s3::Status {
+    auto got = r.stream->read(buf.mem.data() + filled, buf.size - filled);
+    if (!got) return got.error();
+    if (*got == 0) return s3::Error(s3::Code::InternalError, "object shorter than its index entry");
+    filled += *got;
     return {};
   };
+  // Blocking: fills buf from its first `filled` bytes on with the next bytes of the body.
+  auto fill_from = [&](Chunk& buf, size_t filled) -> s3::Status {
+    while (filled < buf.size)
+      if (auto st = read_some(buf, filled); !st) return st;
+    return {};
+  };
+  auto fill = [&](Chunk& buf, uint64_t remaining) -> s3::Status {
+    prepare(buf, remaining);
+    return fill_from(buf, 0);
+  };
+  // A reader that tells when its bytes are there (server/http/reader_wait.h) is read here
+  // once they are, so no blocking thread sleeps while the network answers; any other on
+  // the blocking pool.
   auto load = [&](Chunk& buf, uint64_t remaining) -> awaitable<s3::Status> {
-    co_return co_await run_blocking(pool, [&] { return fill(buf, remaining); });
+    prepare(buf, remaining);
+    size_t filled = 0;
+    while (filled < buf.size) {
+      if (co_await until_readable(*r.stream) == ObjectReader::Wait::Unsupported)
+        co_return co_await run_blocking(pool, [&] { return fill_from(buf, filled); });
+      if (auto st = read_some(buf, filled); !st) co_return st;
+    }
+    co_return s3::Status{};
   };
   // The body goes out as it is: a Content-Length body has no framing of its own.
   auto send = [&](Chunk& buf) -> awaitable<s3::Status> {
@@ -510,7 +531,11 @@ awaitable<bool> Session::write_stream(Response& r, unsigned version, bool keep_a
     st = !sent ? sent : loaded;
     std::swap(cur, next);
   }
-  co_await run_blocking(pool, [&] { r.stream.reset(); });
+  // A reader read to its end that can tell has nothing left to wait for when destroyed.
+  if (st && r.stream->when_ready({}) == ObjectReader::Wait::Ready)
+    r.stream.reset();
+  else
+    co_await run_blocking(pool, [&] { r.stream.reset(); });
   if (!st) {
     // Headers are gone already; the only honest signal left is a cut connection.
     spdlog::warn("{}: response body cut short: {}", request_id, st.error().message);
