@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/signing_keys.h"
+
 namespace silt::auth {
 
 struct Credential {
@@ -42,10 +44,14 @@ class CredentialStore {
   std::optional<Credential> find_by_canonical_id(std::string_view id) const;
   // Sorted by access key.
   std::vector<Credential> list() const;
+  // The signing keys derived from this store's secrets, kept for the next requests
+  // (auth/signing_keys.h; a copy of the store starts with none).
+  SigningKeys& signing_keys() const { return signing_keys_; }
 
  private:
   mutable std::shared_mutex mu_;
   std::map<std::string, Credential, std::less<>> creds_;
+  mutable SigningKeys signing_keys_;
 };
 
 }  // namespace silt::auth

@@ -5,11 +5,6 @@
 
 namespace silt::auth {
 
-SigningKeys& SigningKeys::instance() {
-  static SigningKeys keys;
-  return keys;
-}
-
 std::string SigningKeys::name(std::string_view access_key, std::string_view date, std::string_view region,
                               std::string_view service) {
   std::string n;

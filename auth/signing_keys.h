@@ -21,9 +21,6 @@ class SigningKeys {
   static constexpr size_t kMaxKeys = 1024;
   static constexpr size_t kMaxRegion = 64;
 
-  // The process's cache.
-  static SigningKeys& instance();
-
   // derive_signing_key(secret, date, region, service), from the cache when it holds the key
   // for this secret. Thread-safe.
   std::string key(std::string_view access_key, std::string_view secret, std::string_view date, std::string_view region,

@@ -178,7 +178,7 @@ s3::Result<Identity> verify(const RequestView& req, const CredentialStore& store
       canonical_request(req.method, t.path, cq, covered.canonical, claim.signed_headers_raw, claim.payload_hash);
   std::string scope = claim.cred.scope();
   std::string sts = string_to_sign(claim.amz_date, scope, cr);
-  auto& keys = SigningKeys::instance();
+  SigningKeys& keys = store.signing_keys();
   std::string key =
       keys.key(claim.cred.access_key, user->secret_key, claim.cred.date, claim.cred.region, claim.cred.service);
   std::string expected = hex_encode(hmac_sha256_raw(key, sts));
