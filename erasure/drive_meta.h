@@ -20,6 +20,6 @@ int replace_drive_meta(const Pool& pool, const std::string& data_id, const std::
 // The record's own meta.json (a single PUT's data dir, or a multipart object's
 // first part's dir). Best effort: the index is the authority. Returns the
 // number of drives updated (0 for delete markers and unknown pools).
-int rewrite_drive_meta(const ErasureSet& set, const ObjectRecord& rec);
+int rewrite_drive_meta(ErasureSet& set, const ObjectRecord& rec);
 
 }  // namespace silt

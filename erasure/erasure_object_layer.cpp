@@ -388,9 +388,8 @@ s3::Result<std::unique_ptr<ErasureObjectLayer>> ErasureObjectLayer::open(const E
     classes = {{"STANDARD", "standard"}};
   }
   if (cfg.index_dir.empty()) return s3::Error(s3::Code::InternalError, "index_dir is not set");
-  auto set = std::make_unique<ErasureSet>();
+  auto set = std::make_unique<ErasureSet>(cfg.segment_size);
   set->inline_threshold = cfg.inline_threshold;
-  SegmentStore::set_target(cfg.segment_size);
   // Drives are opened once per distinct drive list: pools on the same drives
   // share their format and identity.
   std::vector<std::pair<std::vector<std::string>, std::vector<Drive>>> opened;

@@ -92,7 +92,7 @@ void ErasureSet::remove_data(const ObjectRecord& rec) {
     for (size_t i = 0; i < rec.layout.distribution.size() && i < rec.layout.segments.size(); ++i) {
       const auto d = static_cast<size_t>(rec.layout.distribution[i]);
       if (rec.layout.segments[i].length == 0 || d >= p->drives.size() || !p->drives[d].usable()) continue;
-      SegmentStore& store = SegmentStore::of(p->drives[d].root());
+      SegmentStore& store = segments.store(p->drives[d].root());
       (void)store.append(entry);
       store.add_dead(kSegmentEntryHeader + rec.layout.segments[i].length);
     }

@@ -15,6 +15,7 @@
 
 #include "erasure/drive.h"
 #include "erasure/pool.h"
+#include "erasure/segments.h"
 #include "erasure/trash_remover.h"
 #include "index/index.h"
 #include "index/object_record.h"
@@ -22,6 +23,9 @@
 namespace silt {
 
 struct ErasureSet {
+  // segment_size: ErasureConfig::segment_size.
+  explicit ErasureSet(uint64_t segment_size) : segments(segment_size) {}
+
   std::vector<std::unique_ptr<Pool>> pools;
   std::vector<std::pair<std::string, Pool*>> classes;  // storage class -> pool
   std::unique_ptr<Index> index;
@@ -35,6 +39,8 @@ struct ErasureSet {
   std::unordered_set<std::string> queued;  // bucket \0 key \0 version id, on the queue
   // ErasureConfig::inline_threshold: small single PUTs go to segment files.
   uint64_t inline_threshold = 0;
+  // Where small objects' shards are appended and read (erasure/segments.h).
+  Segments segments;
 
   // The pool a layout names; records written before pools existed name none
   // and live in the first pool. Null when the configuration lost it.

@@ -149,7 +149,8 @@ class PartHealer {
     ++report_.shards_checked;
     if (dist_[i] < 0 || static_cast<size_t>(dist_[i]) >= pool_.drives.size()) return note(i, State::Bad, "no drive");
     if (!drive(i).usable()) return note(i, State::Unavailable, "drive offline: " + drive(i).reason());
-    auto r = segments() ? open_segment_shard(drive(i).root(), rec_.layout.segments[i], part_.data_id, header(i))
+    auto r = segments() ? open_segment_shard(set_.segments.fds(), drive(i).root(), rec_.layout.segments[i],
+                                             part_.data_id, header(i))
                         : ShardFileReader::open(shard_path(i), header(i));
     if (!r) return note(i, State::Bad, r.error().message);
     if (compressed_ && stripe_lens_.empty()) stripe_lens_ = r->stripe_lens();
@@ -251,7 +252,7 @@ class PartHealer {
       entries.emplace_back(drive(i).root(), encode_segment_entry(SegmentEntryKind::Shard, static_cast<uint32_t>(i),
                                                                  part_.data_id, images[i], record));
     PendingShards pending;  // until the commit below
-    auto placed = append_durably(entries, &pending);
+    auto placed = append_durably(set_.segments, entries, &pending);
     std::vector<std::pair<size_t, SegmentRef>> moves;
     s3::Status failed;  // a drive failing now: the shards it took are committed, the next pass retries it
     for (size_t t = 0; t < targets.size(); ++t) {
@@ -272,7 +273,7 @@ class PartHealer {
     report_.shards_repaired += moves.size();
     for (const auto& [i, to] : moves)
       if (rec_.layout.segments[i].length > 0)  // the old entry is dead space now
-        SegmentStore::of(drive(i).root()).add_dead(kSegmentEntryHeader + rec_.layout.segments[i].length);
+        set_.segments.store(drive(i).root()).add_dead(kSegmentEntryHeader + rec_.layout.segments[i].length);
     return failed;
   }
 

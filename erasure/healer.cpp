@@ -129,8 +129,8 @@ std::optional<Healer::Clock::time_point> Healer::step(std::optional<PassRequest>
     if (asked->bucket.empty()) reclaim(false);
     return Clock::now();
   }
-  for (const Drive* d : set_.all_drives()) dead_bytes_ += SegmentStore::of(d->root()).take_dead();
-  if (!swept_ || dead_bytes_ >= SegmentStore::target() / 4) {
+  for (const Drive* d : set_.all_drives()) dead_bytes_ += set_.segments.store(d->root()).take_dead();
+  if (!swept_ || dead_bytes_ >= set_.segments.target() / 4) {
     reclaim(!swept_);
     return Clock::now();
   }

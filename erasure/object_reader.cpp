@@ -69,7 +69,7 @@ class ErasureObjectReader final : public ObjectReader, public SpliceSource {
       auto r =
           seg.in_segments.empty()
               ? ShardFileReader::open(pool_.drives[drive].data_dir(seg.data_id) + "/" + part_file_name(seg.number), h)
-              : open_segment_shard(pool_.drives[drive].root(), seg.in_segments[i], seg.data_id, h);
+              : open_segment_shard(set_.segments.fds(), pool_.drives[drive].root(), seg.in_segments[i], seg.data_id, h);
       if (!r) {
         if (seg.first_error.empty()) seg.first_error = r.error().message;
         degraded(drive, r.error().message);

@@ -224,7 +224,7 @@ class ErasureObjectWriter final : public ObjectWriter {
       }
       const std::string entry =
           encode_segment_entry(SegmentEntryKind::Shard, static_cast<uint32_t>(i), data_id_, images[i], meta_json);
-      SegmentStore& store = SegmentStore::of(d.root());
+      SegmentStore& store = set_.segments.store(d.root());
       auto placed = store.append(entry, /*pending=*/true);
       if (placed) pending.add(store, placed->segment);
       if (placed && !(syncs[i] = GroupSync::of(d.root()))) placed = fs::io_error("open for syncfs", d.root());

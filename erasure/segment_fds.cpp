@@ -16,11 +16,6 @@ bool linked(const OpenFile& f) {
 }
 }  // namespace
 
-SegmentFds& SegmentFds::instance() {
-  static SegmentFds fds;
-  return fds;
-}
-
 s3::Result<std::shared_ptr<const OpenFile>> SegmentFds::open(const std::string& root, uint64_t id) {
   std::shared_ptr<const OpenFile> cached;
   {

@@ -4,7 +4,7 @@
 // than the reads (docs/performance.md, "4 KiB GET"). A cached descriptor is used
 // only while its file is still linked (one fstat), so a file removed or replaced
 // behind silt's back (a lost or wiped drive) is opened again by path and found
-// missing, as before. Segment ids are never reused within a process
+// missing, as before. Segment ids are never reused by a directory's store
 // (SegmentStore), so a linked file of the same id is the same file.
 #pragma once
 
@@ -27,14 +27,13 @@ struct OpenFile {
   std::string path;
 };
 
+// One per erasure set (erasure/segments.h); segment ids are per drive root, which the
+// key includes.
 class SegmentFds {
  public:
   // Descriptors kept at most; past that the cache is emptied and refills with what is read.
   // Bounded well below the file limit silt raises for connections (server/http/server.cpp).
   static constexpr size_t kMaxOpen = 256;
-
-  // The process's cache (segment ids are per drive root, which the key includes).
-  static SegmentFds& instance();
 
   // Segment `id` of the drive at root, open read-only: the cached descriptor when its
   // file is still linked, else opened by path (and cached). The error of open(2) when

@@ -110,10 +110,10 @@ std::string encode_segment_entry(SegmentEntryKind kind, uint32_t shard_index, co
   return e;
 }
 
-s3::Result<ShardFileReader> open_segment_shard(const std::string& drive_root, const SegmentRef& ref,
+s3::Result<ShardFileReader> open_segment_shard(SegmentFds& fds, const std::string& drive_root, const SegmentRef& ref,
                                                const std::string& data_id, const ShardHeader& expect) {
   if (ref.length == 0) return s3::Error(s3::Code::InternalError, "no shard " + std::to_string(expect.shard_index));
-  auto file = SegmentFds::instance().open(drive_root, ref.segment);
+  auto file = fds.open(drive_root, ref.segment);
   if (!file) return file.error();
   const std::string& path = (*file)->path;
   // A small image comes in the same read as its entry header (one pread, not three).

@@ -52,11 +52,13 @@ std::string encode_segment_file_header(uint64_t id);
 std::string encode_segment_entry(SegmentEntryKind kind, uint32_t shard_index, const std::string& data_id,
                                  std::string_view shard_image, std::string_view record);
 
-// Opens the shard a SegmentRef names (through the descriptor cache, erasure/segment_fds.h;
+class SegmentFds;
+
+// Opens the shard a SegmentRef names (through the descriptor cache fds, erasure/segment_fds.h;
 // an image of at most kSegmentImagePrefetch bytes is read into memory at once), after checking that the entry there is
 // intact and is shard `expect.shard_index` of data_id: anything else (another
 // entry, a torn or damaged header) is an error, i.e. the shard counts as missing.
-s3::Result<ShardFileReader> open_segment_shard(const std::string& drive_root, const SegmentRef& ref,
+s3::Result<ShardFileReader> open_segment_shard(SegmentFds& fds, const std::string& drive_root, const SegmentRef& ref,
                                                const std::string& data_id, const ShardHeader& expect);
 
 // Calls fn for every entry of the file at path in order, up to the first entry

@@ -64,7 +64,7 @@ class DriveReclaimer {
     }
     if (ec) return {};  // no segments/ (or the drive vanished): nothing to do
     // Read after the listing: a segment opened later is not listed.
-    SegmentStore& store = SegmentStore::of(root_);
+    SegmentStore& store = set_.segments.store(root_);
     const uint64_t open = store.open_segment();
     for (const auto& [id, size] : files) {
       if (id == open) {
@@ -232,7 +232,7 @@ class DriveReclaimer {
     for (const auto& e : other_copies_) entries.emplace_back(root_, e);
     if (entries.empty()) return true;
     PendingShards pending;  // until the commits below
-    auto placed = append_durably(entries, &pending);
+    auto placed = append_durably(set_.segments, entries, &pending);
     for (const auto& p : placed)
       if (!p) {
         spdlog::warn("segment compaction on {}: {}", root_, p.error().message);
@@ -263,7 +263,7 @@ class DriveReclaimer {
         if (c.keep) continue;
         const std::string path = segment_path(root_, c.id);
         if (::unlink(path.c_str()) == 0) gone.push_back(c);
-        SegmentFds::instance().forget(root_, c.id);
+        set_.segments.fds().forget(root_, c.id);
       }
     }
     if (gone.empty()) return;

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -13,29 +12,9 @@
 
 #include "erasure/group_sync.h"
 #include "erasure/segment_file.h"
+#include "erasure/segments.h"
 
 namespace silt {
-
-SegmentStore& SegmentStore::of(const std::string& root) {
-  static std::mutex mu;
-  static std::map<std::string, std::unique_ptr<SegmentStore>> stores;
-  std::lock_guard lock(mu);
-  auto& s = stores[root];
-  if (!s) s = std::make_unique<SegmentStore>(root);
-  return *s;
-}
-
-namespace {
-std::atomic<uint64_t> segment_target{SegmentStore::kSegmentTarget};
-}
-
-void SegmentStore::set_target(uint64_t bytes) {
-  segment_target = bytes;
-}
-
-uint64_t SegmentStore::target() {
-  return segment_target;
-}
 
 void SegmentStore::settle(uint64_t segment) {
   std::lock_guard lock(mu_);
@@ -89,7 +68,7 @@ s3::Result<SegmentStore::Placed> SegmentStore::append(std::string_view entry, bo
   if (fd_.valid()) {
     struct stat st;
     // Removed (drive wiped and formatted again) or full: start another.
-    if (::fstat(fd_.get(), &st) != 0 || st.st_nlink == 0 || size_ >= segment_target) fd_.reset();
+    if (::fstat(fd_.get(), &st) != 0 || st.st_nlink == 0 || size_ >= target_) fd_.reset();
   }
   if (!fd_.valid())
     if (auto s = open_new(); !s) return s.error();
@@ -111,11 +90,11 @@ s3::Result<SegmentStore::Placed> SegmentStore::append(std::string_view entry, bo
 }
 
 std::vector<s3::Result<SegmentStore::Placed>> append_durably(
-    const std::vector<std::pair<std::string, std::string>>& entries, PendingShards* pending) {
+    Segments& segments, const std::vector<std::pair<std::string, std::string>>& entries, PendingShards* pending) {
   std::vector<s3::Result<SegmentStore::Placed>> out;
   std::vector<GroupSync*> syncs(entries.size(), nullptr);
   for (size_t i = 0; i < entries.size(); ++i) {
-    SegmentStore& store = SegmentStore::of(entries[i].first);
+    SegmentStore& store = segments.store(entries[i].first);
     out.push_back(store.append(entries[i].second, pending != nullptr));
     if (out[i] && pending) pending->add(store, out[i]->segment);
     if (out[i] && !(syncs[i] = GroupSync::of(entries[i].first)))

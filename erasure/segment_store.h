@@ -21,15 +21,8 @@ namespace silt {
 
 class SegmentStore {
  public:
-  // A segment holding this many bytes is closed; the next append opens another.
+  // A segment holding this many bytes is closed by default; the next append opens another.
   static constexpr uint64_t kSegmentTarget = 64u << 20;
-  // The target of every store of this process (ErasureConfig::segment_size; tests
-  // make it small so that segments close, and are reclaimed, soon).
-  static void set_target(uint64_t bytes);
-  static uint64_t target();
-
-  // The store of the drive directory root (created on first use; lives until exit).
-  static SegmentStore& of(const std::string& root);
 
   struct Placed {
     uint64_t segment = 0;
@@ -54,12 +47,16 @@ class SegmentStore {
   void add_dead(uint64_t bytes);
   uint64_t take_dead();
 
-  explicit SegmentStore(std::string root) : root_(std::move(root)) {}
+  // The store of drive directory root, closing segments at target bytes (tests make it
+  // small so that segments close, and are reclaimed, soon). Segments (erasure/segments.h)
+  // makes one per directory: two stores of one directory would both append to it.
+  SegmentStore(std::string root, uint64_t target) : root_(std::move(root)), target_(target) {}
 
  private:
   s3::Status open_new();  // under mu_
 
-  std::string root_;
+  const std::string root_;
+  const uint64_t target_;
   mutable std::mutex mu_;
   fs::Fd fd_;
   uint64_t id_ = 0;
@@ -84,12 +81,15 @@ class PendingShards {
   std::vector<std::pair<SegmentStore*, uint64_t>> held_;
 };
 
+class Segments;
+
 // Appends entries[i].second to the open segment of drive root entries[i].first,
 // then waits for one GroupSync per file system among them (shared with the other
 // writers of the moment). Per entry: where it went, once durable, or why not.
 // pending (optional): the appends are shards awaiting their index commit
 // (SegmentStore::append), settled when pending goes.
 std::vector<s3::Result<SegmentStore::Placed>> append_durably(
-    const std::vector<std::pair<std::string, std::string>>& entries, PendingShards* pending = nullptr);
+    Segments& segments, const std::vector<std::pair<std::string, std::string>>& entries,
+    PendingShards* pending = nullptr);
 
 }  // namespace silt

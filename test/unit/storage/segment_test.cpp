@@ -14,6 +14,7 @@
 #include "erasure/heal_object.h"
 #include "erasure/healer.h"
 #include "erasure/rebuild.h"
+#include "erasure/segment_fds.h"
 #include "erasure/segment_file.h"
 #include "erasure/segment_reclaim.h"
 #include "erasure/segment_store.h"
@@ -121,24 +122,27 @@ TEST_CASE("segment entries: round trip, torn tail, damaged record", "[segment]")
   CHECK(got[2].data_id == kId2);
 
   // The shard reads back through its SegmentRef, and only as what it is.
+  SegmentFds fds;
   SegmentRef ref{7, kSegmentHeaderSize, static_cast<uint32_t>(image.size())};
-  auto r = open_segment_shard(dir.path(), ref, kId, ShardHeader{2, 4, 2, kBlock});
+  auto r = open_segment_shard(fds, dir.path(), ref, kId, ShardHeader{2, 4, 2, kBlock});
   (void)r;  // dir.path() is no drive root: segments live in <root>/segments
   const std::string root = dir.path() + "/drive";
   REQUIRE(fs::make_dirs(segments_dir(root)).ok());
   stdfs::copy_file(path, segment_path(root, 7));
-  auto shard = open_segment_shard(root, ref, kId, ShardHeader{2, 4, 2, kBlock});
+  auto shard = open_segment_shard(fds, root, ref, kId, ShardHeader{2, 4, 2, kBlock});
   REQUIRE(shard.ok());
   std::string out(100, '\0');
   REQUIRE(shard->read_block(0, 100, reinterpret_cast<uint8_t*>(out.data())).ok());
   CHECK(out == block);
-  CHECK_FALSE(open_segment_shard(root, ref, kId2, ShardHeader{2, 4, 2, kBlock}).ok());  // another data id
-  CHECK_FALSE(open_segment_shard(root, ref, kId, ShardHeader{3, 4, 2, kBlock}).ok());   // another shard
-  CHECK_FALSE(open_segment_shard(root, {7, kSegmentHeaderSize + e1.size(), 0}, kId, ShardHeader{2, 4, 2, kBlock}).ok());
-  CHECK_FALSE(open_segment_shard(root, {7, 33, ref.length}, kId, ShardHeader{2, 4, 2, kBlock}).ok());  // no entry there
+  CHECK_FALSE(open_segment_shard(fds, root, ref, kId2, ShardHeader{2, 4, 2, kBlock}).ok());  // another data id
+  CHECK_FALSE(open_segment_shard(fds, root, ref, kId, ShardHeader{3, 4, 2, kBlock}).ok());   // another shard
+  CHECK_FALSE(
+      open_segment_shard(fds, root, {7, kSegmentHeaderSize + e1.size(), 0}, kId, ShardHeader{2, 4, 2, kBlock}).ok());
+  CHECK_FALSE(
+      open_segment_shard(fds, root, {7, 33, ref.length}, kId, ShardHeader{2, 4, 2, kBlock}).ok());  // no entry there
   // A flipped byte in the block: the header opens, the block's CRC catches it.
   flip_byte(segment_path(root, 7), kSegmentHeaderSize + kSegmentEntryHeader + ShardHeader::kSize + 5);
-  auto bad = open_segment_shard(root, ref, kId, ShardHeader{2, 4, 2, kBlock});
+  auto bad = open_segment_shard(fds, root, ref, kId, ShardHeader{2, 4, 2, kBlock});
   REQUIRE(bad.ok());
   CHECK_FALSE(bad->read_block(0, 100, reinterpret_cast<uint8_t*>(out.data())).ok());
 
@@ -198,11 +202,11 @@ TEST_CASE("small objects go to segments, not data dirs, and read back", "[segmen
   CHECK(env.count_entries("data") == 6 * 3);  // 6 drives x (dir, part.1, meta.json)
   CHECK(*env.get("b", "big") == big);
 
-  // Reopened in the same process, the layer appends to the same segments (a new
-  // process starts new ones: tested in test_crash.py) and reads the old entries.
+  // Reopened, the layer starts new segments, as a new process does (the segment
+  // state is the layer's, not the process's), and reads the old entries.
   env.reopen();
   REQUIRE(env.put("b", "after", "later").ok());
-  CHECK(env.segment_files() == 6);
+  CHECK(env.segment_files() == 12);
   for (const auto& [key, data] : objects) CHECK(*env.get("b", key) == data);
   CHECK(*env.get("b", "after") == "later");
 
@@ -475,7 +479,7 @@ TEST_CASE("reclaim: a segment with a commit still to come is left alone; torn ta
   env.reopen();
   REQUIRE(env.put("b", "k0", random_bytes(3000, 400)).ok());
   const std::string root = env.cfg.drives[0];
-  SegmentStore& store = SegmentStore::of(root);
+  SegmentStore& store = env.set().segments.store(root);
   // A shard a writer appended and has not committed yet (no record names it).
   ObjectRecord never = env.record("k0");
   never.layout.segments.clear();
