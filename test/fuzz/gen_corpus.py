@@ -228,6 +228,37 @@ def xml():
     write("fuzz_xml_bucket_documents", "legal_hold", "\x04<LegalHold><Status>ON</Status></LegalHold>")
 
 
+def sse():
+    # fuzz_sse: the first byte picks the parser (0 PutBucketEncryption, 1 PUT headers, 2 key file).
+    import base64, hashlib
+    key = bytes(range(32))
+    b64, md5 = base64.b64encode(key).decode(), base64.b64encode(hashlib.md5(key).digest()).decode()
+    write("fuzz_sse", "default_kms",
+          "\x00<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>"
+          "<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>alias/lake</KMSMasterKeyID>"
+          "</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule>"
+          "</ServerSideEncryptionConfiguration>")
+    write("fuzz_sse", "default_s3",
+          "\x00<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>"
+          "<SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule>"
+          "</ServerSideEncryptionConfiguration>")
+    write("fuzz_sse", "sse_c", "\x01" + "\n".join([
+        "x-amz-server-side-encryption-customer-algorithm: AES256",
+        f"x-amz-server-side-encryption-customer-key: {b64}",
+        f"x-amz-server-side-encryption-customer-key-MD5: {md5}",
+        "x-amz-copy-source-server-side-encryption-customer-algorithm: AES256",
+        f"x-amz-copy-source-server-side-encryption-customer-key: {b64}",
+        f"x-amz-copy-source-server-side-encryption-customer-key-MD5: {md5}"]) + "\n")
+    context = base64.b64encode(b'{"project":"lake"}').decode()
+    write("fuzz_sse", "sse_kms", "\x01" + "\n".join([
+        "x-amz-server-side-encryption: aws:kms",
+        "x-amz-server-side-encryption-aws-kms-key-id: alias/lake",
+        f"x-amz-server-side-encryption-context: {context}",
+        "x-amz-server-side-encryption-bucket-key-enabled: false"]) + "\n")
+    write("fuzz_sse", "sse_s3", "\x01x-amz-server-side-encryption: AES256\n")
+    write("fuzz_sse", "key_file", f"\x02# rotated 2026-12\nnew:{b64}\nold:{base64.b64encode(bytes(range(32, 64))).decode()}\n")
+
+
 if __name__ == "__main__":
     sigv4(); sigv2(); aws_chunked(); request_parser(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()
-    signed_headers()
+    signed_headers(); sse()
