@@ -36,7 +36,7 @@ int replace_drive_meta(const Pool& pool, const std::string& data_id, const std::
 // one is appended as a Record entry to every drive that holds a shard (a later
 // entry of a data id supersedes the earlier ones for rebuild-index). Returns
 // how many drives hold it durably.
-int append_segment_meta(Segments& segments, const Pool& pool, const ObjectRecord& rec) {
+int append_segment_meta(Segments& segments, GroupSyncs& group_syncs, const Pool& pool, const ObjectRecord& rec) {
   ObjectRecord copy = rec;
   copy.layout.segments.clear();  // the drives' copy never names places (docs/format.md)
   const std::string entry = encode_segment_entry(SegmentEntryKind::Record, kSegmentNoShard, rec.layout.data_id, {},
@@ -47,7 +47,7 @@ int append_segment_meta(Segments& segments, const Pool& pool, const ObjectRecord
     if (rec.layout.segments[i].length == 0 || d < 0 || static_cast<size_t>(d) >= pool.drives.size()) continue;
     const Drive& drive = pool.drives[static_cast<size_t>(d)];
     if (!drive.usable() || !segments.store(drive.root()).append(entry)) continue;
-    syncs.push_back(GroupSync::of(drive.root()));
+    syncs.push_back(group_syncs.of(drive.root()));
   }
   // One sync per file system covers every drive on it.
   std::vector<std::pair<GroupSync*, bool>> done_fs;
@@ -66,7 +66,7 @@ int rewrite_drive_meta(ErasureSet& set, const ObjectRecord& rec) {
   const std::string data_id = rec.primary_data_id();
   const Pool* pool = set.pool(rec.layout.pool);
   if (data_id.empty() || !pool) return 0;
-  if (rec.layout.in_segments()) return append_segment_meta(set.segments, *pool, rec);
+  if (rec.layout.in_segments()) return append_segment_meta(set.segments, set.syncs, *pool, rec);
   return replace_drive_meta(*pool, data_id, rec.distribution_of(rec.parts.front()), encode_object_record(rec));
 }
 

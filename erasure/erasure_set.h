@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "erasure/drive.h"
+#include "erasure/group_sync.h"
 #include "erasure/pool.h"
 #include "erasure/segments.h"
 #include "erasure/trash_remover.h"
@@ -41,6 +42,8 @@ struct ErasureSet {
   uint64_t inline_threshold = 0;
   // Where small objects' shards are appended and read (erasure/segments.h).
   Segments segments;
+  // One group commit per file system the drives are on (erasure/group_sync.h).
+  GroupSyncs syncs;
 
   // The pool a layout names; records written before pools existed name none
   // and live in the first pool. Null when the configuration lost it.

@@ -11,17 +11,15 @@
 
 namespace silt {
 
-GroupSync* GroupSync::of(const std::string& path) {
-  static std::mutex mu;
-  static std::map<dev_t, std::unique_ptr<GroupSync>> by_dev;
+GroupSync* GroupSyncs::of(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return nullptr;
-  std::lock_guard lock(mu);
-  auto& g = by_dev[st.st_dev];
+  std::lock_guard lock(mu_);
+  auto& g = by_dev_[st.st_dev];
   if (!g) {
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-      by_dev.erase(st.st_dev);
+      by_dev_.erase(st.st_dev);
       return nullptr;
     }
     g = std::make_unique<GroupSync>(fd, path);

@@ -1,7 +1,8 @@
 // Group commit for the write path: one syncfs(2) makes the writes of every
 // request that asked for durability at about the same time durable at once,
 // instead of a handful of fsyncs per request per drive (docs/format.md, "Write
-// protocol"). One GroupSync per file system, shared by the drives on it.
+// protocol"). One GroupSync per file system, shared by the drives on it
+// (GroupSyncs, below: one set per erasure set).
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +11,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,10 +25,6 @@ namespace silt {
 
 class GroupSync {
  public:
-  // The GroupSync of the file system holding path (created on first use; lives
-  // until exit). nullptr when path cannot be opened.
-  static GroupSync* of(const std::string& path);
-
   // Asks for a syncfs that starts after this call; wait() blocks until it ended.
   // Split in two so a writer can ask several file systems before waiting on any.
   uint64_t request();
@@ -44,7 +43,7 @@ class GroupSync {
   };
   void run();
 
-  // Held for the process's life: syncfs reports a writeback error to each open
+  // Held for the GroupSync's life: syncfs reports a writeback error to each open
   // file description once, so an fd opened per call could miss earlier errors.
   int fd_;
   std::string path_;
@@ -56,6 +55,18 @@ class GroupSync {
   uint64_t forgotten_ = 0;        // tickets <= this whose failure was dropped from failures_
   bool stop_ = false;
   std::thread thread_;
+};
+
+// The GroupSyncs of one erasure set (ErasureSet::syncs), one per file system.
+class GroupSyncs {
+ public:
+  // The GroupSync of the file system holding path, created on first use and kept as
+  // long as this. nullptr when path cannot be opened. Thread-safe.
+  GroupSync* of(const std::string& path);
+
+ private:
+  std::mutex mu_;
+  std::map<dev_t, std::unique_ptr<GroupSync>> by_dev_;
 };
 
 // Waits for one ticket per file system among syncs (null: nothing to sync for

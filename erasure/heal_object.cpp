@@ -252,7 +252,7 @@ class PartHealer {
       entries.emplace_back(drive(i).root(), encode_segment_entry(SegmentEntryKind::Shard, static_cast<uint32_t>(i),
                                                                  part_.data_id, images[i], record));
     PendingShards pending;  // until the commit below
-    auto placed = append_durably(set_.segments, entries, &pending);
+    auto placed = append_durably(set_.segments, set_.syncs, entries, &pending);
     std::vector<std::pair<size_t, SegmentRef>> moves;
     s3::Status failed;  // a drive failing now: the shards it took are committed, the next pass retries it
     for (size_t t = 0; t < targets.size(); ++t) {

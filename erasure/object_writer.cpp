@@ -227,7 +227,7 @@ class ErasureObjectWriter final : public ObjectWriter {
       SegmentStore& store = set_.segments.store(d.root());
       auto placed = store.append(entry, /*pending=*/true);
       if (placed) pending.add(store, placed->segment);
-      if (placed && !(syncs[i] = GroupSync::of(d.root()))) placed = fs::io_error("open for syncfs", d.root());
+      if (placed && !(syncs[i] = set_.syncs.of(d.root()))) placed = fs::io_error("open for syncfs", d.root());
       if (!placed) {
         note_failure(placed.error());
         continue;
@@ -350,7 +350,7 @@ class ErasureObjectWriter final : public ObjectWriter {
     for (size_t i = 0; i < shards_.size(); ++i) {
       if (!shards_[i]) continue;
       s3::Status s = publish(drive_of(i), meta_json);
-      if (s && !(syncs[i] = GroupSync::of(drive_of(i).root()))) s = fs::io_error("open for syncfs", drive_of(i).root());
+      if (s && !(syncs[i] = set_.syncs.of(drive_of(i).root()))) s = fs::io_error("open for syncfs", drive_of(i).root());
       if (!s) {
         shards_[i].reset();
         note_failure(s.error());

@@ -232,7 +232,7 @@ class DriveReclaimer {
     for (const auto& e : other_copies_) entries.emplace_back(root_, e);
     if (entries.empty()) return true;
     PendingShards pending;  // until the commits below
-    auto placed = append_durably(set_.segments, entries, &pending);
+    auto placed = append_durably(set_.segments, set_.syncs, entries, &pending);
     for (const auto& p : placed)
       if (!p) {
         spdlog::warn("segment compaction on {}: {}", root_, p.error().message);

@@ -90,14 +90,15 @@ s3::Result<SegmentStore::Placed> SegmentStore::append(std::string_view entry, bo
 }
 
 std::vector<s3::Result<SegmentStore::Placed>> append_durably(
-    Segments& segments, const std::vector<std::pair<std::string, std::string>>& entries, PendingShards* pending) {
+    Segments& segments, GroupSyncs& group_syncs, const std::vector<std::pair<std::string, std::string>>& entries,
+    PendingShards* pending) {
   std::vector<s3::Result<SegmentStore::Placed>> out;
   std::vector<GroupSync*> syncs(entries.size(), nullptr);
   for (size_t i = 0; i < entries.size(); ++i) {
     SegmentStore& store = segments.store(entries[i].first);
     out.push_back(store.append(entries[i].second, pending != nullptr));
     if (out[i] && pending) pending->add(store, out[i]->segment);
-    if (out[i] && !(syncs[i] = GroupSync::of(entries[i].first)))
+    if (out[i] && !(syncs[i] = group_syncs.of(entries[i].first)))
       out[i] = fs::io_error("open for syncfs", entries[i].first);
   }
   wait_all_syncs(syncs, [&](size_t i, const s3::Error& e) { out[i] = e; });

@@ -81,15 +81,16 @@ class PendingShards {
   std::vector<std::pair<SegmentStore*, uint64_t>> held_;
 };
 
+class GroupSyncs;
 class Segments;
 
 // Appends entries[i].second to the open segment of drive root entries[i].first,
-// then waits for one GroupSync per file system among them (shared with the other
-// writers of the moment). Per entry: where it went, once durable, or why not.
+// then waits for one GroupSync of syncs per file system among them (shared with the
+// other writers of the moment). Per entry: where it went, once durable, or why not.
 // pending (optional): the appends are shards awaiting their index commit
 // (SegmentStore::append), settled when pending goes.
 std::vector<s3::Result<SegmentStore::Placed>> append_durably(
-    Segments& segments, const std::vector<std::pair<std::string, std::string>>& entries,
+    Segments& segments, GroupSyncs& syncs, const std::vector<std::pair<std::string, std::string>>& entries,
     PendingShards* pending = nullptr);
 
 }  // namespace silt

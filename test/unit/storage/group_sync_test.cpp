@@ -18,11 +18,12 @@ TEST_CASE("GroupSync is shared per file system and answers every writer") {
   TempDir dir;
   std::filesystem::create_directories(dir.path() + "/a");
   std::filesystem::create_directories(dir.path() + "/b");
-  GroupSync* a = GroupSync::of(dir.path() + "/a");
-  GroupSync* b = GroupSync::of(dir.path() + "/b");
+  GroupSyncs syncs;
+  GroupSync* a = syncs.of(dir.path() + "/a");
+  GroupSync* b = syncs.of(dir.path() + "/b");
   REQUIRE(a != nullptr);
   CHECK(a == b);  // same file system: one syncfs covers both drives
-  CHECK(GroupSync::of(dir.path() + "/missing") == nullptr);
+  CHECK(syncs.of(dir.path() + "/missing") == nullptr);
 
   REQUIRE(fs::write_file(dir.path() + "/a/f", "data"));
   CHECK(a->sync());
