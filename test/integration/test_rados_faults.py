@@ -11,6 +11,7 @@ a pool with m >= 2 gets): then a data write cannot be placed while an OSD is dow
 client gets 503 SlowDown after the gateway's 30 s op timeout, never a 200, while the index
 (replicated, min_size 1) keeps taking inlined objects; the blocked object is absent or whole
 once the OSD is back."""
+import atexit
 import concurrent.futures
 import hashlib
 import json
@@ -21,6 +22,7 @@ import threading
 import time
 
 import pytest
+import s3raw
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ceph_cluster import SCRIPT, CephCluster, missing_packages
@@ -48,6 +50,7 @@ def cluster(tmp_path_factory):
         c.start()
     except RuntimeError as e:
         pytest.fail(str(e), pytrace=False)
+    atexit.register(c.stop)  # if the session dies before the teardown; stop() is idempotent
     yield c
     c.stop()
 
@@ -269,3 +272,58 @@ def test_min_size_k_plus_1_refuses_data_writes_with_503_while_an_osd_is_down(clu
         assert e.response["Error"]["Code"] == "NoSuchKey", e.response
     assert len(s3.get_object(Bucket=bucket, Key="before")["Body"].read()) == 70_000
     s3.put_object(Bucket=bucket, Key="after", Body=os.urandom(STRIPE + 1))
+
+
+@pytest.mark.slow  # the gateway's 30 s op timeout, and a recovery
+def test_put_cut_short_while_its_pgs_stop_leaves_no_unnamed_data(cluster, gateways):
+    """A PUT whose client goes away after its first stripes landed, while the data PGs cannot
+    serve (min_size 3, an OSD down): the gateway cannot remove those stripes (its removal times
+    out), so it must leave them named by its write intent for the sweeper, not drop the intent
+    and leave them unnamed for good. Once the OSD is back, the orphan check finds no unnamed data
+    (the stripes are a stale intent's)."""
+    import rados
+    config, gws = gateways
+    gw = gws[1]
+    bucket = bucket_name("cutshort")
+    gw.boto3().create_bucket(Bucket=bucket)
+    c = rados.Rados(conffile=str(cluster.conf))
+    c.connect(timeout=30)
+    data = c.open_ioctx("silt.std")
+    data.set_namespace("faults")
+    before = {o.key for o in data.list_objects()}
+    victim = sorted(n for n in cluster.daemons() if n.startswith("osd."))[-1].split(".")[1]
+    try:
+        path = s3raw.key_path(bucket, "cut")
+        headers = gw.signer().sign("PUT", path, (), {"Content-Length": str(4 * STRIPE)}, s3raw.UNSIGNED)
+        conn = gw.raw()
+        conn.send_head("PUT", path, headers)
+        conn.send(os.urandom(2 * STRIPE + 1000))
+        deadline = time.monotonic() + 30
+        while len({o.key for o in data.list_objects()} - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        written = {o.key for o in data.list_objects()} - before
+        assert len(written) >= 2, written
+        set_min_size(cluster, "silt.std", 3)
+        cluster.script("kill-osd", victim)
+        time.sleep(2)
+        conn.close()  # the client goes away: the gateway drops the PUT and tries to remove its stripes
+        time.sleep(40)  # its removal waits for the stopped PGs and gives up after 30 s
+    finally:
+        cluster.script("start-osd", victim)
+        set_min_size(cluster, "silt.std", 2)
+    cluster.script("wait-clean", timeout=320)
+    try:
+        left = {o.key for o in data.list_objects()} & written
+        rc, out = orphan_check(config)
+        assert rc == 0, out  # whatever is left is named (by the intent)
+        # ... by the PUT's intent, which the sweeper takes once it is older than the timeout.
+        r = subprocess.run([str(silt_binary()), "admin", "rados", "orphans", "--config", str(config),
+                            "--intent-timeout", "0.001"], capture_output=True, text=True, timeout=120)
+        stale = [line for line in r.stdout.splitlines() if line.startswith("stale-intent ") and "key=cut " in line]
+        if left:
+            assert len(stale) == 1 and stale[0].endswith(f" {len(left)} data objects"), r.stdout
+        print(f"\ncut-short PUT while its PGs were stopped: {len(written)} stripes written, {len(left)} left "
+              f"after the OSD came back, named by its intent: {stale}")
+    finally:
+        data.close()
+        c.shutdown()
