@@ -196,7 +196,7 @@ s3::Result<OrphanReport> find_orphans(Backend& b, int64_t now_ms) {
                        std::string("rados: listing pool ") + pool->cfg.rados_pool + ": " + e.what());
     }
   }
-  first->named = {};  // the second walk needs only the candidates' names
+  first->named = {};  // freed before the second walk builds its own: one set at a time
   rep.rechecked = unnamed.size();
 
   // Objects written while the pools were listed are named by now (their intent came

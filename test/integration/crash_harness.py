@@ -1117,10 +1117,10 @@ def main():
         tmp = tempfile.TemporaryDirectory(prefix="silt-crash-")
         workdir = pathlib.Path(tmp.name)
     start = time.time()
+    rados = {"ceph_conf": args.ceph_conf, "namespace": "crash-" + os.urandom(6).hex()} if args.ceph_conf else None
     h = run(workdir, args.kills, workers=args.workers, keys_per_worker=args.keys, seed=args.seed,
             max_interval=args.max_interval, startup_kill_chance=args.startup_kills,
-            inline_threshold=args.inline_threshold,
-            rados={"ceph_conf": args.ceph_conf, "namespace": "crash-" + os.urandom(6).hex()} if args.ceph_conf else None)
+            inline_threshold=args.inline_threshold, rados=rados)
     elapsed = time.time() - start
     ok = not h.violations and not h.unexpected and h.kills == args.kills
     print(json.dumps({"ok": ok, "kills": h.kills, "seed": h.seed, "seconds": round(elapsed),
