@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "cmd/config_file.h"
+#include "cmd/rados_orphans.h"
 #ifdef SILT_HAVE_RADOS
 #include "rados/pool_init.h"
 #include "rados/rebuild.h"
@@ -133,6 +134,8 @@ void add_rados_init_command(CLI::App& admin) {
   rebuild->add_option("--ceph-conf", ro->ceph_conf, "The cluster's ceph.conf (default: the config's rados.ceph_conf)");
   rebuild->add_option("--bucket", ro->bucket, "Only this bucket (default: every bucket of silt.root)");
   rebuild->callback([ro] { run_rebuild(*ro); });
+
+  add_rados_orphans_command(*rados);
 }
 
 }  // namespace silt

@@ -35,12 +35,16 @@ class Copy {
       : b_(b), to_(to), bucket_(std::move(bucket)), key_(std::move(key)) {}
   ~Copy() {
     if (committed_) return;
-    for (size_t i = 0; i < ids_.size(); ++i) (void)remove_data(to_, ids_[i], objects_[i]);
+    // A data id whose objects could not be removed (its PGs did not answer) keeps its
+    // intent: the sweeper removes it after the timeout; nothing else would name it.
+    std::set<std::string> drop;
+    for (size_t i = 0; i < ids_.size(); ++i)
+      if (remove_data(to_, ids_[i], objects_[i])) drop.insert(intent_entry(ids_[i]));
     auto shard = b_.shard_for(bucket_, key_);
-    if (!shard) return;
+    if (!shard || drop.empty()) return;
     librados::ObjectWriteOperation op;
     op.assert_exists();
-    op.omap_rm_keys(intent_keys());
+    op.omap_rm_keys(drop);
     (void)b_.index.operate(shard->oid, &op);
   }
 

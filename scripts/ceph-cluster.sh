@@ -9,6 +9,13 @@
 #                                        exit 0 only if every recorded daemon is running
 #   scripts/ceph-cluster.sh stop DIR     TERM exactly the recorded PIDs, KILL any left after
 #                                        SILT_CEPH_STOP_TIMEOUT s (default 15); prints the time taken
+#   scripts/ceph-cluster.sh kill-osd DIR N   KILL osd.N (its recorded PID) and wait until it is gone
+#   scripts/ceph-cluster.sh start-osd DIR N  start osd.N again (a new PID, recorded) and wait until the
+#                                        mon shows it up
+#   scripts/ceph-cluster.sh pgs DIR      every PG's state, one a line ("1.0 active+clean"), then a
+#                                        summary; exit 0 only if all are active+clean
+#   scripts/ceph-cluster.sh wait-clean DIR   poll until every PG is active+clean
+#                                        (SILT_CEPH_CLEAN_TIMEOUT s, default 300), printing the time
 #
 # Clients use DIR/ceph.conf (librados, `rados -c DIR/ceph.conf`, `ceph -c DIR/ceph.conf`).
 # Ports: a window of SILT_CEPH_PORT_WIDTH (default 100) TCP ports on 127.0.0.1: the mon listens on
@@ -23,10 +30,13 @@ PY=/usr/bin/python3  # Debian's: python3-rados installs there, not into other in
 OSDS=3
 
 usage() {
-  echo "usage: $0 start|stop|status|pools DIR" >&2
+  echo "usage: $0 start|stop|status|pools|pgs|wait-clean DIR, or $0 kill-osd|start-osd DIR N" >&2
   exit 2
 }
-[ $# -eq 2 ] || usage
+case ${1:-} in
+  kill-osd | start-osd) [ $# -eq 3 ] && [[ $3 =~ ^[0-9]+$ ]] || usage ;;
+  *) [ $# -eq 2 ] || usage ;;
+esac
 cmd=$1
 dir=$(realpath -m "$2")
 conf=$dir/ceph.conf
@@ -225,6 +235,12 @@ start_cluster() {
   echo "ceph cluster ready in $(since "$t0") s: $conf (mon 127.0.0.1:$base, $OSDS osds)"
 }
 
+# "name pid" of each daemon, its last recorded PID (start-osd records a restarted OSD's anew).
+latest_pids() {
+  awk '!($1 in p) { order[++n] = $1 } { p[$1] = $2 } END { for (i = 1; i <= n; i++) print order[i], p[order[i]] }' \
+    "$dir/daemons"
+}
+
 status_cluster() {
   local name pid rc=0
   [ -f "$dir/daemons" ] || { echo "no cluster recorded in $dir"; exit 3; }
@@ -235,14 +251,52 @@ status_cluster() {
       echo "$name pid $pid not running"
       rc=3
     fi
-  done <"$dir/daemons"
+  done < <(latest_pids)
   grep -q '^mon.a ' "$dir/daemons" && alive "$(awk '$1 == "mon.a" { print $2 }' "$dir/daemons")" &&
     admin --timeout 10 status
   exit $rc
 }
 
+# osd_pid N -> the last PID recorded for osd.N (a restarted OSD appends its new one).
+osd_pid() {
+  awk -v n="osd.$1" '$1 == n { p = $2 } END { print p }' "$dir/daemons"
+}
+
+kill_osd() {
+  local pid i
+  pid=$(osd_pid "$1")
+  [ -n "$pid" ] || { echo "no osd.$1 recorded in $dir" >&2; exit 1; }
+  alive "$pid" || { echo "osd.$1 (pid $pid) is not running" >&2; exit 1; }
+  kill -KILL "$pid"
+  for ((i = 0; i < 100; i++)); do exiting "$pid" || break; sleep 0.1; done
+  ! exiting "$pid" || { echo "osd.$1 (pid $pid) survived KILL" >&2; exit 1; }
+  echo "killed osd.$1 (pid $pid)"
+}
+
+start_osd() {
+  local t0 pid
+  t0=$(now)
+  pid=$(osd_pid "$1")
+  [ -n "$pid" ] || { echo "no osd.$1 recorded in $dir" >&2; exit 1; }
+  ! alive "$pid" || { echo "osd.$1 (pid $pid) is running" >&2; exit 1; }
+  rm -f "$dir/run/osd.$1.pid"
+  # Without -f ceph-osd forks; its parent returns once the daemon has mounted its store.
+  ceph-osd -c "$conf" -i "$1" </dev/null >>"$dir/log/daemons.out" 2>&1
+  record "osd.$1"
+  admin --timeout 60 osd-up "$1"
+  echo "osd.$1 up again (pid $(osd_pid "$1")) in $(since "$t0") s"
+}
+
 case $cmd in
   start) start_cluster ;;
+  kill-osd) kill_osd "$3" ;;
+  start-osd) start_osd "$3" ;;
+  pgs) admin --timeout 30 pgs ;;
+  wait-clean)
+    t0=$(now)
+    admin --timeout "${SILT_CEPH_CLEAN_TIMEOUT:-300}" wait-clean
+    echo "every PG active+clean after $(since "$t0") s"
+    ;;
   stop) stop_cluster ;;
   status) status_cluster ;;
   pools)

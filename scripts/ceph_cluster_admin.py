@@ -13,6 +13,10 @@ Subcommands (all but free-ports need --conf, the cluster's ceph.conf):
   pools                     create the EC profile and the pools (idempotent), then write one probe
                             object to each pool: it returns only once the pool's PGs are active
   status                    print quorum, OSDs up/in and pools; exit 1 if the mon does not answer
+  osd-up N                  wait until the mon shows osd.N up
+  pgs                       every PG's state (asked of its primary OSD: no mgr needed), then a
+                            summary; exit 1 unless all are active+clean
+  wait-clean                poll `pgs` until every PG is active+clean
 Every wait is bounded (--timeout, seconds); on expiry the command exits 1 with what it saw last.
 """
 import argparse
@@ -143,6 +147,59 @@ def pools(cluster):
     print("pools: " + " ".join(name for name, _, _ in POOLS))
 
 
+def wait_osd_up(cluster, osd, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        if any(o["osd"] == osd and o["up"] for o in mon(cluster, "osd dump")["osds"]):
+            return
+        if time.monotonic() >= deadline:
+            fail(f"osd.{osd} not up after {timeout} s")
+        time.sleep(0.2)
+
+
+def pg_states(cluster):
+    """{pgid: state} of every PG of every pool. Without a mgr the mon has no PG statistics, so
+    each PG's primary is asked (`pg query`, what `ceph tell <pgid> query` sends); a PG whose
+    primary does not answer within 10 s is "unknown"."""
+    states = {}
+    for p in mon(cluster, "osd pool ls", detail="detail"):
+        for n in range(p["pg_num"]):
+            pg = f"{p['pool_id']}.{n:x}"
+            try:
+                ret, out, _ = cluster.pg_command(pg, json.dumps({"prefix": "query", "pgid": pg}), b"", timeout=10)
+                states[pg] = json.loads(out).get("state", "unknown") if ret == 0 else "unknown"
+            except Exception:  # noqa: BLE001 - a timeout or a PG being remapped: ask again later
+                states[pg] = "unknown"
+    return states
+
+
+def summary(states):
+    counts = {}
+    for st in states.values():
+        counts[st] = counts.get(st, 0) + 1
+    return ", ".join(f"{n} {st}" for st, n in sorted(counts.items()))
+
+
+def pgs(cluster):
+    states = pg_states(cluster)
+    for pg, st in sorted(states.items()):
+        print(f"{pg} {st}")
+    print(f"{len(states)} pgs: {summary(states)}")
+    if any(st != "active+clean" for st in states.values()):
+        sys.exit(1)
+
+
+def wait_clean(cluster, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        states = pg_states(cluster)
+        if states and all(st == "active+clean" for st in states.values()):
+            return
+        if time.monotonic() >= deadline:
+            fail(f"not every PG active+clean after {timeout} s: {summary(states)}")
+        time.sleep(0.5)
+
+
 def status(cluster):
     q = mon(cluster, "quorum_status")
     osds = mon(cluster, "osd dump")
@@ -169,6 +226,9 @@ def main():
     sub.add_parser("ready").add_argument("--osds", type=int, required=True)
     sub.add_parser("pools")
     sub.add_parser("status")
+    sub.add_parser("osd-up").add_argument("osd", type=int)
+    sub.add_parser("pgs")
+    sub.add_parser("wait-clean")
     a = ap.parse_args()
 
     if a.cmd == "free-ports":
@@ -187,6 +247,12 @@ def main():
             pools(cluster)
         elif a.cmd == "status":
             status(cluster)
+        elif a.cmd == "osd-up":
+            wait_osd_up(cluster, a.osd, a.timeout)
+        elif a.cmd == "pgs":
+            pgs(cluster)
+        elif a.cmd == "wait-clean":
+            wait_clean(cluster, a.timeout)
     finally:
         cluster.shutdown()
 

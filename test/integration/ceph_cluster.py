@@ -148,10 +148,21 @@ class CephCluster:
         """`ceph-cluster.sh status DIR`: exit 0 only if every recorded daemon runs."""
         return self._run("status", 60)
 
+    def script(self, command, *args, timeout=120):
+        """`ceph-cluster.sh COMMAND DIR ARGS...` (kill-osd N, start-osd N, pgs, wait-clean) ->
+        CompletedProcess; raises RuntimeError with its output unless it exits 0."""
+        r = subprocess.run([str(SCRIPT), command, str(self.dir), *map(str, args)], capture_output=True,
+                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise RuntimeError(f"ceph-cluster.sh {command} {self.dir} {args}: rc {r.returncode}\n"
+                               f"{r.stdout}{r.stderr}")
+        return r
+
     def daemons(self):
         path = self.dir / "daemons"
         if not path.exists():
             return {}
+        # A restarted OSD is recorded again: its last PID is the one that runs.
         return {name: int(pid) for name, pid in (line.split() for line in path.read_text().splitlines())}
 
     def stop(self, remove=True, term_timeout=None):

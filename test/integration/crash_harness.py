@@ -23,12 +23,22 @@ with shard files of the right length), then collapses the model to what it saw.
 
 Adding an operation: write `def op_x(w: Worker)` that declares its effects with
 `w.effect(...)` / the upload helpers, and add it to OPERATIONS with a weight.
+
+RADOS mode (`rados=` of Harness/run, `--ceph-conf` on the command line): two `silt server
+--backend rados` gateways on one cluster and a namespace of the run's own; the workers are
+spread over both, each kill takes one of them at random (the other keeps serving until the
+round ends), and verify() reads and lists through the gateway that was not killed. In place of
+the drive scan it runs `silt admin rados orphans`: no data object the index does not name (a
+killed writer's data is named by its intent), and, at the end of the run, once the gateways'
+sweepers had the time to take the dead writers' intents, no intent at all. Lifecycle passes
+stay out of this mode (the lease across gateways is tested by its own module).
 """
 import argparse
 import contextlib
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import random
 import signal
@@ -44,7 +54,7 @@ import botocore.exceptions
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from checksums import crc32c  # noqa: E402
-from silt_server import SiltServer  # noqa: E402
+from silt_server import SiltServer, silt_binary  # noqa: E402
 
 MiB = 1 << 20
 PART_SIZE = 5 * MiB  # S3's minimum for every part but the last
@@ -553,19 +563,63 @@ def check_shard_files(d, rec, violation):
         violation(f"{d}/part.{number}: {got} bytes, a {size}-byte part makes {want}")
 
 
+# --- the cluster, in RADOS mode ------------------------------------------------------
+
+RADOS_INTENT_TIMEOUT = 5  # seconds: a killed gateway's intents are swept this long after
+
+
+def rados_config(path, ceph_conf, namespace):
+    """The gateways' config: 1 MiB stripes (the SIZES above span several), a short intent
+    timeout and a GC pass every second, so a killed writer's leftovers go within seconds."""
+    path.write_text(json.dumps({
+        "backend": "rados",
+        "rados": {"ceph_conf": str(ceph_conf), "namespace": namespace, "stripe_bytes": MiB,
+                  "intent_timeout_seconds": RADOS_INTENT_TIMEOUT, "gc_interval_seconds": 1,
+                  "gc_grace_seconds": 2},
+        "pools": [{"name": "standard", "rados_pool": "silt.std"}],
+        "storage_classes": {"STANDARD": "standard"},
+    }))
+    return path
+
+
+def rados_orphans(config, intent_timeout):
+    """`silt admin rados orphans` -> (exit code, output); intents older than intent_timeout
+    seconds count as stale."""
+    argv = [str(silt_binary()), "admin", "rados", "orphans", "--config", str(config),
+            "--intent-timeout", str(intent_timeout)]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout + r.stderr
+
+
 # --- the harness ---------------------------------------------------------------------
 
 class Harness:
     def __init__(self, workdir, workers=4, keys_per_worker=5, seed=None, max_interval=3.0,
-                 startup_kill_chance=0.2, log=print, inline_threshold=0):
+                 startup_kill_chance=0.2, log=print, inline_threshold=0, rados=None):
+        """rados: None (one single-node silt), or {"ceph_conf": path, "namespace": name} for
+        two RADOS-backed gateways on that cluster (the module docstring, "RADOS mode")."""
         self.workdir = pathlib.Path(workdir)
         self.seed = seed if seed is not None else random.randrange(1 << 32)
         self.rng = random.Random(self.seed)
         self.max_interval = max_interval
         self.startup_kill_chance = startup_kill_chance
         self.log = log
-        self.server = SiltServer(self.workdir)
-        self.server.args = LIFECYCLE_ARGS + ("--inline-threshold", str(inline_threshold))
+        self.rados_config = None
+        if rados is None:
+            self.server = SiltServer(self.workdir)
+            self.server.args = LIFECYCLE_ARGS + ("--inline-threshold", str(inline_threshold))
+            self.gateways = [self.server]
+        else:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            self.rados_config = rados_config(self.workdir / "silt-rados.json", rados["ceph_conf"],
+                                             rados["namespace"])
+            self.gateways = []
+            for name in ("gw0", "gw1"):
+                g = SiltServer(self.workdir / name)
+                g.args = ("--backend", "rados", "--config", str(self.rados_config))
+                self.gateways.append(g)
+            self.server = self.gateways[0]  # the one to restart next; set by each kill
+        self.reader = self.server  # the gateway verify() reads through
         self.violations = []
         self.unexpected = []     # failures while silt was not being killed
         self.killing = threading.Event()
@@ -574,7 +628,7 @@ class Harness:
         self.stats = {"acked_ops": 0, "unacked_ops": 0, "versions_checked": 0, "bytes_read": 0,
                       "data_dirs_checked": 0, "uploads_checked": 0, "mpu_first_part_not_rewritten": 0,
                       "startup_kills": 0, "transitioned_dirs_seen": 0, "segment_objects_seen": 0,
-                      "unreferenced_segment_objects": 0}
+                      "unreferenced_segment_objects": 0, "rados_kills": [0, 0], "orphan_checks": 0}
         self.by_op = {}  # operation -> {"acked": n, "interrupted": n}
         self.workers = []
         for i in range(workers):
@@ -598,6 +652,10 @@ class Harness:
     # process -----------------------------------------------------------------------
     def kill9(self):
         self.killing.set()
+        if self.rados_config is not None:  # one gateway of two, at random; the other serves on
+            victim = self.rng.randrange(2)
+            self.server, self.reader = self.gateways[victim], self.gateways[1 - victim]
+            self.stats["rados_kills"][victim] += 1
         self.server.proc.send_signal(signal.SIGKILL)
         self.server.proc.wait()
         self.server._log.close()
@@ -630,11 +688,14 @@ class Harness:
         self.server.start()
 
     def setup(self):
-        self.server.start()
+        for g in self.gateways:
+            g.start(timeout=60)
         s3 = self.server.boto3()
         s3.create_bucket(Bucket=PLAIN)
         s3.create_bucket(Bucket=VERSIONED)
         s3.put_bucket_versioning(Bucket=VERSIONED, VersioningConfiguration={"Status": "Enabled"})
+        if self.rados_config is not None:
+            return
         for b in (PLAIN, VERSIONED):
             s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration=TRANSITION_RULE)
 
@@ -642,10 +703,11 @@ class Harness:
     def round(self):
         self.killing.clear()
         for w in self.workers:
-            w.s3 = self.server.boto3(connect_timeout=2, read_timeout=30)
+            w.s3 = self.gateways[w.index % len(self.gateways)].boto3(connect_timeout=2, read_timeout=30)
             w.rng = random.Random(self.rng.getrandbits(64))
         threads = [threading.Thread(target=self._work, args=(w,), daemon=True) for w in self.workers]
-        threads.append(threading.Thread(target=self._transitions, daemon=True))
+        if self.rados_config is None:
+            threads.append(threading.Thread(target=self._transitions, daemon=True))
         for t in threads:
             t.start()
         time.sleep(self.rng.uniform(0.05, self.max_interval))
@@ -699,14 +761,15 @@ class Harness:
     # checks ----------------------------------------------------------------------------
     def verify(self):
         """Run with silt freshly restarted and no client active."""
-        self._wait_lifecycle_idle()
-        dirs = scan_drives(self.server, self.violation)
-        self.stats["data_dirs_checked"] += len(dirs)
-        self.stats["segment_objects_seen"] += sum(1 for dd in dirs.values() if dd.in_segments)
-        self.stats["transitioned_dirs_seen"] += sum(
-            1 for dd in dirs.values() if any(r.get("layout", {}).get("compression") for r in dd.records))
-        s3 = self.server.boto3(read_timeout=60)
-        listed = {b: list_versions(self.server, b) for b in (PLAIN, VERSIONED)}
+        if self.rados_config is None:
+            self._wait_lifecycle_idle()
+            dirs = scan_drives(self.server, self.violation)
+            self.stats["data_dirs_checked"] += len(dirs)
+            self.stats["segment_objects_seen"] += sum(1 for dd in dirs.values() if dd.in_segments)
+            self.stats["transitioned_dirs_seen"] += sum(
+                1 for dd in dirs.values() if any(r.get("layout", {}).get("compression") for r in dd.records))
+        s3 = self.reader.boto3(read_timeout=60)
+        listed = {b: list_versions(self.reader, b) for b in (PLAIN, VERSIONED)}
         uploads = {}
         for b in (PLAIN, VERSIONED):
             for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=b):
@@ -739,13 +802,38 @@ class Harness:
                 else:
                     self._verify_plain(s3, km, entries, current, adopted)
         self._verify_uploads(uploads, adopted)
-        self._verify_drives(dirs, listed, uploads)
+        if self.rados_config is None:
+            self._verify_drives(dirs, listed, uploads)
+        else:
+            self._verify_cluster()
         # Start the next round from a clean slate of uploads (and exercise Abort).
         for uid, (b, key, _) in uploads.items():
             s3.abort_multipart_upload(Bucket=b, Key=key, UploadId=uid)
         for w in self.workers:
             w.uploads.clear()
             w.maybe_created.clear()
+
+    def _verify_cluster(self):
+        """No data object in the pool that the index does not name. The killed gateway's
+        writes in flight are named by their intents (stale or not: not judged here)."""
+        rc, out = rados_orphans(self.rados_config, 10 ** 6)
+        self.stats["orphan_checks"] += 1
+        if rc != 0:
+            self.violation(f"silt admin rados orphans (exit {rc}):\n{out}")
+
+    def verify_swept(self, timeout=60):
+        """After the run: once the intent timeout has passed with no client, the gateways'
+        sweepers leave no intent at all (every intent counts as stale to the check) and
+        still no orphan."""
+        deadline = time.time() + timeout
+        while True:
+            rc, out = rados_orphans(self.rados_config, 0.001)
+            if rc == 0 or time.time() > deadline:
+                break
+            time.sleep(1)
+        self.stats["orphan_checks"] += 1
+        if rc != 0:
+            self.violation(f"intents or orphans left {timeout} s after the last kill:\n{out}")
 
     def _read(self, s3, km, vid, what):
         """read_md5, with a failed read reported as a violation (returns False then)."""
@@ -992,8 +1080,11 @@ class Harness:
                              f"{len(self.violations)} violations, {len(self.unexpected)} unexpected errors")
                 if self.violations:
                     break
+            if self.rados_config is not None and not self.violations:
+                self.verify_swept()
         finally:
-            self.server.stop()
+            for g in self.gateways:
+                g.stop()
         return self
 
 
@@ -1015,6 +1106,8 @@ def main():
     ap.add_argument("--inline-threshold", type=int, default=0,
                     help="silt's --inline-threshold: small objects go to segment files")
     ap.add_argument("--workdir", help="default: a new temporary directory (removed on success)")
+    ap.add_argument("--ceph-conf", help="RADOS mode: two gateways on this cluster (e.g. one of "
+                    "scripts/ceph-cluster.sh), in a namespace of their own")
     args = ap.parse_args()
     tmp = None
     if args.workdir:
@@ -1024,9 +1117,10 @@ def main():
         tmp = tempfile.TemporaryDirectory(prefix="silt-crash-")
         workdir = pathlib.Path(tmp.name)
     start = time.time()
+    rados = {"ceph_conf": args.ceph_conf, "namespace": "crash-" + os.urandom(6).hex()} if args.ceph_conf else None
     h = run(workdir, args.kills, workers=args.workers, keys_per_worker=args.keys, seed=args.seed,
             max_interval=args.max_interval, startup_kill_chance=args.startup_kills,
-            inline_threshold=args.inline_threshold)
+            inline_threshold=args.inline_threshold, rados=rados)
     elapsed = time.time() - start
     ok = not h.violations and not h.unexpected and h.kills == args.kills
     print(json.dumps({"ok": ok, "kills": h.kills, "seed": h.seed, "seconds": round(elapsed),
