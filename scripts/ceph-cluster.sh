@@ -9,6 +9,9 @@
 #                                        exit 0 only if every recorded daemon is running
 #   scripts/ceph-cluster.sh stop DIR     TERM exactly the recorded PIDs, KILL any left after
 #                                        SILT_CEPH_STOP_TIMEOUT s (default 15); prints the time taken
+#   scripts/ceph-cluster.sh kill-osd DIR N   SIGKILL osd.N's recorded PID and wait until it is gone
+#   scripts/ceph-cluster.sh start-osd DIR N  start osd.N again on its store (after kill-osd) and record it
+#                                        (N and DIR may come in either order)
 #
 # Clients use DIR/ceph.conf (librados, `rados -c DIR/ceph.conf`, `ceph -c DIR/ceph.conf`).
 # Ports: a window of SILT_CEPH_PORT_WIDTH (default 100) TCP ports on 127.0.0.1: the mon listens on
@@ -23,11 +26,17 @@ PY=/usr/bin/python3  # Debian's: python3-rados installs there, not into other in
 OSDS=3
 
 usage() {
-  echo "usage: $0 start|stop|status|pools DIR" >&2
+  echo "usage: $0 start|stop|status|pools DIR, or $0 kill-osd|start-osd DIR N" >&2
   exit 2
 }
+cmd=${1:-}
+osd=
+if [ "$cmd" = kill-osd ] || [ "$cmd" = start-osd ]; then
+  [ $# -eq 3 ] || usage
+  if [[ $2 =~ ^[0-9]+$ ]]; then osd=$2; set -- "$1" "$3"; else osd=$3; set -- "$1" "$2"; fi
+  [[ $osd =~ ^[0-9]+$ ]] || usage
+fi
 [ $# -eq 2 ] || usage
-cmd=$1
 dir=$(realpath -m "$2")
 conf=$dir/ceph.conf
 admin() { "$PY" "$here/ceph_cluster_admin.py" --conf "$conf" "$@"; }
@@ -235,14 +244,42 @@ status_cluster() {
       echo "$name pid $pid not running"
       rc=3
     fi
-  done <"$dir/daemons"
+  done < <(awk '!($1 in pid) { order[n++] = $1 } { pid[$1] = $2 } END { for (i = 0; i < n; i++) print order[i], pid[order[i]] }' \
+    "$dir/daemons")  # a restarted daemon (start-osd): its last PID
   grep -q '^mon.a ' "$dir/daemons" && alive "$(awk '$1 == "mon.a" { print $2 }' "$dir/daemons")" &&
     admin --timeout 10 status
   exit $rc
 }
 
+# osd_pid N -> the last PID recorded for osd.N
+osd_pid() { awk -v n="osd.$1" '$1 == n { p = $2 } END { print p }' "$dir/daemons" 2>/dev/null; }
+
+kill_osd() {
+  local pid i
+  pid=$(osd_pid "$osd")
+  [ -n "$pid" ] && alive "$pid" || { echo "osd.$osd is not running" >&2; exit 1; }
+  kill -KILL "$pid"
+  for ((i = 0; i < 100; i++)); do exiting "$pid" || break; sleep 0.1; done
+  ! exiting "$pid" || { echo "osd.$osd (pid $pid) still exiting" >&2; exit 1; }
+  rm -f "$dir/run/osd.$osd.pid"  # a killed daemon leaves it; start-osd waits for a new one
+  echo "killed osd.$osd (pid $pid)"
+}
+
+start_osd() {
+  local pid
+  pid=$(osd_pid "$osd")
+  [ -d "$dir/osd.$osd" ] || { echo "no osd.$osd in $dir" >&2; exit 1; }
+  if [ -n "$pid" ] && alive "$pid"; then echo "osd.$osd runs already (pid $pid)" >&2; exit 1; fi
+  rm -f "$dir/run/osd.$osd.pid"
+  ceph-osd -c "$conf" -i "$osd" </dev/null >>"$dir/log/daemons.out" 2>&1
+  record "osd.$osd"
+  echo "started osd.$osd (pid $(osd_pid "$osd"))"
+}
+
 case $cmd in
   start) start_cluster ;;
+  kill-osd) kill_osd ;;
+  start-osd) start_osd ;;
   stop) stop_cluster ;;
   status) status_cluster ;;
   pools)
