@@ -14,6 +14,11 @@ test cluster does not run: the answer says so).
 Convergence is polled with a deadline, never waited for with a sleep."""
 import http.client
 import json
+import os
+import pathlib
+import select
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -90,6 +95,63 @@ def osd(cluster, command, n):
     import subprocess
     r = subprocess.run([str(SCRIPT), command, str(cluster.dir), str(n)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, f"{command} {n}: {r.stdout}{r.stderr}"
+
+
+NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
+CHROMIUM = "/usr/bin/chromium"
+
+
+class ConsolePage:
+    """node/console_cluster.mjs: the console signed in as the admin in headless Chromium;
+    shown() waits for the dashboard's next refresh and returns what the page displays."""
+
+    def __init__(self, gateway):
+        env = dict(os.environ, ENDPOINT=gateway.endpoint, ADMIN_KEY=gateway.access_key,
+                   ADMIN_SECRET=gateway.secret_key, CHROMIUM=CHROMIUM)
+        self.err = open(gateway.workdir / "console-cluster.err", "w")
+        self.proc = subprocess.Popen(["node", str(NODE_DIR / "console_cluster.mjs")], cwd=NODE_DIR, env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err)
+
+    def shown(self, timeout=60):
+        self.proc.stdin.write("next\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        assert line, f"console_cluster.mjs gave nothing: {(self.err.name and open(self.err.name).read())[-2000:]}"
+        got = json.loads(line)
+        assert got["problems"] == [] and got["loadError"] == "", got
+        return got
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+
+
+@pytest.fixture(scope="module")
+def console_page(gateway):
+    if not os.path.exists(CHROMIUM) or shutil.which("node") is None or \
+            not (NODE_DIR / "node_modules" / "playwright-core").is_dir():
+        pytest.skip("needs chromium, node and node/node_modules/playwright-core (scripts/install-deps.sh --test)")
+    page = ConsolePage(gateway)
+    yield page
+    page.close()
+
+
+def until_shown(page, what, check, deadline=DEADLINE):
+    """The page's refreshes until check(shown) is True."""
+    end = time.monotonic() + deadline
+    last = None
+    while time.monotonic() < end:
+        last = page.shown()
+        if check(last):
+            return last
+    pytest.fail(f"console: {what} not shown within {deadline} s (last: {last!r})", pytrace=False)
 
 
 def set_min_size(cluster, pool, n):
@@ -253,6 +315,29 @@ def test_an_osd_killed_then_restarted_shows_in_metrics_status_console_and_health
     assert get(gateway, "/minio/health/cluster")[0] == 200
     assert admin_json(gateway, "status")["cluster"]["osds"]["up"] == 3
     assert s3.get_object(Bucket=b, Key="during")["Body"].read() == b"x" * 100_000
+
+
+def test_the_console_shows_the_cluster_panel_and_follows_an_osd_down(gateway, cluster, console_page):
+    """The page itself, in Chromium: the cluster panel instead of drives, pools and healing;
+    2 OSDs up and degraded PGs while one is killed; back to 3 after its restart."""
+    poll("healthy before", lambda: clean_and_up(metrics(gateway)))
+    shown = until_shown(console_page, "3 OSDs up", lambda s: s["summary"].get("osdsUp") == "3")
+    assert shown["hidden"] == {"cluster-panel": False, "drives-panel": True, "pools-panel": True,
+                               "healing-panel": True, "usage-cluster": False}
+    assert shown["summary"]["writable"] == "true" and "takes writes" in shown["summary"]["text"]
+    assert {p["pool"] for p in shown["pools"]} == {"silt.meta", *DATA_POOLS}
+    assert all(p["degraded"] == "0" and p["inactive"] == "0" for p in shown["pools"])
+    assert set(shown["usagePools"]) == set(DATA_POOLS)  # the usage panel's table against the pools
+    osd(cluster, "kill-osd", 0)
+    try:
+        shown = until_shown(console_page, "2 OSDs up with degraded PGs", lambda s: s["summary"].get("osdsUp") == "2" and
+                            all(int(p["degraded"]) > 0 for p in s["pools"] if p["pool"] in DATA_POOLS))
+        assert "OSD_DOWN" in shown["summary"]["text"] and shown["summary"]["health"] != "HEALTH_OK"
+        assert shown["summary"]["writable"] == "true"  # degraded, still min_size up
+    finally:
+        osd(cluster, "start-osd", 0)
+    until_shown(console_page, "3 OSDs up again", lambda s: s["summary"].get("osdsUp") == "3" and
+                all(p["degraded"] == "0" for p in s["pools"]))
 
 
 def test_heal_calls_still_refuse_on_a_cluster(gateway):
