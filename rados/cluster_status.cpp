@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "rados/connection.h"
-#include "util/parse.h"
 
 namespace silt::rados {
 
@@ -203,20 +202,12 @@ void ClusterMonitor::run() {
   }
 }
 
-s3::Result<std::pair<int, int>> ClusterMonitor::ec_profile(const std::string& name) {
-  if (auto it = profiles_.find(name); it != profiles_.end()) return it->second;
-  auto text =
-      conn_->mon_json(json{{"prefix", "osd erasure-code-profile get"}, {"name", name}, {"format", "json"}}.dump());
-  if (!text) return text.error();
-  json j = json::parse(*text, nullptr, false);
-  std::optional<uint64_t> k, m;
-  if (j.is_object() && j.contains("k") && j["k"].is_string() && j.contains("m") && j["m"].is_string()) {
-    k = parse_u64(j["k"].get<std::string>());
-    m = parse_u64(j["m"].get<std::string>());
-  }
-  if (!k || !m || *k < 1 || *k > 256 || *m > 256)
-    return s3::Error(s3::Code::InternalError, "rados: unreadable EC profile " + name);
-  return profiles_[name] = {static_cast<int>(*k), static_cast<int>(*m)};
+s3::Result<std::pair<int, int>> ClusterMonitor::ec_profile(const std::string& pool) {
+  // A pool's EC profile cannot change after it is created: asked once per pool.
+  if (auto it = profiles_.find(pool); it != profiles_.end()) return it->second;
+  auto prof = conn_->profile(pool);
+  if (!prof) return prof.error();
+  return profiles_[pool] = {prof->k, prof->m};
 }
 
 s3::Result<ClusterState> ClusterMonitor::refresh() {
@@ -242,7 +233,7 @@ s3::Result<ClusterState> ClusterMonitor::refresh() {
     pool.min_size = in_map->min_size;
     pool.erasure = in_map->erasure;
     if (in_map->erasure) {
-      auto km = ec_profile(in_map->ec_profile);
+      auto km = ec_profile(pool.name);
       if (!km) return km.error();
       std::tie(pool.k, pool.m) = *km;
     } else {

@@ -82,7 +82,7 @@ class ClusterMonitor final : public ClusterStatus {
   void run();
   // One round of mon commands into a new snapshot; an error when the monitors do not answer.
   s3::Result<ClusterState> refresh();
-  s3::Result<std::pair<int, int>> ec_profile(const std::string& name);  // k, m, cached by name
+  s3::Result<std::pair<int, int>> ec_profile(const std::string& pool);  // k, m of an EC pool, cached
 
   std::unique_ptr<Connection> conn_;
   ClusterMonitorOptions opt_;
@@ -91,7 +91,7 @@ class ClusterMonitor final : public ClusterStatus {
   // PG counts per RADOS pool as of map_epoch_ (recomputed only when the epoch moves).
   uint64_t map_epoch_ = 0;
   std::map<std::string, PgCounts> pg_counts_;
-  std::map<std::string, std::pair<int, int>> profiles_;
+  std::map<std::string, std::pair<int, int>> profiles_;  // by pool
 
   std::mutex mu_;
   std::condition_variable wake_;
