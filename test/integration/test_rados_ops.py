@@ -238,6 +238,10 @@ def test_a_healthy_cluster_answers_200_with_every_osd_up_and_every_pg_clean(gate
     assert std["pgs"] == {"total": 8, "clean": 8, "degraded": 0, "inactive": 0}
     assert std["used_bytes"] is None and not c["mgr"]
     assert console_status(gateway)["cluster"]["osds"]["up"] == 3
+    text = gateway.admin("status")
+    assert text.returncode == 0, text.stderr
+    assert "  OSDs: 3 up, 3 in, of 3\n" in text.stdout and "  writes: ok\n" in text.stdout, text.stdout
+    assert "Drives" not in text.stdout
 
 
 def test_usage_shows_each_pool_beside_what_the_index_stores_there(gateway):
