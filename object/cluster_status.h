@@ -89,8 +89,8 @@ struct ClusterState {
 class ClusterStatus {
  public:
   virtual ~ClusterStatus() = default;
-  // The last snapshot. Never blocks and never asks the cluster itself: a snapshot older
-  // than the refresh interval asks a background refresh, so a probe costs no round trip.
+  // The last snapshot. Never blocks and never asks the cluster itself (a background
+  // thread refreshes it), so a probe costs no round trip and may run on an io thread.
   virtual ClusterState cluster_state() = 0;
 };
 
