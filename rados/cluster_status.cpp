@@ -132,6 +132,9 @@ void count_pg(PgCounts& counts, int live, int size, int min_size) {
 s3::Result<std::unique_ptr<ClusterMonitor>> ClusterMonitor::open(const RadosConfig& cfg, ClusterMonitorOptions opt) {
   auto conn = Connection::open(cfg.ceph_conf, cfg.client_id);
   if (!conn) return conn.error();
+  // A silent monitor fails a refresh after this long (the gateway's own client waits 30 s):
+  // the state turns unreachable sooner, and a gateway stopping then waits no longer for it.
+  (void)(*conn)->cluster().conf_set("rados_mon_op_timeout", std::to_string(opt.mon_timeout_s).c_str());
   std::unique_ptr<ClusterMonitor> m(new ClusterMonitor(std::move(*conn), cfg, opt));
   m->thread_ = std::thread([p = m.get()] { p->run(); });
   return m;
@@ -195,8 +198,9 @@ void ClusterMonitor::run() {
       last_ = std::move(*s);
       last_error_.clear();
     } else {
-      if (last_error_ != s.error().message) spdlog::warn("cluster status: {}", s.error().message);
-      last_error_ = s.error().message;
+      std::string why = "asking the monitors failed: " + s.error().message;
+      if (last_error_ != why) spdlog::warn("cluster status: {}", why);
+      last_error_ = std::move(why);
     }
     wake_.wait_for(lock, std::chrono::milliseconds(opt_.refresh_ms), [this] { return stop_; });
   }

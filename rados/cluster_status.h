@@ -65,6 +65,7 @@ void count_pg(PgCounts& counts, int live, int size, int min_size);
 struct ClusterMonitorOptions {
   int64_t refresh_ms = 2000;  // between two asks of the monitors
   int64_t stale_ms = 15000;   // a snapshot older than this reports the cluster unreachable
+  int mon_timeout_s = 10;     // a mon command unanswered this long fails the refresh
 };
 
 class ClusterMonitor final : public ClusterStatus {
