@@ -212,7 +212,51 @@ std::string render_heal_summary(const Json& pass) {
                        {"errors", human_count(json_u64(pass, "errors"))}});
 }
 
+// status of a RADOS-backed gateway: the cluster as its monitors tell it (docs/cluster.md,
+// "Health, metrics and the console") instead of drives and healing.
+std::string render_cluster_status(const Json& c) {
+  const bool reachable = field(c, "reachable").is_boolean() && field(c, "reachable").get<bool>();
+  const bool writable = field(c, "writable").is_boolean() && field(c, "writable").get<bool>();
+  std::string checks;
+  for (const Json& k : array_field(c, "checks")) checks += (checks.empty() ? " (" : ", ") + k.get<std::string>();
+  if (!checks.empty()) checks += ")";
+  const Json& osds = field(c, "osds");
+  const Json& mons = field(c, "monitors");
+  std::string out = "Cluster\n  health: " + json_string(c, "health") + checks +
+                    (reachable ? "" : "; monitors not answering: " + json_string(c, "error")) +
+                    "\n  OSDs: " + std::to_string(json_u64(osds, "up")) + " up, " +
+                    std::to_string(json_u64(osds, "in")) + " in, of " + std::to_string(json_u64(osds, "total")) +
+                    "\n  monitors: " + std::to_string(json_u64(mons, "in_quorum")) + " of " +
+                    std::to_string(json_u64(mons, "total")) + " in quorum\n  writes: " + (writable ? "ok" : "NO") +
+                    "\n\nPools\n";
+  Table pools({{"pool"},
+               {"role"},
+               {"redundancy"},
+               {"clean", Align::Right},
+               {"degraded", Align::Right},
+               {"inactive", Align::Right},
+               {"writes"},
+               {"used", Align::Right},
+               {"classes"}});
+  for (const Json& p : array_field(c, "pools")) {
+    std::string classes;
+    for (const Json& k : array_field(p, "storage_classes"))
+      classes += (classes.empty() ? "" : " ") + k.get<std::string>();
+    const bool erasure = field(p, "erasure").is_boolean() && field(p, "erasure").get<bool>();
+    const Json& pgs = field(p, "pgs");
+    pools.add_row({json_string(p, "name"), json_string(p, "role"),
+                   erasure ? "EC " + std::to_string(json_u64(p, "k")) + "+" + std::to_string(json_u64(p, "m"))
+                           : std::to_string(json_u64(p, "size")) + " copies",
+                   std::to_string(json_u64(pgs, "clean")), std::to_string(json_u64(pgs, "degraded")),
+                   std::to_string(json_u64(pgs, "inactive")),
+                   field(p, "writable").is_boolean() && field(p, "writable").get<bool>() ? "ok" : "NO",
+                   field(p, "used_bytes").is_null() ? "--" : human_bytes(json_u64(p, "used_bytes")), classes});
+  }
+  return out + pools.render();
+}
+
 std::string render_status(const Json& status) {
+  if (field(status, "cluster").is_object()) return render_cluster_status(field(status, "cluster"));
   std::string out = "Drives\n";
   Table drives(
       {{"slot", Align::Right}, {"state"}, {"free", Align::Right}, {"size", Align::Right}, {"pools"}, {"path"}});

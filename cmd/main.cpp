@@ -25,7 +25,11 @@
 #include "erasure/erasure_object_layer.h"
 #include "erasure/healer.h"
 #include "lifecycle/worker.h"
+#include "object/cluster_status.h"
 #include "rados/rados_config.h"
+#ifdef SILT_HAVE_RADOS
+#include "rados/cluster_status.h"
+#endif
 #include "server/http/server.h"
 #include "server/http/zero_copy.h"
 #include "util/parse.h"
@@ -145,6 +149,19 @@ s3::Result<std::unique_ptr<silt::ObjectLayer>> open_rados(const silt::RadosConfi
   return s3::Error(s3::Code::InternalError,
                    "this silt was built without librados (meson -Drados=enabled needs librados-dev and "
                    "libradospp-dev)");
+#endif
+}
+
+// The cluster's state from its monitors (rados/cluster_status.h): health probes, metrics,
+// admin status and the console's cluster panel. Only with a RADOS layer.
+s3::Result<std::unique_ptr<silt::ClusterStatus>> open_cluster_status(const silt::RadosConfig& cfg) {
+#ifdef SILT_HAVE_RADOS
+  auto m = silt::rados::ClusterMonitor::open(cfg);
+  if (!m) return m.error();
+  return std::unique_ptr<silt::ClusterStatus>(std::move(*m));
+#else
+  (void)cfg;
+  return s3::Error(s3::Code::InternalError, "this silt was built without librados");
 #endif
 }
 
@@ -368,7 +385,8 @@ int run_server(ServerOptions o) {
 
   // The erasure backend is opened concretely: its healer (the server's Maintenance) works
   // on its drives. RADOS keeps its own data whole (recovery, scrub), so it has no healer
-  // and the server gets a null Maintenance: no local drives or pools to report.
+  // and the server gets a null Maintenance: its health comes from the cluster's monitors
+  // (open_cluster_status below).
   std::unique_ptr<silt::ObjectLayer> layer;
   silt::ErasureObjectLayer* drives = nullptr;
   if (rados) {
@@ -399,6 +417,15 @@ int run_server(ServerOptions o) {
     cluster_users = std::move(*opened);
   }
   silt::auth::UserStore& users = rados ? *cluster_users.store : *file_users;
+  std::unique_ptr<silt::ClusterStatus> cluster_status;
+  if (rados) {
+    auto opened = open_cluster_status(fc.rados);
+    if (!opened) {
+      std::cerr << "silt: cannot ask the cluster's monitors: " << opened.error().message << "\n";
+      return 1;
+    }
+    cluster_status = std::move(*opened);
+  }
   for (const auto& p : layer->pools())
     spdlog::info("pool {}: {} drives, {}+{}{}, classes {}", p.name, p.drives, p.k, p.m,
                  p.zstd_level ? ", zstd " + std::to_string(p.zstd_level) : std::string(),
@@ -437,7 +464,8 @@ int run_server(ServerOptions o) {
     };
 #endif
   int rc = silt::server::serve(cfg, *layer, users, &worker, healer.get(),
-                               std::make_shared<const silt::crypto::ServerKeys>(std::move(*sse_keys)), bucket_changes);
+                               std::make_shared<const silt::crypto::ServerKeys>(std::move(*sse_keys)), bucket_changes,
+                               cluster_status.get());
   if (healer) healer->stop();
   worker.stop();
   return rc;

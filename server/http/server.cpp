@@ -178,7 +178,7 @@ void watch_hangup(asio::signal_set& hangup, TlsCerts* tls) {
 
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle,
           Maintenance* maintenance, std::shared_ptr<const crypto::ServerKeys> keys,
-          const BucketChangeHook& bucket_changes) {
+          const BucketChangeHook& bucket_changes, ClusterStatus* cluster) {
   // A zero-copy body is splice()d to the socket (server/http/zero_copy.h), and splice takes
   // no MSG_NOSIGNAL: a client gone mid-body would kill the process with SIGPIPE instead of
   // failing that one write with EPIPE, which the session handles like any closed connection.
@@ -195,6 +195,7 @@ int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, li
                config.commit_threads);
   Services services{config, objects, blocking, lifecycle, maintenance, &users};
   services.commits = &commits;
+  services.cluster = cluster;
   // Another gateway's change of a bucket's policy, ACL or settings reaches this one's cache.
   if (bucket_changes)
     bucket_changes([access = services.access](std::string_view bucket) { access->invalidate(bucket); });

@@ -12,7 +12,8 @@
 
 namespace silt {
 class Maintenance;
-}
+class ClusterStatus;
+}  // namespace silt
 namespace silt::lifecycle {
 class Worker;
 }
@@ -33,9 +34,11 @@ namespace silt::server {
 // bucket_changes: for a backend several processes serve (RADOS), registers the callback
 // it must call with a bucket whose policy, ACL or settings another process changed ("":
 // every bucket), so the cached access decisions follow (empty: none, one process).
+// cluster: the state of the storage cluster behind the health probes, metrics, admin status and
+// console on a backend that keeps its own data whole (RADOS; object/cluster_status.h; may be null).
 using BucketChangeHook = std::function<void(std::function<void(std::string_view bucket)>)>;
 int serve(const Config& config, ObjectLayer& objects, auth::UserStore& users, lifecycle::Worker* lifecycle = nullptr,
           Maintenance* maintenance = nullptr, std::shared_ptr<const crypto::ServerKeys> keys = nullptr,
-          const BucketChangeHook& bucket_changes = {});
+          const BucketChangeHook& bucket_changes = {}, ClusterStatus* cluster = nullptr);
 
 }  // namespace silt::server

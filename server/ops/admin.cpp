@@ -73,7 +73,11 @@ s3::Result<Response> admin_usage(const AdminCall& c) {
   if (auto s = c.expect("GET"); !s) return s.error();
   auto usage = lifecycle::measure_usage(c.svc.objects, c.bucket);
   if (!usage) return usage.error();
-  return json_response(usage_json(c.svc.objects.pools(), *usage));
+  nlohmann::json j = usage_json(c.svc.objects.pools(), *usage);
+  // The pools hold every bucket's data: beside one bucket's usage they would mislead.
+  if (c.svc.cluster && c.bucket.empty())
+    j["cluster"] = usage_cross_check_json(c.svc.cluster->cluster_state(), c.svc.objects.pools(), *usage);
+  return json_response(j);
 }
 
 s3::Result<Response> admin_lifecycle_run(const AdminCall& c) {
@@ -105,6 +109,14 @@ s3::Result<Response> admin_lifecycle_simulate(const AdminCall& c) {
 }
 
 s3::Result<Response> admin_status(const AdminCall& c) {
+  // A storage cluster heals itself: its state replaces the drives and the healer's.
+  if (c.svc.cluster) {
+    if (auto s = c.expect("GET"); !s) return s.error();
+    return json_response({{"backend", "rados"},
+                          {"cluster", cluster_state_json(c.svc.cluster->cluster_state())},
+                          {"drives", nlohmann::json::array()},
+                          {"pools", nlohmann::json::array()}});
+  }
   if (auto s = healer_running(c); !s) return s.error();
   if (auto s = c.expect("GET"); !s) return s.error();
   Maintenance& m = *c.svc.maintenance;

@@ -120,6 +120,84 @@ json cluster_status_json(const std::vector<DriveStatus>& drives, const std::vect
             {"scrub", heal_pass_json(heal.scrub.last)}}}};
 }
 
+json cluster_state_json(const ClusterState& st) {
+  auto optional = [](const std::optional<uint64_t>& v) { return v ? json(*v) : json(nullptr); };
+  json pools = json::array();
+  for (const auto& p : st.pools)
+    pools.push_back(
+        {{"name", p.name},
+         {"role", p.index ? "index" : "data"},
+         {"silt_pools", p.silt_pools},
+         {"storage_classes", p.storage_classes},
+         {"erasure", p.erasure},
+         {"k", p.k},
+         {"m", p.m},
+         {"size", p.size},
+         {"min_size", p.min_size},
+         {"pgs",
+          {{"total", p.pgs.total}, {"clean", p.pgs.clean}, {"degraded", p.pgs.degraded}, {"inactive", p.pgs.inactive}}},
+         {"writable", p.writable()},
+         {"stored_bytes", optional(p.stored_bytes)},
+         {"used_bytes", optional(p.used_bytes)},
+         {"objects", optional(p.objects)}});
+  return {{"reachable", st.reachable},
+          {"error", st.error},
+          {"measured_ms", st.measured_ms ? json(st.measured_ms) : json(nullptr)},
+          {"health", std::string(ceph_health_name(st.health))},
+          {"checks", st.health_checks},
+          {"osds", {{"total", st.osds_total}, {"up", st.osds_up}, {"in", st.osds_in}}},
+          {"monitors", {{"total", st.mons_total}, {"in_quorum", st.mons_in_quorum}}},
+          {"mgr", st.mgr_available},
+          {"osdmap_epoch", st.osdmap_epoch},
+          {"writable", st.writable()},
+          {"pools", std::move(pools)}};
+}
+
+json usage_cross_check_json(const ClusterState& st, const std::vector<PoolInfo>& pools,
+                            const std::vector<lifecycle::BucketUsage>& usage) {
+  json out = json::array();
+  for (const auto& cp : st.pools) {
+    if (cp.index) continue;
+    uint64_t logical = 0, stored = 0, objects = 0;
+    int zstd = 0;
+    for (const auto& b : usage)
+      for (const auto& c : b.classes)
+        for (const auto& name : cp.silt_pools)
+          if (c.pool == name) {
+            logical += c.logical_bytes;
+            stored += c.stored_bytes;
+            objects += c.objects;
+          }
+    for (const auto& p : pools)
+      for (const auto& name : cp.silt_pools)
+        if (p.name == name && p.zstd_level) zstd = p.zstd_level;
+    // The index's stored bytes already carry (k+m)/k and the gateway's compression: the
+    // pool's raw use should come out near 1x of them (plus BlueStore's allocation unit per
+    // object); its stored (pre-EC) bytes near k/(k+m) of them.
+    const double overhead = cp.k > 0 ? static_cast<double>(cp.k + cp.m) / cp.k : 1.0;
+    json j = {
+        {"pool", cp.name},
+        {"silt_pools", cp.silt_pools},
+        {"storage_classes", cp.storage_classes},
+        {"index_objects", objects},
+        {"index_logical_bytes", logical},
+        {"index_stored_bytes", stored},
+        {"ec_overhead", overhead},
+        {"compression", zstd ? "zstd-" + std::to_string(zstd) : "none"},
+        {"compression_ratio", stored ? static_cast<double>(logical) * overhead / static_cast<double>(stored) : 1.0},
+        {"pool_stored_bytes", cp.stored_bytes ? json(*cp.stored_bytes) : json(nullptr)},
+        {"pool_used_bytes", cp.used_bytes ? json(*cp.used_bytes) : json(nullptr)},
+        {"pool_objects", cp.objects ? json(*cp.objects) : json(nullptr)},
+        {"used_to_index_ratio", nullptr}};
+    if (cp.used_bytes && stored) j["used_to_index_ratio"] = static_cast<double>(*cp.used_bytes) / stored;
+    if (!cp.used_bytes)
+      j["note"] = st.reachable ? "the cluster reports no pool statistics without a ceph-mgr"
+                               : "the cluster's monitors do not answer: " + st.error;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 json lifecycle_status_json(const lifecycle::WorkerStatus& status) {
   json buckets = json::array();
   for (const auto& b : status.buckets) {

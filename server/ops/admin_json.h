@@ -9,6 +9,7 @@
 #include "common/object_model.h"
 #include "lifecycle/usage.h"
 #include "lifecycle/worker.h"
+#include "object/cluster_status.h"
 #include "object/maintenance.h"
 
 namespace silt::server {
@@ -18,6 +19,14 @@ nlohmann::json heal_status_json(const HealStatus& heal);
 // status: drives, pools and a summary of healing
 nlohmann::json cluster_status_json(const std::vector<DriveStatus>& drives, const std::vector<PoolStatus>& pools,
                                    const HealStatus& heal);
+// status on a storage cluster (RADOS): {"backend": "rados", "cluster": {...}, "drives": [],
+// "pools": []}, the cluster part as the console's cluster panel reads it
+nlohmann::json cluster_state_json(const ClusterState& state);
+// usage's "cluster" part: per RADOS pool, what the index says silt stores there beside what
+// the cluster says the pool holds, with the ratio expected between them (docs/cluster.md,
+// "Usage against the pools")
+nlohmann::json usage_cross_check_json(const ClusterState& state, const std::vector<PoolInfo>& pools,
+                                      const std::vector<lifecycle::BucketUsage>& usage);
 // lifecycle/status
 nlohmann::json lifecycle_status_json(const lifecycle::WorkerStatus& status);
 // usage: the pools, each bucket per storage class, and the totals

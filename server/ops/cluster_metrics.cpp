@@ -5,6 +5,7 @@
 #include <string>
 
 #include "lifecycle/worker.h"
+#include "object/cluster_status.h"
 #include "object/maintenance.h"
 #include "server/s3/handler.h"
 
@@ -157,6 +158,65 @@ void write_lifecycle(Exposition& out, const lifecycle::WorkerStatus& st) {
   }
 }
 
+// A storage cluster's state from its monitors (RADOS backend), in place of the drives.
+void write_cluster(Exposition& out, const ClusterState& st) {
+  out.family("silt_cluster_reachable", "gauge",
+             "1 while the cluster's monitors answered within the stale limit; 0: the silt_cluster_* figures are "
+             "the last ones they gave.");
+  out.sample("silt_cluster_reachable", {}, uint64_t{st.reachable});
+  out.family("silt_cluster_writable", "gauge", "1 while every pool silt uses takes writes (the health probes' rule).");
+  out.sample("silt_cluster_writable", {}, uint64_t{st.writable()});
+  if (st.measured_ms == 0) return;  // never answered: nothing to report
+  out.family("silt_cluster_measured_timestamp_seconds", "gauge", "When the monitors last answered (Unix time).");
+  out.sample("silt_cluster_measured_timestamp_seconds", {}, seconds(st.measured_ms));
+  out.family("silt_cluster_health_status", "gauge", "The monitors' health: 0 HEALTH_OK, 1 HEALTH_WARN, 2 HEALTH_ERR.");
+  out.sample("silt_cluster_health_status", {}, static_cast<uint64_t>(st.health));
+  out.family("silt_cluster_osds", "gauge", "OSDs of the cluster: all of them (state=total), up, and in.");
+  out.sample("silt_cluster_osds", {{"state", "total"}}, static_cast<uint64_t>(st.osds_total));
+  out.sample("silt_cluster_osds", {{"state", "up"}}, static_cast<uint64_t>(st.osds_up));
+  out.sample("silt_cluster_osds", {{"state", "in"}}, static_cast<uint64_t>(st.osds_in));
+  out.family("silt_cluster_monitors", "gauge", "Monitors in the monmap.");
+  out.sample("silt_cluster_monitors", {}, static_cast<uint64_t>(st.mons_total));
+  out.family("silt_cluster_monitors_in_quorum", "gauge", "Monitors in the quorum.");
+  out.sample("silt_cluster_monitors_in_quorum", {}, static_cast<uint64_t>(st.mons_in_quorum));
+
+  struct Row {
+    const ClusterPool& p;
+    prom::Labels labels() const { return {{"pool", p.name}, {"role", p.index ? "index" : "data"}}; }
+  };
+  out.family("silt_cluster_pool_pgs", "gauge",
+             "PGs of the pool by state, judged from the OSD map: clean (every acting OSD up), degraded (at least "
+             "min_size up), inactive (fewer: no I/O).");
+  for (const auto& p : st.pools) {
+    const std::pair<const char*, uint64_t> states[] = {
+        {"clean", p.pgs.clean}, {"degraded", p.pgs.degraded}, {"inactive", p.pgs.inactive}};
+    for (const auto& [state, n] : states) {
+      prom::Labels l = Row{p}.labels();
+      l.emplace_back("state", state);
+      out.sample("silt_cluster_pool_pgs", l, n);
+    }
+  }
+  out.family("silt_cluster_pool_writable", "gauge", "1 while every PG of the pool takes writes.");
+  for (const auto& p : st.pools) out.sample("silt_cluster_pool_writable", Row{p}.labels(), uint64_t{p.writable()});
+  struct Series {
+    const char* metric;
+    std::optional<uint64_t> ClusterPool::*field;
+    const char* help;
+  };
+  const Series usage[] = {
+      {"silt_cluster_pool_stored_bytes", &ClusterPool::stored_bytes,
+       "Bytes of the pool's objects as written, before EC or replication (ceph df's STORED; needs a ceph-mgr)."},
+      {"silt_cluster_pool_used_bytes", &ClusterPool::used_bytes,
+       "Raw bytes the pool takes on the OSDs, EC or replication included (ceph df's USED; needs a ceph-mgr)."},
+      {"silt_cluster_pool_objects", &ClusterPool::objects, "RADOS objects in the pool (needs a ceph-mgr)."},
+  };
+  for (const auto& [metric, field, help] : usage) {
+    out.family(metric, "gauge", help);
+    for (const auto& p : st.pools)
+      if (p.*field) out.sample(metric, Row{p}.labels(), *(p.*field));
+  }
+}
+
 }  // namespace
 
 std::optional<ClusterMetrics::Usage> ClusterMetrics::measure(Services& svc) {
@@ -224,6 +284,7 @@ void ClusterMetrics::write(Exposition& out, Services& svc) {
     write_drives(out, svc.maintenance->drive_status(), svc.maintenance->pool_status());
     write_healing(out, svc.maintenance->heal_status());
   }
+  if (svc.cluster) write_cluster(out, svc.cluster->cluster_state());
   if (svc.lifecycle) write_lifecycle(out, svc.lifecycle->status());
 
   auto u = usage(svc, svc.config.metrics_usage_ttl_s);

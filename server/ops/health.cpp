@@ -48,9 +48,27 @@ Response cluster(Maintenance* storage, bool read_only, bool maintenance, bool st
   return r;
 }
 
+// On a Ceph cluster: every pool silt uses must take writes, by the monitors' last word
+// (a PG below min_size serves neither reads nor writes, so cluster/read asks the same).
+// A gateway keeps no data: taking it down for maintenance loses nothing, so
+// ?maintenance=true answers as the plain probe does.
+Response cluster_from(ClusterStatus& source, bool stopping, bool head) {
+  const ClusterState st = source.cluster_state();
+  Response r = status_only(!stopping && st.writable() ? 200 : 503, head);
+  // The write quorum of the pool STANDARD goes to: its min_size (first data pool listed).
+  for (const auto& p : st.pools)
+    if (!p.index && p.min_size > 0) {
+      r.add("X-Minio-Write-Quorum", std::to_string(p.min_size));
+      break;
+    }
+  if (stopping) r.add("X-Minio-Server-Status", "offline");
+  return r;
+}
+
 }  // namespace
 
-std::optional<Response> answer_health(http::verb method, std::string_view target, Maintenance* storage, bool stopping) {
+std::optional<Response> answer_health(http::verb method, std::string_view target, Maintenance* storage, bool stopping,
+                                      ClusterStatus* cluster_source) {
   const bool head = method == http::verb::head;
   if (method != http::verb::get && !head) return std::nullopt;
   const size_t qmark = target.find('?');
@@ -68,13 +86,15 @@ std::optional<Response> answer_health(http::verb method, std::string_view target
     }
     return status_only(200, head, silt ? "OK\n" : "");
   }
+  if (!silt && (which == "cluster" || which == "cluster/read") && cluster_source)
+    return cluster_from(*cluster_source, stopping, head);
   if (!silt && (which == "cluster" || which == "cluster/read"))
     return cluster(storage, which == "cluster/read", wants_maintenance(query), stopping, head);
   return std::nullopt;
 }
 
 boost::asio::awaitable<s3::Result<Response>> serve_health(OwnContext& ctx) {
-  auto r = answer_health(ctx.head.method(), ctx.head.target(), ctx.svc.maintenance, ctx.stopping);
+  auto r = answer_health(ctx.head.method(), ctx.head.target(), ctx.svc.maintenance, ctx.stopping, ctx.svc.cluster);
   if (!r) co_return s3::Error(s3::Code::InternalError, "Not a health probe");  // the table routes only probes here
   co_return std::move(*r);
 }

@@ -19,6 +19,7 @@
 namespace silt {
 
 class Maintenance;
+class ClusterStatus;
 namespace lifecycle {
 class Worker;
 }
@@ -40,6 +41,7 @@ struct Services {
   lifecycle::Worker* lifecycle = nullptr;  // null: no lifecycle worker (tests)
   Maintenance* maintenance = nullptr;      // storage health (object/maintenance.h); null: the backend has none
   auth::UserStore* users = nullptr;        // the admin API's users calls; null: none (tests)
+  ClusterStatus* cluster = nullptr;        // a storage cluster's state (object/cluster_status.h); null: none
   Metrics* metrics = nullptr;              // null: requests are not counted
   AccessLog* access_log = nullptr;         // null: no access log
   // Parsed bucket policies and ACLs (server/s3/bucket_access.h).

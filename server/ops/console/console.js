@@ -206,6 +206,52 @@ function drawDrives(status) {
   }));
 }
 
+// On a Ceph cluster (RADOS backend) the status carries the monitors' view instead of drives:
+// this panel replaces the drives and pools panels.
+function drawCluster(status) {
+  const c = status.cluster;
+  $("cluster-panel").hidden = !c;
+  $("drives-panel").hidden = !!c;
+  $("pools-panel").hidden = !!c;
+  $("healing-panel").hidden = !!c;  // Ceph heals and scrubs; silt's healer does not run
+  if (!c) return;
+  const summary = $("cluster-summary");
+  summary.dataset.health = c.health;
+  summary.dataset.osdsUp = String(c.osds.up);
+  summary.dataset.writable = String(c.writable);
+  summary.textContent = (c.reachable ? c.health : "monitors not answering: " + c.error) +
+    ` · OSDs ${c.osds.up} up, ${c.osds.in} in, of ${c.osds.total}` +
+    ` · monitors ${c.monitors.in_quorum} of ${c.monitors.total} in quorum` +
+    (c.checks.length ? ` · ${c.checks.join(", ")}` : "") +
+    (c.writable ? " · takes writes" : " · CANNOT TAKE WRITES");
+  fill($("cluster-pools").tBodies[0], c.pools.map((p) => {
+    const health = p.pgs.inactive > 0 ? "offline" : p.pgs.degraded > 0 ? "healing" : "online";
+    return el("tr", { "data-pool": p.name, "data-clean": String(p.pgs.clean), "data-degraded": String(p.pgs.degraded),
+      "data-inactive": String(p.pgs.inactive) },
+      el("td", {}, el("span", { class: "badge state-" + health }, p.name)),
+      el("td", {}, p.role),
+      el("td", {}, p.erasure ? `EC ${p.k}+${p.m}` : `${p.size} copies`, ` (min_size ${p.min_size})`),
+      el("td", {}, `${p.pgs.clean} / ${p.pgs.degraded} / ${p.pgs.inactive} of ${p.pgs.total}`),
+      el("td", { class: p.writable ? "yes" : "no" }, p.writable ? "yes" : "no"),
+      el("td", {}, (p.storage_classes || []).join(", ")),
+      el("td", {}, p.used_bytes === null ? "unknown (needs a ceph-mgr)" : `${bytes(p.stored_bytes)} / ${bytes(p.used_bytes)}`));
+  }));
+}
+
+// usage.cluster: the index's stored bytes per RADOS pool beside the pool's own figure.
+function drawUsageCluster(usage) {
+  const rows = usage.cluster || [];
+  $("usage-cluster").hidden = rows.length === 0;
+  fill($("usage-pools").tBodies[0], rows.map((p) => el("tr", { "data-pool": p.pool },
+    el("td", {}, p.pool),
+    el("td", {}, (p.storage_classes || []).join(", ")),
+    el("td", {}, bytes(p.index_stored_bytes)),
+    el("td", {}, `${Math.round(p.ec_overhead * 100) / 100}x`),
+    el("td", {}, p.compression === "none" ? "none" : `${p.compression}, ${Math.round(p.compression_ratio * 100) / 100}x`),
+    el("td", {}, p.pool_used_bytes === null ? (p.note || "unknown") : bytes(p.pool_used_bytes)),
+    el("td", {}, p.used_to_index_ratio === null ? "–" : `${Math.round(p.used_to_index_ratio * 100) / 100}x`))));
+}
+
 function drawPools(status) {
   const priced = {};
   for (const p of (state.usage && state.usage.pools) || []) priced[p.name] = p;
@@ -431,18 +477,20 @@ async function refresh() {
     if (slow) {
       state.usage = await api("usage");
       drawUsage(state.usage);
+      drawUsageCluster(state.usage);
       const buckets = lc ? (lc.buckets || []).filter((b) => (b.rules || []).length) : [];
       const sims = await Promise.all(buckets.map((b) =>
         api("simulate", "bucket=" + encodeURIComponent(b.bucket) + "&days=30%2C90%2C365").catch(() => null)));
       drawSavings(sims.filter(Boolean));
       state.lastSlow = Date.now();
     }
+    drawCluster(status);
     drawDrives(status);
     drawPools(status);
     const saved = savedPerMonth(state.usage, status);
     if (saved !== null) $("saved-so-far").dataset.perMonth = String(saved);
     if (lc) drawLifecycle(lc);
-    drawHealing(heal, status);
+    if (!status.cluster) drawHealing(heal, status);
     try { drawRequests(await api("requests")); } catch (e) { if (e.signedOut) throw e; drawRequests(null, e); }
     $("load-error").hidden = true;
     $("updated").textContent = "updated " + new Date().toLocaleTimeString();

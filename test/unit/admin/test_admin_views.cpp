@@ -178,6 +178,32 @@ TEST_CASE("render_simulation says 1 day, and -- for a change from nothing") {
   CHECK(out.find("days") == std::string::npos);
 }
 
+TEST_CASE("render_status: a RADOS gateway's cluster, its pools' PGs, and silent monitors") {
+  Json status = Json::parse(R"J({"backend": "rados", "drives": [], "pools": [], "cluster": {
+    "reachable": true, "error": "", "health": "HEALTH_WARN", "checks": ["OSD_DOWN"],
+    "osds": {"total": 3, "up": 2, "in": 3}, "monitors": {"total": 1, "in_quorum": 1}, "writable": true,
+    "pools": [{"name": "silt.meta", "role": "index", "erasure": false, "k": 1, "m": 1, "size": 2,
+               "pgs": {"total": 8, "clean": 3, "degraded": 5, "inactive": 0}, "writable": true, "used_bytes": null,
+               "storage_classes": []},
+              {"name": "silt.std", "role": "data", "erasure": true, "k": 2, "m": 1, "size": 3,
+               "pgs": {"total": 8, "clean": 0, "degraded": 8, "inactive": 0}, "writable": true,
+               "used_bytes": 3145728, "storage_classes": ["STANDARD"]}]}})J");
+  std::string out = render_status(status);
+  INFO(out);
+  CHECK(out.find("  health: HEALTH_WARN (OSD_DOWN)\n  OSDs: 2 up, 3 in, of 3\n  monitors: 1 of 1 in quorum\n"
+                 "  writes: ok\n") != std::string::npos);
+  CHECK(out.find("silt.meta  index  2 copies        3         5         0  ok            --\n") != std::string::npos);
+  CHECK(out.find("silt.std   data   EC 2+1          0         8         0  ok      3.00 MiB  STANDARD\n") !=
+        std::string::npos);
+  CHECK(out.find("Drives") == std::string::npos);
+  status["cluster"]["reachable"] = false;
+  status["cluster"]["writable"] = false;
+  status["cluster"]["error"] = "no answer from the monitors for 16 s";
+  out = render_status(status);
+  CHECK(out.find("monitors not answering: no answer from the monitors for 16 s\n") != std::string::npos);
+  CHECK(out.find("  writes: NO\n") != std::string::npos);
+}
+
 TEST_CASE("render_status: drives with reasons, pools with what they can do, healing") {
   Json status = Json::parse(R"J({
     "drives": [

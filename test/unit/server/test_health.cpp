@@ -86,3 +86,59 @@ TEST_CASE("health: a backend without Maintenance is always in quorum") {
   CHECK(answer_health(verb::get, "/minio/health/cluster/read", nullptr, false)->status == 200);
   CHECK(answer_health(verb::get, "/minio/health/cluster", nullptr, true)->status == 503);
 }
+
+namespace {
+// A cluster state handed in as is: what rados/cluster_status.h would have cached.
+struct FixedCluster final : silt::ClusterStatus {
+  silt::ClusterState state;
+  silt::ClusterState cluster_state() override { return state; }
+};
+
+silt::ClusterPool pool(const char* name, bool index, int size, int min_size, uint64_t clean, uint64_t degraded,
+                       uint64_t inactive) {
+  silt::ClusterPool p;
+  p.name = name;
+  p.index = index;
+  p.size = size;
+  p.min_size = min_size;
+  p.pgs = {clean + degraded + inactive, clean, degraded, inactive};
+  return p;
+}
+}  // namespace
+
+TEST_CASE("health: on a storage cluster the cluster probes follow the pools' PGs and the monitors") {
+  FixedCluster c;
+  c.state.reachable = true;
+  c.state.measured_ms = 1;
+  c.state.pools = {pool("silt.meta", true, 2, 1, 8, 0, 0), pool("silt.std", false, 3, 2, 8, 0, 0)};
+  auto probe = [&](const char* path, bool stopping = false) {
+    return answer_health(verb::get, path, nullptr, stopping, &c);
+  };
+  for (const char* path :
+       {"/minio/health/cluster", "/minio/health/cluster/read", "/minio/health/cluster?maintenance=true"}) {
+    auto r = probe(path);
+    REQUIRE(r);
+    CHECK(r->status == 200);                           // a gateway holds no data: maintenance loses nothing
+    CHECK(header(*r, "X-Minio-Write-Quorum") == "2");  // the first data pool's min_size
+  }
+  c.state.pools[1].pgs = {8, 5, 3, 0};  // an OSD down: degraded PGs still take writes
+  CHECK(probe("/minio/health/cluster")->status == 200);
+  c.state.pools[1].pgs = {8, 5, 2, 1};  // one PG below min_size
+  CHECK(probe("/minio/health/cluster")->status == 503);
+  CHECK(probe("/minio/health/cluster/read")->status == 503);
+  CHECK(answer_health(verb::head, "/minio/health/cluster", nullptr, false, &c)->status == 503);
+  c.state.pools[1].pgs = {8, 8, 0, 0};
+  c.state.reachable = false;  // the monitors stopped answering
+  CHECK(probe("/minio/health/cluster")->status == 503);
+  c.state.reachable = true;
+  c.state.pools[0].pgs = {};  // the index pool is missing: no PG can take writes
+  CHECK(probe("/minio/health/cluster")->status == 503);
+  c.state.pools[0] = pool("silt.meta", true, 2, 1, 8, 0, 0);
+  auto stopping = probe("/minio/health/cluster", true);
+  CHECK(stopping->status == 503);
+  CHECK(header(*stopping, "X-Minio-Server-Status") == "offline");
+  // live and ready stay the gateway's own: a cluster fault does not drain every gateway at once.
+  c.state.reachable = false;
+  CHECK(probe("/_silt/health/ready")->status == 200);
+  CHECK(probe("/minio/health/live")->status == 200);
+}
