@@ -1,0 +1,299 @@
+#include "cmd/migrate.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "auth/user_backing.h"
+#include "cmd/admin_client.h"
+#include "cmd/config_file.h"
+#include "rados/import.h"
+#include "rados/rados_object_layer.h"
+#include "rados/users.h"
+#include "server/ops/export.h"
+
+namespace silt {
+
+namespace {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+constexpr uint64_t kWindow = 16ull << 20;  // bytes per export/data call (the server's limit)
+
+struct MigrateOptions {
+  std::string from = "http://127.0.0.1:9000";
+  std::string region = "us-east-1";
+  std::string to;
+  std::string ceph_conf;
+  double timeout_s = 60;
+};
+
+struct Failure {
+  std::string message;
+  int code = 1;
+};
+
+// Objects and bytes so far, on one line: redrawn in place on a terminal, a plain line every
+// few seconds otherwise (logs, CI).
+class Progress {
+ public:
+  explicit Progress(std::string what) : what_(std::move(what)), tty_(isatty(STDOUT_FILENO) != 0) {}
+  void add(uint64_t versions, uint64_t bytes) {
+    versions_ += versions;
+    bytes_ += bytes;
+    const auto now = Clock::now();
+    if (now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000))) return;
+    last_ = now;
+    print(false);
+  }
+  void done() { print(true); }
+  uint64_t versions() const { return versions_; }
+  uint64_t bytes() const { return bytes_; }
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+ private:
+  void print(bool last) {
+    const double s = seconds();
+    char line[200];
+    std::snprintf(line, sizeof line, "%s: %llu versions, %.1f MiB, %.1f s (%.0f versions/s)", what_.c_str(),
+                  static_cast<unsigned long long>(versions_), static_cast<double>(bytes_) / (1 << 20), s,
+                  s > 0 ? static_cast<double>(versions_) / s : 0.0);
+    if (tty_)
+      std::printf("\r%-100s%s", line, last ? "\n" : "");
+    else
+      std::printf("%s\n", line);
+    std::fflush(stdout);
+  }
+  std::string what_;
+  bool tty_;
+  uint64_t versions_ = 0, bytes_ = 0;
+  Clock::time_point start_ = Clock::now(), last_ = Clock::now();
+};
+
+Versioning versioning_from(const std::string& s) {
+  if (s == "Enabled") return Versioning::Enabled;
+  if (s == "Suspended") return Versioning::Suspended;
+  return Versioning::Unversioned;
+}
+
+class Migration {
+ public:
+  Migration(admin::AdminClient old, RadosObjectLayer& layer) : old_(std::move(old)), layer_(layer) {}
+
+  Json get(std::string_view path, const admin::Query& q = {}) {
+    auto body = old_.call("GET", path, q);
+    if (!body) throw Failure{"the old server: " + body.error().message};
+    Json j = Json::parse(*body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Failure{"the old server's " + std::string(path) + " is not JSON"};
+    return j;
+  }
+
+  void users(const Json& list) {
+    rados::Backend& b = layer_.backend();
+    auto stored = rados::load_users(b.index);
+    if (!stored) throw Failure{"cluster users: " + stored.error().message};
+    std::set<std::string> have(stored->begin(), stored->end());
+    for (const auto& u : list) {
+      auto c = auth::decode_user(u.dump(), "exported user");
+      if (!c) throw Failure{c.error().message};
+      const std::string value = auth::encode_user(*c);
+      if (have.count(value)) continue;
+      if (auto s = rados::insert_user(b.index, c->access_key, c->canonical_id, value); !s)
+        throw Failure{"user " + c->access_key + ": " + s.error().message +
+                      " (a different user with that key or canonical id is in the cluster already)"};
+      ++users_;
+    }
+  }
+
+  void bucket(const Json& j) {
+    const std::string name = j.at("name").get<std::string>();
+    const std::string owner = j.value("owner", "");
+    const Versioning v = versioning_from(j.value("versioning", ""));
+    auto have = layer_.head_bucket(name);
+    if (!have) {
+      if (have.error().code != s3::Code::NoSuchBucket) throw Failure{name + ": " + have.error().message};
+      if (auto s = layer_.make_bucket(name, owner); !s) throw Failure{name + ": " + s.error().message};
+      ++buckets_;
+      have = layer_.head_bucket(name);
+      if (!have) throw Failure{name + ": " + have.error().message};
+    }
+    if (have->owner != owner)
+      if (auto s = layer_.set_bucket_owner(name, owner); !s) throw Failure{name + ": " + s.error().message};
+    if (have->versioning != v && v != Versioning::Unversioned)
+      if (auto s = layer_.set_versioning(name, v); !s) throw Failure{name + ": " + s.error().message};
+    const Json& configs = j.at("configs");
+    for (const auto& [doc_name, doc] : configs.items()) {
+      auto cur = layer_.get_bucket_config(name, doc_name);
+      if (!cur) throw Failure{name + ": " + cur.error().message};
+      if (*cur && **cur == doc.get<std::string>()) continue;
+      if (auto s = layer_.put_bucket_config(name, doc_name, doc.get<std::string>()); !s)
+        throw Failure{name + " " + doc_name + ": " + s.error().message};
+      ++documents_;
+    }
+    for (const char* doc_name : server::kExportedConfigs) {
+      if (configs.contains(doc_name)) continue;
+      auto cur = layer_.get_bucket_config(name, doc_name);
+      if (cur && *cur)
+        if (auto s = layer_.delete_bucket_config(name, doc_name); !s)
+          throw Failure{name + " " + doc_name + ": " + s.error().message};
+    }
+  }
+
+  // Every version of one bucket, key by key, then the cluster's keys the source lacks.
+  void versions(const std::string& bucket, Progress& progress) {
+    std::set<std::string> seen;
+    std::vector<ObjectRecord> group;
+    auto flush = [&] {
+      if (group.empty()) return;
+      const std::string key = group.front().info.key;
+      seen.insert(key);
+      import(bucket, key, group, progress);
+      group.clear();
+    };
+    admin::Query q{{"bucket", bucket}};
+    for (;;) {
+      Json page = get("export/versions", q);
+      for (const auto& v : page.at("versions")) {
+        auto rec = decode_object_record(v.get<std::string>());
+        if (!rec) throw Failure{bucket + ": an exported record does not decode: " + rec.error().message};
+        if (!group.empty() && group.front().info.key != rec->info.key) flush();
+        group.push_back(std::move(*rec));
+      }
+      if (!page.value("truncated", false)) break;
+      q = {{"bucket", bucket},
+           {"key-marker", page.value("next_key_marker", "")},
+           {"version-id-marker", page.value("next_version_id_marker", "")},
+           {"newer-version-key", page.value("newer_version_key", "")}};
+    }
+    flush();
+    // Keys only the cluster has (deleted from the source since the last pass).
+    VersionListParams p;
+    p.listing_fields_only = true;
+    for (;;) {
+      auto page = layer_.list_object_versions(bucket, p);
+      if (!page) throw Failure{bucket + ": " + page.error().message};
+      std::set<std::string> gone;
+      for (const auto& v : page->versions)
+        if (!seen.count(v.key)) gone.insert(v.key);
+      for (const auto& key : gone) import(bucket, key, {}, progress);
+      if (!page->truncated) break;
+      p.key_marker = page->next_key_marker;
+      p.version_id_marker = page->next_version_id_marker;
+    }
+  }
+
+  void import(const std::string& bucket, const std::string& key, const std::vector<ObjectRecord>& group,
+              Progress& progress) {
+    rados::ImportStats st;
+    auto s = rados::import_key(
+        layer_.backend(), bucket, key, group,
+        [&](const ObjectRecord& rec, const rados::ByteSink& sink) { return fetch(rec, sink); }, st);
+    if (!s) throw Failure{bucket + "/" + key + ": " + s.error().message};
+    written_ += st.written;
+    rewritten_ += st.rewritten;
+    same_ += st.same;
+    removed_ += st.removed;
+    progress.add(group.size(), st.bytes);
+  }
+
+  // The stored bytes of one version, a window at a time.
+  s3::Status fetch(const ObjectRecord& rec, const rados::ByteSink& sink) {
+    for (uint64_t off = 0; off < rec.info.size; off += kWindow) {
+      const uint64_t len = std::min(kWindow, rec.info.size - off);
+      auto body = old_.call("GET", "export/data",
+                            {{"bucket", rec.info.bucket},
+                             {"key", rec.info.key},
+                             {"version-id", rec.info.version_id},
+                             {"offset", std::to_string(off)},
+                             {"length", std::to_string(len)}});
+      if (!body) return body.error();
+      if (body->size() != len)
+        return s3::Error(s3::Code::InternalError, "the old server sent " + std::to_string(body->size()) + " bytes of " +
+                                                      rec.info.key + " where " + std::to_string(len) +
+                                                      " were asked for (changed meanwhile?)");
+      if (auto s = sink(body->data(), body->size()); !s) return s;
+    }
+    return {};
+  }
+
+  void summary(double secs) const {
+    std::printf("  users            %llu added\n", ull(users_));
+    std::printf("  buckets          %llu created, %llu documents written\n", ull(buckets_), ull(documents_));
+    std::printf("  versions         %llu copied, %llu records updated, %llu already there, %llu removed\n",
+                ull(written_), ull(rewritten_), ull(same_), ull(removed_));
+    std::printf("  took             %.2f s\n", secs);
+  }
+
+ private:
+  static unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+  admin::AdminClient old_;
+  RadosObjectLayer& layer_;
+  uint64_t users_ = 0, buckets_ = 0, documents_ = 0, written_ = 0, rewritten_ = 0, same_ = 0, removed_ = 0;
+};
+
+void run(const MigrateOptions& o) {
+  auto fc = load_config_file(o.to);
+  if (!fc) throw Failure{fc.error().message, 2};
+  if (fc->backend != "rados") throw Failure{o.to + ": needs \"backend\": \"rados\" (docs/cluster.md)", 2};
+  if (!o.ceph_conf.empty()) fc->rados.ceph_conf = o.ceph_conf;
+  // The cluster's GC and watch threads are a gateway's business, not a migration's.
+  fc->rados.gc_interval_ms = 0;
+  auto ep = admin::parse_endpoint(o.from);
+  if (!ep) throw Failure{"--from: " + ep.error().message, 2};
+  admin::AdminClient old(*ep, admin::root_credentials([](const char* n) { return std::getenv(n); }), o.region,
+                         std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000)));
+  auto opened = open_rados_object_layer(fc->rados);
+  if (!opened) throw Failure{"the cluster: " + opened.error().message};
+  auto* layer = dynamic_cast<RadosObjectLayer*>(opened->get());
+  if (!layer) throw Failure{"the cluster: not a RADOS object layer"};
+
+  Migration m(std::move(old), *layer);
+  const auto start = Clock::now();
+  Json top = m.get("export/buckets");
+  m.users(top.at("users"));
+  for (const auto& b : top.at("buckets")) m.bucket(b);
+  Progress progress("copy");
+  for (const auto& b : top.at("buckets")) m.versions(b.at("name").get<std::string>(), progress);
+  progress.done();
+  std::printf("migrated %s into %s\n", o.from.c_str(), o.to.c_str());
+  m.summary(std::chrono::duration<double>(Clock::now() - start).count());
+}
+
+}  // namespace
+
+void add_migrate_command(CLI::App& admin) {
+  auto o = std::make_shared<MigrateOptions>();
+  CLI::App* cmd = admin.add_subcommand(
+      "migrate", "Copy a single-node silt (still serving) into a RADOS cluster; a second run copies what changed");
+  cmd->add_option("--from", o->from, "The single-node silt's endpoint (its admin API)")->capture_default_str();
+  cmd->add_option("--to", o->to, "silt's config file with \"backend\": \"rados\" for the cluster")->required();
+  cmd->add_option("--ceph-conf", o->ceph_conf, "The cluster's ceph.conf (default: the config's rados.ceph_conf)");
+  cmd->add_option("--region", o->region, "The old server's --region, to sign for")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for each answer of the old server")
+      ->capture_default_str();
+  cmd->footer(
+      "Signs with SILT_ROOT_USER/SILT_ROOT_PASSWORD (else MINIO_ROOT_*). Give the gateways the same root\n"
+      "credentials and region. docs/cluster.md, \"Migrating from a single node\".");
+  cmd->callback([o] {
+    try {
+      run(*o);
+    } catch (const Failure& f) {
+      std::cerr << "silt admin migrate: " << f.message << "\n";
+      throw CLI::RuntimeError(f.code);
+    } catch (const nlohmann::json::exception& e) {
+      std::cerr << "silt admin migrate: the old server's export is malformed: " << e.what() << "\n";
+      throw CLI::RuntimeError(1);
+    }
+  });
+}
+
+}  // namespace silt
