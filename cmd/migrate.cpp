@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "auth/user_backing.h"
 #include "cmd/admin_client.h"
 #include "cmd/config_file.h"
+#include "cmd/migrate_verify.h"
 #include "rados/import.h"
 #include "rados/rados_object_layer.h"
 #include "rados/users.h"
@@ -35,6 +37,10 @@ struct MigrateOptions {
   std::string to;
   std::string ceph_conf;
   double timeout_s = 60;
+  bool final_pass = false;   // freeze the old server first, verify after
+  std::string verify;        // a gateway of the cluster to verify against
+  bool unfreeze = false;     // only unfreeze the old server
+  bool verify_only = false;  // compare, copy nothing
 };
 
 struct Failure {
@@ -46,7 +52,9 @@ struct Failure {
 // few seconds otherwise (logs, CI).
 class Progress {
  public:
-  explicit Progress(std::string what) : what_(std::move(what)), tty_(isatty(STDOUT_FILENO) != 0) {}
+  // total: versions expected (0: unknown), for the bar.
+  explicit Progress(std::string what, uint64_t total = 0)
+      : what_(std::move(what)), total_(total), tty_(isatty(STDOUT_FILENO) != 0) {}
   void add(uint64_t versions, uint64_t bytes) {
     versions_ += versions;
     bytes_ += bytes;
@@ -63,9 +71,14 @@ class Progress {
  private:
   void print(bool last) {
     const double s = seconds();
-    char line[200];
-    std::snprintf(line, sizeof line, "%s: %llu versions, %.1f MiB, %.1f s (%.0f versions/s)", what_.c_str(),
-                  static_cast<unsigned long long>(versions_), static_cast<double>(bytes_) / (1 << 20), s,
+    char bar[32] = "";
+    if (total_ > 0) {
+      const uint64_t filled = std::min<uint64_t>(20, versions_ * 20 / total_);
+      std::snprintf(bar, sizeof bar, "[%-20s] ", std::string(filled, '#').c_str());
+    }
+    char line[240];
+    std::snprintf(line, sizeof line, "%s: %s%llu versions, %.1f MiB copied, %.1f s (%.0f versions/s)", what_.c_str(),
+                  bar, static_cast<unsigned long long>(versions_), static_cast<double>(bytes_) / (1 << 20), s,
                   s > 0 ? static_cast<double>(versions_) / s : 0.0);
     if (tty_)
       std::printf("\r%-100s%s", line, last ? "\n" : "");
@@ -74,6 +87,7 @@ class Progress {
     std::fflush(stdout);
   }
   std::string what_;
+  uint64_t total_;
   bool tty_;
   uint64_t versions_ = 0, bytes_ = 0;
   Clock::time_point start_ = Clock::now(), last_ = Clock::now();
@@ -89,8 +103,8 @@ class Migration {
  public:
   Migration(admin::AdminClient old, RadosObjectLayer& layer) : old_(std::move(old)), layer_(layer) {}
 
-  Json get(std::string_view path, const admin::Query& q = {}) {
-    auto body = old_.call("GET", path, q);
+  Json get(std::string_view path, const admin::Query& q = {}, std::string_view method = "GET") {
+    auto body = old_.call(method, path, q);
     if (!body) throw Failure{"the old server: " + body.error().message};
     Json j = Json::parse(*body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw Failure{"the old server's " + std::string(path) + " is not JSON"};
@@ -225,6 +239,8 @@ class Migration {
     return {};
   }
 
+  uint64_t versions_seen() const { return written_ + rewritten_ + same_; }
+
   void summary(double secs) const {
     std::printf("  users            %llu added\n", ull(users_));
     std::printf("  buckets          %llu created, %llu documents written\n", ull(buckets_), ull(documents_));
@@ -240,16 +256,53 @@ class Migration {
   uint64_t users_ = 0, buckets_ = 0, documents_ = 0, written_ = 0, rewritten_ = 0, same_ = 0, removed_ = 0;
 };
 
+admin::Credentials env_credentials() {
+  return admin::root_credentials([](const char* n) { return std::getenv(n); });
+}
+
+void unfreeze(const MigrateOptions& o) {
+  auto ep = admin::parse_endpoint(o.from);
+  if (!ep) throw Failure{"--from: " + ep.error().message, 2};
+  admin::AdminClient old(*ep, env_credentials(), o.region);
+  auto r = old.call("DELETE", "freeze");
+  if (!r) throw Failure{"the old server: " + r.error().message};
+  std::printf("%s takes writes again\n", o.from.c_str());
+}
+
+void verify(const MigrateOptions& o, const std::vector<std::string>& buckets, uint64_t expected) {
+  auto old_ep = admin::parse_endpoint(o.from);
+  auto new_ep = admin::parse_endpoint(o.verify);
+  if (!new_ep) throw Failure{"--verify: " + new_ep.error().message, 2};
+  const auto start = Clock::now();
+  Progress progress("verify", expected);
+  auto rep = verify_migration({*old_ep, env_credentials(), o.region}, {*new_ep, env_credentials(), o.region}, buckets,
+                              [&](uint64_t n) { progress.add(n, 0); });
+  progress.done();
+  const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("verified %s against %s in %.2f s\n", o.from.c_str(), o.verify.c_str(), secs);
+  std::printf("  buckets          %llu, %llu documents, %llu ListObjectVersions pages (%llu versions)\n",
+              static_cast<unsigned long long>(rep.buckets), static_cast<unsigned long long>(rep.documents),
+              static_cast<unsigned long long>(rep.pages), static_cast<unsigned long long>(rep.versions));
+  for (const auto& d : rep.differences) std::printf("  DIFFERS          %s\n", d.c_str());
+  if (rep.differing)
+    throw Failure{std::to_string(rep.differing) + " answers differ between the old server and the cluster"};
+  std::printf("  result           identical\n");
+}
+
 void run(const MigrateOptions& o) {
+  if (o.unfreeze) return unfreeze(o);
+  if (o.to.empty()) throw Failure{"--to CONFIG is required", 2};
   auto fc = load_config_file(o.to);
   if (!fc) throw Failure{fc.error().message, 2};
+  if (!o.verify.empty())
+    if (auto v = admin::parse_endpoint(o.verify); !v) throw Failure{"--verify: " + v.error().message, 2};
   if (fc->backend != "rados") throw Failure{o.to + ": needs \"backend\": \"rados\" (docs/cluster.md)", 2};
   if (!o.ceph_conf.empty()) fc->rados.ceph_conf = o.ceph_conf;
   // The cluster's GC and watch threads are a gateway's business, not a migration's.
   fc->rados.gc_interval_ms = 0;
   auto ep = admin::parse_endpoint(o.from);
   if (!ep) throw Failure{"--from: " + ep.error().message, 2};
-  admin::AdminClient old(*ep, admin::root_credentials([](const char* n) { return std::getenv(n); }), o.region,
+  admin::AdminClient old(*ep, env_credentials(), o.region,
                          std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000)));
   auto opened = open_rados_object_layer(fc->rados);
   if (!opened) throw Failure{"the cluster: " + opened.error().message};
@@ -258,14 +311,40 @@ void run(const MigrateOptions& o) {
 
   Migration m(std::move(old), *layer);
   const auto start = Clock::now();
+  if (o.final_pass) {
+    // Writes admitted before the freeze finish first (the server waits up to 30 s for them).
+    Json f = m.get("freeze", {}, "PUT");
+    if (f.value("in_flight", 0) != 0) {
+      (void)m.get("freeze", {}, "DELETE");
+      throw Failure{"the old server still had writes running 30 s after the freeze; unfrozen, try again"};
+    }
+    std::printf("froze %s: writes answer 503 SlowDown, reads are served\n", o.from.c_str());
+  }
   Json top = m.get("export/buckets");
+  if (o.verify_only) {
+    if (o.verify.empty()) throw Failure{"--verify-only needs --verify GATEWAY", 2};
+    std::vector<std::string> names;
+    for (const auto& b : top.at("buckets")) names.push_back(b.at("name").get<std::string>());
+    return verify(o, names, 0);
+  }
   m.users(top.at("users"));
-  for (const auto& b : top.at("buckets")) m.bucket(b);
-  Progress progress("copy");
-  for (const auto& b : top.at("buckets")) m.versions(b.at("name").get<std::string>(), progress);
+  std::vector<std::string> buckets;
+  for (const auto& b : top.at("buckets")) {
+    m.bucket(b);
+    buckets.push_back(b.at("name").get<std::string>());
+  }
+  Progress progress(o.final_pass ? "pass 2" : "pass 1");
+  for (const auto& name : buckets) m.versions(name, progress);
   progress.done();
-  std::printf("migrated %s into %s\n", o.from.c_str(), o.to.c_str());
+  std::printf("%s %s into %s\n", o.final_pass ? "pass 2 (frozen) copied" : "pass 1 copied", o.from.c_str(),
+              o.to.c_str());
   m.summary(std::chrono::duration<double>(Clock::now() - start).count());
+  if (!o.verify.empty()) verify(o, buckets, m.versions_seen());
+  if (o.final_pass)
+    std::printf(
+        "freeze window so far %.2f s; %s stays frozen: point clients at the gateways now\n"
+        "(silt admin migrate --from %s --unfreeze gives it its writes back)\n",
+        std::chrono::duration<double>(Clock::now() - start).count(), o.from.c_str(), o.from.c_str());
 }
 
 }  // namespace
@@ -275,7 +354,14 @@ void add_migrate_command(CLI::App& admin) {
   CLI::App* cmd = admin.add_subcommand(
       "migrate", "Copy a single-node silt (still serving) into a RADOS cluster; a second run copies what changed");
   cmd->add_option("--from", o->from, "The single-node silt's endpoint (its admin API)")->capture_default_str();
-  cmd->add_option("--to", o->to, "silt's config file with \"backend\": \"rados\" for the cluster")->required();
+  cmd->add_option("--to", o->to, "silt's config file with \"backend\": \"rados\" for the cluster");
+  cmd->add_flag("--final", o->final_pass,
+                "Freeze the old server's writes (503 SlowDown) first, then copy what changed; it stays frozen");
+  cmd->add_option("--verify", o->verify,
+                  "A gateway of the cluster: compare ListObjectVersions and every bucket document with the old "
+                  "server's, byte for byte");
+  cmd->add_flag("--verify-only", o->verify_only, "Only compare with --verify's gateway; copy nothing");
+  cmd->add_flag("--unfreeze", o->unfreeze, "Only give the old server its writes back (after --final)");
   cmd->add_option("--ceph-conf", o->ceph_conf, "The cluster's ceph.conf (default: the config's rados.ceph_conf)");
   cmd->add_option("--region", o->region, "The old server's --region, to sign for")->capture_default_str();
   cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for each answer of the old server")

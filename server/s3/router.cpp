@@ -100,6 +100,7 @@ constexpr Row kRows[] = {
      {"AdminExportVersions", Auth::AdminSigned, kNone, admin_export_versions}},
     {Place::Path, kAnyMethod, "/_silt/admin/v1/export/data",
      {"AdminExportData", Auth::AdminSigned, kNone, admin_export_data}},
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/freeze", {"AdminFreeze", Auth::AdminSigned, kNone, admin_freeze}},
     {Place::PathPrefix, kAnyMethod, "/_silt/admin/", {"Admin", Auth::AdminSigned, kNone, admin_unknown}},
 
     // A browser's CORS preflight carries no credentials: the bucket's CORS rules decide.

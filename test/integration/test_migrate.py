@@ -270,6 +270,90 @@ def test_rclone_lsf_copy_check(world, tmp_path):
     old.rclone("check", str(tmp_path / "d3"), "other:mig-plain/d3")
 
 
+def admin_call(server, method, call):
+    """A signed admin API call on a raw connection -> (status, body)."""
+    r = server.request(method, "_silt", "admin/v1/" + call)
+    return r.status, r.body
+
+
+def assert_slow_down(r):
+    status = getattr(r, "status", None)
+    assert status == 503, (status, r.body)
+    assert b"<Code>SlowDown</Code>" in r.body and b"<RequestId>" in r.body, r.body
+
+
+def test_final_pass_under_freeze_copies_changes_and_verifies(world):
+    old, s3 = world["old"], world["old"].boto3()
+    gw = world["gw"][0]
+    # Changes since pass 1: new keys, an overwrite (a new version), a version removed for
+    # good, a delete marker, tags changed on an old version, a document changed, one removed.
+    vids = [v["VersionId"] for v in s3.list_object_versions(Bucket=POLICY_BUCKET, Prefix="doc.txt")["Versions"]]
+    s3.put_object(Bucket=POLICY_BUCKET, Key="doc.txt", Body=b"version 3\n")
+    s3.delete_object(Bucket=POLICY_BUCKET, Key="doc.txt", VersionId=vids[-1])
+    s3.delete_object(Bucket=POLICY_BUCKET, Key="sum.bin")
+    s3.put_object_tagging(Bucket=POLICY_BUCKET, Key="doc.txt", VersionId=vids[0],
+                          Tagging={"TagSet": [{"Key": "changed", "Value": "yes"}]})
+    for i in range(40):
+        s3.put_object(Bucket="mig-plain", Key=f"new/{i:03d}", Body=os.urandom(100 + i))
+    s3.delete_object(Bucket="mig-plain", Key="d1/k00001")
+    s3.put_object(Bucket="mig-suspended", Key="k", Body=b"the null version again")
+    s3.delete_bucket_cors(Bucket=POLICY_BUCKET)
+    s3.put_bucket_tagging(Bucket=POLICY_BUCKET, Tagging={"TagSet": [{"Key": "cost", "Value": "changed"}]})
+    up = s3.create_multipart_upload(Bucket="mig-plain", Key="frozen-upload")
+
+    run = migrate(old, world["config"], "--final", "--verify", gw.endpoint)
+    try:
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "froze " in run.stdout and "result           identical" in run.stdout, run.stdout
+        assert " 0 removed" not in run.stdout, run.stdout
+        # Frozen: every kind of write is refused with SlowDown, reads are served.
+        assert_slow_down(old.request("PUT", "mig-plain", "frozen-put", body=b"x"))
+        assert_slow_down(old.request("PUT", "mig-plain", "frozen-upload", body=b"p" * 100,
+                                     params=[("partNumber", "1"), ("uploadId", up["UploadId"])]))
+        assert_slow_down(old.request("DELETE", "mig-plain", "new/000"))
+        assert_slow_down(old.request("PUT", POLICY_BUCKET, params=[("tagging", None)],
+                                     body=b"<Tagging><TagSet></TagSet></Tagging>"))
+        assert_slow_down(old.request("PUT", "mig-frozen-bucket"))
+        r = old.admin("user", "add", "frozen-user", "--secret-stdin", input="frozen-user-secret-0\n")
+        assert r.returncode != 0 and "SlowDown" in r.stderr, r.stderr
+        assert old.request("GET", "mig-plain", "new/000").status == 200
+        assert old.request("GET", POLICY_BUCKET, params=[("versions", None)]).status == 200
+        status, body = admin_call(old, "GET", "freeze")
+        assert status == 200 and json.loads(body)["frozen"] is True
+    finally:
+        un = migrate(old, world["config"], "--unfreeze")
+        assert un.returncode == 0, un.stdout + un.stderr
+    # The gateways show every change.
+    for g in world["gw"]:
+        c = g.boto3()
+        assert c.get_object(Bucket=POLICY_BUCKET, Key="doc.txt")["Body"].read() == b"version 3\n"
+        assert vids[-1] not in [v["VersionId"] for v in
+                                c.list_object_versions(Bucket=POLICY_BUCKET, Prefix="doc.txt")["Versions"]]
+        tags = c.get_object_tagging(Bucket=POLICY_BUCKET, Key="doc.txt", VersionId=vids[0])["TagSet"]
+        assert tags == [{"Key": "changed", "Value": "yes"}]
+        assert c.get_object(Bucket="mig-plain", Key="new/039")["ContentLength"] == 139
+        assert raw_document(g, POLICY_BUCKET, "cors")[0] == 404
+    # Unfrozen: the old server writes again.
+    assert old.request("PUT", "mig-plain", "after-unfreeze", body=b"x").status == 200
+    s3.abort_multipart_upload(Bucket="mig-plain", Key="frozen-upload", UploadId=up["UploadId"])
+
+
+def test_verify_reports_a_difference(world):
+    """The verify step is not a rubber stamp: a key the cluster lacks fails it."""
+    gw = world["gw"][1]
+    gw.boto3().delete_object(Bucket="mig-plain", Key="d2/k00002")
+    argv, env = world["old"].admin_command()
+    # Pass 1 without --final would copy the key back; --verify alone compares.
+    run = migrate(world["old"], world["config"], "--verify", gw.endpoint)
+    assert run.returncode == 0, run.stdout + run.stderr  # the copy put it back first
+    gw.boto3().delete_object(Bucket="mig-plain", Key="d2/k00002")
+    run = subprocess.run([str(silt_binary()), "admin", "migrate", "--from", world["old"].endpoint, "--to",
+                          str(world["config"]), "--verify", gw.endpoint, "--verify-only"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "DIFFERS" in run.stdout and "mig-plain?versions" in run.stdout, run.stdout
+
+
 # The Spark s3a replay against the migrated cluster's gateway (silt fixture above).
 borrow(globals(), test_s3a_patterns,
        "test_get_file_status_probes", "test_mkdirs_puts_directory_marker", "test_rename_directory",
