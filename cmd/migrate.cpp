@@ -4,6 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +46,7 @@ struct MigrateOptions {
   std::string verify;        // a gateway of the cluster to verify against
   bool unfreeze = false;     // only unfreeze the old server
   bool verify_only = false;  // compare, copy nothing
+  int jobs = 8;              // keys imported at once
 };
 
 struct Failure {
@@ -56,6 +62,7 @@ class Progress {
   explicit Progress(std::string what, uint64_t total = 0)
       : what_(std::move(what)), total_(total), tty_(isatty(STDOUT_FILENO) != 0) {}
   void add(uint64_t versions, uint64_t bytes) {
+    std::lock_guard lock(mu_);
     versions_ += versions;
     bytes_ += bytes;
     const auto now = Clock::now();
@@ -63,7 +70,10 @@ class Progress {
     last_ = now;
     print(false);
   }
-  void done() { print(true); }
+  void done() {
+    std::lock_guard lock(mu_);
+    print(true);
+  }
   uint64_t versions() const { return versions_; }
   uint64_t bytes() const { return bytes_; }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
@@ -86,6 +96,7 @@ class Progress {
       std::printf("%s\n", line);
     std::fflush(stdout);
   }
+  std::mutex mu_;  // add() is called from the import threads
   std::string what_;
   uint64_t total_;
   bool tty_;
@@ -162,16 +173,16 @@ class Migration {
     }
   }
 
-  // Every version of one bucket, key by key, then the cluster's keys the source lacks.
-  void versions(const std::string& bucket, Progress& progress) {
+  // Every version of one bucket, key by key, then the cluster's keys the source lacks. The
+  // keys of a page are imported on `jobs` threads: each is a few round trips (its data from
+  // the old server, a read and an op on its shard), which overlap.
+  void versions(const std::string& bucket, Progress& progress, int jobs) {
     std::set<std::string> seen;
-    std::vector<ObjectRecord> group;
-    auto flush = [&] {
-      if (group.empty()) return;
-      const std::string key = group.front().info.key;
-      seen.insert(key);
-      import(bucket, key, group, progress);
-      group.clear();
+    std::vector<std::vector<ObjectRecord>> groups;  // the keys of this page, whole
+    std::vector<ObjectRecord> group;                // the key the page ended in may go on
+    auto run = [&] {
+      parallel(groups.size(), jobs, [&](size_t i) { import(bucket, groups[i].front().info.key, groups[i], progress); });
+      groups.clear();
     };
     admin::Query q{{"bucket", bucket}};
     for (;;) {
@@ -179,16 +190,25 @@ class Migration {
       for (const auto& v : page.at("versions")) {
         auto rec = decode_object_record(v.get<std::string>());
         if (!rec) throw Failure{bucket + ": an exported record does not decode: " + rec.error().message};
-        if (!group.empty() && group.front().info.key != rec->info.key) flush();
+        if (!group.empty() && group.front().info.key != rec->info.key) {
+          seen.insert(group.front().info.key);
+          groups.push_back(std::move(group));
+          group.clear();
+        }
         group.push_back(std::move(*rec));
       }
+      run();
       if (!page.value("truncated", false)) break;
       q = {{"bucket", bucket},
            {"key-marker", page.value("next_key_marker", "")},
            {"version-id-marker", page.value("next_version_id_marker", "")},
            {"newer-version-key", page.value("newer_version_key", "")}};
     }
-    flush();
+    if (!group.empty()) {
+      seen.insert(group.front().info.key);
+      groups.push_back(std::move(group));
+    }
+    run();
     // Keys only the cluster has (deleted from the source since the last pass).
     VersionListParams p;
     p.listing_fields_only = true;
@@ -203,6 +223,30 @@ class Migration {
       p.key_marker = page->next_key_marker;
       p.version_id_marker = page->next_version_id_marker;
     }
+  }
+
+  // fn(0..n-1) on `jobs` threads; the first Failure stops the rest and is thrown here.
+  static void parallel(size_t n, int jobs, const std::function<void(size_t)>& fn) {
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::optional<Failure> first;
+    std::mutex mu;
+    auto work = [&] {
+      for (size_t i; !failed && (i = next.fetch_add(1)) < n;) {
+        try {
+          fn(i);
+        } catch (const Failure& f) {
+          std::lock_guard lock(mu);
+          if (!first) first = f;
+          failed = true;
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 1; t < jobs && static_cast<size_t>(t) < n; ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    if (first) throw *first;
   }
 
   void import(const std::string& bucket, const std::string& key, const std::vector<ObjectRecord>& group,
@@ -245,7 +289,7 @@ class Migration {
     std::printf("  users            %llu added\n", ull(users_));
     std::printf("  buckets          %llu created, %llu documents written\n", ull(buckets_), ull(documents_));
     std::printf("  versions         %llu copied, %llu records updated, %llu already there, %llu removed\n",
-                ull(written_), ull(rewritten_), ull(same_), ull(removed_));
+                ull(written_.load()), ull(rewritten_.load()), ull(same_.load()), ull(removed_.load()));
     std::printf("  took             %.2f s\n", secs);
   }
 
@@ -253,7 +297,8 @@ class Migration {
   static unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
   admin::AdminClient old_;
   RadosObjectLayer& layer_;
-  uint64_t users_ = 0, buckets_ = 0, documents_ = 0, written_ = 0, rewritten_ = 0, same_ = 0, removed_ = 0;
+  uint64_t users_ = 0, buckets_ = 0, documents_ = 0;
+  std::atomic<uint64_t> written_{0}, rewritten_{0}, same_{0}, removed_{0};  // added to by the import threads
 };
 
 admin::Credentials env_credentials() {
@@ -334,7 +379,7 @@ void run(const MigrateOptions& o) {
     buckets.push_back(b.at("name").get<std::string>());
   }
   Progress progress(o.final_pass ? "pass 2" : "pass 1");
-  for (const auto& name : buckets) m.versions(name, progress);
+  for (const auto& name : buckets) m.versions(name, progress, o.jobs);
   progress.done();
   std::printf("%s %s into %s\n", o.final_pass ? "pass 2 (frozen) copied" : "pass 1 copied", o.from.c_str(),
               o.to.c_str());
@@ -360,6 +405,7 @@ void add_migrate_command(CLI::App& admin) {
   cmd->add_option("--verify", o->verify,
                   "A gateway of the cluster: compare ListObjectVersions and every bucket document with the old "
                   "server's, byte for byte");
+  cmd->add_option("--jobs", o->jobs, "Keys copied at once")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_flag("--verify-only", o->verify_only, "Only compare with --verify's gateway; copy nothing");
   cmd->add_flag("--unfreeze", o->unfreeze, "Only give the old server its writes back (after --final)");
   cmd->add_option("--ceph-conf", o->ceph_conf, "The cluster's ceph.conf (default: the config's rados.ceph_conf)");

@@ -35,7 +35,8 @@ class DataCopy {
 
   s3::Status put(const char* data, size_t n) {
     while (n > 0) {
-      while (cur_ < parts_.size() && filled_ == parts_[cur_].size) next_part();
+      while (cur_ < parts_.size() && filled_ == parts_[cur_].size)
+        if (auto s = next_part(); !s) return s;
       if (cur_ >= parts_.size())
         return s3::Error(s3::Code::InternalError, "export sent more bytes than the record says");
       if (inline_) {
@@ -56,7 +57,8 @@ class DataCopy {
   }
 
   s3::Status finish() {
-    while (cur_ < parts_.size() && filled_ == parts_[cur_].size) next_part();
+    while (cur_ < parts_.size() && filled_ == parts_[cur_].size)
+      if (auto s = next_part(); !s) return s;
     if (cur_ != parts_.size())
       return s3::Error(s3::Code::InternalError, "export sent fewer bytes than the record says");
     return drain();
@@ -78,10 +80,13 @@ class DataCopy {
   std::string inlined;
 
  private:
-  void next_part() {
-    if (!inline_ && buf_.length() > 0) (void)flush();
+  // The current part is whole: its last stripe goes, the next part starts.
+  s3::Status next_part() {
+    if (!inline_ && buf_.length() > 0)
+      if (auto s = flush(); !s) return s;
     ++cur_;
     filled_ = 0;
+    return {};
   }
 
   s3::Status flush() {
@@ -190,7 +195,6 @@ ObjectRecord with_copy(const ObjectRecord& src, const DataCopy& c, const DataPoo
     r.parts[i].stored = stored;
     r.info.stored_bytes += stored;
   }
-  if (multipart) r.layout.distribution = identity_distribution(k + m);
   return r;
 }
 
