@@ -5,18 +5,19 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
-#include <functional>
-#include <mutex>
-#include <optional>
-#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "auth/user_backing.h"
@@ -27,6 +28,7 @@
 #include "rados/rados_object_layer.h"
 #include "rados/users.h"
 #include "server/ops/export.h"
+#include "util/hash.h"
 
 namespace silt {
 
@@ -180,6 +182,24 @@ class Migration {
     std::set<std::string> seen;
     std::vector<std::vector<ObjectRecord>> groups;  // the keys of this page, whole
     std::vector<ObjectRecord> group;                // the key the page ended in may go on
+    Digest digest(Digest::Kind::SHA256);            // of group's exported records
+    // A key whose export is what an earlier pass of this run imported is skipped: the
+    // cluster has it (no client writes there before the cut-over), and the frozen pass
+    // then costs one read per changed key, not one per key.
+    auto close_group = [&] {
+      const std::string key = group.front().info.key;
+      seen.insert(key);
+      std::string& known = digests_[bucket + '\0' + key];
+      std::string d = digest.finish();  // and starts the next key's
+      if (skip_unchanged_ && known == d) {
+        same_ += group.size();
+        progress.add(group.size(), 0);
+      } else {
+        groups.push_back(std::move(group));
+      }
+      known = std::move(d);
+      group.clear();
+    };
     auto run = [&] {
       parallel(groups.size(), jobs, [&](size_t i) { import(bucket, groups[i].front().info.key, groups[i], progress); });
       groups.clear();
@@ -188,13 +208,11 @@ class Migration {
     for (;;) {
       Json page = get("export/versions", q);
       for (const auto& v : page.at("versions")) {
-        auto rec = decode_object_record(v.get<std::string>());
+        const std::string& raw = v.get_ref<const std::string&>();
+        auto rec = decode_object_record(raw);
         if (!rec) throw Failure{bucket + ": an exported record does not decode: " + rec.error().message};
-        if (!group.empty() && group.front().info.key != rec->info.key) {
-          seen.insert(group.front().info.key);
-          groups.push_back(std::move(group));
-          group.clear();
-        }
+        if (!group.empty() && group.front().info.key != rec->info.key) close_group();
+        digest.update(raw.data(), raw.size());
         group.push_back(std::move(*rec));
       }
       run();
@@ -204,10 +222,7 @@ class Migration {
            {"version-id-marker", page.value("next_version_id_marker", "")},
            {"newer-version-key", page.value("newer_version_key", "")}};
     }
-    if (!group.empty()) {
-      seen.insert(group.front().info.key);
-      groups.push_back(std::move(group));
-    }
+    if (!group.empty()) close_group();
     run();
     // Keys only the cluster has (deleted from the source since the last pass).
     VersionListParams p;
@@ -284,6 +299,12 @@ class Migration {
   }
 
   uint64_t versions_seen() const { return written_ + rewritten_ + same_; }
+  // A new pass: counts from zero; skip: leave out keys whose export the last pass imported.
+  void start_pass(bool skip) {
+    skip_unchanged_ = skip;
+    users_ = buckets_ = documents_ = 0;
+    written_ = rewritten_ = same_ = removed_ = 0;
+  }
 
   void summary(double secs) const {
     std::printf("  users            %llu added\n", ull(users_));
@@ -297,6 +318,9 @@ class Migration {
   static unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
   admin::AdminClient old_;
   RadosObjectLayer& layer_;
+  // SHA-256 of each key's exported records ("<bucket>\0<key>") as this run imported them.
+  std::unordered_map<std::string, std::string> digests_;
+  bool skip_unchanged_ = false;
   uint64_t users_ = 0, buckets_ = 0, documents_ = 0;
   std::atomic<uint64_t> written_{0}, rewritten_{0}, same_{0}, removed_{0};  // added to by the import threads
 };
@@ -355,41 +379,50 @@ void run(const MigrateOptions& o) {
   if (!layer) throw Failure{"the cluster: not a RADOS object layer"};
 
   Migration m(std::move(old), *layer);
-  const auto start = Clock::now();
+  if (o.verify_only) {
+    if (o.verify.empty()) throw Failure{"--verify-only needs --verify GATEWAY", 2};
+    std::vector<std::string> names;
+    const Json top = m.get("export/buckets");
+    for (const auto& b : top.at("buckets")) names.push_back(b.at("name").get<std::string>());
+    return verify(o, names, 0);
+  }
+  // One pass: users, buckets and their documents, then every key that differs.
+  auto pass = [&](const char* name, bool skip) {
+    const auto start = Clock::now();
+    m.start_pass(skip);
+    Json top = m.get("export/buckets");
+    m.users(top.at("users"));
+    std::vector<std::string> buckets;
+    for (const auto& b : top.at("buckets")) {
+      m.bucket(b);
+      buckets.push_back(b.at("name").get<std::string>());
+    }
+    Progress progress(name);
+    for (const auto& b : buckets) m.versions(b, progress, o.jobs);
+    progress.done();
+    std::printf("%s: %s into %s\n", name, o.from.c_str(), o.to.c_str());
+    m.summary(std::chrono::duration<double>(Clock::now() - start).count());
+    return buckets;
+  };
+  auto buckets = pass("pass 1 (online)", false);
   if (o.final_pass) {
     // Writes admitted before the freeze finish first (the server waits up to 30 s for them).
+    const auto frozen = Clock::now();
     Json f = m.get("freeze", {}, "PUT");
     if (f.value("in_flight", 0) != 0) {
       (void)m.get("freeze", {}, "DELETE");
       throw Failure{"the old server still had writes running 30 s after the freeze; unfrozen, try again"};
     }
     std::printf("froze %s: writes answer 503 SlowDown, reads are served\n", o.from.c_str());
-  }
-  Json top = m.get("export/buckets");
-  if (o.verify_only) {
-    if (o.verify.empty()) throw Failure{"--verify-only needs --verify GATEWAY", 2};
-    std::vector<std::string> names;
-    for (const auto& b : top.at("buckets")) names.push_back(b.at("name").get<std::string>());
-    return verify(o, names, 0);
-  }
-  m.users(top.at("users"));
-  std::vector<std::string> buckets;
-  for (const auto& b : top.at("buckets")) {
-    m.bucket(b);
-    buckets.push_back(b.at("name").get<std::string>());
-  }
-  Progress progress(o.final_pass ? "pass 2" : "pass 1");
-  for (const auto& name : buckets) m.versions(name, progress, o.jobs);
-  progress.done();
-  std::printf("%s %s into %s\n", o.final_pass ? "pass 2 (frozen) copied" : "pass 1 copied", o.from.c_str(),
-              o.to.c_str());
-  m.summary(std::chrono::duration<double>(Clock::now() - start).count());
-  if (!o.verify.empty()) verify(o, buckets, m.versions_seen());
-  if (o.final_pass)
+    buckets = pass("pass 2 (frozen)", true);
+    if (!o.verify.empty()) verify(o, buckets, m.versions_seen());
     std::printf(
-        "freeze window so far %.2f s; %s stays frozen: point clients at the gateways now\n"
+        "freeze window %.2f s; %s stays frozen: point clients at the gateways now\n"
         "(silt admin migrate --from %s --unfreeze gives it its writes back)\n",
-        std::chrono::duration<double>(Clock::now() - start).count(), o.from.c_str(), o.from.c_str());
+        std::chrono::duration<double>(Clock::now() - frozen).count(), o.from.c_str(), o.from.c_str());
+  } else if (!o.verify.empty()) {
+    verify(o, buckets, m.versions_seen());
+  }
 }
 
 }  // namespace
@@ -401,7 +434,8 @@ void add_migrate_command(CLI::App& admin) {
   cmd->add_option("--from", o->from, "The single-node silt's endpoint (its admin API)")->capture_default_str();
   cmd->add_option("--to", o->to, "silt's config file with \"backend\": \"rados\" for the cluster");
   cmd->add_flag("--final", o->final_pass,
-                "Freeze the old server's writes (503 SlowDown) first, then copy what changed; it stays frozen");
+                "After the online pass, freeze the old server's writes (503 SlowDown) and copy what changed "
+                "since; it stays frozen");
   cmd->add_option("--verify", o->verify,
                   "A gateway of the cluster: compare ListObjectVersions and every bucket document with the old "
                   "server's, byte for byte");

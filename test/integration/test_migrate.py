@@ -8,6 +8,7 @@ byte; aws cli, rclone and part of the Spark s3a replay run against them."""
 import hashlib
 import json
 import os
+import re
 import subprocess
 
 import boto3
@@ -304,8 +305,14 @@ def test_final_pass_under_freeze_copies_changes_and_verifies(world):
     run = migrate(old, world["config"], "--final", "--verify", gw.endpoint)
     try:
         assert run.returncode == 0, run.stdout + run.stderr
-        assert "froze " in run.stdout and "result           identical" in run.stdout, run.stdout
-        assert " 0 removed" not in run.stdout, run.stdout
+        out = run.stdout
+        assert "froze " in out and "result           identical" in out and "freeze window" in out, out
+        # The online pass copied the changes; the frozen one found nothing more to copy.
+        online, frozen = out.split("froze ")
+        copied, updated, removed = map(int, re.search(
+            r"versions +(\d+) copied, (\d+) records updated, \d+ already there, (\d+) removed", online).groups())
+        assert copied >= 42 and updated >= 1 and removed >= 2, out
+        assert "0 copied, 0 records updated" in frozen and " 0 removed" in frozen, out
         # Frozen: every kind of write is refused with SlowDown, reads are served.
         assert_slow_down(old.request("PUT", "mig-plain", "frozen-put", body=b"x"))
         assert_slow_down(old.request("PUT", "mig-plain", "frozen-upload", body=b"p" * 100,
