@@ -2,9 +2,9 @@
 # `silt admin migrate` timed (docs/cluster.md, "Migrating from a single node"): a single-node
 # silt seeded with N small objects (build/bench/silt-bench put), a throwaway Ceph cluster
 # (scripts/ceph-cluster.sh), then ROUNDS rounds, each into a fresh RADOS namespace: pass 1
-# (online), CHANGES new objects and CHANGES/3 overwrites on the old server, then the final run
-# (`--final --verify`: an online pass, the write freeze, pass 2, the verify step against a
-# gateway) while a writer keeps PUTting new keys into the old server until the freeze. Prints one line per round and the
+# (online, --state), CHANGES new objects and CHANGES/3 overwrites on the old server, then the
+# final run freezing at once (`--final --online-passes 0 --state --verify`: the write freeze,
+# pass 2 reading only the changed keys, the verify step against a gateway). Prints one line per round and the
 # medians; every process it starts is stopped by its PID.
 #
 #   [JOBS=8] bench/migrate.sh [N=10000] [CHANGES=300] [ROUNDS=3] [SIZE=4K]   (JOBS: migrate --jobs)
@@ -22,7 +22,7 @@ cleanup() {
   "$here/scripts/ceph-cluster.sh" stop "$work/ceph" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ready() { for _ in $(seq 600); do curl -sf "http://127.0.0.1:$1/_silt/health/ready" >/dev/null && return 0; sleep 0.1; done; return 1; }
 secs() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
@@ -46,7 +46,8 @@ for round in $(seq "$ROUNDS"); do
 JSON
   load=$(cut -d' ' -f1 /proc/loadavg)
   t=$(date +%s.%N)
-  "$SILT" admin migrate --jobs "$JOBS" --from "$old" --to "$work/rados-$round.json" >"$work/pass1-$round.log"
+  "$SILT" admin migrate --jobs "$JOBS" --from "$old" --to "$work/rados-$round.json" --state "$work/state-$round" \
+    >"$work/pass1-$round.log"
   p1=$(secs "$t")
   gw_port=$(port)
   "$SILT" server --config "$work/rados-$round.json" --address "127.0.0.1:$gw_port" >"$work/gw-$round.log" 2>&1 &
@@ -54,21 +55,16 @@ JSON
   ready "$gw_port"
   bench -n "$CHANGES" --prefix "round$round/"
   bench -n $((CHANGES / 3)) --objects $((CHANGES / 3)) --prefix seed/  # overwrites of seeded keys
-  # Clients keep writing while the final run's online pass goes, until the freeze refuses them.
-  "$BENCH" put --endpoint "$old" --access-key "$SILT_ROOT_USER" --secret-key "$SILT_ROOT_PASSWORD" \
-    --bucket migrate-bench -s "$SIZE" -c 2 -d 600 --prefix "live$round/" >/dev/null 2>&1 &
-  writer=$!; pids+=($writer)
   t=$(date +%s.%N)
-  "$SILT" admin migrate --jobs "$JOBS" --from "$old" --to "$work/rados-$round.json" --final --verify "http://127.0.0.1:$gw_port" \
-    >"$work/pass2-$round.log"
+  "$SILT" admin migrate --jobs "$JOBS" --from "$old" --to "$work/rados-$round.json" --final --online-passes 0 \
+    --state "$work/state-$round" --verify "http://127.0.0.1:$gw_port" >"$work/pass2-$round.log"
   total=$(secs "$t")
-  kill "$writer" 2>/dev/null || true; wait "$writer" 2>/dev/null || true
   window=$(awk '/^freeze window/ { print $3 }' "$work/pass2-$round.log")
   grep -q 'result           identical' "$work/pass2-$round.log"
   "$SILT" admin migrate --from "$old" --unfreeze >/dev/null
   kill "$gw"; wait "$gw" || true
   versions=$(awk '/^  versions/ { print $2 }' "$work/pass1-$round.log")
-  echo "round $round: load $load, pass 1 $p1 s ($versions versions, $(awk -v n="$versions" -v s="$p1" 'BEGIN { printf "%.0f", n / s }') versions/s), final run $total s: online $(grep '^  versions' "$work/pass2-$round.log" | head -1 | sed 's/^ *versions *//'); freeze window (pass 2 + verify) $window s: $(grep '^  versions' "$work/pass2-$round.log" | tail -1 | sed 's/^ *versions *//')"
+  echo "round $round: load $load, pass 1 $p1 s ($versions versions, $(awk -v n="$versions" -v s="$p1" 'BEGIN { printf "%.0f", n / s }') versions/s), freeze window (pass 2 + verify, the final run $total s) $window s: $(grep '^  versions' "$work/pass2-$round.log" | tail -1 | sed 's/^ *versions *//')"
   echo "$p1 $window" >>"$work/times"
 done
 sort -n -k1 "$work/times" | awk '{ a[NR] = $1 } END { printf "median pass 1: %s s\n", a[int((NR + 1) / 2)] }'

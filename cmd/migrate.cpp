@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -24,6 +25,7 @@
 #include "cmd/admin_client.h"
 #include "cmd/config_file.h"
 #include "cmd/migrate_verify.h"
+#include "common/object_json.h"
 #include "rados/import.h"
 #include "rados/rados_object_layer.h"
 #include "rados/users.h"
@@ -49,6 +51,8 @@ struct MigrateOptions {
   bool unfreeze = false;     // only unfreeze the old server
   bool verify_only = false;  // compare, copy nothing
   int jobs = 8;              // keys imported at once
+  std::string state;         // digests of what was imported, kept between runs
+  int online_passes = 1;     // --final: online passes before the freeze
 };
 
 struct Failure {
@@ -180,14 +184,14 @@ class Migration {
   // the old server, a read and an op on its shard), which overlap.
   void versions(const std::string& bucket, Progress& progress, int jobs) {
     std::set<std::string> seen;
-    std::vector<std::vector<ObjectRecord>> groups;  // the keys of this page, whole
-    std::vector<ObjectRecord> group;                // the key the page ended in may go on
-    Digest digest(Digest::Kind::SHA256);            // of group's exported records
+    std::vector<std::vector<ObjectInfo>> groups;  // the keys of this page, whole
+    std::vector<ObjectInfo> group;                // the key the page ended in may go on
+    Digest digest(Digest::Kind::SHA256);          // of group's exported records
     // A key whose export is what an earlier pass of this run imported is skipped: the
     // cluster has it (no client writes there before the cut-over), and the frozen pass
     // then costs one read per changed key, not one per key.
     auto close_group = [&] {
-      const std::string key = group.front().info.key;
+      const std::string key = group.front().key;
       seen.insert(key);
       std::string& known = digests_[bucket + '\0' + key];
       std::string d = digest.finish();  // and starts the next key's
@@ -201,17 +205,17 @@ class Migration {
       group.clear();
     };
     auto run = [&] {
-      parallel(groups.size(), jobs, [&](size_t i) { import(bucket, groups[i].front().info.key, groups[i], progress); });
+      parallel(groups.size(), jobs, [&](size_t i) { import(bucket, groups[i].front().key, groups[i], progress); });
       groups.clear();
     };
     admin::Query q{{"bucket", bucket}};
     for (;;) {
       Json page = get("export/versions", q);
       for (const auto& v : page.at("versions")) {
-        const std::string& raw = v.get_ref<const std::string&>();
-        auto rec = decode_object_record(raw);
-        if (!rec) throw Failure{bucket + ": an exported record does not decode: " + rec.error().message};
-        if (!group.empty() && group.front().info.key != rec->info.key) close_group();
+        const std::string raw = v.dump();
+        auto rec = info_from_json(v);
+        if (!rec) throw Failure{bucket + ": " + rec.error().message};
+        if (!group.empty() && group.front().key != rec->key) close_group();
         digest.update(raw.data(), raw.size());
         group.push_back(std::move(*rec));
       }
@@ -219,8 +223,7 @@ class Migration {
       if (!page.value("truncated", false)) break;
       q = {{"bucket", bucket},
            {"key-marker", page.value("next_key_marker", "")},
-           {"version-id-marker", page.value("next_version_id_marker", "")},
-           {"newer-version-key", page.value("newer_version_key", "")}};
+           {"version-id-marker", page.value("next_version_id_marker", "")}};
     }
     if (!group.empty()) close_group();
     run();
@@ -264,12 +267,12 @@ class Migration {
     if (first) throw *first;
   }
 
-  void import(const std::string& bucket, const std::string& key, const std::vector<ObjectRecord>& group,
+  void import(const std::string& bucket, const std::string& key, const std::vector<ObjectInfo>& group,
               Progress& progress) {
     rados::ImportStats st;
     auto s = rados::import_key(
         layer_.backend(), bucket, key, group,
-        [&](const ObjectRecord& rec, const rados::ByteSink& sink) { return fetch(rec, sink); }, st);
+        [&](const ObjectInfo& v, const rados::ByteSink& sink) { return fetch(v, sink); }, st);
     if (!s) throw Failure{bucket + "/" + key + ": " + s.error().message};
     written_ += st.written;
     rewritten_ += st.rewritten;
@@ -279,19 +282,19 @@ class Migration {
   }
 
   // The stored bytes of one version, a window at a time.
-  s3::Status fetch(const ObjectRecord& rec, const rados::ByteSink& sink) {
-    for (uint64_t off = 0; off < rec.info.size; off += kWindow) {
-      const uint64_t len = std::min(kWindow, rec.info.size - off);
+  s3::Status fetch(const ObjectInfo& rec, const rados::ByteSink& sink) {
+    for (uint64_t off = 0; off < rec.size; off += kWindow) {
+      const uint64_t len = std::min(kWindow, rec.size - off);
       auto body = old_.call("GET", "export/data",
-                            {{"bucket", rec.info.bucket},
-                             {"key", rec.info.key},
-                             {"version-id", rec.info.version_id},
+                            {{"bucket", rec.bucket},
+                             {"key", rec.key},
+                             {"version-id", rec.version_id},
                              {"offset", std::to_string(off)},
                              {"length", std::to_string(len)}});
       if (!body) return body.error();
       if (body->size() != len)
         return s3::Error(s3::Code::InternalError, "the old server sent " + std::to_string(body->size()) + " bytes of " +
-                                                      rec.info.key + " where " + std::to_string(len) +
+                                                      rec.key + " where " + std::to_string(len) +
                                                       " were asked for (changed meanwhile?)");
       if (auto s = sink(body->data(), body->size()); !s) return s;
     }
@@ -299,6 +302,33 @@ class Migration {
   }
 
   uint64_t versions_seen() const { return written_ + rewritten_ + same_; }
+  // The digests an earlier run into the same cluster left in `path` (none when it is missing
+  // or was written for another source or cluster config: then nothing is skipped).
+  void load_state(const std::string& path, const std::string& header) {
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line) || line != header) return;
+    while (std::getline(in, line)) {
+      const size_t sp = line.find(' ');
+      std::string name, digest;
+      if (sp == std::string::npos || !hex_decode(line.substr(0, sp), name) || !hex_decode(line.substr(sp + 1), digest))
+        throw Failure{path + ": not a migration state file (remove it to copy every key again)"};
+      digests_[name] = digest;
+    }
+  }
+
+  // Written whole, then renamed over path: a run killed meanwhile leaves the last state.
+  void save_state(const std::string& path, const std::string& header) const {
+    const std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << header << "\n";
+      for (const auto& [name, digest] : digests_) out << hex_encode(name) << ' ' << hex_encode(digest) << "\n";
+      if (!out.flush()) throw Failure{"cannot write " + tmp};
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Failure{"cannot rename " + tmp + " to " + path};
+  }
+
   // A new pass: counts from zero; skip: leave out keys whose export the last pass imported.
   void start_pass(bool skip) {
     skip_unchanged_ = skip;
@@ -404,7 +434,15 @@ void run(const MigrateOptions& o) {
     m.summary(std::chrono::duration<double>(Clock::now() - start).count());
     return buckets;
   };
-  auto buckets = pass("pass 1 (online)", false);
+  // The state names its source and cluster: a file meant for another migration is not used.
+  const std::string header = "silt-migrate-state 1 " + o.from + " " + fc->rados.index_pool + " " + fc->rados.name_space;
+  if (!o.state.empty()) m.load_state(o.state, header);
+  std::vector<std::string> buckets;
+  const int online = o.final_pass ? o.online_passes : 1;
+  for (int i = 0; i < online; ++i) {
+    buckets = pass(online > 1 ? ("pass " + std::to_string(i + 1) + " (online)").c_str() : "pass 1 (online)", true);
+    if (!o.state.empty()) m.save_state(o.state, header);
+  }
   if (o.final_pass) {
     // Writes admitted before the freeze finish first (the server waits up to 30 s for them).
     const auto frozen = Clock::now();
@@ -415,6 +453,7 @@ void run(const MigrateOptions& o) {
     }
     std::printf("froze %s: writes answer 503 SlowDown, reads are served\n", o.from.c_str());
     buckets = pass("pass 2 (frozen)", true);
+    if (!o.state.empty()) m.save_state(o.state, header);
     if (!o.verify.empty()) verify(o, buckets, m.versions_seen());
     std::printf(
         "freeze window %.2f s; %s stays frozen: point clients at the gateways now\n"
@@ -440,6 +479,13 @@ void add_migrate_command(CLI::App& admin) {
                   "A gateway of the cluster: compare ListObjectVersions and every bucket document with the old "
                   "server's, byte for byte");
   cmd->add_option("--jobs", o->jobs, "Keys copied at once")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--state", o->state,
+                  "File keeping a digest of every key copied, so a later run (the --final one) reads only the "
+                  "keys that changed since");
+  cmd->add_option("--online-passes", o->online_passes,
+                  "--final: online passes before the freeze (0: freeze at once, after an earlier run with --state)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   cmd->add_flag("--verify-only", o->verify_only, "Only compare with --verify's gateway; copy nothing");
   cmd->add_flag("--unfreeze", o->unfreeze, "Only give the old server its writes back (after --final)");
   cmd->add_option("--ceph-conf", o->ceph_conf, "The cluster's ceph.conf (default: the config's rados.ceph_conf)");

@@ -198,10 +198,34 @@ ObjectRecord with_copy(const ObjectRecord& src, const DataCopy& c, const DataPoo
   return r;
 }
 
+// The record of version v (the i-th newest of its key) as the source would hold it, but
+// for its layout: vkey, parts, the upload it completed. `newer`: the vkey of the version
+// before it ("" for the newest).
+ObjectRecord source_record(const ObjectInfo& v, const std::string& newer) {
+  ObjectRecord r;
+  r.info = v;
+  r.upload_id = v.upload_id;
+  if (v.version_id != "null") {
+    r.version_key = v.version_id;
+  } else {
+    uint64_t t = static_cast<uint64_t>(std::max<int64_t>(v.mtime_ms, 0)) * 1000 + 999;
+    if (const uint64_t limit = keys::version_key_time(newer); limit > 0 && t >= limit) t = limit - 1;
+    r.version_key = keys::make_version_key(t, true);
+  }
+  if (v.delete_marker) return r;
+  if (v.parts.empty()) {
+    r.layout.data_id = "source";  // a single PUT (multipart() looks at it); replaced by the copy's
+    r.parts.push_back({1, v.size, v.etag, "", {}, {}, 0});
+  } else {
+    for (const auto& p : v.parts) r.parts.push_back({p.number, p.size, p.etag, "", {}, p.checksums, 0});
+  }
+  return r;
+}
+
 }  // namespace
 
 s3::Status import_key(Backend& b, std::string_view bucket, std::string_view key,
-                      const std::vector<ObjectRecord>& versions, const DataSource& data, ImportStats& stats) {
+                      const std::vector<ObjectInfo>& versions, const DataSource& data, ImportStats& stats) {
   auto cur = read_current(b, bucket, key, true);
   if (!cur) return cur.error();
   auto existing = all_versions(b, *cur, key);
@@ -224,7 +248,10 @@ s3::Status import_key(Backend& b, std::string_view bucket, std::string_view key,
   };
 
   std::set<std::string> wanted;
-  for (const ObjectRecord& src : versions) {
+  std::string newer;
+  for (const ObjectInfo& v : versions) {
+    const ObjectRecord src = source_record(v, newer);
+    newer = src.version_key;
     wanted.insert(src.version_key);
     ObjectRecord rec;
     auto it = existing->find(src.version_key);
@@ -266,7 +293,7 @@ s3::Status import_key(Backend& b, std::string_view bucket, std::string_view key,
       if (!src.multipart()) sizes = {src.info.size};
       copies.push_back(std::make_unique<DataCopy>(b, *pool, sizes, inlined));
       DataCopy& c = *copies.back();
-      auto s = data(src, [&c](const char* d, size_t n) { return c.put(d, n); });
+      auto s = data(v, [&c](const char* d, size_t n) { return c.put(d, n); });
       if (s) s = c.finish();
       if (!s) return fail(s.error());
       rec = with_copy(src, c, *pool, b.cfg.stripe_bytes, inlined);

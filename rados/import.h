@@ -23,9 +23,9 @@
 
 namespace silt::rados {
 
-// Sends every stored byte of the version rec describes to sink, in order.
+// Sends every stored byte of version v to sink, in order.
 using ByteSink = std::function<s3::Status(const char* data, size_t n)>;
-using DataSource = std::function<s3::Status(const ObjectRecord& rec, const ByteSink& sink)>;
+using DataSource = std::function<s3::Status(const ObjectInfo& v, const ByteSink& sink)>;
 
 struct ImportStats {
   uint64_t written = 0;    // versions whose data was copied
@@ -35,12 +35,14 @@ struct ImportStats {
   uint64_t bytes = 0;      // data bytes copied
 };
 
-// Makes the versions of bucket/key exactly `versions` (newest first, each with
-// info.bucket/key, version_key and, for multipart objects, parts; layouts ignored), the
-// first one latest. Empty: the key goes. NoSuchBucket; InvalidStorageClass when a
+// Makes the versions of bucket/key exactly `versions` (every version of the key, newest
+// first, as ListObjectVersions gives them, with meta and parts), the first one latest.
+// Empty: the key goes. A real version's vkey is its id; the null version's (its commit
+// time, which a listing does not carry) is rebuilt from its Last-Modified, kept between
+// its neighbours', so the key's versions keep their order. NoSuchBucket; InvalidStorageClass when a
 // version's class is not mapped here; SlowDown when the key changed under it (a gateway
 // serving it meanwhile: migrate into a cluster no client writes yet).
 s3::Status import_key(Backend& b, std::string_view bucket, std::string_view key,
-                      const std::vector<ObjectRecord>& versions, const DataSource& data, ImportStats& stats);
+                      const std::vector<ObjectInfo>& versions, const DataSource& data, ImportStats& stats);
 
 }  // namespace silt::rados

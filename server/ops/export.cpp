@@ -6,8 +6,7 @@
 
 #include "auth/user_backing.h"
 #include "auth/user_store.h"
-#include "index/keys.h"
-#include "index/object_record.h"
+#include "common/object_json.h"
 
 namespace silt::server {
 
@@ -41,20 +40,6 @@ const char* versioning_name(Versioning v) {
 s3::Status need_bucket(const AdminCall& c) {
   if (c.bucket.empty()) return s3::Error(s3::Code::InvalidArgument, "export needs ?bucket=NAME");
   return {};
-}
-
-// The vkey of a version as the listing gave it. A real version's id is its vkey; the null
-// version's vkey is its commit time with a zero tail, which the listing does not carry:
-// it is rebuilt from its mtime, kept strictly older than the key's newer version listed
-// just before it (`newer`, "" when none), so the key's versions keep their order.
-std::string version_key_of(const ObjectInfo& v, const std::string& newer) {
-  if (v.version_id != "null") return v.version_id;
-  uint64_t t = static_cast<uint64_t>(v.mtime_ms) * 1000 + 999;
-  if (!newer.empty()) {
-    const uint64_t limit = keys::version_key_time(newer);
-    if (limit > 0 && t >= limit) t = limit - 1;
-  }
-  return keys::make_version_key(t, true);
 }
 
 }  // namespace
@@ -99,32 +84,14 @@ s3::Result<Response> admin_export_versions(const AdminCall& c) {
   auto page = c.svc.objects.list_object_versions(c.bucket, p);
   if (!page) return page.error();
   nlohmann::json versions = nlohmann::json::array();
-  // The page may start inside a key: the caller passes the vkey of the version before.
-  std::string newer_key = p.key_marker, newer = query_value(c, "newer-version-key");
   for (auto& v : page->versions) {
-    if (v.key != newer_key) newer.clear();
-    ObjectRecord rec;
-    // The record codec wants a layout a reader could follow; this one names no data (the
-    // importer writes its own): one "shard", data id "export".
-    const bool multipart = !v.parts.empty() && !v.delete_marker;
-    rec.layout = ObjectLayout{1, 0, 1, multipart ? "" : "export", {0}, "", "", 0};
-    if (multipart)
-      for (const auto& p : v.parts) rec.parts.push_back({p.number, p.size, p.etag, "export", {}, p.checksums, 0});
-    else if (!v.delete_marker)
-      rec.parts.push_back({1, v.size, v.etag, "export", {}, {}, 0});
-    rec.version_key = version_key_of(v, newer);
-    rec.upload_id = v.upload_id;
-    rec.info = std::move(v);
-    rec.info.bucket = c.bucket;
-    newer_key = rec.info.key;
-    newer = rec.version_key;
-    versions.push_back(encode_object_record(rec));
+    v.bucket = c.bucket;
+    versions.push_back(info_to_json(v));
   }
   return json_response({{"versions", std::move(versions)},
                         {"truncated", page->truncated},
                         {"next_key_marker", page->next_key_marker},
-                        {"next_version_id_marker", page->next_version_id_marker},
-                        {"newer_version_key", newer}});
+                        {"next_version_id_marker", page->next_version_id_marker}});
 }
 
 s3::Result<Response> admin_export_data(const AdminCall& c) {

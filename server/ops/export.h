@@ -23,9 +23,9 @@ inline constexpr const char* kExportedConfigs[] = {
 // document}}], "users": [the stored users as users.json has them, secrets included]}.
 s3::Result<Response> admin_export_buckets(const AdminCall& c);
 // GET export/versions?bucket=B[&key-marker=K&version-id-marker=V]: at most 1000 versions
-// of B in ListObjectVersions order, each its whole record (index/object_record.h's JSON:
-// metadata, tags, ACL, class, checksums, lock, parts, version key), with the markers of
-// the next page. NoSuchBucket.
+// of B in ListObjectVersions order, each whole (common/object_json.h's info_to_json:
+// metadata, tags, ACL, class, checksums, lock, encryption, parts), with the markers of the
+// next page. NoSuchBucket.
 s3::Result<Response> admin_export_versions(const AdminCall& c);
 // GET export/data?bucket=B&key=K&version-id=V[&offset=O&length=L]: L bytes (at most
 // 16 MiB, the default) from offset O of that version as the storage keeps them (ciphertext for encrypted
