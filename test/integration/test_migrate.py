@@ -14,6 +14,7 @@ import subprocess
 import boto3
 import pytest
 
+import s3raw
 import test_s3a_patterns
 from ceph_cluster import ceph_cluster  # noqa: F401  (the fixture, by name)
 from rados_reuse import borrow
@@ -349,6 +350,33 @@ def test_final_pass_under_freeze_copies_changes_and_verifies(world, tmp_path):
     # Unfrozen: the old server writes again.
     assert old.request("PUT", "mig-plain", "after-unfreeze", body=b"x").status == 200
     s3.abort_multipart_upload(Bucket="mig-plain", Key="frozen-upload", UploadId=up["UploadId"])
+
+
+def test_export_and_freeze_are_root_only_and_bounded(world):
+    old = world["old"]
+    for method, call in (("GET", "export/buckets"), ("GET", "export/versions?bucket=mig-plain"),
+                         ("PUT", "freeze"), ("DELETE", "freeze")):
+        path, _, query = call.partition("?")
+        params = [tuple(q.split("=")) for q in query.split("&")] if query else []
+        signer = s3raw.Signer(USER, USER_SECRET, old.region, old.host)
+        target = "/_silt/admin/v1/" + path
+        h = signer.sign(method, target, params, {}, s3raw.EMPTY_SHA256)
+        if method in ("PUT", "POST"):
+            h["Content-Length"] = "0"
+        conn = old.raw()
+        try:
+            r = conn.request(method, target + ("?" + s3raw.encode_query(params) if params else ""), h, b"")
+        finally:
+            conn.close()
+        assert r.status == 403 and b"<Code>AccessDenied</Code>" in r.body, (call, r.status, r.body)
+    # A data window past 16 MiB is refused, not served.
+    r = old.request("GET", "_silt", "admin/v1/export/data",
+                    params=[("bucket", "mig-plain"), ("key", "d0/k00007"), ("version-id", "null"),
+                            ("length", str((16 << 20) + 1))])
+    assert r.status == 400 and b"<Code>InvalidArgument</Code>" in r.body, r.body
+    status, body = admin_call(old, "GET", "freeze")
+    assert status == 200 and json.loads(body)["frozen"] is False
+    assert old.request("PUT", "mig-plain", "still-writable", body=b"x").status == 200
 
 
 def test_verify_reports_a_difference(world):
