@@ -128,18 +128,41 @@ class Migration {
     return j;
   }
 
+  // The cluster's users become the source's: a user removed there (or given another secret)
+  // since the last pass must not keep signing on the gateways.
   void users(const Json& list) {
     rados::Backend& b = layer_.backend();
     auto stored = rados::load_users(b.index);
     if (!stored) throw Failure{"cluster users: " + stored.error().message};
-    std::set<std::string> have(stored->begin(), stored->end());
+    std::vector<auth::Credential> wanted;
+    std::set<std::string> want_values;
     for (const auto& u : list) {
       auto c = auth::decode_user(u.dump(), "exported user");
       if (!c) throw Failure{c.error().message};
-      const std::string value = auth::encode_user(*c);
+      want_values.insert(auth::encode_user(*c));
+      wanted.push_back(std::move(*c));
+    }
+    auto canonical_id_of = [](const std::string& value) {
+      auto c = auth::decode_user(value, "cluster user");
+      return c ? c->canonical_id : std::string();
+    };
+    std::set<std::string> have;
+    for (const auto& value : *stored) {
+      if (want_values.count(value)) {
+        have.insert(value);
+        continue;
+      }
+      auto c = auth::decode_user(value, "cluster user");
+      if (!c) throw Failure{c.error().message};
+      if (auto s = rados::erase_user(b.index, c->access_key, canonical_id_of); !s)
+        throw Failure{"user " + c->access_key + ": " + s.error().message};
+      ++users_removed_;
+    }
+    for (const auto& c : wanted) {
+      const std::string value = auth::encode_user(c);
       if (have.count(value)) continue;
-      if (auto s = rados::insert_user(b.index, c->access_key, c->canonical_id, value); !s)
-        throw Failure{"user " + c->access_key + ": " + s.error().message +
+      if (auto s = rados::insert_user(b.index, c.access_key, c.canonical_id, value); !s)
+        throw Failure{"user " + c.access_key + ": " + s.error().message +
                       " (a different user with that key or canonical id is in the cluster already)"};
       ++users_;
     }
@@ -332,12 +355,12 @@ class Migration {
   // A new pass: counts from zero; skip: leave out keys whose export the last pass imported.
   void start_pass(bool skip) {
     skip_unchanged_ = skip;
-    users_ = buckets_ = documents_ = 0;
+    users_ = users_removed_ = buckets_ = documents_ = 0;
     written_ = rewritten_ = same_ = removed_ = 0;
   }
 
   void summary(double secs) const {
-    std::printf("  users            %llu added\n", ull(users_));
+    std::printf("  users            %llu added, %llu removed\n", ull(users_), ull(users_removed_));
     std::printf("  buckets          %llu created, %llu documents written\n", ull(buckets_), ull(documents_));
     std::printf("  versions         %llu copied, %llu records updated, %llu already there, %llu removed\n",
                 ull(written_.load()), ull(rewritten_.load()), ull(same_.load()), ull(removed_.load()));
@@ -351,7 +374,7 @@ class Migration {
   // SHA-256 of each key's exported records ("<bucket>\0<key>") as this run imported them.
   std::unordered_map<std::string, std::string> digests_;
   bool skip_unchanged_ = false;
-  uint64_t users_ = 0, buckets_ = 0, documents_ = 0;
+  uint64_t users_ = 0, users_removed_ = 0, buckets_ = 0, documents_ = 0;
   std::atomic<uint64_t> written_{0}, rewritten_{0}, same_{0}, removed_{0};  // added to by the import threads
 };
 

@@ -141,7 +141,7 @@ def all_versions(s3, bucket):
 
 def test_migration_reports_what_it_copied(world):
     out = world["run"].stdout
-    assert "users            1 added" in out, out
+    assert "users            1 added, 0 removed" in out, out
     assert "buckets          3 created" in out, out
     assert " 0 removed" in out, out
 
@@ -310,6 +310,8 @@ def test_final_pass_under_freeze_copies_changes_and_verifies(world, tmp_path):
     s3.delete_object(Bucket="mig-plain", Key="d1/k00001")
     s3.put_object(Bucket="mig-plain", Key="after-state", Body=b"late")
     s3.put_bucket_tagging(Bucket=POLICY_BUCKET, Tagging={"TagSet": [{"Key": "cost", "Value": "changed"}]})
+    r = old.admin("user", "add", "late-user", "--secret-stdin", input="late-user-secret-0123\n")
+    assert r.returncode == 0, r.stderr
     up = s3.create_multipart_upload(Bucket="mig-plain", Key="frozen-upload")
 
     run = migrate(old, world["config"], "--final", "--online-passes", "0", "--state", str(state),
@@ -319,6 +321,7 @@ def test_final_pass_under_freeze_copies_changes_and_verifies(world, tmp_path):
         out = run.stdout
         assert "froze " in out and "result           identical" in out and "freeze window" in out, out
         assert "versions         1 copied, 1 records updated" in out and " 1 removed" in out, out
+        assert "users            1 added, 0 removed" in out, out
         # Frozen: every kind of write is refused with SlowDown, reads are served.
         assert_slow_down(old.request("PUT", "mig-plain", "frozen-put", body=b"x"))
         assert_slow_down(old.request("PUT", "mig-plain", "frozen-upload", body=b"p" * 100,
@@ -347,6 +350,19 @@ def test_final_pass_under_freeze_copies_changes_and_verifies(world, tmp_path):
         assert c.get_object(Bucket="mig-plain", Key="new/039")["ContentLength"] == 139
         assert raw_document(g, POLICY_BUCKET, "cors")[0] == 404
         assert c.get_object(Bucket="mig-plain", Key="after-state")["Body"].read() == b"late"
+    # A user removed from the old server after the final pass loses the gateways too at the
+    # next run (here: --verify-only copies nothing, so a plain run).
+    late = boto3.session.Session().client(
+        "s3", endpoint_url=gw.endpoint, aws_access_key_id="late-user",
+        aws_secret_access_key="late-user-secret-0123", region_name=gw.region, config=gw.boto3().meta.config)
+    late.list_buckets()
+    r = old.admin("user", "remove", "late-user")
+    assert r.returncode == 0, r.stderr
+    run = migrate(old, world["config"])
+    assert run.returncode == 0 and "users            0 added, 1 removed" in run.stdout, run.stdout + run.stderr
+    with pytest.raises(Exception) as e:
+        late.list_buckets()
+    assert e.value.response["Error"]["Code"] == "InvalidAccessKeyId"
     # Unfrozen: the old server writes again.
     assert old.request("PUT", "mig-plain", "after-unfreeze", body=b"x").status == 200
     s3.abort_multipart_upload(Bucket="mig-plain", Key="frozen-upload", UploadId=up["UploadId"])
