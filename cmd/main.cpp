@@ -15,6 +15,7 @@
 #include "cmd/admin_cli.h"
 #include "cmd/bootstrap_buckets.h"
 #include "cmd/config_file.h"
+#include "cmd/migrate.h"
 #include "cmd/rados_init.h"
 #include "cmd/rados_users.h"
 #include "cmd/rebuild_index.h"
@@ -591,6 +592,9 @@ int main(int argc, char** argv) {
   silt::admin::add_admin_commands(app);  // runs from its callbacks while parsing
   silt::add_rebuild_index_command(*app.get_subcommand("admin"));
   silt::add_rados_init_command(*app.get_subcommand("admin"));
+#ifdef SILT_HAVE_RADOS
+  silt::add_migrate_command(*app.get_subcommand("admin"));
+#endif
 
   // MinIO's image runs `minio ARGS`, so compose files may say `command: minio server /data`.
   std::vector<char*> args(argv, argv + argc);

@@ -323,6 +323,9 @@ awaitable<Response> Session::dispatch(Parser& parser, const std::string& request
     if (auto st = co_await authorize(svc, id, req, *ep); !st) co_return fail(st.error());
   }
 
+  // A frozen server (a migration's last pass) refuses writes, admitted ones count until done.
+  auto pass = svc.freeze->admit(hdr.method());
+  if (!pass) co_return fail(pass.error());
   BodyReader body(raw, req, id);
   if (auto st = body.prepare(); !st) co_return fail(st.error());
   // Only now, with the request admitted, does the client get to send its body.

@@ -1,6 +1,7 @@
 #include "server/ops/admin.h"
 
 #include <charconv>
+#include <chrono>
 
 #include "lifecycle/usage.h"
 #include "lifecycle/worker.h"
@@ -66,6 +67,8 @@ s3::Status AdminCall::expect(std::string_view m) const {
 }
 
 s3::Result<Response> admin_users(const AdminCall& c) {
+  if (c.method != "GET")
+    if (auto s = c.svc.freeze->admit_user_change(); !s) return s.error();
   return handle_admin_users(c.method, c.query, c.body, c.svc);
 }
 
@@ -135,6 +138,21 @@ s3::Result<Response> admin_heal_status(const AdminCall& c) {
   if (auto s = healer_running(c); !s) return s.error();
   if (auto s = c.expect("GET"); !s) return s.error();
   return json_response(heal_status_json(c.svc.maintenance->heal_status()));
+}
+
+s3::Result<Response> admin_freeze(const AdminCall& c) {
+  WriteFreeze& f = *c.svc.freeze;
+  if (c.method == "PUT") {
+    // Writes admitted before the freeze may still be committing: wait for them, a while.
+    const uint64_t left = f.freeze(std::chrono::seconds(30));
+    return json_response({{"frozen", true}, {"since_ms", f.frozen_since_ms()}, {"in_flight", left}});
+  }
+  if (c.method == "DELETE")
+    f.unfreeze();
+  else if (auto s = c.expect("GET"); !s)
+    return s.error();
+  return json_response(
+      {{"frozen", f.frozen_since_ms() != 0}, {"since_ms", f.frozen_since_ms()}, {"in_flight", f.in_flight()}});
 }
 
 s3::Result<Response> admin_unknown(const AdminCall& c) {

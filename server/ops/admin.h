@@ -40,6 +40,9 @@ s3::Result<Response> admin_lifecycle_simulate(const AdminCall& c);
 s3::Result<Response> admin_status(const AdminCall& c);
 s3::Result<Response> admin_heal_run(const AdminCall& c);
 s3::Result<Response> admin_heal_status(const AdminCall& c);
+// GET/PUT/DELETE freeze: the write freeze's state / freeze (waiting up to 30 s for the
+// writes admitted before) / unfreeze (server/ops/freeze.h). {"frozen", "since_ms", "in_flight"}.
+s3::Result<Response> admin_freeze(const AdminCall& c);
 s3::Result<Response> admin_unknown(const AdminCall& c);
 
 // Runs call for (method, target). Blocking.

@@ -11,6 +11,7 @@
 #include "object/object_layer.h"
 #include "server/http/buffer_pool.h"
 #include "server/http/config.h"
+#include "server/ops/freeze.h"
 #include "server/s3/body_reader.h"
 #include "server/s3/bucket_access.h"
 #include "server/s3/response.h"
@@ -52,6 +53,8 @@ struct Services {
   std::shared_ptr<const crypto::ServerKeys> keys = std::make_shared<crypto::ServerKeys>();
   // Runs PUT commits, which mostly wait for the group commit; null: they run on blocking.
   boost::asio::thread_pool* commits = nullptr;
+  // Writes refused while a migration's last pass runs (server/ops/freeze.h).
+  std::shared_ptr<WriteFreeze> freeze = std::make_shared<WriteFreeze>();
   boost::asio::thread_pool& commit_pool() { return commits ? *commits : blocking; }
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "server/ops/console.h"
+#include "server/ops/export.h"
 #include "server/ops/health.h"
 #include "server/ops/metrics_endpoint.h"
 #include "server/s3/handlers/handlers.h"
@@ -92,6 +93,14 @@ constexpr Row kRows[] = {
     {Place::Path, kAnyMethod, "/_silt/admin/v1/heal/run", {"AdminHealRun", Auth::AdminSigned, kNone, admin_heal_run}},
     {Place::Path, kAnyMethod, "/_silt/admin/v1/heal/status",
      {"AdminHealStatus", Auth::AdminSigned, kNone, admin_heal_status}},
+    // `silt admin migrate`'s reads (server/ops/export.h) and its write freeze.
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/export/buckets",
+     {"AdminExportBuckets", Auth::AdminSigned, kNone, admin_export_buckets}},
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/export/versions",
+     {"AdminExportVersions", Auth::AdminSigned, kNone, admin_export_versions}},
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/export/data",
+     {"AdminExportData", Auth::AdminSigned, kNone, admin_export_data}},
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/freeze", {"AdminFreeze", Auth::AdminSigned, kNone, admin_freeze}},
     {Place::PathPrefix, kAnyMethod, "/_silt/admin/", {"Admin", Auth::AdminSigned, kNone, admin_unknown}},
 
     // A browser's CORS preflight carries no credentials: the bucket's CORS rules decide.

@@ -47,6 +47,10 @@ const std::vector<Sample>& samples() {
       {verb::get, "/_silt/admin/v1/status", "AdminStatus", kNoIamAction},
       {verb::post, "/_silt/admin/v1/heal/run?bucket=b", "AdminHealRun", kNoIamAction},
       {verb::get, "/_silt/admin/v1/heal/status", "AdminHealStatus", kNoIamAction},
+      {verb::get, "/_silt/admin/v1/export/buckets", "AdminExportBuckets", kNoIamAction},
+      {verb::get, "/_silt/admin/v1/export/versions?bucket=b", "AdminExportVersions", kNoIamAction},
+      {verb::get, "/_silt/admin/v1/export/data?bucket=b&key=k&version-id=null", "AdminExportData", kNoIamAction},
+      {verb::put, "/_silt/admin/v1/freeze", "AdminFreeze", kNoIamAction},
       {verb::get, "/_silt/admin/v2/usage", "Admin", kNoIamAction},
       {verb::get, "/_silt/admin/v1/nonesuch", "Admin", kNoIamAction},
 
