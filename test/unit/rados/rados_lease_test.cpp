@@ -3,8 +3,10 @@
 // status reads from any gateway.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <list>
 #include <thread>
 
+#include "rados/buckets.h"
 #include "rados/lease.h"
 #include "rados_env.h"
 
@@ -129,4 +131,37 @@ TEST_CASE("rados lease: a released lease keeps its cursor; DeleteBucket removes 
   REQUIRE(env.layer->delete_bucket("b").ok());
   CHECK(!(*lb)->save("k8", 8));  // the lease object is gone
   CHECK(a.take("b", "gw-a", 5000, nullptr).error().code == s3::Code::NoSuchBucket);
+}
+
+TEST_CASE("rados lease: the cursor write itself is fenced by assert_locked", "[rados][lease]") {
+  // Within half its duration a holder does not renew, so only the op's assert_locked can
+  // refuse its write once the lock was broken and taken by another gateway.
+  RadosEnv env;
+  auto other = open_rados_object_layer(env.cfg);
+  REQUIRE(other.ok());
+  REQUIRE(env.layer->make_bucket("b").ok());
+  auto la = env.layer->bucket_leases()->take("b", "gw-a", 60000, nullptr);
+  REQUIRE(la.ok());
+  REQUIRE(*la);
+  REQUIRE((*la)->save("k1", 1));
+  auto stored = rados::read_bucket(env.backend(), "b");
+  REQUIRE(stored.ok());
+  const std::string oid = rados::lease_oid(stored->record.id);
+  int exclusive = 0;
+  std::string tag;
+  std::list<librados::locker_t> lockers;
+  REQUIRE(env.backend().index.list_lockers(oid, rados::kLeaseLock, &exclusive, &tag, &lockers) == 1);
+  REQUIRE(env.backend().index.break_lock(oid, rados::kLeaseLock, lockers.front().client, lockers.front().cookie) == 0);
+  auto lb = (*other)->bucket_leases()->take("b", "gw-b", 60000, nullptr);
+  REQUIRE(lb.ok());
+  REQUIRE(*lb);
+  CHECK((*lb)->taken().cursor == "k1");
+  CHECK(!(*la)->save("k9", 9));
+  auto s = env.layer->bucket_leases()->read("b");
+  REQUIRE(s.ok());
+  CHECK(s->cursor == "k1");
+  CHECK(s->holder == "gw-b");
+  (*la)->finish();  // lost: neither clears the cursor nor unlocks the successor
+  CHECK(env.layer->bucket_leases()->read("b")->holder == "gw-b");
+  CHECK(env.layer->bucket_leases()->read("b")->cursor == "k1");
 }
