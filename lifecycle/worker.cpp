@@ -117,6 +117,8 @@ PassStats Worker::execute(uint64_t id, const std::string& bucket, const std::set
   PassStats p;
   p.id = id;
   p.bucket = bucket;
+  // A retry names its buckets (never a comma in a bucket name), so it is no full pass.
+  for (const auto& b : only) p.bucket += (p.bucket.empty() ? "" : ",") + b;
   {
     std::lock_guard lock(mu_);
     p.objects_total = last_full_scan_;

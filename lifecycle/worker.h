@@ -35,7 +35,7 @@ struct WorkerOptions {
 
 struct PassStats {
   uint64_t id = 0;
-  std::string bucket;  // empty: every bucket
+  std::string bucket;  // empty: every bucket; a retry of buckets held elsewhere: "b1,b2"
   int64_t started_ms = 0;
   int64_t finished_ms = 0;  // 0 while running
   uint64_t objects_scanned = 0;
