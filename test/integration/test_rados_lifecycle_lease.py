@@ -264,3 +264,23 @@ def test_kill_9_of_the_lease_holder_mid_pass(ceph_cluster, tmp_path):  # noqa: F
             run_a.wait()
         pools.close()
         stop_all([a, b])
+
+
+def test_lease_options_refused(tmp_path):
+    """The lease options' bounds: a lease under 2 s (renewed at half, a busy gateway would lose
+    it between checks), a page of 0 or more than 1000 versions, a gateway id with a space: silt
+    refuses to start, names the option and serves nothing."""
+    from silt_server import silt_binary
+    base = {"pools": [{"name": "p", "drives": [str(tmp_path / f"d{i}") for i in range(3)], "parity": 1}],
+            "index": str(tmp_path / "index"), "storage_classes": {"STANDARD": "p"}}
+    cases = [({"lifecycle": {"lease_seconds": 1}}, [], "lifecycle.lease_seconds must be at least 2"),
+             ({"lifecycle": {"page_versions": 0}}, [], "lifecycle.page_versions must be 1 to 1000"),
+             ({"lifecycle": {"page_versions": 1001}}, [], "lifecycle.page_versions must be 1 to 1000"),
+             ({}, ["--lifecycle-lease-seconds", "1"], "--lifecycle-lease-seconds"),
+             ({}, ["--gateway-id", "gw a"], "--gateway-id")]
+    for i, (extra, flags, want) in enumerate(cases):
+        cfg = tmp_path / f"c{i}.json"
+        cfg.write_text(json.dumps({**base, **extra}))
+        r = subprocess.run([str(silt_binary()), "server", "--config", str(cfg), "--address", "127.0.0.1:0", *flags],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0 and want in r.stderr, (extra, flags, r.returncode, r.stderr)
