@@ -153,7 +153,7 @@ def test_three_gateways_act_once_under_the_lease(ceph_cluster, tmp_path):  # noq
     (the index, the pools, the sum of the gateways' totals), and all three show one holder while
     the pass runs and none after."""
     namespace = "lclease-" + os.urandom(6).hex()
-    cfg = config(tmp_path / "silt.json", ceph_cluster.conf, namespace, objects_per_second=60)
+    cfg = config(tmp_path / "silt.json", ceph_cluster.conf, namespace, objects_per_second=30)
     gws = [start_gateway(tmp_path / f"gw{i}", cfg) for i in range(3)]
     pools = Pools(ceph_cluster.conf, namespace)
     try:
@@ -163,7 +163,7 @@ def test_three_gateways_act_once_under_the_lease(ceph_cluster, tmp_path):  # noq
 
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             runs = [pool.submit(gw.admin, "--json", "lifecycle", "run", "--bucket", bucket) for gw in gws]
-            # While it runs (130 versions at 60/s), every gateway names the same holder.
+            # While it runs (130 versions at 30/s), every gateway names the same holder.
             holders = wait_for("one holder named by all three gateways", lambda: (
                 lambda h: h if len(h) == 1 and None not in h else None)(
                 {bucket_status(gw, bucket)["holder"] for gw in gws}), timeout=30, interval=0.05)
