@@ -357,6 +357,17 @@ std::string render_lifecycle_status(const Json& status) {
   }
   out += "\n";
   out += t.rows() == 0 ? "no bucket has a lifecycle configuration\n" : t.render();
+
+  // Who works on which bucket (on a cluster, the same from every gateway): only when
+  // some bucket's lease is held, so a single node's status reads as it always did.
+  Table leases({{"BUCKET"}, {"HOLDER"}, {"LEASE EXPIRES"}, {"PASS SCANNED", Align::Right}});
+  for (const Json& b : array_field(status, "buckets")) {
+    std::string holder = json_string(b, "holder");
+    if (holder.empty()) continue;
+    leases.add_row({json_string(b, "bucket"), holder, timestamp(json_u64(b, "lease_expires_ms")),
+                    human_count(json_u64(b, "scanned"))});
+  }
+  if (leases.rows() > 0) out += "\n" + leases.render();
   return out;
 }
 

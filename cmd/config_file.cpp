@@ -115,12 +115,18 @@ s3::Result<FileConfig> load_config_file(const std::string& path) {
       out.lifecycle.interval_ms = static_cast<int64_t>(l.value("interval_seconds", 3600.0) * 1000);
       out.lifecycle.objects_per_second = l.value("objects_per_second", out.lifecycle.objects_per_second);
       out.lifecycle.bytes_per_second = l.value("bytes_per_second", out.lifecycle.bytes_per_second);
+      out.lifecycle.lease_ms = static_cast<int64_t>(l.value("lease_seconds", 90.0) * 1000);
+      out.lifecycle.page_versions = l.value("page_versions", out.lifecycle.page_versions);
     }
   } catch (const json::exception& e) {
     return fail(e.what());
   }
   if (out.erasure.pools.empty() && out.rados.pools.empty()) return fail("no pools");
   if (out.lifecycle.day_ms <= 0) return fail("lifecycle.day_seconds must be positive");
+  // Renewed at half the duration: under 2 s a busy gateway would lose it between checks.
+  if (out.lifecycle.lease_ms < 2000) return fail("lifecycle.lease_seconds must be at least 2");
+  if (out.lifecycle.page_versions < 1 || out.lifecycle.page_versions > 1000)
+    return fail("lifecycle.page_versions must be 1 to 1000");
   return out;
 }
 

@@ -2,6 +2,7 @@
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -70,6 +71,8 @@ struct ServerOptions {
   std::string users_file;                 // empty: users.json beside the index directory
   double lifecycle_day_seconds = 0;       // 0: from the config file, else a real day
   double lifecycle_interval = -1;         // seconds; < 0: from the config file, else an hour
+  double lifecycle_lease = 0;             // seconds; 0: from the config file, else 90
+  std::string gateway_id;                 // empty: <host name>:<port>
   double scrub_interval = 7 * 24 * 3600;  // seconds between scrub passes; 0: never
   double scrub_rate = 32;                 // MiB/s a scrub reads; 0: unlimited
   double drive_check_interval = 10;       // seconds
@@ -86,6 +89,13 @@ struct ServerOptions {
   std::string sse_master_key_file;  // empty: SILT_SSE_MASTER_KEY, else no SSE-S3
   std::string sse_keyring_file;     // empty: no SSE-KMS
 };
+
+// This machine's name, the first part of a gateway's default id in lifecycle leases.
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "silt";
+  return buf;
+}
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -346,6 +356,8 @@ int run_server(ServerOptions o) {
   }
   if (o.lifecycle_day_seconds > 0) fc.lifecycle.day_ms = static_cast<int64_t>(o.lifecycle_day_seconds * 1000);
   if (o.lifecycle_interval >= 0) fc.lifecycle.interval_ms = static_cast<int64_t>(o.lifecycle_interval * 1000);
+  if (o.lifecycle_lease > 0) fc.lifecycle.lease_ms = static_cast<int64_t>(o.lifecycle_lease * 1000);
+  fc.lifecycle.holder = o.gateway_id.empty() ? host_name() + ":" + std::to_string(cfg.port) : o.gateway_id;
   for (const auto& p : ec.pools) {
     if (p.parity < 1 || static_cast<int>(p.drives.size()) <= p.parity) {
       std::cerr << "silt: pool " << p.name << " needs more drives than parity shards (" << p.drives.size()
@@ -512,6 +524,19 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   server->add_option("--lifecycle-interval", o.lifecycle_interval,
                      "Seconds between lifecycle passes (0: only when asked; default 3600)");
+  server
+      ->add_option("--lifecycle-lease-seconds", o.lifecycle_lease,
+                   "A bucket's lifecycle lease, renewed at half of it (default 90; docs/cluster.md)")
+      ->check(CLI::Range(2.0, 86400.0));
+  server
+      ->add_option("--gateway-id", o.gateway_id,
+                   "This gateway's name in lifecycle leases and status (default <host name>:<port>)")
+      ->check([](const std::string& v) {
+        if (v.empty() || v.size() > 128) return std::string("1 to 128 characters");
+        for (unsigned char c : v)
+          if (c < 0x21 || c > 0x7e) return std::string("printable ASCII without spaces");
+        return std::string();
+      });
   auto* parity = server->add_option("--parity", o.parity, "Parity shards per stripe")->check(CLI::Range(1, 16));
   server->add_option("--address", o.address,
                      "HOST:PORT to listen on (:PORT: every interface; default $SILT_ADDRESS, else 127.0.0.1:9000)");

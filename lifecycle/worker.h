@@ -1,18 +1,22 @@
 // The lifecycle worker: on an interval (or when asked), walks every bucket that
 // has a lifecycle configuration through the index, and expires, deletes and
 // transitions versions as the rules say, rate-limited in objects/s and bytes/s.
-// Each bucket's progress is persisted (a cursor in the index), so a pass cut
-// short by a restart resumes where it stopped.
+// A bucket is processed only under its lease (object/bucket_lease.h): on a cluster
+// one gateway at a time works on it, the others skip it and look again when its
+// lease would expire. Each bucket's progress is kept with its lease (a cursor), so
+// a pass cut short by a restart, or by its gateway's death, resumes where it stopped.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "lifecycle/evaluate.h"
+#include "object/bucket_lease.h"
 #include "object/object_layer.h"
 #include "util/pass_scheduler.h"
 #include "util/rate_limiter.h"
@@ -24,11 +28,14 @@ struct WorkerOptions {
   int64_t interval_ms = 3600000;                // between automatic passes; 0: only when asked
   double objects_per_second = 500;              // versions examined; <= 0: unlimited
   double bytes_per_second = 256.0 * (1 << 20);  // bytes re-encoded by transitions; <= 0: unlimited
+  int64_t lease_ms = 90000;                     // a bucket's lease; renewed at half of it
+  std::string holder = "silt";                  // this gateway's id in the leases (--gateway-id)
+  int page_versions = 1000;                     // versions per listing page; the cursor is saved after each
 };
 
 struct PassStats {
   uint64_t id = 0;
-  std::string bucket;  // empty: every bucket
+  std::string bucket;  // empty: every bucket; a retry of buckets held elsewhere: "b1,b2"
   int64_t started_ms = 0;
   int64_t finished_ms = 0;  // 0 while running
   uint64_t objects_scanned = 0;
@@ -39,6 +46,7 @@ struct PassStats {
   uint64_t aborted_uploads = 0;
   uint64_t errors = 0;
   std::string last_error;
+  uint64_t buckets_held = 0;  // skipped: another gateway held their lease
 };
 
 struct RuleStats {
@@ -55,7 +63,7 @@ struct RuleStatus {
 
 struct BucketStatus {
   std::string bucket;
-  std::string cursor;  // key an unfinished pass resumes after; empty: none
+  LeaseState lease;  // as stored (in the cluster on RADOS): holder, expiry, cursor, scanned
   std::vector<RuleStatus> rules;
 };
 
@@ -65,9 +73,6 @@ struct WorkerStatus {
   std::optional<PassStats> last;      // the last one that ended
   std::vector<BucketStatus> buckets;  // those with a lifecycle configuration, rules as stored
 };
-
-// Name of the per-bucket config document holding the cursor of an unfinished pass.
-inline constexpr const char* kCursorDoc = "silt.lifecycle.cursor";
 
 class Worker {
  public:
@@ -93,25 +98,32 @@ class Worker {
   using Clock = PassScheduler::Clock;
   // One wake-up of the thread (PassScheduler::Step): the pass asked for, else one due.
   std::optional<Clock::time_point> step(std::optional<PassRequest> asked);
-  PassStats execute(uint64_t id, const std::string& bucket);
+  // only: when not empty, a retry over just these buckets, each resumed only if its
+  // lease is free and names an unfinished pass.
+  PassStats execute(uint64_t id, const std::string& bucket, const std::set<std::string>& only = {});
   void record(const PassStats& pass);  // a finished pass becomes the last one
-  void run_bucket(const std::string& bucket, PassStats& pass);
-  void act(const std::string& bucket, const ObjectInfo& v, const Action& a, PassStats& pass);
+  void run_bucket(const std::string& bucket, PassStats& pass, bool resume_only);
+  // Another holder has bucket's lease: look again when it would expire, in case it died.
+  void retry_later(const std::string& bucket, const LeaseState& held);
+  void act(const std::string& bucket, const ObjectInfo& v, const Action& a, PassStats& pass, BucketLease& lease);
   void abort_uploads(const std::string& bucket, const Configuration& config, int64_t now, PassStats& pass);
   void note_error(PassStats& pass, const std::string& what);
 
   ObjectLayer& objects_;
   WorkerOptions opt_;
+  std::unique_ptr<BucketLeases> local_leases_;  // when the layer has none: granted here
+  BucketLeases& leases_;
   RateLimiter objects_rate_;
   RateLimiter bytes_rate_;
   PassTrack<PassStats> passes_;
   // The step's timer; only the thread touches them.
   bool planned_ = false;                        // the first step looked for a pass to resume
   std::optional<Clock::time_point> next_auto_;  // nullopt: only when asked
+  std::optional<Clock::time_point> retry_at_;   // when a lease held elsewhere would expire
+  std::set<std::string> retry_buckets_;         // those buckets
 
-  std::mutex mu_;  // guards the three below
+  std::mutex mu_;  // guards the two below
   uint64_t last_full_scan_ = 0;
-  std::map<std::string, std::string> cursors_;                          // bucket -> key of the running pass
   std::map<std::string, std::map<std::string, RuleStats>> rule_stats_;  // bucket -> rule id -> totals
   PassScheduler scheduler_;  // last: its thread stops before the members above go
 };

@@ -18,6 +18,8 @@
 
 namespace silt {
 
+class BucketLeases;  // object/bucket_lease.h
+
 // Streams one new object's bytes to the drives. Nothing is visible until commit();
 // destroying an uncommitted writer removes everything it wrote.
 class ObjectWriter {
@@ -216,6 +218,11 @@ class ObjectLayer {
   // Frees every part. NoSuchUpload.
   virtual s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) = 0;
   virtual s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) = 0;
+
+  // Where the buckets' lifecycle leases live when several processes serve this backend
+  // (object/bucket_lease.h), owned by the layer. nullptr: this process alone serves the
+  // data, and the lifecycle worker grants leases itself (object/local_lease.h).
+  virtual BucketLeases* bucket_leases() { return nullptr; }
 };
 
 }  // namespace silt

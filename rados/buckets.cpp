@@ -7,6 +7,7 @@
 #include <set>
 
 #include "rados/gc.h"
+#include "rados/lease.h"
 #include "rados/split.h"
 #include "rados/uploads.h"
 #include "rados/versioning.h"
@@ -240,6 +241,9 @@ s3::Status delete_bucket(Backend& b, std::string_view name) {
     }
     if (r = b.index.remove(map_oid(cur->record.id)); r < 0 && r != -ENOENT)
       return rados_error("remove shard map of bucket", name, r);
+    // Its lifecycle lease (a worker holding it loses it at its next write).
+    if (r = b.index.remove(lease_oid(cur->record.id)); r < 0 && r != -ENOENT)
+      return rados_error("remove lifecycle lease of bucket", name, r);
     return {};
   }
   return contention("DeleteBucket");

@@ -21,6 +21,7 @@
 
 #include "object/object_layer.h"
 #include "rados/backend.h"
+#include "rados/lease.h"
 #include "rados/root_cache.h"
 #include "rados/stat_handoff.h"
 
@@ -83,6 +84,8 @@ class RadosObjectLayer final : public ObjectLayer {
                                          const CompleteClaims& claims = {}) override;
   s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
   s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) override;
+  // In the cluster, shared by every gateway (rados/lease.h).
+  BucketLeases* bucket_leases() override { return &leases_; }
 
   // For tests and tools: the backend's state, and one GC pass now (returns entries done).
   rados::Backend& backend() { return *b_; }
@@ -102,6 +105,7 @@ class RadosObjectLayer final : public ObjectLayer {
   std::unique_ptr<rados::Backend> b_;
   std::unique_ptr<rados::RootCache> cache_;  // bucket records and configs (rados/root_cache.h)
   rados::StatHandoff handoff_;               // stat_object's record for open_object
+  rados::RadosBucketLeases leases_{*b_};
   std::mutex gc_mu_;
   std::condition_variable gc_cv_;
   bool stopping_ = false;

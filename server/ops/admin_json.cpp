@@ -46,7 +46,8 @@ json lifecycle_pass_json(const std::optional<lifecycle::PassStats>& p) {
           {"bytes_transitioned", p->bytes_transitioned},
           {"aborted_uploads", p->aborted_uploads},
           {"errors", p->errors},
-          {"last_error", p->last_error}};
+          {"last_error", p->last_error},
+          {"buckets_held", p->buckets_held}};
 }
 
 json classes_json(const std::vector<lifecycle::ClassUsage>& classes) {
@@ -208,7 +209,14 @@ json lifecycle_status_json(const lifecycle::WorkerStatus& status) {
                        {"expired", r.totals.expired},
                        {"transitioned", r.totals.transitioned},
                        {"bytes_transitioned", r.totals.bytes_transitioned}});
-    buckets.push_back({{"bucket", b.bucket}, {"cursor", b.cursor}, {"rules", std::move(rules)}});
+    const LeaseState& l = b.lease;
+    buckets.push_back({{"bucket", b.bucket},
+                       {"holder", l.holder.empty() ? json(nullptr) : json(l.holder)},
+                       {"lease_expires_ms", l.holder.empty() ? json(nullptr) : json(l.expires_ms)},
+                       {"cursor", l.cursor},
+                       {"scanned", l.scanned},
+                       {"pass_started_ms", l.pass_started_ms ? json(l.pass_started_ms) : json(nullptr)},
+                       {"rules", std::move(rules)}});
   }
   return {{"running", status.current.has_value()},
           {"current", lifecycle_pass_json(status.current)},

@@ -321,6 +321,11 @@ function drawLifecycle(lc) {
     }
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: "6", class: "muted" }, "No bucket has lifecycle rules.")));
   fill($("rules").tBodies[0], rows);
+  fill($("lc-leases").tBodies[0], (lc.buckets || []).map((b) =>
+    el("tr", { "data-bucket": b.bucket, "data-holder": b.holder || "" },
+      el("td", {}, b.bucket), el("td", {}, b.holder || "none"),
+      el("td", {}, b.holder ? time(b.lease_expires_ms) : ""), el("td", {}, b.cursor || ""),
+      el("td", {}, b.cursor ? b.scanned : ""))));
   const saved = $("saved-so-far");
   saved.textContent =
     `So far: ${transitioned} versions moved to cheaper classes (${bytes(moved)}), ${expired} expired.`;

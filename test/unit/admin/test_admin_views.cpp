@@ -98,6 +98,25 @@ TEST_CASE("render_lifecycle_status: the running pass, the last one, and per-rule
         "raw     -      -                                             (start)\n");
 }
 
+TEST_CASE("render_lifecycle_status: the gateway holding each bucket's lease") {
+  Json status = Json::parse(R"({
+    "running": false, "current": null, "last": null,
+    "buckets": [
+      {"bucket": "logs", "holder": "gw-b:9000", "lease_expires_ms": 1795321905000, "cursor": "k/0042",
+       "scanned": 1234, "pass_started_ms": 1795321800000, "rules": [
+        {"id": "to-ia", "status": "Enabled", "expired": 0, "transitioned": 0, "bytes_transitioned": 0}]},
+      {"bucket": "raw", "holder": null, "lease_expires_ms": null, "cursor": "", "scanned": 0, "rules": []}
+    ]})");
+  CHECK(render_lifecycle_status(status) ==
+        "idle\n\nno pass has finished yet\n\n"
+        "BUCKET  RULE   STATUS   EXPIRED  TRANSITIONED  BYTES MOVED  CURSOR\n"
+        "logs    to-ia  Enabled        0             0          0 B  k/0042\n"
+        "raw     -      -                                            (start)\n"
+        "\n"
+        "BUCKET  HOLDER     LEASE EXPIRES            PASS SCANNED\n"
+        "logs    gw-b:9000  2026-11-22 04:31:45 UTC         1,234\n");
+}
+
 TEST_CASE("render_lifecycle_status when idle and nothing ever ran") {
   CHECK(render_lifecycle_status(Json::parse(R"({"running": false, "current": null, "last": null, "buckets": []})")) ==
         "idle\n\nno pass has finished yet\n\nno bucket has a lifecycle configuration\n");
