@@ -17,7 +17,8 @@ namespace {
 // the nearer of the last of each, so both bound the op).
 constexpr size_t kWindowDeltas = 1000;
 constexpr size_t kWindowBlocks = 32;
-// Commits to a shard of a packed bucket between two small compactions by this gateway.
+// Commits to a shard of a packed bucket between two small compactions by this gateway (fewer
+// for shards that split sooner: note_packed_commit).
 constexpr uint64_t kCompactEvery = 256;
 constexpr size_t kCompactWindows = 2;
 
@@ -270,8 +271,11 @@ s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windo
 void note_packed_commit(Backend& b, const ShardRef& s, uint64_t commits) {
   {
     std::lock_guard lock(b.split_mu);
+    // A shard that splits sooner (a test's small split_entries) compacts sooner too.
+    const uint64_t every =
+        b.cfg.split_entries ? std::clamp<uint64_t>(b.cfg.split_entries / 16, 16, kCompactEvery) : kCompactEvery;
     uint64_t& n = b.commits_since_compact[s.oid];
-    if ((n += commits) < kCompactEvery) return;
+    if ((n += commits) < every) return;
     n = 0;
   }
   if (auto done = compact_shard(b, s, kCompactWindows); !done)
