@@ -19,8 +19,8 @@ namespace silt {
 inline constexpr char kListingHeaderTag = '\x01';
 // First byte of a value with a header and a binary record (what encode_index_record writes).
 inline constexpr char kBinaryRecordTag = '\x02';
-// First byte of a listing entry: the header alone, no record (the RADOS backend's L
-// entries, rados/list_entries.h, which listing pages read instead of the whole value).
+// First byte of a listing entry: the header alone, no record (what the RADOS backend's
+// listing deltas and blocks hold, rados/list_pack.h, so pages read no records).
 inline constexpr char kListingEntryTag = '\x03';
 
 struct ListingHeader {

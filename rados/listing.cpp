@@ -148,9 +148,10 @@ class PackedCursor {
   std::string_view value() const { return w_.entries[i_].entry; }
   int next() {
     if (++i_ < names_.size()) return 0;
-    // Past everything the window covered: entries after the last one shown may have been
-    // tombstones up to its end.
-    pos_ = w_.end ? *w_.end : names_.back().substr(1);
+    // Past everything the window covered (entries after the last one shown may have been
+    // tombstones up to its end), unless the shard is done: the window may then reach into
+    // the next range (a split's leftovers), which the next shard lists from its start.
+    pos_ = more_ ? *w_.end : names_.back().substr(1);
     return fetch();
   }
   const std::string& shard() const { return oid_; }
