@@ -485,7 +485,10 @@ s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std
     finish_op(op, *cur, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
-      case Next::Done: return out;
+      case Next::Done:
+        // Deletes leave tombstones: they count toward compaction as PUTs do.
+        if (cur->packed) note_packed_commit(b, ShardRef{cur->shard, cur->gen});
+        return out;
       case Next::Retry: continue;
       case Next::Fail: return rados_error("delete object in", cur->shard, r);
     }
