@@ -3,11 +3,10 @@
 // hours through PUT on a loaded 2-core test cluster.
 //
 // The entries are those a zero-byte PUT into an unversioned bucket commits (O<key> and
-// the null V), written through rados/seed.h: batches per shard in ops that assert the
-// shard as a commit does, so the bucket's shards split as they fill, as under PUTs.
-// Keys are <prefix>obj-NNNNNNNN, silt-bench's names. The keys must be new: nothing is
-// checked or replaced, so seed only fresh prefixes, and only while no gateway writes
-// those keys.
+// the null V, and a packed bucket's listing deltas, folded into blocks at the end), written through rados/seed.h:
+// batches per shard in ops that assert the shard as a commit does, so the bucket's shards split as they fill, as under
+// PUTs. Keys are <prefix>obj-NNNNNNNN, silt-bench's names. The keys must be new: nothing is checked or replaced, so
+// seed only fresh prefixes, and only while no gateway writes those keys.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -30,7 +29,7 @@ struct Options {
   std::string bucket = "silt-bench";
   std::string prefix;
   uint64_t count = 0;
-  unsigned batch = 500;
+  unsigned batch = 340;
 };
 
 int fail(const std::string& what) {
@@ -76,7 +75,7 @@ int main(int argc, char** argv) {
   app.add_option("--bucket", o.bucket)->capture_default_str();
   app.add_option("--prefix", o.prefix, "keys are PREFIXobj-NNNNNNNN, all new");
   app.add_option("-n,--count", o.count, "keys to add")->required();
-  app.add_option("--batch", o.batch, "keys per omap op")->check(CLI::Range(1u, 500u))->capture_default_str();
+  app.add_option("--batch", o.batch, "keys per omap op")->check(CLI::Range(1u, 340u))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return run(o);
 }

@@ -19,6 +19,9 @@ namespace silt {
 inline constexpr char kListingHeaderTag = '\x01';
 // First byte of a value with a header and a binary record (what encode_index_record writes).
 inline constexpr char kBinaryRecordTag = '\x02';
+// First byte of a listing entry: the header alone, no record (what the RADOS backend's
+// listing deltas and blocks hold, rados/list_pack.h, so pages read no records).
+inline constexpr char kListingEntryTag = '\x03';
 
 struct ListingHeader {
   bool delete_marker = false;
@@ -38,15 +41,23 @@ struct ListingHeader {
 // record, the binary record.
 std::string encode_index_record(const ObjectRecord& r);
 
+// kListingEntryTag and the header of index_value (as encode_index_record wrote it, or
+// built from an older value's JSON record): what a listing prints of it, a fraction of
+// its bytes. A value neither decodes is returned as it is, so reading it as a listing
+// entry reports it corrupt exactly as reading the value would.
+std::string encode_listing_entry(std::string_view index_value);
+
 // Splits an index value. With a header: fills h and record (the record after it,
-// binary or JSON as h->binary says) and returns true. Without (older values,
-// meta.json text): record = value, false. A value that starts with a tag but is
-// cut short (or, binary, does not end where its length says) also returns false,
-// with record empty, so the JSON decoder reports it corrupt.
+// binary or JSON as h->binary says; empty for a listing entry) and returns true.
+// Without (older values, meta.json text): record = value, false. A value that starts
+// with a tag but is cut short (or, binary or a listing entry, does not end where its
+// last length says) also returns false, with record empty, so the JSON decoder reports
+// it corrupt.
 bool split_index_value(std::string_view value, ListingHeader* h, std::string_view* record);
 
-// Fills what a listing prints (key and bucket excepted) into info: from the
-// header when there is one, else by decoding the whole record.
+// Fills what a listing prints (key and bucket excepted) into info from an index value
+// or a listing entry: from the header when there is one, else by decoding the whole
+// record.
 s3::Status decode_listing_fields(std::string_view value, ObjectInfo& info);
 
 }  // namespace silt

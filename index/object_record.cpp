@@ -67,7 +67,8 @@ std::string encode_object_record(const ObjectRecord& r) {
 }
 
 bool encoded_is_delete_marker(std::string_view text) {
-  if (!text.empty() && (text.front() == kListingHeaderTag || text.front() == kBinaryRecordTag))
+  if (!text.empty() &&
+      (text.front() == kListingHeaderTag || text.front() == kBinaryRecordTag || text.front() == kListingEntryTag))
     return text.size() > 1 && (text[1] & 1);
   // Older values, plain JSON: inside JSON strings every quote is escaped, so this byte sequence can only
   // be the top-level member written by encode_object_record.

@@ -79,7 +79,8 @@ struct ObjectRecord {
 // every form: meta.json, the old header + JSON values, the binary ones.
 std::string encode_object_record(const ObjectRecord& r);
 s3::Result<ObjectRecord> decode_object_record(std::string_view value);
-// Cheap test on an encoded record or index value (no JSON parse): is it a delete marker?
+// Cheap test on an encoded record, index value or listing entry (no JSON parse): is it
+// a delete marker?
 bool encoded_is_delete_marker(std::string_view value);
 
 }  // namespace silt

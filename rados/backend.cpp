@@ -108,6 +108,7 @@ s3::Result<std::shared_ptr<const ShardMap>> Backend::shard_map(std::string_view 
   if (!rec) return rec.error();
   auto m = load_shard_map(*this, rec->record.id);
   if (!m) return m.error();
+  m->packed = rec->record.packed_list;
   auto shared = std::make_shared<const ShardMap>(std::move(*m));
   std::lock_guard lock(cache_mu_);
   maps_[std::string(bucket)] = shared;

@@ -114,6 +114,9 @@ struct Backend {
   // Commits per shard object since this gateway last counted its entries (rados/split.h).
   std::mutex split_mu;
   std::map<std::string, uint64_t, std::less<>> commits_since_count;
+  // Commits per shard object of a packed bucket since this gateway last compacted it
+  // (rados/list_pack.h); under split_mu.
+  std::map<std::string, uint64_t, std::less<>> commits_since_compact;
 
   // The versioning xattr ("" when absent) shard object oid last showed this gateway, so a
   // PUT of a new key can commit without reading first (commit_object). Only a hint: the

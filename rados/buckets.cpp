@@ -23,12 +23,13 @@ s3::Error no_such_bucket() {
 }
 
 std::string encode_bucket(const BucketRecord& r) {
-  return json{{"id", r.id},
-              {"created_ms", r.info.created_ms},
-              {"versioning", versioning_name(r.info.versioning)},
-              {"versioning_epoch", r.versioning_epoch},
-              {"owner", r.info.owner}}
-      .dump();
+  json j{{"id", r.id},
+         {"created_ms", r.info.created_ms},
+         {"versioning", versioning_name(r.info.versioning)},
+         {"versioning_epoch", r.versioning_epoch},
+         {"owner", r.info.owner}};
+  if (r.packed_list) j["packed_list"] = true;
+  return j.dump();
 }
 
 s3::Result<BucketRecord> decode_bucket(std::string_view name, const std::string& value) {
@@ -42,6 +43,8 @@ s3::Result<BucketRecord> decode_bucket(std::string_view name, const std::string&
   r.info.versioning = versioning_from_name(j.value("versioning", "Unversioned"));
   r.versioning_epoch = j.value("versioning_epoch", uint64_t{0});
   r.info.owner = j.value("owner", "");
+  const auto packed = j.find("packed_list");
+  r.packed_list = packed != j.end() && packed->is_boolean() && packed->get<bool>();
   return r;
 }
 
@@ -125,6 +128,7 @@ s3::Status create_bucket(Backend& b, std::string_view name, std::string_view own
   BucketRecord rec;
   rec.id = random_id();
   rec.info = BucketInfo{std::string(name), now_ms, Versioning::Unversioned, std::string(owner)};
+  rec.packed_list = true;  // its shards start empty: every O this gateway writes gets its delta
   // The shard first: a bucket record never names a shard that is not there.
   const std::string oid = shard_oid(rec.id);
   {

@@ -20,6 +20,9 @@ struct BucketRecord {
   std::string id;  // 32 hex, new for every creation: a re-created bucket never meets old entries
   BucketInfo info;
   uint64_t versioning_epoch = 0;  // of info.versioning: rados/versioning.h
+  // Its shards keep listing deltas and blocks (rados/list_pack.h), and listings read
+  // them: true for buckets created since gateways write them. Never changes.
+  bool packed_list = false;
 };
 
 struct StoredBucket {

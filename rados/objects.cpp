@@ -9,6 +9,7 @@
 #include "index/listing_header.h"
 #include "index/write_conditions.h"
 #include "rados/gc.h"
+#include "rados/list_pack.h"
 #include "rados/record_copy.h"
 #include "rados/split.h"
 #include "rados/versioning.h"
@@ -174,9 +175,11 @@ s3::Status prepare_commit(Backend& b, const Current& cur, ObjectRecord& rec, con
   return {};
 }
 
-// Applies set and rm to op: removals first, and never of an entry the op sets.
-void finish_op(librados::ObjectWriteOperation& op, const std::map<std::string, bufferlist>& set,
+// Applies set and rm to op: removals first, and never of an entry the op sets; in a
+// packed bucket with the listing deltas of the O entries they change (rados/list_pack.h).
+void finish_op(librados::ObjectWriteOperation& op, const Current& cur, std::map<std::string, bufferlist>& set,
                std::set<std::string>& rm) {
+  if (cur.packed) add_list_deltas(set, rm);
   for (const auto& k : set) rm.erase(k.first);
   if (!rm.empty()) op.omap_rm_keys(rm);
   if (!set.empty()) op.omap_set(set);
@@ -200,8 +203,9 @@ struct Blind {
 s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditions& cond,
                                const std::string* inline_data, const CommitExtra& extra) {
   if (!check_write_conditions(std::nullopt, cond)) return Blind{};
-  auto shard = b.shard_for(rec.info.bucket, rec.info.key);
-  if (!shard) return Blind{};  // the read path gives the error
+  auto map = b.shard_map(rec.info.bucket);
+  if (!map) return Blind{};  // the read path gives the error
+  const ShardRef* shard = &(*map)->ranges[(*map)->index_of(rec.info.key)].shard;
   auto hint = b.versioning_hint(shard->oid);
   if (!hint) return Blind{};
   auto v = decode_versioning(*hint);
@@ -209,6 +213,7 @@ s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditi
   Current absent;
   absent.shard = shard->oid;
   absent.gen = shard->gen;
+  absent.packed = (*map)->packed;
   absent.versioning_raw = *hint;
   absent.versioning = v->state;
   int rv = 0;  // filled when the shared op returns: commit() blocks until then
@@ -219,6 +224,7 @@ s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditi
     if (auto s = prepare_commit(b, absent, rec, inline_data, op, &rv, mine_set, mine_rm, false); !s) return s;
     if (extra)
       if (auto s = extra(0, op, mine_set, mine_rm); !s) return s;
+    if (absent.packed) add_list_deltas(mine_set, mine_rm);
     for (const auto& k : mine_set) mine_rm.erase(k.first);
     set.merge(mine_set);
     rm.merge(mine_rm);
@@ -235,8 +241,9 @@ s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditi
 
 s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::string_view key, bool with_versions) {
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    auto shard = b.shard_for(bucket, key);
-    if (!shard) return shard.error();
+    auto map = b.shard_map(bucket);
+    if (!map) return map.error();
+    const ShardRef* shard = &(*map)->ranges[(*map)->index_of(key)].shard;
     librados::ObjectReadOperation op;
     std::map<std::string, bufferlist> attrs, vals, versions;
     int rv_attrs = 0, rv_vals = 0, rv_versions = 0;
@@ -269,6 +276,7 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
       continue;
     }
     c.shard = shard->oid;
+    c.packed = (*map)->packed;
     c.live = attr(kStateXattr) == kLive;
     if (attr(kStateXattr) == kSplitting) c.split = attr(kSplitXattr);
     c.versioning_raw = attr(kVersioningXattr);
@@ -345,7 +353,7 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
     if (auto s = prepare_commit(b, *cur, rec, inline_data, op, &rv, set, rm); !s) return s.error();
     if (extra)
       if (auto s = extra(attempt, op, set, rm); !s) return s.error();
-    finish_op(op, set, rm);
+    finish_op(op, *cur, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
       case Next::Done:
@@ -403,7 +411,7 @@ s3::Result<ObjectInfo> modify_object(Backend& b, std::string_view bucket, std::s
     std::set<std::string> rm;
     if (extra)
       if (auto s = extra(attempt, op, set, rm); !s) return s.error();
-    finish_op(op, set, rm);
+    finish_op(op, *cur, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
       case Next::Done: copy_record_to_data(b, bucket, key, rec); return rec.info;
@@ -474,10 +482,13 @@ s3::Result<DeleteOutcome> delete_object(Backend& b, std::string_view bucket, std
           rm.insert(object_entry(key));
       }
     }
-    finish_op(op, set, rm);
+    finish_op(op, *cur, set, rm);
     const int r = b.index.operate(cur->shard, &op);
     switch (after_op(b, bucket, r, attempt)) {
-      case Next::Done: return out;
+      case Next::Done:
+        // Deletes leave tombstones: they count toward compaction as PUTs do.
+        if (cur->packed) note_packed_commit(b, ShardRef{cur->shard, cur->gen});
+        return out;
       case Next::Retry: continue;
       case Next::Fail: return rados_error("delete object in", cur->shard, r);
     }

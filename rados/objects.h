@@ -30,8 +30,9 @@ namespace silt::rados {
 // The latest version of bucket/key, with the shard it came from. NoSuchBucket;
 // nullopt record when the key has none.
 struct Current {
-  std::string shard;  // the key's shard object (rados/shard_map.h)
-  std::string gen;    // its generation as read: every op on it asserts it
+  std::string shard;    // the key's shard object (rados/shard_map.h)
+  std::string gen;      // its generation as read: every op on it asserts it
+  bool packed = false;  // the bucket keeps listing deltas (rados/list_pack.h)
   std::optional<ObjectRecord> rec;
   std::string raw;    // the O entry as read ("" when absent)
   bool live = true;   // the shard's state; false while a DeleteBucket decides or it splits

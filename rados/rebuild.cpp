@@ -7,6 +7,7 @@
 #include "index/listing_header.h"
 #include "index/object_record.h"
 #include "rados/buckets.h"
+#include "rados/list_pack.h"
 #include "rados/record_copy.h"
 #include "rados/split.h"
 
@@ -157,6 +158,7 @@ s3::Status restore_key(Backend& b, std::string_view bucket, const std::string& k
       rep.present += present;
       return {};
     }
+    if (restore_o && (*map)->packed) add_list_deltas(set, {});  // the restored key lists again
     librados::ObjectWriteOperation op;
     guard_shard(op, shard);
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));

@@ -48,6 +48,8 @@ struct ShardMap {
   std::string bucket_id;
   std::string gen;                 // the map object's generation; "" when there is none
   std::vector<ShardRange> ranges;  // by lower bound, ranges[0].lower == ""
+  // The bucket lists from packed blocks and deltas (rados/list_pack.h): its record says so.
+  bool packed = false;
 
   // The index of the range holding key.
   size_t index_of(std::string_view key) const;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "index/object_record.h"
+#include "rados/list_pack.h"
 #include "util/time.h"
 
 namespace silt::rados {
@@ -62,11 +63,21 @@ std::string attr(const std::map<std::string, bufferlist>& attrs, const char* nam
   return it == attrs.end() ? std::string() : it->second.to_str();
 }
 
+// What a split does to old's listing blocks (rados/list_pack.h): a block holding keys on
+// both sides of the bound is cut, its keys from the bound on moving under its name, the
+// rest staying in old under their own last key.
+struct BlockCut {
+  std::string name;        // the block cut ("" when none is)
+  std::string low_name;    // the name of the part that stays
+  std::string low, whole;  // that part, and the block as it was (what trimming asserts)
+};
+
 // The entries of old that belong to keys from lower on: their O, V, U, P entries, the
-// D entries of their inlined versions and the I entries of their writes in flight. G
-// entries stay (GC walks every shard).
+// D entries of their inlined versions, the I entries of their writes in flight, their
+// listing deltas and blocks (a block across the bound cut: *cut). G entries stay (GC
+// walks every shard).
 s3::Result<std::map<std::string, bufferlist>> moving_entries(Backend& b, const std::string& old,
-                                                             const std::string& lower) {
+                                                             const std::string& lower, BlockCut* cut) {
   std::map<std::string, bufferlist> moving, inlined;
   std::set<std::string> inline_ids;
   std::string after;
@@ -78,7 +89,24 @@ s3::Result<std::map<std::string, bufferlist>> moving_entries(Backend& b, const s
     if (int r = b.index.operate(old, &op, nullptr); r < 0) return rados_error("read", old, r);
     for (auto& [name, value] : page) {
       std::string key;
-      if (entry_key(name, key)) {
+      if (!name.empty() && name[0] == kDeltaKind) {
+        if (std::string_view(name).substr(1) >= lower) moving.emplace(name, value);
+      } else if (!name.empty() && name[0] == kBlockKind) {
+        if (std::string_view(name).substr(1) < lower) continue;
+        std::vector<BlockEntry> entries;
+        const std::string whole = value.to_str();
+        if (auto s = decode_listing_block(whole, std::string_view(name).substr(1), entries); !s)
+          return s3::Error(s.error().code, s.error().message + " (" + name + " in " + old + ")");
+        if (entries.front().key >= lower) {
+          moving.emplace(name, value);
+          continue;
+        }
+        auto mid = std::lower_bound(entries.begin(), entries.end(), lower,
+                                    [](const BlockEntry& e, const std::string& k) { return e.key < k; });
+        const std::vector<BlockEntry> low(entries.begin(), mid), high(mid, entries.end());
+        moving.emplace(name, to_bl(encode_listing_block(high)));
+        *cut = BlockCut{name, block_entry(low.back().key), encode_listing_block(low), whole};
+      } else if (entry_key(name, key)) {
         if (key < lower) continue;
         if (name[0] == 'V')
           if (auto rec = decode_object_record(value.to_str()); rec && is_inline(*rec) && !rec->layout.data_id.empty())
@@ -190,7 +218,8 @@ s3::Status finish_split(Backend& b, const std::string& old, const std::string& s
     if (int r2 = b.index.operate(rec->new_oid, &op); r2 < 0 && r2 != -EEXIST)
       return rados_error("create shard", rec->new_oid, r2);
   }
-  auto moving = moving_entries(b, old, rec->lower);
+  BlockCut cut;
+  auto moving = moving_entries(b, old, rec->lower, &cut);
   if (!moving) return moving.error();
   if (r == -ENOENT || attr(attrs, kStateXattr) == kSplitting) {
     r = batched(
@@ -212,7 +241,19 @@ s3::Status finish_split(Backend& b, const std::string& old, const std::string& s
     if (r < 0) return rados_error("advance generation of", old, r);
   }
   if (auto s = failpoint(b, "regen"); !s) return s;
-  // 5. The moved entries leave old.
+  // 5. The moved entries leave old; first the cut block's lower part replaces it, in one
+  // op, so old's keys below the bound list throughout.
+  if (!cut.name.empty()) {
+    librados::ObjectWriteOperation op;
+    guard_old(op);
+    int rv = 0;
+    op.omap_cmp({{cut.name, {to_bl(cut.whole), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv);
+    op.omap_rm_keys({cut.name});
+    op.omap_set({{cut.low_name, to_bl(cut.low)}});
+    r = b.index.operate(old, &op);
+    if (r < 0 && r != -ECANCELED) return rados_error("cut a listing block of", old, r);
+    if (r == -ECANCELED) return {};  // finished meanwhile (or the block already cut)
+  }
   r = batched(b, old, *moving, guard_old,
               [](librados::ObjectWriteOperation& op, const std::map<std::string, bufferlist>& batch) {
                 std::set<std::string> names;
@@ -283,6 +324,7 @@ s3::Result<bool> split_shard(Backend& b, std::string_view bucket, const ShardRef
 }
 
 void note_commit(Backend& b, std::string_view bucket, const ShardRef& s, uint64_t commits) {
+  if (auto m = b.shard_map(bucket); m && (*m)->packed) note_packed_commit(b, s, commits);
   if (b.cfg.split_entries == 0) return;
   const uint64_t every = std::max<uint64_t>(16, b.cfg.split_entries / 16);
   {

@@ -126,6 +126,82 @@ TEST_CASE("values without a header and cut-short headers", "[listing-header]") {
   CHECK_FALSE(split_index_value(bad, &h, &json));
 }
 
+TEST_CASE("a listing entry is the value's header alone, from every value format", "[listing-header]") {
+  ObjectRecord r = sample("dir/a&b<c>", (1ull << 40) + 5);
+  const std::string v = encode_index_record(r);
+  const std::string e = encode_listing_entry(v);
+  REQUIRE(e.front() == kListingEntryTag);
+  // Exactly the header's bytes after the tag, without the record and its length.
+  std::string binary;
+  encode_binary_record(r, binary);
+  CHECK(e.substr(1) == v.substr(1, e.size() - 1));
+  CHECK(v.size() == e.size() + 2 + binary.size());  // + the record's length (2 bytes here)
+
+  ListingHeader h;
+  std::string_view record = "x";
+  REQUIRE(split_index_value(e, &h, &record));
+  CHECK(record.empty());
+  CHECK_FALSE(h.binary);
+  CHECK(h.size == (1ull << 40) + 5);
+  CHECK(h.mtime_ms == 1795000000123);
+  CHECK(h.etag == r.info.etag);
+  CHECK(h.storage_class == "STANDARD_IA");
+  CHECK(h.version_id == "null");
+  CHECK_FALSE(encoded_is_delete_marker(e));
+  ObjectInfo from_entry, from_value;
+  REQUIRE(decode_listing_fields(e, from_entry).ok());
+  REQUIRE(decode_listing_fields(v, from_value).ok());
+  CHECK(from_entry.size == from_value.size);
+  CHECK(from_entry.etag == from_value.etag);
+  CHECK(from_entry.mtime_ms == from_value.mtime_ms);
+  CHECK(from_entry.meta.storage_class == from_value.meta.storage_class);
+  CHECK(from_entry.version_id == from_value.version_id);
+  // It is no record: reading it as one reports it corrupt.
+  CHECK_FALSE(decode_object_record(e).ok());
+
+  // Values written before the binary record (header + JSON) and before the header (JSON)
+  // give the same entry.
+  std::string header_json(1, kListingHeaderTag);
+  header_json += v.substr(1, e.size() - 1);
+  header_json += encode_object_record(r);
+  CHECK(encode_listing_entry(header_json) == e);
+  CHECK(encode_listing_entry(encode_object_record(r)) == e);
+  // An entry of an entry is itself.
+  CHECK(encode_listing_entry(e) == e);
+
+  // Delete markers keep their flag.
+  ObjectRecord m;
+  m.info.key = "gone";
+  m.info.delete_marker = true;
+  m.info.mtime_ms = -1;
+  m.info.version_id = std::string(32, 'a');
+  const std::string me = encode_listing_entry(encode_index_record(m));
+  CHECK(encoded_is_delete_marker(me));
+  REQUIRE(split_index_value(me, &h, &record));
+  CHECK(h.delete_marker);
+  CHECK(h.mtime_ms == -1);
+  CHECK(h.version_id == std::string(32, 'a'));
+}
+
+TEST_CASE("listing entries cut short or too long are corrupt; undecodable values pass through", "[listing-header]") {
+  const std::string e = encode_listing_entry(encode_index_record(sample("k", 7)));
+  ListingHeader h;
+  std::string_view record;
+  for (size_t cut = 1; cut < e.size(); ++cut) {
+    CAPTURE(cut);
+    CHECK_FALSE(split_index_value(std::string_view(e).substr(0, cut), &h, &record));
+    ObjectInfo info;
+    CHECK_FALSE(decode_listing_fields(std::string_view(e).substr(0, cut), info).ok());
+  }
+  CHECK_FALSE(split_index_value(e + "x", &h, &record));
+  // A value that is neither a header nor a record stays as it is, so a listing reading
+  // the entry reports it corrupt as it would the value.
+  const std::string junk = "{not json";
+  CHECK(encode_listing_entry(junk) == junk);
+  ObjectInfo info;
+  CHECK_FALSE(decode_listing_fields(encode_listing_entry(junk), info).ok());
+}
+
 TEST_CASE("an index written before the header lists and upgrades record by record", "[listing-header]") {
   test::TempDir dir;
   const std::string path = dir.path() + "/index";

@@ -1,0 +1,49 @@
+// Packed listing blocks: several keys' listing entries (index/listing_header.h, tag 0x03)
+// in one value, so a ListObjects page on RADOS reads ~1000/B omap entries instead of 1000
+// (the OSDs' cost is per entry: docs/performance.md, "Listing pages: packed blocks").
+// docs/format.md, "Listing blocks", gives the bytes. This file knows nothing of RADOS: it
+// encodes, decodes and merges; rados/ decides where blocks and deltas live.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace silt {
+
+// First byte of a listing block.
+inline constexpr char kListingBlockTag = '\x04';
+// A delta saying "this key has no latest version any more" (its O entry was removed).
+inline constexpr char kListingTombstoneTag = '\x05';
+// A block holds 1..kMaxBlockEntries entries (a decoder refuses more: bounded work per value).
+inline constexpr size_t kMaxBlockEntries = 4096;
+
+// One key's entry in a block: views into the block's bytes (or the caller's strings).
+struct BlockEntry {
+  std::string_view key;
+  std::string_view entry;  // a listing entry: kListingEntryTag, then the header
+};
+
+// The block of entries, which must be non-empty, at most kMaxBlockEntries, keys strictly
+// ascending, each entry a listing entry; the block's name is then the last key.
+std::string encode_listing_block(const std::vector<BlockEntry>& entries);
+
+// Decodes a block named by last_key into out (views into value, valid while value is).
+// Refuses, with the reason, a value that is not exactly such a block: wrong tag, a count
+// of 0 or above the limit, a length past the end, bytes after the last entry, keys not
+// strictly ascending, a last key other than last_key, or an entry that is not a listing
+// entry. A corrupt block is reported, never skipped: skipping would drop keys from pages.
+s3::Status decode_listing_block(std::string_view value, std::string_view last_key, std::vector<BlockEntry>& out);
+
+// Is a delta value a tombstone (the key left the listing)? Otherwise it is a listing entry.
+inline bool is_listing_tombstone(std::string_view delta) {
+  return delta.size() == 1 && delta.front() == kListingTombstoneTag;
+}
+inline std::string listing_tombstone() {
+  return std::string(1, kListingTombstoneTag);
+}
+
+}  // namespace silt

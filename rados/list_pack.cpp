@@ -1,0 +1,285 @@
+#include "rados/list_pack.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "index/listing_header.h"
+#include "index/object_record.h"
+#include "rados/split.h"
+
+namespace silt::rados {
+
+namespace {
+
+// Deltas a compaction folds per op, and blocks it reads for them (the window's end is
+// the nearer of the last of each, so both bound the op).
+constexpr size_t kWindowDeltas = 1000;
+constexpr size_t kWindowBlocks = 32;
+// Commits to a shard of a packed bucket between two small compactions by this gateway (fewer
+// for shards that split sooner: note_packed_commit).
+constexpr uint64_t kCompactEvery = 256;
+constexpr size_t kCompactWindows = 2;
+
+std::string_view view(bufferlist& bl) {
+  return {bl.c_str(), bl.length()};
+}
+
+// The entries of blocks, in name order; false (with the reason) for a corrupt block.
+bool decode_blocks(std::map<std::string, bufferlist>& blocks, std::vector<BlockEntry>& out, s3::Error* corrupt) {
+  std::vector<BlockEntry> one;
+  for (auto& [name, value] : blocks) {
+    if (auto s = decode_listing_block(view(value), std::string_view(name).substr(1), one); !s) {
+      if (corrupt) *corrupt = s3::Error(s.error().code, s.error().message + " (" + name + ")");
+      return false;
+    }
+    out.insert(out.end(), one.begin(), one.end());
+  }
+  // Blocks of a shard cover disjoint ranges, so this is sorted; a stray overlap must still
+  // list each key once.
+  auto less = [](const BlockEntry& a, const BlockEntry& b) { return a.key < b.key; };
+  auto same = [](const BlockEntry& a, const BlockEntry& b) { return a.key == b.key; };
+  if (std::adjacent_find(out.begin(), out.end(),
+                         [](const BlockEntry& a, const BlockEntry& b) { return !(a.key < b.key); }) != out.end()) {
+    std::stable_sort(out.begin(), out.end(), less);
+    out.erase(std::unique(out.begin(), out.end(), same), out.end());
+  }
+  return true;
+}
+
+bool in_range(std::string_view key, std::string_view after, const std::optional<std::string>& end) {
+  return key > after && (!end || key <= *end);
+}
+
+// Block entries and deltas with keys in (after, end], a delta replacing its key's block
+// entry; tombstones dropped. Returns the number of deltas used.
+size_t merge(const std::vector<BlockEntry>& from_blocks, std::map<std::string, bufferlist>& deltas,
+             std::string_view after, const std::optional<std::string>& end, std::vector<BlockEntry>& out) {
+  size_t used = 0;
+  auto b = from_blocks.begin();
+  auto d = deltas.begin();
+  while (b != from_blocks.end() || d != deltas.end()) {
+    const std::string_view dkey = d != deltas.end() ? std::string_view(d->first).substr(1) : std::string_view();
+    const bool take_delta = d != deltas.end() && (b == from_blocks.end() || dkey <= b->key);
+    if (take_delta) {
+      if (b != from_blocks.end() && dkey == b->key) ++b;
+      if (in_range(dkey, after, end)) {
+        ++used;
+        std::string_view v = view(d->second);
+        if (!is_listing_tombstone(v)) out.push_back({dkey, v});
+      }
+      ++d;
+    } else {
+      if (in_range(b->key, after, end)) out.push_back(*b);
+      ++b;
+    }
+  }
+  return used;
+}
+
+}  // namespace
+
+std::string delta_entry(std::string_view key) {
+  std::string e(1, kDeltaKind);
+  e.append(key);
+  return e;
+}
+
+std::string block_entry(std::string_view last_key) {
+  std::string e(1, kBlockKind);
+  e.append(last_key);
+  return e;
+}
+
+void add_list_deltas(std::map<std::string, bufferlist>& set, const std::set<std::string>& rm) {
+  std::map<std::string, bufferlist> deltas;
+  for (auto& [name, value] : set)
+    if (!name.empty() && name[0] == 'O')
+      deltas.emplace(delta_entry(std::string_view(name).substr(1)), to_bl(encode_listing_entry(view(value))));
+  for (const auto& name : rm)
+    if (!name.empty() && name[0] == 'O' && !set.count(name))
+      deltas.emplace(delta_entry(std::string_view(name).substr(1)), to_bl(listing_tombstone()));
+  set.merge(deltas);
+}
+
+std::string before_prefix(std::string_view prefix) {
+  if (prefix.empty()) return {};
+  std::string p(prefix.substr(0, prefix.size() - 1));
+  const auto last = static_cast<unsigned char>(prefix.back());
+  if (last == 0) return p;  // nothing sorts between p and p + "\0"
+  p.push_back(static_cast<char>(last - 1));
+  p.append(2 * kMaxKeyLength + 64, '\xff');  // past every key under p + (last - 1)
+  return p;
+}
+
+int read_window(Backend& b, const ShardRef& s, const std::string& after, const std::string& block_after,
+                const std::string& delta_prefix, size_t max_blocks, size_t max_deltas, PackedWindow& w,
+                s3::Error* corrupt) {
+  w.blocks.clear();
+  w.deltas.clear();
+  w.entries.clear();
+  w.end.reset();
+  w.delta_count = 0;
+  librados::ObjectReadOperation op;
+  int rv_blocks = 0, rv_deltas = 0;
+  op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+  op.omap_get_vals2(block_entry(block_after), std::string(1, kBlockKind), max_blocks, &w.blocks, &w.more_blocks,
+                    &rv_blocks);
+  op.omap_get_vals2(delta_entry(after), delta_entry(delta_prefix), max_deltas, &w.deltas, &w.more_deltas, &rv_deltas);
+  if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return r;
+  if (rv_blocks < 0) return rv_blocks;
+  if (rv_deltas < 0) return rv_deltas;
+  // What was read covers the keys up to the nearer of the last block and the last delta
+  // read (when more followed them): blocks are disjoint and named by their last key, so a
+  // key up to there is in a block read, and its delta, if any, was read.
+  if (w.more_blocks && !w.blocks.empty()) w.end = w.blocks.rbegin()->first.substr(1);
+  if (w.more_deltas && !w.deltas.empty()) {
+    std::string last = w.deltas.rbegin()->first.substr(1);
+    if (!w.end || last < *w.end) w.end = std::move(last);
+  }
+  std::vector<BlockEntry> from_blocks;
+  if (!decode_blocks(w.blocks, from_blocks, corrupt)) return -EIO;
+  // Block entries outside the prefix are not the page's (deltas were filtered by the read).
+  if (!delta_prefix.empty())
+    std::erase_if(from_blocks, [&](const BlockEntry& e) { return !e.key.starts_with(delta_prefix); });
+  w.delta_count = merge(from_blocks, w.deltas, after, w.end, w.entries);
+  return 0;
+}
+
+namespace {
+
+// One compaction op over the window starting at the first delta after `after`. Sets
+// *next to the window's end (nullopt: the shard's end) and *folded; 0, -ECANCELED (lost a
+// race: read again), -EAGAIN (the shard is not live), other errors.
+int compact_window(Backend& b, const ShardRef& s, const std::string& after, std::optional<std::string>* next,
+                   size_t* folded, s3::Error* corrupt) {
+  *folded = 0;
+  std::map<std::string, bufferlist> deltas, blocks;
+  bool more_deltas = false, more_blocks = false;
+  {
+    librados::ObjectReadOperation op;
+    bufferlist state;
+    int rv = 0, rv_state = 0;
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+    op.getxattr(kStateXattr, &state, &rv_state);
+    op.omap_get_vals2(delta_entry(after), std::string(1, kDeltaKind), kWindowDeltas, &deltas, &more_deltas, &rv);
+    if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return r;
+    if (rv < 0) return rv;
+    if (rv_state < 0 || state.to_str() != kLive) return -EAGAIN;
+  }
+  if (deltas.empty()) {
+    next->reset();
+    return 0;
+  }
+  const std::string first = deltas.begin()->first.substr(1);
+  {
+    // From the block holding the first delta's key (the first named at or after it).
+    librados::ObjectReadOperation op;
+    int rv = 0;
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+    op.omap_get_vals2(block_entry(before_prefix(first)), std::string(1, kBlockKind), kWindowBlocks, &blocks,
+                      &more_blocks, &rv);
+    if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return r;
+    if (rv < 0) return rv;
+  }
+  std::optional<std::string> end;
+  if (more_blocks && !blocks.empty()) end = blocks.rbegin()->first.substr(1);
+  if (more_deltas) {
+    std::string last = deltas.rbegin()->first.substr(1);
+    if (!end || last < *end) end = std::move(last);
+  }
+  // The window: the blocks named up to end, and the first named past it when it holds
+  // keys up to end (its keys past end stay in a block of its name); the deltas up to end.
+  std::map<std::string, std::pair<bufferlist, int>> cmp;
+  std::set<std::string> rm;
+  std::vector<BlockEntry> from_blocks, rest;
+  std::string rest_name;
+  for (auto& [name, value] : blocks) {
+    const std::string_view last = std::string_view(name).substr(1);
+    std::vector<BlockEntry> one;
+    if (auto st = decode_listing_block(view(value), last, one); !st) {
+      if (corrupt) *corrupt = s3::Error(st.error().code, st.error().message + " (" + name + ")");
+      return -EIO;
+    }
+    if (end && last > *end) {
+      if (one.front().key > *end) break;
+      for (const auto& e : one) (e.key <= *end ? from_blocks : rest).push_back(e);
+      rest_name = name;
+    } else {
+      from_blocks.insert(from_blocks.end(), one.begin(), one.end());
+    }
+    cmp.emplace(name, std::make_pair(value, LIBRADOS_CMPXATTR_OP_EQ));
+    rm.insert(name);
+    if (!rest_name.empty()) break;
+  }
+  std::map<std::string, bufferlist> window_deltas;
+  for (auto& [name, value] : deltas) {
+    if (end && std::string_view(name).substr(1) > *end) break;
+    cmp.emplace(name, std::make_pair(value, LIBRADOS_CMPXATTR_OP_EQ));
+    rm.insert(name);
+    window_deltas.emplace(name, value);
+  }
+  std::vector<BlockEntry> merged;
+  *folded = merge(from_blocks, window_deltas, "", std::nullopt, merged);
+  // A key whose latest version is a delete marker is not listed: its block keeps nothing.
+  std::erase_if(merged, [](const BlockEntry& e) { return encoded_is_delete_marker(e.entry); });
+  std::map<std::string, bufferlist> set;
+  for (size_t i = 0; i < merged.size(); i += kBlockKeys) {
+    std::vector<BlockEntry> chunk(merged.begin() + i, merged.begin() + std::min(merged.size(), i + kBlockKeys));
+    set.emplace(block_entry(chunk.back().key), to_bl(encode_listing_block(chunk)));
+  }
+  if (!rest.empty()) set.emplace(rest_name, to_bl(encode_listing_block(rest)));
+  for (const auto& [name, value] : set) rm.erase(name);
+  librados::ObjectWriteOperation op;
+  int rv = 0;
+  op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+  op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
+  op.omap_cmp(cmp, &rv);
+  if (!rm.empty()) op.omap_rm_keys(rm);
+  if (!set.empty()) op.omap_set(set);
+  if (int r = b.index.operate(s.oid, &op); r < 0) return r;
+  *next = end;
+  return 0;
+}
+
+}  // namespace
+
+s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windows) {
+  size_t total = 0;
+  std::string after;
+  for (size_t w = 0; w < max_windows; ++w) {
+    std::optional<std::string> next;
+    size_t folded = 0;
+    s3::Error corrupt;
+    int r = -ECANCELED;
+    for (int attempt = 0; r == -ECANCELED && attempt < kMaxAttempts; ++attempt) {
+      if (attempt > 0) backoff(attempt);
+      r = compact_window(b, s, after, &next, &folded, &corrupt);
+    }
+    if (r == -EAGAIN || r == -ENOENT) return total;  // not live, or gone: its owner decides
+    if (r == -EIO) return corrupt;
+    if (r == -ECANCELED) return contention("compacting listing deltas");
+    if (r < 0) return rados_error("compact listing deltas of", s.oid, r);
+    total += folded;
+    if (!next) break;
+    after = *next;
+  }
+  return total;
+}
+
+void note_packed_commit(Backend& b, const ShardRef& s, uint64_t commits) {
+  {
+    std::lock_guard lock(b.split_mu);
+    // A shard that splits sooner (a test's small split_entries) compacts sooner too.
+    const uint64_t every =
+        b.cfg.split_entries ? std::clamp<uint64_t>(b.cfg.split_entries / 16, 16, kCompactEvery) : kCompactEvery;
+    uint64_t& n = b.commits_since_compact[s.oid];
+    if ((n += commits) < every) return;
+    n = 0;
+  }
+  if (auto done = compact_shard(b, s, kCompactWindows); !done)
+    spdlog::warn("rados: compacting the listing deltas of {}: {}", s.oid, done.error().message);
+}
+
+}  // namespace silt::rados

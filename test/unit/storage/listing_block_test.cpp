@@ -1,0 +1,118 @@
+// Packed listing blocks (index/listing_block.h): what goes in comes out, and every way a
+// stored block can be damaged is reported, never read as fewer keys.
+#include "index/listing_block.h"
+
+#include <catch2/catch.hpp>
+
+#include "index/binary_record.h"
+#include "index/listing_header.h"
+#include "index/varint.h"
+
+using namespace silt;
+
+namespace {
+
+std::string entry_for(const std::string& key, uint64_t size, bool delete_marker = false) {
+  ObjectRecord r;
+  r.info.bucket = "b";
+  r.info.key = key;
+  r.info.size = size;
+  r.info.etag = "0123456789abcdef0123456789abcdef";
+  r.info.mtime_ms = 1795000000123 + static_cast<int64_t>(size);
+  r.info.delete_marker = delete_marker;
+  r.layout = {4, 2, 4096, "00000000000000000000000000000001", {0, 1, 2, 3, 4, 5}, "", "", 0};
+  return encode_listing_entry(encode_index_record(r));
+}
+
+struct Fixture {
+  std::vector<std::string> keys, entries;
+  std::vector<BlockEntry> view() const {
+    std::vector<BlockEntry> v;
+    for (size_t i = 0; i < keys.size(); ++i) v.push_back({keys[i], entries[i]});
+    return v;
+  }
+};
+
+Fixture sample(size_t n) {
+  Fixture f;
+  for (size_t i = 0; i < n; ++i) {
+    f.keys.push_back("dir/obj-" + std::to_string(1000 + i) + (i % 3 == 0 ? "&<>\"" : ""));
+    f.entries.push_back(entry_for(f.keys.back(), i * 4096, i % 7 == 5));
+  }
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("a listing block gives back its keys and entries in order", "[listing-block]") {
+  for (size_t n : {size_t{1}, size_t{2}, size_t{64}, kMaxBlockEntries}) {
+    Fixture f = sample(n);
+    const std::string v = encode_listing_block(f.view());
+    REQUIRE(v.front() == kListingBlockTag);
+    std::vector<BlockEntry> out;
+    auto s = decode_listing_block(v, f.keys.back(), out);
+    REQUIRE(s.ok());
+    REQUIRE(out.size() == n);
+    for (size_t i = 0; i < n; ++i) {
+      CHECK(out[i].key == f.keys[i]);
+      CHECK(out[i].entry == f.entries[i]);
+      ObjectInfo info;
+      REQUIRE(decode_listing_fields(out[i].entry, info).ok());
+      CHECK(info.size == i * 4096);
+      CHECK(encoded_is_delete_marker(out[i].entry) == (i % 7 == 5));
+    }
+  }
+}
+
+TEST_CASE("a damaged listing block is reported, not read as fewer keys", "[listing-block]") {
+  Fixture f = sample(5);
+  const std::string good = encode_listing_block(f.view());
+  const std::string last = f.keys.back();
+  std::vector<BlockEntry> out;
+  auto refused = [&](const std::string& v, const std::string& name, const char* why) {
+    auto s = decode_listing_block(v, name, out);
+    INFO(why);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code == s3::Code::InternalError);
+    CHECK(s.error().message.find("corrupt listing block") != std::string::npos);
+  };
+  REQUIRE(decode_listing_block(good, last, out).ok());
+  // Every cut, at every byte: a block ends exactly where its last entry does.
+  for (size_t cut = 0; cut < good.size(); ++cut) refused(good.substr(0, cut), last, "cut short");
+  refused(good + "x", last, "a byte after the last entry");
+  refused(std::string(1, kBinaryRecordTag) + good.substr(1), last, "wrong tag");
+  refused(good, f.keys[3], "named by another key than its last");
+  {
+    std::string zero(1, kListingBlockTag);
+    varint::put(zero, 0);
+    refused(zero, "", "no entries");
+    std::string many(1, kListingBlockTag);
+    varint::put(many, kMaxBlockEntries + 1);
+    refused(many, last, "more entries than a block may hold");
+  }
+  {
+    Fixture g = f;
+    std::swap(g.keys[1], g.keys[2]);
+    refused(encode_listing_block(g.view()), g.keys.back(), "keys out of order");
+    g = f;
+    g.keys[2] = g.keys[1];
+    refused(encode_listing_block(g.view()), g.keys.back(), "a key twice");
+  }
+  {
+    Fixture g = f;
+    ObjectRecord r;
+    r.info.key = g.keys[2];
+    g.entries[2] = encode_index_record(r);  // a whole index value is not a listing entry
+    refused(encode_listing_block(g.view()), last, "an index value instead of an entry");
+    g.entries[2] = f.entries[2].substr(0, f.entries[2].size() - 1);
+    refused(encode_listing_block(g.view()), last, "an entry cut short");
+    g.entries[2] = listing_tombstone();
+    refused(encode_listing_block(g.view()), last, "a tombstone inside a block");
+  }
+}
+
+TEST_CASE("a delta is a tombstone or a listing entry", "[listing-block]") {
+  CHECK(is_listing_tombstone(listing_tombstone()));
+  CHECK_FALSE(is_listing_tombstone(entry_for("k", 1)));
+  CHECK_FALSE(is_listing_tombstone(""));
+}
