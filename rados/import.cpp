@@ -12,6 +12,7 @@
 #include "index/listing_header.h"
 #include "rados/frames.h"
 #include "rados/gc.h"
+#include "rados/list_pack.h"
 #include "rados/objects.h"
 #include "rados/record_copy.h"
 #include "util/time.h"
@@ -350,6 +351,8 @@ s3::Status import_key(Backend& b, std::string_view bucket, std::string_view key,
     if (last) {
       if (o_rm) batch_rm.insert(o);
       if (o_set) batch_set.emplace(o, *o_set);
+      // A packed bucket lists from blocks and deltas: the O change carries its delta.
+      if (cur->packed) add_list_deltas(batch_set, batch_rm);
     }
     if (!batch_rm.empty()) op.omap_rm_keys(batch_rm);
     if (!batch_set.empty()) op.omap_set(batch_set);
