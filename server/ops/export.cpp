@@ -21,7 +21,7 @@ std::string query_value(const AdminCall& c, std::string_view name) {
   return {};
 }
 
-Response json_response(const nlohmann::json& j) {
+Response compact_json_response(const nlohmann::json& j) {
   Response r;
   r.content_type = "application/json";
   r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -71,7 +71,7 @@ s3::Result<Response> admin_export_buckets(const AdminCall& c) {
       if (cred) out["users"].push_back(nlohmann::json::parse(auth::encode_user(*cred)));
     }
   }
-  return json_response(out);
+  return compact_json_response(out);
 }
 
 s3::Result<Response> admin_export_versions(const AdminCall& c) {
@@ -88,7 +88,7 @@ s3::Result<Response> admin_export_versions(const AdminCall& c) {
     v.bucket = c.bucket;
     versions.push_back(info_to_json(v));
   }
-  return json_response({{"versions", std::move(versions)},
+  return compact_json_response({{"versions", std::move(versions)},
                         {"truncated", page->truncated},
                         {"next_key_marker", page->next_key_marker},
                         {"next_version_id_marker", page->next_version_id_marker}});
