@@ -57,8 +57,10 @@ SILT_THREADS=${SILT_THREADS:-64}
 PY=/usr/bin/python3
 command -v radosgw >/dev/null || { echo "radosgw not installed: scripts/install-deps.sh --bench" >&2; exit 1; }
 [ -x "$SILT_BIN" ] || { echo "no silt binary at $SILT_BIN (set SILT_BIN)" >&2; exit 1; }
-if [ ! -x "$SEEDER" ]; then
-  (cd "$ROOT" && nice -n 15 ninja -C "$(dirname "$SILT_BIN")" bench/silt-seed-rados) ||
+# The seeder writes silt's index entries itself, so it must match the silt it seeds for (a stale
+# one wrote no listing deltas into packed buckets): brought up to date beside SILT_BIN every run.
+if [ -z "${SEEDER_BIN:-}" ]; then
+  (cd "$ROOT" && nice -n 15 ninja -C "$(dirname "$SILT_BIN")" bench/silt-seed-rados >/dev/null) ||
     { echo "no silt-seed-rados beside $SILT_BIN (a build with librados; set SEEDER_BIN)" >&2; exit 1; }
 fi
 if [ ! -x "$BENCH" ]; then
