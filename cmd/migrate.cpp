@@ -175,7 +175,10 @@ class Migration {
     auto have = layer_.head_bucket(name);
     if (!have) {
       if (have.error().code != s3::Code::NoSuchBucket) throw Failure{name + ": " + have.error().message};
-      if (auto s = layer_.make_bucket(name, owner); !s) throw Failure{name + ": " + s.error().message};
+      // Its CreationDate carries over; an export without one (0) gets the migration's time.
+      const int64_t created = j.value("created_ms", int64_t{0});
+      if (auto s = created > 0 ? layer_.make_bucket_created(name, owner, created) : layer_.make_bucket(name, owner); !s)
+        throw Failure{name + ": " + s.error().message};
       ++buckets_;
       have = layer_.head_bucket(name);
       if (!have) throw Failure{name + ": " + have.error().message};

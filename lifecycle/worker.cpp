@@ -46,6 +46,16 @@ void Worker::stop() {
   scheduler_.stop();
 }
 
+void Worker::pause(bool paused) {
+  paused_.store(paused);
+  if (paused) std::lock_guard wait(acting_);  // an action under way ends first
+}
+
+bool Worker::halted(PassStats& pass) {
+  if (paused_.load()) pass.paused = true;
+  return pass.paused || scheduler_.stopping();
+}
+
 uint64_t Worker::request_pass(const std::string& bucket) {
   return scheduler_.request(bucket);
 }
@@ -67,14 +77,19 @@ std::optional<Worker::Clock::time_point> Worker::step(std::optional<PassRequest>
       next_auto_ = Clock::now() + interval;
   }
   const auto now = Clock::now();
+  // Paused, only a pass asked for runs (and ends at once, marked paused, for its asker to
+  // see); the timers wait, looked at again every second.
+  const auto poll = now + std::chrono::seconds(1);
+  if (!asked && paused_.load()) return poll;
   const bool auto_due = next_auto_ && now >= *next_auto_;
   const bool retry_due = retry_at_ && now >= *retry_at_;
-  if (!asked && !auto_due && !retry_due) return earliest(next_auto_, retry_at_);
+  const bool resume_due = resume_after_pause_;
+  if (!asked && !auto_due && !retry_due && !resume_due) return earliest(next_auto_, retry_at_);
   const PassRequest run = asked ? *asked : PassRequest{scheduler_.next_id(), ""};
   // A retry (nothing asked, no pass due) looks only at the buckets held elsewhere; a pass
-  // over every bucket covers them too.
+  // over every bucket covers them too, and resumes the cursors a pause left.
   std::set<std::string> only;
-  if (!asked && !auto_due) only = retry_buckets_;
+  if (!asked && !auto_due && !resume_due) only = retry_buckets_;
   if (run.bucket.empty()) {
     retry_at_.reset();
     retry_buckets_.clear();
@@ -87,13 +102,19 @@ std::optional<Worker::Clock::time_point> Worker::step(std::optional<PassRequest>
   record(pass);
   spdlog::info(
       "lifecycle pass {}: {} versions scanned, {} expired, {} transitioned ({} bytes), {} uploads aborted, "
-      "{} buckets held by another gateway, {} errors",
+      "{} buckets held by another gateway, {} errors{}",
       pass.id, pass.objects_scanned, pass.expired, pass.transitioned, pass.bytes_transitioned, pass.aborted_uploads,
-      pass.buckets_held, pass.errors);
+      pass.buckets_held, pass.errors, pass.paused ? "; paused (the server is frozen), resumes when unfrozen" : "");
+  // A pass over every bucket that was not cut short leaves no cursor of the pause behind.
+  if (pass.paused)
+    resume_after_pause_ = true;
+  else if (run.bucket.empty() && only.empty())
+    resume_after_pause_ = false;
   if (auto_due) {
     next_auto_.reset();
     if (opt_.interval_ms > 0) next_auto_ = Clock::now() + interval;
   }
+  if (resume_after_pause_) return poll;
   return earliest(next_auto_, retry_at_);
 }
 
@@ -130,7 +151,7 @@ PassStats Worker::execute(uint64_t id, const std::string& bucket, const std::set
     note_error(p, buckets.error().message);
   } else {
     for (const auto& b : *buckets) {
-      if (scheduler_.stopping()) break;
+      if (halted(p)) break;
       if (!only.empty()) {
         if (!only.count(b.name)) continue;
         retry_buckets_.erase(b.name);
@@ -204,10 +225,10 @@ void Worker::run_bucket(const std::string& bucket, PassStats& pass, bool resume_
     // Saved with the lease, so that whoever takes it next resumes here.
     if (!lease.save(done_key, scanned)) lost = true;
     passes_.publish(pass);
-    return !lost && !scheduler_.stopping();
+    return !lost && !halted(pass);
   };
   auto walked = walk_versions(objects_, bucket, versioned, opt, [&](const ObjectInfo& v, const ObjectState& s) {
-    if (scheduler_.stopping()) return false;
+    if (halted(pass)) return false;
     objects_rate_.acquire(1, scheduler_.stopping());
     // A lease lost (this gateway stalled past it): another may be working here now.
     if (!lease.keep()) {
@@ -217,7 +238,11 @@ void Worker::run_bucket(const std::string& bucket, PassStats& pass, bool resume_
     ++pass.objects_scanned;
     ++scanned;
     Action a = evaluate(*config, s, now, opt_.day_ms);
-    if (a.kind != ActionKind::None) act(bucket, v, a, pass, lease);
+    if (a.kind != ActionKind::None) {
+      std::lock_guard acting(acting_);
+      if (halted(pass)) return false;  // paused meanwhile: this action must not start
+      act(bucket, v, a, pass, lease);
+    }
     // Progress for status(): after every action (they are slow), else now and then.
     if (a.kind != ActionKind::None || pass.objects_scanned % 256 == 0) passes_.publish(pass);
     return true;
@@ -227,9 +252,9 @@ void Worker::run_bucket(const std::string& bucket, PassStats& pass, bool resume_
     return;
   }
   if (lost) return note_error(pass, bucket + ": lifecycle lease lost; the next holder resumes from the cursor");
-  if (!*walked) return;  // stopping: the lease is released, the cursor kept
+  if (!*walked) return;  // stopping or paused: the lease is released, the cursor kept
   abort_uploads(bucket, *config, now, pass);
-  if (scheduler_.stopping()) return;
+  if (halted(pass)) return;
   lease.finish();
 }
 
@@ -283,8 +308,10 @@ void Worker::abort_uploads(const std::string& bucket, const Configuration& confi
     auto list = objects_.list_uploads(bucket, p);
     if (!list) return note_error(pass, bucket + ": listing uploads: " + list.error().message);
     for (const auto& u : list->uploads) {
-      if (scheduler_.stopping()) return;
+      if (halted(pass)) return;
       if (!abort_due(config, u.key, u.initiated_ms, now, opt_.day_ms)) continue;
+      std::lock_guard acting(acting_);
+      if (halted(pass)) return;
       if (auto s = objects_.abort_upload(bucket, u.key, u.upload_id); !s) {
         if (s.error().code != s3::Code::NoSuchUpload)
           note_error(pass, "abort upload " + u.upload_id + ": " + s.error().message);

@@ -5,8 +5,11 @@
 // one gateway at a time works on it, the others skip it and look again when its
 // lease would expire. Each bucket's progress is kept with its lease (a cursor), so
 // a pass cut short by a restart, or by its gateway's death, resumes where it stopped.
+// A paused worker (a server frozen for a migration) acts on nothing; a pass cut short by
+// the pause resumes from its cursors once the worker is resumed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -47,6 +50,7 @@ struct PassStats {
   uint64_t errors = 0;
   std::string last_error;
   uint64_t buckets_held = 0;  // skipped: another gateway held their lease
+  bool paused = false;        // cut short (or not started) by pause(true): resumed after pause(false)
 };
 
 struct RuleStats {
@@ -89,6 +93,13 @@ class Worker {
   uint64_t request_pass(const std::string& bucket = {});
   // Runs a pass on this thread (tests and tools); the background thread must not run.
   PassStats run_pass(const std::string& bucket = {});
+  // Paused (true), no pass takes a lease or expires, deletes, transitions or aborts
+  // anything: a pass running stops before its next version, keeping its cursors, and one
+  // asked for or due meanwhile ends at once, marked paused. Pausing returns once an action
+  // under way (a long transition, say) has ended. Resumed (false), a pass picks up where
+  // the paused one stopped, within a second. For the write freeze of a migration
+  // (server/ops/freeze.h): the old server's data must not change under it.
+  void pause(bool paused);
 
   // Blocking: reads every bucket's lifecycle configuration.
   WorkerStatus status();
@@ -108,6 +119,8 @@ class Worker {
   void act(const std::string& bucket, const ObjectInfo& v, const Action& a, PassStats& pass, BucketLease& lease);
   void abort_uploads(const std::string& bucket, const Configuration& config, int64_t now, PassStats& pass);
   void note_error(PassStats& pass, const std::string& what);
+  // The pass must stop: the server stops, or the worker is paused (marked on pass).
+  bool halted(PassStats& pass);
 
   ObjectLayer& objects_;
   WorkerOptions opt_;
@@ -121,6 +134,9 @@ class Worker {
   std::optional<Clock::time_point> next_auto_;  // nullopt: only when asked
   std::optional<Clock::time_point> retry_at_;   // when a lease held elsewhere would expire
   std::set<std::string> retry_buckets_;         // those buckets
+  bool resume_after_pause_ = false;             // a pass was cut short by the pause
+  std::atomic<bool> paused_{false};
+  std::mutex acting_;  // held by an expiration, transition or abort under way: pause() waits for it
 
   std::mutex mu_;  // guards the two below
   uint64_t last_full_scan_ = 0;

@@ -90,8 +90,8 @@ void drop_version(librados::ObjectWriteOperation& op, const Backend& b, const Ob
   if (!queued.empty()) op.omap_set(queued);
 }
 
-// Calls visit(vkey, value) on the key's V entries newest first, from cur's peek on and
-// then page by page, until it returns true. Returns whether it did.
+}  // namespace
+
 s3::Result<bool> scan_versions(Backend& b, const Current& cur, std::string_view key,
                                const std::function<bool(const std::string&, const std::string&)>& visit) {
   for (const auto& [vkey, value] : cur.versions)
@@ -112,6 +112,8 @@ s3::Result<bool> scan_versions(Backend& b, const Current& cur, std::string_view 
   }
   return false;
 }
+
+namespace {
 
 s3::Result<StoredVersion> decode_version(const Current& cur, std::string_view key, std::string raw) {
   auto rec = decode_object_record(raw);

@@ -59,6 +59,11 @@ using CommitExtra = std::function<s3::Status(int attempt, librados::ObjectWriteO
 s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const WriteConditions& cond,
                                        const std::string* inline_data, const CommitExtra& extra = {});
 
+// Calls visit(vkey, value) on the key's V entries newest first, from cur's peek on and
+// then page by page (1000 a read), until it returns true. Returns whether it did.
+s3::Result<bool> scan_versions(Backend& b, const Current& cur, std::string_view key,
+                               const std::function<bool(const std::string&, const std::string&)>& visit);
+
 // A version of a key as stored: its record and its V entry's bytes.
 struct StoredVersion {
   ObjectRecord rec;

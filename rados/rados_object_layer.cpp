@@ -49,7 +49,11 @@ s3::Result<uint64_t> RadosObjectLayer::collect_garbage() {
 }
 
 s3::Status RadosObjectLayer::make_bucket(std::string_view bucket, std::string_view owner) {
-  auto st = rados::create_bucket(*b_, bucket, owner, now_ms());
+  return make_bucket_created(bucket, owner, now_ms());
+}
+
+s3::Status RadosObjectLayer::make_bucket_created(std::string_view bucket, std::string_view owner, int64_t created_ms) {
+  auto st = rados::create_bucket(*b_, bucket, owner, created_ms);
   root_changed(bucket);
   return st;
 }

@@ -33,6 +33,9 @@ class RadosObjectLayer final : public ObjectLayer {
   ~RadosObjectLayer() override;
 
   s3::Status make_bucket(std::string_view bucket, std::string_view owner = {}) override;
+  // make_bucket with the creation time given (ms since the epoch), not now: a bucket a
+  // migration carries over keeps the CreationDate ListBuckets showed (cmd/migrate.cpp).
+  s3::Status make_bucket_created(std::string_view bucket, std::string_view owner, int64_t created_ms);
   s3::Result<BucketInfo> head_bucket(std::string_view bucket) override;
   s3::Status delete_bucket(std::string_view bucket) override;
   s3::Result<std::vector<BucketInfo>> list_buckets() override;

@@ -145,11 +145,14 @@ s3::Result<Response> admin_freeze(const AdminCall& c) {
   if (c.method == "PUT") {
     // Writes admitted before the freeze may still be committing: wait for them, a while.
     const uint64_t left = f.freeze(std::chrono::seconds(30));
+    // Lifecycle expirations would change the data the migration's last pass copies.
+    if (c.svc.lifecycle) c.svc.lifecycle->pause(true);
     return json_response({{"frozen", true}, {"since_ms", f.frozen_since_ms()}, {"in_flight", left}});
   }
-  if (c.method == "DELETE")
+  if (c.method == "DELETE") {
     f.unfreeze();
-  else if (auto s = c.expect("GET"); !s)
+    if (c.svc.lifecycle) c.svc.lifecycle->pause(false);
+  } else if (auto s = c.expect("GET"); !s)
     return s.error();
   return json_response(
       {{"frozen", f.frozen_since_ms() != 0}, {"since_ms", f.frozen_since_ms()}, {"in_flight", f.in_flight()}});

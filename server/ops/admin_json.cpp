@@ -47,7 +47,8 @@ json lifecycle_pass_json(const std::optional<lifecycle::PassStats>& p) {
           {"aborted_uploads", p->aborted_uploads},
           {"errors", p->errors},
           {"last_error", p->last_error},
-          {"buckets_held", p->buckets_held}};
+          {"buckets_held", p->buckets_held},
+          {"paused", p->paused}};
 }
 
 json classes_json(const std::vector<lifecycle::ClassUsage>& classes) {

@@ -3,8 +3,8 @@
 // something (any method but GET, HEAD and OPTIONS) and every change to the users is
 // answered 503 SlowDown, which clients retry; reads go on. Freezing waits for the writes
 // admitted before it to finish, so what a migration's last pass reads after it does not
-// change under it. Kept in memory: a restart unfreezes. The lifecycle worker is not
-// frozen (docs/cluster.md says to pause it for the window).
+// change under it. Kept in memory: a restart unfreezes. The admin call that freezes also
+// pauses the lifecycle worker (lifecycle::Worker::pause), and unfreezing resumes it.
 #pragma once
 
 #include <atomic>

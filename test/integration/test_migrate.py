@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import boto3
 import pytest
@@ -17,6 +18,7 @@ import pytest
 import s3raw
 import test_s3a_patterns
 from ceph_cluster import ceph_cluster  # noqa: F401  (the fixture, by name)
+from crash_harness import rados_orphans
 from rados_reuse import borrow
 from silt_server import SiltServer, silt_binary
 from test_rados_backend import rados_config, start_gateway
@@ -430,6 +432,128 @@ def test_verify_reports_a_difference(world):
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "DIFFERS" in run.stdout and "mig-plain?versions" in run.stdout, run.stdout
+
+
+def test_list_buckets_creation_dates_carry_over(world):
+    """ListBuckets answers each bucket's CreationDate on the gateways as on the old server:
+    the export gives it and the import creates the bucket with it, not at the migration's time."""
+    def dates(server):
+        return [(b["Name"], b["CreationDate"]) for b in server.boto3().list_buckets()["Buckets"]]
+    want = dates(world["old"])
+    assert len(want) == 3
+    for gw in world["gw"]:
+        assert dates(gw) == want
+
+
+def test_freeze_pauses_the_old_servers_lifecycle(ceph_cluster, tmp_path):  # noqa: F811
+    """The freeze pauses the old server's lifecycle worker: objects due for expiration stay
+    while it is frozen (a pass asked for ends at once, paused; the verify step finds both
+    sides identical), and go once it is unfrozen, without being asked again."""
+    old = SiltServer(tmp_path / "old")
+    old.start(["--lifecycle-day-seconds", "1", "--lifecycle-interval", "0"])
+    gw = None
+    try:
+        s3 = old.boto3()
+        s3.create_bucket(Bucket="lc-frozen")
+        s3.put_bucket_lifecycle_configuration(Bucket="lc-frozen", LifecycleConfiguration={"Rules": [
+            {"ID": "expire-all", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]})
+        for i in range(5):
+            s3.put_object(Bucket="lc-frozen", Key=f"due/{i}", Body=b"x" * (i + 1))
+        config = rados_config(tmp_path / "silt-rados.json", ceph_cluster.conf, "lcfreeze-" + os.urandom(8).hex())
+        run = migrate(old, config)
+        assert run.returncode == 0, run.stdout + run.stderr
+        gw = start_gateway(tmp_path / "gw", config)
+        time.sleep(2.2)  # lifecycle days of a second: every object is due now
+        run = migrate(old, config, "--final", "--online-passes", "0", "--verify", gw.endpoint)
+        assert run.returncode == 0 and "result           identical" in run.stdout, run.stdout + run.stderr
+        r = old.admin("--json", "lifecycle", "run")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert s3.list_objects_v2(Bucket="lc-frozen")["KeyCount"] == 5
+        last = json.loads(old.admin("--json", "lifecycle", "status").stdout)["last"]
+        assert last["paused"] is True and last["expired"] == 0, last
+        run = migrate(old, config, "--verify", gw.endpoint, "--verify-only")
+        assert run.returncode == 0 and "result           identical" in run.stdout, run.stdout + run.stderr
+        un = migrate(old, config, "--unfreeze")
+        assert un.returncode == 0, un.stdout + un.stderr
+        # Unfrozen: the worker resumes the paused pass by itself.
+        deadline = time.time() + 30
+        while s3.list_objects_v2(Bucket="lc-frozen")["KeyCount"] > 0 and time.time() < deadline:
+            time.sleep(0.5)
+        assert s3.list_objects_v2(Bucket="lc-frozen")["KeyCount"] == 0
+        last = json.loads(old.admin("--json", "lifecycle", "status").stdout)["last"]
+        assert last["paused"] is False and last["expired"] == 5, last
+    finally:
+        for s in ([gw] if gw else []) + [old]:
+            s.stop(timeout=10)
+
+
+def test_killed_migration_leaks_nothing(ceph_cluster, tmp_path):  # noqa: F811
+    """kill -9 of `silt admin migrate` mid-copy: every data object it wrote is named by a write
+    intent (the orphan check finds no orphan), a gateway's sweeper reclaims them once the
+    intent timeout has passed, and a run again completes and verifies identical."""
+    old = SiltServer(tmp_path / "old")
+    old.start()
+    gw = proc = None
+    try:
+        s3 = old.boto3()
+        s3.create_bucket(Bucket="mig-killed")
+        s3.put_bucket_versioning(Bucket="mig-killed", VersioningConfiguration={"Status": "Enabled"})
+        # Keys of many versions: the import copies all of a key's data before the op that
+        # names it, so the copy is caught between the two for seconds.
+        blob = os.urandom(4 * MiB)
+        for key in ("a/many", "b/many"):
+            for i in range(16):
+                s3.put_object(Bucket="mig-killed", Key=key, Body=blob[i * 1000:] + blob[:i * 1000])
+        up = s3.create_multipart_upload(Bucket="mig-killed", Key="c/multi")
+        parts = [{"PartNumber": n, "ETag": s3.upload_part(Bucket="mig-killed", Key="c/multi", UploadId=up["UploadId"],
+                                                          PartNumber=n, Body=body)["ETag"]}
+                 for n, body in enumerate((os.urandom(5 * MiB), os.urandom(MiB + 5)), start=1)]
+        s3.complete_multipart_upload(Bucket="mig-killed", Key="c/multi", UploadId=up["UploadId"],
+                                     MultipartUpload={"Parts": parts})
+        config = rados_config(tmp_path / "silt-rados.json", ceph_cluster.conf, "killed-" + os.urandom(8).hex())
+        _, env = old.admin_command()
+        proc = subprocess.Popen([str(silt_binary()), "admin", "migrate", "--from", old.endpoint, "--to", str(config),
+                                 "--jobs", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        # Mid-copy: data objects in the pool that no version names yet (named by an intent,
+        # or, without intents, by nothing).
+        deadline = time.time() + 120
+        while True:
+            rc, out = rados_orphans(config, 0.001)
+            caught = re.search(r"^orphan ", out, re.M) or any(
+                int(n) > 0 for n in re.findall(r"^stale-intent .* (\d+) data objects$", out, re.M))
+            if caught:
+                break
+            assert proc.poll() is None, "the migration ended before it was caught mid-copy: " + out
+            assert time.time() < deadline, out
+        proc.kill()
+        proc.wait(timeout=30)
+        # Nothing unnamed: the killed run's data is its intents' (not stale under the config's timeout).
+        rc, out = rados_orphans(config, 0)
+        assert rc == 0, out
+        rc, out = rados_orphans(config, 0.001)
+        assert rc == 1 and "stale-intent" in out and not re.search(r"^orphan ", out, re.M), out
+        # A gateway whose intent timeout has passed sweeps them: data and intents go.
+        sweeping = json.loads(config.read_text())
+        sweeping["rados"].update({"intent_timeout_seconds": 1, "gc_interval_seconds": 1})
+        (tmp_path / "sweep.json").write_text(json.dumps(sweeping))
+        gw = start_gateway(tmp_path / "sweeper", tmp_path / "sweep.json")
+        deadline = time.time() + 60
+        while (rc := rados_orphans(config, 0.001))[0] != 0 and time.time() < deadline:
+            time.sleep(1)
+        assert rc[0] == 0, rc[1]
+        gw.stop(timeout=10)
+        # Run again: it completes, and the cluster answers what the old server answers.
+        gw = start_gateway(tmp_path / "gw", config)
+        run = migrate(old, config, "--verify", gw.endpoint)
+        assert run.returncode == 0 and "result           identical" in run.stdout, run.stdout + run.stderr
+        rc, out = rados_orphans(config, 0.001)
+        assert rc == 0, out
+    finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for s in ([gw] if gw else []) + [old]:
+            s.stop(timeout=10)
 
 
 # The Spark s3a replay against the migrated cluster's gateway (silt fixture above).
