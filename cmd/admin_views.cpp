@@ -114,6 +114,51 @@ std::string json_string(const Json& j, const char* key) {
   return v.is_string() ? v.get<std::string>() : std::string();
 }
 
+namespace {
+
+// usage's "cluster" part (RADOS): per data pool, the index's bytes against the pool's.
+std::string render_usage_check(const Json& checks) {
+  if (checks.empty()) return "";
+  Table t({{"RADOS POOL"},
+           {"CLASSES"},
+           {"VERSIONS", Align::Right},
+           {"INLINE", Align::Right},
+           {"INDEX", Align::Right},
+           {"POOL STORED", Align::Right},
+           {"POOL RAW", Align::Right},
+           {"DIFFERENCE", Align::Right},
+           {"TOLERANCE", Align::Right},
+           {"CHECK"}});
+  std::string notes;
+  for (const Json& c : checks) {
+    auto opt_bytes = [&](const char* key) {
+      return field(c, key).is_number() ? human_bytes(json_u64(c, key)) : std::string("unavailable");
+    };
+    std::string diff = "unavailable";
+    if (const Json& d = field(c, "difference_bytes"); d.is_number_integer()) {
+      const int64_t v = d.get<int64_t>();
+      diff = (v < 0 ? "-" : "+") + human_bytes(static_cast<uint64_t>(v < 0 ? -v : v));
+    }
+    std::string classes;
+    for (const Json& s : array_field(c, "storage_classes")) {
+      if (!classes.empty()) classes += ",";
+      classes += s.is_string() ? s.get<std::string>() : "";
+    }
+    const std::string status = json_string(c, "status");
+    t.add_row({json_string(c, "pool"), classes, human_count(json_u64(c, "index_objects")),
+               human_count(json_u64(c, "inline_objects")), human_bytes(json_u64(c, "index_pool_bytes")),
+               opt_bytes("pool_stored_bytes"), opt_bytes("pool_used_bytes"), diff, opt_bytes("tolerance_bytes"),
+               field(c, "flagged").is_boolean() && field(c, "flagged").get<bool>() ? "FLAGGED " + status : status});
+    if (const std::string note = json_string(c, "note"); !note.empty())
+      notes += json_string(c, "pool") + ": " + note + "\n";
+  }
+  return "\nindex against the pools (INDEX: bytes the index names in the pool, before EC; POOL STORED: ceph df's "
+         "STORED)\n" +
+         t.render() + notes;
+}
+
+}  // namespace
+
 std::string render_usage(const Json& usage) {
   std::string out;
   const Json& pools = array_field(usage, "pools");
@@ -157,7 +202,7 @@ std::string render_usage(const Json& usage) {
   t.add_rule();
   t.add_row({"TOTAL", "", "", human_count(json_u64(totals, "objects")), human_bytes(logical), human_bytes(stored),
              overhead(logical, stored), human_cost(json_double(totals, "monthly_cost"))});
-  return out + t.render();
+  return out + t.render() + render_usage_check(array_field(usage, "cluster"));
 }
 
 namespace {

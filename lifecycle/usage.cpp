@@ -24,12 +24,16 @@ const PoolInfo* pool_of_class(const std::vector<PoolInfo>& pools, const std::str
 class Tally {
  public:
   explicit Tally(const std::vector<PoolInfo>& pools) : pools_(pools) {}
-  void add(const std::string& cls, uint64_t logical, uint64_t stored) {
+  void add(const std::string& cls, uint64_t logical, uint64_t stored, bool in_index = false) {
     ClassUsage& c = by_class_[cls];
     c.storage_class = cls;
     ++c.objects;
     c.logical_bytes += logical;
     c.stored_bytes += stored;
+    if (in_index) {
+      ++c.inline_objects;
+      c.inline_bytes += stored;
+    }
   }
   std::vector<ClassUsage> result() const {
     std::vector<ClassUsage> out;
@@ -105,7 +109,8 @@ double monthly_cost(uint64_t stored_bytes, double price_per_tb_month) {
   return static_cast<double>(stored_bytes) / 1e12 * price_per_tb_month;
 }
 
-s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const std::string& bucket) {
+s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const std::string& bucket,
+                                                   uint64_t inline_limit) {
   auto buckets = objects.list_buckets();
   if (!buckets) return buckets.error();
   if (!bucket.empty()) {
@@ -116,11 +121,12 @@ s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const s
   for (const auto& b : *buckets) {
     if (!bucket.empty() && b.name != bucket) continue;
     Tally tally(pools);
-    auto walked = walk_versions(objects, b.name, b.versioning != Versioning::Unversioned, {},
-                                [&](const ObjectInfo& v, const ObjectState& s) {
-                                  if (!v.delete_marker) tally.add(s.storage_class, s.size, v.stored_bytes);
-                                  return true;
-                                });
+    auto walked = walk_versions(
+        objects, b.name, b.versioning != Versioning::Unversioned, {}, [&](const ObjectInfo& v, const ObjectState& s) {
+          if (!v.delete_marker)
+            tally.add(s.storage_class, s.size, v.stored_bytes, v.parts.empty() && v.size <= inline_limit);
+          return true;
+        });
     if (!walked) return walked.error();
     out.push_back({b.name, tally.result()});
   }

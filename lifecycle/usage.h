@@ -21,6 +21,10 @@ struct ClassUsage {
   uint64_t logical_bytes = 0;
   uint64_t stored_bytes = 0;
   double monthly_cost = 0;
+  // Of the above, the versions whose data the index keeps itself (measure_usage's
+  // inline_limit): in no data pool. Their stored bytes are their size (one copy, in the index).
+  uint64_t inline_objects = 0;
+  uint64_t inline_bytes = 0;
 };
 
 struct BucketUsage {
@@ -31,8 +35,11 @@ struct BucketUsage {
 // Cost of bytes on a pool priced per TB (10^12 bytes) and month.
 double monthly_cost(uint64_t stored_bytes, double price_per_tb_month);
 
-// Every bucket (or just `bucket`), walking the index.
-s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const std::string& bucket);
+// Every bucket (or just `bucket`), walking the index. inline_limit: single PUTs of at most
+// this many bytes keep their data in the index itself (the RADOS backend's inline_bytes,
+// ClusterState::inline_bytes) and count as inline_objects; 0: none does.
+s3::Result<std::vector<BucketUsage>> measure_usage(ObjectLayer& objects, const std::string& bucket,
+                                                   uint64_t inline_limit = 0);
 
 // The bucket at one horizon of a simulation.
 struct Horizon {

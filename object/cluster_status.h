@@ -36,6 +36,9 @@ struct ClusterPool {
   int m = 0;
   int size = 0;      // OSDs each PG is placed on
   int min_size = 0;  // OSDs a PG needs up to serve
+  // An EC pool's stripe (k chunks of 4 KiB by default): Ceph pads each object's data to a
+  // whole stripe, and its stored bytes count the padding. 0 for a replicated pool.
+  uint64_t stripe_width = 0;
   PgCounts pgs;
   // From the cluster's pool statistics (`ceph df`), which only a ceph-mgr keeps: nullopt
   // without one. stored: the bytes of its objects as written (before EC or replication);
@@ -73,6 +76,9 @@ struct ClusterState {
   int mons_total = 0;
   int mons_in_quorum = 0;
   bool mgr_available = false;  // a ceph-mgr runs: pool statistics are known
+  // The backend's inline_bytes: a single PUT of at most this many bytes keeps its data in
+  // the index pool, not in its class's data pool (the usage cross-check leaves it out there).
+  uint64_t inline_bytes = 0;
   uint64_t osdmap_epoch = 0;
   std::vector<ClusterPool> pools;  // silt's pools: the index pool first, then each data pool once
 

@@ -78,6 +78,7 @@ s3::Result<OsdMapView> parse_osd_dump(std::string_view text) {
       pool.pg_num = int_at(p, "pg_num");
       pool.erasure = int_at(p, "type") == 3;  // 1: replicated, 3: erasure
       pool.ec_profile = p.value("erasure_code_profile", "");
+      pool.stripe_width = u64_at(p, "stripe_width").value_or(0);
       v.pools.push_back(std::move(pool));
     }
   if (j->contains("osds") && (*j)["osds"].is_array())
@@ -141,7 +142,7 @@ s3::Result<std::unique_ptr<ClusterMonitor>> ClusterMonitor::open(const RadosConf
 }
 
 ClusterMonitor::ClusterMonitor(std::unique_ptr<Connection> conn, const RadosConfig& cfg, ClusterMonitorOptions opt)
-    : conn_(std::move(conn)), opt_(opt) {
+    : conn_(std::move(conn)), opt_(opt), inline_bytes_(cfg.inline_bytes) {
   ClusterPool index;
   index.name = cfg.index_pool;
   index.index = true;
@@ -174,6 +175,7 @@ ClusterMonitor::~ClusterMonitor() {
 ClusterState ClusterMonitor::cluster_state() {
   std::lock_guard lock(mu_);
   ClusterState s = last_;
+  s.inline_bytes = inline_bytes_;
   const int64_t age = now_ms() - s.measured_ms;
   if (s.measured_ms == 0) {
     s.reachable = false;
@@ -236,6 +238,7 @@ s3::Result<ClusterState> ClusterMonitor::refresh() {
     pool.size = in_map->size;
     pool.min_size = in_map->min_size;
     pool.erasure = in_map->erasure;
+    pool.stripe_width = in_map->erasure ? in_map->stripe_width : 0;
     if (in_map->erasure) {
       auto km = ec_profile(pool.name);
       if (!km) return km.error();

@@ -41,6 +41,7 @@ struct OsdMapPool {
   int pg_num = 0;
   bool erasure = false;
   std::string ec_profile;
+  uint64_t stripe_width = 0;
 };
 struct OsdMapView {
   uint64_t epoch = 0;
@@ -87,6 +88,7 @@ class ClusterMonitor final : public ClusterStatus {
 
   std::unique_ptr<Connection> conn_;
   ClusterMonitorOptions opt_;
+  uint64_t inline_bytes_ = 0;        // the config's, into every snapshot
   std::vector<ClusterPool> layout_;  // silt's pools with names and classes; the rest filled per refresh
 
   // PG counts per RADOS pool as of map_epoch_ (recomputed only when the epoch moves).

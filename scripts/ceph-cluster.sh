@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A throwaway single-host Ceph cluster on 127.0.0.1 for the test suite: one mon and three OSDs
-# (bluestore on sparse files inside DIR), no mgr, auth none. docs/cluster.md, "Test cluster".
+# (bluestore on sparse files inside DIR), a mgr only with SILT_CEPH_MGR=1, auth none.
+# docs/cluster.md, "Test cluster".
 #
 #   scripts/ceph-cluster.sh start DIR    DIR must not exist or be empty. Ready = 3 OSDs up and a
-#                                        probe write to each pool succeeded; prints the time taken.
+#                                        probe write to each pool succeeded (with SILT_CEPH_MGR=1
+#                                        also: mgr.x available and `df` lists every pool); prints
+#                                        the time taken.
 #   scripts/ceph-cluster.sh pools DIR    (re)creates the EC profile and pools; start already does
 #   scripts/ceph-cluster.sh status DIR   each daemon's PID and state, then quorum/OSDs/pools/health;
 #                                        exit 0 only if every recorded daemon is running
@@ -22,7 +25,8 @@
 # base (msgr2) and base+1 (msgr1), OSDs bind inside base+2..base+width-1. The base is
 # SILT_CEPH_PORT_BASE when set, else a free window picked in 20000-32000, so a second cluster or a
 # leftover never collides. DIR/cluster.env records it; DIR/daemons lists "name pid" of each daemon.
-# Needs: ceph-mon ceph-osd ceph-common python3-rados (scripts/install-deps.sh --test).
+# Needs: ceph-mon ceph-osd ceph-common python3-rados, and ceph-mgr for SILT_CEPH_MGR=1
+# (scripts/install-deps.sh --test).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -106,6 +110,14 @@ stop_cluster() {
   echo "stopped ${#pids[@]} daemons in $(since "$t0") s"
 }
 
+# The mgr modules that are not always on and not wanted: the pool statistics (`df`) are the
+# mgr's core, and several of these are python web stacks (dashboard, prometheus, restful). The
+# always-on ones (balancer, crash, devicehealth, orchestrator, pg_autoscaler, progress,
+# rbd_support, status, telemetry, volumes) stay: disabling one raises MGR_MODULE_ERROR.
+MGR_MODULES_OFF="alerts cephadm dashboard diskprediction_local influx insights iostat k8sevents \
+localpool mds_autoscaler mirroring nfs osd_perf_query osd_support prometheus restful rook \
+selftest snap_schedule stats telegraf test_orchestrator zabbix"
+
 write_conf() {  # write_conf FSID BASE WIDTH
   local mon_addr="[v2:127.0.0.1:$2,v1:127.0.0.1:$(($2 + 1))]"
   cat >"$conf" <<EOF
@@ -155,6 +167,20 @@ paxos propose interval = 0.05
 # part of ceph -s do). This keeps the mon from reporting MGR_DOWN (HEALTH_WARN) from two
 # minutes after start on.
 mon mgr mkfs grace = 31536000
+# With a mgr (SILT_CEPH_MGR=1): its digest of the pool statistics reaches the mon every second
+# instead of every 5 s, so a test polling df waits about 2 s for a write to show.
+mon mgr digest period = 1
+# A mgr that stops beaconing (every 2 s) counts as gone after 10 s instead of 30: until then the
+# mon keeps answering df with its last digest.
+mon mgr beacon grace = 10
+[mgr]
+mgr data = $dir/\$name
+mgr disabled modules = $MGR_MODULES_OFF
+# How often daemons report their statistics to the mgr (default 5 s).
+mgr stats period = 1
+# No SMART scraping of the sparse files (the module still creates its device_health_metrics
+# pool, 1 PG).
+mgr/devicehealth/enable_monitoring = false
 [osd]
 osd data = $dir/\$name
 bluestore block create = true
@@ -175,6 +201,9 @@ start_cluster() {
   for b in ceph-mon ceph-osd monmaptool ceph-authtool; do
     command -v "$b" >/dev/null || { echo "$b not found: scripts/install-deps.sh --test" >&2; exit 1; }
   done
+  if [ "${SILT_CEPH_MGR:-0}" = 1 ]; then
+    command -v ceph-mgr >/dev/null || { echo "ceph-mgr not found: scripts/install-deps.sh --test" >&2; exit 1; }
+  fi
   "$PY" -c 'import rados' 2>/dev/null || { echo "python3-rados missing: scripts/install-deps.sh --test" >&2; exit 1; }
   if [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
     echo "$dir is not empty: stop that cluster and remove it first" >&2
@@ -206,6 +235,12 @@ start_cluster() {
   ceph-mon -c "$conf" -i a </dev/null >>"$dir/log/daemons.out" 2>&1
   record mon.a
   echo "mon.a up on 127.0.0.1:$base after $(since "$t0") s"
+  if [ "${SILT_CEPH_MGR:-0}" = 1 ]; then
+    # Forks like the mon; it binds inside the port window (ms bind port min/max) on 127.0.0.1.
+    mkdir -p "$dir/mgr.x"
+    ceph-mgr -c "$conf" -i x </dev/null >>"$dir/log/daemons.out" 2>&1
+    record mgr.x
+  fi
 
   for ((i = 0; i < OSDS; i++)); do uuids+=("$(cat /proc/sys/kernel/random/uuid)"); done
   mapfile -t ids < <(admin osd-new "${uuids[@]}")
@@ -231,8 +266,10 @@ start_cluster() {
   [ $rc -eq 0 ] || { echo "osd start failed: $dir/log/osd.*.log" >&2; false; }
 
   admin --timeout 120 ready --osds $OSDS
+  [ "${SILT_CEPH_MGR:-0}" = 1 ] && admin --timeout 60 mgr-ready
   trap - EXIT INT TERM
-  echo "ceph cluster ready in $(since "$t0") s: $conf (mon 127.0.0.1:$base, $OSDS osds)"
+  echo "ceph cluster ready in $(since "$t0") s: $conf (mon 127.0.0.1:$base, $OSDS osds$(
+    [ "${SILT_CEPH_MGR:-0}" = 1 ] && echo ", mgr"))"
 }
 
 # "name pid" of each daemon, its last recorded PID (start-osd records a restarted OSD's anew).

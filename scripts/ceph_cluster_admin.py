@@ -17,6 +17,8 @@ Subcommands (all but free-ports need --conf, the cluster's ceph.conf):
   pgs                       every PG's state (asked of its primary OSD: no mgr needed), then a
                             summary; exit 1 unless all are active+clean
   wait-clean                poll `pgs` until every PG is active+clean
+  mgr-ready                 wait until a mgr is available and `df` reports every pool (the
+                            mgr's pool statistics have arrived)
 Every wait is bounded (--timeout, seconds); on expiry the command exits 1 with what it saw last.
 """
 import argparse
@@ -200,6 +202,23 @@ def wait_clean(cluster, timeout):
         time.sleep(0.5)
 
 
+def wait_mgr(cluster, timeout):
+    # The mgr's first digest reaches the mon a stats period after the OSDs report to it; until
+    # then `df` lists no pool. Waiting here means a test's first `df` is already meaningful.
+    want = {name for name, _, _ in POOLS}
+    deadline = time.monotonic() + timeout
+    seen = set()
+    while True:
+        st = mon(cluster, "status")
+        if st.get("mgrmap", {}).get("available"):
+            seen = {p["name"] for p in mon(cluster, "df").get("pools", [])}
+            if want <= seen:
+                return
+        if time.monotonic() >= deadline:
+            fail(f"no mgr statistics for {sorted(want - seen)} after {timeout} s")
+        time.sleep(0.2)
+
+
 def status(cluster):
     q = mon(cluster, "quorum_status")
     osds = mon(cluster, "osd dump")
@@ -209,6 +228,8 @@ def status(cluster):
     print(f"mon quorum: {' '.join(q['quorum_names'])}")
     print(f"osds: {len(osds['osds'])} total, {up} up, {inn} in")
     print("pools: " + " ".join(p["pool_name"] for p in osds["pools"]))
+    mgr = mon(cluster, "mgr stat")
+    print(f"mgr: {mgr.get('active_name') or 'none'}, {'available' if mgr.get('available') else 'not available'}")
     checks = health.get("checks", {}) if isinstance(health, dict) else {}
     print(f"health: {health.get('status') if isinstance(health, dict) else health}"
           + "".join(f"\n  {k}: {v['summary']['message']}" for k, v in checks.items()))
@@ -229,6 +250,7 @@ def main():
     sub.add_parser("osd-up").add_argument("osd", type=int)
     sub.add_parser("pgs")
     sub.add_parser("wait-clean")
+    sub.add_parser("mgr-ready")
     a = ap.parse_args()
 
     if a.cmd == "free-ports":
@@ -253,6 +275,8 @@ def main():
             pgs(cluster)
         elif a.cmd == "wait-clean":
             wait_clean(cluster, a.timeout)
+        elif a.cmd == "mgr-ready":
+            wait_mgr(cluster, a.timeout)
     finally:
         cluster.shutdown()
 

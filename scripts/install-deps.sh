@@ -16,10 +16,11 @@ test_pkgs=(rclone s3cmd awscli python3-boto3 python3-pytest python3-requests pyt
   chromium  # headless, driven by playwright-core: the web console test (test_console.py)
   s3fs restic  # SSE-C through a FUSE mount, backups on encrypted buckets (test_sse_clients.py)
   gdb)  # stops silt at an exact function for a kill -9 there (test_object_lock.py)
-# The throwaway Ceph cluster (scripts/ceph-cluster.sh): one mon and three OSDs, no mgr and no
-# radosgw; the `rados` Python binding issues the pool commands, librados-dev/libradospp-dev
-# build test/rados_smoke (meson -Drados=auto finds them).
-ceph_pkgs=(ceph-mon ceph-osd ceph-common python3-rados librados-dev libradospp-dev)
+# The throwaway Ceph cluster (scripts/ceph-cluster.sh): one mon and three OSDs, a mgr when a test
+# asks for pool statistics (SILT_CEPH_MGR=1: the usage cross-check), no radosgw; the `rados`
+# Python binding issues the pool commands, librados-dev/libradospp-dev build test/rados_smoke
+# (meson -Drados=auto finds them).
+ceph_pkgs=(ceph-mon ceph-osd ceph-mgr ceph-common python3-rados librados-dev libradospp-dev)
 # bench/run.sh: the peers (Ceph RGW with its mgr, nginx as the byte-serving ceiling), wrk, the
 # profilers, and the clients it times.
 bench_pkgs=(nginx-light wrk ceph-mon ceph-osd ceph-mgr radosgw ceph-common ceph-base linux-perf valgrind rclone curl)

@@ -74,12 +74,14 @@ s3::Result<Response> admin_users(const AdminCall& c) {
 
 s3::Result<Response> admin_usage(const AdminCall& c) {
   if (auto s = c.expect("GET"); !s) return s.error();
-  auto usage = lifecycle::measure_usage(c.svc.objects, c.bucket);
+  auto usage = lifecycle::measure_usage(c.svc.objects, c.bucket,
+                                        c.svc.cluster ? c.svc.cluster->cluster_state().inline_bytes : 0);
   if (!usage) return usage.error();
   nlohmann::json j = usage_json(c.svc.objects.pools(), *usage);
   // The pools hold every bucket's data: beside one bucket's usage they would mislead.
   if (c.svc.cluster && c.bucket.empty())
-    j["cluster"] = usage_cross_check_json(c.svc.cluster->cluster_state(), c.svc.objects.pools(), *usage);
+    j["cluster"] = usage_cross_check_json(
+        check_pool_usage(c.svc.cluster->cluster_state(), c.svc.objects.pools(), all_classes(*usage)));
   return json_response(j);
 }
 

@@ -155,46 +155,44 @@ json cluster_state_json(const ClusterState& st) {
           {"pools", std::move(pools)}};
 }
 
-json usage_cross_check_json(const ClusterState& st, const std::vector<PoolInfo>& pools,
-                            const std::vector<lifecycle::BucketUsage>& usage) {
+json usage_cross_check_json(const std::vector<PoolUsageCheck>& checks) {
+  auto optional = [](const auto& v) { return v ? json(*v) : json(nullptr); };
   json out = json::array();
-  for (const auto& cp : st.pools) {
-    if (cp.index) continue;
-    uint64_t logical = 0, stored = 0, objects = 0;
-    int zstd = 0;
-    for (const auto& b : usage)
-      for (const auto& c : b.classes)
-        for (const auto& name : cp.silt_pools)
-          if (c.pool == name) {
-            logical += c.logical_bytes;
-            stored += c.stored_bytes;
-            objects += c.objects;
-          }
-    for (const auto& p : pools)
-      for (const auto& name : cp.silt_pools)
-        if (p.name == name && p.zstd_level) zstd = p.zstd_level;
-    // The index's stored bytes already carry (k+m)/k and the gateway's compression: the
-    // pool's raw use should come out near 1x of them (plus BlueStore's allocation unit per
-    // object); its stored (pre-EC) bytes near k/(k+m) of them.
-    const double overhead = cp.k > 0 ? static_cast<double>(cp.k + cp.m) / cp.k : 1.0;
-    json j = {
-        {"pool", cp.name},
-        {"silt_pools", cp.silt_pools},
-        {"storage_classes", cp.storage_classes},
-        {"index_objects", objects},
-        {"index_logical_bytes", logical},
-        {"index_stored_bytes", stored},
-        {"ec_overhead", overhead},
-        {"compression", zstd ? "zstd-" + std::to_string(zstd) : "none"},
-        {"compression_ratio", stored ? static_cast<double>(logical) * overhead / static_cast<double>(stored) : 1.0},
-        {"pool_stored_bytes", cp.stored_bytes ? json(*cp.stored_bytes) : json(nullptr)},
-        {"pool_used_bytes", cp.used_bytes ? json(*cp.used_bytes) : json(nullptr)},
-        {"pool_objects", cp.objects ? json(*cp.objects) : json(nullptr)},
-        {"used_to_index_ratio", nullptr}};
-    if (cp.used_bytes && stored) j["used_to_index_ratio"] = static_cast<double>(*cp.used_bytes) / stored;
-    if (!cp.used_bytes)
-      j["note"] = st.reachable ? "the cluster reports no pool statistics without a ceph-mgr"
-                               : "the cluster's monitors do not answer: " + st.error;
+  for (const auto& c : checks) {
+    json classes = json::array();
+    for (const auto& u : c.classes)
+      classes.push_back({{"storage_class", u.storage_class},
+                         {"pool", u.pool},
+                         {"objects", u.objects},
+                         {"logical_bytes", u.logical_bytes},
+                         {"stored_bytes", u.stored_bytes},
+                         {"inline_objects", u.inline_objects},
+                         {"inline_bytes", u.inline_bytes}});
+    json j = {{"pool", c.pool},
+              {"silt_pools", c.silt_pools},
+              {"storage_classes", c.storage_classes},
+              {"classes", std::move(classes)},
+              {"index_objects", c.index_objects},
+              {"index_logical_bytes", c.index_logical_bytes},
+              {"index_stored_bytes", c.index_stored_bytes},
+              {"inline_objects", c.inline_objects},
+              {"inline_bytes", c.inline_bytes},
+              {"index_pool_bytes", c.index_pool_bytes},
+              {"ec_overhead", c.ec_overhead},
+              {"compression", c.zstd_level ? "zstd-" + std::to_string(c.zstd_level) : "none"},
+              {"compression_ratio", c.compression_ratio},
+              {"pool_stored_bytes", optional(c.pool_stored_bytes)},
+              {"pool_used_bytes", optional(c.pool_used_bytes)},
+              {"pool_objects", optional(c.pool_objects)},
+              {"difference_bytes", optional(c.difference_bytes)},
+              {"tolerance_bytes", optional(c.tolerance_bytes)},
+              {"used_to_index_ratio", nullptr},
+              {"status", std::string(usage_verdict_name(c.verdict))},
+              {"flagged", c.flagged()},
+              {"note", c.note}};
+    if (c.pool_used_bytes && c.index_stored_bytes > c.inline_bytes)
+      j["used_to_index_ratio"] =
+          static_cast<double>(*c.pool_used_bytes) / static_cast<double>(c.index_stored_bytes - c.inline_bytes);
     out.push_back(std::move(j));
   }
   return out;

@@ -11,6 +11,7 @@
 #include "lifecycle/worker.h"
 #include "object/cluster_status.h"
 #include "object/maintenance.h"
+#include "server/ops/usage_check.h"
 
 namespace silt::server {
 
@@ -22,11 +23,10 @@ nlohmann::json cluster_status_json(const std::vector<DriveStatus>& drives, const
 // status on a storage cluster (RADOS): {"backend": "rados", "cluster": {...}, "drives": [],
 // "pools": []}, the cluster part as the console's cluster panel reads it
 nlohmann::json cluster_state_json(const ClusterState& state);
-// usage's "cluster" part: per RADOS pool, what the index says silt stores there beside what
-// the cluster says the pool holds, with the ratio expected between them (docs/cluster.md,
-// "Usage against the pools")
-nlohmann::json usage_cross_check_json(const ClusterState& state, const std::vector<PoolInfo>& pools,
-                                      const std::vector<lifecycle::BucketUsage>& usage);
+// usage's "cluster" part: per RADOS data pool, what the index says silt stores there beside
+// what the cluster says the pool stores, the difference and its verdict (server/ops/usage_check.h;
+// docs/cluster.md, "Usage against the pools")
+nlohmann::json usage_cross_check_json(const std::vector<PoolUsageCheck>& checks);
 // lifecycle/status
 nlohmann::json lifecycle_status_json(const lifecycle::WorkerStatus& status);
 // usage: the pools, each bucket per storage class, and the totals

@@ -7,6 +7,7 @@
 #include "lifecycle/worker.h"
 #include "object/cluster_status.h"
 #include "object/maintenance.h"
+#include "server/ops/usage_check.h"
 #include "server/s3/handler.h"
 
 namespace silt::server {
@@ -217,10 +218,39 @@ void write_cluster(Exposition& out, const ClusterState& st) {
   }
 }
 
+// The index's usage against each data pool's stored bytes (server/ops/usage_check.h). The
+// pool's own figures are silt_cluster_pool_stored_bytes etc.; without pool statistics only
+// the index side is given.
+void write_usage_check(Exposition& out, const std::vector<PoolUsageCheck>& checks) {
+  out.family("silt_cluster_pool_index_bytes", "gauge",
+             "Bytes the index says silt stores in the data pool, comparable with silt_cluster_pool_stored_bytes "
+             "(before EC, after the gateway's compression; inlined versions are in the index pool).");
+  for (const auto& c : checks) out.sample("silt_cluster_pool_index_bytes", {{"pool", c.pool}}, c.index_pool_bytes);
+  out.family("silt_cluster_pool_usage_difference_bytes", "gauge",
+             "The pool's stored bytes minus what the index names (needs a ceph-mgr).");
+  for (const auto& c : checks)
+    if (c.difference_bytes)
+      out.sample("silt_cluster_pool_usage_difference_bytes", {{"pool", c.pool}},
+                 static_cast<double>(*c.difference_bytes));
+  out.family("silt_cluster_pool_usage_tolerance_bytes", "gauge",
+             "The difference Ceph's accounting explains: per RADOS object one EC stripe of padding and a byte of "
+             "rounding (needs a ceph-mgr).");
+  for (const auto& c : checks)
+    if (c.tolerance_bytes)
+      out.sample("silt_cluster_pool_usage_tolerance_bytes", {{"pool", c.pool}}, *c.tolerance_bytes);
+  out.family("silt_cluster_pool_usage_flagged", "gauge",
+             "1 when the difference is below 0 or beyond the tolerance (docs/cluster.md, \"Usage against the "
+             "pools\"; needs a ceph-mgr).");
+  for (const auto& c : checks)
+    if (c.verdict != UsageVerdict::Unavailable)
+      out.sample("silt_cluster_pool_usage_flagged", {{"pool", c.pool}}, uint64_t{c.flagged()});
+}
+
 }  // namespace
 
 std::optional<ClusterMetrics::Usage> ClusterMetrics::measure(Services& svc) {
-  auto measured = lifecycle::measure_usage(svc.objects, "");
+  auto measured =
+      lifecycle::measure_usage(svc.objects, "", svc.cluster ? svc.cluster->cluster_state().inline_bytes : 0);
   if (!measured) return std::nullopt;
   // Every configured class, so a dashboard sees 0 rather than no series.
   std::map<std::string, lifecycle::ClassUsage> by_class;
@@ -235,6 +265,8 @@ std::optional<ClusterMetrics::Usage> ClusterMetrics::measure(Services& svc) {
       t.logical_bytes += c.logical_bytes;
       t.stored_bytes += c.stored_bytes;
       t.monthly_cost += c.monthly_cost;
+      t.inline_objects += c.inline_objects;
+      t.inline_bytes += c.inline_bytes;
     }
   Usage u;
   for (auto& [cls, c] : by_class) u.classes.push_back(std::move(c));
@@ -312,6 +344,8 @@ void ClusterMetrics::write(Exposition& out, Services& svc) {
         out.sample(metric, l, c.monthly_cost);
     }
   }
+  if (svc.cluster)
+    write_usage_check(out, check_pool_usage(svc.cluster->cluster_state(), svc.objects.pools(), u->classes));
   out.family("silt_storage_buckets", "gauge", "Buckets.");
   out.sample("silt_storage_buckets", {}, static_cast<uint64_t>(u->buckets));
   out.family("silt_storage_measured_timestamp_seconds", "gauge",

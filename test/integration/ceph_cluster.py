@@ -34,9 +34,10 @@ START_TIMEOUT = 180  # seconds; a start takes 7-15 s on a busy 2-core box
 STOP_TIMEOUT = 60
 
 
-def missing_packages():
-    """The reason the cluster cannot run here, or None when every Ceph piece is installed."""
-    missing = [b for b in CEPH_BINARIES if shutil.which(b) is None]
+def missing_packages(mgr=False):
+    """The reason the cluster cannot run here, or None when every Ceph piece is installed
+    (with MGR, ceph-mgr too)."""
+    missing = [b for b in CEPH_BINARIES + (("ceph-mgr",) if mgr else ()) if shutil.which(b) is None]
     if subprocess.run(["/usr/bin/python3", "-c", "import rados"], capture_output=True).returncode:
         missing.append("python3-rados")
     if missing:
@@ -105,9 +106,11 @@ def processes_using(path):
 class CephCluster:
     """One cluster in its own directory. start() and stop() run scripts/ceph-cluster.sh; stop()
     is idempotent. After start: conf (ceph.conf for clients), port_base/port_width (the TCP
-    window the daemons listen in), daemons() ("name" -> pid as recorded by the script)."""
+    window the daemons listen in), daemons() ("name" -> pid as recorded by the script).
+    mgr=True starts a ceph-mgr too (SILT_CEPH_MGR=1): pool statistics for `ceph df`."""
 
-    def __init__(self, directory=None):
+    def __init__(self, directory=None, mgr=False):
+        self.mgr = mgr
         # /tmp and short: admin socket paths must fit in 108 bytes.
         self.dir = pathlib.Path(directory or tempfile.mkdtemp(prefix="silt-ceph-", dir="/tmp"))
         self.conf = self.dir / "ceph.conf"
@@ -126,7 +129,7 @@ class CephCluster:
         did start and raises RuntimeError with the script's output; the directory stays."""
         t0 = time.monotonic()
         try:
-            r = self._run("start", START_TIMEOUT)
+            r = self._run("start", START_TIMEOUT, {"SILT_CEPH_MGR": "1"} if self.mgr else None)
             ok, out = r.returncode == 0, r.stdout + r.stderr
         except subprocess.TimeoutExpired as e:
             ok, out = False, f"no ready cluster after {START_TIMEOUT} s\n{e.stdout or ''}{e.stderr or ''}"

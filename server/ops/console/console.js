@@ -242,14 +242,18 @@ function drawCluster(status) {
 function drawUsageCluster(usage) {
   const rows = usage.cluster || [];
   $("usage-cluster").hidden = rows.length === 0;
-  fill($("usage-pools").tBodies[0], rows.map((p) => el("tr", { "data-pool": p.pool },
+  const unavailable = "unavailable (needs a ceph-mgr)";
+  fill($("usage-pools").tBodies[0], rows.map((p) => el("tr", { "data-pool": p.pool, "data-status": p.status },
     el("td", {}, p.pool),
     el("td", {}, (p.storage_classes || []).join(", ")),
-    el("td", {}, bytes(p.index_stored_bytes)),
-    el("td", {}, `${Math.round(p.ec_overhead * 100) / 100}x`),
+    el("td", {}, `${p.index_objects} (${p.inline_objects})`),
+    el("td", {}, bytes(p.index_pool_bytes)),
     el("td", {}, p.compression === "none" ? "none" : `${p.compression}, ${Math.round(p.compression_ratio * 100) / 100}x`),
-    el("td", {}, p.pool_used_bytes === null ? (p.note || "unknown") : bytes(p.pool_used_bytes)),
-    el("td", {}, p.used_to_index_ratio === null ? "–" : `${Math.round(p.used_to_index_ratio * 100) / 100}x`))));
+    el("td", {}, p.pool_stored_bytes === null ? unavailable : bytes(p.pool_stored_bytes)),
+    el("td", {}, p.pool_used_bytes === null ? "–" : bytes(p.pool_used_bytes)),
+    el("td", {}, p.difference_bytes === null ? "–" :
+      `${p.difference_bytes < 0 ? "-" : "+"}${bytes(Math.abs(p.difference_bytes))} (tolerance ${bytes(p.tolerance_bytes)})`),
+    el("td", { class: p.flagged ? "no" : "", title: p.note || "" }, p.flagged ? `FLAGGED: ${p.note}` : p.status))));
 }
 
 function drawPools(status) {

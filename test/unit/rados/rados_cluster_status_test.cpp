@@ -36,7 +36,7 @@ TEST_CASE("cluster status: `osd dump` gives pools and up OSDs; `pg map` the live
   auto v = parse_osd_dump(
       R"({"epoch":30,"pools":[{"pool":1,"pool_name":"silt.meta","type":1,"size":2,"min_size":1,"pg_num":8,)"
       R"("erasure_code_profile":""},{"pool":2,"pool_name":"silt.std","type":3,"size":3,"min_size":2,"pg_num":8,)"
-      R"("erasure_code_profile":"silt-isa-2-1"}],"osds":[{"osd":0,"up":1,"in":1},{"osd":1,"up":1,"in":1},)"
+      R"("erasure_code_profile":"silt-isa-2-1","stripe_width":8192}],"osds":[{"osd":0,"up":1,"in":1},{"osd":1,"up":1,"in":1},)"
       R"({"osd":2,"up":0,"in":1}]})");
   REQUIRE(v);
   CHECK(v->epoch == 30);
@@ -44,6 +44,8 @@ TEST_CASE("cluster status: `osd dump` gives pools and up OSDs; `pg map` the live
   CHECK_FALSE(v->pools[0].erasure);
   CHECK(v->pools[1].erasure);
   CHECK(v->pools[1].ec_profile == "silt-isa-2-1");
+  CHECK(v->pools[0].stripe_width == 0);  // absent: 0
+  CHECK(v->pools[1].stripe_width == 8192);
   CHECK(v->pools[1].min_size == 2);
   CHECK(v->up == std::set<int>{0, 1});
   CHECK(v->total == 3);

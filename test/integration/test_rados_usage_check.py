@@ -1,0 +1,241 @@
+"""Usage by the index cross-checked against the pools' stored bytes (issue 18 item 1; server/ops/
+usage_check.h, docs/cluster.md "Usage against the pools"). This module starts a cluster of its own
+with a ceph-mgr (SILT_CEPH_MGR=1: pool statistics exist only with one, and `ceph df` counts a whole
+pool, so no other test may write into these) and one gateway on it:
+
+- known objects in two classes (STANDARD raw, STANDARD_IA with gateway zstd; inlined, striped and
+  multipart versions): once the mgr's statistics caught up (polled), `silt admin usage` shows for
+  each data pool the bytes the index names and the pool's STORED within the tolerance, with the
+  exact figures Ceph's accounting gives (each object padded to the 8 KiB EC stripe);
+- a stray object written into silt.std behind silt's back (`rados put`): the check flags the pool
+  (JSON, metrics, the CLI); removed, it agrees again;
+- the mgr stopped: the pool figures say unavailable (null, no metric series), never 0 or the last
+  figures.
+
+Every wait is a poll with a deadline."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from ceph_cluster import CephCluster, missing_packages, pid_running
+from silt_server import SiltServer, bucket_name
+from test_metrics import Scrape
+
+DEADLINE = 60  # seconds: stats reach the mon within ~2 s (mgr stats period and digest period 1 s)
+MIB = 1 << 20
+STRIPE = 8192  # silt.std and silt.cold: EC 2+1 with 4 KiB chunks (scripts/ceph_cluster_admin.py)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    reason = missing_packages(mgr=True)
+    if reason:
+        pytest.skip(reason)
+    c = CephCluster(mgr=True)
+    try:
+        c.start()
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
+    print(f"cluster with a mgr started in {c.start_seconds:.1f} s")
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(cluster, tmp_path_factory):
+    base = tmp_path_factory.mktemp("rados-usage")
+    config = base / "silt.json"
+    config.write_text(json.dumps({
+        "backend": "rados",
+        "rados": {"ceph_conf": str(cluster.conf), "namespace": "usage", "stripe_bytes": MIB},
+        "pools": [{"name": "standard", "rados_pool": "silt.std", "price_per_tb_month": 20},
+                  {"name": "cold", "rados_pool": "silt.cold", "zstd_level": 3, "price_per_tb_month": 8}],
+        "storage_classes": {"STANDARD": "standard", "STANDARD_IA": "cold"},
+        "lifecycle": {"interval_seconds": 0},
+    }))
+    s = SiltServer(base / "gw")
+    s.args = ("--backend", "rados", "--config", str(config), "--metrics-usage-ttl", "0")
+    try:
+        s.start(timeout=60)
+    except RuntimeError as e:
+        s.stop()
+        pytest.fail(str(e), pytrace=False)
+    yield s
+    code = s.stop(timeout=40)
+    assert code == 0, f"silt exit code after SIGTERM: {code}\n{s.log_tail()}"
+
+
+def admin_json(server, *args):
+    r = server.admin("--json", *args)
+    assert r.returncode == 0, f"silt admin {args}: {r.returncode}\n{r.stdout}\n{r.stderr}"
+    return json.loads(r.stdout)
+
+
+def checks(server):
+    return {r["pool"]: r for r in admin_json(server, "usage")["cluster"]}
+
+
+def metrics(server):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        c.request("GET", "/_silt/metrics")
+        r = c.getresponse()
+        body = r.read().decode()
+        assert r.status == 200, body
+        return Scrape(body)
+    finally:
+        c.close()
+
+
+def poll(what, check, deadline=DEADLINE):
+    end = time.monotonic() + deadline
+    last = None
+    while time.monotonic() < end:
+        last = check()
+        if last is True:
+            print(f"{what}: {deadline - (end - time.monotonic()):.1f} s")
+            return
+        time.sleep(0.5)
+    pytest.fail(f"{what}: not within {deadline} s (last: {last!r})", pytrace=False)
+
+
+def padded(n):
+    return -(-n // STRIPE) * STRIPE
+
+
+def rados_cli(cluster, *args):
+    r = subprocess.run(["rados", "-c", str(cluster.conf), *args], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, f"rados {args}: {r.stdout}{r.stderr}"
+
+
+# What the test writes into STANDARD (raw): the data objects' sizes at 1 MiB stripes.
+STD_OBJECTS = [300_000, MIB, MIB, MIB // 2]  # a 300 kB PUT and a 2.5 MiB PUT
+STD_BYTES = sum(STD_OBJECTS)
+
+
+@pytest.fixture(scope="module")
+def written(gateway):
+    s3 = gateway.boto3()
+    b = bucket_name("usage")
+    s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=b, Key="small", Body=b"i" * 100)  # inlined: in the index pool
+    s3.put_object(Bucket=b, Key="std", Body=os.urandom(300_000))
+    s3.put_object(Bucket=b, Key="striped", Body=os.urandom(5 * MIB // 2))
+    s3.put_object(Bucket=b, Key="ia/small", Body=b"j" * 200, StorageClass="STANDARD_IA")
+    s3.put_object(Bucket=b, Key="ia/lines", Body=b'{"line": 1, "text": "hello"}\n' * 100_000,
+                  StorageClass="STANDARD_IA")
+    up = s3.create_multipart_upload(Bucket=b, Key="ia/multi", StorageClass="STANDARD_IA")
+    parts = []
+    for n, body in ((1, b"a" * (5 * MIB)), (2, os.urandom(100_000))):
+        r = s3.upload_part(Bucket=b, Key="ia/multi", UploadId=up["UploadId"], PartNumber=n, Body=body)
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+    s3.complete_multipart_upload(Bucket=b, Key="ia/multi", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": parts})
+    return b
+
+
+def agree(server, objects):
+    """True when both data pools agree and hold the expected number of RADOS objects."""
+    c = checks(server)
+    got = {p: (c[p]["status"], c[p]["pool_objects"]) for p in objects}
+    return True if got == {p: ("agrees", n) for p, n in objects.items()} else got
+
+
+def test_index_and_pool_bytes_agree_within_the_tolerance(gateway, cluster, written):
+    # silt.std: 4 data objects (STD_OBJECTS); silt.cold: 3 of the JSON lines (2.9 MB at 1 MiB
+    # stripes, each one zstd frame), the multipart's 5 + 1.
+    poll("the mgr's statistics caught up with the writes", lambda: agree(gateway, {"silt.std": 4, "silt.cold": 9}))
+    c = checks(gateway)
+    std, cold = c["silt.std"], c["silt.cold"]
+    # Like with like: the index names exactly the bytes written (raw class), the pool stores them
+    # padded to whole EC stripes (STORED is before EC and BlueStore compression).
+    assert std["index_pool_bytes"] == STD_BYTES
+    assert std["pool_stored_bytes"] == sum(padded(n) for n in STD_OBJECTS)
+    assert std["difference_bytes"] == std["pool_stored_bytes"] - STD_BYTES > 0
+    assert std["tolerance_bytes"] == 4 * (STRIPE + 1)
+    assert (std["index_objects"], std["inline_objects"], std["inline_bytes"]) == (3, 1, 100)
+    assert std["flagged"] is False and std["note"] == ""
+    assert std["pool_used_bytes"] >= std["pool_stored_bytes"] * 3 // 2  # raw: EC 2+1
+    assert [k["storage_class"] for k in std["classes"]] == ["STANDARD"]
+    # The compressed class: the index's bytes are the zstd frames the gateway wrote, far below
+    # what the clients sent, and the pool's STORED agrees with them (not with the clients' bytes).
+    assert (cold["index_objects"], cold["inline_objects"], cold["inline_bytes"]) == (3, 1, 200)
+    assert cold["compression"] == "zstd-3" and cold["compression_ratio"] > 5
+    logical_in_pool = cold["index_logical_bytes"] - 200
+    assert cold["index_pool_bytes"] < logical_in_pool / 5
+    assert 0 <= cold["difference_bytes"] <= cold["tolerance_bytes"] == 9 * (STRIPE + 1)
+
+    m = metrics(gateway)
+    for pool, r in c.items():
+        assert m.value("silt_cluster_pool_index_bytes", pool=pool) == r["index_pool_bytes"]
+        assert m.find("silt_cluster_pool_stored_bytes", pool=pool, role="data")
+        assert m.find("silt_cluster_pool_usage_flagged", pool=pool) and \
+            m.value("silt_cluster_pool_usage_flagged", pool=pool) == 0
+        assert m.value("silt_cluster_pool_usage_tolerance_bytes", pool=pool) == r["tolerance_bytes"]
+    text = gateway.admin("usage")
+    assert text.returncode == 0, text.stderr
+    assert "index against the pools" in text.stdout and "FLAGGED" not in text.stdout, text.stdout
+    assert "unavailable" not in text.stdout, text.stdout
+
+
+def test_a_stray_object_behind_silts_back_is_flagged(gateway, cluster, written):
+    poll("agreeing before", lambda: agree(gateway, {"silt.std": 4, "silt.cold": 9}))
+    stray = gateway.workdir / "stray"
+    stray.write_bytes(os.urandom(MIB))
+    rados_cli(cluster, "-p", "silt.std", "put", "stray-object", str(stray))
+    try:
+        def flagged():
+            r = checks(gateway)["silt.std"]
+            return True if r["status"] == "pool_holds_more" else (r["status"], r["pool_objects"])
+        poll("the stray megabyte flagged", flagged)
+        c = checks(gateway)
+        std = c["silt.std"]
+        assert std["flagged"] is True and std["pool_objects"] == 5
+        assert std["difference_bytes"] == sum(padded(n) for n in STD_OBJECTS) + MIB - STD_BYTES
+        assert "silt admin rados orphans" in std["note"]
+        assert c["silt.cold"]["status"] == "agrees"  # the other pool is not affected
+        m = metrics(gateway)
+        assert m.value("silt_cluster_pool_usage_flagged", pool="silt.std") == 1
+        assert m.find("silt_cluster_pool_usage_flagged", pool="silt.cold") and \
+            m.value("silt_cluster_pool_usage_flagged", pool="silt.cold") == 0
+        text = gateway.admin("usage")
+        assert "FLAGGED pool_holds_more" in text.stdout and "silt.std: the pool stores more" in text.stdout, \
+            text.stdout
+    finally:
+        rados_cli(cluster, "-p", "silt.std", "rm", "stray-object")
+    poll("agreeing again once the stray is gone", lambda: agree(gateway, {"silt.std": 4, "silt.cold": 9}))
+
+
+def test_without_a_mgr_the_pool_figures_are_unavailable_not_zero(gateway, cluster, written):
+    poll("agreeing before", lambda: agree(gateway, {"silt.std": 4, "silt.cold": 9}))
+    pid = cluster.daemons()["mgr.x"]
+    assert pid_running(pid)
+    os.kill(pid, signal.SIGTERM)  # ours: recorded by ceph-cluster.sh for this module's cluster
+    end = time.monotonic() + 30
+    while pid_running(pid) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not pid_running(pid)
+
+    # The mon keeps the last digest until the beacon grace (10 s here) passes: then no figures.
+    def unavailable():
+        c = checks(gateway)
+        return True if all(r["status"] == "unavailable" for r in c.values()) else \
+            {p: r["status"] for p, r in c.items()}
+    poll("the pool figures unavailable once the mgr is gone", unavailable)
+    for pool, r in checks(gateway).items():
+        assert r["pool_stored_bytes"] is None and r["pool_used_bytes"] is None and r["pool_objects"] is None
+        assert r["difference_bytes"] is None and r["tolerance_bytes"] is None and r["flagged"] is False
+        assert "ceph-mgr" in r["note"]
+        assert r["index_pool_bytes"] > 0  # the index side is still known
+    m = metrics(gateway)
+    assert not m.find("silt_cluster_pool_stored_bytes") and not m.find("silt_cluster_pool_usage_flagged")
+    assert m.value("silt_cluster_pool_index_bytes", pool="silt.std") == STD_BYTES
+    text = gateway.admin("usage")
+    assert "unavailable" in text.stdout and "FLAGGED" not in text.stdout, text.stdout
+    st = admin_json(gateway, "status")["cluster"]
+    assert st["mgr"] is False and all(p["stored_bytes"] is None for p in st["pools"])
