@@ -57,7 +57,11 @@ fi
 if [ "${1:-}" = "--test" ]; then
   node_dir="$(cd "$(dirname "$0")/.." && pwd)/test/integration/node"
   stamp="$node_dir/node_modules/.package-lock.json"
-  if [ ! -e "$stamp" ] || [ "$node_dir/package-lock.json" -nt "$stamp" ]; then
+  # A symlinked node_modules is another checkout's (a git worktree sharing it): npm ci would
+  # empty that one, so leave it to its owner.
+  if [ -L "$node_dir/node_modules" ]; then
+    :
+  elif [ ! -e "$stamp" ] || [ "$node_dir/package-lock.json" -nt "$stamp" ]; then
     if command -v npm >/dev/null 2>&1; then
       echo "installing npm packages in $node_dir"
       npm ci --no-audit --no-fund --prefix "$node_dir"
