@@ -11,10 +11,8 @@ a pool with m >= 2 gets): then a data write cannot be placed while an OSD is dow
 client gets 503 SlowDown after the gateway's 30 s op timeout, never a 200, while the index
 (replicated, min_size 1) keeps taking inlined objects; the blocked object is absent or whole
 once the OSD is back."""
-import atexit
 import concurrent.futures
 import hashlib
-import json
 import os
 import random
 import subprocess
@@ -25,8 +23,9 @@ import pytest
 import s3raw
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ceph_cluster import SCRIPT, CephCluster, missing_packages
+from ceph_cluster import SCRIPT, own_cluster
 from silt_server import bucket_name, silt_binary
+from test_rados_backend import rados_config
 from test_rados_backend import start_gateway as start
 
 STRIPE = 1 << 20
@@ -41,60 +40,21 @@ DOWN_SECONDS = 6
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    reason = missing_packages()
-    if reason:
-        pytest.skip(reason)
-    c = CephCluster()
-    try:
-        c.start()
-    except RuntimeError as e:
-        pytest.fail(str(e), pytrace=False)
-    atexit.register(c.stop)  # if the session dies before the teardown; stop() is idempotent
-    yield c
-    c.stop()
+def cluster():
+    yield from own_cluster()
 
 
 @pytest.fixture(scope="module")
 def gateways(cluster, tmp_path_factory):
     base = tmp_path_factory.mktemp("faults")
-    config = base / "silt.json"
-    config.write_text(json.dumps({
-        "backend": "rados",
-        "rados": {"ceph_conf": str(cluster.conf), "namespace": "faults", "stripe_bytes": STRIPE,
-                  "gc_grace_seconds": 0, "gc_interval_seconds": 2},
-        "pools": [{"name": "standard", "rados_pool": "silt.std"}],
-        "storage_classes": {"STANDARD": "standard"},
-    }))
+    config = rados_config(base / "silt.json", cluster.conf, "faults",
+                          rados={"stripe_bytes": STRIPE, "gc_grace_seconds": 0, "gc_interval_seconds": 2},
+                          pools=[{"name": "standard", "rados_pool": "silt.std"}],
+                          storage_classes={"STANDARD": "standard"}, lifecycle=None)
     gws = [start(base / name, config) for name in ("gw1", "gw2")]
     yield config, gws
     for g in gws:
         g.stop()
-
-
-def pool_min_size(cluster, pool):
-    import rados
-    c = rados.Rados(conffile=str(cluster.conf))
-    c.connect(timeout=30)
-    try:
-        ret, out, err = c.mon_command(json.dumps({"prefix": "osd pool get", "pool": pool, "var": "min_size",
-                                                  "format": "json"}), b"")
-        assert ret == 0, err
-        return json.loads(out)["min_size"]
-    finally:
-        c.shutdown()
-
-
-def set_min_size(cluster, pool, n):
-    import rados
-    c = rados.Rados(conffile=str(cluster.conf))
-    c.connect(timeout=30)
-    try:
-        ret, _, err = c.mon_command(json.dumps({"prefix": "osd pool set", "pool": pool, "var": "min_size",
-                                                "val": str(n)}), b"")
-        assert ret == 0, err
-    finally:
-        c.shutdown()
 
 
 class Load:
@@ -172,7 +132,7 @@ def orphan_check(config):
 
 def test_kill_9_osd_under_put_load(cluster, gateways):
     config, gws = gateways
-    assert pool_min_size(cluster, "silt.std") == 2  # k + min(1, m - 1) for 2+1: writes go on degraded
+    assert cluster.min_size("silt.std") == 2  # k + min(1, m - 1) for 2+1: writes go on degraded
     clients = [g.boto3(read_timeout=60) for g in gws]
     bucket = bucket_name("osdkill")
     clients[0].create_bucket(Bucket=bucket)
@@ -244,7 +204,7 @@ def test_min_size_k_plus_1_refuses_data_writes_with_503_while_an_osd_is_down(clu
     bucket = bucket_name("minsize")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="before", Body=os.urandom(70_000))
-    set_min_size(cluster, "silt.std", 3)
+    cluster.set_min_size("silt.std", 3)
     victim = sorted(n for n in cluster.daemons() if n.startswith("osd."))[0].split(".")[1]
     try:
         cluster.script("kill-osd", victim)
@@ -262,7 +222,7 @@ def test_min_size_k_plus_1_refuses_data_writes_with_503_while_an_osd_is_down(clu
         print(f"\nmin_size 3, osd.{victim} down: a {len(body)}-byte PUT answered 503 SlowDown after {waited:.1f} s")
     finally:
         cluster.script("start-osd", victim)
-        set_min_size(cluster, "silt.std", 2)
+        cluster.set_min_size("silt.std", 2)
     cluster.script("wait-clean", timeout=320)
     # The refused PUT is absent or whole; what was there before reads back.
     try:
@@ -303,14 +263,14 @@ def test_put_cut_short_while_its_pgs_stop_leaves_no_unnamed_data(cluster, gatewa
             time.sleep(0.2)
         written = {o.key for o in data.list_objects()} - before
         assert len(written) >= 2, written
-        set_min_size(cluster, "silt.std", 3)
+        cluster.set_min_size("silt.std", 3)
         cluster.script("kill-osd", victim)
         time.sleep(2)
         conn.close()  # the client goes away: the gateway drops the PUT and tries to remove its stripes
         time.sleep(40)  # its removal waits for the stopped PGs and gives up after 30 s
     finally:
         cluster.script("start-osd", victim)
-        set_min_size(cluster, "silt.std", 2)
+        cluster.set_min_size("silt.std", 2)
     cluster.script("wait-clean", timeout=320)
     try:
         left = {o.key for o in data.list_objects()} & written
