@@ -44,7 +44,7 @@ std::string key_of(const Options& o, uint64_t i) {
 }
 
 int run(const Options& o) {
-  auto conn = Connection::open(o.ceph_conf, "admin");
+  auto conn = Connection::open(o.ceph_conf, "admin", RadosConfig{}.op_timeout_s);
   if (!conn) return fail(conn.error().message);
   auto index = (*conn)->ioctx(o.index_pool, o.name_space);
   if (!index) return fail(index.error().message);

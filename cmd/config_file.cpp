@@ -40,6 +40,7 @@ s3::Status load_rados_section(const json& j, const stdfs::path& base, RadosConfi
   out.intent_timeout_ms =
       static_cast<int64_t>(r.value("intent_timeout_seconds", out.intent_timeout_ms / 1000.0) * 1000);
   out.watch_timeout_s = r.value("watch_timeout_seconds", out.watch_timeout_s);
+  out.op_timeout_s = r.value("op_timeout_seconds", out.op_timeout_s);
   out.split_entries = r.value("split_entries", out.split_entries);
   out.split_timeout_ms = static_cast<int64_t>(r.value("split_timeout_seconds", out.split_timeout_ms / 1000.0) * 1000);
   out.failure_domain = r.value("failure_domain", out.failure_domain);

@@ -51,7 +51,7 @@ void run(const InitOptions& o) {
   auto fc = load_rados_config("init", o.config, o.ceph_conf);
 #ifdef SILT_HAVE_RADOS
   const auto start = std::chrono::steady_clock::now();
-  auto conn = rados::Connection::open(fc.rados.ceph_conf, fc.rados.client_id);
+  auto conn = rados::Connection::open(fc.rados.ceph_conf, fc.rados.client_id, fc.rados.op_timeout_s);
   if (!conn) fail(conn.error().message, 1);
   auto report = rados::init_pools(**conn, fc.rados);
   if (!report) fail(report.error().message, 1);
@@ -82,7 +82,7 @@ void run_rebuild(const RebuildOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   rados::Backend b;
   b.cfg = fc.rados;
-  auto conn = rados::Connection::open(b.cfg.ceph_conf, b.cfg.client_id);
+  auto conn = rados::Connection::open(b.cfg.ceph_conf, b.cfg.client_id, b.cfg.op_timeout_s);
   if (!conn) rebuild_fail(conn.error().message, 1);
   b.conn = std::move(*conn);
   auto index = b.conn->ioctx(b.cfg.index_pool, b.cfg.name_space);

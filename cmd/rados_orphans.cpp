@@ -34,7 +34,7 @@ struct OrphanOptions {
 std::unique_ptr<rados::Backend> open_pools(const RadosConfig& cfg) {
   auto b = std::make_unique<rados::Backend>();
   b->cfg = cfg;
-  auto conn = rados::Connection::open(cfg.ceph_conf, cfg.client_id);
+  auto conn = rados::Connection::open(cfg.ceph_conf, cfg.client_id, cfg.op_timeout_s);
   if (!conn) fail(conn.error().message);
   b->conn = std::move(*conn);
   auto index = b->conn->ioctx(cfg.index_pool, cfg.name_space);

@@ -44,4 +44,38 @@ s3::Status decode_listing_block(std::string_view value, std::string_view last_ke
   return {};
 }
 
+s3::Status check_listing_delta(std::string_view delta) {
+  if (is_listing_tombstone(delta)) return {};
+  ListingHeader h;
+  std::string_view record;
+  if (delta.empty() || delta.front() != kListingEntryTag || !split_index_value(delta, &h, &record))
+    return s3::Error(s3::Code::InternalError, "corrupt listing delta: neither a listing entry nor a tombstone");
+  return {};
+}
+
+s3::Result<size_t> merge_listing(const std::vector<BlockEntry>& blocks, const std::vector<BlockEntry>& deltas,
+                                 std::string_view after, const std::optional<std::string>& end,
+                                 std::vector<BlockEntry>& out) {
+  auto in_range = [&](std::string_view key) { return key > after && (!end || key <= *end); };
+  size_t used = 0;
+  auto b = blocks.begin();
+  auto d = deltas.begin();
+  while (b != blocks.end() || d != deltas.end()) {
+    if (d != deltas.end() && (b == blocks.end() || d->key <= b->key)) {
+      if (b != blocks.end() && d->key == b->key) ++b;
+      if (in_range(d->key)) {
+        if (auto s = check_listing_delta(d->entry); !s)
+          return s3::Error(s.error().code, s.error().message + " (key " + std::string(d->key) + ")");
+        ++used;
+        if (!is_listing_tombstone(d->entry)) out.push_back(*d);
+      }
+      ++d;
+    } else {
+      if (in_range(b->key)) out.push_back(*b);
+      ++b;
+    }
+  }
+  return used;
+}
+
 }  // namespace silt

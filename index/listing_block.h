@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,5 +46,19 @@ inline bool is_listing_tombstone(std::string_view delta) {
 inline std::string listing_tombstone() {
   return std::string(1, kListingTombstoneTag);
 }
+
+// Refuses, with the reason, a delta value that is neither a tombstone nor a listing entry.
+// A compaction folds deltas into blocks as they are, so a damaged delta passed on would
+// make the whole block it lands in unreadable (every key of it gone from the pages).
+s3::Status check_listing_delta(std::string_view delta);
+
+// Merges the entries of blocks and the deltas (key and value of each; both with keys
+// strictly ascending) into out, appending: the keys in (after, end] (end nullopt: no
+// bound), a key's delta replacing its block entry, tombstones dropped, views into the
+// inputs. Returns the number of deltas in that range; an error when one of them is
+// refused by check_listing_delta (out then holds an unspecified part of the merge).
+s3::Result<size_t> merge_listing(const std::vector<BlockEntry>& blocks, const std::vector<BlockEntry>& deltas,
+                                 std::string_view after, const std::optional<std::string>& end,
+                                 std::vector<BlockEntry>& out);
 
 }  // namespace silt

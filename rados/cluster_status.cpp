@@ -131,7 +131,7 @@ void count_pg(PgCounts& counts, int live, int size, int min_size) {
 }
 
 s3::Result<std::unique_ptr<ClusterMonitor>> ClusterMonitor::open(const RadosConfig& cfg, ClusterMonitorOptions opt) {
-  auto conn = Connection::open(cfg.ceph_conf, cfg.client_id);
+  auto conn = Connection::open(cfg.ceph_conf, cfg.client_id, cfg.op_timeout_s);
   if (!conn) return conn.error();
   // A silent monitor fails a refresh after this long (the gateway's own client waits 30 s):
   // the state turns unreachable sooner, and a gateway stopping then waits no longer for it.

@@ -21,7 +21,8 @@ s3::Error rados_error(std::string_view what, std::string_view oid, int r) {
   return s3::Error(retry ? s3::Code::SlowDown : s3::Code::InternalError, std::move(msg));
 }
 
-s3::Result<std::unique_ptr<Connection>> Connection::open(const std::string& conf, const std::string& client_id) {
+s3::Result<std::unique_ptr<Connection>> Connection::open(const std::string& conf, const std::string& client_id,
+                                                         uint32_t osd_op_timeout_s) {
   std::unique_ptr<Connection> c(new Connection());
   int r = c->rados_.init(client_id.c_str());
   if (r < 0) return rados_error("init client", client_id, r);
@@ -29,8 +30,8 @@ s3::Result<std::unique_ptr<Connection>> Connection::open(const std::string& conf
   if (r < 0) return rados_error("read", conf.empty() ? "the default ceph.conf" : conf, r);
   // A cluster that stops answering makes requests fail (503) instead of hanging
   // the server's blocking threads forever.
-  for (const char* opt : {"rados_mon_op_timeout", "rados_osd_op_timeout", "client_mount_timeout"})
-    (void)c->rados_.conf_set(opt, "30");
+  for (const char* opt : {"rados_mon_op_timeout", "client_mount_timeout"}) (void)c->rados_.conf_set(opt, "30");
+  (void)c->rados_.conf_set("rados_osd_op_timeout", std::to_string(osd_op_timeout_s).c_str());
   r = c->rados_.connect();
   if (r < 0) return rados_error("connect to the cluster of", conf, r);
   c->connected_ = true;

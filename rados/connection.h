@@ -31,8 +31,10 @@ struct PoolProfile {
 class Connection {
  public:
   // conf: a ceph.conf path (empty: librados' default search). Fails when the
-  // cluster does not answer within the mon timeout.
-  static s3::Result<std::unique_ptr<Connection>> open(const std::string& conf, const std::string& client_id);
+  // cluster does not answer within the mon timeout (30 s). An OSD op (data, index) not
+  // answered within osd_op_timeout_s fails with -ETIMEDOUT.
+  static s3::Result<std::unique_ptr<Connection>> open(const std::string& conf, const std::string& client_id,
+                                                      uint32_t osd_op_timeout_s);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -48,34 +48,25 @@ bool decode_blocks(std::map<std::string, bufferlist>& blocks, std::vector<BlockE
   return true;
 }
 
-bool in_range(std::string_view key, std::string_view after, const std::optional<std::string>& end) {
-  return key > after && (!end || key <= *end);
+// The deltas as merge_listing takes them: their keys (names without the 'L') and values.
+std::vector<BlockEntry> delta_views(std::map<std::string, bufferlist>& deltas) {
+  std::vector<BlockEntry> out;
+  out.reserve(deltas.size());
+  for (auto& [name, value] : deltas) out.push_back({std::string_view(name).substr(1), view(value)});
+  return out;
 }
 
-// Block entries and deltas with keys in (after, end], a delta replacing its key's block
-// entry; tombstones dropped. Returns the number of deltas used.
-size_t merge(const std::vector<BlockEntry>& from_blocks, std::map<std::string, bufferlist>& deltas,
-             std::string_view after, const std::optional<std::string>& end, std::vector<BlockEntry>& out) {
-  size_t used = 0;
-  auto b = from_blocks.begin();
-  auto d = deltas.begin();
-  while (b != from_blocks.end() || d != deltas.end()) {
-    const std::string_view dkey = d != deltas.end() ? std::string_view(d->first).substr(1) : std::string_view();
-    const bool take_delta = d != deltas.end() && (b == from_blocks.end() || dkey <= b->key);
-    if (take_delta) {
-      if (b != from_blocks.end() && dkey == b->key) ++b;
-      if (in_range(dkey, after, end)) {
-        ++used;
-        std::string_view v = view(d->second);
-        if (!is_listing_tombstone(v)) out.push_back({dkey, v});
-      }
-      ++d;
-    } else {
-      if (in_range(b->key, after, end)) out.push_back(*b);
-      ++b;
-    }
+// merge_listing over the deltas as read; false, with the reason in *corrupt, for a corrupt delta.
+bool merge_deltas(const std::vector<BlockEntry>& from_blocks, std::map<std::string, bufferlist>& deltas,
+                  std::string_view after, const std::optional<std::string>& end, std::vector<BlockEntry>& out,
+                  size_t* used, s3::Error* corrupt) {
+  auto merged = merge_listing(from_blocks, delta_views(deltas), after, end, out);
+  if (!merged) {
+    if (corrupt) *corrupt = merged.error();
+    return false;
   }
-  return used;
+  *used = *merged;
+  return true;
 }
 
 }  // namespace
@@ -143,7 +134,7 @@ int read_window(Backend& b, const ShardRef& s, const std::string& after, const s
   // Block entries outside the prefix are not the page's (deltas were filtered by the read).
   if (!delta_prefix.empty())
     std::erase_if(from_blocks, [&](const BlockEntry& e) { return !e.key.starts_with(delta_prefix); });
-  w.delta_count = merge(from_blocks, w.deltas, after, w.end, w.entries);
+  if (!merge_deltas(from_blocks, w.deltas, after, w.end, w.entries, &w.delta_count, corrupt)) return -EIO;
   return 0;
 }
 
@@ -221,7 +212,7 @@ int compact_window(Backend& b, const ShardRef& s, const std::string& after, std:
     window_deltas.emplace(name, value);
   }
   std::vector<BlockEntry> merged;
-  *folded = merge(from_blocks, window_deltas, "", std::nullopt, merged);
+  if (!merge_deltas(from_blocks, window_deltas, "", std::nullopt, merged, folded, corrupt)) return -EIO;
   // A key whose latest version is a delete marker is not listed: its block keeps nothing.
   std::erase_if(merged, [](const BlockEntry& e) { return encoded_is_delete_marker(e.entry); });
   std::map<std::string, bufferlist> set;

@@ -55,6 +55,10 @@ struct RadosConfig {
   // it; a gateway trusts its cached bucket configs and users only while its watch was
   // confirmed within half of it. At least 10 s (librados pings every 5 s).
   uint32_t watch_timeout_s = 30;
+  // A data or index op the cluster does not answer in this long fails, and its request
+  // answers 503 SlowDown (PGs that cannot serve: OSDs down below min_size). librados'
+  // rados_osd_op_timeout; 1 to 600.
+  uint32_t op_timeout_s = 20;
   // A shard whose omap passes this many entries splits in two (docs/cluster.md, "Index
   // shards"): half the OSD's large-omap warning. 0: shards never split.
   uint64_t split_entries = 100000;

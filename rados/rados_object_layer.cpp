@@ -334,9 +334,10 @@ s3::Result<std::unique_ptr<ObjectLayer>> open_rados_object_layer(const RadosConf
   if (cfg.gc_grace_ms < 0 || cfg.gc_interval_ms < 0) return bad("GC times must not be negative");
   if (cfg.intent_timeout_ms <= 0) return bad("the write-intent timeout must be positive");
   if (cfg.watch_timeout_s < 10 || cfg.watch_timeout_s > 3600) return bad("watch_timeout_seconds must be 10 to 3600");
+  if (cfg.op_timeout_s < 1 || cfg.op_timeout_s > 600) return bad("op_timeout_seconds must be 1 to 600");
   auto b = std::make_unique<rados::Backend>();
   b->cfg = cfg;
-  auto conn = rados::Connection::open(cfg.ceph_conf, cfg.client_id);
+  auto conn = rados::Connection::open(cfg.ceph_conf, cfg.client_id, cfg.op_timeout_s);
   if (!conn) return conn.error();
   b->conn = std::move(*conn);
   auto index = b->conn->ioctx(cfg.index_pool, cfg.name_space);

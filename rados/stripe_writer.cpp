@@ -19,9 +19,11 @@ StripeWriter::~StripeWriter() {
   // Nothing of an uncommitted write may stay: its data objects, then its intent. Data we
   // could not remove (its PGs did not answer: an OSD down below min_size) keeps its
   // intent, so the sweeper removes it after the timeout; without the intent nothing would
-  // name it again (test_rados_faults.py, the cut-short PUT).
+  // name it again (test_rados_faults.py, the cut-short PUT). A data write that timed out
+  // already says its PGs do not answer: removing would wait out a second op timeout
+  // before the request answers 503, so the intent is kept without trying.
   (void)drain();
-  const bool removed = static_cast<bool>(remove_data(pool_, data_id_, objects_));
+  const bool removed = !timed_out_ && static_cast<bool>(remove_data(pool_, data_id_, objects_));
   if (removed && !intent_shard_.empty()) {  // where our key lives now (a split moves intents)
     auto shard = b_.shard_for(bucket_, key_);
     librados::ObjectWriteOperation op;
@@ -136,7 +138,9 @@ s3::Status StripeWriter::wait_oldest() {
   Pending p = std::move(inflight_.front());
   inflight_.pop_front();
   p.c->wait_for_complete();
-  if (int r = p.c->get_return_value(); r < 0) return fail(rados_error("write data of", data_id_, r));
+  const int r = p.c->get_return_value();
+  if (r == -ETIMEDOUT) timed_out_ = true;
+  if (r < 0) return fail(rados_error("write data of", data_id_, r));
   return {};
 }
 

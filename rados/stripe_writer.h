@@ -81,6 +81,7 @@ class StripeWriter {
   int64_t intent_ms_ = 0;     // when it was last written
   s3::Status error_;
   bool committed_ = false;
+  bool timed_out_ = false;  // a data write got no answer within the op timeout
 };
 
 }  // namespace silt::rados

@@ -259,6 +259,54 @@ def sse():
     write("fuzz_sse", "key_file", f"\x02# rotated 2026-12\nnew:{b64}\nold:{base64.b64encode(bytes(range(32, 64))).decode()}\n")
 
 
+def varint(n):
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def lp(b):
+    return varint(len(b)) + b
+
+
+def listing_entry(size, mtime_ms, etag, storage_class=b"", version_id=b"", delete_marker=False, no_data=False):
+    """A listing entry (docs/format.md, "Listing header", tag 0x03)."""
+    flags = (1 if delete_marker else 0) | (2 if no_data else 0)
+    return b"\x03" + bytes([flags]) + varint(size) + varint(mtime_ms) + lp(etag) + lp(storage_class) + lp(version_id)
+
+
+def listing_block():
+    # [u8 n][name][u16 m][block], then deltas [u8 k][key][u16 v][value] (fuzz_listing_block.cpp).
+    def framed(name, block, deltas=()):
+        out = bytes([len(name)]) + name + struct.pack("<H", len(block)) + block
+        for key, value in deltas:
+            out += bytes([len(key)]) + key + struct.pack("<H", len(value)) + value
+        return out
+
+    def block(entries):
+        return b"\x04" + varint(len(entries)) + b"".join(lp(k) + lp(e) for k, e in entries)
+
+    etag = b"0123456789abcdef0123456789abcdef"
+    entries = [(b"dir/obj-%d" % i, listing_entry(i * 4096, 1795000000123 + i, etag, b"STANDARD_IA" if i % 3 else b"",
+                                                  b"v%d" % i if i % 2 else b"", delete_marker=i % 7 == 5))
+               for i in range(5)]
+    one = block(entries[:1])
+    write("fuzz_listing_block", "block_one", framed(entries[0][0], one))
+    five = block(entries)
+    write("fuzz_listing_block", "block_five", framed(entries[-1][0], five))
+    tomb = b"\x05"
+    changed = listing_entry(7, 1795000009999, etag + b"-2", no_data=True)
+    write("fuzz_listing_block", "block_and_deltas",
+          framed(entries[-1][0], five, [(entries[1][0], changed), (b"dir/obj-1x", changed), (entries[2][0], tomb)]))
+    write("fuzz_listing_block", "deltas_only", framed(b"", b"", [(b"a", changed), (b"b", tomb)]))
+    # A delta holding a whole index value (tag 0x02), not a listing entry: must never be folded.
+    write("fuzz_listing_block", "delta_not_an_entry",
+          framed(entries[-1][0], five, [(entries[3][0], b"\x02" + changed[1:] + lp(b""))]))
+
+
 if __name__ == "__main__":
     sigv4(); sigv2(); aws_chunked(); request_parser(); post_policy(); range_(); conditional(); form_data(); request_target(); xml()
-    signed_headers(); sse()
+    signed_headers(); sse(); listing_block()

@@ -16,6 +16,7 @@ The pools are those of scripts/ceph_cluster_admin.py (silt.meta replicated, silt
 EC 2+1 ISA-L); tests share them, so each test names its objects uniquely.
 """
 import atexit
+import json
 import os
 import pathlib
 import shutil
@@ -161,6 +162,26 @@ class CephCluster:
                                f"{r.stdout}{r.stderr}")
         return r
 
+    def mon_command(self, prefix, **args):
+        """One mon command (as the `ceph` CLI sends it) through python3-rados -> its output
+        (bytes); raises RuntimeError with the mon's message unless it succeeds."""
+        import rados
+        c = rados.Rados(conffile=str(self.conf))
+        c.connect(timeout=30)
+        try:
+            ret, out, err = c.mon_command(json.dumps({"prefix": prefix, **args}), b"")
+        finally:
+            c.shutdown()
+        if ret != 0:
+            raise RuntimeError(f"mon command {prefix} {args}: {ret} {err}")
+        return out
+
+    def min_size(self, pool):
+        return json.loads(self.mon_command("osd pool get", pool=pool, var="min_size", format="json"))["min_size"]
+
+    def set_min_size(self, pool, n):
+        self.mon_command("osd pool set", pool=pool, var="min_size", val=str(n))
+
     def daemons(self):
         path = self.dir / "daemons"
         if not path.exists():
@@ -188,6 +209,30 @@ class CephCluster:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def started_cluster():
+    """A new cluster, started: skips the calling test when the Ceph packages are missing, fails
+    it with the script's output when the cluster does not start. An atexit hook stops it if the
+    session dies before whoever holds it does (stop() is idempotent)."""
+    reason = missing_packages()
+    if reason:
+        pytest.skip(reason)
+    cluster = CephCluster()
+    try:
+        cluster.start()
+    except RuntimeError as e:
+        pytest.fail(str(e), pytrace=False)
+    atexit.register(cluster.stop)
+    return cluster
+
+
+def own_cluster():
+    """A module fixture's body for a cluster of the module's own (a module that kills daemons
+    leaves the shared one alone): yields started_cluster() and stops it on teardown."""
+    cluster = started_cluster()
+    yield cluster
+    cluster.stop()
+
+
 _shared = None  # the one cluster of this pytest run
 
 
@@ -200,16 +245,7 @@ def _stop_shared():
 def ceph_cluster():
     """The run's shared cluster, started on first use, stopped when the session ends."""
     global _shared
-    reason = missing_packages()
-    if reason:
-        pytest.skip(reason)
     if _shared is None:
-        cluster = CephCluster()
-        try:
-            cluster.start()
-        except RuntimeError as e:
-            pytest.fail(str(e), pytrace=False)
-        _shared = cluster
-        atexit.register(_stop_shared)  # if the session dies before its teardown
+        _shared = started_cluster()
     yield _shared
     _stop_shared()

@@ -25,16 +25,26 @@ def multipart_etag(parts):
     return '"%s-%d"' % (hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest(), len(parts))
 
 
-def rados_config(path, ceph_conf, namespace):
-    path.write_text(json.dumps({
+def rados_config(path, ceph_conf, namespace, rados=None, **sections):
+    """Writes a gateway's --config to PATH and returns PATH: 1 MiB stripes, STANDARD in
+    silt.std, STANDARD_IA in the zstd pool on silt.cold, lifecycle days of a second with passes
+    only when asked. RADOS ({key: value}) adds to or overrides the "rados" section; SECTIONS
+    replace whole top-level sections (pools=, storage_classes=, lifecycle=; None drops one)."""
+    doc = {
         "backend": "rados",
-        "rados": {"ceph_conf": str(ceph_conf), "namespace": namespace, "stripe_bytes": STRIPE},
+        "rados": {"ceph_conf": str(ceph_conf), "namespace": namespace, "stripe_bytes": STRIPE, **(rados or {})},
         "pools": [{"name": "standard", "rados_pool": "silt.std", "price_per_tb_month": 20},
                   {"name": "cold", "rados_pool": "silt.cold", "zstd_level": 3, "price_per_tb_month": 20}],
         "storage_classes": {"STANDARD": "standard", "STANDARD_IA": "cold"},
         # Lifecycle days of a second, passes only when asked (test_lifecycle_transition_...).
         "lifecycle": {"day_seconds": 1, "interval_seconds": 0},
-    }))
+    }
+    for name, value in sections.items():
+        if value is None:
+            doc.pop(name, None)
+        else:
+            doc[name] = value
+    path.write_text(json.dumps(doc))
     return path
 
 
@@ -49,6 +59,12 @@ def start_gateway(workdir, config):
     return server
 
 
+def stop_gateway(server, timeout=10):
+    """Stops a gateway of start_gateway and asserts that SIGTERM ended it with exit code 0."""
+    code = server.stop(timeout=timeout)
+    assert code == 0, f"silt exit code after SIGTERM: {code}\n{server.log_tail()}"
+
+
 @pytest.fixture(scope="module")
 def gateways(ceph_cluster, tmp_path_factory):  # noqa: F811
     """Two silt processes on one cluster and one namespace."""
@@ -57,8 +73,7 @@ def gateways(ceph_cluster, tmp_path_factory):  # noqa: F811
     servers = [start_gateway(base / name, config) for name in ("gw1", "gw2")]
     yield servers
     for s in servers:
-        code = s.stop(timeout=10)
-        assert code == 0, f"silt exit code after SIGTERM: {code}\n{s.log_tail()}"
+        stop_gateway(s)
 
 
 @pytest.fixture(scope="module")

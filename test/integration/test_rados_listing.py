@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from ceph_cluster import ceph_cluster  # noqa: F401
 from silt_server import bucket_name
-from test_rados_backend import rados_config, start_gateway
+from test_rados_backend import rados_config, start_gateway, stop_gateway
 
 OLD_BIN = pathlib.Path(os.environ.get("SILT_OLD_BIN", "/work/notes/silt-main-aa6f98b"))
 MiB = 1 << 20
@@ -52,17 +52,13 @@ def namespace():
 def gateways(ceph_cluster, tmp_path_factory, namespace):  # noqa: F811
     """This build, and the old binary on the same namespace (None when it is not there)."""
     base = tmp_path_factory.mktemp("rados-list")
-    config = rados_config(base / "silt.json", ceph_cluster.conf, namespace)
-    doc = json.loads(config.read_text())
-    doc["rados"]["split_entries"] = SPLIT_ENTRIES
-    config.write_text(json.dumps(doc))
+    config = rados_config(base / "silt.json", ceph_cluster.conf, namespace, rados={"split_entries": SPLIT_ENTRIES})
     new = start_gateway(base / "new", config)
     old = start_old_gateway(base / "old", config) if OLD_BIN.exists() else None
     yield new, old
     for s in (new, old):
         if s:
-            code = s.stop(timeout=10)
-            assert code == 0, f"silt exit code after SIGTERM: {code}\n{s.log_tail()}"
+            stop_gateway(s)
 
 
 @pytest.fixture(scope="module")

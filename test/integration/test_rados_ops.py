@@ -23,8 +23,9 @@ import time
 
 import pytest
 
-from ceph_cluster import SCRIPT, CephCluster, missing_packages
-from silt_server import SiltServer, bucket_name
+from ceph_cluster import SCRIPT, own_cluster
+from silt_server import bucket_name
+from test_rados_backend import rados_config, start_gateway, stop_gateway
 from test_metrics import Scrape
 
 DEADLINE = 60  # seconds for the monitors to mark an OSD down or up and silt to refresh (2 s)
@@ -33,40 +34,20 @@ DATA_POOLS = ("silt.std", "silt.cold")
 
 @pytest.fixture(scope="module")
 def cluster():
-    reason = missing_packages()
-    if reason:
-        pytest.skip(reason)
-    c = CephCluster()
-    try:
-        c.start()
-    except RuntimeError as e:
-        pytest.fail(str(e), pytrace=False)
-    yield c
-    c.stop()
+    yield from own_cluster()
 
 
 @pytest.fixture(scope="module")
 def gateway(cluster, tmp_path_factory):
     base = tmp_path_factory.mktemp("rados-ops")
-    config = base / "silt.json"
-    config.write_text(json.dumps({
-        "backend": "rados",
-        "rados": {"ceph_conf": str(cluster.conf), "namespace": "ops", "stripe_bytes": 1 << 20},
-        "pools": [{"name": "standard", "rados_pool": "silt.std", "price_per_tb_month": 20},
-                  {"name": "cold", "rados_pool": "silt.cold", "zstd_level": 3, "price_per_tb_month": 8}],
-        "storage_classes": {"STANDARD": "standard", "STANDARD_IA": "cold"},
-        "lifecycle": {"interval_seconds": 0},
-    }))
-    s = SiltServer(base / "gw")
-    s.args = ("--backend", "rados", "--config", str(config))
-    try:
-        s.start(timeout=60)
-    except RuntimeError as e:
-        s.stop()
-        pytest.fail(str(e), pytrace=False)
+    config = rados_config(base / "silt.json", cluster.conf, "ops",
+                          pools=[{"name": "standard", "rados_pool": "silt.std", "price_per_tb_month": 20},
+                                 {"name": "cold", "rados_pool": "silt.cold", "zstd_level": 3,
+                                  "price_per_tb_month": 8}],
+                          lifecycle={"interval_seconds": 0})
+    s = start_gateway(base / "gw", config)
     yield s
-    code = s.stop(timeout=40)
-    assert code == 0, f"silt exit code after SIGTERM: {code}\n{s.log_tail()}"
+    stop_gateway(s, timeout=40)
 
 
 def get(server, path, headers=None):
@@ -152,18 +133,6 @@ def until_shown(page, what, check, deadline=DEADLINE):
         if check(last):
             return last
     pytest.fail(f"console: {what} not shown within {deadline} s (last: {last!r})", pytrace=False)
-
-
-def set_min_size(cluster, pool, n):
-    import rados
-    c = rados.Rados(conffile=str(cluster.conf))
-    c.connect(timeout=30)
-    try:
-        ret, _, err = c.mon_command(json.dumps({"prefix": "osd pool set", "pool": pool, "var": "min_size",
-                                                "val": str(n)}), b"")
-        assert ret == 0, err
-    finally:
-        c.shutdown()
 
 
 def poll(what, check, deadline=DEADLINE):
@@ -297,7 +266,7 @@ def test_an_osd_killed_then_restarted_shows_in_metrics_status_console_and_health
         # A pool whose PGs have fewer acting OSDs up than its min_size takes no writes: raise
         # silt.cold's min_size to 3 while only 2 are up (a second kill would wait a minute for
         # the lone OSD left to be reported down).
-        set_min_size(cluster, "silt.cold", 3)
+        cluster.set_min_size("silt.cold", 3)
         try:
             poll("metrics: silt.cold below min_size", lambda: metrics(gateway).value("silt_cluster_writable") == 0)
             m = metrics(gateway)
@@ -311,7 +280,7 @@ def test_an_osd_killed_then_restarted_shows_in_metrics_status_console_and_health
             assert panel["writable"] is False
             assert [p["writable"] for p in panel["pools"] if p["name"] == "silt.cold"] == [False]
         finally:
-            set_min_size(cluster, "silt.cold", 2)
+            cluster.set_min_size("silt.cold", 2)
         poll("metrics: silt.cold writable again", lambda: metrics(gateway).value("silt_cluster_writable") == 1)
     finally:
         osd(cluster, "start-osd", 2)

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from ceph_cluster import ceph_cluster  # noqa: F401
 # The fixtures s3, s3b (a client of each gateway) and bucket (a fresh one) work on this
 # module's gateways.
-from test_rados_backend import bucket, s3, s3b, start_gateway  # noqa: F401
+from test_rados_backend import bucket, s3, s3b, start_gateway, stop_gateway  # noqa: F401
 
 SPLIT_ENTRIES = 200
 
@@ -42,8 +42,7 @@ def gateways(ceph_cluster, namespace, tmp_path_factory):  # noqa: F811
     servers = [start_gateway(base / name, config) for name in ("gw1", "gw2")]
     yield servers
     for s in servers:
-        code = s.stop(timeout=10)
-        assert code == 0, f"silt exit code after SIGTERM: {code}\n{s.log_tail()}"
+        stop_gateway(s)
 
 
 @pytest.fixture

@@ -100,6 +100,16 @@ size_t count_kind(RadosEnv& env, const std::string& bucket, char kind) {
   return n;
 }
 
+// A packed bucket "b" of 100 empty keys k1000..k1099 compacted into blocks; its first shard.
+rados::ShardRef compacted_sample(RadosEnv& env) {
+  REQUIRE(env.layer->make_bucket("b").ok());
+  for (int i = 0; i < 100; ++i) REQUIRE(env.put("b", "k" + std::to_string(1000 + i), "").ok());
+  compact_all(env, "b");
+  auto map = env.backend().shard_map("b");
+  REQUIRE(map.ok());
+  return (*map)->ranges[0].shard;
+}
+
 }  // namespace
 
 TEST_CASE("rados: listing pages equal the erasure backend's", "[rados][listing]") {
@@ -285,12 +295,8 @@ TEST_CASE("rados: packed listing compaction races commits without losing, doubli
 
 TEST_CASE("rados: a corrupt listing block is reported, not skipped", "[rados][listing]") {
   RadosEnv env;
-  REQUIRE(env.layer->make_bucket("b").ok());
-  for (int i = 0; i < 100; ++i) REQUIRE(env.put("b", "k" + std::to_string(1000 + i), "").ok());
-  compact_all(env, "b");
-  auto map = env.backend().shard_map("b");
-  REQUIRE(map.ok());
-  const std::string oid = (*map)->ranges[0].shard.oid;
+  const rados::ShardRef shard = compacted_sample(env);
+  const std::string oid = shard.oid;
   std::set<std::string> blocks;
   {
     std::map<std::string, librados::bufferlist> vals;
@@ -313,13 +319,45 @@ TEST_CASE("rados: a corrupt listing block is reported, not skipped", "[rados][li
   CHECK(r.error().message.find("corrupt listing block") != std::string::npos);
   // The compactor does not fold deltas into it either.
   REQUIRE(env.put("b", "k1000", "again").ok());
-  CHECK_FALSE(rados::compact_shard(env.backend(), (*map)->ranges[0].shard, 4).ok());
+  CHECK_FALSE(rados::compact_shard(env.backend(), shard, 4).ok());
   // Pages past the corrupt block still list.
   ListParams p;
   p.after = blocks.begin()->substr(1);
   auto past = env.layer->list_objects("b", p);
   REQUIRE(past.ok());
   CHECK_FALSE(past->objects.empty());
+}
+
+TEST_CASE("rados: a corrupt listing delta is reported and never folded into a block", "[rados][listing]") {
+  RadosEnv env;
+  const rados::ShardRef shard = compacted_sample(env);
+  // A delta that is neither a listing entry nor a tombstone (a damaged value, or one a
+  // bad writer left).
+  for (const std::string& bad : {std::string("\x03garbage"), std::string("{\"key\":\"k1050\"}"), std::string()}) {
+    INFO(bad);
+    {
+      librados::ObjectWriteOperation op;
+      op.omap_set({{rados::delta_entry("k1050"), rados::to_bl(bad)}});
+      REQUIRE(env.backend().index.operate(shard.oid, &op) == 0);
+    }
+    auto r = env.layer->list_objects("b", {"", "", "", 1000});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == s3::Code::InternalError);
+    CHECK(r.error().message.find("corrupt listing delta") != std::string::npos);
+    // The compactor refuses it, so the block of k1050's neighbours stays readable ...
+    auto folded = rados::compact_shard(env.backend(), shard, 4);
+    REQUIRE_FALSE(folded.ok());
+    CHECK(folded.error().message.find("corrupt listing delta") != std::string::npos);
+    CHECK(count_kind(env, "b", 'L') == 1);
+    // ... and a new PUT of the key replaces the delta: everything lists and compacts again.
+    REQUIRE(env.put("b", "k1050", "again").ok());
+    compact_all(env, "b");
+    auto all = env.layer->list_objects("b", {"", "", "", 1000});
+    REQUIRE(all.ok());
+    REQUIRE(all->objects.size() == 100);
+    CHECK(all->objects[50].key == "k1050");
+    CHECK(all->objects[50].size == 5);
+  }
 }
 
 TEST_CASE("rados: deletes in a packed bucket compact their tombstones without PUTs", "[rados][listing]") {

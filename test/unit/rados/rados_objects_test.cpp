@@ -17,6 +17,16 @@ using silt::test::kStripe;
 using silt::test::RadosEnv;
 using silt::test::random_bytes;
 
+TEST_CASE("rados: an op timeout outside 1 to 600 s is refused", "[rados][config]") {
+  for (uint32_t seconds : {0u, 601u}) {
+    RadosConfig cfg = default_rados_config(silt::test::ceph_conf() ? silt::test::ceph_conf() : "");
+    cfg.op_timeout_s = seconds;
+    auto l = open_rados_object_layer(cfg);
+    REQUIRE_FALSE(l.ok());
+    CHECK(l.error().message.find("op_timeout_seconds must be 1 to 600") != std::string::npos);
+  }
+}
+
 TEST_CASE("rados: put/get round trip at inline and stripe boundaries", "[rados][data]") {
   RadosEnv env;
   REQUIRE(env.layer->make_bucket("b").ok());

@@ -116,3 +116,48 @@ TEST_CASE("a delta is a tombstone or a listing entry", "[listing-block]") {
   CHECK_FALSE(is_listing_tombstone(entry_for("k", 1)));
   CHECK_FALSE(is_listing_tombstone(""));
 }
+
+TEST_CASE("merging deltas into block entries: a delta replaces, a tombstone removes", "[listing-block]") {
+  Fixture f = sample(4);  // keys dir/obj-1000 .. dir/obj-1003
+  const std::string changed = entry_for(f.keys[1], 7), added = entry_for("dir/obj-1001x", 9);
+  const std::string gone = listing_tombstone();
+  const std::vector<BlockEntry> deltas = {{f.keys[1], changed}, {"dir/obj-1001x", added}, {f.keys[2], gone}};
+  std::vector<BlockEntry> out;
+  auto used = merge_listing(f.view(), deltas, "", std::nullopt, out);
+  REQUIRE(used.ok());
+  CHECK(*used == 3);
+  REQUIRE(out.size() == 4);
+  CHECK(out[0].key == f.keys[0]);
+  CHECK((out[1].key == f.keys[1] && out[1].entry == changed));
+  CHECK((out[2].key == "dir/obj-1001x" && out[2].entry == added));
+  CHECK(out[3].key == f.keys[3]);
+  // Only the keys in (after, end]; the deltas past it are not counted.
+  out.clear();
+  used = merge_listing(f.view(), deltas, f.keys[0], std::optional<std::string>(f.keys[1]), out);
+  REQUIRE(used.ok());
+  CHECK(*used == 1);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].entry == changed);
+}
+
+TEST_CASE("a corrupt delta is refused, never merged (a block would then hold it)", "[listing-block]") {
+  Fixture f = sample(3);
+  ObjectRecord r;
+  r.info.key = f.keys[1];
+  for (const std::string& bad :
+       {std::string(), std::string("\x03garbage"), encode_index_record(r), std::string(R"({"key":"k"})"),
+        entry_for(f.keys[1], 1).substr(0, 5), listing_tombstone() + "x"}) {
+    INFO(bad);
+    CHECK_FALSE(check_listing_delta(bad).ok());
+    std::vector<BlockEntry> out;
+    auto used = merge_listing(f.view(), {{f.keys[1], bad}}, "", std::nullopt, out);
+    REQUIRE_FALSE(used.ok());
+    CHECK(used.error().code == s3::Code::InternalError);
+    CHECK(used.error().message.find("corrupt listing delta") != std::string::npos);
+    // Outside the merged range it is not read.
+    out.clear();
+    CHECK(merge_listing(f.view(), {{f.keys[1], bad}}, f.keys[1], std::nullopt, out).ok());
+  }
+  CHECK(check_listing_delta(listing_tombstone()).ok());
+  CHECK(check_listing_delta(entry_for("k", 1)).ok());
+}
