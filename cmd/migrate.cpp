@@ -27,6 +27,7 @@
 #include "cmd/migrate_verify.h"
 #include "common/object_json.h"
 #include "rados/import.h"
+#include "rados/import_uploads.h"
 #include "rados/rados_object_layer.h"
 #include "rados/users.h"
 #include "server/ops/export.h"
@@ -309,22 +310,103 @@ class Migration {
 
   // The stored bytes of one version, a window at a time.
   s3::Status fetch(const ObjectInfo& rec, const rados::ByteSink& sink) {
-    for (uint64_t off = 0; off < rec.size; off += kWindow) {
-      const uint64_t len = std::min(kWindow, rec.size - off);
-      auto body = old_.call("GET", "export/data",
-                            {{"bucket", rec.bucket},
-                             {"key", rec.key},
-                             {"version-id", rec.version_id},
-                             {"offset", std::to_string(off)},
-                             {"length", std::to_string(len)}});
+    return fetch_windows("export/data", {{"bucket", rec.bucket}, {"key", rec.key}, {"version-id", rec.version_id}},
+                         rec.size, rec.key, sink);
+  }
+
+  // size bytes from an export data call (`what` names them in errors), kWindow at a time.
+  s3::Status fetch_windows(std::string_view path, const admin::Query& q, uint64_t size, const std::string& what,
+                           const rados::ByteSink& sink) {
+    for (uint64_t off = 0; off < size; off += kWindow) {
+      const uint64_t len = std::min(kWindow, size - off);
+      admin::Query window = q;
+      window.emplace_back("offset", std::to_string(off));
+      window.emplace_back("length", std::to_string(len));
+      auto body = old_.call("GET", path, window);
       if (!body) return body.error();
       if (body->size() != len)
         return s3::Error(s3::Code::InternalError, "the old server sent " + std::to_string(body->size()) + " bytes of " +
-                                                      rec.key + " where " + std::to_string(len) +
+                                                      what + " where " + std::to_string(len) +
                                                       " were asked for (changed meanwhile?)");
       if (auto s = sink(body->data(), body->size()); !s) return s;
     }
     return {};
+  }
+
+  // The bucket's uploads in progress with their parts, then the cluster's uploads the
+  // source no longer has (completed or aborted there since the last pass) are aborted,
+  // their parts' data queued for GC. An upload the source completes or aborts while it is
+  // read is left out, so it goes too.
+  void uploads(const std::string& bucket) {
+    std::set<std::pair<std::string, std::string>> seen;
+    admin::Query q{{"bucket", bucket}};
+    for (;;) {
+      Json page = get("export/uploads", q);
+      for (const auto& j : page.at("uploads")) {
+        auto u = upload_from_json(j);
+        if (!u) throw Failure{bucket + ": " + u.error().message};
+        u->bucket = bucket;
+        if (import_upload(*u)) seen.emplace(u->key, u->upload_id);
+      }
+      if (!page.value("truncated", false)) break;
+      q = {{"bucket", bucket},
+           {"key-marker", page.value("next_key_marker", "")},
+           {"upload-id-marker", page.value("next_upload_id_marker", "")}};
+    }
+    UploadListParams p;
+    for (;;) {
+      auto page = layer_.list_uploads(bucket, p);
+      if (!page) throw Failure{bucket + ": " + page.error().message};
+      for (const auto& u : page->uploads) {
+        if (seen.count({u.key, u.upload_id})) continue;
+        if (auto s = layer_.abort_upload(bucket, u.key, u.upload_id); !s && s.error().code != s3::Code::NoSuchUpload)
+          throw Failure{bucket + "/" + u.key + " upload " + u.upload_id + ": " + s.error().message};
+        ++uploads_removed_;
+      }
+      if (!page->truncated) break;
+      p.key_marker = page->next_key_marker;
+      p.upload_id_marker = page->next_upload_id_marker;
+    }
+  }
+
+  // One upload and its parts; false when the source has it no more.
+  bool import_upload(const UploadInfo& u) {
+    auto gone = [](const s3::Error& e) {
+      return e.message.rfind("NoSuchUpload", 0) == 0 || e.message.rfind("InvalidPart", 0) == 0;
+    };
+    const admin::Query id{{"bucket", u.bucket}, {"key", u.key}, {"upload-id", u.upload_id}};
+    std::vector<PartInfo> parts;
+    admin::Query q = id;
+    for (;;) {
+      auto body = old_.call("GET", "export/parts", q);
+      if (!body && gone(body.error())) return false;
+      if (!body) throw Failure{"the old server: " + body.error().message};
+      Json page = Json::parse(*body, nullptr, false);
+      if (page.is_discarded() || !page.is_object()) throw Failure{"the old server's export/parts is not JSON"};
+      for (const auto& j : page.at("parts")) {
+        auto part = part_from_json(j);
+        if (!part) throw Failure{u.key + ": " + part.error().message};
+        parts.push_back(std::move(*part));
+      }
+      if (!page.value("truncated", false)) break;
+      q = id;
+      q.emplace_back("part-number-marker", std::to_string(page.value("next_part_number_marker", 0)));
+    }
+    rados::UploadImportStats st;
+    auto s = rados::import_upload(
+        layer_.backend(), u, parts,
+        [&](const PartInfo& part, const rados::ByteSink& sink) {
+          admin::Query pq = id;
+          pq.emplace_back("part-number", std::to_string(part.number));
+          return fetch_windows("export/part-data", pq, part.size, u.key + " part " + std::to_string(part.number), sink);
+        },
+        st);
+    if (!s && gone(s.error())) return false;
+    if (!s) throw Failure{u.bucket + "/" + u.key + " upload " + u.upload_id + ": " + s.error().message};
+    uploads_ += st.uploads;
+    parts_ += st.parts;
+    parts_same_ += st.parts_same;
+    return true;
   }
 
   uint64_t versions_seen() const { return written_ + rewritten_ + same_; }
@@ -360,6 +442,7 @@ class Migration {
     skip_unchanged_ = skip;
     users_ = users_removed_ = buckets_ = documents_ = 0;
     written_ = rewritten_ = same_ = removed_ = 0;
+    uploads_ = uploads_removed_ = parts_ = parts_same_ = 0;
   }
 
   void summary(double secs) const {
@@ -367,6 +450,8 @@ class Migration {
     std::printf("  buckets          %llu created, %llu documents written\n", ull(buckets_), ull(documents_));
     std::printf("  versions         %llu copied, %llu records updated, %llu already there, %llu removed\n",
                 ull(written_.load()), ull(rewritten_.load()), ull(same_.load()), ull(removed_.load()));
+    std::printf("  uploads          %llu added, %llu parts copied, %llu parts already there, %llu removed\n",
+                ull(uploads_), ull(parts_), ull(parts_same_), ull(uploads_removed_));
     std::printf("  took             %.2f s\n", secs);
   }
 
@@ -378,6 +463,7 @@ class Migration {
   std::unordered_map<std::string, std::string> digests_;
   bool skip_unchanged_ = false;
   uint64_t users_ = 0, users_removed_ = 0, buckets_ = 0, documents_ = 0;
+  uint64_t uploads_ = 0, uploads_removed_ = 0, parts_ = 0, parts_same_ = 0;
   std::atomic<uint64_t> written_{0}, rewritten_{0}, same_{0}, removed_{0};  // added to by the import threads
 };
 
@@ -408,6 +494,8 @@ void verify(const MigrateOptions& o, const std::vector<std::string>& buckets, ui
   std::printf("  buckets          %llu, %llu documents, %llu ListObjectVersions pages (%llu versions)\n",
               static_cast<unsigned long long>(rep.buckets), static_cast<unsigned long long>(rep.documents),
               static_cast<unsigned long long>(rep.pages), static_cast<unsigned long long>(rep.versions));
+  std::printf("  uploads          %llu in progress, their ListParts compared\n",
+              static_cast<unsigned long long>(rep.uploads));
   for (const auto& d : rep.differences) std::printf("  DIFFERS          %s\n", d.c_str());
   if (rep.differing)
     throw Failure{std::to_string(rep.differing) + " answers differ between the old server and the cluster"};
@@ -454,7 +542,10 @@ void run(const MigrateOptions& o) {
       buckets.push_back(b.at("name").get<std::string>());
     }
     Progress progress(name);
-    for (const auto& b : buckets) m.versions(b, progress, o.jobs);
+    for (const auto& b : buckets) {
+      m.versions(b, progress, o.jobs);
+      m.uploads(b);
+    }
     progress.done();
     std::printf("%s: %s into %s\n", name, o.from.c_str(), o.to.c_str());
     m.summary(std::chrono::duration<double>(Clock::now() - start).count());
@@ -502,8 +593,8 @@ void add_migrate_command(CLI::App& admin) {
                 "After the online pass, freeze the old server's writes (503 SlowDown) and copy what changed "
                 "since; it stays frozen");
   cmd->add_option("--verify", o->verify,
-                  "A gateway of the cluster: compare ListObjectVersions and every bucket document with the old "
-                  "server's, byte for byte");
+                  "A gateway of the cluster: compare ListObjectVersions, ListMultipartUploads, ListParts and every "
+                  "bucket document with the old server's, byte for byte");
   cmd->add_option("--jobs", o->jobs, "Keys copied at once")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--state", o->state,
                   "File keeping a digest of every key copied, so a later run (the --final one) reads only the "

@@ -3,7 +3,8 @@
 // the old server through its admin API's export calls (server/ops/export.h), signed with the
 // root credentials, and writes the cluster directly (rados/import.h, rados/users.h, the RADOS
 // object layer for buckets and their documents): users, buckets, bucket documents and every
-// version with its id, ETag, Last-Modified, metadata and part layout. Every run makes the
+// version with its id, ETag, Last-Modified, metadata and part layout, and every multipart
+// upload in progress with its id and parts (rados/import_uploads.h). Every run makes the
 // cluster equal to the source, copying only what differs, so a second run is the delta.
 #pragma once
 

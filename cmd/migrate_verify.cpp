@@ -19,10 +19,11 @@ struct Answer {
   std::string body;
 };
 
-// One signed GET of /bucket?query (query: names in SigV4's order, values unencoded).
-s3::Result<Answer> get(const S3Target& t, const std::string& bucket,
+// One signed GET of /bucket[/key]?query (query: names in SigV4's order, values unencoded).
+s3::Result<Answer> get(const S3Target& t, const std::string& bucket, const std::string& key,
                        const std::vector<std::pair<std::string, std::string>>& query) {
   std::string target = "/" + uri_encode(bucket, false);
+  if (!key.empty()) target += "/" + uri_encode(key, true);
   char sep = '?';
   for (const auto& [k, v] : query) {
     target += sep + uri_encode(k, false) + "=" + uri_encode(v, false);
@@ -56,9 +57,9 @@ VerifyReport verify_migration(const S3Target& old, const S3Target& cluster, cons
     if (rep.differences.size() < kMaxDifferences) rep.differences.push_back(std::move(what));
   };
   // Both answers to one request; false when they differ (or one could not be asked).
-  auto same = [&](const std::string& bucket, const std::vector<std::pair<std::string, std::string>>& q,
-                  const std::string& what, Answer* kept) {
-    auto a = get(old, bucket, q), b = get(cluster, bucket, q);
+  auto same_at = [&](const std::string& bucket, const std::string& key,
+                     const std::vector<std::pair<std::string, std::string>>& q, const std::string& what, Answer* kept) {
+    auto a = get(old, bucket, key, q), b = get(cluster, bucket, key, q);
     if (!a || !b) {
       differ(what + ": " + (!a ? "the old server: " + a.error().message : "the cluster: " + b.error().message));
       return false;
@@ -70,6 +71,41 @@ VerifyReport verify_migration(const S3Target& old, const S3Target& cluster, cons
     }
     if (kept) *kept = std::move(*a);
     return true;
+  };
+  auto same = [&](const std::string& bucket, const std::vector<std::pair<std::string, std::string>>& q,
+                  const std::string& what, Answer* kept) { return same_at(bucket, "", q, what, kept); };
+  // Every page of ListParts of one upload.
+  auto parts = [&](const std::string& bucket, const std::string& key, const std::string& upload_id) {
+    ++rep.uploads;
+    for (std::string marker = "0";;) {
+      Answer page;
+      if (!same_at(bucket, key, {{"max-parts", "1000"}, {"part-number-marker", marker}, {"uploadId", upload_id}},
+                   bucket + "/" + key + "?uploadId=" + upload_id + " after part " + marker, &page))
+        return;
+      pugi::xml_document doc;
+      if (!doc.load_buffer(page.body.data(), page.body.size())) return differ(bucket + "/" + key + ": not XML");
+      auto result = doc.child("ListPartsResult");
+      if (std::string_view(result.child_value("IsTruncated")) != "true") return;
+      marker = result.child_value("NextPartNumberMarker");
+    }
+  };
+  // Every page of ListMultipartUploads of one bucket, and the parts of each upload.
+  auto uploads = [&](const std::string& bucket) {
+    std::string key_marker, id_marker;
+    for (;;) {
+      std::vector<std::pair<std::string, std::string>> q{{"max-uploads", "1000"}, {"uploads", ""}};
+      if (!id_marker.empty()) q.insert(q.begin() + 1, {"upload-id-marker", id_marker});
+      if (!key_marker.empty()) q.insert(q.begin(), {"key-marker", key_marker});
+      Answer page;
+      if (!same(bucket, q, bucket + "?uploads after key \"" + key_marker + "\"", &page)) return;
+      pugi::xml_document doc;
+      if (!doc.load_buffer(page.body.data(), page.body.size())) return differ(bucket + "?uploads: not XML");
+      auto result = doc.child("ListMultipartUploadsResult");
+      for (auto u : result.children("Upload")) parts(bucket, u.child_value("Key"), u.child_value("UploadId"));
+      if (std::string_view(result.child_value("IsTruncated")) != "true") return;
+      key_marker = result.child_value("NextKeyMarker");
+      id_marker = result.child_value("NextUploadIdMarker");
+    }
   };
   static const char* kDocuments[] = {"policy",
                                      "lifecycle",
@@ -115,6 +151,7 @@ VerifyReport verify_migration(const S3Target& old, const S3Target& cluster, cons
       key_marker = result.child_value("NextKeyMarker");
       version_marker = result.child_value("NextVersionIdMarker");
     }
+    uploads(bucket);
   }
   return rep;
 }

@@ -1,7 +1,8 @@
 // The verify step of `silt admin migrate` (cmd/migrate.h): asks the old server and a gateway
 // of the cluster the same signed S3 requests and compares the answers byte for byte:
-// ListBuckets (names, CreationDates), every page of ListObjectVersions of every bucket, and
-// every bucket document (policy, lifecycle,
+// ListBuckets (names, CreationDates), every page of ListObjectVersions and of
+// ListMultipartUploads of every bucket, every page of ListParts of each upload in progress,
+// and every bucket document (policy, lifecycle,
 // CORS, ACL, tagging, versioning, Object Lock, encryption, public access block, ownership,
 // location). Only what must differ is taken out: the RequestId and HostId elements of an
 // error document (a bucket without a policy answers NoSuchBucketPolicy on both). Response
@@ -27,6 +28,7 @@ struct VerifyReport {
   uint64_t pages = 0;                    // ListObjectVersions pages compared
   uint64_t versions = 0;                 // versions and delete markers in them
   uint64_t documents = 0;                // bucket documents compared, and ListBuckets
+  uint64_t uploads = 0;                  // uploads in progress whose ListParts pages were compared
   std::vector<std::string> differences;  // what differs, one line each (the first 50)
   uint64_t differing = 0;
 };

@@ -110,4 +110,38 @@ s3::Result<ObjectInfo> info_from_json(const json& j) {
   }
 }
 
+json upload_to_json(const UploadInfo& u) {
+  return {{"key", u.key}, {"upload_id", u.upload_id}, {"initiated_ms", u.initiated_ms}, {"meta", meta_to_json(u.meta)}};
+}
+
+s3::Result<UploadInfo> upload_from_json(const json& j) {
+  try {
+    UploadInfo u;
+    u.key = j.at("key").get<std::string>();
+    u.upload_id = j.at("upload_id").get<std::string>();
+    u.initiated_ms = j.at("initiated_ms").get<int64_t>();
+    u.meta = meta_from_json(j.at("meta"));
+    return u;
+  } catch (const json::exception& e) {
+    return s3::Error(s3::Code::InternalError, std::string("malformed exported upload: ") + e.what());
+  }
+}
+
+json part_to_json(const PartInfo& p) {
+  return {{"number", p.number},
+          {"size", p.size},
+          {"etag", p.etag},
+          {"mtime_ms", p.mtime_ms},
+          {"checksums", pairs_to_json(p.checksums)}};
+}
+
+s3::Result<PartInfo> part_from_json(const json& j) {
+  try {
+    return PartInfo{j.at("number").get<int>(), j.at("size").get<uint64_t>(), j.at("etag").get<std::string>(),
+                    j.at("mtime_ms").get<int64_t>(), pairs_from_json(j.value("checksums", json::array()))};
+  } catch (const json::exception& e) {
+    return s3::Error(s3::Code::InternalError, std::string("malformed exported part: ") + e.what());
+  }
+}
+
 }  // namespace silt

@@ -29,4 +29,15 @@ nlohmann::json info_to_json(const ObjectInfo& v);
 // InternalError naming what is missing or mistyped.
 s3::Result<ObjectInfo> info_from_json(const nlohmann::json& j);
 
+// An upload in progress as the export gives it: key, upload id, initiation time and what
+// CreateMultipartUpload recorded (meta: class, checksum algorithm and type, SSE, tags,
+// ACL, content headers, user metadata). The bucket is the page's.
+nlohmann::json upload_to_json(const UploadInfo& u);
+// InternalError naming what is missing or mistyped.
+s3::Result<UploadInfo> upload_from_json(const nlohmann::json& j);
+
+// One uploaded part: number, size, ETag, mtime, checksums.
+nlohmann::json part_to_json(const PartInfo& p);
+s3::Result<PartInfo> part_from_json(const nlohmann::json& j);
+
 }  // namespace silt

@@ -9,10 +9,11 @@
 
 #include "erasure/erasure_config.h"
 #include "erasure/erasure_set.h"
+#include "object/part_reader.h"
 
 namespace silt {
 
-class ErasureObjectLayer final : public ObjectLayer {
+class ErasureObjectLayer final : public ObjectLayer, public PartReader {
  public:
   explicit ErasureObjectLayer(std::unique_ptr<ErasureSet> set) : set_(std::move(set)) {}
   // What open_erasure_object_layer does, keeping the concrete type.
@@ -73,6 +74,9 @@ class ErasureObjectLayer final : public ObjectLayer {
                                          const CompleteClaims& claims = {}) override;
   s3::Status abort_upload(std::string_view bucket, std::string_view key, std::string_view upload_id) override;
   s3::Result<UploadList> list_uploads(std::string_view bucket, const UploadListParams& p) override;
+  s3::Result<std::unique_ptr<ObjectReader>> open_part(std::string_view bucket, std::string_view key,
+                                                      std::string_view upload_id, int part_number, uint64_t offset,
+                                                      uint64_t length, PartInfo* part = nullptr) override;
 
   // The set (drives, index) behind this layer: for the healer and tests.
   ErasureSet& set() { return *set_; }

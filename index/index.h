@@ -145,6 +145,10 @@ class Index {
   s3::Result<std::optional<UploadedPart>> put_part(const UploadedPart& p);
   s3::Result<PartList> list_parts(std::string_view bucket, std::string_view key, std::string_view upload_id,
                                   int after_part, int max_parts);
+  // One part's record with its data's layout, read from one snapshot with its upload.
+  // NoSuchUpload; InvalidPart when no part of that number was uploaded.
+  s3::Result<UploadedPart> get_part(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                    int number);
   struct Completed {
     ObjectRecord rec;
     std::vector<std::string> freed;  // data ids of unnamed parts and replaced versions

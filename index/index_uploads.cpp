@@ -113,6 +113,19 @@ s3::Result<PartList> Index::list_parts(std::string_view bucket, std::string_view
   return out;
 }
 
+s3::Result<UploadedPart> Index::get_part(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                                         int number) {
+  dbu::Snapshot snap(db_.get());
+  auto u = get_upload(bucket, key, upload_id);
+  if (!u) return u.error();
+  std::string v;
+  leveldb::Status st = db_->Get(snap.ro, keys::part(upload_id, number), &v);
+  if (st.IsNotFound())
+    return s3::Error(s3::Code::InvalidPart, "Part " + std::to_string(number) + " of this upload was not uploaded.");
+  if (!st.ok()) return db_error("get", st);
+  return decode_uploaded_part(v);
+}
+
 s3::Result<Index::Completed> Index::complete_upload(std::string_view bucket, std::string_view key,
                                                     std::string_view upload_id, const std::vector<CompletedPart>& named,
                                                     const WriteConditions& cond, const CompleteClaims& claims) {

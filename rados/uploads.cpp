@@ -241,6 +241,34 @@ s3::Result<UploadInfo> create_upload(Backend& b, std::string_view bucket, std::s
   return contention("CreateMultipartUpload");
 }
 
+s3::Status adopt_upload(Backend& b, const UploadInfo& u) {
+  if (!keys::is_upload_id(u.upload_id))
+    return s3::Error(s3::Code::InvalidArgument, "not an upload id: " + u.upload_id.substr(0, 64));
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto have = read_upload(b, u.bucket, u.key, u.upload_id);
+    if (have) return {};
+    if (have.error().code != s3::Code::NoSuchUpload) return have.error();
+    auto shard = b.shard_for(u.bucket, u.key);
+    if (!shard) return shard.error();
+    const std::string entry = upload_entry(u.key, u.upload_id);
+    librados::ObjectWriteOperation op;
+    int rv = 0;
+    guard_shard(op, *shard);
+    op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
+    op.omap_cmp({{entry, {bufferlist(), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv);  // absent compares as empty
+    op.omap_set({{entry, to_bl(encode_upload(u, kOpen))}});
+    const int r = b.index.operate(shard->oid, &op);
+    if (r == 0) return {};
+    if (r == -ENOENT) {
+      b.forget_bucket(u.bucket);
+      continue;
+    }
+    if (r != -ECANCELED) return rados_error("adopt upload in", shard->oid, r);
+    settle(b, u.bucket, shard->oid, attempt);  // there now, a split, or a DeleteBucket deciding
+  }
+  return contention("importing an upload");
+}
+
 s3::Result<UploadInfo> get_upload(Backend& b, std::string_view bucket, std::string_view key,
                                   std::string_view upload_id) {
   auto u = read_upload(b, bucket, key, upload_id);

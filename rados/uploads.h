@@ -32,6 +32,10 @@ namespace silt::rados {
 // NoSuchBucket.
 s3::Result<UploadInfo> create_upload(Backend& b, std::string_view bucket, std::string_view key, const ObjectMeta& meta,
                                      int64_t now_ms);
+// Upload u as another silt recorded it (same upload id, initiation time and meta), open
+// in its key's shard, unless an upload of that id is there already (in any state): a
+// migration's copy (rados/import_uploads.h). NoSuchBucket.
+s3::Status adopt_upload(Backend& b, const UploadInfo& u);
 // An upload in progress (open or completing); NoSuchUpload otherwise, NoSuchBucket.
 s3::Result<UploadInfo> get_upload(Backend& b, std::string_view bucket, std::string_view key,
                                   std::string_view upload_id);

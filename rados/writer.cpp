@@ -1,5 +1,7 @@
 #include "rados/writer.h"
 
+#include <optional>
+
 #include "rados/frames.h"
 #include "rados/objects.h"
 #include "rados/stripe_writer.h"
@@ -14,7 +16,7 @@ namespace {
 class RadosObjectWriter final : public ObjectWriter {
  public:
   RadosObjectWriter(Backend& b, DataPool& pool, std::string bucket, std::string key, WriteConditions cond,
-                    std::string upload_id = {}, int part_number = 0)
+                    std::string upload_id = {}, int part_number = 0, const PartInfo* imported = nullptr)
       : b_(b),
         pool_(pool),
         bucket_(std::move(bucket)),
@@ -22,6 +24,7 @@ class RadosObjectWriter final : public ObjectWriter {
         cond_(std::move(cond)),
         upload_id_(std::move(upload_id)),
         part_number_(part_number),
+        imported_(imported ? std::optional<PartInfo>(*imported) : std::nullopt),
         data_(b, pool, bucket_, key_),
         md5_(Digest::Kind::MD5) {}
 
@@ -110,7 +113,8 @@ class RadosObjectWriter final : public ObjectWriter {
     part.bucket = bucket_;
     part.key = key_;
     part.upload_id = upload_id_;
-    part.info = PartInfo{part_number_, size_, hex_encode(md5_raw()), now_ms(), meta.checksums};
+    part.info = PartInfo{part_number_, size_, imported_ ? imported_->etag : hex_encode(md5_raw()),
+                         imported_ ? imported_->mtime_ms : now_ms(), meta.checksums};
     const PoolProfile& prof = pool_.profile;
     const uint64_t stored = data_.stored_bytes();
     part.layout = ObjectLayout{prof.k,
@@ -144,6 +148,7 @@ class RadosObjectWriter final : public ObjectWriter {
   WriteConditions cond_;
   std::string upload_id_;  // set: this writes part part_number_ of that upload
   int part_number_ = 0;
+  std::optional<PartInfo> imported_;  // set: the part's ETag and Last-Modified as the source has them
   StripeWriter data_;  // the data and its intent; freed unless committed
   int intent_rv_ = 0;  // the commit op's assertion result
   uint64_t size_ = 0;
@@ -157,9 +162,10 @@ class RadosObjectWriter final : public ObjectWriter {
 }  // namespace
 
 s3::Result<std::unique_ptr<ObjectWriter>> start_part_writer(Backend& b, DataPool& pool, std::string bucket,
-                                                            std::string key, std::string upload_id, int number) {
+                                                            std::string key, std::string upload_id, int number,
+                                                            const PartInfo* imported) {
   return std::unique_ptr<ObjectWriter>(std::make_unique<RadosObjectWriter>(
-      b, pool, std::move(bucket), std::move(key), WriteConditions{}, std::move(upload_id), number));
+      b, pool, std::move(bucket), std::move(key), WriteConditions{}, std::move(upload_id), number, imported));
 }
 
 s3::Result<std::unique_ptr<ObjectWriter>> start_writer(Backend& b, DataPool& pool, std::string bucket, std::string key,

@@ -21,8 +21,12 @@ s3::Result<std::unique_ptr<ObjectWriter>> start_writer(Backend& b, DataPool& poo
                                                        WriteConditions cond);
 // The same for part `number` of a multipart upload: never inlined; commit() records
 // the part (NoSuchUpload unless the upload is still open) and returns its size, ETag
-// and the checksums it was given.
+// and the checksums it was given. imported: the part as another silt recorded it (a
+// migration, rados/import_uploads.h): its ETag and Last-Modified are recorded instead of
+// the MD5 of the bytes and the commit's time (an SSE part's bytes are ciphertext, its
+// ETag the plaintext's).
 s3::Result<std::unique_ptr<ObjectWriter>> start_part_writer(Backend& b, DataPool& pool, std::string bucket,
-                                                            std::string key, std::string upload_id, int number);
+                                                            std::string key, std::string upload_id, int number,
+                                                            const PartInfo* imported = nullptr);
 
 }  // namespace silt::rados

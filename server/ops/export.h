@@ -31,5 +31,19 @@ s3::Result<Response> admin_export_versions(const AdminCall& c);
 // 16 MiB, the default) from offset O of that version as the storage keeps them (ciphertext for encrypted
 // objects: the record carries the sealed key), streamed. NoSuchKey, NoSuchVersion.
 s3::Result<Response> admin_export_data(const AdminCall& c);
+// GET export/uploads?bucket=B[&key-marker=K&upload-id-marker=U]: at most 1000 uploads in
+// progress in ListMultipartUploads order (common/object_json.h's upload_to_json: key,
+// upload id, initiation time, everything CreateMultipartUpload recorded), with the
+// markers of the next page. NoSuchBucket; markers longer than 1024 bytes: InvalidArgument.
+s3::Result<Response> admin_export_uploads(const AdminCall& c);
+// GET export/parts?bucket=B&key=K&upload-id=U[&part-number-marker=N]: at most 1000 parts
+// after N (part_to_json: number, size, ETag, mtime, checksums), ascending, with the
+// marker of the next page. NoSuchUpload; a marker outside 0..10000: InvalidArgument.
+s3::Result<Response> admin_export_parts(const AdminCall& c);
+// GET export/part-data?bucket=B&key=K&upload-id=U&part-number=N[&offset=O&length=L]: at
+// most L bytes (at most 16 MiB, the default) of that part from offset O, cut at its end,
+// as stored, streamed. NoSuchUpload; InvalidPart (not uploaded); InvalidRange (O past its
+// end); a part number outside 1..10000: InvalidArgument.
+s3::Result<Response> admin_export_part_data(const AdminCall& c);
 
 }  // namespace silt::server

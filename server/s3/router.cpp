@@ -100,6 +100,12 @@ constexpr Row kRows[] = {
      {"AdminExportVersions", Auth::AdminSigned, kNone, admin_export_versions}},
     {Place::Path, kAnyMethod, "/_silt/admin/v1/export/data",
      {"AdminExportData", Auth::AdminSigned, kNone, admin_export_data}},
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/export/uploads",
+     {"AdminExportUploads", Auth::AdminSigned, kNone, admin_export_uploads}},
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/export/parts",
+     {"AdminExportParts", Auth::AdminSigned, kNone, admin_export_parts}},
+    {Place::Path, kAnyMethod, "/_silt/admin/v1/export/part-data",
+     {"AdminExportPartData", Auth::AdminSigned, kNone, admin_export_part_data}},
     {Place::Path, kAnyMethod, "/_silt/admin/v1/freeze", {"AdminFreeze", Auth::AdminSigned, kNone, admin_freeze}},
     {Place::PathPrefix, kAnyMethod, "/_silt/admin/", {"Admin", Auth::AdminSigned, kNone, admin_unknown}},
 

@@ -4,7 +4,10 @@ user, lifecycle rules and CORS, is copied while it serves into a RADOS cluster (
 shared test cluster, a namespace of its own); then two gateways on that cluster answer what the
 old server answered, with the same keys: ListObjectVersions (every page), every version's bytes
 and headers, GetObject?partNumber=, GetObjectAttributes' parts, the bucket documents byte for
-byte; aws cli, rclone and part of the Spark s3a replay run against them."""
+byte; aws cli, rclone and part of the Spark s3a replay run against them. Multipart uploads in
+progress move too: ListMultipartUploads and ListParts answer alike, a client goes on with the
+same upload id on a gateway, and a second pass drops the uploads the source finished."""
+import base64
 import hashlib
 import json
 import os
@@ -37,6 +40,9 @@ LIFECYCLE = {"Rules": [
      "Transitions": [{"Days": 60, "StorageClass": "STANDARD_IA"}]}]}
 CORS = {"CORSRules": [{"AllowedMethods": ["GET", "PUT"], "AllowedOrigins": ["https://example.com"],
                        "AllowedHeaders": ["*"], "MaxAgeSeconds": 300}]}
+UPLOADS_BUCKET = "mig-uploads"
+# Uploads in progress on the old server when pass 1 runs: key -> (upload id, part bodies).
+UPLOADS = {}
 # The bucket documents compared byte for byte (raw GET ?<name>), per bucket.
 DOCUMENTS = ("policy", "lifecycle", "cors", "acl", "tagging", "versioning", "location")
 
@@ -82,6 +88,24 @@ def populate(old):
     s3.create_bucket(Bucket="mig-plain", ACL="public-read")
     for i in range(1100):
         s3.put_object(Bucket="mig-plain", Key=f"d{i % 7}/k{i:05d}", Body=b"" if i % 100 == 0 else b"v%d" % i)
+    # Uploads in progress: two 5 MiB parts (a client completes it on a gateway later), one
+    # with SHA-256 part checksums and its metadata, one the old server aborts between passes.
+    s3.create_bucket(Bucket=UPLOADS_BUCKET)
+    s3.put_object(Bucket=UPLOADS_BUCKET, Key="plain.txt", Body=b"an object beside the uploads")
+    start_upload(s3, "open/two-parts.bin", [os.urandom(5 * MiB), os.urandom(5 * MiB)])
+    start_upload(s3, "open/sha.bin", [os.urandom(MiB + 7), b"s" * 1000], ChecksumAlgorithm="SHA256",
+                 ContentType="application/x-sha", Metadata={"origin": "single-node"}, Tagging="stage=upload",
+                 StorageClass="STANDARD_IA")
+    start_upload(s3, "open/aborted-later.bin", [b"a" * 4096])
+
+
+def start_upload(s3, key, bodies, **kw):
+    """An upload in progress with these parts (SHA-256 checksums when kw asks for them)."""
+    upload_id = s3.create_multipart_upload(Bucket=UPLOADS_BUCKET, Key=key, **kw)["UploadId"]
+    algo = {"ChecksumAlgorithm": kw["ChecksumAlgorithm"]} if "ChecksumAlgorithm" in kw else {}
+    for n, body in enumerate(bodies, start=1):
+        s3.upload_part(Bucket=UPLOADS_BUCKET, Key=key, UploadId=upload_id, PartNumber=n, Body=body, **algo)
+    UPLOADS[key] = (upload_id, list(bodies))
 
 
 def as_user(server):
@@ -156,8 +180,9 @@ def all_keys(s3, bucket):
 def test_migration_reports_what_it_copied(world):
     out = world["run"].stdout
     assert "users            1 added, 0 removed" in out, out
-    assert "buckets          3 created" in out, out
+    assert "buckets          4 created" in out, out
     assert " 0 removed" in out, out
+    assert "uploads          3 added, 5 parts copied, 0 parts already there, 0 removed" in out, out
 
 
 def test_list_object_versions_match_on_both_gateways(world):
@@ -234,6 +259,55 @@ def test_multipart_layout_carries_over(world):
     assert a["ObjectParts"]["TotalPartsCount"] == 2
 
 
+def without_metadata(answer):
+    answer.pop("ResponseMetadata")
+    return answer
+
+
+def uploads_of(s3):
+    return without_metadata(s3.list_multipart_uploads(Bucket=UPLOADS_BUCKET))
+
+
+def parts_of(s3, key, upload_id):
+    return without_metadata(s3.list_parts(Bucket=UPLOADS_BUCKET, Key=key, UploadId=upload_id))
+
+
+def raw_answer(server, key="", params=()):
+    """A raw GET on the uploads bucket: (status, body without its RequestId)."""
+    r = server.request("GET", UPLOADS_BUCKET, key, params=list(params))
+    return r.status, re.sub(rb"<RequestId>[^<]*</RequestId>", b"", r.body)
+
+
+def test_uploads_in_progress_carry_over(world):
+    old = world["old"]
+    want = uploads_of(old.boto3())
+    assert sorted(u["Key"] for u in want["Uploads"]) == sorted(UPLOADS)
+    raw_uploads = raw_answer(old, params=[("uploads", None)])
+    for gw in world["gw"]:
+        assert uploads_of(gw.boto3()) == want
+        assert raw_answer(gw, params=[("uploads", None)]) == raw_uploads
+        for key, (upload_id, bodies) in UPLOADS.items():
+            parts = parts_of(gw.boto3(), key, upload_id)
+            assert parts == parts_of(old.boto3(), key, upload_id), key
+            assert [p["Size"] for p in parts["Parts"]] == [len(b) for b in bodies]
+            assert (raw_answer(gw, key, [("uploadId", upload_id)])
+                    == raw_answer(old, key, [("uploadId", upload_id)])), key
+    # The SHA-256 upload keeps its algorithm and each part its checksum.
+    upload_id, bodies = UPLOADS["open/sha.bin"]
+    parts = parts_of(world["gw"][1].boto3(), "open/sha.bin", upload_id)
+    assert parts["StorageClass"] == "STANDARD_IA"
+    assert [p["ChecksumSHA256"] for p in parts["Parts"]] == [
+        base64.b64encode(hashlib.sha256(b).digest()).decode() for b in bodies]
+
+
+def test_awscli_lists_uploads_on_the_gateway(world):
+    def listing(server):
+        return json.loads(server.aws("s3api", "list-multipart-uploads", "--bucket", UPLOADS_BUCKET).stdout)
+    want = listing(world["old"])
+    assert len(want["Uploads"]) == len(UPLOADS)
+    assert listing(world["gw"][0]) == want
+
+
 def raw_document(server, bucket, name):
     r = server.request("GET", bucket, params=[(name, "")])
     return r.status, r.body
@@ -272,6 +346,77 @@ def test_second_run_copies_nothing_new(world, ceph_cluster):  # noqa: F811
     assert "2 removed" in run.stdout, run.stdout
     for gw in world["gw"]:
         assert "Versions" not in gw.boto3().list_object_versions(Bucket=POLICY_BUCKET, Prefix="after/")
+    # Parts already there are not copied (nor duplicated) again.
+    assert "uploads          0 added, 0 parts copied, 5 parts already there, 0 removed" in run.stdout, run.stdout
+    key = "open/two-parts.bin"
+    assert len(parts_of(world["gw"][0].boto3(), key, UPLOADS[key][0])["Parts"]) == 2
+
+
+def multipart_etag(bodies):
+    return '"%s-%d"' % (hashlib.md5(b"".join(hashlib.md5(b).digest() for b in bodies)).hexdigest(), len(bodies))
+
+
+def complete(s3, key, upload_id, body):
+    """Part 3 of the two-part upload, then Complete with every part -> the object's ETag."""
+    s3.upload_part(Bucket=UPLOADS_BUCKET, Key=key, UploadId=upload_id, PartNumber=3, Body=body)
+    parts = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
+             for p in s3.list_parts(Bucket=UPLOADS_BUCKET, Key=key, UploadId=upload_id)["Parts"]]
+    assert [p["PartNumber"] for p in parts] == [1, 2, 3]
+    return s3.complete_multipart_upload(Bucket=UPLOADS_BUCKET, Key=key, UploadId=upload_id,
+                                        MultipartUpload={"Parts": parts})["ETag"]
+
+
+def test_upload_started_on_the_old_server_completes_on_a_gateway(world):
+    key = "open/two-parts.bin"
+    upload_id, bodies = UPLOADS[key]
+    third = os.urandom(1000)
+    gw, other = world["gw"][0].boto3(), world["gw"][1].boto3()
+    etag = complete(gw, key, upload_id, third)
+    # What the old server makes of the same upload with the same third part.
+    old = world["old"].boto3()
+    assert complete(old, key, upload_id, third) == etag == multipart_etag(bodies + [third])
+    for s3 in (other, old):
+        got = s3.get_object(Bucket=UPLOADS_BUCKET, Key=key)
+        assert got["ETag"] == etag and got["Body"].read() == b"".join(bodies) + third
+    with pytest.raises(Exception) as e:
+        other.list_parts(Bucket=UPLOADS_BUCKET, Key=key, UploadId=upload_id)
+    assert e.value.response["Error"]["Code"] == "NoSuchUpload"
+    del UPLOADS[key]
+
+
+def test_second_pass_follows_the_uploads_and_verifies(world):
+    old, gw = world["old"], world["gw"][1]
+    s3 = old.boto3()
+    # Since the last pass: an upload aborted, one started, a part added to another.
+    aborted_id = UPLOADS.pop("open/aborted-later.bin")[0]
+    s3.abort_multipart_upload(Bucket=UPLOADS_BUCKET, Key="open/aborted-later.bin", UploadId=aborted_id)
+    start_upload(s3, "open/late.bin", [b"l" * 2000])
+    sha_id, sha_bodies = UPLOADS["open/sha.bin"]
+    s3.upload_part(Bucket=UPLOADS_BUCKET, Key="open/sha.bin", UploadId=sha_id, PartNumber=3, Body=b"3" * 300,
+                   ChecksumAlgorithm="SHA256")
+    sha_bodies.append(b"3" * 300)
+    run = migrate(old, world["config"], "--verify", gw.endpoint)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "uploads          1 added, 2 parts copied, 2 parts already there, 1 removed" in run.stdout, run.stdout
+    assert "result           identical" in run.stdout and "uploads          2 in progress" in run.stdout, run.stdout
+    for g in world["gw"]:
+        c = g.boto3()
+        assert uploads_of(c) == uploads_of(s3)
+        with pytest.raises(Exception) as e:
+            c.list_parts(Bucket=UPLOADS_BUCKET, Key="open/aborted-later.bin", UploadId=aborted_id)
+        assert e.value.response["Error"]["Code"] == "NoSuchUpload"
+        assert parts_of(c, "open/sha.bin", sha_id) == parts_of(s3, "open/sha.bin", sha_id)
+    # The verify step sees an upload the cluster lacks.
+    late_id = UPLOADS["open/late.bin"][0]
+    gw.boto3().abort_multipart_upload(Bucket=UPLOADS_BUCKET, Key="open/late.bin", UploadId=late_id)
+    run = migrate(old, world["config"], "--verify", gw.endpoint, "--verify-only")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "DIFFERS" in run.stdout and f"{UPLOADS_BUCKET}?uploads" in run.stdout, run.stdout
+    # The next pass brings it back, with the same upload id.
+    run = migrate(old, world["config"])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "uploads          1 added, 1 parts copied, 3 parts already there, 0 removed" in run.stdout, run.stdout
+    assert parts_of(gw.boto3(), "open/late.bin", late_id) == parts_of(s3, "open/late.bin", late_id)
 
 
 def test_awscli_round_trip_with_the_same_keys(world, tmp_path):
@@ -394,6 +539,9 @@ def test_final_pass_under_freeze_copies_changes_and_verifies(world, tmp_path):
 def test_export_and_freeze_are_root_only_and_bounded(world):
     old = world["old"]
     for method, call in (("GET", "export/buckets"), ("GET", "export/versions?bucket=mig-plain"),
+                         ("GET", f"export/uploads?bucket={UPLOADS_BUCKET}"),
+                         ("GET", f"export/parts?bucket={UPLOADS_BUCKET}&key=k&upload-id=u"),
+                         ("GET", f"export/part-data?bucket={UPLOADS_BUCKET}&key=k&upload-id=u&part-number=1"),
                          ("PUT", "freeze"), ("DELETE", "freeze")):
         path, _, query = call.partition("?")
         params = [tuple(q.split("=")) for q in query.split("&")] if query else []
@@ -416,6 +564,51 @@ def test_export_and_freeze_are_root_only_and_bounded(world):
     status, body = admin_call(old, "GET", "freeze")
     assert status == 200 and json.loads(body)["frozen"] is False
     assert old.request("PUT", "mig-plain", "still-writable", body=b"x").status == 200
+
+
+def export_part_data(server, **params):
+    q = {"bucket": UPLOADS_BUCKET, "key": "open/sha.bin", "upload-id": UPLOADS["open/sha.bin"][0], **params}
+    return server.request("GET", "_silt", "admin/v1/export/part-data", params=list(q.items()))
+
+
+def assert_refused(r, status, code):
+    assert r.status == status and b"<Code>%s</Code>" % code.encode() in r.body and b"<RequestId>" in r.body, (
+        r.status, r.body)
+
+
+def test_export_of_uploads_refuses_hostile_requests(world):
+    old = world["old"]
+    body = UPLOADS["open/sha.bin"][1][0]
+    # A window of a part: its bytes, cut at the part's end.
+    r = export_part_data(old, **{"part-number": "1", "offset": "1000", "length": "5000"})
+    assert r.status == 200 and r.body == body[1000:6000]
+    r = export_part_data(old, **{"part-number": "1", "offset": str(len(body) - 3)})
+    assert r.status == 200 and r.body == body[-3:]
+    # An upload id that names nothing, or cannot be one.
+    for upload_id in ("0" * 48, "../../etc/passwd", "x" * 200):
+        assert_refused(export_part_data(old, **{"upload-id": upload_id, "part-number": "1"}), 404, "NoSuchUpload")
+        r = old.request("GET", "_silt", "admin/v1/export/parts",
+                        params=[("bucket", UPLOADS_BUCKET), ("key", "open/sha.bin"), ("upload-id", upload_id)])
+        assert_refused(r, 404, "NoSuchUpload")
+    # Part numbers out of range or not numbers; a part never uploaded; past a part's end.
+    for n in ("0", "10001", "-1", "1x", "", "99999999999999999999"):
+        assert_refused(export_part_data(old, **{"part-number": n}), 400, "InvalidArgument")
+    assert_refused(export_part_data(old, **{"part-number": "9"}), 400, "InvalidPart")
+    assert_refused(export_part_data(old, **{"part-number": "1", "offset": str(len(body) + 1)}), 416, "InvalidRange")
+    # Windows past 16 MiB, or not whole numbers.
+    for window in ({"length": str((16 << 20) + 1)}, {"length": "-5"}, {"offset": "1e3"}):
+        assert_refused(export_part_data(old, **{"part-number": "1", **window}), 400, "InvalidArgument")
+    # Keys and markers past S3's 1024 bytes; a part-number-marker out of range.
+    assert_refused(export_part_data(old, **{"part-number": "1", "key": "k" * 1025}), 400, "InvalidArgument")
+    r = old.request("GET", "_silt", "admin/v1/export/uploads",
+                    params=[("bucket", UPLOADS_BUCKET), ("key-marker", "k" * 1025)])
+    assert_refused(r, 400, "InvalidArgument")
+    r = old.request("GET", "_silt", "admin/v1/export/parts",
+                    params=[("bucket", UPLOADS_BUCKET), ("key", "open/sha.bin"),
+                            ("upload-id", UPLOADS["open/sha.bin"][0]), ("part-number-marker", "10001")])
+    assert_refused(r, 400, "InvalidArgument")
+    r = old.request("GET", "_silt", "admin/v1/export/uploads", params=[("bucket", "no-such-bucket-here")])
+    assert_refused(r, 404, "NoSuchBucket")
 
 
 def test_verify_reports_a_difference(world):
