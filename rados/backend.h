@@ -121,12 +121,11 @@ struct Backend {
 
   // Adds commits to counters[oid] (one of the two maps above, under split_mu). True when
   // that reaches `every`: the count restarts and the caller signals its upkeep job.
-  bool count_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid,
-                     uint64_t commits, uint64_t every);
-  // The upkeep worker refused that signal: counters[oid] back to `every`, so the next
-  // commit signals again (a dropped signal costs a delay, never the job).
-  void uncount_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid,
-                       uint64_t every);
+  bool count_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid, uint64_t commits,
+                     uint64_t every);
+  // The upkeep worker refused that signal: counters[oid] just below `every` again, so the
+  // next commit signals again (a dropped signal costs a delay, never the job).
+  void uncount_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid, uint64_t every);
 
   // The versioning xattr ("" when absent) shard object oid last showed this gateway, so a
   // PUT of a new key can commit without reading first (commit_object). Only a hint: the
