@@ -8,7 +8,8 @@
 # (/proc/PID/stat) and the OSDs' read ops (perf dump op_r).
 #   bench/rados_list_ab.sh WORK          (WORK: the directory --serve printed, /tmp/srb.XXXXXX)
 # Env: B_PORT (9563), KEYS (1000000), RGW_KEYS (10000), N (100), ROUNDS (3), SKIP_SETUP=1 (buckets
-# seeded already), A_BUCKET / B_BUCKET / RGW_BUCKET (lista / listb / listr).
+# seeded already), A_BUCKET / B_BUCKET / RGW_BUCKET (lista / listb / listr), RUNS (the runs of a
+# round, each LABEL:GATEWAY:BUCKET:PREFIX with GATEWAY a, b or rgw; default the four above).
 set -euo pipefail
 W=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,10 +63,16 @@ print("%-8s p50 %6.2f ms  OSD CPU %4.2f ms/page  gateway CPU %4.2f ms/page  op_r
     e["LABEL"], j["latency_ms"]["p50"], per(e["OSD"]), per(e["GW"]), int(e["OPR"]) / int(e["N"]), j["errors"],
     open("/proc/loadavg").read().split()[0]))' <<<"$out"
 }
+RUNS=${RUNS:-"A-O:a:$BA:lb/ B-L:b:$BB:lb/ B-O:b:$BA:lb/ RGW:rgw:$BR:l10k/"}
 for r in $(seq "$ROUNDS"); do
   echo "round $r"
-  run A-O $PA $BA "$PIDA" lb/ $SILT
-  run B-L $PB $BB "$PIDB" lb/ $SILT
-  run B-O $PB $BA "$PIDB" lb/ $SILT
-  run RGW $PR $BR "$PIDR" l10k/ $RGW
+  for spec in $RUNS; do
+    IFS=: read -r label gw bucket prefix <<<"$spec"
+    case $gw in
+      a) run "$label" $PA "$bucket" "$PIDA" "$prefix" $SILT ;;
+      b) run "$label" $PB "$bucket" "$PIDB" "$prefix" $SILT ;;
+      rgw) run "$label" $PR "$bucket" "$PIDR" "$prefix" $RGW ;;
+      *) echo "RUNS: unknown gateway $gw in $spec" >&2; exit 2 ;;
+    esac
+  done
 done

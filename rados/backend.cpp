@@ -142,4 +142,19 @@ void Backend::note_versioning(std::string_view oid, std::string_view raw) {
   versioning_hints_.emplace(std::string(oid), std::string(raw));
 }
 
+bool Backend::count_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid,
+                            uint64_t commits, uint64_t every) {
+  std::lock_guard lock(split_mu);
+  uint64_t& n = counters[oid];
+  if ((n += commits) < every) return false;
+  n = 0;
+  return true;
+}
+
+void Backend::uncount_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid,
+                              uint64_t every) {
+  std::lock_guard lock(split_mu);
+  counters[oid] = std::max(counters[oid], every - 1);
+}
+
 }  // namespace silt::rados

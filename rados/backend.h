@@ -36,6 +36,7 @@
 #include "rados/connection.h"
 #include "rados/rados_config.h"
 #include "rados/shard_map.h"
+#include "rados/upkeep.h"
 
 namespace silt::rados {
 
@@ -118,6 +119,14 @@ struct Backend {
   // (rados/list_pack.h); under split_mu.
   std::map<std::string, uint64_t, std::less<>> commits_since_compact;
 
+  // Adds commits to counters[oid] (one of the two maps above, under split_mu). True when
+  // that reaches `every`: the count restarts and the caller signals its upkeep job.
+  bool count_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid, uint64_t commits,
+                     uint64_t every);
+  // The upkeep worker refused that signal: counters[oid] just below `every` again, so the
+  // next commit signals again (a dropped signal costs a delay, never the job).
+  void uncount_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid, uint64_t every);
+
   // The versioning xattr ("" when absent) shard object oid last showed this gateway, so a
   // PUT of a new key can commit without reading first (commit_object). Only a hint: the
   // commit asserts it, and a wrong one costs that attempt. nullopt: never seen.
@@ -134,6 +143,11 @@ struct Backend {
   std::map<std::string, std::shared_ptr<const ShardMap>, std::less<>> maps_;
   std::mutex hint_mu_;
   std::map<std::string, std::string, std::less<>> versioning_hints_;
+
+ public:
+  // Compactions and split checks that commits made due (rados/upkeep.h). Last, so it is
+  // destroyed first: its jobs use everything above.
+  UpkeepWorker upkeep;
 };
 
 }  // namespace silt::rados

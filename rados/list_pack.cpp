@@ -130,10 +130,12 @@ int read_window(Backend& b, const ShardRef& s, const std::string& after, const s
     if (!w.end || last < *w.end) w.end = std::move(last);
   }
   std::vector<BlockEntry> from_blocks;
+  from_blocks.reserve(w.blocks.size() * kBlockKeys);
   if (!decode_blocks(w.blocks, from_blocks, corrupt)) return -EIO;
   // Block entries outside the prefix are not the page's (deltas were filtered by the read).
   if (!delta_prefix.empty())
     std::erase_if(from_blocks, [&](const BlockEntry& e) { return !e.key.starts_with(delta_prefix); });
+  w.entries.reserve(from_blocks.size() + w.deltas.size());
   if (!merge_deltas(from_blocks, w.deltas, after, w.end, w.entries, &w.delta_count, corrupt)) return -EIO;
   return 0;
 }
@@ -260,17 +262,15 @@ s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windo
 }
 
 void note_packed_commit(Backend& b, const ShardRef& s, uint64_t commits) {
-  {
-    std::lock_guard lock(b.split_mu);
-    // A shard that splits sooner (a test's small split_entries) compacts sooner too.
-    const uint64_t every =
-        b.cfg.split_entries ? std::clamp<uint64_t>(b.cfg.split_entries / 16, 16, kCompactEvery) : kCompactEvery;
-    uint64_t& n = b.commits_since_compact[s.oid];
-    if ((n += commits) < every) return;
-    n = 0;
-  }
-  if (auto done = compact_shard(b, s, kCompactWindows); !done)
-    spdlog::warn("rados: compacting the listing deltas of {}: {}", s.oid, done.error().message);
+  // A shard that splits sooner (a test's small split_entries) compacts sooner too.
+  const uint64_t every =
+      b.cfg.split_entries ? std::clamp<uint64_t>(b.cfg.split_entries / 16, 16, kCompactEvery) : kCompactEvery;
+  if (!b.count_commits(b.commits_since_compact, s.oid, commits, every)) return;
+  const bool taken = b.upkeep.post("compact " + s.oid, [&b, s] {
+    if (auto done = compact_shard(b, s, kCompactWindows); !done)
+      spdlog::warn("rados: compacting the listing deltas of {}: {}", s.oid, done.error().message);
+  });
+  if (!taken) b.uncount_commits(b.commits_since_compact, s.oid, every);
 }
 
 }  // namespace silt::rados

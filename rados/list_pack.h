@@ -74,8 +74,9 @@ int read_window(Backend& b, const ShardRef& s, const std::string& after, const s
 // left alone: 0.
 s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windows);
 
-// After `commits` commits to shard s of a packed bucket: every so many, compacts it a
-// little (bounded work, on the committing thread). Failures are logged, never returned.
+// After `commits` commits to shard s of a packed bucket: every so many, asks the gateway's
+// upkeep worker (b.upkeep) to compact it a little; the caller never waits for it. Failures
+// are logged there, never returned.
 void note_packed_commit(Backend& b, const ShardRef& s, uint64_t commits = 1);
 
 }  // namespace silt::rados

@@ -44,6 +44,8 @@ class Cursor {
   }
   bool valid() const { return it_ != page_.end(); }
   const std::string& name() const { return it_->first; }
+  // The current entry's name without its kind letter (the key of an O entry).
+  std::string_view key() const { return std::string_view(it_->first).substr(1); }
   // The current entry's value, valid until next() or seek(): read in place, since a copy
   // per entry was a malloc per listed key.
   std::string_view value() {
@@ -128,8 +130,8 @@ class Cursor {
 // The listing entries of a packed bucket (rados/list_pack.h) under a prefix, in key
 // order, across its shards: each read takes the blocks and deltas after the position in one
 // op and merges them; like Cursor it moves to the next shard only at its range's start,
-// and reads the map again when a shard split meanwhile. Names and positions are those of
-// Cursor (O entries), so list_objects drives both alike.
+// and reads the map again when a shard split meanwhile. seek() takes O entry names and
+// key() gives keys as Cursor's do, so list_page drives both alike.
 class PackedCursor {
  public:
   PackedCursor(Backend& b, std::string bucket, std::string prefix, uint64_t want)
@@ -143,15 +145,16 @@ class PackedCursor {
     if (int r = position(); r < 0) return r;
     return fetch();
   }
-  bool valid() const { return i_ < names_.size(); }
-  const std::string& name() const { return names_[i_]; }
+  bool valid() const { return i_ < w_.entries.size(); }
+  // Views into the window's blocks and deltas, valid until next() or seek().
+  std::string_view key() const { return w_.entries[i_].key; }
   std::string_view value() const { return w_.entries[i_].entry; }
   int next() {
-    if (++i_ < names_.size()) return 0;
+    if (++i_ < w_.entries.size()) return 0;
     // Past everything the window covered (entries after the last one shown may have been
     // tombstones up to its end), unless the shard is done: the window may then reach into
     // the next range (a split's leftovers), which the next shard lists from its start.
-    pos_ = more_ ? *w_.end : names_.back().substr(1);
+    pos_ = more_ ? *w_.end : std::string(w_.entries.back().key);
     return fetch();
   }
   const std::string& shard() const { return oid_; }
@@ -178,7 +181,8 @@ class PackedCursor {
   }
   int fetch() {
     for (int stale = 0;;) {
-      names_.clear();
+      // The last window's entries go first: at the bucket's end valid() must be false.
+      w_.entries.clear();
       i_ = 0;
       if (!more_ && !advance()) return 0;
       const ShardRef& s = map_->ranges[shard_].shard;
@@ -207,8 +211,6 @@ class PackedCursor {
         if (more_) pos_ = *w_.end;
         continue;
       }
-      names_.reserve(w_.entries.size());
-      for (const auto& e : w_.entries) names_.push_back(object_entry(e.key));
       return 0;
     }
   }
@@ -218,8 +220,7 @@ class PackedCursor {
   std::shared_ptr<const ShardMap> map_;
   size_t shard_ = 0;
   PackedWindow w_;
-  std::vector<std::string> names_;  // the window's entries as O entry names
-  size_t i_ = 0;
+  size_t i_ = 0;      // the current entry of w_.entries
   bool more_ = true;  // the shard may have entries past the window
   uint64_t want_;
   s3::Error corrupt_;
@@ -258,7 +259,7 @@ std::optional<s3::Result<ListResult>> list_page(Backend& b, std::string_view buc
       r = c.next();
       continue;
     }
-    std::string key = c.name().substr(1);
+    const std::string_view key = c.key();
     if (std::string cp = keys::common_prefix(key, p.prefix, p.delimiter); !cp.empty()) {
       if (cp > p.after) {  // one at or before `after` was returned on an earlier page
         if (count == p.max_keys) {
@@ -278,11 +279,11 @@ std::optional<s3::Result<ListResult>> list_page(Backend& b, std::string_view buc
     }
     ObjectInfo& info = res.objects.emplace_back();
     if (auto s = decode_listing_fields(value, info); !s)
-      return s3::Error(s3::Code::InternalError, "index record for key " + key + ": " + s.error().message);
-    info.bucket = std::string(bucket);
-    info.key = key;
+      return s3::Error(s3::Code::InternalError, "index record for key " + std::string(key) + ": " + s.error().message);
+    info.bucket.assign(bucket);
+    info.key.assign(key);
     info.is_latest = true;
-    res.last = std::move(key);
+    res.last.assign(key);  // into the capacity of the last key: no allocation per entry
     ++count;
     r = c.next();
   }

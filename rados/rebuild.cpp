@@ -205,6 +205,7 @@ s3::Result<RebuildReport> rebuild_from_data(Backend& b, std::string_view only_bu
       if (auto s = restore_key(b, bucket, key, versions, rep); !s) return s.error();
     }
   }
+  b.upkeep.drain();  // the splits and compactions the restores made due, before the tool exits
   return rep;
 }
 

@@ -65,6 +65,9 @@ s3::Status seed_empty_objects(Backend& b, std::string_view bucket, const std::ve
     if (r < 0) return rados_error("seed", shard.oid, r);
     attempt = 0;
     note_commit(b, bucket, shard, end - i);
+    // Splits as the seeding goes, as before the upkeep worker: a seeder outruns any
+    // worker, and a shard it overfills only splits later, in one long step.
+    b.upkeep.drain();
     i = end;
   }
   // Every delta folded into blocks, as the gateways' compactions would in time: the

@@ -327,20 +327,18 @@ void note_commit(Backend& b, std::string_view bucket, const ShardRef& s, uint64_
   if (auto m = b.shard_map(bucket); m && (*m)->packed) note_packed_commit(b, s, commits);
   if (b.cfg.split_entries == 0) return;
   const uint64_t every = std::max<uint64_t>(16, b.cfg.split_entries / 16);
-  {
-    std::lock_guard lock(b.split_mu);
-    uint64_t& n = b.commits_since_count[s.oid];
-    if ((n += commits) < every) return;
-    n = 0;
-  }
-  auto n = count_entries(b, s.oid);
-  if (!n) {
-    spdlog::warn("rados: counting the entries of {}: {}", s.oid, n.error().message);
-    return;
-  }
-  if (*n < b.cfg.split_entries) return;
-  if (auto done = split_shard(b, bucket, s); !done)
-    spdlog::warn("rados: splitting {} ({} entries): {}", s.oid, *n, done.error().message);
+  if (!b.count_commits(b.commits_since_count, s.oid, commits, every)) return;
+  const bool taken = b.upkeep.post("split " + s.oid, [&b, bucket = std::string(bucket), s] {
+    auto n = count_entries(b, s.oid);
+    if (!n) {
+      spdlog::warn("rados: counting the entries of {}: {}", s.oid, n.error().message);
+      return;
+    }
+    if (*n < b.cfg.split_entries) return;
+    if (auto done = split_shard(b, bucket, s); !done)
+      spdlog::warn("rados: splitting {} ({} entries): {}", s.oid, *n, done.error().message);
+  });
+  if (!taken) b.uncount_commits(b.commits_since_count, s.oid, every);
 }
 
 void await_live(Backend& b, std::string_view bucket, const std::string& oid, const std::string& split_record,

@@ -29,9 +29,10 @@ namespace silt::rados {
 
 inline constexpr const char* kSplitXattr = "split";
 
-// After `commits` commits to shard s of bucket: every so many, counts s's entries and
-// splits it when it has cfg.split_entries or more. Failures are logged, never returned:
-// the commit is done either way.
+// After `commits` commits to shard s of bucket: every so many, asks the gateway's upkeep
+// worker (b.upkeep, rados/upkeep.h) to count s's entries and split it when it has
+// cfg.split_entries or more; the caller never waits for that. Failures are logged there,
+// never returned: the commit is done either way.
 void note_commit(Backend& b, std::string_view bucket, const ShardRef& s, uint64_t commits = 1);
 
 // Splits s (of bucket) now if it has two or more keys and is live under generation

@@ -63,6 +63,12 @@ void XmlWriter::element(std::string_view name, std::string_view text) {
   close(name);
 }
 
+void XmlWriter::element_formatted(std::string_view name, std::string_view text) {
+  open(name);
+  out_ += text;
+  close(name);
+}
+
 std::string XmlWriter::finish() {
   close(root_);
   return std::move(out_);

@@ -21,6 +21,9 @@ class XmlWriter {
   void close(std::string_view name);
   // <name>text</name>
   void element(std::string_view name, std::string_view text);
+  // The same for text silt formatted itself that holds nothing to escape (digits, dates):
+  // copied as it is. Never for stored or requested bytes.
+  void element_formatted(std::string_view name, std::string_view text);
   // Closes the root and hands over the document.
   std::string finish();
 

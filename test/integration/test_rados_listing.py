@@ -16,6 +16,7 @@ few hundred PUTs give blocks, deltas over them and splits across them.
 import json
 import os
 import pathlib
+import time
 import concurrent.futures as cf
 
 import pytest
@@ -121,6 +122,20 @@ def kinds(io, bucket):
     return k, l, len(names)
 
 
+def settled(io, bucket, timeout=30):
+    """Waits until the bucket's shards and their K and L entries stop changing for a second:
+    compactions and splits run on each gateway's upkeep worker after the commits that made
+    them due have been answered (rados/upkeep.h)."""
+    last, deadline = None, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = [(oid, sorted(omap(io, oid, "K")), sorted(omap(io, oid, "L"))) for oid in sorted(shards(io, bucket))]
+        if now == last:
+            return
+        last = now
+        time.sleep(1)
+    raise AssertionError(f"the shards of {bucket} still changing after {timeout} s")
+
+
 PARAMS = [dict(), dict(Prefix="a/"), dict(Delimiter="/"), dict(Prefix="a/", Delimiter="/"),
           dict(StartAfter="a/b"), dict(Prefix="dir/", Delimiter="/", StartAfter="dir/x"),
           dict(Prefix="n/1"), dict(Prefix="n/", Delimiter="5")]
@@ -204,6 +219,7 @@ def churn(s3, s3old, index, bucket):
     Returns the keys listed."""
     many = [f"n/{i:04d}" for i in range(700)]
     put_many(s3, bucket, many)
+    settled(index, bucket)
     blocks, deltas, nshards = kinds(index, bucket)
     assert blocks > 0 and nshards > 1, (blocks, deltas, nshards)
     assert listings(s3, bucket) == listings(s3old, bucket)
@@ -270,6 +286,7 @@ def test_corrupt_block_is_reported_not_skipped(s3, index):
     bucket = bucket_name("corrupt")
     s3.create_bucket(Bucket=bucket)
     put_many(s3, bucket, [f"k{i:03d}" for i in range(600)])  # compactions, and splits
+    settled(index, bucket)  # none of them rewrites the block damaged below
     # A block of a shard after the first (s.0 holds the first range): pages in s.0 list.
     later = [(oid, sorted(omap(index, oid, "K"))) for oid in shards(index, bucket) if not oid.endswith(".s.0")]
     oid, blocks = next((o, b) for o, b in later if b)

@@ -8,6 +8,7 @@ DeleteBucket see every shard. The 1M-key case is the Catch2 "[.slow]" one
 import concurrent.futures
 import json
 import os
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -67,6 +68,15 @@ def shards(ceph_cluster, namespace):  # noqa: F811
     cluster.shutdown()
 
 
+def at_least(shards, bucket, n, timeout=30):
+    """Waits for the bucket to have n shards or more (splits run on the gateways' upkeep
+    workers after the PUTs that made them due were answered); returns the count."""
+    deadline = time.monotonic() + timeout
+    while (got := shards(bucket)) < n and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return got
+
+
 def all_keys(client, bucket, page=100, **kw):
     keys = []
     for p in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": page},
@@ -88,7 +98,7 @@ def test_puts_on_two_gateways_while_shards_split(s3, s3b, bucket, shards):
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(put, range(n)))
-    assert shards(bucket) >= 4  # 600 keys x 2-3 entries at 200 entries a shard
+    assert at_least(shards, bucket, 4) >= 4  # 600 keys x 2-3 entries at 200 entries a shard
     # List-after-write on each gateway: every key exactly once, in order, across pages
     # that cross shard boundaries.
     for client in (s3, s3b):
@@ -121,7 +131,7 @@ def test_stale_map_gateway_recovers(s3, s3b, bucket, shards):
     assert s3b.get_object(Bucket=bucket, Key=key(0))["Body"].read() == b"first"  # gw2 learns the map
     for i in range(1, 300):  # gw1 splits the shard several times
         s3.put_object(Bucket=bucket, Key=key(i), Body=b"x")
-    assert shards(bucket) >= 3
+    assert at_least(shards, bucket, 3) >= 3
     # gw2's map is stale now: its reads, writes and deletes still land right.
     assert s3b.get_object(Bucket=bucket, Key=key(299))["Body"].read() == b"x"
     s3b.put_object(Bucket=bucket, Key=key(250), Body=b"from gw2")
@@ -144,7 +154,7 @@ def test_versions_and_uploads_across_shards(s3, s3b, bucket, shards):
             uploads[key(i)] = s3b.create_multipart_upload(Bucket=bucket, Key=key(i))["UploadId"]
     for i in range(0, 200, 5):
         s3b.put_object(Bucket=bucket, Key=key(i), Body=b"v2")
-    assert shards(bucket) >= 3
+    assert at_least(shards, bucket, 3) >= 3
     versions = []
     for p in s3b.get_paginator("list_object_versions").paginate(Bucket=bucket, PaginationConfig={"PageSize": 17}):
         versions += [(v["Key"], v["VersionId"]) for v in p.get("Versions", [])]

@@ -71,10 +71,10 @@ void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, con
       x.element("Key", enc(lr, o.key));
     else
       x.element("Key", o.key);
-    x.element("LastModified", iso8601_ms(o.mtime_ms, date));
+    x.element_formatted("LastModified", iso8601_ms(o.mtime_ms, date));
     etag.assign(1, '"').append(o.etag).push_back('"');  // quoted_etag's text
     x.element("ETag", etag);
-    x.element("Size", std::string_view(size, std::to_chars(size, size + sizeof size, o.size).ptr - size));
+    x.element_formatted("Size", std::string_view(size, std::to_chars(size, size + sizeof size, o.size).ptr - size));
     if (owner) write_owner(x, *owner);
     x.element("StorageClass", o.meta.storage_class.empty() ? "STANDARD" : o.meta.storage_class);
     x.close("Contents");

@@ -72,6 +72,7 @@ namespace {
 
 // Folds every delta of bucket's shards into blocks (rados/list_pack.h).
 void compact_all(RadosEnv& env, const std::string& bucket) {
+  env.backend().upkeep.drain();  // the splits the commits made due first: then every shard is here
   env.backend().forget_bucket(bucket);
   auto map = env.backend().shard_map(bucket);
   REQUIRE(map.ok());
@@ -108,6 +109,23 @@ rados::ShardRef compacted_sample(RadosEnv& env) {
   auto map = env.backend().shard_map("b");
   REQUIRE(map.ok());
   return (*map)->ranges[0].shard;
+}
+
+// Every key of bucket "b", walked in pages of 97.
+std::vector<std::string> all_keys(ObjectLayer& l) {
+  ListParams p;
+  p.max_keys = 97;
+  std::vector<std::string> out;
+  for (const auto& page : walk(l, p)) out.insert(out.end(), page.keys.begin(), page.keys.end());
+  return out;
+}
+
+// Small shards: a compaction and a split count due every 16 commits to a shard.
+RadosEnv small(const std::string& name_space = "") {
+  return RadosEnv([&](RadosConfig& c) {
+    if (!name_space.empty()) c.name_space = name_space;
+    c.split_entries = 200;
+  });
 }
 
 }  // namespace
@@ -367,10 +385,47 @@ TEST_CASE("rados: deletes in a packed bucket compact their tombstones without PU
   compact_all(env, "b");
   REQUIRE(count_kind(env, "b", 'L') == 0);
   for (int i = 0; i < 300; ++i) REQUIRE(env.layer->delete_object("b", "k" + std::to_string(1000 + i)).ok());
+  env.backend().upkeep.drain();
   // The 256th delete compacted: fewer tombstones left than deletes (those after it stay,
   // over what is left of the blocks), and nothing lists.
   CHECK(count_kind(env, "b", 'L') < 300);
   auto r = env.layer->list_objects("b", {"", "", "", 1000});
   REQUIRE(r.ok());
   CHECK(r->objects.empty());
+}
+
+TEST_CASE("rados upkeep: commits only signal it; a gateway stopped with upkeep queued loses nothing",
+          "[rados][upkeep][listing]") {
+  auto a = std::make_unique<RadosEnv>(small());
+  const std::string ns = a->cfg.name_space;
+  REQUIRE(a->layer->make_bucket("b").ok());
+  // The worker busy: every compaction and split the PUTs make due waits behind this.
+  std::atomic<bool> release{false};
+  REQUIRE(a->backend().upkeep.post("hold", [&] {
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }));
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) {
+    char k[16];
+    std::snprintf(k, sizeof k, "k/%04d", i);
+    keys.emplace_back(k);
+    REQUIRE(a->put("b", k, "x").ok());
+  }
+  // Nothing was compacted or split on the committing threads: every delta is still there,
+  // in the one shard (300 keys x O, V, D, L entries: far past 200).
+  CHECK(count_kind(*a, "b", 'L') == 300);
+  CHECK(count_kind(*a, "b", 'K') == 0);
+  CHECK(a->backend().shard_map("b").value()->ranges.size() == 1);
+  // The gateway stops with that upkeep queued: dropped, and nothing is lost.
+  release = true;
+  a->backend().upkeep.stop();
+  a.reset();
+  RadosEnv next = small(ns);
+  CHECK(all_keys(*next.layer) == keys);
+  // The next gateway's own commits to the bucket get its upkeep done; still every key once.
+  for (int i = 0; i < 64; ++i) REQUIRE(next.put("b", keys[static_cast<size_t>(i) * 4], "y").ok());
+  next.backend().upkeep.drain();
+  CHECK(count_kind(next, "b", 'L') < 300);
+  CHECK(count_kind(next, "b", 'K') > 0);
+  CHECK(all_keys(*next.layer) == keys);
 }

@@ -40,6 +40,7 @@ std::string key_of(int i) {
 }
 
 size_t shard_count(RadosEnv& env, const std::string& bucket) {
+  env.backend().upkeep.drain();  // splits run on the upkeep worker (rados/upkeep.h)
   env.backend().forget_bucket(bucket);
   auto m = env.backend().shard_map(bucket);
   REQUIRE(m.ok());
@@ -183,6 +184,7 @@ TEST_CASE("rados split: a split stopped at any step is finished by the next gate
     REQUIRE(dying.layer->make_bucket("b").ok());
     // 100 keys: no split yet on the dying gateway's count? Force one explicitly.
     for (int i = 0; i < 60; ++i) REQUIRE(next.put("b", key_of(i), "x").ok());
+    next.backend().upkeep.drain();  // no split of next's running beside the one below
     auto m = dying.backend().shard_map("b");
     REQUIRE(m.ok());
     const rados::ShardRef first = (*m)->ranges.back().shard;
