@@ -1,13 +1,17 @@
 """ListObjects of packed buckets on RADOS (docs/cluster.md, "Packed listings";
 rados/list_pack.h): buckets this build creates list from K<last key> blocks and L<key>
-deltas; older buckets list from their O entries. Two gateways on one namespace: this build
-and, when it is there, the binary of the branch point (SILT_OLD_BIN, default
-/work/notes/silt-main-aa6f98b), which reads only O entries, the truth. So:
+deltas; older buckets list from their O entries. The truth a page is checked against comes
+from elsewhere: the bucket's O entries, read from its shards with python3-rados (each key's
+latest version, written in the op of every commit), less the keys whose HEAD answers 404 (a
+delete marker is the latest), with each key's ETag, size, date and class from its HEAD (the
+record, not the listing); the expected pages are cut from that, by S3's rules. So:
 
 - a bucket this build created and wrote (every kind of commit, splits, deletes, blocks
-  compacted by this build) lists the same on both: blocks + deltas against O entries;
-- a bucket the old binary created lists the same on both before and after this build
-  writes to it, and gets no deltas or blocks (no migration);
+  compacted by this build) lists its O entries, page by page, for every prefix, delimiter,
+  start-after and page size;
+- a bucket without the packed flag (as every gateway before packed listings created them:
+  the flag taken out of its record, a fresh gateway) lists the same before and after writes,
+  and gets no deltas or blocks (no migration);
 - a corrupt block answers 500 InternalError (never a page with keys missing), and the
   gateway keeps serving.
 Shards split at 300 entries here and compaction runs every 18 commits to a shard, so a
@@ -15,7 +19,6 @@ few hundred PUTs give blocks, deltas over them and splits across them.
 """
 import json
 import os
-import pathlib
 import time
 import concurrent.futures as cf
 
@@ -26,22 +29,8 @@ from ceph_cluster import ceph_cluster  # noqa: F401
 from silt_server import bucket_name
 from test_rados_backend import rados_config, start_gateway, stop_gateway
 
-OLD_BIN = pathlib.Path(os.environ.get("SILT_OLD_BIN", "/work/notes/silt-main-aa6f98b"))
 MiB = 1 << 20
 SPLIT_ENTRIES = 300
-
-
-def start_old_gateway(workdir, config):
-    """start_gateway with OLD_BIN (silt_server takes the binary from $SILT_BIN)."""
-    saved = os.environ.get("SILT_BIN")
-    os.environ["SILT_BIN"] = str(OLD_BIN)
-    try:
-        return start_gateway(workdir, config)
-    finally:
-        if saved is None:
-            os.environ.pop("SILT_BIN", None)
-        else:
-            os.environ["SILT_BIN"] = saved
 
 
 @pytest.fixture(scope="module")
@@ -50,28 +39,23 @@ def namespace():
 
 
 @pytest.fixture(scope="module")
-def gateways(ceph_cluster, tmp_path_factory, namespace):  # noqa: F811
-    """This build, and the old binary on the same namespace (None when it is not there)."""
+def config(ceph_cluster, tmp_path_factory, namespace):  # noqa: F811
     base = tmp_path_factory.mktemp("rados-list")
-    config = rados_config(base / "silt.json", ceph_cluster.conf, namespace, rados={"split_entries": SPLIT_ENTRIES})
-    new = start_gateway(base / "new", config)
-    old = start_old_gateway(base / "old", config) if OLD_BIN.exists() else None
-    yield new, old
-    for s in (new, old):
-        if s:
-            stop_gateway(s)
+    return base, rados_config(base / "silt.json", ceph_cluster.conf, namespace,
+                              rados={"split_entries": SPLIT_ENTRIES})
 
 
 @pytest.fixture(scope="module")
-def s3(gateways):
-    return gateways[0].boto3()
+def gateway(config):
+    base, conf = config
+    gw = start_gateway(base / "gw", conf)
+    yield gw
+    stop_gateway(gw)
 
 
 @pytest.fixture(scope="module")
-def s3old(gateways):
-    if gateways[1] is None:
-        pytest.skip(f"no old binary at {OLD_BIN} (set SILT_OLD_BIN)")
-    return gateways[1].boto3()
+def s3(gateway):
+    return gateway.boto3()
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +89,13 @@ def omap(io, oid, prefix):
 
 def bucket_record(io, bucket):
     return json.loads(omap(io, "silt.root", "B" + bucket)["B" + bucket])
+
+
+def set_bucket_record(io, bucket, record):
+    import rados
+    with rados.WriteOpCtx() as op:
+        io.set_omap(op, ("B" + bucket,), (json.dumps(record).encode(),))
+        io.operate_write_op(op, "silt.root")
 
 
 def shards(io, bucket):
@@ -156,6 +147,72 @@ def pages(client, bucket, max_keys, **kw):
             return out
         token = r["NextContinuationToken"]
     raise AssertionError("listing did not end")
+
+
+def truth(client, io, bucket):
+    """Each listed key's (Key, ETag, Size, LastModified, StorageClass) as its O entry and its
+    HEAD have them: the keys of the O entries of every shard (the omap names, "O" + key),
+    without those whose latest version is a delete marker (HEAD 404)."""
+    names = [n[1:] for oid in shards(io, bucket) for n in omap(io, oid, "O")]
+
+    def head(key):
+        try:
+            h = client.head_object(Bucket=bucket, Key=key)
+        except ClientError as e:
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 404, e.response
+            return None
+        return (key, h["ETag"], h["ContentLength"], h["LastModified"], h.get("StorageClass", "STANDARD"))
+
+    with cf.ThreadPoolExecutor(8) as ex:
+        return sorted(c for c in ex.map(head, names) if c)
+
+
+def expected_pages(objects, max_keys, Prefix="", Delimiter=None, StartAfter=""):
+    """pages() of a ListObjectsV2 walk over objects (truth()), cut by S3's rules: keys after
+    StartAfter under Prefix, those with Delimiter after the prefix rolled up into one
+    CommonPrefix each, then max_keys items (keys and prefixes) a page."""
+    items, seen = [], set()
+    for c in objects:  # in key order: code points sort as UTF-8 bytes do
+        key = c[0]
+        if not key.startswith(Prefix) or key <= StartAfter:
+            continue
+        cut = key.find(Delimiter, len(Prefix)) if Delimiter else -1
+        if cut >= 0:
+            common = key[:cut + len(Delimiter)]
+            if common not in seen:
+                seen.add(common)
+                items.append(("p", common))
+        else:
+            items.append(("k", c))
+    chunks = [items[i:i + max_keys] for i in range(0, len(items), max_keys)] or [[]]
+    return [([c for t, c in chunk if t == "k"], [c for t, c in chunk if t == "p"], n < len(chunks) - 1, len(chunk))
+            for n, chunk in enumerate(chunks)]
+
+
+def seconds(page_list):
+    """LastModified to whole seconds: a HEAD's date has no milliseconds, a listing's has."""
+    return [([(k, e, s, d.replace(microsecond=0), c) for k, e, s, d, c in keys], prefixes, truncated, count)
+            for keys, prefixes, truncated, count in page_list]
+
+
+def expected_v1(objects):
+    """listings()' ListObjects v1 walk (7 a page, Delimiter "/") over objects."""
+    return [([c[0] for c in keys], prefixes) for keys, prefixes, _, _ in expected_pages(objects, 7, Delimiter="/")]
+
+
+def expected_listings(objects):
+    return [expected_pages(objects, m, **p) for p in PARAMS for m in (1, 7, 1000)] + [expected_v1(objects)]
+
+
+def assert_lists_its_o_entries(client, io, bucket):
+    """Every walk of listings() equals the one cut from truth()."""
+    objects = truth(client, io, bucket)
+    got = listings(client, bucket)
+    want = expected_listings(objects)
+    for n, (g, w) in enumerate(zip(got[:-1], want[:-1])):
+        assert seconds(g) == seconds(w), f"walk {n}: {PARAMS[n // 3]}, {(1, 7, 1000)[n % 3]} a page"
+    assert got[-1] == want[-1], "the ListObjects v1 walk"
+    return objects
 
 
 def listings(client, bucket):
@@ -213,21 +270,21 @@ def write_everything(s3, bucket):
 LIVE_AFTER_CHURN = 700 - len(set(range(0, 700, 3)) - set(range(1, 700, 7))) + 300
 
 
-def churn(s3, s3old, index, bucket):
+def churn(s3, index, bucket):
     """Enough PUTs for compactions and splits (blocks, deltas over them, blocks cut at
-    bounds), then deletes and overwrites over blocks; the two gateways agree throughout.
+    bounds), then deletes and overwrites over blocks; the pages list the O entries throughout.
     Returns the keys listed."""
     many = [f"n/{i:04d}" for i in range(700)]
     put_many(s3, bucket, many)
     settled(index, bucket)
     blocks, deltas, nshards = kinds(index, bucket)
     assert blocks > 0 and nshards > 1, (blocks, deltas, nshards)
-    assert listings(s3, bucket) == listings(s3old, bucket)
+    assert_lists_its_o_entries(s3, index, bucket)
     with cf.ThreadPoolExecutor(8) as ex:
         list(ex.map(lambda k: s3.delete_object(Bucket=bucket, Key=k), many[::3]))
         list(ex.map(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=b"again"), many[1::7]))
     put_many(s3, bucket, [f"n/{i:04d}x" for i in range(300)])  # more compactions
-    assert listings(s3, bucket) == listings(s3old, bucket)
+    assert_lists_its_o_entries(s3, index, bucket)
     got = [c for p in pages(s3, bucket, 1000) for c in p[0]]
     keys = [c[0] for c in got]
     assert len(keys) == len(set(keys))
@@ -236,47 +293,57 @@ def churn(s3, s3old, index, bucket):
     return keys
 
 
-def test_new_bucket_lists_the_same_from_blocks_and_deltas_as_from_o(s3, s3old, index):
+def test_new_bucket_lists_the_same_from_blocks_and_deltas_as_from_o(s3, index):
     """Versioned: deletes add delete markers over block entries."""
     bucket = bucket_name("packed")
     s3.create_bucket(Bucket=bucket)
     assert bucket_record(index, bucket).get("packed_list") is True
     write_everything(s3, bucket)
-    assert listings(s3, bucket) == listings(s3old, bucket)  # deltas alone
-    keys = churn(s3, s3old, index, bucket)
+    assert_lists_its_o_entries(s3, index, bucket)  # deltas alone
+    keys = churn(s3, index, bucket)
     assert "b/1" not in keys and "z" not in keys and "w" not in keys
     assert len(keys) == len(KEYS) - 2 + 3 + LIVE_AFTER_CHURN
     sizes = {c[0]: c[2] for p in pages(s3, bucket, 1000) for c in p[0]}
     assert sizes["v"] == 3 and sizes["dir/multi"] == 5 * MiB + 1000
 
 
-def test_new_unversioned_bucket_lists_the_same_after_deletes_over_blocks(s3, s3old, index):
+def test_new_unversioned_bucket_lists_the_same_after_deletes_over_blocks(s3, index):
     """Unversioned: deletes leave tombstones over block entries, compacted away later."""
     bucket = bucket_name("plain")
     s3.create_bucket(Bucket=bucket)
-    keys = churn(s3, s3old, index, bucket)
+    keys = churn(s3, index, bucket)
     assert len(keys) == LIVE_AFTER_CHURN
 
 
-def test_old_bucket_lists_from_o_entries_before_and_after_new_writes(s3, s3old, index):
+def test_old_bucket_lists_from_o_entries_before_and_after_new_writes(s3, index, config):
+    """A bucket record without packed_list (every bucket made before packed listings) keeps
+    listing from O entries, and writes to it add no deltas or blocks. The flag is taken out
+    of a new bucket's record before any write, and a gateway started after that (nothing
+    cached) does every write and listing."""
+    base, conf = config
     bucket = bucket_name("old-bucket")
-    s3old.create_bucket(Bucket=bucket)
-    for i, k in enumerate(KEYS):
-        s3old.put_object(Bucket=bucket, Key=k, Body=b"x" * i)
-    assert "packed_list" not in bucket_record(index, bucket)
-    before = listings(s3old, bucket)
-    assert listings(s3, bucket) == before
+    s3.create_bucket(Bucket=bucket)
+    record = bucket_record(index, bucket)
+    del record["packed_list"]
+    set_bucket_record(index, bucket, record)
+    fresh = start_gateway(base / "fresh", conf)
+    try:
+        old = fresh.boto3()
+        for i, k in enumerate(KEYS):
+            old.put_object(Bucket=bucket, Key=k, Body=b"x" * i)
+        before = assert_lists_its_o_entries(old, index, bucket)
+        assert len(before) == len(KEYS)
 
-    s3.put_object(Bucket=bucket, Key="a/new", Body=b"new")
-    s3.put_object(Bucket=bucket, Key="c.txt", Body=b"changed")
-    s3.delete_object(Bucket=bucket, Key="dir/y")
-    s3.copy_object(Bucket=bucket, Key="dir/x/3", CopySource={"Bucket": bucket, "Key": "a"})
-    after = listings(s3, bucket)
-    assert after == listings(s3old, bucket)
-    keys = [c[0] for c in pages(s3, bucket, 1000)[0][0]]
-    assert "a/new" in keys and "dir/x/3" in keys and "dir/y" not in keys
-    assert "packed_list" not in bucket_record(index, bucket)
-    assert kinds(index, bucket)[:2] == (0, 0)  # no deltas, no blocks: nothing reads them
+        old.put_object(Bucket=bucket, Key="a/new", Body=b"new")
+        old.put_object(Bucket=bucket, Key="c.txt", Body=b"changed")
+        old.delete_object(Bucket=bucket, Key="dir/y")
+        old.copy_object(Bucket=bucket, Key="dir/x/3", CopySource={"Bucket": bucket, "Key": "a"})
+        after = [c[0] for c in assert_lists_its_o_entries(old, index, bucket)]
+        assert "a/new" in after and "dir/x/3" in after and "dir/y" not in after
+        assert "packed_list" not in bucket_record(index, bucket)
+        assert kinds(index, bucket)[:2] == (0, 0)  # no deltas, no blocks: nothing reads them
+    finally:
+        stop_gateway(fresh)
 
 
 def test_corrupt_block_is_reported_not_skipped(s3, index):
