@@ -633,7 +633,7 @@ def test_list_buckets_creation_dates_carry_over(world):
     def dates(server):
         return [(b["Name"], b["CreationDate"]) for b in server.boto3().list_buckets()["Buckets"]]
     want = dates(world["old"])
-    assert len(want) == 3
+    assert {"mig-plain", "mig-suspended", "mig-versions"} <= {name for name, _ in want}
     for gw in world["gw"]:
         assert dates(gw) == want
 
