@@ -24,6 +24,7 @@ import pytest
 from ceph_cluster import CephCluster, missing_packages, pid_running
 from silt_server import SiltServer, bucket_name
 from test_metrics import Scrape
+from test_rados_ops import poll
 
 DEADLINE = 60  # seconds: stats reach the mon within ~2 s (mgr stats period and digest period 1 s)
 MIB = 1 << 20
@@ -90,18 +91,6 @@ def metrics(server):
         return Scrape(body)
     finally:
         c.close()
-
-
-def poll(what, check, deadline=DEADLINE):
-    end = time.monotonic() + deadline
-    last = None
-    while time.monotonic() < end:
-        last = check()
-        if last is True:
-            print(f"{what}: {deadline - (end - time.monotonic()):.1f} s")
-            return
-        time.sleep(0.5)
-    pytest.fail(f"{what}: not within {deadline} s (last: {last!r})", pytrace=False)
 
 
 def padded(n):
