@@ -11,6 +11,18 @@
 
 namespace silt::lifecycle {
 
+ClassUsage& ClassUsage::operator+=(const ClassUsage& o) {
+  if (storage_class.empty()) storage_class = o.storage_class;
+  if (pool.empty()) pool = o.pool;
+  objects += o.objects;
+  logical_bytes += o.logical_bytes;
+  stored_bytes += o.stored_bytes;
+  monthly_cost += o.monthly_cost;
+  inline_objects += o.inline_objects;
+  inline_bytes += o.inline_bytes;
+  return *this;
+}
+
 namespace {
 
 const PoolInfo* pool_of_class(const std::vector<PoolInfo>& pools, const std::string& cls) {

@@ -25,6 +25,10 @@ struct ClassUsage {
   // inline_limit): in no data pool. Their stored bytes are their size (one copy, in the index).
   uint64_t inline_objects = 0;
   uint64_t inline_bytes = 0;
+
+  // Adds o's objects, bytes and cost to these (a total of one class over buckets). The
+  // names stay; an empty one takes o's.
+  ClassUsage& operator+=(const ClassUsage& o);
 };
 
 struct BucketUsage {

@@ -23,6 +23,7 @@
 // Omap values are never empty: an absent entry compares equal to "" in omap_cmp.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -137,6 +138,11 @@ struct Backend {
   static constexpr size_t kMaxHints = 4096;
   // Concurrent commits of new keys to one shard share an op (rados/commit_batch.h).
   CommitBatcher batcher;
+
+  // Tests only: called with the name of a step a request has reached, so a test can run
+  // a racing request exactly there, every time (rados/uploads.cpp names its steps).
+  // Empty: none.
+  std::function<void(std::string_view step)> test_step;
 
  private:
   std::mutex cache_mu_;

@@ -8,7 +8,8 @@
 // asserting it is still as written (intent_raw()); then committed() keeps the data.
 // Otherwise the destructor removes the data objects, then the intent.
 //
-// Used by the gateway's PUT and UploadPart (rados/writer.cpp) and by `silt admin migrate`'s
+// Used by the gateway's PUT and UploadPart (rados/writer.cpp), by storage class
+// transitions (rados/transition.cpp, one writer per part) and by `silt admin migrate`'s
 // import (rados/import.cpp). Not thread-safe: one writer, one thread.
 #pragma once
 

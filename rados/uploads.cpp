@@ -109,16 +109,20 @@ s3::Result<StoredUpload> read_upload(Backend& b, std::string_view bucket, std::s
 }
 
 // Every P entry of an upload: name -> value, in part order, read from u's shard as long
-// as it has the generation u read (SlowDown when it split meanwhile: read u again).
+// as it has the generation u read and U is still as u read it; SlowDown otherwise: read
+// u again. Asserting U in each read is what keeps a Complete from judging the parts an
+// Abort is removing: an Abort changes U before it removes the first part.
 s3::Result<std::map<std::string, std::string>> part_entries(Backend& b, const StoredUpload& u) {
   std::map<std::string, std::string> out;
   const std::string scope = parts_scope(u.info.key, u.info.upload_id);
+  const std::string u_entry = upload_entry(u.info.key, u.info.upload_id);
   std::string after;
   for (bool more = true; more;) {
     std::map<std::string, bufferlist> page;
     librados::ObjectReadOperation op;
-    int rv = 0;
+    int rv = 0, rv_upload = 0;
     op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(u.gen));
+    op.omap_cmp({{u_entry, {to_bl(u.raw), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv_upload);
     op.omap_get_vals2(after, scope, 1000, &page, &more, &rv);
     const int r = b.index.operate(u.shard, &op, nullptr);
     if (r == -ECANCELED) return contention("reading the parts of an upload");
@@ -172,6 +176,7 @@ s3::Status finish_upload(Backend& b, const StoredUpload& first) {
       if (!again) return again.error().code == s3::Code::NoSuchUpload ? s3::Status() : s3::Status(again.error());
       u.shard = again->shard;
       u.gen = again->gen;
+      u.raw = again->raw;  // the sweeper may have stamped it meanwhile
     }
     auto entries = part_entries(b, u);
     if (!entries) {
@@ -386,6 +391,7 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       return no_such_upload();
     }
     if (named.empty()) return s3::Error(s3::Code::MalformedXML, "You must specify at least one part");
+    if (b.test_step) b.test_step("complete: upload read");
     // 1. Judge the list against the parts as they are: a refused list changes nothing.
     auto entries = part_entries(b, *u);
     if (!entries && entries.error().code == s3::Code::SlowDown) {  // split meanwhile: read again
@@ -408,6 +414,7 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       if (r < 0) return rados_error("freeze upload in", u->shard, r);
       u->raw = frozen;
       u->state = std::string(kCompleting);
+      if (b.test_step) b.test_step("complete: frozen");
       entries = part_entries(b, *u);
       if (!entries && entries.error().code == s3::Code::SlowDown) {  // frozen, so retried from here
         backoff(attempt);
@@ -430,6 +437,8 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       if (!used.count(p.layout.data_id)) unused.push_back(p.layout.data_id);
     const bool one_op = entries->size() + unused.size() + 4 <= kBatch;
     const std::string u_entry = upload_entry(key, upload_id);
+    // Encoded once: finish_upload asserts U is exactly what the commit wrote.
+    const std::string completed_raw = one_op ? std::string() : encode_upload(u->info, kCompleted, unused);
     int rv_upload = 0;
     bool gone = false;
     auto extra = [&](int n, librados::ObjectWriteOperation& op, std::map<std::string, bufferlist>& set,
@@ -443,7 +452,7 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       }
       op.omap_cmp({{u_entry, {to_bl(u->raw), LIBRADOS_CMPXATTR_OP_EQ}}}, &rv_upload);
       if (!one_op) {
-        set[u_entry] = to_bl(encode_upload(u->info, kCompleted, unused));
+        set[u_entry] = to_bl(completed_raw);
         return {};
       }
       rm.insert(u_entry);
@@ -463,7 +472,7 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
     if (!one_op) {
       StoredUpload completed = *u;
       completed.state = std::string(kCompleted);
-      completed.raw = encode_upload(u->info, kCompleted, unused);
+      completed.raw = completed_raw;
       if (auto s = finish_upload(b, completed); !s) return s.error();
     }
     return std::move(done->info);

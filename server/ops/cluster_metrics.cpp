@@ -257,17 +257,7 @@ std::optional<ClusterMetrics::Usage> ClusterMetrics::measure(Services& svc) {
   for (const auto& p : svc.objects.pools())
     for (const auto& c : p.storage_classes) by_class[c] = {c, p.name};
   for (const auto& b : *measured)
-    for (const auto& c : b.classes) {
-      auto& t = by_class[c.storage_class];
-      t.storage_class = c.storage_class;
-      t.pool = c.pool;
-      t.objects += c.objects;
-      t.logical_bytes += c.logical_bytes;
-      t.stored_bytes += c.stored_bytes;
-      t.monthly_cost += c.monthly_cost;
-      t.inline_objects += c.inline_objects;
-      t.inline_bytes += c.inline_bytes;
-    }
+    for (const auto& c : b.classes) by_class[c.storage_class] += c;
   Usage u;
   for (auto& [cls, c] : by_class) u.classes.push_back(std::move(c));
   u.buckets = measured->size();

@@ -33,15 +33,7 @@ void sum_index_usage(PoolUsageCheck& c, const ClusterPool& cp, const std::vector
   std::map<std::string, lifecycle::ClassUsage> by_class;
   for (const auto& u : classes) {
     if (!names_pool(cp.silt_pools, u.pool)) continue;
-    auto& t = by_class[u.storage_class];
-    t.storage_class = u.storage_class;
-    t.pool = u.pool;
-    t.objects += u.objects;
-    t.logical_bytes += u.logical_bytes;
-    t.stored_bytes += u.stored_bytes;
-    t.monthly_cost += u.monthly_cost;
-    t.inline_objects += u.inline_objects;
-    t.inline_bytes += u.inline_bytes;
+    by_class[u.storage_class] += u;
   }
   const uint64_t k = cp.k > 0 ? static_cast<uint64_t>(cp.k) : 1;
   const uint64_t km = k + static_cast<uint64_t>(cp.m > 0 ? cp.m : 0);

@@ -73,27 +73,32 @@ TEST_CASE("rados: two gateways transitioning one version, one copy stays", "[rad
 
 TEST_CASE("rados: a transition copy longer than the intent timeout renews its intents", "[rados][transition]") {
   RadosEnv env([](RadosConfig& c) {
-    c.intent_timeout_ms = 400;
+    c.intent_timeout_ms = 1000;
     c.gc_grace_ms = 0;
   });
   auto other = open_rados_object_layer(env.cfg);  // a second gateway runs the GC passes
   REQUIRE(other.ok());
   auto& gc = dynamic_cast<RadosObjectLayer&>(**other);
   REQUIRE(env.layer->make_bucket("b").ok());
-  const std::string text = log_lines(6 * kStripe);
+  const std::string text = log_lines(14 * kStripe);
   REQUIRE(env.put("b", "k", text).ok());
-  // 160 ms per stripe, a GC pass before each: the copy takes 2.4 intent timeouts, so
-  // intents never renewed are swept from the third stripe on and the flip fails.
+  // 100 ms per stripe, a GC pass before each: the copy takes at least 1.4 intent
+  // timeouts, so intents never renewed are swept from the 11th stripe on and the flip
+  // fails (a loaded machine only sweeps them sooner). Renewed at half the timeout, an
+  // intent is at most 500 ms plus one stripe's time old when a pass looks: a stripe may
+  // take 500 ms (sleep, pass, read and write) before a live copy loses its intents. With
+  // 160 ms stripes and a 400 ms timeout that margin was 40 ms, and a loaded machine
+  // spent it.
   int chunks = 0;
   auto slow = [&](uint64_t) {
     ++chunks;
-    std::this_thread::sleep_for(std::chrono::milliseconds(160));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     REQUIRE(gc.collect_garbage().ok());
   };
   auto moved = env.layer->transition_object("b", "k", "", "STANDARD_IA", slow);
   REQUIRE(moved.ok());
   CHECK(*moved == text.size());
-  CHECK(chunks == 6);
+  CHECK(chunks == 14);
   CHECK(env.layer->stat_object("b", "k", "")->meta.storage_class == "STANDARD_IA");
   CHECK(*env.get("b", "k") == text);
   CHECK(env.shard_entries("b", "I").empty());

@@ -137,6 +137,46 @@ TEST_CASE("rados: Complete racing Abort on two gateways: exactly one wins", "[ra
   for (const char* kind : {"U", "P", "I"}) CHECK(a.shard_entries("b", kind).empty());
 }
 
+// The race above, decided at each step of the Complete in turn (Backend::test_step), so
+// it is the same every run: an Abort that gets in after the Complete read the upload, or
+// after it froze the parts, wins, and the Complete answers NoSuchUpload (as S3 does for
+// an upload that is gone), never InvalidPart for the parts the Abort removed.
+TEST_CASE("rados: an Abort between a Complete's steps wins: the Complete answers NoSuchUpload", "[rados][multipart]") {
+  RadosEnv a([](RadosConfig& c) { c.gc_grace_ms = 0; });
+  RadosEnv b([&](RadosConfig& c) {
+    c.name_space = a.cfg.name_space;
+    c.gc_grace_ms = 0;
+  });
+  REQUIRE(a.layer->make_bucket("b").ok());
+  int round = 0;
+  for (const std::string step : {"complete: upload read", "complete: frozen"}) {
+    const std::string key = "k" + std::to_string(round++);
+    auto up = a.layer->create_upload("b", key, {});
+    REQUIRE(up.ok());
+    const std::string p1 = random_bytes(kMiB5, 500 + round), p2 = random_bytes(10, 600 + round);
+    REQUIRE(put_part(*a.layer, key, up->upload_id, 1, p1).ok());
+    REQUIRE(put_part(*a.layer, key, up->upload_id, 2, p2).ok());
+    const std::vector<CompletedPart> list = {{1, hex_encode(md5_raw(p1))}, {2, hex_encode(md5_raw(p2))}};
+    int aborts = 0;
+    s3::Status aborted = s3::Error(s3::Code::InternalError, "not run");
+    a.backend().test_step = [&](std::string_view at) {
+      if (at != step || aborts++ > 0) return;
+      aborted = b.layer->abort_upload("b", key, up->upload_id);  // another gateway, to the end
+    };
+    auto done = a.layer->complete_upload("b", key, up->upload_id, list, {});
+    a.backend().test_step = nullptr;
+    INFO("Abort at " << step);
+    REQUIRE(aborts >= 1);
+    CHECK(aborted.ok());
+    REQUIRE_FALSE(done.ok());
+    CHECK(done.error().code == s3::Code::NoSuchUpload);
+    CHECK(b.layer->stat_object("b", key, "").error().code == s3::Code::NoSuchKey);
+    CHECK(a.layer->get_upload("b", key, up->upload_id).error().code == s3::Code::NoSuchUpload);
+  }
+  CHECK(stored_ids(a).empty());  // every part's data went to GC with the Abort
+  for (const char* kind : {"U", "P", "I"}) CHECK(a.shard_entries("b", kind).empty());
+}
+
 TEST_CASE("rados: uploads past one op's worth of keys complete and abort in batches", "[rados][multipart]") {
   RadosEnv env([](RadosConfig& c) { c.gc_grace_ms = 0; });
   REQUIRE(env.layer->make_bucket("b").ok());
