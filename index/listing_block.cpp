@@ -5,6 +5,21 @@
 
 namespace silt {
 
+namespace {
+
+// Is entry a listing entry (kListingEntryTag and a whole header)? Fills *h when it is.
+bool read_listing_entry(std::string_view entry, ListingHeader* h) {
+  std::string_view record;
+  return !entry.empty() && entry.front() == kListingEntryTag && split_index_value(entry, h, &record);
+}
+
+s3::Error corrupt_delta(std::string_view detail) {
+  return s3::Error(s3::Code::InternalError,
+                   std::string("corrupt listing delta: neither a listing entry nor a tombstone").append(detail));
+}
+
+}  // namespace
+
 std::string encode_listing_block(const std::vector<BlockEntry>& entries) {
   size_t bytes = 1 + 10;
   for (const auto& e : entries) bytes += e.key.size() + e.entry.size() + 4;
@@ -33,10 +48,7 @@ s3::Status decode_listing_block(std::string_view value, std::string_view last_ke
     BlockEntry e;
     if (!varint::get_bytes(in, e.key) || !varint::get_bytes(in, e.entry)) return corrupt("cut short");
     if (!out.empty() && !(out.back().key < e.key)) return corrupt("keys out of order");
-    ListingHeader h;
-    std::string_view record;
-    if (e.entry.empty() || e.entry.front() != kListingEntryTag || !split_index_value(e.entry, &h, &record))
-      return corrupt("an entry is not a listing entry");
+    if (!read_listing_entry(e.entry, &e.header)) return corrupt("an entry is not a listing entry");
     out.push_back(e);
   }
   if (!in.empty()) return corrupt("bytes after the last entry");
@@ -45,12 +57,9 @@ s3::Status decode_listing_block(std::string_view value, std::string_view last_ke
 }
 
 s3::Status check_listing_delta(std::string_view delta) {
-  if (is_listing_tombstone(delta)) return {};
   ListingHeader h;
-  std::string_view record;
-  if (delta.empty() || delta.front() != kListingEntryTag || !split_index_value(delta, &h, &record))
-    return s3::Error(s3::Code::InternalError, "corrupt listing delta: neither a listing entry nor a tombstone");
-  return {};
+  if (is_listing_tombstone(delta) || read_listing_entry(delta, &h)) return {};
+  return corrupt_delta("");
 }
 
 s3::Result<size_t> merge_listing(const std::vector<BlockEntry>& blocks, const std::vector<BlockEntry>& deltas,
@@ -64,10 +73,12 @@ s3::Result<size_t> merge_listing(const std::vector<BlockEntry>& blocks, const st
     if (d != deltas.end() && (b == blocks.end() || d->key <= b->key)) {
       if (b != blocks.end() && d->key == b->key) ++b;
       if (in_range(d->key)) {
-        if (auto s = check_listing_delta(d->entry); !s)
-          return s3::Error(s.error().code, s.error().message + " (key " + std::string(d->key) + ")");
         ++used;
-        if (!is_listing_tombstone(d->entry)) out.push_back(*d);
+        if (!is_listing_tombstone(d->entry)) {
+          BlockEntry e = *d;
+          if (!read_listing_entry(e.entry, &e.header)) return corrupt_delta(" (key " + std::string(d->key) + ")");
+          out.push_back(e);
+        }
       }
       ++d;
     } else {

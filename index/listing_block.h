@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "index/listing_header.h"
 
 namespace silt {
 
@@ -26,6 +27,10 @@ inline constexpr size_t kMaxBlockEntries = 4096;
 struct BlockEntry {
   std::string_view key;
   std::string_view entry;  // a listing entry: kListingEntryTag, then the header
+  // entry's header (views into entry) as decode_listing_block or merge_listing read it
+  // when they checked the entry, so a page parses each entry once; left default in
+  // entries the caller builds.
+  ListingHeader header{};
 };
 
 // The block of entries, which must be non-empty, at most kMaxBlockEntries, keys strictly
@@ -55,8 +60,9 @@ s3::Status check_listing_delta(std::string_view delta);
 // Merges the entries of blocks and the deltas (key and value of each; both with keys
 // strictly ascending) into out, appending: the keys in (after, end] (end nullopt: no
 // bound), a key's delta replacing its block entry, tombstones dropped, views into the
-// inputs. Returns the number of deltas in that range; an error when one of them is
-// refused by check_listing_delta (out then holds an unspecified part of the merge).
+// inputs; a delta's header is filled as it is checked, a block entry's copied. Returns
+// the number of deltas in that range; an error when one of them is refused by
+// check_listing_delta (out then holds an unspecified part of the merge).
 s3::Result<size_t> merge_listing(const std::vector<BlockEntry>& blocks, const std::vector<BlockEntry>& deltas,
                                  std::string_view after, const std::optional<std::string>& end,
                                  std::vector<BlockEntry>& out);

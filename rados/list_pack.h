@@ -55,7 +55,7 @@ struct PackedWindow {
   // The last key covered; nullopt: the shard's end.
   std::optional<std::string> end;
   // The merged entries in (after, end], keys ascending; tombstones dropped, delete markers
-  // kept (entries say so). Views into blocks and deltas.
+  // kept (entries say so). Views into blocks and deltas; each entry's header is filled.
   std::vector<BlockEntry> entries;
   size_t delta_count = 0;  // deltas merged
 };

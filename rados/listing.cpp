@@ -57,6 +57,8 @@ class Cursor {
     if (++it_ != page_.end()) return 0;
     return fetch();
   }
+  // What a listing prints of the current entry (an O entry), key and bucket excepted.
+  s3::Status fill(ObjectInfo& info) { return decode_listing_fields(value(), info); }
   const std::string& shard() const { return oid_; }
 
  private:
@@ -156,6 +158,18 @@ class PackedCursor {
     // the next range (a split's leftovers), which the next shard lists from its start.
     pos_ = more_ ? *w_.end : std::string(w_.entries.back().key);
     return fetch();
+  }
+  // What a listing prints of the current entry, key and bucket excepted: from the header
+  // read_window read when it checked the entry, not parsed again.
+  s3::Status fill(ObjectInfo& info) const {
+    const ListingHeader& h = w_.entries[i_].header;
+    info.delete_marker = h.delete_marker;
+    info.size = h.size;
+    info.mtime_ms = h.mtime_ms;
+    info.etag.assign(h.etag);
+    info.meta.storage_class.assign(h.storage_class);
+    info.version_id.assign(h.version_id);
+    return {};
   }
   const std::string& shard() const { return oid_; }
   const s3::Error& corrupt() const { return corrupt_; }
@@ -278,7 +292,7 @@ std::optional<s3::Result<ListResult>> list_page(Backend& b, std::string_view buc
       break;
     }
     ObjectInfo& info = res.objects.emplace_back();
-    if (auto s = decode_listing_fields(value, info); !s)
+    if (auto s = c.fill(info); !s)
       return s3::Error(s3::Code::InternalError, "index record for key " + std::string(key) + ": " + s.error().message);
     info.bucket.assign(bucket);
     info.key.assign(key);

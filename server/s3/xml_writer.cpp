@@ -1,39 +1,45 @@
 #include "server/s3/xml_writer.h"
 
+#include <array>
+
 #include "util/xml.h"
 
 namespace silt::server {
 
+namespace {
+
+// The bytes pugixml does not copy as they are into element text: & < >, the control
+// characters but tab, LF and CR, and NUL, where it stops (it takes a C string).
+constexpr std::array<bool, 256> kNotPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 32; ++c) t[c] = c != '\t' && c != '\n' && c != '\r';
+  t['&'] = t['<'] = t['>'] = true;
+  return t;
+}();
+
+}  // namespace
+
 void append_xml_text(std::string& out, std::string_view text) {
-  // add_text hands pugixml a C string: a NUL ends the text.
-  if (size_t nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
-  size_t plain = 0;  // start of the run of bytes copied as they are
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const char* rep = nullptr;
-    char num[6];
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (;;) {
+    // Runs of plain bytes (almost every key and etag is one run) go in one append.
+    const char* run = p;
+    while (p != end && !kNotPlain[static_cast<unsigned char>(*p)]) ++p;
+    out.append(run, static_cast<size_t>(p - run));
+    if (p == end || *p == '\0') return;
+    const auto c = static_cast<unsigned char>(*p++);
     if (c == '&') {
-      rep = "&amp;";
+      out.append("&amp;", 5);
     } else if (c == '<') {
-      rep = "&lt;";
+      out.append("&lt;", 4);
     } else if (c == '>') {
-      rep = "&gt;";
-    } else if (c < 32 && c != '\t' && c != '\n' && c != '\r') {
-      num[0] = '&';
-      num[1] = '#';
-      num[2] = static_cast<char>('0' + c / 10);
-      num[3] = static_cast<char>('0' + c % 10);
-      num[4] = ';';
-      num[5] = '\0';
-      rep = num;
+      out.append("&gt;", 4);
     } else {
-      continue;
+      const char num[5] = {'&', '#', static_cast<char>('0' + c / 10), static_cast<char>('0' + c % 10), ';'};
+      out.append(num, sizeof num);
     }
-    out.append(text.substr(plain, i - plain));
-    out.append(rep);
-    plain = i + 1;
   }
-  out.append(text.substr(plain));
 }
 
 XmlWriter::XmlWriter(const char* root, size_t reserve) : root_(root) {
@@ -43,30 +49,6 @@ XmlWriter::XmlWriter(const char* root, size_t reserve) : root_(root) {
   out_ += " xmlns=\"";
   out_ += kS3Namespace;
   out_ += "\">";
-}
-
-void XmlWriter::open(std::string_view name) {
-  out_ += '<';
-  out_ += name;
-  out_ += '>';
-}
-
-void XmlWriter::close(std::string_view name) {
-  out_ += "</";
-  out_ += name;
-  out_ += '>';
-}
-
-void XmlWriter::element(std::string_view name, std::string_view text) {
-  open(name);
-  append_xml_text(out_, text);
-  close(name);
-}
-
-void XmlWriter::element_formatted(std::string_view name, std::string_view text) {
-  open(name);
-  out_ += text;
-  close(name);
 }
 
 std::string XmlWriter::finish() {

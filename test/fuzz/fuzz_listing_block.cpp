@@ -36,6 +36,19 @@ void check_entries(const std::vector<BlockEntry>& entries) {
   }
 }
 
+// Each entry's header, as the decoder or the merge read it once, says what
+// decode_listing_fields reads from its bytes (a page prints the former).
+void check_headers(const std::vector<BlockEntry>& entries) {
+  for (const auto& e : entries) {
+    ObjectInfo info;
+    if (!decode_listing_fields(e.entry, info)) std::abort();
+    const ListingHeader& h = e.header;
+    if (h.etag != info.etag || h.size != info.size || h.mtime_ms != info.mtime_ms ||
+        h.storage_class != info.meta.storage_class || h.delete_marker != info.delete_marker)
+      std::abort();
+  }
+}
+
 bool same(const std::vector<BlockEntry>& a, const std::vector<BlockEntry>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -62,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (decode_listing_block(value, name, block)) {
     if (block.empty() || block.size() > kMaxBlockEntries || block.back().key != name) std::abort();
     check_entries(block);
+    check_headers(block);
     const std::string again = encode_listing_block(block);
     // Decoding accepts longer varints than encoding writes, never shorter.
     if (again.size() > value.size()) std::abort();
@@ -85,6 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto used = merge_listing(block, deltas, after, end, page)) {
     if (*used > deltas.size()) std::abort();
     check_entries(page);
+    check_headers(page);
     for (const auto& e : page)
       if (!(e.key > after) || (end && e.key > *end)) std::abort();
   }
@@ -93,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!used) return 0;
   if (*used != deltas.size()) std::abort();
   check_entries(merged);
+  check_headers(merged);
   std::erase_if(merged, [](const BlockEntry& e) { return encoded_is_delete_marker(e.entry); });
   if (merged.empty() || merged.size() > kMaxBlockEntries) return 0;
   const std::string folded = encode_listing_block(merged);

@@ -64,7 +64,6 @@ void write_owner(XmlWriter& x, const ShownUser& user) {
 void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, const std::optional<ShownUser>& owner) {
   std::array<char, 32> date;
   char size[24];
-  std::string etag;
   for (const auto& o : res.objects) {
     x.open("Contents");
     if (lr.url_encode)
@@ -72,8 +71,7 @@ void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, con
     else
       x.element("Key", o.key);
     x.element_formatted("LastModified", iso8601_ms(o.mtime_ms, date));
-    etag.assign(1, '"').append(o.etag).push_back('"');  // quoted_etag's text
-    x.element("ETag", etag);
+    x.element_quoted("ETag", o.etag);
     x.element_formatted("Size", std::string_view(size, std::to_chars(size, size + sizeof size, o.size).ptr - size));
     if (owner) write_owner(x, *owner);
     x.element("StorageClass", o.meta.storage_class.empty() ? "STANDARD" : o.meta.storage_class);
@@ -94,8 +92,18 @@ void add_header_fields(XmlWriter& x, const ListRequest& lr, const RequestContext
   if (lr.url_encode) x.element("EncodingType", "url");
 }
 
-// About what one listed entry takes in the response, to size the buffer once.
+// About what one listed entry takes in the response besides its key, to size the buffer once.
 constexpr size_t kEntryBytes = 256;
+
+// The bytes a page's entries take in the response, about: its buffer is reserved once
+// (a key percent-encoded takes up to 3 bytes a byte).
+size_t page_bytes(const ListRequest& lr, const ListResult& res) {
+  const size_t per_byte = lr.url_encode ? 3 : 1;
+  size_t n = (res.objects.size() + res.prefixes.size()) * kEntryBytes;
+  for (const auto& o : res.objects) n += o.key.size() * per_byte + o.etag.size();
+  for (const auto& p : res.prefixes) n += p.size() * per_byte;
+  return n;
+}
 
 // The page, and the objects' owner when fetch_owner asks for it.
 awaitable<s3::Result<ListResult>> run_list(RequestContext& ctx, const ListParams& p, bool fetch_owner,
@@ -121,7 +129,7 @@ awaitable<Result> list_objects_v1(RequestContext& ctx) {
   auto res = co_await run_list(ctx, lr->params, true, owner);
   if (!res) co_return res.error();
 
-  XmlWriter x("ListBucketResult", (res->objects.size() + res->prefixes.size()) * kEntryBytes);
+  XmlWriter x("ListBucketResult", page_bytes(*lr, *res));
   add_header_fields(x, *lr, ctx);
   x.element("Marker", enc(*lr, marker));
   // NextMarker whenever truncated, not only with a delimiter: clients page on it (X-LST-02).
@@ -151,7 +159,7 @@ awaitable<Result> list_objects_v2(RequestContext& ctx) {
   auto res = co_await run_list(ctx, lr->params, fetch_owner, owner);
   if (!res) co_return res.error();
 
-  XmlWriter x("ListBucketResult", (res->objects.size() + res->prefixes.size()) * kEntryBytes);
+  XmlWriter x("ListBucketResult", page_bytes(*lr, *res));
   add_header_fields(x, *lr, ctx);
   x.element("KeyCount", std::to_string(res->objects.size() + res->prefixes.size()));
   if (!token.empty()) x.element("ContinuationToken", token);

@@ -161,3 +161,34 @@ TEST_CASE("a corrupt delta is refused, never merged (a block would then hold it)
   CHECK(check_listing_delta(listing_tombstone()).ok());
   CHECK(check_listing_delta(entry_for("k", 1)).ok());
 }
+
+TEST_CASE("decoding and merging read each entry's header once, for the page to print", "[listing-block]") {
+  // A page prints the header decode_listing_block or merge_listing read while checking an
+  // entry (BlockEntry::header) instead of parsing the entry again: it must say what the
+  // entry's bytes say.
+  auto same_fields = [](const BlockEntry& e) {
+    ObjectInfo info;
+    REQUIRE(decode_listing_fields(e.entry, info).ok());
+    CHECK(e.header.etag == info.etag);
+    CHECK(e.header.size == info.size);
+    CHECK(e.header.mtime_ms == info.mtime_ms);
+    CHECK(e.header.storage_class == info.meta.storage_class);
+    CHECK(e.header.delete_marker == info.delete_marker);
+    // Views into the entry itself, not into a copy that may go away.
+    CHECK(e.header.etag.data() >= e.entry.data());
+    CHECK(e.header.etag.data() + e.header.etag.size() <= e.entry.data() + e.entry.size());
+  };
+  Fixture f = sample(8);
+  const std::string v = encode_listing_block(f.view());
+  std::vector<BlockEntry> block;
+  REQUIRE(decode_listing_block(v, f.keys.back(), block).ok());
+  for (const auto& e : block) same_fields(e);
+  // Deltas come without a header (as omap returns them); the merge fills it.
+  const std::string changed = entry_for(f.keys[3], 12345);
+  const std::vector<BlockEntry> deltas = {{f.keys[3], changed}};
+  std::vector<BlockEntry> out;
+  REQUIRE(merge_listing(block, deltas, "", std::nullopt, out).ok());
+  REQUIRE(out.size() == block.size());
+  for (const auto& e : out) same_fields(e);
+  CHECK(out[3].header.size == 12345);
+}
