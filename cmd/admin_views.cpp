@@ -124,6 +124,8 @@ std::string render_usage_check(const Json& checks) {
            {"VERSIONS", Align::Right},
            {"INLINE", Align::Right},
            {"INDEX", Align::Right},
+           {"AWAITING GC", Align::Right},
+           {"OPEN UPLOADS", Align::Right},
            {"POOL STORED", Align::Right},
            {"POOL RAW", Align::Right},
            {"DIFFERENCE", Align::Right},
@@ -144,16 +146,22 @@ std::string render_usage_check(const Json& checks) {
       if (!classes.empty()) classes += ",";
       classes += s.is_string() ? s.get<std::string>() : "";
     }
+    // Data the pool holds beside the versions; "+?": entries whose bytes are not recorded.
+    std::string gc = "unknown", parts = "unknown";
+    if (const Json& p = field(c, "pending"); p.is_object()) {
+      gc = human_bytes(json_u64(p, "gc_bytes")) + (json_u64(p, "gc_unknown_entries") ? " +?" : "");
+      parts = human_bytes(json_u64(p, "upload_part_bytes")) + (json_u64(p, "upload_parts_unknown") ? " +?" : "");
+    }
     const std::string status = json_string(c, "status");
     t.add_row({json_string(c, "pool"), classes, human_count(json_u64(c, "index_objects")),
-               human_count(json_u64(c, "inline_objects")), human_bytes(json_u64(c, "index_pool_bytes")),
+               human_count(json_u64(c, "inline_objects")), human_bytes(json_u64(c, "index_pool_bytes")), gc, parts,
                opt_bytes("pool_stored_bytes"), opt_bytes("pool_used_bytes"), diff, opt_bytes("tolerance_bytes"),
                field(c, "flagged").is_boolean() && field(c, "flagged").get<bool>() ? "FLAGGED " + status : status});
     if (const std::string note = json_string(c, "note"); !note.empty())
       notes += json_string(c, "pool") + ": " + note + "\n";
   }
-  return "\nindex against the pools (INDEX: bytes the index names in the pool, before EC; POOL STORED: ceph df's "
-         "STORED)\n" +
+  return "\nindex against the pools (INDEX: bytes the index names in the pool, before EC; AWAITING GC, OPEN UPLOADS: "
+         "bytes of replaced data and of parts the pool also holds; POOL STORED: ceph df's STORED)\n" +
          t.render() + notes;
 }
 

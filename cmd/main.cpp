@@ -31,6 +31,7 @@
 #include "rados/rados_config.h"
 #ifdef SILT_HAVE_RADOS
 #include "rados/cluster_status.h"
+#include "rados/rados_object_layer.h"
 #endif
 #include "server/http/server.h"
 #include "server/http/zero_copy.h"
@@ -164,14 +165,17 @@ s3::Result<std::unique_ptr<silt::ObjectLayer>> open_rados(const silt::RadosConfi
 }
 
 // The cluster's state from its monitors (rados/cluster_status.h): health probes, metrics,
-// admin status and the console's cluster panel. Only with a RADOS layer.
-s3::Result<std::unique_ptr<silt::ClusterStatus>> open_cluster_status(const silt::RadosConfig& cfg) {
+// admin status and the console's cluster panel, and the data awaiting GC the usage check
+// counts (walked in layer's index). Only with a RADOS layer, which must outlive it.
+s3::Result<std::unique_ptr<silt::ClusterStatus>> open_cluster_status(const silt::RadosConfig& cfg,
+                                                                     silt::ObjectLayer& layer) {
 #ifdef SILT_HAVE_RADOS
-  auto m = silt::rados::ClusterMonitor::open(cfg);
+  auto* rl = dynamic_cast<silt::RadosObjectLayer*>(&layer);
+  auto m = silt::rados::ClusterMonitor::open(cfg, {}, rl ? &rl->backend() : nullptr);
   if (!m) return m.error();
   return std::unique_ptr<silt::ClusterStatus>(std::move(*m));
 #else
-  (void)cfg;
+  (void)cfg, (void)layer;
   return s3::Error(s3::Code::InternalError, "this silt was built without librados");
 #endif
 }
@@ -432,7 +436,7 @@ int run_server(ServerOptions o) {
   silt::auth::UserStore& users = rados ? *cluster_users.store : *file_users;
   std::unique_ptr<silt::ClusterStatus> cluster_status;
   if (rados) {
-    auto opened = open_cluster_status(fc.rados);
+    auto opened = open_cluster_status(fc.rados, *layer);
     if (!opened) {
       std::cerr << "silt: cannot ask the cluster's monitors: " << opened.error().message << "\n";
       return 1;

@@ -13,6 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
+#include "object/pending_data.h"
+
 namespace silt {
 
 // PGs of one pool by what they can do. The states are judged from the OSD map (how many of
@@ -98,6 +101,14 @@ class ClusterStatus {
   // The last snapshot. Never blocks and never asks the cluster itself (a background
   // thread refreshes it), so a probe costs no round trip and may run on an io thread.
   virtual ClusterState cluster_state() = 0;
+  // What the pools hold beside the versions the index names (object/pending_data.h), for
+  // the usage cross-check. Unlike cluster_state it walks the index (every shard's G, P, U
+  // and I entries, in bounded pages): it blocks, seconds on a large index, so it runs only
+  // where the usage walk it completes runs, off the io threads. NotImplemented when the
+  // source cannot tell (the default).
+  virtual s3::Result<PendingData> pending_data() {
+    return s3::Error(s3::Code::NotImplemented, "this storage cluster does not report data awaiting GC");
+  }
 };
 
 }  // namespace silt

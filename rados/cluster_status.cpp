@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rados/connection.h"
+#include "rados/pending.h"
 
 namespace silt::rados {
 
@@ -130,13 +131,15 @@ void count_pg(PgCounts& counts, int live, int size, int min_size) {
     ++counts.clean;
 }
 
-s3::Result<std::unique_ptr<ClusterMonitor>> ClusterMonitor::open(const RadosConfig& cfg, ClusterMonitorOptions opt) {
+s3::Result<std::unique_ptr<ClusterMonitor>> ClusterMonitor::open(const RadosConfig& cfg, ClusterMonitorOptions opt,
+                                                                 Backend* data) {
   auto conn = Connection::open(cfg.ceph_conf, cfg.client_id, cfg.op_timeout_s);
   if (!conn) return conn.error();
   // A silent monitor fails a refresh after this long (the gateway's own client waits 30 s):
   // the state turns unreachable sooner, and a gateway stopping then waits no longer for it.
   (void)(*conn)->cluster().conf_set("rados_mon_op_timeout", std::to_string(opt.mon_timeout_s).c_str());
   std::unique_ptr<ClusterMonitor> m(new ClusterMonitor(std::move(*conn), cfg, opt));
+  m->data_ = data;
   m->thread_ = std::thread([p = m.get()] { p->run(); });
   return m;
 }
@@ -188,6 +191,11 @@ ClusterState ClusterMonitor::cluster_state() {
     s.error = "no answer from the monitors for " + std::to_string(age / 1000) + " s";
   }
   return s;
+}
+
+s3::Result<PendingData> ClusterMonitor::pending_data() {
+  if (!data_) return ClusterStatus::pending_data();
+  return measure_pending(*data_);
 }
 
 void ClusterMonitor::run() {

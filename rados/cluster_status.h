@@ -30,6 +30,7 @@
 namespace silt::rados {
 
 class Connection;
+struct Backend;
 
 // The pieces of the monitors' JSON answers the snapshot is made of; free functions so the
 // unit tests feed them captured answers.
@@ -74,10 +75,15 @@ class ClusterMonitor final : public ClusterStatus {
   // Connects (its own librados client, as cfg says) and starts the refresh thread; the
   // first snapshot follows within one round of mon commands. Fails only when the cluster
   // cannot be connected to at all (the gateway then could not serve either).
-  static s3::Result<std::unique_ptr<ClusterMonitor>> open(const RadosConfig& cfg, ClusterMonitorOptions opt = {});
+  // data: the gateway's backend (rados/pending.h walks its index for pending_data); it
+  // must outlive the monitor. nullptr: pending_data answers NotImplemented.
+  static s3::Result<std::unique_ptr<ClusterMonitor>> open(const RadosConfig& cfg, ClusterMonitorOptions opt = {},
+                                                          Backend* data = nullptr);
   ~ClusterMonitor() override;  // stops and joins the thread
 
   ClusterState cluster_state() override;
+  // rados/pending.h's walk, on the caller's thread (it blocks; no lock of the snapshot held).
+  s3::Result<PendingData> pending_data() override;
 
  private:
   ClusterMonitor(std::unique_ptr<Connection> conn, const RadosConfig& cfg, ClusterMonitorOptions opt);
@@ -88,6 +94,7 @@ class ClusterMonitor final : public ClusterStatus {
 
   std::unique_ptr<Connection> conn_;
   ClusterMonitorOptions opt_;
+  Backend* data_ = nullptr;
   uint64_t inline_bytes_ = 0;        // the config's, into every snapshot
   std::vector<ClusterPool> layout_;  // silt's pools with names and classes; the rest filled per refresh
 

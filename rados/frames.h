@@ -33,4 +33,12 @@ inline uint64_t stored_size(uint64_t written, const PoolProfile& prof) {
   return written * static_cast<uint64_t>(prof.k + prof.m) / static_cast<uint64_t>(prof.k);
 }
 
+// The inverse for a record's stored bytes: what its writer wrote into a pool of k+m, which
+// `ceph df` counts. Exact: stored_size floors written·(k+m)/k, so stored·k/(k+m) lies in
+// (written-1, written] and its ceiling is written.
+inline uint64_t written_size(uint64_t stored, int k, int m) {
+  const uint64_t kk = k > 0 ? static_cast<uint64_t>(k) : 1, km = kk + static_cast<uint64_t>(m > 0 ? m : 0);
+  return stored / km * kk + (stored % km * kk + km - 1) / km;
+}
+
 }  // namespace silt::rados

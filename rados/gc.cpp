@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rados/buckets.h"
+#include "rados/frames.h"
 #include "rados/uploads.h"
 #include "util/parse.h"
 
@@ -43,12 +44,10 @@ s3::Result<uint64_t> collect(Backend& b, const std::string& shard, int64_t now_m
         more = false;  // sorted by due time: the rest is later still
         break;
       }
-      json j = json::parse(value.to_str(), nullptr, false);
-      if (j.is_object()) {
-        DataPool* pool = b.pool(j.value("pool", ""));
-        const uint64_t count = j.value("objects", uint64_t{0});
+      if (auto g = parse_gc_value(value.to_str())) {  // bytes or not: an older gateway's entry too
+        DataPool* pool = b.pool(g->pool);
         if (!pool) continue;  // a pool dropped from the config: keep the entry, do not guess
-        if (auto s = remove_data(*pool, name.substr(17), count); !s) return s.error();
+        if (auto s = remove_data(*pool, name.substr(17), g->objects); !s) return s.error();
       }
       finished.insert(name);
     }
@@ -69,34 +68,61 @@ s3::Result<uint64_t> collect(Backend& b, const std::string& shard, int64_t now_m
 }  // namespace
 
 std::pair<std::string, std::string> gc_objects_item(std::string_view pool, std::string_view data_id, uint64_t objects,
-                                                    int64_t due_ms) {
+                                                    std::optional<uint64_t> bytes, int64_t due_ms) {
   json v{{"pool", pool}, {"objects", objects}};
+  if (bytes) v["bytes"] = *bytes;
   return {gc_entry(due_ms, data_id), v.dump()};
 }
 
-std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
-                                                 uint32_t stripe, int64_t due_ms) {
-  return gc_objects_item(pool, data_id, object_count(size, stripe), due_ms);
+std::optional<uint64_t> pool_bytes(const ObjectLayout& layout, uint64_t size, uint64_t stored) {
+  if (stored > 0) return written_size(stored, layout.k, layout.m);
+  if (size == 0 || layout.compression.empty()) return size;
+  return std::nullopt;
+}
+
+std::pair<std::string, std::string> gc_data_item(const ObjectLayout& layout, std::string_view data_id, uint64_t size,
+                                                 uint64_t stored, int64_t due_ms) {
+  return gc_objects_item(layout.pool, data_id, object_count(size, layout.block_size), pool_bytes(layout, size, stored),
+                         due_ms);
+}
+
+std::optional<GcValue> parse_gc_value(std::string_view value) {
+  json j = json::parse(value, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  GcValue g;
+  auto pool = j.find("pool");
+  auto objects = j.find("objects");
+  auto bytes = j.find("bytes");
+  if (pool != j.end() && pool->is_string()) g.pool = pool->get<std::string>();
+  if (objects != j.end() && objects->is_number_unsigned()) g.objects = objects->get<uint64_t>();
+  if (bytes != j.end() && bytes->is_number_unsigned()) g.bytes = bytes->get<uint64_t>();
+  return g;
 }
 
 namespace {
 
-// How many data objects a writer that left no record may have written: one past the last
+// The data objects a writer that left no record may have written: one past the last
 // present, probing until more objects are missing in a row than any writer keeps in flight
-// (an aio write may land after one sent before it failed).
-s3::Result<uint64_t> probe_objects(DataPool& pool, const std::string& data_id) {
+// (an aio write may land after one sent before it failed), and the bytes of those present.
+struct Probed {
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+};
+s3::Result<Probed> probe_objects(DataPool& pool, const std::string& data_id) {
   constexpr uint64_t kMissingRun = 65;  // > the largest writes_in_flight (64)
-  uint64_t end = 0;
-  for (uint64_t n = 0; n < end + kMissingRun; ++n) {
+  Probed out;
+  for (uint64_t n = 0; n < out.objects + kMissingRun; ++n) {
     uint64_t size = 0;
     time_t mtime = 0;
     int r = pool.io.stat(data_oid(data_id, n), &size, &mtime);
-    if (r == 0)
-      end = n + 1;
-    else if (r != -ENOENT)
+    if (r == 0) {
+      out.objects = n + 1;
+      out.bytes += size;
+    } else if (r != -ENOENT) {
       return rados_error("stat", data_oid(data_id, n), r);
+    }
   }
-  return end;
+  return out;
 }
 
 }  // namespace
@@ -119,9 +145,9 @@ s3::Result<uint64_t> sweep_intents(Backend& b, const std::string& shard, int64_t
       DataPool* pool = b.pool(j.value("pool", ""));
       if (!pool) continue;  // a pool dropped from the config: keep the entry, do not guess
       const std::string data_id = name.substr(1);
-      auto objects = probe_objects(*pool, data_id);
-      if (!objects) return objects.error();
-      auto [gname, gvalue] = gc_objects_item(pool->cfg.name, data_id, *objects, now_ms);
+      auto probed = probe_objects(*pool, data_id);
+      if (!probed) return probed.error();
+      auto [gname, gvalue] = gc_objects_item(pool->cfg.name, data_id, probed->objects, probed->bytes, now_ms);
       librados::ObjectWriteOperation op;
       int cmp_rv = 0;
       op.assert_exists();
@@ -144,11 +170,11 @@ std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& re
   std::vector<std::pair<std::string, std::string>> out;
   if (rec.info.delete_marker || is_inline(rec)) return out;
   if (!rec.layout.data_id.empty()) {
-    out.push_back(gc_data_item(rec.layout.pool, rec.layout.data_id, rec.info.size, rec.layout.block_size, due_ms));
+    out.push_back(gc_data_item(rec.layout, rec.layout.data_id, rec.info.size, rec.info.stored_bytes, due_ms));
     return out;
   }
   for (const auto& p : rec.parts)  // multipart: each part's data is its own
-    out.push_back(gc_data_item(rec.layout.pool, p.data_id, p.size, rec.layout.block_size, due_ms));
+    out.push_back(gc_data_item(rec.layout, p.data_id, p.size, p.stored, due_ms));
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,14 +28,30 @@ namespace silt::rados {
 // data id (a multipart version: one per part); none when rec has no data in a pool
 // (inlined or a delete marker).
 std::vector<std::pair<std::string, std::string>> gc_items(const ObjectRecord& rec, int64_t due_ms);
-// The G entry of one stretch of data: `size` bytes of data_id in pool, stored in
-// `stripe`-byte objects.
-std::pair<std::string, std::string> gc_data_item(std::string_view pool, std::string_view data_id, uint64_t size,
-                                                 uint32_t stripe, int64_t due_ms);
+// The G entry of one stretch of data written with layout (its pool, stripe, EC profile and
+// compression): `size` bytes of data_id in layout.block_size-byte objects, of which the
+// record says `stored` (EC overhead included, as writers record it; 0: not recorded).
+std::pair<std::string, std::string> gc_data_item(const ObjectLayout& layout, std::string_view data_id, uint64_t size,
+                                                 uint64_t stored, int64_t due_ms);
 
-// The G entry of `objects` data objects of data_id in pool.
+// The G entry of `objects` data objects of data_id in pool holding `bytes` (what the writer
+// wrote, as `ceph df` counts it; nullopt: unknown, left out of the value).
 std::pair<std::string, std::string> gc_objects_item(std::string_view pool, std::string_view data_id, uint64_t objects,
-                                                    int64_t due_ms);
+                                                    std::optional<uint64_t> bytes, int64_t due_ms);
+
+// The bytes a stretch of data written with layout holds in its pool, from its record: its
+// stored bytes without the EC overhead, or its size when the pool does not compress;
+// nullopt when neither tells (a compressed stretch whose record keeps no stored size).
+std::optional<uint64_t> pool_bytes(const ObjectLayout& layout, uint64_t size, uint64_t stored);
+
+// A G value as gc_objects_item writes it (and as older gateways did, without bytes).
+struct GcValue {
+  std::string pool;
+  uint64_t objects = 0;
+  std::optional<uint64_t> bytes;  // nullopt: an entry of an older gateway
+};
+// nullopt when value is not a G value (GC keeps such an entry's name and drops it).
+std::optional<GcValue> parse_gc_value(std::string_view value);
 
 // Turns the intents of shard older than the timeout at now_ms into G entries due now_ms.
 // Returns how many.

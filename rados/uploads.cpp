@@ -195,7 +195,7 @@ s3::Status finish_upload(Backend& b, const StoredUpload& first) {
         rm.insert(it->first);
         auto p = decode_uploaded_part(it->second);
         if (p && (free_all || free.count(p->layout.data_id))) {
-          auto [name, value] = gc_data_item(p->layout.pool, p->layout.data_id, p->info.size, p->layout.block_size, now);
+          auto [name, value] = gc_data_item(p->layout, p->layout.data_id, p->info.size, p->layout.stored, now);
           queued.emplace(name, to_bl(value));
         }
       }
@@ -327,7 +327,7 @@ s3::Status commit_part(Backend& b, const UploadedPart& part, const std::string& 
     if (!old.empty())  // a re-uploaded part: the data it replaces goes
       if (auto prev = decode_uploaded_part(old); prev && prev->layout.data_id != part.layout.data_id) {
         auto [name, v] =
-            gc_data_item(prev->layout.pool, prev->layout.data_id, prev->info.size, prev->layout.block_size, now_ms());
+            gc_data_item(prev->layout, prev->layout.data_id, prev->info.size, prev->layout.stored, now_ms());
         set.emplace(name, to_bl(v));
       }
     op.omap_rm_keys({intent_entry(part.layout.data_id)});
@@ -459,7 +459,7 @@ s3::Result<ObjectInfo> complete_upload(Backend& b, std::string_view bucket, std:
       for (const auto& [name, value] : *entries) rm.insert(name);
       for (const auto& p : *parts)
         if (!used.count(p.layout.data_id)) {
-          auto [name, v] = gc_data_item(p.layout.pool, p.layout.data_id, p.info.size, p.layout.block_size, now_ms());
+          auto [name, v] = gc_data_item(p.layout, p.layout.data_id, p.info.size, p.layout.stored, now_ms());
           set.emplace(name, to_bl(v));
         }
       return {};

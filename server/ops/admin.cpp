@@ -79,9 +79,10 @@ s3::Result<Response> admin_usage(const AdminCall& c) {
   if (!usage) return usage.error();
   nlohmann::json j = usage_json(c.svc.objects.pools(), *usage);
   // The pools hold every bucket's data: beside one bucket's usage they would mislead.
+  // The pending walk reads every shard's G/P/U/I entries: paid here only, beside the usage walk.
   if (c.svc.cluster && c.bucket.empty())
-    j["cluster"] = usage_cross_check_json(
-        check_pool_usage(c.svc.cluster->cluster_state(), c.svc.objects.pools(), all_classes(*usage)));
+    j["cluster"] = usage_cross_check_json(check_pool_usage(c.svc.cluster->cluster_state(), c.svc.objects.pools(),
+                                                           all_classes(*usage), c.svc.cluster->pending_data()));
   return json_response(j);
 }
 

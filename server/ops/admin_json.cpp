@@ -178,6 +178,8 @@ json usage_cross_check_json(const std::vector<PoolUsageCheck>& checks) {
               {"inline_objects", c.inline_objects},
               {"inline_bytes", c.inline_bytes},
               {"index_pool_bytes", c.index_pool_bytes},
+              {"pending", nullptr},
+              {"accounted_bytes", c.accounted_bytes},
               {"ec_overhead", c.ec_overhead},
               {"compression", c.zstd_level ? "zstd-" + std::to_string(c.zstd_level) : "none"},
               {"compression_ratio", c.compression_ratio},
@@ -190,6 +192,19 @@ json usage_cross_check_json(const std::vector<PoolUsageCheck>& checks) {
               {"status", std::string(usage_verdict_name(c.verdict))},
               {"flagged", c.flagged()},
               {"note", c.note}};
+    if (c.pending)
+      j["pending"] = {{"gc_entries", c.pending->gc_entries},
+                      {"gc_objects", c.pending->gc_objects},
+                      {"gc_bytes", c.pending->gc_bytes},
+                      {"gc_unknown_entries", c.pending->gc_unknown_entries},
+                      {"gc_unknown_objects", c.pending->gc_unknown_objects},
+                      {"upload_parts", c.pending->part_entries},
+                      {"upload_part_objects", c.pending->part_objects},
+                      {"upload_part_bytes", c.pending->part_bytes},
+                      {"upload_parts_unknown", c.pending->part_unknown_entries},
+                      {"writes_in_flight", c.pending->intents}};
+    else
+      j["pending_error"] = c.pending_error;
     if (c.pool_used_bytes && c.index_stored_bytes > c.inline_bytes)
       j["used_to_index_ratio"] =
           static_cast<double>(*c.pool_used_bytes) / static_cast<double>(c.index_stored_bytes - c.inline_bytes);

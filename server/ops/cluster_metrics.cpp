@@ -226,8 +226,32 @@ void write_usage_check(Exposition& out, const std::vector<PoolUsageCheck>& check
              "Bytes the index says silt stores in the data pool, comparable with silt_cluster_pool_stored_bytes "
              "(before EC, after the gateway's compression; inlined versions are in the index pool).");
   for (const auto& c : checks) out.sample("silt_cluster_pool_index_bytes", {{"pool", c.pool}}, c.index_pool_bytes);
+  // What the pool rightly holds beside the versions: series only while it is known.
+  struct Pending {
+    const char* metric;
+    uint64_t PendingPoolData::*field;
+    const char* help;
+  };
+  const Pending pending[] = {
+      {"silt_cluster_pool_gc_pending_bytes", &PendingPoolData::gc_bytes,
+       "Bytes of replaced or deleted data awaiting GC in the pool (G entries that record them), counted in "
+       "what silt accounts for."},
+      {"silt_cluster_pool_gc_pending_objects", &PendingPoolData::gc_objects, "RADOS objects awaiting GC."},
+      {"silt_cluster_pool_gc_unknown_entries", &PendingPoolData::gc_unknown_entries,
+       "GC entries written by older gateways, which do not record their bytes."},
+      {"silt_cluster_pool_open_upload_bytes", &PendingPoolData::part_bytes,
+       "Bytes of parts of multipart uploads in progress, counted in what silt accounts for."},
+      {"silt_cluster_pool_writes_in_flight", &PendingPoolData::intents,
+       "Writes streaming into the pool (write intents); their bytes are not counted."},
+  };
+  for (const auto& [metric, field, help] : pending) {
+    out.family(metric, "gauge", help);
+    for (const auto& c : checks)
+      if (c.pending) out.sample(metric, {{"pool", c.pool}}, (*c.pending).*field);
+  }
   out.family("silt_cluster_pool_usage_difference_bytes", "gauge",
-             "The pool's stored bytes minus what the index names (needs a ceph-mgr).");
+             "The pool's stored bytes minus what silt accounts for: the index, data awaiting GC and open uploads' "
+             "parts (needs a ceph-mgr).");
   for (const auto& c : checks)
     if (c.difference_bytes)
       out.sample("silt_cluster_pool_usage_difference_bytes", {{"pool", c.pool}},
@@ -260,6 +284,13 @@ std::optional<ClusterMetrics::Usage> ClusterMetrics::measure(Services& svc) {
     for (const auto& c : b.classes) by_class[c.storage_class] += c;
   Usage u;
   for (auto& [cls, c] : by_class) u.classes.push_back(std::move(c));
+  if (svc.cluster) {
+    auto pending = svc.cluster->pending_data();
+    if (pending)
+      u.pending = std::move(*pending);
+    else
+      u.pending_error = pending.error().message;
+  }
   u.buckets = measured->size();
   u.measured = std::chrono::system_clock::now();
   return u;
@@ -334,8 +365,12 @@ void ClusterMetrics::write(Exposition& out, Services& svc) {
         out.sample(metric, l, c.monthly_cost);
     }
   }
-  if (svc.cluster)
-    write_usage_check(out, check_pool_usage(svc.cluster->cluster_state(), svc.objects.pools(), u->classes));
+  if (svc.cluster) {
+    s3::Result<PendingData> pending =
+        u->pending ? s3::Result<PendingData>(*u->pending)
+                   : s3::Result<PendingData>(s3::Error(s3::Code::InternalError, u->pending_error));
+    write_usage_check(out, check_pool_usage(svc.cluster->cluster_state(), svc.objects.pools(), u->classes, pending));
+  }
   out.family("silt_storage_buckets", "gauge", "Buckets.");
   out.sample("silt_storage_buckets", {}, static_cast<uint64_t>(u->buckets));
   out.family("silt_storage_measured_timestamp_seconds", "gauge",

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "lifecycle/usage.h"
+#include "object/pending_data.h"
 #include "server/ops/prometheus.h"
 
 namespace silt::server {
@@ -24,6 +26,10 @@ class ClusterMetrics {
  private:
   struct Usage {
     std::vector<lifecycle::ClassUsage> classes;  // summed over buckets, every configured class
+    // Data awaiting GC and open uploads' parts (a storage cluster's; walked beside the
+    // classes, so cached with them): nullopt with pending_error when not known.
+    std::optional<PendingData> pending;
+    std::string pending_error;
     size_t buckets = 0;
     std::chrono::system_clock::time_point measured;
   };

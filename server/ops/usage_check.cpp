@@ -10,6 +10,7 @@ std::string_view usage_verdict_name(UsageVerdict v) {
     case UsageVerdict::Agrees: return "agrees";
     case UsageVerdict::PoolHoldsMore: return "pool_holds_more";
     case UsageVerdict::PoolHoldsLess: return "pool_holds_less";
+    case UsageVerdict::Unknown: return "unknown";
   }
   return "unavailable";
 }
@@ -51,10 +52,45 @@ void sum_index_usage(PoolUsageCheck& c, const ClusterPool& cp, const std::vector
   }
 }
 
+// The pending figures of the silt pools stored in cp, summed under the RADOS pool's name.
+PendingPoolData sum_pending(const ClusterPool& cp, const PendingData& pending) {
+  PendingPoolData t;
+  t.pool = cp.name;
+  for (const auto& p : pending.pools)
+    if (names_pool(cp.silt_pools, p.pool)) t.add(p);
+  return t;
+}
+
+// What may explain a pool holding more than silt accounts for, given what it knows.
+std::string more_note(const PoolUsageCheck& c) {
+  if (!c.pending)
+    return "the pool stores more than the index names (data awaiting GC and parts of uploads in progress are "
+           "not known: " +
+           c.pending_error +
+           "): those, writes in flight, another deployment in the pool, or orphans (silt admin rados orphans)";
+  std::string why = "the pool stores more than the index, the data awaiting GC and the open uploads name: ";
+  if (c.pending->intents > 0) why += std::to_string(c.pending->intents) + " writes in flight now, ";
+  return why + "another deployment in the pool, or orphans (silt admin rados orphans)";
+}
+
+// Entries whose bytes are not recorded (GC entries of older gateways, parts of compressed
+// uploads without a stored size); empty when there are none.
+std::string unknown_note(const PendingPoolData& p) {
+  std::string out;
+  if (p.gc_unknown_entries > 0)
+    out = std::to_string(p.gc_unknown_entries) + " GC entries (" + std::to_string(p.gc_unknown_objects) +
+          " objects) written by older gateways do not record their bytes (GC removes them within gc_grace)";
+  if (p.part_unknown_entries > 0)
+    out += (out.empty() ? "" : "; ") + std::to_string(p.part_unknown_entries) +
+           " upload parts do not record their stored bytes";
+  return out;
+}
+
 }  // namespace
 
 std::vector<PoolUsageCheck> check_pool_usage(const ClusterState& state, const std::vector<PoolInfo>& pools,
-                                             const std::vector<lifecycle::ClassUsage>& classes) {
+                                             const std::vector<lifecycle::ClassUsage>& classes,
+                                             const s3::Result<PendingData>& pending) {
   std::vector<PoolUsageCheck> out;
   for (const auto& cp : state.pools) {
     if (cp.index) continue;
@@ -70,6 +106,14 @@ std::vector<PoolUsageCheck> check_pool_usage(const ClusterState& state, const st
         c.index_logical_bytes > c.inline_bytes ? c.index_logical_bytes - c.inline_bytes : 0;
     if (c.index_pool_bytes > 0)
       c.compression_ratio = static_cast<double>(logical_in_pool) / static_cast<double>(c.index_pool_bytes);
+    c.accounted_bytes = c.index_pool_bytes;
+    if (pending) {
+      c.pending = sum_pending(cp, pending.value());
+      c.accounted_bytes += c.pending->gc_bytes + c.pending->part_bytes;
+    } else {
+      c.pending_error = pending.error().message;
+    }
+    const std::string unknown = c.pending ? unknown_note(*c.pending) : std::string();
 
     // Figures of an unreachable cluster or of a mgr that is gone are not current: none.
     if (!state.reachable) {
@@ -80,20 +124,20 @@ std::vector<PoolUsageCheck> check_pool_usage(const ClusterState& state, const st
       c.pool_stored_bytes = cp.stored_bytes;
       c.pool_used_bytes = cp.used_bytes;
       c.pool_objects = cp.objects;
-      c.difference_bytes = static_cast<int64_t>(*cp.stored_bytes) - static_cast<int64_t>(c.index_pool_bytes);
+      c.difference_bytes = static_cast<int64_t>(*cp.stored_bytes) - static_cast<int64_t>(c.accounted_bytes);
       c.tolerance_bytes = *cp.objects * (cp.stripe_width + 1);
       if (*c.difference_bytes < 0) {
         c.verdict = UsageVerdict::PoolHoldsLess;
         c.note =
             "the pool stores less than the index names: data of indexed versions is missing (or the "
-            "statistics lag a recent write by a few seconds)";
+            "statistics lag a recent write by a few seconds, or a GC pass removed data whose entries it drops next)";
       } else if (static_cast<uint64_t>(*c.difference_bytes) > *c.tolerance_bytes) {
-        c.verdict = UsageVerdict::PoolHoldsMore;
-        c.note =
-            "the pool stores more than the index names: data awaiting GC, parts of uploads in progress, "
-            "writes in flight, another deployment in the pool, or orphans (silt admin rados orphans)";
+        // Bytes that are not recorded may be the difference: say so rather than agree or flag.
+        c.verdict = unknown.empty() ? UsageVerdict::PoolHoldsMore : UsageVerdict::Unknown;
+        c.note = unknown.empty() ? more_note(c) : "unknown: " + unknown + "; " + more_note(c);
       } else {
         c.verdict = UsageVerdict::Agrees;
+        c.note = unknown;  // agreeing all the same: the entries hold no data any more, or little
       }
     }
     out.push_back(std::move(c));

@@ -248,12 +248,16 @@ function drawUsageCluster(usage) {
     el("td", {}, (p.storage_classes || []).join(", ")),
     el("td", {}, `${p.index_objects} (${p.inline_objects})`),
     el("td", {}, bytes(p.index_pool_bytes)),
+    el("td", { "data-gc-bytes": p.pending ? String(p.pending.gc_bytes) : "" }, p.pending === null ? "unknown" :
+      bytes(p.pending.gc_bytes) + (p.pending.gc_unknown_entries ? ` + ${p.pending.gc_unknown_entries} entries of unknown size` : "")),
+    el("td", {}, p.pending === null ? "unknown" : `${bytes(p.pending.upload_part_bytes)} (${p.pending.upload_parts} parts)`),
     el("td", {}, p.compression === "none" ? "none" : `${p.compression}, ${Math.round(p.compression_ratio * 100) / 100}x`),
     el("td", {}, p.pool_stored_bytes === null ? unavailable : bytes(p.pool_stored_bytes)),
     el("td", {}, p.pool_used_bytes === null ? "–" : bytes(p.pool_used_bytes)),
     el("td", {}, p.difference_bytes === null ? "–" :
       `${p.difference_bytes < 0 ? "-" : "+"}${bytes(Math.abs(p.difference_bytes))} (tolerance ${bytes(p.tolerance_bytes)})`),
-    el("td", { class: p.flagged ? "no" : "", title: p.note || "" }, p.flagged ? `FLAGGED: ${p.note}` : p.status))));
+    el("td", { class: p.flagged ? "no" : "", title: p.note || "" },
+      p.flagged ? `FLAGGED: ${p.note}` : p.status === "unknown" ? `unknown: ${p.note}` : p.status))));
 }
 
 function drawPools(status) {
