@@ -630,6 +630,7 @@ class Harness:
                       "startup_kills": 0, "transitioned_dirs_seen": 0, "segment_objects_seen": 0,
                       "unreferenced_segment_objects": 0, "rados_kills": [0, 0], "orphan_checks": 0}
         self.by_op = {}  # operation -> {"acked": n, "interrupted": n}
+        self._clients = {}  # (who, gateway index) -> boto3 client, see client()
         self.workers = []
         for i in range(workers):
             keys = [KeyModel(b, f"w{i}/k{j}", b == VERSIONED)
@@ -648,6 +649,19 @@ class Harness:
         with self._lock:
             per = self.by_op.setdefault(name, {"acked": 0, "interrupted": 0})
             per[outcome] += 1
+
+    def client(self, who, gateway, **config):
+        """WHO's boto3 client of GATEWAY (with CONFIG, fixed per WHO), made once per run: a new
+        client costs 0.1-0.5 s of CPU on a busy 2-core box, and each round and check needs one per
+        worker. Its pooled connections are dropped on every call, so none to a killed process is
+        ever reused."""
+        key = (who, self.gateways.index(gateway))
+        c = self._clients.get(key)
+        if c is None:
+            c = self._clients[key] = gateway.boto3(**config)
+        else:
+            c.close()
+        return c
 
     # process -----------------------------------------------------------------------
     def kill9(self):
@@ -703,7 +717,8 @@ class Harness:
     def round(self):
         self.killing.clear()
         for w in self.workers:
-            w.s3 = self.gateways[w.index % len(self.gateways)].boto3(connect_timeout=2, read_timeout=30)
+            w.s3 = self.client(f"worker {w.index}", self.gateways[w.index % len(self.gateways)],
+                               connect_timeout=2, read_timeout=30)
             w.rng = random.Random(self.rng.getrandbits(64))
         threads = [threading.Thread(target=self._work, args=(w,), daemon=True) for w in self.workers]
         if self.rados_config is None:
@@ -768,7 +783,7 @@ class Harness:
             self.stats["segment_objects_seen"] += sum(1 for dd in dirs.values() if dd.in_segments)
             self.stats["transitioned_dirs_seen"] += sum(
                 1 for dd in dirs.values() if any(r.get("layout", {}).get("compression") for r in dd.records))
-        s3 = self.reader.boto3(read_timeout=60)
+        s3 = self.client("verify", self.reader, read_timeout=60)
         listed = {b: list_versions(self.reader, b) for b in (PLAIN, VERSIONED)}
         uploads = {}
         for b in (PLAIN, VERSIONED):

@@ -3,11 +3,12 @@ import hashlib
 import time
 import xml.etree.ElementTree as ET
 
-import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from silt_server import s3_client
 
 
 def md5_etag(data: bytes) -> str:
@@ -60,5 +61,4 @@ def client(silt, access_key=None, secret_key=None, unsigned=False):
                connect_timeout=5, read_timeout=20)
     cfg["signature_version"] = UNSIGNED if unsigned else "s3v4"
     kw = {} if unsigned else dict(aws_access_key_id=access_key, aws_secret_access_key=secret_key)
-    return boto3.session.Session().client("s3", endpoint_url=silt.endpoint, region_name=silt.region,
-                                          config=Config(**cfg), **kw)
+    return s3_client(endpoint_url=silt.endpoint, region_name=silt.region, config=Config(**cfg), **kw)

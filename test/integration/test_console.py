@@ -16,13 +16,12 @@ import subprocess
 import time
 import zlib
 
-import boto3
 import pytest
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from silt_server import SiltServer, bucket_name
+from silt_server import SiltServer, bucket_name, s3_client
 
 HERE = pathlib.Path(__file__).resolve().parent
 NODE_DIR = HERE / "node"
@@ -306,8 +305,8 @@ def node_missing():
 
 
 def client(silt, key, secret):
-    return boto3.session.Session().client(
-        "s3", endpoint_url=silt.endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
+    return s3_client(
+        endpoint_url=silt.endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
         region_name=silt.region, config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
                                                retries={"total_max_attempts": 1}))
 

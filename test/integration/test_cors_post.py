@@ -10,12 +10,11 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
-import boto3
 import pytest
 import requests
 from botocore.config import Config
 
-from silt_server import extra_headers
+from silt_server import extra_headers, s3_client
 from s3assert import client_error, code
 
 MiB = 1 << 20
@@ -225,8 +224,8 @@ def test_post_upload_with_cors(silt, s3, cors_bucket):
 # --- presigned PUT from plain HTTP tools ----------------------------------------------------
 
 def sigv2_client(silt):
-    return boto3.session.Session().client(
-        "s3", endpoint_url=silt.endpoint, aws_access_key_id=silt.access_key,
+    return s3_client(
+        endpoint_url=silt.endpoint, aws_access_key_id=silt.access_key,
         aws_secret_access_key=silt.secret_key, region_name=silt.region,
         config=Config(signature_version="s3", s3={"addressing_style": "path"}))
 

@@ -15,7 +15,6 @@ import re
 import subprocess
 import time
 
-import boto3
 import pytest
 
 import s3raw
@@ -23,7 +22,7 @@ import test_s3a_patterns
 from ceph_cluster import ceph_cluster  # noqa: F401  (the fixture, by name)
 from crash_harness import rados_orphans
 from rados_reuse import borrow
-from silt_server import SiltServer, silt_binary
+from silt_server import SiltServer, s3_client, silt_binary
 from test_rados_backend import rados_config, start_gateway
 
 MiB = 1 << 20
@@ -109,8 +108,8 @@ def start_upload(s3, key, bodies, **kw):
 
 
 def as_user(server):
-    return boto3.session.Session().client(
-        "s3", endpoint_url=server.endpoint, aws_access_key_id=USER, aws_secret_access_key=USER_SECRET,
+    return s3_client(
+        endpoint_url=server.endpoint, aws_access_key_id=USER, aws_secret_access_key=USER_SECRET,
         region_name=server.region, config=server.boto3().meta.config)
 
 
@@ -520,8 +519,8 @@ def test_final_pass_under_freeze_copies_changes_and_verifies(world, tmp_path):
         assert c.get_object(Bucket="mig-plain", Key="after-state")["Body"].read() == b"late"
     # A user removed from the old server after the final pass loses the gateways too at the
     # next run (here: --verify-only copies nothing, so a plain run).
-    late = boto3.session.Session().client(
-        "s3", endpoint_url=gw.endpoint, aws_access_key_id="late-user",
+    late = s3_client(
+        endpoint_url=gw.endpoint, aws_access_key_id="late-user",
         aws_secret_access_key="late-user-secret-0123", region_name=gw.region, config=gw.boto3().meta.config)
     late.list_buckets()
     r = old.admin("user", "remove", "late-user")

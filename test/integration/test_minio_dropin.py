@@ -31,13 +31,12 @@ import subprocess
 import tempfile
 import time
 
-import boto3
 import pytest
 import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from silt_server import REPO, bucket_name, free_port, silt_binary
+from silt_server import REPO, bucket_name, free_port, s3_client, silt_binary
 from s3assert import wait_for
 
 EXAMPLES = REPO / "docker" / "examples"
@@ -128,9 +127,8 @@ class Silt:
     def s3(self, access_key, secret_key):
         cfg = Config(signature_version="s3v4", s3={"addressing_style": "path"},
                      retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20)
-        return boto3.session.Session().client("s3", endpoint_url=self.endpoint, aws_access_key_id=access_key,
-                                              aws_secret_access_key=secret_key, region_name="us-east-1",
-                                              config=cfg)
+        return s3_client(endpoint_url=self.endpoint, aws_access_key_id=access_key,
+                         aws_secret_access_key=secret_key, region_name="us-east-1", config=cfg)
 
 
 def clean_env(**extra):

@@ -19,7 +19,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from ceph_cluster import ceph_cluster  # noqa: F401
-from silt_server import SiltServer, bucket_name
+from silt_server import SiltServer, bucket_name, s3_client
 
 WATCH_TIMEOUT = 10  # seconds; the smallest silt takes (librados pings every 5 s)
 DEADLINE = 10  # seconds a change may take to reach the other gateway (it takes one notify)
@@ -78,10 +78,9 @@ def poll(what, check, deadline=DEADLINE):
 
 
 def client_for(server, key, secret):
-    import boto3
     from botocore.config import Config
-    return boto3.session.Session().client(
-        "s3", endpoint_url=server.endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
+    return s3_client(
+        endpoint_url=server.endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
         region_name=server.region,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}))
 

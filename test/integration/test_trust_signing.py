@@ -27,7 +27,7 @@ import requests
 
 import s3raw
 from s3assert import client
-from silt_server import SiltServer, bucket_name
+from silt_server import SiltServer, bucket_name, s3_client
 
 NOT_SIGNED = "There were headers present in the request which were not signed"
 
@@ -390,9 +390,8 @@ def test_curl_aws_sigv4_without_payload_header(silt, s3, bucket, tmp_path):
 
 def sigv2_client(silt, addressing="path", endpoint=None):
     from botocore.config import Config
-    import boto3
-    return boto3.session.Session().client(
-        "s3", endpoint_url=endpoint or silt.endpoint, aws_access_key_id=silt.access_key,
+    return s3_client(
+        endpoint_url=endpoint or silt.endpoint, aws_access_key_id=silt.access_key,
         aws_secret_access_key=silt.secret_key, region_name=silt.region,
         config=Config(signature_version="s3", s3={"addressing_style": addressing},
                       retries={"total_max_attempts": 1}))
