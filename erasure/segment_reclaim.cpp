@@ -76,7 +76,12 @@ class DriveReclaimer {
       const uint64_t live = u == usage_.end() ? 0 : u->second.bytes;
       // Checked before the lookups below: a shard whose commit is still to come
       // is not named by the index yet, and would look dead.
-      if (static_cast<double>(live) >= opt_.compact_below * static_cast<double>(size) || store.has_pending(id)) {
+      // Shorter than its header: a crash cut it between its creation and the header's
+      // write (one write right after O_EXCL), so it holds no entry and goes with the
+      // candidates; a 0-byte file would otherwise count as fully used and stay forever.
+      const bool headless = size < kSegmentHeaderSize;
+      if (!headless &&
+          (static_cast<double>(live) >= opt_.compact_below * static_cast<double>(size) || store.has_pending(id))) {
         staying_.push_back(id);
         if (opt_.sweep_tails && !store.has_pending(id)) sweep_tail(id, size);
         continue;
@@ -156,6 +161,9 @@ class DriveReclaimer {
     std::set<std::string> dead_ids;
     std::map<std::string, ObjectRecord> records;
     bool unknown = false;
+    const auto u = usage_.find(c.id);
+    const uint64_t named = u == usage_.end() ? 0 : u->second.refs;
+    if (c.size < kSegmentHeaderSize && named == 0) return;  // headless: nothing to carry, removed
     auto scanned = scan_segment(segment_path(root_, c.id), [&](const SegmentEntry& e) {
       if (e.kind == SegmentEntryKind::Dead) {
         dead_ids.insert(e.data_id);
@@ -180,8 +188,6 @@ class DriveReclaimer {
           {*cur, i, encode_segment_entry(SegmentEntryKind::Shard, e.shard_index, e.data_id, e.image, record_copy(*cur)),
            e.shard_len});
     });
-    const auto u = usage_.find(c.id);
-    const uint64_t named = u == usage_.end() ? 0 : u->second.refs;
     // Something the index names here was not seen (damage before it, an unreadable
     // record copy): the file stays, its shards are healed in place by reads and scrubs.
     if (!scanned || unknown || matched < named) {

@@ -116,13 +116,17 @@ s3::Status decode_listing_fields(std::string_view value, ObjectInfo& info) {
     info = std::move(rec->info);
     return {};
   }
+  fill_listing_fields(h, info);
+  return {};
+}
+
+void fill_listing_fields(const ListingHeader& h, ObjectInfo& info) {
   info.delete_marker = h.delete_marker;
   info.size = h.size;
   info.mtime_ms = h.mtime_ms;
   info.etag.assign(h.etag);
   info.meta.storage_class.assign(h.storage_class);
   info.version_id.assign(h.version_id);
-  return {};
 }
 
 }  // namespace silt

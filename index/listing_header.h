@@ -55,6 +55,9 @@ std::string encode_listing_entry(std::string_view index_value);
 // it corrupt.
 bool split_index_value(std::string_view value, ListingHeader* h, std::string_view* record);
 
+// Copies what a listing prints of an entry (key and bucket excepted) from its header into info.
+void fill_listing_fields(const ListingHeader& h, ObjectInfo& info);
+
 // Fills what a listing prints (key and bucket excepted) into info from an index value
 // or a listing entry: from the header when there is one, else by decoding the whole
 // record.

@@ -162,13 +162,7 @@ class PackedCursor {
   // What a listing prints of the current entry, key and bucket excepted: from the header
   // read_window read when it checked the entry, not parsed again.
   s3::Status fill(ObjectInfo& info) const {
-    const ListingHeader& h = w_.entries[i_].header;
-    info.delete_marker = h.delete_marker;
-    info.size = h.size;
-    info.mtime_ms = h.mtime_ms;
-    info.etag.assign(h.etag);
-    info.meta.storage_class.assign(h.storage_class);
-    info.version_id.assign(h.version_id);
+    fill_listing_fields(w_.entries[i_].header, info);
     return {};
   }
   const std::string& shard() const { return oid_; }
