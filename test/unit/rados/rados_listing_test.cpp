@@ -58,7 +58,7 @@ std::vector<Page> walk(ObjectLayer& l, ListParams p) {
     auto r = l.list_objects("b", p);
     REQUIRE(r.ok());
     Page page{{}, r->prefixes, r->truncated, r->last};
-    for (const auto& o : r->objects) page.keys.push_back(o.key);
+    for (const auto& o : r->objects) page.keys.emplace_back(o.key);
     pages.push_back(page);
     if (!r->truncated) break;
     p.after = r->last;
@@ -191,7 +191,7 @@ TEST_CASE("rados: listing pages equal the erasure backend's", "[rados][listing]"
   REQUIRE(r->objects.size() == 1);
   CHECK(r->objects[0].size == 1);
   CHECK(r->objects[0].etag == "9dd4e461268c8034f5c8564e155c67a6");
-  CHECK(r->objects[0].meta.storage_class == "STANDARD");
+  CHECK(r->objects[0].storage_class == "STANDARD");
   CHECK(r->objects[0].mtime_ms > 0);
 }
 
@@ -295,7 +295,7 @@ TEST_CASE("rados: packed listing compaction races commits without losing, doubli
     for (int page = 0; page < 1000; ++page) {
       auto r = env.layer->list_objects("b", p);
       REQUIRE(r.ok());
-      for (const auto& o : r->objects) got.push_back(o.key);
+      for (const auto& o : r->objects) got.emplace_back(o.key);
       if (!r->truncated) break;
       p.after = r->last;
     }
