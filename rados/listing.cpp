@@ -209,8 +209,8 @@ class PackedCursor {
       // leftovers, being removed): the next range has it.
       if (shard_ + 1 < map_->ranges.size()) {
         const std::string& upper = map_->ranges[shard_ + 1].lower;
-        auto cut =
-            std::find_if(w_.entries.begin(), w_.entries.end(), [&](const BlockEntry& e) { return e.key >= upper; });
+        auto cut = std::lower_bound(w_.entries.begin(), w_.entries.end(), std::string_view(upper),
+                                    [](const BlockEntry& e, std::string_view k) { return e.key < k; });
         if (cut != w_.entries.end() || !w_.end || *w_.end >= upper) more_ = false;
         w_.entries.erase(cut, w_.entries.end());
       }
