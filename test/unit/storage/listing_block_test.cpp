@@ -145,7 +145,7 @@ TEST_CASE("without deltas the merge is the blocks' run in (after, end]", "[listi
   // entry-by-entry merge gives for bounds on, between, before and past the keys.
   Fixture f = sample(200);
   const auto blocks = f.view();
-  std::vector<std::string> bounds = {"", "a", "dir/obj-1000", "dir/obj-1000&", f.keys[1], "dir/obj-1050~",
+  std::vector<std::string> bounds = {"",          "a",  "dir/obj-1000", "dir/obj-1000&", f.keys[1], "dir/obj-1050~",
                                      f.keys[199], "zzz"};
   for (const auto& after : bounds) {
     for (const auto& end_key : bounds) {
