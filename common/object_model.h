@@ -1,8 +1,9 @@
 // The vocabulary every layer shares about buckets and objects: what an object is
-// (ObjectInfo, ObjectMeta), listings, multipart uploads, the conditions a write or a
-// delete may carry, and S3's fixed limits and bucket-name rules. Plain values, no
-// behaviour: server/, lifecycle/, index/ and every storage backend speak it, and none
-// of them needs another's headers for it.
+// (ObjectInfo, ObjectMeta), version and upload listings (ListObjects' page is
+// common/list_entry.h), multipart uploads, the conditions a write or a delete may
+// carry, and S3's fixed limits and bucket-name rules. Plain values, no behaviour:
+// server/, lifecycle/, index/ and every storage backend speak it, and none of them
+// needs another's headers for it.
 #pragma once
 
 #include <cstdint>
@@ -271,24 +272,6 @@ struct UploadList {
   bool truncated = false;
   std::string next_key_marker;
   std::string next_upload_id_marker;
-};
-
-struct ListParams {
-  std::string prefix;
-  std::string delimiter;  // empty: no grouping
-  std::string after;      // list keys (and common prefixes) strictly greater than this
-  int max_keys = 1000;    // counts objects plus common prefixes; 0 is allowed
-};
-
-struct ListResult {
-  // Objects and common prefixes together, in key order, at most max_keys of them.
-  // Objects carry what a listing prints: key, size, etag, mtime, storage class
-  // (meta.storage_class), version id; other fields may be left at their defaults.
-  std::vector<ObjectInfo> objects;
-  std::vector<std::string> prefixes;
-  bool truncated = false;
-  // The greatest key or common prefix returned: pass it as `after` for the next page.
-  std::string last;
 };
 
 }  // namespace silt

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/list_entry.h"
 #include "common/object_model.h"
 #include "index/drive_mirror.h"
 #include "index/object_record.h"

@@ -95,12 +95,8 @@ s3::Result<ListResult> Index::list_objects(std::string_view bucket, const ListPa
       res.truncated = true;
       break;
     }
-    ObjectInfo& info = res.objects.emplace_back();
-    if (auto s = decode_listing_fields(dbu::view(w.it->value()), info); !s)
+    if (auto s = add_listed(res, key, dbu::view(w.it->value())); !s)
       return s3::Error(s3::Code::InternalError, "index record for key " + key + ": " + s.error().message);
-    info.bucket = std::string(bucket);
-    info.key = key;
-    info.is_latest = true;
     res.last = std::move(key);
     ++count;
     w.next();

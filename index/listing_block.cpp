@@ -1,5 +1,7 @@
 #include "index/listing_block.h"
 
+#include <algorithm>
+
 #include "index/listing_header.h"
 #include "index/varint.h"
 
@@ -65,6 +67,15 @@ s3::Status check_listing_delta(std::string_view delta) {
 s3::Result<size_t> merge_listing(const std::vector<BlockEntry>& blocks, const std::vector<BlockEntry>& deltas,
                                  std::string_view after, const std::optional<std::string>& end,
                                  std::vector<BlockEntry>& out) {
+  if (deltas.empty()) {
+    // A compacted shard's window: the range is one run of the blocks' entries, found by
+    // search instead of two key compares an entry.
+    auto key_less = [](std::string_view k, const BlockEntry& e) { return k < e.key; };
+    auto first = std::upper_bound(blocks.begin(), blocks.end(), after, key_less);
+    auto last = end ? std::upper_bound(first, blocks.end(), std::string_view(*end), key_less) : blocks.end();
+    out.insert(out.end(), first, last);
+    return 0;
+  }
   auto in_range = [&](std::string_view key) { return key > after && (!end || key <= *end); };
   size_t used = 0;
   auto b = blocks.begin();

@@ -129,4 +129,18 @@ void fill_listing_fields(const ListingHeader& h, ObjectInfo& info) {
   info.version_id.assign(h.version_id);
 }
 
+s3::Status add_listed(ListResult& page, std::string_view key, std::string_view value) {
+  ListingHeader h;
+  std::string_view record;
+  if (split_index_value(value, &h, &record)) {
+    page.add(key, h.etag, h.storage_class, h.size, h.mtime_ms);
+    return {};
+  }
+  auto rec = decode_object_record(value);
+  if (!rec) return rec.error();
+  const ObjectInfo& info = rec->info;
+  page.add(key, info.etag, info.meta.storage_class, info.size, info.mtime_ms);
+  return {};
+}
+
 }  // namespace silt

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/list_entry.h"
 #include "index/object_record.h"
 
 namespace silt {
@@ -62,5 +63,9 @@ void fill_listing_fields(const ListingHeader& h, ObjectInfo& info);
 // or a listing entry: from the header when there is one, else by decoding the whole
 // record.
 s3::Status decode_listing_fields(std::string_view value, ObjectInfo& info);
+
+// Appends key's entry to page with what a listing prints of an index value or a listing
+// entry, read as decode_listing_fields reads it.
+s3::Status add_listed(ListResult& page, std::string_view key, std::string_view value);
 
 }  // namespace silt

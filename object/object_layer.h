@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/list_entry.h"
 #include "common/object_model.h"
 
 namespace silt {

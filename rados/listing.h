@@ -7,6 +7,7 @@
 
 #include <string_view>
 
+#include "common/list_entry.h"
 #include "common/object_model.h"
 #include "rados/backend.h"
 

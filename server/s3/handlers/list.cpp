@@ -74,7 +74,7 @@ void add_entries(XmlWriter& x, const ListRequest& lr, const ListResult& res, con
     x.element_quoted("ETag", o.etag);
     x.element_formatted("Size", std::string_view(size, std::to_chars(size, size + sizeof size, o.size).ptr - size));
     if (owner) write_owner(x, *owner);
-    x.element("StorageClass", o.meta.storage_class.empty() ? "STANDARD" : o.meta.storage_class);
+    x.element("StorageClass", o.storage_class.empty() ? "STANDARD" : o.storage_class);
     x.close("Contents");
   }
   for (const auto& p : res.prefixes) {

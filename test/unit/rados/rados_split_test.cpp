@@ -59,7 +59,7 @@ std::vector<std::string> list_all(ObjectLayer& l, const std::string& bucket, int
     REQUIRE(r.ok());
     for (const auto& o : r->objects) {
       if (!out.empty()) REQUIRE(o.key > out.back());  // in order, never twice
-      out.push_back(o.key);
+      out.emplace_back(o.key);
     }
     if (!r->truncated) break;
     p.after = r->last;

@@ -140,6 +140,33 @@ TEST_CASE("merging deltas into block entries: a delta replaces, a tombstone remo
   CHECK(out[0].entry == changed);
 }
 
+TEST_CASE("without deltas the merge is the blocks' run in (after, end]", "[listing-block]") {
+  // A compacted shard has no deltas: the run is found by search, and must be what the
+  // entry-by-entry merge gives for bounds on, between, before and past the keys.
+  Fixture f = sample(200);
+  const auto blocks = f.view();
+  std::vector<std::string> bounds = {"",          "a",  "dir/obj-1000", "dir/obj-1000&", f.keys[1], "dir/obj-1050~",
+                                     f.keys[199], "zzz"};
+  for (const auto& after : bounds) {
+    for (const auto& end_key : bounds) {
+      for (bool bounded : {false, true}) {
+        CAPTURE(after, end_key, bounded);
+        const std::optional<std::string> end = bounded ? std::optional<std::string>(end_key) : std::nullopt;
+        std::vector<std::string> want;
+        for (const auto& k : f.keys)
+          if (k > after && (!end || k <= *end)) want.push_back(k);
+        std::vector<BlockEntry> out = {{"kept", "kept"}};  // the merge appends
+        auto used = merge_listing(blocks, {}, after, end, out);
+        REQUIRE(used.ok());
+        CHECK(*used == 0);
+        REQUIRE(out.size() == want.size() + 1);
+        CHECK(out[0].key == "kept");
+        for (size_t i = 0; i < want.size(); ++i) CHECK(out[i + 1].key == want[i]);
+      }
+    }
+  }
+}
+
 TEST_CASE("a corrupt delta is refused, never merged (a block would then hold it)", "[listing-block]") {
   Fixture f = sample(3);
   ObjectRecord r;

@@ -241,7 +241,7 @@ TEST_CASE("an index written before the header lists and upgrades record by recor
   CHECK(l->prefixes == std::vector<std::string>{"a/"});
   CHECK(l->objects[0].key == "b");
   CHECK(l->objects[0].size == 11);
-  CHECK(l->objects[0].meta.storage_class == "STANDARD_IA");
+  CHECK(l->objects[0].storage_class == "STANDARD_IA");
   CHECK(l->objects[2].key == "e");
   CHECK(l->objects[2].size == 22);
   CHECK(l->objects[2].etag == fresh.info.etag);

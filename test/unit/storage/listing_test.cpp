@@ -11,7 +11,7 @@ namespace {
 
 std::vector<std::string> names(const ListResult& r) {
   std::vector<std::string> v;
-  for (const auto& o : r.objects) v.push_back(o.key);
+  for (const auto& o : r.objects) v.emplace_back(o.key);
   return v;
 }
 
