@@ -65,6 +65,7 @@ SIZES = [(0, 3), (1, 2), (17, 2), (4096, 2), (100_001, 3), (MiB, 1), (MiB + 1, 1
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 PLAIN, VERSIONED = "crash-plain", "crash-versioned"
 MAX_VERSIONS = 5  # beyond this a versioned key prefers deleting its oldest version
+MIN_ROUND_WAIT = 20  # seconds a round may run past its random length for min_round_acks
 # Lifecycle transitions beside the workload: a lifecycle day of 50 ms and a rule moving
 # current versions to STANDARD_IA (the compressed pool) after one day; a thread asks
 # for pass after pass while the workers run, so objects are re-encoded while the kills
@@ -595,13 +596,17 @@ def rados_orphans(config, intent_timeout):
 
 class Harness:
     def __init__(self, workdir, workers=4, keys_per_worker=5, seed=None, max_interval=3.0,
-                 startup_kill_chance=0.2, log=print, inline_threshold=0, rados=None):
+                 startup_kill_chance=0.2, log=print, inline_threshold=0, rados=None, min_round_acks=0):
         """rados: None (one single-node silt), or {"ceph_conf": path, "namespace": name} for
-        two RADOS-backed gateways on that cluster (the module docstring, "RADOS mode")."""
+        two RADOS-backed gateways on that cluster (the module docstring, "RADOS mode").
+        min_round_acks: a round's kill also waits (up to MIN_ROUND_WAIT s) until that many
+        operations of the round were acknowledged, so a slow machine still gives each kill
+        work to cut and to check."""
         self.workdir = pathlib.Path(workdir)
         self.seed = seed if seed is not None else random.randrange(1 << 32)
         self.rng = random.Random(self.seed)
         self.max_interval = max_interval
+        self.min_round_acks = min_round_acks
         self.startup_kill_chance = startup_kill_chance
         self.log = log
         self.rados_config = None
@@ -723,9 +728,13 @@ class Harness:
         threads = [threading.Thread(target=self._work, args=(w,), daemon=True) for w in self.workers]
         if self.rados_config is None:
             threads.append(threading.Thread(target=self._transitions, daemon=True))
+        acked_before = self.stats["acked_ops"]
         for t in threads:
             t.start()
         time.sleep(self.rng.uniform(0.05, self.max_interval))
+        waited_until = time.time() + MIN_ROUND_WAIT
+        while self.stats["acked_ops"] - acked_before < self.min_round_acks and time.time() < waited_until:
+            time.sleep(0.05)
         self.kill9()
         for t in threads:
             t.join(60)
@@ -738,7 +747,7 @@ class Harness:
             argv, env = self.server.admin_command("lifecycle", "run")
             subprocess.run(argv, env=env, capture_output=True, timeout=120)
 
-    def _wait_lifecycle_idle(self, timeout=120):
+    def wait_lifecycle_idle(self, timeout=120):
         """A pass cut short by the kill resumes at startup; let it finish first."""
         deadline = time.time() + timeout
         idle = 0  # consecutive idle looks, 0.2 s apart: the resumed pass may not have begun yet
@@ -777,7 +786,7 @@ class Harness:
     def verify(self):
         """Run with silt freshly restarted and no client active."""
         if self.rados_config is None:
-            self._wait_lifecycle_idle()
+            self.wait_lifecycle_idle()
             dirs = scan_drives(self.server, self.violation)
             self.stats["data_dirs_checked"] += len(dirs)
             self.stats["segment_objects_seen"] += sum(1 for dd in dirs.values() if dd.in_segments)
