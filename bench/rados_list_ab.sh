@@ -9,7 +9,14 @@
 #   bench/rados_list_ab.sh WORK          (WORK: the directory --serve printed, /tmp/srb.XXXXXX)
 # Env: B_PORT (9563), KEYS (1000000), RGW_KEYS (10000), N (100), ROUNDS (3), SKIP_SETUP=1 (buckets
 # seeded already), A_BUCKET / B_BUCKET / RGW_BUCKET (lista / listb / listr), RUNS (the runs of a
-# round, each LABEL:GATEWAY:BUCKET:PREFIX with GATEWAY a, b or rgw; default the four above).
+# round, each LABEL:GATEWAY:BUCKET:PREFIX with GATEWAY a, b or rgw; default the four above),
+# PUT_FILL (buckets to fill by PUTs through gateway B before the rounds, each BUCKET:PREFIX:KEYS;
+# this build then writes their deltas and folds them), COMPACT=1 (`ceph tell osd.N compact` of
+# every OSD before the rounds). A bucket just filled by PUTs lists slower until RocksDB drops
+# the tombstones of the folded deltas (docs/cluster.md, "Packed listings"); to see it:
+#   SKIP_SETUP=1 PUT_FILL="list100k:l100k/:100000" RUNS="B-100k:b:list100k:l100k/" bench/rados_list_ab.sh WORK
+#   SKIP_SETUP=1 COMPACT=1 RUNS="B-100k:b:list100k:l100k/" bench/rados_list_ab.sh WORK
+# (without SKIP_SETUP=1 the first also seeds lista and listb with KEYS each).
 set -euo pipefail
 W=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +45,16 @@ if [ "${SKIP_SETUP:-0}" != 1 ]; then
   done
   "$BENCH" list --endpoint http://127.0.0.1:$PR $RGW --bucket $BR --size 0 --objects "${RGW_KEYS:-10000}" \
     --prefix l10k/ -c 16 --setup-only
+fi
+for spec in ${PUT_FILL:-}; do
+  IFS=: read -r bucket prefix keys <<<"$spec"
+  "$BENCH" list --endpoint http://127.0.0.1:$PB $SILT --bucket "$bucket" --size 0 --objects "$keys" \
+    --prefix "$prefix" -c 16 --setup-only
+done
+if [ "${COMPACT:-0}" = 1 ]; then
+  for id in $(awk '/^osd\./ {sub(/^osd\./, "", $1); print $1}' "$W/ceph/daemons" | sort -u); do
+    ceph -c "$W/ceph/ceph.conf" tell "osd.$id" compact >/dev/null
+  done
 fi
 osds=$(awk '/^osd/ {print $2}' "$W/ceph/daemons")
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
