@@ -104,6 +104,25 @@ def processes_using(path):
     return found
 
 
+class NamespaceIO:
+    """A python3-rados connection (Debian's, under /usr/bin/python3) with an ioctx per pool,
+    each in one gateway's namespace: how a RADOS test looks at what silt stored."""
+
+    def __init__(self, conf, namespace, pools=("silt.meta", "silt.std")):
+        import rados
+        self.cluster = rados.Rados(conffile=str(conf))
+        self.cluster.connect(timeout=30)
+        self.io = {}
+        for pool in pools:
+            self.io[pool] = self.cluster.open_ioctx(pool)
+            self.io[pool].set_namespace(namespace)
+
+    def close(self):
+        for io in self.io.values():
+            io.close()
+        self.cluster.shutdown()
+
+
 class CephCluster:
     """One cluster in its own directory. start() and stop() run scripts/ceph-cluster.sh; stop()
     is idempotent. After start: conf (ceph.conf for clients), port_base/port_width (the TCP

@@ -16,7 +16,7 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ceph_cluster import ceph_cluster  # noqa: F401
+from ceph_cluster import NamespaceIO, ceph_cluster  # noqa: F401
 from silt_server import bucket_name
 from test_rados_backend import start_gateway as start
 
@@ -24,18 +24,13 @@ STRIPE = 256 << 10  # a 1-2 MiB body spans 4-8 data objects: a kill lands betwee
 INTENT_TIMEOUT = 6
 
 
-class Namespace:
+class Namespace(NamespaceIO):
     """The namespace's objects as RADOS has them (python3-rados): the bucket shards' omap
     entries by kind, and the distinct data ids in the data pool."""
 
     def __init__(self, conf, namespace):
-        import rados
-        self.cluster = rados.Rados(conffile=str(conf))
-        self.cluster.connect(timeout=30)
-        self.index = self.cluster.open_ioctx("silt.meta")
-        self.index.set_namespace(namespace)
-        self.data = self.cluster.open_ioctx("silt.std")
-        self.data.set_namespace(namespace)
+        super().__init__(conf, namespace)
+        self.index, self.data = self.io["silt.meta"], self.io["silt.std"]
 
     def entries(self, kind):
         import rados
@@ -57,11 +52,6 @@ class Namespace:
 
     def data_ids(self):
         return {obj.key.split(".")[0] for obj in self.data.list_objects()}
-
-    def close(self):
-        self.index.close()
-        self.data.close()
-        self.cluster.shutdown()
 
 
 def put_loop(s3, bucket, prefix, stop, acked, attempted, lock):

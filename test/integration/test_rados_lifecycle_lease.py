@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 
-from ceph_cluster import ceph_cluster  # noqa: F401
+from ceph_cluster import NamespaceIO, ceph_cluster  # noqa: F401
 from silt_server import bucket_name
 from test_rados_backend import start_gateway
 
@@ -36,17 +36,11 @@ def config(path, ceph_conf, namespace, objects_per_second, lease_seconds=LEASE_S
     return path
 
 
-class Pools:
+class Pools(NamespaceIO):
     """The namespace's data ids per data pool, and its shards' intent and GC entries."""
 
     def __init__(self, conf, namespace):
-        import rados
-        self.cluster = rados.Rados(conffile=str(conf))
-        self.cluster.connect(timeout=30)
-        self.io = {}
-        for pool in ("silt.meta", "silt.std", "silt.cold"):
-            self.io[pool] = self.cluster.open_ioctx(pool)
-            self.io[pool].set_namespace(namespace)
+        super().__init__(conf, namespace, ("silt.meta", "silt.std", "silt.cold"))
 
     def data_ids(self, pool):
         return {o.key.split(".")[0] for o in self.io[pool].list_objects()}
@@ -61,11 +55,6 @@ class Pools:
                     self.io["silt.meta"].operate_read_op(op, o.key)
                     n += len(list(it))
         return n
-
-    def close(self):
-        for io in self.io.values():
-            io.close()
-        self.cluster.shutdown()
 
 
 def populate(s3, bucket):

@@ -17,7 +17,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from ceph_cluster import ceph_cluster  # noqa: F401
+from ceph_cluster import NamespaceIO, ceph_cluster  # noqa: F401
 from silt_server import bucket_name, silt_binary
 from test_rados_backend import start_gateway
 
@@ -25,20 +25,13 @@ STRIPE = 1 << 20
 MiB = 1 << 20
 
 
-class Namespace:
+class Namespace(NamespaceIO):
     """The namespace's index and data objects as RADOS has them (python3-rados)."""
 
     def __init__(self, conf, namespace):
-        import rados
-        self.cluster = rados.Rados(conffile=str(conf))
-        self.cluster.connect(timeout=30)
-        self.index = self.cluster.open_ioctx("silt.meta")
-        self.index.set_namespace(namespace)
-        self.data = []
-        for pool in ("silt.std", "silt.cold"):
-            io = self.cluster.open_ioctx(pool)
-            io.set_namespace(namespace)
-            self.data.append(io)
+        super().__init__(conf, namespace, ("silt.meta", "silt.std", "silt.cold"))
+        self.index = self.io["silt.meta"]
+        self.data = [self.io["silt.std"], self.io["silt.cold"]]
 
     def omap(self, oid, prefix=""):
         import rados
@@ -98,12 +91,6 @@ class Namespace:
         while self.record_copies() < n:
             assert time.monotonic() < deadline, f"only {self.record_copies()} of {n} record copies appeared"
             time.sleep(0.2)
-
-    def close(self):
-        self.index.close()
-        for io in self.data:
-            io.close()
-        self.cluster.shutdown()
 
 
 def write_config(path, ceph_conf, namespace):

@@ -26,7 +26,7 @@ import time
 
 import pytest
 
-from ceph_cluster import CephCluster, missing_packages, pid_running
+from ceph_cluster import CephCluster, NamespaceIO, missing_packages, pid_running
 from silt_server import SiltServer, bucket_name
 from test_metrics import Scrape
 from test_rados_ops import poll
@@ -301,17 +301,12 @@ def test_after_gc_nothing_is_pending_and_the_pools_still_agree(gateway, cluster,
     assert m.value("silt_cluster_pool_open_upload_bytes", pool="silt.std") == 0
 
 
-class Index:
+class Index(NamespaceIO):
     """The gateway's namespace through python3-rados: a bucket's shard and the data pool."""
 
     def __init__(self, conf):
-        import rados
-        self.cluster = rados.Rados(conffile=str(conf))
-        self.cluster.connect(timeout=30)
-        self.index = self.cluster.open_ioctx("silt.meta")
-        self.index.set_namespace(NAMESPACE)
-        self.data = self.cluster.open_ioctx("silt.std")
-        self.data.set_namespace(NAMESPACE)
+        super().__init__(conf, NAMESPACE)
+        self.index, self.data = self.io["silt.meta"], self.io["silt.std"]
 
     def shard(self, bucket):
         import rados
@@ -341,11 +336,6 @@ class Index:
             return True
         except rados.ObjectNotFound:
             return False
-
-    def close(self):
-        self.index.close()
-        self.data.close()
-        self.cluster.shutdown()
 
 
 def test_a_gc_entry_of_an_older_gateway_is_unknown_then_collected(gateway, cluster, written):

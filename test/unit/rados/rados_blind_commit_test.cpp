@@ -21,13 +21,6 @@ using silt::test::random_bytes;
 
 namespace {
 
-RadosEnv peer(const RadosEnv& a, int64_t gc_grace_ms = 60 * 60 * 1000) {
-  return RadosEnv([&](RadosConfig& c) {
-    c.name_space = a.cfg.name_space;
-    c.gc_grace_ms = gc_grace_ms;
-  });
-}
-
 // A PUT through each gateway: from here both commit new keys blind.
 void prime(RadosEnv& a, RadosEnv& b, const std::string& bucket) {
   REQUIRE(a.put(bucket, "prime-a", "a").ok());
@@ -39,7 +32,7 @@ void prime(RadosEnv& a, RadosEnv& b, const std::string& bucket) {
 TEST_CASE("rados blind commit: If-None-Match races on two gateways, several keys at once: one winner each",
           "[rados][blind]") {
   RadosEnv a;
-  RadosEnv b = peer(a);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   prime(a, b, "b");
   // 8 keys x 8 writers, a key's writers started one after the other so that a batch a
@@ -73,7 +66,7 @@ TEST_CASE("rados blind commit: If-None-Match races on two gateways, several keys
 
 TEST_CASE("rados blind commit: many new keys from two gateways at once are each stored once", "[rados][blind]") {
   RadosEnv a;
-  RadosEnv b = peer(a);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   prime(a, b, "b");
   constexpr int kThreads = 24, kEach = 20;
@@ -105,7 +98,7 @@ TEST_CASE("rados blind commit: many new keys from two gateways at once are each 
 TEST_CASE("rados blind commit: unconditional PUTs of one key racing on two gateways lose and leak nothing",
           "[rados][blind]") {
   RadosEnv a([](RadosConfig& c) { c.gc_grace_ms = 0; });
-  RadosEnv b = peer(a, 0);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   prime(a, b, "b");
   // All start while the key is absent: every blind attempt but the first to land fails
@@ -137,7 +130,7 @@ TEST_CASE("rados blind commit: unconditional PUTs of one key racing on two gatew
 
 TEST_CASE("rados blind commit: a versioning change on another gateway is seen by the next new key", "[rados][blind]") {
   RadosEnv a;
-  RadosEnv b = peer(a);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   REQUIRE(a.layer->set_versioning("b", Versioning::Enabled).ok());
   prime(a, b, "b");  // a's hint: Enabled
@@ -158,7 +151,7 @@ TEST_CASE("rados blind commit: a versioning change on another gateway is seen by
 TEST_CASE("rados blind commit: a PUT into a bucket deleted and re-created meanwhile lands in the new one",
           "[rados][blind]") {
   RadosEnv a;
-  RadosEnv b = peer(a);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   prime(a, b, "b");
   REQUIRE(b.layer->delete_object("b", "prime-a", "", nullptr).ok());

@@ -38,7 +38,7 @@ TEST_CASE("rados: bucket create, head, list, owner, exists", "[rados][bucket]") 
   CHECK(l.set_bucket_owner("gamma", "x").error().code == s3::Code::NoSuchBucket);
 
   // A second gateway (another process in production) sees the same buckets.
-  RadosEnv other([&](RadosConfig& c) { c.name_space = env.cfg.name_space; });
+  RadosEnv other = env.peer();
   CHECK(other.layer->head_bucket("beta").ok());
   CHECK(other.layer->make_bucket("beta").error().code == s3::Code::BucketAlreadyOwnedByYou);
 }

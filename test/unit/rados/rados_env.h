@@ -33,6 +33,15 @@ struct RadosEnv {
     layer = std::move(*l);
   }
 
+  // A second gateway (another process in production): its own layer and cluster
+  // connection, on this one's namespace with this one's settings, then tweak's.
+  RadosEnv peer(const std::function<void(RadosConfig&)>& tweak = {}) const {
+    return RadosEnv([&](RadosConfig& c) {
+      c = cfg;
+      if (tweak) tweak(c);
+    });
+  }
+
   RadosObjectLayer& rados() { return dynamic_cast<RadosObjectLayer&>(*layer); }
   rados::Backend& backend() { return rados().backend(); }
 

@@ -133,7 +133,7 @@ TEST_CASE("rados: If-None-Match and If-Match are decided at commit", "[rados][co
 
 TEST_CASE("rados: concurrent If-None-Match PUTs from two gateways: exactly one wins", "[rados][conditions]") {
   RadosEnv a;
-  RadosEnv b([&](RadosConfig& c) { c.name_space = a.cfg.name_space; });
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   for (int round = 0; round < 3; ++round) {
     const std::string key = "k" + std::to_string(round);

@@ -116,10 +116,7 @@ TEST_CASE("rados reads: the handoff answers only the identity it was given, for 
 
 TEST_CASE("rados reads: a GET opens the version its stat read, whatever another gateway did since", "[rados][read]") {
   RadosEnv a([](RadosConfig& c) { c.gc_grace_ms = kHour; });
-  RadosEnv b([&](RadosConfig& c) {
-    c.name_space = a.cfg.name_space;
-    c.gc_grace_ms = kHour;
-  });
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   const std::string v1 = random_bytes(3 * kStripe + 17, 1), v2 = random_bytes(2 * kStripe, 2);
   REQUIRE(a.put("b", "k", v1).ok());
@@ -172,10 +169,7 @@ TEST_CASE("rados reads: a GET opens the version its stat read, whatever another 
 
 TEST_CASE("rados reads: with no GC grace an open reads the index again", "[rados][read]") {
   RadosEnv a([](RadosConfig& c) { c.gc_grace_ms = 0; });
-  RadosEnv b([&](RadosConfig& c) {
-    c.name_space = a.cfg.name_space;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   REQUIRE(a.put("b", "k", random_bytes(2 * kStripe, 3)).ok());
   auto info = a.layer->stat_object("b", "k", "");

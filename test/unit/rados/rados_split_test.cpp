@@ -286,10 +286,7 @@ std::string seeded_key(int i) {
 void seed_under_puts(int n, uint64_t split_entries) {
   auto tweak = [&](RadosConfig& c) { c.split_entries = split_entries; };
   RadosEnv a(tweak);
-  RadosEnv b([&](RadosConfig& c) {
-    tweak(c);
-    c.name_space = a.cfg.name_space;
-  });
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   std::vector<std::string> keys;
   for (int i = 0; i < n; ++i) keys.push_back(seeded_key(i));

@@ -47,10 +47,7 @@ std::string read_all(RadosEnv& env, const std::string& key) {
 
 TEST_CASE("rados: a part re-uploaded on one gateway while another completes", "[rados][multipart]") {
   RadosEnv a([](RadosConfig& c) { c.gc_grace_ms = 0; });
-  RadosEnv b([&](RadosConfig& c) {
-    c.name_space = a.cfg.name_space;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   int completed = 0, refused = 0;
   for (int round = 0; round < 6; ++round) {
@@ -101,10 +98,7 @@ TEST_CASE("rados: a part re-uploaded on one gateway while another completes", "[
 
 TEST_CASE("rados: Complete racing Abort on two gateways: exactly one wins", "[rados][multipart]") {
   RadosEnv a([](RadosConfig& c) { c.gc_grace_ms = 0; });
-  RadosEnv b([&](RadosConfig& c) {
-    c.name_space = a.cfg.name_space;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   for (int round = 0; round < 8; ++round) {
     const std::string key = "k" + std::to_string(round);
@@ -143,10 +137,7 @@ TEST_CASE("rados: Complete racing Abort on two gateways: exactly one wins", "[ra
 // an upload that is gone), never InvalidPart for the parts the Abort removed.
 TEST_CASE("rados: an Abort between a Complete's steps wins: the Complete answers NoSuchUpload", "[rados][multipart]") {
   RadosEnv a([](RadosConfig& c) { c.gc_grace_ms = 0; });
-  RadosEnv b([&](RadosConfig& c) {
-    c.name_space = a.cfg.name_space;
-    c.gc_grace_ms = 0;
-  });
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   int round = 0;
   for (const std::string step : {"complete: upload read", "complete: frozen"}) {

@@ -17,11 +17,6 @@ using silt::test::RadosEnv;
 
 namespace {
 
-// A second gateway: another layer, its own connection, the same namespace.
-RadosEnv peer_of(const RadosEnv& a) {
-  return RadosEnv([&](RadosConfig& c) { c.name_space = a.cfg.name_space; });
-}
-
 std::vector<ObjectInfo> all_versions(ObjectLayer& l, const std::string& bucket) {
   std::vector<ObjectInfo> out;
   VersionListParams p;
@@ -41,7 +36,7 @@ std::vector<ObjectInfo> all_versions(ObjectLayer& l, const std::string& bucket) 
 
 TEST_CASE("rados versioning: concurrent PUTs of one key on two gateways keep every version", "[rados][versioning]") {
   RadosEnv a;
-  RadosEnv b = peer_of(a);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   REQUIRE(b.layer->set_versioning("b", Versioning::Enabled).ok());
   CHECK(a.layer->head_bucket("b")->versioning == Versioning::Enabled);
@@ -79,7 +74,7 @@ TEST_CASE("rados versioning: concurrent PUTs of one key on two gateways keep eve
 TEST_CASE("rados versioning: a state change between a commit's read and its op is seen by the commit",
           "[rados][versioning]") {
   RadosEnv a;
-  RadosEnv b = peer_of(a);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   REQUIRE(a.layer->set_versioning("b", Versioning::Enabled).ok());
   auto v1 = a.put("b", "k", "");
@@ -116,7 +111,7 @@ TEST_CASE("rados versioning: a state change between a commit's read and its op i
 
 TEST_CASE("rados versioning: racing state changes leave the record showing the shard's state", "[rados][versioning]") {
   RadosEnv a;
-  RadosEnv b = peer_of(a);
+  RadosEnv b = a.peer();
   REQUIRE(a.layer->make_bucket("b").ok());
   std::atomic<int> failed{0};  // Catch2 assertions are not for other threads
   std::vector<std::thread> threads;
