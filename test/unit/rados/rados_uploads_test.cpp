@@ -37,6 +37,22 @@ std::set<std::string> stored_ids(RadosEnv& env) {
   return ids;
 }
 
+// An upload of key in bucket "b": a 5 MiB part 1 through `first`, a 10-byte part 2
+// through `second` (another gateway, or the same), random from seed and seed + 100.
+struct TwoParts {
+  std::string upload_id;
+  std::vector<CompletedPart> list;  // for Complete
+  std::string body;                 // what Complete makes of them
+};
+TwoParts two_part_upload(RadosEnv& first, RadosEnv& second, const std::string& key, unsigned seed) {
+  auto up = first.layer->create_upload("b", key, {});
+  REQUIRE(up.ok());
+  const std::string p1 = random_bytes(kMiB5, seed), p2 = random_bytes(10, seed + 100);
+  REQUIRE(put_part(*first.layer, key, up->upload_id, 1, p1).ok());
+  REQUIRE(put_part(*second.layer, key, up->upload_id, 2, p2).ok());
+  return {up->upload_id, {{1, hex_encode(md5_raw(p1))}, {2, hex_encode(md5_raw(p2))}}, p1 + p2};
+}
+
 std::string read_all(RadosEnv& env, const std::string& key) {
   auto got = env.get("b", key);
   REQUIRE(got.ok());
@@ -102,28 +118,23 @@ TEST_CASE("rados: Complete racing Abort on two gateways: exactly one wins", "[ra
   REQUIRE(a.layer->make_bucket("b").ok());
   for (int round = 0; round < 8; ++round) {
     const std::string key = "k" + std::to_string(round);
-    auto up = a.layer->create_upload("b", key, {});
-    REQUIRE(up.ok());
-    const std::string p1 = random_bytes(kMiB5, 300 + round), p2 = random_bytes(10, 400 + round);
-    REQUIRE(put_part(*a.layer, key, up->upload_id, 1, p1).ok());
-    REQUIRE(put_part(*b.layer, key, up->upload_id, 2, p2).ok());
-    const std::vector<CompletedPart> list = {{1, hex_encode(md5_raw(p1))}, {2, hex_encode(md5_raw(p2))}};
+    const TwoParts up = two_part_upload(a, b, key, 300 + round);
     s3::Result<ObjectInfo> done = s3::Error(s3::Code::InternalError, "not run");
     s3::Status aborted = s3::Error(s3::Code::InternalError, "not run");
-    std::thread t1([&] { done = a.layer->complete_upload("b", key, up->upload_id, list, {}); });
-    std::thread t2([&] { aborted = b.layer->abort_upload("b", key, up->upload_id); });
+    std::thread t1([&] { done = a.layer->complete_upload("b", key, up.upload_id, up.list, {}); });
+    std::thread t2([&] { aborted = b.layer->abort_upload("b", key, up.upload_id); });
     t1.join();
     t2.join();
     INFO("round " << round);
     CHECK(done.ok() != aborted.ok());
     if (done.ok()) {
       CHECK(aborted.error().code == s3::Code::NoSuchUpload);
-      CHECK(read_all(b, key) == p1 + p2);
+      CHECK(read_all(b, key) == up.body);
     } else {
       CHECK(done.error().code == s3::Code::NoSuchUpload);
       CHECK(b.layer->stat_object("b", key, "").error().code == s3::Code::NoSuchKey);
     }
-    CHECK(a.layer->get_upload("b", key, up->upload_id).error().code == s3::Code::NoSuchUpload);
+    CHECK(a.layer->get_upload("b", key, up.upload_id).error().code == s3::Code::NoSuchUpload);
   }
   auto list = a.layer->list_objects("b", {});
   REQUIRE(list.ok());
@@ -142,19 +153,14 @@ TEST_CASE("rados: an Abort between a Complete's steps wins: the Complete answers
   int round = 0;
   for (const std::string step : {"complete: upload read", "complete: frozen"}) {
     const std::string key = "k" + std::to_string(round++);
-    auto up = a.layer->create_upload("b", key, {});
-    REQUIRE(up.ok());
-    const std::string p1 = random_bytes(kMiB5, 500 + round), p2 = random_bytes(10, 600 + round);
-    REQUIRE(put_part(*a.layer, key, up->upload_id, 1, p1).ok());
-    REQUIRE(put_part(*a.layer, key, up->upload_id, 2, p2).ok());
-    const std::vector<CompletedPart> list = {{1, hex_encode(md5_raw(p1))}, {2, hex_encode(md5_raw(p2))}};
+    const TwoParts up = two_part_upload(a, a, key, 500 + round);
     int aborts = 0;
     s3::Status aborted = s3::Error(s3::Code::InternalError, "not run");
     a.backend().test_step = [&](std::string_view at) {
       if (at != step || aborts++ > 0) return;
-      aborted = b.layer->abort_upload("b", key, up->upload_id);  // another gateway, to the end
+      aborted = b.layer->abort_upload("b", key, up.upload_id);  // another gateway, to the end
     };
-    auto done = a.layer->complete_upload("b", key, up->upload_id, list, {});
+    auto done = a.layer->complete_upload("b", key, up.upload_id, up.list, {});
     a.backend().test_step = nullptr;
     INFO("Abort at " << step);
     REQUIRE(aborts >= 1);
@@ -162,7 +168,7 @@ TEST_CASE("rados: an Abort between a Complete's steps wins: the Complete answers
     REQUIRE_FALSE(done.ok());
     CHECK(done.error().code == s3::Code::NoSuchUpload);
     CHECK(b.layer->stat_object("b", key, "").error().code == s3::Code::NoSuchKey);
-    CHECK(a.layer->get_upload("b", key, up->upload_id).error().code == s3::Code::NoSuchUpload);
+    CHECK(a.layer->get_upload("b", key, up.upload_id).error().code == s3::Code::NoSuchUpload);
   }
   CHECK(stored_ids(a).empty());  // every part's data went to GC with the Abort
   for (const char* kind : {"U", "P", "I"}) CHECK(a.shard_entries("b", kind).empty());
