@@ -33,9 +33,9 @@ void CommitBatcher::lead(librados::IoCtx& index, std::unique_lock<std::mutex>& l
   std::set<std::string_view> keys;
   for (auto it = queue.begin(); it != queue.end() && batch.size() < kMaxBatch;) {
     Waiter* w = *it;
-    const bool fits = batch.empty() || (w->shard.gen == batch[0]->shard.gen &&
-                                        w->versioning_raw == batch[0]->versioning_raw &&
-                                        w->list_epoch == batch[0]->list_epoch && !keys.count(w->key));
+    const bool fits =
+        batch.empty() || (w->shard.gen == batch[0]->shard.gen && w->versioning_raw == batch[0]->versioning_raw &&
+                          w->list_epoch == batch[0]->list_epoch && !keys.count(w->key));
     if (!fits) {
       ++it;
       continue;

@@ -349,9 +349,11 @@ s3::Result<bool> has_deltas(Backend& b, const ShardRef& s, uint64_t e) {
 
 s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windows) {
   size_t total = 0, windows = 0;
+  bool closed_one = false;
+  std::optional<ListEpochs> epochs;  // as read, then as this call advanced them
   for (int lost = 0; windows < max_windows;) {
-    std::map<std::string, bufferlist> attrs;
-    {
+    if (!epochs) {
+      std::map<std::string, bufferlist> attrs;
       librados::ObjectReadOperation op;
       int rv = 0;
       op.getxattrs(&attrs, &rv);
@@ -359,25 +361,29 @@ s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windo
         return total;
       else if (r < 0)
         return rados_error("read", s.oid, r);
+      auto state = attrs.find(kStateXattr);
+      auto gen = attrs.find(kGenXattr);
+      if (state == attrs.end() || state->second.to_str() != kLive ||
+          (gen == attrs.end() ? std::string() : gen->second.to_str()) != s.gen)
+        return total;  // not live, or split since: its owner decides
+      epochs = note_epochs(b, s.oid, attrs);
+      if (!epochs) return corrupt_epochs(s.oid);
     }
-    auto state = attrs.find(kStateXattr);
-    auto gen = attrs.find(kGenXattr);
-    if (state == attrs.end() || state->second.to_str() != kLive ||
-        (gen == attrs.end() ? std::string() : gen->second.to_str()) != s.gen)
-      return total;  // not live, or split since: its owner decides
-    auto epochs = note_epochs(b, s.oid, attrs);
-    if (!epochs) return corrupt_epochs(s.oid);
     int r = 0;
-    if (epochs->folded == epochs->current) {
-      // Nothing closed: close the current epoch, unless it has nothing to fold.
+    const bool close = epochs->folded == epochs->current;
+    if (close) {
+      // Nothing closed: close the current epoch, unless it has nothing to fold. Once a
+      // call: each close makes the commits in flight under the old epoch retry, so under
+      // load the next one waits for the next call (the upkeep's, after more commits); a
+      // call that may fold everything (SIZE_MAX: seeding, tests) goes on until it is.
+      if (closed_one && max_windows != SIZE_MAX) break;
       auto any = has_deltas(b, s, epochs->current);
       if (!any) return any.error();
-      if (!*any) return total;
+      if (!*any) break;
       r = advance_epochs(b, s, *epochs, true);
     } else {
       // Fold the closed epoch whole, window by window. Nothing writes into it any more, so
       // once a pass reaches its end it is empty (a racing compactor only removes deltas).
-      const uint64_t closed = epochs->folded;
       std::string after;
       bool reached_end = false;
       while (windows < max_windows) {
@@ -388,7 +394,7 @@ s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windo
         if (b.test_step) b.test_step("compact: fold window");
         for (int attempt = 0; r == -ECANCELED && attempt < kMaxAttempts; ++attempt) {
           if (attempt > 0) backoff(attempt);
-          r = compact_window(b, s, closed, after, &next, &folded, &corrupt);
+          r = compact_window(b, s, epochs->folded, after, &next, &folded, &corrupt);
         }
         ++windows;
         if (r == -EAGAIN || r == -ENOENT) return total;  // not live, or gone: its owner decides
@@ -402,21 +408,26 @@ s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windo
         }
         after = *next;
       }
-      if (!reached_end) return total;
+      if (!reached_end) break;
       r = advance_epochs(b, s, *epochs, false);
     }
-    if (r == -ENOENT) return total;
+    if (r == -ENOENT) break;
     if (r == -ECANCELED) {  // another gateway's compaction moved on, or a split: look again
       if (++lost >= kMaxAttempts) return contention("compacting listing deltas");
       backoff(lost);
+      epochs.reset();
       continue;
     }
     if (r < 0) return rados_error("advance listing epochs of", s.oid, r);
+    if (close) {
+      ++epochs->current;
+      closed_one = true;
+    } else {
+      ++epochs->folded;
+    }
     // The gateway's own pages and commits go straight to the new epochs.
-    auto hint = b.shard_hint(s.oid);
-    if (hint) {
-      hint->list = epochs->folded == epochs->current ? ListEpochs{epochs->current + 1, epochs->folded}
-                                                     : ListEpochs{epochs->current, epochs->folded + 1};
+    if (auto hint = b.shard_hint(s.oid)) {
+      hint->list = *epochs;
       b.note_shard(s.oid, *hint);
     }
   }

@@ -79,9 +79,10 @@ int read_window(Backend& b, const ShardRef& s, const std::string& after, const s
 
 // Folds the deltas of shard s into blocks: the closed epoch's, from its start; when that
 // is done, closes the current epoch (if it has deltas) and folds it; at most max_windows
-// ops of up to 1000 deltas each. Returns the number of deltas folded; an error when a
-// block is corrupt or the shard keeps changing. A shard that is not live (splitting,
-// closing) is left alone: 0.
+// ops of up to 1000 deltas each, and one close unless max_windows is SIZE_MAX (then until
+// the current epoch is empty). Returns the number of deltas folded; an error when a block
+// is corrupt or the shard keeps changing. A shard that is not live (splitting, closing)
+// is left alone: 0.
 s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windows);
 
 // After `commits` commits to shard s of a packed bucket: every so many, asks the gateway's
