@@ -94,8 +94,7 @@ size_t count_kind(RadosEnv& env, const std::string& bucket, char kind) {
       int rv = 0;
       op.omap_get_vals2(after, "", 1000, &names, &more, &rv);
       REQUIRE(env.backend().index.operate(range.shard.oid, &op, nullptr) == 0);
-      for (const auto& [name, value] : names)
-        n += kind == 'L' ? rados::delta_key(name).has_value() : name[0] == kind;
+      for (const auto& [name, value] : names) n += kind == 'L' ? rados::delta_key(name).has_value() : name[0] == kind;
       if (names.empty()) break;
       after = names.rbegin()->first;
     }
@@ -111,6 +110,13 @@ rados::ShardRef compacted_sample(RadosEnv& env) {
   auto map = env.backend().shard_map("b");
   REQUIRE(map.ok());
   return (*map)->ranges[0].shard;
+}
+
+// Shard oid's listing epochs, read now.
+rados::ListEpochs epochs_of(RadosEnv& env, const std::string& oid) {
+  auto e = rados::read_list_epochs(env.backend(), oid);
+  REQUIRE(e.ok());
+  return *e;
 }
 
 // Every key of bucket "b", walked in pages of 97.
@@ -357,9 +363,7 @@ TEST_CASE("rados: a corrupt listing delta is reported and never folded into a bl
     INFO(bad);
     {
       librados::ObjectWriteOperation op;
-      auto epochs = rados::read_list_epochs(env.backend(), shard.oid);
-      REQUIRE(epochs.ok());
-      op.omap_set({{rados::delta_entry(epochs->current, "k1050"), rados::to_bl(bad)}});
+      op.omap_set({{rados::delta_entry(epochs_of(env, shard.oid).current, "k1050"), rados::to_bl(bad)}});
       REQUIRE(env.backend().index.operate(shard.oid, &op) == 0);
     }
     auto r = env.layer->list_objects("b", {"", "", "", 1000});
@@ -422,13 +426,9 @@ TEST_CASE("rados: a shard's first deltas are L entries, as before epochs; a comp
   const std::string oid = only_shard(env, "b");
   CHECK(names_with(env, oid, "L").size() == 5);
   CHECK(names_with(env, oid, "M").empty());
-  auto e = rados::read_list_epochs(env.backend(), oid);
-  REQUIRE(e.ok());
-  CHECK(*e == rados::ListEpochs{0, 0});
+  CHECK(epochs_of(env, oid) == rados::ListEpochs{0, 0});
   compact_all(env, "b");
-  e = rados::read_list_epochs(env.backend(), oid);
-  REQUIRE(e.ok());
-  CHECK(*e == rados::ListEpochs{1, 1});
+  CHECK(epochs_of(env, oid) == rados::ListEpochs{1, 1});
   CHECK(names_with(env, oid, "L").empty());
   REQUIRE(env.put("b", "k9", "").ok());
   CHECK(names_with(env, oid, "M") == std::set<std::string>{rados::delta_entry(1, "k9")});
@@ -442,9 +442,7 @@ TEST_CASE("rados: a page reads the deltas of the epochs not folded, and no other
   // corrupt delta placed there is not seen; in the current epoch it is.
   RadosEnv env;
   const rados::ShardRef shard = compacted_sample(env);
-  auto e = rados::read_list_epochs(env.backend(), shard.oid);
-  REQUIRE(e.ok());
-  REQUIRE(*e == rados::ListEpochs{1, 1});
+  REQUIRE(epochs_of(env, shard.oid) == rados::ListEpochs{1, 1});
   auto put_delta = [&](const std::string& name, const std::string& value) {
     librados::ObjectWriteOperation op;
     op.omap_set({{name, rados::to_bl(value)}});
@@ -475,9 +473,7 @@ TEST_CASE("rados: while an epoch is folded, a page merges it with the current on
   // and a new key, all into epoch 1 over the same keys' deltas in epoch 0.
   env.backend().test_step = [&](std::string_view at) {
     if (at != "compact: fold window" || windows++ > 0) return;
-    auto e = rados::read_list_epochs(env.backend(), oid);
-    REQUIRE(e.ok());
-    REQUIRE(*e == rados::ListEpochs{1, 0});
+    REQUIRE(epochs_of(env, oid) == rados::ListEpochs{1, 0});
     REQUIRE(env.layer->delete_object("b", "k3").ok());
     REQUIRE(env.put("b", "k5", "longer").ok());
     REQUIRE(env.put("b", "k99", "").ok());
@@ -497,9 +493,7 @@ TEST_CASE("rados: while an epoch is folded, a page merges it with the current on
   CHECK(k5_size == 6);
   CHECK(all_keys(*env.layer) == want);
   CHECK(count_kind(env, "b", 'L') == 0);
-  auto e = rados::read_list_epochs(env.backend(), oid);
-  REQUIRE(e.ok());
-  CHECK(*e == rados::ListEpochs{2, 2});
+  CHECK(epochs_of(env, oid) == rados::ListEpochs{2, 2});
 }
 
 TEST_CASE("rados: a gateway whose listing epochs are stale neither misses a delta nor commits into a closed epoch",
@@ -515,9 +509,7 @@ TEST_CASE("rados: a gateway whose listing epochs are stale neither misses a delt
   // b's pages assert nothing, but see the epochs they read by: they read again.
   CHECK(all_keys(*b.layer).size() == 11);
   compact_all(a, "b");  // epoch 1 closed and folded: 2/2
-  auto e = rados::read_list_epochs(a.backend(), oid);
-  REQUIRE(e.ok());
-  REQUIRE(*e == rados::ListEpochs{2, 2});
+  REQUIRE(epochs_of(a, oid) == rados::ListEpochs{2, 2});
   // b's PUT of a new key goes out blind asserting epoch 1 (its hint), is refused, and
   // commits into epoch 2 after a read; a delta written into epoch 1 would never list.
   REQUIRE(b.put("b", "k200", "").ok());
