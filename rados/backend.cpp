@@ -126,20 +126,20 @@ void Backend::forget_bucket(std::string_view bucket) {
   if (auto it = maps_.find(bucket); it != maps_.end()) maps_.erase(it);
 }
 
-std::optional<std::string> Backend::versioning_hint(std::string_view oid) {
+std::optional<Backend::ShardHint> Backend::shard_hint(std::string_view oid) {
   std::lock_guard lock(hint_mu_);
-  if (auto it = versioning_hints_.find(oid); it != versioning_hints_.end()) return it->second;
+  if (auto it = hints_.find(oid); it != hints_.end()) return it->second;
   return std::nullopt;
 }
 
-void Backend::note_versioning(std::string_view oid, std::string_view raw) {
+void Backend::note_shard(std::string_view oid, const ShardHint& hint) {
   std::lock_guard lock(hint_mu_);
-  if (auto it = versioning_hints_.find(oid); it != versioning_hints_.end()) {
-    it->second = std::string(raw);
+  if (auto it = hints_.find(oid); it != hints_.end()) {
+    it->second = hint;
     return;
   }
-  if (versioning_hints_.size() >= kMaxHints) versioning_hints_.clear();
-  versioning_hints_.emplace(std::string(oid), std::string(raw));
+  if (hints_.size() >= kMaxHints) hints_.clear();
+  hints_.emplace(std::string(oid), hint);
 }
 
 bool Backend::count_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid,

@@ -7,7 +7,8 @@
 //                              C<bucket>\0<name> -> bucket config document, as given
 //   silt.b.<id>.map      the bucket's shard map (rados/shard_map.h); absent until its first split
 //   silt.b.<id>.s.<n>    one index shard (s.0 the first): the keys of one range of the map.
-//                        xattrs "state": "live" | "splitting" | "closing", "gen", "versioning".
+//                        xattrs "state": "live" | "splitting" | "closing", "gen", "versioning",
+//                        and in packed buckets "lepoch", "lfolded" (rados/list_epochs.h).
 //                        omap  O<key> -> latest version (listing header + object record JSON)
 //                              V<ekey>\0\1<vkey> -> every version (same value)
 //                              U<ekey>\0\1<upload id> -> multipart upload (upload JSON + "state")
@@ -35,6 +36,7 @@
 #include "index/object_record.h"
 #include "rados/commit_batch.h"
 #include "rados/connection.h"
+#include "rados/list_epochs.h"
 #include "rados/rados_config.h"
 #include "rados/shard_map.h"
 #include "rados/upkeep.h"
@@ -128,13 +130,18 @@ struct Backend {
   // next commit signals again (a dropped signal costs a delay, never the job).
   void uncount_commits(std::map<std::string, uint64_t, std::less<>>& counters, const std::string& oid, uint64_t every);
 
-  // The versioning xattr ("" when absent) shard object oid last showed this gateway, so a
-  // PUT of a new key can commit without reading first (commit_object). Only a hint: the
-  // commit asserts it, and a wrong one costs that attempt. nullopt: never seen.
-  std::optional<std::string> versioning_hint(std::string_view oid);
+  // What shard object oid last showed this gateway of the xattrs commits assert: its
+  // versioning state ("" when absent) and listing epochs. So a PUT of a new key can commit
+  // without reading first (commit_object), and a page asserts the epochs it reads
+  // (rados/list_pack.h). Only a hint: a wrong one costs that attempt. nullopt: never seen.
+  struct ShardHint {
+    std::string versioning_raw;
+    ListEpochs list;
+  };
+  std::optional<ShardHint> shard_hint(std::string_view oid);
   // Records it. At most kMaxHints shards are remembered: past that all are forgotten
   // and each is relearnt by one read (simpler than an LRU, and as rare as 4096 shards).
-  void note_versioning(std::string_view oid, std::string_view raw);
+  void note_shard(std::string_view oid, const ShardHint& hint);
   static constexpr size_t kMaxHints = 4096;
   // Concurrent commits of new keys to one shard share an op (rados/commit_batch.h).
   CommitBatcher batcher;
@@ -148,7 +155,7 @@ struct Backend {
   std::mutex cache_mu_;
   std::map<std::string, std::shared_ptr<const ShardMap>, std::less<>> maps_;
   std::mutex hint_mu_;
-  std::map<std::string, std::string, std::less<>> versioning_hints_;
+  std::map<std::string, ShardHint, std::less<>> hints_;
 
  public:
   // Compactions and split checks that commits made due (rados/upkeep.h). Last, so it is

@@ -9,8 +9,8 @@
 namespace silt::rados {
 
 s3::Result<int> CommitBatcher::commit(librados::IoCtx& index, const ShardRef& shard, const std::string& versioning_raw,
-                                      const std::string& key, BatchFill fill) {
-  Waiter me{shard, versioning_raw, key, std::move(fill), false, 0, {}};
+                                      uint64_t list_epoch, const std::string& key, BatchFill fill) {
+  Waiter me{shard, versioning_raw, list_epoch, key, std::move(fill), false, 0, {}};
   std::unique_lock lock(mu_);
   queued_[shard.oid].push_back(&me);
   while (!me.done) {
@@ -25,7 +25,7 @@ s3::Result<int> CommitBatcher::commit(librados::IoCtx& index, const ShardRef& sh
 }
 
 // Sends one op with the oldest queued commit and those after it that share its
-// generation and versioning state and touch other keys. Called and returns with lock
+// generation, versioning state and listing epoch and touch other keys. Called and returns with lock
 // held; releases it while the op is in flight, the shard marked busy.
 void CommitBatcher::lead(librados::IoCtx& index, std::unique_lock<std::mutex>& lock, const std::string& oid) {
   auto& queue = queued_[oid];
@@ -33,8 +33,9 @@ void CommitBatcher::lead(librados::IoCtx& index, std::unique_lock<std::mutex>& l
   std::set<std::string_view> keys;
   for (auto it = queue.begin(); it != queue.end() && batch.size() < kMaxBatch;) {
     Waiter* w = *it;
-    const bool fits = batch.empty() || (w->shard.gen == batch[0]->shard.gen &&
-                                        w->versioning_raw == batch[0]->versioning_raw && !keys.count(w->key));
+    const bool fits =
+        batch.empty() || (w->shard.gen == batch[0]->shard.gen && w->versioning_raw == batch[0]->versioning_raw &&
+                          w->list_epoch == batch[0]->list_epoch && !keys.count(w->key));
     if (!fits) {
       ++it;
       continue;
@@ -52,6 +53,7 @@ void CommitBatcher::lead(librados::IoCtx& index, std::unique_lock<std::mutex>& l
   op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(batch[0]->shard.gen));
   op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
   op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(batch[0]->versioning_raw));
+  op.cmpxattr(kListEpochXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(epoch_raw(batch[0]->list_epoch)));
   std::map<std::string, bufferlist> set;
   std::set<std::string> rm;
   s3::Status failed;

@@ -4,7 +4,8 @@
 // before to be stored on every replica: past a few connections, PUTs into one bucket
 // queue on that object however many OSDs the cluster has. So the commits this gateway
 // has ready for one shard while an op on it is in flight go out together as the next op:
-// the shard's assertions once (exists, generation, live, versioning state), then each
+// the shard's assertions once (exists, generation, live, versioning state, listing epoch:
+// rados/list_epochs.h; unpacked buckets have none, which asserts it absent), then each
 // commit's own assertions (its key's O entry absent, its write intent unchanged) and
 // entries. Any assertion failing cancels the whole op, nothing of it applied, and every
 // commit of it falls back to reading and deciding alone; so the batch changes when
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -39,19 +41,21 @@ class CommitBatcher {
   // of its commits decides alone (a CompleteMultipartUpload removes up to 500 P entries).
   static constexpr size_t kMaxBatchEntries = 2048;
 
-  // Commits fill on shard (with the generation and versioning state the commit was
-  // decided under, asserted for the whole op), together with the commits of other keys
-  // queued for the same shard, generation and state meanwhile. Blocks until the op that
+  // Commits fill on shard (with the generation, versioning state and listing epoch the
+  // commit was decided under, asserted for the whole op), together with the commits of
+  // other keys queued for the same shard, generation, state and epoch meanwhile. Blocks until the op that
   // carried it returns. Returns the op's result (0: committed; -ECANCELED: an assertion
   // failed, maybe another commit's, or the batch was not sent: too big, or another
   // commit's fill failed) or fill's error (nothing sent for it).
   s3::Result<int> commit(librados::IoCtx& index, const ShardRef& shard, const std::string& versioning_raw,
-                         const std::string& key, BatchFill fill);
+                         uint64_t list_epoch, const std::string& key, BatchFill fill);
 
  private:
   struct Waiter {
     ShardRef shard;
-    std::string versioning_raw, key;
+    std::string versioning_raw;
+    uint64_t list_epoch = 0;
+    std::string key;
     BatchFill fill;
     bool done = false;
     int result = 0;

@@ -296,7 +296,9 @@ s3::Status import_key(Backend& b, std::string_view bucket, std::string_view key,
   const bool o_rm = std::find(rms.begin(), rms.end(), o) != rms.end();
   if (o_rm) rms.erase(std::find(rms.begin(), rms.end(), o));
   size_t si = 0, ri = 0;
-  for (;;) {
+  uint64_t epoch = cur->list.current;  // the listing epoch the O change's delta goes to
+  for (int epoch_moved = 0;;) {
+    const size_t si_start = si, ri_start = ri;
     const bool last = sets.size() - si + rms.size() - ri <= kOpEntries;
     std::map<std::string, std::pair<bufferlist, int>> cmp;
     if (last) cmp.emplace(o, std::make_pair(to_bl(cur->raw), LIBRADOS_CMPXATTR_OP_EQ));
@@ -320,15 +322,27 @@ s3::Status import_key(Backend& b, std::string_view bucket, std::string_view key,
       if (o_rm) batch_rm.insert(o);
       if (o_set) batch_set.emplace(o, *o_set);
       // A packed bucket lists from blocks and deltas: the O change carries its delta.
-      if (cur->packed) add_list_deltas(batch_set, batch_rm);
+      if (cur->packed) add_list_deltas(batch_set, batch_rm, epoch);
     }
     librados::ObjectWriteOperation op;
     guard_shard(op, shard);
+    if (last && cur->packed) guard_list_epoch(op, epoch);
     int rv = 0;
     if (!cmp.empty()) op.omap_cmp(cmp, &rv);
     if (!batch_rm.empty()) op.omap_rm_keys(batch_rm);
     if (!batch_set.empty()) op.omap_set(batch_set);
     int r = b.index.operate(shard.oid, &op);
+    if (r == -ECANCELED && last && cur->packed && ++epoch_moved < kMaxAttempts) {
+      // A compaction (this importer's own, mostly) may have closed the epoch: when only
+      // that changed, the same op goes again into the new one.
+      auto again = read_current(b, bucket, key, false);
+      if (again && again->gen == cur->gen && again->raw == cur->raw && again->list.current != epoch) {
+        epoch = again->list.current;
+        si = si_start;
+        ri = ri_start;
+        continue;
+      }
+    }
     if (r == -ECANCELED || r == -ENOENT) {
       b.forget_bucket(bucket);
       return contention("importing " + std::string(key) +

@@ -8,6 +8,7 @@
 #include "index/listing_header.h"
 #include "index/object_record.h"
 #include "rados/split.h"
+#include "rados/versioning.h"
 
 namespace silt::rados {
 
@@ -48,11 +49,27 @@ bool decode_blocks(std::map<std::string, bufferlist>& blocks, std::vector<BlockE
   return true;
 }
 
-// The deltas as merge_listing takes them: their keys (names without the 'L') and values.
+// The deltas as merge_listing takes them, by key: deltas holds one or more epochs, each
+// sorted by key, older epochs first (their names sort so); of a key's deltas the newest.
 std::vector<BlockEntry> delta_views(std::map<std::string, bufferlist>& deltas) {
   std::vector<BlockEntry> out;
   out.reserve(deltas.size());
-  for (auto& [name, value] : deltas) out.push_back({std::string_view(name).substr(1), view(value)});
+  bool sorted = true;
+  for (auto& [name, value] : deltas) {
+    const std::string_view key = delta_key(name).value_or(std::string_view());
+    if (!out.empty() && !(out.back().key < key)) sorted = false;
+    out.push_back({key, view(value)});
+  }
+  if (sorted) return out;
+  std::stable_sort(out.begin(), out.end(), [](const BlockEntry& a, const BlockEntry& b) { return a.key < b.key; });
+  size_t n = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (n > 0 && out[n - 1].key == out[i].key)
+      out[n - 1] = out[i];  // stable: the later is the newer epoch's
+    else
+      out[n++] = out[i];
+  }
+  out.resize(n);
   return out;
 }
 
@@ -71,27 +88,54 @@ bool merge_deltas(const std::vector<BlockEntry>& from_blocks, std::map<std::stri
 
 }  // namespace
 
-std::string delta_entry(std::string_view key) {
-  std::string e(1, kDeltaKind);
-  e.append(key);
-  return e;
-}
-
 std::string block_entry(std::string_view last_key) {
   std::string e(1, kBlockKind);
   e.append(last_key);
   return e;
 }
 
-void add_list_deltas(std::map<std::string, bufferlist>& set, const std::set<std::string>& rm) {
+void add_list_deltas(std::map<std::string, bufferlist>& set, const std::set<std::string>& rm, uint64_t epoch) {
   std::map<std::string, bufferlist> deltas;
   for (auto& [name, value] : set)
     if (!name.empty() && name[0] == 'O')
-      deltas.emplace(delta_entry(std::string_view(name).substr(1)), to_bl(encode_listing_entry(view(value))));
+      deltas.emplace(delta_entry(epoch, std::string_view(name).substr(1)), to_bl(encode_listing_entry(view(value))));
   for (const auto& name : rm)
     if (!name.empty() && name[0] == 'O' && !set.count(name))
-      deltas.emplace(delta_entry(std::string_view(name).substr(1)), to_bl(listing_tombstone()));
+      deltas.emplace(delta_entry(epoch, std::string_view(name).substr(1)), to_bl(listing_tombstone()));
   set.merge(deltas);
+}
+
+void guard_list_epoch(librados::ObjectWriteOperation& op, uint64_t epoch) {
+  op.cmpxattr(kListEpochXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(epoch_raw(epoch)));
+}
+
+namespace {
+
+// The epochs in attrs, as b's hint for the shard; nullopt when corrupt.
+std::optional<ListEpochs> note_epochs(Backend& b, const std::string& oid,
+                                      const std::map<std::string, bufferlist>& attrs) {
+  auto epochs = parse_list_epochs(attrs);
+  if (!epochs) return std::nullopt;
+  auto v = attrs.find(kVersioningXattr);
+  b.note_shard(oid, {v == attrs.end() ? std::string() : v->second.to_str(), *epochs});
+  return epochs;
+}
+
+s3::Error corrupt_epochs(const std::string& oid) {
+  return s3::Error(s3::Code::InternalError, "rados: corrupt listing epochs in " + oid);
+}
+
+}  // namespace
+
+s3::Result<ListEpochs> read_list_epochs(Backend& b, const std::string& oid) {
+  std::map<std::string, bufferlist> attrs;
+  librados::ObjectReadOperation op;
+  int rv = 0;
+  op.getxattrs(&attrs, &rv);
+  if (int r = b.index.operate(oid, &op, nullptr); r < 0) return rados_error("read", oid, r);
+  auto epochs = note_epochs(b, oid, attrs);
+  if (!epochs) return corrupt_epochs(oid);
+  return *epochs;
 }
 
 std::string before_prefix(std::string_view prefix) {
@@ -107,27 +151,55 @@ std::string before_prefix(std::string_view prefix) {
 int read_window(Backend& b, const ShardRef& s, const std::string& after, const std::string& block_after,
                 const std::string& delta_prefix, size_t max_blocks, size_t max_deltas, PackedWindow& w,
                 s3::Error* corrupt) {
-  w.blocks.clear();
-  w.deltas.clear();
-  w.entries.clear();
-  w.end.reset();
-  w.delta_count = 0;
-  librados::ObjectReadOperation op;
-  int rv_blocks = 0, rv_deltas = 0;
-  op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
-  op.omap_get_vals2(block_entry(block_after), std::string(1, kBlockKind), max_blocks, &w.blocks, &w.more_blocks,
-                    &rv_blocks);
-  op.omap_get_vals2(delta_entry(after), delta_entry(delta_prefix), max_deltas, &w.deltas, &w.more_deltas, &rv_deltas);
-  if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return r;
-  if (rv_blocks < 0) return rv_blocks;
-  if (rv_deltas < 0) return rv_deltas;
-  // What was read covers the keys up to the nearer of the last block and the last delta
-  // read (when more followed them): blocks are disjoint and named by their last key, so a
-  // key up to there is in a block read, and its delta, if any, was read.
-  if (w.more_blocks && !w.blocks.empty()) w.end = w.blocks.rbegin()->first.substr(1);
-  if (w.more_deltas && !w.deltas.empty()) {
-    std::string last = w.deltas.rbegin()->first.substr(1);
-    if (!w.end || last < *w.end) w.end = std::move(last);
+  ListEpochs epochs;
+  if (auto hint = b.shard_hint(s.oid)) epochs = hint->list;
+  for (int attempt = 0;; ++attempt) {
+    w.blocks.clear();
+    w.deltas.clear();
+    w.entries.clear();
+    w.end.reset();
+    w.delta_count = 0;
+    librados::ObjectReadOperation op;
+    std::map<std::string, bufferlist> attrs;
+    int rv_attrs = 0, rv_blocks = 0;
+    op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+    op.getxattrs(&attrs, &rv_attrs);
+    op.omap_get_vals2(block_entry(block_after), std::string(1, kBlockKind), max_blocks, &w.blocks, &w.more_blocks,
+                      &rv_blocks);
+    // The epochs hinted: lfolded..lepoch, at most two (rados/list_epochs.h).
+    const uint64_t first = epochs.folded;
+    std::map<std::string, bufferlist> deltas[2];
+    bool more[2] = {false, false};
+    int rv[2] = {0, 0};
+    for (uint64_t e = first; e <= epochs.current; ++e)
+      op.omap_get_vals2(delta_entry(e, after), delta_entry(e, delta_prefix), max_deltas, &deltas[e - first],
+                        &more[e - first], &rv[e - first]);
+    if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return r;
+    if (rv_attrs < 0) return rv_attrs;
+    if (rv_blocks < 0) return rv_blocks;
+    auto read = note_epochs(b, s.oid, attrs);
+    if (!read) {
+      if (corrupt) *corrupt = corrupt_epochs(s.oid);
+      return -EIO;
+    }
+    if (*read != epochs) {  // a compaction closed or folded an epoch: read what is now live
+      if (attempt + 1 >= kMaxAttempts) return -ECANCELED;
+      epochs = *read;
+      continue;
+    }
+    // What was read covers the keys up to the nearest of the last block and each epoch's
+    // last delta read (when more followed them): blocks are disjoint and named by their
+    // last key, so a key up to there is in a block read, and its deltas, if any, were read.
+    if (w.more_blocks && !w.blocks.empty()) w.end = w.blocks.rbegin()->first.substr(1);
+    for (size_t i = 0; i <= epochs.current - first; ++i) {
+      if (rv[i] < 0) return rv[i];
+      if (more[i] && !deltas[i].empty()) {
+        std::string last(delta_key(deltas[i].rbegin()->first).value_or(std::string_view()));
+        if (!w.end || last < *w.end) w.end = std::move(last);
+      }
+      w.deltas.merge(deltas[i]);
+    }
+    break;
   }
   std::vector<BlockEntry> from_blocks;
   from_blocks.reserve(w.blocks.size() * kBlockKeys);
@@ -142,11 +214,11 @@ int read_window(Backend& b, const ShardRef& s, const std::string& after, const s
 
 namespace {
 
-// One compaction op over the window starting at the first delta after `after`. Sets
-// *next to the window's end (nullopt: the shard's end) and *folded; 0, -ECANCELED (lost a
-// race: read again), -EAGAIN (the shard is not live), other errors.
-int compact_window(Backend& b, const ShardRef& s, const std::string& after, std::optional<std::string>* next,
-                   size_t* folded, s3::Error* corrupt) {
+// One compaction op over the window of closed epoch `epoch` starting at its first delta
+// after `after`. Sets *next to the window's end (nullopt: the epoch's end) and *folded;
+// 0, -ECANCELED (lost a race: read again), -EAGAIN (the shard is not live), other errors.
+int compact_window(Backend& b, const ShardRef& s, uint64_t epoch, const std::string& after,
+                   std::optional<std::string>* next, size_t* folded, s3::Error* corrupt) {
   *folded = 0;
   std::map<std::string, bufferlist> deltas, blocks;
   bool more_deltas = false, more_blocks = false;
@@ -156,7 +228,7 @@ int compact_window(Backend& b, const ShardRef& s, const std::string& after, std:
     int rv = 0, rv_state = 0;
     op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
     op.getxattr(kStateXattr, &state, &rv_state);
-    op.omap_get_vals2(delta_entry(after), std::string(1, kDeltaKind), kWindowDeltas, &deltas, &more_deltas, &rv);
+    op.omap_get_vals2(delta_entry(epoch, after), delta_scope(epoch), kWindowDeltas, &deltas, &more_deltas, &rv);
     if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return r;
     if (rv < 0) return rv;
     if (rv_state < 0 || state.to_str() != kLive) return -EAGAIN;
@@ -165,21 +237,30 @@ int compact_window(Backend& b, const ShardRef& s, const std::string& after, std:
     next->reset();
     return 0;
   }
-  const std::string first = deltas.begin()->first.substr(1);
+  auto key_of = [](const std::string& name) { return delta_key(name).value_or(std::string_view()); };
+  const std::string first(key_of(deltas.begin()->first));
+  // The same keys' deltas in the next epoch: a key that has one there lists from it, so its
+  // delta here is dropped, not folded (which also clears a corrupt delta a later PUT
+  // shadowed). The next epoch keeps them until this one is folded (rados/list_epochs.h).
+  std::map<std::string, bufferlist> newer;
   {
+    std::set<std::string> newer_names;
+    for (const auto& [name, value] : deltas) newer_names.insert(delta_entry(epoch + 1, key_of(name)));
     // From the block holding the first delta's key (the first named at or after it).
     librados::ObjectReadOperation op;
-    int rv = 0;
+    int rv = 0, rv_newer = 0;
     op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
     op.omap_get_vals2(block_entry(before_prefix(first)), std::string(1, kBlockKind), kWindowBlocks, &blocks,
                       &more_blocks, &rv);
+    op.omap_get_vals_by_keys(newer_names, &newer, &rv_newer);
     if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return r;
     if (rv < 0) return rv;
+    if (rv_newer < 0) return rv_newer;
   }
   std::optional<std::string> end;
   if (more_blocks && !blocks.empty()) end = blocks.rbegin()->first.substr(1);
   if (more_deltas) {
-    std::string last = deltas.rbegin()->first.substr(1);
+    std::string last(key_of(deltas.rbegin()->first));
     if (!end || last < *end) end = std::move(last);
   }
   // The window: the blocks named up to end, and the first named past it when it holds
@@ -208,10 +289,10 @@ int compact_window(Backend& b, const ShardRef& s, const std::string& after, std:
   }
   std::map<std::string, bufferlist> window_deltas;
   for (auto& [name, value] : deltas) {
-    if (end && std::string_view(name).substr(1) > *end) break;
+    if (end && key_of(name) > *end) break;
     cmp.emplace(name, std::make_pair(value, LIBRADOS_CMPXATTR_OP_EQ));
     rm.insert(name);
-    window_deltas.emplace(name, value);
+    if (!newer.count(delta_entry(epoch + 1, key_of(name)))) window_deltas.emplace(name, value);
   }
   std::vector<BlockEntry> merged;
   if (!merge_deltas(from_blocks, window_deltas, "", std::nullopt, merged, folded, corrupt)) return -EIO;
@@ -236,27 +317,119 @@ int compact_window(Backend& b, const ShardRef& s, const std::string& after, std:
   return 0;
 }
 
+// One epoch step in one op asserting the shard live under s's generation with epochs
+// `from`: closes the current epoch (lepoch + 1) or records the closed one folded
+// (lfolded + 1). -ECANCELED: another gateway's compaction or a split came first.
+int advance_epochs(Backend& b, const ShardRef& s, const ListEpochs& from, bool close) {
+  librados::ObjectWriteOperation op;
+  op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+  op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
+  op.cmpxattr(kListEpochXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(epoch_raw(from.current)));
+  op.cmpxattr(kListFoldedXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(epoch_raw(from.folded)));
+  if (close)
+    op.setxattr(kListEpochXattr, to_bl(epoch_raw(from.current + 1)));
+  else
+    op.setxattr(kListFoldedXattr, to_bl(epoch_raw(from.folded + 1)));
+  return b.index.operate(s.oid, &op);
+}
+
+// Whether epoch e of shard s has a delta.
+s3::Result<bool> has_deltas(Backend& b, const ShardRef& s, uint64_t e) {
+  std::map<std::string, bufferlist> one;
+  bool more = false;
+  int rv = 0;
+  librados::ObjectReadOperation op;
+  op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(s.gen));
+  op.omap_get_vals2(delta_scope(e), delta_scope(e), 1, &one, &more, &rv);
+  if (int r = b.index.operate(s.oid, &op, nullptr); r < 0) return rados_error("read listing deltas of", s.oid, r);
+  return !one.empty();
+}
+
 }  // namespace
 
 s3::Result<size_t> compact_shard(Backend& b, const ShardRef& s, size_t max_windows) {
-  size_t total = 0;
-  std::string after;
-  for (size_t w = 0; w < max_windows; ++w) {
-    std::optional<std::string> next;
-    size_t folded = 0;
-    s3::Error corrupt;
-    int r = -ECANCELED;
-    for (int attempt = 0; r == -ECANCELED && attempt < kMaxAttempts; ++attempt) {
-      if (attempt > 0) backoff(attempt);
-      r = compact_window(b, s, after, &next, &folded, &corrupt);
+  size_t total = 0, windows = 0;
+  bool closed_one = false;
+  std::optional<ListEpochs> epochs;  // as read, then as this call advanced them
+  for (int lost = 0; windows < max_windows;) {
+    if (!epochs) {
+      std::map<std::string, bufferlist> attrs;
+      librados::ObjectReadOperation op;
+      int rv = 0;
+      op.getxattrs(&attrs, &rv);
+      if (int r = b.index.operate(s.oid, &op, nullptr); r == -ENOENT)
+        return total;
+      else if (r < 0)
+        return rados_error("read", s.oid, r);
+      auto state = attrs.find(kStateXattr);
+      auto gen = attrs.find(kGenXattr);
+      if (state == attrs.end() || state->second.to_str() != kLive ||
+          (gen == attrs.end() ? std::string() : gen->second.to_str()) != s.gen)
+        return total;  // not live, or split since: its owner decides
+      epochs = note_epochs(b, s.oid, attrs);
+      if (!epochs) return corrupt_epochs(s.oid);
     }
-    if (r == -EAGAIN || r == -ENOENT) return total;  // not live, or gone: its owner decides
-    if (r == -EIO) return corrupt;
-    if (r == -ECANCELED) return contention("compacting listing deltas");
-    if (r < 0) return rados_error("compact listing deltas of", s.oid, r);
-    total += folded;
-    if (!next) break;
-    after = *next;
+    int r = 0;
+    const bool close = epochs->folded == epochs->current;
+    if (close) {
+      // Nothing closed: close the current epoch, unless it has nothing to fold. Once a
+      // call: each close makes the commits in flight under the old epoch retry, so under
+      // load the next one waits for the next call (the upkeep's, after more commits); a
+      // call that may fold everything (SIZE_MAX: seeding, tests) goes on until it is.
+      if (closed_one && max_windows != SIZE_MAX) break;
+      auto any = has_deltas(b, s, epochs->current);
+      if (!any) return any.error();
+      if (!*any) break;
+      r = advance_epochs(b, s, *epochs, true);
+    } else {
+      // Fold the closed epoch whole, window by window. Nothing writes into it any more, so
+      // once a pass reaches its end it is empty (a racing compactor only removes deltas).
+      std::string after;
+      bool reached_end = false;
+      while (windows < max_windows) {
+        std::optional<std::string> next;
+        size_t folded = 0;
+        s3::Error corrupt;
+        r = -ECANCELED;
+        if (b.test_step) b.test_step("compact: fold window");
+        for (int attempt = 0; r == -ECANCELED && attempt < kMaxAttempts; ++attempt) {
+          if (attempt > 0) backoff(attempt);
+          r = compact_window(b, s, epochs->folded, after, &next, &folded, &corrupt);
+        }
+        ++windows;
+        if (r == -EAGAIN || r == -ENOENT) return total;  // not live, or gone: its owner decides
+        if (r == -EIO) return corrupt;
+        if (r == -ECANCELED) return contention("compacting listing deltas");
+        if (r < 0) return rados_error("compact listing deltas of", s.oid, r);
+        total += folded;
+        if (!next) {
+          reached_end = true;
+          break;
+        }
+        after = *next;
+      }
+      if (!reached_end) break;
+      r = advance_epochs(b, s, *epochs, false);
+    }
+    if (r == -ENOENT) break;
+    if (r == -ECANCELED) {  // another gateway's compaction moved on, or a split: look again
+      if (++lost >= kMaxAttempts) return contention("compacting listing deltas");
+      backoff(lost);
+      epochs.reset();
+      continue;
+    }
+    if (r < 0) return rados_error("advance listing epochs of", s.oid, r);
+    if (close) {
+      ++epochs->current;
+      closed_one = true;
+    } else {
+      ++epochs->folded;
+    }
+    // The gateway's own pages and commits go straight to the new epochs.
+    if (auto hint = b.shard_hint(s.oid)) {
+      hint->list = *epochs;
+      b.note_shard(s.oid, *hint);
+    }
   }
   return total;
 }

@@ -47,7 +47,8 @@ std::string versions_scope(std::string_view key) {
 }
 
 // The assertions every mutation of one key carries: the shard exists and is live, its
-// versioning state and the key's O entry are still what c read, and so are the V
+// versioning state, listing epoch (the deltas finish_op names) and the key's O entry are
+// still what c read, and so are the V
 // entries in `also` (name -> bytes read) the op rewrites or removes.
 // The shard's part (assert_exists and the cmpxattrs) only with_shard: a batched commit's
 // op carries it once for all its commits (rados/commit_batch.h).
@@ -58,6 +59,7 @@ void guard(librados::ObjectWriteOperation& op, const Current& c, std::string_vie
     op.cmpxattr(kGenXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.gen));
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
     op.cmpxattr(kVersioningXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(c.versioning_raw));
+    op.cmpxattr(kListEpochXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(epoch_raw(c.list.current)));
   }
   std::map<std::string, std::pair<bufferlist, int>> cmp{{object_entry(key), {to_bl(c.raw), LIBRADOS_CMPXATTR_OP_EQ}}};
   for (const auto& [name, raw] : also) cmp.emplace(name, std::make_pair(to_bl(raw), LIBRADOS_CMPXATTR_OP_EQ));
@@ -181,7 +183,7 @@ s3::Status prepare_commit(Backend& b, const Current& cur, ObjectRecord& rec, con
 // packed bucket with the listing deltas of the O entries they change (rados/list_pack.h).
 void finish_op(librados::ObjectWriteOperation& op, const Current& cur, std::map<std::string, bufferlist>& set,
                std::set<std::string>& rm) {
-  if (cur.packed) add_list_deltas(set, rm);
+  if (cur.packed) add_list_deltas(set, rm, cur.list.current);
   for (const auto& k : set) rm.erase(k.first);
   if (!rm.empty()) op.omap_rm_keys(rm);
   if (!set.empty()) op.omap_set(set);
@@ -190,8 +192,8 @@ void finish_op(librados::ObjectWriteOperation& op, const Current& cur, std::map<
 // The first attempt of a commit without reading the shard first, for a key expected to
 // be new (most PUTs): the op asserts what the read would have had to show for rec to be
 // the key's first version, its O entry absent (omap_cmp with ""), the shard live under
-// the cached map's generation, and its versioning state the one this gateway last saw
-// there (Backend::versioning_hint). Any of them wrong (the key exists, a split, a state
+// the cached map's generation, and its versioning state and listing epoch the ones this
+// gateway last saw there (Backend::shard_hint). Any of them wrong (the key exists, a split, a state
 // change, a DeleteBucket deciding) fails the op with -ECANCELED and nothing is applied;
 // so does a lost race with another writer of the key. The op may carry other new keys'
 // commits to the same shard (rados/commit_batch.h): one failing assertion fails all.
@@ -208,16 +210,17 @@ s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditi
   auto map = b.shard_map(rec.info.bucket);
   if (!map) return Blind{};  // the read path gives the error
   const ShardRef* shard = &(*map)->ranges[(*map)->index_of(rec.info.key)].shard;
-  auto hint = b.versioning_hint(shard->oid);
+  auto hint = b.shard_hint(shard->oid);
   if (!hint) return Blind{};
-  auto v = decode_versioning(*hint);
+  auto v = decode_versioning(hint->versioning_raw);
   if (!v) return Blind{};
   Current absent;
   absent.shard = shard->oid;
   absent.gen = shard->gen;
   absent.packed = (*map)->packed;
-  absent.versioning_raw = *hint;
+  absent.versioning_raw = hint->versioning_raw;
   absent.versioning = v->state;
+  absent.list = hint->list;
   int rv = 0;  // filled when the shared op returns: commit() blocks until then
   auto fill = [&](librados::ObjectWriteOperation& op, std::map<std::string, bufferlist>& set,
                   std::set<std::string>& rm) -> s3::Status {
@@ -226,13 +229,13 @@ s3::Result<Blind> commit_blind(Backend& b, ObjectRecord& rec, const WriteConditi
     if (auto s = prepare_commit(b, absent, rec, inline_data, op, &rv, mine_set, mine_rm, false); !s) return s;
     if (extra)
       if (auto s = extra(0, op, mine_set, mine_rm); !s) return s;
-    if (absent.packed) add_list_deltas(mine_set, mine_rm);
+    if (absent.packed) add_list_deltas(mine_set, mine_rm, absent.list.current);
     for (const auto& k : mine_set) mine_rm.erase(k.first);
     set.merge(mine_set);
     rm.merge(mine_rm);
     return {};
   };
-  auto r = b.batcher.commit(b.index, *shard, *hint, rec.info.key, fill);
+  auto r = b.batcher.commit(b.index, *shard, hint->versioning_raw, hint->list.current, rec.info.key, fill);
   if (!r) return r.error();
   if (*r == -ENOENT) b.forget_bucket(rec.info.bucket);
   if (*r < 0) return Blind{true, std::nullopt};  // -ECANCELED mostly: the read path finds out why
@@ -285,6 +288,9 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
     auto v = decode_versioning(c.versioning_raw);
     if (!v) return s3::Error(s3::Code::InternalError, "rados: corrupt versioning state in " + shard->oid);
     c.versioning = v->state;
+    auto epochs = parse_list_epochs(attrs);
+    if (!epochs) return s3::Error(s3::Code::InternalError, "rados: corrupt listing epochs in " + shard->oid);
+    c.list = *epochs;
     for (auto& [name, value] : versions) c.versions.emplace_back(name.substr(scope.size()), value.to_str());
     if (auto it = vals.find(entry); it != vals.end()) {
       c.raw = it->second.to_str();
@@ -342,7 +348,7 @@ s3::Result<ObjectRecord> commit_object(Backend& b, ObjectRecord rec, const Write
   for (int attempt = blind->sent ? 1 : 0; attempt < kMaxAttempts; ++attempt) {
     auto cur = read_current(b, bucket, key);
     if (!cur) return cur.error();
-    b.note_versioning(cur->shard, cur->versioning_raw);
+    b.note_shard(cur->shard, {cur->versioning_raw, cur->list});
     if (!cur->live) {  // a DeleteBucket is deciding, or the shard splits: wait for either
       await_live(b, bucket, cur->shard, cur->split, attempt);
       continue;

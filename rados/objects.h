@@ -39,6 +39,7 @@ struct Current {
   std::string split;  // its split record while it splits (rados/split.h), else ""
   Versioning versioning = Versioning::Unversioned;
   std::string versioning_raw;  // the shard's versioning xattr as read ("" when absent)
+  ListEpochs list;             // its listing epochs: a packed bucket's deltas go to list.current
   // The key's first V entries (vkey -> value), newest first, read in the same op.
   std::vector<std::pair<std::string, std::string>> versions;
   bool more_versions = false;  // the key has more V entries than those (all of them when not read)

@@ -124,13 +124,16 @@ s3::Status restore_key(Backend& b, std::string_view bucket, const std::string& k
     const std::string oentry = object_entry(key);
     auto existing = read_scope(b, shard.oid, version_entry(key, ""));
     if (!existing) return existing.error();
-    std::map<std::string, bufferlist> o;
+    std::map<std::string, bufferlist> o, attrs;
     {
       librados::ObjectReadOperation op;
-      int rv = 0;
+      int rv = 0, rv_attrs = 0;
+      op.getxattrs(&attrs, &rv_attrs);
       op.omap_get_vals_by_keys({oentry}, &o, &rv);
       if (int r = b.index.operate(shard.oid, &op, nullptr); r < 0) return rados_error("read", shard.oid, r);
     }
+    auto epochs = parse_list_epochs(attrs);
+    if (!epochs) return s3::Error(s3::Code::InternalError, "rados: corrupt listing epochs in " + shard.oid);
     // The key's entries after the restore, by vkey: the first is the newest.
     std::map<std::string, std::string> after;
     const size_t scope_len = version_entry(key, "").size();
@@ -158,9 +161,10 @@ s3::Status restore_key(Backend& b, std::string_view bucket, const std::string& k
       rep.present += present;
       return {};
     }
-    if (restore_o && (*map)->packed) add_list_deltas(set, {});  // the restored key lists again
+    if (restore_o && (*map)->packed) add_list_deltas(set, {}, epochs->current);  // the restored key lists again
     librados::ObjectWriteOperation op;
     guard_shard(op, shard);
+    guard_list_epoch(op, epochs->current);
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
     int rv = 0;
     op.omap_cmp(absent, &rv);  // an omap_cmp against "" holds only for an absent entry

@@ -51,9 +51,16 @@ s3::Status seed_empty_objects(Backend& b, std::string_view bucket, const std::ve
       set.emplace(version_entry(keys[end], rec.version_key), to_bl(value));
     }
     // A packed bucket gets what a PUT writes there: the deltas (folded into blocks below).
-    if ((*map)->packed) add_list_deltas(set, {});
+    uint64_t epoch = 0;
+    if ((*map)->packed) {
+      auto epochs = read_list_epochs(b, shard.oid);
+      if (!epochs) return epochs.error();
+      epoch = epochs->current;
+      add_list_deltas(set, {}, epoch);
+    }
     librados::ObjectWriteOperation op;
     guard_shard(op, shard);
+    guard_list_epoch(op, epoch);
     op.cmpxattr(kStateXattr, LIBRADOS_CMPXATTR_OP_EQ, to_bl(kLive));
     op.omap_set(set);
     const int r = b.index.operate(shard.oid, &op);

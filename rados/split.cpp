@@ -89,8 +89,8 @@ s3::Result<std::map<std::string, bufferlist>> moving_entries(Backend& b, const s
     if (int r = b.index.operate(old, &op, nullptr); r < 0) return rados_error("read", old, r);
     for (auto& [name, value] : page) {
       std::string key;
-      if (!name.empty() && name[0] == kDeltaKind) {
-        if (std::string_view(name).substr(1) >= lower) moving.emplace(name, value);
+      if (auto delta = delta_key(name)) {
+        if (*delta >= lower) moving.emplace(name, value);
       } else if (!name.empty() && name[0] == kBlockKind) {
         if (std::string_view(name).substr(1) < lower) continue;
         std::vector<BlockEntry> entries;
@@ -215,6 +215,9 @@ s3::Status finish_split(Backend& b, const std::string& old, const std::string& s
     op.setxattr(kGenXattr, to_bl(rec->gen));
     op.setxattr(kSplitXattr, to_bl(split_record));  // writers that meet it wait, or finish it
     if (auto v = attr(old_attrs, "versioning"); !v.empty()) op.setxattr("versioning", to_bl(v));
+    // The moved deltas keep their epochs' names; old is frozen, so its epochs hold.
+    for (const char* name : {kListEpochXattr, kListFoldedXattr})
+      if (auto v = attr(old_attrs, name); !v.empty()) op.setxattr(name, to_bl(v));
     if (int r2 = b.index.operate(rec->new_oid, &op); r2 < 0 && r2 != -EEXIST)
       return rados_error("create shard", rec->new_oid, r2);
   }

@@ -73,7 +73,7 @@ def index(ceph_cluster, namespace):  # noqa: F811
 
 def omap(io, oid, prefix):
     """The entries of oid starting with prefix. python3-rados passes start_after as a C
-    string: page only over names without a NUL (O, L, K and B entries)."""
+    string: page only over names without a NUL (O, L, M, K and B entries)."""
     import rados
     out, after = {}, ""
     while True:
@@ -103,23 +103,29 @@ def shards(io, bucket):
     return [o.key for o in io.list_objects() if o.key.startswith(prefix)]
 
 
+def deltas(io, oid):
+    """The listing deltas of shard oid, of every epoch: L<key> (epoch 0) and
+    M<16 hex digits><key> (rados/list_epochs.h)."""
+    return {**omap(io, oid, "L"), **omap(io, oid, "M")}
+
+
 def kinds(io, bucket):
-    """How many K (blocks) and L (deltas) entries the bucket's shards hold, and its shards."""
+    """How many K (blocks) entries and deltas the bucket's shards hold, and its shards."""
     k = l = 0
     names = shards(io, bucket)
     for oid in names:
         k += len(omap(io, oid, "K"))
-        l += len(omap(io, oid, "L"))
+        l += len(deltas(io, oid))
     return k, l, len(names)
 
 
 def settled(io, bucket, timeout=30):
-    """Waits until the bucket's shards and their K and L entries stop changing for a second:
+    """Waits until the bucket's shards, their blocks and deltas stop changing for a second:
     compactions and splits run on each gateway's upkeep worker after the commits that made
     them due have been answered (rados/upkeep.h)."""
     last, deadline = None, time.monotonic() + timeout
     while time.monotonic() < deadline:
-        now = [(oid, sorted(omap(io, oid, "K")), sorted(omap(io, oid, "L"))) for oid in sorted(shards(io, bucket))]
+        now = [(oid, sorted(omap(io, oid, "K")), sorted(deltas(io, oid))) for oid in sorted(shards(io, bucket))]
         if now == last:
             return
         last = now

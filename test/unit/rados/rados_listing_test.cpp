@@ -79,7 +79,8 @@ void compact_all(RadosEnv& env, const std::string& bucket) {
   for (const auto& range : (*map)->ranges) REQUIRE(rados::compact_shard(env.backend(), range.shard, SIZE_MAX).ok());
 }
 
-// The count of bucket's entries of one kind ('K' blocks, 'L' deltas) over its shards.
+// The count of bucket's entries of one kind ('K' blocks, 'L' deltas of every epoch: L and M
+// entries) over its shards.
 size_t count_kind(RadosEnv& env, const std::string& bucket, char kind) {
   env.backend().forget_bucket(bucket);
   auto map = env.backend().shard_map(bucket);
@@ -91,9 +92,9 @@ size_t count_kind(RadosEnv& env, const std::string& bucket, char kind) {
       std::map<std::string, librados::bufferlist> names;
       librados::ObjectReadOperation op;
       int rv = 0;
-      op.omap_get_vals2(after, std::string(1, kind), 1000, &names, &more, &rv);
+      op.omap_get_vals2(after, "", 1000, &names, &more, &rv);
       REQUIRE(env.backend().index.operate(range.shard.oid, &op, nullptr) == 0);
-      n += names.size();
+      for (const auto& [name, value] : names) n += kind == 'L' ? rados::delta_key(name).has_value() : name[0] == kind;
       if (names.empty()) break;
       after = names.rbegin()->first;
     }
@@ -109,6 +110,13 @@ rados::ShardRef compacted_sample(RadosEnv& env) {
   auto map = env.backend().shard_map("b");
   REQUIRE(map.ok());
   return (*map)->ranges[0].shard;
+}
+
+// Shard oid's listing epochs, read now.
+rados::ListEpochs epochs_of(RadosEnv& env, const std::string& oid) {
+  auto e = rados::read_list_epochs(env.backend(), oid);
+  REQUIRE(e.ok());
+  return *e;
 }
 
 // Every key of bucket "b", walked in pages of 97.
@@ -355,7 +363,7 @@ TEST_CASE("rados: a corrupt listing delta is reported and never folded into a bl
     INFO(bad);
     {
       librados::ObjectWriteOperation op;
-      op.omap_set({{rados::delta_entry("k1050"), rados::to_bl(bad)}});
+      op.omap_set({{rados::delta_entry(epochs_of(env, shard.oid).current, "k1050"), rados::to_bl(bad)}});
       REQUIRE(env.backend().index.operate(shard.oid, &op) == 0);
     }
     auto r = env.layer->list_objects("b", {"", "", "", 1000});
@@ -376,6 +384,140 @@ TEST_CASE("rados: a corrupt listing delta is reported and never folded into a bl
     CHECK(all->objects[50].key == "k1050");
     CHECK(all->objects[50].size == 5);
   }
+}
+
+namespace {
+
+// The names of shard oid's entries that start with prefix.
+std::set<std::string> names_with(RadosEnv& env, const std::string& oid, const std::string& prefix) {
+  std::set<std::string> out;
+  std::string after;
+  for (bool more = true; more;) {
+    std::set<std::string> page;
+    librados::ObjectReadOperation op;
+    int rv = 0;
+    op.omap_get_keys2(after, 1000, &page, &more, &rv);
+    REQUIRE(env.backend().index.operate(oid, &op, nullptr) == 0);
+    for (const auto& n : page)
+      if (n.starts_with(prefix)) out.insert(n);
+    if (page.empty()) break;
+    after = *page.rbegin();
+  }
+  return out;
+}
+
+std::string only_shard(RadosEnv& env, const std::string& bucket) {
+  env.backend().forget_bucket(bucket);
+  auto map = env.backend().shard_map(bucket);
+  REQUIRE(map.ok());
+  REQUIRE((*map)->ranges.size() == 1);
+  return (*map)->ranges[0].shard.oid;
+}
+
+}  // namespace
+
+TEST_CASE("rados: a shard's first deltas are L entries, as before epochs; a compaction moves it to epoch 1",
+          "[rados][listing]") {
+  // A shard without the lepoch xattr is in epoch 0, whose deltas are named L<key>: every
+  // packed bucket written before epochs reads and compacts on (rados/list_epochs.h).
+  RadosEnv env;
+  REQUIRE(env.layer->make_bucket("b").ok());
+  for (int i = 0; i < 5; ++i) REQUIRE(env.put("b", "k" + std::to_string(i), "").ok());
+  const std::string oid = only_shard(env, "b");
+  CHECK(names_with(env, oid, "L").size() == 5);
+  CHECK(names_with(env, oid, "M").empty());
+  CHECK(epochs_of(env, oid) == rados::ListEpochs{0, 0});
+  compact_all(env, "b");
+  CHECK(epochs_of(env, oid) == rados::ListEpochs{1, 1});
+  CHECK(names_with(env, oid, "L").empty());
+  REQUIRE(env.put("b", "k9", "").ok());
+  CHECK(names_with(env, oid, "M") == std::set<std::string>{rados::delta_entry(1, "k9")});
+  CHECK(rados::delta_entry(1, "k9") == std::string("M0000000000000001k9"));
+  CHECK(all_keys(*env.layer) == std::vector<std::string>{"k0", "k1", "k2", "k3", "k4", "k9"});
+}
+
+TEST_CASE("rados: a page reads the deltas of the epochs not folded, and no other", "[rados][listing]") {
+  // What keeps a bucket filled by PUTs listing fast: the folded epochs' ranges, where the
+  // OSD keeps the tombstones of every delta the compactor removed, are never read. A
+  // corrupt delta placed there is not seen; in the current epoch it is.
+  RadosEnv env;
+  const rados::ShardRef shard = compacted_sample(env);
+  REQUIRE(epochs_of(env, shard.oid) == rados::ListEpochs{1, 1});
+  auto put_delta = [&](const std::string& name, const std::string& value) {
+    librados::ObjectWriteOperation op;
+    op.omap_set({{name, rados::to_bl(value)}});
+    REQUIRE(env.backend().index.operate(shard.oid, &op) == 0);
+  };
+  const std::string garbage = "\x03garbage";
+  put_delta(rados::delta_entry(0, "k1050"), garbage);  // folded
+  put_delta(rados::delta_entry(2, "k1051"), garbage);  // not yet open
+  auto r = env.layer->list_objects("b", {"", "", "", 1000});
+  REQUIRE(r.ok());
+  CHECK(r->objects.size() == 100);
+  put_delta(rados::delta_entry(1, "k1052"), garbage);  // current
+  r = env.layer->list_objects("b", {"", "", "", 1000});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("corrupt listing delta") != std::string::npos);
+}
+
+TEST_CASE("rados: while an epoch is folded, a page merges it with the current one, the newer delta winning",
+          "[rados][listing]") {
+  RadosEnv env;
+  REQUIRE(env.layer->make_bucket("b").ok());
+  for (int i = 0; i < 10; ++i) REQUIRE(env.put("b", "k" + std::to_string(i), "").ok());
+  const std::string oid = only_shard(env, "b");
+  std::vector<std::string> during;
+  uint64_t k5_size = 0;
+  int windows = 0;
+  // Before the first window of epoch 0 is folded (epoch 1 open): a delete, an overwrite
+  // and a new key, all into epoch 1 over the same keys' deltas in epoch 0.
+  env.backend().test_step = [&](std::string_view at) {
+    if (at != "compact: fold window" || windows++ > 0) return;
+    REQUIRE(epochs_of(env, oid) == rados::ListEpochs{1, 0});
+    REQUIRE(env.layer->delete_object("b", "k3").ok());
+    REQUIRE(env.put("b", "k5", "longer").ok());
+    REQUIRE(env.put("b", "k99", "").ok());
+    REQUIRE(names_with(env, oid, "L").size() == 10);
+    REQUIRE(names_with(env, oid, "M").size() == 3);
+    during = all_keys(*env.layer);
+    auto r = env.layer->list_objects("b", {"", "", "", 1000});
+    REQUIRE(r.ok());
+    for (const auto& o : r->objects)
+      if (o.key == "k5") k5_size = o.size;
+  };
+  compact_all(env, "b");
+  env.backend().test_step = nullptr;
+  const std::vector<std::string> want{"k0", "k1", "k2", "k4", "k5", "k6", "k7", "k8", "k9", "k99"};
+  CHECK(windows == 2);  // epoch 0, then epoch 1 (closed because it had deltas)
+  CHECK(during == want);
+  CHECK(k5_size == 6);
+  CHECK(all_keys(*env.layer) == want);
+  CHECK(count_kind(env, "b", 'L') == 0);
+  CHECK(epochs_of(env, oid) == rados::ListEpochs{2, 2});
+}
+
+TEST_CASE("rados: a gateway whose listing epochs are stale neither misses a delta nor commits into a closed epoch",
+          "[rados][listing]") {
+  RadosEnv a;
+  RadosEnv b = a.peer();
+  REQUIRE(a.layer->make_bucket("b").ok());
+  for (int i = 0; i < 10; ++i) REQUIRE(b.put("b", "k" + std::to_string(100 + i), "").ok());
+  REQUIRE(all_keys(*b.layer).size() == 10);  // b now holds epochs 0/0 for the shard
+  const std::string oid = only_shard(a, "b");
+  compact_all(a, "b");
+  REQUIRE(a.put("b", "k150", "").ok());  // a delta in epoch 1
+  // b's pages assert nothing, but see the epochs they read by: they read again.
+  CHECK(all_keys(*b.layer).size() == 11);
+  compact_all(a, "b");  // epoch 1 closed and folded: 2/2
+  REQUIRE(epochs_of(a, oid) == rados::ListEpochs{2, 2});
+  // b's PUT of a new key goes out blind asserting epoch 1 (its hint), is refused, and
+  // commits into epoch 2 after a read; a delta written into epoch 1 would never list.
+  REQUIRE(b.put("b", "k200", "").ok());
+  CHECK(names_with(a, oid, "M") == std::set<std::string>{rados::delta_entry(2, "k200")});
+  RadosEnv c = a.peer();
+  auto keys = all_keys(*c.layer);
+  CHECK(keys.size() == 12);
+  CHECK(std::count(keys.begin(), keys.end(), "k200") == 1);
 }
 
 TEST_CASE("rados: deletes in a packed bucket compact their tombstones without PUTs", "[rados][listing]") {
