@@ -17,8 +17,12 @@ import zlib
 import pytest
 import requests
 
-from s3assert import client_error, code
-from silt_server import bucket_name, extra_headers, silt_binary
+from botocore.config import Config
+
+from s3assert import client_error, code, ok
+from silt_server import SiltServer, bucket_name, extra_headers, s3_client, silt_binary
+from test_aws_answers import newer_boto3
+from test_bucket_apis import ALL_ON, read_back, terraform_setup
 from test_tls import Pki, TlsSilt
 
 KiB = 1 << 10
@@ -595,6 +599,47 @@ def test_bucket_encryption_unknown_algorithm_is_malformed(s3, bucket):
     refused(client_error(s3.get_bucket_encryption, Bucket=bucket),
             "ServerSideEncryptionConfigurationNotFoundError", 404)
     still_serving(s3, bucket)
+
+
+@pytest.mark.parametrize("default, want", [
+    ({"SSEAlgorithm": "AES256"}, {"ServerSideEncryption": "AES256"}),
+    ({"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"},
+     {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "arn:aws:kms:us-east-1:000000000000:key/other-key",
+      "BucketKeyEnabled": True}),
+], ids=["sse-s3", "sse-kms"])
+def test_terraform_style_setup_with_default_encryption(silt, s3, default, want):
+    """test_bucket_apis.py's Terraform replay (boto3) with its encryption step: create,
+    tagging, default encryption, Block Public Access, ownership, versioning, lifecycle,
+    policy; every document reads back as put (and again after a second apply), and an
+    object PUT without SSE headers is stored as the default says."""
+    rule = {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": default["SSEAlgorithm"] == "aws:kms"}
+    b = bucket_name("tf-enc")
+    terraform_setup(s3, b, encryption={"Rules": [rule]})
+    got = read_back(s3, b, encryption=True)
+    assert got["encryption"]["ServerSideEncryptionConfiguration"] == {"Rules": [rule]}
+    assert got["tagging"]["TagSet"] == [{"Key": "Environment", "Value": "prod"}, {"Key": "Name", "Value": b}]
+    assert got["block"]["PublicAccessBlockConfiguration"] == ALL_ON
+    assert got["ownership"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert got["versioning"]["Status"] == "Enabled"
+    assert got["lifecycle"]["Rules"] == [{"ID": "expire-raw", "Status": "Enabled", "Filter": {"Prefix": "raw/"},
+                                          "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]
+    assert got["policy"]["Statement"][0]["Sid"] == "DenyInsecureTransport"
+    assert got["status"]["PolicyStatus"]["IsPublic"] is False
+    # An object written without SSE headers (over https, which the policy demands).
+    marker = f"<<silt-marker-tf-{os.urandom(6).hex()}>>".encode()
+    data = os.urandom(1000) + marker + os.urandom(PACKAGE)
+    put = s3.put_object(Bucket=b, Key="raw/data.bin", Body=data)
+    assert put["VersionId"] and put["VersionId"] != "null"
+    head = s3.head_object(Bucket=b, Key="raw/data.bin")
+    assert {k: head.get(k) for k in want} == want
+    assert {k: put.get(k) for k in want} == want
+    got_obj = s3.get_object(Bucket=b, Key="raw/data.bin")
+    assert {k: got_obj.get(k) for k in want} == want
+    assert got_obj["Body"].read() == data
+    assert drives_hold(silt, marker) == []
+    # A second apply changes nothing.
+    terraform_setup(s3, b, encryption={"Rules": [rule]})
+    assert read_back(s3, b, encryption=True) == got
 
 
 # --- GetObjectAttributes and POST Object (browser forms) -----------------------------------------
