@@ -1036,8 +1036,26 @@ def test_aws_cli_sse_and_sse_c(silt, s3, bucket, tmp_path, cli):
     out = tmp_path / "out.bin"
     aws("s3", "cp", str(f), f"s3://{bucket}/s3.bin", "--sse", "AES256")
     assert s3.head_object(Bucket=bucket, Key="s3.bin")["ServerSideEncryption"] == "AES256"
+    # SSE-KMS with a keyring key, multipart (s3 cp) and single (s3api put-object).
+    aws("s3", "cp", str(f), f"s3://{bucket}/kms.bin", "--sse", "aws:kms", "--sse-kms-key-id", "other-key")
+    head = s3.head_object(Bucket=bucket, Key="kms.bin")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", arn(silt, "other-key"))
+    aws("s3", "cp", f"s3://{bucket}/kms.bin", str(out))
+    assert out.read_bytes() == data
+    small = tmp_path / "small.bin"
+    small.write_bytes(data[:1000])
+    put = json.loads(aws("s3api", "put-object", "--bucket", bucket, "--key", "kms-small", "--body", str(small),
+                         "--server-side-encryption", "aws:kms", "--ssekms-key-id", "alias/other-key",
+                         "--output", "json").stdout)
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", arn(silt, "other-key"))
+    assert s3.get_object(Bucket=bucket, Key="kms-small")["Body"].read() == data[:1000]
+    p = aws("s3", "cp", str(small), f"s3://{bucket}/nokms.bin", "--sse", "aws:kms", "--sse-kms-key-id",
+            "no-such-key", check=False)
+    assert p.returncode != 0 and "KMS.NotFoundException" in p.stderr, p.stderr
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="nokms.bin")) == ("404", 404)
     key = SSEC_KEY.decode()
     aws("s3", "cp", str(f), f"s3://{bucket}/c.bin", "--sse-c", "AES256", "--sse-c-key", key)
+    out.unlink()
     aws("s3", "cp", f"s3://{bucket}/c.bin", str(out), "--sse-c", "AES256", "--sse-c-key", key)
     assert out.read_bytes() == data
     assert aws("s3", "cp", f"s3://{bucket}/c.bin", str(tmp_path / "nokey.bin"), check=False).returncode != 0
