@@ -1014,6 +1014,63 @@ def test_bad_key_file_stops_startup(tmp_path):
     assert base64.b64encode(b"short").decode() not in p.stderr
 
 
+def test_master_key_from_the_environment(tmp_path, monkeypatch):
+    """SILT_SSE_MASTER_KEY holds the key file's text (entries separated by commas here), read
+    when no --sse-master-key-file is given: a plain-http silt started with only the variable
+    serves SSE-S3, its first entry sealing; without it the same objects no longer open."""
+    first, second = key_line("env-m2").strip(), key_line("env-m1").strip()
+    monkeypatch.setenv("SILT_SSE_MASTER_KEY", f"{first},{second}")
+    server = SiltServer(tmp_path / "silt-env")
+    server.start()
+    try:
+        assert "SSE-S3 master key env-m2" in server.log_since_start()
+        s3 = server.boto3()
+        b = bucket_name("env-key")
+        s3.create_bucket(Bucket=b)
+        marker = f"<<silt-marker-env-{os.urandom(6).hex()}>>".encode()
+        data = os.urandom(1000) + marker + os.urandom(PACKAGE)
+        put = s3.put_object(Bucket=b, Key="k", Body=data, ServerSideEncryption="AES256")
+        assert put["ServerSideEncryption"] == "AES256"
+        assert put["ETag"] == '"' + hashlib.md5(data).hexdigest() + '"'
+        got = s3.get_object(Bucket=b, Key="k")
+        assert got["ServerSideEncryption"] == "AES256" and got["Body"].read() == data
+        assert s3.head_object(Bucket=b, Key="k")["ServerSideEncryption"] == "AES256"
+        assert drives_hold(server, marker) == []
+        # The variable is read at every start.
+        server.restart()
+        assert s3.get_object(Bucket=b, Key="k")["Body"].read() == data
+        # Started without it, the server has no master key: the object does not open
+        # (500 naming the key id) and SSE-S3 is 501, never an unencrypted 200.
+        monkeypatch.delenv("SILT_SSE_MASTER_KEY")
+        server.restart()
+        assert "SSE-S3 master key" not in server.log_since_start()
+        refused(client_error(s3.get_object, Bucket=b, Key="k"), "InternalError", 500)
+        refused(client_error(s3.put_object, Bucket=b, Key="new", Body=b"x", ServerSideEncryption="AES256"),
+                "NotImplemented", 501)
+        assert code(client_error(s3.head_object, Bucket=b, Key="new")) == ("404", 404)
+    finally:
+        assert server.stop() == 0, server.log_tail()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("m1:" + base64.b64encode(b"short").decode(), "key entry 1: the key must be the base64 of 32 bytes (openssl rand -base64 32)"),
+    ("no-colon-here", "key entry 1: expected ID:BASE64"),
+    (key_line("m1").strip() + ",bad id:" + base64.b64encode(b"k" * 32).decode(),
+     "key entry 2: the id must be 1-64 of A-Z a-z 0-9 - _ / ."),
+    (key_line("m1").strip() + "," + key_line("m1").strip(), "key entry 2: repeats an id"),
+], ids=["short-key", "no-colon", "bad-id", "repeated-id"])
+def test_malformed_master_key_in_the_environment_stops_startup(tmp_path, value, message):
+    """As a malformed key file (test_bad_key_file_stops_startup): exit 2 before listening,
+    the message names the variable and the entry, and no key material is printed."""
+    env = dict(os.environ, SILT_SSE_MASTER_KEY=value, SILT_CERTS_DIR="")
+    p = subprocess.run([str(silt_binary()), "server", "--data", str(tmp_path / "d"), "--address", "127.0.0.1:1"],
+                       capture_output=True, text=True, timeout=30, env=env)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr == f"silt: SILT_SSE_MASTER_KEY: {message}\n"
+    for entry in value.split(","):
+        assert entry.split(":", 1)[-1] not in p.stderr
+
+
 # --- real clients ---------------------------------------------------------------------------------
 
 def aws_v2(silt, *args, check=True):
