@@ -642,6 +642,56 @@ def test_terraform_style_setup_with_default_encryption(silt, s3, default, want):
     assert read_back(s3, b, encryption=True) == got
 
 
+# --- bucket policy: the s3:x-amz-server-side-encryption condition key -----------------------------
+
+ALICE_SECRET = "alice-sse-secret-0123"
+
+
+@pytest.fixture(scope="module")
+def alice(silt):
+    """A non-admin user (the admin is above every policy) with a boto3 client over https."""
+    ok(silt.admin("--ca-bundle", str(silt.ca), "user", "add", "alice", "--secret-stdin", input=ALICE_SECRET + "\n"))
+    return s3_client(endpoint_url=silt.endpoint, aws_access_key_id="alice", aws_secret_access_key=ALICE_SECRET,
+                     region_name=silt.region, verify=str(silt.ca),
+                     config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                   retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20))
+
+
+def test_policy_condition_on_the_encryption_header_value(silt, alice):
+    """AWS's "require SSE-S3" policy: Deny s3:PutObject when s3:x-amz-server-side-encryption is
+    not AES256. The key is the request header's value: AES256 passes; aws:kms, no header,
+    SSE-C (no such header) and a bucket default (not a header) are denied, the owner too."""
+    b = bucket_name("cond-sse-value")
+    alice.create_bucket(Bucket=b)
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "RequireSSES3", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{b}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}}]}))
+    put = alice.put_object(Bucket=b, Key="s3", Body=b"sse-s3 body", ServerSideEncryption="AES256")
+    assert put["ServerSideEncryption"] == "AES256"
+    assert alice.get_object(Bucket=b, Key="s3")["Body"].read() == b"sse-s3 body"
+    denied = [dict(ServerSideEncryption="aws:kms"), dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key"),
+              {}, SSEC]
+    for enc in denied:
+        refused(client_error(alice.put_object, Bucket=b, Key="denied", Body=b"x", **enc), "AccessDenied", 403)
+    # CreateMultipartUpload is s3:PutObject too.
+    refused(client_error(alice.create_multipart_upload, Bucket=b, Key="denied", ServerSideEncryption="aws:kms"),
+            "AccessDenied", 403)
+    alice.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    refused(client_error(alice.put_object, Bucket=b, Key="denied", Body=b"x"), "AccessDenied", 403)
+    assert code(client_error(alice.head_object, Bucket=b, Key="denied")) == ("404", 404)
+    # The same with the header's value allowed through StringEquals on aws:kms instead.
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{b}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}}]}))
+    r = alice.put_object(Bucket=b, Key="kms", Body=b"kms body", ServerSideEncryption="aws:kms")
+    assert r["ServerSideEncryption"] == "aws:kms"
+    refused(client_error(alice.put_object, Bucket=b, Key="denied", Body=b"x", ServerSideEncryption="AES256"),
+            "AccessDenied", 403)
+    assert alice.get_object(Bucket=b, Key="kms")["Body"].read() == b"kms body"
+
+
 # --- GetObjectAttributes and POST Object (browser forms) -----------------------------------------
 
 def encoded(key):
