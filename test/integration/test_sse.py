@@ -6,6 +6,7 @@ the drives hold no plaintext of an encrypted object; keys survive restarts and r
 Clients: boto3 (Debian's), aws cli v1 (PATH) and v2 (/usr/bin/aws), rclone.
 """
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -1172,6 +1173,122 @@ def test_aws_cli_sse_and_sse_c(silt, s3, bucket, tmp_path, cli):
     aws("s3", "cp", str(f), f"s3://{bucket}/default.bin")
     assert s3.head_object(Bucket=bucket, Key="default.bin")["ServerSideEncryption"] == "AES256"
     assert s3.get_object(Bucket=bucket, Key="default.bin")["Body"].read() == data
+
+
+# The boto3 of the python3 on PATH (the aws cli's interpreter, botocore 1.4x: CRC32 checksums,
+# aws-chunked trailers over https, no Content-MD5), as test_aws_answers.py runs it.
+NEWER_BOTO3_SCRIPT = r"""
+import datetime, hashlib, json, os
+import boto3, botocore
+from botocore.config import Config
+s3 = boto3.session.Session().client(
+    "s3", endpoint_url=os.environ["SILT_ENDPOINT"], aws_access_key_id=os.environ["SILT_KEY"],
+    aws_secret_access_key=os.environ["SILT_SECRET"], region_name="us-east-1", verify=os.environ["SILT_CA"],
+    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}))
+modes = set()
+def mode(request, **kw):
+    v = request.headers.get("x-amz-content-sha256", b"")
+    modes.add(v.decode() if isinstance(v, bytes) else v)
+s3.meta.events.register("before-send.s3", mode)
+b, lb = os.environ["SILT_BUCKET"], os.environ["SILT_LOCK_BUCKET"]
+key = b"0123456789abcdef0123456789abcdef"
+ssec = dict(SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+data = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(3000))  # 96000 bytes
+out = {"botocore": botocore.__version__, "data_sha256": hashlib.sha256(data).hexdigest()}
+def run(name, fn):
+    try:
+        r = fn()
+        r.pop("ResponseMetadata", None)
+        if "Body" in r:
+            r["Body"] = hashlib.sha256(r["Body"].read()).hexdigest()
+        out[name] = json.loads(json.dumps(r, default=str))
+    except botocore.exceptions.ClientError as e:
+        out[name] = {"error": e.response["Error"]["Code"],
+                     "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
+# SSE-C
+run("ssec_put", lambda: s3.put_object(Bucket=b, Key="c", Body=data, **ssec))
+run("ssec_get", lambda: s3.get_object(Bucket=b, Key="c", **ssec))
+run("ssec_range", lambda: s3.get_object(Bucket=b, Key="c", Range="bytes=65530-65545", **ssec))
+run("ssec_head", lambda: s3.head_object(Bucket=b, Key="c", **ssec))
+run("ssec_get_without_key", lambda: s3.get_object(Bucket=b, Key="c"))
+# Object Lock
+run("lock_bucket", lambda: s3.create_bucket(Bucket=lb, ObjectLockEnabledForBucket=True))
+run("lock_put", lambda: s3.put_object(Bucket=lb, Key="l", Body=b"locked"))
+v = out["lock_put"].get("VersionId", "")
+until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).replace(microsecond=0)
+out["until"] = until.isoformat()
+run("put_retention", lambda: s3.put_object_retention(Bucket=lb, Key="l", VersionId=v, Retention={
+    "Mode": "GOVERNANCE", "RetainUntilDate": until}))
+run("get_retention", lambda: s3.get_object_retention(Bucket=lb, Key="l", VersionId=v))
+run("delete_locked", lambda: s3.delete_object(Bucket=lb, Key="l", VersionId=v))
+run("get_locked", lambda: s3.get_object(Bucket=lb, Key="l", VersionId=v))
+run("delete_bypass", lambda: s3.delete_object(Bucket=lb, Key="l", VersionId=v, BypassGovernanceRetention=True))
+# ACL
+owner = s3.list_buckets()["Owner"]["ID"]
+out["owner"] = owner
+run("acl_put_object", lambda: s3.put_object(Bucket=b, Key="pub", Body=b"read me"))
+run("put_object_acl", lambda: s3.put_object_acl(Bucket=b, Key="pub", GrantFullControl=f'id="{owner}"',
+                                                GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"'))
+run("get_object_acl", lambda: s3.get_object_acl(Bucket=b, Key="pub"))
+# Block Public Access (ACLs blocked, not ignored) and bucket tags
+run("put_pab", lambda: s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
+    "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": False}))
+run("get_pab", lambda: s3.get_public_access_block(Bucket=b))
+run("public_acl_blocked", lambda: s3.put_object_acl(Bucket=b, Key="pub", ACL="public-read"))
+run("put_tagging", lambda: s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [
+    {"Key": "team", "Value": "lake"}, {"Key": "cost", "Value": "7"}]}))
+run("get_tagging", lambda: s3.get_bucket_tagging(Bucket=b))
+out["modes"] = sorted(modes)
+print(json.dumps(out))
+"""
+
+
+def test_newer_boto3_sse_c_lock_acl_and_bucket_documents(silt, s3, bucket):
+    """SSE-C, Object Lock retention, object ACL grants, Block Public Access and bucket tags
+    with the newer botocore, over https (SSE-C needs it)."""
+    exe = newer_boto3()
+    if exe is None:
+        pytest.skip("no python3 with botocore >= 1.30 on PATH (the aws cli's interpreter carries one)")
+    lock_bucket = bucket_name("newer-lock")
+    env = dict(os.environ, SILT_ENDPOINT=silt.endpoint, SILT_KEY=silt.access_key, SILT_SECRET=silt.secret_key,
+               SILT_CA=str(silt.ca), SILT_BUCKET=bucket, SILT_LOCK_BUCKET=lock_bucket)
+    env.pop("AWS_CA_BUNDLE", None)
+    p = subprocess.run([exe, "-c", NEWER_BOTO3_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    out = json.loads(p.stdout)
+    want_errors = {"ssec_get_without_key": {"error": "InvalidRequest", "status": 400},
+                   "delete_locked": {"error": "AccessDenied", "status": 403},
+                   "public_acl_blocked": {"error": "AccessDenied", "status": 403}}
+    errors = {k: v for k, v in out.items() if isinstance(v, dict) and "error" in v}
+    assert errors == want_errors, (out["botocore"], errors)
+    # Over https this botocore sends its bodies as aws-chunked with a CRC32 trailer.
+    assert "STREAMING-UNSIGNED-PAYLOAD-TRAILER" in out["modes"], out["modes"]
+    # SSE-C
+    assert out["ssec_put"]["SSECustomerKeyMD5"] == md5_b64(SSEC_KEY)
+    assert out["ssec_get"]["Body"] == out["data_sha256"]
+    assert out["ssec_get"]["SSECustomerAlgorithm"] == "AES256"
+    data = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(3000))
+    assert out["ssec_range"]["Body"] == hashlib.sha256(data[65530:65546]).hexdigest()
+    assert out["ssec_head"]["ContentLength"] == len(data)
+    assert s3.get_object(Bucket=bucket, Key="c", **SSEC)["Body"].read() == data
+    # Object Lock
+    assert out["get_retention"]["Retention"]["Mode"] == "GOVERNANCE"
+    until = datetime.datetime.fromisoformat(out["get_retention"]["Retention"]["RetainUntilDate"])
+    assert until == datetime.datetime.fromisoformat(out["until"])
+    assert out["get_locked"]["Body"] == hashlib.sha256(b"locked").hexdigest()
+    assert "l" not in [v["Key"] for v in s3.list_object_versions(Bucket=lock_bucket).get("Versions", [])]
+    # ACL: the owner's FULL_CONTROL and AllUsers READ, which anyone may use.
+    grants = {(g["Grantee"].get("ID") or g["Grantee"].get("URI"), g["Permission"])
+              for g in out["get_object_acl"]["Grants"]}
+    assert grants == {(out["owner"], "FULL_CONTROL"),
+                      ("http://acs.amazonaws.com/groups/global/AllUsers", "READ")}
+    r = requests.get(f"{silt.endpoint}/{bucket}/pub", verify=str(silt.ca), timeout=10)
+    assert (r.status_code, r.content) == (200, b"read me")
+    # Block Public Access and tags
+    assert out["get_pab"]["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": False}
+    assert out["get_tagging"]["TagSet"] == [{"Key": "cost", "Value": "7"}, {"Key": "team", "Value": "lake"}]
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == out["get_tagging"]["TagSet"]
 
 
 def test_rclone_sse_c_and_sse_s3(silt, s3, bucket, tmp_path):
