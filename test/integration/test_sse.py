@@ -1104,7 +1104,8 @@ def test_master_key_from_the_environment(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("value, message", [
-    ("m1:" + base64.b64encode(b"short").decode(), "key entry 1: the key must be the base64 of 32 bytes (openssl rand -base64 32)"),
+    ("m1:" + base64.b64encode(b"short").decode(),
+     "key entry 1: the key must be the base64 of 32 bytes (openssl rand -base64 32)"),
     ("no-colon-here", "key entry 1: expected ID:BASE64"),
     (key_line("m1").strip() + ",bad id:" + base64.b64encode(b"k" * 32).decode(),
      "key entry 2: the id must be 1-64 of A-Z a-z 0-9 - _ / ."),
