@@ -280,6 +280,52 @@ def test_all_users_grant_under_block_and_ignore_public_acls(world):
     still_serving(alice, b)
 
 
+def test_public_read_write_bucket_acl_admits_anonymous_writes_until_ignored(world):
+    """AllUsers WRITE on a bucket (canned public-read-write) lets an unsigned PUT in; the
+    object is the bucket owner's and private. BlockPublicAcls set afterwards refuses new
+    public ACLs only, so the stored grant still admits; IgnorePublicAcls makes it admit
+    nobody (docs/acl.md, "Block Public Access") until lifted."""
+    alice, anon, ids = world["alice"], world["anonymous"], world["ids"]
+    b = alice_bucket(world, "public-rw")
+    alice.put_bucket_acl(Bucket=b, ACL="public-read-write")
+    assert code(client_error(anon.put_object, Bucket=b, Key="anon", Body=b"x", ACL="public-read")) == DENIED
+    r = anon.put_object(Bucket=b, Key="anon", Body=b"from nobody")
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert alice.get_object(Bucket=b, Key="anon")["Body"].read() == b"from nobody"
+    acl = alice.get_object_acl(Bucket=b, Key="anon")
+    assert acl["Owner"]["ID"] == ids["alice"]
+    assert [(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]] == [(ids["alice"], "FULL_CONTROL")]
+    # The bucket's READ lists it; the object grants no one READ.
+    assert {o["Key"] for o in anon.list_objects_v2(Bucket=b)["Contents"]} == {"anon", "obj"}
+    assert code(client_error(anon.get_object, Bucket=b, Key="anon")) == DENIED
+    # BlockPublicAcls alone: setting a public ACL is refused, the stored grant still admits.
+    alice.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False})
+    assert code(client_error(alice.put_bucket_acl, Bucket=b, ACL="public-read-write")) == DENIED
+    anon.put_object(Bucket=b, Key="anon", Body=b"second write")
+    assert alice.get_object(Bucket=b, Key="anon")["Body"].read() == b"second write"
+    # IgnorePublicAcls: the grant is kept but admits nobody, to write or to list.
+    alice.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": False, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False})
+    assert code(client_error(anon.put_object, Bucket=b, Key="anon", Body=b"third write")) == DENIED
+    assert code(client_error(anon.put_object, Bucket=b, Key="new", Body=b"x")) == DENIED
+    assert code(client_error(anon.list_objects_v2, Bucket=b)) == DENIED
+    assert alice.get_object(Bucket=b, Key="anon")["Body"].read() == b"second write"
+    assert code(client_error(alice.head_object, Bucket=b, Key="new")) == ("404", 404)
+    assert (ALL_USERS, "WRITE") in {(g["Grantee"].get("URI"), g["Permission"])
+                                    for g in alice.get_bucket_acl(Bucket=b)["Grants"]}
+    # Lifted: the grant admits again.
+    alice.delete_public_access_block(Bucket=b)
+    anon.put_object(Bucket=b, Key="new", Body=b"after lifting")
+    assert alice.get_object(Bucket=b, Key="new")["Body"].read() == b"after lifting"
+    # WRITE on the bucket deletes too.
+    assert anon.delete_object(Bucket=b, Key="new")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert code(client_error(alice.head_object, Bucket=b, Key="new")) == ("404", 404)
+    still_serving(alice, b)
+
+
 def test_authenticated_users_grant(world):
     alice, carol, anon = world["alice"], world["carol"], world["anonymous"]
     b = alice_bucket(world, "auth-users")

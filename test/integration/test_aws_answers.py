@@ -599,15 +599,17 @@ def public_policy(bucket, actions):
 
 
 def test_anonymous_read_of_a_missing_key_in_a_listable_bucket_is_404(silt, s3, bucket):
-    """AWS: a missing key is 404 NoSuchKey to a reader who may also list the bucket."""
+    """AWS: a missing key is 404 NoSuchKey only to a caller who may both read it
+    (s3:GetObject) and list the bucket (s3:ListBucket)."""
     s3.put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket, ["s3:GetObject", "s3:ListBucket"]))
     r = requests.get(f"{silt.endpoint}/{bucket}/missing", timeout=10)
     assert (r.status_code, error_code(r.content)) == (404, "NoSuchKey")
     assert requests.head(f"{silt.endpoint}/{bucket}/missing", timeout=10).status_code == 404
-    # May neither read nor list (a public-read bucket ACL lists, it does not read):
-    # AccessDenied, so the key's absence is not revealed.
+    # May list but not read (a public-read bucket ACL grants READ on the bucket, which is
+    # listing, and no s3:GetObject): AccessDenied, so the key's absence is not revealed.
     s3.delete_bucket_policy(Bucket=bucket)
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert requests.get(f"{silt.endpoint}/{bucket}", timeout=10).status_code == 200
     r = requests.get(f"{silt.endpoint}/{bucket}/missing", timeout=10)
     assert (r.status_code, error_code(r.content)) == (403, "AccessDenied")
     assert requests.head(f"{silt.endpoint}/{bucket}/missing", timeout=10).status_code == 403

@@ -126,6 +126,18 @@ def test_complete_if_match(s3, bucket):
     assert read(s3, bucket, "k") == b"mpu one"
 
 
+def test_complete_if_match_on_a_missing_key_is_no_such_key(s3, bucket):
+    """As PutObject's: If-Match on a key that does not exist is 404 NoSuchKey, nothing is
+    written, and the upload stays to be completed (or retried) with another condition."""
+    uid, parts = start_upload(s3, bucket, "missing", b"mpu body")
+    e = client_error(complete_if, s3, bucket, "missing", uid, parts, **{"If-Match": md5_etag(b"anything")})
+    assert code(e) == ("NoSuchKey", 404)
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="missing")) == ("404", 404)
+    assert s3.list_parts(Bucket=bucket, Key="missing", UploadId=uid)["Parts"][0]["Size"] == len(b"mpu body")
+    complete_if(s3, bucket, "missing", uid, parts, **{"If-None-Match": "*"})
+    assert read(s3, bucket, "missing") == b"mpu body"
+
+
 # --- races ------------------------------------------------------------------------
 
 def test_racing_put_creators_exactly_one_wins(silt, s3, bucket):

@@ -257,6 +257,37 @@ def test_awscli_conditional_put_and_delete(silt, s3, tmp_path):
     still_serving(s3, b)
 
 
+def test_awscli_complete_multipart_upload_if_match(silt, s3, bucket):
+    """aws cli v1 (botocore 1.43 sends If-Match on CompleteMultipartUpload): a missing key is
+    404 NoSuchKey, a wrong ETag on an existing key 412 PreconditionFailed, and neither
+    replaces anything; the right ETag completes the same upload."""
+    def upload(key, data):
+        uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1, Body=data)["ETag"]
+        return uid, json.dumps({"Parts": [{"PartNumber": 1, "ETag": etag}]})
+
+    def complete(key, uid, parts, *condition):
+        return ("s3api", "complete-multipart-upload", "--bucket", bucket, "--key", key, "--upload-id", uid,
+                "--multipart-upload", parts, *condition)
+
+    uid, parts = upload("nope", b"never written")
+    err = aws_fails(silt, *complete("nope", uid, parts, "--if-match", md5_etag(b"x")))
+    assert "(NoSuchKey)" in err, err
+    assert not exists(s3, bucket, "nope")
+    s3.abort_multipart_upload(Bucket=bucket, Key="nope", UploadId=uid)
+
+    old = s3.put_object(Bucket=bucket, Key="k", Body=b"old body")["ETag"]
+    uid, parts = upload("k", b"new body")
+    err = aws_fails(silt, *complete("k", uid, parts, "--if-match", ZERO_ETAG))
+    assert "(PreconditionFailed)" in err, err
+    assert read(s3, bucket, "k") == b"old body"
+    assert s3.head_object(Bucket=bucket, Key="k")["ETag"] == old
+    out = json.loads(silt.aws(*complete("k", uid, parts, "--if-match", old), "--output", "json").stdout)
+    assert out["Key"] == "k" and out["ETag"].endswith('-1"')
+    assert read(s3, bucket, "k") == b"new body"
+    still_serving(s3, bucket)
+
+
 # --- x-amz-expected-bucket-owner, beyond the object basics --------------------------
 
 def test_expected_bucket_owner_on_bucket_and_multipart_operations(silt, s3, bucket):

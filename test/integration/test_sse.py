@@ -6,6 +6,7 @@ the drives hold no plaintext of an encrypted object; keys survive restarts and r
 Clients: boto3 (Debian's), aws cli v1 (PATH) and v2 (/usr/bin/aws), rclone.
 """
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -17,8 +18,12 @@ import zlib
 import pytest
 import requests
 
-from s3assert import client_error, code
-from silt_server import bucket_name, extra_headers, silt_binary
+from botocore.config import Config
+
+from s3assert import client_error, code, ok
+from silt_server import SiltServer, bucket_name, extra_headers, s3_client, silt_binary
+from test_aws_answers import newer_boto3
+from test_bucket_apis import ALL_ON, read_back, terraform_setup
 from test_tls import Pki, TlsSilt
 
 KiB = 1 << 10
@@ -597,6 +602,97 @@ def test_bucket_encryption_unknown_algorithm_is_malformed(s3, bucket):
     still_serving(s3, bucket)
 
 
+@pytest.mark.parametrize("default, want", [
+    ({"SSEAlgorithm": "AES256"}, {"ServerSideEncryption": "AES256"}),
+    ({"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "other-key"},
+     {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "arn:aws:kms:us-east-1:000000000000:key/other-key",
+      "BucketKeyEnabled": True}),
+], ids=["sse-s3", "sse-kms"])
+def test_terraform_style_setup_with_default_encryption(silt, s3, default, want):
+    """test_bucket_apis.py's Terraform replay (boto3) with its encryption step: create,
+    tagging, default encryption, Block Public Access, ownership, versioning, lifecycle,
+    policy; every document reads back as put (and again after a second apply), and an
+    object PUT without SSE headers is stored as the default says."""
+    rule = {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": default["SSEAlgorithm"] == "aws:kms"}
+    b = bucket_name("tf-enc")
+    terraform_setup(s3, b, encryption={"Rules": [rule]})
+    got = read_back(s3, b, encryption=True)
+    assert got["encryption"]["ServerSideEncryptionConfiguration"] == {"Rules": [rule]}
+    assert got["tagging"]["TagSet"] == [{"Key": "Environment", "Value": "prod"}, {"Key": "Name", "Value": b}]
+    assert got["block"]["PublicAccessBlockConfiguration"] == ALL_ON
+    assert got["ownership"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert got["versioning"]["Status"] == "Enabled"
+    assert got["lifecycle"]["Rules"] == [{"ID": "expire-raw", "Status": "Enabled", "Filter": {"Prefix": "raw/"},
+                                          "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]
+    assert got["policy"]["Statement"][0]["Sid"] == "DenyInsecureTransport"
+    assert got["status"]["PolicyStatus"]["IsPublic"] is False
+    # An object written without SSE headers (over https, which the policy demands).
+    marker = f"<<silt-marker-tf-{os.urandom(6).hex()}>>".encode()
+    data = os.urandom(1000) + marker + os.urandom(PACKAGE)
+    put = s3.put_object(Bucket=b, Key="raw/data.bin", Body=data)
+    assert put["VersionId"] and put["VersionId"] != "null"
+    head = s3.head_object(Bucket=b, Key="raw/data.bin")
+    assert {k: head.get(k) for k in want} == want
+    assert {k: put.get(k) for k in want} == want
+    got_obj = s3.get_object(Bucket=b, Key="raw/data.bin")
+    assert {k: got_obj.get(k) for k in want} == want
+    assert got_obj["Body"].read() == data
+    assert drives_hold(silt, marker) == []
+    # A second apply changes nothing.
+    terraform_setup(s3, b, encryption={"Rules": [rule]})
+    assert read_back(s3, b, encryption=True) == got
+
+
+# --- bucket policy: the s3:x-amz-server-side-encryption condition key -----------------------------
+
+ALICE_SECRET = "alice-sse-secret-0123"
+
+
+@pytest.fixture(scope="module")
+def alice(silt):
+    """A non-admin user (the admin is above every policy) with a boto3 client over https."""
+    ok(silt.admin("--ca-bundle", str(silt.ca), "user", "add", "alice", "--secret-stdin", input=ALICE_SECRET + "\n"))
+    return s3_client(endpoint_url=silt.endpoint, aws_access_key_id="alice", aws_secret_access_key=ALICE_SECRET,
+                     region_name=silt.region, verify=str(silt.ca),
+                     config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                   retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=20))
+
+
+def test_policy_condition_on_the_encryption_header_value(silt, alice):
+    """AWS's "require SSE-S3" policy: Deny s3:PutObject when s3:x-amz-server-side-encryption is
+    not AES256. The key is the request header's value: AES256 passes; aws:kms, no header,
+    SSE-C (no such header) and a bucket default (not a header) are denied, the owner too."""
+    b = bucket_name("cond-sse-value")
+    alice.create_bucket(Bucket=b)
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "RequireSSES3", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{b}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}}]}))
+    put = alice.put_object(Bucket=b, Key="s3", Body=b"sse-s3 body", ServerSideEncryption="AES256")
+    assert put["ServerSideEncryption"] == "AES256"
+    assert alice.get_object(Bucket=b, Key="s3")["Body"].read() == b"sse-s3 body"
+    denied = [dict(ServerSideEncryption="aws:kms"), dict(ServerSideEncryption="aws:kms", SSEKMSKeyId="other-key"),
+              {}, SSEC]
+    for enc in denied:
+        refused(client_error(alice.put_object, Bucket=b, Key="denied", Body=b"x", **enc), "AccessDenied", 403)
+    # CreateMultipartUpload is s3:PutObject too.
+    refused(client_error(alice.create_multipart_upload, Bucket=b, Key="denied", ServerSideEncryption="aws:kms"),
+            "AccessDenied", 403)
+    alice.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    refused(client_error(alice.put_object, Bucket=b, Key="denied", Body=b"x"), "AccessDenied", 403)
+    assert code(client_error(alice.head_object, Bucket=b, Key="denied")) == ("404", 404)
+    # The same with the header's value allowed through StringEquals on aws:kms instead.
+    alice.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{b}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}}]}))
+    r = alice.put_object(Bucket=b, Key="kms", Body=b"kms body", ServerSideEncryption="aws:kms")
+    assert r["ServerSideEncryption"] == "aws:kms"
+    refused(client_error(alice.put_object, Bucket=b, Key="denied", Body=b"x", ServerSideEncryption="AES256"),
+            "AccessDenied", 403)
+    assert alice.get_object(Bucket=b, Key="kms")["Body"].read() == b"kms body"
+
+
 # --- GetObjectAttributes and POST Object (browser forms) -----------------------------------------
 
 def encoded(key):
@@ -969,6 +1065,64 @@ def test_bad_key_file_stops_startup(tmp_path):
     assert base64.b64encode(b"short").decode() not in p.stderr
 
 
+def test_master_key_from_the_environment(tmp_path, monkeypatch):
+    """SILT_SSE_MASTER_KEY holds the key file's text (entries separated by commas here), read
+    when no --sse-master-key-file is given: a plain-http silt started with only the variable
+    serves SSE-S3, its first entry sealing; without it the same objects no longer open."""
+    first, second = key_line("env-m2").strip(), key_line("env-m1").strip()
+    monkeypatch.setenv("SILT_SSE_MASTER_KEY", f"{first},{second}")
+    server = SiltServer(tmp_path / "silt-env")
+    server.start()
+    try:
+        assert "SSE-S3 master key env-m2" in server.log_since_start()
+        s3 = server.boto3()
+        b = bucket_name("env-key")
+        s3.create_bucket(Bucket=b)
+        marker = f"<<silt-marker-env-{os.urandom(6).hex()}>>".encode()
+        data = os.urandom(1000) + marker + os.urandom(PACKAGE)
+        put = s3.put_object(Bucket=b, Key="k", Body=data, ServerSideEncryption="AES256")
+        assert put["ServerSideEncryption"] == "AES256"
+        assert put["ETag"] == '"' + hashlib.md5(data).hexdigest() + '"'
+        got = s3.get_object(Bucket=b, Key="k")
+        assert got["ServerSideEncryption"] == "AES256" and got["Body"].read() == data
+        assert s3.head_object(Bucket=b, Key="k")["ServerSideEncryption"] == "AES256"
+        assert drives_hold(server, marker) == []
+        # The variable is read at every start.
+        server.restart()
+        assert s3.get_object(Bucket=b, Key="k")["Body"].read() == data
+        # Started without it, the server has no master key: the object does not open
+        # (500 naming the key id) and SSE-S3 is 501, never an unencrypted 200.
+        monkeypatch.delenv("SILT_SSE_MASTER_KEY")
+        server.restart()
+        assert "SSE-S3 master key" not in server.log_since_start()
+        refused(client_error(s3.get_object, Bucket=b, Key="k"), "InternalError", 500)
+        refused(client_error(s3.put_object, Bucket=b, Key="new", Body=b"x", ServerSideEncryption="AES256"),
+                "NotImplemented", 501)
+        assert code(client_error(s3.head_object, Bucket=b, Key="new")) == ("404", 404)
+    finally:
+        assert server.stop() == 0, server.log_tail()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("m1:" + base64.b64encode(b"short").decode(),
+     "key entry 1: the key must be the base64 of 32 bytes (openssl rand -base64 32)"),
+    ("no-colon-here", "key entry 1: expected ID:BASE64"),
+    (key_line("m1").strip() + ",bad id:" + base64.b64encode(b"k" * 32).decode(),
+     "key entry 2: the id must be 1-64 of A-Z a-z 0-9 - _ / ."),
+    (key_line("m1").strip() + "," + key_line("m1").strip(), "key entry 2: repeats an id"),
+], ids=["short-key", "no-colon", "bad-id", "repeated-id"])
+def test_malformed_master_key_in_the_environment_stops_startup(tmp_path, value, message):
+    """As a malformed key file (test_bad_key_file_stops_startup): exit 2 before listening,
+    the message names the variable and the entry, and no key material is printed."""
+    env = dict(os.environ, SILT_SSE_MASTER_KEY=value, SILT_CERTS_DIR="")
+    p = subprocess.run([str(silt_binary()), "server", "--data", str(tmp_path / "d"), "--address", "127.0.0.1:1"],
+                       capture_output=True, text=True, timeout=30, env=env)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr == f"silt: SILT_SSE_MASTER_KEY: {message}\n"
+    for entry in value.split(","):
+        assert entry.split(":", 1)[-1] not in p.stderr
+
+
 # --- real clients ---------------------------------------------------------------------------------
 
 def aws_v2(silt, *args, check=True):
@@ -991,8 +1145,26 @@ def test_aws_cli_sse_and_sse_c(silt, s3, bucket, tmp_path, cli):
     out = tmp_path / "out.bin"
     aws("s3", "cp", str(f), f"s3://{bucket}/s3.bin", "--sse", "AES256")
     assert s3.head_object(Bucket=bucket, Key="s3.bin")["ServerSideEncryption"] == "AES256"
+    # SSE-KMS with a keyring key, multipart (s3 cp) and single (s3api put-object).
+    aws("s3", "cp", str(f), f"s3://{bucket}/kms.bin", "--sse", "aws:kms", "--sse-kms-key-id", "other-key")
+    head = s3.head_object(Bucket=bucket, Key="kms.bin")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", arn(silt, "other-key"))
+    aws("s3", "cp", f"s3://{bucket}/kms.bin", str(out))
+    assert out.read_bytes() == data
+    small = tmp_path / "small.bin"
+    small.write_bytes(data[:1000])
+    put = json.loads(aws("s3api", "put-object", "--bucket", bucket, "--key", "kms-small", "--body", str(small),
+                         "--server-side-encryption", "aws:kms", "--ssekms-key-id", "alias/other-key",
+                         "--output", "json").stdout)
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", arn(silt, "other-key"))
+    assert s3.get_object(Bucket=bucket, Key="kms-small")["Body"].read() == data[:1000]
+    p = aws("s3", "cp", str(small), f"s3://{bucket}/nokms.bin", "--sse", "aws:kms", "--sse-kms-key-id",
+            "no-such-key", check=False)
+    assert p.returncode != 0 and "KMS.NotFoundException" in p.stderr, p.stderr
+    assert code(client_error(s3.head_object, Bucket=bucket, Key="nokms.bin")) == ("404", 404)
     key = SSEC_KEY.decode()
     aws("s3", "cp", str(f), f"s3://{bucket}/c.bin", "--sse-c", "AES256", "--sse-c-key", key)
+    out.unlink()
     aws("s3", "cp", f"s3://{bucket}/c.bin", str(out), "--sse-c", "AES256", "--sse-c-key", key)
     assert out.read_bytes() == data
     assert aws("s3", "cp", f"s3://{bucket}/c.bin", str(tmp_path / "nokey.bin"), check=False).returncode != 0
@@ -1002,6 +1174,122 @@ def test_aws_cli_sse_and_sse_c(silt, s3, bucket, tmp_path, cli):
     aws("s3", "cp", str(f), f"s3://{bucket}/default.bin")
     assert s3.head_object(Bucket=bucket, Key="default.bin")["ServerSideEncryption"] == "AES256"
     assert s3.get_object(Bucket=bucket, Key="default.bin")["Body"].read() == data
+
+
+# The boto3 of the python3 on PATH (the aws cli's interpreter, botocore 1.4x: CRC32 checksums,
+# aws-chunked trailers over https, no Content-MD5), as test_aws_answers.py runs it.
+NEWER_BOTO3_SCRIPT = r"""
+import datetime, hashlib, json, os
+import boto3, botocore
+from botocore.config import Config
+s3 = boto3.session.Session().client(
+    "s3", endpoint_url=os.environ["SILT_ENDPOINT"], aws_access_key_id=os.environ["SILT_KEY"],
+    aws_secret_access_key=os.environ["SILT_SECRET"], region_name="us-east-1", verify=os.environ["SILT_CA"],
+    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}))
+modes = set()
+def mode(request, **kw):
+    v = request.headers.get("x-amz-content-sha256", b"")
+    modes.add(v.decode() if isinstance(v, bytes) else v)
+s3.meta.events.register("before-send.s3", mode)
+b, lb = os.environ["SILT_BUCKET"], os.environ["SILT_LOCK_BUCKET"]
+key = b"0123456789abcdef0123456789abcdef"
+ssec = dict(SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+data = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(3000))  # 96000 bytes
+out = {"botocore": botocore.__version__, "data_sha256": hashlib.sha256(data).hexdigest()}
+def run(name, fn):
+    try:
+        r = fn()
+        r.pop("ResponseMetadata", None)
+        if "Body" in r:
+            r["Body"] = hashlib.sha256(r["Body"].read()).hexdigest()
+        out[name] = json.loads(json.dumps(r, default=str))
+    except botocore.exceptions.ClientError as e:
+        out[name] = {"error": e.response["Error"]["Code"],
+                     "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
+# SSE-C
+run("ssec_put", lambda: s3.put_object(Bucket=b, Key="c", Body=data, **ssec))
+run("ssec_get", lambda: s3.get_object(Bucket=b, Key="c", **ssec))
+run("ssec_range", lambda: s3.get_object(Bucket=b, Key="c", Range="bytes=65530-65545", **ssec))
+run("ssec_head", lambda: s3.head_object(Bucket=b, Key="c", **ssec))
+run("ssec_get_without_key", lambda: s3.get_object(Bucket=b, Key="c"))
+# Object Lock
+run("lock_bucket", lambda: s3.create_bucket(Bucket=lb, ObjectLockEnabledForBucket=True))
+run("lock_put", lambda: s3.put_object(Bucket=lb, Key="l", Body=b"locked"))
+v = out["lock_put"].get("VersionId", "")
+until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).replace(microsecond=0)
+out["until"] = until.isoformat()
+run("put_retention", lambda: s3.put_object_retention(Bucket=lb, Key="l", VersionId=v, Retention={
+    "Mode": "GOVERNANCE", "RetainUntilDate": until}))
+run("get_retention", lambda: s3.get_object_retention(Bucket=lb, Key="l", VersionId=v))
+run("delete_locked", lambda: s3.delete_object(Bucket=lb, Key="l", VersionId=v))
+run("get_locked", lambda: s3.get_object(Bucket=lb, Key="l", VersionId=v))
+run("delete_bypass", lambda: s3.delete_object(Bucket=lb, Key="l", VersionId=v, BypassGovernanceRetention=True))
+# ACL
+owner = s3.list_buckets()["Owner"]["ID"]
+out["owner"] = owner
+run("acl_put_object", lambda: s3.put_object(Bucket=b, Key="pub", Body=b"read me"))
+run("put_object_acl", lambda: s3.put_object_acl(Bucket=b, Key="pub", GrantFullControl=f'id="{owner}"',
+                                                GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"'))
+run("get_object_acl", lambda: s3.get_object_acl(Bucket=b, Key="pub"))
+# Block Public Access (ACLs blocked, not ignored) and bucket tags
+run("put_pab", lambda: s3.put_public_access_block(Bucket=b, PublicAccessBlockConfiguration={
+    "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": False}))
+run("get_pab", lambda: s3.get_public_access_block(Bucket=b))
+run("public_acl_blocked", lambda: s3.put_object_acl(Bucket=b, Key="pub", ACL="public-read"))
+run("put_tagging", lambda: s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [
+    {"Key": "team", "Value": "lake"}, {"Key": "cost", "Value": "7"}]}))
+run("get_tagging", lambda: s3.get_bucket_tagging(Bucket=b))
+out["modes"] = sorted(modes)
+print(json.dumps(out))
+"""
+
+
+def test_newer_boto3_sse_c_lock_acl_and_bucket_documents(silt, s3, bucket):
+    """SSE-C, Object Lock retention, object ACL grants, Block Public Access and bucket tags
+    with the newer botocore, over https (SSE-C needs it)."""
+    exe = newer_boto3()
+    if exe is None:
+        pytest.skip("no python3 with botocore >= 1.30 on PATH (the aws cli's interpreter carries one)")
+    lock_bucket = bucket_name("newer-lock")
+    env = dict(os.environ, SILT_ENDPOINT=silt.endpoint, SILT_KEY=silt.access_key, SILT_SECRET=silt.secret_key,
+               SILT_CA=str(silt.ca), SILT_BUCKET=bucket, SILT_LOCK_BUCKET=lock_bucket)
+    env.pop("AWS_CA_BUNDLE", None)
+    p = subprocess.run([exe, "-c", NEWER_BOTO3_SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    out = json.loads(p.stdout)
+    want_errors = {"ssec_get_without_key": {"error": "InvalidRequest", "status": 400},
+                   "delete_locked": {"error": "AccessDenied", "status": 403},
+                   "public_acl_blocked": {"error": "AccessDenied", "status": 403}}
+    errors = {k: v for k, v in out.items() if isinstance(v, dict) and "error" in v}
+    assert errors == want_errors, (out["botocore"], errors)
+    # Over https this botocore sends its bodies as aws-chunked with a CRC32 trailer.
+    assert "STREAMING-UNSIGNED-PAYLOAD-TRAILER" in out["modes"], out["modes"]
+    # SSE-C
+    assert out["ssec_put"]["SSECustomerKeyMD5"] == md5_b64(SSEC_KEY)
+    assert out["ssec_get"]["Body"] == out["data_sha256"]
+    assert out["ssec_get"]["SSECustomerAlgorithm"] == "AES256"
+    data = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(3000))
+    assert out["ssec_range"]["Body"] == hashlib.sha256(data[65530:65546]).hexdigest()
+    assert out["ssec_head"]["ContentLength"] == len(data)
+    assert s3.get_object(Bucket=bucket, Key="c", **SSEC)["Body"].read() == data
+    # Object Lock
+    assert out["get_retention"]["Retention"]["Mode"] == "GOVERNANCE"
+    until = datetime.datetime.fromisoformat(out["get_retention"]["Retention"]["RetainUntilDate"])
+    assert until == datetime.datetime.fromisoformat(out["until"])
+    assert out["get_locked"]["Body"] == hashlib.sha256(b"locked").hexdigest()
+    assert "l" not in [v["Key"] for v in s3.list_object_versions(Bucket=lock_bucket).get("Versions", [])]
+    # ACL: the owner's FULL_CONTROL and AllUsers READ, which anyone may use.
+    grants = {(g["Grantee"].get("ID") or g["Grantee"].get("URI"), g["Permission"])
+              for g in out["get_object_acl"]["Grants"]}
+    assert grants == {(out["owner"], "FULL_CONTROL"),
+                      ("http://acs.amazonaws.com/groups/global/AllUsers", "READ")}
+    r = requests.get(f"{silt.endpoint}/{bucket}/pub", verify=str(silt.ca), timeout=10)
+    assert (r.status_code, r.content) == (200, b"read me")
+    # Block Public Access and tags
+    assert out["get_pab"]["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": False}
+    assert out["get_tagging"]["TagSet"] == [{"Key": "cost", "Value": "7"}, {"Key": "team", "Value": "lake"}]
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == out["get_tagging"]["TagSet"]
 
 
 def test_rclone_sse_c_and_sse_s3(silt, s3, bucket, tmp_path):
