@@ -86,9 +86,11 @@ boost::asio::awaitable<s3::Status> may_bypass_governance(Services& svc, const au
 boost::asio::awaitable<s3::Status> may_act_on_object(Services& svc, const auth::Identity& id, const S3Request& req,
                                                      std::string_view operation, std::string_view action);
 
-// A read of a missing key is 404 NoSuchKey only to a caller who may s3:ListBucket the bucket;
-// to anyone else AWS answers 403 AccessDenied, so reading reveals nothing about which keys
-// exist. Returns that AccessDenied, or ok when the caller may learn of the absence.
+// A read of a missing key is 404 NoSuchKey only to a caller who may also s3:ListBucket the
+// bucket (called once the read itself was allowed: a public-read bucket ACL lists but does
+// not read, so its anonymous caller gets 403 before this); to anyone else AWS answers 403
+// AccessDenied, so reading reveals nothing about which keys exist. Returns that
+// AccessDenied, or ok when the caller may learn of the absence.
 boost::asio::awaitable<s3::Status> may_learn_absence(Services& svc, const auth::Identity& id, const S3Request& req);
 
 }  // namespace silt::server
