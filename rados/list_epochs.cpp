@@ -35,6 +35,10 @@ std::optional<ListEpochs> parse_list_epochs(const std::map<std::string, bufferli
   return ListEpochs{*current, *folded};
 }
 
+s3::Error corrupt_epochs(std::string_view oid) {
+  return s3::Error(s3::Code::InternalError, "rados: corrupt listing epochs in " + std::string(oid));
+}
+
 std::string delta_scope(uint64_t e) {
   if (e == 0) return std::string(1, kLegacyDelta);
   char buf[kEpochDigits + 2];

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
 #include "rados/connection.h"
 
 namespace silt::rados {
@@ -45,6 +46,8 @@ std::string epoch_raw(uint64_t e);
 // The epochs in a shard's xattrs; nullopt when a value does not parse or they break the
 // invariant above (a corrupt shard).
 std::optional<ListEpochs> parse_list_epochs(const std::map<std::string, bufferlist>& attrs);
+// What a reader of shard oid answers when parse_list_epochs refuses its xattrs (500).
+s3::Error corrupt_epochs(std::string_view oid);
 
 // What every delta of epoch e starts with: "L", or "M" and 16 hex digits.
 std::string delta_scope(uint64_t e);

@@ -121,10 +121,6 @@ std::optional<ListEpochs> note_epochs(Backend& b, const std::string& oid,
   return epochs;
 }
 
-s3::Error corrupt_epochs(const std::string& oid) {
-  return s3::Error(s3::Code::InternalError, "rados: corrupt listing epochs in " + oid);
-}
-
 }  // namespace
 
 s3::Result<ListEpochs> read_list_epochs(Backend& b, const std::string& oid) {

@@ -289,7 +289,7 @@ s3::Result<Current> read_current(Backend& b, std::string_view bucket, std::strin
     if (!v) return s3::Error(s3::Code::InternalError, "rados: corrupt versioning state in " + shard->oid);
     c.versioning = v->state;
     auto epochs = parse_list_epochs(attrs);
-    if (!epochs) return s3::Error(s3::Code::InternalError, "rados: corrupt listing epochs in " + shard->oid);
+    if (!epochs) return corrupt_epochs(shard->oid);
     c.list = *epochs;
     for (auto& [name, value] : versions) c.versions.emplace_back(name.substr(scope.size()), value.to_str());
     if (auto it = vals.find(entry); it != vals.end()) {

@@ -133,7 +133,7 @@ s3::Status restore_key(Backend& b, std::string_view bucket, const std::string& k
       if (int r = b.index.operate(shard.oid, &op, nullptr); r < 0) return rados_error("read", shard.oid, r);
     }
     auto epochs = parse_list_epochs(attrs);
-    if (!epochs) return s3::Error(s3::Code::InternalError, "rados: corrupt listing epochs in " + shard.oid);
+    if (!epochs) return corrupt_epochs(shard.oid);
     // The key's entries after the restore, by vkey: the first is the newest.
     std::map<std::string, std::string> after;
     const size_t scope_len = version_entry(key, "").size();
